@@ -1,0 +1,42 @@
+/* Logging for every appvm program: one line per message, with the program's
+ * prefix and a level, to stderr or to the kernel log (/dev/kmsg). */
+#ifndef APPVM_LOG_H
+#define APPVM_LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LEVEL_ERR = 3,
+	LOG_LEVEL_WARN = 4,
+	LOG_LEVEL_INFO = 6,
+	LOG_LEVEL_DEBUG = 7,
+};
+
+enum log_target {
+	LOG_TARGET_STDERR,
+	LOG_TARGET_KMSG, /* falls back to stderr when /dev/kmsg cannot be opened */
+};
+
+/* Sets the program prefix (kept by pointer), target and the most verbose level shown. */
+void log_setup(const char *prefix, enum log_target target, enum log_level max_level);
+
+/* Returns the level set by log_setup (LOG_LEVEL_INFO before it is called). */
+enum log_level log_get_level(void);
+
+/* Writes one message; a trailing newline is added when missing. */
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+#define log_err(...)   log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+/* Formats a message into a single line: "<prefix>: <text>\n" with control
+ * characters other than tab replaced by '?', so hostile text cannot forge
+ * extra log lines. Returns the length written (always < size, NUL-terminated). */
+size_t log_format_line(char *buf, size_t size, const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+#endif
