@@ -4,6 +4,7 @@
 #define APPVM_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_ERR = 3,

@@ -1,0 +1,298 @@
+/* The appvm host <-> guest wire protocol, version 1 (docs/protocol.md).
+ *
+ * Pure code: no I/O, no allocation except in the stream reader, which
+ * allocates a payload buffer only after the header has passed its checks.
+ * Decoded strings and blobs point into the caller's payload buffer. */
+#ifndef APPVM_PROTO_H
+#define APPVM_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_MAGIC        0x5641u
+#define PROTO_HEADER_SIZE  16u
+#define PROTO_VERSION_MIN  1u
+#define PROTO_VERSION_MAX  1u
+#define PROTO_MAX_PAYLOAD  65536u /* global cap, also for unknown types */
+#define PROTO_CHUNK        32768u /* largest data blob in one message */
+#define PROTO_CLIPBOARD_MAX (16u * 1024 * 1024)
+
+#define PROTO_FLAG_REPLY 0x0001u
+
+/* String length caps per class (bytes). */
+#define PROTO_NAME_MAX     256u
+#define PROTO_TEXT_MAX     256u
+#define PROTO_MIME_MAX     255u
+#define PROTO_PATH_MAX     4096u
+#define PROTO_FILENAME_MAX 255u
+#define PROTO_IFNAME_MAX   15u
+
+/* List caps. */
+#define PROTO_MAX_FILTERS 16u
+#define PROTO_MAX_DOCS    64u
+#define PROTO_MAX_STORES  32u
+#define PROTO_MAX_ADDRS   32u
+
+enum proto_type {
+	PROTO_HELLO = 0x0001,
+	PROTO_ERROR = 0x0002,
+	PROTO_PING = 0x0010,
+	PROTO_STATUS = 0x0011,
+	PROTO_SHUTDOWN = 0x0012,
+	PROTO_REBOOT = 0x0013,
+	PROTO_READY = 0x0018,
+	PROTO_APP_EXIT = 0x0019,
+	PROTO_CLIPBOARD_GET = 0x0020,
+	PROTO_CLIPBOARD_SET = 0x0021,
+	PROTO_FILE_OPEN = 0x0030,
+	PROTO_FILE_SAVE = 0x0031,
+	PROTO_DOC_GRANT = 0x0040,
+	PROTO_DOC_REVOKE = 0x0041,
+	PROTO_DOC_READ = 0x0042,
+	PROTO_DOC_WRITE = 0x0043,
+	PROTO_DOC_CLOSE = 0x0044,
+};
+
+enum proto_cap {
+	PROTO_CAP_CONTROL = 1u << 0,
+	PROTO_CAP_CLIPBOARD = 1u << 1,
+	PROTO_CAP_FILE_CHOOSER = 1u << 2,
+	PROTO_CAP_DOCUMENTS = 1u << 3,
+};
+
+enum proto_error_code {
+	PROTO_ERR_UNSUPPORTED = 1,
+	PROTO_ERR_BAD_REQUEST = 2,
+	PROTO_ERR_VERSION_MISMATCH = 3,
+	PROTO_ERR_BUSY = 4,
+	PROTO_ERR_CANCELLED = 5,
+	PROTO_ERR_NOT_FOUND = 6,
+	PROTO_ERR_PERMISSION = 7,
+	PROTO_ERR_IO = 8,
+	PROTO_ERR_INTERNAL = 9,
+};
+
+enum proto_app_state {
+	PROTO_APP_UNKNOWN = 0,
+	PROTO_APP_STARTING = 1,
+	PROTO_APP_RUNNING = 2,
+	PROTO_APP_EXITED = 3,
+	PROTO_APP_FAILED = 4,
+	PROTO_APP_RESTARTING = 5,
+};
+
+enum proto_exit_how {
+	PROTO_EXIT_NONE = 0,
+	PROTO_EXIT_CODE = 1,
+	PROTO_EXIT_SIGNAL = 2,
+};
+
+#define PROTO_FILE_OPEN_MULTIPLE  0x1u
+#define PROTO_FILE_OPEN_DIRECTORY 0x2u
+#define PROTO_PERM_READ           0x1u
+#define PROTO_PERM_WRITE          0x2u
+
+struct proto_header {
+	uint16_t type;
+	uint16_t flags;
+	uint32_t id;
+	uint32_t length;
+};
+
+/* A string or blob inside a payload buffer (not NUL-terminated). */
+struct proto_str {
+	const char *ptr;
+	uint16_t len;
+};
+
+struct proto_blob {
+	const uint8_t *ptr;
+	uint32_t len;
+};
+
+struct proto_hello {
+	uint16_t min_version; /* request only */
+	uint16_t max_version; /* request only */
+	uint16_t version;     /* reply only */
+	uint32_t caps;
+	struct proto_str software;
+};
+
+struct proto_error {
+	uint32_t code;
+	struct proto_str message;
+};
+
+struct proto_store {
+	struct proto_str name;
+	struct proto_str mount_point;
+	uint8_t writable;
+};
+
+struct proto_addr {
+	struct proto_str ifname;
+	uint8_t family; /* 4 or 6 */
+	uint8_t prefix;
+	uint8_t addr[16]; /* 4 bytes used for IPv4 */
+};
+
+struct proto_status {
+	struct proto_str vm_name;
+	struct proto_str agent_version;
+	uint16_t protocol_version;
+	uint64_t uptime_ms;
+	uint64_t mem_total_kib;
+	uint64_t mem_available_kib;
+	uint32_t load_milli[3];
+	uint8_t app_state;
+	uint8_t app_exit_how;
+	int32_t app_exit_value;
+	uint16_t n_stores;
+	struct proto_store stores[PROTO_MAX_STORES];
+	uint16_t n_addrs;
+	struct proto_addr addrs[PROTO_MAX_ADDRS];
+};
+
+struct proto_ready {
+	uint64_t uptime_ms;
+	struct proto_str vm_name;
+};
+
+struct proto_app_exit {
+	uint8_t how;
+	int32_t value;
+};
+
+struct proto_clipboard_get {
+	uint32_t offset;
+	uint32_t max_length;
+	struct proto_str mime;
+};
+
+struct proto_clipboard_data { /* CLIPBOARD_GET reply */
+	uint32_t total;
+	struct proto_blob data;
+};
+
+struct proto_clipboard_set {
+	uint32_t total;
+	uint32_t offset;
+	struct proto_str mime;
+	struct proto_blob data;
+};
+
+struct proto_doc {
+	uint64_t id;
+	uint64_t size;
+	uint32_t perms;
+	struct proto_str name;
+};
+
+struct proto_file_open {
+	uint32_t flags;
+	struct proto_str title;
+	uint16_t n_filters;
+	struct proto_str filters[PROTO_MAX_FILTERS];
+};
+
+struct proto_docs { /* FILE_OPEN reply */
+	uint16_t n_docs;
+	struct proto_doc docs[PROTO_MAX_DOCS];
+};
+
+struct proto_file_save {
+	struct proto_str title;
+	struct proto_str suggested_name;
+	struct proto_str mime;
+};
+
+struct proto_doc_read {
+	uint64_t doc_id;
+	uint64_t offset;
+	uint32_t length;
+};
+
+struct proto_doc_write {
+	uint64_t doc_id;
+	uint64_t offset;
+	struct proto_blob data;
+};
+
+/* One decoded message. Which union member is used follows from type and
+ * whether PROTO_FLAG_REPLY is set (see the catalogue in docs/protocol.md);
+ * messages with an empty payload use none. */
+struct proto_msg {
+	uint16_t type;
+	uint16_t flags;
+	uint32_t id;
+	union {
+		struct proto_hello hello;
+		struct proto_error error;
+		uint64_t ping_nonce;
+		struct proto_status status;
+		uint32_t deadline_ms; /* SHUTDOWN, REBOOT */
+		struct proto_ready ready;
+		struct proto_app_exit app_exit;
+		struct proto_clipboard_get clipboard_get;
+		struct proto_clipboard_data clipboard_data;
+		struct proto_clipboard_set clipboard_set;
+		struct proto_file_open file_open;
+		struct proto_docs docs;
+		struct proto_file_save file_save;
+		struct proto_doc doc; /* DOC_GRANT request, FILE_SAVE reply */
+		uint64_t doc_id;      /* DOC_REVOKE, DOC_CLOSE */
+		struct proto_doc_read doc_read;
+		struct proto_blob data; /* DOC_READ reply */
+		struct proto_doc_write doc_write;
+		uint32_t written; /* DOC_WRITE reply */
+	} u;
+};
+
+/* Returns the largest payload allowed for a type in the given direction:
+ * the per-type cap for known types, PROTO_MAX_PAYLOAD for unknown ones. */
+uint32_t proto_max_payload(uint16_t type, uint16_t flags);
+
+/* Returns 1 if the type is in the v1 catalogue, 0 otherwise. */
+int proto_type_known(uint16_t type);
+
+/* Returns 1 if the type is sent in the direction the flags say (a request or
+ * event without PROTO_FLAG_REPLY, a reply with it), 0 otherwise. */
+int proto_direction_ok(uint16_t type, uint16_t flags);
+
+/* Returns the type's name ("PING"), or NULL for an unknown type. */
+const char *proto_type_name(uint16_t type);
+
+/* Returns the error code's name ("BAD_REQUEST"); unknown codes give "INTERNAL". */
+const char *proto_error_name(uint32_t code);
+
+/* Checks a 16-byte header. Returns 0, -EBADMSG (bad magic, reserved or flag
+ * bits) or -EMSGSIZE (length over the cap for its type and direction). */
+int proto_header_decode(const uint8_t buf[PROTO_HEADER_SIZE], struct proto_header *ret);
+
+/* Writes a 16-byte header. */
+void proto_header_encode(const struct proto_header *h, uint8_t out[PROTO_HEADER_SIZE]);
+
+/* Decodes a payload whose header already passed proto_header_decode.
+ * Returns 0, -EOPNOTSUPP for a type outside the catalogue (or a reply-only or
+ * event type sent the wrong way), or -EBADMSG for a malformed payload; on
+ * failure *ret_why (when not NULL) names the problem in a few words. */
+int proto_decode(const struct proto_header *h, const uint8_t *payload, struct proto_msg *ret,
+		 const char **ret_why);
+
+/* Encodes a whole frame (header and payload) into buf. The same rules as
+ * decoding apply, so nothing a peer would reject is ever sent. Returns 0,
+ * -EINVAL for a field that breaks a rule, or -E2BIG when the frame exceeds
+ * the type's cap or cap bytes; *ret_len gets the frame length. */
+int proto_encode(const struct proto_msg *m, uint8_t *buf, size_t cap, size_t *ret_len);
+
+/* Picks the highest version in both [min_a, max_a] and [min_b, max_b].
+ * Returns the version, or 0 when the ranges do not overlap. */
+uint16_t proto_negotiate(uint16_t min_a, uint16_t max_a, uint16_t min_b, uint16_t max_b);
+
+/* Returns a NUL-free string struct for a C string (length truncated at 65535). */
+struct proto_str proto_str_from(const char *s);
+
+/* Fills an ERROR reply to request `id`. The message is kept by pointer. */
+void proto_make_error(struct proto_msg *m, uint32_t id, uint32_t code, const char *message);
+
+#endif

@@ -1,0 +1,35 @@
+/* Incremental frame reader: takes bytes in any pieces (one at a time, or many
+ * frames at once) and yields whole frames. It never consumes a byte past the
+ * end of the current frame, and it allocates a payload buffer only after the
+ * header has passed proto_header_decode (so its size is within the type cap). */
+#ifndef APPVM_PROTO_STREAM_H
+#define APPVM_PROTO_STREAM_H
+
+#include "proto.h"
+
+struct proto_reader {
+	uint8_t head[PROTO_HEADER_SIZE];
+	size_t head_got;
+	struct proto_header header;
+	uint8_t *payload;
+	size_t payload_size; /* allocated bytes */
+	size_t payload_got;
+	int complete; /* a whole frame is waiting to be taken */
+};
+
+/* Prepares an empty reader (no allocation). */
+void proto_reader_init(struct proto_reader *r);
+
+/* Frees the reader's buffer; the reader can be reused after init. */
+void proto_reader_free(struct proto_reader *r);
+
+/* Consumes bytes up to the end of the current frame; *ret_used says how many.
+ * Returns 1 when a frame is complete (read it with r->header and r->payload;
+ * the next call starts a new frame), 0 when more bytes are needed, -EBADMSG or
+ * -EMSGSIZE on a framing violation (close the connection), -ENOMEM. */
+int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, size_t *ret_used);
+
+/* Returns 1 if the reader holds part of a frame (bytes fed, frame not done). */
+int proto_reader_partial(const struct proto_reader *r);
+
+#endif

@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""Writes the protocol test vectors from docs/protocol.md's rules.
+
+This is a second, independent encoder of the wire format: the C unit tests
+check that the C codec produces and accepts exactly these bytes. Run it after
+changing a vector; it rewrites tests/lib/proto_vectors.txt and the vectors
+section of docs/protocol.md:
+
+    python3 tests/lib/gen_vectors.py
+"""
+import os
+import struct
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPLY = 1
+
+T = dict(HELLO=0x0001, ERROR=0x0002, PING=0x0010, STATUS=0x0011, SHUTDOWN=0x0012,
+         REBOOT=0x0013, READY=0x0018, APP_EXIT=0x0019, CLIPBOARD_GET=0x0020,
+         CLIPBOARD_SET=0x0021, FILE_OPEN=0x0030, FILE_SAVE=0x0031, DOC_GRANT=0x0040,
+         DOC_REVOKE=0x0041, DOC_READ=0x0042, DOC_WRITE=0x0043, DOC_CLOSE=0x0044)
+
+
+def frame(type_, flags, id_, payload, magic=0x5641, reserved=0, length=None):
+    if length is None:
+        length = len(payload)
+    return struct.pack('<HHHHII', magic, type_, flags, reserved, id_, length) + payload
+
+
+def s(text):
+    b = text.encode() if isinstance(text, str) else text
+    return struct.pack('<H', len(b)) + b
+
+
+def blob(b):
+    return struct.pack('<I', len(b)) + b
+
+
+def doc(id_, size, perms, name):
+    return struct.pack('<QQI', id_, size, perms) + s(name)
+
+
+def status_head():
+    """The status record up to (not including) n_stores."""
+    p = s('appvm-demo') + s('appvm-agent 0.1.0') + struct.pack('<HH', 1, 0)
+    p += struct.pack('<QQQ', 12345, 262144, 200000)
+    p += struct.pack('<III', 250, 100, 50)
+    p += struct.pack('<BBHi', 3, 1, 0, 0)
+    return p
+
+
+def status_payload():
+    p = status_head() + struct.pack('<H', 2)
+    p += s('base') + s('/run/stores/base') + b'\x00'
+    p += s('state') + s('/var/lib/appvm') + b'\x01'
+    p += struct.pack('<H', 2)
+    p += s('eth0') + bytes([4, 24]) + bytes([10, 0, 2, 15])
+    p += s('eth0') + bytes([6, 64]) + bytes.fromhex('fec00000000000000000000000000015')
+    return p
+
+
+# (name, what it stands for, frame bytes)
+VALID = [
+    ('hello_request', 'HELLO id=1: versions 1..1, caps CONTROL, software "appvmctl 0.1.0"',
+     frame(T['HELLO'], 0, 1, struct.pack('<HHI', 1, 1, 1) + s('appvmctl 0.1.0'))),
+    ('hello_reply', 'HELLO reply id=1: version 1, caps CONTROL|CLIPBOARD, software "appvm-agent 0.1.0"',
+     frame(T['HELLO'], REPLY, 1, struct.pack('<HHI', 1, 0, 3) + s('appvm-agent 0.1.0'))),
+    ('error_reply', 'ERROR reply id=3: code UNSUPPORTED (1), message "unsupported message type 0x7777"',
+     frame(T['ERROR'], REPLY, 3, struct.pack('<I', 1) + s('unsupported message type 0x7777'))),
+    ('ping_request', 'PING id=2: nonce 0x0102030405060708',
+     frame(T['PING'], 0, 2, struct.pack('<Q', 0x0102030405060708))),
+    ('ping_reply', 'PING reply id=2: nonce 0x0102030405060708',
+     frame(T['PING'], REPLY, 2, struct.pack('<Q', 0x0102030405060708))),
+    ('status_request', 'STATUS id=4: empty payload', frame(T['STATUS'], 0, 4, b'')),
+    ('status_reply', 'STATUS reply id=4: vm "appvm-demo", agent "appvm-agent 0.1.0", protocol 1, '
+     'uptime 12345 ms, memory 262144/200000 KiB, load 0.250 0.100 0.050, app exited with status 0, '
+     'stores base:/run/stores/base (ro) and state:/var/lib/appvm (rw), addresses eth0 10.0.2.15/24 '
+     'and eth0 fec0::15/64',
+     frame(T['STATUS'], REPLY, 4, status_payload())),
+    ('shutdown_request', 'SHUTDOWN id=5: deadline 30000 ms',
+     frame(T['SHUTDOWN'], 0, 5, struct.pack('<I', 30000))),
+    ('shutdown_reply', 'SHUTDOWN reply id=5: empty (acknowledged)', frame(T['SHUTDOWN'], REPLY, 5, b'')),
+    ('reboot_request', 'REBOOT id=6: deadline 0 (guest default)',
+     frame(T['REBOOT'], 0, 6, struct.pack('<I', 0))),
+    ('reboot_reply', 'REBOOT reply id=6: empty', frame(T['REBOOT'], REPLY, 6, b'')),
+    ('ready_event', 'READY event id=1: uptime 845 ms, vm "appvm-demo"',
+     frame(T['READY'], 0, 1, struct.pack('<Q', 845) + s('appvm-demo'))),
+    ('app_exit_code', 'APP_EXIT event id=2: exited with status 3',
+     frame(T['APP_EXIT'], 0, 2, struct.pack('<BBHi', 1, 0, 0, 3))),
+    ('app_exit_signal', 'APP_EXIT event id=3: killed by signal 9',
+     frame(T['APP_EXIT'], 0, 3, struct.pack('<BBHi', 2, 0, 0, 9))),
+    ('clipboard_get_request', 'CLIPBOARD_GET id=7: offset 0, max 32768, mime "text/plain;charset=utf-8"',
+     frame(T['CLIPBOARD_GET'], 0, 7, struct.pack('<II', 0, 32768) + s('text/plain;charset=utf-8'))),
+    ('clipboard_get_reply', 'CLIPBOARD_GET reply id=7: total 5, data "hello"',
+     frame(T['CLIPBOARD_GET'], REPLY, 7, struct.pack('<I', 5) + blob(b'hello'))),
+    ('clipboard_set_request', 'CLIPBOARD_SET id=8: total 5, offset 0, mime "text/plain", data "hello"',
+     frame(T['CLIPBOARD_SET'], 0, 8, struct.pack('<II', 5, 0) + s('text/plain') + blob(b'hello'))),
+    ('clipboard_set_reply', 'CLIPBOARD_SET reply id=8: empty', frame(T['CLIPBOARD_SET'], REPLY, 8, b'')),
+    ('file_open_request', 'FILE_OPEN id=9: flags MULTIPLE, title "Open image", filters image/png, image/jpeg',
+     frame(T['FILE_OPEN'], 0, 9, struct.pack('<I', 1) + s('Open image') + struct.pack('<H', 2)
+           + s('image/png') + s('image/jpeg'))),
+    ('file_open_reply', 'FILE_OPEN reply id=9: documents 17 "cat.png" (2048 bytes, read) and '
+     '18 "dog.jpeg" (4096 bytes, read+write)',
+     frame(T['FILE_OPEN'], REPLY, 9, struct.pack('<H', 2) + doc(17, 2048, 1, 'cat.png')
+           + doc(18, 4096, 3, 'dog.jpeg'))),
+    ('file_save_request', 'FILE_SAVE id=10: title "Save report", name "report.pdf", mime application/pdf',
+     frame(T['FILE_SAVE'], 0, 10, s('Save report') + s('report.pdf') + s('application/pdf'))),
+    ('file_save_reply', 'FILE_SAVE reply id=10: document 19 "report.pdf" (0 bytes, write)',
+     frame(T['FILE_SAVE'], REPLY, 10, doc(19, 0, 2, 'report.pdf'))),
+    ('doc_grant_request', 'DOC_GRANT id=11: document 20 "notes.txt" (11 bytes, read)',
+     frame(T['DOC_GRANT'], 0, 11, doc(20, 11, 1, 'notes.txt'))),
+    ('doc_grant_reply', 'DOC_GRANT reply id=11: empty', frame(T['DOC_GRANT'], REPLY, 11, b'')),
+    ('doc_revoke_request', 'DOC_REVOKE id=12: document 20',
+     frame(T['DOC_REVOKE'], 0, 12, struct.pack('<Q', 20))),
+    ('doc_revoke_reply', 'DOC_REVOKE reply id=12: empty', frame(T['DOC_REVOKE'], REPLY, 12, b'')),
+    ('doc_read_request', 'DOC_READ id=13: document 20, offset 0, length 4096',
+     frame(T['DOC_READ'], 0, 13, struct.pack('<QQI', 20, 0, 4096))),
+    ('doc_read_reply', 'DOC_READ reply id=13: data "hello world"',
+     frame(T['DOC_READ'], REPLY, 13, blob(b'hello world'))),
+    ('doc_write_request', 'DOC_WRITE id=14: document 19, offset 4096, data "abc"',
+     frame(T['DOC_WRITE'], 0, 14, struct.pack('<QQ', 19, 4096) + blob(b'abc'))),
+    ('doc_write_reply', 'DOC_WRITE reply id=14: written 3',
+     frame(T['DOC_WRITE'], REPLY, 14, struct.pack('<I', 3))),
+    ('doc_close_request', 'DOC_CLOSE id=15: document 19',
+     frame(T['DOC_CLOSE'], 0, 15, struct.pack('<Q', 19))),
+    ('doc_close_reply', 'DOC_CLOSE reply id=15: empty', frame(T['DOC_CLOSE'], REPLY, 15, b'')),
+]
+
+# (name, expected outcome, what is wrong, frame bytes). Outcomes: "framing"
+# (the header is refused and the connection closed), "unsupported" (answered
+# UNSUPPORTED), "bad" (a malformed payload).
+INVALID = [
+    ('bad_magic', 'framing', 'magic 0x5642', frame(T['PING'], 0, 1, struct.pack('<Q', 1), magic=0x5642)),
+    ('reserved_set', 'framing', 'header reserved field 1', frame(T['PING'], 0, 1, struct.pack('<Q', 1), reserved=1)),
+    ('unknown_flag', 'framing', 'flag bit 1 set', frame(T['PING'], 2, 1, struct.pack('<Q', 1))),
+    ('ping_over_cap', 'framing', 'PING with length 9 (cap 8)', frame(T['PING'], 0, 1, struct.pack('<Q', 1) + b'\0')),
+    ('unknown_over_global_cap', 'framing', 'unknown type with length 65537',
+     frame(0x7777, 0, 1, b'', length=65537)),
+    ('unknown_type', 'unsupported', 'type 0x7777 with 3 payload bytes', frame(0x7777, 0, 3, b'abc')),
+    ('error_as_request', 'unsupported', 'ERROR without the REPLY flag',
+     frame(T['ERROR'], 0, 3, struct.pack('<I', 1) + s('x'))),
+    ('ready_as_reply', 'unsupported', 'READY with the REPLY flag',
+     frame(T['READY'], REPLY, 1, struct.pack('<Q', 1) + s('vm'))),
+    ('ping_truncated', 'bad', 'PING with a 4-byte payload', frame(T['PING'], 0, 1, struct.pack('<I', 1))),
+    ('shutdown_truncated', 'bad', 'SHUTDOWN with a 3-byte deadline',
+     frame(T['SHUTDOWN'], 0, 1, b'\x30\x75\x00')),
+    ('hello_bad_range', 'bad', 'HELLO with min_version 2 > max_version 1',
+     frame(T['HELLO'], 0, 1, struct.pack('<HHI', 2, 1, 1) + s('x'))),
+    ('hello_version_zero', 'bad', 'HELLO with versions 0..1',
+     frame(T['HELLO'], 0, 1, struct.pack('<HHI', 0, 1, 1) + s('x'))),
+    ('string_past_payload', 'bad', 'READY name length 10 with 2 bytes present',
+     frame(T['READY'], 0, 1, struct.pack('<QH', 1, 10) + b'vm')),
+    ('name_not_utf8', 'bad', 'READY name with byte 0xff',
+     frame(T['READY'], 0, 1, struct.pack('<Q', 1) + s(b'vm\xff'))),
+    ('name_overlong_utf8', 'bad', 'READY name with overlong "/" (c0 af)',
+     frame(T['READY'], 0, 1, struct.pack('<Q', 1) + s(b'\xc0\xaf'))),
+    ('name_surrogate', 'bad', 'READY name with an encoded surrogate (ed a0 80)',
+     frame(T['READY'], 0, 1, struct.pack('<Q', 1) + s(b'\xed\xa0\x80'))),
+    ('name_control_char', 'bad', 'READY name with a newline',
+     frame(T['READY'], 0, 1, struct.pack('<Q', 1) + s('vm\nforged'))),
+    ('name_too_long', 'bad', 'STATUS reply whose vm name has 257 bytes',
+     frame(T['STATUS'], REPLY, 1, status_payload().replace(s('appvm-demo'), s('a' * 257), 1))),
+    ('ready_over_cap', 'framing', 'READY of 267 bytes (cap 266): a 257-byte name cannot fit',
+     frame(T['READY'], 0, 1, struct.pack('<Q', 1) + s('a' * 257))),
+    ('trailing_bytes', 'bad', 'READY with one byte after its last field',
+     frame(T['READY'], 0, 1, struct.pack('<Q', 1) + s('vm') + b'x')),
+    ('app_exit_bad_how', 'bad', 'APP_EXIT with how 3', frame(T['APP_EXIT'], 0, 1, struct.pack('<BBHi', 3, 0, 0, 0))),
+    ('app_exit_bad_status', 'bad', 'APP_EXIT exit status 256', frame(T['APP_EXIT'], 0, 1, struct.pack('<BBHi', 1, 0, 0, 256))),
+    ('mime_no_slash', 'bad', 'CLIPBOARD_GET mime "textplain"',
+     frame(T['CLIPBOARD_GET'], 0, 1, struct.pack('<II', 0, 10) + s('textplain'))),
+    ('mime_empty', 'bad', 'CLIPBOARD_GET with an empty mime',
+     frame(T['CLIPBOARD_GET'], 0, 1, struct.pack('<II', 0, 10) + s(''))),
+    ('clipboard_zero_length', 'bad', 'CLIPBOARD_GET with max_length 0',
+     frame(T['CLIPBOARD_GET'], 0, 1, struct.pack('<II', 0, 0) + s('text/plain'))),
+    ('clipboard_chunk_past_total', 'bad', 'CLIPBOARD_SET offset 3 + 5 bytes with total 5',
+     frame(T['CLIPBOARD_SET'], 0, 1, struct.pack('<II', 5, 3) + s('text/plain') + blob(b'hello'))),
+    ('clipboard_total_too_big', 'bad', 'CLIPBOARD_SET total 16 MiB + 1',
+     frame(T['CLIPBOARD_SET'], 0, 1, struct.pack('<II', 16 * 1024 * 1024 + 1, 0) + s('text/plain') + blob(b''))),
+    ('blob_past_payload', 'bad', 'DOC_READ reply blob length 100 with 5 bytes present',
+     frame(T['DOC_READ'], REPLY, 1, struct.pack('<I', 100) + b'hello')),
+    ('doc_write_empty', 'bad', 'DOC_WRITE with no data (zero-length not allowed)',
+     frame(T['DOC_WRITE'], 0, 1, struct.pack('<QQ', 1, 0) + blob(b''))),
+    ('doc_id_zero', 'bad', 'DOC_CLOSE of document 0', frame(T['DOC_CLOSE'], 0, 1, struct.pack('<Q', 0))),
+    ('doc_read_zero_length', 'bad', 'DOC_READ with length 0', frame(T['DOC_READ'], 0, 1, struct.pack('<QQI', 1, 0, 0))),
+    ('doc_name_slash', 'bad', 'DOC_GRANT name "../etc/passwd"',
+     frame(T['DOC_GRANT'], 0, 1, doc(5, 1, 1, '../etc/passwd'))),
+    ('doc_name_dotdot', 'bad', 'DOC_GRANT name ".."', frame(T['DOC_GRANT'], 0, 1, doc(5, 1, 1, '..'))),
+    ('doc_bad_perms', 'bad', 'DOC_GRANT perms 4', frame(T['DOC_GRANT'], 0, 1, doc(5, 1, 4, 'a'))),
+    ('file_open_too_many_filters', 'bad', 'FILE_OPEN with n_filters 17',
+     frame(T['FILE_OPEN'], 0, 1, struct.pack('<I', 0) + s('t') + struct.pack('<H', 17))),
+    ('file_open_zero_docs', 'bad', 'FILE_OPEN reply with n_docs 0',
+     frame(T['FILE_OPEN'], REPLY, 1, struct.pack('<H', 0))),
+    ('file_open_count_lies', 'bad', 'FILE_OPEN reply says 64 documents, holds 1',
+     frame(T['FILE_OPEN'], REPLY, 1, struct.pack('<H', 64) + doc(1, 1, 1, 'a'))),
+    ('status_too_many_stores', 'bad', 'STATUS reply with n_stores 33',
+     frame(T['STATUS'], REPLY, 1, status_head() + struct.pack('<H', 33))),
+    ('status_bad_family', 'bad', 'STATUS reply address family 5',
+     frame(T['STATUS'], REPLY, 1, status_payload().replace(bytes([4, 24]), bytes([5, 24]), 1))),
+]
+
+
+def hexline(b):
+    return ' '.join('%02x' % x for x in b)
+
+
+def main():
+    names = set()
+    lines = ['# appvm wire protocol v1 test vectors, written by tests/lib/gen_vectors.py.',
+             '# valid NAME HEX: a frame that decodes and re-encodes to the same bytes.',
+             '# invalid NAME OUTCOME HEX: a frame a receiver must refuse (framing,',
+             '# unsupported or bad). The line before each vector says what it is.', '']
+    doc = ['### Valid frames', '']
+    for name, what, b in VALID:
+        assert name not in names
+        names.add(name)
+        lines += ['# ' + what, 'valid %s %s' % (name, hexline(b))]
+        doc += ['`%s` — %s' % (name, what), '', '    ' + hexline(b), '']
+    doc += ['### Frames a receiver must refuse', '',
+            'Outcome `framing` closes the connection, `unsupported` is answered',
+            '`ERROR UNSUPPORTED`, `bad` is answered `ERROR BAD_REQUEST` (requests) or',
+            'closes the connection (replies and events).', '']
+    lines.append('')
+    for name, outcome, what, b in INVALID:
+        assert name not in names
+        names.add(name)
+        lines += ['# ' + what, 'invalid %s %s %s' % (name, outcome, hexline(b))]
+        doc += ['`%s` (%s) — %s' % (name, outcome, what), '', '    ' + hexline(b), '']
+    with open(os.path.join(ROOT, 'tests/lib/proto_vectors.txt'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    path = os.path.join(ROOT, 'docs/protocol.md')
+    text = open(path).read()
+    begin, end = '<!-- vectors:begin -->', '<!-- vectors:end -->'
+    head, rest = text.split(begin)
+    _, tail = rest.split(end)
+    with open(path, 'w') as f:
+        f.write(head + begin + '\n' + '\n'.join(doc) + end + tail)
+    print('wrote %d valid and %d invalid vectors' % (len(VALID), len(INVALID)))
+
+
+if __name__ == '__main__':
+    sys.exit(main())

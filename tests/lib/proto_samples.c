@@ -1,0 +1,152 @@
+/* The messages the valid test vectors stand for, built field by field, so a
+ * test can check that the C codec agrees with tests/lib/proto_vectors.txt. */
+#include "proto_samples.h"
+
+#include <string.h>
+
+#define STR(s) ((struct proto_str){(s), (uint16_t)(sizeof(s) - 1)})
+#define BLOB(s) ((struct proto_blob){(const uint8_t *)(s), (uint32_t)(sizeof(s) - 1)})
+
+static void sample_status(struct proto_status *s)
+{
+	static const uint8_t v6[16] = {0xfe, 0xc0, [15] = 0x15};
+	s->vm_name = STR("appvm-demo");
+	s->agent_version = STR("appvm-agent 0.1.0");
+	s->protocol_version = 1;
+	s->uptime_ms = 12345;
+	s->mem_total_kib = 262144;
+	s->mem_available_kib = 200000;
+	s->load_milli[0] = 250;
+	s->load_milli[1] = 100;
+	s->load_milli[2] = 50;
+	s->app_state = PROTO_APP_EXITED;
+	s->app_exit_how = PROTO_EXIT_CODE;
+	s->app_exit_value = 0;
+	s->n_stores = 2;
+	s->stores[0] = (struct proto_store){STR("base"), STR("/run/stores/base"), 0};
+	s->stores[1] = (struct proto_store){STR("state"), STR("/var/lib/appvm"), 1};
+	s->n_addrs = 2;
+	s->addrs[0] = (struct proto_addr){STR("eth0"), 4, 24, {10, 0, 2, 15}};
+	s->addrs[1] = (struct proto_addr){.ifname = STR("eth0"), .family = 6, .prefix = 64};
+	memcpy(s->addrs[1].addr, v6, 16);
+}
+
+static void head(struct proto_msg *m, uint16_t type, uint16_t flags, uint32_t id)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->flags = flags;
+	m->id = id;
+}
+
+int proto_sample(const char *name, struct proto_msg *m)
+{
+	const uint16_t R = PROTO_FLAG_REPLY;
+	if (!strcmp(name, "hello_request")) {
+		head(m, PROTO_HELLO, 0, 1);
+		m->u.hello = (struct proto_hello){.min_version = 1, .max_version = 1,
+						  .caps = PROTO_CAP_CONTROL,
+						  .software = STR("appvmctl 0.1.0")};
+	} else if (!strcmp(name, "hello_reply")) {
+		head(m, PROTO_HELLO, R, 1);
+		m->u.hello = (struct proto_hello){.version = 1,
+						  .caps = PROTO_CAP_CONTROL | PROTO_CAP_CLIPBOARD,
+						  .software = STR("appvm-agent 0.1.0")};
+	} else if (!strcmp(name, "error_reply")) {
+		head(m, PROTO_ERROR, R, 3);
+		m->u.error = (struct proto_error){PROTO_ERR_UNSUPPORTED,
+						  STR("unsupported message type 0x7777")};
+	} else if (!strcmp(name, "ping_request")) {
+		head(m, PROTO_PING, 0, 2);
+		m->u.ping_nonce = 0x0102030405060708ull;
+	} else if (!strcmp(name, "ping_reply")) {
+		head(m, PROTO_PING, R, 2);
+		m->u.ping_nonce = 0x0102030405060708ull;
+	} else if (!strcmp(name, "status_request")) {
+		head(m, PROTO_STATUS, 0, 4);
+	} else if (!strcmp(name, "status_reply")) {
+		head(m, PROTO_STATUS, R, 4);
+		sample_status(&m->u.status);
+	} else if (!strcmp(name, "shutdown_request")) {
+		head(m, PROTO_SHUTDOWN, 0, 5);
+		m->u.deadline_ms = 30000;
+	} else if (!strcmp(name, "shutdown_reply")) {
+		head(m, PROTO_SHUTDOWN, R, 5);
+	} else if (!strcmp(name, "reboot_request")) {
+		head(m, PROTO_REBOOT, 0, 6);
+	} else if (!strcmp(name, "reboot_reply")) {
+		head(m, PROTO_REBOOT, R, 6);
+	} else if (!strcmp(name, "ready_event")) {
+		head(m, PROTO_READY, 0, 1);
+		m->u.ready = (struct proto_ready){845, STR("appvm-demo")};
+	} else if (!strcmp(name, "app_exit_code")) {
+		head(m, PROTO_APP_EXIT, 0, 2);
+		m->u.app_exit = (struct proto_app_exit){PROTO_EXIT_CODE, 3};
+	} else if (!strcmp(name, "app_exit_signal")) {
+		head(m, PROTO_APP_EXIT, 0, 3);
+		m->u.app_exit = (struct proto_app_exit){PROTO_EXIT_SIGNAL, 9};
+	} else if (!strcmp(name, "clipboard_get_request")) {
+		head(m, PROTO_CLIPBOARD_GET, 0, 7);
+		m->u.clipboard_get =
+		    (struct proto_clipboard_get){0, 32768, STR("text/plain;charset=utf-8")};
+	} else if (!strcmp(name, "clipboard_get_reply")) {
+		head(m, PROTO_CLIPBOARD_GET, R, 7);
+		m->u.clipboard_data = (struct proto_clipboard_data){5, BLOB("hello")};
+	} else if (!strcmp(name, "clipboard_set_request")) {
+		head(m, PROTO_CLIPBOARD_SET, 0, 8);
+		m->u.clipboard_set =
+		    (struct proto_clipboard_set){5, 0, STR("text/plain"), BLOB("hello")};
+	} else if (!strcmp(name, "clipboard_set_reply")) {
+		head(m, PROTO_CLIPBOARD_SET, R, 8);
+	} else if (!strcmp(name, "file_open_request")) {
+		head(m, PROTO_FILE_OPEN, 0, 9);
+		m->u.file_open.flags = PROTO_FILE_OPEN_MULTIPLE;
+		m->u.file_open.title = STR("Open image");
+		m->u.file_open.n_filters = 2;
+		m->u.file_open.filters[0] = STR("image/png");
+		m->u.file_open.filters[1] = STR("image/jpeg");
+	} else if (!strcmp(name, "file_open_reply")) {
+		head(m, PROTO_FILE_OPEN, R, 9);
+		m->u.docs.n_docs = 2;
+		m->u.docs.docs[0] = (struct proto_doc){17, 2048, PROTO_PERM_READ, STR("cat.png")};
+		m->u.docs.docs[1] = (struct proto_doc){18, 4096, PROTO_PERM_READ | PROTO_PERM_WRITE,
+						       STR("dog.jpeg")};
+	} else if (!strcmp(name, "file_save_request")) {
+		head(m, PROTO_FILE_SAVE, 0, 10);
+		m->u.file_save = (struct proto_file_save){STR("Save report"), STR("report.pdf"),
+							  STR("application/pdf")};
+	} else if (!strcmp(name, "file_save_reply")) {
+		head(m, PROTO_FILE_SAVE, R, 10);
+		m->u.doc = (struct proto_doc){19, 0, PROTO_PERM_WRITE, STR("report.pdf")};
+	} else if (!strcmp(name, "doc_grant_request")) {
+		head(m, PROTO_DOC_GRANT, 0, 11);
+		m->u.doc = (struct proto_doc){20, 11, PROTO_PERM_READ, STR("notes.txt")};
+	} else if (!strcmp(name, "doc_grant_reply")) {
+		head(m, PROTO_DOC_GRANT, R, 11);
+	} else if (!strcmp(name, "doc_revoke_request")) {
+		head(m, PROTO_DOC_REVOKE, 0, 12);
+		m->u.doc_id = 20;
+	} else if (!strcmp(name, "doc_revoke_reply")) {
+		head(m, PROTO_DOC_REVOKE, R, 12);
+	} else if (!strcmp(name, "doc_read_request")) {
+		head(m, PROTO_DOC_READ, 0, 13);
+		m->u.doc_read = (struct proto_doc_read){20, 0, 4096};
+	} else if (!strcmp(name, "doc_read_reply")) {
+		head(m, PROTO_DOC_READ, R, 13);
+		m->u.data = BLOB("hello world");
+	} else if (!strcmp(name, "doc_write_request")) {
+		head(m, PROTO_DOC_WRITE, 0, 14);
+		m->u.doc_write = (struct proto_doc_write){19, 4096, BLOB("abc")};
+	} else if (!strcmp(name, "doc_write_reply")) {
+		head(m, PROTO_DOC_WRITE, R, 14);
+		m->u.written = 3;
+	} else if (!strcmp(name, "doc_close_request")) {
+		head(m, PROTO_DOC_CLOSE, 0, 15);
+		m->u.doc_id = 19;
+	} else if (!strcmp(name, "doc_close_reply")) {
+		head(m, PROTO_DOC_CLOSE, R, 15);
+	} else {
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,136 @@
+/* UTF-8 validation, log line formatting and the I/O helpers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "io.h"
+#include "log.h"
+#include "utf8.h"
+
+static void test_utf8_table(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *bytes;
+		size_t len;
+		int valid;
+	} cases[] = {
+	    {"", 0, 1},
+	    {"plain ascii", 11, 1},
+	    {"\xc3\xa9", 2, 1},            /* é */
+	    {"\xe2\x82\xac", 3, 1},        /* € */
+	    {"\xf0\x9f\x98\x80", 4, 1},    /* emoji */
+	    {"\xf4\x8f\xbf\xbf", 4, 1},    /* U+10FFFF */
+	    {"\xc3", 1, 0},                /* truncated */
+	    {"\xe2\x82", 2, 0},            /* truncated */
+	    {"\x80", 1, 0},                /* lone continuation */
+	    {"\xc0\xaf", 2, 0},            /* overlong '/' */
+	    {"\xe0\x80\xaf", 3, 0},        /* overlong '/' */
+	    {"\xed\xa0\x80", 3, 0},        /* surrogate */
+	    {"\xf4\x90\x80\x80", 4, 0},    /* above U+10FFFF */
+	    {"\xff", 1, 0},
+	    {"\xc3\x28", 2, 0},            /* bad continuation */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (utf8_valid((const uint8_t *)cases[i].bytes, cases[i].len) != cases[i].valid)
+			fail_msg("case %zu: expected %d", i, cases[i].valid);
+}
+
+static size_t fmt(char *buf, size_t size, const char *f, ...)
+{
+	va_list ap;
+	va_start(ap, f);
+	size_t n = log_format_line(buf, size, "appvm-test", f, ap);
+	va_end(ap);
+	return n;
+}
+
+static void test_log_line_is_one_line(void **state)
+{
+	(void)state;
+	char buf[64];
+	size_t n = fmt(buf, sizeof(buf), "value %d\n", 5);
+	assert_string_equal(buf, "appvm-test: value 5\n");
+	assert_int_equal(n, strlen(buf));
+	/* Hostile text cannot start a new log line. */
+	fmt(buf, sizeof(buf), "name %s", "evil\nappvm-init: forged\r");
+	assert_string_equal(buf, "appvm-test: name evil?appvm-init: forged?\n");
+	/* Truncation keeps the newline and the terminator. */
+	n = fmt(buf, 20, "%s", "a very long message that does not fit");
+	assert_int_equal(n, 19);
+	assert_int_equal(buf[18], '\n');
+	assert_int_equal(buf[19], '\0');
+}
+
+static void test_io_full_and_eof(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(io_write_full(p[1], "abcdef", 6), 0);
+	char buf[8];
+	assert_int_equal(io_read_full(p[0], buf, 4), 0);
+	assert_memory_equal(buf, "abcd", 4);
+	close(p[1]);
+	/* Two bytes left, four asked: end of file before the count. */
+	assert_int_equal(io_read_full(p[0], buf, 4), -EPIPE);
+	close(p[0]);
+}
+
+static void test_io_nonblocking(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(io_set_nonblock(p[0], 1), 0);
+	char buf[4];
+	assert_int_equal(io_read_some(p[0], buf, sizeof(buf)), -EAGAIN);
+	assert_int_equal(io_wait(p[0], 1 /* POLLIN */, 10), -ETIMEDOUT);
+	assert_int_equal(io_write_some(p[1], "xy", 2), 2);
+	assert_int_equal(io_wait(p[0], 1, 1000), 0);
+	assert_int_equal(io_read_some(p[0], buf, sizeof(buf)), 2);
+	close(p[1]);
+	assert_int_equal(io_read_some(p[0], buf, sizeof(buf)), 0);
+	close(p[0]);
+	assert_int_equal(io_set_nonblock(p[0], 1), -EBADF);
+}
+
+static void test_io_read_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/appvm-test-io-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(io_write_full(fd, "12345", 5), 0);
+	close(fd);
+	char buf[8];
+	assert_int_equal(io_read_file(path, buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "12345");
+	assert_int_equal(io_read_file(path, buf, 5), -EFBIG);
+	assert_int_equal(io_read_file(path, buf, 6), 5);
+	assert_int_equal(io_write_file(path, "zz"), 0);
+	assert_int_equal(io_read_file(path, buf, sizeof(buf)), 5); /* no truncation */
+	assert_memory_equal(buf, "zz345", 5);
+	unlink(path);
+	assert_int_equal(io_read_file(path, buf, sizeof(buf)), -ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_utf8_table),
+	    cmocka_unit_test(test_log_line_is_one_line),
+	    cmocka_unit_test(test_io_full_and_eof),
+	    cmocka_unit_test(test_io_nonblocking),
+	    cmocka_unit_test(test_io_read_file),
+	};
+	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
+}

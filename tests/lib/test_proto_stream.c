@@ -1,0 +1,261 @@
+/* Incremental frame reader and HELLO session rules. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "proto.h"
+#include "proto_session.h"
+#include "proto_stream.h"
+#include "vectors.h"
+
+static struct vector *vecs;
+static int n_vecs;
+static uint8_t *stream;   /* every valid vector, back to back */
+static size_t stream_len;
+static int n_frames;
+
+static int setup(void **state)
+{
+	(void)state;
+	n_vecs = vectors_load(&vecs);
+	if (n_vecs <= 0)
+		return -1;
+	stream = malloc((size_t)n_vecs * 70000);
+	for (int i = 0; i < n_vecs; i++) {
+		if (vecs[i].outcome[0])
+			continue;
+		memcpy(stream + stream_len, vecs[i].bytes, vecs[i].len);
+		stream_len += vecs[i].len;
+		n_frames++;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	free(vecs);
+	free(stream);
+	return 0;
+}
+
+/* Feeds the stream in pieces whose sizes come from next_piece, and checks
+ * that the frames come out whole, in order, and that no call consumes bytes
+ * past the end of the frame it completes. */
+static void feed_in_pieces(size_t (*next_piece)(void))
+{
+	struct proto_reader r;
+	proto_reader_init(&r);
+	size_t pos = 0, frame_start = 0;
+	int vi = 0, got = 0;
+	while (pos < stream_len) {
+		size_t piece = next_piece();
+		if (piece > stream_len - pos)
+			piece = stream_len - pos;
+		size_t off = 0;
+		while (off < piece) {
+			size_t used = 0;
+			int ret = proto_reader_feed(&r, stream + pos + off, piece - off, &used);
+			assert_true(ret >= 0);
+			off += used;
+			if (ret == 1) {
+				while (vecs[vi].outcome[0])
+					vi++;
+				const struct vector *v = &vecs[vi++];
+				/* The frame ends exactly where this call stopped. */
+				assert_int_equal(pos + off - frame_start, v->len);
+				assert_int_equal(r.header.length, v->len - PROTO_HEADER_SIZE);
+				if (r.header.length)
+					assert_memory_equal(r.payload, v->bytes + PROTO_HEADER_SIZE,
+							    r.header.length);
+				frame_start = pos + off;
+				got++;
+			} else {
+				/* No frame yet: every byte offered was taken. */
+				assert_int_equal(off, piece);
+			}
+		}
+		pos += piece;
+	}
+	assert_int_equal(got, n_frames);
+	assert_false(proto_reader_partial(&r));
+	proto_reader_free(&r);
+}
+
+static size_t one_byte(void)
+{
+	return 1;
+}
+
+static unsigned long rng = 12345;
+static size_t random_piece(void)
+{
+	rng = rng * 6364136223846793005ul + 1442695040888963407ul;
+	return 1 + (size_t)((rng >> 33) % 97);
+}
+
+static size_t everything(void)
+{
+	return (size_t)-1;
+}
+
+static void test_byte_by_byte(void **state)
+{
+	(void)state;
+	feed_in_pieces(one_byte);
+}
+
+static void test_random_splits(void **state)
+{
+	(void)state;
+	for (int seed = 1; seed <= 200; seed++) {
+		rng = (unsigned long)seed;
+		feed_in_pieces(random_piece);
+	}
+}
+
+static void test_all_frames_at_once(void **state)
+{
+	(void)state;
+	feed_in_pieces(everything);
+}
+
+static void feed_header(struct proto_reader *r, const uint8_t *bytes, int want)
+{
+	size_t used;
+	assert_int_equal(proto_reader_feed(r, bytes, PROTO_HEADER_SIZE + 8, &used), want);
+	assert_int_equal(used, PROTO_HEADER_SIZE);
+}
+
+static void test_oversized_frame_refused_before_allocation(void **state)
+{
+	(void)state;
+	struct proto_reader r;
+	/* PING with length 9: over the 8-byte cap. */
+	uint8_t ping[PROTO_HEADER_SIZE + 8] = {0x41, 0x56, 0x10, 0, 0, 0, 0, 0, 1, 0, 0, 0, 9};
+	proto_reader_init(&r);
+	feed_header(&r, ping, -EMSGSIZE);
+	assert_null(r.payload);
+	assert_int_equal(r.payload_size, 0);
+	/* Unknown type with a length over the global cap (4 GiB - 1). */
+	uint8_t huge[PROTO_HEADER_SIZE + 8] = {0x41, 0x56, 0x77, 0x77, 0, 0, 0, 0,
+					       1,    0,    0,    0,    0xff, 0xff, 0xff, 0xff};
+	proto_reader_init(&r);
+	feed_header(&r, huge, -EMSGSIZE);
+	assert_null(r.payload);
+	/* Bad magic. */
+	uint8_t bad[PROTO_HEADER_SIZE + 8] = {0x41, 0x57, 0x10, 0, 0, 0, 0, 0, 1, 0, 0, 0, 8};
+	proto_reader_init(&r);
+	feed_header(&r, bad, -EBADMSG);
+	assert_null(r.payload);
+}
+
+static void test_partial_frame_reported(void **state)
+{
+	(void)state;
+	struct proto_reader r;
+	size_t used;
+	proto_reader_init(&r);
+	assert_false(proto_reader_partial(&r));
+	assert_int_equal(proto_reader_feed(&r, vecs[0].bytes, 5, &used), 0);
+	assert_int_equal(used, 5);
+	assert_true(proto_reader_partial(&r));
+	proto_reader_free(&r);
+}
+
+static void decode_frame(const uint8_t *frame, size_t len, struct proto_msg *m)
+{
+	struct proto_header h;
+	(void)len;
+	assert_int_equal(proto_header_decode(frame, &h), 0);
+	assert_int_equal(proto_decode(&h, frame + PROTO_HEADER_SIZE, m, NULL), 0);
+}
+
+static void test_session_hello_exchange(void **state)
+{
+	(void)state;
+	struct proto_session host, guest;
+	struct proto_msg hello, reply, ping;
+	uint8_t buf[1024];
+	size_t len;
+	proto_session_init(&host, PROTO_ROLE_OPENER, PROTO_CAP_CONTROL, "appvmctl");
+	proto_session_init(&guest, PROTO_ROLE_ACCEPTOR, PROTO_CAP_CONTROL | PROTO_CAP_CLIPBOARD,
+			   "appvm-agent");
+
+	/* A guest that gets anything before HELLO closes the connection. */
+	memset(&ping, 0, sizeof(ping));
+	ping.type = PROTO_PING;
+	assert_int_equal(proto_session_check(&guest, &ping), -EPROTO);
+
+	proto_session_hello(&host, 1, &hello);
+	assert_int_equal(proto_encode(&hello, buf, sizeof(buf), &len), 0);
+	struct proto_msg got;
+	decode_frame(buf, len, &got);
+	assert_int_equal(proto_session_check(&guest, &got), 0);
+	assert_int_equal(proto_session_answer(&guest, &got, &reply), 0);
+	assert_true(guest.established);
+	assert_int_equal(guest.version, 1);
+	assert_int_equal(guest.peer_caps, PROTO_CAP_CONTROL);
+
+	/* The host, before the answer, accepts only the HELLO (or ERROR) reply. */
+	assert_int_equal(proto_session_check(&host, &ping), -EPROTO);
+	assert_int_equal(proto_encode(&reply, buf, sizeof(buf), &len), 0);
+	decode_frame(buf, len, &got);
+	assert_int_equal(proto_session_check(&host, &got), 0);
+	assert_int_equal(proto_session_finish(&host, &got), 0);
+	assert_int_equal(host.peer_caps, PROTO_CAP_CONTROL | PROTO_CAP_CLIPBOARD);
+
+	/* After the exchange: ordinary messages pass, a second HELLO closes. */
+	assert_int_equal(proto_session_check(&guest, &ping), 0);
+	assert_int_equal(proto_session_check(&guest, &hello), -EPROTO);
+}
+
+static void test_session_version_mismatch(void **state)
+{
+	(void)state;
+	struct proto_session guest, host;
+	struct proto_msg hello, reply;
+	proto_session_init(&guest, PROTO_ROLE_ACCEPTOR, 0, "appvm-agent");
+	memset(&hello, 0, sizeof(hello));
+	hello.type = PROTO_HELLO;
+	hello.id = 9;
+	hello.u.hello.min_version = 2;
+	hello.u.hello.max_version = 7;
+	assert_int_equal(proto_session_answer(&guest, &hello, &reply), -EPROTONOSUPPORT);
+	assert_false(guest.established);
+	assert_int_equal(reply.type, PROTO_ERROR);
+	assert_int_equal(reply.id, 9);
+	assert_int_equal(reply.u.error.code, PROTO_ERR_VERSION_MISMATCH);
+
+	/* The opener refuses an error, a version outside its range, a wrong id. */
+	proto_session_init(&host, PROTO_ROLE_OPENER, 0, "appvmctl");
+	proto_session_hello(&host, 9, &hello);
+	assert_int_equal(proto_session_finish(&host, &reply), -EPROTONOSUPPORT);
+	struct proto_msg bad = {.type = PROTO_HELLO, .flags = PROTO_FLAG_REPLY, .id = 9};
+	bad.u.hello.version = 2;
+	assert_int_equal(proto_session_finish(&host, &bad), -EPROTONOSUPPORT);
+	bad.id = 10;
+	bad.u.hello.version = 1;
+	assert_int_equal(proto_session_finish(&host, &bad), -EPROTO);
+	assert_false(host.established);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_byte_by_byte),
+	    cmocka_unit_test(test_random_splits),
+	    cmocka_unit_test(test_all_frames_at_once),
+	    cmocka_unit_test(test_oversized_frame_refused_before_allocation),
+	    cmocka_unit_test(test_partial_frame_reported),
+	    cmocka_unit_test(test_session_hello_exchange),
+	    cmocka_unit_test(test_session_version_mismatch),
+	};
+	return cmocka_run_group_tests_name("proto_stream", tests, setup, teardown);
+}
