@@ -25,8 +25,20 @@ int net_config_set(struct net_config *c, const char *key, const char *value, cha
 int net_config_check(const struct net_config *c, char *err, size_t errlen);
 
 /* Applies the configuration: lo up, the interface, addresses, routes, DNS.
- * Idempotent. Returns 0 or -errno. */
+ * Idempotent. Returns 0 or -errno; -ETIMEDOUT means everything was applied but
+ * the interface got no carrier within carrier_timeout. */
 int net_apply(const struct net_config *c, char *err, size_t errlen);
+
+/* Chooses where net_apply writes resolv.conf (an absolute path; default
+ * /run/appvm/resolv.conf) and which symlink it points at it (default
+ * /etc/resolv.conf; NULL for none). Tests use it to stay off the host's files.
+ * Returns 0 or -EINVAL. */
+int net_config_set_resolv_paths(struct net_config *c, const char *resolv_path,
+				const char *etc_path);
+
+/* Writes the loopback and every other interface with its state, addresses and
+ * the main routing table to fd, one item per line. Returns 0 or -errno. */
+int net_show(int fd, char *err, size_t errlen);
 
 /* Sets the kernel hostname after validating it. Returns 0, -EINVAL or -errno. */
 int net_set_hostname(const char *name, char *err, size_t errlen);
