@@ -1,0 +1,175 @@
+/* The agent daemon's state: one epoll loop owning the listener, the host
+ * client connections, the event connection to the host and the requests in
+ * flight to appvm-init. Internal to agent/; the pure parts it calls live in
+ * args.c, buf.c, handler.c, policy.c and status.c. */
+#ifndef APPVM_AGENT_AGENT_H
+#define APPVM_AGENT_AGENT_H
+
+#include "args.h"
+#include "buf.h"
+#include "control_proto.h"
+#include "policy.h"
+#include "proto_session.h"
+#include "proto_stream.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A client whose unsent replies reach this many bytes is not read from
+ * until they drain; the largest reply (STATUS) can still be queued on top. */
+#define AGENT_OUT_HIGH	16384u
+#define AGENT_OUT_LIMIT (AGENT_OUT_HIGH + PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD)
+/* Frames handled per wake-up of one client, so a busy one cannot starve others. */
+#define AGENT_FRAMES_PER_WAKE 32
+/* A client must finish HELLO this soon after it connects. */
+#define AGENT_HELLO_TIMEOUT_MS 10000u
+/* Requests to init give up after this long. */
+#define AGENT_INIT_TIMEOUT_MS 2000u
+/* An acknowledged shutdown goes to init at the latest this long after the ack was queued. */
+#define AGENT_ACK_FLUSH_MS 1000u
+/* The event connection must connect and finish HELLO this soon. */
+#define AGENT_EVENT_TIMEOUT_MS 5000u
+/* How often init is asked whether the app exited, while events are up. */
+#define AGENT_EXIT_POLL_MS 1000u
+
+enum watch_kind { WATCH_LISTEN, WATCH_SIGNAL, WATCH_CLIENT, WATCH_EVENTS, WATCH_INITQ };
+
+/* The first member of everything registered with epoll. */
+struct watch {
+	enum watch_kind kind;
+};
+
+enum power_req { POWER_NONE, POWER_OFF, POWER_REBOOT };
+
+struct client {
+	struct watch w;
+	struct client *next, *prev;
+	int fd;
+	unsigned serial; /* for log lines */
+	uint32_t mask;	 /* events registered with epoll */
+	struct proto_reader rd;
+	struct proto_session sess;
+	struct agent_buf out;
+	uint64_t hello_deadline;
+	bool dead;	  /* closed at the end of this loop turn */
+	bool eof;	  /* the host shut down its sending side */
+	bool close_after; /* close once out is sent */
+	bool wait_status;
+	uint32_t status_id;
+	enum power_req power;
+	uint64_t power_deadline;
+};
+
+/* One request to appvm-init's control socket, driven by the loop. */
+struct initq {
+	struct watch w;
+	int fd; /* -1: idle */
+	enum ctl_cmd cmd;
+	size_t sent;
+	size_t len;
+	uint64_t deadline;
+	char buf[CTL_REPLY_MAX + 1]; /* room for a terminating NUL */
+};
+
+enum ev_state { EV_OFF, EV_WAIT, EV_CONNECTING, EV_HELLO, EV_UP };
+
+struct events {
+	struct watch w;
+	enum ev_state state;
+	int fd;
+	uint32_t mask;
+	struct proto_reader rd;
+	struct proto_session sess;
+	struct agent_buf out;
+	unsigned backoff_ms;
+	unsigned failures; /* in a row, for quieter logs */
+	uint64_t retry_at;
+	uint64_t deadline;
+	uint64_t next_poll;
+	uint32_t next_id;
+	struct agent_exit_key last_exit;
+};
+
+struct agent {
+	struct agent_opts opt;
+	const char *vm_name;
+	int epfd;
+	struct watch listen_w;
+	int listen_fd;
+	struct watch sig_w;
+	int sig_fd;
+	struct client *clients;
+	unsigned n_clients;
+	unsigned next_serial;
+	struct initq status_q; /* "status": for STATUS replies and exit polling */
+	struct initq power_q;  /* "poweroff" or "reboot" */
+	enum power_req power_pending;
+	struct events ev;
+	bool stop;
+};
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+uint64_t agent_now_ms(void);
+
+/* Registers fd with epoll for the events in mask. Returns 0 or -errno. */
+int agent_watch_add(struct agent *a, int fd, struct watch *w, uint32_t mask);
+/* Changes the events of a registered fd. Returns 0 or -errno. */
+int agent_watch_mod(struct agent *a, int fd, struct watch *w, uint32_t mask);
+/* Removes fd from epoll (before closing it). */
+void agent_watch_del(struct agent *a, int fd);
+
+/* server.c: the listener and the host clients. */
+/* Opens the listening socket (vsock, or --listen-unix). Returns 0 or -errno (logged). */
+int server_open(struct agent *a);
+/* Accepts waiting connections, refusing other CIDs and those over the limit. */
+void server_on_listen(struct agent *a);
+/* Handles readiness of one client: sends, reads and handles frames. */
+void server_on_client(struct agent *a, struct client *c, uint32_t events);
+/* Answers every client waiting for STATUS; init_reply is init's raw status
+ * reply (NUL-terminated) or NULL. */
+void server_status_done(struct agent *a, const struct agent_app *app, const char *init_reply);
+/* Applies the HELLO and ack deadlines; lowers *next to the earliest one left. */
+void server_tick(struct agent *a, uint64_t now, uint64_t *next);
+/* Frees the clients marked dead during this loop turn. */
+void server_sweep(struct agent *a);
+/* Closes every client and the listener (at exit). */
+void server_close_all(struct agent *a);
+
+/* initq.c: requests to appvm-init. */
+/* Prepares an idle request slot. */
+void initq_init(struct initq *q);
+/* Returns true while a request is in flight. */
+bool initq_busy(const struct initq *q);
+/* Starts a request; returns 0 or -errno (nothing in flight then). */
+int initq_start(struct agent *a, struct initq *q, enum ctl_cmd cmd);
+/* Returns 1 when the reply is complete or failed (*ret_err: 0 or -errno,
+ * *ret_st filled for status), 0 while more is expected. */
+int initq_on_io(struct agent *a, struct initq *q, int *ret_err, struct ctl_status *ret_st);
+/* Drops the request in flight, if any. */
+void initq_cancel(struct agent *a, struct initq *q);
+
+/* loop.c */
+/* Makes sure a status request to init is in flight; its answer serves every
+ * waiting STATUS and the exit watch of the events. */
+void agent_status_request(struct agent *a);
+/* Asks init to power off or reboot, unless such a request is in flight. */
+void agent_power_request(struct agent *a, enum power_req req);
+/* Runs the loop until SIGTERM or SIGINT. Returns 0, or -errno when the
+ * agent could not start. */
+int agent_run(struct agent *a);
+
+/* events.c: the event connection to the host. */
+/* Sets up the event connection state; the first attempt is made at once. */
+void events_init(struct agent *a);
+/* Handles readiness of the event connection. */
+void events_on_io(struct agent *a, uint32_t events);
+/* Retries, timeouts and the exit poll; lowers *next to the next deadline. */
+void events_tick(struct agent *a, uint64_t now, uint64_t *next);
+/* Sends APP_EXIT when init's status shows an exit not yet announced. */
+void events_app_status(struct agent *a, const struct ctl_status *st);
+/* On SIGTERM: announce an app exit init already knows of, best effort. */
+void events_final(struct agent *a);
+/* Closes the event connection (no retry is scheduled). */
+void events_close(struct agent *a);
+
+#endif

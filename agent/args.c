@@ -1,0 +1,217 @@
+#include "args.h"
+
+#include "ports.h"
+#include "proto.h"
+#include "utf8.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char agent_usage[] =
+    "Usage: appvm-agent [OPTION]...\n"
+    "The guest side of the appvm control channel: serves the host over vsock.\n"
+    "\n"
+    "  --port N             vsock port to listen on (default 1024)\n"
+    "  --event-port N       host vsock port for READY and APP_EXIT events (default 1025)\n"
+    "  --name NAME          VM name reported to the host (default: the hostname)\n"
+    "  --init-socket PATH   appvm-init control socket (default /run/appvm/init.sock)\n"
+    "  --max-clients N      host connections served at once, 1-1024 (default 16)\n"
+    "  --listen-unix PATH   listen on a Unix socket instead of vsock (tests)\n"
+    "  --event-unix PATH    send events to a Unix socket instead of vsock (tests)\n"
+    "  -v, --verbose        log each connection and request\n"
+    "  -h, --help           show this help and exit\n"
+    "      --version        show the version and exit\n"
+    "\n"
+    "Options take their value as the next argument or after '='.\n"
+    "See docs/agent.md.\n";
+
+void agent_opts_init(struct agent_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->port = APPVM_AGENT_PORT;
+	o->event_port = APPVM_EVENT_PORT;
+	o->init_socket = AGENT_DEFAULT_INIT_SOCKET;
+	o->max_clients = AGENT_DEFAULT_MAX_CLIENTS;
+}
+
+bool agent_opts_events_enabled(const struct agent_opts *o)
+{
+	return o->event_unix != NULL || o->listen_unix == NULL;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A decimal in [min, max] making up the whole string: no sign, no spaces. */
+static int parse_uint(const char *s, unsigned long long min, unsigned long long max,
+		      unsigned long long *ret)
+{
+	unsigned long long v = 0;
+	if (*s == '\0' || strlen(s) > 10)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long long)(*s - '0');
+	}
+	if (v < min || v > max)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+/* The rules of the protocol's NAME class, plus non-empty. */
+static bool name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > PROTO_NAME_MAX || !utf8_valid((const uint8_t *)s, n))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+static bool unix_path_ok(const char *s)
+{
+	size_t n = strlen(s);
+	return n > 0 && n <= AGENT_UNIX_PATH_MAX;
+}
+
+enum opt_id {
+	OPT_PORT,
+	OPT_EVENT_PORT,
+	OPT_NAME,
+	OPT_INIT_SOCKET,
+	OPT_MAX_CLIENTS,
+	OPT_LISTEN_UNIX,
+	OPT_EVENT_UNIX,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct {
+	const char *name;
+	enum opt_id id;
+	bool has_value;
+} options[] = {
+    {"--port", OPT_PORT, true},
+    {"--event-port", OPT_EVENT_PORT, true},
+    {"--name", OPT_NAME, true},
+    {"--init-socket", OPT_INIT_SOCKET, true},
+    {"--max-clients", OPT_MAX_CLIENTS, true},
+    {"--listen-unix", OPT_LISTEN_UNIX, true},
+    {"--event-unix", OPT_EVENT_UNIX, true},
+    {"--verbose", OPT_VERBOSE, false},
+    {"-v", OPT_VERBOSE, false},
+    {"--help", OPT_HELP, false},
+    {"-h", OPT_HELP, false},
+    {"--version", OPT_VERSION, false},
+};
+
+static int set_option(struct agent_opts *o, enum opt_id id, const char *opt, const char *v,
+		      char *err, size_t errlen)
+{
+	unsigned long long n;
+	switch (id) {
+	case OPT_PORT:
+	case OPT_EVENT_PORT:
+		/* 0xffffffff is VMADDR_PORT_ANY, not a port one can name. */
+		if (parse_uint(v, 1, 0xfffffffeULL, &n) < 0)
+			return fail(err, errlen,
+				    "%s: expected a port number from 1 to 4294967294, got \"%s\"",
+				    opt, v);
+		if (id == OPT_PORT)
+			o->port = (uint32_t)n;
+		else
+			o->event_port = (uint32_t)n;
+		return 0;
+	case OPT_MAX_CLIENTS:
+		if (parse_uint(v, 1, AGENT_MAX_CLIENTS_LIMIT, &n) < 0)
+			return fail(err, errlen, "%s: expected a number from 1 to %u, got \"%s\"",
+				    opt, AGENT_MAX_CLIENTS_LIMIT, v);
+		o->max_clients = (unsigned)n;
+		return 0;
+	case OPT_NAME:
+		if (!name_ok(v))
+			return fail(err, errlen,
+				    "%s: expected 1-%u bytes of UTF-8 without control characters",
+				    opt, PROTO_NAME_MAX);
+		o->name = v;
+		return 0;
+	case OPT_INIT_SOCKET:
+	case OPT_LISTEN_UNIX:
+	case OPT_EVENT_UNIX:
+		if (!unix_path_ok(v))
+			return fail(err, errlen, "%s: expected a socket path of 1-%u bytes", opt,
+				    AGENT_UNIX_PATH_MAX);
+		if (id == OPT_INIT_SOCKET)
+			o->init_socket = v;
+		else if (id == OPT_LISTEN_UNIX)
+			o->listen_unix = v;
+		else
+			o->event_unix = v;
+		return 0;
+	case OPT_VERBOSE:
+		o->verbose = true;
+		return 0;
+	case OPT_HELP:
+		o->help = true;
+		return 0;
+	case OPT_VERSION:
+		o->version = true;
+		return 0;
+	}
+	return fail(err, errlen, "%s: unhandled option", opt);
+}
+
+int agent_opts_parse(struct agent_opts *o, int argc, char *const argv[], char *err, size_t errlen)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *eq = strchr(arg, '=');
+		size_t name_len =
+		    eq && arg[0] == '-' && arg[1] == '-' ? (size_t)(eq - arg) : strlen(arg);
+		size_t k;
+		for (k = 0; k < sizeof(options) / sizeof(options[0]); k++)
+			if (strlen(options[k].name) == name_len &&
+			    strncmp(options[k].name, arg, name_len) == 0)
+				break;
+		if (k == sizeof(options) / sizeof(options[0])) {
+			if (arg[0] == '-')
+				return fail(err, errlen, "unknown option \"%.*s\" (see --help)",
+					    (int)(name_len > 64 ? 64 : name_len), arg);
+			return fail(err, errlen, "unexpected argument \"%.64s\" (see --help)", arg);
+		}
+		const char *opt = options[k].name;
+		const char *value = NULL;
+		if (options[k].has_value) {
+			if (name_len < strlen(arg)) {
+				value = arg + name_len + 1;
+			} else {
+				if (i + 1 >= argc)
+					return fail(err, errlen, "%s needs a value", opt);
+				value = argv[++i];
+			}
+		} else if (name_len < strlen(arg)) {
+			return fail(err, errlen, "%s takes no value", opt);
+		}
+		int r = set_option(o, options[k].id, opt, value, err, errlen);
+		if (r < 0)
+			return r;
+		if (o->help || o->version)
+			return 0;
+	}
+	return 0;
+}

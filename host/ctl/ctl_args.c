@@ -1,0 +1,171 @@
+#include "ctl_args.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	enum ctl_command command;
+	uint32_t default_ms;
+} commands[] = {
+    {"ping", CTL_CMD_PING, 10000},
+    {"status", CTL_CMD_STATUS, 10000},
+    {"shutdown", CTL_CMD_SHUTDOWN, 30000},
+    {"reboot", CTL_CMD_REBOOT, 30000},
+    {"wait-ready", CTL_CMD_WAIT_READY, 60000},
+};
+
+const char *ctl_command_name(enum ctl_command c)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].command == c)
+			return commands[i].name;
+	return "";
+}
+
+uint32_t ctl_command_default_timeout(enum ctl_command c)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].command == c)
+			return commands[i].default_ms;
+	return 10000;
+}
+
+int ctl_timeout_parse(const char *s, uint32_t *ret_ms)
+{
+	uint64_t whole = 0, frac = 0;
+	size_t i = 0, nwhole = 0, nfrac = 0;
+	for (; s[i] >= '0' && s[i] <= '9'; i++, nwhole++) {
+		if (nwhole >= 6)
+			return -EINVAL;
+		whole = whole * 10 + (uint64_t)(s[i] - '0');
+	}
+	if (s[i] == '.') {
+		for (i++; s[i] >= '0' && s[i] <= '9'; i++, nfrac++) {
+			if (nfrac >= 3)
+				return -EINVAL;
+			frac = frac * 10 + (uint64_t)(s[i] - '0');
+		}
+		if (nfrac == 0)
+			return -EINVAL;
+	}
+	if (s[i] != '\0' || nwhole == 0)
+		return -EINVAL;
+	for (; nfrac < 3; nfrac++)
+		frac *= 10;
+	uint64_t ms = whole * 1000 + frac;
+	if (ms == 0 || ms > CTL_TIMEOUT_MAX_MS)
+		return -EINVAL;
+	*ret_ms = (uint32_t)ms;
+	return 0;
+}
+
+/* Returns the option's value: "--opt=value" or the next argument. */
+static const char *option_value(int argc, char *const *argv, int *i, const char *opt)
+{
+	size_t n = strlen(opt);
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (*i + 1 >= argc)
+		return NULL;
+	return argv[++*i];
+}
+
+static int is_option(const char *arg, const char *opt)
+{
+	size_t n = strlen(opt);
+	return strncmp(arg, opt, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_buf,
+		   unsigned buf_size, const char **ret_why)
+{
+	struct ctl_args a;
+	memset(&a, 0, sizeof(a));
+	bool timeout_set = false, options_done = false;
+	const char *command = NULL;
+	*ret_why = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (!options_done && arg[0] == '-' && arg[1] != '\0') {
+			if (strcmp(arg, "--") == 0) {
+				options_done = true;
+			} else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+				a.help = true;
+			} else if (strcmp(arg, "--version") == 0) {
+				a.version = true;
+			} else if (strcmp(arg, "--json") == 0) {
+				a.json = true;
+			} else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+				a.quiet = true;
+			} else if (is_option(arg, "--timeout")) {
+				const char *v = option_value(argc, argv, &i, "--timeout");
+				if (!v || ctl_timeout_parse(v, &a.timeout_ms) < 0) {
+					*ret_why = "--timeout needs seconds (more than 0, at most "
+						   "86400, up to 3 decimals)";
+					return -EINVAL;
+				}
+				timeout_set = true;
+			} else if (is_option(arg, "--event-socket")) {
+				a.event_socket = option_value(argc, argv, &i, "--event-socket");
+				if (!a.event_socket || !a.event_socket[0]) {
+					*ret_why = "--event-socket needs a path";
+					return -EINVAL;
+				}
+			} else {
+				snprintf(ret_buf, buf_size, "unknown option '%.64s'", arg);
+				*ret_why = ret_buf;
+				return -EINVAL;
+			}
+			continue;
+		}
+		if (!a.target_string) {
+			a.target_string = arg;
+		} else if (!command) {
+			command = arg;
+		} else {
+			snprintf(ret_buf, buf_size, "unexpected argument '%.64s'", arg);
+			*ret_why = ret_buf;
+			return -EINVAL;
+		}
+	}
+	if (a.help || a.version) {
+		*ret = a;
+		return 0;
+	}
+	if (!a.target_string) {
+		*ret_why = "missing target and command";
+		return -EINVAL;
+	}
+	const char *why = NULL;
+	if (ctl_target_parse(a.target_string, &a.target, &why) < 0) {
+		snprintf(ret_buf, buf_size, "bad target: %s", why);
+		*ret_why = ret_buf;
+		return -EINVAL;
+	}
+	if (!command) {
+		*ret_why = "missing command";
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(command, commands[i].name) == 0)
+			a.command = commands[i].command;
+	if (a.command == CTL_CMD_NONE) {
+		snprintf(ret_buf, buf_size, "unknown command '%.64s'", command);
+		*ret_why = ret_buf;
+		return -EINVAL;
+	}
+	if (!timeout_set)
+		a.timeout_ms = ctl_command_default_timeout(a.command);
+	if (a.event_socket && a.command != CTL_CMD_WAIT_READY) {
+		*ret_why = "--event-socket is for wait-ready only";
+		return -EINVAL;
+	}
+	if (a.event_socket && a.target.transport == CTL_TRANSPORT_VSOCK) {
+		*ret_why = "--event-socket does not apply to vsock targets";
+		return -EINVAL;
+	}
+	*ret = a;
+	return 0;
+}

@@ -1,0 +1,60 @@
+/* Error convention of the host control library and appvmctl's exit codes.
+ *
+ * Library functions return 0 or a negative errno; these values carry a
+ * fixed meaning (docs/appvmctl.md lists the exit code of each):
+ *   -EINVAL       bad target syntax or argument
+ *   -EHOSTDOWN    the VM is not running (socket missing or refused, no such CID)
+ *   -ECONNREFUSED the VM runs but the agent does not listen (hybrid CONNECT
+ *                 refused, vsock connection reset)
+ *   -ETIMEDOUT    the deadline passed
+ *   -EPROTO       the guest broke the protocol (garbage, oversized frame, bad
+ *                 HELLO, a reply we did not ask for, closed mid-reply)
+ *   -EREMOTEIO    the guest answered with an ERROR reply
+ * anything else is a local system error. Functions that fail also fill a
+ * struct ctl_error with one line of context. */
+#ifndef APPVM_CTL_ERROR_H
+#define APPVM_CTL_ERROR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+enum ctl_exit {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_FAILURE = 1,	  /* local system error */
+	CTL_EXIT_USAGE = 2,	  /* bad arguments or target syntax */
+	CTL_EXIT_NOT_RUNNING = 3, /* VM not running */
+	CTL_EXIT_NOT_LISTENING = 4,
+	CTL_EXIT_TIMEOUT = 5,
+	CTL_EXIT_PROTOCOL = 6,
+	CTL_EXIT_GUEST_ERROR = 7,
+};
+
+struct ctl_error {
+	/* Our own words; may quote peer bytes, so it is sanitized when printed. */
+	char msg[256];
+	/* Set when the guest sent an ERROR reply: its code and its message,
+	 * which passed the codec's TEXT rules but is still hostile text. */
+	int has_guest_error;
+	uint32_t guest_code;
+	uint16_t untrusted_guest_msg_len;
+	char untrusted_guest_msg[PROTO_TEXT_MAX + 1];
+};
+
+/* Clears an error record. */
+void ctl_error_clear(struct ctl_error *e);
+
+/* Formats the context line into e->msg (truncated to fit). */
+void ctl_error_set(struct ctl_error *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Records a guest ERROR reply (code and message are copied). */
+void ctl_error_guest(struct ctl_error *e, const struct proto_error *untrusted_error);
+
+/* Returns the exit code for a library return value (0 or -errno). */
+int ctl_exit_code(int ret);
+
+/* Returns the short name of an exit code ("timeout"), as used in JSON output. */
+const char *ctl_exit_kind(int exit_code);
+
+#endif

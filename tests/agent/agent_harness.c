@@ -1,0 +1,357 @@
+#include "agent_harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int listen_unix(const char path[100])
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	return fd;
+}
+
+/* Serves one control connection the way appvm-init does. */
+static void serve_init(struct fake_init *fi, int fd)
+{
+	char req[64];
+	size_t len = 0;
+	while (len < sizeof(req) && !memchr(req, '\n', len)) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		if (poll(&pfd, 1, 2000) <= 0)
+			return;
+		ssize_t n = read(fd, req + len, sizeof(req) - len);
+		if (n <= 0)
+			return;
+		len += (size_t)n;
+	}
+	const char *reply = "error malformed\n";
+	char status[1024];
+	pthread_mutex_lock(&fi->lock);
+	if (len == 7 && memcmp(req, "status\n", 7) == 0) {
+		fi->n_status++;
+		snprintf(status, sizeof(status), "%s", fi->reply);
+		reply = status;
+	} else if ((len == 9 && memcmp(req, "poweroff\n", 9) == 0) ||
+		   (len == 7 && memcmp(req, "reboot\n", 7) == 0)) {
+		if (fi->peek_fd >= 0) {
+			char b[64];
+			ssize_t n = recv(fi->peek_fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+			fi->peeked = n < 0 ? 0 : (int)n;
+		}
+		if (req[0] == 'p')
+			fi->n_poweroff++;
+		else
+			fi->n_reboot++;
+		reply = "ok\nend\n";
+	}
+	pthread_cond_broadcast(&fi->cond);
+	pthread_mutex_unlock(&fi->lock);
+	(void)!write(fd, reply, strlen(reply));
+}
+
+static void *init_thread(void *arg)
+{
+	struct fake_init *fi = arg;
+	for (;;) {
+		int fd = accept4(fi->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			return NULL; /* the listener was shut down */
+		serve_init(fi, fd);
+		close(fd);
+	}
+}
+
+void h_setup(struct agent_proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(p->dir, sizeof(p->dir), "/tmp/appvm-agent-test.XXXXXX");
+	assert_non_null(mkdtemp(p->dir));
+	snprintf(p->sock, sizeof(p->sock), "%s/agent.sock", p->dir);
+	snprintf(p->init_sock, sizeof(p->init_sock), "%s/init.sock", p->dir);
+	snprintf(p->event_sock, sizeof(p->event_sock), "%s/events.sock", p->dir);
+	p->pid = -1;
+	p->log_fd = -1;
+
+	struct fake_init *fi = &p->init;
+	pthread_mutex_init(&fi->lock, NULL);
+	pthread_cond_init(&fi->cond, NULL);
+	fi->peek_fd = -1;
+	snprintf(fi->reply, sizeof(fi->reply),
+		 "ok\nservice agent running 10 0\nservice app running 11 0\napp-exit none\n"
+		 "shutdown no\nend\n");
+	fi->listen_fd = listen_unix(p->init_sock);
+	assert_int_equal(pthread_create(&fi->thread, NULL, init_thread, fi), 0);
+}
+
+void h_start(struct agent_proc *p, const char *const *extra)
+{
+	const char *bin = getenv("APPVM_AGENT");
+	assert_non_null(bin);
+	char *argv[32];
+	int argc = 0;
+	argv[argc++] = (char *)bin;
+	argv[argc++] = "--listen-unix";
+	argv[argc++] = p->sock;
+	argv[argc++] = "--init-socket";
+	argv[argc++] = p->init_sock;
+	for (; extra && *extra; extra++)
+		argv[argc++] = (char *)*extra;
+	argv[argc] = NULL;
+
+	int pfd[2];
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	p->pid = fork();
+	assert_true(p->pid >= 0);
+	if (p->pid == 0) {
+		/* An agent must not outlive a test that crashed. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(pfd[1], STDERR_FILENO);
+		execv(bin, argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	p->log_fd = pfd[0];
+	p->log_len = 0;
+	if (!h_wait_log(p, "listening on", H_TIMEOUT_MS))
+		fail_msg("agent did not start; log:\n%s", p->log);
+}
+
+bool h_wait_log(struct agent_proc *p, const char *text, int timeout_ms)
+{
+	long end = now_ms() + timeout_ms;
+	for (;;) {
+		p->log[p->log_len] = '\0';
+		if (strstr(p->log, text))
+			return true;
+		long left = end - now_ms();
+		if (left <= 0 || p->log_fd < 0)
+			return false;
+		struct pollfd pfd = {p->log_fd, POLLIN, 0};
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		ssize_t n = read(p->log_fd, p->log + p->log_len, sizeof(p->log) - 1 - p->log_len);
+		if (n <= 0) {
+			close(p->log_fd);
+			p->log_fd = -1;
+			continue;
+		}
+		p->log_len += (size_t)n;
+		if (p->log_len == sizeof(p->log) - 1) {
+			/* Keep the newest half. */
+			size_t half = p->log_len / 2;
+			memmove(p->log, p->log + half, p->log_len - half);
+			p->log_len -= half;
+		}
+	}
+}
+
+void h_teardown(struct agent_proc *p)
+{
+	if (p->pid > 0) {
+		int st;
+		kill(p->pid, SIGTERM);
+		assert_int_equal(waitpid(p->pid, &st, 0), p->pid);
+		h_wait_log(p, "\x01never", 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			fail_msg("agent ended with status 0x%x; log:\n%s", st, p->log);
+		p->pid = -1;
+	}
+	if (p->log_fd >= 0)
+		close(p->log_fd);
+	struct fake_init *fi = &p->init;
+	shutdown(fi->listen_fd, SHUT_RDWR);
+	pthread_join(fi->thread, NULL);
+	close(fi->listen_fd);
+	unlink(p->init_sock);
+	unlink(p->sock);
+	unlink(p->event_sock);
+	rmdir(p->dir);
+}
+
+void h_init_reply(struct agent_proc *p, const char *reply)
+{
+	pthread_mutex_lock(&p->init.lock);
+	snprintf(p->init.reply, sizeof(p->init.reply), "%s", reply);
+	pthread_mutex_unlock(&p->init.lock);
+}
+
+bool h_init_wait_power(struct agent_proc *p, bool reboot, int count, int timeout_ms)
+{
+	struct fake_init *fi = &p->init;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&fi->lock);
+	int r = 0;
+	while ((reboot ? fi->n_reboot : fi->n_poweroff) < count && r == 0)
+		r = pthread_cond_timedwait(&fi->cond, &fi->lock, &ts);
+	bool ok = (reboot ? fi->n_reboot : fi->n_poweroff) >= count;
+	pthread_mutex_unlock(&fi->lock);
+	return ok;
+}
+
+int h_connect(struct agent_proc *p)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->sock);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+void h_send_raw(int fd, const void *buf, size_t len)
+{
+	const uint8_t *b = buf;
+	while (len > 0) {
+		ssize_t n = send(fd, b, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		assert_true(n > 0);
+		b += n;
+		len -= (size_t)n;
+	}
+}
+
+void h_send(int fd, const struct proto_msg *m)
+{
+	static uint8_t buf[PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD];
+	size_t len;
+	assert_int_equal(proto_encode(m, buf, sizeof(buf), &len), 0);
+	h_send_raw(fd, buf, len);
+}
+
+bool h_try_send(int fd, const struct proto_msg *m)
+{
+	uint8_t buf[512];
+	size_t len;
+	assert_int_equal(proto_encode(m, buf, sizeof(buf), &len), 0);
+	ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+	return n == (ssize_t)len;
+}
+
+/* Reads exactly len bytes before the deadline. Returns 0 or -1. */
+static int read_exact(int fd, uint8_t *buf, size_t len, long end)
+{
+	while (len > 0) {
+		long left = end - now_ms();
+		struct pollfd pfd = {fd, POLLIN, 0};
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return -1;
+		ssize_t n = recv(fd, buf, len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int h_recv(int fd, struct proto_msg *m, uint8_t *buf, size_t cap, int timeout_ms)
+{
+	long end = now_ms() + timeout_ms;
+	struct proto_header h;
+	const char *why = NULL;
+	if (read_exact(fd, buf, PROTO_HEADER_SIZE, end) < 0)
+		return -1;
+	assert_int_equal(proto_header_decode(buf, &h), 0);
+	assert_true(PROTO_HEADER_SIZE + h.length <= cap);
+	if (read_exact(fd, buf + PROTO_HEADER_SIZE, h.length, end) < 0)
+		return -1;
+	int r = proto_decode(&h, buf + PROTO_HEADER_SIZE, m, &why);
+	if (r != 0)
+		fail_msg("agent sent an undecodable frame (type 0x%x): %s", h.type,
+			 why ? why : "?");
+	return 0;
+}
+
+bool h_closed(int fd, int timeout_ms)
+{
+	long end = now_ms() + timeout_ms;
+	for (;;) {
+		long left = end - now_ms();
+		struct pollfd pfd = {fd, POLLIN, 0};
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return false;
+		uint8_t b[256];
+		ssize_t n = recv(fd, b, sizeof(b), 0);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return true;
+		if (n > 0)
+			return false; /* the agent sent something instead */
+	}
+}
+
+void h_req(struct proto_msg *m, uint16_t type, uint32_t id)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->id = id;
+}
+
+int h_client(struct agent_proc *p)
+{
+	int fd = h_connect(p);
+	struct proto_msg m;
+	uint8_t buf[512];
+	h_req(&m, PROTO_HELLO, 1);
+	m.u.hello.min_version = 1;
+	m.u.hello.max_version = 1;
+	m.u.hello.caps = PROTO_CAP_CONTROL;
+	m.u.hello.software = proto_str_from("agent-test");
+	h_send(fd, &m);
+	if (h_recv(fd, &m, buf, sizeof(buf), H_TIMEOUT_MS) < 0)
+		fail_msg("no HELLO reply");
+	assert_int_equal(m.type, PROTO_HELLO);
+	assert_int_equal(m.flags, PROTO_FLAG_REPLY);
+	assert_int_equal(m.u.hello.version, 1);
+	return fd;
+}
+
+void h_ping(int fd, uint32_t id, uint64_t nonce)
+{
+	struct proto_msg m;
+	uint8_t buf[512];
+	h_req(&m, PROTO_PING, id);
+	m.u.ping_nonce = nonce;
+	h_send(fd, &m);
+	if (h_recv(fd, &m, buf, sizeof(buf), H_TIMEOUT_MS) < 0)
+		fail_msg("no PING reply");
+	assert_int_equal(m.type, PROTO_PING);
+	assert_int_equal(m.id, id);
+	assert_int_equal(m.u.ping_nonce, nonce);
+}

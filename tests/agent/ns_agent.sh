@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Namespace tests of appvm-agent under the real appvm-init: init runs as PID 1
+# of fresh namespaces (tests/init/nsrun) and starts the agent as its "agent"
+# service, with the agent's Unix test transport pointing at sockets in $WORK,
+# so a host (agent_probe) outside the namespace reaches it. No AF_VSOCK.
+# Usage: ns_agent.sh NAME
+# Environment (set by ctest): APPVM_INIT, APPVM_AGENT, NSRUN, PROBE, WORK.
+set -euo pipefail
+name=$1
+: "${APPVM_INIT:?}" "${APPVM_AGENT:?}" "${NSRUN:?}" "${PROBE:?}" "${WORK:?}"
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+rm -rf "$WORK"
+mkdir -p "$WORK"
+log=$WORK/init.log
+init_pid=
+trap stop_ns EXIT
+
+# Ends the namespace if it still runs: killing its PID 1 (nsrun's child)
+# takes every process in it along; killing nsrun alone would not.
+stop_ns() {
+	[ -n "$init_pid" ] || return 0
+	local child
+	for child in $(pgrep -P "$init_pid" || true); do
+		kill -KILL "$child" 2>/dev/null || true
+	done
+	wait "$init_pid" 2>/dev/null || true
+	init_pid=
+}
+
+fail() {
+	echo "FAIL ($name): $*" >&2
+	stop_ns
+	echo "--- init log:" >&2
+	cat "$log" >&2 || true
+	exit 1
+}
+
+expect() { # FILE LINE
+	grep -qxF -- "$2" "$1" || fail "expected '$2' in $(basename "$1"): $(tr '\n' ' ' <"$1")"
+}
+
+# vm.conf with the agent on the test transport; the app is given as "$@".
+write_conf() {
+	cat >"$WORK/vm.conf" <<CONF
+[vm]
+on-app-exit = ${ON_APP_EXIT:-poweroff}
+[agent]
+exec = $APPVM_AGENT
+args = --listen-unix $WORK/agent.sock --event-unix $WORK/events.sock --name nsvm
+[app]
+exec = $*
+CONF
+}
+
+start_init() {
+	: >"$log"
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APPVM_INIT_TEST_NO_VM=1 \
+		APPVM_INIT_CONFIG="$WORK/vm.conf" \
+		${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
+		"$NSRUN" --timeout 20 -- "$APPVM_INIT" >>"$log" 2>&1 </dev/null &
+	init_pid=$!
+}
+
+# Waits for init's namespace to end and checks how.
+expect_end() {
+	wait "$init_pid" || true
+	init_pid=
+	grep -q "^nsrun: $1 " "$log" || fail "expected the namespace to end with '$1'"
+}
+
+case $name in
+ready_status_shutdown)
+	# The host listens first; init starts the agent, which announces
+	# READY; STATUS shows the app running; SHUTDOWN powers the VM off.
+	write_conf /bin/sleep 60
+	"$PROBE" events "$WORK/events.sock" >"$WORK/events.out" 2>&1 &
+	probe=$!
+	start_init
+	wait "$probe" || fail "no READY: $(cat "$WORK/events.out")"
+	expect "$WORK/events.out" "ready_vm_name=nsvm"
+	"$PROBE" status "$WORK/agent.sock" >"$WORK/status.out" 2>&1 || fail "status: $(cat "$WORK/status.out")"
+	expect "$WORK/status.out" "vm_name=nsvm"
+	expect "$WORK/status.out" "app_state=2"
+	expect "$WORK/status.out" "app_exit_how=0"
+	"$PROBE" shutdown "$WORK/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown: $(cat "$WORK/shutdown.out")"
+	expect "$WORK/shutdown.out" "ack"
+	expect_end "signal INT"
+	grep -qF "power off requested on the control socket" "$log" || fail "init was not asked to power off"
+	grep -qF "shutdown requested (deadline 10000 ms" "$log" || fail "agent log missing"
+	grep -qF "appvm-agent: init accepted the power off request" "$log" || fail "agent log missing"
+	;;
+app_exit)
+	# The app exits with status 3 and init keeps the VM up: the host
+	# gets APP_EXIT on the event connection and sees it in STATUS.
+	printf '#!/bin/sh\nexit 3\n' >"$WORK/app.sh"
+	chmod 755 "$WORK/app.sh"
+	ON_APP_EXIT=ignore write_conf "$WORK/app.sh"
+	"$PROBE" events "$WORK/events.sock" --exit >"$WORK/events.out" 2>&1 &
+	probe=$!
+	start_init
+	wait "$probe" || fail "no APP_EXIT: $(cat "$WORK/events.out")"
+	expect "$WORK/events.out" "app_exit_how=1"
+	expect "$WORK/events.out" "app_exit_value=3"
+	"$PROBE" status "$WORK/agent.sock" >"$WORK/status.out" 2>&1 || fail "status: $(cat "$WORK/status.out")"
+	expect "$WORK/status.out" "app_state=3"
+	expect "$WORK/status.out" "app_exit_how=1"
+	expect "$WORK/status.out" "app_exit_value=3"
+	"$PROBE" shutdown "$WORK/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
+	expect_end "signal INT"
+	;;
+*)
+	echo "unknown test $name" >&2
+	exit 2
+	;;
+esac
+echo "PASS ($name)"

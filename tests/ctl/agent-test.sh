@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# appvmctl against the real appvm-agent, over Unix sockets (the agent's test
+# transport): ping, status, wait-ready through the event socket and through
+# polling, shutdown and reboot through a stand-in for init's control socket
+# that answers "ok" and then stops the agent as init's shutdown sequence would.
+#
+# Usage: tests/ctl/agent-test.sh APPVMCTL APPVM-AGENT
+set -euo pipefail
+ctl=${1:?usage: agent-test.sh APPVMCTL APPVM-AGENT}
+agent=${2:?usage: agent-test.sh APPVMCTL APPVM-AGENT}
+dir=$(mktemp -d /tmp/appvm-ctl-agent.XXXXXX)
+agent_pid=
+init_pid=
+cleanup() {
+	for pid in $agent_pid $init_pid; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { printf 'FAIL: %s\n' "$*" >&2; [ -f "$dir/agent.log" ] && tail -n 20 "$dir/agent.log" >&2; exit 1; }
+pass() { printf 'ok: %s\n' "$*"; }
+
+# A stand-in for appvm-init's control socket (docs/init-control.md): answers
+# status, and poweroff/reboot with "ok" before TERMing the agent.
+start_init() {
+	python3 - "$dir/init.sock" "$1" <<'PY' &
+import os, signal, socket, sys
+path, agent_pid = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(4)
+while True:
+    c, _ = s.accept()
+    c.settimeout(2)
+    line = b""
+    while not line.endswith(b"\n") and len(line) < 65:
+        b = c.recv(1)
+        if not b:
+            break
+        line += b
+    word = line.strip().decode(errors="replace")
+    if word == "status":
+        c.sendall(b"ok\nservice agent running 1 0\nservice app running 2 0\napp-exit none\nshutdown no\nend\n")
+    elif word in ("poweroff", "reboot"):
+        c.sendall(b"ok\nend\n")
+        c.close()
+        os.kill(agent_pid, signal.SIGTERM)
+        continue
+    else:
+        c.sendall(b"error unknown\n")
+    c.close()
+PY
+	init_pid=$!
+	for _ in $(seq 100); do [ -S "$dir/init.sock" ] && return 0; sleep 0.05; done
+	fail "the init stand-in did not create its socket"
+}
+
+start_agent() { # LISTEN-PATH
+	"$agent" --listen-unix "$1" --event-unix "$dir/events.sock" --init-socket "$dir/init.sock" \
+		--name int-vm -v 2>>"$dir/agent.log" &
+	agent_pid=$!
+	for _ in $(seq 50); do [ -S "$1" ] && return 0; sleep 0.05; done
+	fail "the agent did not create $1"
+}
+stop_agent() {
+	kill "$agent_pid" 2>/dev/null || true
+	wait "$agent_pid" 2>/dev/null || true
+	agent_pid=
+}
+
+target=unix:$dir/agent.sock
+
+# Nothing there yet.
+set +e
+"$ctl" "$target" ping 2>/dev/null
+rc=$?
+set -e
+[ $rc -eq 3 ] || fail "ping without an agent: exit $rc, want 3"
+pass "no agent: exit 3"
+
+start_agent "$dir/agent.sock"
+start_init "$agent_pid"
+out=$("$ctl" "$target" ping) || fail "ping: exit $?"
+[[ $out == "ping: reply in "*" from appvm-agent "*" (protocol 1)" ]] || fail "ping printed '$out'"
+pass "ping"
+
+out=$("$ctl" "$target" status) || fail "status: exit $?"
+grep -q '^vm:        int-vm$' <<<"$out" || fail "status lacks the vm name: $out"
+grep -q '^app:       running$' <<<"$out" || fail "status lacks the app state: $out"
+json=$("$ctl" --json "$target" status) || fail "status --json: exit $?"
+python3 -c 'import json,sys; d=json.loads(sys.argv[1]); s=d["status"]; assert d["ok"] and s["vm_name"]=="int-vm" and s["protocol_version"]==1 and s["uptime_ms"]>0 and s["app"]["state"]=="running", d' "$json" ||
+	fail "status --json: $json"
+pass "status, text and JSON"
+
+out=$("$ctl" "$target" wait-ready --timeout 5) || fail "wait-ready (poll): exit $?"
+[[ $out == "ready: the agent answered ping"* ]] || fail "wait-ready (poll) printed '$out'"
+pass "wait-ready by polling"
+
+# The agent has been retrying its event connection all along: listening on
+# the event socket (with a target nobody serves) must see its READY.
+out=$("$ctl" "unix:$dir/nobody.sock" wait-ready --event-socket "$dir/events.sock" --timeout 10) ||
+	fail "wait-ready (event): exit $?"
+[[ $out == "ready: vm int-vm announced READY"* ]] || fail "wait-ready (event) printed '$out'"
+[ ! -e "$dir/events.sock" ] || fail "wait-ready left its event socket behind"
+pass "wait-ready through the event socket"
+
+out=$("$ctl" "$target" shutdown --timeout 5) || fail "shutdown: exit $?"
+[[ $out == "shutdown: acknowledged; the guest closed the connection"* ]] || fail "shutdown printed '$out'"
+wait "$agent_pid" 2>/dev/null || true
+agent_pid=
+pass "shutdown: acknowledged, then the agent went away"
+
+kill "$init_pid"; wait "$init_pid" 2>/dev/null || true; rm -f "$dir/init.sock"
+start_agent "$dir/agent.sock"
+start_init "$agent_pid"
+out=$("$ctl" "$target" reboot --timeout 5) || fail "reboot: exit $?"
+[[ $out == "reboot: acknowledged"* ]] || fail "reboot printed '$out'"
+wait "$agent_pid" 2>/dev/null || true
+agent_pid=
+pass "reboot"
+
+# No init to ask: acknowledged, but the guest never goes away.
+kill "$init_pid"; wait "$init_pid" 2>/dev/null || true; init_pid=; rm -f "$dir/init.sock"
+start_agent "$dir/agent.sock"
+set +e
+"$ctl" "$target" shutdown --timeout 1 2>/dev/null
+rc=$?
+set -e
+[ $rc -eq 5 ] || fail "shutdown without init: exit $rc, want 5"
+pass "shutdown that never completes: exit 5"
+stop_agent
+echo "agent-test: all passed"

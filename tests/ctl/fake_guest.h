@@ -1,0 +1,92 @@
+/* A scriptable fake guest for the control tests: an "agent" on a Unix
+ * socket (optionally behind a fake hybrid CONNECT front) that can misbehave
+ * in every way a hostile guest might, and an "event sender" that plays the
+ * agent's side of wait-ready. Each runs in its own thread. */
+#ifndef APPVM_TEST_FAKE_GUEST_H
+#define APPVM_TEST_FAKE_GUEST_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+enum fake_mode {
+	FAKE_GOOD,		/* answers every request properly */
+	FAKE_GARBAGE,		/* answers HELLO with bytes that are no frame */
+	FAKE_GARBAGE_LATER,	/* proper HELLO, then garbage for the request */
+	FAKE_OVERSIZED,		/* reply header announcing a frame over the cap */
+	FAKE_TRUNCATED,		/* half a STATUS reply, then close */
+	FAKE_WRONG_ID,		/* reply with an id we never sent */
+	FAKE_WRONG_TYPE,	/* STATUS reply to a PING */
+	FAKE_WRONG_NONCE,	/* PING reply with another nonce */
+	FAKE_ERROR_REPLY,	/* ERROR BUSY with a hostile message */
+	FAKE_ERROR_ESCAPE,	/* ERROR whose message holds ESC (the codec refuses it) */
+	FAKE_HELLO_MISMATCH,	/* ERROR VERSION_MISMATCH to HELLO */
+	FAKE_HELLO_BAD_VERSION, /* HELLO reply choosing version 9 */
+	FAKE_REQUEST_FIRST,	/* a PING request instead of the HELLO reply */
+	FAKE_SILENT,		/* never answers HELLO */
+	FAKE_SILENT_LATER,	/* answers HELLO, never the request */
+	FAKE_CLOSE_LATER,	/* answers HELLO, closes on the request */
+	FAKE_SLOW_DRIP,		/* every reply one byte per 100 ms */
+	FAKE_FAST_DRIP,		/* every reply one byte per 5 ms */
+	FAKE_EVENTS_FIRST,	/* two events and a guest request before each reply */
+	FAKE_EVENT_FLOOD,	/* endless events instead of the reply */
+	FAKE_HOSTILE_STATUS,	/* status with escape sequences in a mount point */
+	FAKE_ACK_NO_CLOSE,	/* acks SHUTDOWN but keeps the connection open */
+	FAKE_ACK_STREAM,	/* acks SHUTDOWN, then streams bytes without end */
+};
+
+enum fake_front {
+	FRONT_NONE,	/* plain Unix socket */
+	FRONT_OK,	/* "CONNECT 1024\n" answered "OK 1073741824\n" */
+	FRONT_CLOSE,	/* closed after CONNECT (no agent listening) */
+	FRONT_GARBAGE,	/* "ERR no listener\n" */
+	FRONT_OVERLONG, /* "OK " and 40 digits, no newline */
+	FRONT_SILENT,	/* never answers */
+};
+
+struct fake_guest {
+	char path[108];
+	int listen_fd;
+	enum fake_mode mode;
+	enum fake_front front;
+	pthread_t thread;
+	atomic_int stop;
+	atomic_int connections;
+	atomic_int requests;	    /* requests answered after HELLO */
+	atomic_int got_unsupported; /* our guest request was answered UNSUPPORTED */
+	atomic_uint last_deadline_ms;
+	atomic_int last_type;
+};
+
+/* Starts a fake agent listening on path. Returns 0 or -errno. */
+int fake_guest_start(struct fake_guest *g, const char *path, enum fake_mode mode,
+		     enum fake_front front);
+
+/* Stops the thread and removes the socket. */
+void fake_guest_stop(struct fake_guest *g);
+
+enum fake_event_mode {
+	EVENT_GOOD,	      /* HELLO, then READY */
+	EVENT_GARBAGE,	      /* garbage instead of HELLO */
+	EVENT_BAD_READY,      /* HELLO, then a malformed READY */
+	EVENT_DROP_THEN_GOOD, /* a connection closed before HELLO, then a good one */
+};
+
+struct fake_events {
+	char path[108];
+	enum fake_event_mode mode;
+	unsigned delay_ms; /* before the first connection attempt */
+	pthread_t thread;
+	atomic_int stop;
+	atomic_int done;
+};
+
+/* Starts a thread that connects to path (retrying every 20 ms) and plays the
+ * agent's event side. Returns 0 or -errno. */
+int fake_events_start(struct fake_events *e, const char *path, enum fake_event_mode mode,
+		      unsigned delay_ms);
+
+/* Stops and joins the thread. */
+void fake_events_stop(struct fake_events *e);
+
+#endif

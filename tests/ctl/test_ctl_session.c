@@ -1,0 +1,409 @@
+/* appvmctl end to end, in-process, against a fake guest on Unix sockets:
+ * every command against a well-behaved guest, the hybrid CONNECT handshake,
+ * and every way a hostile guest can misbehave, each with its exit code and
+ * within its deadline. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ctl_cli.h"
+#include "ctl_error.h"
+#include "ctl_time.h"
+#include "fake_guest.h"
+
+static char dir[64];
+static char agent_path[128], vm_path[128], event_path[128], hybrid_event_path[128];
+static char unix_target[160], hybrid_target[160];
+
+struct run {
+	int code;
+	uint64_t ms;
+	char *out;
+	char *err;
+};
+
+static struct run run_ctl(const char *first, ...)
+{
+	char *argv[16];
+	int argc = 0;
+	argv[argc++] = "appvmctl";
+	va_list ap;
+	va_start(ap, first);
+	for (const char *s = first; s; s = va_arg(ap, const char *))
+		argv[argc++] = (char *)s;
+	va_end(ap);
+	struct run r = {0};
+	size_t on = 0, en = 0;
+	FILE *out = open_memstream(&r.out, &on);
+	FILE *err = open_memstream(&r.err, &en);
+	uint64_t t0 = ctl_now_ms();
+	r.code = ctl_cli_run(argc, argv, out, err);
+	r.ms = ctl_now_ms() - t0;
+	fclose(out);
+	fclose(err);
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static void expect(struct run *r, int code, const char *in_out, const char *in_err)
+{
+	if (r->code != code)
+		fail_msg("exit %d, want %d; stdout '%s' stderr '%s'", r->code, code, r->out,
+			 r->err);
+	if (in_out && !strstr(r->out, in_out))
+		fail_msg("stdout '%s' lacks '%s'", r->out, in_out);
+	if (in_err && !strstr(r->err, in_err))
+		fail_msg("stderr '%s' lacks '%s'", r->err, in_err);
+	for (const char *p = r->err; *p; p++)
+		if (*p == 0x1b)
+			fail_msg("escape character reached stderr");
+	for (const char *p = r->out; *p; p++)
+		if (*p == 0x1b)
+			fail_msg("escape character reached stdout");
+}
+
+/* Runs one command against a fresh fake guest and checks the outcome. */
+static void against(enum fake_mode mode, enum fake_front front, const char *command,
+		    const char *timeout, int code, const char *in_out, const char *in_err)
+{
+	struct fake_guest g;
+	const char *path = front == FRONT_NONE ? agent_path : vm_path;
+	const char *target = front == FRONT_NONE ? unix_target : hybrid_target;
+	assert_int_equal(fake_guest_start(&g, path, mode, front), 0);
+	struct run r = run_ctl(target, command, "--timeout", timeout, NULL);
+	fake_guest_stop(&g);
+	expect(&r, code, in_out, in_err);
+	run_free(&r);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/appvm-ctl-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(agent_path, sizeof(agent_path), "%s/agent.sock", dir);
+	snprintf(vm_path, sizeof(vm_path), "%s/vm.sock", dir);
+	snprintf(event_path, sizeof(event_path), "%s/events.sock", dir);
+	snprintf(hybrid_event_path, sizeof(hybrid_event_path), "%s/vm.sock_1025", dir);
+	snprintf(unix_target, sizeof(unix_target), "unix:%s", agent_path);
+	snprintf(hybrid_target, sizeof(hybrid_target), "hybrid:%s", vm_path);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(agent_path);
+	unlink(vm_path);
+	unlink(event_path);
+	unlink(hybrid_event_path);
+	rmdir(dir);
+	return 0;
+}
+
+static void test_good_commands(void **state)
+{
+	(void)state;
+	against(FAKE_GOOD, FRONT_NONE, "ping", "5", 0, "ping: reply in ", NULL);
+	against(FAKE_GOOD, FRONT_NONE, "ping", "5", 0, "from fake-agent 1.0 (protocol 1)", NULL);
+	against(FAKE_GOOD, FRONT_NONE, "status", "5", 0, "vm:        test-vm\n", NULL);
+	against(FAKE_GOOD, FRONT_NONE, "status", "5", 0, "address:   eth0 10.0.2.15/24\n", NULL);
+	against(FAKE_GOOD, FRONT_NONE, "reboot", "5", 0, "reboot: acknowledged", NULL);
+
+	struct fake_guest g;
+	assert_int_equal(fake_guest_start(&g, agent_path, FAKE_GOOD, FRONT_NONE), 0);
+	struct run r = run_ctl(unix_target, "shutdown", "--timeout", "2.5", NULL);
+	fake_guest_stop(&g);
+	expect(&r, 0, "shutdown: acknowledged; the guest closed the connection", NULL);
+	assert_int_equal(atomic_load(&g.last_deadline_ms), 2500);
+	assert_int_equal(atomic_load(&g.last_type), 0x0012);
+	run_free(&r);
+
+	assert_int_equal(fake_guest_start(&g, agent_path, FAKE_GOOD, FRONT_NONE), 0);
+	r = run_ctl("--json", unix_target, "status", NULL);
+	fake_guest_stop(&g);
+	expect(&r, 0, "\"ok\":true", NULL);
+	assert_non_null(strstr(r.out, "\"status\":{\"vm_name\":\"test-vm\",\"agent_version\":"
+				      "\"fake-agent 1.0\",\"protocol_version\":1,"));
+	assert_string_equal(r.err, "");
+	run_free(&r);
+
+	assert_int_equal(fake_guest_start(&g, agent_path, FAKE_GOOD, FRONT_NONE), 0);
+	r = run_ctl("-q", unix_target, "ping", NULL);
+	fake_guest_stop(&g);
+	expect(&r, 0, NULL, NULL);
+	assert_string_equal(r.out, "");
+	run_free(&r);
+}
+
+static void test_hybrid(void **state)
+{
+	(void)state;
+	against(FAKE_GOOD, FRONT_OK, "ping", "5", 0, "ping: reply", NULL);
+	against(FAKE_GOOD, FRONT_OK, "status", "5", 0, "vm:        test-vm", NULL);
+	against(FAKE_GOOD, FRONT_OK, "shutdown", "5", 0, "shutdown: acknowledged", NULL);
+	against(FAKE_GOOD, FRONT_CLOSE, "ping", "5", CTL_EXIT_NOT_LISTENING, NULL,
+		"agent not listening: the VMM closed the connection after CONNECT 1024");
+	against(FAKE_GOOD, FRONT_GARBAGE, "ping", "5", CTL_EXIT_NOT_LISTENING, NULL,
+		"CONNECT 1024 answered \"E\"");
+	against(FAKE_GOOD, FRONT_OVERLONG, "ping", "5", CTL_EXIT_NOT_LISTENING, NULL,
+		"agent not listening");
+	uint64_t t0 = ctl_now_ms();
+	against(FAKE_GOOD, FRONT_SILENT, "ping", "0.5", CTL_EXIT_TIMEOUT, NULL,
+		"no answer to CONNECT 1024");
+	assert_true(ctl_now_ms() - t0 < 1500);
+}
+
+static void test_not_running(void **state)
+{
+	(void)state;
+	struct run r = run_ctl(unix_target, "ping", NULL);
+	expect(&r, CTL_EXIT_NOT_RUNNING, NULL, "VM not running: no socket at");
+	run_free(&r);
+	r = run_ctl(hybrid_target, "status", NULL);
+	expect(&r, CTL_EXIT_NOT_RUNNING, NULL, "VM not running");
+	run_free(&r);
+
+	/* A socket file nobody listens on, as a crashed VMM leaves behind. */
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", vm_path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	r = run_ctl(hybrid_target, "ping", "--json", NULL);
+	close(fd);
+	unlink(vm_path);
+	expect(&r, CTL_EXIT_NOT_RUNNING, "\"kind\":\"vm_not_running\",\"exit_code\":3",
+	       "nothing listens on");
+	run_free(&r);
+}
+
+static void test_usage(void **state)
+{
+	(void)state;
+	struct run r = run_ctl(unix_target, "fly", NULL);
+	expect(&r, CTL_EXIT_USAGE, NULL, "unknown command 'fly'");
+	run_free(&r);
+	r = run_ctl("vsock:1", "ping", "--json", NULL);
+	expect(&r, CTL_EXIT_USAGE, "\"kind\":\"usage\"", "bad target");
+	run_free(&r);
+	r = run_ctl("--help", NULL);
+	expect(&r, 0, "Usage: appvmctl", NULL);
+	run_free(&r);
+	r = run_ctl("--version", NULL);
+	expect(&r, 0, "appvmctl " APPVM_VERSION "\n", NULL);
+	run_free(&r);
+}
+
+static void test_hostile_framing(void **state)
+{
+	(void)state;
+	against(FAKE_GARBAGE, FRONT_NONE, "ping", "5", CTL_EXIT_PROTOCOL, NULL,
+		"guest sent garbage");
+	against(FAKE_GARBAGE_LATER, FRONT_NONE, "status", "5", CTL_EXIT_PROTOCOL, NULL,
+		"guest sent garbage");
+	against(FAKE_OVERSIZED, FRONT_NONE, "status", "5", CTL_EXIT_PROTOCOL, NULL, "over its cap");
+	against(FAKE_OVERSIZED, FRONT_OK, "ping", "5", CTL_EXIT_PROTOCOL, NULL, "over its cap");
+	against(FAKE_TRUNCATED, FRONT_NONE, "status", "5", CTL_EXIT_PROTOCOL, NULL,
+		"guest closed the connection in the middle of a frame");
+	against(FAKE_CLOSE_LATER, FRONT_NONE, "ping", "5", CTL_EXIT_PROTOCOL, NULL,
+		"guest closed the connection without replying");
+	against(FAKE_EVENT_FLOOD, FRONT_NONE, "ping", "5", CTL_EXIT_PROTOCOL, NULL,
+		"more than 16 frames");
+}
+
+static void test_hostile_replies(void **state)
+{
+	(void)state;
+	against(FAKE_WRONG_ID, FRONT_NONE, "ping", "5", CTL_EXIT_PROTOCOL, NULL,
+		"which we did not send");
+	against(FAKE_WRONG_TYPE, FRONT_NONE, "ping", "5", CTL_EXIT_PROTOCOL, NULL,
+		"guest answered PING with a STATUS reply");
+	against(FAKE_WRONG_NONCE, FRONT_NONE, "ping", "5", CTL_EXIT_PROTOCOL, NULL, "wrong nonce");
+	against(FAKE_REQUEST_FIRST, FRONT_NONE, "ping", "5", CTL_EXIT_PROTOCOL, NULL,
+		"guest sent PING before answering HELLO");
+	against(FAKE_HELLO_MISMATCH, FRONT_NONE, "status", "5", CTL_EXIT_PROTOCOL, NULL,
+		"guest refused HELLO with VERSION_MISMATCH");
+	against(FAKE_HELLO_BAD_VERSION, FRONT_NONE, "status", "5", CTL_EXIT_PROTOCOL, NULL,
+		"guest chose protocol version 9");
+	against(FAKE_ERROR_REPLY, FRONT_NONE, "status", "5", CTL_EXIT_GUEST_ERROR, NULL,
+		"appvmctl: guest error BUSY (4): busy\\n\\u{009b}31mred\\u{202e} \"quoted\"\n");
+
+	against(FAKE_ERROR_ESCAPE, FRONT_NONE, "ping", "5", CTL_EXIT_PROTOCOL, NULL,
+		"malformed ERROR reply");
+
+	struct fake_guest g;
+	assert_int_equal(fake_guest_start(&g, agent_path, FAKE_ERROR_REPLY, FRONT_NONE), 0);
+	struct run r = run_ctl(unix_target, "ping", "--json", NULL);
+	fake_guest_stop(&g);
+	expect(
+	    &r, CTL_EXIT_GUEST_ERROR,
+	    "\"guest_error\":{\"code\":4,\"name\":\"BUSY\",\"message\":\"busy\\u000a\\u009b31mred"
+	    "\\u202e \\\"quoted\\\"\"}",
+	    NULL);
+	run_free(&r);
+
+	/* Events and a guest request before the reply: skipped and answered. */
+	assert_int_equal(fake_guest_start(&g, agent_path, FAKE_EVENTS_FIRST, FRONT_NONE), 0);
+	r = run_ctl(unix_target, "status", NULL);
+	fake_guest_stop(&g);
+	expect(&r, 0, "vm:        test-vm", NULL);
+	assert_int_equal(atomic_load(&g.got_unsupported), 1);
+	run_free(&r);
+
+	/* Escape sequences and bidi overrides in names never reach the terminal. */
+	assert_int_equal(fake_guest_start(&g, agent_path, FAKE_HOSTILE_STATUS, FRONT_NONE), 0);
+	r = run_ctl(unix_target, "status", NULL);
+	fake_guest_stop(&g);
+	expect(&r, 0, "store:     base on /run/\\x1b]0;owned\\x07\\x1b[2J (read-only)", NULL);
+	assert_non_null(strstr(r.out, "vm:        vm\\u{202e}\\u{009b}31m\n"));
+	run_free(&r);
+}
+
+static void test_deadlines(void **state)
+{
+	(void)state;
+	static const enum fake_mode slow[] = {FAKE_SILENT, FAKE_SILENT_LATER, FAKE_SLOW_DRIP};
+	for (size_t i = 0; i < sizeof(slow) / sizeof(slow[0]); i++) {
+		struct fake_guest g;
+		assert_int_equal(fake_guest_start(&g, agent_path, slow[i], FRONT_NONE), 0);
+		struct run r = run_ctl(unix_target, "status", "--timeout", "1", NULL);
+		fake_guest_stop(&g);
+		expect(&r, CTL_EXIT_TIMEOUT, NULL, "before the deadline");
+		if (r.ms < 950 || r.ms > 1700)
+			fail_msg("mode %d: gave up after %llu ms, deadline 1000", (int)slow[i],
+				 (unsigned long long)r.ms);
+		run_free(&r);
+	}
+	/* A slow but steady guest within the deadline is fine. */
+	against(FAKE_FAST_DRIP, FRONT_NONE, "ping", "5", 0, "ping: reply", NULL);
+	/* Acknowledged, but the guest never goes away. */
+	against(FAKE_ACK_NO_CLOSE, FRONT_NONE, "shutdown", "0.7", CTL_EXIT_TIMEOUT, NULL,
+		"still connected at the deadline");
+	/* ... or keeps poll busy with a stream of bytes: the clock still wins. */
+	uint64_t t0 = ctl_now_ms();
+	against(FAKE_ACK_STREAM, FRONT_NONE, "reboot", "0.7", CTL_EXIT_TIMEOUT, NULL,
+		"still connected at the deadline");
+	assert_true(ctl_now_ms() - t0 < 1500);
+}
+
+static void test_wait_ready_event(void **state)
+{
+	(void)state;
+	/* unix: READY on --event-socket; nothing on the agent socket. */
+	struct fake_events e;
+	assert_int_equal(fake_events_start(&e, event_path, EVENT_GOOD, 100), 0);
+	struct run r = run_ctl(unix_target, "wait-ready", "--event-socket", event_path, "--timeout",
+			       "5", NULL);
+	fake_events_stop(&e);
+	expect(&r, 0, "ready: vm event-vm announced READY (guest uptime 0.845 s)", NULL);
+	run_free(&r);
+	struct stat st;
+	assert_int_equal(stat(event_path, &st), -1); /* removed on exit */
+
+	/* hybrid: READY on PATH_1025, the VMM refusing CONNECT meanwhile. */
+	struct fake_guest g;
+	assert_int_equal(fake_guest_start(&g, vm_path, FAKE_GOOD, FRONT_CLOSE), 0);
+	assert_int_equal(fake_events_start(&e, hybrid_event_path, EVENT_GOOD, 700), 0);
+	r = run_ctl("--json", hybrid_target, "wait-ready", "--timeout", "5", NULL);
+	fake_events_stop(&e);
+	fake_guest_stop(&g);
+	expect(&r, 0, "\"via\":\"event\"", NULL);
+	assert_non_null(strstr(r.out, "\"vm_name\":\"event-vm\",\"uptime_ms\":845}"));
+	assert_true(atomic_load(&g.connections) >= 2); /* it polled meanwhile */
+	run_free(&r);
+	assert_int_equal(stat(hybrid_event_path, &st), -1);
+
+	/* A stale event socket file is replaced. */
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", event_path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	assert_int_equal(fake_events_start(&e, event_path, EVENT_DROP_THEN_GOOD, 100), 0);
+	r = run_ctl(unix_target, "wait-ready", "--event-socket", event_path, "--timeout", "5",
+		    NULL);
+	fake_events_stop(&e);
+	expect(&r, 0, "announced READY", NULL);
+	assert_string_equal(r.err, "");
+	run_free(&r);
+}
+
+static void test_wait_ready_poll(void **state)
+{
+	(void)state;
+	struct fake_guest g;
+	assert_int_equal(fake_guest_start(&g, agent_path, FAKE_GOOD, FRONT_NONE), 0);
+	struct run r = run_ctl(unix_target, "wait-ready", "--timeout", "5", NULL);
+	fake_guest_stop(&g);
+	expect(&r, 0, "ready: the agent answered ping after", NULL);
+	run_free(&r);
+
+	/* Nothing ever answers: the deadline holds, the last poll is named. */
+	uint64_t t0 = ctl_now_ms();
+	r = run_ctl(hybrid_target, "wait-ready", "--timeout", "1", NULL);
+	expect(&r, CTL_EXIT_TIMEOUT, NULL,
+	       "guest not ready before the deadline (last poll: VM "
+	       "not running");
+	assert_true(ctl_now_ms() - t0 < 1500);
+	run_free(&r);
+
+	/* A guest that breaks the protocol while polled is not waited for. */
+	assert_int_equal(fake_guest_start(&g, agent_path, FAKE_GARBAGE, FRONT_NONE), 0);
+	r = run_ctl(unix_target, "wait-ready", "--timeout", "5", NULL);
+	fake_guest_stop(&g);
+	expect(&r, CTL_EXIT_PROTOCOL, NULL, "guest sent garbage");
+	assert_true(r.ms < 2000);
+	run_free(&r);
+}
+
+static void test_wait_ready_hostile_events(void **state)
+{
+	(void)state;
+	static const enum fake_event_mode modes[] = {EVENT_GARBAGE, EVENT_BAD_READY};
+	static const char *const why[] = {"event connection: garbage",
+					  "event connection: malformed READY event"};
+	for (size_t i = 0; i < 2; i++) {
+		struct fake_events e;
+		assert_int_equal(fake_events_start(&e, event_path, modes[i], 100), 0);
+		struct run r = run_ctl(unix_target, "wait-ready", "--event-socket", event_path,
+				       "--timeout", "5", NULL);
+		fake_events_stop(&e);
+		expect(&r, CTL_EXIT_PROTOCOL, NULL, why[i]);
+		assert_true(r.ms < 2000);
+		run_free(&r);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_good_commands),
+	    cmocka_unit_test(test_hybrid),
+	    cmocka_unit_test(test_not_running),
+	    cmocka_unit_test(test_usage),
+	    cmocka_unit_test(test_hostile_framing),
+	    cmocka_unit_test(test_hostile_replies),
+	    cmocka_unit_test(test_deadlines),
+	    cmocka_unit_test(test_wait_ready_event),
+	    cmocka_unit_test(test_wait_ready_poll),
+	    cmocka_unit_test(test_wait_ready_hostile_events),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
