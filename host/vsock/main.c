@@ -1,0 +1,494 @@
+/* appvm-vsock: a vhost-user vsock device for qemu that presents the guest's
+ * vsock to the host as cloud-hypervisor's "hybrid vsock" Unix socket. The
+ * event loop, the sockets and the command line live here; the device logic
+ * is in vsock_dev.c. See docs/vsock.md. */
+#include "cleanup.h"
+#include "io.h"
+#include "log.h"
+#include "vhost_user.h"
+#include "vsock_dev.h"
+#include "vsock_hybrid.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Clients still sending their CONNECT line; more wait in the backlog. */
+#define HS_MAX	      64
+#define HS_TIMEOUT_MS 5000
+
+enum tag {
+	TAG_SIGNAL = 1,
+	TAG_VU_LISTEN,
+	TAG_VU_CONN,
+	TAG_KICK,
+	TAG_HY_LISTEN,
+	TAG_HS,
+	TAG_CONN,
+};
+
+struct handshake {
+	int fd;
+	size_t len;
+	uint64_t deadline_ms;
+	char buf[VSOCK_HYBRID_LINE_MAX];
+};
+
+struct app {
+	const char *socket_path;
+	const char *vu_path;
+	int epfd;
+	int vu_listen, hy_listen;
+	struct vhost_user vu;
+	struct vsock_dev dev;
+	struct handshake hs[HS_MAX];
+};
+
+static struct app app; /* large (the device holds its buffers); one per process */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t ev_key(enum tag tag, unsigned index)
+{
+	return ((uint64_t)tag << 32) | index;
+}
+
+static int ep_set(int op, int fd, uint32_t events, enum tag tag, unsigned index)
+{
+	struct epoll_event ev = {.events = events, .data.u64 = ev_key(tag, index)};
+	return epoll_ctl(app.epfd, op, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* ---- device ops: the host side of each connection is a Unix socket ---- */
+
+static void conn_watch(struct vsock_conn *c, int op)
+{
+	/* Edge-triggered: the device remembers readiness until EAGAIN. */
+	int r = ep_set(op, c->fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, TAG_CONN,
+		       vsock_conn_index(&app.dev.conns, c));
+	if (r < 0)
+		log_warn("epoll: %s", strerror(-r));
+	c->host_writable = true;
+}
+
+static int op_connect(void *ctx, struct vsock_conn *c)
+{
+	(void)ctx;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%" PRIu32, app.socket_path,
+			 c->host_port);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A Unix connect does not wait: it succeeds, or fails with the
+	 * listener absent (ENOENT, ECONNREFUSED) or its backlog full (EAGAIN). */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		log_debug("guest port %" PRIu32 " -> %s: %s", c->guest_port, sa.sun_path,
+			  strerror(e));
+		return -e;
+	}
+	c->fd = steal_fd(&fd);
+	conn_watch(c, EPOLL_CTL_ADD);
+	return 0;
+}
+
+static int op_accepted(void *ctx, struct vsock_conn *c)
+{
+	(void)ctx;
+	char line[32];
+	int n = vsock_hybrid_format_ok(line, sizeof(line), c->host_port);
+	if (n < 0)
+		return n;
+	/* A fresh socket's buffer takes a line this short in one go. */
+	ssize_t w = send(c->fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (w != n)
+		return w < 0 ? -errno : -EIO;
+	return 0;
+}
+
+static ssize_t op_read(void *ctx, int fd, void *buf, size_t len)
+{
+	(void)ctx;
+	return io_read_some(fd, buf, len);
+}
+
+static ssize_t op_write(void *ctx, int fd, const void *buf, size_t len)
+{
+	(void)ctx;
+	for (;;) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+}
+
+static void op_shutdown_write(void *ctx, int fd)
+{
+	(void)ctx;
+	shutdown(fd, SHUT_WR);
+}
+
+static void op_close(void *ctx, int fd)
+{
+	(void)ctx;
+	close(fd);
+}
+
+static const struct vsock_dev_ops dev_ops = {
+    .connect = op_connect,
+    .accepted = op_accepted,
+    .read = op_read,
+    .write = op_write,
+    .shutdown_write = op_shutdown_write,
+    .close = op_close,
+};
+
+static void watch_kick(void *ctx, unsigned q, int fd)
+{
+	(void)ctx;
+	/* Closing the fd removes it from epoll; only additions need work. */
+	if (fd >= 0 && ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_KICK, q) < 0)
+		log_warn("epoll kick %u: %s", q, strerror(errno));
+}
+
+/* ---- sockets ---- */
+
+/* Binds a listening Unix socket at path, replacing a stale socket file but
+ * refusing to steal one somebody still listens on. Returns the fd or -errno. */
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return -EADDRINUSE;
+		unlink(path);
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0)
+		return -errno;
+	return steal_fd(&fd);
+}
+
+static void vu_accept(void)
+{
+	int fd = accept4(app.vu_listen, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (app.vu.fd >= 0) {
+		log_warn("vhost-user: a front-end is already connected; refusing another");
+		close(fd);
+		return;
+	}
+	vhost_user_attach(&app.vu, fd);
+	if (ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_VU_CONN, 0) < 0) {
+		log_err("epoll: %s", strerror(errno));
+		vhost_user_detach(&app.vu);
+		return;
+	}
+	log_info("vhost-user: front-end connected");
+}
+
+static void vu_event(void)
+{
+	int r = vhost_user_handle(&app.vu);
+	if (r == 0)
+		return;
+	if (r == -ECONNRESET)
+		log_info("vhost-user: front-end disconnected; waiting for a new one on %s",
+			 app.vu_path);
+	else
+		log_warn("vhost-user: dropping front-end: %s; waiting for a new one on %s",
+			 strerror(-r), app.vu_path);
+	vhost_user_detach(&app.vu);
+}
+
+static void hs_close(struct handshake *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+}
+
+static void hy_accept(void)
+{
+	for (;;) {
+		int fd = accept4(app.hy_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		struct handshake *h = NULL;
+		for (unsigned i = 0; i < HS_MAX && !h; i++)
+			if (app.hs[i].fd < 0)
+				h = &app.hs[i];
+		if (!h) {
+			log_warn("hybrid: too many clients mid-handshake; closing one");
+			close(fd);
+			continue;
+		}
+		h->fd = fd;
+		h->len = 0;
+		h->deadline_ms = now_ms() + HS_TIMEOUT_MS;
+		if (ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_HS, (unsigned)(h - app.hs)) < 0)
+			hs_close(h);
+	}
+}
+
+static void hs_event(unsigned i)
+{
+	if (i >= HS_MAX || app.hs[i].fd < 0)
+		return;
+	struct handshake *h = &app.hs[i];
+	/* One byte at a time: whatever follows the newline is stream data
+	 * and must stay in the socket for the guest. */
+	for (;;) {
+		char ch;
+		ssize_t n = io_read_some(h->fd, &ch, 1);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			hs_close(h);
+			return;
+		}
+		h->buf[h->len++] = ch;
+		uint32_t port;
+		int r = vsock_hybrid_parse(h->buf, h->len, &port);
+		if (r == -EAGAIN && h->len < sizeof(h->buf))
+			continue;
+		if (r < 0) {
+			log_debug("hybrid: malformed request; closing client");
+			hs_close(h);
+			return;
+		}
+		uint32_t host_port;
+		if (vsock_dev_host_connect(&app.dev, h->fd, port, now_ms(), &host_port) < 0) {
+			log_warn("hybrid: connection table full; closing client");
+			hs_close(h);
+			return;
+		}
+		struct vsock_conn *c = vsock_conn_find(&app.dev.conns, host_port, port);
+		conn_watch(c, EPOLL_CTL_MOD);
+		h->fd = -1; /* owned by the device now */
+		return;
+	}
+}
+
+static void expire(uint64_t now)
+{
+	for (unsigned i = 0; i < HS_MAX; i++)
+		if (app.hs[i].fd >= 0 && now >= app.hs[i].deadline_ms)
+			hs_close(&app.hs[i]);
+	vsock_dev_expire(&app.dev, now);
+}
+
+/* ---- command line ---- */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: appvm-vsock --cid N --socket PATH --vhost-user PATH [--verbose]\n"
+		   "\n"
+		   "A vhost-user vsock device for qemu's vhost-user-vsock-pci, seen from the\n"
+		   "host as a hybrid vsock Unix socket (as cloud-hypervisor and Firecracker).\n"
+		   "\n"
+		   "  --cid N            the guest's context id (3 to 4294967294)\n"
+		   "  --socket PATH      host side: clients connect here and write\n"
+		   "                     \"CONNECT <port>\\n\"; a guest connecting to host\n"
+		   "                     port P reaches the listener on PATH_P\n"
+		   "  --vhost-user PATH  listen here for qemu (-chardev socket,path=PATH)\n"
+		   "  --verbose          log every refused connection\n"
+		   "  --help             show this text\n");
+}
+
+static int parse_cid(const char *s, uint64_t *ret)
+{
+	char *end;
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < 3 || v > 0xfffffffeull)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"cid", required_argument, NULL, 'c'},
+	    {"socket", required_argument, NULL, 's'},
+	    {"vhost-user", required_argument, NULL, 'u'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	uint64_t cid = 0;
+	bool have_cid = false, verbose = false;
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			if (parse_cid(optarg, &cid) < 0) {
+				fprintf(stderr,
+					"appvm-vsock: --cid: '%s' is not a guest CID (3 to "
+					"4294967294)\n",
+					optarg);
+				return 2;
+			}
+			have_cid = true;
+			break;
+		case 's':
+			app.socket_path = optarg;
+			break;
+		case 'u':
+			app.vu_path = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "appvm-vsock: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (!have_cid || !app.socket_path || !app.vu_path) {
+		fprintf(stderr, "appvm-vsock: --cid, --socket and --vhost-user are all required "
+				"(see --help)\n");
+		return 2;
+	}
+	/* PATH_P must fit a socket address for every port. */
+	if (strlen(app.socket_path) + 11 >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		fprintf(stderr,
+			"appvm-vsock: --socket: path too long for a Unix socket with a "
+			"port suffix (at most %zu bytes)\n",
+			sizeof(((struct sockaddr_un *)0)->sun_path) - 12);
+		return 2;
+	}
+	log_setup("appvm-vsock", LOG_TARGET_STDERR, verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	app.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (app.epfd < 0 || sfd < 0) {
+		log_err("epoll/signalfd: %s", strerror(errno));
+		return 1;
+	}
+	app.vu_listen = listen_unix(app.vu_path);
+	if (app.vu_listen < 0) {
+		log_err("--vhost-user %s: %s", app.vu_path, strerror(-app.vu_listen));
+		return 1;
+	}
+	app.hy_listen = listen_unix(app.socket_path);
+	if (app.hy_listen < 0) {
+		log_err("--socket %s: %s", app.socket_path, strerror(-app.hy_listen));
+		unlink(app.vu_path);
+		return 1;
+	}
+	for (unsigned i = 0; i < HS_MAX; i++)
+		app.hs[i].fd = -1;
+	vsock_dev_init(&app.dev, cid, &dev_ops, NULL);
+	app.vu.dev = &app.dev;
+	app.vu.watch_kick = watch_kick;
+	vhost_user_attach(&app.vu, -1);
+	ep_set(EPOLL_CTL_ADD, sfd, EPOLLIN, TAG_SIGNAL, 0);
+	ep_set(EPOLL_CTL_ADD, app.vu_listen, EPOLLIN, TAG_VU_LISTEN, 0);
+	ep_set(EPOLL_CTL_ADD, app.hy_listen, EPOLLIN, TAG_HY_LISTEN, 0);
+	log_info("guest cid %" PRIu64 ", hybrid socket %s, waiting for qemu on %s", cid,
+		 app.socket_path, app.vu_path);
+
+	bool running = true, busy = false;
+	uint64_t next_expire = now_ms() + 1000;
+	while (running) {
+		struct epoll_event evs[64];
+		int n = epoll_wait(app.epfd, evs, 64, busy ? 0 : 1000);
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			enum tag tag = (enum tag)(evs[i].data.u64 >> 32);
+			unsigned idx = (unsigned)evs[i].data.u64;
+			uint32_t e = evs[i].events;
+			switch (tag) {
+			case TAG_SIGNAL:
+				running = false;
+				break;
+			case TAG_VU_LISTEN:
+				vu_accept();
+				break;
+			case TAG_VU_CONN:
+				if (app.vu.fd >= 0)
+					vu_event();
+				break;
+			case TAG_KICK:
+				vhost_user_drain_kick(&app.vu, idx);
+				break;
+			case TAG_HY_LISTEN:
+				hy_accept();
+				break;
+			case TAG_HS:
+				hs_event(idx);
+				break;
+			case TAG_CONN:
+				vsock_dev_host_ready(
+				    &app.dev, idx, e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR),
+				    e & (EPOLLOUT | EPOLLHUP | EPOLLERR));
+				break;
+			}
+		}
+		uint64_t now = now_ms();
+		if (now >= next_expire) {
+			expire(now);
+			next_expire = now + 1000;
+		}
+		busy = vsock_dev_run(&app.dev);
+		vhost_user_notify(&app.vu);
+	}
+	log_info("exiting");
+	vhost_user_detach(&app.vu);
+	unlink(app.socket_path);
+	unlink(app.vu_path);
+	return 0;
+}

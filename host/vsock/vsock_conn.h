@@ -1,0 +1,117 @@
+/* The connection table: one entry per stream between a host Unix socket and
+ * a guest vsock port, with its credit accounting (virtio 1.2, 5.10.6.3) in
+ * both directions and the bounded buffer for guest → host data. Pure: the
+ * entries carry their host fd but never touch it. */
+#ifndef APPVM_VSOCK_CONN_H
+#define APPVM_VSOCK_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* At most this many connections at once; the buffers are allocated per
+ * connection, so memory stays below VSOCK_CONN_MAX * VSOCK_CONN_BUF. */
+#define VSOCK_CONN_MAX 256
+/* Buffer for guest → host data, advertised to the guest as buf_alloc: the
+ * guest may never have more than this in flight to us. Power of two. */
+#define VSOCK_CONN_BUF (256u * 1024u)
+/* Resets owed for packets that have no connection; more are dropped. */
+#define VSOCK_RST_QUEUE 128
+/* First host port handed to host → guest connections (as Firecracker does,
+ * far above the ports guests usually listen on). */
+#define VSOCK_CONN_FIRST_PORT (1u << 30)
+
+enum vsock_conn_state {
+	VSOCK_CONN_FREE = 0,
+	VSOCK_CONN_CONNECTING, /* host-initiated, REQUEST owed or sent, no RESPONSE yet */
+	VSOCK_CONN_CONNECTED,
+};
+
+/* Control packets owed to the guest, sent as RX buffers allow. */
+enum {
+	VSOCK_SEND_REQUEST = 1u << 0,
+	VSOCK_SEND_RESPONSE = 1u << 1,
+	VSOCK_SEND_SHUTDOWN = 1u << 2,
+	VSOCK_SEND_CREDIT_UPDATE = 1u << 3,
+};
+
+struct vsock_conn {
+	enum vsock_conn_state state;
+	uint32_t host_port, guest_port;
+	int fd;
+	uint32_t send;		 /* VSOCK_SEND_* */
+	uint32_t shutdown_flags; /* flags of the owed SHUTDOWN */
+	uint64_t deadline_ms;	 /* CONNECTING gives up after this */
+
+	/* guest → host: ring buffer of VSOCK_CONN_BUF bytes */
+	uint8_t *buf;
+	uint32_t buf_head, buf_used;
+	uint32_t fwd_cnt;      /* bytes passed on to the host socket, wrapping */
+	uint32_t fwd_cnt_sent; /* fwd_cnt as last told to the guest */
+	bool guest_shut_send, guest_shut_rcv;
+	bool host_wr_shut; /* shutdown(SHUT_WR) done on the host socket */
+	bool host_writable;
+
+	/* host → guest */
+	uint32_t tx_cnt;	 /* bytes sent to the guest, wrapping */
+	uint32_t peer_buf_alloc; /* the guest's receive buffer */
+	uint32_t peer_fwd_cnt;	 /* bytes the guest's application consumed */
+	bool host_eof, host_readable;
+};
+
+struct vsock_rst {
+	uint32_t host_port, guest_port;
+};
+
+struct vsock_conns {
+	struct vsock_conn c[VSOCK_CONN_MAX];
+	unsigned n_used;
+	struct vsock_rst rst[VSOCK_RST_QUEUE];
+	unsigned rst_head, rst_n;
+	uint32_t next_port;
+};
+
+/* Empties the table (no entry may hold a buffer). */
+void vsock_conns_init(struct vsock_conns *t);
+
+/* Returns the entry for the address pair, or NULL. */
+struct vsock_conn *vsock_conn_find(struct vsock_conns *t, uint32_t host_port, uint32_t guest_port);
+
+/* Takes a free entry with its buffer, state CONNECTED by default. Returns it,
+ * or NULL when the table is full or memory ran out. */
+struct vsock_conn *vsock_conn_new(struct vsock_conns *t, uint32_t host_port, uint32_t guest_port);
+
+/* Frees an entry's buffer and marks it free; the caller closed its fd. */
+void vsock_conn_release(struct vsock_conns *t, struct vsock_conn *c);
+
+/* Returns the slot number of c, stable for its lifetime. */
+unsigned vsock_conn_index(const struct vsock_conns *t, const struct vsock_conn *c);
+
+/* Returns a host port not used by any connection with guest_port. */
+uint32_t vsock_conn_alloc_port(struct vsock_conns *t, uint32_t guest_port);
+
+/* Returns how many bytes may be sent to the guest now without overrunning
+ * the receive buffer it advertised. */
+uint32_t vsock_conn_peer_credit(const struct vsock_conn *c);
+
+/* Returns the contiguous free space at the buffer's tail and its length. */
+uint32_t vsock_conn_buf_space(struct vsock_conn *c, uint8_t **ret_ptr);
+
+/* Records n bytes written into the space vsock_conn_buf_space() gave. */
+void vsock_conn_buf_commit(struct vsock_conn *c, uint32_t n);
+
+/* Returns the contiguous buffered bytes at the head and their length. */
+uint32_t vsock_conn_buf_data(struct vsock_conn *c, uint8_t **ret_ptr);
+
+/* Drops n bytes from the head after they reached the host; counts them in
+ * fwd_cnt and asks for a credit update when the guest's view of free space
+ * is well behind. */
+void vsock_conn_buf_consume(struct vsock_conn *c, uint32_t n);
+
+/* Queues a reset for an address pair that has no entry. Returns 0, or
+ * -ENOBUFS when the queue is full and the reset was dropped. */
+int vsock_rst_push(struct vsock_conns *t, uint32_t host_port, uint32_t guest_port);
+
+/* Takes the oldest queued reset. Returns false when none is queued. */
+bool vsock_rst_pop(struct vsock_conns *t, struct vsock_rst *ret_rst);
+
+#endif

@@ -1,0 +1,439 @@
+#include "vsock_dev.h"
+
+#include <errno.h>
+#include <linux/virtio_vsock.h>
+#include <string.h>
+
+void vsock_dev_init(struct vsock_dev *d, uint64_t guest_cid, const struct vsock_dev_ops *ops,
+		    void *ctx)
+{
+	memset(d, 0, sizeof(*d));
+	d->guest_cid = guest_cid;
+	d->ops = ops;
+	d->ctx = ctx;
+	vsock_conns_init(&d->conns);
+}
+
+/* Closes the host side and forgets the connection, without telling the guest. */
+static void conn_drop(struct vsock_dev *d, struct vsock_conn *c)
+{
+	if (c->fd >= 0)
+		d->ops->close(d->ctx, c->fd);
+	c->fd = -1;
+	vsock_conn_release(&d->conns, c);
+}
+
+/* Closes the connection and owes the guest a reset for it. */
+static void conn_reset(struct vsock_dev *d, struct vsock_conn *c)
+{
+	uint32_t hp = c->host_port, gp = c->guest_port;
+	conn_drop(d, c);
+	if (vsock_rst_push(&d->conns, hp, gp) < 0)
+		d->stats.dropped++;
+}
+
+void vsock_dev_reset_conns(struct vsock_dev *d)
+{
+	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
+		if (d->conns.c[i].state != VSOCK_CONN_FREE)
+			conn_drop(d, &d->conns.c[i]);
+	}
+	d->conns.rst_n = 0;
+}
+
+/* Ends the connection once both directions are finished and everything the
+ * guest sent has reached the host. */
+static void conn_check_done(struct vsock_dev *d, struct vsock_conn *c)
+{
+	if (c->buf_used != 0 || !c->guest_shut_send)
+		return;
+	if (!c->host_wr_shut && c->fd >= 0) {
+		d->ops->shutdown_write(d->ctx, c->fd);
+		c->host_wr_shut = true;
+	}
+	if (c->guest_shut_rcv || c->host_eof)
+		conn_reset(d, c);
+}
+
+/* Moves a packet's payload from the guest's buffers into the connection's
+ * buffer. Returns 0, or -ENOBUFS when the guest sent beyond its credit. */
+static int conn_take_payload(struct vsock_conn *c, const struct vsock_chain *ch, uint32_t len)
+{
+	if (len > VSOCK_CONN_BUF - c->buf_used)
+		return -ENOBUFS;
+	size_t skip = VSOCK_HDR_SIZE;
+	while (len > 0) {
+		uint8_t *p;
+		uint32_t room = vsock_conn_buf_space(c, &p);
+		uint32_t n = len < room ? len : room;
+		size_t got = vsock_iov_to_buf(ch->out, ch->n_out, skip, p, n);
+		vsock_conn_buf_commit(c, (uint32_t)got);
+		if (got != n)
+			return -EINVAL; /* the chain was checked to be long enough */
+		skip += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The connection state machine for one validated packet from the guest. */
+static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
+			  const struct vsock_chain *ch)
+{
+	struct vsock_conns *t = &d->conns;
+	struct vsock_conn *c = vsock_conn_find(t, h->dst_port, h->src_port);
+
+	if (h->op == VIRTIO_VSOCK_OP_REQUEST) {
+		if (c) {
+			/* A second REQUEST on a live pair: the guest lost track. */
+			conn_reset(d, c);
+			return;
+		}
+		c = vsock_conn_new(t, h->dst_port, h->src_port);
+		if (!c) {
+			vsock_rst_push(t, h->dst_port, h->src_port);
+			return;
+		}
+		c->peer_buf_alloc = h->buf_alloc;
+		c->peer_fwd_cnt = h->fwd_cnt;
+		if (d->ops->connect(d->ctx, c) < 0) {
+			conn_reset(d, c);
+			return;
+		}
+		c->send |= VSOCK_SEND_RESPONSE;
+		return;
+	}
+	if (!c) {
+		if (h->op != VIRTIO_VSOCK_OP_RST)
+			vsock_rst_push(t, h->dst_port, h->src_port);
+		return;
+	}
+	c->peer_buf_alloc = h->buf_alloc;
+	c->peer_fwd_cnt = h->fwd_cnt;
+
+	switch (h->op) {
+	case VIRTIO_VSOCK_OP_RESPONSE:
+		if (c->state != VSOCK_CONN_CONNECTING || (c->send & VSOCK_SEND_REQUEST)) {
+			conn_reset(d, c);
+			return;
+		}
+		c->state = VSOCK_CONN_CONNECTED;
+		if (d->ops->accepted(d->ctx, c) < 0)
+			conn_reset(d, c);
+		return;
+	case VIRTIO_VSOCK_OP_RST:
+		conn_drop(d, c);
+		return;
+	case VIRTIO_VSOCK_OP_SHUTDOWN:
+		if (c->state != VSOCK_CONN_CONNECTED) {
+			conn_reset(d, c);
+			return;
+		}
+		if (h->flags & VIRTIO_VSOCK_SHUTDOWN_RCV)
+			c->guest_shut_rcv = true;
+		if (h->flags & VIRTIO_VSOCK_SHUTDOWN_SEND)
+			c->guest_shut_send = true;
+		conn_check_done(d, c);
+		return;
+	case VIRTIO_VSOCK_OP_RW:
+		if (c->state != VSOCK_CONN_CONNECTED || c->guest_shut_send ||
+		    conn_take_payload(c, ch, h->len) < 0) {
+			conn_reset(d, c);
+			return;
+		}
+		return;
+	case VIRTIO_VSOCK_OP_CREDIT_UPDATE:
+		return;
+	case VIRTIO_VSOCK_OP_CREDIT_REQUEST:
+		c->send |= VSOCK_SEND_CREDIT_UPDATE;
+		return;
+	default:
+		conn_reset(d, c);
+		return;
+	}
+}
+
+/* Consumes at most one queue's worth of TX packets, so RX gets its turn.
+ * Returns true when packets may remain. */
+static bool process_tx(struct vsock_dev *d)
+{
+	struct vsock_vq *vq = &d->vq[VSOCK_VQ_TX];
+	static struct vsock_chain ch; /* large; the device is single-threaded */
+	for (unsigned budget = vq->num; budget > 0; budget--) {
+		int r = vsock_vq_pop(vq, &d->mem, &ch);
+		if (r == 0 || r == -EIO)
+			return false;
+		d->vq_used[VSOCK_VQ_TX] = true;
+		if (r < 0 || ch.out_len < VSOCK_HDR_SIZE) {
+			d->stats.bad_chains++;
+			vsock_vq_push(vq, ch.head, 0);
+			continue;
+		}
+		uint8_t raw[VSOCK_HDR_SIZE];
+		vsock_iov_to_buf(ch.out, ch.n_out, 0, raw, sizeof(raw));
+		struct vsock_hdr untrusted_hdr;
+		vsock_hdr_decode(raw, &untrusted_hdr);
+		d->stats.pkts_in++;
+		switch (
+		    vsock_pkt_check(&untrusted_hdr, d->guest_cid, ch.out_len - VSOCK_HDR_SIZE)) {
+		case VSOCK_PKT_OK:
+			handle_packet(d, &untrusted_hdr, &ch);
+			break;
+		case VSOCK_PKT_RESET: {
+			struct vsock_conn *c = vsock_conn_find(&d->conns, untrusted_hdr.dst_port,
+							       untrusted_hdr.src_port);
+			if (c)
+				conn_reset(d, c);
+			else
+				vsock_rst_push(&d->conns, untrusted_hdr.dst_port,
+					       untrusted_hdr.src_port);
+			break;
+		}
+		case VSOCK_PKT_DROP:
+			d->stats.dropped++;
+			break;
+		}
+		vsock_vq_push(vq, ch.head, 0);
+	}
+	return true;
+}
+
+/* Writes buffered guest data to each writable host socket. */
+static void flush_host(struct vsock_dev *d)
+{
+	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
+		struct vsock_conn *c = &d->conns.c[i];
+		if (c->state != VSOCK_CONN_CONNECTED)
+			continue;
+		while (c->buf_used > 0 && c->host_writable && c->fd >= 0) {
+			uint8_t *p;
+			uint32_t n = vsock_conn_buf_data(c, &p);
+			ssize_t w = d->ops->write(d->ctx, c->fd, p, n);
+			if (w == -EAGAIN) {
+				c->host_writable = false;
+				break;
+			}
+			if (w <= 0) {
+				/* The host side went away while the guest still sends. */
+				conn_reset(d, c);
+				break;
+			}
+			vsock_conn_buf_consume(c, (uint32_t)w);
+		}
+		if (c->state == VSOCK_CONN_CONNECTED)
+			conn_check_done(d, c);
+	}
+}
+
+static void fill_hdr(const struct vsock_dev *d, struct vsock_hdr *h, uint32_t host_port,
+		     uint32_t guest_port, uint16_t op)
+{
+	memset(h, 0, sizeof(*h));
+	h->src_cid = VSOCK_HOST_CID;
+	h->dst_cid = d->guest_cid;
+	h->src_port = host_port;
+	h->dst_port = guest_port;
+	h->type = VIRTIO_VSOCK_TYPE_STREAM;
+	h->op = op;
+	h->buf_alloc = VSOCK_CONN_BUF;
+}
+
+/* Takes an RX chain big enough for a header. Returns 1, or 0 when the guest
+ * has no buffer for us now. Chains too small for a header are returned unused. */
+static int rx_pop(struct vsock_dev *d, struct vsock_chain *ch)
+{
+	struct vsock_vq *vq = &d->vq[VSOCK_VQ_RX];
+	for (;;) {
+		int r = vsock_vq_pop(vq, &d->mem, ch);
+		if (r == 0 || r == -EIO)
+			return 0;
+		if (r > 0 && ch->n_out == 0 && ch->in_len >= VSOCK_HDR_SIZE)
+			return 1;
+		d->stats.bad_chains++;
+		d->vq_used[VSOCK_VQ_RX] = true;
+		vsock_vq_push(vq, ch->head, 0);
+	}
+}
+
+static void rx_send(struct vsock_dev *d, struct vsock_chain *ch, const struct vsock_hdr *h,
+		    const uint8_t *payload)
+{
+	uint8_t raw[VSOCK_HDR_SIZE];
+	vsock_hdr_encode(h, raw);
+	vsock_buf_to_iov(ch->in, ch->n_in, 0, raw, sizeof(raw));
+	if (h->len > 0)
+		vsock_buf_to_iov(ch->in, ch->n_in, VSOCK_HDR_SIZE, payload, h->len);
+	vsock_vq_push(&d->vq[VSOCK_VQ_RX], ch->head, VSOCK_HDR_SIZE + h->len);
+	d->vq_used[VSOCK_VQ_RX] = true;
+	d->stats.pkts_out++;
+}
+
+/* Sends one owed control packet of c. Returns 1 sent, 0 nothing owed, -1 no RX buffer. */
+static int rx_control(struct vsock_dev *d, struct vsock_conn *c, struct vsock_chain *ch)
+{
+	uint16_t op;
+	uint32_t bit;
+	if (c->send & VSOCK_SEND_REQUEST) {
+		op = VIRTIO_VSOCK_OP_REQUEST, bit = VSOCK_SEND_REQUEST;
+	} else if (c->send & VSOCK_SEND_RESPONSE) {
+		op = VIRTIO_VSOCK_OP_RESPONSE, bit = VSOCK_SEND_RESPONSE;
+	} else if (c->send & VSOCK_SEND_SHUTDOWN) {
+		op = VIRTIO_VSOCK_OP_SHUTDOWN, bit = VSOCK_SEND_SHUTDOWN;
+	} else if (c->send & VSOCK_SEND_CREDIT_UPDATE) {
+		op = VIRTIO_VSOCK_OP_CREDIT_UPDATE, bit = VSOCK_SEND_CREDIT_UPDATE;
+	} else {
+		return 0;
+	}
+	if (!rx_pop(d, ch))
+		return -1;
+	struct vsock_hdr h;
+	fill_hdr(d, &h, c->host_port, c->guest_port, op);
+	h.fwd_cnt = c->fwd_cnt;
+	if (op == VIRTIO_VSOCK_OP_SHUTDOWN)
+		h.flags = c->shutdown_flags;
+	c->fwd_cnt_sent = c->fwd_cnt;
+	c->send &= ~bit;
+	rx_send(d, ch, &h, NULL);
+	return 1;
+}
+
+/* Sends one packet of host data of c. Returns 1 sent, 0 nothing to send, -1 no RX buffer. */
+static int rx_data(struct vsock_dev *d, struct vsock_conn *c, struct vsock_chain *ch)
+{
+	if (c->state != VSOCK_CONN_CONNECTED || c->send != 0 || !c->host_readable || c->host_eof ||
+	    c->guest_shut_rcv || c->fd < 0)
+		return 0;
+	uint32_t credit = vsock_conn_peer_credit(c);
+	if (credit == 0)
+		return 0;
+	if (!rx_pop(d, ch))
+		return -1;
+	uint64_t room = ch->in_len - VSOCK_HDR_SIZE;
+	size_t want = credit;
+	if (want > room)
+		want = (size_t)room;
+	if (want > sizeof(d->staging))
+		want = sizeof(d->staging);
+	if (want == 0) {
+		/* A header-only buffer cannot carry data; give it back as a no-op
+		 * credit update so it is not lost. */
+		struct vsock_hdr h;
+		fill_hdr(d, &h, c->host_port, c->guest_port, VIRTIO_VSOCK_OP_CREDIT_UPDATE);
+		h.fwd_cnt = c->fwd_cnt_sent = c->fwd_cnt;
+		rx_send(d, ch, &h, NULL);
+		return 1;
+	}
+	ssize_t n = d->ops->read(d->ctx, c->fd, d->staging, want);
+	if (n == -EAGAIN) {
+		vsock_vq_unpop(&d->vq[VSOCK_VQ_RX]);
+		c->host_readable = false;
+		return 0;
+	}
+	if (n < 0) {
+		vsock_vq_unpop(&d->vq[VSOCK_VQ_RX]);
+		conn_reset(d, c);
+		return 0;
+	}
+	if (n == 0) {
+		vsock_vq_unpop(&d->vq[VSOCK_VQ_RX]);
+		c->host_eof = true;
+		c->send |= VSOCK_SEND_SHUTDOWN;
+		c->shutdown_flags |= VIRTIO_VSOCK_SHUTDOWN_SEND;
+		conn_check_done(d, c);
+		return 1; /* the SHUTDOWN (or reset) is now owed */
+	}
+	struct vsock_hdr h;
+	fill_hdr(d, &h, c->host_port, c->guest_port, VIRTIO_VSOCK_OP_RW);
+	h.len = (uint32_t)n;
+	h.fwd_cnt = c->fwd_cnt;
+	c->fwd_cnt_sent = c->fwd_cnt;
+	c->tx_cnt += (uint32_t)n;
+	rx_send(d, ch, &h, d->staging);
+	return 1;
+}
+
+static void fill_rx(struct vsock_dev *d)
+{
+	static struct vsock_chain ch;
+	struct vsock_conns *t = &d->conns;
+	if (!d->vq[VSOCK_VQ_RX].avail)
+		return;
+	for (bool progress = true; progress;) {
+		progress = false;
+		struct vsock_rst rst;
+		while (t->rst_n > 0) {
+			if (!rx_pop(d, &ch))
+				return;
+			vsock_rst_pop(t, &rst);
+			struct vsock_hdr h;
+			fill_hdr(d, &h, rst.host_port, rst.guest_port, VIRTIO_VSOCK_OP_RST);
+			rx_send(d, &ch, &h, NULL);
+			d->stats.resets_sent++;
+		}
+		for (unsigned k = 0; k < VSOCK_CONN_MAX && t->n_used > 0; k++) {
+			struct vsock_conn *c = &t->c[(d->rr + k) % VSOCK_CONN_MAX];
+			if (c->state == VSOCK_CONN_FREE)
+				continue;
+			int r = rx_control(d, c, &ch);
+			if (r == 0 && c->state != VSOCK_CONN_FREE)
+				r = rx_data(d, c, &ch);
+			if (r < 0)
+				return;
+			if (r > 0)
+				progress = true;
+		}
+		d->rr = (d->rr + 1) % VSOCK_CONN_MAX;
+	}
+}
+
+bool vsock_dev_run(struct vsock_dev *d)
+{
+	/* Bounded, so the event loop stays responsive to a guest that never
+	 * stops sending. */
+	bool more = false;
+	for (unsigned round = 0; round < 16; round++) {
+		more = process_tx(d);
+		flush_host(d);
+		fill_rx(d);
+		if (!more)
+			break;
+	}
+	return more;
+}
+
+int vsock_dev_host_connect(struct vsock_dev *d, int fd, uint32_t guest_port, uint64_t now_ms,
+			   uint32_t *ret_host_port)
+{
+	uint32_t hp = vsock_conn_alloc_port(&d->conns, guest_port);
+	struct vsock_conn *c = vsock_conn_new(&d->conns, hp, guest_port);
+	if (!c)
+		return -ENOSPC;
+	c->state = VSOCK_CONN_CONNECTING;
+	c->fd = fd;
+	c->send = VSOCK_SEND_REQUEST;
+	c->deadline_ms = now_ms + VSOCK_CONNECT_TIMEOUT_MS;
+	*ret_host_port = hp;
+	return 0;
+}
+
+void vsock_dev_host_ready(struct vsock_dev *d, unsigned index, bool readable, bool writable)
+{
+	if (index >= VSOCK_CONN_MAX)
+		return;
+	struct vsock_conn *c = &d->conns.c[index];
+	if (c->state == VSOCK_CONN_FREE)
+		return;
+	if (readable)
+		c->host_readable = true;
+	if (writable)
+		c->host_writable = true;
+}
+
+void vsock_dev_expire(struct vsock_dev *d, uint64_t now_ms)
+{
+	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
+		struct vsock_conn *c = &d->conns.c[i];
+		if (c->state == VSOCK_CONN_CONNECTING && now_ms >= c->deadline_ms)
+			conn_reset(d, c);
+	}
+}

@@ -1,0 +1,79 @@
+/* The vsock device proper: takes packets from the guest's TX queue, runs
+ * them through the connection state machine, and fills the guest's RX queue
+ * with control packets and host data as credit and buffers allow. Pure
+ * except through the ops table, which the program implements with sockets
+ * and the unit tests with fakes. */
+#ifndef APPVM_VSOCK_DEV_H
+#define APPVM_VSOCK_DEV_H
+
+#include "vsock_conn.h"
+#include "vsock_mem.h"
+#include "vsock_pkt.h"
+#include "vsock_vq.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* How long a host → guest connection waits for the guest's answer. */
+#define VSOCK_CONNECT_TIMEOUT_MS 5000
+
+struct vsock_dev_ops {
+	/* Guest connects to host port c->host_port: open the host side and set
+	 * c->fd. Returns 0 or -errno (the guest then gets a reset). */
+	int (*connect)(void *ctx, struct vsock_conn *c);
+	/* The guest accepted a host-initiated connection. Returns 0 or -errno. */
+	int (*accepted)(void *ctx, struct vsock_conn *c);
+	/* Non-blocking read/write on a host fd: byte count, 0 on end of file
+	 * (read), -EAGAIN, or -errno. */
+	ssize_t (*read)(void *ctx, int fd, void *buf, size_t len);
+	ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
+	void (*shutdown_write)(void *ctx, int fd);
+	void (*close)(void *ctx, int fd);
+};
+
+struct vsock_dev_stats {
+	uint64_t bad_chains, dropped, resets_sent, pkts_in, pkts_out;
+};
+
+enum { VSOCK_VQ_RX = 0, VSOCK_VQ_TX = 1, VSOCK_VQ_COUNT = 2 };
+
+struct vsock_dev {
+	uint64_t guest_cid;
+	struct vsock_mem mem;
+	struct vsock_vq vq[VSOCK_VQ_COUNT];
+	bool vq_used[VSOCK_VQ_COUNT]; /* pushed since the last notification */
+	struct vsock_conns conns;
+	const struct vsock_dev_ops *ops;
+	void *ctx;
+	unsigned rr; /* round-robin start for RX fairness */
+	struct vsock_dev_stats stats;
+	uint8_t staging[VSOCK_MAX_PAYLOAD];
+};
+
+/* Prepares an idle device with no memory and no connections. */
+void vsock_dev_init(struct vsock_dev *d, uint64_t guest_cid, const struct vsock_dev_ops *ops,
+		    void *ctx);
+
+/* Does the work possible now: consumes the TX queue, writes buffered data
+ * to host sockets, fills the RX queue. Sets vq_used[] for queues that need
+ * the guest notified. Returns true when TX packets are left for another
+ * call (the work per call is bounded), false when it is idle. */
+bool vsock_dev_run(struct vsock_dev *d);
+
+/* Starts a host → guest connection on an accepted client fd (owned by the
+ * device from now on). Returns 0 with *ret_host_port set, or -ENOSPC when the
+ * table is full (the caller keeps and closes the fd). */
+int vsock_dev_host_connect(struct vsock_dev *d, int fd, uint32_t guest_port, uint64_t now_ms,
+			   uint32_t *ret_host_port);
+
+/* Marks a connection's host fd readable/writable (from poll events). */
+void vsock_dev_host_ready(struct vsock_dev *d, unsigned index, bool readable, bool writable);
+
+/* Gives up on host → guest connections the guest has not answered in time. */
+void vsock_dev_expire(struct vsock_dev *d, uint64_t now_ms);
+
+/* Closes every connection without telling the guest (device reset). */
+void vsock_dev_reset_conns(struct vsock_dev *d);
+
+#endif

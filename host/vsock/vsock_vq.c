@@ -1,0 +1,225 @@
+#include "vsock_vq.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <linux/virtio_ring.h>
+#include <string.h>
+
+/* Sizes from the virtio spec, split virtqueue layout. */
+#define DESC_SIZE      16u
+#define AVAIL_HDR      4u /* flags, idx */
+#define USED_HDR       4u
+#define USED_ELEM_SIZE 8u
+
+static uint16_t load16(const uint8_t *p)
+{
+	/* Alignment of every ring was checked in vsock_vq_map(). */
+	return le16toh(__atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_RELAXED));
+}
+
+static void store16(uint8_t *p, uint16_t v)
+{
+	__atomic_store_n((uint16_t *)(void *)p, htole16(v), __ATOMIC_RELAXED);
+}
+
+static void store32(uint8_t *p, uint32_t v)
+{
+	__atomic_store_n((uint32_t *)(void *)p, htole32(v), __ATOMIC_RELAXED);
+}
+
+int vsock_vq_map(struct vsock_vq *vq, const struct vsock_mem *mem)
+{
+	vq->desc = vq->avail = vq->used = NULL;
+	if (!vq->addr_set || vq->num == 0 || vq->num > VSOCK_VQ_MAX_SIZE ||
+	    (vq->num & (vq->num - 1)) != 0)
+		return -EINVAL;
+	if (vq->desc_uva % 16 || vq->avail_uva % 2 || vq->used_uva % 4)
+		return -EINVAL;
+	uint64_t n = vq->num;
+	/* +2 for the event-index field after each ring, present in the layout
+	 * even when the feature is not negotiated. */
+	uint8_t *d = vsock_mem_uva(mem, vq->desc_uva, n * DESC_SIZE);
+	uint8_t *a = vsock_mem_uva(mem, vq->avail_uva, AVAIL_HDR + 2 * n + 2);
+	uint8_t *u = vsock_mem_uva(mem, vq->used_uva, USED_HDR + USED_ELEM_SIZE * n + 2);
+	if (!d || !a || !u)
+		return -EFAULT;
+	vq->desc = d;
+	vq->avail = a;
+	vq->used = u;
+	vq->broken = false;
+	return 0;
+}
+
+void vsock_vq_reset(struct vsock_vq *vq)
+{
+	memset(vq, 0, sizeof(*vq));
+}
+
+bool vsock_vq_has_avail(struct vsock_vq *vq)
+{
+	if (!vq->avail || vq->broken)
+		return false;
+	return load16(vq->avail + 2) != vq->last_avail;
+}
+
+struct desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+static void read_desc(const struct vsock_vq *vq, uint16_t i, struct desc *d)
+{
+	uint8_t raw[DESC_SIZE];
+	/* One copy: the guest may rewrite the table while we look at it. */
+	memcpy(raw, vq->desc + (size_t)i * DESC_SIZE, sizeof(raw));
+	memcpy(&d->addr, raw, 8);
+	memcpy(&d->len, raw + 8, 4);
+	memcpy(&d->flags, raw + 12, 2);
+	memcpy(&d->next, raw + 14, 2);
+	d->addr = le64toh(d->addr);
+	d->len = le32toh(d->len);
+	d->flags = le16toh(d->flags);
+	d->next = le16toh(d->next);
+}
+
+/* Chains longer than this in total are refused: nothing in vsock needs more
+ * than a 64 KiB payload plus its header. */
+#define CHAIN_MAX_BYTES (1u << 20)
+
+static int walk_chain(const struct vsock_vq *vq, const struct vsock_mem *mem, uint16_t head,
+		      struct vsock_chain *c)
+{
+	uint16_t i = head;
+	for (unsigned count = 0;; count++) {
+		/* A chain can never be longer than the table; a longer walk is a loop. */
+		if (count >= vq->num || i >= vq->num)
+			return -EINVAL;
+		struct desc d;
+		read_desc(vq, i, &d);
+		if (d.flags & VRING_DESC_F_INDIRECT)
+			return -EINVAL;
+		if (d.len > 0) {
+			uint8_t *p = vsock_mem_gpa(mem, d.addr, d.len);
+			if (!p)
+				return -EINVAL;
+			if (d.flags & VRING_DESC_F_WRITE) {
+				if (c->n_in >= VSOCK_VQ_MAX_SEGS ||
+				    c->in_len + d.len > CHAIN_MAX_BYTES)
+					return -EINVAL;
+				c->in[c->n_in++] = (struct vsock_iov){p, d.len};
+				c->in_len += d.len;
+			} else {
+				/* Readable descriptors must all come before writable ones. */
+				if (c->n_in > 0 || c->n_out >= VSOCK_VQ_MAX_SEGS ||
+				    c->out_len + d.len > CHAIN_MAX_BYTES)
+					return -EINVAL;
+				c->out[c->n_out++] = (struct vsock_iov){p, d.len};
+				c->out_len += d.len;
+			}
+		}
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			return 0;
+		i = d.next;
+	}
+}
+
+int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_chain *c)
+{
+	if (!vq->avail || vq->broken)
+		return 0;
+	uint16_t avail_idx = load16(vq->avail + 2);
+	if (avail_idx == vq->last_avail)
+		return 0;
+	/* The guest can only be ahead by at most the queue size. */
+	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num) {
+		vq->broken = true;
+		return -EIO;
+	}
+	/* Read the ring entry only after seeing the index that published it. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	uint16_t head = load16(vq->avail + AVAIL_HDR + 2u * (vq->last_avail % vq->num));
+	vq->last_avail++;
+	c->head = head;
+	c->n_out = c->n_in = 0;
+	c->out_len = c->in_len = 0;
+	if (head >= vq->num) {
+		/* Not even a valid id to hand back: the ring is corrupt. */
+		vq->broken = true;
+		return -EIO;
+	}
+	int r = walk_chain(vq, mem, head, c);
+	if (r < 0) {
+		c->n_out = c->n_in = 0;
+		c->out_len = c->in_len = 0;
+		return r;
+	}
+	return 1;
+}
+
+void vsock_vq_unpop(struct vsock_vq *vq)
+{
+	vq->last_avail--;
+}
+
+void vsock_vq_push(struct vsock_vq *vq, uint16_t head, uint32_t len)
+{
+	if (!vq->used)
+		return;
+	uint8_t *e = vq->used + USED_HDR + USED_ELEM_SIZE * (size_t)(vq->used_idx % vq->num);
+	store32(e, head);
+	store32(e + 4, len);
+	vq->used_idx++;
+	/* The element must be visible before the index that publishes it. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	store16(vq->used + 2, vq->used_idx);
+}
+
+bool vsock_vq_should_notify(const struct vsock_vq *vq)
+{
+	if (!vq->avail)
+		return false;
+	/* Order our used-index store before reading the guest's flags. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return !(load16(vq->avail) & VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+size_t vsock_iov_to_buf(const struct vsock_iov *iov, unsigned n, size_t skip, void *buf, size_t len)
+{
+	uint8_t *out = buf;
+	size_t done = 0;
+	for (unsigned i = 0; i < n && done < len; i++) {
+		if (skip >= iov[i].len) {
+			skip -= iov[i].len;
+			continue;
+		}
+		size_t take = iov[i].len - skip;
+		if (take > len - done)
+			take = len - done;
+		memcpy(out + done, iov[i].base + skip, take);
+		done += take;
+		skip = 0;
+	}
+	return done;
+}
+
+size_t vsock_buf_to_iov(const struct vsock_iov *iov, unsigned n, size_t skip, const void *buf,
+			size_t len)
+{
+	const uint8_t *in = buf;
+	size_t done = 0;
+	for (unsigned i = 0; i < n && done < len; i++) {
+		if (skip >= iov[i].len) {
+			skip -= iov[i].len;
+			continue;
+		}
+		size_t take = iov[i].len - skip;
+		if (take > len - done)
+			take = len - done;
+		memcpy(iov[i].base + skip, in + done, take);
+		done += take;
+		skip = 0;
+	}
+	return done;
+}

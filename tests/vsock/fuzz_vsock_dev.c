@@ -1,0 +1,131 @@
+/* Fuzz target: the input becomes the guest's descriptor tables, available
+ * rings and buffer contents for both queues, then the device runs against
+ * fake host sockets. Addresses are mostly folded into guest RAM so the
+ * walker gets past translation; inputs with the top bit set keep raw
+ * (usually wild) addresses and lengths. */
+#include "vsock_test_guest.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fz_connect(void *ctx, struct vsock_conn *c)
+{
+	(void)ctx;
+	if (c->host_port & 1)
+		return -ECONNREFUSED;
+	c->fd = 1000;
+	c->host_writable = true;
+	return 0;
+}
+
+static int fz_accepted(void *ctx, struct vsock_conn *c)
+{
+	(void)ctx;
+	return (c->guest_port & 3) == 3 ? -EPIPE : 0;
+}
+
+static unsigned reads;
+
+static ssize_t fz_read(void *ctx, int fd, void *buf, size_t len)
+{
+	(void)ctx;
+	(void)fd;
+	reads++;
+	if (reads % 7 == 0)
+		return 0;
+	if (reads % 5 == 0)
+		return -EAGAIN;
+	size_t n = len > 3000 ? 3000 : len;
+	memset(buf, 'h', n);
+	return (ssize_t)n;
+}
+
+static ssize_t fz_write(void *ctx, int fd, const void *buf, size_t len)
+{
+	(void)ctx;
+	(void)fd;
+	(void)buf;
+	if (len > 1 && (len & 1))
+		return -EAGAIN;
+	return (ssize_t)(len / 2 + 1);
+}
+
+static void fz_noop(void *ctx, int fd)
+{
+	(void)ctx;
+	(void)fd;
+}
+
+static const struct vsock_dev_ops fz_ops = {fz_connect, fz_accepted, fz_read,
+					    fz_write,	fz_noop,     fz_noop};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static size_t take(const uint8_t **p, size_t *left, void *out, size_t n)
+{
+	size_t k = n < *left ? n : *left;
+	memset(out, 0, n);
+	memcpy(out, *p, k);
+	*p += k;
+	*left -= k;
+	return k;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct vsock_dev *dev;
+	static struct tguest g;
+	if (!dev)
+		dev = malloc(sizeof(*dev));
+	if (size < 3)
+		return 0;
+	uint16_t num = (uint16_t)(2u << (data[0] % 8)); /* 2..256 */
+	vsock_dev_init(dev, 3, &fz_ops, NULL);
+	tg_init(&g, dev, num);
+	reads = 0;
+	unsigned n_avail[2] = {data[1], data[2]};
+	const uint8_t *p = data + 3;
+	size_t left = size - 3;
+
+	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
+		for (uint16_t i = 0; i < num && left > 0; i++) {
+			uint64_t addr;
+			uint32_t len;
+			uint16_t flags, next;
+			take(&p, &left, &addr, 8);
+			take(&p, &left, &len, 4);
+			take(&p, &left, &flags, 2);
+			take(&p, &left, &next, 2);
+			if (!(addr >> 63))
+				addr = TG_GPA_BASE + TG_BUF_BASE +
+				       addr % (TG_RAM_SIZE - TG_BUF_BASE + 64);
+			if (!(len >> 31))
+				len %= 70000;
+			tg_set_desc(&g, q, i, addr, len, flags, next);
+		}
+	}
+	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
+		for (unsigned i = 0; i < n_avail[q] && left > 0; i++) {
+			uint16_t head;
+			take(&p, &left, &head, 2);
+			tg_publish(&g, q, head);
+		}
+	}
+	size_t room = TG_RAM_SIZE - TG_BUF_BASE;
+	memcpy(g.ram + TG_BUF_BASE, p, left < room ? left : room);
+
+	uint32_t hp;
+	vsock_dev_host_connect(dev, 1001, 5000, 0, &hp);
+	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++)
+		vsock_dev_host_ready(dev, i, true, true);
+	vsock_dev_run(dev);
+	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++)
+		vsock_dev_host_ready(dev, i, true, true);
+	vsock_dev_run(dev);
+	vsock_dev_expire(dev, UINT64_MAX);
+	vsock_dev_run(dev);
+	vsock_dev_reset_conns(dev);
+	tg_free(&g);
+	return 0;
+}

@@ -1,0 +1,619 @@
+/* vsock_peer: the test program on both ends of the vsock VM tests. Built
+ * twice: for the host (talks to appvm-vsock's hybrid Unix socket or to a
+ * PATH_P listener) and statically for the guest (talks AF_VSOCK, or a
+ * virtio-serial port for the comparison benchmark). It moves a seeded
+ * pseudo-random byte stream and checks every byte that comes back.
+ *
+ *   vsock_peer serve echo|sink|run|reboot ADDR [--slow] [--daemon]
+ *   vsock_peer remote ADDR ARGS...      (asks a "serve run" peer to run ARGS)
+ *   vsock_peer hold ADDR N              (N echo streams, open until the peer drops them)
+ *   vsock_peer echo ADDR BYTES [--conns N] [--seed S] [--slow] [--noshut]
+ *   vsock_peer sink ADDR BYTES [--seed S]
+ *   vsock_peer pingpong ADDR COUNT
+ *   vsock_peer refused ADDR
+ *
+ * ADDR: vsock:PORT (serve) | vsock:CID:PORT | hybrid:PATH:PORT | unix:PATH | file:PATH
+ * Results are single lines starting "RESULT ok" or "RESULT FAIL". */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/vm_sockets.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/reboot.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK	  65536
+#define MAX_CONNS 256
+
+static int slow;
+static int noshut;    /* echo: no half-close (a qemu chardev socket treats it as a hang-up) */
+static int daemonize; /* serve: return once listening, keep serving in a child */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Seeded byte stream: byte i of stream s depends only on (s, i). */
+struct gen {
+	uint64_t state;
+	uint64_t word;
+	unsigned left;
+};
+
+static void gen_init(struct gen *g, uint64_t seed)
+{
+	g->state = seed * 0x9e3779b97f4a7c15ull + 1;
+	g->left = 0;
+}
+
+static uint8_t gen_byte(struct gen *g)
+{
+	if (g->left == 0) {
+		uint64_t x = g->state;
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		g->state = x;
+		g->word = x;
+		g->left = 8;
+	}
+	uint8_t b = (uint8_t)g->word;
+	g->word >>= 8;
+	g->left--;
+	return b;
+}
+
+static void gen_fill(struct gen *g, uint8_t *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = gen_byte(g);
+}
+
+static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+#define FNV_INIT 0xcbf29ce484222325ull
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int connect_addr(const char *addr)
+{
+	if (strncmp(addr, "vsock:", 6) == 0) {
+		unsigned cid, port;
+		if (sscanf(addr + 6, "%u:%u", &cid, &port) != 2)
+			return errno = EINVAL, -1;
+		int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_vm sa = {.svm_family = AF_VSOCK, .svm_cid = cid, .svm_port = port};
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			int e = errno;
+			if (fd >= 0)
+				close(fd);
+			return errno = e, -1;
+		}
+		return fd;
+	}
+	if (strncmp(addr, "file:", 5) == 0)
+		return open(addr + 5, O_RDWR | O_CLOEXEC);
+	int hybrid = strncmp(addr, "hybrid:", 7) == 0;
+	if (!hybrid && strncmp(addr, "unix:", 5) != 0)
+		return errno = EINVAL, -1;
+	char path[108];
+	unsigned port = 0;
+	snprintf(path, sizeof(path), "%s", addr + (hybrid ? 7 : 5));
+	if (hybrid) {
+		char *colon = strrchr(path, ':');
+		if (!colon)
+			return errno = EINVAL, -1;
+		*colon = 0;
+		port = (unsigned)strtoul(colon + 1, NULL, 10);
+	}
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return errno = e, -1;
+	}
+	if (!hybrid)
+		return fd;
+	char line[64];
+	int n = snprintf(line, sizeof(line), "CONNECT %u\n", port);
+	if (write_all(fd, line, (size_t)n) < 0) {
+		close(fd);
+		return errno = ECONNREFUSED, -1;
+	}
+	size_t len = 0;
+	while (len < sizeof(line) - 1) {
+		ssize_t r = read(fd, line + len, 1);
+		if (r <= 0) {
+			close(fd);
+			return errno = ECONNREFUSED, -1;
+		}
+		if (line[len++] == '\n')
+			break;
+	}
+	line[len] = 0;
+	if (strncmp(line, "OK ", 3) != 0) {
+		close(fd);
+		return errno = EPROTO, -1;
+	}
+	return fd;
+}
+
+static int listen_addr(const char *addr)
+{
+	if (strncmp(addr, "file:", 5) == 0)
+		return open(addr + 5, O_RDWR | O_CLOEXEC);
+	int fd;
+	if (strncmp(addr, "vsock:", 6) == 0) {
+		struct sockaddr_vm sa = {.svm_family = AF_VSOCK,
+					 .svm_cid = VMADDR_CID_ANY,
+					 .svm_port = (unsigned)strtoul(addr + 6, NULL, 10)};
+		fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return -1;
+	} else if (strncmp(addr, "unix:", 5) == 0) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", addr + 5);
+		unlink(sa.sun_path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return -1;
+	} else {
+		return errno = EINVAL, -1;
+	}
+	if (listen(fd, 128) < 0)
+		return -1;
+	return fd;
+}
+
+/* Runs one vsock_peer command line read from fd, its output going back to fd. */
+static void serve_run(int fd)
+{
+	char line[512];
+	size_t len = 0;
+	while (len < sizeof(line) - 1) {
+		ssize_t n = read(fd, line + len, 1);
+		if (n <= 0 || line[len] == '\n')
+			break;
+		len++;
+	}
+	line[len] = 0;
+	char *argv[16] = {"vsock_peer"};
+	int argc = 1;
+	for (char *tok = strtok(line, " "); tok && argc < 15; tok = strtok(NULL, " "))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	signal(SIGCHLD, SIG_DFL); /* this handler process waits for its command */
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execv("/proc/self/exe", argv);
+		_exit(127);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+}
+
+/* Echoes a character device (virtio-serial port) until it reads end of file. */
+static void serve_file(int fd)
+{
+	static uint8_t buf[CHUNK];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || write_all(fd, buf, (size_t)n) < 0)
+			return;
+	}
+}
+
+static void serve_one(const char *mode, int fd)
+{
+	static uint8_t buf[CHUNK];
+	if (strcmp(mode, "run") == 0) {
+		serve_run(fd);
+		close(fd);
+		return;
+	}
+	if (strcmp(mode, "reboot") == 0) {
+		sync();
+		reboot(RB_AUTOBOOT);
+		_exit(1);
+	}
+	uint64_t total = 0, h = FNV_INIT;
+	for (;;) {
+		ssize_t n = read(fd, buf, slow ? 4096 : sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (slow)
+			usleep(2000);
+		if (mode[0] == 'e') {
+			if (write_all(fd, buf, (size_t)n) < 0)
+				break;
+		} else {
+			total += (uint64_t)n;
+			h = fnv(h, buf, (size_t)n);
+		}
+	}
+	if (mode[0] == 's') {
+		char line[80];
+		int n = snprintf(line, sizeof(line), "SUM %" PRIu64 " %016" PRIx64 "\n", total, h);
+		write_all(fd, line, (size_t)n);
+	}
+	shutdown(fd, SHUT_WR);
+	close(fd);
+}
+
+static int cmd_serve(const char *mode, const char *addr)
+{
+	int lfd = listen_addr(addr);
+	if (lfd < 0) {
+		printf("RESULT FAIL serve %s: %s\n", addr, strerror(errno));
+		return 1;
+	}
+	if (daemonize && fork() > 0)
+		return 0;
+	if (strncmp(addr, "file:", 5) == 0) {
+		/* A virtio-serial port reads end of file while no host side is
+		 * connected; wait for the next one instead of exiting. */
+		for (;;) {
+			serve_file(lfd);
+			usleep(10000);
+		}
+	}
+	signal(SIGCHLD, SIG_IGN);
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return 1;
+		}
+		if (fork() == 0) {
+			close(lfd);
+			serve_one(mode, fd);
+			_exit(0);
+		}
+		close(fd);
+	}
+}
+
+struct stream {
+	int fd;
+	struct gen tx, rx;
+	uint64_t sent, received;
+	int shut;
+};
+
+static int cmd_echo(const char *addr, uint64_t bytes, unsigned conns, uint64_t seed)
+{
+	static struct stream s[MAX_CONNS];
+	static struct pollfd pfd[MAX_CONNS];
+	static uint8_t buf[CHUNK], want[CHUNK];
+	double t0 = now_s();
+	for (unsigned i = 0; i < conns; i++) {
+		s[i].fd = connect_addr(addr);
+		if (s[i].fd < 0) {
+			printf("RESULT FAIL connect %s (#%u): %s\n", addr, i, strerror(errno));
+			return 1;
+		}
+		fcntl(s[i].fd, F_SETFL, O_NONBLOCK);
+		gen_init(&s[i].tx, seed + i);
+		gen_init(&s[i].rx, seed + i);
+	}
+	unsigned done = 0;
+	while (done < conns) {
+		for (unsigned i = 0; i < conns; i++) {
+			pfd[i].fd = s[i].received < bytes ? s[i].fd : -1;
+			pfd[i].events = POLLIN | (s[i].sent < bytes ? POLLOUT : 0);
+		}
+		if (poll(pfd, conns, 30000) <= 0) {
+			printf("RESULT FAIL echo stalled (%u of %u streams done)\n", done, conns);
+			return 1;
+		}
+		for (unsigned i = 0; i < conns; i++) {
+			struct stream *t = &s[i];
+			if ((pfd[i].revents & POLLOUT) && t->sent < bytes) {
+				size_t n =
+				    bytes - t->sent < 16384 ? (size_t)(bytes - t->sent) : 16384;
+				struct gen save = t->tx;
+				gen_fill(&t->tx, buf, n);
+				ssize_t w = write(t->fd, buf, n);
+				if (w < 0) {
+					t->tx = save;
+					if (errno != EAGAIN) {
+						printf("RESULT FAIL write: %s\n", strerror(errno));
+						return 1;
+					}
+				} else {
+					/* Rewind the generator past only what was written. */
+					t->tx = save;
+					gen_fill(&t->tx, buf, (size_t)w);
+					t->sent += (uint64_t)w;
+				}
+				if (t->sent == bytes && !t->shut && !noshut) {
+					shutdown(t->fd, SHUT_WR);
+					t->shut = 1;
+				}
+			}
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) {
+				ssize_t r = read(t->fd, buf, slow ? 4096 : sizeof(buf));
+				if (r < 0 && errno == EAGAIN)
+					continue;
+				if (r <= 0) {
+					printf("RESULT FAIL stream %u ended after %" PRIu64
+					       " of %" PRIu64 " bytes: %s\n",
+					       i, t->received, bytes,
+					       r < 0 ? strerror(errno) : "EOF");
+					return 1;
+				}
+				gen_fill(&t->rx, want, (size_t)r);
+				if (memcmp(buf, want, (size_t)r) != 0) {
+					printf(
+					    "RESULT FAIL stream %u: corrupt data at byte %" PRIu64
+					    "\n",
+					    i, t->received);
+					return 1;
+				}
+				t->received += (uint64_t)r;
+				if (t->received == bytes)
+					done++;
+				if (slow)
+					usleep(2000);
+			}
+		}
+	}
+	double dt = now_s() - t0;
+	for (unsigned i = 0; i < conns; i++)
+		close(s[i].fd);
+	printf("RESULT ok echo conns=%u bytes=%" PRIu64 " secs=%.3f MiBps=%.2f\n", conns, bytes, dt,
+	       (double)bytes * conns / dt / 1048576.0);
+	return 0;
+}
+
+static int cmd_sink(const char *addr, uint64_t bytes, uint64_t seed)
+{
+	static uint8_t buf[CHUNK];
+	double t0 = now_s();
+	int fd = connect_addr(addr);
+	if (fd < 0) {
+		printf("RESULT FAIL connect %s: %s\n", addr, strerror(errno));
+		return 1;
+	}
+	struct gen g;
+	gen_init(&g, seed);
+	uint64_t h = FNV_INIT;
+	for (uint64_t sent = 0; sent < bytes;) {
+		size_t n = bytes - sent < sizeof(buf) ? (size_t)(bytes - sent) : sizeof(buf);
+		gen_fill(&g, buf, n);
+		h = fnv(h, buf, n);
+		if (write_all(fd, buf, n) < 0) {
+			printf("RESULT FAIL write after %" PRIu64 ": %s\n", sent, strerror(errno));
+			return 1;
+		}
+		sent += n;
+	}
+	shutdown(fd, SHUT_WR);
+	char line[80] = {0};
+	size_t len = 0;
+	while (len < sizeof(line) - 1) {
+		ssize_t r = read(fd, line + len, sizeof(line) - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	double dt = now_s() - t0;
+	char expect[80];
+	snprintf(expect, sizeof(expect), "SUM %" PRIu64 " %016" PRIx64 "\n", bytes, h);
+	if (strcmp(line, expect) != 0) {
+		printf("RESULT FAIL sink checksum: got '%.40s' want '%.40s'\n", line, expect);
+		return 1;
+	}
+	printf("RESULT ok sink bytes=%" PRIu64 " sum=%016" PRIx64 " secs=%.3f MiBps=%.2f\n", bytes,
+	       h, dt, (double)bytes / dt / 1048576.0);
+	return 0;
+}
+
+static int cmd_pingpong(const char *addr, unsigned count)
+{
+	int fd = connect_addr(addr);
+	if (fd < 0) {
+		printf("RESULT FAIL connect %s: %s\n", addr, strerror(errno));
+		return 1;
+	}
+	uint8_t b[64] = {0};
+	double t0 = now_s();
+	for (unsigned i = 0; i < count; i++) {
+		b[0] = (uint8_t)i;
+		if (write_all(fd, b, sizeof(b)) < 0)
+			return printf("RESULT FAIL pingpong write\n"), 1;
+		size_t got = 0;
+		while (got < sizeof(b)) {
+			ssize_t r = read(fd, b + got, sizeof(b) - got);
+			if (r <= 0)
+				return printf("RESULT FAIL pingpong read\n"), 1;
+			got += (size_t)r;
+		}
+		if (b[0] != (uint8_t)i)
+			return printf("RESULT FAIL pingpong mismatch\n"), 1;
+	}
+	double dt = now_s() - t0;
+	printf("RESULT ok pingpong count=%u avg_us=%.1f\n", count, dt / count * 1e6);
+	close(fd);
+	return 0;
+}
+
+static int cmd_remote(const char *addr, int argc, char **argv)
+{
+	int fd = connect_addr(addr);
+	if (fd < 0) {
+		printf("RESULT FAIL connect %s: %s\n", addr, strerror(errno));
+		return 1;
+	}
+	char line[512] = "";
+	for (int i = 0; i < argc; i++) {
+		if (strlen(line) + strlen(argv[i]) + 2 >= sizeof(line))
+			break;
+		strcat(line, argv[i]);
+		strcat(line, i + 1 < argc ? " " : "\n");
+	}
+	write_all(fd, line, strlen(line));
+	char out[4096];
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, out + len, sizeof(out) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len == sizeof(out) - 1)
+			break;
+	}
+	out[len] = 0;
+	fputs(out, stdout);
+	close(fd);
+	return strstr(out, "RESULT ok") && !strstr(out, "RESULT FAIL") ? 0 : 1;
+}
+
+/* Opens n streams, checks each echoes, then waits (up to 120 s) until the
+ * other side drops every one of them. */
+static int cmd_hold(const char *addr, unsigned n)
+{
+	static struct pollfd pfd[MAX_CONNS];
+	for (unsigned i = 0; i < n; i++) {
+		int fd = connect_addr(addr);
+		if (fd < 0) {
+			printf("RESULT FAIL connect %s (#%u): %s\n", addr, i, strerror(errno));
+			return 1;
+		}
+		char b[16] = "hello";
+		char r[16];
+		if (write_all(fd, b, sizeof(b)) < 0) {
+			printf("RESULT FAIL hold write\n");
+			return 1;
+		}
+		size_t got = 0;
+		while (got < sizeof(r)) {
+			ssize_t k = read(fd, r + got, sizeof(r) - got);
+			if (k <= 0) {
+				printf("RESULT FAIL hold echo\n");
+				return 1;
+			}
+			got += (size_t)k;
+		}
+		pfd[i] = (struct pollfd){.fd = fd, .events = POLLIN};
+	}
+	printf("HOLDING %u\n", n);
+	double t0 = now_s();
+	unsigned open_n = n;
+	while (open_n > 0) {
+		if (poll(pfd, n, 120000) <= 0) {
+			printf("RESULT FAIL %u of %u streams still open\n", open_n, n);
+			return 1;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (pfd[i].fd >= 0 && pfd[i].revents) {
+				char b[256];
+				if (read(pfd[i].fd, b, sizeof(b)) <= 0) {
+					close(pfd[i].fd);
+					pfd[i].fd = -1;
+					open_n--;
+				}
+			}
+		}
+	}
+	printf("RESULT ok hold: all %u streams closed by the peer after %.1f s\n", n, now_s() - t0);
+	return 0;
+}
+
+static int cmd_refused(const char *addr)
+{
+	int fd = connect_addr(addr);
+	if (fd >= 0) {
+		printf("RESULT FAIL %s: connected, expected a refusal\n", addr);
+		return 1;
+	}
+	if (errno != ECONNRESET && errno != ECONNREFUSED) {
+		printf("RESULT FAIL %s: %s, expected a refusal\n", addr, strerror(errno));
+		return 1;
+	}
+	printf("RESULT ok refused %s (%s)\n", addr, strerror(errno));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned conns = 1;
+	uint64_t seed = 1;
+	char *pos[4] = {0};
+	int npos = 0;
+	if (argc >= 4 && strcmp(argv[1], "remote") == 0)
+		return cmd_remote(argv[2], argc - 3, argv + 3);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--slow") == 0)
+			slow = 1;
+		else if (strcmp(argv[i], "--daemon") == 0)
+			daemonize = 1;
+		else if (strcmp(argv[i], "--noshut") == 0)
+			noshut = 1;
+		else if (strcmp(argv[i], "--conns") == 0 && i + 1 < argc)
+			conns = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
+			seed = strtoull(argv[++i], NULL, 0);
+		else if (npos < 4)
+			pos[npos++] = argv[i];
+	}
+	if (conns == 0 || conns > MAX_CONNS)
+		conns = 1;
+	if (npos == 3 && strcmp(pos[0], "serve") == 0)
+		return cmd_serve(pos[1], pos[2]);
+	if (npos == 3 && strcmp(pos[0], "echo") == 0)
+		return cmd_echo(pos[1], strtoull(pos[2], NULL, 0), conns, seed);
+	if (npos == 3 && strcmp(pos[0], "sink") == 0)
+		return cmd_sink(pos[1], strtoull(pos[2], NULL, 0), seed);
+	if (npos == 3 && strcmp(pos[0], "pingpong") == 0)
+		return cmd_pingpong(pos[1], (unsigned)strtoul(pos[2], NULL, 0));
+	if (npos == 3 && strcmp(pos[0], "hold") == 0)
+		return cmd_hold(pos[1], (unsigned)strtoul(pos[2], NULL, 0));
+	if (npos == 2 && strcmp(pos[0], "refused") == 0)
+		return cmd_refused(pos[1]);
+	fprintf(stderr, "usage: see the comment at the top of vsock_peer.c\n");
+	return 2;
+}
