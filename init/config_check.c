@@ -1,0 +1,62 @@
+/* Whole-configuration checks: required keys and conflicts between sections. */
+#include "config_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static int check_store(const struct cfg_store *s, const char *what, bool writable, char *err,
+		       size_t errlen)
+{
+	if (!s->source[0])
+		return cfg_fail(err, errlen, "%s: source is required", what);
+	if (s->type == CFG_FS_NONE)
+		return cfg_fail(err, errlen, "%s: type is required", what);
+	if (!s->path[0])
+		return cfg_fail(err, errlen, "%s: path is required", what);
+	bool tag = strncmp(s->source, "tag:", 4) == 0;
+	if (tag != (s->type == CFG_FS_VIRTIOFS))
+		return cfg_fail(err, errlen, "%s: source %s needs type %s", what, s->source,
+				tag ? "virtiofs" : "erofs, squashfs or ext4");
+	if (writable && (s->type == CFG_FS_EROFS || s->type == CFG_FS_SQUASHFS))
+		return cfg_fail(err, errlen,
+				"%s: type %s is read-only; the state store needs ext4 or virtiofs",
+				what, cfg_fstype_name(s->type));
+	if (strcmp(s->path, "/") == 0)
+		return cfg_fail(err, errlen, "%s: path cannot be /", what);
+	return 0;
+}
+
+int cfg_check(const struct cfg *c, char *err, size_t errlen)
+{
+	char what[CFG_NAME_MAX + 16];
+	int r;
+
+	if (!c->app.exec[0])
+		return cfg_fail(err, errlen, "[app] exec is required");
+	if (c->vm.restart_delay_ms > c->vm.restart_delay_max_ms)
+		return cfg_fail(
+		    err, errlen,
+		    "[vm] restart-delay (%lums) is longer than restart-delay-max (%lums)",
+		    c->vm.restart_delay_ms, c->vm.restart_delay_max_ms);
+	for (size_t i = 0; i < c->n_stores; i++) {
+		snprintf(what, sizeof(what), "[store %s]", c->stores[i].name);
+		if ((r = check_store(&c->stores[i], what, false, err, errlen)) < 0)
+			return r;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(c->stores[i].path, c->stores[j].path) == 0)
+				return cfg_fail(err, errlen,
+						"%s: path %s is already used by [store %s]", what,
+						c->stores[i].path, c->stores[j].name);
+	}
+	if (c->has_state) {
+		if ((r = check_store(&c->state, "[state]", true, err, errlen)) < 0)
+			return r;
+		for (size_t j = 0; j < c->n_stores; j++)
+			if (strcmp(c->state.path, c->stores[j].path) == 0)
+				return cfg_fail(err, errlen,
+						"[state]: path %s is already used by [store %s]",
+						c->state.path, c->stores[j].name);
+	}
+	return 0;
+}

@@ -1,0 +1,121 @@
+/* State shared by appvm-init's system-call files (main, loop, service,
+ * mounts, shutdown, control server, power button, network). */
+#ifndef APPVM_INIT_INIT_H
+#define APPVM_INIT_INIT_H
+
+#include "backoff.h"
+#include "config.h"
+#include "control_proto.h"
+#include "plan.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define INIT_MAX_SERVICES 4
+#define INIT_MAX_GROUPS	  32
+#define INIT_MAX_POWER	  8
+#define INIT_MAX_MOUNTS	  128
+
+struct service {
+	char name[CTL_NAME_MAX];
+	char argv_buf[CFG_VALUE_MAX * 2];
+	char *argv[72];
+	char env_buf[(CFG_MAX_ENV + 8) * CFG_VALUE_MAX];
+	char *envp[CFG_MAX_ENV + 9];
+	char workdir[CFG_PATH_MAX];
+	bool drop_privileges;
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[INIT_MAX_GROUPS];
+	size_t n_groups;
+
+	pid_t pid;
+	int out_fd; /* read end of the service's stdout/stderr pipe, or -1 */
+	char out_buf[512];
+	size_t out_len;
+	enum ctl_state state;
+	unsigned restarts;
+	struct backoff bo;
+	uint64_t restart_at_ms;
+};
+
+enum shutdown_phase { SD_NONE, SD_APP, SD_ALL, SD_KILL };
+
+struct init {
+	struct cfg *cfg;
+	bool vm;    /* false with APPVM_INIT_TEST_NO_VM=1 */
+	bool debug; /* appvm.debug=1: a fatal error opens a shell */
+
+	struct service svcs[INIT_MAX_SERVICES];
+	size_t n_svcs;
+	struct service *app;
+
+	int epfd, sfd, ctl_fd;
+	int pwr_fds[INIT_MAX_POWER];
+	size_t n_pwr;
+	int initial_ids[INIT_MAX_MOUNTS]; /* mounts that existed before init ran */
+	size_t n_initial;
+	struct net_config *net;
+
+	bool app_exited;
+	int app_status, app_signal;
+
+	enum shutdown_phase phase;
+	int reboot_cmd;
+	uint64_t deadline_ms;
+};
+
+/* main.c */
+uint64_t init_now_ms(void);
+/* Logs, syncs and powers off (or opens /bin/sh when appvm.debug=1). Never returns. */
+__attribute__((noreturn)) void init_fatal(struct init *in, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* mounts.c */
+/* Performs one planned mount, creating the target. Returns 0 or -errno with err filled. */
+int mounts_apply(const struct plan_mount *m, char *err, size_t errlen);
+/* Remembers the mounts present now, so shutdown leaves them alone. */
+void mounts_snapshot(struct init *in);
+/* Unmounts what init and its services mounted, in reverse order. */
+void mounts_unmount_all(struct init *in);
+
+/* service.c */
+/* Fills the services from the configuration. Returns 0 or -errno with err. */
+int services_prepare(struct init *in, char *err, size_t errlen);
+/* Starts a service. Returns 0 or -errno (err says what failed). */
+int service_start(struct init *in, struct service *s, char *err, size_t errlen);
+/* Relays a service's output to the console; closes the pipe at end of file. */
+void service_relay_output(struct init *in, struct service *s);
+/* Fills st from the services. */
+void services_status(const struct init *in, struct ctl_status *st);
+
+/* loop.c */
+/* Runs the main loop. Never returns. */
+__attribute__((noreturn)) void loop_run(struct init *in);
+/* Starts the shutdown sequence (once). cmd: RB_POWER_OFF or RB_AUTOBOOT. */
+void loop_request_shutdown(struct init *in, int cmd, const char *reason);
+
+/* shutdown.c */
+/* Syncs, unmounts, syncs and calls reboot(2). Never returns. */
+__attribute__((noreturn)) void shutdown_finish(struct init *in);
+
+/* control_server.c */
+/* Creates the control socket. Returns the listening fd or -errno. */
+int ctlsrv_open(const char *path);
+/* Serves every pending connection on the listening socket. */
+void ctlsrv_handle(struct init *in);
+
+/* powerbtn.c */
+/* Opens every input device that has KEY_POWER. Returns the count. */
+size_t powerbtn_open(int *fds, size_t max);
+/* Drains events from fd. Returns true when KEY_POWER was pressed. */
+bool powerbtn_pressed(int fd);
+
+/* netsetup.c: the only file that calls net/. */
+/* Hands the [net] keys to net_config_set() and checks them. Returns 0 or -errno with err. */
+int netsetup_configure(struct init *in, char *err, size_t errlen);
+/* Sets the hostname and applies the network. Returns 0 or -errno with err. */
+int netsetup_apply(struct init *in, char *err, size_t errlen);
+
+#endif

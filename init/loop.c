@@ -1,0 +1,277 @@
+/* The main loop: signals (signalfd), zombies, service supervision, the
+ * control socket, the power button and the shutdown phases. */
+#include "init.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { TAG_SIGNAL = 1, TAG_CTL = 2, TAG_POWER = 0x100, TAG_OUT = 0x200 };
+
+static void watch(struct init *in, int fd, uint32_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+	if (epoll_ctl(in->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		log_warn("epoll: cannot watch fd %d: %s", fd, strerror(errno));
+}
+
+static void start(struct init *in, struct service *s)
+{
+	char err[512];
+	int r = service_start(in, s, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
+		s->state = CTL_STATE_FAILED;
+		if (s == in->app) {
+			log_err("app: cannot be started: powering off");
+			loop_request_shutdown(in, RB_POWER_OFF, "the app cannot be started");
+		}
+		return;
+	}
+	watch(in, s->out_fd, TAG_OUT + (uint32_t)(s - in->svcs));
+	log_info("%s: started %s (pid %d)", s->name, s->argv[0], (int)s->pid);
+}
+
+static void schedule_restart(struct init *in, struct service *s)
+{
+	int64_t delay = backoff_next(&s->bo, init_now_ms());
+	if (delay < 0) {
+		s->state = CTL_STATE_FAILED;
+		log_err("%s: failed: exited %u times within %lus, not restarting", s->name,
+			s->bo.limit, (unsigned long)(s->bo.window_ms / 1000));
+		if (s == in->app)
+			loop_request_shutdown(in, RB_POWER_OFF, "the app keeps failing");
+		return;
+	}
+	s->state = CTL_STATE_BACKOFF;
+	s->restarts++;
+	s->restart_at_ms = init_now_ms() + (uint64_t)delay;
+	log_info("%s: restarting in %lld ms", s->name, (long long)delay);
+}
+
+static void on_exit_status(struct init *in, struct service *s, int ws)
+{
+	int status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+	s->pid = 0;
+	/* What it wrote before exiting comes before the line about its exit. */
+	if (s->out_fd >= 0)
+		service_relay_output(in, s);
+
+	if (s == in->app) {
+		in->app_exited = true;
+		in->app_status = status;
+		in->app_signal = sig;
+		/* The one parseable line the host and tests look for. */
+		if (sig)
+			log_info("app-exit status=%d signal=%d", status, sig);
+		else
+			log_info("app-exit status=%d", status);
+	} else if (sig) {
+		log_warn("%s: killed by signal %d", s->name, sig);
+	} else {
+		log_warn("%s: exited with status %d", s->name, status);
+	}
+	if (in->phase != SD_NONE) {
+		s->state = CTL_STATE_STOPPED;
+		return;
+	}
+	if (s != in->app) {
+		schedule_restart(in, s);
+		return;
+	}
+	switch (in->cfg->vm.on_app_exit) {
+	case CFG_ACTION_POWEROFF:
+		s->state = CTL_STATE_EXITED;
+		loop_request_shutdown(in, RB_POWER_OFF, "the app exited (on-app-exit = poweroff)");
+		break;
+	case CFG_ACTION_REBOOT:
+		s->state = CTL_STATE_EXITED;
+		loop_request_shutdown(in, RB_AUTOBOOT, "the app exited (on-app-exit = reboot)");
+		break;
+	case CFG_ACTION_RESTART:
+		schedule_restart(in, s);
+		break;
+	case CFG_ACTION_IGNORE:
+		s->state = CTL_STATE_EXITED;
+		break;
+	}
+}
+
+/* Reaps every zombie, services and orphans alike. Returns true while any
+ * child is left. */
+static bool reap(struct init *in)
+{
+	for (;;) {
+		int ws;
+		pid_t pid = waitpid(-1, &ws, WNOHANG);
+		if (pid == 0)
+			return true;
+		if (pid < 0)
+			return errno != ECHILD;
+		size_t i;
+		for (i = 0; i < in->n_svcs; i++)
+			if (in->svcs[i].pid == pid)
+				break;
+		if (i < in->n_svcs)
+			on_exit_status(in, &in->svcs[i], ws);
+		else
+			log_debug("reaped orphan %d", (int)pid);
+	}
+}
+
+static void signal_group(struct service *s, int sig)
+{
+	if (s->pid > 0) {
+		kill(-s->pid, sig);
+		kill(s->pid, sig); /* in case it left its process group */
+	}
+}
+
+static void enter_all(struct init *in)
+{
+	log_info("shutdown: sending TERM to all processes, grace %lu ms", in->cfg->vm.grace_ms);
+	for (size_t i = 0; i < in->n_svcs; i++)
+		signal_group(&in->svcs[i], SIGTERM);
+	kill(-1, SIGTERM);
+	kill(-1, SIGCONT);
+	in->phase = SD_ALL;
+	in->deadline_ms = init_now_ms() + in->cfg->vm.grace_ms;
+}
+
+void loop_request_shutdown(struct init *in, int cmd, const char *reason)
+{
+	if (in->phase != SD_NONE) {
+		log_info("shutdown already under way; ignoring: %s", reason);
+		return;
+	}
+	in->reboot_cmd = cmd;
+	log_info("shutdown (%s): %s", cmd == RB_AUTOBOOT ? "reboot" : "power off", reason);
+	for (size_t i = 0; i < in->n_svcs; i++)
+		if (in->svcs[i].state == CTL_STATE_BACKOFF)
+			in->svcs[i].state = CTL_STATE_STOPPED;
+	if (in->app->pid > 0) {
+		log_info("shutdown: sending TERM to the app, grace %lu ms", in->cfg->vm.grace_ms);
+		signal_group(in->app, SIGTERM);
+		signal_group(in->app, SIGCONT);
+		in->phase = SD_APP;
+		in->deadline_ms = init_now_ms() + in->cfg->vm.grace_ms;
+		return;
+	}
+	enter_all(in);
+}
+
+/* Moves the shutdown on when its phase is complete or its time is up. */
+static void advance(struct init *in)
+{
+	uint64_t now = init_now_ms();
+	bool children = reap(in);
+
+	if (in->phase == SD_APP && (in->app->pid == 0 || now >= in->deadline_ms)) {
+		if (in->app->pid)
+			log_warn("shutdown: the app did not stop within the grace period");
+		enter_all(in);
+		children = reap(in);
+	}
+	if (in->phase == SD_ALL && children && now >= in->deadline_ms) {
+		log_warn("shutdown: grace period over: sending KILL to all processes");
+		kill(-1, SIGKILL);
+		in->phase = SD_KILL;
+		in->deadline_ms = now + 5000;
+	}
+	if (in->phase == SD_KILL && children && now >= in->deadline_ms)
+		log_err("shutdown: processes survived KILL; going on");
+	if ((in->phase == SD_ALL || in->phase == SD_KILL) && (!children || now >= in->deadline_ms))
+		shutdown_finish(in);
+}
+
+static void on_signal(struct init *in)
+{
+	struct signalfd_siginfo si;
+	while (read(in->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap(in);
+			break;
+		case SIGTERM:
+		case SIGUSR2:
+		case SIGPWR:
+			loop_request_shutdown(in, RB_POWER_OFF, strsignal((int)si.ssi_signo));
+			break;
+		case SIGINT:
+		case SIGUSR1:
+			loop_request_shutdown(in, RB_AUTOBOOT, strsignal((int)si.ssi_signo));
+			break;
+		default:
+			log_debug("ignoring signal %u", si.ssi_signo);
+			break;
+		}
+	}
+}
+
+static int next_timeout(const struct init *in)
+{
+	uint64_t now = init_now_ms(), next = UINT64_MAX;
+	if (in->phase != SD_NONE)
+		next = in->deadline_ms;
+	else
+		for (size_t i = 0; i < in->n_svcs; i++)
+			if (in->svcs[i].state == CTL_STATE_BACKOFF &&
+			    in->svcs[i].restart_at_ms < next)
+				next = in->svcs[i].restart_at_ms;
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
+}
+
+void loop_run(struct init *in)
+{
+	watch(in, in->sfd, TAG_SIGNAL);
+	if (in->ctl_fd >= 0)
+		watch(in, in->ctl_fd, TAG_CTL);
+	for (size_t i = 0; i < in->n_pwr; i++)
+		watch(in, in->pwr_fds[i], TAG_POWER + (uint32_t)i);
+	/* The app last: its Wayland forwarder and agent are up before it. */
+	for (size_t i = 0; i < in->n_svcs; i++)
+		if (in->svcs[i].state == CTL_STATE_STOPPED && &in->svcs[i] != in->app)
+			start(in, &in->svcs[i]);
+	start(in, in->app);
+
+	for (;;) {
+		struct epoll_event ev[16];
+		int n = epoll_wait(in->epfd, ev, 16, next_timeout(in));
+		for (int i = 0; i < n; i++) {
+			uint32_t tag = ev[i].data.u32;
+			if (tag == TAG_SIGNAL) {
+				on_signal(in);
+			} else if (tag == TAG_CTL) {
+				ctlsrv_handle(in);
+			} else if (tag >= TAG_OUT) {
+				struct service *s = &in->svcs[tag - TAG_OUT];
+				if (s->out_fd >= 0)
+					service_relay_output(in, s);
+			} else if (tag >= TAG_POWER &&
+				   powerbtn_pressed(in->pwr_fds[tag - TAG_POWER])) {
+				loop_request_shutdown(in, RB_POWER_OFF, "power button");
+			}
+		}
+		if (in->phase != SD_NONE) {
+			advance(in);
+			continue;
+		}
+		uint64_t now = init_now_ms();
+		for (size_t i = 0; i < in->n_svcs; i++) {
+			struct service *s = &in->svcs[i];
+			if (s->state == CTL_STATE_BACKOFF && s->restart_at_ms <= now)
+				start(in, s);
+		}
+	}
+}

@@ -1,0 +1,233 @@
+/* appvm-init: PID 1 of an application VM. Boot steps 1-5 of docs/config.md;
+ * then the main loop (loop.c) until shutdown. It never returns from main. */
+#include "cmdline.h"
+#include "config_load.h"
+#include "control_client.h"
+#include "init.h"
+#include "plan.h"
+
+#include "io.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/appvm/vm.conf"
+#define CONFIG_MAX     65536
+
+uint64_t init_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void debug_shell(void)
+{
+	log_info("appvm.debug=1: opening /bin/sh on the console; the VM powers off when it exits");
+	pid_t pid = fork();
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		setsid();
+		ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+		char *argv[] = {"/bin/sh", NULL};
+		char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/", "TERM=linux", NULL};
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	/* Reap whatever dies meanwhile until the shell itself ends. */
+	while (pid > 0) {
+		int ws;
+		pid_t got = wait(&ws);
+		if (got == pid || (got < 0 && errno == ECHILD))
+			break;
+	}
+}
+
+void init_fatal(struct init *in, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_err("fatal: %s", msg);
+	if (in->debug && access("/bin/sh", X_OK) == 0)
+		debug_shell();
+	log_err("fatal error during boot: powering off");
+	in->reboot_cmd = RB_POWER_OFF;
+	kill(-1, SIGKILL);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	shutdown_finish(in);
+}
+
+static void console_stdio(void)
+{
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		dup2(fd, i); /* dup2 clears O_CLOEXEC on 0-2 */
+	if (fd > 2)
+		close(fd);
+}
+
+static void load_config(struct init *in, const struct cmdline *cl)
+{
+	static char text[CONFIG_MAX];
+	char err[1024];
+	const char *path = cmdline_get(cl, "appvm.config");
+	if (!path || !path[0])
+		path = getenv("APPVM_INIT_CONFIG");
+	if (!path || !path[0])
+		path = DEFAULT_CONFIG;
+
+	ssize_t n = io_read_file(path, text, sizeof(text));
+	if (n < 0)
+		init_fatal(in, "config: cannot read %s: %s", path,
+			   n == -EFBIG ? "larger than 64 KiB" : strerror((int)-n));
+	cfg_init(in->cfg);
+	if (cfg_parse_string(in->cfg, text, path, err, sizeof(err)) < 0 ||
+	    cfg_apply_cmdline(in->cfg, cl, err, sizeof(err)) < 0)
+		init_fatal(in, "config: %s", err);
+	if (cfg_check(in->cfg, err, sizeof(err)) < 0)
+		init_fatal(in, "config: %s: %s", path, err);
+	if (netsetup_configure(in, err, sizeof(err)) < 0)
+		init_fatal(in, "config: %s", err);
+	log_info("config: %s loaded (%zu stores, state %s, on-app-exit %s)", path,
+		 in->cfg->n_stores, in->cfg->has_state ? "yes" : "no",
+		 cfg_action_name(in->cfg->vm.on_app_exit));
+}
+
+static void mount_stores(struct init *in)
+{
+	char err[1024], what[CFG_NAME_MAX + 8];
+	struct plan_mount m;
+	const struct cfg *c = in->cfg;
+
+	for (size_t i = 0; i < c->n_stores; i++) {
+		snprintf(what, sizeof(what), "store %s", c->stores[i].name);
+		if (plan_store_mount(&c->stores[i], false, what, &m, err, sizeof(err)) < 0 ||
+		    mounts_apply(&m, err, sizeof(err)) < 0)
+			init_fatal(in, "%s", err);
+		log_info("%s: %s mounted read-only on %s", what, c->stores[i].source, m.target);
+	}
+	if (c->has_state) {
+		if (plan_store_mount(&c->state, true, "state", &m, err, sizeof(err)) < 0 ||
+		    mounts_apply(&m, err, sizeof(err)) < 0)
+			init_fatal(in, "%s", err);
+		log_info("state: %s mounted on %s", c->state.source, m.target);
+	}
+}
+
+int main(void)
+{
+	static struct init in;
+	static struct cfg cfg;
+	static struct cmdline cl;
+	static char cmdline_text[CMDLINE_MAX_LEN];
+	char err[1024];
+
+	const char *test = getenv("APPVM_INIT_TEST_NO_VM");
+	in.vm = !(test && strcmp(test, "1") == 0);
+	in.cfg = &cfg;
+	in.ctl_fd = -1;
+	in.reboot_cmd = RB_POWER_OFF;
+	log_setup("appvm-init", LOG_TARGET_STDERR, LOG_LEVEL_INFO);
+	if (getpid() != 1) {
+		/* Shutdown signals every process (kill(-1)): only PID 1 may do that. */
+		log_err("must run as PID 1 (of a VM, or of a PID namespace in tests)");
+		return 1;
+	}
+
+	/* Every signal arrives on the signalfd, except the fault signals: those
+	 * must stay deliverable, or a fault would loop instead of being reported. */
+	sigset_t set;
+	sigfillset(&set);
+	static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS};
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		sigdelset(&set, faults[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	in.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	in.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (in.sfd < 0 || in.epfd < 0)
+		init_fatal(&in, "signalfd/epoll: %s", strerror(errno));
+	/* ctrl-alt-del becomes SIGINT instead of an immediate reboot. */
+	reboot(RB_DISABLE_CAD);
+
+	/* Step 1: kernel filesystems, console, logging. In a VM /proc is not
+	 * mounted yet, so the snapshot is empty and shutdown unmounts every
+	 * store; in a test namespace it holds the machine's mounts. */
+	mounts_snapshot(&in);
+	struct plan_mount early[PLAN_EARLY_MAX];
+	size_t n_early = plan_early_mounts(early, in.vm);
+	for (size_t i = 0; i < n_early; i++) {
+		if (mounts_apply(&early[i], err, sizeof(err)) == 0)
+			continue;
+		if (early[i].optional)
+			log_warn("%s", err);
+		else
+			init_fatal(&in, "%s", err);
+	}
+	if (in.vm) {
+		console_stdio();
+		/* /dev/kmsg drops a writer's messages beyond 10 per 5 s unless told
+		 * otherwise; init's boot and shutdown lines must all arrive. */
+		int w = io_write_file("/proc/sys/kernel/printk_devkmsg", "on\n");
+		if (w < 0)
+			log_warn("cannot lift the /dev/kmsg rate limit: %s", strerror(-w));
+		log_setup("appvm-init", LOG_TARGET_KMSG, LOG_LEVEL_INFO);
+	}
+	log_info("appvm-init %s starting%s", APPVM_VERSION, in.vm ? "" : " (test mode: no VM)");
+
+	/* Step 2: kernel command line and configuration. */
+	const char *fake = in.vm ? NULL : getenv("APPVM_INIT_CMDLINE");
+	if (fake)
+		snprintf(cmdline_text, sizeof(cmdline_text), "%s", fake);
+	else if (io_read_file("/proc/cmdline", cmdline_text, sizeof(cmdline_text)) < 0)
+		cmdline_text[0] = '\0';
+	int r = cmdline_parse(&cl, cmdline_text);
+	if (r < 0) {
+		log_warn("kernel command line: %s; ignoring it",
+			 r == -E2BIG ? "too long" : "unbalanced quote");
+		cl.n = 0;
+	}
+	const char *dbg = cmdline_get(&cl, "appvm.debug");
+	in.debug = dbg && strcmp(dbg, "1") == 0;
+	load_config(&in, &cl);
+
+	/* Step 3: stores and the state store. */
+	mount_stores(&in);
+
+	/* Step 4: hostname and network. A network failure leaves the app
+	 * running offline rather than losing the VM. */
+	if (netsetup_apply(&in, err, sizeof(err)) < 0)
+		log_err("%s", err);
+
+	/* Step 5: services; they start in loop_run(). */
+	if (services_prepare(&in, err, sizeof(err)) < 0)
+		init_fatal(&in, "%s", err);
+	if (access(in.app->argv[0], X_OK) < 0)
+		init_fatal(&in, "app: cannot run %s: %s", in.app->argv[0], strerror(errno));
+	in.ctl_fd = ctlsrv_open(INIT_CTL_SOCKET);
+	if (in.ctl_fd < 0)
+		log_err("control: cannot create %s: %s", INIT_CTL_SOCKET, strerror(-in.ctl_fd));
+	if (in.vm)
+		in.n_pwr = powerbtn_open(in.pwr_fds, INIT_MAX_POWER);
+	loop_run(&in);
+}

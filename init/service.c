@@ -1,0 +1,371 @@
+/* Supervised services: building their argv/environment/credentials from the
+ * configuration, fork + exec, and relaying their output to the console. */
+#include "init.h"
+#include "passwd.h"
+#include "util.h"
+
+#include "cleanup.h"
+#include "io.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PASSWD_MAX 65536
+
+static char passwd_text[PASSWD_MAX], group_text[PASSWD_MAX];
+
+static void read_db(const char *path, char *buf)
+{
+	if (io_read_file(path, buf, PASSWD_MAX) < 0)
+		buf[0] = '\0'; /* numeric ids still work */
+}
+
+static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room = sizeof(s->env_buf) - *o;
+	va_start(ap, fmt);
+	int len = vsnprintf(s->env_buf + *o, room, fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= room || *n + 1 >= ARRAY_LEN(s->envp))
+		return -E2BIG;
+	/* A later NAME= replaces an earlier one. */
+	size_t name_len = strcspn(s->env_buf + *o, "=") + 1;
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp(s->envp[i], s->env_buf + *o, name_len) == 0) {
+			s->envp[i] = s->env_buf + *o;
+			*o += (size_t)len + 1;
+			return 0;
+		}
+	s->envp[(*n)++] = s->env_buf + *o;
+	s->envp[*n] = NULL;
+	*o += (size_t)len + 1;
+	return 0;
+}
+
+static int set_argv(struct service *s, const char *cmd, const char *extra, char *err, size_t errlen)
+{
+	char line[CFG_VALUE_MAX * 2];
+	size_t argc;
+	snprintf(line, sizeof(line), "%s %s", cmd, extra ? extra : "");
+	int r = util_argv_split(line, s->argv_buf, sizeof(s->argv_buf), s->argv, ARRAY_LEN(s->argv),
+				&argc);
+	if (r < 0)
+		snprintf(err, errlen, "%s: cannot split command line: %s", s->name, strerror(-r));
+	return r;
+}
+
+/* Resolves a user (and optional group / groups) into s's credentials. */
+static int set_user(struct service *s, const char *user, const char *group, const char *groups,
+		    struct pw_user *ret_pw, char *err, size_t errlen)
+{
+	int r = pw_find_user(passwd_text, user, ret_pw);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: user %s: %s", s->name, user,
+			 r == -ENOENT ? "not in /etc/passwd" : "malformed /etc/passwd entry");
+		return r;
+	}
+	s->drop_privileges = true;
+	s->uid = ret_pw->uid;
+	s->gid = ret_pw->gid;
+	if (group && group[0] && (r = pw_find_group(group_text, group, &s->gid)) < 0) {
+		snprintf(err, errlen, "%s: group %s: %s", s->name, group,
+			 r == -ENOENT ? "not in /etc/group" : "malformed /etc/group entry");
+		return r;
+	}
+	s->n_groups = 0;
+	if (groups && groups[0]) {
+		char buf[CFG_VALUE_MAX];
+		util_copy(buf, sizeof(buf), groups);
+		for (char *sv = NULL, *g = strtok_r(buf, ", ", &sv); g;
+		     g = strtok_r(NULL, ", ", &sv)) {
+			if (s->n_groups == INIT_MAX_GROUPS) {
+				snprintf(err, errlen, "%s: more than %d groups", s->name,
+					 INIT_MAX_GROUPS);
+				return -E2BIG;
+			}
+			if ((r = pw_find_group(group_text, g, &s->groups[s->n_groups++])) < 0) {
+				snprintf(err, errlen, "%s: group %s: not in /etc/group", s->name,
+					 g);
+				return r;
+			}
+		}
+	} else if (ret_pw->name[0]) {
+		/* As initgroups() would: the groups that list the user. */
+		r = pw_member_groups(group_text, ret_pw->name, s->groups, INIT_MAX_GROUPS,
+				     &s->n_groups);
+		if (r < 0) {
+			snprintf(err, errlen, "%s: user %s is in more than %d groups", s->name,
+				 user, INIT_MAX_GROUPS);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static struct service *add_service(struct init *in, const char *name)
+{
+	struct service *s = &in->svcs[in->n_svcs++];
+	const struct cfg *c = in->cfg;
+	memset(s, 0, sizeof(*s));
+	util_copy(s->name, sizeof(s->name), name);
+	s->out_fd = -1;
+	s->state = CTL_STATE_STOPPED;
+	strcpy(s->workdir, "/");
+	backoff_init(&s->bo, (unsigned)c->vm.restart_limit, c->vm.restart_window_ms,
+		     c->vm.restart_delay_ms, c->vm.restart_delay_max_ms);
+	return s;
+}
+
+int services_prepare(struct init *in, char *err, size_t errlen)
+{
+	const struct cfg *c = in->cfg;
+	struct pw_user app_pw, owner_pw;
+	size_t n = 0, o = 0;
+	char runtime_dir[CFG_PATH_MAX];
+	int r;
+
+	read_db("/etc/passwd", passwd_text);
+	read_db("/etc/group", group_text);
+
+	struct service *agent = add_service(in, "agent");
+	if (!c->agent.enable) {
+		agent->state = CTL_STATE_DISABLED;
+	} else {
+		char port[32];
+		snprintf(port, sizeof(port), "--port %lu", c->agent.port);
+		char extra[CFG_VALUE_MAX + 32];
+		snprintf(extra, sizeof(extra), "%s %s", port, c->agent.args);
+		if ((r = set_argv(agent, c->agent.exec, extra, err, errlen)) < 0)
+			return r;
+		add_env(agent, &n, &o, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+	}
+
+	struct service *app = add_service(in, "app");
+	in->app = app;
+	if ((r = set_argv(app, c->app.exec, NULL, err, errlen)) < 0)
+		return r;
+	if ((r = set_user(app, c->app.user, c->app.group, c->app.groups, &app_pw, err, errlen)) < 0)
+		return r;
+	owner_pw = app_pw;
+	if (c->wayland.owner[0]) {
+		struct service tmp = {.name = "wayland"};
+		if ((r = set_user(&tmp, c->wayland.owner, NULL, NULL, &owner_pw, err, errlen)) < 0)
+			return r;
+	}
+	if (c->wayland.runtime_dir[0])
+		util_copy(runtime_dir, sizeof(runtime_dir), c->wayland.runtime_dir);
+	else
+		snprintf(runtime_dir, sizeof(runtime_dir), "/run/user/%u", (unsigned)owner_pw.uid);
+
+	/* XDG_RUNTIME_DIR belongs to its owner alone (mode 0700). */
+	if (mkdir("/run/user", 0755) < 0 && errno != EEXIST && !c->wayland.runtime_dir[0]) {
+		snprintf(err, errlen, "wayland: cannot create /run/user: %s", strerror(errno));
+		return -errno;
+	}
+	if ((mkdir(runtime_dir, 0700) < 0 && errno != EEXIST) ||
+	    chown(runtime_dir, owner_pw.uid, owner_pw.gid) < 0 || chmod(runtime_dir, 0700) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "wayland: cannot prepare %s: %s", runtime_dir,
+			 strerror(errno));
+		return r;
+	}
+
+	n = o = 0;
+	add_env(app, &n, &o, "PATH=/usr/local/bin:/usr/bin:/bin");
+	add_env(app, &n, &o, "HOME=%s", app_pw.home[0] ? app_pw.home : "/");
+	if (app_pw.name[0]) {
+		add_env(app, &n, &o, "USER=%s", app_pw.name);
+		add_env(app, &n, &o, "LOGNAME=%s", app_pw.name);
+	}
+	add_env(app, &n, &o, "XDG_RUNTIME_DIR=%s", runtime_dir);
+	add_env(app, &n, &o, "WAYLAND_DISPLAY=%s", c->wayland.socket);
+	for (size_t i = 0; i < c->app.n_env; i++)
+		if (add_env(app, &n, &o, "%s", c->app.env[i]) < 0) {
+			snprintf(err, errlen, "app: environment too large");
+			return -E2BIG;
+		}
+	util_copy(app->workdir, sizeof(app->workdir),
+		  c->app.workdir[0] ? c->app.workdir : (app_pw.home[0] ? app_pw.home : "/"));
+
+	if (c->wayland.forwarder[0]) {
+		struct service *fw = add_service(in, "wayland");
+		if ((r = set_argv(fw, c->wayland.forwarder, NULL, err, errlen)) < 0)
+			return r;
+		if ((r = set_user(fw, c->wayland.owner[0] ? c->wayland.owner : c->app.user, NULL,
+				  NULL, &owner_pw, err, errlen)) < 0)
+			return r;
+		n = o = 0;
+		add_env(fw, &n, &o, "PATH=/usr/local/bin:/usr/bin:/bin");
+		add_env(fw, &n, &o, "HOME=%s", owner_pw.home[0] ? owner_pw.home : "/");
+		add_env(fw, &n, &o, "XDG_RUNTIME_DIR=%s", runtime_dir);
+		add_env(fw, &n, &o, "WAYLAND_DISPLAY=%s", c->wayland.socket);
+	}
+	return 0;
+}
+
+/* What the child reports on its status pipe when it cannot exec. */
+struct child_failure {
+	int stage;
+	int err;
+};
+
+static const char *const stages[] = {"setsid", "stdio", "setgroups", "setgid",
+				     "setuid", "chdir", "exec"};
+
+__attribute__((noreturn)) static void child(const struct service *s, int out_w, int status_w)
+{
+	struct child_failure f = {0, 0};
+	sigset_t all;
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+
+	if (setsid() < 0)
+		goto fail;
+	f.stage = 1;
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
+		goto fail;
+	if (s->drop_privileges) {
+		f.stage = 2;
+		if (setgroups(s->n_groups, s->groups) < 0)
+			goto fail;
+		f.stage = 3;
+		if (setgid(s->gid) < 0)
+			goto fail;
+		f.stage = 4;
+		if (setuid(s->uid) < 0)
+			goto fail;
+	}
+	f.stage = 5;
+	if (chdir(s->workdir) < 0)
+		goto fail;
+	f.stage = 6;
+	execve(s->argv[0], s->argv, s->envp);
+fail:
+	f.err = errno;
+	(void)!write(status_w, &f, sizeof(f));
+	_exit(127);
+}
+
+int service_start(struct init *in, struct service *s, char *err, size_t errlen)
+{
+	int out[2], status[2];
+	(void)in;
+
+	/* An earlier run's pipe can outlive it (a child of the service still
+	 * holds it); it is dropped so the new run gets a clean one. */
+	if (s->out_fd >= 0) {
+		close(s->out_fd);
+		s->out_fd = -1;
+		s->out_len = 0;
+	}
+
+	if (pipe2(out, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(status, O_CLOEXEC) < 0) {
+		int r = -errno;
+		close(out[0]);
+		close(out[1]);
+		return r;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		child(s, out[1], status[1]);
+	int fork_errno = errno;
+	close(out[1]);
+	close(status[1]);
+	if (pid < 0) {
+		close(out[0]);
+		close(status[0]);
+		snprintf(err, errlen, "%s: fork: %s", s->name, strerror(fork_errno));
+		return -fork_errno;
+	}
+	/* The status pipe closes on a successful exec (O_CLOEXEC). */
+	struct child_failure f;
+	int r = io_read_full(status[0], &f, sizeof(f));
+	close(status[0]);
+	if (r == 0) {
+		int ws;
+		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+			;
+		close(out[0]);
+		snprintf(err, errlen, "%s: cannot start %s: %s: %s", s->name, s->argv[0],
+			 stages[f.stage < (int)ARRAY_LEN(stages) ? f.stage : 0], strerror(f.err));
+		return -f.err;
+	}
+	s->pid = pid;
+	s->out_fd = out[0];
+	s->out_len = 0;
+	s->state = CTL_STATE_RUNNING;
+	io_set_nonblock(s->out_fd, 1);
+	return 0;
+}
+
+static void emit(const struct service *s, const char *line, size_t len)
+{
+	char buf[sizeof(s->out_buf) + CTL_NAME_MAX + 4];
+	int n = snprintf(buf, sizeof(buf), "%s: %.*s\n", s->name, (int)len, line);
+	if (n > 0)
+		io_write_full(STDOUT_FILENO, buf,
+			      (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+void service_relay_output(struct init *in, struct service *s)
+{
+	(void)in;
+	for (;;) {
+		ssize_t n = io_read_some(s->out_fd, s->out_buf + s->out_len,
+					 sizeof(s->out_buf) - s->out_len);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			if (s->out_len)
+				emit(s, s->out_buf, s->out_len);
+			s->out_len = 0;
+			close(s->out_fd); /* also leaves the epoll set */
+			s->out_fd = -1;
+			return;
+		}
+		s->out_len += (size_t)n;
+		char *start = s->out_buf, *nl;
+		while ((nl = memchr(start, '\n', s->out_len - (size_t)(start - s->out_buf)))) {
+			emit(s, start, (size_t)(nl - start));
+			start = nl + 1;
+		}
+		size_t left = s->out_len - (size_t)(start - s->out_buf);
+		if (left == sizeof(s->out_buf)) {
+			emit(s, s->out_buf, left); /* a line too long: split it */
+			left = 0;
+		}
+		memmove(s->out_buf, start, left);
+		s->out_len = left;
+	}
+}
+
+void services_status(const struct init *in, struct ctl_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (size_t i = 0; i < in->n_svcs && i < CTL_MAX_SERVICES; i++) {
+		const struct service *s = &in->svcs[i];
+		struct ctl_service *o = &st->services[st->n_services++];
+		util_copy(o->name, sizeof(o->name), s->name);
+		o->state = s->state;
+		o->pid = s->pid;
+		o->restarts = s->restarts;
+	}
+	st->app_exited = in->app_exited;
+	st->app_status = in->app_status;
+	st->app_signal = in->app_signal;
+	st->shutting_down = in->phase != SD_NONE;
+}

@@ -1,0 +1,192 @@
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+
+int util_argv_split(const char *s, char *buf, size_t buflen, char **argv, size_t max_argv,
+		    size_t *ret_argc)
+{
+	size_t argc = 0, o = 0;
+	const char *p = s;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (argc + 1 >= max_argv)
+			return -E2BIG;
+		argv[argc++] = buf + o;
+		while (*p && *p != ' ' && *p != '\t') {
+			char c = *p++;
+			if (c == '\'') {
+				while (*p && *p != '\'') {
+					if (o + 1 >= buflen)
+						return -E2BIG;
+					buf[o++] = *p++;
+				}
+				if (*p != '\'')
+					return -EINVAL;
+				p++;
+				continue;
+			}
+			if (c == '"') {
+				while (*p && *p != '"') {
+					if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+						p++;
+					if (o + 1 >= buflen)
+						return -E2BIG;
+					buf[o++] = *p++;
+				}
+				if (*p != '"')
+					return -EINVAL;
+				p++;
+				continue;
+			}
+			if (c == '\\') {
+				if (*p == '\0')
+					return -EINVAL;
+				c = *p++;
+			}
+			if (o + 1 >= buflen)
+				return -E2BIG;
+			buf[o++] = c;
+		}
+		if (o + 1 > buflen)
+			return -E2BIG;
+		buf[o++] = '\0';
+	}
+	if (argc == 0)
+		return -EINVAL;
+	argv[argc] = NULL;
+	*ret_argc = argc;
+	return 0;
+}
+
+size_t util_edit_distance(const char *a, const char *b)
+{
+	size_t la = strnlen(a, 63), lb = strnlen(b, 63);
+	size_t row[64];
+
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *util_suggest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = (size_t)-1;
+	size_t len = strlen(word);
+	/* Allow roughly one edit per three letters, at least two. */
+	size_t limit = len / 3 > 2 ? len / 3 : 2;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = util_edit_distance(word, cands[i]);
+		if (d < best_d) {
+			best_d = d;
+			best = cands[i];
+		}
+	}
+	return best_d <= limit ? best : NULL;
+}
+
+int util_parse_bool(const char *s, bool *ret)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(s, yes[i]) == 0) {
+			*ret = true;
+			return 0;
+		}
+		if (strcmp(s, no[i]) == 0) {
+			*ret = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int util_parse_uint(const char *s, unsigned long max, unsigned long *ret)
+{
+	unsigned long v = 0;
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		unsigned long d = (unsigned long)(*s - '0');
+		if (v > (max - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*ret = v;
+	return 0;
+}
+
+int util_parse_duration_ms(const char *s, unsigned long max_ms, unsigned long *ret)
+{
+	char num[24];
+	size_t len = strlen(s);
+	unsigned long mult = 1000, v;
+
+	if (len >= 2 && strcmp(s + len - 2, "ms") == 0) {
+		mult = 1;
+		len -= 2;
+	} else if (len >= 1 && s[len - 1] == 's') {
+		len -= 1;
+	}
+	if (len == 0 || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	int r = util_parse_uint(num, max_ms / mult, &v);
+	if (r < 0)
+		return r;
+	*ret = v * mult;
+	return 0;
+}
+
+int util_copy(char *dst, size_t size, const char *src)
+{
+	size_t len = strlen(src);
+	if (len >= size)
+		return -ENAMETOOLONG;
+	memcpy(dst, src, len + 1);
+	return 0;
+}
+
+bool util_path_ok(const char *s)
+{
+	if (s[0] != '/')
+		return false;
+	if (s[1] == '\0')
+		return true;
+	for (const char *c = s; *c; c++) {
+		if (*c != '/')
+			continue;
+		const char *n = c + 1;
+		if (*n == '/' || *n == '\0')
+			return false;
+		if (n[0] == '.' && (n[1] == '/' || n[1] == '\0'))
+			return false;
+		if (n[0] == '.' && n[1] == '.' && (n[2] == '/' || n[2] == '\0'))
+			return false;
+	}
+	return true;
+}

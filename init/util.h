@@ -1,0 +1,44 @@
+/* Small pure helpers for appvm-init: argv splitting, value parsing and the
+ * "did you mean" suggestion. No side effects; every function returns 0 or
+ * -errno unless documented otherwise. */
+#ifndef APPVM_INIT_UTIL_H
+#define APPVM_INIT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Splits a command line into words without a shell: whitespace separates,
+ * '...' is literal, "..." allows \" and \\, a backslash outside quotes escapes
+ * the next byte. Words are copied into buf and argv is NULL-terminated.
+ * Returns 0, -EINVAL (unterminated quote or trailing backslash, or no word at
+ * all) or -E2BIG (buf or argv too small). */
+int util_argv_split(const char *s, char *buf, size_t buflen, char **argv, size_t max_argv,
+		    size_t *ret_argc);
+
+/* Returns the Levenshtein distance between a and b (both capped at 63 bytes). */
+size_t util_edit_distance(const char *a, const char *b);
+
+/* Returns the candidate nearest to word when it is close enough to be a
+ * plausible typo, or NULL. */
+const char *util_suggest(const char *word, const char *const *cands, size_t n);
+
+/* Parses yes/no, true/false, on/off, 1/0. Returns 0 or -EINVAL. */
+int util_parse_bool(const char *s, bool *ret);
+
+/* Parses a decimal number 0..max (no sign, no spaces). Returns 0, -EINVAL or -ERANGE. */
+int util_parse_uint(const char *s, unsigned long max, unsigned long *ret);
+
+/* Parses a duration: "N" or "Ns" (seconds) or "Nms". Returns 0, -EINVAL or -ERANGE. */
+int util_parse_duration_ms(const char *s, unsigned long max_ms, unsigned long *ret);
+
+/* Copies src into dst of size bytes. Returns 0 or -ENAMETOOLONG (dst untouched). */
+int util_copy(char *dst, size_t size, const char *src);
+
+/* Returns true when s is an absolute, normalised path: starts with '/', no
+ * "//", no "." or ".." component, no trailing '/' (except "/"). */
+bool util_path_ok(const char *s);
+
+#endif

@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# Namespace tests of appvm-init: the real binary runs as PID 1 of fresh
+# namespaces (nsrun) with APPVM_INIT_TEST_NO_VM=1. Usage: ns_test.sh NAME
+# Environment (set by ctest): APPVM_INIT, APPVM_INITCTL, NSRUN, STAMP, WORK.
+set -euo pipefail
+name=$1
+: "${APPVM_INIT:?}" "${APPVM_INITCTL:?}" "${NSRUN:?}" "${WORK:?}"
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+rm -rf "$WORK"
+mkdir -p "$WORK"
+log=$WORK/init.log
+result=$WORK/nsrun.out
+
+fail() {
+	echo "FAIL ($name): $*" >&2
+	echo "--- init log:" >&2
+	cat "$log" >&2 || true
+	echo "--- nsrun: $(cat "$result" 2>/dev/null)" >&2
+	exit 1
+}
+
+# Writes an executable script.
+script() {
+	local path=$1
+	shift
+	# Services get a clean environment; in sanitizer builds appvm-initctl's
+	# leak checker must stay off, as it cannot run in processes that the
+	# shutdown signals.
+	printf '#!/bin/sh\nexport ASAN_OPTIONS=detect_leaks=0\n%s\n' "$*" >"$path"
+	chmod 755 "$path"
+}
+
+expect_end() { # signal name or "exited N"
+	grep -q "^nsrun: $1 " "$result" || fail "expected the namespace to end with '$1'"
+}
+
+expect_log() {
+	grep -qF -- "$1" "$log" || fail "expected in the log: $1"
+}
+
+# Asserts that the given log lines appear in this order.
+expect_order() {
+	local prev=0 n
+	for line in "$@"; do
+		n=$(grep -nF -- "$line" "$log" | head -n 1 | cut -d: -f1 || true)
+		[ -n "$n" ] || fail "missing log line: $line"
+		[ "$n" -gt "$prev" ] || fail "out of order: $line"
+		prev=$n
+	done
+}
+
+elapsed_ms() { sed -n 's/.*elapsed_ms=\([0-9]*\).*/\1/p' "$result"; }
+
+# Runs appvm-init as PID 1 with $WORK/vm.conf (extra environment as "$@");
+# its output and nsrun's report go to $log, the report alone to $result.
+run_init() {
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APPVM_INIT_TEST_NO_VM=1 \
+		APPVM_INIT_CONFIG="$WORK/vm.conf" APPVM_INIT_CMDLINE="${CMDLINE:-}" \
+		${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} "$@" \
+		"$NSRUN" --timeout 20 -- "$APPVM_INIT" >>"$log" 2>&1 </dev/null
+}
+run_ns() {
+	: >"$log"
+	run_init "$@" || true
+	grep '^nsrun: ' "$log" >"$result" || true
+}
+
+case $name in
+zombies)
+	# 200 orphans: each outlives its parent, is re-parented to init and
+	# must be reaped there once it exits.
+	script "$WORK/app.sh" "
+i=0
+while [ \$i -lt 200 ]; do /bin/sh -c '/bin/sleep 0.2 & exit 0'; i=\$((i+1)); done
+sleep 0.3
+for t in \$(seq 100); do
+	z=\$(grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l)
+	[ \"\$z\" -eq 0 ] && break
+	sleep 0.05
+done
+echo zombies=\$z >$WORK/result"
+	printf '[agent]\nenable = no\n[app]\nexec = %s\n' "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	grep -qx 'zombies=0' "$WORK/result" || fail "zombies left: $(cat "$WORK/result")"
+	expect_log "app-exit status=0"
+	;;
+shutdown_order)
+	# SIGTERM: the app gets TERM first, then everything; the agent ignores
+	# TERM and is KILLed after the grace period; then reboot(2) ends the namespace.
+	script "$WORK/agent.sh" "trap '' TERM; echo agent-up; exec sleep 1000"
+	script "$WORK/app.sh" "trap 'echo app-got-term; exit 0' TERM
+while ! grep -q agent-up $WORK/init.log; do sleep 0.02; done
+kill -TERM 1
+while :; do sleep 0.02; done"
+	printf '[vm]\ngrace = 1s\n[agent]\nexec = %s\n[app]\nexec = %s\n' "$WORK/agent.sh" "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_order "shutdown (power off): Terminated" \
+		"shutdown: sending TERM to the app" \
+		"app: app-got-term" \
+		"app-exit status=0" \
+		"shutdown: sending TERM to all processes" \
+		"shutdown: grace period over: sending KILL to all processes" \
+		"agent: killed by signal 9" \
+		"shutdown: syncing and unmounting" \
+		"shutdown: unmounted /tmp" \
+		"shutdown: unmounted /run" \
+		"shutdown: done (app-exit status=0); powering off"
+	[ "$(elapsed_ms)" -ge 1000 ] || fail "KILL came before the 1 s grace period ($(elapsed_ms) ms)"
+	;;
+crash_backoff)
+	script "$WORK/agent.sh" "echo crashing; exit 1"
+	script "$WORK/app.sh" "
+for t in \$(seq 200); do
+	$APPVM_INITCTL status >$WORK/status
+	grep -q 'service agent failed' $WORK/status && break
+	sleep 0.02
+done"
+	printf '[vm]\nrestart-limit = 3\nrestart-window = 30s\nrestart-delay = 50ms\nrestart-delay-max = 150ms\n[agent]\nexec = %s\n[app]\nexec = %s\n' \
+		"$WORK/agent.sh" "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_order "agent: exited with status 1" "agent: restarting in 50 ms" \
+		"agent: restarting in 100 ms" "agent: restarting in 150 ms" \
+		"agent: failed: exited 3 times within 30s, not restarting"
+	[ "$(grep -c 'agent: crashing' "$log")" -eq 4 ] || fail "expected 4 runs of the agent"
+	grep -q 'service agent failed pid=0 restarts=3' "$WORK/status" || fail "status: $(cat "$WORK/status")"
+	[ "$(elapsed_ms)" -ge 300 ] || fail "restarts came too fast ($(elapsed_ms) ms)"
+	;;
+app_exit_action)
+	script "$WORK/app.sh" "exit 3"
+	printf '[vm]\non-app-exit = reboot\n[agent]\nenable = no\n[app]\nexec = %s\n' "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal HUP" # reboot(2) in a PID namespace
+	expect_order "app-exit status=3" "shutdown (reboot): the app exited (on-app-exit = reboot)" \
+		"shutdown: done (app-exit status=3); rebooting"
+
+	# restart: the app runs three times, then asks for power off with SIGUSR2.
+	script "$WORK/app.sh" "echo run >>$WORK/runs
+[ \$(wc -l <$WORK/runs) -ge 3 ] && kill -USR2 1
+exit 0"
+	printf '[vm]\non-app-exit = restart\nrestart-delay = 10ms\n[agent]\nenable = no\n[app]\nexec = %s\n' "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	[ "$(wc -l <"$WORK/runs")" -eq 3 ] || fail "app ran $(wc -l <"$WORK/runs") times, expected 3"
+	expect_log "app: restarting in 10 ms"
+
+	# ignore: the app is gone, the VM stays up; the agent sees the exit status
+	# and powers off over the control socket. A signal is reported as 128+N.
+	script "$WORK/app.sh" 'kill -KILL $$'
+	script "$WORK/agent.sh" "
+until $APPVM_INITCTL status >$WORK/status && grep -q 'app-exit status=137 signal=9' $WORK/status; do sleep 0.02; done
+$APPVM_INITCTL poweroff"
+	printf '[vm]\non-app-exit = ignore\n[agent]\nexec = %s\n[app]\nexec = %s\n' "$WORK/agent.sh" "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_order "app-exit status=137 signal=9" "shutdown (power off): power off requested on the control socket"
+	grep -q 'service app exited' "$WORK/status" || fail "status: $(cat "$WORK/status")"
+	;;
+bad_config)
+	printf '[app]\nexce = /bin/true\n' >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_order "appvm-init: fatal: config: $WORK/vm.conf:2: unknown key \"exce\" in [app] (did you mean \"exec\"?)" \
+		"appvm-init: fatal error during boot: powering off"
+	printf '[app]\nexec = /bin/true\n' >"$WORK/vm.conf"
+	CMDLINE="quiet appvm.vm.grace=soon" run_ns
+	expect_end "signal INT"
+	expect_log "appvm-init: fatal: config: kernel command line: [vm] grace: expected a duration like 10s or 500ms (at most 600s), got \"soon\""
+	CMDLINE="appvm.debug=1 appvm.vm.grace=soon" run_ns
+	expect_order "appvm-init: fatal: config: kernel command line: [vm] grace" \
+		"appvm.debug=1: opening /bin/sh on the console" "fatal error during boot: powering off"
+	rm "$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_log "appvm-init: fatal: config: cannot read $WORK/vm.conf: No such file or directory"
+	printf '[agent]\nenable = no\n[app]\nexec = /nonexistent/app\n' >"$WORK/vm.conf"
+	run_ns
+	expect_log "appvm-init: fatal: app: cannot run /nonexistent/app: No such file or directory"
+	;;
+control_socket)
+	script "$WORK/app.sh" "
+ctl=$APPVM_INITCTL
+\$ctl status >$WORK/root.out 2>&1; echo root=\$? >>$WORK/codes
+setpriv --reuid=65534 --regid=65534 --clear-groups \$ctl status >$WORK/user.out 2>&1; echo user=\$? >>$WORK/codes
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_override --ambient-caps=+dac_override \
+	\$ctl status >$WORK/cap.out 2>&1; echo cap=\$? >>$WORK/codes
+if command -v socat >/dev/null; then
+	printf 'halt\n' | socat - UNIX-CONNECT:/run/appvm/init.sock >$WORK/unknown.out 2>&1
+	printf 'status' | socat -t 2 - UNIX-CONNECT:/run/appvm/init.sock >$WORK/partial.out 2>&1
+fi
+(trap '' TERM; \$ctl poweroff; echo poweroff=\$? >>$WORK/codes)
+while :; do sleep 0.02; done"
+	printf '[agent]\nenable = no\n[app]\nexec = %s\n' "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	grep -qx root=0 "$WORK/codes" || fail "root query failed: $(cat "$WORK/root.out")"
+	grep -q '^service app running pid=[0-9]* restarts=0$' "$WORK/root.out" || fail "status: $(cat "$WORK/root.out")"
+	grep -q '^service agent disabled' "$WORK/root.out" || fail "status: $(cat "$WORK/root.out")"
+	grep -qx 'app-exit none' "$WORK/root.out" || fail "status: $(cat "$WORK/root.out")"
+	grep -qx user=1 "$WORK/codes" || fail "an unprivileged user got through"
+	grep -q 'Permission denied' "$WORK/user.out" || fail "user: $(cat "$WORK/user.out")"
+	grep -qx cap=1 "$WORK/codes" || fail "a non-root peer with CAP_DAC_OVERRIDE got through"
+	grep -q 'permission denied by appvm-init' "$WORK/cap.out" || fail "cap: $(cat "$WORK/cap.out")"
+	expect_log "control: refused a connection from uid 65534"
+	if [ -e "$WORK/unknown.out" ]; then
+		grep -qx 'error unknown' "$WORK/unknown.out" || fail "unknown: $(cat "$WORK/unknown.out")"
+		expect_log "control: bad request from pid"
+		[ ! -s "$WORK/partial.out" ] || fail "a partial request got a reply"
+		expect_log "control: no complete request from pid"
+	fi
+	grep -qx poweroff=0 "$WORK/codes" || fail "poweroff request failed"
+	expect_log "shutdown (power off): power off requested on the control socket"
+	;;
+missing_agent)
+	script "$WORK/app.sh" "$APPVM_INITCTL status >$WORK/status"
+	printf '[agent]\nexec = /usr/bin/appvm-agent-missing\nport = 7000\n[app]\nexec = %s\n' "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_order "agent: cannot start /usr/bin/appvm-agent-missing: exec: No such file or directory" \
+		"app: started $WORK/app.sh" "app-exit status=0"
+	grep -q 'service agent failed pid=0' "$WORK/status" || fail "status: $(cat "$WORK/status")"
+	;;
+missing_store)
+	mkdir -p "$WORK/mnt"
+	printf '[store usr]\nsource = /dev/appvm-test-missing\ntype = erofs\npath = %s/mnt\n[app]\nexec = /bin/true\n' "$WORK" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_order "appvm-init: fatal: store usr: source /dev/appvm-test-missing not found: No such file or directory" \
+		"appvm-init: fatal error during boot: powering off"
+	;;
+app_user)
+	# The app runs as nobody with a clean environment, its own 0700
+	# XDG_RUNTIME_DIR and its output relayed with a prefix; the agent gets
+	# --port and its args; the Wayland forwarder runs as the app's user and
+	# starts before the app.
+	nobody_gid=$(awk -F: '$1 == "nobody" {print $4}' /etc/passwd)
+	script "$WORK/agent.sh" 'echo "argv: $*"; echo "env: $(env | grep -v ^ASAN_OPTIONS= | sort | tr "\n" " ")"; touch /tmp/agent.done; exec sleep 100'
+	script "$WORK/app.sh" 'echo "ids: $(id -u) $(id -g) $(id -G)"
+echo "env: $(env | grep -v ^ASAN_OPTIONS= | sort | tr "\n" " ")"
+echo "runtime: $(stat -c "%u %a" "$XDG_RUNTIME_DIR")"
+echo "cwd: $(pwd)"
+printf "no newline at the end"
+# The namespace'"'"'s /tmp: wait for the agent and the forwarder to report.
+i=0; while ! [ -e /tmp/agent.done -a -e /tmp/fw.done ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done'
+	script "$WORK/forwarder.sh" 'echo "forwarder: $(id -u) $XDG_RUNTIME_DIR $WAYLAND_DISPLAY"; touch /tmp/fw.done; exec sleep 100'
+	printf '[wayland]\nforwarder = %s\nsocket = wayland-1\n[agent]\nexec = %s\nport = 7000\nargs = --verbose "two words"\n[app]\nexec = %s\nuser = nobody\ngroups = 0 4242\nenv = GREETING=hello world\nworkdir = /\n' \
+		"$WORK/forwarder.sh" "$WORK/agent.sh" "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_log "agent: argv: --port 7000 --verbose two words"
+	expect_log "agent: env: PATH=/usr/sbin:/usr/bin:/sbin:/bin "
+	expect_log "app: ids: 65534 $nobody_gid $nobody_gid 0 4242"
+	expect_log "app: env: GREETING=hello world HOME=/nonexistent LOGNAME=nobody PATH=/usr/local/bin:/usr/bin:/bin PWD=/ USER=nobody WAYLAND_DISPLAY=wayland-1 XDG_RUNTIME_DIR=/run/user/65534 "
+	expect_log "wayland: forwarder: 65534 /run/user/65534 wayland-1"
+	expect_order "wayland: started $WORK/forwarder.sh" "app: started $WORK/app.sh"
+	expect_log "app: runtime: 65534 700"
+	expect_log "app: cwd: /"
+	expect_log "app: no newline at the end"
+	;;
+net)
+	# [net] goes to the net library: lo comes up in the namespace, its
+	# hostname key wins over [vm] hostname; a bad key is a fatal error
+	# that names the file and line.
+	script "$WORK/app.sh" "hostname >$WORK/hostname.out; ip -o link show lo >$WORK/lo.out"
+	printf '[vm]\nhostname = from-vm\n[agent]\nenable = no\n[net]\nhostname = from-net\ncarrier_timeout = 0\n[app]\nexec = %s\n' \
+		"$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	grep -qx from-net "$WORK/hostname.out" || fail "hostname: $(cat "$WORK/hostname.out")"
+	grep -q 'LOWER_UP' "$WORK/lo.out" || fail "lo is not up: $(cat "$WORK/lo.out")"
+	printf '[app]\nexec = /bin/true\n[net]\ncarrier_timeout = 0\nip = 10.0.0.2/24\n' >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_log "appvm-init: fatal: config: $WORK/vm.conf:5: unknown key \"ip\" in [net] (did you mean \"address\"?)"
+	;;
+stores)
+	# A read-only erofs store on a loop device and a writable ext4 state store
+	# found by its label; the state survives the shutdown, the store refuses writes.
+	command -v mkfs.erofs >/dev/null || { echo "SKIP: no mkfs.erofs"; exit 77; }
+	label=appvmt$$
+	mkdir -p "$WORK/tree" "$WORK/apps" "$WORK/state"
+	echo from-store >"$WORK/tree/hello"
+	mkfs.erofs --quiet "$WORK/apps.img" "$WORK/tree" >/dev/null
+	truncate -s 8M "$WORK/state.img"
+	mkfs.ext4 -q -F -L "$label" "$WORK/state.img"
+	loop_apps=$(losetup -f --show -r "$WORK/apps.img")
+	loop_state=$(losetup -f --show "$WORK/state.img")
+	trap 'losetup -d "$loop_apps" "$loop_state" 2>/dev/null || true' EXIT
+	script "$WORK/app.sh" "cat $WORK/apps/hello >$WORK/read.out
+touch $WORK/apps/new 2>$WORK/write.err && echo store-writable >>$WORK/read.out
+echo persisted >$WORK/state/data
+grep -E ' $WORK/(apps|state) ' /proc/self/mounts >$WORK/mounts.out"
+	printf '[store apps]\nsource = %s\ntype = erofs\npath = %s/apps\n[state]\nsource = label:%s\ntype = ext4\npath = %s/state\n[agent]\nenable = no\n[app]\nexec = %s\n' \
+		"$loop_apps" "$WORK" "$label" "$WORK" "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	grep -qx from-store "$WORK/read.out" || fail "store: $(cat "$WORK/read.out")"
+	grep -q 'Read-only file system' "$WORK/write.err" || fail "the store took a write"
+	grep -q "^$loop_apps $WORK/apps erofs ro," "$WORK/mounts.out" || fail "mounts: $(cat "$WORK/mounts.out")"
+	grep -q "^$loop_state $WORK/state ext4 rw," "$WORK/mounts.out" || fail "mounts: $(cat "$WORK/mounts.out")"
+	expect_order "store apps: $loop_apps mounted read-only on $WORK/apps" \
+		"state: label:$label mounted on $WORK/state" \
+		"shutdown: unmounted $WORK/state" "shutdown: unmounted $WORK/apps"
+	[ "$(debugfs -R 'cat /data' "$WORK/state.img" 2>/dev/null)" = persisted ] ||
+		fail "the state store lost its data"
+	;;
+*)
+	echo "unknown test $name" >&2
+	exit 2
+	;;
+esac
+echo "PASS ($name)"

@@ -1,0 +1,130 @@
+/* Pure helpers: argv splitting, suggestions, value parsing, paths. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+
+static void test_argv_split(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		int ret;
+		size_t argc;
+		const char *words[4];
+	} cases[] = {
+	    {"/bin/true", 0, 1, {"/bin/true"}},
+	    {"  /bin/echo  a\tb  ", 0, 3, {"/bin/echo", "a", "b"}},
+	    {"/bin/sh -c 'exit 3'", 0, 3, {"/bin/sh", "-c", "exit 3"}},
+	    {"a \"b \\\"c\\\\\" d", 0, 3, {"a", "b \"c\\", "d"}},
+	    {"a\\ b c", 0, 2, {"a b", "c"}},
+	    {"a'b'\"c\"", 0, 1, {"abc"}},
+	    {"a ''", 0, 2, {"a", ""}},
+	    {"", -EINVAL, 0, {NULL}},
+	    {"   ", -EINVAL, 0, {NULL}},
+	    {"a 'b", -EINVAL, 0, {NULL}},
+	    {"a \"b", -EINVAL, 0, {NULL}},
+	    {"a b\\", -EINVAL, 0, {NULL}},
+	    {"a b c d e", -E2BIG, 0, {NULL}}, /* argv holds 4 + NULL */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[64];
+		char *argv[5];
+		size_t argc = 0;
+		int r = util_argv_split(cases[i].in, buf, sizeof(buf), argv, 5, &argc);
+		if (r != cases[i].ret)
+			fail_msg("case %zu (%s): got %d want %d", i, cases[i].in, r, cases[i].ret);
+		if (r < 0)
+			continue;
+		assert_int_equal(argc, cases[i].argc);
+		for (size_t k = 0; k < argc; k++)
+			assert_string_equal(argv[k], cases[i].words[k]);
+		assert_null(argv[argc]);
+	}
+	char small[4];
+	char *argv[8];
+	size_t argc;
+	assert_int_equal(util_argv_split("abcd", small, sizeof(small), argv, 8, &argc), -E2BIG);
+	assert_int_equal(util_argv_split("ab c", small, sizeof(small), argv, 8, &argc), -E2BIG);
+}
+
+static void test_suggest(void **state)
+{
+	(void)state;
+	static const char *const c[] = {"exec", "user", "group", "groups", "on-app-exit"};
+	assert_int_equal(util_edit_distance("kitten", "sitting"), 3);
+	assert_int_equal(util_edit_distance("", "abc"), 3);
+	assert_string_equal(util_suggest("exce", c, 5), "exec");
+	assert_string_equal(util_suggest("grups", c, 5), "groups");
+	assert_string_equal(util_suggest("onappexit", c, 5), "on-app-exit");
+	assert_null(util_suggest("completely", c, 5));
+	assert_null(util_suggest("x", c, 0));
+}
+
+static void test_numbers(void **state)
+{
+	(void)state;
+	unsigned long v;
+	bool b;
+	assert_int_equal(util_parse_uint("0", 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(util_parse_uint("10", 10, &v), 0);
+	assert_int_equal(util_parse_uint("11", 10, &v), -ERANGE);
+	assert_int_equal(util_parse_uint("99999999999999999999999", 4294967294UL, &v), -ERANGE);
+	assert_int_equal(util_parse_uint("", 10, &v), -EINVAL);
+	assert_int_equal(util_parse_uint("-1", 10, &v), -EINVAL);
+	assert_int_equal(util_parse_uint(" 1", 10, &v), -EINVAL);
+	assert_int_equal(util_parse_uint("1x", 10, &v), -EINVAL);
+	assert_int_equal(util_parse_duration_ms("10", 600000, &v), 0);
+	assert_int_equal(v, 10000);
+	assert_int_equal(util_parse_duration_ms("10s", 600000, &v), 0);
+	assert_int_equal(v, 10000);
+	assert_int_equal(util_parse_duration_ms("250ms", 600000, &v), 0);
+	assert_int_equal(v, 250);
+	assert_int_equal(util_parse_duration_ms("601", 600000, &v), -ERANGE);
+	assert_int_equal(util_parse_duration_ms("ms", 600000, &v), -EINVAL);
+	assert_int_equal(util_parse_duration_ms("s", 600000, &v), -EINVAL);
+	assert_int_equal(util_parse_duration_ms("1m", 600000, &v), -EINVAL);
+	assert_int_equal(util_parse_bool("yes", &b), 0);
+	assert_true(b);
+	assert_int_equal(util_parse_bool("off", &b), 0);
+	assert_false(b);
+	assert_int_equal(util_parse_bool("Yes", &b), -EINVAL);
+}
+
+static void test_paths(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *p;
+		bool ok;
+	} cases[] = {
+	    {"/", true},      {"/usr", true},	{"/a/b.c/..d", true}, {"", false},
+	    {"usr", false},   {"/usr/", false}, {"//usr", false},     {"/a/./b", false},
+	    {"/a/..", false}, {"/.", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (util_path_ok(cases[i].p) != cases[i].ok)
+			fail_msg("path \"%s\"", cases[i].p);
+	char dst[4];
+	assert_int_equal(util_copy(dst, sizeof(dst), "abc"), 0);
+	assert_int_equal(util_copy(dst, sizeof(dst), "abcd"), -ENAMETOOLONG);
+	assert_string_equal(dst, "abc");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_argv_split),
+	    cmocka_unit_test(test_suggest),
+	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_paths),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
