@@ -24,6 +24,7 @@ struct service {
 	char env_buf[(CFG_MAX_ENV + 8) * CFG_VALUE_MAX];
 	char *envp[CFG_MAX_ENV + 9];
 	char workdir[CFG_PATH_MAX];
+	int workdir_is_home; /* not configured: the user's home, or / when it is missing */
 	bool drop_privileges;
 	uid_t uid;
 	gid_t gid;

@@ -197,6 +197,7 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 		}
 	util_copy(app->workdir, sizeof(app->workdir),
 		  c->app.workdir[0] ? c->app.workdir : (app_pw.home[0] ? app_pw.home : "/"));
+	app->workdir_is_home = !c->app.workdir[0];
 
 	if (c->wayland.forwarder[0]) {
 		struct service *fw = add_service(in, "wayland");
@@ -248,7 +249,7 @@ __attribute__((noreturn)) static void child(const struct service *s, int out_w, 
 			goto fail;
 	}
 	f.stage = 5;
-	if (chdir(s->workdir) < 0)
+	if (chdir(s->workdir) < 0 && !(s->workdir_is_home && chdir("/") == 0))
 		goto fail;
 	f.stage = 6;
 	execve(s->argv[0], s->argv, s->envp);

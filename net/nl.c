@@ -150,6 +150,13 @@ static int walk_error(struct nl_reply *st, const struct nlmsghdr *h)
 	return 0;
 }
 
+/* NLMSG_OK without its signed/unsigned comparison: rem is never negative here. */
+static bool msg_ok(const struct nlmsghdr *h, int rem)
+{
+	return rem >= (int)NLMSG_HDRLEN && h->nlmsg_len >= NLMSG_HDRLEN &&
+	       h->nlmsg_len <= (unsigned)rem;
+}
+
 int nl_reply_walk(struct nl_reply *st, const void *buf, size_t len, nl_msg_cb cb, void *ctx)
 {
 	if (st->done)
@@ -158,7 +165,7 @@ int nl_reply_walk(struct nl_reply *st, const void *buf, size_t len, nl_msg_cb cb
 		return -EBADMSG;
 	int rem = (int)len;
 	const struct nlmsghdr *h = buf;
-	for (; NLMSG_OK(h, rem); h = NLMSG_NEXT(h, rem)) {
+	for (; msg_ok(h, rem); h = NLMSG_NEXT(h, rem)) {
 		if (st->done)
 			return -EPROTO;
 		if (h->nlmsg_pid != st->port || h->nlmsg_seq != st->seq)

@@ -44,7 +44,7 @@ static void test_utf8_table(void **state)
 			fail_msg("case %zu: expected %d", i, cases[i].valid);
 }
 
-static size_t fmt(char *buf, size_t size, const char *f, ...)
+__attribute__((format(printf, 3, 4))) static size_t fmt(char *buf, size_t size, const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
