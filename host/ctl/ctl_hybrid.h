@@ -7,8 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest answer line accepted, newline included ("OK 4294967295\n" is 14). */
-#define CTL_HYBRID_LINE_MAX 32
+#include "hybrid.h"
+
+/* Longest answer line accepted, newline included. */
+#define CTL_HYBRID_LINE_MAX HYBRID_LINE_MAX
 
 /* Writes "CONNECT <port>\n" into buf. Returns its length, or -ENOSPC. */
 int ctl_hybrid_format_connect(char *buf, size_t size, uint32_t port);

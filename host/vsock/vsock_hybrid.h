@@ -8,9 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest request line accepted, newline included ("CONNECT 4294967295\n"
- * is 19 bytes; the rest is slack for nothing). */
-#define VSOCK_HYBRID_LINE_MAX 32
+#include "hybrid.h"
+
+/* Longest request line accepted, newline included. */
+#define VSOCK_HYBRID_LINE_MAX HYBRID_LINE_MAX
 
 /* Parses what a client sent so far. Returns 0 with *ret_port set when
  * untrusted_buf holds exactly one complete line "CONNECT <port>\n" (decimal,
