@@ -36,8 +36,8 @@ static inline void cleanup_closedirp(DIR **d)
 		closedir(*d);
 }
 
-#define _cleanup_free_     __attribute__((cleanup(cleanup_freep)))
-#define _cleanup_close_    __attribute__((cleanup(cleanup_closep)))
+#define _cleanup_free_	   __attribute__((cleanup(cleanup_freep)))
+#define _cleanup_close_	   __attribute__((cleanup(cleanup_closep)))
 #define _cleanup_fclose_   __attribute__((cleanup(cleanup_fclosep)))
 #define _cleanup_closedir_ __attribute__((cleanup(cleanup_closedirp)))
 

@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int hybrid_parse_line(const char *prefix, const char *untrusted_buf, size_t len,
-		      uint32_t *ret_port)
+int hybrid_parse_line(const char *prefix, const char *untrusted_buf, size_t len, uint32_t *ret_port)
 {
 	const size_t plen = strlen(prefix);
 	if (len > HYBRID_LINE_MAX)

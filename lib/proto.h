@@ -9,29 +9,29 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_MAGIC        0x5641u
-#define PROTO_HEADER_SIZE  16u
-#define PROTO_VERSION_MIN  1u
-#define PROTO_VERSION_MAX  1u
-#define PROTO_MAX_PAYLOAD  65536u /* global cap, also for unknown types */
-#define PROTO_CHUNK        32768u /* largest data blob in one message */
+#define PROTO_MAGIC	    0x5641u
+#define PROTO_HEADER_SIZE   16u
+#define PROTO_VERSION_MIN   1u
+#define PROTO_VERSION_MAX   1u
+#define PROTO_MAX_PAYLOAD   65536u /* global cap, also for unknown types */
+#define PROTO_CHUNK	    32768u /* largest data blob in one message */
 #define PROTO_CLIPBOARD_MAX (16u * 1024 * 1024)
 
 #define PROTO_FLAG_REPLY 0x0001u
 
 /* String length caps per class (bytes). */
-#define PROTO_NAME_MAX     256u
-#define PROTO_TEXT_MAX     256u
-#define PROTO_MIME_MAX     255u
-#define PROTO_PATH_MAX     4096u
+#define PROTO_NAME_MAX	   256u
+#define PROTO_TEXT_MAX	   256u
+#define PROTO_MIME_MAX	   255u
+#define PROTO_PATH_MAX	   4096u
 #define PROTO_FILENAME_MAX 255u
 #define PROTO_IFNAME_MAX   15u
 
 /* List caps. */
 #define PROTO_MAX_FILTERS 16u
-#define PROTO_MAX_DOCS    64u
+#define PROTO_MAX_DOCS	  64u
 #define PROTO_MAX_STORES  32u
-#define PROTO_MAX_ADDRS   32u
+#define PROTO_MAX_ADDRS	  32u
 
 enum proto_type {
 	PROTO_HELLO = 0x0001,
@@ -89,8 +89,8 @@ enum proto_exit_how {
 
 #define PROTO_FILE_OPEN_MULTIPLE  0x1u
 #define PROTO_FILE_OPEN_DIRECTORY 0x2u
-#define PROTO_PERM_READ           0x1u
-#define PROTO_PERM_WRITE          0x2u
+#define PROTO_PERM_READ		  0x1u
+#define PROTO_PERM_WRITE	  0x2u
 
 struct proto_header {
 	uint16_t type;

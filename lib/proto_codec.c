@@ -21,28 +21,26 @@ struct type_info {
 #define DOC_MAX (8 + 8 + 4 + 2 + PROTO_FILENAME_MAX)
 
 static const struct type_info types[] = {
-	{PROTO_HELLO, "HELLO", 8 + 2 + PROTO_NAME_MAX, 8 + 2 + PROTO_NAME_MAX, true, true},
-	{PROTO_ERROR, "ERROR", 0, 4 + 2 + PROTO_TEXT_MAX, false, true},
-	{PROTO_PING, "PING", 8, 8, true, true},
-	{PROTO_STATUS, "STATUS", 0, PROTO_MAX_PAYLOAD, true, true},
-	{PROTO_SHUTDOWN, "SHUTDOWN", 4, 0, true, true},
-	{PROTO_REBOOT, "REBOOT", 4, 0, true, true},
-	{PROTO_READY, "READY", 8 + 2 + PROTO_NAME_MAX, 0, true, false},
-	{PROTO_APP_EXIT, "APP_EXIT", 8, 0, true, false},
-	{PROTO_CLIPBOARD_GET, "CLIPBOARD_GET", 8 + 2 + PROTO_MIME_MAX, 4 + 4 + PROTO_CHUNK, true,
-	 true},
-	{PROTO_CLIPBOARD_SET, "CLIPBOARD_SET", 8 + 2 + PROTO_MIME_MAX + 4 + PROTO_CHUNK, 0, true,
-	 true},
-	{PROTO_FILE_OPEN, "FILE_OPEN",
-	 4 + 2 + PROTO_TEXT_MAX + 2 + PROTO_MAX_FILTERS * (2 + PROTO_MIME_MAX),
-	 2 + PROTO_MAX_DOCS * DOC_MAX, true, true},
-	{PROTO_FILE_SAVE, "FILE_SAVE", 2 + PROTO_TEXT_MAX + 2 + PROTO_FILENAME_MAX + 2 + PROTO_MIME_MAX,
-	 DOC_MAX, true, true},
-	{PROTO_DOC_GRANT, "DOC_GRANT", DOC_MAX, 0, true, true},
-	{PROTO_DOC_REVOKE, "DOC_REVOKE", 8, 0, true, true},
-	{PROTO_DOC_READ, "DOC_READ", 20, 4 + PROTO_CHUNK, true, true},
-	{PROTO_DOC_WRITE, "DOC_WRITE", 20 + PROTO_CHUNK, 4, true, true},
-	{PROTO_DOC_CLOSE, "DOC_CLOSE", 8, 0, true, true},
+    {PROTO_HELLO, "HELLO", 8 + 2 + PROTO_NAME_MAX, 8 + 2 + PROTO_NAME_MAX, true, true},
+    {PROTO_ERROR, "ERROR", 0, 4 + 2 + PROTO_TEXT_MAX, false, true},
+    {PROTO_PING, "PING", 8, 8, true, true},
+    {PROTO_STATUS, "STATUS", 0, PROTO_MAX_PAYLOAD, true, true},
+    {PROTO_SHUTDOWN, "SHUTDOWN", 4, 0, true, true},
+    {PROTO_REBOOT, "REBOOT", 4, 0, true, true},
+    {PROTO_READY, "READY", 8 + 2 + PROTO_NAME_MAX, 0, true, false},
+    {PROTO_APP_EXIT, "APP_EXIT", 8, 0, true, false},
+    {PROTO_CLIPBOARD_GET, "CLIPBOARD_GET", 8 + 2 + PROTO_MIME_MAX, 4 + 4 + PROTO_CHUNK, true, true},
+    {PROTO_CLIPBOARD_SET, "CLIPBOARD_SET", 8 + 2 + PROTO_MIME_MAX + 4 + PROTO_CHUNK, 0, true, true},
+    {PROTO_FILE_OPEN, "FILE_OPEN",
+     4 + 2 + PROTO_TEXT_MAX + 2 + PROTO_MAX_FILTERS *(2 + PROTO_MIME_MAX),
+     2 + PROTO_MAX_DOCS *DOC_MAX, true, true},
+    {PROTO_FILE_SAVE, "FILE_SAVE", 2 + PROTO_TEXT_MAX + 2 + PROTO_FILENAME_MAX + 2 + PROTO_MIME_MAX,
+     DOC_MAX, true, true},
+    {PROTO_DOC_GRANT, "DOC_GRANT", DOC_MAX, 0, true, true},
+    {PROTO_DOC_REVOKE, "DOC_REVOKE", 8, 0, true, true},
+    {PROTO_DOC_READ, "DOC_READ", 20, 4 + PROTO_CHUNK, true, true},
+    {PROTO_DOC_WRITE, "DOC_WRITE", 20 + PROTO_CHUNK, 4, true, true},
+    {PROTO_DOC_CLOSE, "DOC_CLOSE", 8, 0, true, true},
 };
 
 static const struct type_info *type_lookup(uint16_t type)
@@ -67,10 +65,14 @@ const char *proto_type_name(uint16_t type)
 const char *proto_error_name(uint32_t code)
 {
 	static const char *const names[] = {
-	    [PROTO_ERR_UNSUPPORTED] = "UNSUPPORTED", [PROTO_ERR_BAD_REQUEST] = "BAD_REQUEST",
-	    [PROTO_ERR_VERSION_MISMATCH] = "VERSION_MISMATCH", [PROTO_ERR_BUSY] = "BUSY",
-	    [PROTO_ERR_CANCELLED] = "CANCELLED", [PROTO_ERR_NOT_FOUND] = "NOT_FOUND",
-	    [PROTO_ERR_PERMISSION] = "PERMISSION", [PROTO_ERR_IO] = "IO",
+	    [PROTO_ERR_UNSUPPORTED] = "UNSUPPORTED",
+	    [PROTO_ERR_BAD_REQUEST] = "BAD_REQUEST",
+	    [PROTO_ERR_VERSION_MISMATCH] = "VERSION_MISMATCH",
+	    [PROTO_ERR_BUSY] = "BUSY",
+	    [PROTO_ERR_CANCELLED] = "CANCELLED",
+	    [PROTO_ERR_NOT_FOUND] = "NOT_FOUND",
+	    [PROTO_ERR_PERMISSION] = "PERMISSION",
+	    [PROTO_ERR_IO] = "IO",
 	    [PROTO_ERR_INTERNAL] = "INTERNAL",
 	};
 	if (code < sizeof(names) / sizeof(names[0]) && names[code])
@@ -173,7 +175,8 @@ static const char *check_fields(const struct proto_msg *m, bool reply)
 			return "exit value without exit";
 		if (m->u.status.app_exit_how > PROTO_EXIT_SIGNAL)
 			return "bad exit kind";
-		if (m->u.status.n_stores > PROTO_MAX_STORES || m->u.status.n_addrs > PROTO_MAX_ADDRS)
+		if (m->u.status.n_stores > PROTO_MAX_STORES ||
+		    m->u.status.n_addrs > PROTO_MAX_ADDRS)
 			return "too many list entries";
 		for (unsigned i = 0; i < m->u.status.n_stores; i++)
 			if (m->u.status.stores[i].writable > 1)
@@ -203,7 +206,8 @@ static const char *check_fields(const struct proto_msg *m, bool reply)
 				return "clipboard size out of range";
 			return NULL;
 		}
-		if (m->u.clipboard_get.max_length < 1 || m->u.clipboard_get.max_length > PROTO_CHUNK)
+		if (m->u.clipboard_get.max_length < 1 ||
+		    m->u.clipboard_get.max_length > PROTO_CHUNK)
 			return "bad clipboard chunk length";
 		return NULL;
 	case PROTO_CLIPBOARD_SET: {
@@ -304,8 +308,8 @@ int proto_encode(const struct proto_msg *m, uint8_t *buf, size_t cap, size_t *re
 		return c.err;
 	if (c.used > proto_max_payload(m->type, m->flags))
 		return -E2BIG;
-	struct proto_header h = {.type = m->type, .flags = m->flags, .id = m->id,
-				 .length = (uint32_t)c.used};
+	struct proto_header h = {
+	    .type = m->type, .flags = m->flags, .id = m->id, .length = (uint32_t)c.used};
 	proto_header_encode(&h, buf);
 	*ret_len = PROTO_HEADER_SIZE + c.used;
 	return 0;

@@ -13,10 +13,10 @@ enum proto_role {
 struct proto_session {
 	enum proto_role role;
 	int established;
-	uint16_t version;    /* negotiated version, once established */
-	uint32_t peer_caps;  /* capabilities the peer announced */
+	uint16_t version;   /* negotiated version, once established */
+	uint32_t peer_caps; /* capabilities the peer announced */
 	uint32_t our_caps;
-	uint32_t hello_id;   /* opener: id of the HELLO it sent */
+	uint32_t hello_id;    /* opener: id of the HELLO it sent */
 	const char *software; /* our name, sent in HELLO */
 };
 

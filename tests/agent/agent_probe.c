@@ -124,8 +124,7 @@ static int cmd_status(const char *path)
 	printf("uptime_ms=%llu\nmem_total_kib=%llu\napp_state=%u\napp_exit_how=%u\n"
 	       "app_exit_value=%d\nn_stores=%u\nn_addrs=%u\n",
 	       (unsigned long long)st->uptime_ms, (unsigned long long)st->mem_total_kib,
-	       st->app_state, st->app_exit_how, (int)st->app_exit_value, st->n_stores,
-	       st->n_addrs);
+	       st->app_state, st->app_exit_how, (int)st->app_exit_value, st->n_stores, st->n_addrs);
 	for (uint16_t i = 0; i < st->n_stores; i++)
 		printf("store=%.*s %.*s %s\n", (int)st->stores[i].name.len, st->stores[i].name.ptr,
 		       (int)st->stores[i].mount_point.len, st->stores[i].mount_point.ptr,

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#define STR(s) ((struct proto_str){(s), (uint16_t)(sizeof(s) - 1)})
+#define STR(s)	((struct proto_str){(s), (uint16_t)(sizeof(s) - 1)})
 #define BLOB(s) ((struct proto_blob){(const uint8_t *)(s), (uint32_t)(sizeof(s) - 1)})
 
 static void sample_status(struct proto_status *s)
@@ -44,7 +44,8 @@ int proto_sample(const char *name, struct proto_msg *m)
 	const uint16_t R = PROTO_FLAG_REPLY;
 	if (!strcmp(name, "hello_request")) {
 		head(m, PROTO_HELLO, 0, 1);
-		m->u.hello = (struct proto_hello){.min_version = 1, .max_version = 1,
+		m->u.hello = (struct proto_hello){.min_version = 1,
+						  .max_version = 1,
 						  .caps = PROTO_CAP_CONTROL,
 						  .software = STR("appvmctl 0.1.0")};
 	} else if (!strcmp(name, "hello_reply")) {

@@ -25,19 +25,19 @@ static void test_utf8_table(void **state)
 	} cases[] = {
 	    {"", 0, 1},
 	    {"plain ascii", 11, 1},
-	    {"\xc3\xa9", 2, 1},            /* é */
-	    {"\xe2\x82\xac", 3, 1},        /* € */
-	    {"\xf0\x9f\x98\x80", 4, 1},    /* emoji */
-	    {"\xf4\x8f\xbf\xbf", 4, 1},    /* U+10FFFF */
-	    {"\xc3", 1, 0},                /* truncated */
-	    {"\xe2\x82", 2, 0},            /* truncated */
-	    {"\x80", 1, 0},                /* lone continuation */
-	    {"\xc0\xaf", 2, 0},            /* overlong '/' */
-	    {"\xe0\x80\xaf", 3, 0},        /* overlong '/' */
-	    {"\xed\xa0\x80", 3, 0},        /* surrogate */
-	    {"\xf4\x90\x80\x80", 4, 0},    /* above U+10FFFF */
+	    {"\xc3\xa9", 2, 1},		/* é */
+	    {"\xe2\x82\xac", 3, 1},	/* € */
+	    {"\xf0\x9f\x98\x80", 4, 1}, /* emoji */
+	    {"\xf4\x8f\xbf\xbf", 4, 1}, /* U+10FFFF */
+	    {"\xc3", 1, 0},		/* truncated */
+	    {"\xe2\x82", 2, 0},		/* truncated */
+	    {"\x80", 1, 0},		/* lone continuation */
+	    {"\xc0\xaf", 2, 0},		/* overlong '/' */
+	    {"\xe0\x80\xaf", 3, 0},	/* overlong '/' */
+	    {"\xed\xa0\x80", 3, 0},	/* surrogate */
+	    {"\xf4\x90\x80\x80", 4, 0}, /* above U+10FFFF */
 	    {"\xff", 1, 0},
-	    {"\xc3\x28", 2, 0},            /* bad continuation */
+	    {"\xc3\x28", 2, 0}, /* bad continuation */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (utf8_valid((const uint8_t *)cases[i].bytes, cases[i].len) != cases[i].valid)
@@ -126,10 +126,8 @@ static void test_io_read_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_utf8_table),
-	    cmocka_unit_test(test_log_line_is_one_line),
-	    cmocka_unit_test(test_io_full_and_eof),
-	    cmocka_unit_test(test_io_nonblocking),
+	    cmocka_unit_test(test_utf8_table),	    cmocka_unit_test(test_log_line_is_one_line),
+	    cmocka_unit_test(test_io_full_and_eof), cmocka_unit_test(test_io_nonblocking),
 	    cmocka_unit_test(test_io_read_file),
 	};
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);

@@ -109,7 +109,8 @@ static void test_every_type_has_vectors(void **state)
 			continue;
 		types++;
 		for (int reply = 0; reply <= 1; reply++) {
-			int dir_exists = proto_direction_ok((uint16_t)t, reply ? PROTO_FLAG_REPLY : 0);
+			int dir_exists =
+			    proto_direction_ok((uint16_t)t, reply ? PROTO_FLAG_REPLY : 0);
 			if (!dir_exists)
 				continue;
 			int found = 0;

@@ -82,8 +82,10 @@ static void test_spec_caps_match_code(void **state)
 			uint16_t flags = dir ? PROTO_FLAG_REPLY : 0;
 			if (sscanf(cell, " %u", &cap) == 1) {
 				if (!proto_direction_ok((uint16_t)type, flags))
-					fail_msg("0x%04x: spec gives a cap for a direction the code "
-						 "does not send", type);
+					fail_msg(
+					    "0x%04x: spec gives a cap for a direction the code "
+					    "does not send",
+					    type);
 				if (proto_max_payload((uint16_t)type, flags) != cap)
 					fail_msg("0x%04x %s: spec cap %u, code cap %u", type,
 						 dir ? "reply" : "request", cap,

@@ -16,7 +16,7 @@
 
 static struct vector *vecs;
 static int n_vecs;
-static uint8_t *stream;   /* every valid vector, back to back */
+static uint8_t *stream; /* every valid vector, back to back */
 static size_t stream_len;
 static int n_frames;
 
@@ -144,8 +144,8 @@ static void test_oversized_frame_refused_before_allocation(void **state)
 	assert_null(r.payload);
 	assert_int_equal(r.payload_size, 0);
 	/* Unknown type with a length over the global cap (4 GiB - 1). */
-	uint8_t huge[PROTO_HEADER_SIZE + 8] = {0x41, 0x56, 0x77, 0x77, 0, 0, 0, 0,
-					       1,    0,    0,    0,    0xff, 0xff, 0xff, 0xff};
+	uint8_t huge[PROTO_HEADER_SIZE + 8] = {0x41, 0x56, 0x77, 0x77, 0,    0,	   0,	 0,
+					       1,    0,	   0,	 0,    0xff, 0xff, 0xff, 0xff};
 	proto_reader_init(&r);
 	feed_header(&r, huge, -EMSGSIZE);
 	assert_null(r.payload);
