@@ -6,6 +6,14 @@ set -euo pipefail
 name=$1
 : "${APPVM_INIT:?}" "${APPVM_INITCTL:?}" "${NSRUN:?}" "${WORK:?}"
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+# appvm-init mounts tmpfs on /tmp and /run as PID 1: a test tree below them
+# would vanish under its feet (scripts/test builds elsewhere in that case).
+case "$(realpath -m "$WORK")/" in
+/tmp/* | /run/*)
+	echo "FAIL: $WORK is below /tmp or /run, where appvm-init mounts tmpfs; build outside them" >&2
+	exit 1
+	;;
+esac
 rm -rf "$WORK"
 mkdir -p "$WORK"
 log=$WORK/init.log
