@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Namespace tests of appvm-agent under the real appvm-init: init runs as PID 1
 # of fresh namespaces (tests/init/nsrun) and starts the agent as its "agent"
-# service, with the agent's Unix test transport pointing at sockets in $WORK,
+# service, with the agent's Unix test transport pointing at sockets in $sock,
 # so a host (agent_probe) outside the namespace reaches it. No AF_VSOCK.
 # Usage: ns_agent.sh NAME
 # Environment (set by ctest): APPVM_INIT, APPVM_AGENT, NSRUN, PROBE, WORK.
@@ -21,7 +21,10 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 log=$WORK/init.log
 init_pid=
-trap stop_ns EXIT
+# The sockets live in a short directory of their own: a Unix socket path has
+# at most 107 bytes, and vm.conf lines at most 198, however deep the build tree.
+sock=$(mktemp -d /var/tmp/appvm-ns.XXXXXX)
+trap 'stop_ns; rm -rf "$sock"' EXIT
 
 # Ends the namespace if it still runs: killing its PID 1 (nsrun's child)
 # takes every process in it along; killing nsrun alone would not.
@@ -54,7 +57,7 @@ write_conf() {
 on-app-exit = ${ON_APP_EXIT:-poweroff}
 [agent]
 exec = $APPVM_AGENT
-args = --listen-unix $WORK/agent.sock --event-unix $WORK/events.sock --name nsvm
+args = --listen-unix $sock/agent.sock --event-unix $sock/events.sock --name nsvm
 [app]
 exec = $*
 CONF
@@ -81,16 +84,16 @@ ready_status_shutdown)
 	# The host listens first; init starts the agent, which announces
 	# READY; STATUS shows the app running; SHUTDOWN powers the VM off.
 	write_conf /bin/sleep 60
-	"$PROBE" events "$WORK/events.sock" >"$WORK/events.out" 2>&1 &
+	"$PROBE" events "$sock/events.sock" >"$WORK/events.out" 2>&1 &
 	probe=$!
 	start_init
 	wait "$probe" || fail "no READY: $(cat "$WORK/events.out")"
 	expect "$WORK/events.out" "ready_vm_name=nsvm"
-	"$PROBE" status "$WORK/agent.sock" >"$WORK/status.out" 2>&1 || fail "status: $(cat "$WORK/status.out")"
+	"$PROBE" status "$sock/agent.sock" >"$WORK/status.out" 2>&1 || fail "status: $(cat "$WORK/status.out")"
 	expect "$WORK/status.out" "vm_name=nsvm"
 	expect "$WORK/status.out" "app_state=2"
 	expect "$WORK/status.out" "app_exit_how=0"
-	"$PROBE" shutdown "$WORK/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown: $(cat "$WORK/shutdown.out")"
+	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown: $(cat "$WORK/shutdown.out")"
 	expect "$WORK/shutdown.out" "ack"
 	expect_end "signal INT"
 	grep -qF "power off requested on the control socket" "$log" || fail "init was not asked to power off"
@@ -103,17 +106,17 @@ app_exit)
 	printf '#!/bin/sh\nexit 3\n' >"$WORK/app.sh"
 	chmod 755 "$WORK/app.sh"
 	ON_APP_EXIT=ignore write_conf "$WORK/app.sh"
-	"$PROBE" events "$WORK/events.sock" --exit >"$WORK/events.out" 2>&1 &
+	"$PROBE" events "$sock/events.sock" --exit >"$WORK/events.out" 2>&1 &
 	probe=$!
 	start_init
 	wait "$probe" || fail "no APP_EXIT: $(cat "$WORK/events.out")"
 	expect "$WORK/events.out" "app_exit_how=1"
 	expect "$WORK/events.out" "app_exit_value=3"
-	"$PROBE" status "$WORK/agent.sock" >"$WORK/status.out" 2>&1 || fail "status: $(cat "$WORK/status.out")"
+	"$PROBE" status "$sock/agent.sock" >"$WORK/status.out" 2>&1 || fail "status: $(cat "$WORK/status.out")"
 	expect "$WORK/status.out" "app_state=3"
 	expect "$WORK/status.out" "app_exit_how=1"
 	expect "$WORK/status.out" "app_exit_value=3"
-	"$PROBE" shutdown "$WORK/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
+	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
 	expect_end "signal INT"
 	;;
 *)

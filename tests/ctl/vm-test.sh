@@ -15,6 +15,9 @@ ctl=$1 agent=$2 init=$3 vsockd=$4 kernel=${APPVM_KERNEL:-$5}
 src=$(cd "$(dirname "$0")/../.." && pwd)
 export APPVM_ACCEL=${APPVM_ACCEL:-tcg}
 work=${APPVM_TEST_WORK:-$(mktemp -d)}/ctl-vm
+# Sockets in a short directory: a Unix socket path has at most 107 bytes,
+# however deep the build tree is.
+sockdir=$(mktemp -d /tmp/appvm-ctlvm.XXXXXX)
 vsock_pid=
 vm_pid=
 cleanup() {
@@ -22,6 +25,7 @@ cleanup() {
 		kill -TERM "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	rm -rf "$sockdir"
 }
 trap cleanup EXIT
 fail() {
@@ -96,14 +100,14 @@ APP
 	--add "$work/app:/usr/bin/ctl-test-app:0755" --store "data=$work/store" \
 	--state-disk 16 "$work/image" >/dev/null
 
-target=hybrid:$work/vm.vsock
-"$vsockd" --cid 3 --socket "$work/vm.vsock" --vhost-user "$work/vsock.vu" 2>"$work/vsock.log" &
+target=hybrid:$sockdir/vm.vsock
+"$vsockd" --cid 3 --socket "$sockdir/vm.vsock" --vhost-user "$sockdir/vsock.vu" 2>"$work/vsock.log" &
 vsock_pid=$!
-for _ in $(seq 50); do [ -S "$work/vsock.vu" ] && break; sleep 0.1; done
-[ -S "$work/vsock.vu" ] || fail "appvm-vsock did not start"
+for _ in $(seq 50); do [ -S "$sockdir/vsock.vu" ] && break; sleep 0.1; done
+[ -S "$sockdir/vsock.vu" ] || fail "appvm-vsock did not start"
 "$src/scripts/run-vm" --kernel "$kernel" --initrd "$work/image/initramfs.cpio.zst" \
 	--store "$work/image/data.erofs" --state "$work/image/state.ext4" --allow-reboot \
-	--vsock-socket "$work/vsock.vu" --log "$work/console.log" --quiet --timeout 400 &
+	--vsock-socket "$sockdir/vsock.vu" --log "$work/console.log" --quiet --timeout 400 &
 vm_pid=$!
 
 out=$("$ctl" --json "$target" wait-ready --timeout 180) || fail "wait-ready: exit $? ($out)"
