@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Measures appvm-agent's memory when idle with 0 and with N host clients
-(docs/benchmarks-agent.md). Runs the agent on a Unix socket (never vsock),
+(docs/benchmarks.md). Runs the agent on a Unix socket (never vsock),
 and, when qemu-ga is installed, qemu-guest-agent on a Unix socket for a
 same-machine reference.
 
