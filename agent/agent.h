@@ -57,6 +57,7 @@ struct client {
 	bool wait_status;
 	uint32_t status_id;
 	enum power_req power;
+	uint32_t power_limit_ms; /* the host's deadline_ms, passed on to init */
 	uint64_t power_deadline;
 };
 
@@ -65,6 +66,7 @@ struct initq {
 	struct watch w;
 	int fd; /* -1: idle */
 	enum ctl_cmd cmd;
+	uint32_t limit_ms; /* poweroff/reboot argument; 0: none */
 	size_t sent;
 	size_t len;
 	uint64_t deadline;
@@ -140,8 +142,9 @@ void server_close_all(struct agent *a);
 void initq_init(struct initq *q);
 /* Returns true while a request is in flight. */
 bool initq_busy(const struct initq *q);
-/* Starts a request; returns 0 or -errno (nothing in flight then). */
-int initq_start(struct agent *a, struct initq *q, enum ctl_cmd cmd);
+/* Starts a request (limit_ms: the poweroff/reboot deadline, 0 for none);
+ * returns 0 or -errno (nothing in flight then). */
+int initq_start(struct agent *a, struct initq *q, enum ctl_cmd cmd, uint32_t limit_ms);
 /* Returns 1 when the reply is complete or failed (*ret_err: 0 or -errno,
  * *ret_st filled for status), 0 while more is expected. */
 int initq_on_io(struct agent *a, struct initq *q, int *ret_err, struct ctl_status *ret_st);
@@ -152,8 +155,9 @@ void initq_cancel(struct agent *a, struct initq *q);
 /* Makes sure a status request to init is in flight; its answer serves every
  * waiting STATUS and the exit watch of the events. */
 void agent_status_request(struct agent *a);
-/* Asks init to power off or reboot, unless such a request is in flight. */
-void agent_power_request(struct agent *a, enum power_req req);
+/* Asks init to power off or reboot within limit_ms (0: init's grace), unless
+ * such a request is in flight. */
+void agent_power_request(struct agent *a, enum power_req req, uint32_t limit_ms);
 /* Runs the loop until SIGTERM or SIGINT. Returns 0, or -errno when the
  * agent could not start. */
 int agent_run(struct agent *a);

@@ -34,8 +34,12 @@ void initq_cancel(struct agent *a, struct initq *q)
 	q->fd = -1;
 }
 
-int initq_start(struct agent *a, struct initq *q, enum ctl_cmd cmd)
+int initq_start(struct agent *a, struct initq *q, enum ctl_cmd cmd, uint32_t limit_ms)
 {
+	char req[CTL_REQUEST_MAX];
+	int r = ctl_request_encode(cmd, limit_ms, req, sizeof(req));
+	if (r < 0)
+		return r;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (strlen(a->opt.init_socket) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -48,11 +52,12 @@ int initq_start(struct agent *a, struct initq *q, enum ctl_cmd cmd)
 	 * means init's backlog is full, which is worth a retry later. */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
-	int r = agent_watch_add(a, fd, &q->w, EPOLLIN | EPOLLOUT);
+	r = agent_watch_add(a, fd, &q->w, EPOLLIN | EPOLLOUT);
 	if (r < 0)
 		return r;
 	q->fd = steal_fd(&fd);
 	q->cmd = cmd;
+	q->limit_ms = limit_ms;
 	q->sent = 0;
 	q->len = 0;
 	q->deadline = agent_now_ms() + AGENT_INIT_TIMEOUT_MS;
@@ -61,9 +66,10 @@ int initq_start(struct agent *a, struct initq *q, enum ctl_cmd cmd)
 
 int initq_on_io(struct agent *a, struct initq *q, int *ret_err, struct ctl_status *ret_st)
 {
-	const char *req = ctl_request_line(q->cmd);
-	size_t req_len = strlen(req);
-	int r;
+	char req[CTL_REQUEST_MAX];
+	/* Checked by initq_start. */
+	int r = ctl_request_encode(q->cmd, q->limit_ms, req, sizeof(req));
+	size_t req_len = r < 0 ? 0 : (size_t)r;
 
 	*ret_err = 0;
 	while (q->sent < req_len) {

@@ -67,7 +67,7 @@ void agent_status_request(struct agent *a)
 {
 	if (initq_busy(&a->status_q))
 		return; /* the answer in flight serves this request too */
-	int r = initq_start(a, &a->status_q, CTL_CMD_STATUS);
+	int r = initq_start(a, &a->status_q, CTL_CMD_STATUS, 0);
 	if (r < 0)
 		status_done(a, r, NULL);
 }
@@ -84,7 +84,7 @@ static void power_done(struct agent *a, int err)
 	a->power_pending = POWER_NONE;
 }
 
-void agent_power_request(struct agent *a, enum power_req req)
+void agent_power_request(struct agent *a, enum power_req req, uint32_t limit_ms)
 {
 	/* One request to init is enough: a second SHUTDOWN while the first is
 	 * on its way changes nothing. */
@@ -92,7 +92,7 @@ void agent_power_request(struct agent *a, enum power_req req)
 		return;
 	a->power_pending = req;
 	a->power_q.cmd = req == POWER_REBOOT ? CTL_CMD_REBOOT : CTL_CMD_POWEROFF;
-	int r = initq_start(a, &a->power_q, a->power_q.cmd);
+	int r = initq_start(a, &a->power_q, a->power_q.cmd, limit_ms);
 	if (r < 0)
 		power_done(a, r);
 }

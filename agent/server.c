@@ -202,9 +202,13 @@ static void handle_frame(struct agent *a, struct client *c)
 		return;
 	case AGENT_POWEROFF:
 	case AGENT_REBOOT:
-		log_info("client %u: %s requested (deadline %u ms; init applies its grace period)",
-			 c->serial, v == AGENT_POWEROFF ? "shutdown" : "reboot", req.deadline_ms);
+		log_info("client %u: %s requested (deadline %u ms)", c->serial,
+			 v == AGENT_POWEROFF ? "shutdown" : "reboot", req.deadline_ms);
 		c->power = v == AGENT_POWEROFF ? POWER_OFF : POWER_REBOOT;
+		/* Longer deadlines than init takes are clamped: init's grace is
+		 * at most 600 s anyway. */
+		c->power_limit_ms =
+		    req.deadline_ms > CTL_DEADLINE_MAX ? CTL_DEADLINE_MAX : req.deadline_ms;
 		c->power_deadline = agent_now_ms() + AGENT_ACK_FLUSH_MS;
 		return;
 	case AGENT_CLOSE_AFTER:
@@ -264,7 +268,7 @@ static void settle(struct agent *a, struct client *c)
 	if (c->dead)
 		return;
 	if (c->power != POWER_NONE && c->out.len == 0) {
-		agent_power_request(a, c->power);
+		agent_power_request(a, c->power, c->power_limit_ms);
 		c->power = POWER_NONE;
 	}
 	if (c->out.len == 0 && !c->wait_status && (c->eof || c->close_after)) {
@@ -340,7 +344,7 @@ void server_tick(struct agent *a, uint64_t now, uint64_t *next)
 				log_warn("client %u: acknowledgement not sent in time; asking init "
 					 "anyway",
 					 c->serial);
-				agent_power_request(a, c->power);
+				agent_power_request(a, c->power, c->power_limit_ms);
 				c->power = POWER_NONE;
 			} else if (c->power_deadline < *next) {
 				*next = c->power_deadline;
@@ -353,7 +357,7 @@ static void client_free(struct agent *a, struct client *c)
 {
 	/* The host asked for it; the ack not reaching it changes nothing. */
 	if (c->power != POWER_NONE)
-		agent_power_request(a, c->power);
+		agent_power_request(a, c->power, c->power_limit_ms);
 	agent_watch_del(a, c->fd);
 	close(c->fd);
 	proto_reader_free(&c->rd);

@@ -17,8 +17,13 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static int transact(const char *path, enum ctl_cmd cmd, int timeout_ms, struct ctl_status *ret)
+static int transact(const char *path, enum ctl_cmd cmd, uint32_t deadline_ms, int timeout_ms,
+		    struct ctl_status *ret)
 {
+	char req[CTL_REQUEST_MAX];
+	int req_len = ctl_request_encode(cmd, deadline_ms, req, sizeof(req));
+	if (req_len < 0)
+		return req_len;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	if (!path)
 		path = INIT_CTL_SOCKET;
@@ -31,11 +36,11 @@ static int transact(const char *path, enum ctl_cmd cmd, int timeout_ms, struct c
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
-	const char *req = ctl_request_line(cmd);
 	int r = 0;
 	/* MSG_NOSIGNAL: a refused caller must get -EPERM, not SIGPIPE. When init
 	 * already replied and closed (a refusal), the reply is still readable. */
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0 && errno != EPIPE && errno != ECONNRESET)
+	if (send(fd, req, (size_t)req_len, MSG_NOSIGNAL) < 0 && errno != EPIPE &&
+	    errno != ECONNRESET)
 		return -errno;
 
 	char buf[CTL_REPLY_MAX];
@@ -66,15 +71,15 @@ static int transact(const char *path, enum ctl_cmd cmd, int timeout_ms, struct c
 
 int init_ctl_query(const char *sock_path, int timeout_ms, struct ctl_status *ret)
 {
-	return transact(sock_path, CTL_CMD_STATUS, timeout_ms, ret);
+	return transact(sock_path, CTL_CMD_STATUS, 0, timeout_ms, ret);
 }
 
-int init_ctl_request_poweroff(const char *sock_path, int timeout_ms)
+int init_ctl_request_poweroff(const char *sock_path, int timeout_ms, uint32_t deadline_ms)
 {
-	return transact(sock_path, CTL_CMD_POWEROFF, timeout_ms, NULL);
+	return transact(sock_path, CTL_CMD_POWEROFF, deadline_ms, timeout_ms, NULL);
 }
 
-int init_ctl_request_reboot(const char *sock_path, int timeout_ms)
+int init_ctl_request_reboot(const char *sock_path, int timeout_ms, uint32_t deadline_ms)
 {
-	return transact(sock_path, CTL_CMD_REBOOT, timeout_ms, NULL);
+	return transact(sock_path, CTL_CMD_REBOOT, deadline_ms, timeout_ms, NULL);
 }

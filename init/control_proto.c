@@ -22,7 +22,36 @@ const char *ctl_state_name(enum ctl_state s)
 	return (unsigned)s < ARRAY_LEN(states) ? states[s] : "?";
 }
 
-int ctl_request_decode(const char *untrusted, size_t len, enum ctl_cmd *ret)
+int ctl_request_encode(enum ctl_cmd cmd, uint32_t deadline_ms, char *buf, size_t size)
+{
+	if ((unsigned)cmd >= ARRAY_LEN(cmds) || deadline_ms > CTL_DEADLINE_MAX ||
+	    (cmd == CTL_CMD_STATUS && deadline_ms != 0))
+		return -EINVAL;
+	int n = deadline_ms ? snprintf(buf, size, "%s %u\n", cmds[cmd], (unsigned)deadline_ms)
+			    : snprintf(buf, size, "%s\n", cmds[cmd]);
+	return n < 0 || (size_t)n >= size ? -E2BIG : n;
+}
+
+/* Parses the argument of poweroff/reboot: a decimal in [0, CTL_DEADLINE_MAX]
+ * without sign or leading zeros. */
+static int request_arg(const char *untrusted, size_t n, uint32_t *ret)
+{
+	uint32_t v = 0;
+	if (n == 0 || n > 7 || (n > 1 && untrusted[0] == '0'))
+		return -EBADMSG;
+	for (size_t i = 0; i < n; i++) {
+		if (untrusted[i] < '0' || untrusted[i] > '9')
+			return -EBADMSG;
+		v = v * 10 + (uint32_t)(untrusted[i] - '0');
+	}
+	if (v > CTL_DEADLINE_MAX)
+		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+int ctl_request_decode(const char *untrusted, size_t len, enum ctl_cmd *ret,
+		       uint32_t *ret_deadline_ms)
 {
 	const char *nl = memchr(untrusted, '\n', len > CTL_REQUEST_MAX ? CTL_REQUEST_MAX : len);
 	if (!nl)
@@ -30,9 +59,17 @@ int ctl_request_decode(const char *untrusted, size_t len, enum ctl_cmd *ret)
 	if ((size_t)(nl - untrusted) + 1 != len)
 		return -EBADMSG; /* one request per connection */
 	size_t n = (size_t)(nl - untrusted);
+	/* An argument is allowed on poweroff and reboot only, after one space. */
+	const char *sp = memchr(untrusted, ' ', n);
+	size_t word = sp ? (size_t)(sp - untrusted) : n;
 	for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
-		if (strlen(cmds[i]) == n && memcmp(untrusted, cmds[i], n) == 0) {
+		if (strlen(cmds[i]) == word && memcmp(untrusted, cmds[i], word) == 0) {
+			uint32_t arg = 0;
+			if (sp &&
+			    (i == CTL_CMD_STATUS || request_arg(sp + 1, n - word - 1, &arg) < 0))
+				return -EBADMSG;
 			*ret = (enum ctl_cmd)i;
+			*ret_deadline_ms = arg;
 			return 0;
 		}
 	for (size_t i = 0; i < n; i++)

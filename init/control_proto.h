@@ -6,11 +6,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define CTL_REQUEST_MAX	 64   /* bytes, including the newline */
 #define CTL_REPLY_MAX	 1024 /* bytes */
 #define CTL_MAX_SERVICES 8
 #define CTL_NAME_MAX	 16
+#define CTL_DEADLINE_MAX 3600000 /* ms: the largest poweroff/reboot argument */
 
 enum ctl_cmd { CTL_CMD_STATUS, CTL_CMD_POWEROFF, CTL_CMD_REBOOT };
 
@@ -48,10 +50,17 @@ struct ctl_status {
 /* Returns the request line for cmd ("status\n"...) . */
 const char *ctl_request_line(enum ctl_cmd cmd);
 
-/* Decodes one request (the bytes read, up to CTL_REQUEST_MAX). Returns 0,
+/* Encodes a request line: "poweroff <ms>\n" / "reboot <ms>\n" when
+ * deadline_ms is not 0 (status takes no argument). Returns the length, or
+ * -EINVAL (deadline above CTL_DEADLINE_MAX, or on status) or -E2BIG. */
+int ctl_request_encode(enum ctl_cmd cmd, uint32_t deadline_ms, char *buf, size_t size);
+
+/* Decodes one request (the bytes read, up to CTL_REQUEST_MAX). ret_deadline_ms
+ * gets the optional poweroff/reboot argument (0 when absent). Returns 0,
  * -EAGAIN when no newline has arrived yet, -EBADMSG for a malformed line or
  * -EOPNOTSUPP for an unknown command. */
-int ctl_request_decode(const char *untrusted, size_t len, enum ctl_cmd *ret);
+int ctl_request_decode(const char *untrusted, size_t len, enum ctl_cmd *ret,
+		       uint32_t *ret_deadline_ms);
 
 /* Encodes a status reply. Returns the length, or -E2BIG. */
 int ctl_reply_encode_status(const struct ctl_status *st, char *buf, size_t size);

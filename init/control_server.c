@@ -69,6 +69,7 @@ static void serve(struct init *in, int fd)
 	char untrusted_req[CTL_REQUEST_MAX];
 	size_t len = 0;
 	enum ctl_cmd cmd;
+	uint32_t limit_ms = 0; /* the shutdown deadline of poweroff/reboot */
 	int r = -EAGAIN;
 	while (r == -EAGAIN && len < sizeof(untrusted_req)) {
 		if (io_wait(fd, POLLIN, REQUEST_TIMEOUT_MS) < 0)
@@ -79,7 +80,7 @@ static void serve(struct init *in, int fd)
 		if (n <= 0)
 			break;
 		len += (size_t)n;
-		r = ctl_request_decode(untrusted_req, len, &cmd);
+		r = ctl_request_decode(untrusted_req, len, &cmd, &limit_ms);
 	}
 	if (r == -EAGAIN && len == sizeof(untrusted_req))
 		r = -EBADMSG;
@@ -110,9 +111,9 @@ static void serve(struct init *in, int fd)
 			return;
 		}
 		reply(fd, out, ctl_reply_encode_simple(NULL, out, sizeof(out)));
-		loop_request_shutdown(in, cmd == CTL_CMD_REBOOT ? RB_AUTOBOOT : RB_POWER_OFF,
-				      cmd == CTL_CMD_REBOOT
-					  ? "reboot requested on the control socket"
+		loop_request_shutdown_within(
+		    in, cmd == CTL_CMD_REBOOT ? RB_AUTOBOOT : RB_POWER_OFF, limit_ms,
+		    cmd == CTL_CMD_REBOOT ? "reboot requested on the control socket"
 					  : "power off requested on the control socket");
 		return;
 	}

@@ -64,6 +64,7 @@ struct init {
 
 	enum shutdown_phase phase;
 	int reboot_cmd;
+	unsigned long grace_ms; /* of each TERM phase of this shutdown */
 	uint64_t deadline_ms;
 };
 
@@ -96,6 +97,8 @@ void services_status(const struct init *in, struct ctl_status *st);
 __attribute__((noreturn)) void loop_run(struct init *in);
 /* Starts the shutdown sequence (once). cmd: RB_POWER_OFF or RB_AUTOBOOT. */
 void loop_request_shutdown(struct init *in, int cmd, const char *reason);
+/* The same, finishing within limit_ms (0: no limit; see plan_shutdown_grace). */
+void loop_request_shutdown_within(struct init *in, int cmd, uint32_t limit_ms, const char *reason);
 
 /* shutdown.c */
 /* Syncs, unmounts, syncs and calls reboot(2). Never returns. */

@@ -1,10 +1,11 @@
 /* appvm-initctl: talks to appvm-init's control socket. Usage:
- *   appvm-initctl [--socket PATH] status|poweroff|reboot
+ *   appvm-initctl [--socket PATH] [--deadline MS] status|poweroff|reboot
  * Exit status: 0 on success, 1 when init refused or failed, 2 on bad usage. */
 #include "control_client.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define TIMEOUT_MS 5000
@@ -12,17 +13,38 @@
 int main(int argc, char **argv)
 {
 	const char *sock = INIT_CTL_SOCKET;
+	uint32_t deadline_ms = 0;
+	bool has_deadline = false;
 	int i = 1;
 	if (i + 1 < argc && strcmp(argv[i], "--socket") == 0) {
 		sock = argv[i + 1];
 		i += 2;
 	}
+	if (i + 1 < argc && strcmp(argv[i], "--deadline") == 0) {
+		char *end;
+		errno = 0;
+		unsigned long v = strtoul(argv[i + 1], &end, 10);
+		if (errno || end == argv[i + 1] || *end || argv[i + 1][0] == '-' ||
+		    v > CTL_DEADLINE_MAX) {
+			fprintf(stderr, "appvm-initctl: --deadline: expected 0 to %d ms\n",
+				CTL_DEADLINE_MAX);
+			return 2;
+		}
+		deadline_ms = (uint32_t)v;
+		has_deadline = true;
+		i += 2;
+	}
 	if (i + 1 != argc) {
-		fprintf(stderr, "usage: appvm-initctl [--socket PATH] status|poweroff|reboot\n");
+		fprintf(stderr, "usage: appvm-initctl [--socket PATH] [--deadline MS] "
+				"status|poweroff|reboot\n");
 		return 2;
 	}
 	const char *cmd = argv[i];
 	int r;
+	if (has_deadline && strcmp(cmd, "status") == 0) {
+		fprintf(stderr, "appvm-initctl: --deadline applies to poweroff and reboot only\n");
+		return 2;
+	}
 	if (strcmp(cmd, "status") == 0) {
 		struct ctl_status st;
 		r = init_ctl_query(sock, TIMEOUT_MS, &st);
@@ -39,9 +61,9 @@ int main(int argc, char **argv)
 			printf("shutdown %s\n", st.shutting_down ? "yes" : "no");
 		}
 	} else if (strcmp(cmd, "poweroff") == 0) {
-		r = init_ctl_request_poweroff(sock, TIMEOUT_MS);
+		r = init_ctl_request_poweroff(sock, TIMEOUT_MS, deadline_ms);
 	} else if (strcmp(cmd, "reboot") == 0) {
-		r = init_ctl_request_reboot(sock, TIMEOUT_MS);
+		r = init_ctl_request_reboot(sock, TIMEOUT_MS, deadline_ms);
 	} else {
 		fprintf(stderr, "appvm-initctl: unknown command %s\n", cmd);
 		return 2;

@@ -138,32 +138,42 @@ static void signal_group(struct service *s, int sig)
 
 static void enter_all(struct init *in)
 {
-	log_info("shutdown: sending TERM to all processes, grace %lu ms", in->cfg->vm.grace_ms);
+	log_info("shutdown: sending TERM to all processes, grace %lu ms", in->grace_ms);
 	for (size_t i = 0; i < in->n_svcs; i++)
 		signal_group(&in->svcs[i], SIGTERM);
 	kill(-1, SIGTERM);
 	kill(-1, SIGCONT);
 	in->phase = SD_ALL;
-	in->deadline_ms = init_now_ms() + in->cfg->vm.grace_ms;
+	in->deadline_ms = init_now_ms() + in->grace_ms;
 }
 
 void loop_request_shutdown(struct init *in, int cmd, const char *reason)
+{
+	loop_request_shutdown_within(in, cmd, 0, reason);
+}
+
+void loop_request_shutdown_within(struct init *in, int cmd, uint32_t limit_ms, const char *reason)
 {
 	if (in->phase != SD_NONE) {
 		log_info("shutdown already under way; ignoring: %s", reason);
 		return;
 	}
 	in->reboot_cmd = cmd;
-	log_info("shutdown (%s): %s", cmd == RB_AUTOBOOT ? "reboot" : "power off", reason);
+	in->grace_ms = plan_shutdown_grace(in->cfg->vm.grace_ms, limit_ms);
+	if (limit_ms)
+		log_info("shutdown (%s, within %u ms): %s",
+			 cmd == RB_AUTOBOOT ? "reboot" : "power off", (unsigned)limit_ms, reason);
+	else
+		log_info("shutdown (%s): %s", cmd == RB_AUTOBOOT ? "reboot" : "power off", reason);
 	for (size_t i = 0; i < in->n_svcs; i++)
 		if (in->svcs[i].state == CTL_STATE_BACKOFF)
 			in->svcs[i].state = CTL_STATE_STOPPED;
 	if (in->app->pid > 0) {
-		log_info("shutdown: sending TERM to the app, grace %lu ms", in->cfg->vm.grace_ms);
+		log_info("shutdown: sending TERM to the app, grace %lu ms", in->grace_ms);
 		signal_group(in->app, SIGTERM);
 		signal_group(in->app, SIGCONT);
 		in->phase = SD_APP;
-		in->deadline_ms = init_now_ms() + in->cfg->vm.grace_ms;
+		in->deadline_ms = init_now_ms() + in->grace_ms;
 		return;
 	}
 	enter_all(in);

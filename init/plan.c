@@ -217,3 +217,13 @@ int plan_label_from_superblock(const unsigned char *sb, size_t len, char *ret, s
 	ret[n] = '\0';
 	return 0;
 }
+
+unsigned long plan_shutdown_grace(unsigned long grace_ms, uint32_t deadline_ms)
+{
+	if (deadline_ms == 0)
+		return grace_ms;
+	if (deadline_ms <= PLAN_SHUTDOWN_RESERVE_MS)
+		return 0;
+	unsigned long share = (deadline_ms - PLAN_SHUTDOWN_RESERVE_MS) / 2;
+	return share < grace_ms ? share : grace_ms;
+}

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 enum plan_src { PLAN_SRC_PATH, PLAN_SRC_TAG, PLAN_SRC_LABEL, PLAN_SRC_SERIAL, PLAN_SRC_NONE };
@@ -49,5 +50,14 @@ int plan_mount_ids(const char *mountinfo_text, int *ids, size_t max);
  * and erofs carry one). Returns 0 with the label in ret (NUL-terminated),
  * -ENOENT when there is no recognised superblock or -EINVAL. */
 int plan_label_from_superblock(const unsigned char *sb, size_t len, char *ret, size_t retlen);
+
+/* Room left in a shutdown deadline for sync, unmount and reboot(2). */
+#define PLAN_SHUTDOWN_RESERVE_MS 1000
+
+/* The grace of each TERM phase (app, then all processes) when a shutdown
+ * must end within deadline_ms (0: no deadline): min(grace_ms, (deadline_ms -
+ * PLAN_SHUTDOWN_RESERVE_MS) / 2), 0 when the deadline is at most the reserve.
+ * Both phases then fit in the deadline with the reserve to spare. Returns it. */
+unsigned long plan_shutdown_grace(unsigned long grace_ms, uint32_t deadline_ms);
 
 #endif

@@ -57,8 +57,11 @@ static void serve_init(struct fake_init *fi, int fd)
 		fi->n_status++;
 		snprintf(status, sizeof(status), "%s", fi->reply);
 		reply = status;
-	} else if ((len == 9 && memcmp(req, "poweroff\n", 9) == 0) ||
-		   (len == 7 && memcmp(req, "reboot\n", 7) == 0)) {
+	} else if (len < sizeof(req) && req[len - 1] == '\n' &&
+		   ((len >= 9 && memcmp(req, "poweroff", 8) == 0 && strchr(" \n", req[8])) ||
+		    (len >= 7 && memcmp(req, "reboot", 6) == 0 && strchr(" \n", req[6])))) {
+		memcpy(fi->power_req, req, len);
+		fi->power_req[len] = '\0';
 		if (fi->peek_fd >= 0) {
 			char b[64];
 			ssize_t n = recv(fi->peek_fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);

@@ -24,7 +24,8 @@ struct fake_init {
 	int n_status;	  /* status requests served */
 	int n_poweroff;
 	int n_reboot;
-	int peek_fd; /* when >= 0: bytes readable on it when a power request came */
+	char power_req[64]; /* the last poweroff/reboot request line, NUL-terminated */
+	int peek_fd;	    /* when >= 0: bytes readable on it when a power request came */
 	int peeked;
 	bool stop;
 };

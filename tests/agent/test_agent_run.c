@@ -625,6 +625,8 @@ static void test_shutdown_reboot(void **state)
 	assert_true(h_init_wait_power(p, false, 1, H_TIMEOUT_MS));
 	/* When init was asked, the ack was already waiting in our socket. */
 	assert_int_equal(p->init.peeked, PROTO_HEADER_SIZE);
+	/* The host's deadline goes on to init. */
+	assert_string_equal(p->init.power_req, "poweroff 30000\n");
 	assert_int_equal(h_recv(fd, &m, big, sizeof(big), H_TIMEOUT_MS), 0);
 	assert_int_equal(m.type, PROTO_SHUTDOWN);
 	assert_int_equal(m.flags, PROTO_FLAG_REPLY);
@@ -636,6 +638,7 @@ static void test_shutdown_reboot(void **state)
 	h_send(fd, &m);
 	assert_true(h_init_wait_power(p, true, 1, H_TIMEOUT_MS));
 	assert_int_equal(p->init.peeked, PROTO_HEADER_SIZE);
+	assert_string_equal(p->init.power_req, "reboot\n"); /* deadline 0: init's grace */
 	assert_int_equal(h_recv(fd, &m, big, sizeof(big), H_TIMEOUT_MS), 0);
 	assert_int_equal(m.type, PROTO_REBOOT);
 	assert_int_equal(m.id, 3);

@@ -23,7 +23,8 @@ fail() { printf 'FAIL: %s\n' "$*" >&2; [ -f "$dir/agent.log" ] && tail -n 20 "$d
 pass() { printf 'ok: %s\n' "$*"; }
 
 # A stand-in for appvm-init's control socket (docs/init-control.md): answers
-# status, and poweroff/reboot with "ok" before TERMing the agent.
+# status, and poweroff/reboot (with or without a deadline argument) with "ok"
+# before TERMing the agent.
 start_init() {
 	python3 - "$dir/init.sock" "$1" <<'PY' &
 import os, signal, socket, sys
@@ -43,7 +44,7 @@ while True:
     word = line.strip().decode(errors="replace")
     if word == "status":
         c.sendall(b"ok\nservice agent running 1 0\nservice app running 2 0\napp-exit none\nshutdown no\nend\n")
-    elif word in ("poweroff", "reboot"):
+    elif word.split(" ")[0] in ("poweroff", "reboot"):
         c.sendall(b"ok\nend\n")
         c.close()
         os.kill(agent_pid, signal.SIGTERM)

@@ -19,7 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	} else {
 		enum ctl_cmd cmd;
-		ctl_request_decode(p, len, &cmd);
+		uint32_t deadline_ms;
+		if (ctl_request_decode(p, len, &cmd, &deadline_ms) == 0 &&
+		    deadline_ms > CTL_DEADLINE_MAX)
+			__builtin_trap();
 	}
 	return 0;
 }

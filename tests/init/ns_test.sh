@@ -221,6 +221,25 @@ while :; do sleep 0.02; done"
 	grep -qx poweroff=0 "$WORK/codes" || fail "poweroff request failed"
 	expect_log "shutdown (power off): power off requested on the control socket"
 	;;
+shutdown_deadline)
+	# "poweroff 1500": the app and its children ignore TERM and the
+	# configured grace is 20 s, but each TERM phase gets (1500 - 1000) / 2 ms,
+	# so KILL comes long before the grace would have run out.
+	script "$WORK/app.sh" "trap '' TERM
+$APPVM_INITCTL --deadline 1500 poweroff; echo poweroff=\$? >>$WORK/codes
+while :; do sleep 0.02; done"
+	printf '[vm]\ngrace = 20s\n[agent]\nenable = no\n[app]\nexec = %s\n' "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	grep -qx poweroff=0 "$WORK/codes" || fail "poweroff request failed"
+	expect_order "shutdown (power off, within 1500 ms): power off requested on the control socket" \
+		"shutdown: sending TERM to the app, grace 250 ms" \
+		"shutdown: the app did not stop within the grace period" \
+		"shutdown: sending TERM to all processes, grace 250 ms" \
+		"shutdown: grace period over: sending KILL to all processes" \
+		"shutdown: done (app-exit status=137); powering off"
+	[ "$(elapsed_ms)" -lt 8000 ] || fail "the deadline was not applied ($(elapsed_ms) ms)"
+	;;
 missing_agent)
 	script "$WORK/app.sh" "$APPVM_INITCTL status >$WORK/status"
 	printf '[agent]\nexec = /usr/bin/appvm-agent-missing\nport = 7000\n[app]\nexec = %s\n' "$WORK/app.sh" >"$WORK/vm.conf"

@@ -166,12 +166,40 @@ static void test_backoff(void **state)
 	assert_int_equal(backoff_next(&b, 2), -1);
 }
 
+static void test_shutdown_grace(void **state)
+{
+	(void)state;
+	static const struct {
+		unsigned long grace_ms;
+		uint32_t deadline_ms;
+		unsigned long want;
+	} cases[] = {
+	    {10000, 0, 10000},	   /* no deadline: the configured grace */
+	    {20000, 1500, 250},	   /* (1500 - 1000) / 2 */
+	    {10000, 30000, 10000}, /* the grace fits: unchanged */
+	    {10000, 21000, 10000}, /* exactly fits */
+	    {10000, 20999, 9999},  /* one ms short */
+	    {10000, 1000, 0},	   /* no room left: KILL at once */
+	    {10000, 1, 0},	   /* the reserve is not met */
+	    {10000, 1001, 0},	   /* (1001 - 1000) / 2 rounds down */
+	    {10000, 1002, 1},
+	    {0, 5000, 0}, /* a zero grace stays zero */
+	    {600000, 3600000, 600000},
+	    {600000, 600000, 299500},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned long got = plan_shutdown_grace(cases[i].grace_ms, cases[i].deadline_ms);
+		if (got != cases[i].want)
+			fail_msg("case %zu: got %lu want %lu", i, got, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_early),    cmocka_unit_test(test_store),
 	    cmocka_unit_test(test_unmounts), cmocka_unit_test(test_labels),
-	    cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_backoff),  cmocka_unit_test(test_shutdown_grace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
