@@ -1,5 +1,6 @@
 /* Validation of single vm.conf values, by kind (config_internal.h). */
 #include "config_internal.h"
+#include "parse.h"
 #include "util.h"
 
 #include <errno.h>
@@ -96,7 +97,7 @@ int cfg_set_value(const struct key *k, void *base, const char *v, const char *wh
 		return 0;
 	}
 	case K_UINT:
-		r = util_parse_uint(v, k->max, &n);
+		r = parse_uint(v, k->max, &n);
 		if (r < 0 || n < k->min)
 			return cfg_fail(err, errlen,
 					"%s: expected a number from %lu to %lu, got \"%s\"", where,
@@ -104,7 +105,7 @@ int cfg_set_value(const struct key *k, void *base, const char *v, const char *wh
 		*(unsigned long *)field = n;
 		return 0;
 	case K_DUR:
-		r = util_parse_duration_ms(v, k->max, &n);
+		r = parse_duration_ms(v, k->max, &n);
 		if (r < 0 || n < k->min)
 			return cfg_fail(
 			    err, errlen,

@@ -1,4 +1,5 @@
 #include "passwd.h"
+#include "parse.h"
 #include "util.h"
 
 #include <errno.h>
@@ -26,7 +27,7 @@ static size_t split_line(const char *line, char *buf, size_t buflen, char **f)
 
 static int parse_id(const char *s, unsigned long *ret)
 {
-	return util_parse_uint(s, 4294967294UL, ret);
+	return parse_uint(s, 4294967294UL, ret);
 }
 
 static const char *next_line(const char *p)

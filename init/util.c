@@ -122,46 +122,6 @@ int util_parse_bool(const char *s, bool *ret)
 	return -EINVAL;
 }
 
-int util_parse_uint(const char *s, unsigned long max, unsigned long *ret)
-{
-	unsigned long v = 0;
-	if (*s == '\0')
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		unsigned long d = (unsigned long)(*s - '0');
-		if (v > (max - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	*ret = v;
-	return 0;
-}
-
-int util_parse_duration_ms(const char *s, unsigned long max_ms, unsigned long *ret)
-{
-	char num[24];
-	size_t len = strlen(s);
-	unsigned long mult = 1000, v;
-
-	if (len >= 2 && strcmp(s + len - 2, "ms") == 0) {
-		mult = 1;
-		len -= 2;
-	} else if (len >= 1 && s[len - 1] == 's') {
-		len -= 1;
-	}
-	if (len == 0 || len >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, s, len);
-	num[len] = '\0';
-	int r = util_parse_uint(num, max_ms / mult, &v);
-	if (r < 0)
-		return r;
-	*ret = v * mult;
-	return 0;
-}
-
 int util_copy(char *dst, size_t size, const char *src)
 {
 	size_t len = strlen(src);

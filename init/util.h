@@ -28,12 +28,6 @@ const char *util_suggest(const char *word, const char *const *cands, size_t n);
 /* Parses yes/no, true/false, on/off, 1/0. Returns 0 or -EINVAL. */
 int util_parse_bool(const char *s, bool *ret);
 
-/* Parses a decimal number 0..max (no sign, no spaces). Returns 0, -EINVAL or -ERANGE. */
-int util_parse_uint(const char *s, unsigned long max, unsigned long *ret);
-
-/* Parses a duration: "N" or "Ns" (seconds) or "Nms". Returns 0, -EINVAL or -ERANGE. */
-int util_parse_duration_ms(const char *s, unsigned long max_ms, unsigned long *ret);
-
 /* Copies src into dst of size bytes. Returns 0 or -ENAMETOOLONG (dst untouched). */
 int util_copy(char *dst, size_t size, const char *src);
 

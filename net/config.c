@@ -2,6 +2,7 @@
  * so every rule is unit-tested. The key reference is docs/net.md. */
 #include "net.h"
 #include "net_internal.h"
+#include "parse.h"
 
 #include "cleanup.h"
 
@@ -342,11 +343,8 @@ static int set_gateway(struct net_config *c, const char *key, int family, const 
 
 static int parse_u32(const char *s, uint32_t max, uint32_t *ret)
 {
-	if (!isdigit((unsigned char)s[0]) || strlen(s) > 10)
-		return -EINVAL;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (*end || v > max)
+	unsigned long v;
+	if (parse_uint(s, max, &v) < 0)
 		return -EINVAL;
 	*ret = (uint32_t)v;
 	return 0;
@@ -532,27 +530,6 @@ static int set_search(struct net_config *c, const char *value, char *err, size_t
 	return 0;
 }
 
-static int set_duration_ms(const char *s, int max_ms, int *ret)
-{
-	size_t len = strlen(s);
-	uint32_t v, scale = 1000;
-	char num[16];
-	if (len >= 2 && strcmp(s + len - 2, "ms") == 0) {
-		scale = 1;
-		len -= 2;
-	} else if (len >= 1 && s[len - 1] == 's') {
-		len -= 1;
-	}
-	if (len == 0 || len >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, s, len);
-	num[len] = '\0';
-	if (parse_u32(num, (uint32_t)max_ms, &v) < 0 || (uint64_t)v * scale > (uint64_t)max_ms)
-		return -EINVAL;
-	*ret = (int)(v * scale);
-	return 0;
-}
-
 static const char *const known_keys[] = {
     "interface", "mac", "mtu",	  "address",  "gateway",	 "gateway6",
     "route",	 "dns", "search", "hostname", "carrier_timeout",
@@ -663,11 +640,13 @@ int net_config_set(struct net_config *c, const char *key, const char *value, cha
 		return 0;
 	}
 	if (strcmp(key, "carrier_timeout") == 0) {
-		if (set_duration_ms(value, NET_MAX_CARRIER_TIMEOUT_MS, &c->carrier_timeout_ms) < 0)
+		unsigned long ms;
+		if (parse_duration_ms(value, NET_MAX_CARRIER_TIMEOUT_MS, &ms) < 0)
 			return seterr(err, errlen,
 				      "carrier_timeout \"%s\": not a duration like 5s or 500ms (at "
 				      "most 600s)",
 				      value);
+		c->carrier_timeout_ms = (int)ms;
 		return 0;
 	}
 	const char *hint = suggest_key(key);

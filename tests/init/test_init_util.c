@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "parse.h"
 #include "util.h"
 
 #include <errno.h>
@@ -72,25 +73,25 @@ static void test_numbers(void **state)
 	(void)state;
 	unsigned long v;
 	bool b;
-	assert_int_equal(util_parse_uint("0", 10, &v), 0);
+	assert_int_equal(parse_uint("0", 10, &v), 0);
 	assert_int_equal(v, 0);
-	assert_int_equal(util_parse_uint("10", 10, &v), 0);
-	assert_int_equal(util_parse_uint("11", 10, &v), -ERANGE);
-	assert_int_equal(util_parse_uint("99999999999999999999999", 4294967294UL, &v), -ERANGE);
-	assert_int_equal(util_parse_uint("", 10, &v), -EINVAL);
-	assert_int_equal(util_parse_uint("-1", 10, &v), -EINVAL);
-	assert_int_equal(util_parse_uint(" 1", 10, &v), -EINVAL);
-	assert_int_equal(util_parse_uint("1x", 10, &v), -EINVAL);
-	assert_int_equal(util_parse_duration_ms("10", 600000, &v), 0);
+	assert_int_equal(parse_uint("10", 10, &v), 0);
+	assert_int_equal(parse_uint("11", 10, &v), -ERANGE);
+	assert_int_equal(parse_uint("99999999999999999999999", 4294967294UL, &v), -ERANGE);
+	assert_int_equal(parse_uint("", 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("-1", 10, &v), -EINVAL);
+	assert_int_equal(parse_uint(" 1", 10, &v), -EINVAL);
+	assert_int_equal(parse_uint("1x", 10, &v), -EINVAL);
+	assert_int_equal(parse_duration_ms("10", 600000, &v), 0);
 	assert_int_equal(v, 10000);
-	assert_int_equal(util_parse_duration_ms("10s", 600000, &v), 0);
+	assert_int_equal(parse_duration_ms("10s", 600000, &v), 0);
 	assert_int_equal(v, 10000);
-	assert_int_equal(util_parse_duration_ms("250ms", 600000, &v), 0);
+	assert_int_equal(parse_duration_ms("250ms", 600000, &v), 0);
 	assert_int_equal(v, 250);
-	assert_int_equal(util_parse_duration_ms("601", 600000, &v), -ERANGE);
-	assert_int_equal(util_parse_duration_ms("ms", 600000, &v), -EINVAL);
-	assert_int_equal(util_parse_duration_ms("s", 600000, &v), -EINVAL);
-	assert_int_equal(util_parse_duration_ms("1m", 600000, &v), -EINVAL);
+	assert_int_equal(parse_duration_ms("601", 600000, &v), -ERANGE);
+	assert_int_equal(parse_duration_ms("ms", 600000, &v), -EINVAL);
+	assert_int_equal(parse_duration_ms("s", 600000, &v), -EINVAL);
+	assert_int_equal(parse_duration_ms("1m", 600000, &v), -EINVAL);
 	assert_int_equal(util_parse_bool("yes", &b), 0);
 	assert_true(b);
 	assert_int_equal(util_parse_bool("off", &b), 0);

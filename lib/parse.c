@@ -1,0 +1,44 @@
+#include "parse.h"
+
+#include <errno.h>
+#include <string.h>
+
+int parse_uint(const char *s, unsigned long max, unsigned long *ret)
+{
+	unsigned long v = 0;
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		unsigned long d = (unsigned long)(*s - '0');
+		if (v > (max - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*ret = v;
+	return 0;
+}
+
+int parse_duration_ms(const char *s, unsigned long max_ms, unsigned long *ret)
+{
+	char num[24];
+	size_t len = strlen(s);
+	unsigned long mult = 1000, v;
+
+	if (len >= 2 && strcmp(s + len - 2, "ms") == 0) {
+		mult = 1;
+		len -= 2;
+	} else if (len >= 1 && s[len - 1] == 's') {
+		len -= 1;
+	}
+	if (len == 0 || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	int r = parse_uint(num, max_ms / mult, &v);
+	if (r < 0)
+		return r;
+	*ret = v * mult;
+	return 0;
+}
