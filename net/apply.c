@@ -74,14 +74,6 @@ static const char *kernel_why(int r, const char *ext, char *buf, size_t size)
 	return buf;
 }
 
-static void format_mac(const uint8_t *mac, size_t len, char *buf, size_t size)
-{
-	size_t off = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < len && off + 4 <= size; i++)
-		off += (size_t)snprintf(buf + off, size - off, i ? ":%02x" : "%02x", mac[i]);
-}
-
 static int on_link(const struct nlmsghdr *h, void *ctx)
 {
 	struct apply *a = ctx;
@@ -99,7 +91,7 @@ static int on_link(const struct nlmsghdr *h, void *ctx)
 	if (a->n_seen < MAX_LINKS_NAMED) {
 		char mac[40] = "";
 		if (l.mac_len == 6)
-			format_mac(l.mac, l.mac_len, mac, sizeof(mac));
+			net_mac_format(l.mac, l.mac_len, mac, sizeof(mac));
 		snprintf(a->seen[a->n_seen++], sizeof(a->seen[0]), "%s%s%s", l.name,
 			 mac[0] ? " " : "", mac);
 	}
@@ -352,7 +344,7 @@ static int find_interface(struct apply *a)
 		snprintf(list, sizeof(list), "none besides lo");
 	char mac[24] = "";
 	if (c->has_mac)
-		format_mac(c->mac, 6, mac, sizeof(mac));
+		net_mac_format(c->mac, 6, mac, sizeof(mac));
 	if (!a->have_dev) {
 		if (c->ifname[0] && c->has_mac && a->mac_matches)
 			return fail(a, -ENODEV,

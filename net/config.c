@@ -97,6 +97,14 @@ int net_prefix_parse(const char *s, struct net_prefix *ret)
 	return 0;
 }
 
+void net_mac_format(const uint8_t *mac, size_t len, char *buf, size_t size)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < len && off + 4 <= size; i++)
+		off += (size_t)snprintf(buf + off, size - off, i ? ":%02x" : "%02x", mac[i]);
+}
+
 char *net_ip_format(const struct net_ip *ip, int len, char *buf, size_t size)
 {
 	char a[INET6_ADDRSTRLEN] = "?";

@@ -86,6 +86,9 @@ int net_prefix_parse(const char *s, struct net_prefix *ret);
 /* Formats an address (and "/len" when len >= 0) into buf. Returns buf. */
 char *net_ip_format(const struct net_ip *ip, int len, char *buf, size_t size);
 
+/* Formats a hardware address as "aa:bb:..." into buf (empty when len is 0). */
+void net_mac_format(const uint8_t *mac, size_t len, char *buf, size_t size);
+
 /* True when ip lies inside prefix p (same family). */
 bool net_prefix_contains(const struct net_prefix *p, const struct net_ip *ip);
 

@@ -38,13 +38,11 @@ static int on_link(const struct nlmsghdr *h, void *ctx)
 		return r;
 	if (s->n_links < SHOW_MAX_LINKS)
 		s->links[s->n_links++] = l;
-	char mac[3 * sizeof(l.mac) + 8] = "";
-	size_t off = 0;
-	for (size_t i = 0; i < l.mac_len && l.mac_len == 6; i++)
-		off += (size_t)snprintf(mac + off, sizeof(mac) - off, "%s%02x", i ? ":" : " mac ",
-					l.mac[i]);
-	dprintf(s->fd, "link %s index %d %s mtu %u%s %s\n", l.name, l.index,
-		(l.flags & IFF_UP) ? "up" : "down", l.mtu, mac,
+	char mac[3 * sizeof(l.mac)] = "";
+	if (l.mac_len == 6)
+		net_mac_format(l.mac, l.mac_len, mac, sizeof(mac));
+	dprintf(s->fd, "link %s index %d %s mtu %u%s%s %s\n", l.name, l.index,
+		(l.flags & IFF_UP) ? "up" : "down", l.mtu, mac[0] ? " mac " : "", mac,
 		((l.flags & IFF_LOWER_UP) || l.carrier == 1) ? "carrier" : "no-carrier");
 	return 0;
 }
