@@ -18,13 +18,12 @@ work=${APPVM_TEST_WORK:-$(mktemp -d)}/ctl-vm
 # Sockets in a short directory: a Unix socket path has at most 107 bytes,
 # however deep the build tree is.
 sockdir=$(mktemp -d /tmp/appvm-ctlvm.XXXXXX)
-vsock_pid=
 vm_pid=
 cleanup() {
-	for pid in $vm_pid $vsock_pid; do
-		kill -TERM "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done
+	if [ -n "$vm_pid" ]; then
+		kill -TERM "$vm_pid" 2>/dev/null || true
+		wait "$vm_pid" 2>/dev/null || true
+	fi
 	rm -rf "$sockdir"
 }
 trap cleanup EXIT
@@ -100,14 +99,13 @@ APP
 	--add "$work/app:/usr/bin/ctl-test-app:0755" --store "data=$work/store" \
 	--state-disk 16 "$work/image" >/dev/null
 
+# run-vm starts appvm-vsock as the guest's vsock device (no /dev/vhost-vsock
+# here) and serves it at the hybrid socket, as scripts/demo uses it.
 target=hybrid:$sockdir/vm.vsock
-"$vsockd" --cid 3 --socket "$sockdir/vm.vsock" --vhost-user "$sockdir/vsock.vu" 2>"$work/vsock.log" &
-vsock_pid=$!
-for _ in $(seq 50); do [ -S "$sockdir/vsock.vu" ] && break; sleep 0.1; done
-[ -S "$sockdir/vsock.vu" ] || fail "appvm-vsock did not start"
 "$src/scripts/run-vm" --kernel "$kernel" --initrd "$work/image/initramfs.cpio.zst" \
 	--store "$work/image/data.erofs" --state "$work/image/state.ext4" --allow-reboot \
-	--vsock-socket "$sockdir/vsock.vu" --log "$work/console.log" --quiet --timeout 400 &
+	--vsock-cid 3 --vsock-hybrid "$sockdir/vm.vsock" --vsock-backend "$vsockd" \
+	--log "$work/console.log" --quiet --timeout 400 &
 vm_pid=$!
 
 out=$("$ctl" --json "$target" wait-ready --timeout 180) || fail "wait-ready: exit $? ($out)"
