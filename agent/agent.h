@@ -110,9 +110,6 @@ struct agent {
 	bool stop;
 };
 
-/* Milliseconds on CLOCK_MONOTONIC. */
-uint64_t agent_now_ms(void);
-
 /* Registers fd with epoll for the events in mask. Returns 0 or -errno. */
 int agent_watch_add(struct agent *a, int fd, struct watch *w, uint32_t mask);
 /* Changes the events of a registered fd. Returns 0 or -errno. */

@@ -3,7 +3,9 @@
  * exchange is done, then APP_EXIT whenever init reports a new app exit. When
  * the connection fails or the host closes it, it is retried with backoff,
  * forever, without blocking the loop. */
+#include "unix_addr.h"
 #include "agent.h"
+#include "clock.h"
 
 #include "cleanup.h"
 #include "control_client.h"
@@ -38,7 +40,7 @@ void events_init(struct agent *a)
 	if (!agent_opts_events_enabled(&a->opt))
 		return;
 	ev->state = EV_WAIT;
-	ev->retry_at = agent_now_ms();
+	ev->retry_at = clock_now_ms();
 }
 
 static const char *target(const struct agent *a, char *buf, size_t size)
@@ -71,7 +73,7 @@ static void fail(struct agent *a, const char *why)
 	if (was_up)
 		ev->backoff_ms = 0;
 	ev->backoff_ms = agent_backoff_next(ev->backoff_ms);
-	ev->retry_at = agent_now_ms() + ev->backoff_ms;
+	ev->retry_at = clock_now_ms() + ev->backoff_ms;
 	ev->state = EV_WAIT;
 	/* Retrying forever must not flood the console: the first failure in a
 	 * row is worth a line, the rest only at debug level. */
@@ -145,8 +147,10 @@ static void try_connect(struct agent *a)
 	socklen_t len;
 	memset(&addr, 0, sizeof(addr));
 	if (a->opt.event_unix) {
-		addr.un.sun_family = AF_UNIX;
-		strncpy(addr.un.sun_path, a->opt.event_unix, sizeof(addr.un.sun_path) - 1);
+		if (unix_addr_set(&addr.un, a->opt.event_unix) < 0) {
+			fail(a, "event socket path too long");
+			return;
+		}
 		len = sizeof(addr.un);
 	} else {
 		addr.vm.svm_family = AF_VSOCK;
@@ -165,7 +169,7 @@ static void try_connect(struct agent *a)
 		fail(a, strerror(errno));
 		return;
 	}
-	ev->deadline = agent_now_ms() + AGENT_EVENT_TIMEOUT_MS;
+	ev->deadline = clock_now_ms() + AGENT_EVENT_TIMEOUT_MS;
 	ev->state = r == 0 ? EV_HELLO : EV_CONNECTING;
 	ev->mask = r == 0 ? EPOLLIN : EPOLLOUT;
 	if (agent_watch_add(a, fd, &ev->w, ev->mask) < 0) {
@@ -193,7 +197,7 @@ static void send_ready(struct agent *a)
 	ev->failures = 0;
 	ev->backoff_ms = 0;
 	memset(&ev->last_exit, 0, sizeof(ev->last_exit));
-	ev->next_poll = agent_now_ms(); /* an app that exited already is announced now */
+	ev->next_poll = clock_now_ms(); /* an app that exited already is announced now */
 	flush(a);
 }
 
@@ -336,9 +340,9 @@ void events_final(struct agent *a)
 	if (init_ctl_query(a->opt.init_socket, FINAL_TIMEOUT_MS, &st) == 0)
 		events_app_status(a, &st);
 	/* Give what is queued a moment to leave; the host may be gone. */
-	uint64_t end = agent_now_ms() + FINAL_TIMEOUT_MS;
+	uint64_t end = clock_now_ms() + FINAL_TIMEOUT_MS;
 	while (ev->state == EV_UP && ev->out.len > 0) {
-		uint64_t now = agent_now_ms();
+		uint64_t now = clock_now_ms();
 		if (now >= end || io_wait(ev->fd, POLLOUT, (int)(end - now)) < 0)
 			break;
 		flush(a);

@@ -1,7 +1,9 @@
 /* Non-blocking requests to appvm-init's control socket (docs/init-control.md):
  * connect, write one request line, read the reply until it decodes. The
  * encoding and decoding are init's own (control_proto.c). */
+#include "unix_addr.h"
 #include "agent.h"
+#include "clock.h"
 
 #include "cleanup.h"
 #include "io.h"
@@ -40,10 +42,10 @@ int initq_start(struct agent *a, struct initq *q, enum ctl_cmd cmd, uint32_t lim
 	int r = ctl_request_encode(cmd, limit_ms, req, sizeof(req));
 	if (r < 0)
 		return r;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(a->opt.init_socket) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, a->opt.init_socket);
+	struct sockaddr_un sa;
+	r = unix_addr_set(&sa, a->opt.init_socket);
+	if (r < 0)
+		return r;
 
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -60,7 +62,7 @@ int initq_start(struct agent *a, struct initq *q, enum ctl_cmd cmd, uint32_t lim
 	q->limit_ms = limit_ms;
 	q->sent = 0;
 	q->len = 0;
-	q->deadline = agent_now_ms() + AGENT_INIT_TIMEOUT_MS;
+	q->deadline = clock_now_ms() + AGENT_INIT_TIMEOUT_MS;
 	return 0;
 }
 

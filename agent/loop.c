@@ -2,6 +2,7 @@
  * event connection and the requests to init; runs the timers; closes what
  * died during the turn; stops on SIGTERM or SIGINT. */
 #include "agent.h"
+#include "clock.h"
 
 #include "log.h"
 #include "sysinfo.h"
@@ -15,13 +16,6 @@
 #include <unistd.h>
 
 #define MAX_EVENTS 32
-
-uint64_t agent_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 int agent_watch_add(struct agent *a, int fd, struct watch *w, uint32_t mask)
 {
@@ -191,7 +185,7 @@ int agent_run(struct agent *a)
 	if (r < 0)
 		return r;
 	while (!a->stop) {
-		uint64_t now = agent_now_ms();
+		uint64_t now = clock_now_ms();
 		uint64_t next = UINT64_MAX;
 		events_tick(a, now, &next);
 		server_tick(a, now, &next);
@@ -200,7 +194,7 @@ int agent_run(struct agent *a)
 		server_sweep(a);
 		int timeout = -1;
 		if (next != UINT64_MAX) {
-			now = agent_now_ms();
+			now = clock_now_ms();
 			timeout = next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
 		}
 		struct epoll_event evs[MAX_EVENTS];

@@ -1,7 +1,9 @@
 /* The listener and the host client connections: accept (host CID only, up
  * to the connection limit), read whole frames, hand them to handler.c, write
  * the replies back without ever blocking. */
+#include "unix_addr.h"
 #include "agent.h"
+#include "clock.h"
 
 #include "cleanup.h"
 #include "handler.h"
@@ -27,10 +29,10 @@
 
 static int open_unix(const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
+	struct sockaddr_un sa;
+	int r = unix_addr_set(&sa, path);
+	if (r < 0)
+		return r;
 	/* A socket left by an earlier run is replaced; anything else is not. */
 	struct stat sb;
 	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
@@ -39,7 +41,7 @@ static int open_unix(const char *path)
 	if (fd < 0)
 		return -errno;
 	mode_t old = umask(0177);
-	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || listen(fd, LISTEN_BACKLOG) < 0)
 		return -errno;
@@ -123,7 +125,7 @@ static int accept_one(struct agent *a)
 	proto_reader_init(&c->rd);
 	agent_session_init(&c->sess);
 	agent_buf_init(&c->out, AGENT_OUT_LIMIT);
-	c->hello_deadline = agent_now_ms() + AGENT_HELLO_TIMEOUT_MS;
+	c->hello_deadline = clock_now_ms() + AGENT_HELLO_TIMEOUT_MS;
 	int r = agent_watch_add(a, fd, &c->w, EPOLLIN);
 	if (r < 0) {
 		free(c);
@@ -209,7 +211,7 @@ static void handle_frame(struct agent *a, struct client *c)
 		 * at most 600 s anyway. */
 		c->power_limit_ms =
 		    req.deadline_ms > CTL_DEADLINE_MAX ? CTL_DEADLINE_MAX : req.deadline_ms;
-		c->power_deadline = agent_now_ms() + AGENT_ACK_FLUSH_MS;
+		c->power_deadline = clock_now_ms() + AGENT_ACK_FLUSH_MS;
 		return;
 	case AGENT_CLOSE_AFTER:
 		log_info("client %u: closing after the reply: %s", c->serial, req.why);

@@ -1,7 +1,9 @@
 #include "control_client.h"
+#include "clock.h"
 
 #include "cleanup.h"
 #include "io.h"
+#include "unix_addr.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -10,13 +12,6 @@
 #include <sys/un.h>
 #include <time.h>
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int transact(const char *path, enum ctl_cmd cmd, uint32_t deadline_ms, int timeout_ms,
 		    struct ctl_status *ret)
 {
@@ -24,19 +19,16 @@ static int transact(const char *path, enum ctl_cmd cmd, uint32_t deadline_ms, in
 	int req_len = ctl_request_encode(cmd, deadline_ms, req, sizeof(req));
 	if (req_len < 0)
 		return req_len;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (!path)
-		path = INIT_CTL_SOCKET;
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
+	struct sockaddr_un sa;
+	int r = unix_addr_set(&sa, path ? path : INIT_CTL_SOCKET);
+	if (r < 0)
+		return r;
 
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return -errno;
-	int r = 0;
 	/* MSG_NOSIGNAL: a refused caller must get -EPERM, not SIGPIPE. When init
 	 * already replied and closed (a refusal), the reply is still readable. */
 	if (send(fd, req, (size_t)req_len, MSG_NOSIGNAL) < 0 && errno != EPIPE &&
@@ -45,12 +37,9 @@ static int transact(const char *path, enum ctl_cmd cmd, uint32_t deadline_ms, in
 
 	char buf[CTL_REPLY_MAX];
 	size_t len = 0;
-	long deadline = now_ms() + timeout_ms;
+	uint64_t deadline = clock_now_ms() + (uint64_t)timeout_ms;
 	for (;;) {
-		long left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		r = io_wait(fd, POLLIN, (int)left);
+		r = io_wait_until(fd, POLLIN, deadline);
 		if (r < 0)
 			return r;
 		ssize_t n = io_read_some(fd, buf + len, sizeof(buf) - len);

@@ -1,5 +1,6 @@
 /* The control socket: root-only requests from the agent (power off, reboot,
  * status). Protocol in docs/init-control.md. */
+#include "unix_addr.h"
 #include "init.h"
 
 #include "cleanup.h"
@@ -21,10 +22,10 @@
 
 int ctlsrv_open(const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
+	struct sockaddr_un sa;
+	int r = unix_addr_set(&sa, path);
+	if (r < 0)
+		return r;
 
 	char dir[sizeof(sa.sun_path)];
 	strcpy(dir, path);
@@ -39,7 +40,7 @@ int ctlsrv_open(const char *path)
 	if (fd < 0)
 		return -errno;
 	mode_t old = umask(0177);
-	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || chmod(path, 0600) < 0 || listen(fd, 8) < 0)
 		return -errno;

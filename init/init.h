@@ -69,7 +69,6 @@ struct init {
 };
 
 /* main.c */
-uint64_t init_now_ms(void);
 /* Logs, syncs and powers off (or opens /bin/sh when appvm.debug=1). Never returns. */
 __attribute__((noreturn)) void init_fatal(struct init *in, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -1,6 +1,7 @@
 /* The main loop: signals (signalfd), zombies, service supervision, the
  * control socket, the power button and the shutdown phases. */
 #include "init.h"
+#include "clock.h"
 
 #include "log.h"
 
@@ -42,7 +43,7 @@ static void start(struct init *in, struct service *s)
 
 static void schedule_restart(struct init *in, struct service *s)
 {
-	int64_t delay = backoff_next(&s->bo, init_now_ms());
+	int64_t delay = backoff_next(&s->bo, clock_now_ms());
 	if (delay < 0) {
 		s->state = CTL_STATE_FAILED;
 		log_err("%s: failed: exited %u times within %lus, not restarting", s->name,
@@ -53,7 +54,7 @@ static void schedule_restart(struct init *in, struct service *s)
 	}
 	s->state = CTL_STATE_BACKOFF;
 	s->restarts++;
-	s->restart_at_ms = init_now_ms() + (uint64_t)delay;
+	s->restart_at_ms = clock_now_ms() + (uint64_t)delay;
 	log_info("%s: restarting in %lld ms", s->name, (long long)delay);
 }
 
@@ -144,7 +145,7 @@ static void enter_all(struct init *in)
 	kill(-1, SIGTERM);
 	kill(-1, SIGCONT);
 	in->phase = SD_ALL;
-	in->deadline_ms = init_now_ms() + in->grace_ms;
+	in->deadline_ms = clock_now_ms() + in->grace_ms;
 }
 
 void loop_request_shutdown(struct init *in, int cmd, const char *reason)
@@ -173,7 +174,7 @@ void loop_request_shutdown_within(struct init *in, int cmd, uint32_t limit_ms, c
 		signal_group(in->app, SIGTERM);
 		signal_group(in->app, SIGCONT);
 		in->phase = SD_APP;
-		in->deadline_ms = init_now_ms() + in->grace_ms;
+		in->deadline_ms = clock_now_ms() + in->grace_ms;
 		return;
 	}
 	enter_all(in);
@@ -182,7 +183,7 @@ void loop_request_shutdown_within(struct init *in, int cmd, uint32_t limit_ms, c
 /* Moves the shutdown on when its phase is complete or its time is up. */
 static void advance(struct init *in)
 {
-	uint64_t now = init_now_ms();
+	uint64_t now = clock_now_ms();
 	bool children = reap(in);
 
 	if (in->phase == SD_APP && (in->app->pid == 0 || now >= in->deadline_ms)) {
@@ -229,7 +230,7 @@ static void on_signal(struct init *in)
 
 static int next_timeout(const struct init *in)
 {
-	uint64_t now = init_now_ms(), next = UINT64_MAX;
+	uint64_t now = clock_now_ms(), next = UINT64_MAX;
 	if (in->phase != SD_NONE)
 		next = in->deadline_ms;
 	else
@@ -277,7 +278,7 @@ void loop_run(struct init *in)
 			advance(in);
 			continue;
 		}
-		uint64_t now = init_now_ms();
+		uint64_t now = clock_now_ms();
 		for (size_t i = 0; i < in->n_svcs; i++) {
 			struct service *s = &in->svcs[i];
 			if (s->state == CTL_STATE_BACKOFF && s->restart_at_ms <= now)

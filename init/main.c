@@ -27,13 +27,6 @@
 #define DEFAULT_CONFIG "/etc/appvm/vm.conf"
 #define CONFIG_MAX     65536
 
-uint64_t init_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void debug_shell(void)
 {
 	log_info("appvm.debug=1: opening /bin/sh on the console; the VM powers off when it exits");

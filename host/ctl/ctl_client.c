@@ -1,5 +1,6 @@
+#include "io.h"
 #include "ctl_client.h"
-#include "ctl_time.h"
+#include "clock.h"
 #include "ctl_transport.h"
 
 #include <errno.h>
@@ -44,7 +45,7 @@ static int send_msg(struct ctl_client *c, const struct proto_msg *m, uint64_t de
 		ctl_error_set(err, "cannot encode %s: %s", type_name(m->type), strerror(-r));
 		return r;
 	}
-	r = ctl_send_all(c->fd, buf, len, deadline);
+	r = io_write_full_until(c->fd, buf, len, deadline);
 	if (r == -ETIMEDOUT) {
 		ctl_error_set(err, "guest did not take our %s before the deadline",
 			      type_name(m->type));
@@ -87,7 +88,7 @@ static int read_frame(struct ctl_client *c, uint64_t deadline, struct ctl_error 
 		c->in_pos = c->in_len = 0;
 		/* Checked here too, not only by poll: a guest that always has
 		 * bytes ready must not outlive the deadline either. */
-		int left = ctl_remaining_ms(deadline);
+		int left = clock_remaining_ms(deadline);
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		int r = left == 0 ? 0 : poll(&p, 1, left);
 		if (r < 0 && errno == EINTR)
@@ -179,7 +180,7 @@ int ctl_client_wait_close(struct ctl_client *c, uint64_t deadline, struct ctl_er
 {
 	for (;;) {
 		/* A guest streaming bytes keeps poll ready: check the clock. */
-		int left = ctl_remaining_ms(deadline);
+		int left = clock_remaining_ms(deadline);
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
 		int r = left == 0 ? 0 : poll(&p, 1, left);
 		if (r < 0 && errno == EINTR)

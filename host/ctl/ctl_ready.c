@@ -1,8 +1,9 @@
 /* wait-ready: the event listener and the agent poll, in one poll loop. */
+#include "io.h"
 #include "cleanup.h"
 #include "ctl_client.h"
 #include "ctl_event.h"
-#include "ctl_time.h"
+#include "clock.h"
 #include "ctl_transport.h"
 #include "ports.h"
 
@@ -29,7 +30,7 @@ static int poll_agent(struct waiter *w, uint64_t deadline, struct ctl_ready *ret
 	int r = ctl_client_open(&c, w->target, deadline, &w->last);
 	if (r == 0) {
 		struct proto_msg ping = {.type = PROTO_PING}, reply;
-		ping.u.ping_nonce = ctl_now_us();
+		ping.u.ping_nonce = clock_now_us();
 		r = ctl_client_call(&c, &ping, &reply, deadline, &w->last);
 	}
 	if (r == 0) {
@@ -104,9 +105,10 @@ static int pump(struct ctl_event_conn *e, struct ctl_ready *ready, uint64_t dead
 			size_t len;
 			int s = proto_encode(&reply, buf, sizeof(buf), &len);
 			/* A reply is small: never wait long for room to send it. */
-			uint64_t dl = ctl_now_ms() + 1000;
+			uint64_t dl = clock_now_ms() + 1000;
 			if (s == 0)
-				s = ctl_send_all(e->fd, buf, len, dl < deadline ? dl : deadline);
+				s = io_write_full_until(e->fd, buf, len,
+							dl < deadline ? dl : deadline);
 			if (r == CTL_EVENT_REFUSE)
 				return -EPROTO;
 			if (s < 0)
@@ -121,7 +123,7 @@ static int wait_loop(struct waiter *w, uint64_t deadline, struct ctl_ready *ret,
 {
 	uint64_t next_poll = 0;
 	for (;;) {
-		uint64_t now = ctl_now_ms();
+		uint64_t now = clock_now_ms();
 		if (now >= deadline) {
 			ctl_error_set(err, "guest not ready before the deadline (last poll: %s)",
 				      w->last.msg[0] ? w->last.msg : "none");
@@ -136,7 +138,7 @@ static int wait_loop(struct waiter *w, uint64_t deadline, struct ctl_ready *ret,
 				*err = w->last;
 				return r;
 			}
-			next_poll = ctl_now_ms() + CTL_POLL_INTERVAL_MS;
+			next_poll = clock_now_ms() + CTL_POLL_INTERVAL_MS;
 			continue;
 		}
 		struct pollfd p[1 + CTL_EVENT_CONNS];
@@ -185,7 +187,7 @@ int ctl_wait_ready(const struct ctl_target *t, const char *event_path, uint64_t 
 	for (unsigned i = 0; i < CTL_EVENT_CONNS; i++)
 		ctl_event_conn_init(&w.conns[i], -1);
 	memset(ret, 0, sizeof(*ret));
-	uint64_t start = ctl_now_ms();
+	uint64_t start = clock_now_ms();
 	int bound = 0;
 	struct ctl_error lerr;
 	ctl_error_clear(&lerr);
@@ -200,7 +202,7 @@ int ctl_wait_ready(const struct ctl_target *t, const char *event_path, uint64_t 
 			 "not listening for READY (%.200s); polling only", lerr.msg);
 
 	int r = wait_loop(&w, deadline, ret, err);
-	ret->waited_ms = ctl_now_ms() - start;
+	ret->waited_ms = clock_now_ms() - start;
 
 	for (unsigned i = 0; i < CTL_EVENT_CONNS; i++)
 		ctl_event_conn_free(&w.conns[i]);

@@ -20,9 +20,4 @@ void ctl_text_sanitize(FILE *f, const char *untrusted, size_t len);
  * pairs above U+FFFF), bytes that are not valid UTF-8 as \ufffd. */
 void ctl_json_string(FILE *f, const char *untrusted, size_t len);
 
-/* Decodes one UTF-8 character from s[0..n) (n >= 1). Returns its length
- * (1-4) with *ret_cp set, or 0 when s does not start with a valid encoding
- * (no overlongs, surrogates or values above U+10FFFF). */
-size_t ctl_utf8_next(const uint8_t *s, size_t n, uint32_t *ret_cp);
-
 #endif

@@ -24,10 +24,6 @@ int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
  * line), -ETIMEDOUT or -errno. */
 int ctl_hybrid_handshake(int fd, uint32_t port, uint64_t deadline, struct ctl_error *err);
 
-/* Writes all of buf before the deadline. Returns 0, -ETIMEDOUT, -EPIPE or
- * -ECONNRESET when the peer went away, or -errno. Never raises SIGPIPE. */
-int ctl_send_all(int fd, const void *buf, size_t len, uint64_t deadline);
-
 /* Binds and listens on a Unix stream socket for guest events. A stale socket
  * file (nobody listening) is replaced; a live one or any other file is left
  * alone (-EADDRINUSE). Returns a non-blocking fd or -errno with err filled. */

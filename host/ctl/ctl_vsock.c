@@ -2,7 +2,7 @@
  * Kept apart and small: it only runs where a vsock device exists. */
 #include "ctl_transport.h"
 #include "cleanup.h"
-#include "ctl_time.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -28,7 +28,7 @@ int ctl_vsock_connect(uint32_t cid, uint32_t port, uint64_t deadline, struct ctl
 			struct pollfd p = {.fd = fd, .events = POLLOUT};
 			int r;
 			do {
-				r = poll(&p, 1, ctl_remaining_ms(deadline));
+				r = poll(&p, 1, clock_remaining_ms(deadline));
 			} while (r < 0 && errno == EINTR);
 			if (r == 0) {
 				ctl_error_set(err, "vsock connect to %u:%u timed out", cid, port);

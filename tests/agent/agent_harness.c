@@ -1,3 +1,5 @@
+#include "unix_addr.h"
+#include "clock.h"
 #include "agent_harness.h"
 
 #include <setjmp.h>
@@ -18,17 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int listen_unix(const char path[100])
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	struct sockaddr_un sa;
+	if (unix_addr_set(&sa, path) < 0)
+		abort();
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -148,12 +144,12 @@ void h_start(struct agent_proc *p, const char *const *extra)
 
 bool h_wait_log(struct agent_proc *p, const char *text, int timeout_ms)
 {
-	long end = now_ms() + timeout_ms;
+	long end = (long)clock_now_ms() + timeout_ms;
 	for (;;) {
 		p->log[p->log_len] = '\0';
 		if (strstr(p->log, text))
 			return true;
-		long left = end - now_ms();
+		long left = end - (long)clock_now_ms();
 		if (left <= 0 || p->log_fd < 0)
 			return false;
 		struct pollfd pfd = {p->log_fd, POLLIN, 0};
@@ -227,8 +223,9 @@ bool h_init_wait_power(struct agent_proc *p, bool reboot, int count, int timeout
 
 int h_connect(struct agent_proc *p)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p->sock);
+	struct sockaddr_un sa;
+	if (unix_addr_set(&sa, p->sock) < 0)
+		abort();
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -269,7 +266,7 @@ bool h_try_send(int fd, const struct proto_msg *m)
 static int read_exact(int fd, uint8_t *buf, size_t len, long end)
 {
 	while (len > 0) {
-		long left = end - now_ms();
+		long left = end - (long)clock_now_ms();
 		struct pollfd pfd = {fd, POLLIN, 0};
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			return -1;
@@ -286,7 +283,7 @@ static int read_exact(int fd, uint8_t *buf, size_t len, long end)
 
 int h_recv(int fd, struct proto_msg *m, uint8_t *buf, size_t cap, int timeout_ms)
 {
-	long end = now_ms() + timeout_ms;
+	long end = (long)clock_now_ms() + timeout_ms;
 	struct proto_header h;
 	const char *why = NULL;
 	if (read_exact(fd, buf, PROTO_HEADER_SIZE, end) < 0)
@@ -304,9 +301,9 @@ int h_recv(int fd, struct proto_msg *m, uint8_t *buf, size_t cap, int timeout_ms
 
 bool h_closed(int fd, int timeout_ms)
 {
-	long end = now_ms() + timeout_ms;
+	long end = (long)clock_now_ms() + timeout_ms;
 	for (;;) {
-		long left = end - now_ms();
+		long left = end - (long)clock_now_ms();
 		struct pollfd pfd = {fd, POLLIN, 0};
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			return false;

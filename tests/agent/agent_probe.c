@@ -17,18 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "unix_addr.h"
+#include "clock.h"
 #include "proto.h"
 
 #define WAIT_MS 10000
 
 static uint8_t frame_buf[PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD];
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static int die(const char *what)
 {
@@ -48,7 +43,7 @@ static void read_exact(int fd, uint8_t *p, size_t len, long end)
 {
 	while (len > 0) {
 		struct pollfd pfd = {fd, POLLIN, 0};
-		long left = end - now_ms();
+		long left = end - (long)clock_now_ms();
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			die("timed out waiting for the agent");
 		ssize_t n = recv(fd, p, len, 0);
@@ -62,7 +57,7 @@ static void read_exact(int fd, uint8_t *p, size_t len, long end)
 static void recv_msg(int fd, struct proto_msg *m)
 {
 	struct proto_header h;
-	long end = now_ms() + WAIT_MS;
+	long end = (long)clock_now_ms() + WAIT_MS;
 	read_exact(fd, frame_buf, PROTO_HEADER_SIZE, end);
 	if (proto_header_decode(frame_buf, &h) != 0)
 		die("bad frame header");
@@ -73,11 +68,8 @@ static void recv_msg(int fd, struct proto_msg *m)
 
 static void set_addr(struct sockaddr_un *sa, const char *path)
 {
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path))
+	if (unix_addr_set(sa, path) < 0)
 		die("socket path too long");
-	strcpy(sa->sun_path, path);
 }
 
 /* Connects to the agent. The tests call this only after READY, and the

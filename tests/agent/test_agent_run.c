@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "unix_addr.h"
 #include "agent_harness.h"
 #include "io.h"
 #include "status.h"
@@ -541,8 +542,9 @@ static void event_handshake(int fd, struct proto_msg *ready)
 
 static int listen_at(const char path[100])
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	struct sockaddr_un sa;
+	if (unix_addr_set(&sa, path) < 0)
+		abort();
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);

@@ -1,5 +1,7 @@
+#include "unix_addr.h"
 #include "fake_guest.h"
 
+#include <stdlib.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -350,8 +352,9 @@ static void *guest_main(void *arg)
 
 static int unix_listen(const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	struct sockaddr_un sa;
+	if (unix_addr_set(&sa, path) < 0)
+		abort();
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -393,8 +396,9 @@ void fake_guest_stop(struct fake_guest *g)
 
 static int unix_connect(const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	struct sockaddr_un sa;
+	if (unix_addr_set(&sa, path) < 0)
+		abort();
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;

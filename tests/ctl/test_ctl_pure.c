@@ -12,7 +12,7 @@
 
 #include "ctl_args.h"
 #include "ctl_error.h"
-#include "ctl_hybrid.h"
+#include "hybrid.h"
 #include "ctl_output.h"
 #include "ctl_target.h"
 #include "ctl_text.h"
@@ -118,9 +118,9 @@ static void test_hybrid_line(void **state)
 {
 	(void)state;
 	char buf[40];
-	assert_int_equal(ctl_hybrid_format_connect(buf, sizeof(buf), 1024), 13);
+	assert_int_equal(hybrid_format_line(buf, sizeof(buf), HYBRID_CONNECT, 1024), 13);
 	assert_string_equal(buf, "CONNECT 1024\n");
-	assert_int_equal(ctl_hybrid_format_connect(buf, 8, 1024), -ENOSPC);
+	assert_int_equal(hybrid_format_line(buf, 8, HYBRID_CONNECT, 1024), -ENOSPC);
 
 	static const struct {
 		const char *s;
@@ -152,22 +152,22 @@ static void test_hybrid_line(void **state)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint32_t port = 12345;
-		int r = ctl_hybrid_parse_ok(cases[i].s, strlen(cases[i].s), &port);
+		int r = hybrid_parse_line(HYBRID_OK, cases[i].s, strlen(cases[i].s), &port);
 		if (r != cases[i].want)
 			fail_msg("'%s': got %d, want %d", cases[i].s, r, cases[i].want);
 		if (r == 0)
 			assert_int_equal(port, cases[i].port);
 	}
 	/* Over the line cap even if every byte so far could be a prefix. */
-	char big[CTL_HYBRID_LINE_MAX + 2];
+	char big[HYBRID_LINE_MAX + 2];
 	memset(big, ' ', sizeof(big));
 	memcpy(big, "OK ", 3);
 	uint32_t port;
-	assert_int_equal(ctl_hybrid_parse_ok(big, sizeof(big), &port), -EINVAL);
+	assert_int_equal(hybrid_parse_line(HYBRID_OK, big, sizeof(big), &port), -EINVAL);
 	/* Every prefix of a good line is "more needed". */
 	const char *good = "OK 123\n";
 	for (size_t n = 0; n < strlen(good); n++)
-		assert_int_equal(ctl_hybrid_parse_ok(good, n, &port), -EAGAIN);
+		assert_int_equal(hybrid_parse_line(HYBRID_OK, good, n, &port), -EAGAIN);
 }
 
 static void test_timeout_parse(void **state)

@@ -19,7 +19,7 @@
 
 #include "ctl_cli.h"
 #include "ctl_error.h"
-#include "ctl_time.h"
+#include "clock.h"
 #include "fake_guest.h"
 
 static char dir[64];
@@ -47,9 +47,9 @@ static struct run run_ctl(const char *first, ...)
 	size_t on = 0, en = 0;
 	FILE *out = open_memstream(&r.out, &on);
 	FILE *err = open_memstream(&r.err, &en);
-	uint64_t t0 = ctl_now_ms();
+	uint64_t t0 = clock_now_ms();
 	r.code = ctl_cli_run(argc, argv, out, err);
-	r.ms = ctl_now_ms() - t0;
+	r.ms = clock_now_ms() - t0;
 	fclose(out);
 	fclose(err);
 	return r;
@@ -165,10 +165,10 @@ static void test_hybrid(void **state)
 		"CONNECT 1024 answered \"E\"");
 	against(FAKE_GOOD, FRONT_OVERLONG, "ping", "5", CTL_EXIT_NOT_LISTENING, NULL,
 		"agent not listening");
-	uint64_t t0 = ctl_now_ms();
+	uint64_t t0 = clock_now_ms();
 	against(FAKE_GOOD, FRONT_SILENT, "ping", "0.5", CTL_EXIT_TIMEOUT, NULL,
 		"no answer to CONNECT 1024");
-	assert_true(ctl_now_ms() - t0 < 1500);
+	assert_true(clock_now_ms() - t0 < 1500);
 }
 
 static void test_not_running(void **state)
@@ -297,10 +297,10 @@ static void test_deadlines(void **state)
 	against(FAKE_ACK_NO_CLOSE, FRONT_NONE, "shutdown", "0.7", CTL_EXIT_TIMEOUT, NULL,
 		"still connected at the deadline");
 	/* ... or keeps poll busy with a stream of bytes: the clock still wins. */
-	uint64_t t0 = ctl_now_ms();
+	uint64_t t0 = clock_now_ms();
 	against(FAKE_ACK_STREAM, FRONT_NONE, "reboot", "0.7", CTL_EXIT_TIMEOUT, NULL,
 		"still connected at the deadline");
-	assert_true(ctl_now_ms() - t0 < 1500);
+	assert_true(clock_now_ms() - t0 < 1500);
 }
 
 static void test_wait_ready_event(void **state)
@@ -356,12 +356,12 @@ static void test_wait_ready_poll(void **state)
 	run_free(&r);
 
 	/* Nothing ever answers: the deadline holds, the last poll is named. */
-	uint64_t t0 = ctl_now_ms();
+	uint64_t t0 = clock_now_ms();
 	r = run_ctl(hybrid_target, "wait-ready", "--timeout", "1", NULL);
 	expect(&r, CTL_EXIT_TIMEOUT, NULL,
 	       "guest not ready before the deadline (last poll: VM "
 	       "not running");
-	assert_true(ctl_now_ms() - t0 < 1500);
+	assert_true(clock_now_ms() - t0 < 1500);
 	run_free(&r);
 
 	/* A guest that breaks the protocol while polled is not waited for. */

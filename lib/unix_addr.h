@@ -1,0 +1,14 @@
+/* Unix socket addresses from paths, with the length check every caller
+ * needs (sun_path is 108 bytes, and a silently truncated path would reach
+ * some other socket). */
+#ifndef APPVM_UNIX_ADDR_H
+#define APPVM_UNIX_ADDR_H
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+/* Fills *sa with AF_UNIX and path. Returns 0, or -ENAMETOOLONG when path is
+ * empty or does not fit (with its NUL) in sun_path. */
+int unix_addr_set(struct sockaddr_un *sa, const char *path);
+
+#endif
