@@ -1,18 +1,16 @@
 /* The epoll loop: dispatches readiness to the listener, the clients, the
  * event connection and the requests to init; runs the timers; closes what
- * died during the turn; stops on SIGTERM or SIGINT. */
+ * died during the turn; on SIGTERM or SIGINT, winds down and stops. */
 #include "agent.h"
 #include "clock.h"
 
 #include "log.h"
-#include "sysinfo.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_EVENTS 32
