@@ -198,6 +198,9 @@ static void handle_frame(struct agent *a, struct client *c)
 			log_info("client %u: answered an error: %s", c->serial, req.why);
 		return;
 	case AGENT_STATUS:
+		/* The record needs init's status: this client waits (nothing more
+		 * is read from it) until initq.c has init's answer and calls
+		 * server_status_done() below. */
 		c->wait_status = true;
 		c->status_id = req.id;
 		agent_status_request(a);
@@ -210,7 +213,7 @@ static void handle_frame(struct agent *a, struct client *c)
 		/* Longer deadlines than init takes are clamped: init's grace is
 		 * at most 600 s anyway. */
 		c->power_limit_ms =
-		    req.deadline_ms > CTL_DEADLINE_MAX ? CTL_DEADLINE_MAX : req.deadline_ms;
+		    req.deadline_ms > INITCTL_DEADLINE_MAX ? INITCTL_DEADLINE_MAX : req.deadline_ms;
 		c->power_deadline = clock_now_ms() + AGENT_ACK_FLUSH_MS;
 		return;
 	case AGENT_CLOSE_AFTER:
@@ -306,7 +309,9 @@ void server_on_client(struct agent *a, struct client *c, uint32_t events)
 		client_kill(c, NULL);
 }
 
-void server_status_done(struct agent *a, const struct agent_app *app, const char *init_reply)
+/* The STATUS requests parked in handle_frame resume here, all with the same
+ * answer of init. */
+void server_status_done(struct agent *a, const struct initctl_status *init)
 {
 	struct agent_sysinfo si;
 	bool gathered = false;
@@ -314,7 +319,8 @@ void server_status_done(struct agent *a, const struct agent_app *app, const char
 		if (!c->wait_status || c->dead)
 			continue;
 		if (!gathered) {
-			agent_sysinfo_gather(&si, a->vm_name, app, init_reply);
+			agent_sysinfo_gather(&si, a->vm_name);
+			agent_status_from_initctl(init, &si.st);
 			gathered = true;
 		}
 		c->wait_status = false;
