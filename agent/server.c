@@ -27,27 +27,6 @@
 /* Payload buffers up to this size are kept between frames. */
 #define KEEP_PAYLOAD 4096
 
-static int open_unix(const char *path)
-{
-	struct sockaddr_un sa;
-	int r = unix_addr_set(&sa, path);
-	if (r < 0)
-		return r;
-	/* A socket left by an earlier run is replaced; anything else is not. */
-	struct stat sb;
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-		unlink(path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	mode_t old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || listen(fd, LISTEN_BACKLOG) < 0)
-		return -errno;
-	return steal_fd(&fd);
-}
-
 static int open_vsock(uint32_t port)
 {
 	struct sockaddr_vm sa = {
@@ -62,7 +41,8 @@ static int open_vsock(uint32_t port)
 
 int server_open(struct agent *a)
 {
-	int fd = a->opt.listen_unix ? open_unix(a->opt.listen_unix) : open_vsock(a->opt.port);
+	int fd = a->opt.listen_unix ? unix_sock_listen(a->opt.listen_unix, LISTEN_BACKLOG)
+				    : open_vsock(a->opt.port);
 	if (fd < 0) {
 		if (a->opt.listen_unix)
 			log_err("cannot listen on %s: %s", a->opt.listen_unix, strerror(-fd));

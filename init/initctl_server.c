@@ -52,16 +52,10 @@ int initctl_server_open(struct init *in, const char *path)
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			return -errno;
 	}
-	unlink(path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = unix_sock_listen(path, INIT_MAX_INITCTL_CONNS);
 	if (fd < 0)
-		return -errno;
-	mode_t old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || chmod(path, 0600) < 0 || listen(fd, 8) < 0)
-		return -errno;
-	in->initctl_fd = steal_fd(&fd);
+		return fd;
+	in->initctl_fd = fd;
 	return 0;
 }
 
