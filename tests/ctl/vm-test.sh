@@ -9,7 +9,8 @@
 #   exits 0 within the deadline -> every write the app reported is on disk.
 #
 # Usage: tests/ctl/vm-test.sh APPVMCTL APPVM-AGENT APPVM-INIT APPVM-VSOCK KERNEL
-# Environment: APPVM_ACCEL (default tcg), APPVM_TEST_WORK (work directory).
+# Environment: APPVM_ACCEL (default tcg), APPVM_TEST_WORK (work directory),
+# APPVM_GUEST_STATIC=1: the agent and init must be static musl programs.
 set -euo pipefail
 ctl=$1 agent=$2 init=$3 vsockd=$4 kernel=${APPVM_KERNEL:-$5}
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,6 +46,10 @@ json_check() { # JSON PYTHON-EXPRESSION-ON-d
 }
 [ -s "$kernel" ] || fail "guest kernel '$kernel' not found: build it with kernel-config/build BUILD/kernel"
 for f in "$ctl" "$agent" "$init" "$vsockd"; do [ -x "$f" ] || fail "$f not built"; done
+# The guest's programs are their image builds: static musl programs.
+if [ "${APPVM_GUEST_STATIC:-0}" = 1 ]; then
+	"$src/tests/vm/check-static" --quiet "$agent" "$init" || fail "the guest programs are not static musl builds"
+fi
 
 rm -rf "$work"
 mkdir -p "$work/store"

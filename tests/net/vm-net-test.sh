@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # VM test of the network set-up (ctest label "vm"): boots the guest kernel with
-# a minimal initramfs (static busybox, static appvm-net, an /init script) on
+# a minimal initramfs (static busybox, appvm-net, an /init script) on
 # qemu user networking through scripts/run-vm. In the guest, appvm-net applies
 # a [net] section (address, default route, DNS, hostname), then fetches a
 # token from a web server this script runs on the host's loopback, reached
 # through a qemu guestfwd rule that runs `busybox nc` to it for each
 # connection (restrict=on: nothing else leaves the VM), and
 # applies the section a second time. The console lines prove each step.
-# Usage: vm-net-test.sh PATH/TO/appvm-net-static
-# Environment: APPVM_KERNEL (else APPVM_VM_KERNEL), APPVM_ACCEL (default tcg).
+# Usage: vm-net-test.sh PATH/TO/appvm-net   (the image build: static, musl)
+# Environment: APPVM_KERNEL (else APPVM_VM_KERNEL), APPVM_ACCEL (default tcg),
+# APPVM_GUEST_STATIC=1: appvm-net must be a static musl program.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
-net=$(readlink -f "${1:?usage: vm-net-test.sh PATH/TO/appvm-net-static}")
+net=$(readlink -f "${1:?usage: vm-net-test.sh PATH/TO/appvm-net}")
 kernel=${APPVM_KERNEL:-${APPVM_VM_KERNEL:-}}
 export APPVM_ACCEL=${APPVM_ACCEL:-tcg}
 busybox=$(command -v busybox || echo /bin/busybox)
@@ -25,6 +26,9 @@ fail() {
 [ -n "$kernel" ] && [ -s "$kernel" ] ||
 	fail "guest kernel '${kernel:-unset}' not found (kernel-config/build BUILD/kernel, or set APPVM_KERNEL)"
 [ -x "$net" ] || fail "$net not built"
+if [ "${APPVM_GUEST_STATIC:-0}" = 1 ]; then
+	"$src/tests/vm/check-static" --quiet "$net" || fail "$net is not a static musl build"
+fi
 [ -x "$src/scripts/run-vm" ] || fail "scripts/run-vm missing"
 
 work=$(mktemp -d /tmp/appvm-vm-net.XXXXXX)
@@ -58,6 +62,12 @@ for applet in sh mount ip nc timeout cat grep tail tr poweroff hostname readlink
 	ln -s busybox "$root/bin/$applet"
 done
 cp "$net" "$root/bin/appvm-net"
+# The image build is static (musl); a glibc build (-DAPPVM_MUSL=OFF) brings
+# its libraries and loader.
+for lib in $(ldd "$net" 2>/dev/null | grep -o '/[^ ]*'); do
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
 cat >"$root/etc/vm.conf" <<'EOF'
 [vm]
 name = net-test
