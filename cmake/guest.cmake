@@ -41,7 +41,12 @@ if(APPVM_MUSL_TREE)
   # Static libraries only, and no build path in the programs: the images
   # are the same whichever directory they were built in.
   set(CMAKE_FIND_LIBRARY_SUFFIXES .a)
-  add_compile_options(-ffile-prefix-map=${PROJECT_SOURCE_DIR}/= -ffile-prefix-map=${PROJECT_BINARY_DIR}/=)
+  add_compile_options(-ffile-prefix-map=${PROJECT_SOURCE_DIR}/= -ffile-prefix-map=${PROJECT_BINARY_DIR}/=
+                      -ffile-prefix-map=${APPVM_MUSL_PREFIX}/=musl-deps/)
+  # Static whatever CMAKE_EXE_LINKER_FLAGS says. Every function and object
+  # in its own section, so that the link keeps only what is used.
+  add_compile_options(-ffunction-sections -fdata-sections)
+  add_link_options(-static -Wl,--gc-sections)
   # What the nested build builds: the guest programs, and
   # appvm-musl-libcheck (tests/musl), which links and uses every library of
   # the musl prefix, also those no guest program links yet.

@@ -14,14 +14,14 @@ set(APPVM_MUSL_TREE ON)
 
 # try_compile projects read this file again: give them the prefix too.
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES APPVM_MUSL_PREFIX)
-if(NOT APPVM_MUSL_PREFIX OR NOT EXISTS "${APPVM_MUSL_PREFIX}/lib/pkgconfig/inih.pc")
-  message(FATAL_ERROR "APPVM_MUSL_PREFIX='${APPVM_MUSL_PREFIX}' is not a prefix made by "
-                      "scripts/musl-deps: run 'scripts/musl-deps DIR' and pass -DAPPVM_MUSL_PREFIX=DIR")
+if(NOT IS_ABSOLUTE "${APPVM_MUSL_PREFIX}" OR NOT EXISTS "${APPVM_MUSL_PREFIX}/lib/pkgconfig/inih.pc")
+  message(FATAL_ERROR "APPVM_MUSL_PREFIX='${APPVM_MUSL_PREFIX}' is not the absolute path of a prefix "
+                      "made by scripts/musl-deps: run 'scripts/musl-deps DIR' and pass -DAPPVM_MUSL_PREFIX=DIR")
 endif()
 
 # musl-gcc does not search /usr/include: the prefix has the kernel headers
 # (linux/, asm/, asm-generic/) and the libraries' headers.
-set(CMAKE_C_FLAGS_INIT "-isystem ${APPVM_MUSL_PREFIX}/include")
+set(CMAKE_C_STANDARD_INCLUDE_DIRECTORIES "${APPVM_MUSL_PREFIX}/include")
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
 
 # pkg-config sees only the prefix (and data-only packages such as
