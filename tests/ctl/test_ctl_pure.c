@@ -1,5 +1,6 @@
 /* appvmctl's pure parts: target strings, the hybrid answer line, timeouts,
- * the command line, hostile text on a terminal and in JSON, output. */
+ * the command line, hostile text in JSON, output (the terminal escaper has
+ * its own tests in tests/lib/test_text_escape.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -274,12 +275,6 @@ struct bytes {
 	size_t n;
 };
 
-static void do_sanitize(FILE *f, const void *arg)
-{
-	const struct bytes *b = arg;
-	ctl_text_sanitize(f, b->p, b->n);
-}
-
 static void do_json(FILE *f, const void *arg)
 {
 	const struct bytes *b = arg;
@@ -294,35 +289,7 @@ static void check_text(void (*fn)(FILE *, const void *), const char *in, size_t 
 	free(out);
 }
 
-#define SAN(in, want)  check_text(do_sanitize, in, sizeof(in) - 1, want)
 #define JSON(in, want) check_text(do_json, in, sizeof(in) - 1, want)
-
-static void test_sanitize(void **state)
-{
-	(void)state;
-	SAN("plain name-1.0", "plain name-1.0");
-	SAN("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
-	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-	SAN("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m");
-	SAN("a\nb\tc\rd", "a\\nb\\tc\\x0dd");
-	SAN("back\\slash", "back\\\\slash");
-	SAN("nul\0x", "nul\\x00x");
-	SAN("del\x7f", "del\\x7f");
-	SAN("csi\xc2\x9b"
-	    "2J",
-	    "csi\\u{009b}2J");
-	SAN("bidi\xe2\x80\xae"
-	    "txt",
-	    "bidi\\u{202e}txt");
-	SAN("iso\xe2\x81\xa6x", "iso\\u{2066}x");
-	SAN("ls\xe2\x80\xa8", "ls\\u{2028}");
-	SAN("bom\xef\xbb\xbf", "bom\\u{feff}");
-	SAN("bad\xff\xfe", "bad\\xff\\xfe");
-	SAN("overlong\xc0\xaf", "overlong\\xc0\\xaf");
-	SAN("surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80");
-	SAN("cut\xe2\x82", "cut\\xe2\\x82");
-	SAN("big\xf4\x90\x80\x80", "big\\xf4\\x90\\x80\\x80");
-}
 
 static void test_json_string(void **state)
 {
@@ -334,6 +301,8 @@ static void test_json_string(void **state)
 	JSON("caf\xc3\xa9", "\"caf\\u00e9\"");
 	JSON("\xc2\x9b", "\"\\u009b\"");
 	JSON("\xe2\x80\xa8", "\"\\u2028\"");
+	JSON("\xd8\x9c\xe2\x81\xa6", "\"\\u061c\\u2066\"");
+	JSON("\xf3\xa0\x81\x81", "\"\\udb40\\udc41\"");
 	JSON("\xf0\x9f\x98\x80", "\"\\ud83d\\ude00\"");
 	JSON("bad\xff", "\"bad\\ufffd\"");
 	JSON("nul\0", "\"nul\\u0000\"");
@@ -519,17 +488,11 @@ static void test_output_wait_ready(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_target_valid),
-	    cmocka_unit_test(test_target_invalid),
-	    cmocka_unit_test(test_hybrid_line),
-	    cmocka_unit_test(test_timeout_parse),
-	    cmocka_unit_test(test_args),
-	    cmocka_unit_test(test_sanitize),
-	    cmocka_unit_test(test_json_string),
-	    cmocka_unit_test(test_exit_codes),
-	    cmocka_unit_test(test_output_status),
-	    cmocka_unit_test(test_output_error),
-	    cmocka_unit_test(test_output_wait_ready),
+	    cmocka_unit_test(test_target_valid), cmocka_unit_test(test_target_invalid),
+	    cmocka_unit_test(test_hybrid_line),	 cmocka_unit_test(test_timeout_parse),
+	    cmocka_unit_test(test_args),	 cmocka_unit_test(test_json_string),
+	    cmocka_unit_test(test_exit_codes),	 cmocka_unit_test(test_output_status),
+	    cmocka_unit_test(test_output_error), cmocka_unit_test(test_output_wait_ready),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
