@@ -63,8 +63,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (used > n)
 			abort();
 		pos += used;
-		if (ret < 0)
-			break; /* framing violation: the connection would close */
+		if (ret < 0) {
+			/* Framing violation: the connection would close, and the
+			 * error names the header as it came. */
+			char why[160];
+			if ((ret != -EBADMSG && ret != -EMSGSIZE) || r.payload ||
+			    !proto_reader_describe(&r, ret, why, sizeof(why))[0])
+				abort();
+			break;
+		}
 		if (ret == 1)
 			check_frame(&r, &s);
 		else if (used != n)
