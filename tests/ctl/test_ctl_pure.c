@@ -17,6 +17,7 @@
 #include "ctl_output.h"
 #include "ctl_target.h"
 #include "ctl_text.h"
+#include "proto_samples.h"
 
 static void test_target_valid(void **state)
 {
@@ -332,36 +333,16 @@ static void test_exit_codes(void **state)
 /* The status record of docs/protocol.md, with hostile strings patched in. */
 static void fill_status(struct proto_status *s)
 {
-	memset(s, 0, sizeof(*s));
+	struct proto_msg m;
+	assert_int_equal(proto_sample("status_reply", &m), 0);
+	*s = m.u.status;
 	s->vm_name = proto_str_from("vm\xc2\x9b"
 				    "1m");
 	s->agent_version = proto_str_from("agent \"1\"");
-	s->protocol_version = 1;
-	s->uptime_ms = 12345;
-	s->mem_total_kib = 262144;
-	s->mem_available_kib = 200000;
-	s->load_milli[0] = 250;
 	s->load_milli[1] = 1100;
-	s->load_milli[2] = 50;
-	s->app_state = PROTO_APP_EXITED;
 	s->app_exit_how = PROTO_EXIT_SIGNAL;
 	s->app_exit_value = 9;
-	s->n_stores = 2;
-	s->stores[0].name = proto_str_from("base");
 	s->stores[0].mount_point = proto_str_from("/run/\x1b]0;x\x07");
-	s->stores[1].name = proto_str_from("state");
-	s->stores[1].mount_point = proto_str_from("/var/lib/appvm");
-	s->stores[1].writable = 1;
-	s->n_addrs = 2;
-	s->addrs[0].ifname = proto_str_from("eth0");
-	s->addrs[0].family = 4;
-	s->addrs[0].prefix = 24;
-	memcpy(s->addrs[0].addr, (uint8_t[]){10, 0, 2, 15}, 4);
-	s->addrs[1].ifname = proto_str_from("eth0");
-	s->addrs[1].family = 6;
-	s->addrs[1].prefix = 64;
-	memcpy(s->addrs[1].addr,
-	       (uint8_t[]){0xfe, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x15}, 16);
 }
 
 static void do_status_human(FILE *f, const void *arg)
