@@ -103,6 +103,8 @@ static void test_opts(void **state)
 	assert_true(o.help);
 	assert_int_equal(parse(&o, err, sizeof(err), "--version", NULL), 0);
 	assert_true(o.version);
+	assert_int_equal(parse(&o, err, sizeof(err), "--hold", NULL), 0);
+	assert_true(o.hold);
 
 	static const struct {
 		const char *a[4], *msg;
@@ -119,6 +121,8 @@ static void test_opts(void **state)
 	    {{"--connect-timeout", "1s", NULL}, "--connect-timeout: expected 0 to 3600"},
 	    {{"--bogus", NULL}, "unknown argument \"--bogus\""},
 	    {{"--listenx", NULL}, "unknown argument \"--listenx\""},
+	    {{"--hold", "--listen", "/a", NULL}, "--hold takes no --listen or --target"},
+	    {{"--target", "unix:/b", "--hold", NULL}, "--hold takes no --listen or --target"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const char *const *a = bad[i].a;

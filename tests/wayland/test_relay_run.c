@@ -607,6 +607,19 @@ static void test_cli(void **state)
 	char target[160];
 	snprintf(target, sizeof(target), "unix:%s", tpath);
 
+	/* --hold: nothing until a signal. */
+	pid_t hold = fork();
+	assert_true(hold >= 0);
+	if (hold == 0) {
+		execl(relay_bin, relay_bin, "--hold", (char *)NULL);
+		_exit(127);
+	}
+	int ws;
+	assert_int_equal(waitpid(hold, &ws, WNOHANG), 0);
+	kill(hold, SIGTERM);
+	assert_int_equal(waitpid(hold, &ws, 0), hold);
+	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGTERM);
+
 	const char *help[] = {"--help", NULL};
 	assert_int_equal(run_relay(help), 0);
 	assert_true(log_has("Usage: appvm-wayland-relay --listen PATH --target TARGET"));

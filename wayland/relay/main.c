@@ -30,6 +30,12 @@ int main(int argc, char **argv)
 		printf("appvm-wayland-relay %s\n", APPVM_VERSION);
 		return 0;
 	}
+	if (o.hold) {
+		/* Until a signal ends it: SIGTERM and the like keep their
+		 * default action. */
+		for (;;)
+			pause();
+	}
 	log_setup("appvm-wayland-relay", LOG_TARGET_STDERR,
 		  o.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 

@@ -20,6 +20,9 @@ const char relay_usage[] =
     "  --connect-timeout SECS   give up a connection whose target cannot be reached\n"
     "                           within SECS, 0-3600 (default 30; 0: retry forever)\n"
     "  -v, --verbose            log every connection\n"
+    "      --hold               do nothing until terminated: the command of waypipe\n"
+    "                           server when the guest has no Wayland filter (waypipe\n"
+    "                           server exits when its command does)\n"
     "  -h, --help               show this help and exit\n"
     "      --version            show the version and exit\n"
     "\n"
@@ -137,6 +140,8 @@ int relay_opts_parse(struct relay_opts *o, int argc, char *const argv[], char *e
 		}
 		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			o->verbose = true;
+		} else if (strcmp(a, "--hold") == 0) {
+			o->hold = true;
 		} else if (is_opt(a, "--listen")) {
 			v = value_of(argc, argv, &i, "--listen");
 			if (!v[0])
@@ -173,6 +178,11 @@ int relay_opts_parse(struct relay_opts *o, int argc, char *const argv[], char *e
 		} else {
 			return fail(err, errlen, "unknown argument \"%s\"", a);
 		}
+	}
+	if (o->hold) {
+		if (o->listen || o->have_target)
+			return fail(err, errlen, "--hold takes no --listen or --target");
+		return 0;
 	}
 	if (!o->listen)
 		return fail(err, errlen, "--listen PATH is required");

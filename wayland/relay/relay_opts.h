@@ -36,6 +36,7 @@ struct relay_opts {
 	unsigned max_conns;
 	unsigned connect_timeout_s; /* 0: retry forever */
 	bool verbose;
+	bool hold; /* do nothing until killed: waypipe server's command without a filter */
 	bool help;
 	bool version;
 };
@@ -53,7 +54,7 @@ void relay_opts_init(struct relay_opts *o);
 
 /* Parses argv[1..argc) into o (strings kept by pointer). Returns 0, or -EINVAL
  * with one line in err. --help and --version set their flags and stop parsing;
- * otherwise --listen and --target are required. */
+ * --hold takes no other option; otherwise --listen and --target are required. */
 int relay_opts_parse(struct relay_opts *o, int argc, char *const argv[], char *err, size_t errlen);
 
 /* The delay before the next connect attempt after one that waited prev_ms
