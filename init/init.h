@@ -130,9 +130,9 @@ struct service *service_add(struct init *in, const char *name);
  * loader of the store cmd's program lies in when it has one. Returns 0 or -errno with err. */
 int service_command(const struct init *in, struct service *s, const char *cmd, const char *extra,
 		    char *err, size_t errlen);
-/* The same from words. Returns 0 or -errno with err. */
-int service_words(const struct init *in, struct service *s, const struct util_words *w, char *err,
-		  size_t errlen);
+/* Sets s's command line to w as it is (a store's loader already in front
+ * where needed). Returns 0 or -EINVAL with err. */
+int service_argv(struct service *s, const struct util_words *w, char *err, size_t errlen);
 /* Resolves a user (and optional group / groups) into s's credentials.
  * Returns 0 or -errno with err. */
 int service_set_user(struct service *s, const char *user, const char *group, const char *groups,

@@ -98,22 +98,27 @@ int service_command(const struct init *in, struct service *s, const char *cmd, c
 		snprintf(err, errlen, "%s: cannot split command line: %s", s->name, strerror(-r));
 		return r;
 	}
-	return service_words(in, s, &w, err, errlen);
-}
-
-int service_words(const struct init *in, struct service *s, const struct util_words *w, char *err,
-		  size_t errlen)
-{
 	char why[512] = "";
 	util_words_init(&s->cmd);
-	if (w->n == 0 || util_copy(s->program, sizeof(s->program), w->v[0]) < 0) {
+	if (w.n == 0 || util_copy(s->program, sizeof(s->program), w.v[0]) < 0) {
 		snprintf(err, errlen, "%s: no program, or its path is too long", s->name);
 		return -EINVAL;
 	}
-	int r = storerun_command(in->cfg, runtimes, w, &s->cmd, why, sizeof(why));
+	r = storerun_command(in->cfg, runtimes, &w, &s->cmd, why, sizeof(why));
 	if (r < 0)
 		snprintf(err, errlen, "%s: %s", s->name, why[0] ? why : "command line too long");
 	return r;
+}
+
+int service_argv(struct service *s, const struct util_words *w, char *err, size_t errlen)
+{
+	util_words_init(&s->cmd);
+	if (w->n == 0 || util_copy(s->program, sizeof(s->program), w->v[0]) < 0 ||
+	    util_words_append(&s->cmd, w, 0) < 0) {
+		snprintf(err, errlen, "%s: no program, or a command line too long", s->name);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int service_set_user(struct service *s, const char *user, const char *group, const char *groups,

@@ -137,6 +137,10 @@ int storerun_command(const struct cfg *c, const struct storerun *rts, const stru
 
 	const char *root = c->stores[i].path;
 	const struct storerun *rt = &rts[i];
+	/* The loader itself, named on purpose: it is run as it is. */
+	size_t rl = strlen(root);
+	if (cmd->v[0][rl] == '/' && strcmp(cmd->v[0] + rl + 1, rt->loader) == 0)
+		return util_words_append(out, cmd, 0);
 	if (strchr(root, ':'))
 		return fail(
 		    err, errlen,

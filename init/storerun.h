@@ -36,8 +36,9 @@ int storerun_find_store(const struct cfg *c, const char *prog);
 
 /* Appends the command line cmd (words) to out, with the loader words in front
  * when cmd's program lies in a store whose runtime rts[i] is present (rts has
- * one entry per c->stores[i]). Returns 0, -E2BIG, or -EINVAL with err (a
- * store path that cannot go into a library path). */
+ * one entry per c->stores[i]); a command that already runs the store's
+ * loader is left alone. Returns 0, -E2BIG, or -EINVAL with err (a store path
+ * that cannot go into a library path). */
 int storerun_command(const struct cfg *c, const struct storerun *rts, const struct util_words *cmd,
 		     struct util_words *out, char *err, size_t errlen);
 

@@ -24,7 +24,8 @@ static struct service *transport_service(struct init *in, const char *name,
 	const struct cfg *c = in->cfg;
 	struct pw_user pw;
 	struct service *s = service_add(in, name);
-	if (service_words(in, s, cmd, err, errlen) < 0 ||
+	/* The plan has put the stores' loaders in front already. */
+	if (service_argv(s, cmd, err, errlen) < 0 ||
 	    service_set_user(s, c->wayland.owner[0] ? c->wayland.owner : c->app.user, NULL, NULL,
 			     &pw, err, errlen) < 0)
 		return NULL;

@@ -138,6 +138,14 @@ static void test_command(void **state)
 	assert_int_equal(out.n, 9);
 	assert_string_equal(out.v[8], "lz4 x");
 
+	/* The store's loader named on purpose is not wrapped in itself. */
+	util_words_init(&cmd);
+	util_words_add(&cmd, "/run/store/wl/lib64/ld-linux-x86-64.so.2");
+	util_words_add(&cmd, "--list");
+	util_words_init(&out);
+	assert_int_equal(storerun_command(&cfg, rts, &cmd, &out, err, sizeof(err)), 0);
+	assert_string_equal(joined(&out), "/run/store/wl/lib64/ld-linux-x86-64.so.2 --list");
+
 	/* A program outside the store keeps its own loader. */
 	util_words_init(&cmd);
 	util_words_add(&cmd, "/usr/bin/appvm-wayland-relay");
