@@ -28,7 +28,7 @@ static void start(struct init *in, struct service *s)
 	int r = service_start(in, s, err, sizeof(err));
 	if (r < 0) {
 		log_err("%s", err);
-		s->state = INITINITCTL_STATE_FAILED;
+		s->state = INITCTL_STATE_FAILED;
 		if (s == in->app) {
 			log_err("app: cannot be started: powering off");
 			loop_request_shutdown(in, RB_POWER_OFF, "the app cannot be started");
@@ -87,7 +87,7 @@ static void schedule_restart(struct init *in, struct service *s)
 {
 	int64_t delay = backoff_next(&s->bo, clock_now_ms());
 	if (delay < 0) {
-		s->state = INITINITCTL_STATE_FAILED;
+		s->state = INITCTL_STATE_FAILED;
 		log_err("%s: failed: exited %u times within %lus, not restarting", s->name,
 			s->bo.limit, (unsigned long)(s->bo.window_ms / 1000));
 		if (s == in->app)
@@ -281,7 +281,7 @@ static int next_timeout(struct init *in)
 	if (in->phase != SD_NONE)
 		next = in->deadline_ms < next ? in->deadline_ms : next;
 	else if (in->waiting)
-		next = now + 10; /* polls the readiness socket, until ready_deadline_ms */
+		next = now + 10 < next ? now + 10 : next; /* polls the readiness socket */
 	else
 		for (size_t i = 0; i < in->n_svcs; i++)
 			if (in->svcs[i].state == INITCTL_STATE_BACKOFF &&

@@ -1,20 +1,9 @@
 #include "storerun.h"
+#include "config_internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* A relative path inside the store: no leading '/', no empty, "." or ".."
  * component, no ':' (the library path separator), printable. */
@@ -58,7 +47,7 @@ int storerun_parse(const char *text, struct storerun *ret, char *err, size_t err
 		char line[CFG_VALUE_MAX * 2];
 		lineno++;
 		if (len >= sizeof(line))
-			return fail(err, errlen, "line %u: too long", lineno);
+			return cfg_fail(err, errlen, "line %u: too long", lineno);
 		memcpy(line, p, len);
 		line[len] = '\0';
 		p += len + (nl ? 1 : 0);
@@ -68,46 +57,48 @@ int storerun_parse(const char *text, struct storerun *ret, char *err, size_t err
 		if (t[0] == '\0' || t[0] == '#')
 			continue;
 		if (!eq)
-			return fail(err, errlen, "line %u: expected KEY = VALUE", lineno);
+			return cfg_fail(err, errlen, "line %u: expected KEY = VALUE", lineno);
 		*eq = '\0';
 		const char *key = trim(line), *value = trim(eq + 1);
 		if (strcmp(key, "loader") == 0) {
 			if (ret->loader[0])
-				return fail(err, errlen, "line %u: loader given twice", lineno);
+				return cfg_fail(err, errlen, "line %u: loader given twice", lineno);
 			if (!rel_ok(value, strlen(value)) || strlen(value) >= sizeof(ret->loader))
-				return fail(err, errlen,
-					    "line %u: loader must be a path relative to the store, "
-					    "got \"%s\"",
-					    lineno, value);
+				return cfg_fail(
+				    err, errlen,
+				    "line %u: loader must be a path relative to the store, "
+				    "got \"%s\"",
+				    lineno, value);
 			strcpy(ret->loader, value);
 		} else if (strcmp(key, "library-path") == 0) {
 			if (have_path)
-				return fail(err, errlen, "line %u: library-path given twice",
-					    lineno);
+				return cfg_fail(err, errlen, "line %u: library-path given twice",
+						lineno);
 			have_path = true;
 			for (const char *d = value; *d;) {
 				size_t n = strcspn(d, ":");
 				if (ret->n_libdirs == STORERUN_MAX_LIBDIRS)
-					return fail(err, errlen,
-						    "line %u: more than %d library directories",
-						    lineno, STORERUN_MAX_LIBDIRS);
+					return cfg_fail(err, errlen,
+							"line %u: more than %d library directories",
+							lineno, STORERUN_MAX_LIBDIRS);
 				if (!rel_ok(d, n) || n >= CFG_PATH_MAX)
-					return fail(err, errlen,
-						    "line %u: library-path entries must be paths "
-						    "relative to the store, got \"%.*s\"",
-						    lineno, (int)n, d);
+					return cfg_fail(
+					    err, errlen,
+					    "line %u: library-path entries must be paths "
+					    "relative to the store, got \"%.*s\"",
+					    lineno, (int)n, d);
 				memcpy(ret->libdirs[ret->n_libdirs], d, n);
 				ret->libdirs[ret->n_libdirs++][n] = '\0';
 				d += n + (d[n] == ':');
 			}
 		} else {
-			return fail(err, errlen, "line %u: unknown key \"%s\"", lineno, key);
+			return cfg_fail(err, errlen, "line %u: unknown key \"%s\"", lineno, key);
 		}
 	}
 	if (!ret->loader[0])
-		return fail(err, errlen, "no loader line");
+		return cfg_fail(err, errlen, "no loader line");
 	if (ret->n_libdirs == 0)
-		return fail(err, errlen, "no library-path line");
+		return cfg_fail(err, errlen, "no library-path line");
 	ret->present = true;
 	return 0;
 }
@@ -142,7 +133,7 @@ int storerun_command(const struct cfg *c, const struct storerun *rts, const stru
 	if (cmd->v[0][rl] == '/' && strcmp(cmd->v[0] + rl + 1, rt->loader) == 0)
 		return util_words_append(out, cmd, 0);
 	if (strchr(root, ':'))
-		return fail(
+		return cfg_fail(
 		    err, errlen,
 		    "%s: store %s is mounted at %s, whose ':' cannot go into a library path",
 		    cmd->v[0], c->stores[i].name, root);

@@ -193,16 +193,23 @@ static int count_fds(pid_t pid)
 	return n;
 }
 
-/* Voluntary + involuntary context switches: they grow whenever the process runs. */
-static long switches(pid_t pid)
+/* /proc/PID/status, NUL-terminated. */
+static void read_status(pid_t pid, char *text, size_t size)
 {
-	char path[64], text[4096];
+	char path[64];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
-	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	size_t n = fread(text, 1, size - 1, f);
 	fclose(f);
 	text[n] = '\0';
+}
+
+/* Voluntary + involuntary context switches: they grow whenever the process runs. */
+static long switches(pid_t pid)
+{
+	char text[4096];
+	read_status(pid, text, sizeof(text));
 	long v = 0, total = 0;
 	for (char *p = text; (p = strstr(p, "ctxt_switches:")); p++) {
 		sscanf(p, "ctxt_switches: %ld", &v);
@@ -213,13 +220,8 @@ static long switches(pid_t pid)
 
 static long rss_kib(pid_t pid)
 {
-	char path[64], text[4096];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	size_t n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
+	char text[4096];
+	read_status(pid, text, sizeof(text));
 	char *p = strstr(text, "VmRSS:");
 	assert_non_null(p);
 	return strtol(p + 6, NULL, 10);

@@ -44,9 +44,9 @@ int main(int argc, char **argv)
 	int lfd = relay_listen(o.listen);
 	if (lfd < 0) {
 		log_err("cannot listen on %s: %s", o.listen,
-			lfd == -EEXIST	     ? "a file that is not a socket is in the way"
-			: lfd == -EADDRINUSE ? "another process is serving it"
-					     : strerror(-lfd));
+			lfd == -EADDRINUSE ? "a file that is not a socket is in the way"
+			: lfd == -EBUSY	   ? "another process is serving it"
+					   : strerror(-lfd));
 		return 1;
 	}
 	int rc = relay_run(&o, lfd);

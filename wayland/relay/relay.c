@@ -81,26 +81,17 @@ static int ep_add(struct relay *r, int fd, uint32_t events, void *ptr)
 int relay_listen(const char *path)
 {
 	struct sockaddr_un sa;
+	struct stat st;
 	if (unix_addr_set(&sa, path) < 0)
 		return -ENAMETOOLONG;
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		/* A socket left by an earlier run is replaced; one that still
-		 * answers belongs to a running relay. */
-		if (!S_ISSOCK(st.st_mode))
-			return -EEXIST;
+	/* unix_sock_listen replaces a socket file left by an earlier run; one
+	 * that still answers belongs to a running relay. */
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
 		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return -EADDRINUSE;
-		if (unlink(path) < 0 && errno != ENOENT)
-			return -errno;
+			return -EBUSY;
 	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, SOMAXCONN) < 0)
-		return -errno;
-	return steal_fd(&fd);
+	return unix_sock_listen(path, SOMAXCONN);
 }
 
 static void conn_free(struct relay *r, size_t idx)

@@ -4,9 +4,10 @@
 
 #include "relay_opts.h"
 
-/* Binds and listens on the Unix socket path, replacing a stale socket file but
- * refusing one that still answers. Returns the non-blocking fd, -EEXIST when
- * path is not a socket, -EADDRINUSE, or -errno. */
+/* Binds and listens on the Unix socket path (mode 0600), replacing a stale
+ * socket file but refusing one that still answers. Returns the non-blocking
+ * fd, -EBUSY (a live socket), -EADDRINUSE (a file that is not a socket), or
+ * -errno. */
 int relay_listen(const char *path);
 
 /* Serves lfd until SIGTERM, SIGINT or SIGHUP. Returns the exit status. */
