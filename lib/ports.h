@@ -10,6 +10,11 @@
  * later events such as APP_EXIT. */
 #define APPVM_EVENT_PORT 1025u
 
+/* The guest's Wayland relay connects to the host (CID 2) on this port, once
+ * per Wayland client; the host's waypipe client listens there
+ * (docs/wayland-vm.md). */
+#define APPVM_WAYLAND_PORT 1027u
+
 /* The only peer the agent accepts: the host (VMADDR_CID_HOST). */
 #define APPVM_HOST_CID 2u
 

@@ -284,8 +284,7 @@ missing_store)
 app_user)
 	# The app runs as nobody with a clean environment, its own 0700
 	# XDG_RUNTIME_DIR and its output relayed with a prefix; the agent gets
-	# --port and its args; the Wayland forwarder runs as the app's user and
-	# starts before the app.
+	# --port and its args and starts before the app.
 	nobody_gid=$(awk -F: '$1 == "nobody" {print $4}' /etc/passwd)
 	script "$WORK/agent.sh" 'echo "argv: $*"; echo "env: $(env | grep -v ^ASAN_OPTIONS= | sort | tr "\n" " ")"; touch /tmp/agent.done; exec sleep 100'
 	script "$WORK/app.sh" 'echo "ids: $(id -u) $(id -g) $(id -G)"
@@ -293,22 +292,42 @@ echo "env: $(env | grep -v ^ASAN_OPTIONS= | sort | tr "\n" " ")"
 echo "runtime: $(stat -c "%u %a" "$XDG_RUNTIME_DIR")"
 echo "cwd: $(pwd)"
 printf "no newline at the end"
-# The namespace'"'"'s /tmp: wait for the agent and the forwarder to report.
-i=0; while ! [ -e /tmp/agent.done -a -e /tmp/fw.done ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done'
-	script "$WORK/forwarder.sh" 'echo "forwarder: $(id -u) $XDG_RUNTIME_DIR $WAYLAND_DISPLAY"; touch /tmp/fw.done; exec sleep 100'
-	printf '[wayland]\nforwarder = %s\nsocket = wayland-1\n[agent]\nexec = %s\nport = 7000\nargs = --verbose "two words"\n[app]\nexec = %s\nuser = nobody\ngroups = 0 4242\nenv = GREETING=hello world\nworkdir = /\n' \
-		"$WORK/forwarder.sh" "$WORK/agent.sh" "$WORK/app.sh" >"$WORK/vm.conf"
+# The namespace'"'"'s /tmp: wait for the agent to report.
+i=0; while ! [ -e /tmp/agent.done ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done'
+	printf '[wayland]\nsocket = wayland-1\n[agent]\nexec = %s\nport = 7000\nargs = --verbose "two words"\n[app]\nexec = %s\nuser = nobody\ngroups = 0 4242\nenv = GREETING=hello world\nworkdir = /\n' \
+		"$WORK/agent.sh" "$WORK/app.sh" >"$WORK/vm.conf"
 	run_ns
 	expect_end "signal INT"
 	expect_log "agent: argv: --port 7000 --verbose two words"
 	expect_log "agent: env: PATH=/usr/sbin:/usr/bin:/sbin:/bin "
 	expect_log "app: ids: 65534 $nobody_gid $nobody_gid 0 4242"
 	expect_log "app: env: GREETING=hello world HOME=/nonexistent LOGNAME=nobody PATH=/usr/local/bin:/usr/bin:/bin PWD=/ USER=nobody WAYLAND_DISPLAY=wayland-1 XDG_RUNTIME_DIR=/run/user/65534 "
-	expect_log "wayland: forwarder: 65534 /run/user/65534 wayland-1"
-	expect_order "wayland: started $WORK/forwarder.sh" "app: started $WORK/app.sh"
+	expect_order "agent: started $WORK/agent.sh" "app: started $WORK/app.sh"
 	expect_log "app: runtime: 65534 700"
 	expect_log "app: cwd: /"
 	expect_log "app: no newline at the end"
+	;;
+wayland)
+	. "$(dirname "$0")/wayland_ns.sh"
+	;;
+wayland_config)
+	# Bad [wayland] settings: one clear error line, then power off; the app
+	# never runs.
+	printf '[wayland]\nwaypipe = /usr/bin/waypipe\n[agent]\nenable = no\n[app]\nexec = /bin/true\n' >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_order "appvm-init: fatal: config: $WORK/vm.conf: [wayland] waypipe would run as root: it runs as [wayland] owner, else as [app] user; set one of them to an unprivileged user" \
+		"appvm-init: fatal error during boot: powering off"
+	! grep -q 'app: started' "$log" || fail "the app ran despite the error"
+	printf '[wayland]\nwaypipe = /usr/bin/waypipe\ntarget = vsock:2:99999999999\n[agent]\nenable = no\n[app]\nexec = /bin/true\nuser = nobody\n' >"$WORK/vm.conf"
+	run_ns
+	expect_log "appvm-init: fatal: config: $WORK/vm.conf:3: [wayland] target: target vsock:2:99999999999: PORT must be a number up to 4294967294"
+	# A user whose uid is 0 under another name: caught once users are read.
+	printf '[wayland]\nwaypipe = /usr/bin/waypipe\nowner = 0000\n[agent]\nenable = no\n[app]\nexec = /bin/true\nuser = nobody\n' >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_log "appvm-init: fatal: wayland: waypipe would run as root (uid 0); set [app] user or [wayland] owner to an unprivileged user"
+	! grep -q 'app: started' "$log" || fail "the app ran despite the error"
 	;;
 net)
 	# [net] goes to the net library: lo comes up in the namespace, its
