@@ -469,10 +469,11 @@ static int wait_carrier(struct apply *a)
 			break;
 		if (has_carrier(&a->dev))
 			break;
+		/* -ETIMEDOUT: the deadline passed without a link notification. */
 		r = io_wait_until(watch.fd, POLLIN, deadline);
 		if (r == 0)
 			r = nl_sock_drain(&watch);
-		if (r < 0 && r != -ETIMEDOUT)
+		if (r < 0)
 			break;
 	}
 	nl_sock_close(&watch);
