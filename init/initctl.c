@@ -10,12 +10,34 @@
 
 #define TIMEOUT_MS 5000
 
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: appvm-initctl [--socket PATH] [--deadline MS] status|poweroff|reboot\n"
+		"\n"
+		"Talks to appvm-init's control socket (default %s; root only).\n"
+		"  status    services, the app's exit status, whether a shutdown runs\n"
+		"  poweroff  shut down and power off (within MS milliseconds if given)\n"
+		"  reboot    shut down and reboot\n"
+		"Exit status: 0 done, 1 init refused or failed, 2 bad usage.\n"
+		"The protocol is described in docs/init-control.md.\n",
+		INIT_CTL_SOCKET);
+}
+
 int main(int argc, char **argv)
 {
 	const char *sock = INIT_CTL_SOCKET;
 	uint32_t deadline_ms = 0;
 	bool has_deadline = false;
 	int i = 1;
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("appvm-initctl %s\n", APPVM_VERSION);
+		return 0;
+	}
 	if (i + 1 < argc && strcmp(argv[i], "--socket") == 0) {
 		sock = argv[i + 1];
 		i += 2;
@@ -35,8 +57,7 @@ int main(int argc, char **argv)
 		i += 2;
 	}
 	if (i + 1 != argc) {
-		fprintf(stderr, "usage: appvm-initctl [--socket PATH] [--deadline MS] "
-				"status|poweroff|reboot\n");
+		usage(stderr);
 		return 2;
 	}
 	const char *cmd = argv[i];
