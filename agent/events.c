@@ -8,7 +8,6 @@
 #include "clock.h"
 
 #include "cleanup.h"
-#include "control_client.h"
 #include "handler.h"
 #include "io.h"
 #include "log.h"
@@ -17,7 +16,6 @@
 
 #include <errno.h>
 #include <linux/vm_sockets.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -27,8 +25,6 @@
 
 /* READY and APP_EXIT are tiny; a host that lets this fill is not reading. */
 #define EVENT_OUT_LIMIT 4096u
-/* On SIGTERM: how long the last APP_EXIT may take. */
-#define FINAL_TIMEOUT_MS 300
 
 void events_init(struct agent *a)
 {
@@ -281,6 +277,8 @@ void events_on_io(struct agent *a, uint32_t events)
 void events_tick(struct agent *a, uint64_t now, uint64_t *next)
 {
 	struct events *ev = &a->ev;
+	if (a->stopping)
+		return; /* no new connection, no more polls: the loop ends soon */
 	switch (ev->state) {
 	case EV_OFF:
 		return;
@@ -307,44 +305,36 @@ void events_tick(struct agent *a, uint64_t now, uint64_t *next)
 		*next = at;
 }
 
-void events_app_status(struct agent *a, const struct ctl_status *st)
+void events_app_status(struct agent *a, const struct initctl_status *st)
 {
 	struct events *ev = &a->ev;
 	struct agent_exit_key key;
 	if (ev->state != EV_UP)
 		return;
-	agent_exit_key_from_ctl(st, &key);
+	agent_exit_key_from_initctl(st, &key);
 	if (!agent_exit_is_new(&ev->last_exit, &key))
 		return;
 	struct proto_msg m;
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_APP_EXIT;
-	m.u.app_exit.how = key.signal > 0 ? PROTO_EXIT_SIGNAL : PROTO_EXIT_CODE;
-	m.u.app_exit.value = key.signal > 0 ? key.signal : key.status;
+	m.u.app_exit.how = key.how;
+	m.u.app_exit.value = key.value;
 	if (queue(a, &m) < 0) {
 		fail(a, "cannot queue APP_EXIT");
 		return;
 	}
 	ev->last_exit = key;
-	log_info("events: APP_EXIT sent (%s %d)", key.signal > 0 ? "signal" : "status",
-		 (int)m.u.app_exit.value);
+	log_info("events: APP_EXIT sent (%s %d)",
+		 key.how == PROTO_EXIT_SIGNAL ? "signal" : "status", (int)key.value);
 	flush(a);
 }
 
-void events_final(struct agent *a)
+bool events_up(const struct agent *a)
 {
-	struct events *ev = &a->ev;
-	struct ctl_status st;
-	if (ev->state != EV_UP)
-		return;
-	if (init_ctl_query(a->opt.init_socket, FINAL_TIMEOUT_MS, &st) == 0)
-		events_app_status(a, &st);
-	/* Give what is queued a moment to leave; the host may be gone. */
-	uint64_t end = clock_now_ms() + FINAL_TIMEOUT_MS;
-	while (ev->state == EV_UP && ev->out.len > 0) {
-		uint64_t now = clock_now_ms();
-		if (now >= end || io_wait(ev->fd, POLLOUT, (int)(end - now)) < 0)
-			break;
-		flush(a);
-	}
+	return a->ev.state == EV_UP;
+}
+
+bool events_pending(const struct agent *a)
+{
+	return a->ev.state == EV_UP && a->ev.out.len > 0;
 }
