@@ -337,6 +337,7 @@ SH
 	expect_log "app: no newline at the end"
 	;;
 wayland)
+	# shellcheck source=tests/init/wayland_ns.sh
 	. "$(dirname "$0")/wayland_ns.sh"
 	;;
 wayland_config)

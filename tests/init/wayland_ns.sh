@@ -15,7 +15,7 @@ done
 if [ ! -x "${RELAY:-}" ] || [ ! -x "${COLOR_CLIENT:-}" ]; then
 	fail "RELAY and COLOR_CLIENT must name the built programs"
 fi
-# shellcheck source=../wayland/headless-sway.sh
+# shellcheck source=tests/wayland/headless-sway.sh
 . "$(dirname "$0")/../wayland/headless-sway.sh"
 
 # Short paths: Unix socket paths have at most 107 bytes.

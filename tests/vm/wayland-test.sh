@@ -124,7 +124,7 @@ done
 # (appvm-vsock, wayland-host, waypipe client and its children all do), and
 # its window is gone from the compositor.
 left=$(pgrep -f -- "$vmdir" || true)
-[ -z "$left" ] || { ps -o pid,pgid,args -p "$(echo $left | tr ' ' ,)" >&2; fail "host processes of the VM are left"; }
+[ -z "$left" ] || { ps -o pid,pgid,args -p "$(echo "$left" | tr ' ' ,)" >&2; fail "host processes of the VM are left"; }
 for ((i = 0; i < 50; i++)); do
 	sway_window_visible appvm-vm-color || break
 	sleep 0.1
