@@ -10,6 +10,10 @@
  * later events such as APP_EXIT. */
 #define APPVM_EVENT_PORT 1025u
 
+/* The guest's file chooser portal connects to the host (CID 2) on this port;
+ * the host's per-VM portal daemon answers (docs/protocol.md, docs/portal.md). */
+#define APPVM_PORTAL_PORT 1026u
+
 /* The only peer the agent accepts: the host (VMADDR_CID_HOST). */
 #define APPVM_HOST_CID 2u
 

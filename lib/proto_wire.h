@@ -16,7 +16,11 @@ enum str_class {
 	STR_MIME,
 	STR_PATH,
 	STR_FILENAME,
+	STR_FILENAME_OPT, /* "" or a FILENAME */
 	STR_IFNAME,
+	STR_LABEL,
+	STR_ID,
+	STR_GLOB,
 };
 
 struct rcur {
