@@ -58,7 +58,7 @@ void events_close(struct agent *a)
 		ev->fd = -1;
 	}
 	proto_reader_free(&ev->rd);
-	agent_buf_free(&ev->out);
+	outbuf_free(&ev->out);
 }
 
 /* Ends the connection (or the attempt) and schedules the next one. */
@@ -95,15 +95,15 @@ static int queue(struct agent *a, struct proto_msg *m)
 {
 	struct events *ev = &a->ev;
 	m->id = ev->next_id++;
-	return agent_buf_put_msg(&ev->out, m);
+	return outbuf_put_msg(&ev->out, m);
 }
 
 static void flush(struct agent *a)
 {
 	struct events *ev = &a->ev;
 	while (ev->out.len > 0) {
-		ssize_t n = send(ev->fd, agent_buf_head(&ev->out), ev->out.len,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+		    send(ev->fd, outbuf_head(&ev->out), ev->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -112,7 +112,7 @@ static void flush(struct agent *a)
 			fail(a, strerror(errno));
 			return;
 		}
-		agent_buf_consume(&ev->out, (size_t)n);
+		outbuf_consume(&ev->out, (size_t)n);
 	}
 	set_mask(a);
 }
@@ -124,7 +124,7 @@ static void connected(struct agent *a)
 	ev->state = EV_HELLO;
 	ev->next_id = 1;
 	proto_reader_init(&ev->rd);
-	agent_buf_init(&ev->out, EVENT_OUT_LIMIT);
+	outbuf_init(&ev->out, EVENT_OUT_LIMIT);
 	proto_session_init(&ev->sess, PROTO_ROLE_OPENER, AGENT_CAPS, AGENT_SOFTWARE);
 	proto_session_hello(&ev->sess, ev->next_id, &m);
 	if (queue(a, &m) < 0) {

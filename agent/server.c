@@ -122,7 +122,7 @@ static int accept_one(struct agent *a)
 	c->serial = ++a->next_serial;
 	proto_reader_init(&c->rd);
 	agent_session_init(&c->sess);
-	agent_buf_init(&c->out, AGENT_OUT_LIMIT);
+	outbuf_init(&c->out, AGENT_OUT_LIMIT);
 	c->hello_deadline = agent_now_ms() + AGENT_HELLO_TIMEOUT_MS;
 	int r = agent_watch_add(a, fd, &c->w, EPOLLIN);
 	if (r < 0) {
@@ -168,7 +168,7 @@ static void flush(struct client *c)
 {
 	while (!c->dead && c->out.len > 0) {
 		ssize_t n =
-		    send(c->fd, agent_buf_head(&c->out), c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		    send(c->fd, outbuf_head(&c->out), c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -177,7 +177,7 @@ static void flush(struct client *c)
 			client_kill(c, strerror(errno));
 			return;
 		}
-		agent_buf_consume(&c->out, (size_t)n);
+		outbuf_consume(&c->out, (size_t)n);
 	}
 }
 
@@ -361,7 +361,7 @@ static void client_free(struct agent *a, struct client *c)
 	agent_watch_del(a, c->fd);
 	close(c->fd);
 	proto_reader_free(&c->rd);
-	agent_buf_free(&c->out);
+	outbuf_free(&c->out);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
