@@ -63,7 +63,7 @@ static void read_filters(struct rcur *c, struct proto_dialog *d)
 			if (p->kind == PROTO_PATTERN_GLOB)
 				p->pattern = rd_str(c, STR_GLOB, "bad glob pattern");
 			else if (p->kind == PROTO_PATTERN_MIME)
-				p->pattern = rd_str(c, STR_MIME, "bad MIME pattern");
+				p->pattern = rd_str(c, STR_MIME_PATTERN, "bad MIME pattern");
 			else
 				rd_fail(c, "bad pattern kind");
 		}
@@ -133,7 +133,8 @@ void proto_write_dialog(struct wcur *c, const struct proto_dialog *d, uint16_t t
 		for (unsigned k = f->first; k < (unsigned)f->first + f->n_patterns; k++) {
 			const struct proto_pattern *p = &d->patterns[k];
 			wr_u8(c, p->kind);
-			wr_str(c, p->kind == PROTO_PATTERN_MIME ? STR_MIME : STR_GLOB, p->pattern);
+			wr_str(c, p->kind == PROTO_PATTERN_MIME ? STR_MIME_PATTERN : STR_GLOB,
+			       p->pattern);
 		}
 	}
 	wr_u8(c, d->current_filter);

@@ -33,6 +33,18 @@ static bool mime_ok(const char *s, size_t len)
 	return i == end && i > slash + 1;
 }
 
+/* A filter's MIME pattern: a type without parameters, or a type with "*" as subtype. */
+static bool mime_pattern_ok(const char *s, size_t len)
+{
+	if (len >= 3 && s[len - 2] == '/' && s[len - 1] == '*') {
+		for (size_t i = 0; i < len - 2; i++)
+			if (!mime_token_char(s[i]))
+				return false;
+		return true;
+	}
+	return mime_ok(s, len) && memchr(s, ';', len) == NULL;
+}
+
 /* Control characters are what lets a hostile name forge lines in a log or a
  * dialog; NAME forbids them all, TEXT allows tab and newline. */
 static bool no_controls(const char *s, size_t len, bool allow_tab_nl)
@@ -115,6 +127,8 @@ bool str_class_ok(enum str_class cls, const char *s, size_t len)
 		return len <= PROTO_TEXT_MAX && utf8_valid(u, len) && no_controls(s, len, true);
 	case STR_MIME:
 		return mime_ok(s, len);
+	case STR_MIME_PATTERN:
+		return mime_pattern_ok(s, len);
 	case STR_PATH:
 		return len >= 1 && len <= PROTO_PATH_MAX && s[0] == '/' &&
 		       memchr(s, '\0', len) == NULL;

@@ -172,6 +172,16 @@ int proto_sample(const char *name, struct proto_msg *m)
 		    (struct proto_doc){21, 0, PROTO_PERM_READ | PROTO_PERM_WRITE, STR("a.txt")};
 		r->docs[1] =
 		    (struct proto_doc){22, 0, PROTO_PERM_READ | PROTO_PERM_WRITE, STR("b (2).txt")};
+	} else if (!strcmp(name, "file_open_mime_wildcard")) {
+		head(m, PROTO_FILE_OPEN, 0, 23);
+		struct proto_dialog *d = &m->u.dialog;
+		d->title = STR("Pick");
+		d->accept_label = STR("");
+		d->n_filters = 1;
+		d->filters[0] = (struct proto_filter){STR("Pictures"), 0, 1};
+		d->n_patterns = 1;
+		d->patterns[0] = (struct proto_pattern){PROTO_PATTERN_MIME, STR("image/*")};
+		d->current_filter = PROTO_NO_FILTER;
 	} else if (!strcmp(name, "file_cancel_request")) {
 		head(m, PROTO_FILE_CANCEL, 0, 12);
 		m->u.request_id = 10;
