@@ -51,7 +51,7 @@ void pd_conn_accept(struct pd_daemon *d)
 		proto_reader_init(&c->rd);
 		proto_session_init(&c->sess, PROTO_ROLE_ACCEPTOR, PD_CAPS, PD_SOFTWARE);
 		outbuf_init(&c->out, PD_OUT_LIMIT);
-		c->hello_deadline = pd_now_ms() + PD_HELLO_TIMEOUT_MS;
+		c->hello_deadline = pd_now_ms() + d->opt.frame_timeout_ms;
 		if (pd_watch_add(d, fd, &c->w, EPOLLIN) < 0) {
 			free(c);
 			return;
@@ -134,6 +134,10 @@ static void handle_undecodable(struct pd_daemon *d, struct pd_conn *c, int err, 
 	char text[64];
 	if (h->flags & PROTO_FLAG_REPLY) {
 		pd_conn_kill(c, "malformed or unknown reply");
+		return;
+	}
+	if (proto_type_known(h->type) && !proto_direction_ok(h->type, PROTO_FLAG_REPLY)) {
+		pd_conn_kill(c, "malformed event");
 		return;
 	}
 	if (!c->sess.established) {
@@ -277,6 +281,10 @@ static void read_frames(struct pd_daemon *d, struct pd_conn *c)
 		}
 		size_t used = 0;
 		int r = proto_reader_feed(&c->rd, buf, (size_t)n, &used);
+		if (r == 0 && !c->frame_deadline)
+			c->frame_deadline = pd_now_ms() + d->opt.frame_timeout_ms;
+		if (r != 0)
+			c->frame_deadline = 0;
 		if (r < 0) {
 			pd_conn_kill(c, r == -ENOMEM ? "out of memory" : "framing violation");
 			return;
@@ -322,16 +330,22 @@ void pd_conn_on_io(struct pd_daemon *d, struct pd_conn *c, uint32_t events)
 		pd_conn_kill(c, "hung up");
 }
 
+static void deadline(struct pd_conn *c, uint64_t when, uint64_t now, uint64_t *next,
+		     const char *why)
+{
+	if (now >= when)
+		pd_conn_kill(c, why);
+	else if (when < *next)
+		*next = when;
+}
+
 void pd_conn_tick(struct pd_daemon *d, uint64_t now, uint64_t *next)
 {
-	(void)d;
 	for (struct pd_conn *c = d->conns; c; c = c->next) {
-		if (c->dead || c->sess.established)
-			continue;
-		if (now >= c->hello_deadline)
-			pd_conn_kill(c, "no HELLO in time");
-		else if (c->hello_deadline < *next)
-			*next = c->hello_deadline;
+		if (!c->dead && !c->sess.established)
+			deadline(c, c->hello_deadline, now, next, "no HELLO in time");
+		if (!c->dead && c->frame_deadline)
+			deadline(c, c->frame_deadline, now, next, "frame not finished in time");
 	}
 }
 

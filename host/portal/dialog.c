@@ -172,7 +172,9 @@ static void finish(struct pd_daemon *d)
 			? pd_pick_parse(ch->buf, ch->len, dl->type, &dl->msg->u.dialog, &pick, &why)
 			: -ECANCELED;
 		outcome = r == 0 ? PD_PICKED : r == -ECANCELED ? PD_CANCELLED : PD_FAILED;
-	} else if (ch->overflow) {
+	} else if (ch->overflow || (d->opt.chooser == PD_CHOOSER_PORTAL && WIFEXITED(ch->status) &&
+				    WEXITSTATUS(ch->status) == 2)) {
+		/* Ours says 2 when the host portal failed (not the user's cancel). */
 		outcome = PD_FAILED;
 		r = -EIO;
 	}

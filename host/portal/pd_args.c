@@ -33,6 +33,8 @@ const char pd_usage[] =
     "  --cancel-limit N        cancels in a row before a cooldown (3)\n"
     "  --cooldown DUR          first cooldown, doubling up to 16 times it (30s)\n"
     "  --max-connections N     guest connections at once (4)\n"
+    "  --frame-timeout DUR     a guest must say HELLO, and finish a frame it\n"
+    "                          began, within DUR (10s)\n"
     "  -v, --verbose           log every request\n"
     "  -h, --help              show this text\n"
     "  --version               show the version\n"
@@ -51,6 +53,7 @@ static void defaults(struct pd_opts *o)
 	o->policy.cancel_limit = 3;
 	o->policy.cooldown_ms = 30000;
 	o->max_connections = 4;
+	o->frame_timeout_ms = 10000;
 }
 
 int pd_parse_size(const char *s, uint64_t *ret)
@@ -167,6 +170,8 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 		r = parse_count(v, 1000, &o->policy.cancel_limit);
 	} else if (!strcmp(opt, "--cooldown")) {
 		r = parse_dur(v, &o->policy.cooldown_ms);
+	} else if (!strcmp(opt, "--frame-timeout")) {
+		r = parse_dur(v, &o->frame_timeout_ms);
 	} else if (!strcmp(opt, "--max-connections")) {
 		r = parse_count(v, 64, &o->max_connections);
 	} else {

@@ -28,6 +28,7 @@ struct pd_opts {
 	struct pd_limits limits;
 	struct pd_policy_config policy;
 	unsigned max_connections;
+	uint32_t frame_timeout_ms; /* HELLO, and a frame once begun, within this */
 	bool verbose, help, version;
 };
 

@@ -26,8 +26,6 @@
 #define PD_OUT_LIMIT (PD_OUT_HIGH + PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD)
 /* Frames handled per wake-up of one connection. */
 #define PD_FRAMES_PER_WAKE 32
-/* A guest must finish HELLO this soon after connecting. */
-#define PD_HELLO_TIMEOUT_MS 10000u
 /* Requests the host may have in flight on one connection (DOC_GRANT, DOC_REVOKE). */
 #define PD_PENDING_MAX 1024u
 /* A chooser asked to close gets this long before SIGKILL. */
@@ -53,6 +51,7 @@ struct pd_conn {
 	struct proto_session sess;
 	struct outbuf out;
 	uint64_t hello_deadline;
+	uint64_t frame_deadline; /* a frame is half read: it must be complete by then */
 	bool dead, eof;
 	bool close_after; /* send what is queued, then close */
 	uint32_t next_id; /* our requests */
