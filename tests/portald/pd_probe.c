@@ -52,7 +52,8 @@ static void call(struct proto_msg *m, struct proto_msg *r)
 			return;
 		if (!(r->flags & PROTO_FLAG_REPLY)) {
 			/* Host requests (grants announced): acknowledge. */
-			struct proto_msg a = {.type = r->type, .flags = PROTO_FLAG_REPLY, .id = r->id};
+			struct proto_msg a = {
+			    .type = r->type, .flags = PROTO_FLAG_REPLY, .id = r->id};
 			if (proto_encode(&a, buf, sizeof(buf), &len) < 0 ||
 			    io_write_full(fd, buf, len) < 0)
 				die("cannot answer");
@@ -112,7 +113,8 @@ int main(int argc, char **argv)
 		doc_op(PROTO_DOC_BEGIN, id, &r);
 		memset(&m, 0, sizeof(m));
 		m.type = PROTO_DOC_WRITE;
-		m.u.doc_write = (struct proto_doc_write){id, 0, {(const uint8_t *)text, sizeof(text) - 1}};
+		m.u.doc_write =
+		    (struct proto_doc_write){id, 0, {(const uint8_t *)text, sizeof(text) - 1}};
 		call(&m, &r);
 		if (r.type == PROTO_ERROR)
 			die("write refused");
