@@ -202,10 +202,8 @@ static void test_exit_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cid),
-	    cmocka_unit_test(test_backoff),
-	    cmocka_unit_test(test_app_state),
-	    cmocka_unit_test(test_stores),
+	    cmocka_unit_test(test_cid),	      cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_app_state), cmocka_unit_test(test_stores),
 	    cmocka_unit_test(test_exit_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
