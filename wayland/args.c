@@ -1,0 +1,242 @@
+#include "args.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const char wlf_usage[] =
+    "Usage: appvm-wayland host --listen PATH --name VM [--upstream PATH|NAME]\n"
+    "                          [--focus-file PATH] [OPTION]...\n"
+    "       appvm-wayland guest --listen PATH --upstream PATH|NAME\n"
+    "                          [--data-control PATH] [OPTION]...\n"
+    "A wire-level Wayland filter.\n"
+    "\n"
+    "host: serves waypipe client on --listen and forwards to the host compositor\n"
+    "      (--upstream, default $WAYLAND_DISPLAY): only allowlisted globals, window\n"
+    "      titles and app ids tagged with the VM's name, no clipboard.\n"
+    "guest: serves the VM's apps on --listen and forwards to waypipe server's\n"
+    "      display (--upstream); the clipboard stays in the VM.\n"
+    "\n"
+    "  --listen PATH        socket to serve (created mode 0600)\n"
+    "  --upstream PATH      compositor socket to connect to, once per client\n"
+    "  --name VM            host: the VM's name, 1-32 of A-Z a-z 0-9 . _ -\n"
+    "  --focus-file PATH    host: kept as \"1\\n\" while a window of this filter has\n"
+    "                       keyboard focus, else \"0\\n\" (replaced atomically)\n"
+    "  --data-control PATH  guest: private socket offering zwlr_data_control_manager_v1\n"
+    "                       on the VM's selections (created mode 0600)\n"
+    "  --max-clients N      clients served at once, 1-1024 (default 128)\n"
+    "  -v, --verbose        log every connection\n"
+    "  -h, --help           show this help and exit\n"
+    "      --version        show the version and exit\n"
+    "\n"
+    "A PATH without '/' names a socket in $XDG_RUNTIME_DIR. Options take their\n"
+    "value as the next argument or after '='. See docs/wayland.md.\n";
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+bool wlf_vm_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > WLF_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = name[i];
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+int wlf_socket_path(const char *value, const char *runtime_dir, char *buf, size_t size)
+{
+	int n;
+	if (strchr(value, '/')) {
+		n = snprintf(buf, size, "%s", value);
+	} else {
+		if (!runtime_dir || runtime_dir[0] != '/')
+			return -ENOENT;
+		n = snprintf(buf, size, "%s/%s", runtime_dir, value);
+	}
+	if (n < 0 || (size_t)n >= size || (size_t)n > WLF_SOCKET_PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+enum opt_id {
+	OPT_LISTEN,
+	OPT_UPSTREAM,
+	OPT_NAME,
+	OPT_FOCUS_FILE,
+	OPT_DATA_CONTROL,
+	OPT_MAX_CLIENTS,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct {
+	const char *name;
+	enum opt_id id;
+	bool has_value;
+} options[] = {
+    {"--listen", OPT_LISTEN, true},
+    {"--upstream", OPT_UPSTREAM, true},
+    {"--name", OPT_NAME, true},
+    {"--focus-file", OPT_FOCUS_FILE, true},
+    {"--data-control", OPT_DATA_CONTROL, true},
+    {"--max-clients", OPT_MAX_CLIENTS, true},
+    {"--verbose", OPT_VERBOSE, false},
+    {"-v", OPT_VERBOSE, false},
+    {"--help", OPT_HELP, false},
+    {"-h", OPT_HELP, false},
+    {"--version", OPT_VERSION, false},
+};
+
+static int parse_count(const char *s, unsigned max, unsigned *ret)
+{
+	unsigned long v = 0;
+	if (*s == '\0' || strlen(s) > 5)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v < 1 || v > max)
+		return -ERANGE;
+	*ret = (unsigned)v;
+	return 0;
+}
+
+static int set_option(struct wlf_opts *o, enum opt_id id, const char *opt, const char *v, char *err,
+		      size_t errlen)
+{
+	switch (id) {
+	case OPT_NAME:
+		if (!wlf_vm_name_ok(v))
+			return fail(err, errlen,
+				    "%s: expected 1-%d of A-Z a-z 0-9 . _ -, got \"%.64s\"", opt,
+				    WLF_NAME_MAX, v);
+		o->name = v;
+		return 0;
+	case OPT_MAX_CLIENTS:
+		if (parse_count(v, WLF_MAX_CLIENTS_LIMIT, &o->max_clients) < 0)
+			return fail(err, errlen,
+				    "%s: expected a number from 1 to %d, got \"%.64s\"", opt,
+				    WLF_MAX_CLIENTS_LIMIT, v);
+		return 0;
+	case OPT_LISTEN:
+	case OPT_UPSTREAM:
+	case OPT_FOCUS_FILE:
+	case OPT_DATA_CONTROL:
+		if (v[0] == '\0' || strlen(v) > 4095)
+			return fail(err, errlen, "%s: expected a path", opt);
+		if (id == OPT_LISTEN)
+			o->listen = v;
+		else if (id == OPT_UPSTREAM)
+			o->upstream = v;
+		else if (id == OPT_FOCUS_FILE)
+			o->focus_file = v;
+		else
+			o->data_control = v;
+		return 0;
+	case OPT_VERBOSE:
+		o->verbose = true;
+		return 0;
+	case OPT_HELP:
+		o->help = true;
+		return 0;
+	case OPT_VERSION:
+		o->version = true;
+		return 0;
+	}
+	return fail(err, errlen, "%s: unhandled option", opt);
+}
+
+static int parse_options(struct wlf_opts *o, int argc, char *const argv[], int first, char *err,
+			 size_t errlen)
+{
+	for (int i = first; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *eq = strchr(arg, '=');
+		size_t name_len =
+		    eq && arg[0] == '-' && arg[1] == '-' ? (size_t)(eq - arg) : strlen(arg);
+		size_t k;
+		for (k = 0; k < sizeof(options) / sizeof(options[0]); k++)
+			if (strlen(options[k].name) == name_len &&
+			    strncmp(options[k].name, arg, name_len) == 0)
+				break;
+		if (k == sizeof(options) / sizeof(options[0])) {
+			if (arg[0] == '-')
+				return fail(err, errlen, "unknown option \"%.*s\" (see --help)",
+					    (int)(name_len > 64 ? 64 : name_len), arg);
+			return fail(err, errlen, "unexpected argument \"%.64s\" (see --help)", arg);
+		}
+		const char *opt = options[k].name;
+		const char *value = NULL;
+		if (options[k].has_value) {
+			if (name_len < strlen(arg)) {
+				value = arg + name_len + 1;
+			} else {
+				if (i + 1 >= argc)
+					return fail(err, errlen, "%s needs a value", opt);
+				value = argv[++i];
+			}
+		} else if (name_len < strlen(arg)) {
+			return fail(err, errlen, "%s takes no value", opt);
+		}
+		int r = set_option(o, options[k].id, opt, value, err, errlen);
+		if (r < 0 || o->help || o->version)
+			return r;
+	}
+	return 0;
+}
+
+int wlf_opts_parse(struct wlf_opts *o, int argc, char *const argv[], char *err, size_t errlen)
+{
+	memset(o, 0, sizeof(*o));
+	o->max_clients = WLF_DEFAULT_MAX_CLIENTS;
+	if (argc < 2)
+		return fail(err, errlen, "missing mode: host or guest (see --help)");
+	const char *mode = argv[1];
+	if (strcmp(mode, "host") == 0) {
+		o->mode = WLF_MODE_HOST;
+	} else if (strcmp(mode, "guest") == 0) {
+		o->mode = WLF_MODE_GUEST;
+	} else {
+		int r = parse_options(o, argc, argv, 1, err, errlen);
+		if (r < 0 || o->help || o->version)
+			return r;
+		return fail(err, errlen, "unknown mode \"%.64s\": host or guest (see --help)",
+			    mode);
+	}
+	int r = parse_options(o, argc, argv, 2, err, errlen);
+	if (r < 0 || o->help || o->version)
+		return r;
+	if (!o->listen)
+		return fail(err, errlen, "%s mode needs --listen", mode);
+	if (o->mode == WLF_MODE_HOST) {
+		if (!o->name)
+			return fail(err, errlen, "host mode needs --name (the VM's name)");
+		if (o->data_control)
+			return fail(err, errlen, "--data-control is a guest option");
+	} else {
+		if (!o->upstream)
+			return fail(err, errlen,
+				    "guest mode needs --upstream (waypipe server's socket)");
+		if (o->name || o->focus_file)
+			return fail(err, errlen, "--name and --focus-file are host options");
+	}
+	return 0;
+}

@@ -1,0 +1,150 @@
+#include "sock.h"
+
+#include "cleanup.h"
+#include "wire.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* The kernel's SCM_MAX_FD: one read can bring no more. */
+#define SCM_MAX_FDS 253
+
+static int make_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa->sun_path, path);
+	return 0;
+}
+
+/* Whether something accepts connections on path. */
+static bool live_socket(const struct sockaddr_un *sa)
+{
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+}
+
+int wlf_sock_listen(const char *path)
+{
+	struct sockaddr_un sa;
+	int r = make_addr(path, &sa);
+	if (r < 0)
+		return r;
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		if (live_socket(&sa))
+			return -EADDRINUSE;
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	mode_t old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0)
+		return -errno;
+	if (chmod(path, 0600) < 0 || listen(fd, 128) < 0) {
+		r = -errno;
+		unlink(path);
+		return r;
+	}
+	return steal_fd(&fd);
+}
+
+int wlf_sock_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int r = make_addr(path, &sa);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A Unix stream connect completes at once or fails (EAGAIN: the
+	 * listener's backlog is full); it never stays in progress. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	return steal_fd(&fd);
+}
+
+ssize_t wlf_sock_recv(int fd, struct wlf_in *in)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * SCM_MAX_FDS)];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = {in->buf + in->len, sizeof(in->buf) - in->len};
+	struct msghdr msg = {
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = control.buf,
+	    .msg_controllen = sizeof(control.buf),
+	};
+	if (iov.iov_len == 0)
+		return -ENOBUFS;
+	ssize_t n;
+	do
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	bool flood = (msg.msg_flags & MSG_CTRUNC) != 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfds; i++) {
+			int received;
+			memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (wlf_in_push_fd(in, received) < 0)
+				flood = true;
+		}
+	}
+	in->len += (size_t)n;
+	if (flood)
+		return -EMFILE;
+	return n;
+}
+
+int wlf_sock_flush(int fd, struct wlf_out *out)
+{
+	const uint8_t *data;
+	size_t len;
+	int fds[WLF_MAX_FDS_SEND];
+	unsigned nfds;
+	while (wlf_out_next(out, &data, &len, fds, &nfds)) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int) * WLF_MAX_FDS_SEND)];
+			struct cmsghdr align;
+		} control;
+		struct iovec iov = {(void *)data, len};
+		struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+		if (nfds > 0) {
+			msg.msg_control = control.buf;
+			msg.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+			struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+			memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+		}
+		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EWOULDBLOCK ? 0 : -errno;
+		}
+		wlf_out_sent(out, (size_t)n, nfds);
+	}
+	return 0;
+}
