@@ -214,6 +214,9 @@ int wlf_opts_parse(struct wlf_opts *o, int argc, char *const argv[], char *err, 
 		o->mode = WLF_MODE_HOST;
 	} else if (strcmp(mode, "guest") == 0) {
 		o->mode = WLF_MODE_GUEST;
+	} else if (mode[0] != '-') {
+		return fail(err, errlen, "unknown mode \"%.64s\": host or guest (see --help)",
+			    mode);
 	} else {
 		int r = parse_options(o, argc, argv, 1, err, errlen);
 		if (r < 0 || o->help || o->version)

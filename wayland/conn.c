@@ -101,6 +101,8 @@ void wlf_conn_free(struct wlf_conn *c)
 }
 
 static void set_state(struct wlf_conn *c, enum wlf_conn_state s, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void set_state(struct wlf_conn *c, enum wlf_conn_state s, const char *fmt, va_list ap)
 {
 	c->state = s;
 	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
@@ -164,16 +166,16 @@ int wlf_conn_send_up(struct wlf_conn *c, const uint8_t *msg, size_t len, const i
 	return r < 0 ? -ENOBUFS : 0;
 }
 
-int wlf_conn_post(struct wlf_conn *c, uint32_t object, uint16_t opcode, ...)
+int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...)
 {
 	struct wlf_obj *o = wlf_obj_get(&c->objs, object);
-	if (c->state != WLF_CONN_OK || !o || opcode >= o->iface->event_count)
+	if (c->state != WLF_CONN_OK || !o || opcode >= (unsigned)o->iface->event_count)
 		return c->state == WLF_CONN_OK ? -EINVAL : -ENOBUFS;
 	uint8_t buf[WLF_MAX_MSG];
 	int fds[WLF_MAX_FDS_SEND];
 	unsigned nfds = 0;
 	struct wlf_enc e;
-	wlf_enc_begin(&e, buf, sizeof(buf), object, opcode);
+	wlf_enc_begin(&e, buf, sizeof(buf), object, (uint16_t)opcode);
 	va_list ap;
 	va_start(ap, opcode);
 	for (const char *s = o->iface->events[opcode].signature; *s; s++) {

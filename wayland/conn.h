@@ -122,7 +122,7 @@ int wlf_conn_upstream_error(struct wlf_conn *c, const char *fmt, ...)
  * o n: uint32_t; s: const char *; a: a struct wlf_blob *; h: int fd, whose
  * ownership passes). Returns 0, or -ENOBUFS after marking the connection
  * WLF_CONN_OVERFLOW. */
-int wlf_conn_post(struct wlf_conn *c, uint32_t object, uint16_t opcode, ...);
+int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...);
 
 struct wlf_blob {
 	const void *data;

@@ -183,9 +183,9 @@ void wlf_sel_set(struct wlf_ctx *ctx, int sel, struct wlf_source *src)
 
 void wlf_sel_focus_in(struct wlf_conn *c)
 {
-	for (struct wlf_device *d = c->devices; d; d = d->next)
-		if (d->proto != WLF_PROTO_CONTROL)
-			for (int sel = 0; sel < WLF_SEL_COUNT; sel++)
+	for (int sel = 0; sel < WLF_SEL_COUNT; sel++)
+		for (struct wlf_device *d = c->devices; d; d = d->next)
+			if (d->proto != WLF_PROTO_CONTROL)
 				wlf_sel_tell(d, sel);
 }
 
