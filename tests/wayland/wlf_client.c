@@ -41,6 +41,8 @@ struct app {
 	struct wl_compositor *compositor;
 	struct wl_shm *shm;
 	struct xdg_wm_base *wm_base;
+	struct wl_seat *seat;
+	struct wl_keyboard *keyboard;
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
 	struct xdg_toplevel *toplevel;
@@ -66,6 +68,84 @@ static void die(const char *what)
 	exit(1);
 }
 
+static void kbd_keymap(void *data, struct wl_keyboard *k, uint32_t format, int32_t fd,
+		       uint32_t size)
+{
+	(void)data;
+	(void)k;
+	(void)format;
+	(void)size;
+	close(fd);
+}
+
+static void kbd_enter(void *data, struct wl_keyboard *k, uint32_t serial, struct wl_surface *s,
+		      struct wl_array *keys)
+{
+	(void)data;
+	(void)k;
+	(void)serial;
+	(void)s;
+	(void)keys;
+}
+
+static void kbd_leave(void *data, struct wl_keyboard *k, uint32_t serial, struct wl_surface *s)
+{
+	(void)data;
+	(void)k;
+	(void)serial;
+	(void)s;
+}
+
+static void kbd_key(void *data, struct wl_keyboard *k, uint32_t serial, uint32_t time, uint32_t key,
+		    uint32_t state)
+{
+	(void)data;
+	(void)k;
+	(void)serial;
+	(void)time;
+	(void)key;
+	(void)state;
+}
+
+static void kbd_modifiers(void *data, struct wl_keyboard *k, uint32_t serial, uint32_t dep,
+			  uint32_t lat, uint32_t lock, uint32_t group)
+{
+	(void)data;
+	(void)k;
+	(void)serial;
+	(void)dep;
+	(void)lat;
+	(void)lock;
+	(void)group;
+}
+
+static const struct wl_keyboard_listener kbd_listener = {
+    .keymap = kbd_keymap,
+    .enter = kbd_enter,
+    .leave = kbd_leave,
+    .key = kbd_key,
+    .modifiers = kbd_modifiers,
+};
+
+/* A window takes keyboard focus like any app: with a wl_keyboard. */
+static void seat_caps(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct app *a = data;
+	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && !a->keyboard) {
+		a->keyboard = wl_seat_get_keyboard(seat);
+		wl_keyboard_add_listener(a->keyboard, &kbd_listener, a);
+	}
+}
+
+static void seat_name(void *data, struct wl_seat *seat, const char *name)
+{
+	(void)data;
+	(void)seat;
+	(void)name;
+}
+
+static const struct wl_seat_listener seat_listener = {seat_caps, seat_name};
+
 static void wm_ping(void *data, struct xdg_wm_base *wm, uint32_t serial)
 {
 	(void)data;
@@ -84,7 +164,10 @@ static void global(void *data, struct wl_registry *reg, uint32_t name, const cha
 	}
 	if (strcmp(iface, "wl_compositor") == 0)
 		a->compositor = wl_registry_bind(reg, name, &wl_compositor_interface, 1);
-	else if (strcmp(iface, "wl_shm") == 0)
+	else if (strcmp(iface, "wl_seat") == 0 && !a->seat) {
+		a->seat = wl_registry_bind(reg, name, &wl_seat_interface, 1);
+		wl_seat_add_listener(a->seat, &seat_listener, a);
+	} else if (strcmp(iface, "wl_shm") == 0)
 		a->shm = wl_registry_bind(reg, name, &wl_shm_interface, 1);
 	else if (strcmp(iface, "xdg_wm_base") == 0) {
 		a->wm_base = wl_registry_bind(reg, name, &xdg_wm_base_interface, 1);

@@ -1,0 +1,327 @@
+#!/usr/bin/env bash
+# The whole window chain on one machine, no VM, all real parts:
+#
+#   guest apps -> appvm-wayland guest -> waypipe -n server -> (socket, or a
+#   relay) -> waypipe -n client -> appvm-wayland host -> headless sway
+#
+# sway, the filters and every client run unprivileged (setpriv) in runtime
+# directories of their own; grim, swaymsg and wl-clipboard check the
+# result from the host side. Needs root (for setpriv).
+#
+# Usage: chain_test.sh CASE   (CASE: windows, isolation, clipboard, lifecycle)
+# Environment: FILTER, CLIENT (binaries), WLF_UID (default 65534),
+#   WLF_RELAY: a command run (unprivileged) as "$WLF_RELAY GUEST_SOCKET
+#   HOST_SOCKET" that listens on GUEST_SOCKET and carries each connection to
+#   HOST_SOCKET (default: none, waypipe server connects to waypipe client
+#   directly). Example: WLF_RELAY=tests/wayland/socat-relay
+set -euo pipefail
+case_name=${1:?usage: chain_test.sh windows|isolation|clipboard|lifecycle}
+: "${FILTER:?FILTER: path of appvm-wayland}" "${CLIENT:?CLIENT: path of wlf-client}"
+uid=${WLF_UID:-65534}
+gid=$(getent passwd "$uid" | cut -d: -f4 || true)
+gid=${gid:-$uid}
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ "$(id -u)" -eq 0 ] || skip "needs root (setpriv)"
+for t in sway swaymsg grim wl-copy wl-paste waypipe wtype setpriv python3; do
+	command -v "$t" >/dev/null || skip "$t not installed"
+done
+
+root=$(mktemp -d /var/tmp/appvm-wl.XXXXXX)
+H=$root/h # host runtime dir
+G=$root/g # guest runtime dir
+T=$root/t # the transport's sockets
+mkdir -p "$H" "$G" "$T"
+chown "$uid:$gid" "$H" "$G" "$T"
+chmod 700 "$H" "$G" "$T"
+chmod 711 "$root"
+pids=()
+cleanup() {
+	local st=$?
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill "${pids[i]}" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ $st -ne 0 ]; then
+		for f in "$root"/*.log; do
+			echo "--- $f"
+			tail -n 20 "$f"
+		done
+	fi
+	rm -rf "$root"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+ok() { echo "ok - $*"; }
+
+# The command prefix that runs a program unprivileged with runtime dir $1,
+# in array P. Each step execs the next, so a background job's $! is the
+# program's own pid.
+user_prefix() {
+	P=(setpriv --reuid="$uid" --regid="$gid" --clear-groups
+		env -i PATH=/usr/bin:/bin HOME="$1" XDG_RUNTIME_DIR="$1" LANG=C.UTF-8
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}")
+	if [ -n "${WAYLAND_DISPLAY:-}" ]; then P+=(WAYLAND_DISPLAY="$WAYLAND_DISPLAY"); fi
+}
+# as_user DIR CMD...: runs CMD unprivileged with runtime dir DIR.
+as_user() {
+	local P
+	user_prefix "$1"
+	shift
+	"${P[@]}" "$@"
+}
+# bg LOG DIR CMD...: the same in the background; the pid goes to $last.
+bg() {
+	local log=$1 P
+	user_prefix "$2"
+	shift 2
+	"${P[@]}" "$@" >"$root/$log.log" 2>&1 &
+	last=$!
+	pids+=("$last")
+}
+# wait_for SECONDS DESCRIPTION CMD...: polls CMD until it succeeds.
+wait_for() {
+	local secs=$1 what=$2
+	shift 2
+	local end=$((SECONDS + secs))
+	until "$@"; do
+		[ $SECONDS -lt $end ] || fail "timed out waiting for $what"
+		sleep 0.1
+	done
+}
+host() { WAYLAND_DISPLAY=$H/$sway_socket as_user "$H" "$@"; }
+guest() { WAYLAND_DISPLAY=$G/wayland-0 as_user "$G" "$@"; }
+bypass() { WAYLAND_DISPLAY=$G/waypipe-0 as_user "$G" "$@"; }
+agent() { WAYLAND_DISPLAY=$G/data-control as_user "$G" "$@"; }
+
+# --- the host: sway, a virtual keyboard (so the seat has one), the filter
+cat >"$H/sway.conf" <<'EOF'
+output HEADLESS-1 mode 1024x768 position 0 0
+default_border none
+default_floating_border none
+focus_follows_mouse no
+for_window [app_id="^vmt:test\.red$"] floating enable, move position 0 0
+for_window [app_id="^vmt:test\.blue$"] floating enable, move position 300 0
+for_window [app_id="^host\.native$"] floating enable, move position 0 400
+EOF
+chmod 644 "$H/sway.conf"
+bg sway "$H" env WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
+	sway -c "$H/sway.conf"
+sway_pid=$last
+wait_for 20 "sway's socket" bash -c "ls '$H' | grep -q '^wayland-[0-9]*$'"
+sway_socket=$(ls "$H" | grep '^wayland-[0-9]*$' | head -n 1)
+wait_for 10 "sway's IPC socket" bash -c "ls '$H' | grep -q '^sway-ipc'"
+export SWAYSOCK
+SWAYSOCK=$H/$(ls "$H" | grep '^sway-ipc' | head -n 1)
+# wtype keeps its virtual keyboard while it waits to type (an hour).
+WAYLAND_DISPLAY=$H/$sway_socket bg wtype "$H" wtype -s 3600000 x
+bg host-filter "$H" "$FILTER" host --listen "$H/appvm-vmt" --upstream "$sway_socket" \
+	--name vmt --focus-file "$H/focus" -v
+host_filter=$last
+wait_for 10 "the host filter's socket" test -S "$H/appvm-vmt"
+
+# --- the transport: waypipe client on the host, waypipe server in the "guest"
+host_sock=$T/waypipe-host.sock
+guest_sock=$host_sock
+WAYLAND_DISPLAY=$H/appvm-vmt bg waypipe-client "$H" waypipe -n -s "$host_sock" client
+wait_for 10 "waypipe client's socket" test -S "$host_sock"
+if [ -n "${WLF_RELAY:-}" ]; then
+	guest_sock=$T/waypipe-guest.sock
+	# shellcheck disable=SC2086 # a command line, split on purpose
+	bg relay "$T" $WLF_RELAY "$guest_sock" "$host_sock"
+	wait_for 10 "the relay's socket" test -S "$guest_sock"
+fi
+bg waypipe-server "$G" waypipe -n -s "$guest_sock" --display "$G/waypipe-0" server -- sleep 3600
+wait_for 10 "waypipe server's display" test -S "$G/waypipe-0"
+bg guest-filter "$G" "$FILTER" guest --listen "$G/wayland-0" --upstream "$G/waypipe-0" \
+	--data-control "$G/data-control" -v
+guest_filter=$last
+wait_for 10 "the guest filter's sockets" test -S "$G/data-control"
+
+tree() { swaymsg -t get_tree; }
+# window NAME CLIENT-ARGS...: starts a guest window, waits for its first frame.
+window() {
+	local name=$1
+	shift
+	WAYLAND_DISPLAY=$G/wayland-0 bg "$name" "$G" "$CLIENT" window "$@"
+	wait_for 20 "$name's first frame" grep -qs first-frame "$root/$name.log"
+}
+
+# count_pixels: "R G B" counts of the colours given, in a host screenshot.
+count_pixels() {
+	host grim -t ppm - | python3 -c '
+import sys
+data = sys.stdin.buffer.read()
+fields, pos = [], 0
+while len(fields) < 4:
+    while data[pos:pos + 1].isspace():
+        pos += 1
+    if data[pos:pos + 1] == b"#":
+        pos = data.index(b"\n", pos)
+        continue
+    end = pos
+    while not data[end:end + 1].isspace():
+        end += 1
+    fields.append(data[pos:end])
+    pos = end
+pixels = data[pos + 1:]
+for colour in sys.argv[1:]:
+    want = bytes.fromhex(colour)
+    print(sum(1 for i in range(0, len(pixels), 3) if pixels[i:i + 3] == want), end=" ")
+print()' "$@"
+}
+
+case_windows() {
+	window red --color ff0000 --size 200x100 --title Red --app-id test.red
+	window blue --color 0000ff --size 150x120 --title Blue --app-id test.blue
+	# Exactly the pixels of both windows, no more, no less.
+	pixels_ok() { [ "$(count_pixels ff0000 0000ff)" = "20000 18000 " ]; }
+	wait_for 20 "both windows on screen" pixels_ok
+	ok "two guest windows on the host, every pixel: $(count_pixels ff0000 0000ff)"
+	local t
+	t=$(tree)
+	for want in '"name": "[vmt] Red"' '"app_id": "vmt:test.red"' '"name": "[vmt] Blue"' \
+		'"app_id": "vmt:test.blue"'; do
+		grep -qF "$want" <<<"$t" || fail "sway's tree lacks $want"
+	done
+	ok "titles and app ids carry the VM's name"
+	# Keyboard focus: the last mapped guest window has it; a host window
+	# takes it; it comes back when that one goes.
+	wait_for 10 "focus file 1" grep -qx 1 "$H/focus"
+	WAYLAND_DISPLAY=$H/$sway_socket bg native "$H" "$CLIENT" window --color 00ff00 \
+		--app-id host.native
+	local native=$last
+	wait_for 10 "focus file 0 with a host window focused" grep -qx 0 "$H/focus"
+	swaymsg '[app_id="^vmt:test.red$"] focus' >/dev/null
+	wait_for 10 "focus file 1 again" grep -qx 1 "$H/focus"
+	kill "$native"
+	ok "focus file follows the keyboard focus"
+}
+
+case_isolation() {
+	# A host secret on the host clipboard.
+	printf 'host-secret-%s' "$$" | WAYLAND_DISPLAY=$H/$sway_socket bg host-copy "$H" \
+		wl-copy --foreground
+	wait_for 10 "the host clipboard" bash -c "WAYLAND_DISPLAY='$H/$sway_socket' \
+		XDG_RUNTIME_DIR='$H' timeout 5 wl-paste -n | grep -q host-secret"
+	local hidden='zwlr_data_control_manager_v1|zwlr_screencopy_manager_v1|zwp_virtual_keyboard_manager_v1|zwlr_virtual_pointer_manager_v1|zwlr_layer_shell_v1|zwlr_export_dmabuf_manager_v1|zwlr_input_inhibit_manager_v1|zwlr_foreign_toplevel_manager_v1|xdg_activation_v1|zwp_primary_selection_device_manager_v1 [0-9]+$|wl_data_device_manager [0-9]+$'
+	local g b
+	g=$(guest "$CLIENT" globals)
+	b=$(bypass "$CLIENT" globals)
+	grep -q ' wl_compositor ' <<<"$b" || fail "the chain shows no wl_compositor"
+	# Through the guest filter the only clipboard is the VM's own (names
+	# from 0xfff00000); bypassing it, a compromised guest sees none.
+	if grep -E "$hidden" <<<"$b"; then fail "hidden globals reach the guest"; fi
+	grep -E "$hidden" <<<"$g" | grep -vE '^429391872[0-9] ' && fail "hidden globals via the guest filter"
+	grep -qE '^4293918721 wl_data_device_manager 3$' <<<"$g" || fail "no local clipboard in the guest"
+	ok "the guest's registry lacks every hidden global ($(wc -l <<<"$b") globals shown)"
+	# Binding a hidden global by its host name is a protocol error.
+	local name rc=0 out
+	name=$(host "$CLIENT" globals | awk '$2 == "zwlr_data_control_manager_v1" {print $1}')
+	[ -n "$name" ] || fail "sway has no data-control global"
+	out=$(bypass "$CLIENT" bind "$name" zwlr_data_control_manager_v1 1) || rc=$?
+	[ $rc -eq 3 ] || fail "bind of hidden global $name: exit $rc ($out)"
+	grep -q '^protocol-error wl_registry' <<<"$out" || fail "no protocol error: $out"
+	rc=0
+	out=$(guest "$CLIENT" bind "$name" zwlr_data_control_manager_v1 1) || rc=$?
+	[ $rc -eq 3 ] || fail "bind via the guest filter: exit $rc ($out)"
+	ok "binding hidden global $name by name: $out"
+	# No guest client reads the host secret, by any path.
+	local p
+	# The answers show each path was really asked: the VM's own (empty)
+	# selection through the guest filter and the agent's socket, no
+	# clipboard at all past it.
+	local p want
+	for p in guest:'No selection' agent:'No selection' bypass:'Missing a required global'; do
+		want=${p#*:}
+		p=${p%%:*}
+		out=$($p timeout 10 wl-paste -n 2>&1 || true)
+		if grep -q host-secret <<<"$out"; then fail "$p read the host clipboard"; fi
+		grep -q "$want" <<<"$out" || fail "$p: unexpected answer: $out"
+	done
+	ok "the host clipboard is out of reach of guest clients"
+	# After all that, the chain still serves a window.
+	window red --color ff0000 --size 20x10 --app-id test.red
+	ok "the chain still serves windows"
+}
+
+case_clipboard() {
+	printf 'host-secret-%s' "$$" | WAYLAND_DISPLAY=$H/$sway_socket bg host-copy "$H" \
+		wl-copy --foreground
+	# Two guest clients copy and paste between themselves (wl-clipboard
+	# without data-control: a popup window to get the keyboard focus).
+	printf 'guest-text-%s' "$$" | WAYLAND_DISPLAY=$G/wayland-0 bg guest-copy "$G" \
+		wl-copy --foreground
+	local out
+	paste_has() { out=$(guest timeout 10 wl-paste -n 2>&1 || true); grep -q "$1" <<<"$out"; }
+	wait_for 20 "a guest client to paste the guest text" paste_has guest-text
+	ok "guest to guest copy and paste: $out"
+	out=$(WAYLAND_DISPLAY=$H/$sway_socket XDG_RUNTIME_DIR=$H timeout 5 wl-paste -n)
+	grep -q host-secret <<<"$out" || fail "the host clipboard changed: $out"
+	ok "the host clipboard never saw it"
+	# The agent's data-control socket reads and sets the VM's selection.
+	out=$(agent timeout 10 wl-paste -n)
+	grep -q guest-text <<<"$out" || fail "data-control read: $out"
+	wl_paste_types=$(agent timeout 10 wl-paste -l)
+	grep -q text/plain <<<"$wl_paste_types" || fail "data-control types: $wl_paste_types"
+	printf 'from-agent-%s' "$$" | WAYLAND_DISPLAY=$G/data-control bg agent-copy "$G" \
+		wl-copy --foreground
+	wait_for 20 "a guest app to paste what the agent set" paste_has from-agent
+	ok "data-control: wl-paste reads, wl-copy sets the VM's selection"
+	out=$(WAYLAND_DISPLAY=$H/$sway_socket XDG_RUNTIME_DIR=$H timeout 5 wl-paste -n)
+	grep -q host-secret <<<"$out" || fail "the host clipboard changed: $out"
+	# Primary selection, between guest clients only.
+	printf 'primary-%s' "$$" | WAYLAND_DISPLAY=$G/data-control bg agent-primary "$G" \
+		wl-copy --foreground --primary
+	primary_has() { out=$(agent timeout 10 wl-paste -n --primary 2>&1 || true); grep -q primary- <<<"$out"; }
+	wait_for 20 "the primary selection" primary_has
+	ok "primary selection through data-control: $out"
+	out=$(guest timeout 10 wl-paste -n --primary 2>&1 || true)
+	grep -q primary- <<<"$out" || fail "a guest app cannot paste the primary selection: $out"
+	ok "primary selection in a guest app: $out"
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+case_lifecycle() {
+	window red --color ff0000 --size 20x10 --app-id test.red
+	# Idle means asleep: no CPU time over a second with a client connected.
+	local h0 g0
+	h0=$(cpu_ticks "$host_filter")
+	g0=$(cpu_ticks "$guest_filter")
+	sleep 1 # measuring an interval, not waiting for a condition
+	[ "$(cpu_ticks "$host_filter")" -le $((h0 + 1)) ] || fail "host filter busy while idle"
+	[ "$(cpu_ticks "$guest_filter")" -le $((g0 + 1)) ] || fail "guest filter busy while idle"
+	ok "both filters idle at zero CPU"
+	# A client whose upstream fails is refused alone: the guest filter
+	# with a dead upstream tells its clients and keeps running.
+	bg dead-filter "$G" "$FILTER" guest --listen "$G/dead" --upstream "$G/nothing-here"
+	local dead=$last
+	wait_for 10 "the second guest filter" test -S "$G/dead"
+	local rc=0 out
+	out=$(WAYLAND_DISPLAY=$G/dead as_user "$G" "$CLIENT" globals 2>&1) || rc=$?
+	[ $rc -ne 0 ] || fail "a client without upstream got globals: $out"
+	kill -0 "$dead" || fail "the filter died with its client's upstream"
+	ok "no upstream: the client is refused, the filter lives ($out)"
+	# SIGTERM: clean exit, sockets removed.
+	kill -TERM "$dead" "$guest_filter" "$host_filter"
+	for p in "$dead" "$guest_filter" "$host_filter"; do
+		rc=0
+		wait "$p" || rc=$?
+		[ $rc -eq 0 ] || fail "filter $p exited $rc on SIGTERM"
+	done
+	for s in "$G/dead" "$G/wayland-0" "$G/data-control" "$H/appvm-vmt"; do
+		[ ! -e "$s" ] || fail "$s left behind"
+	done
+	grep -qx 0 "$H/focus" || fail "focus file not 0 after exit"
+	ok "SIGTERM: clean exit, sockets removed, focus file 0"
+}
+
+"case_$case_name"
+kill -0 "$sway_pid" || fail "sway died"
