@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # functions called through wait_for
 # The whole window chain on one machine, no VM, all real parts:
 #
 #   guest apps -> appvm-wayland guest -> waypipe -n server -> (socket, or a
@@ -114,11 +115,18 @@ chmod 644 "$H/sway.conf"
 bg sway "$H" env WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
 	sway -c "$H/sway.conf"
 sway_pid=$last
-wait_for 20 "sway's socket" bash -c "ls '$H' | grep -q '^wayland-[0-9]*$'"
-sway_socket=$(ls "$H" | grep '^wayland-[0-9]*$' | head -n 1)
-wait_for 10 "sway's IPC socket" bash -c "ls '$H' | grep -q '^sway-ipc'"
+first_socket() {
+	local s
+	for s in "$H"/$1; do
+		[ -S "$s" ] && basename "$s" && return 0
+	done
+	return 1
+}
+wait_for 20 "sway's socket" first_socket 'wayland-[0-9]'
+sway_socket=$(first_socket 'wayland-[0-9]')
+wait_for 10 "sway's IPC socket" first_socket 'sway-ipc.*'
 export SWAYSOCK
-SWAYSOCK=$H/$(ls "$H" | grep '^sway-ipc' | head -n 1)
+SWAYSOCK=$H/$(first_socket 'sway-ipc.*')
 # wtype keeps its virtual keyboard while it waits to type (an hour).
 WAYLAND_DISPLAY=$H/$sway_socket bg wtype "$H" wtype -s 3600000 x
 bg host-filter "$H" "$FILTER" host --listen "$H/appvm-vmt" --upstream "$sway_socket" \
@@ -206,8 +214,8 @@ case_windows() {
 
 case_isolation() {
 	# A host secret on the host clipboard.
-	printf 'host-secret-%s' "$$" | WAYLAND_DISPLAY=$H/$sway_socket bg host-copy "$H" \
-		wl-copy --foreground
+	WAYLAND_DISPLAY=$H/$sway_socket bg host-copy "$H" \
+		wl-copy --foreground "host-secret-$$"
 	wait_for 10 "the host clipboard" bash -c "WAYLAND_DISPLAY='$H/$sway_socket' \
 		XDG_RUNTIME_DIR='$H' timeout 5 wl-paste -n | grep -q host-secret"
 	local hidden='zwlr_data_control_manager_v1|zwlr_screencopy_manager_v1|zwp_virtual_keyboard_manager_v1|zwlr_virtual_pointer_manager_v1|zwlr_layer_shell_v1|zwlr_export_dmabuf_manager_v1|zwlr_input_inhibit_manager_v1|zwlr_foreign_toplevel_manager_v1|xdg_activation_v1|zwp_primary_selection_device_manager_v1 [0-9]+$|wl_data_device_manager [0-9]+$'
@@ -252,12 +260,12 @@ case_isolation() {
 }
 
 case_clipboard() {
-	printf 'host-secret-%s' "$$" | WAYLAND_DISPLAY=$H/$sway_socket bg host-copy "$H" \
-		wl-copy --foreground
+	WAYLAND_DISPLAY=$H/$sway_socket bg host-copy "$H" \
+		wl-copy --foreground "host-secret-$$"
 	# Two guest clients copy and paste between themselves (wl-clipboard
 	# without data-control: a popup window to get the keyboard focus).
-	printf 'guest-text-%s' "$$" | WAYLAND_DISPLAY=$G/wayland-0 bg guest-copy "$G" \
-		wl-copy --foreground
+	WAYLAND_DISPLAY=$G/wayland-0 bg guest-copy "$G" \
+		wl-copy --foreground "guest-text-$$"
 	local out
 	paste_has() { out=$(guest timeout 10 wl-paste -n 2>&1 || true); grep -q "$1" <<<"$out"; }
 	wait_for 20 "a guest client to paste the guest text" paste_has guest-text
@@ -270,15 +278,15 @@ case_clipboard() {
 	grep -q guest-text <<<"$out" || fail "data-control read: $out"
 	wl_paste_types=$(agent timeout 10 wl-paste -l)
 	grep -q text/plain <<<"$wl_paste_types" || fail "data-control types: $wl_paste_types"
-	printf 'from-agent-%s' "$$" | WAYLAND_DISPLAY=$G/data-control bg agent-copy "$G" \
-		wl-copy --foreground
+	WAYLAND_DISPLAY=$G/data-control bg agent-copy "$G" \
+		wl-copy --foreground "from-agent-$$"
 	wait_for 20 "a guest app to paste what the agent set" paste_has from-agent
 	ok "data-control: wl-paste reads, wl-copy sets the VM's selection"
 	out=$(WAYLAND_DISPLAY=$H/$sway_socket XDG_RUNTIME_DIR=$H timeout 5 wl-paste -n)
 	grep -q host-secret <<<"$out" || fail "the host clipboard changed: $out"
 	# Primary selection, between guest clients only.
-	printf 'primary-%s' "$$" | WAYLAND_DISPLAY=$G/data-control bg agent-primary "$G" \
-		wl-copy --foreground --primary
+	WAYLAND_DISPLAY=$G/data-control bg agent-primary "$G" \
+		wl-copy --foreground --primary "primary-$$"
 	primary_has() { out=$(agent timeout 10 wl-paste -n --primary 2>&1 || true); grep -q primary- <<<"$out"; }
 	wait_for 20 "the primary selection" primary_has
 	ok "primary selection through data-control: $out"
