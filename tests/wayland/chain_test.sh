@@ -15,142 +15,27 @@
 #   HOST_SOCKET" that listens on GUEST_SOCKET and carries each connection to
 #   HOST_SOCKET (default: none, waypipe server connects to waypipe client
 #   directly). Example: WLF_RELAY=tests/wayland/socat-relay
-set -euo pipefail
 case_name=${1:?usage: chain_test.sh windows|isolation|clipboard|lifecycle}
-: "${FILTER:?FILTER: path of appvm-wayland}" "${CLIENT:?CLIENT: path of wlf-client}"
-uid=${WLF_UID:-65534}
-gid=$(getent passwd "$uid" | cut -d: -f4 || true)
-gid=${gid:-$uid}
+# shellcheck source=tests/wayland/chain_lib.sh
+. "$(dirname "$0")/chain_lib.sh"
+G=$(new_dir g) # guest runtime dir
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (setpriv)"
-for t in sway swaymsg grim wl-copy wl-paste waypipe wtype setpriv python3; do
-	command -v "$t" >/dev/null || skip "$t not installed"
-done
-
-root=$(mktemp -d /var/tmp/appvm-wl.XXXXXX)
-H=$root/h # host runtime dir
-G=$root/g # guest runtime dir
-T=$root/t # the transport's sockets
-mkdir -p "$H" "$G" "$T"
-chown "$uid:$gid" "$H" "$G" "$T"
-chmod 700 "$H" "$G" "$T"
-chmod 711 "$root"
-pids=()
-cleanup() {
-	local st=$?
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill "${pids[i]}" 2>/dev/null || true
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null || true
-	done
-	if [ $st -ne 0 ]; then
-		for f in "$root"/*.log; do
-			echo "--- $f"
-			tail -n 20 "$f"
-		done
-	fi
-	rm -rf "$root"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-ok() { echo "ok - $*"; }
-
-# The command prefix that runs a program unprivileged with runtime dir $1,
-# in array P. Each step execs the next, so a background job's $! is the
-# program's own pid.
-user_prefix() {
-	P=(setpriv --reuid="$uid" --regid="$gid" --clear-groups
-		env -i PATH=/usr/bin:/bin HOME="$1" XDG_RUNTIME_DIR="$1" LANG=C.UTF-8
-		ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}")
-	if [ -n "${WAYLAND_DISPLAY:-}" ]; then P+=(WAYLAND_DISPLAY="$WAYLAND_DISPLAY"); fi
-}
-# as_user DIR CMD...: runs CMD unprivileged with runtime dir DIR.
-as_user() {
-	local P
-	user_prefix "$1"
-	shift
-	"${P[@]}" "$@"
-}
-# bg LOG DIR CMD...: the same in the background; the pid goes to $last.
-bg() {
-	local log=$1 P
-	user_prefix "$2"
-	shift 2
-	"${P[@]}" "$@" >"$root/$log.log" 2>&1 &
-	last=$!
-	pids+=("$last")
-}
-# wait_for SECONDS DESCRIPTION CMD...: polls CMD until it succeeds.
-wait_for() {
-	local secs=$1 what=$2
-	shift 2
-	local end=$((SECONDS + secs))
-	until "$@"; do
-		[ $SECONDS -lt $end ] || fail "timed out waiting for $what"
-		sleep 0.1
-	done
-}
 host() { WAYLAND_DISPLAY=$H/$sway_socket as_user "$H" "$@"; }
 guest() { WAYLAND_DISPLAY=$G/wayland-0 as_user "$G" "$@"; }
 bypass() { WAYLAND_DISPLAY=$G/waypipe-0 as_user "$G" "$@"; }
 agent() { WAYLAND_DISPLAY=$G/data-control as_user "$G" "$@"; }
 
-# --- the host: sway, a virtual keyboard (so the seat has one), the filter
-cat >"$H/sway.conf" <<'EOF'
-output HEADLESS-1 mode 1024x768 position 0 0
+start_sway 'output HEADLESS-1 mode 1024x768 position 0 0
 default_border none
 default_floating_border none
 focus_follows_mouse no
 for_window [app_id="^vmt:test\.red$"] floating enable, move position 0 0
 for_window [app_id="^vmt:test\.blue$"] floating enable, move position 300 0
-for_window [app_id="^host\.native$"] floating enable, move position 0 400
-EOF
-chmod 644 "$H/sway.conf"
-bg sway "$H" env WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
-	sway -c "$H/sway.conf"
-sway_pid=$last
-first_socket() {
-	local s
-	for s in "$H"/$1; do
-		[ -S "$s" ] && basename "$s" && return 0
-	done
-	return 1
-}
-wait_for 20 "sway's socket" first_socket 'wayland-[0-9]'
-sway_socket=$(first_socket 'wayland-[0-9]')
-wait_for 10 "sway's IPC socket" first_socket 'sway-ipc.*'
-export SWAYSOCK
-SWAYSOCK=$H/$(first_socket 'sway-ipc.*')
-# wtype keeps its virtual keyboard while it waits to type (an hour).
-WAYLAND_DISPLAY=$H/$sway_socket bg wtype "$H" wtype -s 3600000 x
-bg host-filter "$H" "$FILTER" host --listen "$H/appvm-vmt" --upstream "$sway_socket" \
-	--name vmt --focus-file "$H/focus" -v
-host_filter=$last
-wait_for 10 "the host filter's socket" test -S "$H/appvm-vmt"
-
-# --- the transport: waypipe client on the host, waypipe server in the "guest"
-host_sock=$T/waypipe-host.sock
-guest_sock=$host_sock
-WAYLAND_DISPLAY=$H/appvm-vmt bg waypipe-client "$H" waypipe -n -s "$host_sock" client
-wait_for 10 "waypipe client's socket" test -S "$host_sock"
-if [ -n "${WLF_RELAY:-}" ]; then
-	guest_sock=$T/waypipe-guest.sock
-	# shellcheck disable=SC2086 # a command line, split on purpose
-	bg relay "$T" $WLF_RELAY "$guest_sock" "$host_sock"
-	wait_for 10 "the relay's socket" test -S "$guest_sock"
-fi
-bg waypipe-server "$G" waypipe -n -s "$guest_sock" --display "$G/waypipe-0" server -- sleep 3600
-wait_for 10 "waypipe server's display" test -S "$G/waypipe-0"
-bg guest-filter "$G" "$FILTER" guest --listen "$G/wayland-0" --upstream "$G/waypipe-0" \
-	--data-control "$G/data-control" -v
-guest_filter=$last
-wait_for 10 "the guest filter's sockets" test -S "$G/data-control"
+for_window [app_id="^host\.native$"] floating enable, move position 0 400'
+start_keyboard
+start_host_filter "$H/appvm-vmt" --name vmt --focus-file "$H/focus" -v
+start_waypipes chain "$H/appvm-vmt" "$G"
+start_guest_filter "$G" --data-control "$G/data-control" -v
 
 tree() { swaymsg -t get_tree; }
 # window NAME CLIENT-ARGS...: starts a guest window, waits for its first frame.

@@ -2,19 +2,23 @@
  * benchmark.
  *
  *   wlf-client window [--color RRGGBB] [--size WxH] [--title T] [--app-id A]
- *                     [--animate] [--seconds S]
+ *                     [--animate | --roundtrip] [--seconds S] [--once]
  *       An xdg-shell window filled with one colour (wl_shm). Prints
  *       "first-frame-ms N" once the compositor has shown the first frame
- *       (its frame callback is done), counted from the start of main. With
+ *       (wp_presentation's presented event, else the frame callback),
+ *       counted from the start of main. With
  *       --animate it redraws on every frame callback, alternating the colour
  *       with its inverse, and prints "fps N" after S seconds. Without
- *       --seconds it runs until killed.
+ *       --seconds it runs until killed; with --once it exits after the first
+ *       frame. --roundtrip draws the next frame as soon as a wl_display.sync
+ *       round trip returns, not paced by the output, and prints "fps N".
  *   wlf-client globals
  *       Prints "name interface version" for every global.
  *   wlf-client bind NAME INTERFACE VERSION
  *       Binds a global by name, as a client guessing names would, and waits
  *       for the answer: exit 0 when the bind went through, 3 with
  *       "protocol-error ..." on stdout when the display sent an error. */
+#include "presentation-time-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 
 #include <errno.h>
@@ -42,6 +46,7 @@ struct app {
 	struct wl_shm *shm;
 	struct xdg_wm_base *wm_base;
 	struct wl_seat *seat;
+	struct wp_presentation *presentation;
 	struct wl_keyboard *keyboard;
 	struct wl_surface *surface;
 	struct xdg_surface *xdg_surface;
@@ -49,9 +54,9 @@ struct app {
 	struct buffer buffers[2];
 	int width, height;
 	uint32_t color;
-	bool configured, animate, closed;
+	bool configured, animate, closed, once, roundtrip;
 	unsigned frames_done, drawn;
-	double start_ms, first_frame_ms;
+	double start_ms, first_frame_ms, frame_done_ms;
 	bool globals_only;
 };
 
@@ -167,6 +172,8 @@ static void global(void *data, struct wl_registry *reg, uint32_t name, const cha
 	else if (strcmp(iface, "wl_seat") == 0 && !a->seat) {
 		a->seat = wl_registry_bind(reg, name, &wl_seat_interface, 1);
 		wl_seat_add_listener(a->seat, &seat_listener, a);
+	} else if (strcmp(iface, "wp_presentation") == 0) {
+		a->presentation = wl_registry_bind(reg, name, &wp_presentation_interface, 1);
 	} else if (strcmp(iface, "wl_shm") == 0)
 		a->shm = wl_registry_bind(reg, name, &wl_shm_interface, 1);
 	else if (strcmp(iface, "xdg_wm_base") == 0) {
@@ -221,19 +228,65 @@ static void make_buffers(struct app *a)
 
 static void draw(struct app *a);
 
+static void first_frame(struct app *a, double at)
+{
+	if (a->first_frame_ms > 0)
+		return;
+	a->first_frame_ms = at - a->start_ms;
+	printf("first-frame-ms %.1f\n", a->first_frame_ms);
+	fflush(stdout);
+}
+
 static void frame_done(void *data, struct wl_callback *cb, uint32_t time)
 {
 	struct app *a = data;
 	(void)time;
 	wl_callback_destroy(cb);
 	if (a->frames_done++ == 0) {
-		a->first_frame_ms = now_ms() - a->start_ms;
-		printf("first-frame-ms %.1f\n", a->first_frame_ms);
-		fflush(stdout);
+		a->frame_done_ms = now_ms();
+		if (!a->presentation)
+			first_frame(a, a->frame_done_ms);
 	}
 	if (a->animate)
 		draw(a);
 }
+
+/* With wp_presentation, the first frame counts when the compositor says it
+ * was presented on the output. */
+static void fb_sync_output(void *data, struct wp_presentation_feedback *fb, struct wl_output *o)
+{
+	(void)data;
+	(void)fb;
+	(void)o;
+}
+
+static void fb_presented(void *data, struct wp_presentation_feedback *fb, uint32_t tv_sec_hi,
+			 uint32_t tv_sec_lo, uint32_t tv_nsec, uint32_t refresh, uint32_t seq_hi,
+			 uint32_t seq_lo, uint32_t flags)
+{
+	(void)tv_sec_hi;
+	(void)tv_sec_lo;
+	(void)tv_nsec;
+	(void)refresh;
+	(void)seq_hi;
+	(void)seq_lo;
+	(void)flags;
+	wp_presentation_feedback_destroy(fb);
+	first_frame(data, now_ms());
+}
+
+static void fb_discarded(void *data, struct wp_presentation_feedback *fb)
+{
+	struct app *a = data;
+	wp_presentation_feedback_destroy(fb);
+	first_frame(a, a->frame_done_ms > 0 ? a->frame_done_ms : now_ms());
+}
+
+static const struct wp_presentation_feedback_listener feedback_listener = {
+    .sync_output = fb_sync_output,
+    .presented = fb_presented,
+    .discarded = fb_discarded,
+};
 
 static const struct wl_callback_listener frame_listener = {frame_done};
 
@@ -249,15 +302,20 @@ static void draw(struct app *a)
 				die("display connection failed");
 		b = a->buffers[0].busy ? &a->buffers[1] : &a->buffers[0];
 	}
-	uint32_t c = a->drawn % 2 && a->animate ? ~a->color & 0xffffff : a->color;
+	uint32_t c = a->drawn % 2 && (a->animate || a->roundtrip) ? ~a->color & 0xffffff : a->color;
 	for (int i = 0; i < a->width * a->height; i++)
 		b->pixels[i] = c;
+	if (a->drawn == 0 && a->presentation)
+		wp_presentation_feedback_add_listener(
+		    wp_presentation_feedback(a->presentation, a->surface), &feedback_listener, a);
 	a->drawn++;
 	b->busy = true;
 	wl_surface_attach(a->surface, b->wl, 0, 0);
 	wl_surface_damage(a->surface, 0, 0, a->width, a->height);
-	struct wl_callback *cb = wl_surface_frame(a->surface);
-	wl_callback_add_listener(cb, &frame_listener, a);
+	if (!a->roundtrip || a->drawn == 1) {
+		struct wl_callback *cb = wl_surface_frame(a->surface);
+		wl_callback_add_listener(cb, &frame_listener, a);
+	}
 	wl_surface_commit(a->surface);
 }
 
@@ -329,13 +387,23 @@ static int run_window(struct app *a, const char *title, const char *app_id, doub
 			die("poll failed");
 		if ((p.revents & POLLIN) && wl_display_dispatch(a->display) < 0)
 			die("display connection failed");
+		if (a->once && a->first_frame_ms > 0)
+			break;
 		if (counted_from == 0 && a->frames_done > 0) {
 			/* Frame rate from the first frame on, not the start-up. */
 			counted_from = now_ms();
 			counted_base = a->frames_done;
 		}
+		/* Not paced by the output: a frame, then a round trip through
+		 * the whole chain, as fast as they go. */
+		while (a->roundtrip && a->frames_done > 0 && now_ms() < end) {
+			draw(a);
+			if (wl_display_roundtrip(a->display) < 0)
+				die("display connection failed");
+			a->frames_done++;
+		}
 	}
-	if (a->animate && counted_from > 0)
+	if ((a->animate || a->roundtrip) && counted_from > 0)
 		printf("fps %.1f\n",
 		       (a->frames_done - counted_base) * 1e3 / (now_ms() - counted_from));
 	return 0;
@@ -382,8 +450,11 @@ int main(int argc, char **argv)
 	double seconds = 0;
 	for (int i = 2; i < argc && strcmp(cmd, "window") == 0; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(argv[i], "--animate") == 0) {
-			a.animate = true;
+		if (strcmp(argv[i], "--animate") == 0 || strcmp(argv[i], "--once") == 0 ||
+		    strcmp(argv[i], "--roundtrip") == 0) {
+			a.animate = a.animate || argv[i][2] == 'a';
+			a.once = a.once || argv[i][2] == 'o';
+			a.roundtrip = a.roundtrip || argv[i][2] == 'r';
 			continue;
 		}
 		if (!v)
