@@ -57,7 +57,7 @@ struct app {
 	bool configured, animate, closed, once, roundtrip;
 	unsigned frames_done, drawn;
 	double start_ms, first_frame_ms, frame_done_ms;
-	bool globals_only;
+	bool globals_only, window;
 };
 
 static double now_ms(void)
@@ -167,6 +167,8 @@ static void global(void *data, struct wl_registry *reg, uint32_t name, const cha
 		printf("%u %s %u\n", name, iface, version);
 		return;
 	}
+	if (!a->window)
+		return;
 	if (strcmp(iface, "wl_compositor") == 0)
 		a->compositor = wl_registry_bind(reg, name, &wl_compositor_interface, 1);
 	else if (strcmp(iface, "wl_seat") == 0 && !a->seat) {
@@ -416,8 +418,10 @@ static int run_bind(struct app *a, struct wl_registry *reg, char **argv)
 	fake.name = argv[1];
 	uint32_t name = (uint32_t)strtoul(argv[0], NULL, 10);
 	uint32_t version = (uint32_t)strtoul(argv[2], NULL, 10);
-	wl_registry_bind(reg, name, &fake, version);
-	if (wl_display_roundtrip(a->display) >= 0) {
+	struct wl_proxy *bound = wl_registry_bind(reg, name, &fake, version);
+	int ok = wl_display_roundtrip(a->display) >= 0;
+	wl_proxy_destroy(bound);
+	if (ok) {
 		printf("bound\n");
 		return 0;
 	}
@@ -479,20 +483,22 @@ int main(int argc, char **argv)
 	if (!a.display)
 		die("cannot connect to the display");
 	a.globals_only = strcmp(cmd, "globals") == 0;
+	a.window = strcmp(cmd, "window") == 0;
 	struct wl_registry *reg = wl_display_get_registry(a.display);
 	wl_registry_add_listener(reg, &reg_listener, &a);
 	if (wl_display_roundtrip(a.display) < 0)
 		die("registry roundtrip failed");
-	if (a.globals_only)
-		return 0;
+	int r = 0;
 	if (strcmp(cmd, "bind") == 0) {
 		if (argc != 5)
 			die("usage: wlf-client bind NAME INTERFACE VERSION");
-		return run_bind(&a, reg, argv + 2);
-	}
-	if (strcmp(cmd, "window") != 0)
+		r = run_bind(&a, reg, argv + 2);
+	} else if (strcmp(cmd, "window") == 0) {
+		r = run_window(&a, title, app_id, seconds);
+	} else if (!a.globals_only) {
 		die("unknown command");
-	int r = run_window(&a, title, app_id, seconds);
+	}
+	wl_registry_destroy(reg);
 	wl_display_disconnect(a.display);
 	return r;
 }
