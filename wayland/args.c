@@ -1,7 +1,8 @@
 #include "args.h"
 
+#include "cli.h"
+
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,17 +33,6 @@ const char wlf_usage[] =
     "\n"
     "A PATH without '/' names a socket in $XDG_RUNTIME_DIR. Options take their\n"
     "value as the next argument or after '='. See docs/wayland.md.\n";
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 bool wlf_vm_name_ok(const char *name)
 {
@@ -85,11 +75,7 @@ enum opt_id {
 	OPT_VERSION,
 };
 
-static const struct {
-	const char *name;
-	enum opt_id id;
-	bool has_value;
-} options[] = {
+static const struct cli_option options[] = {
     {"--listen", OPT_LISTEN, true},
     {"--upstream", OPT_UPSTREAM, true},
     {"--name", OPT_NAME, true},
@@ -125,23 +111,23 @@ static int set_option(struct wlf_opts *o, enum opt_id id, const char *opt, const
 	switch (id) {
 	case OPT_NAME:
 		if (!wlf_vm_name_ok(v))
-			return fail(err, errlen,
-				    "%s: expected 1-%d of A-Z a-z 0-9 . _ -, got \"%.64s\"", opt,
-				    WLF_NAME_MAX, v);
+			return cli_error(err, errlen,
+					 "%s: expected 1-%d of A-Z a-z 0-9 . _ -, got \"%.64s\"",
+					 opt, WLF_NAME_MAX, v);
 		o->name = v;
 		return 0;
 	case OPT_MAX_CLIENTS:
 		if (parse_count(v, WLF_MAX_CLIENTS_LIMIT, &o->max_clients) < 0)
-			return fail(err, errlen,
-				    "%s: expected a number from 1 to %d, got \"%.64s\"", opt,
-				    WLF_MAX_CLIENTS_LIMIT, v);
+			return cli_error(err, errlen,
+					 "%s: expected a number from 1 to %d, got \"%.64s\"", opt,
+					 WLF_MAX_CLIENTS_LIMIT, v);
 		return 0;
 	case OPT_LISTEN:
 	case OPT_UPSTREAM:
 	case OPT_FOCUS_FILE:
 	case OPT_DATA_CONTROL:
 		if (v[0] == '\0' || strlen(v) > 4095)
-			return fail(err, errlen, "%s: expected a path", opt);
+			return cli_error(err, errlen, "%s: expected a path", opt);
 		if (id == OPT_LISTEN)
 			o->listen = v;
 		else if (id == OPT_UPSTREAM)
@@ -161,42 +147,19 @@ static int set_option(struct wlf_opts *o, enum opt_id id, const char *opt, const
 		o->version = true;
 		return 0;
 	}
-	return fail(err, errlen, "%s: unhandled option", opt);
+	return cli_error(err, errlen, "%s: unhandled option", opt);
 }
 
 static int parse_options(struct wlf_opts *o, int argc, char *const argv[], int first, char *err,
 			 size_t errlen)
 {
 	for (int i = first; i < argc; i++) {
-		const char *arg = argv[i];
-		const char *eq = strchr(arg, '=');
-		size_t name_len =
-		    eq && arg[0] == '-' && arg[1] == '-' ? (size_t)(eq - arg) : strlen(arg);
-		size_t k;
-		for (k = 0; k < sizeof(options) / sizeof(options[0]); k++)
-			if (strlen(options[k].name) == name_len &&
-			    strncmp(options[k].name, arg, name_len) == 0)
-				break;
-		if (k == sizeof(options) / sizeof(options[0])) {
-			if (arg[0] == '-')
-				return fail(err, errlen, "unknown option \"%.*s\" (see --help)",
-					    (int)(name_len > 64 ? 64 : name_len), arg);
-			return fail(err, errlen, "unexpected argument \"%.64s\" (see --help)", arg);
-		}
-		const char *opt = options[k].name;
-		const char *value = NULL;
-		if (options[k].has_value) {
-			if (name_len < strlen(arg)) {
-				value = arg + name_len + 1;
-			} else {
-				if (i + 1 >= argc)
-					return fail(err, errlen, "%s needs a value", opt);
-				value = argv[++i];
-			}
-		} else if (name_len < strlen(arg)) {
-			return fail(err, errlen, "%s takes no value", opt);
-		}
-		int r = set_option(o, options[k].id, opt, value, err, errlen);
+		int id;
+		const char *opt, *value;
+		int r = cli_next(options, sizeof(options) / sizeof(options[0]), argc, argv, &i, &id,
+				 &opt, &value, err, errlen);
+		if (r == 0)
+			r = set_option(o, (enum opt_id)id, opt, value, err, errlen);
 		if (r < 0 || o->help || o->version)
 			return r;
 	}
@@ -208,38 +171,38 @@ int wlf_opts_parse(struct wlf_opts *o, int argc, char *const argv[], char *err, 
 	memset(o, 0, sizeof(*o));
 	o->max_clients = WLF_DEFAULT_MAX_CLIENTS;
 	if (argc < 2)
-		return fail(err, errlen, "missing mode: host or guest (see --help)");
+		return cli_error(err, errlen, "missing mode: host or guest (see --help)");
 	const char *mode = argv[1];
 	if (strcmp(mode, "host") == 0) {
 		o->mode = WLF_MODE_HOST;
 	} else if (strcmp(mode, "guest") == 0) {
 		o->mode = WLF_MODE_GUEST;
 	} else if (mode[0] != '-') {
-		return fail(err, errlen, "unknown mode \"%.64s\": host or guest (see --help)",
-			    mode);
+		return cli_error(err, errlen, "unknown mode \"%.64s\": host or guest (see --help)",
+				 mode);
 	} else {
 		int r = parse_options(o, argc, argv, 1, err, errlen);
 		if (r < 0 || o->help || o->version)
 			return r;
-		return fail(err, errlen, "unknown mode \"%.64s\": host or guest (see --help)",
-			    mode);
+		return cli_error(err, errlen, "unknown mode \"%.64s\": host or guest (see --help)",
+				 mode);
 	}
 	int r = parse_options(o, argc, argv, 2, err, errlen);
 	if (r < 0 || o->help || o->version)
 		return r;
 	if (!o->listen)
-		return fail(err, errlen, "%s mode needs --listen", mode);
+		return cli_error(err, errlen, "%s mode needs --listen", mode);
 	if (o->mode == WLF_MODE_HOST) {
 		if (!o->name)
-			return fail(err, errlen, "host mode needs --name (the VM's name)");
+			return cli_error(err, errlen, "host mode needs --name (the VM's name)");
 		if (o->data_control)
-			return fail(err, errlen, "--data-control is a guest option");
+			return cli_error(err, errlen, "--data-control is a guest option");
 	} else {
 		if (!o->upstream)
-			return fail(err, errlen,
-				    "guest mode needs --upstream (waypipe server's socket)");
+			return cli_error(err, errlen,
+					 "guest mode needs --upstream (waypipe server's socket)");
 		if (o->name || o->focus_file)
-			return fail(err, errlen, "--name and --focus-file are host options");
+			return cli_error(err, errlen, "--name and --focus-file are host options");
 	}
 	return 0;
 }

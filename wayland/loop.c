@@ -4,6 +4,7 @@
 #include "loop.h"
 
 #include "cleanup.h"
+#include "clock.h"
 #include "io.h"
 #include "log.h"
 #include "sock.h"
@@ -17,7 +18,6 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <wayland-client-protocol.h>
 
@@ -38,7 +38,7 @@ struct client {
 	struct src csrc, usrc;
 	uint32_t cmask, umask; /* registered epoll events */
 	bool closing;	       /* upstream closed; flushing to the client */
-	int64_t deadline_ms;
+	uint64_t deadline_ms;
 	struct client *next;
 };
 
@@ -55,13 +55,6 @@ struct loop {
 	bool listen_paused; /* accept failed (out of fds): wait for a client to leave */
 	unsigned paused_clients;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int ep_add(struct loop *l, int fd, struct src *s, uint32_t events)
 {
@@ -130,7 +123,7 @@ static void start_closing(struct client *cl)
 	if (cl->closing)
 		return;
 	cl->closing = true;
-	cl->deadline_ms = now_ms() + CLOSE_GRACE_MS;
+	cl->deadline_ms = clock_now_ms() + CLOSE_GRACE_MS;
 	close_upstream(cl);
 }
 
@@ -290,7 +283,7 @@ static bool service(struct loop *l, struct client *cl)
 		if (c->state != WLF_CONN_OK)
 			return service(l, cl);
 	}
-	if (cl->closing && (c->cout.len == 0 || now_ms() >= cl->deadline_ms)) {
+	if (cl->closing && (c->cout.len == 0 || clock_now_ms() >= cl->deadline_ms)) {
 		client_free(l, cl);
 		return false;
 	}
@@ -339,14 +332,14 @@ static void sweep(struct loop *l)
 
 static int next_timeout(const struct loop *l)
 {
-	int64_t first = -1;
+	bool any = false;
+	uint64_t first = 0;
 	for (const struct client *cl = l->clients; cl; cl = cl->next)
-		if (cl->closing && (first < 0 || cl->deadline_ms < first))
+		if (cl->closing && (!any || cl->deadline_ms < first)) {
 			first = cl->deadline_ms;
-	if (first < 0)
-		return -1;
-	int64_t d = first - now_ms();
-	return d < 0 ? 0 : d > 60000 ? 60000 : (int)d;
+			any = true;
+		}
+	return any ? clock_remaining_ms(first) : -1;
 }
 
 static int setup(struct loop *l, const char *listen_path, const char *control_path)

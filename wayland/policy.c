@@ -1,5 +1,7 @@
 #include "policy.h"
 
+#include "text_escape.h"
+
 #include "fractional-scale-v1-client-protocol.h"
 #include "pointer-constraints-unstable-v1-client-protocol.h"
 #include "pointer-gestures-unstable-v1-client-protocol.h"
@@ -55,28 +57,16 @@ bool wlf_policy_global(const char *name, size_t len, struct wlf_global_rule *ret
 			return true;
 	return false;
 }
-/* Cuts s to at most max bytes without splitting a UTF-8 sequence. */
-static size_t cut_utf8(const char *s, size_t max)
+/* The prefix, then the client's text escaped (lib/text_escape.h): no
+ * control, bidi or invisible character of the guest's can hide or reorder
+ * the tag. Escapes and characters are never cut. */
+static size_t tag(char *buf, const char *prefix, const char *untrusted)
 {
-	size_t n = strlen(s);
-	if (n <= max)
-		return n;
-	n = max;
-	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return n;
-}
-
-static size_t tag(char *buf, const char *prefix, const char *text)
-{
-	size_t p = strlen(prefix);
-	if (p > WLF_TAG_MAX)
-		p = WLF_TAG_MAX;
-	memcpy(buf, prefix, p);
-	size_t t = cut_utf8(text, WLF_TAG_MAX - p);
-	memcpy(buf + p, text, t);
-	buf[p + t] = '\0';
-	return p + t;
+	int p = snprintf(buf, WLF_TAG_MAX + 1, "%s", prefix);
+	if (p < 0 || p > WLF_TAG_MAX)
+		return strlen(buf);
+	text_escape(buf + p, WLF_TAG_MAX + 1 - (size_t)p, untrusted, strlen(untrusted));
+	return strlen(buf);
 }
 
 size_t wlf_tag_title(char *buf, const char *vm, const char *title)

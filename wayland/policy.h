@@ -27,8 +27,9 @@ bool wlf_policy_global_at(size_t i, struct wlf_global_rule *ret);
 #define WLF_TAG_MAX 4000
 
 /* Writes "[vm] title" (NUL-terminated) into buf of WLF_TAG_MAX + 1 bytes,
- * cutting title at a character boundary if it would not fit. Returns the
- * length. */
+ * with title escaped as lib/text_escape.h says (controls, bidi and invisible
+ * characters, invalid UTF-8), cut before the first character or escape that
+ * would not fit. Returns the length. */
 size_t wlf_tag_title(char *buf, const char *vm, const char *title);
 
 /* Writes "vm:app_id" the same way. */

@@ -1,70 +1,41 @@
 #include "sock.h"
 
 #include "cleanup.h"
+#include "unix_addr.h"
 #include "wire.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 /* The kernel's SCM_MAX_FD: one read can bring no more. */
 #define SCM_MAX_FDS 253
 
-static int make_addr(const char *path, struct sockaddr_un *sa)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa->sun_path, path);
-	return 0;
-}
-
 /* Whether something accepts connections on path. */
-static bool live_socket(const struct sockaddr_un *sa)
+static bool live_socket(const char *path)
 {
+	struct sockaddr_un sa;
+	if (unix_addr_set(&sa, path) < 0)
+		return false;
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	return fd >= 0 && connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == 0;
 }
 
 int wlf_sock_listen(const char *path)
 {
-	struct sockaddr_un sa;
-	int r = make_addr(path, &sa);
-	if (r < 0)
-		return r;
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return -EEXIST;
-		if (live_socket(&sa))
-			return -EADDRINUSE;
-		if (unlink(path) < 0 && errno != ENOENT)
-			return -errno;
-	}
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	mode_t old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0)
-		return -errno;
-	if (chmod(path, 0600) < 0 || listen(fd, 128) < 0) {
-		r = -errno;
-		unlink(path);
-		return r;
-	}
-	return steal_fd(&fd);
+	/* Two filters must never take each other's socket: only a stale one
+	 * (nobody accepting) is replaced. */
+	if (live_socket(path))
+		return -EADDRINUSE;
+	return unix_sock_listen(path, 128);
 }
 
 int wlf_sock_connect(const char *path)
 {
 	struct sockaddr_un sa;
-	int r = make_addr(path, &sa);
+	int r = unix_addr_set(&sa, path);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

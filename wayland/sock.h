@@ -8,8 +8,8 @@
 #include <sys/types.h>
 
 /* Listens on path (mode 0600). A stale socket nobody listens on is
- * replaced; a live one or any other file is left alone. Returns the
- * non-blocking fd, -EADDRINUSE, -EEXIST or -errno. */
+ * replaced; a live one or any other file is left alone (-EADDRINUSE).
+ * Returns the non-blocking fd or -errno. */
 int wlf_sock_listen(const char *path);
 
 /* Connects to path without blocking. Returns the fd or -errno. */

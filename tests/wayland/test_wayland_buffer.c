@@ -218,7 +218,7 @@ static void test_sock_listen(void **state)
 	/* Any other file is left alone. */
 	int f = open(path, O_CREAT | O_WRONLY, 0600);
 	close(f);
-	assert_int_equal(wlf_sock_listen(path), -EEXIST);
+	assert_int_equal(wlf_sock_listen(path), -EADDRINUSE);
 	unlink(path);
 	assert_true(wlf_sock_connect(path) < 0);
 	rmdir(dir);

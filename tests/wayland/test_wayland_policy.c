@@ -117,6 +117,15 @@ static void test_tags(void **state)
 	assert_string_equal(buf, "[mail] Inbox");
 	wlf_tag_app_id(buf, "mail", "org.gnome.Foo");
 	assert_string_equal(buf, "mail:org.gnome.Foo");
+	/* The guest's text cannot reorder, hide or recolour the tag. */
+	wlf_tag_title(buf, "mail", "\xe2\x80\xaeknab] Login");
+	assert_string_equal(buf, "[mail] \\u{202e}knab] Login");
+	wlf_tag_title(buf, "mail", "\x1b[31mred\r\n[bank]");
+	assert_string_equal(buf, "[mail] \\x1b[31mred\\x0d\\n[bank]");
+	wlf_tag_app_id(buf, "mail",
+		       "a\xff"
+		       "b");
+	assert_string_equal(buf, "mail:a\\xffb");
 	/* A long title is cut to fit, never in the middle of a character. */
 	static char title[5000];
 	memset(title, 'a', sizeof(title) - 1);
