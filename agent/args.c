@@ -107,11 +107,11 @@ static const struct cli_option options[] = {
     {"--version", OPT_VERSION, false},
 };
 
-static int set_option(struct agent_opts *o, enum opt_id id, const char *opt, const char *v,
-		      char *err, size_t errlen)
+static int set_option(void *ud, int id, const char *opt, const char *v, char *err, size_t errlen)
 {
+	struct agent_opts *o = ud;
 	unsigned long long n;
-	switch (id) {
+	switch ((enum opt_id)id) {
 	case OPT_PORT:
 	case OPT_EVENT_PORT:
 		/* 0xffffffff is VMADDR_PORT_ANY, not a port one can name. */
@@ -157,27 +157,16 @@ static int set_option(struct agent_opts *o, enum opt_id id, const char *opt, con
 		return 0;
 	case OPT_HELP:
 		o->help = true;
-		return 0;
+		return 1;
 	case OPT_VERSION:
 		o->version = true;
-		return 0;
+		return 1;
 	}
 	return cli_error(err, errlen, "%s: unhandled option", opt);
 }
 
 int agent_opts_parse(struct agent_opts *o, int argc, char *const argv[], char *err, size_t errlen)
 {
-	for (int i = 1; i < argc; i++) {
-		int id;
-		const char *opt, *value;
-		int r = cli_next(options, sizeof(options) / sizeof(options[0]), argc, argv, &i, &id,
-				 &opt, &value, err, errlen);
-		if (r == 0)
-			r = set_option(o, (enum opt_id)id, opt, value, err, errlen);
-		if (r < 0)
-			return r;
-		if (o->help || o->version)
-			return 0;
-	}
-	return 0;
+	return cli_parse(options, sizeof(options) / sizeof(options[0]), argc, argv, 1, set_option,
+			 o, err, errlen);
 }

@@ -47,3 +47,20 @@ int cli_next(const struct cli_option *opts, size_t n, int argc, char *const argv
 	*ret_value = value;
 	return 0;
 }
+
+int cli_parse(const struct cli_option *opts, size_t n, int argc, char *const argv[], int first,
+	      int (*set)(void *ud, int id, const char *name, const char *value, char *err,
+			 size_t errlen),
+	      void *ud, char *err, size_t errlen)
+{
+	for (int i = first; i < argc; i++) {
+		int id;
+		const char *name, *value;
+		int r = cli_next(opts, n, argc, argv, &i, &id, &name, &value, err, errlen);
+		if (r == 0)
+			r = set(ud, id, name, value, err, errlen);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+	return 0;
+}

@@ -21,6 +21,14 @@ struct cli_option {
 int cli_next(const struct cli_option *opts, size_t n, int argc, char *const argv[], int *i,
 	     int *ret_id, const char **ret_name, const char **ret_value, char *err, size_t errlen);
 
+/* Reads argv[first..argc) with cli_next and hands each option to set(ud,
+ * id, name, value, err, errlen), which returns 0 to go on, 1 to stop there
+ * (--help, --version) or -EINVAL. Returns 0 or the first error. */
+int cli_parse(const struct cli_option *opts, size_t n, int argc, char *const argv[], int first,
+	      int (*set)(void *ud, int id, const char *name, const char *value, char *err,
+			 size_t errlen),
+	      void *ud, char *err, size_t errlen);
+
 /* Writes a message into err (errlen bytes) and returns -EINVAL. */
 int cli_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -105,10 +105,10 @@ static int parse_count(const char *s, unsigned max, unsigned *ret)
 	return 0;
 }
 
-static int set_option(struct wlf_opts *o, enum opt_id id, const char *opt, const char *v, char *err,
-		      size_t errlen)
+static int set_option(void *ud, int id, const char *opt, const char *v, char *err, size_t errlen)
 {
-	switch (id) {
+	struct wlf_opts *o = ud;
+	switch ((enum opt_id)id) {
 	case OPT_NAME:
 		if (!wlf_vm_name_ok(v))
 			return cli_error(err, errlen,
@@ -142,10 +142,10 @@ static int set_option(struct wlf_opts *o, enum opt_id id, const char *opt, const
 		return 0;
 	case OPT_HELP:
 		o->help = true;
-		return 0;
+		return 1;
 	case OPT_VERSION:
 		o->version = true;
-		return 0;
+		return 1;
 	}
 	return cli_error(err, errlen, "%s: unhandled option", opt);
 }
@@ -153,17 +153,8 @@ static int set_option(struct wlf_opts *o, enum opt_id id, const char *opt, const
 static int parse_options(struct wlf_opts *o, int argc, char *const argv[], int first, char *err,
 			 size_t errlen)
 {
-	for (int i = first; i < argc; i++) {
-		int id;
-		const char *opt, *value;
-		int r = cli_next(options, sizeof(options) / sizeof(options[0]), argc, argv, &i, &id,
-				 &opt, &value, err, errlen);
-		if (r == 0)
-			r = set_option(o, (enum opt_id)id, opt, value, err, errlen);
-		if (r < 0 || o->help || o->version)
-			return r;
-	}
-	return 0;
+	return cli_parse(options, sizeof(options) / sizeof(options[0]), argc, argv, first,
+			 set_option, o, err, errlen);
 }
 
 int wlf_opts_parse(struct wlf_opts *o, int argc, char *const argv[], char *err, size_t errlen)

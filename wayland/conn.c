@@ -144,26 +144,28 @@ int wlf_conn_upstream_error(struct wlf_conn *c, const char *fmt, ...)
 	return -EPROTO;
 }
 
+/* Queues a message on one of c's outputs; a full output ends the connection. */
+static int put(struct wlf_conn *c, struct wlf_out *out, const char *peer, const uint8_t *msg,
+	       size_t len, const int *fds, unsigned nfds)
+{
+	int r = wlf_out_put(out, msg, len, fds, nfds);
+	if (r < 0 && c->state == WLF_CONN_OK) {
+		c->state = WLF_CONN_OVERFLOW;
+		snprintf(c->reason, sizeof(c->reason), "%s does not read what it is sent", peer);
+	}
+	return r < 0 ? -ENOBUFS : 0;
+}
+
 int wlf_conn_put_client(struct wlf_conn *c, const uint8_t *msg, size_t len, const int *fds,
 			unsigned nfds)
 {
-	int r = wlf_out_put(&c->cout, msg, len, fds, nfds);
-	if (r < 0 && c->state == WLF_CONN_OK) {
-		c->state = WLF_CONN_OVERFLOW;
-		snprintf(c->reason, sizeof(c->reason), "client does not read what it is sent");
-	}
-	return r < 0 ? -ENOBUFS : 0;
+	return put(c, &c->cout, "client", msg, len, fds, nfds);
 }
 
 int wlf_conn_send_up(struct wlf_conn *c, const uint8_t *msg, size_t len, const int *fds,
 		     unsigned nfds)
 {
-	int r = wlf_out_put(&c->uout, msg, len, fds, nfds);
-	if (r < 0 && c->state == WLF_CONN_OK) {
-		c->state = WLF_CONN_OVERFLOW;
-		snprintf(c->reason, sizeof(c->reason), "upstream does not read what it is sent");
-	}
-	return r < 0 ? -ENOBUFS : 0;
+	return put(c, &c->uout, "upstream", msg, len, fds, nfds);
 }
 
 int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...)
@@ -173,38 +175,12 @@ int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...)
 		return c->state == WLF_CONN_OK ? -EINVAL : -ENOBUFS;
 	uint8_t buf[WLF_MAX_MSG];
 	int fds[WLF_MAX_FDS_SEND];
-	unsigned nfds = 0;
+	unsigned nfds;
 	struct wlf_enc e;
 	wlf_enc_begin(&e, buf, sizeof(buf), object, (uint16_t)opcode);
 	va_list ap;
 	va_start(ap, opcode);
-	for (const char *s = o->iface->events[opcode].signature; *s; s++) {
-		switch (*s) {
-		case 's': {
-			const char *str = va_arg(ap, const char *);
-			wlf_enc_string(&e, str, str ? strlen(str) : 0);
-			break;
-		}
-		case 'a': {
-			const struct wlf_blob *b = va_arg(ap, const struct wlf_blob *);
-			wlf_enc_array(&e, b->data, b->len);
-			break;
-		}
-		case 'h':
-			if (nfds < WLF_MAX_FDS_SEND)
-				fds[nfds++] = va_arg(ap, int);
-			break;
-		case 'i':
-		case 'u':
-		case 'f':
-		case 'o':
-		case 'n':
-			wlf_enc_u32(&e, va_arg(ap, uint32_t));
-			break;
-		default: /* since digits, '?' */
-			break;
-		}
-	}
+	wlf_enc_args(&e, o->iface->events[opcode].signature, ap, fds, WLF_MAX_FDS_SEND, &nfds);
 	va_end(ap);
 	int n = wlf_enc_end(&e);
 	if (n < 0) {

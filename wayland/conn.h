@@ -124,11 +124,6 @@ int wlf_conn_upstream_error(struct wlf_conn *c, const char *fmt, ...)
  * WLF_CONN_OVERFLOW. */
 int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...);
 
-struct wlf_blob {
-	const void *data;
-	size_t len;
-};
-
 /* Sends an encoded message upstream (fds: ownership passes). Returns 0 or
  * -ENOBUFS after marking the connection WLF_CONN_OVERFLOW. */
 int wlf_conn_send_up(struct wlf_conn *c, const uint8_t *msg, size_t len, const int *fds,

@@ -188,15 +188,27 @@ static void accept_client(struct loop *l, int lfd, bool control)
 		wlf_conn_upstream_error(cl->conn, "epoll: %s", strerror(errno));
 }
 
-static void read_client(struct client *cl)
+/* One read from the client (upstream false) or from upstream, then the
+ * core decodes what came. */
+static void read_side(struct client *cl, bool upstream)
 {
 	struct wlf_conn *c = cl->conn;
-	ssize_t n = wlf_sock_recv(cl->cfd, &c->cin);
+	ssize_t n = wlf_sock_recv(upstream ? cl->ufd : cl->cfd, upstream ? &c->uin : &c->cin);
 	if (n == -EAGAIN)
 		return;
 	if (n == -EMFILE) {
-		wlf_conn_client_error(c, 1, WL_DISPLAY_ERROR_INVALID_METHOD,
-				      "too many file descriptors without their messages");
+		if (upstream)
+			wlf_conn_upstream_error(c, "too many file descriptors");
+		else
+			wlf_conn_client_error(c, 1, WL_DISPLAY_ERROR_INVALID_METHOD,
+					      "too many file descriptors without their messages");
+		return;
+	}
+	if (n <= 0 && upstream) {
+		/* Upstream closed (perhaps after a protocol error it sent):
+		 * pass on what it said, then close the client. */
+		log_debug("client %llu: upstream closed", (unsigned long long)c->id);
+		start_closing(cl);
 		return;
 	}
 	if (n <= 0) {
@@ -205,27 +217,10 @@ static void read_client(struct client *cl)
 		cl->deadline_ms = 0;
 		return;
 	}
-	wlf_conn_from_client(c);
-}
-
-static void read_upstream(struct client *cl)
-{
-	struct wlf_conn *c = cl->conn;
-	ssize_t n = wlf_sock_recv(cl->ufd, &c->uin);
-	if (n == -EAGAIN)
-		return;
-	if (n == -EMFILE) {
-		wlf_conn_upstream_error(c, "too many file descriptors");
-		return;
-	}
-	if (n <= 0) {
-		/* Upstream closed (perhaps after a protocol error it sent):
-		 * pass on what it said, then close the client. */
-		log_debug("client %llu: upstream closed", (unsigned long long)c->id);
-		start_closing(cl);
-		return;
-	}
-	wlf_conn_from_upstream(c);
+	if (upstream)
+		wlf_conn_from_upstream(c);
+	else
+		wlf_conn_from_client(c);
 }
 
 static void log_end(struct client *cl)
@@ -400,7 +395,7 @@ static bool handle(struct loop *l, const struct epoll_event *ev)
 		return true;
 	case SRC_CLIENT:
 		if ((ev->events & EPOLLIN) && (s->cl->cmask & EPOLLIN) && !s->cl->closing) {
-			read_client(s->cl);
+			read_side(s->cl, false);
 		} else if (ev->events & (EPOLLHUP | EPOLLERR)) {
 			/* Gone while not being read: drop it now, or epoll
 			 * would report the hangup again and again. */
@@ -412,7 +407,7 @@ static bool handle(struct loop *l, const struct epoll_event *ev)
 		if (s->cl->ufd < 0)
 			return true;
 		if ((ev->events & EPOLLIN) && (s->cl->umask & EPOLLIN))
-			read_upstream(s->cl);
+			read_side(s->cl, true);
 		else if (ev->events & (EPOLLHUP | EPOLLERR))
 			start_closing(s->cl);
 		return true;

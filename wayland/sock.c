@@ -34,18 +34,7 @@ int wlf_sock_listen(const char *path)
 
 int wlf_sock_connect(const char *path)
 {
-	struct sockaddr_un sa;
-	int r = unix_addr_set(&sa, path);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* A Unix stream connect completes at once or fails (EAGAIN: the
-	 * listener's backlog is full); it never stays in progress. */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
-	return steal_fd(&fd);
+	return unix_sock_connect(path, SOCK_NONBLOCK);
 }
 
 ssize_t wlf_sock_recv(int fd, struct wlf_in *in)

@@ -190,6 +190,43 @@ void wlf_enc_array(struct wlf_enc *e, const void *data, size_t len)
 	enc_blob(e, data, len, len);
 }
 
+void wlf_enc_args(struct wlf_enc *e, const char *sig, va_list ap, int *fds, unsigned max_fds,
+		  unsigned *ret_nfds)
+{
+	*ret_nfds = 0;
+	for (const char *s = sig; *s; s++) {
+		switch (*s) {
+		case 's': {
+			const char *str = va_arg(ap, const char *);
+			wlf_enc_string(e, str, str ? strlen(str) : 0);
+			break;
+		}
+		case 'a': {
+			const struct wlf_blob *b = va_arg(ap, const struct wlf_blob *);
+			wlf_enc_array(e, b->data, b->len);
+			break;
+		}
+		case 'h': {
+			int fd = va_arg(ap, int);
+			if (*ret_nfds < max_fds)
+				fds[(*ret_nfds)++] = fd;
+			else
+				e->overflow = true;
+			break;
+		}
+		case 'i':
+		case 'u':
+		case 'f':
+		case 'o':
+		case 'n':
+			wlf_enc_u32(e, va_arg(ap, uint32_t));
+			break;
+		default: /* since digits, '?' */
+			break;
+		}
+	}
+}
+
 int wlf_enc_end(struct wlf_enc *e)
 {
 	if (e->overflow || e->len < WLF_HEADER_SIZE)

@@ -6,6 +6,7 @@
 #ifndef APPVM_WAYLAND_WIRE_H
 #define APPVM_WAYLAND_WIRE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -83,6 +84,19 @@ void wlf_enc_u32(struct wlf_enc *e, uint32_t v);
 /* A string of len bytes plus the NUL the wire adds; s NULL encodes null. */
 void wlf_enc_string(struct wlf_enc *e, const char *s, size_t len);
 void wlf_enc_array(struct wlf_enc *e, const void *data, size_t len);
+/* Raw bytes of an array argument. */
+struct wlf_blob {
+	const void *data;
+	size_t len;
+};
+
+/* Encodes arguments taken from ap as signature sig says ("since" digits and
+ * '?' are skipped): i u f o n take a uint32_t, s a const char * (NULL for
+ * null), a a const struct wlf_blob *, h an int fd, which is stored in fds
+ * (room for max_fds; *ret_nfds counts them). */
+void wlf_enc_args(struct wlf_enc *e, const char *sig, va_list ap, int *fds, unsigned max_fds,
+		  unsigned *ret_nfds);
+
 /* Writes the size into the header. Returns the message size, or -EMSGSIZE
  * when it would not fit in cap bytes or in WLF_MAX_MSG. */
 int wlf_enc_end(struct wlf_enc *e);

@@ -13,34 +13,19 @@ void h_put_raw(struct wlf_in *in, const void *data, size_t len)
 	in->len += len;
 }
 
-void h_put(struct wlf_in *in, uint32_t id, uint16_t opcode, const char *fmt, ...)
+void h_put(struct wlf_in *in, uint32_t id, unsigned opcode, const char *fmt, ...)
 {
 	uint8_t buf[WLF_MAX_MSG];
+	int fds[WLF_MAX_ARGS];
+	unsigned nfds;
 	struct wlf_enc e;
-	wlf_enc_begin(&e, buf, sizeof(buf), id, opcode);
+	wlf_enc_begin(&e, buf, sizeof(buf), id, (uint16_t)opcode);
 	va_list ap;
 	va_start(ap, fmt);
-	for (const char *f = fmt; *f; f++) {
-		switch (*f) {
-		case 's': {
-			const char *s = va_arg(ap, const char *);
-			wlf_enc_string(&e, s, s ? strlen(s) : 0);
-			break;
-		}
-		case 'a': {
-			const struct wlf_blob *b = va_arg(ap, const struct wlf_blob *);
-			wlf_enc_array(&e, b->data, b->len);
-			break;
-		}
-		case 'h':
-			wlf_in_push_fd(in, va_arg(ap, int));
-			break;
-		default:
-			wlf_enc_u32(&e, va_arg(ap, uint32_t));
-			break;
-		}
-	}
+	wlf_enc_args(&e, fmt, ap, fds, WLF_MAX_ARGS, &nfds);
 	va_end(ap);
+	for (unsigned i = 0; i < nfds; i++)
+		wlf_in_push_fd(in, fds[i]);
 	int n = wlf_enc_end(&e);
 	assert(n > 0);
 	h_put_raw(in, buf, (size_t)n);
@@ -93,6 +78,12 @@ int h_take_fd(struct wlf_out *out)
 	int fd = dup(out->fds[out->fd_head].fd);
 	wlf_out_sent(out, 0, 1);
 	return fd;
+}
+
+void h_free_all(struct wlf_ctx *ctx)
+{
+	while (ctx->conns)
+		wlf_conn_free(ctx->conns);
 }
 
 void h_drain(struct wlf_conn *c)

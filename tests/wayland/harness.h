@@ -19,7 +19,7 @@ struct h_msg {
 /* Appends a message to in. fmt has one letter per argument: u i o n
  * (uint32_t), s (const char *, NULL for null), a (const struct wlf_blob *),
  * h (int fd, queued with the bytes; ownership passes). */
-void h_put(struct wlf_in *in, uint32_t id, uint16_t opcode, const char *fmt, ...);
+void h_put(struct wlf_in *in, uint32_t id, unsigned opcode, const char *fmt, ...);
 
 /* Appends raw bytes to in. */
 void h_put_raw(struct wlf_in *in, const void *data, size_t len);
@@ -47,6 +47,9 @@ unsigned h_count(const struct wlf_out *out);
 
 /* Removes the oldest fd queued in out and returns a duplicate (caller closes). */
 int h_take_fd(struct wlf_out *out);
+
+/* Frees every connection of ctx. */
+void h_free_all(struct wlf_ctx *ctx);
 
 /* Drops everything queued on both outputs. */
 void h_drain(struct wlf_conn *c);

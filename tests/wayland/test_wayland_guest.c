@@ -79,8 +79,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *e = *state;
-	while (e->ctx.conns)
-		wlf_conn_free(e->ctx.conns);
+	h_free_all(&e->ctx);
 	free(e);
 	return 0;
 }
