@@ -9,13 +9,13 @@
 # directories of their own; grim, swaymsg and wl-clipboard check the
 # result from the host side. Needs root (for setpriv).
 #
-# Usage: chain_test.sh CASE   (CASE: windows, isolation, clipboard, lifecycle)
+# Usage: chain_test.sh CASE   (CASE: windows, isolation, clipboard, apps, lifecycle)
 # Environment: FILTER, CLIENT (binaries), WLF_UID (default 65534),
 #   WLF_RELAY: a command run (unprivileged) as "$WLF_RELAY GUEST_SOCKET
 #   HOST_SOCKET" that listens on GUEST_SOCKET and carries each connection to
 #   HOST_SOCKET (default: none, waypipe server connects to waypipe client
 #   directly). Example: WLF_RELAY=tests/wayland/socat-relay
-case_name=${1:?usage: chain_test.sh windows|isolation|clipboard|lifecycle}
+case_name=${1:?usage: chain_test.sh windows|isolation|clipboard|apps|lifecycle}
 # shellcheck source=tests/wayland/chain_lib.sh
 . "$(dirname "$0")/chain_lib.sh"
 G=$(new_dir g) # guest runtime dir
@@ -178,6 +178,39 @@ case_clipboard() {
 	out=$(guest timeout 10 wl-paste -n --primary 2>&1 || true)
 	grep -q primary- <<<"$out" || fail "a guest app cannot paste the primary selection: $out"
 	ok "primary selection in a guest app: $out"
+}
+
+# Real programs through the chain: foot, and GTK 3 copying and pasting.
+case_apps() {
+	as_user "$G" python3 -c 'import gi; gi.require_version("Gtk", "3.0")' 2>/dev/null ||
+		skip "python3-gi with GTK 3 missing"
+	as_user "$G" sh -c 'command -v foot' >/dev/null || skip "foot missing"
+	local gtk
+	gtk=$(dirname "$0")/gtk_clip.py
+	cp "$gtk" "$G/gtk_clip.py"
+	WAYLAND_DISPLAY=$G/wayland-0 bg foot "$G" foot sh -c 'sleep 3600'
+	WAYLAND_DISPLAY=$G/wayland-0 bg gtk-copy "$G" env GDK_BACKEND=wayland \
+		python3 "$G/gtk_clip.py" copy "gtk-text-$$"
+	in_tree() { tree | grep -qF "\"name\": \"$1\""; }
+	wait_for 20 "foot's window" in_tree '[vmt] foot'
+	wait_for 20 "GTK's window" in_tree '[vmt] GTK copy'
+	ok "foot and a GTK window through the chain, tagged"
+	wait_for 20 "GTK to copy" grep -qs copied "$root/gtk-copy.log"
+	local out
+	agent_has() { out=$(agent timeout 10 wl-paste -n 2>&1 || true); grep -q "$1" <<<"$out"; }
+	wait_for 20 "the agent to read GTK's copy" agent_has gtk-text
+	out=$(WAYLAND_DISPLAY=$H/$sway_socket XDG_RUNTIME_DIR=$H timeout 5 wl-paste -n 2>&1 || true)
+	if grep -q gtk-text <<<"$out"; then fail "GTK's copy reached the host"; fi
+	ok "GTK copies into the VM's clipboard, not the host's"
+	WAYLAND_DISPLAY=$G/data-control bg agent-copy "$G" wl-copy --foreground "agent-text-$$"
+	WAYLAND_DISPLAY=$G/wayland-0 bg gtk-paste "$G" env GDK_BACKEND=wayland \
+		python3 "$G/gtk_clip.py" paste
+	wait_for 20 "GTK to paste" grep -qs "pasted:" "$root/gtk-paste.log"
+	grep -q "pasted: agent-text-$$" "$root/gtk-paste.log" || fail "GTK pasted: $(cat "$root/gtk-paste.log")"
+	ok "GTK pastes what the agent set"
+	if grep -h "protocol error\|dropped" "$root/guest-filter.log" "$root/host-filter.log"; then
+		fail "a filter refused a real program"
+	fi
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
