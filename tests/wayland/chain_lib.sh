@@ -28,10 +28,16 @@ new_dir() {
 H=$(new_dir h) # host runtime dir
 T=$(new_dir t) # the transport's sockets
 pids=()
+groups=()
 cleanup() {
 	local st=$?
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		kill "${pids[i]}" 2>/dev/null || true
+	done
+	# Process groups of our own (bg_group): waypipe server leaves its
+	# command running when it is killed, foot its shell.
+	for g in "${groups[@]}"; do
+		kill -- "-$g" 2>/dev/null || true
 	done
 	for p in "${pids[@]}"; do
 		wait "$p" 2>/dev/null || true
@@ -76,6 +82,14 @@ bg() {
 	"${P[@]}" "$@" >"$root/$log.log" 2>&1 &
 	last=$!
 	pids+=("$last")
+}
+# bg_group LOG DIR CMD...: bg in a session and process group of its own,
+# all of which cleanup ends.
+bg_group() {
+	local log=$1 dir=$2
+	shift 2
+	bg "$log" "$dir" setsid "$@"
+	groups+=("$last")
 }
 # wait_for SECONDS DESCRIPTION CMD...: polls CMD until it succeeds.
 wait_for() {
@@ -142,8 +156,8 @@ start_waypipes() {
 		bg "$tag-relay" "$T" $WLF_RELAY "$guest_sock" "$host_sock"
 		wait_for 10 "the relay's socket" test -S "$guest_sock"
 	fi
-	bg "$tag-waypipe-server" "$dir" waypipe -n -s "$guest_sock" --display "$dir/waypipe-0" \
-		server -- sleep 3600
+	bg_group "$tag-waypipe-server" "$dir" waypipe -n -s "$guest_sock" \
+		--display "$dir/waypipe-0" server -- sleep 3600
 	waypipe_server=$last
 	wait_for 10 "waypipe server's display" test -S "$dir/waypipe-0"
 }

@@ -188,7 +188,7 @@ case_apps() {
 	local gtk
 	gtk=$(dirname "$0")/gtk_clip.py
 	cp "$gtk" "$G/gtk_clip.py"
-	WAYLAND_DISPLAY=$G/wayland-0 bg foot "$G" foot sh -c 'sleep 3600'
+	WAYLAND_DISPLAY=$G/wayland-0 bg_group foot "$G" foot sh -c 'sleep 3600'
 	WAYLAND_DISPLAY=$G/wayland-0 bg gtk-copy "$G" env GDK_BACKEND=wayland \
 		python3 "$G/gtk_clip.py" copy "gtk-text-$$"
 	in_tree() { tree | grep -qF "\"name\": \"$1\""; }
