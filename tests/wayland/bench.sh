@@ -13,6 +13,7 @@
 # through the whole chain after each frame; and the filters' memory.
 # Needs root (setpriv).
 # Usage: FILTER=... CLIENT=... tests/wayland/bench.sh [STARTS] [FPS_RUNS] [FPS_SECONDS]
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 starts=${1:-21}
 fps_runs=${2:-5}
 fps_seconds=${3:-5}
@@ -64,20 +65,30 @@ for ((i = 0; i < fps_runs; i++)); do
 	done
 done
 
+# paired A B INVERT: median over i of A_i / B_i (B_i / A_i with INVERT), the
+# runs of one pair being neighbours in time.
+paired() {
+	paste "$1" "$2" | awk -v inv="${3:-0}" '$1 > 0 && $2 > 0 {print inv ? $2 / $1 : $1 / $2}' |
+		median | awk '{printf "%.3f", $1}'
+}
+
 rss() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 ff=$(median <"$root/first-full")
 fp=$(median <"$root/first-peer")
 sf=$(median <"$root/fps-full")
 sp=$(median <"$root/fps-peer")
 echo "first frame (ms, median of $starts): full $ff, waypipe alone $fp, ratio $(awk -v a="$ff" -v b="$fp" 'BEGIN {printf "%.3f", a / b}')"
+echo "  median of the paired ratios: $(paired "$root/first-full" "$root/first-peer")"
 echo "  full:  $(tr '\n' ' ' <"$root/first-full")"
 echo "  alone: $(tr '\n' ' ' <"$root/first-peer")"
 echo "frames per second (median of $fps_runs x ${fps_seconds}s): full $sf, waypipe alone $sp, ratio (time per frame) $(awk -v a="$sf" -v b="$sp" 'BEGIN {printf "%.3f", b / a}')"
+echo "  median of the paired ratios: $(paired "$root/fps-full" "$root/fps-peer" 1)"
 echo "  full:  $(tr '\n' ' ' <"$root/fps-full")"
 echo "  alone: $(tr '\n' ' ' <"$root/fps-peer")"
 rf=$(median <"$root/rt-full")
 rp=$(median <"$root/rt-peer")
 echo "frames per second, each after a round trip (median of $fps_runs x ${fps_seconds}s): full $rf, waypipe alone $rp, ratio (time per frame) $(awk -v a="$rf" -v b="$rp" 'BEGIN {printf "%.3f", b / a}')"
+echo "  median of the paired ratios: $(paired "$root/rt-full" "$root/rt-peer" 1)"
 echo "  full:  $(tr '\n' ' ' <"$root/rt-full")"
 echo "  alone: $(tr '\n' ' ' <"$root/rt-peer")"
 echo "memory (KiB, RSS now / peak): host filter $(rss "$host_filter" VmRSS) / $(rss "$host_filter" VmHWM)," \
@@ -85,3 +96,4 @@ echo "memory (KiB, RSS now / peak): host filter $(rss "$host_filter" VmRSS) / $(
 for p in $full_waypipes; do
 	echo "  for scale: waypipe pid $p RSS $(rss "$p" VmRSS) KiB"
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
