@@ -41,6 +41,9 @@ run() {
 	WAYLAND_DISPLAY=$display as_user "$dir" "$CLIENT" window --app-id test.bench "$@"
 }
 
+# CPU time (user + system) of a process, in clock ticks.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
 for f in first-full first-peer fps-full fps-peer rt-full rt-peer; do
@@ -60,8 +63,10 @@ for ((i = 0; i < fps_runs; i++)); do
 	for chain in $order; do
 		run "$chain" --size 256x256 --animate --seconds "$fps_seconds" |
 			awk '/^fps/ {print $2}' >>"$root/fps-$chain"
+		[ "$chain" = full ] && before="$(ticks "$host_filter") $(ticks "$guest_filter")"
 		run "$chain" --size 256x256 --roundtrip --seconds "$fps_seconds" |
 			awk '/^fps/ {print $2}' >>"$root/rt-$chain"
+		[ "$chain" = full ] && echo "$before $(ticks "$host_filter") $(ticks "$guest_filter") $(tail -n 1 "$root/rt-full")" >>"$root/cpu"
 	done
 done
 
@@ -91,6 +96,9 @@ echo "frames per second, each after a round trip (median of $fps_runs x ${fps_se
 echo "  median of the paired ratios: $(paired "$root/rt-full" "$root/rt-peer" 1)"
 echo "  full:  $(tr '\n' ' ' <"$root/rt-full")"
 echo "  alone: $(tr '\n' ' ' <"$root/rt-peer")"
+hz=$(getconf CLK_TCK)
+awk -v s="$fps_seconds" -v hz="$hz" '{h += $3 - $1; g += $4 - $2; f += $5 * s}
+	END {printf "filter CPU per unpaced frame: host %.1f us, guest %.1f us (%d frames)\n", h / hz / f * 1e6, g / hz / f * 1e6, f}' "$root/cpu"
 echo "memory (KiB, RSS now / peak): host filter $(rss "$host_filter" VmRSS) / $(rss "$host_filter" VmHWM)," \
 	"guest filter $(rss "$guest_filter" VmRSS) / $(rss "$guest_filter" VmHWM)"
 for p in $full_waypipes; do
