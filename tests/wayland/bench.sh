@@ -25,7 +25,7 @@ GB=$(new_dir gb)
 start_sway 'output HEADLESS-1 mode --custom 1024x768@1000Hz position 0 0
 default_border none
 default_floating_border none
-for_window [app_id="test\.bench$"] floating enable, move position 0 0'
+for_window [app_id="test\.bench$"] "floating enable, move position 0 0"'
 start_host_filter "$H/appvm-bench" --name bench
 start_waypipes full "$H/appvm-bench" "$GA"
 full_waypipes="$waypipe_client $waypipe_server"

@@ -6,18 +6,28 @@
 # (see chain_test.sh). Sourced: sets -euo pipefail for the caller.
 set -euo pipefail
 : "${FILTER:?FILTER: path of appvm-wayland}" "${CLIENT:?CLIENT: path of wlf-client}"
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/testlib.sh
+. "$here/../testlib.sh"
+# shellcheck source=tests/wayland/headless-sway.sh
+. "$here/headless-sway.sh"
 uid=${WLF_UID:-65534}
-gid=$(getent passwd "$uid" | cut -d: -f4 || true)
-gid=${gid:-$uid}
+# headless-sway.sh runs sway with the uid as its gid too.
+gid=$uid
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (setpriv)"
-for t in sway swaymsg grim wl-copy wl-paste waypipe wtype setpriv python3; do
-	command -v "$t" >/dev/null || skip "$t not installed"
+[ "$(id -u)" -eq 0 ] || test_skip "needs root (setpriv)"
+for t in sway swaymsg grim wl-copy wl-paste waypipe wtype setpriv setsid python3 jq; do
+	command -v "$t" >/dev/null || test_skip "$t not installed"
 done
 
-root=$(mktemp -d /var/tmp/appvm-wl.XXXXXX)
-chmod 711 "$root"
+root=$(test_public_dir)
+# What the unprivileged uid runs is copied out of the build tree, which may
+# lie below a directory it cannot enter.
+mkdir "$root/bin"
+cp "$FILTER" "$CLIENT" "$here/gtk_clip.py" "$root/bin/"
+chmod 755 "$root/bin" "$root/bin/"*
+FILTER=$root/bin/$(basename "$FILTER")
+CLIENT=$root/bin/$(basename "$CLIENT")
 # new_dir NAME: a directory the unprivileged user owns, mode 0700.
 new_dir() {
 	mkdir -p "$root/$1"
@@ -42,8 +52,9 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		wait "$p" 2>/dev/null || true
 	done
+	sway_stop
 	if [ $st -ne 0 ]; then
-		for f in "$root"/*.log; do
+		for f in "$root"/*.log "$H/sway.log"; do
 			echo "--- $f"
 			tail -n 20 "$f"
 		done
@@ -102,26 +113,18 @@ wait_for() {
 	done
 }
 
-first_socket() {
-	local s
-	for s in "$H"/$1; do
-		[ -S "$s" ] && basename "$s" && return 0
-	done
-	return 1
-}
-
-# start_sway CONFIG: headless sway on $H; sets sway_socket, SWAYSOCK, sway_pid.
+# start_sway COMMANDS: headless sway on $H (tests/wayland/headless-sway.sh)
+# as the test's uid, then COMMANDS (one per line) given to it with swaymsg;
+# sets sway_socket (its name in $H), sway_pid and SWAYSOCK.
 start_sway() {
-	printf '%s\n' "$1" >"$H/sway.conf"
-	chmod 644 "$H/sway.conf"
-	bg sway "$H" env WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
-		sway -c "$H/sway.conf"
-	sway_pid=$last
-	wait_for 20 "sway's socket" eval "first_socket 'wayland-[0-9]' >/dev/null"
-	sway_socket=$(first_socket 'wayland-[0-9]')
-	wait_for 10 "sway's IPC socket" eval "first_socket 'sway-ipc.*' >/dev/null"
+	sway_start "$H" "$uid" || fail "headless sway did not start"
+	sway_pid=$SWAY_PID
+	sway_socket=$(basename "$SWAY_DISPLAY")
 	export SWAYSOCK
-	SWAYSOCK=$H/$(first_socket 'sway-ipc.*')
+	local line
+	while IFS= read -r line; do
+		[ -z "$line" ] || sway_as swaymsg "$line" >/dev/null || fail "sway refused: $line"
+	done <<<"$1"
 }
 
 # start_keyboard: a virtual keyboard, so that the seat has one. wtype keeps

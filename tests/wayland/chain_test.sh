@@ -29,9 +29,9 @@ start_sway 'output HEADLESS-1 mode 1024x768 position 0 0
 default_border none
 default_floating_border none
 focus_follows_mouse no
-for_window [app_id="^vmt:test\.red$"] floating enable, move position 0 0
-for_window [app_id="^vmt:test\.blue$"] floating enable, move position 300 0
-for_window [app_id="^host\.native$"] floating enable, move position 0 400'
+for_window [app_id="^vmt:test\.red$"] "floating enable, move position 0 0"
+for_window [app_id="^vmt:test\.blue$"] "floating enable, move position 300 0"
+for_window [app_id="^host\.native$"] "floating enable, move position 0 400"'
 start_keyboard
 start_host_filter "$H/appvm-vmt" --name vmt --focus-file "$H/focus" -v
 start_waypipes chain "$H/appvm-vmt" "$G"
@@ -46,37 +46,14 @@ window() {
 	wait_for 20 "$name's first frame" grep -qs first-frame "$root/$name.log"
 }
 
-# count_pixels: "R G B" counts of the colours given, in a host screenshot.
-count_pixels() {
-	host grim -t ppm - | python3 -c '
-import sys
-data = sys.stdin.buffer.read()
-fields, pos = [], 0
-while len(fields) < 4:
-    while data[pos:pos + 1].isspace():
-        pos += 1
-    if data[pos:pos + 1] == b"#":
-        pos = data.index(b"\n", pos)
-        continue
-    end = pos
-    while not data[end:end + 1].isspace():
-        end += 1
-    fields.append(data[pos:end])
-    pos = end
-pixels = data[pos + 1:]
-for colour in sys.argv[1:]:
-    want = bytes.fromhex(colour)
-    print(sum(1 for i in range(0, len(pixels), 3) if pixels[i:i + 3] == want), end=" ")
-print()' "$@"
-}
-
 case_windows() {
 	window red --color ff0000 --size 200x100 --title Red --app-id test.red
 	window blue --color 0000ff --size 150x120 --title Blue --app-id test.blue
 	# Exactly the pixels of both windows, no more, no less.
-	pixels_ok() { [ "$(count_pixels ff0000 0000ff)" = "20000 18000 " ]; }
+	pixels() { echo "$(sway_count_color ff0000) $(sway_count_color 0000ff)"; }
+	pixels_ok() { [ "$(pixels)" = "20000 18000" ]; }
 	wait_for 20 "both windows on screen" pixels_ok
-	ok "two guest windows on the host, every pixel: $(count_pixels ff0000 0000ff)"
+	ok "two guest windows on the host, every pixel: $(pixels)"
 	local t
 	t=$(tree)
 	for want in '"name": "[vmt] Red"' '"app_id": "vmt:test.red"' '"name": "[vmt] Blue"' \
@@ -183,14 +160,11 @@ case_clipboard() {
 # Real programs through the chain: foot, and GTK 3 copying and pasting.
 case_apps() {
 	as_user "$G" python3 -c 'import gi; gi.require_version("Gtk", "3.0")' 2>/dev/null ||
-		skip "python3-gi with GTK 3 missing"
-	as_user "$G" sh -c 'command -v foot' >/dev/null || skip "foot missing"
-	local gtk
-	gtk=$(dirname "$0")/gtk_clip.py
-	cp "$gtk" "$G/gtk_clip.py"
+		test_skip "python3-gi with GTK 3 missing"
+	as_user "$G" sh -c 'command -v foot' >/dev/null || test_skip "foot missing"
 	WAYLAND_DISPLAY=$G/wayland-0 bg_group foot "$G" foot sh -c 'sleep 3600'
 	WAYLAND_DISPLAY=$G/wayland-0 bg gtk-copy "$G" env GDK_BACKEND=wayland \
-		python3 "$G/gtk_clip.py" copy "gtk-text-$$"
+		python3 "$root/bin/gtk_clip.py" copy "gtk-text-$$"
 	in_tree() { tree | grep -qF "\"name\": \"$1\""; }
 	wait_for 20 "foot's window" in_tree '[vmt] foot'
 	wait_for 20 "GTK's window" in_tree '[vmt] GTK copy'
@@ -204,7 +178,7 @@ case_apps() {
 	ok "GTK copies into the VM's clipboard, not the host's"
 	WAYLAND_DISPLAY=$G/data-control bg agent-copy "$G" wl-copy --foreground "agent-text-$$"
 	WAYLAND_DISPLAY=$G/wayland-0 bg gtk-paste "$G" env GDK_BACKEND=wayland \
-		python3 "$G/gtk_clip.py" paste
+		python3 "$root/bin/gtk_clip.py" paste
 	wait_for 20 "GTK to paste" grep -qs "pasted:" "$root/gtk-paste.log"
 	grep -q "pasted: agent-text-$$" "$root/gtk-paste.log" || fail "GTK pasted: $(cat "$root/gtk-paste.log")"
 	ok "GTK pastes what the agent set"
