@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include "cli.h"
+#include "vm_name.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +22,7 @@ const char wlf_usage[] =
     "\n"
     "  --listen PATH        socket to serve (created mode 0600)\n"
     "  --upstream PATH      compositor socket to connect to, once per client\n"
-    "  --name VM            host: the VM's name, 1-32 of A-Z a-z 0-9 . _ -\n"
+    "  --name VM            host: the VM's name, 1-64 of A-Z a-z 0-9 . _ -\n"
     "  --focus-file PATH    host: kept as \"1\\n\" while a window of this filter has\n"
     "                       keyboard focus, else \"0\\n\" (replaced atomically)\n"
     "  --data-control PATH  guest: private socket offering zwlr_data_control_manager_v1\n"
@@ -33,20 +34,6 @@ const char wlf_usage[] =
     "\n"
     "A PATH without '/' names a socket in $XDG_RUNTIME_DIR. Options take their\n"
     "value as the next argument or after '='. See docs/wayland.md.\n";
-
-bool wlf_vm_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-	if (n == 0 || n > WLF_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = name[i];
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
-			return false;
-	}
-	return true;
-}
 
 int wlf_socket_path(const char *value, const char *runtime_dir, char *buf, size_t size)
 {
@@ -110,10 +97,12 @@ static int set_option(void *ud, int id, const char *opt, const char *v, char *er
 	struct wlf_opts *o = ud;
 	switch ((enum opt_id)id) {
 	case OPT_NAME:
-		if (!wlf_vm_name_ok(v))
-			return cli_error(err, errlen,
-					 "%s: expected 1-%d of A-Z a-z 0-9 . _ -, got \"%.64s\"",
-					 opt, WLF_NAME_MAX, v);
+		if (!vm_name_ok(v))
+			return cli_error(
+			    err, errlen,
+			    "%s: expected 1-%u of A-Z a-z 0-9 . _ -, not starting with . "
+			    "or -, got \"%.64s\"",
+			    opt, VM_NAME_MAX, v);
 		o->name = v;
 		return 0;
 	case OPT_MAX_CLIENTS:

@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define WLF_NAME_MAX		32
 #define WLF_DEFAULT_MAX_CLIENTS 128
 #define WLF_MAX_CLIENTS_LIMIT	1024
 #define WLF_SOCKET_PATH_MAX	107 /* sun_path less its NUL */
@@ -28,9 +27,6 @@ extern const char wlf_usage[];
 /* Parses argv. Returns 0 (check help/version first) or -EINVAL with a
  * message in err. */
 int wlf_opts_parse(struct wlf_opts *o, int argc, char *const argv[], char *err, size_t errlen);
-
-/* Whether name is a valid VM name: 1-32 of A-Z a-z 0-9 . _ - */
-bool wlf_vm_name_ok(const char *name);
 
 /* Turns a display name or path into a socket path: a value with a '/' is a
  * path, anything else names a socket in runtime_dir ($XDG_RUNTIME_DIR).
