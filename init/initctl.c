@@ -50,16 +50,10 @@ static int transact(const char *path, enum initctl_cmd cmd, uint32_t deadline_ms
 	int req_len = initctl_request_encode(cmd, deadline_ms, req, sizeof(req));
 	if (req_len < 0)
 		return req_len;
-	struct sockaddr_un sa;
-	int r = unix_addr_set(&sa, path);
-	if (r < 0)
-		return r;
-
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int r;
+	_cleanup_close_ int fd = unix_sock_connect(path, 0);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
+		return fd;
 	/* MSG_NOSIGNAL: a refused caller must get -EPERM, not SIGPIPE. When init
 	 * already replied and closed (a refusal), the reply is still readable. */
 	if (send(fd, req, (size_t)req_len, MSG_NOSIGNAL) < 0 && errno != EPIPE &&

@@ -1,5 +1,7 @@
 #include "pd_text.h"
 
+#include "vm_name.h"
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -8,16 +10,7 @@
 
 bool pd_vm_name_ok(const char *name)
 {
-	size_t n = strlen(name);
-	if (n < 1 || n > PD_VM_NAME_MAX || name[0] == '.' || name[0] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
+	return vm_name_ok(name);
 }
 
 /* Decodes one UTF-8 character. Returns its length with *ret_cp, or 0 for an

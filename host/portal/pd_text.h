@@ -8,14 +8,15 @@
 #include <stdio.h>
 
 #include "proto.h"
+#include "vm_name.h"
 
-#define PD_VM_NAME_MAX 64u
+#define PD_VM_NAME_MAX VM_NAME_MAX
 /* Room for "[vm] " and an escaped title (an escape is at most 10 bytes for
  * a character of at least 1). */
 #define PD_TITLE_SIZE (PD_VM_NAME_MAX + 4 + PROTO_LABEL_MAX * 10 + 1)
 
-/* Returns true for a usable VM name: 1-64 of A-Z a-z 0-9 . _ -, not
- * starting with '.' or '-'. */
+/* Returns true for a usable VM name (lib/vm_name.h: 1-64 of A-Z a-z 0-9
+ * . _ -, not starting with '.' or '-'). */
 bool pd_vm_name_ok(const char *name);
 
 /* Writes the dialog title the user sees: "[vm] " then the guest's title
