@@ -3,21 +3,24 @@
 #
 # Guest: appvm-init starts appvm-wayland-relay (initramfs), then Debian's
 # waypipe server from the store "wl" (built by rootfs/build --store-pkg from
-# the package names, run through the store's own loader), then the app, the
-# colour client, from the store "app" (a host binary with its libraries,
-# --store-libs), once wayland-0 listens.
+# the package names, run through the store's own loader) with the guest
+# filter appvm-wayland as its command, then the app, the colour client, from
+# the store "app" (a host binary with its libraries, --store-libs), once
+# wayland-0 listens.
 # Host: scripts/run-vm --wayland runs scripts/wayland-host: waypipe client on
-# the hybrid vsock's PATH_1027, drawing on the headless sway.
-# Checks: swaymsg sees the window, grim counts exactly its pixels; after the
-# power button the guest powers off, the window is gone, and no host process
-# of the VM is left.
+# the hybrid vsock's PATH_1027, through the host filter to the headless sway.
+# Checks: swaymsg sees the window tagged with the VM's name, grim counts
+# exactly its pixels; after the power button the guest powers off, the window
+# is gone, and no host process of the VM is left.
 # shellcheck shell=bash disable=SC2154  # src, work, kernel, init, boot_timeout: vm-test
 
 need_kernel
 need_init
 relay=${APPVM_RELAY:-}
 color=${APPVM_COLOR_CLIENT:-}
+filter=${APPVM_WAYLAND_FILTER:-}
 [ -x "$relay" ] || fail "appvm-wayland-relay '${relay:-unset}' not built"
+[ -x "$filter" ] || fail "appvm-wayland '${filter:-unset}' not built"
 [ -x "$color" ] || fail "vm_color_client '${color:-unset}' not built"
 for tool in waypipe sway grim swaymsg jq socat python3; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/setup installs it)"
@@ -61,6 +64,7 @@ path = /run/store/app
 
 [wayland]
 waypipe = /run/store/wl/usr/bin/waypipe
+filter = /usr/bin/appvm-wayland
 ready-timeout = 60s
 
 [app]
@@ -68,7 +72,7 @@ exec = /run/store/app/usr/bin/vm_color_client --app-id appvm-vm-color --width $W
 user = app
 EOF
 t0=$(date +%s)
-"$src/rootfs/build" --init "$init" --bin "$relay" --config "$work/vm.conf" \
+"$src/rootfs/build" --init "$init" --bin "$relay" --bin "$filter" --config "$work/vm.conf" \
 	--store "app=$work/app" --store-libs --store-pkg wl=waypipe "$work/img" >"$work/img.build.log" 2>&1 ||
 	{ cat "$work/img.build.log" >&2; fail "rootfs/build failed"; }
 note "images built in $(($(date +%s) - t0)) s ($(du -m "$work/img/wl.erofs" | cut -f1) MiB of waypipe store)"
@@ -77,13 +81,13 @@ mon=$vmdir/mon
 t0=$(date +%s)
 WAYLAND_DISPLAY=$SWAY_DISPLAY "$src/scripts/run-vm" -k "$kernel" -i "$work/img/initramfs.cpio.zst" \
 	--store "$work/img/wl.erofs:wl" --store "$work/img/app.erofs:app" \
-	--vsock-cid 3 --vsock-hybrid "$vmdir/vsock" --wayland --name wltest \
+	--vsock-cid 3 --vsock-hybrid "$vmdir/vsock" --wayland --wayland-filter "$filter" --name wltest \
 	--monitor "$mon" --timeout "$boot_timeout" --log "$work/wl.raw" --quiet \
 	</dev/null >"$work/wl.runvm" 2>&1 &
 runner=$!
 seen=0
 for ((i = 0; i < boot_timeout * 10; i++)); do
-	if sway_window_visible appvm-vm-color; then
+	if sway_window_visible wltest:appvm-vm-color; then
 		seen=1
 		break
 	fi
@@ -102,8 +106,8 @@ for ((i = 0; i < 100; i++)); do
 done
 [ "$n" = $((W * H)) ] || { kill -TERM "$runner"; wait "$runner" || true; fail "grim counted $n pixels of #$C, expected $((W * H))"; }
 note "grim: $n pixels of #$C ($W x $H)"
-sway_as swaymsg -t get_tree | jq -r '.. | objects | select(.app_id? == "appvm-vm-color") | "\(.app_id) \(.name) \(.rect.width)x\(.rect.height)"' >"$work/tree"
-grep -qx "appvm-vm-color appvm colour test ${W}x${H}" "$work/tree" || fail "swaymsg get_tree: $(cat "$work/tree")"
+sway_as swaymsg -t get_tree | jq -r '.. | objects | select(.app_id? == "wltest:appvm-vm-color") | "\(.app_id) \(.name) \(.rect.width)x\(.rect.height)"' >"$work/tree"
+grep -qx "wltest:appvm-vm-color \\[wltest\\] appvm colour test ${W}x${H}" "$work/tree" || fail "swaymsg get_tree: $(cat "$work/tree")"
 
 # The power button: the app gets TERM, the guest powers off.
 echo system_powerdown | socat - "UNIX-CONNECT:$mon" >/dev/null 2>&1 || fail "the qemu monitor is unreachable"
@@ -126,8 +130,8 @@ done
 left=$(pgrep -f -- "$vmdir" || true)
 [ -z "$left" ] || { ps -o pid,pgid,args -p "$(echo "$left" | tr ' ' ,)" >&2; fail "host processes of the VM are left"; }
 for ((i = 0; i < 50; i++)); do
-	sway_window_visible appvm-vm-color || break
+	sway_window_visible wltest:appvm-vm-color || break
 	sleep 0.1
 done
-! sway_window_visible appvm-vm-color || fail "the window outlived the VM"
+! sway_window_visible wltest:appvm-vm-color || fail "the window outlived the VM"
 note "powered off: window gone, no host process left"
