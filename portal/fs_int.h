@@ -139,7 +139,7 @@ struct op *fs_op_new(enum op_kind kind, fuse_req_t req, struct doc *d, struct no
 void fs_op_resume(struct fs *fs);
 /* Fails the document's queued operations (it was revoked). */
 void fs_doc_fail_queue(struct fs *fs, struct doc *d, int err);
-/* Sends DOC_STAT for exists (a grant of size 0). */
+/* Sends DOC_STAT to learn whether the file exists and its time. */
 void fs_doc_probe(struct fs *fs, struct doc *d);
 /* Sends a request whose answer nobody waits for (DOC_ABORT, DOC_CLOSE). */
 void fs_send_quiet(struct fs *fs, uint16_t type, uint64_t doc_id);

@@ -225,8 +225,8 @@ int fs_grant(struct portal *p, const struct proto_doc *pd)
 		if (pd->size > 0)
 			d->exists = true;
 	}
-	if (pd->size == 0)
-		fs_doc_probe(fs, d);
+	/* The grant has no time and no existence bit: ask for them. */
+	fs_doc_probe(fs, d);
 	return 0;
 }
 
