@@ -250,11 +250,15 @@ void fs_doc_revoke(struct fs *fs, struct doc *d)
 	/* Scratch files go with their directory. */
 	while (d->scratch)
 		fs_scratch_unlink(fs, d->scratch);
-	/* Outside any request handler: the helper thread tells the kernel. */
-	if (d->dir)
-		notify_delete(FUSE_ROOT_ID, d->dir->ino, d->dirname);
+	/* Outside any request handler: the helper thread tells the kernel.
+	 * The name inside first: a directory entry with children cannot be
+	 * deleted, only invalidated. */
+	if (d->dir && d->file)
+		notify_delete(d->dir->ino, d->file->ino, d->name);
 	if (d->file)
 		notify_inval_inode(d->file->ino);
+	if (d->dir)
+		notify_inval_entry(FUSE_ROOT_ID, d->dirname);
 	if (d->dir)
 		fs_node_release(fs, d->dir);
 	if (d->file)
@@ -277,6 +281,17 @@ void fs_disconnected(struct portal *p)
 		return;
 	for (struct doc *d = fs->docs; d; d = d->next)
 		stage_disconnected(&d->stage);
+}
+
+void fs_connected(struct portal *p)
+{
+	struct fs *fs = p->fs;
+	if (!fs)
+		return;
+	/* The host re-grants what lives; a restarted host daemon knows none of
+	 * ours: each answers DOC_STAT with NOT_FOUND and is revoked here. */
+	for (struct doc *d = fs->docs; d; d = d->next)
+		fs_doc_probe(fs, d);
 }
 
 struct node *fs_scratch_find(struct doc *d, const char *name)

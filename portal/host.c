@@ -192,6 +192,7 @@ static void established(struct portal *p)
 		 (unsigned)h->sess.version);
 	if ((h->sess.peer_caps & PORTAL_CAPS) != PORTAL_CAPS)
 		log_warn("host: the host lacks FILE_CHOOSER or DOCUMENTS; requests will fail");
+	fs_connected(p);
 	for (;;) {
 		/* Oldest first: the ids grow with time. */
 		struct hreq *next = NULL;

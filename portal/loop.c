@@ -23,6 +23,14 @@ uint64_t portal_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+void portal_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+}
+
 /* Tells the parent (appvm-init) that the portal serves: the bus name is
  * owned and the filesystem's INIT answered. */
 static void maybe_ready(struct portal *p)
@@ -38,11 +46,7 @@ static void maybe_ready(struct portal *p)
 int portal_loop(struct portal *p)
 {
 	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	portal_signals(&set);
 	int sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0) {
 		log_err("signalfd: %s", strerror(errno));

@@ -30,6 +30,9 @@ int main(int argc, char **argv)
 	if (p.opt.verbose)
 		log_setup("appvm-portal", LOG_TARGET_STDERR, LOG_LEVEL_DEBUG);
 	signal(SIGPIPE, SIG_IGN);
+	sigset_t stop;
+	portal_signals(&stop);
+	sigprocmask(SIG_BLOCK, &stop, NULL); /* before any thread starts */
 
 	int status = 1;
 	host_init(&p);

@@ -113,6 +113,11 @@ void notify_delete(fuse_ino_t parent, fuse_ino_t child, const char *name)
 	push(parent, child, name);
 }
 
+void notify_inval_entry(fuse_ino_t parent, const char *name)
+{
+	push(parent, 0, name);
+}
+
 void notify_inval_inode(fuse_ino_t ino)
 {
 	push(0, ino, NULL);

@@ -20,6 +20,8 @@ void notify_set_ready(void);
 
 /* The name in parent is gone (child: its inode, 0 when unknown). */
 void notify_delete(fuse_ino_t parent, fuse_ino_t child, const char *name);
+/* Drops the kernel's entry name in parent (with what is below it). */
+void notify_inval_entry(fuse_ino_t parent, const char *name);
 /* Drops the cached attributes and data of ino. */
 void notify_inval_inode(fuse_ino_t ino);
 

@@ -12,6 +12,7 @@
 #include "proto_stream.h"
 
 #include <dbus/dbus.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -87,6 +88,9 @@ struct portal {
 
 /* loop.c */
 uint64_t portal_now_ms(void);
+/* The signals that stop the portal: blocked in every thread (before the
+ * first starts) and read from a signalfd. */
+void portal_signals(sigset_t *set);
 /* Runs until p->quit. Returns the exit status. */
 int portal_loop(struct portal *p);
 
@@ -132,6 +136,8 @@ bool fs_ready(const struct portal *p);
 void fs_revoke(struct portal *p, uint64_t id);
 /* The host connection ended: stages are gone. */
 void fs_disconnected(struct portal *p);
+/* A connection is up again: documents the host no longer knows go. */
+void fs_connected(struct portal *p);
 /* Host slots were freed: operations waiting for them go on. */
 void fs_slots_freed(struct portal *p);
 /* Lowers *next to the next time the filesystem needs. */
