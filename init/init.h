@@ -12,10 +12,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define INIT_MAX_SERVICES 4
+#define INIT_MAX_SERVICES 6
 #define INIT_MAX_GROUPS	  32
 #define INIT_MAX_POWER	  8
 #define INIT_MAX_MOUNTS	  128
+
+struct init;
 
 struct service {
 	char name[CTL_NAME_MAX];
@@ -39,6 +41,13 @@ struct service {
 	unsigned restarts;
 	struct backoff bo;
 	uint64_t restart_at_ms;
+
+	/* For services that need more than fork and exec (portal.c): fds the
+	 * child gets as 3 and 4 (-1: none; closed in init once it started),
+	 * and hooks around each start. */
+	int pass_fds[2];
+	int (*pre_start)(struct init *in, struct service *s, char *err, size_t errlen);
+	void (*post_start)(struct init *in, struct service *s);
 };
 
 enum shutdown_phase { SD_NONE, SD_APP, SD_ALL, SD_KILL };
@@ -83,6 +92,18 @@ void mounts_snapshot(struct init *in);
 void mounts_unmount_all(struct init *in);
 
 /* service.c */
+struct pw_user;
+/* Adds a service (stopped, no command yet). */
+struct service *add_service(struct init *in, const char *name);
+/* Sets a service's command line: cmd, then the words of extra. Returns 0 or -errno with err. */
+int set_argv(struct service *s, const char *cmd, const char *extra, char *err, size_t errlen);
+/* Makes a service run as user (group, groups: as in [app]). Returns 0 or -errno with err. */
+int set_user(struct service *s, const char *user, const char *group, const char *groups,
+	     struct pw_user *ret_pw, char *err, size_t errlen);
+/* Adds NAME=VALUE to a service's environment (*n entries, *o bytes used so
+ * far); a later NAME replaces an earlier one. Returns 0 or -E2BIG. */
+int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Fills the services from the configuration. Returns 0 or -errno with err. */
 int services_prepare(struct init *in, char *err, size_t errlen);
 /* Starts a service. Returns 0 or -errno (err says what failed). */
@@ -115,6 +136,15 @@ void ctlsrv_handle(struct init *in);
 size_t powerbtn_open(int *fds, size_t max);
 /* Drains events from fd. Returns true when KEY_POWER was pressed. */
 bool powerbtn_pressed(int fd);
+
+/* portal.c: the session bus and appvm-portal ([portal]). */
+/* Adds the services "bus" and "portal" when [portal] enable is set. Returns
+ * 0 or -errno with err. */
+int portal_services(struct init *in, const char *runtime_dir, char *err, size_t errlen);
+/* Adds the app's portal variables (DBUS_SESSION_BUS_ADDRESS, and with
+ * app-env GTK_USE_PORTAL, GDK_DEBUG, QT_QPA_PLATFORMTHEME). Returns 0 or -E2BIG. */
+int portal_app_env(struct init *in, struct service *app, size_t *n, size_t *o,
+		   const char *runtime_dir);
 
 /* netsetup.c: the only file that calls net/. */
 /* Hands the [net] keys to net_config_set() and checks them. Returns 0 or -errno with err. */

@@ -17,8 +17,9 @@ cp /usr/include/ini.h "$inc/"
 cd "$root"
 version=$(sed -n 's/^project(appvm VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 musl-gcc -std=c11 -D_GNU_SOURCE -DAPPVM_VERSION="\"$version\"" -O2 -D_FORTIFY_SOURCE=2 \
-	-fstack-protector-strong -Ilib -Inet -Iinit -I"$inc" -static -o "$out/appvm-init.musl" \
+	-fstack-protector-strong -Ilib -Inet -Iinit -Iportal -I"$inc" -static -o "$out/appvm-init.musl" \
 	$(ls init/*.c | grep -v initctl.c) lib/log.c lib/io.c lib/parse.c $(ls net/*.c | grep -v appvm-net.c) \
+	portal/mount.c \
 	/usr/lib/x86_64-linux-gnu/libinih.a
 strip -o "$out/appvm-init.musl.stripped" "$out/appvm-init.musl"
 ls -l "$out/appvm-init.musl" "$out/appvm-init.musl.stripped"

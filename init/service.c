@@ -28,9 +28,7 @@ static void read_db(const char *path, char *buf)
 		buf[0] = '\0'; /* numeric ids still work */
 }
 
-static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...)
+int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...)
 {
 	va_list ap;
 	size_t room = sizeof(s->env_buf) - *o;
@@ -53,7 +51,7 @@ static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...
 	return 0;
 }
 
-static int set_argv(struct service *s, const char *cmd, const char *extra, char *err, size_t errlen)
+int set_argv(struct service *s, const char *cmd, const char *extra, char *err, size_t errlen)
 {
 	char line[CFG_VALUE_MAX * 2];
 	size_t argc;
@@ -66,8 +64,8 @@ static int set_argv(struct service *s, const char *cmd, const char *extra, char 
 }
 
 /* Resolves a user (and optional group / groups) into s's credentials. */
-static int set_user(struct service *s, const char *user, const char *group, const char *groups,
-		    struct pw_user *ret_pw, char *err, size_t errlen)
+int set_user(struct service *s, const char *user, const char *group, const char *groups,
+	     struct pw_user *ret_pw, char *err, size_t errlen)
 {
 	int r = pw_find_user(passwd_text, user, ret_pw);
 	if (r < 0) {
@@ -113,13 +111,14 @@ static int set_user(struct service *s, const char *user, const char *group, cons
 	return 0;
 }
 
-static struct service *add_service(struct init *in, const char *name)
+struct service *add_service(struct init *in, const char *name)
 {
 	struct service *s = &in->svcs[in->n_svcs++];
 	const struct cfg *c = in->cfg;
 	memset(s, 0, sizeof(*s));
 	util_copy(s->name, sizeof(s->name), name);
 	s->out_fd = -1;
+	s->pass_fds[0] = s->pass_fds[1] = -1;
 	s->state = CTL_STATE_STOPPED;
 	strcpy(s->workdir, "/");
 	backoff_init(&s->bo, (unsigned)c->vm.restart_limit, c->vm.restart_window_ms,
@@ -190,6 +189,10 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 	}
 	add_env(app, &n, &o, "XDG_RUNTIME_DIR=%s", runtime_dir);
 	add_env(app, &n, &o, "WAYLAND_DISPLAY=%s", c->wayland.socket);
+	if (portal_app_env(in, app, &n, &o, runtime_dir) < 0) {
+		snprintf(err, errlen, "app: environment too large");
+		return -E2BIG;
+	}
 	for (size_t i = 0; i < c->app.n_env; i++)
 		if (add_env(app, &n, &o, "%s", c->app.env[i]) < 0) {
 			snprintf(err, errlen, "app: environment too large");
@@ -212,7 +215,7 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 		add_env(fw, &n, &o, "XDG_RUNTIME_DIR=%s", runtime_dir);
 		add_env(fw, &n, &o, "WAYLAND_DISPLAY=%s", c->wayland.socket);
 	}
-	return 0;
+	return portal_services(in, runtime_dir, err, errlen);
 }
 
 /* What the child reports on its status pipe when it cannot exec. */
@@ -237,6 +240,15 @@ __attribute__((noreturn)) static void child(const struct service *s, int out_w, 
 	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
 		goto fail;
+	/* Passed fds become 3 and 4: moved out of the way first, as either
+	 * may be 3 or 4 already; dup2 clears close-on-exec. */
+	int moved[2] = {-1, -1};
+	for (int i = 0; i < 2; i++)
+		if (s->pass_fds[i] >= 0 && (moved[i] = fcntl(s->pass_fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
+			goto fail;
+	for (int i = 0; i < 2; i++)
+		if (moved[i] >= 0 && dup2(moved[i], 3 + i) < 0)
+			goto fail;
 	if (s->drop_privileges) {
 		f.stage = 2;
 		if (setgroups(s->n_groups, s->groups) < 0)
@@ -259,11 +271,24 @@ fail:
 	_exit(127);
 }
 
+static void close_pass_fds(struct service *s)
+{
+	for (int i = 0; i < 2; i++)
+		if (s->pass_fds[i] >= 0) {
+			close(s->pass_fds[i]);
+			s->pass_fds[i] = -1;
+		}
+}
+
 int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 {
 	int out[2], status[2];
-	(void)in;
 
+	if (s->pre_start) {
+		int r = s->pre_start(in, s, err, errlen);
+		if (r < 0)
+			return r;
+	}
 	/* An earlier run's pipe can outlive it (a child of the service still
 	 * holds it); it is dropped so the new run gets a clean one. */
 	if (s->out_fd >= 0) {
@@ -272,12 +297,16 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 		s->out_len = 0;
 	}
 
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return -errno;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		int r = -errno;
+		close_pass_fds(s);
+		return r;
+	}
 	if (pipe2(status, O_CLOEXEC) < 0) {
 		int r = -errno;
 		close(out[0]);
 		close(out[1]);
+		close_pass_fds(s);
 		return r;
 	}
 	pid_t pid = fork();
@@ -286,6 +315,7 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	int fork_errno = errno;
 	close(out[1]);
 	close(status[1]);
+	close_pass_fds(s);
 	if (pid < 0) {
 		close(out[0]);
 		close(status[0]);
@@ -310,6 +340,8 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	s->out_len = 0;
 	s->state = CTL_STATE_RUNNING;
 	io_set_nonblock(s->out_fd, 1);
+	if (s->post_start)
+		s->post_start(in, s);
 	return 0;
 }
 
