@@ -10,6 +10,7 @@
 #include "handler.h"
 #include "io.h"
 #include "log.h"
+#include "proto_io.h"
 #include "ports.h"
 #include "sysinfo.h"
 
@@ -101,18 +102,10 @@ static int queue(struct agent *a, struct proto_msg *m)
 static void flush(struct agent *a)
 {
 	struct events *ev = &a->ev;
-	while (ev->out.len > 0) {
-		ssize_t n =
-		    send(ev->fd, outbuf_head(&ev->out), ev->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n < 0) {
-			fail(a, strerror(errno));
-			return;
-		}
-		outbuf_consume(&ev->out, (size_t)n);
+	int r = outbuf_send(&ev->out, ev->fd);
+	if (r < 0 && r != -EAGAIN) {
+		fail(a, strerror(-r));
+		return;
 	}
 	set_mask(a);
 }
@@ -225,23 +218,15 @@ static void on_frame(struct agent *a)
 static void read_frames(struct agent *a)
 {
 	struct events *ev = &a->ev;
-	uint8_t buf[512];
 	for (int i = 0; i < 8 && ev->fd >= 0; i++) {
-		ssize_t n = io_read_some(ev->fd, buf, agent_read_want(&ev->rd, sizeof(buf)));
-		if (n == -EAGAIN)
+		int r = proto_read_frame(ev->fd, &ev->rd);
+		if (r == 0)
 			return;
-		if (n <= 0) {
-			fail(a, n == 0 ? "closed by the host" : strerror((int)-n));
-			return;
-		}
-		size_t used;
-		int r = proto_reader_feed(&ev->rd, buf, (size_t)n, &used);
 		if (r < 0) {
-			fail(a, "framing violation");
+			fail(a, r == -ENODATA ? "closed by the host" : proto_io_strerror(r));
 			return;
 		}
-		if (r == 1)
-			on_frame(a);
+		on_frame(a);
 	}
 }
 

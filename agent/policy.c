@@ -19,16 +19,6 @@ unsigned agent_backoff_next(unsigned current_ms)
 	return current_ms * 2;
 }
 
-size_t agent_read_want(const struct proto_reader *r, size_t max)
-{
-	size_t want;
-	if (r->complete || r->head_got < PROTO_HEADER_SIZE)
-		want = PROTO_HEADER_SIZE - (r->complete ? 0 : r->head_got);
-	else
-		want = r->header.length - r->payload_got;
-	return want < max ? want : max;
-}
-
 static const struct ctl_service *find_app(const struct ctl_status *st)
 {
 	for (size_t i = 0; i < st->n_services && i < CTL_MAX_SERVICES; i++)

@@ -29,6 +29,11 @@ void proto_reader_free(struct proto_reader *r);
  * -EMSGSIZE on a framing violation (close the connection), -ENOMEM. */
 int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, size_t *ret_used);
 
+/* Returns how many bytes to read next so that a read never goes past the end
+ * of the frame being assembled (at most max): a peer's next frame stays in
+ * the socket until this one is handled. */
+size_t proto_reader_want(const struct proto_reader *r, size_t max);
+
 /* Returns 1 if the reader holds part of a frame (bytes fed, frame not done). */
 int proto_reader_partial(const struct proto_reader *r);
 

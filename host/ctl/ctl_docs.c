@@ -244,7 +244,7 @@ static int report(const struct docs_args *a, char *buf, FILE *out, struct ctl_er
 		if (n == 0)
 			fputs("no documents granted\n", out);
 		else
-			fputs("ID                ACCESS  STAGED         AGE  PATH\n", out);
+			fputs("ID                ACCESS  STAGED          AGE  PATH\n", out);
 		for (unsigned i = 0; i < n; i++)
 			print_doc_human(out, &docs[i]);
 	}

@@ -105,6 +105,9 @@ static int spawn(const struct pd_daemon *d, const struct pd_chooser_req *r, int 
 		if (!e)
 			e = pd_command_env(r, environ, &env);
 	} else {
+		/* Without a display zenity exits 1, which would read as a cancel. */
+		if (!getenv("DISPLAY") && !getenv("WAYLAND_DISPLAY"))
+			return -ENXIO;
 		size_t db_len = 0;
 		_cleanup_free_ char *db = mime_db(&db_len);
 		in = open("/dev/null", O_RDONLY | O_CLOEXEC);

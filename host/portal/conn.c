@@ -6,8 +6,8 @@
 #include "portald.h"
 
 #include "cleanup.h"
-#include "io.h"
 #include "log.h"
+#include "proto_io.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +17,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define READ_CHUNK   4096
 #define KEEP_PAYLOAD 4096
 
 void pd_conn_kill(struct pd_conn *c, const char *why)
@@ -50,7 +49,7 @@ void pd_conn_accept(struct pd_daemon *d)
 		c->serial = ++d->next_serial;
 		proto_reader_init(&c->rd);
 		proto_session_init(&c->sess, PROTO_ROLE_ACCEPTOR, PD_CAPS, PD_SOFTWARE);
-		outbuf_init(&c->out, PD_OUT_LIMIT);
+		outbuf_init(&c->out, PD_OUT_LIMIT + PD_ANNOUNCE_ROOM(d->opt.limits.max_grants));
 		c->hello_deadline = pd_now_ms() + d->opt.frame_timeout_ms;
 		if (pd_watch_add(d, fd, &c->w, EPOLLIN) < 0) {
 			free(c);
@@ -79,6 +78,14 @@ int pd_conn_send(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg 
 		pd_conn_kill(c, "output queue full");
 	}
 	return r;
+}
+
+void pd_reply_init(struct proto_msg *r, const struct proto_msg *m)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = m->type;
+	r->flags = PROTO_FLAG_REPLY;
+	r->id = m->id;
 }
 
 void pd_conn_error(struct pd_daemon *d, struct pd_conn *c, uint32_t id, uint32_t code,
@@ -237,64 +244,35 @@ static bool can_read(const struct pd_conn *c)
 
 static void flush(struct pd_conn *c)
 {
-	while (!c->dead && c->out.len > 0) {
-		ssize_t n =
-		    send(c->fd, outbuf_head(&c->out), c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n < 0) {
-			pd_conn_kill(c, strerror(errno));
-			return;
-		}
-		outbuf_consume(&c->out, (size_t)n);
-	}
+	int r = c->dead ? 0 : outbuf_send(&c->out, c->fd);
+	if (r < 0 && r != -EAGAIN)
+		pd_conn_kill(c, strerror(-r));
 }
 
 static void read_frames(struct pd_daemon *d, struct pd_conn *c)
 {
-	uint8_t buf[READ_CHUNK];
 	int frames = 0;
 	while (can_read(c) && frames < PD_FRAMES_PER_WAKE) {
-		/* Never read past the current frame: the rest stays in the
-		 * socket until there is room for its reply. */
-		size_t want;
-		if (c->rd.complete || c->rd.head_got < PROTO_HEADER_SIZE)
-			want = PROTO_HEADER_SIZE - (c->rd.complete ? 0 : c->rd.head_got);
-		else
-			want = c->rd.header.length - c->rd.payload_got;
-		if (want > sizeof(buf))
-			want = sizeof(buf);
-		ssize_t n = io_read_some(c->fd, buf, want);
-		if (n == -EAGAIN)
-			return;
-		if (n < 0) {
-			pd_conn_kill(c, strerror((int)-n));
+		/* The rest stays in the socket until there is room for its reply. */
+		int r = proto_read_frame(c->fd, &c->rd);
+		if (r == 0) {
+			if (proto_reader_partial(&c->rd) && !c->frame_deadline)
+				c->frame_deadline = pd_now_ms() + d->opt.frame_timeout_ms;
 			return;
 		}
-		if (n == 0) {
-			if (proto_reader_partial(&c->rd))
-				pd_conn_kill(c, "connection closed inside a frame");
+		c->frame_deadline = 0;
+		if (r == -ENODATA) {
 			c->eof = true;
 			return;
 		}
-		size_t used = 0;
-		int r = proto_reader_feed(&c->rd, buf, (size_t)n, &used);
-		if (r == 0 && !c->frame_deadline)
-			c->frame_deadline = pd_now_ms() + d->opt.frame_timeout_ms;
-		if (r != 0)
-			c->frame_deadline = 0;
 		if (r < 0) {
-			pd_conn_kill(c, r == -ENOMEM ? "out of memory" : "framing violation");
+			pd_conn_kill(c, proto_io_strerror(r));
 			return;
 		}
-		if (r == 1) {
-			frames++;
-			handle_frame(d, c);
-			if (c->rd.payload_size > KEEP_PAYLOAD)
-				proto_reader_free(&c->rd);
-		}
+		frames++;
+		handle_frame(d, c);
+		if (c->rd.payload_size > KEEP_PAYLOAD)
+			proto_reader_free(&c->rd);
 	}
 }
 

@@ -215,10 +215,7 @@ void pd_dialog_cancel(struct pd_daemon *d, struct pd_conn *c, const struct proto
 	pd_conn_error(d, c, dl->request_id, PROTO_ERR_CANCELLED, "cancelled by the guest");
 	dl->answered = true;
 	struct proto_msg r;
-	memset(&r, 0, sizeof(r));
-	r.type = PROTO_FILE_CANCEL;
-	r.flags = PROTO_FLAG_REPLY;
-	r.id = m->id;
+	pd_reply_init(&r, m);
 	pd_conn_send(d, c, &r);
 }
 

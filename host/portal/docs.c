@@ -52,10 +52,7 @@ static void reply_stat(struct pd_daemon *d, struct pd_conn *c, const struct prot
 {
 	struct proto_msg r;
 	const char *why = NULL;
-	memset(&r, 0, sizeof(r));
-	r.type = m->type;
-	r.flags = PROTO_FLAG_REPLY;
-	r.id = m->id;
+	pd_reply_init(&r, m);
 	if (pd_docio_stat(g, &r.u.stat, &why) < 0) {
 		pd_conn_error(d, c, m->id, PROTO_ERR_IO, why);
 		return;
@@ -66,10 +63,7 @@ static void reply_stat(struct pd_daemon *d, struct pd_conn *c, const struct prot
 static void reply_empty(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
 {
 	struct proto_msg r;
-	memset(&r, 0, sizeof(r));
-	r.type = m->type;
-	r.flags = PROTO_FLAG_REPLY;
-	r.id = m->id;
+	pd_reply_init(&r, m);
 	pd_conn_send(d, c, &r);
 }
 
@@ -86,10 +80,7 @@ static void do_read(struct pd_daemon *d, struct pd_conn *c, const struct proto_m
 		return;
 	}
 	struct proto_msg r;
-	memset(&r, 0, sizeof(r));
-	r.type = PROTO_DOC_READ;
-	r.flags = PROTO_FLAG_REPLY;
-	r.id = m->id;
+	pd_reply_init(&r, m);
 	r.u.data.ptr = buf;
 	r.u.data.len = (uint32_t)n;
 	pd_conn_send(d, c, &r);
@@ -112,10 +103,7 @@ static void do_write(struct pd_daemon *d, struct pd_conn *c, const struct proto_
 		return;
 	}
 	struct proto_msg r;
-	memset(&r, 0, sizeof(r));
-	r.type = PROTO_DOC_WRITE;
-	r.flags = PROTO_FLAG_REPLY;
-	r.id = m->id;
+	pd_reply_init(&r, m);
 	r.u.written = m->u.doc_write.data.len;
 	pd_conn_send(d, c, &r);
 }

@@ -5,6 +5,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "sock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -43,33 +44,6 @@ void pd_watch_del(struct pd_daemon *d, int fd)
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-int pd_listen_unix(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	struct stat sb;
-	if (lstat(path, &sb) == 0) {
-		if (!S_ISSOCK(sb.st_mode))
-			return -EEXIST;
-		/* A socket somebody listens on is theirs; a stale one is replaced. */
-		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return -EADDRINUSE;
-		unlink(path);
-	}
-	mode_t old = umask(0177);
-	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || listen(fd, 16) < 0)
-		return -errno;
-	return steal_fd(&fd);
-}
-
 static void on_signal(struct pd_daemon *d)
 {
 	struct signalfd_siginfo si;
@@ -103,7 +77,7 @@ static int setup(struct pd_daemon *d)
 	int r = pd_watch_add(d, d->sig_fd, &d->sig_w, EPOLLIN);
 	if (r < 0)
 		return r;
-	d->listen_fd = pd_listen_unix(d->opt.listen);
+	d->listen_fd = sock_listen_unix(d->opt.listen, 16, true);
 	if (d->listen_fd < 0) {
 		log_err("cannot listen on %s: %s", d->opt.listen, strerror(-d->listen_fd));
 		return d->listen_fd;

@@ -25,7 +25,7 @@ const char pd_usage[] =
     "  --chooser KIND          portal (the host's xdg-desktop-portal, default),\n"
     "                          zenity, or command:/ABSOLUTE/PATH\n"
     "  --open-writable         files opened (not saved) are granted writing too\n"
-    "  --max-grants N          documents alive at once (256)\n"
+    "  --max-grants N          documents alive at once (256, at most 1024)\n"
     "  --max-file-size SIZE    largest file a guest may write (2G)\n"
     "  --staging-quota SIZE    all writes in progress together (4G)\n"
     "  --dialog-burst N        dialogs that may follow each other at once (3)\n"
@@ -157,7 +157,7 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 			return fail(err, errlen,
 				    "--chooser: '%.64s' is not portal, zenity or command:/PATH", v);
 	} else if (!strcmp(opt, "--max-grants")) {
-		r = parse_count(v, 65536, &o->limits.max_grants);
+		r = parse_count(v, PD_MAX_GRANTS_LIMIT, &o->limits.max_grants);
 	} else if (!strcmp(opt, "--max-file-size")) {
 		r = pd_parse_size(v, &o->limits.max_file_size);
 	} else if (!strcmp(opt, "--staging-quota")) {

@@ -9,6 +9,10 @@
 #include "pd_grants.h"
 #include "pd_policy.h"
 
+/* The most grants --max-grants allows: every one is announced to a guest
+ * that connects, in one go (docs/portal.md, Limits). */
+#define PD_MAX_GRANTS_LIMIT 1024u
+
 /* sun_path holds 108 bytes including the terminating NUL. */
 #define PD_SOCKET_PATH_MAX 107u
 

@@ -254,6 +254,16 @@ static int copy_into(int dst, int src, uint64_t size)
 	return 0;
 }
 
+/* Writes a fresh hidden temporary name for g's stage into g->stage.tmp. */
+static int stage_name(struct pd_grant *g)
+{
+	uint64_t r;
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		return -EIO;
+	snprintf(g->stage.tmp, sizeof(g->stage.tmp), ".appvm-stage-%016llx", (unsigned long long)r);
+	return 0;
+}
+
 /* Creates the stage file. Returns its fd, with g->stage.named/tmp set. */
 static int create_stage(struct pd_grant *g)
 {
@@ -265,11 +275,8 @@ static int create_stage(struct pd_grant *g)
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT)
 		return -errno;
 	for (int tries = 0; tries < 8; tries++) {
-		uint64_t r;
-		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		if (stage_name(g) < 0)
 			return -EIO;
-		snprintf(g->stage.tmp, sizeof(g->stage.tmp), ".appvm-stage-%016llx",
-			 (unsigned long long)r);
 		fd = openat(g->dirfd, g->stage.tmp,
 			    O_CREAT | O_EXCL | O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0) {
@@ -366,11 +373,8 @@ static int stage_into_place(struct pd_grant *g)
 	char proc[64];
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", g->stage.fd);
 	for (int tries = 0; tries < 8; tries++) {
-		uint64_t r;
-		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		if (stage_name(g) < 0)
 			return -EIO;
-		snprintf(g->stage.tmp, sizeof(g->stage.tmp), ".appvm-stage-%016llx",
-			 (unsigned long long)r);
 		if (linkat(AT_FDCWD, proc, g->dirfd, g->stage.tmp, AT_SYMLINK_FOLLOW) == 0) {
 			g->stage.named = true;
 			return renameat(g->dirfd, g->stage.tmp, g->dirfd, g->name) < 0 ? -errno : 0;

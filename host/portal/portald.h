@@ -26,8 +26,11 @@
 #define PD_OUT_LIMIT (PD_OUT_HIGH + PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD)
 /* Frames handled per wake-up of one connection. */
 #define PD_FRAMES_PER_WAKE 32
-/* Requests the host may have in flight on one connection (DOC_GRANT, DOC_REVOKE). */
-#define PD_PENDING_MAX 1024u
+/* Requests the host may have in flight on one connection (DOC_GRANT, DOC_REVOKE):
+ * an announcement of every grant and a revocation of each. */
+#define PD_PENDING_MAX (2 * PD_MAX_GRANTS_LIMIT)
+/* Room in a connection's queue for announcing every grant at once. */
+#define PD_ANNOUNCE_ROOM(max_grants) ((max_grants) * (PROTO_HEADER_SIZE + 8 + 8 + 4 + 2 + 255))
 /* A chooser asked to close gets this long before SIGKILL. */
 #define PD_CHOOSER_GRACE_MS 3000u
 /* Control clients at once, and how long one may take. */
@@ -118,9 +121,6 @@ uint64_t pd_now_ms(void);
 int pd_watch_add(struct pd_daemon *d, int fd, struct pd_watch *w, uint32_t mask);
 int pd_watch_mod(struct pd_daemon *d, int fd, struct pd_watch *w, uint32_t mask);
 void pd_watch_del(struct pd_daemon *d, int fd);
-/* Opens a listening Unix socket (mode 0600), replacing a stale one. Returns
- * the fd or -errno (-EADDRINUSE when a live one listens there). */
-int pd_listen_unix(const char *path);
 /* Runs until SIGTERM or SIGINT. Returns 0, or -errno when it could not start. */
 int pd_run(struct pd_daemon *d);
 
@@ -129,6 +129,8 @@ void pd_conn_accept(struct pd_daemon *d);
 void pd_conn_on_io(struct pd_daemon *d, struct pd_conn *c, uint32_t events);
 /* Queues a message; on failure the connection is closed. Returns 0 or -errno. */
 int pd_conn_send(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m);
+/* Prepares *r as the (empty) reply of its own type to request m. */
+void pd_reply_init(struct proto_msg *r, const struct proto_msg *m);
 /* Queues an ERROR reply to request id. */
 void pd_conn_error(struct pd_daemon *d, struct pd_conn *c, uint32_t id, uint32_t code,
 		   const char *why);

@@ -5,6 +5,7 @@
 #include "cleanup.h"
 #include "io.h"
 #include "log.h"
+#include "sock.h"
 #include "vhost_user.h"
 #include "vsock_dev.h"
 #include "vsock_hybrid.h"
@@ -174,31 +175,6 @@ static void watch_kick(void *ctx, unsigned q, int fd)
 }
 
 /* ---- sockets ---- */
-
-/* Binds a listening Unix socket at path, replacing a stale socket file but
- * refusing to steal one somebody still listens on. Returns the fd or -errno. */
-static int listen_unix(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return -EEXIST;
-		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return -EADDRINUSE;
-		unlink(path);
-	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0)
-		return -errno;
-	return steal_fd(&fd);
-}
 
 static void vu_accept(void)
 {
@@ -415,12 +391,12 @@ int main(int argc, char **argv)
 		log_err("epoll/signalfd: %s", strerror(errno));
 		return 1;
 	}
-	app.vu_listen = listen_unix(app.vu_path);
+	app.vu_listen = sock_listen_unix(app.vu_path, 64, false);
 	if (app.vu_listen < 0) {
 		log_err("--vhost-user %s: %s", app.vu_path, strerror(-app.vu_listen));
 		return 1;
 	}
-	app.hy_listen = listen_unix(app.socket_path);
+	app.hy_listen = sock_listen_unix(app.socket_path, 64, false);
 	if (app.hy_listen < 0) {
 		log_err("--socket %s: %s", app.socket_path, strerror(-app.hy_listen));
 		unlink(app.vu_path);

@@ -41,7 +41,7 @@ bool pdh_wait_for(bool (*cond)(void *), void *arg, int ms)
 	}
 }
 
-static void write_file(const char *path, const char *text, mode_t mode)
+void pdh_write(const char *path, const char *text, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	assert_true(fd >= 0);
@@ -118,7 +118,7 @@ void pdh_start(struct pdh *h, const char *const *extra)
 	snprintf(h->listen, sizeof(h->listen), "%s_1026", h->vsock);
 	snprintf(h->control, sizeof(h->control), "%s.portal.ctl", h->vsock);
 	assert_int_equal(mkdir(h->home, 0755), 0);
-	write_file(work_file(h, "chooser"), chooser, 0755);
+	pdh_write(work_file(h, "chooser"), chooser, 0755);
 	pdh_answer(h, "", 1, false);
 
 	char chooser_arg[800];
@@ -176,25 +176,33 @@ void pdh_answer(struct pdh *h, const char *lines, int code, bool block)
 {
 	char c[16];
 	snprintf(c, sizeof(c), "%d\n", code);
-	write_file(work_file(h, "answer"), lines, 0644);
-	write_file(work_file(h, "code"), c, 0644);
+	pdh_write(work_file(h, "answer"), lines, 0644);
+	pdh_write(work_file(h, "code"), c, 0644);
 	if (block)
-		write_file(work_file(h, "block"), "", 0644);
+		pdh_write(work_file(h, "block"), "", 0644);
 	else
 		unlink(work_file(h, "block"));
 }
 
+const char *pdh_read(const char *path)
+{
+	static char buf[1 << 17];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t got = 0;
+	for (ssize_t n;
+	     got + 1 < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0;)
+		got += (size_t)n;
+	close(fd);
+	buf[got] = '\0';
+	return buf;
+}
+
 const char *pdh_file(struct pdh *h, const char *name)
 {
-	static char buf[1 << 16];
-	buf[0] = '\0';
-	int fd = open(work_file(h, name), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return buf;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
+	const char *text = pdh_read(work_file(h, name));
+	return text ? text : "";
 }
 
 unsigned pdh_chooser_calls(struct pdh *h)
@@ -361,13 +369,7 @@ int pdh_recv(struct pdh_conn *c, struct proto_msg *m, int timeout_ms)
 		if (poll(&p, 1, (int)(end - now)) == 0)
 			return -ETIMEDOUT;
 		/* One frame at a time: read at most up to the frame's end. */
-		size_t want = sizeof(b);
-		if (!c->rd.complete && c->rd.head_got >= PROTO_HEADER_SIZE)
-			want = c->rd.header.length - c->rd.payload_got;
-		else
-			want = PROTO_HEADER_SIZE - (c->rd.complete ? 0 : c->rd.head_got);
-		if (want > sizeof(b))
-			want = sizeof(b);
+		size_t want = proto_reader_want(&c->rd, sizeof(b));
 		ssize_t n = recv(c->fd, b, want, 0);
 		if (n < 0 && errno == EINTR)
 			continue;

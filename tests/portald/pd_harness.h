@@ -39,6 +39,13 @@ unsigned pdh_chooser_calls(struct pdh *h);
 /* Returns the pid of the chooser's last run (0 if none). */
 pid_t pdh_chooser_pid(struct pdh *h);
 
+/* Writes text to a file (created or truncated) with the given mode. */
+void pdh_write(const char *path, const char *text, mode_t mode);
+
+/* Reads a whole file (up to 128 KiB) into a static buffer, NUL-terminated;
+ * NULL when it cannot be opened. */
+const char *pdh_read(const char *path);
+
 /* Reads a file of the work directory into a static buffer ("" if none). */
 const char *pdh_file(struct pdh *h, const char *name);
 

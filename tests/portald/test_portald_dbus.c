@@ -40,23 +40,13 @@ static const char *in_bus_dir(const char *name)
 
 static void write_text(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	pdh_write(path, text, 0644);
 }
 
 static const char *read_text(const char *path)
 {
-	static char buf[1 << 16];
-	buf[0] = '\0';
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return buf;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
+	const char *text = pdh_read(path);
+	return text ? text : "";
 }
 
 static bool exists(void *arg)

@@ -21,23 +21,12 @@ static struct pdh h;
 
 static void put(const char *name, const char *text, mode_t mode)
 {
-	int fd = open(pdh_path(&h, name), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	chmod(pdh_path(&h, name), mode);
+	pdh_write(pdh_path(&h, name), text, mode);
 }
 
 static const char *slurp(const char *name)
 {
-	static char buf[1 << 17];
-	int fd = open(pdh_path(&h, name), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n < 0 ? 0 : n] = '\0';
-	return buf;
+	return pdh_read(pdh_path(&h, name));
 }
 
 static unsigned home_entries(void)
