@@ -10,6 +10,7 @@
 #include "io.h"
 #include "log.h"
 #include "ports.h"
+#include "proto_io.h"
 
 #include <errno.h>
 #include <linux/vm_sockets.h>
@@ -130,19 +131,9 @@ int host_poll_fd(const struct portal *p, short *events)
 
 static void flush(struct portal *p)
 {
-	struct host *h = &p->host;
-	while (h->out.len > 0) {
-		ssize_t n = send(h->fd, outbuf_head(&h->out), h->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n < 0) {
-			fail(p, strerror(errno));
-			return;
-		}
-		outbuf_consume(&h->out, (size_t)n);
-	}
+	int r = outbuf_send(&p->host.out, p->host.fd);
+	if (r < 0 && r != -EAGAIN)
+		fail(p, proto_io_strerror(r));
 }
 
 static int queue_msg(struct portal *p, struct proto_msg *m)
@@ -358,31 +349,21 @@ static void on_frame(struct portal *p)
 		on_request(p, &m);
 }
 
+/* Frames handled per wakeup: the loop's other sources get their turn. */
+#define HOST_FRAMES_PER_CALL 64
+
 static void read_frames(struct portal *p)
 {
 	struct host *h = &p->host;
-	uint8_t buf[16384];
-	for (int i = 0; i < 16 && h->fd >= 0; i++) {
-		size_t want = sizeof(buf);
-		ssize_t n = io_read_some(h->fd, buf, want);
-		if (n == -EAGAIN)
+	for (int i = 0; i < HOST_FRAMES_PER_CALL && h->fd >= 0; i++) {
+		int r = proto_read_frame(h->fd, &h->rd);
+		if (r == 0)
 			return;
-		if (n <= 0) {
-			fail(p, n == 0 ? "closed by the host" : strerror((int)-n));
+		if (r < 0) {
+			fail(p, r == -ENODATA ? "closed by the host" : proto_io_strerror(r));
 			return;
 		}
-		size_t off = 0;
-		while (off < (size_t)n && h->fd >= 0) {
-			size_t used;
-			int r = proto_reader_feed(&h->rd, buf + off, (size_t)n - off, &used);
-			off += used;
-			if (r < 0) {
-				fail(p, "framing violation");
-				return;
-			}
-			if (r == 1)
-				on_frame(p);
-		}
+		on_frame(p);
 	}
 }
 
