@@ -53,8 +53,8 @@ static const struct key keys[] = {
     {SEC_PORTAL, "ready-timeout", K_DUR, PO(ready_timeout_ms), 1, 60000},
 };
 
-static const char *const section_names[] = {"vm",    "store", "state", "net",
-					    "wayland", "agent", "app", "portal"};
+static const char *const section_names[] = {"vm",      "store", "state", "net",
+					    "wayland", "agent", "app",	 "portal"};
 
 void cfg_init(struct cfg *c)
 {
@@ -117,10 +117,10 @@ static int parse_section(const char *section, const char **ret_store, char *err,
 	if (s)
 		cfg_fail(err, errlen, "unknown section [%s] (did you mean [%s]?)", section, s);
 	else
-		cfg_fail(
-		    err, errlen,
-		    "unknown section [%s] (known: vm, store NAME, state, net, wayland, agent, app, portal)",
-		    section);
+		cfg_fail(err, errlen,
+			 "unknown section [%s] (known: vm, store NAME, state, net, wayland, agent, "
+			 "app, portal)",
+			 section);
 	return -ENOENT;
 }
 

@@ -244,7 +244,8 @@ __attribute__((noreturn)) static void child(const struct service *s, int out_w, 
 	 * may be 3 or 4 already; dup2 clears close-on-exec. */
 	int moved[2] = {-1, -1};
 	for (int i = 0; i < 2; i++)
-		if (s->pass_fds[i] >= 0 && (moved[i] = fcntl(s->pass_fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
+		if (s->pass_fds[i] >= 0 &&
+		    (moved[i] = fcntl(s->pass_fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
 			goto fail;
 	for (int i = 0; i < 2; i++)
 		if (moved[i] >= 0 && dup2(moved[i], 3 + i) < 0)

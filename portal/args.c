@@ -34,7 +34,8 @@ const char portal_usage[] =
     "Without --fuse-fd or --mount there is no document filesystem and every\n"
     "dialog answers 2 (failed). See docs/portal.md.\n";
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -99,8 +100,8 @@ static int number(const char *opt, const char *v, unsigned long min, unsigned lo
 		  unsigned long *ret, char *err, size_t errlen)
 {
 	if (parse_uint(v, max, ret) < 0 || *ret < min)
-		return fail(err, errlen, "%s: expected a number from %lu to %lu, got \"%.64s\"", opt,
-			    min, max, v);
+		return fail(err, errlen, "%s: expected a number from %lu to %lu, got \"%.64s\"",
+			    opt, min, max, v);
 	return 0;
 }
 
@@ -204,7 +205,8 @@ int portal_opts_parse(struct portal_opts *o, int argc, char *const argv[], const
 			return 0;
 	}
 	if (optind < argc)
-		return fail(err, errlen, "unexpected argument \"%.64s\" (see --help)", argv[optind]);
+		return fail(err, errlen, "unexpected argument \"%.64s\" (see --help)",
+			    argv[optind]);
 	if (o->fuse_fd >= 0 && o->mount)
 		return fail(err, errlen, "--fuse-fd and --mount exclude each other");
 	if (o->fuse_fd >= 0 && o->fuse_fd == o->ready_fd)

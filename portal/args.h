@@ -7,18 +7,18 @@
 #include <stdint.h>
 
 /* sun_path holds 108 bytes including the NUL. */
-#define PORTAL_UNIX_PATH_MAX 107u
+#define PORTAL_UNIX_PATH_MAX  107u
 #define PORTAL_MOUNTPOINT_MAX 200u
 
 struct portal_opts {
-	uint32_t port;		 /* host vsock port */
-	const char *host_unix;	 /* a Unix socket instead of vsock (tests) */
+	uint32_t port;	       /* host vsock port */
+	const char *host_unix; /* a Unix socket instead of vsock (tests) */
 	char mountpoint[PORTAL_MOUNTPOINT_MAX + 1];
-	int fuse_fd;		 /* -1: none given */
-	bool mount;		 /* mount the filesystem ourselves (root only) */
-	int ready_fd;		 /* -1: none */
-	uint64_t scratch_limit;	 /* bytes of scratch files, all documents */
-	unsigned scratch_files;	 /* scratch files, all documents */
+	int fuse_fd;		/* -1: none given */
+	bool mount;		/* mount the filesystem ourselves (root only) */
+	int ready_fd;		/* -1: none */
+	uint64_t scratch_limit; /* bytes of scratch files, all documents */
+	unsigned scratch_files; /* scratch files, all documents */
 	unsigned response_delay_ms;
 	bool verbose, help, version;
 };

@@ -160,8 +160,8 @@ static DBusHandlerResult on_filter(DBusConnection *c, DBusMessage *msg, void *da
 		return DBUS_HANDLER_RESULT_HANDLED;
 	}
 	if (dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameOwnerChanged") &&
-	    dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING,
-				  &old_owner, DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) &&
+	    dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
+				  DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID) &&
 	    name[0] == ':' && new_owner[0] == '\0')
 		chooser_name_lost(p, name);
 	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
@@ -236,9 +236,8 @@ size_t bus_poll_fds(struct portal *p, struct pollfd *fds, size_t max)
 			continue;
 		unsigned flags = dbus_watch_get_flags(w);
 		fds[b->n_polled].fd = dbus_watch_get_unix_fd(w);
-		fds[b->n_polled].events =
-		    (short)((flags & DBUS_WATCH_READABLE ? POLLIN : 0) |
-			    (flags & DBUS_WATCH_WRITABLE ? POLLOUT : 0));
+		fds[b->n_polled].events = (short)((flags & DBUS_WATCH_READABLE ? POLLIN : 0) |
+						  (flags & DBUS_WATCH_WRITABLE ? POLLOUT : 0));
 		fds[b->n_polled].revents = 0;
 		b->polled[b->n_polled++] = w;
 	}

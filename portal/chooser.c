@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHOOSER_MAX	  16u	  /* Request objects alive at once */
+#define CHOOSER_MAX	  16u /* Request objects alive at once */
 #define CANCEL_TIMEOUT_MS 30000u
 #define REQUEST_IFACE	  "org.freedesktop.portal.Request"
 #define URI_MAX		  4096u
@@ -30,10 +30,10 @@ struct creq {
 	DBusMessage *call; /* referenced: its filters come back in the results */
 	uint8_t filter_src[PROTO_MAX_FILTERS];
 	uint8_t n_filters;
-	bool waiting_host; /* the dialog request is in flight */
-	uint32_t host_id;  /* its protocol id, for FILE_CANCEL */
-	bool closed;	   /* Close was called or the caller left: no Response */
-	uint64_t reply_at; /* when the method reply went out */
+	bool waiting_host;   /* the dialog request is in flight */
+	uint32_t host_id;    /* its protocol id, for FILE_CANCEL */
+	bool closed;	     /* Close was called or the caller left: no Response */
+	uint64_t reply_at;   /* when the method reply went out */
 	DBusMessage *signal; /* the Response, once the host answered */
 	uint64_t respond_at;
 	uint64_t docs[PROTO_MAX_DOCS];
@@ -133,7 +133,8 @@ static bool close_entry(DBusMessageIter *results, DBusMessageIter *entry, DBusMe
 }
 
 /* Appends "uris": the documents' file:// URIs (none for a failure). */
-static bool add_uris(struct portal *p, DBusMessageIter *results, const struct proto_dialog_result *r)
+static bool add_uris(struct portal *p, DBusMessageIter *results,
+		     const struct proto_dialog_result *r)
 {
 	DBusMessageIter e, v, list;
 	char uri[URI_MAX], name[PROTO_FILENAME_MAX + 1];
@@ -176,7 +177,8 @@ static bool add_choices(DBusMessageIter *results, const struct proto_dialog_resu
 }
 
 /* "current_filter": the app's own filter, as it sent it. */
-static bool add_filter(struct creq *c, DBusMessageIter *results, const struct proto_dialog_result *r)
+static bool add_filter(struct creq *c, DBusMessageIter *results,
+		       const struct proto_dialog_result *r)
 {
 	DBusMessageIter e, v;
 	if (r->current_filter == PROTO_NO_FILTER || r->current_filter >= c->n_filters)
@@ -197,9 +199,10 @@ static void answer(struct portal *p, struct creq *c, dbus_uint32_t code,
 {
 	DBusMessageIter top, results;
 	DBusMessage *s = new_response(c, code, &top, &results);
-	bool ok = s && add_uris(p, &results, code == RESPONSE_OK ? r : NULL) &&
-		  (code != RESPONSE_OK || (add_choices(&results, r) && add_filter(c, &results, r))) &&
-		  dbus_message_iter_close_container(&top, &results);
+	bool ok =
+	    s && add_uris(p, &results, code == RESPONSE_OK ? r : NULL) &&
+	    (code != RESPONSE_OK || (add_choices(&results, r) && add_filter(c, &results, r))) &&
+	    dbus_message_iter_close_container(&top, &results);
 	if (!ok) {
 		if (s)
 			dbus_message_unref(s);
@@ -323,7 +326,8 @@ bool chooser_handle(struct portal *p, DBusMessage *msg)
 	else
 		snprintf(token, sizeof(token), "appvm%u", ++ch->next_token);
 	if (portal_handle_path(sender, token, c->handle, sizeof(c->handle)) < 0) {
-		bus_reply_error(p, msg, PORTAL_ERROR_FAILED, "cannot name a request for %s", sender);
+		bus_reply_error(p, msg, PORTAL_ERROR_FAILED, "cannot name a request for %s",
+				sender);
 		free(req);
 		return true;
 	}

@@ -21,7 +21,7 @@ enum stage_step stage_plan(const struct stage *st, enum stage_op op, bool exists
 		return exists ? STEP_BEGIN_KEEP : STEP_BEGIN;
 	case STAGE_OP_CREATE:
 		size = 0; /* a created file is empty */
-		/* fall through */
+			  /* fall through */
 	case STAGE_OP_TRUNCATE:
 		if (open)
 			return size == st->size ? STEP_DONE : STEP_GO;

@@ -868,8 +868,8 @@ void fs_on_io(struct portal *p)
 		if (r == -EAGAIN || r == -EINTR)
 			return;
 		if (r <= 0) {
-			log_err("fs: the document filesystem was unmounted%s%s",
-				r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+			log_err("fs: the document filesystem was unmounted%s%s", r < 0 ? ": " : "",
+				r < 0 ? strerror(-r) : "");
 			p->quit = true;
 			p->exit_status = 1;
 			return;

@@ -165,9 +165,8 @@ void fs_op_start(struct fs *fs, struct op *op)
 void fs_doc_fail_queue(struct fs *fs, struct doc *d, int err)
 {
 	/* The head may be talking to the host: it ends with the host's answer. */
-	struct op *keep = d->queue && (d->queue->inflight || d->queue->phase != PH_PLAN)
-			      ? d->queue
-			      : NULL;
+	struct op *keep =
+	    d->queue && (d->queue->inflight || d->queue->phase != PH_PLAN) ? d->queue : NULL;
 	struct op *rest = keep ? keep->next : d->queue;
 	if (keep)
 		keep->next = NULL;
@@ -234,8 +233,7 @@ static int reply_errno(struct fs *fs, struct doc *d, int err, const struct proto
 	return host_error_errno(m->u.error.code);
 }
 
-static int send(struct fs *fs, struct op *op, struct proto_msg *m, hreq_done_fn done,
-		uint64_t aux)
+static int send(struct fs *fs, struct op *op, struct proto_msg *m, hreq_done_fn done, uint64_t aux)
 {
 	int r = host_request(fs->p, m, HOST_DOC_TIMEOUT_MS, done, op, aux, NULL);
 	if (r == 0)

@@ -16,13 +16,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define FS_MAX_DOCS	 1024u	/* documents known at once */
-#define FS_MAX_NODES	 8192u	/* inodes the kernel may hold */
-#define FS_WINDOW	 8u	/* host requests one transfer keeps in flight */
-#define FS_MAX_WRITE	 (128u * 1024) /* largest write the kernel sends */
-#define FS_MAX_READ	 (1024u * 1024) /* largest read accepted */
-#define FS_TIMEOUT	 1.0	/* entry and attribute cache timeouts, seconds */
-#define FS_MAX_PER_CALL	 64	/* kernel requests handled per wakeup */
+#define FS_MAX_DOCS	1024u	       /* documents known at once */
+#define FS_MAX_NODES	8192u	       /* inodes the kernel may hold */
+#define FS_WINDOW	8u	       /* host requests one transfer keeps in flight */
+#define FS_MAX_WRITE	(128u * 1024)  /* largest write the kernel sends */
+#define FS_MAX_READ	(1024u * 1024) /* largest read accepted */
+#define FS_TIMEOUT	1.0	       /* entry and attribute cache timeouts, seconds */
+#define FS_MAX_PER_CALL 64	       /* kernel requests handled per wakeup */
 
 enum node_kind { NODE_ROOT, NODE_DOCDIR, NODE_DOCFILE, NODE_SCRATCH };
 
@@ -32,15 +32,15 @@ struct doc {
 	uint64_t id, seq;
 	char name[PROTO_FILENAME_MAX + 1];
 	char dirname[PORTAL_DOCDIR_LEN + 1];
-	uint32_t perms;	 /* PROTO_PERM_* */
-	bool exists;	 /* the host file exists, as far as we know */
-	bool hidden;	 /* the guest unlinked the name; the host file is untouched */
-	bool revoked;	 /* gone: only kept while something still points here */
-	unsigned stats;	 /* DOC_STATs in flight for exists */
-	uint64_t size;	 /* the host file's size */
+	uint32_t perms; /* PROTO_PERM_* */
+	bool exists;	/* the host file exists, as far as we know */
+	bool hidden;	/* the guest unlinked the name; the host file is untouched */
+	bool revoked;	/* gone: only kept while something still points here */
+	unsigned stats; /* DOC_STATs in flight for exists */
+	uint64_t size;	/* the host file's size */
 	int64_t mtime_sec;
 	uint32_t mtime_nsec;
-	bool cache_ok;	 /* the kernel's cached pages match size and mtime */
+	bool cache_ok; /* the kernel's cached pages match size and mtime */
 	struct stage stage;
 	struct node *dir, *file; /* the directory, and the inode its name means now */
 	struct node *scratch;	 /* scratch files, oldest first */
@@ -86,11 +86,11 @@ struct op {
 	uint64_t eof;	      /* READ: where the file ended */
 	unsigned inflight;
 	int err;
-	int phase;	/* changes: fs_doc.c's PH_* */
-	bool keep;	/* the DOC_BEGIN in flight keeps the content */
-	bool began;	/* REPLACE: its stage is open */
-	bool commit;	/* TRUNCATE without a handle: commit at the end */
-	bool waiting;	/* waits for host slots (reads and opens on fs->waiting) */
+	int phase;	 /* changes: fs_doc.c's PH_* */
+	bool keep;	 /* the DOC_BEGIN in flight keeps the content */
+	bool began;	 /* REPLACE: its stage is open */
+	bool commit;	 /* TRUNCATE without a handle: commit at the end */
+	bool waiting;	 /* waits for host slots (reads and opens on fs->waiting) */
 	struct op *next; /* doc->queue or fs->waiting */
 };
 

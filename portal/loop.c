@@ -79,10 +79,10 @@ int portal_loop(struct portal *p)
 		n += bus_poll_fds(p, fds + n, LOOP_MAX_FDS - n);
 
 		now = portal_now_ms();
-		int timeout = next == UINT64_MAX ? -1
-			      : next <= now	  ? 0
+		int timeout = next == UINT64_MAX   ? -1
+			      : next <= now	   ? 0
 			      : next - now > 60000 ? 60000
-						  : (int)(next - now);
+						   : (int)(next - now);
 		int r = poll(fds, n, timeout);
 		if (r < 0 && errno == EINTR)
 			continue;

@@ -41,8 +41,9 @@ int portal_mount(const char *mountpoint, uid_t uid, gid_t gid, char *err, size_t
 		return -e;
 	}
 	char opts[128];
-	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=%u,group_id=%u,default_permissions",
-		 fd, (unsigned)uid, (unsigned)gid);
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=%u,group_id=%u,default_permissions", fd,
+		 (unsigned)uid, (unsigned)gid);
 	if (mount(PORTAL_FS_SOURCE, mountpoint, PORTAL_FS_TYPE, MS_NOSUID | MS_NODEV, opts) < 0) {
 		int e = errno;
 		close(fd);

@@ -169,7 +169,8 @@ static int check_filter(struct parse *p, DBusMessageIter *filter)
 		dbus_message_iter_get_basic(&pat, &kind);
 		dbus_message_iter_next(&pat);
 		if (kind > 1)
-			return invalid(p, "invalid filter: invalid filter type: %u", (unsigned)kind);
+			return invalid(p, "invalid filter: invalid filter type: %u",
+				       (unsigned)kind);
 		if (get_string(&pat)[0] == '\0')
 			return invalid(p, "invalid filter: invalid %s",
 				       kind == 0 ? "glob pattern" : "content type");

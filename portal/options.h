@@ -28,9 +28,9 @@
 #define PORTAL_FILTER_FROM_CURRENT 0xffu
 
 struct portal_dialog_req {
-	uint16_t type;			   /* PROTO_FILE_OPEN, PROTO_FILE_SAVE or PROTO_FILE_SAVE_MANY */
-	char token[PORTAL_TOKEN_MAX + 1];  /* handle_token, or "" */
-	struct proto_dialog d;		   /* strings point into arena */
+	uint16_t type; /* PROTO_FILE_OPEN, PROTO_FILE_SAVE or PROTO_FILE_SAVE_MANY */
+	char token[PORTAL_TOKEN_MAX + 1];      /* handle_token, or "" */
+	struct proto_dialog d;		       /* strings point into arena */
 	uint8_t filter_src[PROTO_MAX_FILTERS]; /* the app's index of each filter in d */
 	size_t arena_used;
 	char arena[PORTAL_ARENA_SIZE];

@@ -9,12 +9,12 @@
 
 #include <string.h>
 
-#define FILE_CHOOSER   "org.freedesktop.portal.FileChooser"
-#define SETTINGS       "org.freedesktop.portal.Settings"
-#define NETWORK	       "org.freedesktop.portal.NetworkMonitor"
-#define PROXY	       "org.freedesktop.portal.ProxyResolver"
-#define TRASH	       "org.freedesktop.portal.Trash"
-#define ERR_NOT_FOUND  "org.freedesktop.portal.Error.NotFound"
+#define FILE_CHOOSER	  "org.freedesktop.portal.FileChooser"
+#define SETTINGS	  "org.freedesktop.portal.Settings"
+#define NETWORK		  "org.freedesktop.portal.NetworkMonitor"
+#define PROXY		  "org.freedesktop.portal.ProxyResolver"
+#define TRASH		  "org.freedesktop.portal.Trash"
+#define ERR_NOT_FOUND	  "org.freedesktop.portal.Error.NotFound"
 #define CONNECTIVITY_FULL 4u
 
 static const struct {
@@ -24,8 +24,7 @@ static const struct {
     {FILE_CHOOSER, 3}, {SETTINGS, 2}, {NETWORK, 3}, {PROXY, 1}, {TRASH, 1},
 };
 
-static const char introspection[] =
-    DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE
+static const char introspection[] = DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE
     "<node>\n"
     " <interface name='org.freedesktop.DBus.Introspectable'>\n"
     "  <method name='Introspect'><arg type='s' direction='out'/></method>\n"
@@ -161,7 +160,8 @@ static bool properties(struct portal *p, DBusMessage *msg)
 {
 	const char *iface = NULL, *prop = NULL;
 	if (dbus_message_is_method_call(msg, DBUS_INTERFACE_PROPERTIES, "GetAll")) {
-		if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &iface, DBUS_TYPE_INVALID)) {
+		if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &iface,
+					   DBUS_TYPE_INVALID)) {
 			bus_reply_error(p, msg, DBUS_ERROR_INVALID_ARGS, "expected (s)");
 			return true;
 		}

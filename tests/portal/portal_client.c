@@ -52,8 +52,8 @@ static void die(const char *what)
 	exit(3);
 }
 
-static void entry_begin(DBusMessageIter *dict, const char *key, const char *sig,
-			DBusMessageIter *e, DBusMessageIter *v)
+static void entry_begin(DBusMessageIter *dict, const char *key, const char *sig, DBusMessageIter *e,
+			DBusMessageIter *v)
 {
 	if (!dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, e) ||
 	    !dbus_message_iter_append_basic(e, DBUS_TYPE_STRING, &key) ||
@@ -111,15 +111,15 @@ static void add_filter(DBusMessageIter *it, const char *spec)
 
 static DBusMessage *build_call(void)
 {
-	const char *member = !strcmp(o.method, "open")	   ? "OpenFile"
+	const char *member = !strcmp(o.method, "open")	      ? "OpenFile"
 			     : !strcmp(o.method, "save")      ? "SaveFile"
 			     : !strcmp(o.method, "save-many") ? "SaveFiles"
 							      : NULL;
 	if (!member)
 		die("the method is open, save or save-many");
-	DBusMessage *m = dbus_message_new_method_call(
-	    "org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
-	    "org.freedesktop.portal.FileChooser", member);
+	DBusMessage *m = dbus_message_new_method_call("org.freedesktop.portal.Desktop",
+						      "/org/freedesktop/portal/desktop",
+						      "org.freedesktop.portal.FileChooser", member);
 	DBusMessageIter it, dict, e, v, list;
 	const char *parent = "";
 	if (!m)
@@ -334,9 +334,9 @@ int main(int argc, char **argv)
 	for (;;) {
 		long long now = now_ms();
 		if (!closed && o.close_after_ms >= 0 && now >= replied + o.close_after_ms) {
-			DBusMessage *close = dbus_message_new_method_call(
-			    "org.freedesktop.portal.Desktop", handle,
-			    "org.freedesktop.portal.Request", "Close");
+			DBusMessage *close =
+			    dbus_message_new_method_call("org.freedesktop.portal.Desktop", handle,
+							 "org.freedesktop.portal.Request", "Close");
 			DBusMessage *r =
 			    dbus_connection_send_with_reply_and_block(c, close, 10000, &err);
 			if (!r) {
@@ -358,7 +358,8 @@ int main(int argc, char **argv)
 		dbus_connection_read_write(c, 50);
 		DBusMessage *m;
 		while ((m = dbus_connection_pop_message(c))) {
-			if (dbus_message_is_signal(m, "org.freedesktop.portal.Request", "Response") &&
+			if (dbus_message_is_signal(m, "org.freedesktop.portal.Request",
+						   "Response") &&
 			    !strcmp(dbus_message_get_path(m), handle)) {
 				int code = print_response(m, now_ms() - replied);
 				fflush(stdout);

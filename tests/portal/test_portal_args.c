@@ -62,9 +62,9 @@ static void test_all_options(void **state)
 	assert_int_equal(o.response_delay_ms, 0);
 	assert_true(o.verbose);
 
-	assert_int_equal(parse(&o, "/r", err, sizeof(err), "--host-unix", "/tmp/vm.vsock_1026",
-			       "--mount", NULL),
-			 0);
+	assert_int_equal(
+	    parse(&o, "/r", err, sizeof(err), "--host-unix", "/tmp/vm.vsock_1026", "--mount", NULL),
+	    0);
 	assert_string_equal(o.host_unix, "/tmp/vm.vsock_1026");
 	assert_true(o.mount);
 	assert_int_equal(parse(&o, NULL, err, sizeof(err), "--help", "--bogus", NULL), 0);

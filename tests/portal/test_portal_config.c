@@ -71,9 +71,9 @@ static void test_keys(void **state)
 	assert_false(cfg.portal.app_env);
 	assert_int_equal(cfg.portal.ready_timeout_ms, 500);
 	/* The host turns it on per instance. */
-	assert_int_equal(load(MINIMAL, "appvm.portal.enable=1 appvm.portal.ready-timeout=2s", err,
-			      sizeof(err)),
-			 0);
+	assert_int_equal(
+	    load(MINIMAL, "appvm.portal.enable=1 appvm.portal.ready-timeout=2s", err, sizeof(err)),
+	    0);
 	assert_true(cfg.portal.enable);
 	assert_int_equal(cfg.portal.ready_timeout_ms, 2000);
 	/* The runtime directory's owner may be named when it is the app's user. */
@@ -89,24 +89,26 @@ static void test_errors(void **state)
 		const char *text, *cmdline, *msg;
 		int r;
 	} cases[] = {
-	    {MINIMAL "[portal]\nenable = maybe\n", NULL,
-	     "vm.conf:5: [portal] enable: expected", -EINVAL},
+	    {MINIMAL "[portal]\nenable = maybe\n", NULL, "vm.conf:5: [portal] enable: expected",
+	     -EINVAL},
 	    {MINIMAL "[portal]\nexec = appvm-portal\n", NULL, "vm.conf:5: [portal] exec:", -EINVAL},
 	    {MINIMAL "[portal]\nport = 0\n", NULL,
 	     "[portal] port: expected a number from 1 to 4294967294, got \"0\"", -EINVAL},
 	    {MINIMAL "[portal]\ndbus-daemon = ../dbus\n", NULL, "[portal] dbus-daemon:", -EINVAL},
 	    {MINIMAL "[portal]\nargs = \"unterminated\n", NULL, "[portal] args:", -EINVAL},
 	    {MINIMAL "[portal]\nready-timeout = 61s\n", NULL,
-	     "[portal] ready-timeout: expected a duration like 10s or 500ms (at most 60s)", -EINVAL},
+	     "[portal] ready-timeout: expected a duration like 10s or 500ms (at most 60s)",
+	     -EINVAL},
 	    {MINIMAL "[portal]\nready-timeout = 0\n", NULL, "[portal] ready-timeout:", -EINVAL},
 	    {MINIMAL "[portal]\nenabel = yes\n", NULL,
 	     "unknown key \"enabel\" in [portal] (did you mean \"enable\"?)", -ENOENT},
 	    {MINIMAL "[portals]\nenable = yes\n", NULL,
 	     "unknown section [portals] (did you mean [portal]?)", -ENOENT},
-	    {MINIMAL "[portal]\nenable = yes\nenable = no\n", NULL, "[portal] enable: key given twice",
-	     -EEXIST},
+	    {MINIMAL "[portal]\nenable = yes\nenable = no\n", NULL,
+	     "[portal] enable: key given twice", -EEXIST},
 	    {MINIMAL "[portal]\nenable = yes\n[wayland]\nowner = other\n", NULL,
-	     "[portal] enable needs [wayland] owner to be the app's user (app), not other", -EINVAL},
+	     "[portal] enable needs [wayland] owner to be the app's user (app), not other",
+	     -EINVAL},
 	    {MINIMAL, "appvm.portal.port=x", "kernel command line: [portal] port:", -EINVAL},
 	};
 	char err[512];

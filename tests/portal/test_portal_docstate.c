@@ -220,10 +220,10 @@ static void test_scratch_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_vim_in_place),   cmocka_unit_test(test_partial_write_keeps),
-	    cmocka_unit_test(test_replace),	   cmocka_unit_test(test_create),
-	    cmocka_unit_test(test_truncate),	   cmocka_unit_test(test_lost),
-	    cmocka_unit_test(test_last_close),	   cmocka_unit_test(test_scratch_budget),
+	    cmocka_unit_test(test_vim_in_place),  cmocka_unit_test(test_partial_write_keeps),
+	    cmocka_unit_test(test_replace),	  cmocka_unit_test(test_create),
+	    cmocka_unit_test(test_truncate),	  cmocka_unit_test(test_lost),
+	    cmocka_unit_test(test_last_close),	  cmocka_unit_test(test_scratch_budget),
 	    cmocka_unit_test(test_scratch_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,14 +16,18 @@ static void test_tokens(void **state)
 {
 	(void)state;
 	static const char *const good[] = {"t", "t1", "gtk1360499491", "A_b_9", "_"};
-	static const char *const bad[] = {"", "t-1", "t.1", "t/1", "t 1", "é", "t\n",
-					  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+	static const char *const bad[] = {
+	    "",	   "t-1",
+	    "t.1", "t/1",
+	    "t 1", "é",
+	    "t\n", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		assert_true(portal_token_ok(good[i]));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(portal_token_ok(bad[i]));
 	/* 64 characters is the most. */
-	assert_true(portal_token_ok("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	assert_true(
+	    portal_token_ok("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
 }
 
 static void test_handle_paths(void **state)
@@ -38,8 +42,8 @@ static void test_handle_paths(void **state)
 	assert_int_equal(portal_handle_path(":a-b.1", "x", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/org/freedesktop/portal/desktop/request/a_b_1/x");
 
-	static const char *const bad_senders[] = {"1.23", ":", ":.1", ":1.", ":1..2", ":1/2",
-						  ":1.2 ", "org.example.App"};
+	static const char *const bad_senders[] = {"1.23",  ":",	   ":.1",   ":1.",
+						  ":1..2", ":1/2", ":1.2 ", "org.example.App"};
 	for (size_t i = 0; i < sizeof(bad_senders) / sizeof(bad_senders[0]); i++)
 		assert_int_equal(portal_handle_path(bad_senders[i], "t", buf, sizeof(buf)),
 				 -EINVAL);
@@ -61,9 +65,14 @@ static void test_docdirs(void **state)
 	assert_int_equal(portal_docdir_parse("ffffffffffffffff", &id), 0);
 	assert_true(id == UINT64_MAX);
 
-	static const char *const bad[] = {"", "0000000000000000", "5f3a00000000001",
-					  "5f3a0000000000c10", "5F3A0000000000C1", "5f3a00000000000g",
-					  "..", "5f3a0000000000c1/"};
+	static const char *const bad[] = {"",
+					  "0000000000000000",
+					  "5f3a00000000001",
+					  "5f3a0000000000c10",
+					  "5F3A0000000000C1",
+					  "5f3a00000000000g",
+					  "..",
+					  "5f3a0000000000c1/"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(portal_docdir_parse(bad[i], &id), -ENOENT);
 }

@@ -354,7 +354,8 @@ static void test_bad_arguments(void **state)
 		       "expected type for key multiple is b, found s");
 	call_begin(&c, "t");
 	add_bool(&c, "handle_token", TRUE);
-	expect_invalid(call_end(&c), PROTO_FILE_OPEN, PORTAL_ERROR_INVALID_ARGUMENT, "handle_token");
+	expect_invalid(call_end(&c), PROTO_FILE_OPEN, PORTAL_ERROR_INVALID_ARGUMENT,
+		       "handle_token");
 	call_begin(&c, "t");
 	add_string(&c, "handle_token", "../evil");
 	expect_invalid(call_end(&c), PROTO_FILE_OPEN, PORTAL_ERROR_INVALID_ARGUMENT,
@@ -453,7 +454,8 @@ static void test_cleanup(void **state)
 	char err[256];
 	DBusMessage *m;
 
-	call_begin(&c, "Open\ninvoice\xe2\x80\xae" "fdp.exe");
+	call_begin(&c, "Open\ninvoice\xe2\x80\xae"
+		       "fdp.exe");
 	add_string(&c, "accept_label", "\x1b[31mOK");
 	add_string(&c, "unknown", "ignored");
 	add_bool(&c, "modal", FALSE);
@@ -467,9 +469,8 @@ static void test_cleanup(void **state)
 
 	/* Patterns the host refuses go; a filter left with none goes; the
 	 * current filter follows its filter. */
-	static const char *const filters[] = {
-	    "Slashes|0:../*|1:text/plain;charset=utf-8|1:*/*", "Docs|0:*.odt|1:image/*",
-	    "Bidi \xe2\x80\xae|0:*.x"};
+	static const char *const filters[] = {"Slashes|0:../*|1:text/plain;charset=utf-8|1:*/*",
+					      "Docs|0:*.odt|1:image/*", "Bidi \xe2\x80\xae|0:*.x"};
 	call_begin(&c, "t");
 	add_filters(&c, filters, 3);
 	add_current(&c, "Docs|0:*.odt|1:image/*");
