@@ -798,6 +798,7 @@ int fs_start(struct portal *p, char *err, size_t errlen)
 	char *argv[] = {"appvm-portal", NULL};
 	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
 	fs->se = fuse_session_new(&args, &ops, sizeof(ops), fs);
+	fuse_opt_free_args(&args); /* the session made its own copy */
 	if (!fs->se) {
 		free(fs);
 		snprintf(err, errlen, "cannot create the FUSE session");
@@ -844,9 +845,27 @@ void fs_stop(struct portal *p)
 	notify_stop();
 	if (p->opt.mount)
 		umount2(p->opt.mountpoint, MNT_DETACH);
+	/* Requests to the host ended already (host_close): what is left
+	 * waited for a slot. */
+	fs_op_drop_waiting(fs);
 	fuse_session_destroy(fs->se);
 	free(fs->buf.mem);
-	/* The process ends next: its memory goes with it. */
+	while (fs->docs)
+		fs_doc_revoke(fs, fs->docs);
+	for (unsigned i = 0; i < FS_MAX_NODES; i++) {
+		struct node *n = fs->nodes[i];
+		if (!n)
+			continue;
+		if (n->memfd >= 0)
+			close(n->memfd);
+		free(n->name);
+		struct doc *d = n->doc;
+		free(n);
+		fs->nodes[i] = NULL;
+		if (d)
+			fs_doc_put(fs, d);
+	}
+	free(fs);
 	p->fs = NULL;
 }
 

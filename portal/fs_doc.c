@@ -214,6 +214,25 @@ void fs_op_resume(struct fs *fs)
 	}
 }
 
+void fs_op_drop_waiting(struct fs *fs)
+{
+	while (fs->waiting) {
+		struct op *op = fs->waiting;
+		fs->waiting = op->next;
+		op->next = NULL;
+		op->waiting = false;
+		finish(fs, op, EIO);
+	}
+	for (struct doc *d = fs->docs; d; d = d->next)
+		fs_doc_fail_queue(fs, d, EIO);
+	for (struct doc *d = fs->docs; d; d = d->next)
+		if (d->queue && d->queue->waiting) {
+			struct op *head = d->queue;
+			head->waiting = false;
+			finish(fs, head, EIO);
+		}
+}
+
 void fs_slots_freed(struct portal *p)
 {
 	if (p->fs)

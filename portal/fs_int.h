@@ -137,6 +137,8 @@ void fs_op_start(struct fs *fs, struct op *op);
 struct op *fs_op_new(enum op_kind kind, fuse_req_t req, struct doc *d, struct node *n);
 /* Runs operations waiting for host slots. */
 void fs_op_resume(struct fs *fs);
+/* Fails every operation waiting for host slots (the portal stops). */
+void fs_op_drop_waiting(struct fs *fs);
 /* Fails the document's queued operations (it was revoked). */
 void fs_doc_fail_queue(struct fs *fs, struct doc *d, int err);
 /* Sends DOC_STAT to learn whether the file exists and its time. */

@@ -57,5 +57,6 @@ out:
 	host_close(&p);
 	bus_stop(&p);
 	fs_stop(&p);
+	dbus_shutdown(); /* libdbus's own memory */
 	return status;
 }

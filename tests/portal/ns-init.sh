@@ -100,4 +100,6 @@ p=$(grep -n "portal: ready" "$log" | cut -d: -f1)
 a=$(grep -n "app: started" "$log" | cut -d: -f1)
 [ "$b" -lt "$p" ] && [ "$p" -lt "$a" ] || fail "start order: bus $b, portal $p, app $a"
 [ "$(cat "$work/host/saved.txt")" = "saved by the app" ] || fail "the host file was not saved"
+! grep -q "AddressSanitizer\|runtime error:" "$log" || fail "sanitizer report"
+expect_log "portal: exited with status 0"
 echo "ok: init started the bus and the portal as nobody before the app; open and save work"
