@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <linux/vm_sockets.h>
 #include <sys/un.h>
 
 int sock_listen_unix(const char *path, int backlog, bool owner_only)
@@ -32,5 +33,37 @@ int sock_listen_unix(const char *path, int backlog, bool owner_only)
 		umask(old);
 	if (r < 0 || listen(fd, backlog) < 0)
 		return -errno;
+	return steal_fd(&fd);
+}
+
+int sock_connect(const char *unix_path, uint32_t cid, uint32_t port, bool *ret_connected)
+{
+	union {
+		struct sockaddr sa;
+		struct sockaddr_un un;
+		struct sockaddr_vm vm;
+	} addr;
+	socklen_t len;
+	memset(&addr, 0, sizeof(addr));
+	if (unix_path) {
+		if (strlen(unix_path) >= sizeof(addr.un.sun_path))
+			return -ENAMETOOLONG;
+		addr.un.sun_family = AF_UNIX;
+		strcpy(addr.un.sun_path, unix_path);
+		len = sizeof(addr.un);
+	} else {
+		addr.vm.svm_family = AF_VSOCK;
+		addr.vm.svm_cid = cid;
+		addr.vm.svm_port = port;
+		len = sizeof(addr.vm);
+	}
+	_cleanup_close_ int fd =
+	    socket(addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int r = connect(fd, &addr.sa, len);
+	if (r < 0 && errno != EINPROGRESS)
+		return -errno;
+	*ret_connected = r == 0;
 	return steal_fd(&fd);
 }

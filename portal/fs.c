@@ -195,6 +195,22 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	fs_op_start(fs, op);
 }
 
+/* Starts an open or a create of the document's file: the host answers
+ * before the kernel does (fs_doc.c), and h becomes the file handle then. */
+static void start_opening(fuse_req_t req, struct fs *fs, enum op_kind kind, struct node *n,
+			  struct handle *h, const struct fuse_file_info *fi)
+{
+	struct op *op = fs_op_new(kind, req, n->doc, n);
+	if (!op) {
+		free(h);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	op->h = h;
+	op->fi = *fi;
+	fs_op_start(fs, op);
+}
+
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = FS(req);
@@ -229,15 +245,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	h->writer = acc != O_RDONLY;
-	struct op *op = fs_op_new(OP_OPEN, req, d, n);
-	if (!op) {
-		free(h);
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	op->h = h;
-	op->fi = *fi;
-	fs_op_start(fs, op);
+	start_opening(req, fs, OP_OPEN, n, h, fi);
 }
 
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -560,15 +568,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 			fuse_reply_err(req, EEXIST);
 			return;
 		}
-		struct op *op = fs_op_new(OP_CREATE, req, d, d->file);
-		if (!op) {
-			free(h);
-			fuse_reply_err(req, ENOMEM);
-			return;
-		}
-		op->h = h;
-		op->fi = *fi;
-		fs_op_start(fs, op);
+		start_opening(req, fs, OP_CREATE, d->file, h, fi);
 		return;
 	}
 	struct node *n = scratch_new(req, fs, d, name);

@@ -260,6 +260,19 @@ static int send(struct fs *fs, struct op *op, struct proto_msg *m, hreq_done_fn 
 	return r;
 }
 
+/* Sends the one request of a step; without a free slot the operation waits
+ * (fs_op_resume runs it again), and other failures end it. Returns true
+ * once sent. */
+static bool send_step(struct fs *fs, struct op *op, struct proto_msg *m, hreq_done_fn done)
+{
+	int r = send(fs, op, m, done, 0);
+	if (r == -EAGAIN)
+		wait_slots(fs, op);
+	else if (r < 0)
+		finish(fs, op, EIO);
+	return r == 0;
+}
+
 static void on_begin(struct portal *p, struct hreq *h, int err, const struct proto_msg *m)
 {
 	struct fs *fs = p->fs;
@@ -286,15 +299,8 @@ static void begin(struct fs *fs, struct op *op, bool keep)
 	m.u.doc_begin.doc_id = op->doc->id;
 	m.u.doc_begin.flags = keep ? PROTO_BEGIN_KEEP : 0;
 	op->keep = keep;
-	int r = send(fs, op, &m, on_begin, 0);
-	if (r == -EAGAIN) {
-		wait_slots(fs, op);
+	if (!send_step(fs, op, &m, on_begin))
 		return;
-	}
-	if (r < 0) {
-		finish(fs, op, EIO);
-		return;
-	}
 	op->doc->stage.state = STAGE_OPENING;
 	op->phase = PH_BEGIN;
 }
@@ -360,15 +366,8 @@ static void commit(struct fs *fs, struct op *op)
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_DOC_COMMIT;
 	m.u.doc_id = op->doc->id;
-	int r = send(fs, op, &m, on_commit, 0);
-	if (r == -EAGAIN) {
-		wait_slots(fs, op);
+	if (!send_step(fs, op, &m, on_commit))
 		return;
-	}
-	if (r < 0) {
-		finish(fs, op, EIO);
-		return;
-	}
 	op->doc->stage.state = STAGE_COMMITTING;
 	op->phase = PH_COMMIT;
 }
@@ -435,11 +434,7 @@ static void xfer(struct fs *fs, struct op *op)
 		m.u.doc_truncate.doc_id = op->doc->id;
 		m.u.doc_truncate.size = op->kind == OP_CREATE ? 0 : op->len;
 		op->sent = op->len;
-		int r = send(fs, op, &m, on_xfer, 0);
-		if (r == -EAGAIN)
-			wait_slots(fs, op);
-		else if (r < 0)
-			finish(fs, op, EIO);
+		send_step(fs, op, &m, on_xfer);
 		return;
 	}
 	uint64_t base = op->kind == OP_REPLACE ? 0 : op->off;
@@ -552,11 +547,7 @@ static void open_doc(struct fs *fs, struct op *op)
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_DOC_STAT;
 	m.u.doc_id = op->doc->id;
-	int r = send(fs, op, &m, on_stat, 0);
-	if (r == -EAGAIN)
-		wait_slots(fs, op);
-	else if (r < 0)
-		finish(fs, op, EIO);
+	send_step(fs, op, &m, on_stat);
 }
 
 static enum stage_op plan_op(enum op_kind k)

@@ -6,20 +6,18 @@
  * until their timeout. */
 #include "portal.h"
 
-#include "cleanup.h"
 #include "io.h"
 #include "log.h"
 #include "ports.h"
 #include "proto_io.h"
+#include "sock.h"
 
 #include <errno.h>
-#include <linux/vm_sockets.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 void host_init(struct portal *p)
@@ -208,38 +206,16 @@ static void established(struct portal *p)
 static void try_connect(struct portal *p)
 {
 	struct host *h = &p->host;
-	union {
-		struct sockaddr sa;
-		struct sockaddr_un un;
-		struct sockaddr_vm vm;
-	} addr;
-	socklen_t len;
-	memset(&addr, 0, sizeof(addr));
-	if (p->opt.host_unix) {
-		addr.un.sun_family = AF_UNIX;
-		strncpy(addr.un.sun_path, p->opt.host_unix, sizeof(addr.un.sun_path) - 1);
-		len = sizeof(addr.un);
-	} else {
-		addr.vm.svm_family = AF_VSOCK;
-		addr.vm.svm_cid = APPVM_HOST_CID;
-		addr.vm.svm_port = p->opt.port;
-		len = sizeof(addr.vm);
-	}
-	_cleanup_close_ int fd =
-	    socket(addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	bool done;
+	int fd = sock_connect(p->opt.host_unix, APPVM_HOST_CID, p->opt.port, &done);
 	if (fd < 0) {
-		fail(p, strerror(errno));
+		fail(p, strerror(-fd));
 		return;
 	}
-	int r = connect(fd, &addr.sa, len);
-	if (r < 0 && errno != EINPROGRESS) {
-		fail(p, strerror(errno));
-		return;
-	}
-	h->fd = steal_fd(&fd);
+	h->fd = fd;
 	h->deadline = portal_now_ms() + HOST_CONNECT_TIMEOUT_MS;
 	h->state = HOST_CONNECTING;
-	if (r == 0)
+	if (done)
 		connected(p);
 }
 

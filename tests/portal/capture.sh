@@ -13,30 +13,17 @@ set -euo pipefail
 out=$(realpath -m "${1:?usage: capture.sh OUTDIR}")
 mkdir -p "$out"
 work=$(mktemp -d /var/tmp/appvm-capture.XXXXXX)
-pids=()
+. "$(dirname "$0")/lib.sh"
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	stop_started
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-cat >"$work/bus.conf" <<CONF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$work/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-CONF
+bus_conf "$work/bus.conf" "$work/bus"
 dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/addr" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/addr" ] && break; sleep 0.1; done
+pids+=("$!")
+wait_for 5 test -s "$work/addr"
 export DBUS_SESSION_BUS_ADDRESS=unix:path=$work/bus
 
 # capture NAME COMMAND...: runs the client while dbus-monitor records every

@@ -23,10 +23,9 @@ rm -rf "$work"
 mkdir -p "$work/host"
 # Sockets in a short directory: sun_path holds 107 bytes.
 sock=$(mktemp -d /var/tmp/appvm-pt.XXXXXX)
-pids=()
+. "$here/lib.sh"
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_started
 	rm -rf "$sock"
 }
 trap cleanup EXIT
@@ -39,16 +38,6 @@ fail() {
 	exit 1
 }
 pass() { printf 'ok: %s\n' "$*"; }
-# wait_for SECONDS COMMAND...: polls a condition every 50 ms.
-wait_for() {
-	local n=$(($1 * 20))
-	shift
-	for _ in $(seq "$n"); do
-		"$@" && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 # The chooser: answers each dialog with the plan file's lines ("cancel"
 # exits 1; "sleep N" first waits), and logs what it was asked.
@@ -66,23 +55,10 @@ EOF
 chmod 755 "$work/chooser.sh"
 plan() { printf '%s\n' "$@" >"$work/plan"; }
 
-cat >"$work/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=$sock/bus</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-EOF
+bus_conf "$work/bus.conf" "$sock/bus"
 dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/bus.addr" \
 	2>"$work/dbus.log" &
-pids+=($!)
+pids+=("$!")
 wait_for 5 test -s "$work/bus.addr" || fail "dbus-daemon did not start"
 export DBUS_SESSION_BUS_ADDRESS=unix:path=$sock/bus
 
@@ -90,7 +66,7 @@ start_portald() {
 	"$APPVM_PORTALD" --name itest --vsock "$sock/vm.vsock" --chooser "command:$work/chooser.sh" \
 		"$@" >>"$work/portald.log" 2>&1 &
 	portald_pid=$!
-	pids+=($portald_pid)
+	pids+=("$portald_pid")
 	wait_for 5 test -S "$sock/vm.vsock_1026" || fail "appvm-portald did not listen"
 }
 start_portald --dialog-burst 100 --dialog-interval 10ms
@@ -101,7 +77,7 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
 	"$APPVM_PORTAL" --host-unix "$sock/vm.vsock_1026" --mountpoint "$mnt" --mount \
 	--scratch-limit 8 --ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
 portal_pid=$!
-pids+=($portal_pid)
+pids+=("$portal_pid")
 wait_for 10 grep -q ready "$work/ready" || fail "appvm-portal did not report ready"
 grep -q "fuse.appvm-doc $mnt\|$mnt fuse.appvm-doc" /proc/self/mounts ||
 	fail "the document filesystem is not mounted on $mnt"
@@ -155,7 +131,7 @@ pass "D-Bus surface: properties, Settings, errors, GIO network monitor and proxy
 printf 'hello from the host\n' >"$work/host/notes.txt"
 dbus-monitor "type='signal',interface='org.freedesktop.portal.Request'" >"$work/monitor.log" 2>&1 &
 mon=$!
-pids+=($mon)
+pids+=("$mon")
 sleep 0.3 # the monitor subscribes (no readiness line to wait for)
 plan "$work/host/notes.txt"
 client --token open1 --title "Open notes" --filter "Text=*.txt" open

@@ -24,10 +24,9 @@ mkdir -p "$work/host"
 chmod 755 "$work"
 sock=$(mktemp -d /var/tmp/appvm-pi.XXXXXX)
 chmod 755 "$sock"
-pids=()
+. "$(dirname "$0")/lib.sh"
 cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_started
 	rm -rf "$sock"
 }
 trap cleanup EXIT
@@ -53,9 +52,8 @@ EOF
 chmod 755 "$work/chooser.sh"
 "$APPVM_PORTALD" --name nsinit --listen "$sock/portal.sock" --control "$sock/portal.ctl" \
 	--chooser "command:$work/chooser.sh" >"$work/portald.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [ -S "$sock/portal.sock" ] && break; sleep 0.05; done
-[ -S "$sock/portal.sock" ] || fail "appvm-portald did not listen"
+pids+=("$!")
+wait_for 5 test -S "$sock/portal.sock" || fail "appvm-portald did not listen"
 chmod 666 "$sock/portal.sock" # the guest portal runs as nobody
 
 cat >"$work/app.sh" <<EOF

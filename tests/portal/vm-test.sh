@@ -18,12 +18,11 @@ export APPVM_ACCEL=${APPVM_ACCEL:-tcg}
 work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/vm
 # Sockets in a short directory: a Unix socket path has at most 107 bytes.
 sockdir=$(mktemp -d /var/tmp/appvm-pv.XXXXXX)
-pids=()
+. "$(dirname "$0")/lib.sh"
 vm_pid=
 cleanup() {
 	[ -z "$vm_pid" ] || kill -TERM "$vm_pid" 2>/dev/null || true
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	stop_started
 	rm -rf "$sockdir"
 }
 trap cleanup EXIT
@@ -96,9 +95,8 @@ APP
 # The host side of the VM's portal, on <vsock path>_1026 as with cloud-hypervisor.
 "$portald" --name portaltest --vsock "$sockdir/vm.vsock" --chooser "command:$work/chooser.sh" \
 	>"$work/portald.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do [ -S "$sockdir/vm.vsock_1026" ] && break; sleep 0.05; done
-[ -S "$sockdir/vm.vsock_1026" ] || fail "appvm-portald did not listen"
+pids+=("$!")
+wait_for 5 test -S "$sockdir/vm.vsock_1026" || fail "appvm-portald did not listen"
 
 "$src/scripts/run-vm" --kernel "$kernel" --initrd "$work/image/initramfs.cpio.zst" --no-net \
 	--vsock-cid 3 --vsock-hybrid "$sockdir/vm.vsock" --vsock-backend "$vsockd" \
@@ -114,7 +112,7 @@ path=$(sed -n 's/.*portal-vm: opened \(.*[^[:space:]]\)[[:space:]]*$/\1/p' "$wor
 pass "the app in the VM read the host file through the portal ($path)"
 
 wait_console "portal-vm: saved" || fail "the app did not save"
-for _ in $(seq 100); do [ -s "$work/host/from-vm.txt" ] && break; sleep 0.1; done
+wait_for 10 test -s "$work/host/from-vm.txt" || true
 [ "$(cat "$work/host/from-vm.txt" 2>/dev/null)" = "saved in the VM" ] ||
 	fail "the host file has '$(cat "$work/host/from-vm.txt" 2>/dev/null)'"
 pass "the app saved a file; the host file has its content"
