@@ -164,9 +164,9 @@ void fs_op_start(struct fs *fs, struct op *op)
 
 void fs_doc_fail_queue(struct fs *fs, struct doc *d, int err)
 {
-	/* The head may be talking to the host: it ends with the host's answer. */
-	struct op *keep =
-	    d->queue && (d->queue->inflight || d->queue->phase != PH_PLAN) ? d->queue : NULL;
+	/* The head may be talking to the host: it ends with the host's answer.
+	 * One that only waits for a slot would wait for ever: it goes too. */
+	struct op *keep = d->queue && d->queue->inflight ? d->queue : NULL;
 	struct op *rest = keep ? keep->next : d->queue;
 	if (keep)
 		keep->next = NULL;
@@ -342,6 +342,8 @@ static void on_commit(struct portal *p, struct hreq *h, int err, const struct pr
 	struct doc *d = op->doc;
 	op->inflight--;
 	int e = reply_errno(fs, d, err, m);
+	if (!e && d->revoked)
+		e = EACCES; /* revoked meanwhile: the guest no longer has it */
 	if (e) {
 		/* Nothing was replaced; the stage is dropped. */
 		if (!d->revoked)
@@ -377,6 +379,13 @@ static void xfer_done(struct fs *fs, struct op *op)
 {
 	struct doc *d = op->doc;
 	if (op->err) {
+		/* A stage this operation opened for a new content goes: what
+		 * it holds is neither the old file nor the new one. */
+		if ((op->kind == OP_REPLACE || op->kind == OP_CREATE) && op->began &&
+		    d->stage.state == STAGE_OPEN && !d->revoked) {
+			fs_send_quiet(fs, PROTO_DOC_ABORT, d->id);
+			stage_failed(&d->stage);
+		}
 		finish(fs, op, op->err);
 		return;
 	}
