@@ -340,13 +340,39 @@ t1=$(ticks)
 pass "idle: $((t1 - t0)) CPU ticks in 2 s"
 
 # --- The host daemon restarts with a strict dialog rate: the portal
-# reconnects; documents of the old daemon are gone; a second dialog in a
-# row is refused with response 2, quickly.
+# reconnects; documents of the old daemon are gone; an edit in progress is
+# lost, never half-applied; a second dialog in a row is refused with
+# response 2, quickly.
+before=$(cat "$work/host/report.txt")
+"$python" - "$report" "$work/go" >"$work/lost.out" 2>&1 <<'PY' &
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY)
+os.pwrite(fd, b"LOST", 0)
+open(sys.argv[2] + ".written", "w").close()
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+try:
+    os.pwrite(fd, b"MORE", 4)
+    os.fsync(fd)
+    print("wrote")
+except OSError as e:
+    print("failed:", e.strerror)
+try:
+    os.close(fd)
+except OSError:
+    pass  # the close of a document the guest lost fails too
+PY
+writer=$!
+wait_for 5 test -e "$work/go.written" || fail "the writer did not start"
 kill "$portald_pid"
 wait "$portald_pid" 2>/dev/null || true
 start_portald --dialog-burst 1 --dialog-interval 60s
 reconnected() { [ "$(grep -c 'host: connected' "$work/portal.log")" -ge 2 ]; }
 wait_for 10 reconnected || fail "the portal did not reconnect"
+touch "$work/go"
+wait "$writer" || true
+grep -q "^failed: " "$work/lost.out" || fail "an edit across a host restart: $(cat "$work/lost.out")"
+[ "$(cat "$work/host/report.txt")" = "$before" ] || fail "a lost edit reached the host file"
 if cat "$big" >/dev/null 2>&1; then fail "a document of the old daemon still reads"; fi
 unlisted() { [[ " $(ls "$mnt" | tr '\n' ' ') " != *" $1 "* ]]; }
 wait_for 3 unlisted "$(doc_id "$big")" || fail "an old document is still listed"
@@ -358,7 +384,7 @@ client open
 t1=$(date +%s%3N)
 [ $rc -eq 2 ] || fail "rate limit: status $rc: $(cat "$work/out")"
 [ $((t1 - t0)) -lt 2000 ] || fail "rate limit: the answer took $((t1 - t0)) ms"
-pass "reconnect; old documents gone; rate limited: response 2 in $((t1 - t0)) ms"
+pass "reconnect; old documents gone, an edit in progress lost ($(cat "$work/lost.out")); rate limited: response 2 in $((t1 - t0)) ms"
 
 # --- Stopping: the portal ends on TERM and its mount goes.
 kill -TERM "$portal_pid"
