@@ -125,7 +125,17 @@ EOF
 out=$(GTK_USE_PORTAL=1 "$python" "$work/gio.py" 2>&1)
 [ "$out" = "GNetworkMonitorPortal True 4 False
 GProxyResolverPortal ['direct://']" ] || fail "GIO through the portal: $out"
-pass "D-Bus surface: properties, Settings, errors, GIO network monitor and proxy resolver"
+# Trash: a clear failure (no trash can in a VM), the file stays.
+printf 'x' >"$work/trash-me"
+out=$(GTK_USE_PORTAL=1 "$python" -c 'import sys; from gi.repository import Gio
+try:
+    Gio.File.new_for_path(sys.argv[1]).trash(None)
+    print("trashed")
+except Exception as e:
+    print("refused")' "$work/trash-me" 2>&1)
+[ "$out" = refused ] && [ -e "$work/trash-me" ] || fail "Trash: $out"
+grep -q "TrashFile from .* refused" "$work/portal.log" || fail "Trash: the portal was not asked"
+pass "D-Bus surface: properties, Settings, errors, GIO network monitor, proxy resolver and trash"
 
 # --- Open: the content equals the host file; the Response is unicast and late enough.
 printf 'hello from the host\n' >"$work/host/notes.txt"
@@ -255,7 +265,35 @@ rm "$report" || fail "unlink of the document name"
 	fail "unlink: the host file changed"
 printf 'made again\n' >"$report"
 [ "$(cat "$work/host/report.txt")" = "made again" ] || fail "unlink: re-create did not reach the host"
-pass "mkdir, moving the name, cross-document rename refused; unlink keeps the host file"
+# Qt's QSaveFile: O_TMPFILE is refused, so it falls back to a named file and
+# renameat2(RENAME_NOREPLACE), which refuses to replace an existing document
+# and makes a missing one.
+out=$("$python" - "$d" "$report" <<'PY'
+import ctypes, errno, os, sys
+d, doc = sys.argv[1], sys.argv[2]
+try:
+    os.open(d, os.O_TMPFILE | os.O_WRONLY, 0o600)
+    print("O_TMPFILE worked")
+except OSError as e:
+    print("O_TMPFILE", "EOPNOTSUPP" if e.errno == errno.EOPNOTSUPP else errno.errorcode[e.errno])
+libc = ctypes.CDLL(None, use_errno=True)
+def noreplace(src, dst):
+    r = libc.renameat2(-100, src.encode(), -100, dst.encode(), 1)
+    return "ok" if r == 0 else errno.errorcode[ctypes.get_errno()]
+tmp = os.path.join(d, "report.txt.Xa1b2c")
+with open(tmp, "w") as f:
+    f.write("qt version\n")
+print("noreplace onto the document", noreplace(tmp, doc))
+os.unlink(doc)
+print("noreplace onto the unlinked name", noreplace(tmp, doc))
+PY
+)
+[ "$out" = "O_TMPFILE EOPNOTSUPP
+noreplace onto the document EEXIST
+noreplace onto the unlinked name ok" ] || fail "QSaveFile's way: $out"
+[ "$(cat "$work/host/report.txt")" = "qt version" ] || fail "QSaveFile's way: host content"
+printf 'made again\n' >"$report"
+pass "mkdir, moving the name, cross-document rename refused; unlink keeps the host file; O_TMPFILE and RENAME_NOREPLACE as QSaveFile needs"
 
 # --- Cancel, and Request.Close while the dialog is open.
 plan cancel
