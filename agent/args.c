@@ -1,5 +1,6 @@
 #include "args.h"
 
+#include "initctl.h"
 #include "ports.h"
 #include "proto.h"
 #include "utf8.h"
@@ -16,7 +17,7 @@ const char agent_usage[] =
     "  --port N             vsock port to listen on (default 1024)\n"
     "  --event-port N       host vsock port for READY and APP_EXIT events (default 1025)\n"
     "  --name NAME          VM name reported to the host (default: the hostname)\n"
-    "  --init-socket PATH   appvm-init control socket (default /run/appvm/init.sock)\n"
+    "  --init-socket PATH   appvm-init control socket (default " INITCTL_SOCKET ")\n"
     "  --max-clients N      host connections served at once, 1-1024 (default 16)\n"
     "  --listen-unix PATH   listen on a Unix socket instead of vsock (tests)\n"
     "  --event-unix PATH    send events to a Unix socket instead of vsock (tests)\n"
@@ -32,7 +33,7 @@ void agent_opts_init(struct agent_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->port = APPVM_AGENT_PORT;
 	o->event_port = APPVM_EVENT_PORT;
-	o->init_socket = AGENT_DEFAULT_INIT_SOCKET;
+	o->init_socket = INITCTL_SOCKET;
 	o->max_clients = AGENT_DEFAULT_MAX_CLIENTS;
 }
 

@@ -3,10 +3,11 @@
  * exchange is done, then APP_EXIT whenever init reports a new app exit. When
  * the connection fails or the host closes it, it is retried with backoff,
  * forever, without blocking the loop. */
+#include "unix_addr.h"
 #include "agent.h"
+#include "clock.h"
 
 #include "cleanup.h"
-#include "control_client.h"
 #include "handler.h"
 #include "io.h"
 #include "log.h"
@@ -16,7 +17,6 @@
 
 #include <errno.h>
 #include <linux/vm_sockets.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -26,8 +26,6 @@
 
 /* READY and APP_EXIT are tiny; a host that lets this fill is not reading. */
 #define EVENT_OUT_LIMIT 4096u
-/* On SIGTERM: how long the last APP_EXIT may take. */
-#define FINAL_TIMEOUT_MS 300
 
 void events_init(struct agent *a)
 {
@@ -39,7 +37,7 @@ void events_init(struct agent *a)
 	if (!agent_opts_events_enabled(&a->opt))
 		return;
 	ev->state = EV_WAIT;
-	ev->retry_at = agent_now_ms();
+	ev->retry_at = clock_now_ms();
 }
 
 static const char *target(const struct agent *a, char *buf, size_t size)
@@ -72,7 +70,7 @@ static void fail(struct agent *a, const char *why)
 	if (was_up)
 		ev->backoff_ms = 0;
 	ev->backoff_ms = agent_backoff_next(ev->backoff_ms);
-	ev->retry_at = agent_now_ms() + ev->backoff_ms;
+	ev->retry_at = clock_now_ms() + ev->backoff_ms;
 	ev->state = EV_WAIT;
 	/* Retrying forever must not flood the console: the first failure in a
 	 * row is worth a line, the rest only at debug level. */
@@ -138,8 +136,10 @@ static void try_connect(struct agent *a)
 	socklen_t len;
 	memset(&addr, 0, sizeof(addr));
 	if (a->opt.event_unix) {
-		addr.un.sun_family = AF_UNIX;
-		strncpy(addr.un.sun_path, a->opt.event_unix, sizeof(addr.un.sun_path) - 1);
+		if (unix_addr_set(&addr.un, a->opt.event_unix) < 0) {
+			fail(a, "event socket path too long");
+			return;
+		}
 		len = sizeof(addr.un);
 	} else {
 		addr.vm.svm_family = AF_VSOCK;
@@ -158,7 +158,7 @@ static void try_connect(struct agent *a)
 		fail(a, strerror(errno));
 		return;
 	}
-	ev->deadline = agent_now_ms() + AGENT_EVENT_TIMEOUT_MS;
+	ev->deadline = clock_now_ms() + AGENT_EVENT_TIMEOUT_MS;
 	ev->state = r == 0 ? EV_HELLO : EV_CONNECTING;
 	ev->mask = r == 0 ? EPOLLIN : EPOLLOUT;
 	if (agent_watch_add(a, fd, &ev->w, ev->mask) < 0) {
@@ -186,7 +186,7 @@ static void send_ready(struct agent *a)
 	ev->failures = 0;
 	ev->backoff_ms = 0;
 	memset(&ev->last_exit, 0, sizeof(ev->last_exit));
-	ev->next_poll = agent_now_ms(); /* an app that exited already is announced now */
+	ev->next_poll = clock_now_ms(); /* an app that exited already is announced now */
 	flush(a);
 }
 
@@ -262,6 +262,8 @@ void events_on_io(struct agent *a, uint32_t events)
 void events_tick(struct agent *a, uint64_t now, uint64_t *next)
 {
 	struct events *ev = &a->ev;
+	if (a->stopping)
+		return; /* no new connection, no more polls: the loop ends soon */
 	switch (ev->state) {
 	case EV_OFF:
 		return;
@@ -288,44 +290,36 @@ void events_tick(struct agent *a, uint64_t now, uint64_t *next)
 		*next = at;
 }
 
-void events_app_status(struct agent *a, const struct ctl_status *st)
+void events_app_status(struct agent *a, const struct initctl_status *st)
 {
 	struct events *ev = &a->ev;
 	struct agent_exit_key key;
 	if (ev->state != EV_UP)
 		return;
-	agent_exit_key_from_ctl(st, &key);
+	agent_exit_key_from_initctl(st, &key);
 	if (!agent_exit_is_new(&ev->last_exit, &key))
 		return;
 	struct proto_msg m;
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_APP_EXIT;
-	m.u.app_exit.how = key.signal > 0 ? PROTO_EXIT_SIGNAL : PROTO_EXIT_CODE;
-	m.u.app_exit.value = key.signal > 0 ? key.signal : key.status;
+	m.u.app_exit.how = key.how;
+	m.u.app_exit.value = key.value;
 	if (queue(a, &m) < 0) {
 		fail(a, "cannot queue APP_EXIT");
 		return;
 	}
 	ev->last_exit = key;
-	log_info("events: APP_EXIT sent (%s %d)", key.signal > 0 ? "signal" : "status",
-		 (int)m.u.app_exit.value);
+	log_info("events: APP_EXIT sent (%s %d)",
+		 key.how == PROTO_EXIT_SIGNAL ? "signal" : "status", (int)key.value);
 	flush(a);
 }
 
-void events_final(struct agent *a)
+bool events_up(const struct agent *a)
 {
-	struct events *ev = &a->ev;
-	struct ctl_status st;
-	if (ev->state != EV_UP)
-		return;
-	if (init_ctl_query(a->opt.init_socket, FINAL_TIMEOUT_MS, &st) == 0)
-		events_app_status(a, &st);
-	/* Give what is queued a moment to leave; the host may be gone. */
-	uint64_t end = agent_now_ms() + FINAL_TIMEOUT_MS;
-	while (ev->state == EV_UP && ev->out.len > 0) {
-		uint64_t now = agent_now_ms();
-		if (now >= end || io_wait(ev->fd, POLLOUT, (int)(end - now)) < 0)
-			break;
-		flush(a);
-	}
+	return a->ev.state == EV_UP;
+}
+
+bool events_pending(const struct agent *a)
+{
+	return a->ev.state == EV_UP && a->ev.out.len > 0;
 }

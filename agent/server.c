@@ -1,7 +1,9 @@
 /* The listener and the host client connections: accept (host CID only, up
  * to the connection limit), read whole frames, hand them to handler.c, write
  * the replies back without ever blocking. */
+#include "unix_addr.h"
 #include "agent.h"
+#include "clock.h"
 
 #include "cleanup.h"
 #include "handler.h"
@@ -23,27 +25,6 @@
 /* Payload buffers up to this size are kept between frames. */
 #define KEEP_PAYLOAD 4096
 
-static int open_unix(const char *path)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
-	/* A socket left by an earlier run is replaced; anything else is not. */
-	struct stat sb;
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-		unlink(path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	mode_t old = umask(0177);
-	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || listen(fd, LISTEN_BACKLOG) < 0)
-		return -errno;
-	return steal_fd(&fd);
-}
-
 static int open_vsock(uint32_t port)
 {
 	struct sockaddr_vm sa = {
@@ -58,7 +39,8 @@ static int open_vsock(uint32_t port)
 
 int server_open(struct agent *a)
 {
-	int fd = a->opt.listen_unix ? open_unix(a->opt.listen_unix) : open_vsock(a->opt.port);
+	int fd = a->opt.listen_unix ? unix_sock_listen(a->opt.listen_unix, LISTEN_BACKLOG)
+				    : open_vsock(a->opt.port);
 	if (fd < 0) {
 		if (a->opt.listen_unix)
 			log_err("cannot listen on %s: %s", a->opt.listen_unix, strerror(-fd));
@@ -121,7 +103,7 @@ static int accept_one(struct agent *a)
 	proto_reader_init(&c->rd);
 	agent_session_init(&c->sess);
 	outbuf_init(&c->out, AGENT_OUT_LIMIT);
-	c->hello_deadline = agent_now_ms() + AGENT_HELLO_TIMEOUT_MS;
+	c->hello_deadline = clock_now_ms() + AGENT_HELLO_TIMEOUT_MS;
 	int r = agent_watch_add(a, fd, &c->w, EPOLLIN);
 	if (r < 0) {
 		free(c);
@@ -184,6 +166,9 @@ static void handle_frame(struct agent *a, struct client *c)
 			log_info("client %u: answered an error: %s", c->serial, req.why);
 		return;
 	case AGENT_STATUS:
+		/* The record needs init's status: this client waits (nothing more
+		 * is read from it) until initq.c has init's answer and calls
+		 * server_status_done() below. */
 		c->wait_status = true;
 		c->status_id = req.id;
 		agent_status_request(a);
@@ -196,8 +181,8 @@ static void handle_frame(struct agent *a, struct client *c)
 		/* Longer deadlines than init takes are clamped: init's grace is
 		 * at most 600 s anyway. */
 		c->power_limit_ms =
-		    req.deadline_ms > CTL_DEADLINE_MAX ? CTL_DEADLINE_MAX : req.deadline_ms;
-		c->power_deadline = agent_now_ms() + AGENT_ACK_FLUSH_MS;
+		    req.deadline_ms > INITCTL_DEADLINE_MAX ? INITCTL_DEADLINE_MAX : req.deadline_ms;
+		c->power_deadline = clock_now_ms() + AGENT_ACK_FLUSH_MS;
 		return;
 	case AGENT_CLOSE_AFTER:
 		log_info("client %u: closing after the reply: %s", c->serial, req.why);
@@ -280,7 +265,9 @@ void server_on_client(struct agent *a, struct client *c, uint32_t events)
 		client_kill(c, NULL);
 }
 
-void server_status_done(struct agent *a, const struct agent_app *app, const char *init_reply)
+/* The STATUS requests parked in handle_frame resume here, all with the same
+ * answer of init. */
+void server_status_done(struct agent *a, const struct initctl_status *init)
 {
 	struct agent_sysinfo si;
 	bool gathered = false;
@@ -288,7 +275,8 @@ void server_status_done(struct agent *a, const struct agent_app *app, const char
 		if (!c->wait_status || c->dead)
 			continue;
 		if (!gathered) {
-			agent_sysinfo_gather(&si, a->vm_name, app, init_reply);
+			agent_sysinfo_gather(&si, a->vm_name);
+			agent_status_from_initctl(init, &si.st);
 			gathered = true;
 		}
 		c->wait_status = false;

@@ -1,3 +1,4 @@
+#include "suggest.h"
 #include "config_internal.h"
 #include "util.h"
 
@@ -113,7 +114,7 @@ static int parse_section(const char *section, const char **ret_store, char *err,
 	for (size_t i = 0; i < ARRAY_LEN(section_names); i++)
 		if (i != SEC_STORE && strcmp(section, section_names[i]) == 0)
 			return (int)i;
-	const char *s = util_suggest(section, section_names, ARRAY_LEN(section_names));
+	const char *s = suggest_nearest(section, section_names, ARRAY_LEN(section_names));
 	if (s)
 		cfg_fail(err, errlen, "unknown section [%s] (did you mean [%s]?)", section, s);
 	else
@@ -191,7 +192,7 @@ int cfg_set(struct cfg *c, const char *section, const char *key, const char *val
 	else
 		snprintf(where, sizeof(where), "[%s] %s", section_names[sec], key);
 	if (idx == ARRAY_LEN(keys)) {
-		const char *s = util_suggest(key, cands, n_cands);
+		const char *s = suggest_nearest(key, cands, n_cands);
 		if (s)
 			cfg_fail(err, errlen, "unknown key \"%s\" in [%s] (did you mean \"%s\"?)",
 				 key, section_names[sec], s);

@@ -5,22 +5,32 @@
 
 #include "backoff.h"
 #include "config.h"
-#include "control_proto.h"
+#include "initctl.h"
 #include "plan.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#define INIT_MAX_SERVICES 6
-#define INIT_MAX_GROUPS	  32
-#define INIT_MAX_POWER	  8
-#define INIT_MAX_MOUNTS	  128
+#define INIT_MAX_SERVICES      6
+#define INIT_MAX_GROUPS	       32
+#define INIT_MAX_POWER	       8
+#define INIT_MAX_MOUNTS	       128
+#define INIT_MAX_INITCTL_CONNS 8
+
+/* epoll tags of the main loop (one range per kind of fd). */
+enum init_tag {
+	TAG_SIGNAL = 1,
+	TAG_INITCTL = 2,
+	TAG_POWER = 0x100,
+	TAG_OUT = 0x200,
+	TAG_INITCTL_CONN = 0x300,
+};
 
 struct init;
 
 struct service {
-	char name[CTL_NAME_MAX];
+	char name[INITCTL_SERVICE_NAME_MAX + 1];
 	char argv_buf[CFG_VALUE_MAX * 2];
 	char *argv[72];
 	char env_buf[(CFG_MAX_ENV + 8) * CFG_VALUE_MAX];
@@ -37,7 +47,7 @@ struct service {
 	int out_fd; /* read end of the service's stdout/stderr pipe, or -1 */
 	char out_buf[512];
 	size_t out_len;
-	enum ctl_state state;
+	enum initctl_state state;
 	unsigned restarts;
 	struct backoff bo;
 	uint64_t restart_at_ms;
@@ -48,6 +58,15 @@ struct service {
 	int pass_fds[2];
 	int (*pre_start)(struct init *in, struct service *s, char *err, size_t errlen);
 	void (*post_start)(struct init *in, struct service *s);
+};
+
+/* A control socket connection whose request is still arriving. */
+struct initctl_conn {
+	int fd; /* -1: free */
+	pid_t pid;
+	uint64_t deadline_ms;
+	size_t len;
+	char untrusted_req[INITCTL_REQUEST_MAX];
 };
 
 enum shutdown_phase { SD_NONE, SD_APP, SD_ALL, SD_KILL };
@@ -61,7 +80,8 @@ struct init {
 	size_t n_svcs;
 	struct service *app;
 
-	int epfd, sfd, ctl_fd;
+	int epfd, sfd, initctl_fd;
+	struct initctl_conn initctl_conns[INIT_MAX_INITCTL_CONNS];
 	int pwr_fds[INIT_MAX_POWER];
 	size_t n_pwr;
 	int initial_ids[INIT_MAX_MOUNTS]; /* mounts that existed before init ran */
@@ -78,7 +98,6 @@ struct init {
 };
 
 /* main.c */
-uint64_t init_now_ms(void);
 /* Logs, syncs and powers off (or opens /bin/sh when appvm.debug=1). Never returns. */
 __attribute__((noreturn)) void init_fatal(struct init *in, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -110,8 +129,8 @@ int services_prepare(struct init *in, char *err, size_t errlen);
 int service_start(struct init *in, struct service *s, char *err, size_t errlen);
 /* Relays a service's output to the console; closes the pipe at end of file. */
 void service_relay_output(struct init *in, struct service *s);
-/* Fills st from the services. */
-void services_status(const struct init *in, struct ctl_status *st);
+/* Fills st from the services and the app's last exit (no stores). */
+void services_status(const struct init *in, struct initctl_status *st);
 
 /* loop.c */
 /* Runs the main loop. Never returns. */
@@ -125,11 +144,17 @@ void loop_request_shutdown_within(struct init *in, int cmd, uint32_t limit_ms, c
 /* Syncs, unmounts, syncs and calls reboot(2). Never returns. */
 __attribute__((noreturn)) void shutdown_finish(struct init *in);
 
-/* control_server.c */
-/* Creates the control socket. Returns the listening fd or -errno. */
-int ctlsrv_open(const char *path);
-/* Serves every pending connection on the listening socket. */
-void ctlsrv_handle(struct init *in);
+/* initctl_server.c: the control socket (docs/init-control.md). */
+/* Creates the control socket (in->initctl_fd; -1 on failure). Returns 0 or -errno. */
+int initctl_server_open(struct init *in, const char *path);
+/* Accepts waiting connections (root only); their requests are read later. */
+void initctl_server_accept(struct init *in);
+/* Reads a connection's request; once complete, answers it and closes. */
+void initctl_server_on_conn(struct init *in, size_t slot);
+/* Closes connections past their deadline; lowers *next to the earliest left. */
+void initctl_server_tick(struct init *in, uint64_t now, uint64_t *next);
+/* Closes the socket and every connection (at the end of the shutdown). */
+void initctl_server_close(struct init *in);
 
 /* powerbtn.c */
 /* Opens every input device that has KEY_POWER. Returns the count. */

@@ -1,6 +1,7 @@
 /* The main loop: signals (signalfd), zombies, service supervision, the
  * control socket, the power button and the shutdown phases. */
 #include "init.h"
+#include "clock.h"
 
 #include "log.h"
 
@@ -13,8 +14,6 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-enum { TAG_SIGNAL = 1, TAG_CTL = 2, TAG_POWER = 0x100, TAG_OUT = 0x200 };
 
 static void watch(struct init *in, int fd, uint32_t tag)
 {
@@ -29,7 +28,7 @@ static void start(struct init *in, struct service *s)
 	int r = service_start(in, s, err, sizeof(err));
 	if (r < 0) {
 		log_err("%s", err);
-		s->state = CTL_STATE_FAILED;
+		s->state = INITCTL_STATE_FAILED;
 		if (s == in->app) {
 			log_err("app: cannot be started: powering off");
 			loop_request_shutdown(in, RB_POWER_OFF, "the app cannot be started");
@@ -42,18 +41,18 @@ static void start(struct init *in, struct service *s)
 
 static void schedule_restart(struct init *in, struct service *s)
 {
-	int64_t delay = backoff_next(&s->bo, init_now_ms());
+	int64_t delay = backoff_next(&s->bo, clock_now_ms());
 	if (delay < 0) {
-		s->state = CTL_STATE_FAILED;
+		s->state = INITCTL_STATE_FAILED;
 		log_err("%s: failed: exited %u times within %lus, not restarting", s->name,
 			s->bo.limit, (unsigned long)(s->bo.window_ms / 1000));
 		if (s == in->app)
 			loop_request_shutdown(in, RB_POWER_OFF, "the app keeps failing");
 		return;
 	}
-	s->state = CTL_STATE_BACKOFF;
+	s->state = INITCTL_STATE_BACKOFF;
 	s->restarts++;
-	s->restart_at_ms = init_now_ms() + (uint64_t)delay;
+	s->restart_at_ms = clock_now_ms() + (uint64_t)delay;
 	log_info("%s: restarting in %lld ms", s->name, (long long)delay);
 }
 
@@ -81,7 +80,7 @@ static void on_exit_status(struct init *in, struct service *s, int ws)
 		log_warn("%s: exited with status %d", s->name, status);
 	}
 	if (in->phase != SD_NONE) {
-		s->state = CTL_STATE_STOPPED;
+		s->state = INITCTL_STATE_STOPPED;
 		return;
 	}
 	if (s != in->app) {
@@ -90,18 +89,18 @@ static void on_exit_status(struct init *in, struct service *s, int ws)
 	}
 	switch (in->cfg->vm.on_app_exit) {
 	case CFG_ACTION_POWEROFF:
-		s->state = CTL_STATE_EXITED;
+		s->state = INITCTL_STATE_EXITED;
 		loop_request_shutdown(in, RB_POWER_OFF, "the app exited (on-app-exit = poweroff)");
 		break;
 	case CFG_ACTION_REBOOT:
-		s->state = CTL_STATE_EXITED;
+		s->state = INITCTL_STATE_EXITED;
 		loop_request_shutdown(in, RB_AUTOBOOT, "the app exited (on-app-exit = reboot)");
 		break;
 	case CFG_ACTION_RESTART:
 		schedule_restart(in, s);
 		break;
 	case CFG_ACTION_IGNORE:
-		s->state = CTL_STATE_EXITED;
+		s->state = INITCTL_STATE_EXITED;
 		break;
 	}
 }
@@ -144,7 +143,7 @@ static void enter_all(struct init *in)
 	kill(-1, SIGTERM);
 	kill(-1, SIGCONT);
 	in->phase = SD_ALL;
-	in->deadline_ms = init_now_ms() + in->grace_ms;
+	in->deadline_ms = clock_now_ms() + in->grace_ms;
 }
 
 void loop_request_shutdown(struct init *in, int cmd, const char *reason)
@@ -166,14 +165,14 @@ void loop_request_shutdown_within(struct init *in, int cmd, uint32_t limit_ms, c
 	else
 		log_info("shutdown (%s): %s", cmd == RB_AUTOBOOT ? "reboot" : "power off", reason);
 	for (size_t i = 0; i < in->n_svcs; i++)
-		if (in->svcs[i].state == CTL_STATE_BACKOFF)
-			in->svcs[i].state = CTL_STATE_STOPPED;
+		if (in->svcs[i].state == INITCTL_STATE_BACKOFF)
+			in->svcs[i].state = INITCTL_STATE_STOPPED;
 	if (in->app->pid > 0) {
 		log_info("shutdown: sending TERM to the app, grace %lu ms", in->grace_ms);
 		signal_group(in->app, SIGTERM);
 		signal_group(in->app, SIGCONT);
 		in->phase = SD_APP;
-		in->deadline_ms = init_now_ms() + in->grace_ms;
+		in->deadline_ms = clock_now_ms() + in->grace_ms;
 		return;
 	}
 	enter_all(in);
@@ -182,7 +181,7 @@ void loop_request_shutdown_within(struct init *in, int cmd, uint32_t limit_ms, c
 /* Moves the shutdown on when its phase is complete or its time is up. */
 static void advance(struct init *in)
 {
-	uint64_t now = init_now_ms();
+	uint64_t now = clock_now_ms();
 	bool children = reap(in);
 
 	if (in->phase == SD_APP && (in->app->pid == 0 || now >= in->deadline_ms)) {
@@ -227,14 +226,17 @@ static void on_signal(struct init *in)
 	}
 }
 
-static int next_timeout(const struct init *in)
+/* Returns the epoll timeout until the next deadline, closing control
+ * connections whose deadline passed on the way. */
+static int next_timeout(struct init *in)
 {
-	uint64_t now = init_now_ms(), next = UINT64_MAX;
+	uint64_t now = clock_now_ms(), next = UINT64_MAX;
+	initctl_server_tick(in, now, &next);
 	if (in->phase != SD_NONE)
-		next = in->deadline_ms;
+		next = in->deadline_ms < next ? in->deadline_ms : next;
 	else
 		for (size_t i = 0; i < in->n_svcs; i++)
-			if (in->svcs[i].state == CTL_STATE_BACKOFF &&
+			if (in->svcs[i].state == INITCTL_STATE_BACKOFF &&
 			    in->svcs[i].restart_at_ms < next)
 				next = in->svcs[i].restart_at_ms;
 	if (next == UINT64_MAX)
@@ -245,13 +247,13 @@ static int next_timeout(const struct init *in)
 void loop_run(struct init *in)
 {
 	watch(in, in->sfd, TAG_SIGNAL);
-	if (in->ctl_fd >= 0)
-		watch(in, in->ctl_fd, TAG_CTL);
+	if (in->initctl_fd >= 0)
+		watch(in, in->initctl_fd, TAG_INITCTL);
 	for (size_t i = 0; i < in->n_pwr; i++)
 		watch(in, in->pwr_fds[i], TAG_POWER + (uint32_t)i);
 	/* The app last: its Wayland forwarder and agent are up before it. */
 	for (size_t i = 0; i < in->n_svcs; i++)
-		if (in->svcs[i].state == CTL_STATE_STOPPED && &in->svcs[i] != in->app)
+		if (in->svcs[i].state == INITCTL_STATE_STOPPED && &in->svcs[i] != in->app)
 			start(in, &in->svcs[i]);
 	start(in, in->app);
 
@@ -262,8 +264,10 @@ void loop_run(struct init *in)
 			uint32_t tag = ev[i].data.u32;
 			if (tag == TAG_SIGNAL) {
 				on_signal(in);
-			} else if (tag == TAG_CTL) {
-				ctlsrv_handle(in);
+			} else if (tag == TAG_INITCTL) {
+				initctl_server_accept(in);
+			} else if (tag >= TAG_INITCTL_CONN) {
+				initctl_server_on_conn(in, tag - TAG_INITCTL_CONN);
 			} else if (tag >= TAG_OUT) {
 				struct service *s = &in->svcs[tag - TAG_OUT];
 				if (s->out_fd >= 0)
@@ -277,10 +281,10 @@ void loop_run(struct init *in)
 			advance(in);
 			continue;
 		}
-		uint64_t now = init_now_ms();
+		uint64_t now = clock_now_ms();
 		for (size_t i = 0; i < in->n_svcs; i++) {
 			struct service *s = &in->svcs[i];
-			if (s->state == CTL_STATE_BACKOFF && s->restart_at_ms <= now)
+			if (s->state == INITCTL_STATE_BACKOFF && s->restart_at_ms <= now)
 				start(in, s);
 		}
 	}

@@ -2,7 +2,6 @@
  * then the main loop (loop.c) until shutdown. It never returns from main. */
 #include "cmdline.h"
 #include "config_load.h"
-#include "control_client.h"
 #include "init.h"
 #include "plan.h"
 
@@ -26,13 +25,6 @@
 
 #define DEFAULT_CONFIG "/etc/appvm/vm.conf"
 #define CONFIG_MAX     65536
-
-uint64_t init_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static void debug_shell(void)
 {
@@ -146,7 +138,7 @@ int main(void)
 	const char *test = getenv("APPVM_INIT_TEST_NO_VM");
 	in.vm = !(test && strcmp(test, "1") == 0);
 	in.cfg = &cfg;
-	in.ctl_fd = -1;
+	in.initctl_fd = -1;
 	in.reboot_cmd = RB_POWER_OFF;
 	log_setup("appvm-init", LOG_TARGET_STDERR, LOG_LEVEL_INFO);
 	if (getpid() != 1) {
@@ -224,9 +216,9 @@ int main(void)
 		init_fatal(&in, "%s", err);
 	if (access(in.app->argv[0], X_OK) < 0)
 		init_fatal(&in, "app: cannot run %s: %s", in.app->argv[0], strerror(errno));
-	in.ctl_fd = ctlsrv_open(INIT_CTL_SOCKET);
-	if (in.ctl_fd < 0)
-		log_err("control: cannot create %s: %s", INIT_CTL_SOCKET, strerror(-in.ctl_fd));
+	r = initctl_server_open(&in, INITCTL_SOCKET);
+	if (r < 0)
+		log_err("control: cannot create %s: %s", INITCTL_SOCKET, strerror(-r));
 	if (in.vm)
 		in.n_pwr = powerbtn_open(in.pwr_fds, INIT_MAX_POWER);
 	loop_run(&in);

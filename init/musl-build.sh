@@ -18,7 +18,7 @@ cd "$root"
 version=$(sed -n 's/^project(appvm VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 musl-gcc -std=c11 -D_GNU_SOURCE -DAPPVM_VERSION="\"$version\"" -O2 -D_FORTIFY_SOURCE=2 \
 	-fstack-protector-strong -Ilib -Inet -Iinit -Iportal -I"$inc" -static -o "$out/appvm-init.musl" \
-	$(ls init/*.c | grep -v initctl.c) lib/log.c lib/io.c lib/parse.c $(ls net/*.c | grep -v appvm-net.c) \
+	$(ls init/*.c | grep -v '/initctl\.c$') lib/log.c lib/io.c lib/parse.c lib/clock.c lib/unix_addr.c lib/suggest.c lib/initctl.c $(ls net/*.c | grep -v appvm-net.c) \
 	portal/mount.c \
 	/usr/lib/x86_64-linux-gnu/libinih.a
 strip -o "$out/appvm-init.musl.stripped" "$out/appvm-init.musl"

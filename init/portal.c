@@ -17,6 +17,7 @@
 #include "passwd.h"
 #include "util.h"
 
+#include "clock.h"
 #include "io.h"
 #include "log.h"
 
@@ -42,9 +43,9 @@ static void wait_ready(struct init *in, struct service *s, int *fd, const char *
 {
 	char buf[256];
 	size_t got = 0;
-	uint64_t end = init_now_ms() + in->cfg->portal.ready_timeout_ms;
+	uint64_t end = clock_now_ms() + in->cfg->portal.ready_timeout_ms;
 	for (;;) {
-		uint64_t now = init_now_ms();
+		uint64_t now = clock_now_ms();
 		if (now >= end) {
 			log_warn("%s: not ready after %lu ms; going on", s->name,
 				 in->cfg->portal.ready_timeout_ms);

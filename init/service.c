@@ -119,7 +119,7 @@ struct service *add_service(struct init *in, const char *name)
 	util_copy(s->name, sizeof(s->name), name);
 	s->out_fd = -1;
 	s->pass_fds[0] = s->pass_fds[1] = -1;
-	s->state = CTL_STATE_STOPPED;
+	s->state = INITCTL_STATE_STOPPED;
 	strcpy(s->workdir, "/");
 	backoff_init(&s->bo, (unsigned)c->vm.restart_limit, c->vm.restart_window_ms,
 		     c->vm.restart_delay_ms, c->vm.restart_delay_max_ms);
@@ -139,7 +139,7 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 
 	struct service *agent = add_service(in, "agent");
 	if (!c->agent.enable) {
-		agent->state = CTL_STATE_DISABLED;
+		agent->state = INITCTL_STATE_DISABLED;
 	} else {
 		char port[32];
 		snprintf(port, sizeof(port), "--port %lu", c->agent.port);
@@ -339,7 +339,7 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	s->pid = pid;
 	s->out_fd = out[0];
 	s->out_len = 0;
-	s->state = CTL_STATE_RUNNING;
+	s->state = INITCTL_STATE_RUNNING;
 	io_set_nonblock(s->out_fd, 1);
 	if (s->post_start)
 		s->post_start(in, s);
@@ -348,7 +348,7 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 
 static void emit(const struct service *s, const char *line, size_t len)
 {
-	char buf[sizeof(s->out_buf) + CTL_NAME_MAX + 4];
+	char buf[sizeof(s->out_buf) + sizeof(s->name) + 4];
 	int n = snprintf(buf, sizeof(buf), "%s: %.*s\n", s->name, (int)len, line);
 	if (n > 0)
 		io_write_full(STDOUT_FILENO, buf,
@@ -387,16 +387,18 @@ void service_relay_output(struct init *in, struct service *s)
 	}
 }
 
-void services_status(const struct init *in, struct ctl_status *st)
+void services_status(const struct init *in, struct initctl_status *st)
 {
 	memset(st, 0, sizeof(*st));
-	for (size_t i = 0; i < in->n_svcs && i < CTL_MAX_SERVICES; i++) {
+	for (size_t i = 0; i < in->n_svcs && i < INITCTL_MAX_SERVICES; i++) {
 		const struct service *s = &in->svcs[i];
-		struct ctl_service *o = &st->services[st->n_services++];
+		struct initctl_service *o = &st->services[st->n_services++];
 		util_copy(o->name, sizeof(o->name), s->name);
 		o->state = s->state;
 		o->pid = s->pid;
-		o->restarts = s->restarts;
+		/* An app restarted forever still gets a status that decodes. */
+		o->restarts =
+		    s->restarts < INITCTL_RESTARTS_MAX ? s->restarts : INITCTL_RESTARTS_MAX;
 	}
 	st->app_exited = in->app_exited;
 	st->app_status = in->app_status;

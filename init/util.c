@@ -63,48 +63,6 @@ int util_argv_split(const char *s, char *buf, size_t buflen, char **argv, size_t
 	return 0;
 }
 
-size_t util_edit_distance(const char *a, const char *b)
-{
-	size_t la = strnlen(a, 63), lb = strnlen(b, 63);
-	size_t row[64];
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-const char *util_suggest(const char *word, const char *const *cands, size_t n)
-{
-	const char *best = NULL;
-	size_t best_d = (size_t)-1;
-	size_t len = strlen(word);
-	/* Allow roughly one edit per three letters, at least two. */
-	size_t limit = len / 3 > 2 ? len / 3 : 2;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t d = util_edit_distance(word, cands[i]);
-		if (d < best_d) {
-			best_d = d;
-			best = cands[i];
-		}
-	}
-	return best_d <= limit ? best : NULL;
-}
-
 int util_parse_bool(const char *s, bool *ret)
 {
 	static const char *const yes[] = {"yes", "true", "on", "1"};

@@ -18,13 +18,6 @@
 int util_argv_split(const char *s, char *buf, size_t buflen, char **argv, size_t max_argv,
 		    size_t *ret_argc);
 
-/* Returns the Levenshtein distance between a and b (both capped at 63 bytes). */
-size_t util_edit_distance(const char *a, const char *b);
-
-/* Returns the candidate nearest to word when it is close enough to be a
- * plausible typo, or NULL. */
-const char *util_suggest(const char *word, const char *const *cands, size_t n);
-
 /* Parses yes/no, true/false, on/off, 1/0. Returns 0 or -EINVAL. */
 int util_parse_bool(const char *s, bool *ret);
 

@@ -1,10 +1,13 @@
 #include "io.h"
 #include "cleanup.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int io_read_full(int fd, void *buf, size_t len)
@@ -25,17 +28,24 @@ int io_read_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int io_write_full(int fd, const void *buf, size_t len)
+int io_write_full_until(int fd, const void *buf, size_t len, uint64_t deadline_ms)
 {
 	const char *p = buf;
+	bool is_socket = true;
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		/* send() with MSG_NOSIGNAL: a peer that went away is -EPIPE for the
+		 * caller to report, not a SIGPIPE that kills the process. */
+		ssize_t n = is_socket ? send(fd, p, len, MSG_NOSIGNAL) : write(fd, p, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN) {
+			if (errno == ENOTSOCK && is_socket) {
+				is_socket = false;
+				continue;
+			}
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				/* A non-blocking fd: wait for room rather than spin. */
-				int r = io_wait(fd, POLLOUT, -1);
+				int r = io_wait_until(fd, POLLOUT, deadline_ms);
 				if (r < 0)
 					return r;
 				continue;
@@ -46,6 +56,11 @@ int io_write_full(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int io_write_full(int fd, const void *buf, size_t len)
+{
+	return io_write_full_until(fd, buf, len, IO_NO_DEADLINE);
 }
 
 ssize_t io_read_some(int fd, void *buf, size_t len)
@@ -88,6 +103,21 @@ int io_wait(int fd, short events, int timeout_ms)
 	struct pollfd p = {.fd = fd, .events = events};
 	for (;;) {
 		int r = poll(&p, 1, timeout_ms);
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+int io_wait_until(int fd, short events, uint64_t deadline_ms)
+{
+	struct pollfd p = {.fd = fd, .events = events};
+	for (;;) {
+		int timeout = deadline_ms == IO_NO_DEADLINE ? -1 : clock_remaining_ms(deadline_ms);
+		int r = poll(&p, 1, timeout);
 		if (r > 0)
 			return 0;
 		if (r == 0)

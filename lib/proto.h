@@ -107,6 +107,16 @@ enum proto_exit_how {
 	PROTO_EXIT_SIGNAL = 2,
 };
 
+#define PROTO_EXIT_STATUS_MAX 255u /* PROTO_EXIT_CODE: status 0-255 */
+#define PROTO_EXIT_SIGNAL_MAX 64u  /* PROTO_EXIT_SIGNAL: signal 1-64 */
+
+/* The one rule for an app exit, in the STATUS record and in APP_EXIT: how is
+ * PROTO_EXIT_CODE with a status of 0 to 255, or PROTO_EXIT_SIGNAL with a
+ * signal of 1 to 64; where none_ok (STATUS), also PROTO_EXIT_NONE with value
+ * 0 ("has not exited"). Returns NULL when the pair obeys it, else a few words
+ * saying what is wrong. */
+const char *proto_exit_check(uint8_t how, int32_t value, int none_ok);
+
 /* Dialog flags. */
 #define PROTO_DIALOG_MULTIPLE  0x1u /* FILE_OPEN: several files */
 #define PROTO_DIALOG_DIRECTORY 0x2u /* FILE_OPEN: a folder (reserved for folder grants) */
@@ -362,7 +372,8 @@ const char *proto_type_name(uint16_t type);
 const char *proto_error_name(uint32_t code);
 
 /* Checks a 16-byte header. Returns 0, -EBADMSG (bad magic, reserved or flag
- * bits) or -EMSGSIZE (length over the cap for its type and direction). */
+ * bits) or -EMSGSIZE (length over the cap for its type and direction). *ret
+ * gets the type, flags, id and length as received in every case. */
 int proto_header_decode(const uint8_t buf[PROTO_HEADER_SIZE], struct proto_header *ret);
 
 /* Writes a 16-byte header. */

@@ -112,20 +112,19 @@ uint32_t proto_max_payload(uint16_t type, uint16_t flags)
 int proto_header_decode(const uint8_t buf[PROTO_HEADER_SIZE], struct proto_header *ret)
 {
 	uint16_t untrusted_magic = le16(buf);
-	uint16_t untrusted_flags = le16(buf + 4);
 	uint16_t untrusted_reserved = le16(buf + 6);
-	if (untrusted_magic != PROTO_MAGIC || untrusted_reserved != 0 ||
-	    (untrusted_flags & ~PROTO_FLAG_REPLY))
-		return -EBADMSG;
-	struct proto_header h = {
+	/* Filled before the checks, so that an error can say what came. */
+	*ret = (struct proto_header){
 	    .type = le16(buf + 2),
-	    .flags = untrusted_flags,
+	    .flags = le16(buf + 4),
 	    .id = le32(buf + 8),
 	    .length = le32(buf + 12),
 	};
-	if (h.length > proto_max_payload(h.type, h.flags))
+	if (untrusted_magic != PROTO_MAGIC || untrusted_reserved != 0 ||
+	    (ret->flags & ~PROTO_FLAG_REPLY))
+		return -EBADMSG;
+	if (ret->length > proto_max_payload(ret->type, ret->flags))
 		return -EMSGSIZE;
-	*ret = h;
 	return 0;
 }
 
@@ -216,6 +215,7 @@ static const char *check_doc_op(const struct proto_msg *m, bool reply)
 
 static const char *check_fields(const struct proto_msg *m, bool reply)
 {
+	const char *why = NULL;
 	switch (m->type) {
 	case PROTO_HELLO:
 		if (reply)
@@ -228,10 +228,9 @@ static const char *check_fields(const struct proto_msg *m, bool reply)
 			return NULL;
 		if (m->u.status.app_state > PROTO_APP_RESTARTING)
 			return "bad app state";
-		if (m->u.status.app_exit_how == PROTO_EXIT_NONE && m->u.status.app_exit_value != 0)
-			return "exit value without exit";
-		if (m->u.status.app_exit_how > PROTO_EXIT_SIGNAL)
-			return "bad exit kind";
+		why = proto_exit_check(m->u.status.app_exit_how, m->u.status.app_exit_value, 1);
+		if (why)
+			return why;
 		if (m->u.status.n_stores > PROTO_MAX_STORES ||
 		    m->u.status.n_addrs > PROTO_MAX_ADDRS)
 			return "too many list entries";
@@ -247,15 +246,7 @@ static const char *check_fields(const struct proto_msg *m, bool reply)
 		}
 		return NULL;
 	case PROTO_APP_EXIT:
-		if (m->u.app_exit.how == PROTO_EXIT_CODE)
-			return (m->u.app_exit.value >= 0 && m->u.app_exit.value <= 255)
-				   ? NULL
-				   : "exit status out of range";
-		if (m->u.app_exit.how == PROTO_EXIT_SIGNAL)
-			return (m->u.app_exit.value >= 1 && m->u.app_exit.value <= 64)
-				   ? NULL
-				   : "signal out of range";
-		return "bad exit kind";
+		return proto_exit_check(m->u.app_exit.how, m->u.app_exit.value, 0);
 	case PROTO_CLIPBOARD_GET:
 		if (reply) {
 			const struct proto_clipboard_data *d = &m->u.clipboard_data;

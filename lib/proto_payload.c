@@ -3,6 +3,26 @@
  * document records are in proto_dialog.c. */
 #include "proto_payload.h"
 
+const char *proto_exit_check(uint8_t how, int32_t value, int none_ok)
+{
+	switch (how) {
+	case PROTO_EXIT_NONE:
+		if (!none_ok)
+			return "bad exit kind";
+		return value == 0 ? NULL : "exit value without exit";
+	case PROTO_EXIT_CODE:
+		return value >= 0 && value <= (int32_t)PROTO_EXIT_STATUS_MAX
+			   ? NULL
+			   : "exit status out of range";
+	case PROTO_EXIT_SIGNAL:
+		return value >= 1 && value <= (int32_t)PROTO_EXIT_SIGNAL_MAX
+			   ? NULL
+			   : "signal out of range";
+	default:
+		return "bad exit kind";
+	}
+}
+
 static void read_status(struct rcur *c, struct proto_status *s)
 {
 	s->vm_name = rd_str(c, STR_NAME, "bad vm name");

@@ -3,6 +3,7 @@
  * setting is reported before anything changes; a kernel refusal part-way
  * removes the addresses and routes this run added. */
 #include "net.h"
+#include "clock.h"
 #include "net_internal.h"
 #include "nl.h"
 #include "nl_sock.h"
@@ -421,13 +422,6 @@ static int plan_routes(struct apply *a)
 	return 0;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int on_dev_link(const struct nlmsghdr *h, void *ctx)
 {
 	struct apply *a = ctx;
@@ -468,19 +462,14 @@ static int wait_carrier(struct apply *a)
 	int r = nl_sock_open(&watch, RTMGRP_LINK);
 	if (r < 0)
 		return fail(a, r, "watch %s for carrier: %s", a->dev.name, strerror(-r));
-	long deadline = now_ms() + timeout;
+	uint64_t deadline = clock_now_ms() + (uint64_t)timeout;
 	for (;;) {
 		r = refresh_dev(a);
 		if (r < 0)
 			break;
 		if (has_carrier(&a->dev))
 			break;
-		long left = deadline - now_ms();
-		if (left <= 0) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		r = io_wait(watch.fd, POLLIN, (int)left);
+		r = io_wait_until(watch.fd, POLLIN, deadline);
 		if (r == 0)
 			r = nl_sock_drain(&watch);
 		if (r < 0 && r != -ETIMEDOUT)

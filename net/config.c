@@ -1,5 +1,6 @@
 /* The [net] section of vm.conf: parsing and validation. Pure: no system calls,
  * so every rule is unit-tested. The key reference is docs/net.md. */
+#include "suggest.h"
 #include "net.h"
 #include "net_internal.h"
 #include "parse.h"
@@ -197,33 +198,6 @@ static int dns_name_check(const char *name, size_t max)
 int net_hostname_check(const char *name)
 {
 	return dns_name_check(name, NET_MAX_HOSTNAME);
-}
-
-unsigned int net_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 32 || lb > 32)
-		return 255;
-	unsigned int row[33];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = (unsigned int)j;
-	for (size_t i = 1; i <= la; i++) {
-		unsigned int diag = row[0];
-		row[0] = (unsigned int)i;
-		for (size_t j = 1; j <= lb; j++) {
-			unsigned int up = row[j];
-			unsigned int cost =
-			    tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-			unsigned int best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
 }
 
 /* Splits a list value on commas and white space into tokens, in place. */
@@ -561,18 +535,7 @@ static const char *suggest_key(const char *key)
 	for (size_t i = 0; i < ARRAY_SIZE(key_aliases); i++)
 		if (strcasecmp(key, key_aliases[i].alias) == 0)
 			return key_aliases[i].key;
-	const char *best = NULL;
-	unsigned int best_d = 255;
-	for (size_t i = 0; i < ARRAY_SIZE(known_keys); i++) {
-		unsigned int d = net_edit_distance(key, known_keys[i]);
-		if (d < best_d) {
-			best_d = d;
-			best = known_keys[i];
-		}
-	}
-	/* Beyond a third of the word the "nearest" key is a guess, not a typo. */
-	size_t len = strlen(key);
-	return (best_d <= 3 && best_d * 3 <= len + 2) ? best : NULL;
+	return suggest_nearest(key, known_keys, ARRAY_SIZE(known_keys));
 }
 
 int net_config_set(struct net_config *c, const char *key, const char *value, char *err,

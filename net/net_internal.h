@@ -101,9 +101,6 @@ int net_mac_parse(const char *s, uint8_t ret_mac[6]);
 /* Checks a hostname (RFC 1123 labels, at most 64 bytes). Returns 0 or -EINVAL. */
 int net_hostname_check(const char *name);
 
-/* Levenshtein distance between two short strings (capped at 255). */
-unsigned int net_edit_distance(const char *a, const char *b);
-
 /* Renders resolv.conf text for c into buf. Returns the length, or -ENOBUFS. */
 int net_resolv_render(const struct net_config *c, char *buf, size_t size);
 

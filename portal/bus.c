@@ -65,7 +65,7 @@ static void arm(struct bus *b, size_t i)
 {
 	DBusTimeout *t = b->timeouts[i];
 	b->due[i] = dbus_timeout_get_enabled(t)
-			? portal_now_ms() + (uint64_t)dbus_timeout_get_interval(t)
+			? clock_now_ms() + (uint64_t)dbus_timeout_get_interval(t)
 			: UINT64_MAX;
 }
 

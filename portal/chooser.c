@@ -97,7 +97,7 @@ static void drop_new_docs(struct portal *p, struct creq *c)
 
 static void respond_at(struct portal *p, struct creq *c)
 {
-	uint64_t now = portal_now_ms(), at = c->reply_at + p->opt.response_delay_ms;
+	uint64_t now = clock_now_ms(), at = c->reply_at + p->opt.response_delay_ms;
 	c->respond_at = at > now ? at : now;
 }
 
@@ -347,7 +347,7 @@ bool chooser_handle(struct portal *p, DBusMessage *msg)
 	c->n_filters = req->d.n_filters;
 
 	reply_handle(p, msg, c->handle);
-	c->reply_at = portal_now_ms();
+	c->reply_at = clock_now_ms();
 	log_info("chooser: %s from %s: %s", member, sender, c->handle);
 
 	struct proto_msg m;

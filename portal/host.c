@@ -10,7 +10,7 @@
 #include "log.h"
 #include "ports.h"
 #include "proto_io.h"
-#include "sock.h"
+#include "host_connect.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -26,7 +26,7 @@ void host_init(struct portal *p)
 	memset(h, 0, sizeof(*h));
 	h->fd = -1;
 	h->state = HOST_WAIT;
-	h->retry_at = portal_now_ms();
+	h->retry_at = clock_now_ms();
 	h->next_id = 1;
 	proto_reader_init(&h->rd);
 	outbuf_init(&h->out, HOST_OUT_LIMIT);
@@ -88,7 +88,7 @@ static void fail(struct portal *p, const char *why)
 	h->backoff_ms = h->backoff_ms ? h->backoff_ms * 2 : HOST_BACKOFF_MIN_MS;
 	if (h->backoff_ms > HOST_BACKOFF_MAX_MS)
 		h->backoff_ms = HOST_BACKOFF_MAX_MS;
-	h->retry_at = portal_now_ms() + h->backoff_ms;
+	h->retry_at = clock_now_ms() + h->backoff_ms;
 	h->state = HOST_WAIT;
 	if (h->failures++ == 0 || was_up)
 		log_info("host: %s: %s; retrying", target(p, buf, sizeof(buf)), why);
@@ -159,7 +159,7 @@ static void connected(struct portal *p)
 	struct host *h = &p->host;
 	struct proto_msg m;
 	h->state = HOST_HELLO;
-	h->deadline = portal_now_ms() + HOST_CONNECT_TIMEOUT_MS;
+	h->deadline = clock_now_ms() + HOST_CONNECT_TIMEOUT_MS;
 	proto_session_init(&h->sess, PROTO_ROLE_OPENER, PORTAL_CAPS, PORTAL_SOFTWARE);
 	proto_session_hello(&h->sess, take_id(h), &m);
 	if (queue_msg(p, &m) < 0) {
@@ -207,13 +207,13 @@ static void try_connect(struct portal *p)
 {
 	struct host *h = &p->host;
 	bool done;
-	int fd = sock_connect(p->opt.host_unix, APPVM_HOST_CID, p->opt.port, &done);
+	int fd = host_connect(p->opt.host_unix, p->opt.port, &done);
 	if (fd < 0) {
 		fail(p, strerror(-fd));
 		return;
 	}
 	h->fd = fd;
-	h->deadline = portal_now_ms() + HOST_CONNECT_TIMEOUT_MS;
+	h->deadline = clock_now_ms() + HOST_CONNECT_TIMEOUT_MS;
 	h->state = HOST_CONNECTING;
 	if (done)
 		connected(p);
@@ -436,7 +436,7 @@ int host_request(struct portal *p, struct proto_msg *m, uint32_t timeout_ms, hre
 	r->used = true;
 	r->id = m->id;
 	r->type = m->type;
-	r->created = portal_now_ms();
+	r->created = clock_now_ms();
 	r->deadline = timeout_ms ? r->created + timeout_ms : 0;
 	r->done = done;
 	r->ctx = ctx;

@@ -3,6 +3,7 @@
  * it sleeps in poll until something arrives. */
 #include "portal.h"
 
+#include "clock.h"
 #include "io.h"
 #include "log.h"
 
@@ -11,17 +12,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #define LOOP_MAX_FDS 16u
-
-uint64_t portal_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 void portal_signals(sigset_t *set)
 {
@@ -53,7 +46,7 @@ int portal_loop(struct portal *p)
 		return 1;
 	}
 	while (!p->quit) {
-		uint64_t now = portal_now_ms(), next = UINT64_MAX;
+		uint64_t now = clock_now_ms(), next = UINT64_MAX;
 		host_tick(p, now, &next);
 		bus_tick(p, now, &next);
 		chooser_tick(p, now, &next);
@@ -78,7 +71,7 @@ int portal_loop(struct portal *p)
 		size_t i_bus = n;
 		n += bus_poll_fds(p, fds + n, LOOP_MAX_FDS - n);
 
-		now = portal_now_ms();
+		now = clock_now_ms();
 		int timeout = next == UINT64_MAX   ? -1
 			      : next <= now	   ? 0
 			      : next - now > 60000 ? 60000

@@ -125,31 +125,6 @@ int portal_doc_uri(const char *mountpoint, uint64_t id, const char *name, char *
 	return (int)o;
 }
 
-/* Length of the valid UTF-8 character at s (at most n bytes), with its code
- * point in *cp; 0 when the bytes there are not one. */
-static size_t utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	size_t len;
-	if (s[0] < 0x80)
-		len = 1;
-	else if ((s[0] & 0xe0) == 0xc0)
-		len = 2;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4;
-	else
-		return 0;
-	if (len > n || !utf8_valid(s, len))
-		return 0;
-	static const unsigned char lead_mask[] = {0, 0x7f, 0x1f, 0x0f, 0x07};
-	uint32_t v = s[0] & lead_mask[len];
-	for (size_t k = 1; k < len; k++)
-		v = v << 6 | (s[k] & 0x3f);
-	*cp = v;
-	return len;
-}
-
 size_t portal_sanitize(const char *untrusted, size_t len, enum portal_text cls, char *out,
 		       size_t out_size)
 {
@@ -160,7 +135,7 @@ size_t portal_sanitize(const char *untrusted, size_t len, enum portal_text cls, 
 		max = out_size - 1;
 	while (i < len && s[i]) {
 		uint32_t cp = 0;
-		size_t n = utf8_char(s + i, len - i, &cp);
+		size_t n = utf8_decode(s + i, len - i, &cp);
 		const char *put = (const char *)s + i;
 		size_t put_len = n;
 		if (n == 0) {

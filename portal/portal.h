@@ -6,6 +6,7 @@
 #define APPVM_PORTAL_PORTAL_H
 
 #include "args.h"
+#include "clock.h"
 #include "outbuf.h"
 #include "proto.h"
 #include "proto_session.h"
@@ -87,7 +88,6 @@ struct portal {
 };
 
 /* loop.c */
-uint64_t portal_now_ms(void);
 /* The signals that stop the portal: blocked in every thread (before the
  * first starts) and read from a signalfd. */
 void portal_signals(sigset_t *set);

@@ -4,7 +4,7 @@
 #include "ctl_docs.h"
 #include "ctl_event.h"
 #include "ctl_output.h"
-#include "ctl_time.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <string.h>
@@ -77,10 +77,10 @@ static int run_command(const struct ctl_args *a, struct ctl_client *c, uint64_t 
 	case CTL_CMD_PING: {
 		req.type = PROTO_PING;
 		/* Any value will do that a guest cannot derive from the id. */
-		req.u.ping_nonce = ctl_now_us() * 0x9e3779b97f4a7c15ull;
-		uint64_t t0 = ctl_now_us();
+		req.u.ping_nonce = clock_now_us() * 0x9e3779b97f4a7c15ull;
+		uint64_t t0 = clock_now_us();
 		r = ctl_client_call(c, &req, &reply, deadline, err);
-		res->rtt_us = ctl_now_us() - t0;
+		res->rtt_us = clock_now_us() - t0;
 		return r;
 	}
 	case CTL_CMD_STATUS:
@@ -137,7 +137,7 @@ int ctl_cli_run(int argc, char *const *argv, FILE *out, FILE *errf)
 		return CTL_EXIT_OK;
 	}
 
-	uint64_t start = ctl_now_ms();
+	uint64_t start = clock_now_ms();
 	uint64_t deadline = start + a.timeout_ms;
 	struct ctl_client c;
 	ctl_client_init(&c, -1);
@@ -147,7 +147,7 @@ int ctl_cli_run(int argc, char *const *argv, FILE *out, FILE *errf)
 	struct proto_status status;
 	struct ctl_result res = {.command = a.command, .target = a.target_string, .err = &err};
 	res.ret = run_command(&a, &c, deadline, &res, &err, &ready, &status);
-	res.elapsed_ms = ctl_now_ms() - start;
+	res.elapsed_ms = clock_now_ms() - start;
 	if (a.json)
 		ctl_print_json(out, &res);
 	if (!a.json || res.ret < 0)

@@ -1,14 +1,15 @@
 #include "ctl_docs.h"
 
 #include "cleanup.h"
+#include "clock.h"
 #include "ctl_args.h"
 #include "ctl_error.h"
 #include "ctl_target.h"
 #include "ctl_text.h"
-#include "ctl_time.h"
 #include "ctl_transport.h"
 #include "io.h"
 #include "pd_ctlproto.h"
+#include "text_escape.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -107,7 +108,7 @@ static int parse(int argc, char *const *argv, struct docs_args *a, const char **
 static int exchange(const struct docs_args *a, char **ret, size_t *ret_len, struct ctl_error *err)
 {
 	char path[CTL_PATH_SIZE + 16];
-	uint64_t deadline = ctl_now_ms() + a->timeout_ms;
+	uint64_t deadline = clock_now_ms() + a->timeout_ms;
 	if (snprintf(path, sizeof(path), "%s.portal.ctl", a->target.path) >= CTL_PATH_SIZE) {
 		ctl_error_set(err, "%s.portal.ctl does not fit a socket address", a->target.path);
 		return -EINVAL;
@@ -125,7 +126,7 @@ static int exchange(const struct docs_args *a, char **ret, size_t *ret_len, stru
 	pd_ctl_format_request(f, &a->req);
 	long len = ftell(f);
 	fclose(f);
-	int r = ctl_send_all(fd, line, (size_t)len, deadline);
+	int r = io_write_full_until(fd, line, (size_t)len, deadline);
 	if (r < 0) {
 		ctl_error_set(err, "cannot send to the portal daemon: %s", strerror(-r));
 		return r;
@@ -135,7 +136,7 @@ static int exchange(const struct docs_args *a, char **ret, size_t *ret_len, stru
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		r = io_wait(fd, POLLIN, ctl_remaining_ms(deadline));
+		r = io_wait(fd, POLLIN, clock_remaining_ms(deadline));
 		if (r < 0) {
 			ctl_error_set(err, "no answer from the portal daemon before the deadline");
 			return r;
@@ -187,7 +188,7 @@ static void print_doc_human(FILE *out, const struct pd_ctl_doc *d)
 		: d->perms == PROTO_PERM_WRITE			 ? "wo"
 								 : "ro",
 		staged, (unsigned long long)d->age_s);
-	ctl_text_sanitize(out, d->path, d->path_len);
+	text_escape_write(out, d->path, d->path_len);
 	fputc('\n', out);
 }
 
@@ -277,7 +278,7 @@ int ctl_docs_run(int argc, char *const *argv, FILE *out, FILE *errf)
 		fprintf(errf, "appvmctl: %s\nTry 'appvmctl --help'.\n", why);
 		return CTL_EXIT_USAGE;
 	}
-	uint64_t start = ctl_now_ms();
+	uint64_t start = clock_now_ms();
 	struct ctl_error err;
 	ctl_error_clear(&err);
 	char *buf = NULL;
@@ -293,7 +294,7 @@ int ctl_docs_run(int argc, char *const *argv, FILE *out, FILE *errf)
 	int code = exit_code(r);
 	if (a.json) {
 		fprintf(out, ",\"ok\":%s,\"elapsed_ms\":%llu", r == 0 ? "true" : "false",
-			(unsigned long long)(ctl_now_ms() - start));
+			(unsigned long long)(clock_now_ms() - start));
 		if (r < 0) {
 			fprintf(out, ",\"error\":{\"kind\":\"%s\",\"exit_code\":%d,\"message\":",
 				ctl_exit_kind(code), code);
@@ -304,7 +305,7 @@ int ctl_docs_run(int argc, char *const *argv, FILE *out, FILE *errf)
 	}
 	if (r < 0) {
 		fprintf(errf, "appvmctl: %s: ", a.target_string);
-		ctl_text_sanitize(errf, err.msg, strlen(err.msg));
+		text_escape_write(errf, err.msg, strlen(err.msg));
 		fputc('\n', errf);
 	}
 	return code;

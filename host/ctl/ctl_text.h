@@ -1,6 +1,6 @@
-/* Printing hostile text. Strings from a guest (names, paths, error messages)
- * may carry terminal escape sequences, bidirectional overrides or invalid
- * UTF-8; these functions make them harmless. Pure code apart from the FILE. */
+/* Hostile text in JSON. Strings from a guest may carry any bytes that pass
+ * the codec's string rules; on a terminal they go through lib/text_escape.h,
+ * in JSON through this. Pure code apart from the FILE. */
 #ifndef APPVM_CTL_TEXT_H
 #define APPVM_CTL_TEXT_H
 
@@ -8,21 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Writes untrusted bytes for a terminal: printable ASCII and printable UTF-8
- * pass; a backslash becomes "\\"; tab and newline "\t" and "\n"; other C0
- * controls, DEL and bytes that are not valid UTF-8 "\xHH"; C1 controls, line
- * and paragraph separators and bidirectional formatting characters
- * "\u{XXXX}". The output never contains a control character. */
-void ctl_text_sanitize(FILE *f, const char *untrusted, size_t len);
-
 /* Writes untrusted bytes as a JSON string, quotes included, in pure ASCII:
  * '"' and '\\' escaped, everything outside 0x20-0x7E as \uXXXX (surrogate
  * pairs above U+FFFF), bytes that are not valid UTF-8 as \ufffd. */
 void ctl_json_string(FILE *f, const char *untrusted, size_t len);
-
-/* Decodes one UTF-8 character from s[0..n) (n >= 1). Returns its length
- * (1-4) with *ret_cp set, or 0 when s does not start with a valid encoding
- * (no overlongs, surrogates or values above U+10FFFF). */
-size_t ctl_utf8_next(const uint8_t *s, size_t n, uint32_t *ret_cp);
 
 #endif

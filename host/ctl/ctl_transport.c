@@ -1,7 +1,9 @@
 #include "ctl_transport.h"
 #include "cleanup.h"
-#include "ctl_hybrid.h"
-#include "ctl_time.h"
+#include "hybrid.h"
+#include "clock.h"
+#include "io.h"
+#include "unix_addr.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -12,66 +14,29 @@
 #include <time.h>
 #include <unistd.h>
 
-static int wait_fd(int fd, short events, uint64_t deadline)
+/* A non-blocking Unix stream socket, and in *sa the address of path. */
+static int unix_socket(const char *path, struct sockaddr_un *sa, const char *what,
+		       struct ctl_error *err)
 {
-	struct pollfd p = {.fd = fd, .events = events};
-	for (;;) {
-		int r = poll(&p, 1, ctl_remaining_ms(deadline));
-		if (r > 0)
-			return 0;
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
-
-static int fill_sun(struct sockaddr_un *sa, const char *path)
-{
-	size_t n = strlen(path);
-	if (n == 0 || n >= sizeof(sa->sun_path))
-		return -ENAMETOOLONG;
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	memcpy(sa->sun_path, path, n);
-	return 0;
-}
-
-int ctl_send_all(int fd, const void *buf, size_t len, uint64_t deadline)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				int r = wait_fd(fd, POLLOUT, deadline);
-				if (r < 0)
-					return r;
-				continue;
-			}
-			return -errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
-{
-	struct sockaddr_un sa;
-	if (fill_sun(&sa, path) < 0) {
-		ctl_error_set(err, "socket path too long");
+	if (unix_addr_set(sa, path) < 0) {
+		ctl_error_set(err, "%s path too long", what);
 		return -EINVAL;
 	}
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		int e = errno;
 		ctl_error_set(err, "cannot create a socket: %s", strerror(e));
 		return -e;
 	}
+	return fd;
+}
+
+int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
+{
+	struct sockaddr_un sa;
+	_cleanup_close_ int fd = unix_socket(path, &sa, "socket", err);
+	if (fd < 0)
+		return fd;
 	for (;;) {
 		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			return steal_fd(&fd);
@@ -81,7 +46,7 @@ int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
 			continue;
 		case EAGAIN:
 			/* The listener's backlog is full: it lives but is busy. */
-			if (ctl_remaining_ms(deadline) == 0) {
+			if (clock_remaining_ms(deadline) == 0) {
 				ctl_error_set(err, "%s: listener busy until the deadline", path);
 				return -ETIMEDOUT;
 			}
@@ -103,11 +68,11 @@ int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
 
 int ctl_hybrid_handshake(int fd, uint32_t port, uint64_t deadline, struct ctl_error *err)
 {
-	char line[CTL_HYBRID_LINE_MAX + 1];
-	int n = ctl_hybrid_format_connect(line, sizeof(line), port);
+	char line[HYBRID_LINE_MAX + 1];
+	int n = hybrid_format_line(line, sizeof(line), HYBRID_CONNECT, port);
 	if (n < 0)
 		return n;
-	int r = ctl_send_all(fd, line, (size_t)n, deadline);
+	int r = io_write_full_until(fd, line, (size_t)n, deadline);
 	if (r == -ETIMEDOUT) {
 		ctl_error_set(err, "hybrid socket did not take CONNECT %u in time", port);
 		return r;
@@ -118,7 +83,7 @@ int ctl_hybrid_handshake(int fd, uint32_t port, uint64_t deadline, struct ctl_er
 		return -ECONNREFUSED;
 	}
 	/* One byte at a time: whatever follows the newline is the guest's. */
-	char untrusted_line[CTL_HYBRID_LINE_MAX + 1];
+	char untrusted_line[HYBRID_LINE_MAX + 1];
 	size_t got = 0;
 	for (;;) {
 		ssize_t k = read(fd, untrusted_line + got, 1);
@@ -126,7 +91,7 @@ int ctl_hybrid_handshake(int fd, uint32_t port, uint64_t deadline, struct ctl_er
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				r = wait_fd(fd, POLLIN, deadline);
+				r = io_wait_until(fd, POLLIN, deadline);
 				if (r == -ETIMEDOUT) {
 					ctl_error_set(err, "no answer to CONNECT %u in time", port);
 					return r;
@@ -149,7 +114,7 @@ int ctl_hybrid_handshake(int fd, uint32_t port, uint64_t deadline, struct ctl_er
 		}
 		got++;
 		uint32_t host_port;
-		r = ctl_hybrid_parse_ok(untrusted_line, got, &host_port);
+		r = hybrid_parse_line(HYBRID_OK, untrusted_line, got, &host_port);
 		if (r == 0)
 			return 0;
 		if (r == -EINVAL) {
@@ -179,16 +144,9 @@ int ctl_transport_connect(const struct ctl_target *t, uint64_t deadline, struct 
 int ctl_unix_listen(const char *path, struct ctl_error *err)
 {
 	struct sockaddr_un sa;
-	if (fill_sun(&sa, path) < 0) {
-		ctl_error_set(err, "event socket path too long");
-		return -EINVAL;
-	}
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		int e = errno;
-		ctl_error_set(err, "cannot create a socket: %s", strerror(e));
-		return -e;
-	}
+	_cleanup_close_ int fd = unix_socket(path, &sa, "event socket", err);
+	if (fd < 0)
+		return fd;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 		if (e != EADDRINUSE) {
@@ -210,7 +168,7 @@ int ctl_unix_listen(const char *path, struct ctl_error *err)
 			return -e;
 		}
 	}
-	if (listen(fd, 8) < 0) {
+	if (listen(fd, CTL_EVENT_BACKLOG) < 0) {
 		int e = errno;
 		ctl_error_set(err, "cannot listen on %s: %s", path, strerror(e));
 		unlink(path);

@@ -8,7 +8,7 @@
 #include "log.h"
 #include "pd_ctlproto.h"
 #include "pd_docio.h"
-#include "sock.h"
+#include "unix_addr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 
 int pd_ctl_open(struct pd_daemon *d)
 {
-	d->ctl_fd = sock_listen_unix(d->opt.control, 16, true);
+	d->ctl_fd = unix_sock_listen(d->opt.control, 16);
 	if (d->ctl_fd < 0) {
 		log_err("cannot listen on %s: %s", d->opt.control, strerror(-d->ctl_fd));
 		return d->ctl_fd;

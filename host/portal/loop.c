@@ -5,7 +5,7 @@
 
 #include "cleanup.h"
 #include "log.h"
-#include "sock.h"
+#include "unix_addr.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -77,7 +77,7 @@ static int setup(struct pd_daemon *d)
 	int r = pd_watch_add(d, d->sig_fd, &d->sig_w, EPOLLIN);
 	if (r < 0)
 		return r;
-	d->listen_fd = sock_listen_unix(d->opt.listen, 16, true);
+	d->listen_fd = unix_sock_listen(d->opt.listen, 16);
 	if (d->listen_fd < 0) {
 		log_err("cannot listen on %s: %s", d->opt.listen, strerror(-d->listen_fd));
 		return d->listen_fd;

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "text_escape.h"
+
 bool pd_vm_name_ok(const char *name)
 {
 	size_t n = strlen(name);
@@ -50,53 +52,19 @@ static size_t utf8_char(const uint8_t *s, size_t n, uint32_t *ret_cp)
 	return len;
 }
 
-struct sink {
-	char *out;
-	size_t size, len;
-};
-
-static void put(struct sink *k, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (k->len + 1 < k->size)
-			k->out[k->len] = s[i];
-		k->len++;
-	}
-	if (k->size)
-		k->out[k->len < k->size ? k->len : k->size - 1] = '\0';
-}
-
 size_t pd_dialog_title(char *out, size_t size, const char *vm, struct proto_str untrusted_title,
 		       const char *fallback)
 {
-	struct sink k = {out, size, 0};
-	put(&k, "[", 1);
-	put(&k, vm, strlen(vm));
-	put(&k, "] ", 2);
+	int n = snprintf(out, size, "[%s] ", vm);
+	if (n < 0 || (size_t)n >= size)
+		return size ? strlen(out) : 0;
 	if (untrusted_title.len == 0) {
-		put(&k, fallback, strlen(fallback));
-		return k.len < size ? k.len : size - 1;
+		snprintf(out + n, size - (size_t)n, "%s", fallback);
+		return strlen(out);
 	}
-	const uint8_t *s = (const uint8_t *)untrusted_title.ptr;
-	size_t n = untrusted_title.len;
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t l = utf8_char(s + i, n - i, &cp);
-		char esc[16];
-		if (l == 0) {
-			snprintf(esc, sizeof(esc), "\\x%02X", s[i]);
-			put(&k, esc, strlen(esc));
-			i++;
-		} else if (!proto_char_shown_ok(cp)) {
-			snprintf(esc, sizeof(esc), "\\u{%04X}", (unsigned)cp);
-			put(&k, esc, strlen(esc));
-			i += l;
-		} else {
-			put(&k, (const char *)s + i, l);
-			i += l;
-		}
-	}
-	return k.len < size ? k.len : size - 1;
+	/* The one escaper of guest text for people (lib/text_escape.h). */
+	text_escape(out + n, size - (size_t)n, untrusted_title.ptr, untrusted_title.len);
+	return strlen(out);
 }
 
 size_t pd_display_name(char out[PROTO_FILENAME_MAX + 1], const char *host_name)

@@ -10,18 +10,19 @@
 #include "proto.h"
 
 #define PD_VM_NAME_MAX 64u
-/* Room for "[vm] " and an escaped title. */
-#define PD_TITLE_SIZE (PD_VM_NAME_MAX + 4 + PROTO_LABEL_MAX * 4 + 1)
+/* Room for "[vm] " and an escaped title (an escape is at most 10 bytes for
+ * a character of at least 1). */
+#define PD_TITLE_SIZE (PD_VM_NAME_MAX + 4 + PROTO_LABEL_MAX * 10 + 1)
 
 /* Returns true for a usable VM name: 1-64 of A-Z a-z 0-9 . _ -, not
  * starting with '.' or '-'. */
 bool pd_vm_name_ok(const char *name);
 
-/* Writes the dialog title the user sees: "[vm] " then the guest's title, or
- * fallback when the guest gave none. Anything the LABEL class forbids is
- * written as \u{XXXX} (the codec refused it already; this is a second
- * guard). Returns the length (out always NUL-terminated; size >= PD_TITLE_SIZE
- * never truncates). */
+/* Writes the dialog title the user sees: "[vm] " then the guest's title
+ * escaped by lib/text_escape.h (invisible, formatting and control
+ * characters as \u{xxxx} or \xHH; the codec refused the worst already), or
+ * fallback when the guest gave none. Returns the length (out always
+ * NUL-terminated; size >= PD_TITLE_SIZE never truncates). */
 size_t pd_dialog_title(char *out, size_t size, const char *vm, struct proto_str untrusted_title,
 		       const char *fallback);
 

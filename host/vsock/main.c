@@ -3,12 +3,12 @@
  * event loop, the sockets and the command line live here; the device logic
  * is in vsock_dev.c. See docs/vsock.md. */
 #include "cleanup.h"
+#include "clock.h"
 #include "io.h"
 #include "log.h"
-#include "sock.h"
 #include "vhost_user.h"
 #include "vsock_dev.h"
-#include "vsock_hybrid.h"
+#include "hybrid.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -43,7 +43,7 @@ struct handshake {
 	int fd;
 	size_t len;
 	uint64_t deadline_ms;
-	char buf[VSOCK_HYBRID_LINE_MAX];
+	char buf[HYBRID_LINE_MAX];
 };
 
 struct app {
@@ -57,13 +57,6 @@ struct app {
 };
 
 static struct app app; /* large (the device holds its buffers); one per process */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static uint64_t ev_key(enum tag tag, unsigned index)
 {
@@ -116,7 +109,7 @@ static int op_accepted(void *ctx, struct vsock_conn *c)
 {
 	(void)ctx;
 	char line[32];
-	int n = vsock_hybrid_format_ok(line, sizeof(line), c->host_port);
+	int n = hybrid_format_line(line, sizeof(line), HYBRID_OK, c->host_port);
 	if (n < 0)
 		return n;
 	/* A fresh socket's buffer takes a line this short in one go. */
@@ -176,6 +169,31 @@ static void watch_kick(void *ctx, unsigned q, int fd)
 
 /* ---- sockets ---- */
 
+/* Binds a listening Unix socket at path, replacing a stale socket file but
+ * refusing to steal one somebody still listens on. Returns the fd or -errno. */
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return -EEXIST;
+		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return -EADDRINUSE;
+		unlink(path);
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0)
+		return -errno;
+	return steal_fd(&fd);
+}
+
 static void vu_accept(void)
 {
 	int fd = accept4(app.vu_listen, NULL, NULL, SOCK_CLOEXEC);
@@ -233,7 +251,7 @@ static void hy_accept(void)
 		}
 		h->fd = fd;
 		h->len = 0;
-		h->deadline_ms = now_ms() + HS_TIMEOUT_MS;
+		h->deadline_ms = clock_now_ms() + HS_TIMEOUT_MS;
 		if (ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_HS, (unsigned)(h - app.hs)) < 0)
 			hs_close(h);
 	}
@@ -257,7 +275,7 @@ static void hs_event(unsigned i)
 		}
 		h->buf[h->len++] = ch;
 		uint32_t port;
-		int r = vsock_hybrid_parse(h->buf, h->len, &port);
+		int r = hybrid_parse_line(HYBRID_CONNECT, h->buf, h->len, &port);
 		if (r == -EAGAIN && h->len < sizeof(h->buf))
 			continue;
 		if (r < 0) {
@@ -266,7 +284,7 @@ static void hs_event(unsigned i)
 			return;
 		}
 		uint32_t host_port;
-		if (vsock_dev_host_connect(&app.dev, h->fd, port, now_ms(), &host_port) < 0) {
+		if (vsock_dev_host_connect(&app.dev, h->fd, port, clock_now_ms(), &host_port) < 0) {
 			log_warn("hybrid: connection table full; closing client");
 			hs_close(h);
 			return;
@@ -391,12 +409,12 @@ int main(int argc, char **argv)
 		log_err("epoll/signalfd: %s", strerror(errno));
 		return 1;
 	}
-	app.vu_listen = sock_listen_unix(app.vu_path, 64, false);
+	app.vu_listen = listen_unix(app.vu_path);
 	if (app.vu_listen < 0) {
 		log_err("--vhost-user %s: %s", app.vu_path, strerror(-app.vu_listen));
 		return 1;
 	}
-	app.hy_listen = sock_listen_unix(app.socket_path, 64, false);
+	app.hy_listen = listen_unix(app.socket_path);
 	if (app.hy_listen < 0) {
 		log_err("--socket %s: %s", app.socket_path, strerror(-app.hy_listen));
 		unlink(app.vu_path);
@@ -415,7 +433,7 @@ int main(int argc, char **argv)
 		 app.socket_path, app.vu_path);
 
 	bool running = true, busy = false;
-	uint64_t next_expire = now_ms() + 1000;
+	uint64_t next_expire = clock_now_ms() + 1000;
 	while (running) {
 		struct epoll_event evs[64];
 		int n = epoll_wait(app.epfd, evs, 64, busy ? 0 : 1000);
@@ -454,7 +472,7 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
-		uint64_t now = now_ms();
+		uint64_t now = clock_now_ms();
 		if (now >= next_expire) {
 			expire(now);
 			next_expire = now + 1000;

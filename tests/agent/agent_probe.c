@@ -17,18 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "unix_addr.h"
+#include "clock.h"
 #include "proto.h"
+#include "proto_session.h"
 
 #define WAIT_MS 10000
 
 static uint8_t frame_buf[PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD];
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static int die(const char *what)
 {
@@ -48,7 +44,7 @@ static void read_exact(int fd, uint8_t *p, size_t len, long end)
 {
 	while (len > 0) {
 		struct pollfd pfd = {fd, POLLIN, 0};
-		long left = end - now_ms();
+		long left = end - (long)clock_now_ms();
 		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			die("timed out waiting for the agent");
 		ssize_t n = recv(fd, p, len, 0);
@@ -62,7 +58,7 @@ static void read_exact(int fd, uint8_t *p, size_t len, long end)
 static void recv_msg(int fd, struct proto_msg *m)
 {
 	struct proto_header h;
-	long end = now_ms() + WAIT_MS;
+	long end = (long)clock_now_ms() + WAIT_MS;
 	read_exact(fd, frame_buf, PROTO_HEADER_SIZE, end);
 	if (proto_header_decode(frame_buf, &h) != 0)
 		die("bad frame header");
@@ -73,11 +69,8 @@ static void recv_msg(int fd, struct proto_msg *m)
 
 static void set_addr(struct sockaddr_un *sa, const char *path)
 {
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa->sun_path))
+	if (unix_addr_set(sa, path) < 0)
 		die("socket path too long");
-	strcpy(sa->sun_path, path);
 }
 
 /* Connects to the agent. The tests call this only after READY, and the
@@ -168,15 +161,12 @@ static int cmd_events(const char *path, int want_exit)
 	recv_msg(fd, &m);
 	if (m.type != PROTO_HELLO || (m.flags & PROTO_FLAG_REPLY))
 		die("expected HELLO from the agent");
-	uint32_t id = m.id;
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_HELLO;
-	m.flags = PROTO_FLAG_REPLY;
-	m.id = id;
-	m.u.hello.version = 1;
-	m.u.hello.caps = PROTO_CAP_CONTROL;
-	m.u.hello.software = proto_str_from("agent_probe");
-	send_msg(fd, &m);
+	struct proto_session host;
+	struct proto_msg reply;
+	proto_session_init(&host, PROTO_ROLE_ACCEPTOR, PROTO_CAP_CONTROL, "agent_probe");
+	if (proto_session_answer(&host, &m, &reply) < 0)
+		die("no common protocol version");
+	send_msg(fd, &reply);
 	recv_msg(fd, &m);
 	if (m.type != PROTO_READY)
 		die("expected READY");

@@ -15,7 +15,7 @@
 #include "ctl_client.h"
 #include "ctl_error.h"
 #include "ctl_target.h"
-#include "ctl_time.h"
+#include "clock.h"
 #include "proto.h"
 
 /* Each ping gets its own deadline: under TCG one round trip can take tens of
@@ -28,9 +28,9 @@ static int ping_once(struct ctl_client *c, uint64_t nonce, uint64_t *ret_us, str
 	memset(&req, 0, sizeof(req));
 	req.type = PROTO_PING;
 	req.u.ping_nonce = nonce;
-	uint64_t t0 = ctl_now_us();
-	int r = ctl_client_call(c, &req, &reply, ctl_now_ms() + BENCH_PING_TIMEOUT_MS, err);
-	*ret_us = ctl_now_us() - t0;
+	uint64_t t0 = clock_now_us();
+	int r = ctl_client_call(c, &req, &reply, clock_now_ms() + BENCH_PING_TIMEOUT_MS, err);
+	*ret_us = clock_now_us() - t0;
 	return r;
 }
 
@@ -56,13 +56,13 @@ int main(int argc, char **argv)
 	struct ctl_client c;
 	struct ctl_error err;
 	ctl_error_clear(&err);
-	int r = ctl_client_open(&c, &t, ctl_now_ms() + BENCH_PING_TIMEOUT_MS, &err);
+	int r = ctl_client_open(&c, &t, clock_now_ms() + BENCH_PING_TIMEOUT_MS, &err);
 	if (r < 0) {
 		fprintf(stderr, "appvm-bench-ping: %s: %s\n", argv[1], err.msg);
 		ctl_client_free(&c);
 		return ctl_exit_code(r);
 	}
-	uint64_t nonce = ctl_now_us() * 0x9e3779b97f4a7c15ull;
+	uint64_t nonce = clock_now_us() * 0x9e3779b97f4a7c15ull;
 	for (uint32_t i = 0; i < warmup + n; i++) {
 		uint64_t us;
 		r = ping_once(&c, nonce + i, &us, &err);

@@ -17,9 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "ctl_error.h"
 #include "ctl_target.h"
-#include "ctl_time.h"
+#include "clock.h"
 #include "ctl_transport.h"
 
 #define QGA_TIMEOUT_MS 10000u
@@ -50,7 +51,7 @@ static int qga_fill(struct qga_conn *q, uint64_t deadline)
 		if (errno != EAGAIN)
 			return -errno;
 		struct pollfd p = {.fd = q->fd, .events = POLLIN};
-		int left = ctl_remaining_ms(deadline);
+		int left = clock_remaining_ms(deadline);
 		if (left == 0)
 			return -ETIMEDOUT;
 		if (poll(&p, 1, left) < 0 && errno != EINTR)
@@ -104,12 +105,12 @@ static int qga_line(struct qga_conn *q, char *line, size_t size, uint64_t deadli
 static int qga_sync(struct qga_conn *q, uint64_t deadline)
 {
 	char req[128], want[64], line[QGA_LINE_MAX];
-	unsigned token = (unsigned)(ctl_now_us() & 0x7fffffff);
+	unsigned token = (unsigned)(clock_now_us() & 0x7fffffff);
 	int n = snprintf(req, sizeof(req),
 			 "\xff{\"execute\":\"guest-sync-delimited\",\"arguments\":{\"id\":%u}}\n",
 			 token);
 	snprintf(want, sizeof(want), "{\"return\": %u}", token);
-	int r = ctl_send_all(q->fd, req, (size_t)n, deadline);
+	int r = io_write_full_until(q->fd, req, (size_t)n, deadline);
 	while (r == 0) {
 		r = qga_skip_past(q, '\xff', deadline);
 		if (r == 0)
@@ -142,12 +143,12 @@ int main(int argc, char **argv)
 	struct ctl_error err;
 	ctl_error_clear(&err);
 	struct qga_conn q = {.len = 0};
-	q.fd = ctl_transport_connect(&t, ctl_now_ms() + QGA_TIMEOUT_MS, &err);
+	q.fd = ctl_transport_connect(&t, clock_now_ms() + QGA_TIMEOUT_MS, &err);
 	if (q.fd < 0) {
 		fprintf(stderr, "appvm-bench-qga-ping: %s: %s\n", argv[1], err.msg);
 		return ctl_exit_code(q.fd);
 	}
-	int r = qga_sync(&q, ctl_now_ms() + QGA_TIMEOUT_MS);
+	int r = qga_sync(&q, clock_now_ms() + QGA_TIMEOUT_MS);
 	if (r < 0) {
 		fprintf(stderr, "appvm-bench-qga-ping: guest-sync: %s\n", strerror(-r));
 		close(q.fd);
@@ -156,12 +157,12 @@ int main(int argc, char **argv)
 	static const char ping[] = "{\"execute\":\"guest-ping\"}\n";
 	char line[QGA_LINE_MAX];
 	for (uint32_t i = 0; i < warmup + n; i++) {
-		uint64_t t0 = ctl_now_us();
-		uint64_t deadline = ctl_now_ms() + QGA_TIMEOUT_MS;
-		r = ctl_send_all(q.fd, ping, sizeof(ping) - 1, deadline);
+		uint64_t t0 = clock_now_us();
+		uint64_t deadline = clock_now_ms() + QGA_TIMEOUT_MS;
+		r = io_write_full_until(q.fd, ping, sizeof(ping) - 1, deadline);
 		if (r == 0)
 			r = qga_line(&q, line, sizeof(line), deadline);
-		uint64_t us = ctl_now_us() - t0;
+		uint64_t us = clock_now_us() - t0;
 		if (r == 0 && strcmp(line, "{\"return\": {}}") != 0)
 			r = -EPROTO;
 		if (r < 0) {

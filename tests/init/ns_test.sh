@@ -188,8 +188,25 @@ bad_config)
 	expect_log "appvm-init: fatal: app: cannot run /nonexistent/app: No such file or directory"
 	;;
 control_socket)
+	# Nine root clients connect and say nothing: eight take init's slots,
+	# the ninth is closed at once. One of the eight leaves; init answers the
+	# next client at once (PID 1 never waits on a client) and drops the
+	# seven silent ones after 500 ms.
 	script "$WORK/app.sh" "
 ctl=$APPVM_INITCTL
+python3 -c \"import socket, time
+s = [socket.socket(socket.AF_UNIX) for _ in range(9)]
+[c.connect('/run/appvm/init.sock') for c in s]
+s[8].settimeout(2)
+ninth = s[8].recv(1)
+s[0].close()
+open('$WORK/silent.ready', 'w').write('ninth=%r' % ninth)
+time.sleep(3)\" &
+for i in \$(seq 500); do [ -e $WORK/silent.ready ] && break; sleep 0.01; done
+t0=\$(date +%s%N)
+\$ctl status >$WORK/busy.out 2>&1; echo busy=\$? >>$WORK/codes
+echo busy_ms=\$(( (\$(date +%s%N) - t0) / 1000000 )) >>$WORK/codes
+for i in \$(seq 300); do [ \$(grep -c 'within 500 ms' $WORK/init.log) -ge 7 ] && break; sleep 0.01; done
 \$ctl status >$WORK/root.out 2>&1; echo root=\$? >>$WORK/codes
 setpriv --reuid=65534 --regid=65534 --clear-groups \$ctl status >$WORK/user.out 2>&1; echo user=\$? >>$WORK/codes
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_override --ambient-caps=+dac_override \
@@ -203,6 +220,13 @@ while :; do sleep 0.02; done"
 	printf '[agent]\nenable = no\n[app]\nexec = %s\n' "$WORK/app.sh" >"$WORK/vm.conf"
 	run_ns
 	expect_end "signal INT"
+	grep -qx busy=0 "$WORK/codes" || fail "query next to silent clients failed: $(cat "$WORK/busy.out")"
+	busy_ms=$(sed -n 's/^busy_ms=//p' "$WORK/codes")
+	[ "$busy_ms" -lt 1000 ] || fail "init kept a client waiting $busy_ms ms behind silent ones"
+	grep -qx "ninth=b''" "$WORK/silent.ready" || fail "a ninth silent client was not closed"
+	expect_log "control: refused a connection from pid"
+	[ "$(grep -c 'control: no complete request from pid [0-9]* within 500 ms' "$log")" -ge 7 ] ||
+		fail "the silent clients were not dropped"
 	grep -qx root=0 "$WORK/codes" || fail "root query failed: $(cat "$WORK/root.out")"
 	grep -q '^service app running pid=[0-9]* restarts=0$' "$WORK/root.out" || fail "status: $(cat "$WORK/root.out")"
 	grep -q '^service agent disabled' "$WORK/root.out" || fail "status: $(cat "$WORK/root.out")"
@@ -305,6 +329,9 @@ net)
 stores)
 	# A read-only erofs store on a loop device and a writable ext4 state store
 	# found by its label; the state survives the shutdown, the store refuses writes.
+	# The same image is also the stores "docs" and "more", at paths with 100
+	# spaces: init's status lists every store by its vm.conf name, paths
+	# escaped, in a reply of more than 1 KiB.
 	command -v mkfs.erofs >/dev/null || { echo "SKIP: no mkfs.erofs"; exit 77; }
 	label=appvmt$$
 	mkdir -p "$WORK/tree" "$WORK/apps" "$WORK/state"
@@ -313,16 +340,26 @@ stores)
 	truncate -s 8M "$WORK/state.img"
 	mkfs.ext4 -q -F -L "$label" "$WORK/state.img"
 	loop_apps=$(losetup -f --show -r "$WORK/apps.img")
+	loop_docs=$(losetup -f --show -r "$WORK/apps.img")
+	loop_more=$(losetup -f --show -r "$WORK/apps.img")
 	loop_state=$(losetup -f --show "$WORK/state.img")
-	trap 'losetup -d "$loop_apps" "$loop_state" 2>/dev/null || true' EXIT
+	trap 'losetup -d "$loop_apps" "$loop_docs" "$loop_more" "$loop_state" 2>/dev/null || true' EXIT
+	pad=$(printf '%*s' 100 '')
+	esc=$(printf '%*s' 100 '' | sed 's/ /\\040/g')
 	script "$WORK/app.sh" "cat $WORK/apps/hello >$WORK/read.out
 touch $WORK/apps/new 2>$WORK/write.err && echo store-writable >>$WORK/read.out
 echo persisted >$WORK/state/data
-grep -E ' $WORK/(apps|state) ' /proc/self/mounts >$WORK/mounts.out"
-	printf '[store apps]\nsource = %s\ntype = erofs\npath = %s/apps\n[state]\nsource = label:%s\ntype = ext4\npath = %s/state\n[agent]\nenable = no\n[app]\nexec = %s\n' \
-		"$loop_apps" "$WORK" "$label" "$WORK" "$WORK/app.sh" >"$WORK/vm.conf"
+grep -E ' $WORK/(apps|state) ' /proc/self/mounts >$WORK/mounts.out
+$APPVM_INITCTL status >$WORK/status.out"
+	printf '[store apps]\nsource = %s\ntype = erofs\npath = %s/apps\n[store docs]\nsource = %s\ntype = erofs\npath = %s/my%sdocs\n[store more]\nsource = %s\ntype = erofs\npath = %s/more%sx\n[state]\nsource = label:%s\ntype = ext4\npath = %s/state\n[agent]\nenable = no\n[app]\nexec = %s\n' \
+		"$loop_apps" "$WORK" "$loop_docs" "$WORK" "$pad" "$loop_more" "$WORK" "$pad" "$label" "$WORK" "$WORK/app.sh" >"$WORK/vm.conf"
 	run_ns
 	expect_end "signal INT"
+	[ "$(grep '^store ' "$WORK/status.out")" = "store apps ro $WORK/apps
+store docs ro $WORK/my${esc}docs
+store more ro $WORK/more${esc}x
+store state rw $WORK/state" ] || fail "status: $(cat "$WORK/status.out")"
+	[ "$(wc -c <"$WORK/status.out")" -gt 1024 ] || fail "the status reply is not over 1 KiB"
 	grep -qx from-store "$WORK/read.out" || fail "store: $(cat "$WORK/read.out")"
 	grep -q 'Read-only file system' "$WORK/write.err" || fail "the store took a write"
 	grep -q "^$loop_apps $WORK/apps erofs ro," "$WORK/mounts.out" || fail "mounts: $(cat "$WORK/mounts.out")"

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "suggest.h"
 #include "parse.h"
 #include "util.h"
 
@@ -59,13 +60,13 @@ static void test_suggest(void **state)
 {
 	(void)state;
 	static const char *const c[] = {"exec", "user", "group", "groups", "on-app-exit"};
-	assert_int_equal(util_edit_distance("kitten", "sitting"), 3);
-	assert_int_equal(util_edit_distance("", "abc"), 3);
-	assert_string_equal(util_suggest("exce", c, 5), "exec");
-	assert_string_equal(util_suggest("grups", c, 5), "groups");
-	assert_string_equal(util_suggest("onappexit", c, 5), "on-app-exit");
-	assert_null(util_suggest("completely", c, 5));
-	assert_null(util_suggest("x", c, 0));
+	assert_int_equal(suggest_distance("kitten", "sitting"), 3);
+	assert_int_equal(suggest_distance("", "abc"), 3);
+	assert_string_equal(suggest_nearest("exce", c, 5), "exec");
+	assert_string_equal(suggest_nearest("grups", c, 5), "groups");
+	assert_string_equal(suggest_nearest("onappexit", c, 5), "on-app-exit");
+	assert_null(suggest_nearest("completely", c, 5));
+	assert_null(suggest_nearest("x", c, 0));
 }
 
 static void test_numbers(void **state)

@@ -7,11 +7,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "io.h"
+#include "suggest.h"
+#include "unix_addr.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -123,12 +128,113 @@ static void test_io_read_file(void **state)
 	assert_int_equal(io_read_file(path, buf, sizeof(buf)), -ENOENT);
 }
 
+static void test_utf8_decode(void **state)
+{
+	(void)state;
+	uint32_t cp = 0;
+	assert_int_equal(utf8_decode((const uint8_t *)"A", 1, &cp), 1);
+	assert_int_equal(cp, 'A');
+	assert_int_equal(utf8_decode((const uint8_t *)"\xd8\x9c", 2, &cp), 2);
+	assert_int_equal(cp, 0x061c);
+	assert_int_equal(utf8_decode((const uint8_t *)"\xf0\x9f\x98\x80", 4, &cp), 4);
+	assert_int_equal(cp, 0x1f600);
+	cp = 7;
+	/* Truncated, overlong, surrogate: nothing decoded, *ret_cp untouched. */
+	assert_int_equal(utf8_decode((const uint8_t *)"\xf0\x9f\x98", 3, &cp), 0);
+	assert_int_equal(utf8_decode((const uint8_t *)"\xc0\xaf", 2, &cp), 0);
+	assert_int_equal(utf8_decode((const uint8_t *)"\xed\xa0\x80", 3, &cp), 0);
+	assert_int_equal(cp, 7);
+}
+
+static void test_unix_addr(void **state)
+{
+	(void)state;
+	struct sockaddr_un sa;
+	assert_int_equal(unix_addr_set(&sa, "/run/x.sock"), 0);
+	assert_int_equal(sa.sun_family, AF_UNIX);
+	assert_string_equal(sa.sun_path, "/run/x.sock");
+	char longest[sizeof(sa.sun_path)];
+	memset(longest, 'a', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	assert_int_equal(unix_addr_set(&sa, longest), 0); /* 107 bytes + NUL fit */
+	char too_long[sizeof(sa.sun_path) + 1];
+	memset(too_long, 'a', sizeof(too_long) - 1);
+	too_long[sizeof(too_long) - 1] = '\0';
+	assert_int_equal(unix_addr_set(&sa, too_long), -ENAMETOOLONG);
+	assert_int_equal(unix_addr_set(&sa, ""), -ENAMETOOLONG);
+}
+
+static void test_suggest(void **state)
+{
+	(void)state;
+	static const char *const keys[] = {"address", "gateway", "mtu"};
+	assert_int_equal(suggest_distance("kitten", "sitting"), 3);
+	assert_int_equal(suggest_distance("MTU", "mtu"), 0);
+	char huge[SUGGEST_WORD_MAX + 2];
+	memset(huge, 'a', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	assert_int_equal(suggest_distance(huge, "a"), SUGGEST_FAR);
+	assert_string_equal(suggest_nearest("adress", keys, 3), "address");
+	assert_null(suggest_nearest("q", keys, 3));
+	assert_null(suggest_nearest("anything", keys, 0));
+}
+
+/* A peer that never reads: the write gives up at the deadline instead of
+ * blocking, and a closed peer is -EPIPE, not SIGPIPE. */
+static void test_io_write_deadline(void **state)
+{
+	(void)state;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	static char big[1 << 20];
+	uint64_t start = clock_now_ms();
+	assert_int_equal(io_write_full_until(sv[0], big, sizeof(big), start + 100), -ETIMEDOUT);
+	uint64_t took = clock_now_ms() - start;
+	assert_true(took >= 100 && took < 5000);
+	close(sv[1]);
+	assert_int_equal(io_write_full(sv[0], "x", 1), -EPIPE);
+	close(sv[0]);
+	assert_int_equal(clock_remaining_ms(0), 0);
+	assert_true(clock_remaining_ms(clock_now_ms() + 60000) > 59000);
+}
+
+/* A stale socket file is replaced, any other file is left alone, and the
+ * socket is 0600 from the moment it exists. */
+static void test_unix_sock_listen(void **state)
+{
+	(void)state;
+	char dir[] = "/var/tmp/appvm-test-lib-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/s", dir);
+	int fd = unix_sock_listen(path, 4);
+	assert_true(fd >= 0);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	close(fd);
+	fd = unix_sock_listen(path, 4); /* the file left behind is replaced */
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	int f = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(f >= 0);
+	close(f);
+	assert_int_equal(unix_sock_listen(path, 4), -EADDRINUSE);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_utf8_table),	    cmocka_unit_test(test_log_line_is_one_line),
 	    cmocka_unit_test(test_io_full_and_eof), cmocka_unit_test(test_io_nonblocking),
-	    cmocka_unit_test(test_io_read_file),
+	    cmocka_unit_test(test_io_read_file),    cmocka_unit_test(test_utf8_decode),
+	    cmocka_unit_test(test_unix_addr),	    cmocka_unit_test(test_unix_sock_listen),
+	    cmocka_unit_test(test_suggest),	    cmocka_unit_test(test_io_write_deadline),
 	};
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
 }

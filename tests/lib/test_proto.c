@@ -413,6 +413,84 @@ static void test_shown_text_rules(void **state)
 	assert_false(proto_label_ok("a\tb", 3));
 }
 
+/* Sets the exit fields of an encoded frame to how/value, where they sit
+ * (at is the offset of how; value follows after a reserved u8 or u16). */
+static void patch_exit(uint8_t *frame, size_t at, size_t value_at, uint8_t how, int32_t value)
+{
+	frame[at] = how;
+	for (int i = 0; i < 4; i++)
+		frame[value_at + (size_t)i] = (uint8_t)((uint32_t)value >> (8 * i));
+}
+
+static int decode_frame(const uint8_t *frame)
+{
+	struct proto_header h;
+	struct proto_msg d;
+	assert_int_equal(proto_header_decode(frame, &h), 0);
+	return proto_decode(&h, frame + PROTO_HEADER_SIZE, &d, NULL);
+}
+
+/* One rule for an app exit, in STATUS and APP_EXIT, on encode and decode. */
+static void test_exit_ranges(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t how;
+		int32_t value;
+		int in_status, in_app_exit; /* valid there */
+	} cases[] = {
+	    {PROTO_EXIT_NONE, 0, 1, 0},
+	    {PROTO_EXIT_NONE, 3, 0, 0},
+	    {PROTO_EXIT_CODE, 0, 1, 1},
+	    {PROTO_EXIT_CODE, 255, 1, 1},
+	    {PROTO_EXIT_CODE, 256, 0, 0},
+	    {PROTO_EXIT_CODE, -1, 0, 0},
+	    {PROTO_EXIT_SIGNAL, 1, 1, 1},
+	    {PROTO_EXIT_SIGNAL, 64, 1, 1},
+	    {PROTO_EXIT_SIGNAL, 65, 0, 0},
+	    {PROTO_EXIT_SIGNAL, 0, 0, 0},
+	    {PROTO_EXIT_SIGNAL, -5, 0, 0},
+	    {3, 0, 0, 0},
+	    {255, 1, 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint8_t how = cases[i].how;
+		int32_t value = cases[i].value;
+		assert_int_equal(proto_exit_check(how, value, 1) == NULL, cases[i].in_status);
+		assert_int_equal(proto_exit_check(how, value, 0) == NULL, cases[i].in_app_exit);
+
+		struct proto_msg m;
+		size_t len;
+		proto_sample("status_reply", &m);
+		m.u.status.app_exit_how = how;
+		m.u.status.app_exit_value = value;
+		int want_enc = cases[i].in_status ? 0 : -EINVAL;
+		if (proto_encode(&m, encode_buf, sizeof(encode_buf), &len) != want_enc)
+			fail_msg("STATUS exit %u/%d: encode", how, (int)value);
+		/* The decoder, from a valid record with the fields patched in. */
+		m.u.status.app_exit_how = PROTO_EXIT_NONE;
+		m.u.status.app_exit_value = 0;
+		assert_int_equal(proto_encode(&m, encode_buf, sizeof(encode_buf), &len), 0);
+		size_t at = PROTO_HEADER_SIZE + 2 + m.u.status.vm_name.len + 2 +
+			    m.u.status.agent_version.len + 4 + 24 + 12 + 1;
+		patch_exit(encode_buf, at, at + 3, how, value);
+		if ((decode_frame(encode_buf) == 0) != cases[i].in_status)
+			fail_msg("STATUS exit %u/%d: decode", how, (int)value);
+
+		proto_sample("app_exit_code", &m);
+		m.u.app_exit.how = how;
+		m.u.app_exit.value = value;
+		want_enc = cases[i].in_app_exit ? 0 : -EINVAL;
+		if (proto_encode(&m, encode_buf, sizeof(encode_buf), &len) != want_enc)
+			fail_msg("APP_EXIT %u/%d: encode", how, (int)value);
+		proto_sample("app_exit_code", &m);
+		assert_int_equal(proto_encode(&m, encode_buf, sizeof(encode_buf), &len), 0);
+		patch_exit(encode_buf, PROTO_HEADER_SIZE, PROTO_HEADER_SIZE + 4, how, value);
+		if ((decode_frame(encode_buf) == 0) != cases[i].in_app_exit)
+			fail_msg("APP_EXIT %u/%d: decode", how, (int)value);
+	}
+}
+
 static void test_negotiate(void **state)
 {
 	(void)state;
@@ -444,6 +522,7 @@ int main(void)
 	    cmocka_unit_test(test_encoder_refuses_what_decoder_would),
 	    cmocka_unit_test(test_status_round_trip_fields),
 	    cmocka_unit_test(test_shown_text_rules),
+	    cmocka_unit_test(test_exit_ranges),
 	    cmocka_unit_test(test_negotiate),
 	    cmocka_unit_test(test_names),
 	};

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "suggest.h"
 #include "net.h"
 #include "net_internal.h"
 
@@ -352,9 +353,9 @@ static void test_limits(void **state)
 static void test_helpers(void **state)
 {
 	(void)state;
-	assert_int_equal(net_edit_distance("address", "adress"), 1);
-	assert_int_equal(net_edit_distance("", "dns"), 3);
-	assert_int_equal(net_edit_distance("MTU", "mtu"), 0);
+	assert_int_equal(suggest_distance("address", "adress"), 1);
+	assert_int_equal(suggest_distance("", "dns"), 3);
+	assert_int_equal(suggest_distance("MTU", "mtu"), 0);
 	struct net_prefix p;
 	assert_int_equal(net_prefix_parse("10.0.2.0/23", &p), 0);
 	struct net_ip ip;

@@ -125,6 +125,24 @@ static void test_session_rules(void **state)
 	pdh_send_raw(&c, zero_id, sizeof(zero_id));
 	assert_int_equal(pdh_recv(&c, &r, 10000), 0);
 	assert_int_equal(r.u.error.code, PROTO_ERR_BAD_REQUEST);
+	/* Names the guest suggests: "..", a slash, a bidi override, a newline
+	 * (patched into a valid request: the encoder refuses to write them). */
+	static const char *const names[] = {"..", "a/", "\xe2\x80\xae", "\n"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		uint8_t frame[256];
+		size_t len;
+		size_t n = strlen(names[i]);
+		char placeholder[4] = "zzz";
+		placeholder[n] = '\0';
+		pdh_save_req(&m, "Save", placeholder);
+		m.id = 1000 + (uint32_t)i;
+		assert_int_equal(proto_encode(&m, frame, sizeof(frame), &len), 0);
+		memcpy(frame + len - n, names[i], n); /* the name is the last field */
+		pdh_send_raw(&c, frame, len);
+		assert_int_equal(pdh_recv(&c, &r, 10000), 0);
+		assert_int_equal(r.id, m.id);
+		assert_int_equal(r.u.error.code, PROTO_ERR_BAD_REQUEST);
+	}
 	/* A reply to a request the daemon never made. */
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_DOC_REVOKE;

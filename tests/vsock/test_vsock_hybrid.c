@@ -1,5 +1,5 @@
 /* The hybrid-vsock CONNECT line parser, table-driven, and the OK reply. */
-#include "vsock_hybrid.h"
+#include "hybrid.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -50,7 +50,7 @@ static void test_parse_table(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint32_t port = 0xdeadbeef;
-		int r = vsock_hybrid_parse(cases[i].in, strlen(cases[i].in), &port);
+		int r = hybrid_parse_line(HYBRID_CONNECT, cases[i].in, strlen(cases[i].in), &port);
 		if (r != cases[i].ret)
 			fail_msg("case %zu '%s': got %d want %d", i, cases[i].in, r, cases[i].ret);
 		if (r == 0)
@@ -63,26 +63,26 @@ static void test_parse_embedded_nul(void **state)
 	(void)state;
 	uint32_t port;
 	const char in[] = "CONNECT 5\0\n";
-	assert_int_equal(vsock_hybrid_parse(in, sizeof(in) - 1, &port), -EINVAL);
+	assert_int_equal(hybrid_parse_line(HYBRID_CONNECT, in, sizeof(in) - 1, &port), -EINVAL);
 }
 
 static void test_parse_overlong(void **state)
 {
 	(void)state;
-	char buf[VSOCK_HYBRID_LINE_MAX + 8];
+	char buf[HYBRID_LINE_MAX + 8];
 	memset(buf, '1', sizeof(buf));
 	memcpy(buf, "CONNECT ", 8);
 	uint32_t port;
-	assert_int_equal(vsock_hybrid_parse(buf, sizeof(buf), &port), -EINVAL);
+	assert_int_equal(hybrid_parse_line(HYBRID_CONNECT, buf, sizeof(buf), &port), -EINVAL);
 }
 
 static void test_format_ok(void **state)
 {
 	(void)state;
 	char buf[32];
-	assert_int_equal(vsock_hybrid_format_ok(buf, sizeof(buf), 1073741824u), 14);
+	assert_int_equal(hybrid_format_line(buf, sizeof(buf), HYBRID_OK, 1073741824u), 14);
 	assert_string_equal(buf, "OK 1073741824\n");
-	assert_int_equal(vsock_hybrid_format_ok(buf, 5, 123456), -ENOSPC);
+	assert_int_equal(hybrid_format_line(buf, 5, HYBRID_OK, 123456), -ENOSPC);
 }
 
 int main(void)
