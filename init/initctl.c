@@ -35,6 +35,7 @@ static const char usage[] =
     "  --socket PATH   the control socket (default " INITCTL_SOCKET ")\n"
     "  --deadline MS   poweroff/reboot: finish the shutdown within MS ms (0-3600000)\n"
     "  -h, --help      print this help\n"
+    "  --version       print the version\n"
     "\n"
     "Exit status: 0 on success, 1 when init refused or failed, 2 on bad usage.\n";
 
@@ -114,6 +115,10 @@ int main(int argc, char **argv)
 	int i = 1;
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("appvm-initctl %s\n", APPVM_VERSION);
 		return 0;
 	}
 	if (i + 1 < argc && strcmp(argv[i], "--socket") == 0) {

@@ -169,7 +169,6 @@ int portal_services(struct init *in, const char *runtime_dir, char *err, size_t 
 {
 	const struct cfg *c = in->cfg;
 	struct pw_user pw;
-	size_t n = 0, o = 0;
 	char extra[CFG_VALUE_MAX * 2];
 	int r;
 	if (!c->portal.enable)
@@ -185,46 +184,46 @@ int portal_services(struct init *in, const char *runtime_dir, char *err, size_t 
 	if ((r = write_bus_conf(runtime_dir, err, errlen)) < 0)
 		return r;
 
-	struct service *bus = add_service(in, "bus");
+	struct service *bus = service_add(in, "bus");
 	snprintf(extra, sizeof(extra), "--config-file=%s --nofork --print-address=3", BUS_CONF);
-	if ((r = set_argv(bus, c->portal.dbus_daemon, extra, err, errlen)) < 0 ||
-	    (r = set_user(bus, c->app.user, c->app.group, c->app.groups, &pw, err, errlen)) < 0)
+	if ((r = service_command(in, bus, c->portal.dbus_daemon, extra, err, errlen)) < 0 ||
+	    (r = service_set_user(bus, c->app.user, c->app.group, c->app.groups, &pw, err,
+				  errlen)) < 0)
 		return r;
-	add_env(bus, &n, &o, "PATH=/usr/local/bin:/usr/bin:/bin");
-	add_env(bus, &n, &o, "HOME=%s", pw.home[0] ? pw.home : "/");
-	add_env(bus, &n, &o, "XDG_RUNTIME_DIR=%s", runtime_dir);
+	service_env(bus, "PATH=/usr/local/bin:/usr/bin:/bin");
+	service_env(bus, "HOME=%s", pw.home[0] ? pw.home : "/");
+	service_env(bus, "XDG_RUNTIME_DIR=%s", runtime_dir);
 	bus->pre_start = bus_pre_start;
 	bus->post_start = bus_post_start;
 
-	struct service *portal = add_service(in, "portal");
+	struct service *portal = service_add(in, "portal");
 	snprintf(extra, sizeof(extra), "--port %lu --fuse-fd 3 --ready-fd 4 --mountpoint %s %s",
 		 c->portal.port, ps.mountpoint, c->portal.args);
-	if ((r = set_argv(portal, c->portal.exec, extra, err, errlen)) < 0 ||
-	    (r = set_user(portal, c->app.user, c->app.group, c->app.groups, &pw, err, errlen)) < 0)
+	if ((r = service_command(in, portal, c->portal.exec, extra, err, errlen)) < 0 ||
+	    (r = service_set_user(portal, c->app.user, c->app.group, c->app.groups, &pw, err,
+				  errlen)) < 0)
 		return r;
-	n = o = 0;
-	add_env(portal, &n, &o, "PATH=/usr/local/bin:/usr/bin:/bin");
-	add_env(portal, &n, &o, "HOME=%s", pw.home[0] ? pw.home : "/");
-	add_env(portal, &n, &o, "XDG_RUNTIME_DIR=%s", runtime_dir);
-	add_env(portal, &n, &o, "DBUS_SESSION_BUS_ADDRESS=unix:path=%s/bus", runtime_dir);
+	service_env(portal, "PATH=/usr/local/bin:/usr/bin:/bin");
+	service_env(portal, "HOME=%s", pw.home[0] ? pw.home : "/");
+	service_env(portal, "XDG_RUNTIME_DIR=%s", runtime_dir);
+	service_env(portal, "DBUS_SESSION_BUS_ADDRESS=unix:path=%s/bus", runtime_dir);
 	portal->pre_start = portal_pre_start;
 	portal->post_start = portal_post_start;
 	return 0;
 }
 
-int portal_app_env(struct init *in, struct service *app, size_t *n, size_t *o,
-		   const char *runtime_dir)
+int portal_app_env(struct init *in, struct service *app, const char *runtime_dir)
 {
 	const struct cfg *c = in->cfg;
 	if (!c->portal.enable)
 		return 0;
-	int r = add_env(app, n, o, "DBUS_SESSION_BUS_ADDRESS=unix:path=%s/bus", runtime_dir);
+	int r = service_env(app, "DBUS_SESSION_BUS_ADDRESS=unix:path=%s/bus", runtime_dir);
 	/* GTK 3 and GIO, GTK 4, Qt 5 use the portal only when told to. */
 	if (r == 0 && c->portal.app_env)
-		r = add_env(app, n, o, "GTK_USE_PORTAL=1");
+		r = service_env(app, "GTK_USE_PORTAL=1");
 	if (r == 0 && c->portal.app_env)
-		r = add_env(app, n, o, "GDK_DEBUG=portals");
+		r = service_env(app, "GDK_DEBUG=portals");
 	if (r == 0 && c->portal.app_env)
-		r = add_env(app, n, o, "QT_QPA_PLATFORMTHEME=xdgdesktopportal");
+		r = service_env(app, "QT_QPA_PLATFORMTHEME=xdgdesktopportal");
 	return r;
 }

@@ -19,6 +19,9 @@
 #define DESKTOP_NAME	 "org.freedesktop.portal.Desktop"
 #define DESKTOP_PATH	 "/org/freedesktop/portal/desktop"
 #define REQUEST_PATH	 "/org/freedesktop/portal/desktop/request"
+/* How long a portal whose bus ended waits for the TERM of a shutdown
+ * before it calls the loss a fault (exit status 1: init restarts it). */
+#define BUS_LOST_GRACE_MS 500u
 #define NAME_OWNER_MATCH                                                                           \
 	"type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"            \
 	"member='NameOwnerChanged'"
@@ -32,6 +35,7 @@ struct bus {
 	size_t n_timeouts;
 	DBusWatch *polled[BUS_MAX_WATCHES]; /* the watch behind each pollfd given out */
 	size_t n_polled;
+	uint64_t lost_at; /* when the connection ended; 0 while it lives */
 };
 
 static dbus_bool_t add_watch(DBusWatch *w, void *data)
@@ -154,9 +158,9 @@ static DBusHandlerResult on_filter(DBusConnection *c, DBusMessage *msg, void *da
 	const char *name, *old_owner, *new_owner;
 	(void)c;
 	if (dbus_message_is_signal(msg, DBUS_INTERFACE_LOCAL, "Disconnected")) {
-		log_err("bus: the session bus connection ended");
-		p->quit = true;
-		p->exit_status = 1;
+		/* At shutdown the bus often ends first, with our own TERM on its
+		 * way: that is no fault. The verdict waits a moment (bus_tick). */
+		p->bus->lost_at = clock_now_ms();
 		return DBUS_HANDLER_RESULT_HANDLED;
 	}
 	if (dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameOwnerChanged") &&
@@ -270,6 +274,16 @@ void bus_on_io(struct portal *p, const struct pollfd *fds, size_t n)
 void bus_tick(struct portal *p, uint64_t now, uint64_t *next)
 {
 	struct bus *b = p->bus;
+	if (b->lost_at) {
+		if (now >= b->lost_at + BUS_LOST_GRACE_MS) {
+			log_err("bus: the session bus connection ended");
+			p->exit_status = 1;
+			p->quit = true;
+		} else if (b->lost_at + BUS_LOST_GRACE_MS < *next) {
+			*next = b->lost_at + BUS_LOST_GRACE_MS;
+		}
+		return;
+	}
 	DBusTimeout *due[BUS_MAX_TIMEOUTS];
 	size_t n_due = 0;
 	for (size_t i = 0; i < b->n_timeouts; i++)

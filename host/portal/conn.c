@@ -5,6 +5,8 @@
  * breaks the framing or the session. */
 #include "portald.h"
 
+#include "clock.h"
+
 #include "cleanup.h"
 #include "log.h"
 #include "proto_io.h"
@@ -50,7 +52,7 @@ void pd_conn_accept(struct pd_daemon *d)
 		proto_reader_init(&c->rd);
 		proto_session_init(&c->sess, PROTO_ROLE_ACCEPTOR, PD_CAPS, PD_SOFTWARE);
 		outbuf_init(&c->out, PD_OUT_LIMIT + PD_ANNOUNCE_ROOM(d->opt.limits.max_grants));
-		c->hello_deadline = pd_now_ms() + d->opt.frame_timeout_ms;
+		c->hello_deadline = clock_now_ms() + d->opt.frame_timeout_ms;
 		if (pd_watch_add(d, fd, &c->w, EPOLLIN) < 0) {
 			free(c);
 			return;
@@ -257,7 +259,7 @@ static void read_frames(struct pd_daemon *d, struct pd_conn *c)
 		int r = proto_read_frame(c->fd, &c->rd);
 		if (r == 0) {
 			if (proto_reader_partial(&c->rd) && !c->frame_deadline)
-				c->frame_deadline = pd_now_ms() + d->opt.frame_timeout_ms;
+				c->frame_deadline = clock_now_ms() + d->opt.frame_timeout_ms;
 			return;
 		}
 		c->frame_deadline = 0;

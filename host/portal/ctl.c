@@ -3,6 +3,8 @@
  * then closed; only the daemon's own user (or root) may ask. */
 #include "portald.h"
 
+#include "clock.h"
+
 #include "cleanup.h"
 #include "io.h"
 #include "log.h"
@@ -51,7 +53,7 @@ void pd_ctl_accept(struct pd_daemon *d)
 		if (!c)
 			return;
 		c->w.kind = PD_W_CTLCONN;
-		c->deadline = pd_now_ms() + PD_CTL_TIMEOUT_MS;
+		c->deadline = clock_now_ms() + PD_CTL_TIMEOUT_MS;
 		if (pd_watch_add(d, fd, &c->w, EPOLLIN) < 0) {
 			free(c);
 			return;
@@ -65,7 +67,7 @@ void pd_ctl_accept(struct pd_daemon *d)
 
 static void list(struct pd_daemon *d, FILE *f)
 {
-	uint64_t now = pd_now_ms();
+	uint64_t now = clock_now_ms();
 	pd_ctl_format_ok(f, d->grants.n);
 	for (unsigned i = 0; i < d->grants.n; i++) {
 		const struct pd_grant *g = d->grants.v[i];

@@ -3,6 +3,8 @@
  * early by FILE_CANCEL or by its connection going away. */
 #include "portald.h"
 
+#include "clock.h"
+
 #include "log.h"
 #include "pd_docio.h"
 #include "pd_pick.h"
@@ -41,7 +43,7 @@ void pd_dialog_request(struct pd_daemon *d, struct pd_conn *c, const struct prot
 		pd_conn_error(d, c, m->id, PROTO_ERR_LIMIT, "too many documents granted already");
 		return;
 	}
-	enum pd_verdict v = pd_policy_admit(&d->policy, pd_now_ms());
+	enum pd_verdict v = pd_policy_admit(&d->policy, clock_now_ms());
 	if (v != PD_ALLOW) {
 		pd_conn_error(d, c, m->id, PROTO_ERR_BUSY, pd_verdict_text(v));
 		return;
@@ -50,7 +52,7 @@ void pd_dialog_request(struct pd_daemon *d, struct pd_conn *c, const struct prot
 	dl->payload = malloc(h->length ? h->length : 1);
 	dl->msg = malloc(sizeof(*dl->msg));
 	if (!dl->payload || !dl->msg) {
-		pd_policy_end(&d->policy, pd_now_ms(), PD_FAILED);
+		pd_policy_end(&d->policy, clock_now_ms(), PD_FAILED);
 		dialog_clear(d);
 		pd_conn_error(d, c, m->id, PROTO_ERR_INTERNAL, "out of memory");
 		return;
@@ -63,7 +65,7 @@ void pd_dialog_request(struct pd_daemon *d, struct pd_conn *c, const struct prot
 	int r = pd_chooser_start(d, &dl->ch, &req);
 	if (r < 0) {
 		log_err("cannot start the chooser: %s", strerror(-r));
-		pd_policy_end(&d->policy, pd_now_ms(), PD_FAILED);
+		pd_policy_end(&d->policy, clock_now_ms(), PD_FAILED);
 		dialog_clear(d);
 		pd_conn_error(d, c, m->id, PROTO_ERR_INTERNAL, "the host cannot show a dialog");
 		return;
@@ -90,7 +92,7 @@ static uint32_t make_grants(struct pd_daemon *d, const struct pd_pick *p, struct
 {
 	const struct proto_dialog *dlg = &d->dialog.msg->u.dialog;
 	uint16_t type = d->dialog.type;
-	uint64_t now = pd_now_ms();
+	uint64_t now = clock_now_ms();
 	unsigned n = type == PROTO_FILE_SAVE_MANY ? dlg->n_names : p->n_paths;
 	if (pd_grants_room(&d->grants) < n) {
 		*ret_why = "too many documents granted already";
@@ -191,7 +193,7 @@ static void finish(struct pd_daemon *d)
 		}
 		pd_conn_settle(d, dl->conn);
 	}
-	pd_policy_end(&d->policy, pd_now_ms(), outcome);
+	pd_policy_end(&d->policy, clock_now_ms(), outcome);
 	dialog_clear(d);
 }
 
@@ -211,7 +213,7 @@ void pd_dialog_cancel(struct pd_daemon *d, struct pd_conn *c, const struct proto
 		return;
 	}
 	log_info("dialog for request %u: closed by the guest", dl->request_id);
-	pd_chooser_close(&dl->ch, pd_now_ms());
+	pd_chooser_close(&dl->ch, clock_now_ms());
 	pd_conn_error(d, c, dl->request_id, PROTO_ERR_CANCELLED, "cancelled by the guest");
 	dl->answered = true;
 	struct proto_msg r;
@@ -226,7 +228,7 @@ void pd_dialog_conn_gone(struct pd_daemon *d, struct pd_conn *c)
 		return;
 	dl->conn = NULL;
 	dl->answered = true;
-	pd_chooser_close(&dl->ch, pd_now_ms());
+	pd_chooser_close(&dl->ch, clock_now_ms());
 }
 
 void pd_dialog_tick(struct pd_daemon *d, uint64_t now, uint64_t *next)

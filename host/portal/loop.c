@@ -3,6 +3,8 @@
  * epoll_wait without a timeout. */
 #include "portald.h"
 
+#include "clock.h"
+
 #include "cleanup.h"
 #include "log.h"
 #include "unix_addr.h"
@@ -15,17 +17,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_EVENTS 32
-
-uint64_t pd_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 int pd_watch_add(struct pd_daemon *d, int fd, struct pd_watch *w, uint32_t mask)
 {
@@ -139,7 +133,7 @@ int pd_run(struct pd_daemon *d)
 	d->epfd = d->sig_fd = d->listen_fd = d->ctl_fd = -1;
 	int r = setup(d);
 	while (r == 0 && !d->stop) {
-		uint64_t now = pd_now_ms();
+		uint64_t now = clock_now_ms();
 		uint64_t next = UINT64_MAX;
 		pd_conn_tick(d, now, &next);
 		pd_dialog_tick(d, now, &next);
@@ -148,7 +142,7 @@ int pd_run(struct pd_daemon *d)
 		pd_ctl_sweep(d);
 		int timeout = -1;
 		if (next != UINT64_MAX) {
-			now = pd_now_ms();
+			now = clock_now_ms();
 			timeout = next <= now ? 0 : (int)(next - now > 60000 ? 60000 : next - now);
 		}
 		struct epoll_event evs[MAX_EVENTS];

@@ -1,6 +1,8 @@
 /* appvm-portald: the host side of one VM's file chooser (docs/portal.md). */
 #include "portald.h"
 
+#include "clock.h"
+
 #include "log.h"
 
 #include <errno.h>
@@ -36,7 +38,7 @@ int main(int argc, char **argv)
 		log_err("out of memory");
 		return 1;
 	}
-	pd_policy_init(&d.policy, &d.opt.policy, pd_now_ms());
+	pd_policy_init(&d.policy, &d.opt.policy, clock_now_ms());
 	d.dialog.ch.out_fd = -1;
 	d.umask_bits = umask(022);
 	umask(d.umask_bits);

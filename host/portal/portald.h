@@ -117,7 +117,6 @@ struct pd_daemon {
 };
 
 /* loop.c */
-uint64_t pd_now_ms(void);
 int pd_watch_add(struct pd_daemon *d, int fd, struct pd_watch *w, uint32_t mask);
 int pd_watch_mod(struct pd_daemon *d, int fd, struct pd_watch *w, uint32_t mask);
 void pd_watch_del(struct pd_daemon *d, int fd);

@@ -1,5 +1,8 @@
 #include "pd_harness.h"
 
+#include "clock.h"
+#include "unix_addr.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -21,20 +24,13 @@
 
 extern char **environ;
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 bool pdh_wait_for(bool (*cond)(void *), void *arg, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = clock_now_ms() + (uint64_t)ms;
 	for (;;) {
 		if (cond(arg))
 			return true;
-		if (now_ms() >= end)
+		if (clock_now_ms() >= end)
 			return false;
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
@@ -81,20 +77,11 @@ static const char chooser[] = "#!/bin/sh\n"
 			      "cat \"$w/answer\"\n"
 			      "exit $(cat \"$w/code\")\n";
 
-/* Fills a Unix socket address; the paths are short by construction. */
-static void unix_addr(struct sockaddr_un *sa, const char *path)
-{
-	memset(sa, 0, sizeof(*sa));
-	sa->sun_family = AF_UNIX;
-	assert_true(strlen(path) < sizeof(sa->sun_path));
-	memcpy(sa->sun_path, path, strlen(path) + 1);
-}
-
 static bool listening(void *arg)
 {
 	struct pdh *h = arg;
 	struct sockaddr_un sa;
-	unix_addr(&sa, h->control);
+	assert_int_equal(unix_addr_set(&sa, h->control), 0);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	bool ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(fd);
@@ -289,7 +276,7 @@ void pdh_connect(struct pdh *h, struct pdh_conn *c)
 	proto_reader_init(&c->rd);
 	c->answer_host = true;
 	struct sockaddr_un sa;
-	unix_addr(&sa, h->listen);
+	assert_int_equal(unix_addr_set(&sa, h->listen), 0);
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(c->fd >= 0);
 	assert_int_equal(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -359,11 +346,11 @@ static void answer_host(struct pdh_conn *c, const struct proto_msg *m)
 
 int pdh_recv(struct pdh_conn *c, struct proto_msg *m, int timeout_ms)
 {
-	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	uint64_t end = clock_now_ms() + (uint64_t)timeout_ms;
 	for (;;) {
 		uint8_t b[4096];
 		struct pollfd p = {.fd = c->fd, .events = POLLIN};
-		uint64_t now = now_ms();
+		uint64_t now = clock_now_ms();
 		if (now >= end)
 			return -ETIMEDOUT;
 		if (poll(&p, 1, (int)(end - now)) == 0)

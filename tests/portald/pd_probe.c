@@ -17,6 +17,7 @@
 #include "io.h"
 #include "proto.h"
 #include "proto_stream.h"
+#include "unix_addr.h"
 
 static int fd = -1;
 static uint32_t next_id;
@@ -78,10 +79,9 @@ int main(int argc, char **argv)
 	if (argc < 4 || (strcmp(argv[2], "open") && strcmp(argv[2], "save")) ||
 	    (!strcmp(argv[2], "save") && argc < 5))
 		die("usage: pd_probe SOCKET open TITLE | SOCKET save TITLE NAME");
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(argv[1]) >= sizeof(sa.sun_path))
+	struct sockaddr_un sa;
+	if (unix_addr_set(&sa, argv[1]) < 0)
 		die("socket path too long");
-	strcpy(sa.sun_path, argv[1]);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		die("cannot connect");

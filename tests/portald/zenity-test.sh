@@ -4,9 +4,11 @@
 # granted and read, a save writes the file the user named, Escape cancels.
 # Usage: zenity-test.sh APPVM_PORTALD PD_PROBE
 set -euo pipefail
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 portald=$1 probe=$2
 for tool in Xvfb xdotool zenity; do
-	command -v "$tool" >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
+	command -v "$tool" >/dev/null || test_skip "$tool is not installed"
 done
 base=${APPVM_TEST_WORK:-/var/tmp}
 mkdir -p "$base"
