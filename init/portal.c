@@ -165,10 +165,25 @@ static int write_bus_conf(const char *runtime_dir, char *err, size_t errlen)
 	return r;
 }
 
-int portal_services(struct init *in, const char *runtime_dir, char *err, size_t errlen)
+/* One of the two services: the app's user, a small environment, the hooks. */
+static struct service *add(struct init *in, const char *name, const char *cmd, const char *extra,
+			   const char *runtime_dir, char *err, size_t errlen)
 {
 	const struct cfg *c = in->cfg;
 	struct pw_user pw;
+	struct service *s = service_add(in, name);
+	if (service_command(in, s, cmd, extra, err, errlen) < 0 ||
+	    service_set_user(s, c->app.user, c->app.group, c->app.groups, &pw, err, errlen) < 0)
+		return NULL;
+	service_env(s, "PATH=/usr/local/bin:/usr/bin:/bin");
+	service_env(s, "HOME=%s", pw.home[0] ? pw.home : "/");
+	service_env(s, "XDG_RUNTIME_DIR=%s", runtime_dir);
+	return s;
+}
+
+int portal_services(struct init *in, const char *runtime_dir, char *err, size_t errlen)
+{
+	const struct cfg *c = in->cfg;
 	char extra[CFG_VALUE_MAX * 2];
 	int r;
 	if (!c->portal.enable)
@@ -184,28 +199,19 @@ int portal_services(struct init *in, const char *runtime_dir, char *err, size_t 
 	if ((r = write_bus_conf(runtime_dir, err, errlen)) < 0)
 		return r;
 
-	struct service *bus = service_add(in, "bus");
 	snprintf(extra, sizeof(extra), "--config-file=%s --nofork --print-address=3", BUS_CONF);
-	if ((r = service_command(in, bus, c->portal.dbus_daemon, extra, err, errlen)) < 0 ||
-	    (r = service_set_user(bus, c->app.user, c->app.group, c->app.groups, &pw, err,
-				  errlen)) < 0)
-		return r;
-	service_env(bus, "PATH=/usr/local/bin:/usr/bin:/bin");
-	service_env(bus, "HOME=%s", pw.home[0] ? pw.home : "/");
-	service_env(bus, "XDG_RUNTIME_DIR=%s", runtime_dir);
+	struct service *bus =
+	    add(in, "bus", c->portal.dbus_daemon, extra, runtime_dir, err, errlen);
+	if (!bus)
+		return -EINVAL;
 	bus->pre_start = bus_pre_start;
 	bus->post_start = bus_post_start;
 
-	struct service *portal = service_add(in, "portal");
 	snprintf(extra, sizeof(extra), "--port %lu --fuse-fd 3 --ready-fd 4 --mountpoint %s %s",
 		 c->portal.port, ps.mountpoint, c->portal.args);
-	if ((r = service_command(in, portal, c->portal.exec, extra, err, errlen)) < 0 ||
-	    (r = service_set_user(portal, c->app.user, c->app.group, c->app.groups, &pw, err,
-				  errlen)) < 0)
-		return r;
-	service_env(portal, "PATH=/usr/local/bin:/usr/bin:/bin");
-	service_env(portal, "HOME=%s", pw.home[0] ? pw.home : "/");
-	service_env(portal, "XDG_RUNTIME_DIR=%s", runtime_dir);
+	struct service *portal = add(in, "portal", c->portal.exec, extra, runtime_dir, err, errlen);
+	if (!portal)
+		return -EINVAL;
 	service_env(portal, "DBUS_SESSION_BUS_ADDRESS=unix:path=%s/bus", runtime_dir);
 	portal->pre_start = portal_pre_start;
 	portal->post_start = portal_post_start;

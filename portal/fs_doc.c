@@ -413,6 +413,62 @@ static void xfer_done(struct fs *fs, struct op *op)
 	}
 }
 
+/* Builds the request for the n bytes of a transfer at op->sent: a
+ * DOC_READ, or a DOC_WRITE of the caller's buffer or the scratch file (read
+ * into chunk). Returns 0 or an errno. */
+static int chunk_msg(struct op *op, uint64_t n, struct proto_msg *m, uint8_t *chunk)
+{
+	memset(m, 0, sizeof(*m));
+	if (op->kind == OP_READ) {
+		m->type = PROTO_DOC_READ;
+		m->u.doc_read.doc_id = op->doc->id;
+		m->u.doc_read.offset = op->off + op->sent;
+		m->u.doc_read.length = (uint32_t)n;
+		m->u.doc_read.flags = op->doc->stage.state == STAGE_OPEN ? PROTO_READ_STAGED : 0;
+		return 0;
+	}
+	const uint8_t *data = op->buf ? op->buf + op->sent : chunk;
+	if (op->kind == OP_REPLACE &&
+	    pread(op->node->memfd, chunk, n, (off_t)op->sent) != (ssize_t)n)
+		return EIO;
+	m->type = PROTO_DOC_WRITE;
+	m->u.doc_write.doc_id = op->doc->id;
+	m->u.doc_write.offset = (op->kind == OP_REPLACE ? 0 : op->off) + op->sent;
+	m->u.doc_write.data.ptr = data;
+	m->u.doc_write.data.len = (uint32_t)n;
+	return 0;
+}
+
+/* Sends the next pieces of a transfer, up to FS_WINDOW in flight, up to byte
+ * end; each request's aux is its offset in the transfer. Returns true when
+ * nothing is in flight (the transfer is over, or failed: op->err), false
+ * while answers are awaited or the operation waits for a slot. */
+static bool pump(struct fs *fs, struct op *op, uint64_t end, hreq_done_fn done)
+{
+	struct proto_msg m;
+	uint8_t chunk[PROTO_CHUNK];
+	while (!op->err && op->inflight < FS_WINDOW && op->sent < end) {
+		uint64_t n = end - op->sent < PROTO_CHUNK ? end - op->sent : PROTO_CHUNK;
+		int e = chunk_msg(op, n, &m, chunk);
+		if (e) {
+			op->err = e;
+			break;
+		}
+		int r = send(fs, op, &m, done, op->sent);
+		if (r == -EAGAIN) {
+			if (op->inflight == 0)
+				wait_slots(fs, op);
+			return false;
+		}
+		if (r < 0) {
+			op->err = EIO;
+			break;
+		}
+		op->sent += n;
+	}
+	return op->inflight == 0;
+}
+
 static void on_xfer(struct portal *p, struct hreq *h, int err, const struct proto_msg *m)
 {
 	struct fs *fs = p->fs;
@@ -421,8 +477,6 @@ static void on_xfer(struct portal *p, struct hreq *h, int err, const struct prot
 	int e = reply_errno(fs, op->doc, err, m);
 	if (e && !op->err)
 		op->err = e;
-	if (!e)
-		op->acked += h->aux;
 	if (op->inflight == 0 && (op->err || op->sent == op->len))
 		xfer_done(fs, op);
 	else if (!op->err)
@@ -434,7 +488,6 @@ static void on_xfer(struct portal *p, struct hreq *h, int err, const struct prot
 static void xfer(struct fs *fs, struct op *op)
 {
 	struct proto_msg m;
-	uint8_t chunk[PROTO_CHUNK];
 	memset(&m, 0, sizeof(m));
 	if (op->kind == OP_TRUNCATE || op->kind == OP_CREATE) {
 		if (op->inflight)
@@ -446,37 +499,7 @@ static void xfer(struct fs *fs, struct op *op)
 		send_step(fs, op, &m, on_xfer);
 		return;
 	}
-	uint64_t base = op->kind == OP_REPLACE ? 0 : op->off;
-	while (op->inflight < FS_WINDOW && op->sent < op->len) {
-		uint64_t n = op->len - op->sent;
-		if (n > PROTO_CHUNK)
-			n = PROTO_CHUNK;
-		const uint8_t *data = op->buf ? op->buf + op->sent : chunk;
-		if (op->kind == OP_REPLACE) {
-			ssize_t got = pread(op->node->memfd, chunk, n, (off_t)op->sent);
-			if (got != (ssize_t)n) {
-				op->err = EIO;
-				break;
-			}
-		}
-		m.type = PROTO_DOC_WRITE;
-		m.u.doc_write.doc_id = op->doc->id;
-		m.u.doc_write.offset = base + op->sent;
-		m.u.doc_write.data.ptr = data;
-		m.u.doc_write.data.len = (uint32_t)n;
-		int r = send(fs, op, &m, on_xfer, n);
-		if (r == -EAGAIN) {
-			if (op->inflight == 0)
-				wait_slots(fs, op);
-			return;
-		}
-		if (r < 0) {
-			op->err = EIO;
-			break;
-		}
-		op->sent += n;
-	}
-	if (op->inflight == 0 && (op->err || op->sent == op->len))
+	if (pump(fs, op, op->len, on_xfer) && (op->err || op->sent == op->len))
 		xfer_done(fs, op);
 }
 
@@ -500,31 +523,8 @@ static void on_read(struct portal *p, struct hreq *h, int err, const struct prot
 
 static void read_more(struct fs *fs, struct op *op)
 {
-	struct doc *d = op->doc;
-	struct proto_msg m;
-	memset(&m, 0, sizeof(m));
-	while (!op->err && op->inflight < FS_WINDOW && op->sent < op->len && op->sent < op->eof) {
-		uint64_t n = op->len - op->sent;
-		if (n > PROTO_CHUNK)
-			n = PROTO_CHUNK;
-		m.type = PROTO_DOC_READ;
-		m.u.doc_read.doc_id = d->id;
-		m.u.doc_read.offset = op->off + op->sent;
-		m.u.doc_read.length = (uint32_t)n;
-		m.u.doc_read.flags = d->stage.state == STAGE_OPEN ? PROTO_READ_STAGED : 0;
-		int r = send(fs, op, &m, on_read, op->sent);
-		if (r == -EAGAIN) {
-			if (op->inflight == 0)
-				wait_slots(fs, op);
-			return;
-		}
-		if (r < 0) {
-			op->err = EIO;
-			break;
-		}
-		op->sent += n;
-	}
-	if (op->inflight == 0)
+	uint64_t end = op->eof < op->len ? op->eof : op->len;
+	if (pump(fs, op, end, on_read) && !op->waiting)
 		finish(fs, op, op->err);
 }
 

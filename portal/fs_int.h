@@ -82,8 +82,8 @@ struct op {
 	struct fuse_file_info fi;
 	uint64_t off, len; /* READ, WRITE: the range; TRUNCATE: the size */
 	uint8_t *buf;
-	uint64_t sent, acked; /* transfers: bytes sent, bytes answered */
-	uint64_t eof;	      /* READ: where the file ended */
+	uint64_t sent; /* transfers: bytes sent */
+	uint64_t eof;  /* READ: where the file ended */
 	unsigned inflight;
 	int err;
 	int phase;	 /* changes: fs_doc.c's PH_* */
