@@ -17,7 +17,7 @@ cp /usr/include/ini.h "$inc/"
 cd "$root"
 version=$(sed -n 's/^project(appvm VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 cflags=(-std=c11 -D_GNU_SOURCE -DAPPVM_VERSION="\"$version\"" -O2 -U_FORTIFY_SOURCE
-	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib -Inet -Iinit -I"$inc")
+	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib -Inet -Iinit -Iportal -I"$inc")
 # lib/ as an archive, as CMake builds it: only what init uses is linked.
 lib_objs=()
 for f in lib/*.c; do
@@ -28,7 +28,7 @@ done
 rm -f "$out/libappvm_common.a"
 ar rcs "$out/libappvm_common.a" "${lib_objs[@]}"
 sources=()
-for f in init/*.c net/*.c; do
+for f in init/*.c net/*.c portal/mount.c; do
 	case $f in init/initctl.c | net/appvm-net.c) ;; *) sources+=("$f") ;; esac
 done
 musl-gcc "${cflags[@]}" -static -o "$out/appvm-init.musl" "${sources[@]}" \
