@@ -25,16 +25,6 @@ unsigned agent_backoff_next(unsigned current_ms)
 	return current_ms * 2;
 }
 
-size_t agent_read_want(const struct proto_reader *r, size_t max)
-{
-	size_t want;
-	if (r->complete || r->head_got < PROTO_HEADER_SIZE)
-		want = PROTO_HEADER_SIZE - (r->complete ? 0 : r->head_got);
-	else
-		want = r->header.length - r->payload_got;
-	return want < max ? want : max;
-}
-
 static const struct initctl_service *find_app(const struct initctl_status *init)
 {
 	for (size_t i = 0; i < init->n_services && i < INITCTL_MAX_SERVICES; i++)
@@ -75,14 +65,12 @@ void agent_exit_from_initctl(const struct initctl_status *init, uint8_t *ret_how
 	*ret_value = 0;
 	if (!init || !init->app_exited)
 		return;
-	if (init->app_signal != 0) {
-		if (init->app_signal >= 1 && init->app_signal <= INITCTL_SIGNAL_MAX) {
-			*ret_how = PROTO_EXIT_SIGNAL;
-			*ret_value = init->app_signal;
-		}
-	} else if (init->app_status >= 0 && init->app_status <= 255) {
-		*ret_how = PROTO_EXIT_CODE;
-		*ret_value = init->app_status;
+	uint8_t how = init->app_signal != 0 ? PROTO_EXIT_SIGNAL : PROTO_EXIT_CODE;
+	int32_t value = init->app_signal != 0 ? init->app_signal : init->app_status;
+	/* What APP_EXIT cannot carry, neither it nor STATUS reports. */
+	if (proto_exit_check(how, value, 0) == NULL) {
+		*ret_how = how;
+		*ret_value = value;
 	}
 }
 

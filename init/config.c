@@ -12,6 +12,7 @@
 #define WL(f) offsetof(struct cfg, wayland.f), sizeof(((struct cfg *)0)->wayland.f)
 #define AG(f) offsetof(struct cfg, agent.f), sizeof(((struct cfg *)0)->agent.f)
 #define AP(f) offsetof(struct cfg, app.f), sizeof(((struct cfg *)0)->app.f)
+#define PO(f) offsetof(struct cfg, portal.f), sizeof(((struct cfg *)0)->portal.f)
 
 static const struct key keys[] = {
     {SEC_VM, "name", K_NAME, VM(name), 0, 0},
@@ -33,7 +34,13 @@ static const struct key keys[] = {
     {SEC_WAYLAND, "runtime-dir", K_PATH, WL(runtime_dir), 0, 0},
     {SEC_WAYLAND, "owner", K_USER, WL(owner), 0, 0},
     {SEC_WAYLAND, "socket", K_NAME, WL(socket), 0, 0},
-    {SEC_WAYLAND, "forwarder", K_ARGV, WL(forwarder), 0, 0},
+    {SEC_WAYLAND, "waypipe", K_ARGV, WL(waypipe), 0, 0},
+    {SEC_WAYLAND, "relay", K_PATH, WL(relay), 0, 0},
+    {SEC_WAYLAND, "target", K_TARGET, WL(target), 0, 0},
+    {SEC_WAYLAND, "filter", K_PATH, WL(filter), 0, 0},
+    {SEC_WAYLAND, "filter-args", K_ARGS, WL(filter_args), 0, 0},
+    {SEC_WAYLAND, "data-control", K_PATH, WL(data_control), 0, 0},
+    {SEC_WAYLAND, "ready-timeout", K_DUR, WL(ready_timeout_ms), 0, 600000},
     {SEC_AGENT, "enable", K_BOOL, AG(enable), 0, 0},
     {SEC_AGENT, "exec", K_PATH, AG(exec), 0, 0},
     {SEC_AGENT, "port", K_UINT, AG(port), 1, 4294967294UL},
@@ -44,10 +51,17 @@ static const struct key keys[] = {
     {SEC_APP, "groups", K_GROUPS, AP(groups), 0, 0},
     {SEC_APP, "env", K_ENV, AP(env), 0, 0},
     {SEC_APP, "workdir", K_PATH, AP(workdir), 0, 0},
+    {SEC_PORTAL, "enable", K_BOOL, PO(enable), 0, 0},
+    {SEC_PORTAL, "exec", K_PATH, PO(exec), 0, 0},
+    {SEC_PORTAL, "port", K_UINT, PO(port), 1, 4294967294UL},
+    {SEC_PORTAL, "args", K_ARGS, PO(args), 0, 0},
+    {SEC_PORTAL, "dbus-daemon", K_PATH, PO(dbus_daemon), 0, 0},
+    {SEC_PORTAL, "app-env", K_BOOL, PO(app_env), 0, 0},
+    {SEC_PORTAL, "ready-timeout", K_DUR, PO(ready_timeout_ms), 1, 60000},
 };
 
 static const char *const section_names[] = {"vm",      "store", "state", "net",
-					    "wayland", "agent", "app"};
+					    "wayland", "agent", "app",	 "portal"};
 
 void cfg_init(struct cfg *c)
 {
@@ -59,10 +73,17 @@ void cfg_init(struct cfg *c)
 	c->vm.restart_delay_ms = 100;
 	c->vm.restart_delay_max_ms = 5000;
 	strcpy(c->wayland.socket, "wayland-0");
+	strcpy(c->wayland.relay, "/usr/bin/appvm-wayland-relay");
+	c->wayland.ready_timeout_ms = 30000;
 	c->agent.enable = true;
 	strcpy(c->agent.exec, "/usr/bin/appvm-agent");
 	c->agent.port = 1024;
 	strcpy(c->app.user, "0");
+	strcpy(c->portal.exec, "/usr/bin/appvm-portal");
+	c->portal.port = 1026;
+	strcpy(c->portal.dbus_daemon, "/usr/bin/dbus-daemon");
+	c->portal.app_env = true;
+	c->portal.ready_timeout_ms = 5000;
 }
 
 const char *cfg_action_name(enum cfg_action a)
@@ -105,10 +126,10 @@ static int parse_section(const char *section, const char **ret_store, char *err,
 	if (s)
 		cfg_fail(err, errlen, "unknown section [%s] (did you mean [%s]?)", section, s);
 	else
-		cfg_fail(
-		    err, errlen,
-		    "unknown section [%s] (known: vm, store NAME, state, net, wayland, agent, app)",
-		    section);
+		cfg_fail(err, errlen,
+			 "unknown section [%s] (known: vm, store NAME, state, net, wayland, agent, "
+			 "app, portal)",
+			 section);
 	return -ENOENT;
 }
 
@@ -203,6 +224,9 @@ int cfg_set(struct cfg *c, const char *section, const char *key, const char *val
 		break;
 	case SEC_APP:
 		seen = &c->app.seen;
+		break;
+	case SEC_PORTAL:
+		seen = &c->portal.seen;
 		break;
 	case SEC_STATE:
 		c->has_state = true;

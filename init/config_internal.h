@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum sec { SEC_VM, SEC_STORE, SEC_STATE, SEC_NET, SEC_WAYLAND, SEC_AGENT, SEC_APP };
+enum sec { SEC_VM, SEC_STORE, SEC_STATE, SEC_NET, SEC_WAYLAND, SEC_AGENT, SEC_APP, SEC_PORTAL };
 
 enum kind {
 	K_NAME, /* letters, digits, '-', '_', '.' */
@@ -25,6 +25,7 @@ enum kind {
 	K_USER,	  /* user or group name, or a number */
 	K_GROUPS, /* list of K_USER separated by ',' or spaces */
 	K_ENV,	  /* NAME=VALUE, repeatable */
+	K_TARGET, /* vsock:CID:PORT or unix:PATH (wayland/relay/relay_opts.h) */
 };
 
 struct key {

@@ -6,13 +6,16 @@
 #include "backoff.h"
 #include "config.h"
 #include "initctl.h"
+#include "passwd.h"
 #include "plan.h"
+#include "storerun.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#define INIT_MAX_SERVICES      4
+#define INIT_MAX_SERVICES      8
 #define INIT_MAX_GROUPS	       32
 #define INIT_MAX_POWER	       8
 #define INIT_MAX_MOUNTS	       128
@@ -27,12 +30,16 @@ enum init_tag {
 	TAG_INITCTL_CONN = 0x300,
 };
 
+struct init;
+
 struct service {
 	char name[INITCTL_SERVICE_NAME_MAX + 1];
-	char argv_buf[CFG_VALUE_MAX * 2];
-	char *argv[72];
+	struct util_words cmd;
+	char **argv;		    /* cmd.v: what is executed (a store's loader, or the program) */
+	char program[CFG_PATH_MAX]; /* the program as configured */
 	char env_buf[(CFG_MAX_ENV + 8) * CFG_VALUE_MAX];
 	char *envp[CFG_MAX_ENV + 9];
+	size_t n_env, env_used;
 	char workdir[CFG_PATH_MAX];
 	int workdir_is_home; /* not configured: the user's home, or / when it is missing */
 	bool drop_privileges;
@@ -49,6 +56,21 @@ struct service {
 	unsigned restarts;
 	struct backoff bo;
 	uint64_t restart_at_ms;
+
+	/* Readiness: the services after this one start once a Unix socket
+	 * listens here (empty: as soon as it runs). */
+	char ready_path[CFG_PATH_MAX];
+	/* Socket files a previous run may have left, removed before each start. */
+	char stale[2][CFG_PATH_MAX];
+	/* When it exits, what is left of its process group is killed with it
+	 * (waypipe server leaves its command behind). */
+	bool kill_group;
+	/* For services that need more than fork and exec (portal.c): fds the
+	 * child gets as 3 and 4 (-1: none; closed in init once it started),
+	 * and hooks around each start. */
+	int pass_fds[2];
+	int (*pre_start)(struct init *in, struct service *s, char *err, size_t errlen);
+	void (*post_start)(struct init *in, struct service *s);
 };
 
 /* A control socket connection whose request is still arriving. */
@@ -79,6 +101,12 @@ struct init {
 	size_t n_initial;
 	struct net_config *net;
 
+	/* Starting in order (loop.c): how many services are started, and the
+	 * one whose readiness the rest wait for, until ready_deadline_ms. */
+	size_t n_started;
+	struct service *waiting;
+	uint64_t ready_deadline_ms;
+
 	bool app_exited;
 	int app_status, app_signal;
 
@@ -104,12 +132,47 @@ void mounts_unmount_all(struct init *in);
 /* service.c */
 /* Fills the services from the configuration. Returns 0 or -errno with err. */
 int services_prepare(struct init *in, char *err, size_t errlen);
+/* Adds an empty service (stopped, with the restart policy). Returns it. */
+struct service *service_add(struct init *in, const char *name);
+/* Sets s's command line from cmd and extra (command line syntax), through the
+ * loader of the store cmd's program lies in when it has one. Returns 0 or -errno with err. */
+int service_command(const struct init *in, struct service *s, const char *cmd, const char *extra,
+		    char *err, size_t errlen);
+/* Sets s's command line to w as it is (a store's loader already in front
+ * where needed). Returns 0 or -EINVAL with err. */
+int service_argv(struct service *s, const struct util_words *w, char *err, size_t errlen);
+/* Resolves a user (and optional group / groups) into s's credentials.
+ * Returns 0 or -errno with err. */
+int service_set_user(struct service *s, const char *user, const char *group, const char *groups,
+		     struct pw_user *ret_pw, char *err, size_t errlen);
+/* Adds NAME=VALUE to s's environment (a later NAME replaces). Returns 0 or -E2BIG. */
+int service_env(struct service *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The store runtimes read at boot, one per [store NAME]. */
+const struct storerun *services_store_runtimes(void);
 /* Starts a service. Returns 0 or -errno (err says what failed). */
 int service_start(struct init *in, struct service *s, char *err, size_t errlen);
 /* Relays a service's output to the console; closes the pipe at end of file. */
 void service_relay_output(struct init *in, struct service *s);
 /* Fills st from the services and the app's last exit (no stores). */
 void services_status(const struct init *in, struct initctl_status *st);
+
+/* wayland.c */
+/* Plans the Wayland transport and adds its services (relay, waypipe) when
+ * [wayland] waypipe is set. Returns 0 or -errno with err. */
+int wayland_prepare(struct init *in, const struct pw_user *owner, const char *runtime_dir,
+		    char *err, size_t errlen);
+/* Returns true when s has no readiness socket, or it listens. */
+bool service_ready(const struct service *s);
+/* Removes s's stale socket files. */
+void service_remove_stale(const struct service *s);
+
+/* portal.c: the session bus and appvm-portal ([portal]). */
+/* Adds the services "bus" and "portal" when [portal] enable is set. Returns
+ * 0 or -errno with err. */
+int portal_services(struct init *in, const char *runtime_dir, char *err, size_t errlen);
+/* Adds the app's portal variables (DBUS_SESSION_BUS_ADDRESS, and with
+ * app-env GTK_USE_PORTAL, GDK_DEBUG, QT_QPA_PLATFORMTHEME). Returns 0 or -E2BIG. */
+int portal_app_env(struct init *in, struct service *app, const char *runtime_dir);
 
 /* loop.c */
 /* Runs the main loop. Never returns. */

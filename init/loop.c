@@ -39,6 +39,50 @@ static void start(struct init *in, struct service *s)
 	log_info("%s: started %s (pid %d)", s->name, s->argv[0], (int)s->pid);
 }
 
+/* The k-th service in start order: the others in table order, the app last. */
+static struct service *start_slot(struct init *in, size_t k)
+{
+	for (size_t i = 0; i < in->n_svcs; i++)
+		if (&in->svcs[i] != in->app && k-- == 0)
+			return &in->svcs[i];
+	return in->app;
+}
+
+/* Starts, in order, the services not started yet. One with a readiness
+ * socket (the Wayland transport) holds back the rest until it listens, the
+ * service fails, or [wayland] ready-timeout passes. */
+static void start_pending(struct init *in)
+{
+	struct service *w = in->waiting;
+	if (w) {
+		if (w->state == INITCTL_STATE_FAILED)
+			log_warn("%s: failed before %s listened; starting the rest", w->name,
+				 w->ready_path);
+		else if (service_ready(w))
+			log_info("%s: ready (%s listens)", w->name, w->ready_path);
+		else if (clock_now_ms() >= in->ready_deadline_ms)
+			log_warn("%s: %s does not listen after %lu ms; starting the rest", w->name,
+				 w->ready_path, in->cfg->wayland.ready_timeout_ms);
+		else
+			return;
+		in->waiting = NULL;
+	}
+	while (in->n_started < in->n_svcs && in->phase == SD_NONE) {
+		struct service *s = start_slot(in, in->n_started++);
+		if (s->state == INITCTL_STATE_STOPPED)
+			start(in, s);
+		if (s->state != INITCTL_STATE_RUNNING || !s->ready_path[0])
+			continue;
+		if (service_ready(s)) {
+			log_info("%s: ready (%s listens)", s->name, s->ready_path);
+			continue;
+		}
+		in->waiting = s;
+		in->ready_deadline_ms = clock_now_ms() + in->cfg->wayland.ready_timeout_ms;
+		return;
+	}
+}
+
 static void schedule_restart(struct init *in, struct service *s)
 {
 	int64_t delay = backoff_next(&s->bo, clock_now_ms());
@@ -60,6 +104,8 @@ static void on_exit_status(struct init *in, struct service *s, int ws)
 {
 	int status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+	if (s->kill_group)
+		kill(-s->pid, SIGKILL); /* the rest of its group goes with it */
 	s->pid = 0;
 	/* What it wrote before exiting comes before the line about its exit. */
 	if (s->out_fd >= 0)
@@ -234,6 +280,8 @@ static int next_timeout(struct init *in)
 	initctl_server_tick(in, now, &next);
 	if (in->phase != SD_NONE)
 		next = in->deadline_ms < next ? in->deadline_ms : next;
+	else if (in->waiting)
+		next = now + 10 < next ? now + 10 : next; /* polls the readiness socket */
 	else
 		for (size_t i = 0; i < in->n_svcs; i++)
 			if (in->svcs[i].state == INITCTL_STATE_BACKOFF &&
@@ -251,11 +299,8 @@ void loop_run(struct init *in)
 		watch(in, in->initctl_fd, TAG_INITCTL);
 	for (size_t i = 0; i < in->n_pwr; i++)
 		watch(in, in->pwr_fds[i], TAG_POWER + (uint32_t)i);
-	/* The app last: its Wayland forwarder and agent are up before it. */
-	for (size_t i = 0; i < in->n_svcs; i++)
-		if (in->svcs[i].state == INITCTL_STATE_STOPPED && &in->svcs[i] != in->app)
-			start(in, &in->svcs[i]);
-	start(in, in->app);
+	/* The app last: the agent and the Wayland transport are up before it. */
+	start_pending(in);
 
 	for (;;) {
 		struct epoll_event ev[16];
@@ -281,6 +326,7 @@ void loop_run(struct init *in)
 			advance(in);
 			continue;
 		}
+		start_pending(in);
 		uint64_t now = clock_now_ms();
 		for (size_t i = 0; i < in->n_svcs; i++) {
 			struct service *s = &in->svcs[i];

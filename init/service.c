@@ -2,6 +2,7 @@
  * configuration, fork + exec, and relaying their output to the console. */
 #include "init.h"
 #include "passwd.h"
+#include "storerun.h"
 #include "util.h"
 
 #include "cleanup.h"
@@ -28,11 +29,10 @@ static void read_db(const char *path, char *buf)
 		buf[0] = '\0'; /* numeric ids still work */
 }
 
-static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...)
+int service_env(struct service *s, const char *fmt, ...)
 {
 	va_list ap;
+	size_t *n = &s->n_env, *o = &s->env_used;
 	size_t room = sizeof(s->env_buf) - *o;
 	va_start(ap, fmt);
 	int len = vsnprintf(s->env_buf + *o, room, fmt, ap);
@@ -53,21 +53,76 @@ static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...
 	return 0;
 }
 
-static int set_argv(struct service *s, const char *cmd, const char *extra, char *err, size_t errlen)
+/* The store runtimes (storerun.h), one per [store NAME], read at boot. */
+static struct storerun runtimes[CFG_MAX_STORES];
+
+const struct storerun *services_store_runtimes(void)
 {
-	char line[CFG_VALUE_MAX * 2];
-	size_t argc;
-	snprintf(line, sizeof(line), "%s %s", cmd, extra ? extra : "");
-	int r = util_argv_split(line, s->argv_buf, sizeof(s->argv_buf), s->argv, ARRAY_LEN(s->argv),
-				&argc);
-	if (r < 0)
+	return runtimes;
+}
+
+/* Reads each store's runtime manifest, when it has one. */
+static int read_runtimes(const struct cfg *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->n_stores; i++) {
+		char path[CFG_PATH_MAX + 32], text[STORERUN_MANIFEST_MAX], why[256];
+		snprintf(path, sizeof(path), "%s/%s", c->stores[i].path, STORERUN_MANIFEST);
+		ssize_t n = io_read_file(path, text, sizeof(text));
+		memset(&runtimes[i], 0, sizeof(runtimes[i]));
+		if (n == -ENOENT)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "store %s: cannot read %s: %s", c->stores[i].name,
+				 path, n == -EFBIG ? "too large" : strerror((int)-n));
+			return (int)n;
+		}
+		if (storerun_parse(text, &runtimes[i], why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "store %s: %s: %s", c->stores[i].name, path, why);
+			return -EINVAL;
+		}
+		log_info("store %s: programs run with its own loader %s/%s", c->stores[i].name,
+			 c->stores[i].path, runtimes[i].loader);
+	}
+	return 0;
+}
+
+int service_command(const struct init *in, struct service *s, const char *cmd, const char *extra,
+		    char *err, size_t errlen)
+{
+	struct util_words w;
+	util_words_init(&w);
+	int r = util_words_split(&w, cmd);
+	if (r == 0 && extra)
+		r = util_words_split(&w, extra);
+	if (r < 0) {
 		snprintf(err, errlen, "%s: cannot split command line: %s", s->name, strerror(-r));
+		return r;
+	}
+	char why[512] = "";
+	util_words_init(&s->cmd);
+	if (w.n == 0 || util_copy(s->program, sizeof(s->program), w.v[0]) < 0) {
+		snprintf(err, errlen, "%s: no program, or its path is too long", s->name);
+		return -EINVAL;
+	}
+	r = storerun_command(in->cfg, runtimes, &w, &s->cmd, why, sizeof(why));
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", s->name, why[0] ? why : "command line too long");
 	return r;
 }
 
-/* Resolves a user (and optional group / groups) into s's credentials. */
-static int set_user(struct service *s, const char *user, const char *group, const char *groups,
-		    struct pw_user *ret_pw, char *err, size_t errlen)
+int service_argv(struct service *s, const struct util_words *w, char *err, size_t errlen)
+{
+	util_words_init(&s->cmd);
+	if (w->n == 0 || util_copy(s->program, sizeof(s->program), w->v[0]) < 0 ||
+	    util_words_append(&s->cmd, w, 0) < 0) {
+		snprintf(err, errlen, "%s: no program, or a command line too long", s->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int service_set_user(struct service *s, const char *user, const char *group, const char *groups,
+		     struct pw_user *ret_pw, char *err, size_t errlen)
 {
 	int r = pw_find_user(passwd_text, user, ret_pw);
 	if (r < 0) {
@@ -113,13 +168,16 @@ static int set_user(struct service *s, const char *user, const char *group, cons
 	return 0;
 }
 
-static struct service *add_service(struct init *in, const char *name)
+struct service *service_add(struct init *in, const char *name)
 {
 	struct service *s = &in->svcs[in->n_svcs++];
 	const struct cfg *c = in->cfg;
 	memset(s, 0, sizeof(*s));
+	util_words_init(&s->cmd);
+	s->argv = s->cmd.v;
 	util_copy(s->name, sizeof(s->name), name);
 	s->out_fd = -1;
+	s->pass_fds[0] = s->pass_fds[1] = -1;
 	s->state = INITCTL_STATE_STOPPED;
 	strcpy(s->workdir, "/");
 	backoff_init(&s->bo, (unsigned)c->vm.restart_limit, c->vm.restart_window_ms,
@@ -131,36 +189,44 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 {
 	const struct cfg *c = in->cfg;
 	struct pw_user app_pw, owner_pw;
-	size_t n = 0, o = 0;
 	char runtime_dir[CFG_PATH_MAX];
 	int r;
 
 	read_db("/etc/passwd", passwd_text);
 	read_db("/etc/group", group_text);
+	if ((r = read_runtimes(c, err, errlen)) < 0)
+		return r;
 
-	struct service *agent = add_service(in, "agent");
+	struct service *agent = service_add(in, "agent");
 	if (!c->agent.enable) {
 		agent->state = INITCTL_STATE_DISABLED;
 	} else {
-		char port[32];
-		snprintf(port, sizeof(port), "--port %lu", c->agent.port);
 		char extra[CFG_VALUE_MAX + 32];
-		snprintf(extra, sizeof(extra), "%s %s", port, c->agent.args);
-		if ((r = set_argv(agent, c->agent.exec, extra, err, errlen)) < 0)
+		snprintf(extra, sizeof(extra), "--port %lu %s", c->agent.port, c->agent.args);
+		if ((r = service_command(in, agent, c->agent.exec, extra, err, errlen)) < 0)
 			return r;
-		add_env(agent, &n, &o, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+		service_env(agent, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
 	}
 
-	struct service *app = add_service(in, "app");
+	struct service *app = service_add(in, "app");
 	in->app = app;
-	if ((r = set_argv(app, c->app.exec, NULL, err, errlen)) < 0)
+	if ((r = service_command(in, app, c->app.exec, NULL, err, errlen)) < 0)
 		return r;
-	if ((r = set_user(app, c->app.user, c->app.group, c->app.groups, &app_pw, err, errlen)) < 0)
+	/* Through its store's loader, the loader is what gets executed: the
+	 * program itself must be there too. */
+	if (strcmp(app->argv[0], app->program) != 0 && access(app->program, X_OK) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "app: cannot run %s: %s", app->program, strerror(errno));
+		return r;
+	}
+	if ((r = service_set_user(app, c->app.user, c->app.group, c->app.groups, &app_pw, err,
+				  errlen)) < 0)
 		return r;
 	owner_pw = app_pw;
 	if (c->wayland.owner[0]) {
 		struct service tmp = {.name = "wayland"};
-		if ((r = set_user(&tmp, c->wayland.owner, NULL, NULL, &owner_pw, err, errlen)) < 0)
+		if ((r = service_set_user(&tmp, c->wayland.owner, NULL, NULL, &owner_pw, err,
+					  errlen)) < 0)
 			return r;
 	}
 	if (c->wayland.runtime_dir[0])
@@ -181,17 +247,20 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 		return r;
 	}
 
-	n = o = 0;
-	add_env(app, &n, &o, "PATH=/usr/local/bin:/usr/bin:/bin");
-	add_env(app, &n, &o, "HOME=%s", app_pw.home[0] ? app_pw.home : "/");
+	service_env(app, "PATH=/usr/local/bin:/usr/bin:/bin");
+	service_env(app, "HOME=%s", app_pw.home[0] ? app_pw.home : "/");
 	if (app_pw.name[0]) {
-		add_env(app, &n, &o, "USER=%s", app_pw.name);
-		add_env(app, &n, &o, "LOGNAME=%s", app_pw.name);
+		service_env(app, "USER=%s", app_pw.name);
+		service_env(app, "LOGNAME=%s", app_pw.name);
 	}
-	add_env(app, &n, &o, "XDG_RUNTIME_DIR=%s", runtime_dir);
-	add_env(app, &n, &o, "WAYLAND_DISPLAY=%s", c->wayland.socket);
+	service_env(app, "XDG_RUNTIME_DIR=%s", runtime_dir);
+	service_env(app, "WAYLAND_DISPLAY=%s", c->wayland.socket);
+	if (portal_app_env(in, app, runtime_dir) < 0) {
+		snprintf(err, errlen, "app: environment too large");
+		return -E2BIG;
+	}
 	for (size_t i = 0; i < c->app.n_env; i++)
-		if (add_env(app, &n, &o, "%s", c->app.env[i]) < 0) {
+		if (service_env(app, "%s", c->app.env[i]) < 0) {
 			snprintf(err, errlen, "app: environment too large");
 			return -E2BIG;
 		}
@@ -199,20 +268,9 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 		  c->app.workdir[0] ? c->app.workdir : (app_pw.home[0] ? app_pw.home : "/"));
 	app->workdir_is_home = !c->app.workdir[0];
 
-	if (c->wayland.forwarder[0]) {
-		struct service *fw = add_service(in, "wayland");
-		if ((r = set_argv(fw, c->wayland.forwarder, NULL, err, errlen)) < 0)
-			return r;
-		if ((r = set_user(fw, c->wayland.owner[0] ? c->wayland.owner : c->app.user, NULL,
-				  NULL, &owner_pw, err, errlen)) < 0)
-			return r;
-		n = o = 0;
-		add_env(fw, &n, &o, "PATH=/usr/local/bin:/usr/bin:/bin");
-		add_env(fw, &n, &o, "HOME=%s", owner_pw.home[0] ? owner_pw.home : "/");
-		add_env(fw, &n, &o, "XDG_RUNTIME_DIR=%s", runtime_dir);
-		add_env(fw, &n, &o, "WAYLAND_DISPLAY=%s", c->wayland.socket);
-	}
-	return 0;
+	if ((r = wayland_prepare(in, &owner_pw, runtime_dir, err, errlen)) < 0)
+		return r;
+	return portal_services(in, runtime_dir, err, errlen);
 }
 
 /* What the child reports on its status pipe when it cannot exec. */
@@ -237,6 +295,16 @@ __attribute__((noreturn)) static void child(const struct service *s, int out_w, 
 	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
 		goto fail;
+	/* Passed fds become 3 and 4: moved out of the way first, as either
+	 * may be 3 or 4 already; dup2 clears close-on-exec. */
+	int moved[2] = {-1, -1};
+	for (int i = 0; i < 2; i++)
+		if (s->pass_fds[i] >= 0 &&
+		    (moved[i] = fcntl(s->pass_fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
+			goto fail;
+	for (int i = 0; i < 2; i++)
+		if (moved[i] >= 0 && dup2(moved[i], 3 + i) < 0)
+			goto fail;
 	if (s->drop_privileges) {
 		f.stage = 2;
 		if (setgroups(s->n_groups, s->groups) < 0)
@@ -259,10 +327,24 @@ fail:
 	_exit(127);
 }
 
+static void close_pass_fds(struct service *s)
+{
+	for (int i = 0; i < 2; i++)
+		if (s->pass_fds[i] >= 0) {
+			close(s->pass_fds[i]);
+			s->pass_fds[i] = -1;
+		}
+}
+
 int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 {
 	int out[2], status[2];
-	(void)in;
+
+	if (s->pre_start) {
+		int r = s->pre_start(in, s, err, errlen);
+		if (r < 0)
+			return r;
+	}
 
 	/* An earlier run's pipe can outlive it (a child of the service still
 	 * holds it); it is dropped so the new run gets a clean one. */
@@ -272,12 +354,17 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 		s->out_len = 0;
 	}
 
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return -errno;
+	service_remove_stale(s);
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		int r = -errno;
+		close_pass_fds(s);
+		return r;
+	}
 	if (pipe2(status, O_CLOEXEC) < 0) {
 		int r = -errno;
 		close(out[0]);
 		close(out[1]);
+		close_pass_fds(s);
 		return r;
 	}
 	pid_t pid = fork();
@@ -286,6 +373,7 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	int fork_errno = errno;
 	close(out[1]);
 	close(status[1]);
+	close_pass_fds(s);
 	if (pid < 0) {
 		close(out[0]);
 		close(status[0]);
@@ -310,6 +398,8 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	s->out_len = 0;
 	s->state = INITCTL_STATE_RUNNING;
 	io_set_nonblock(s->out_fd, 1);
+	if (s->post_start)
+		s->post_start(in, s);
 	return 0;
 }
 

@@ -205,12 +205,25 @@ void h_start(struct agent_proc *p, const char *const *extra)
 		fail_msg("agent did not start; log:\n%s", p->log);
 }
 
+static int count_in(const char *hay, const char *text)
+{
+	int n = 0;
+	for (const char *at = strstr(hay, text); at; at = strstr(at + 1, text))
+		n++;
+	return n;
+}
+
 bool h_wait_log(struct agent_proc *p, const char *text, int timeout_ms)
+{
+	return h_wait_log_n(p, text, 1, timeout_ms);
+}
+
+bool h_wait_log_n(struct agent_proc *p, const char *text, int count, int timeout_ms)
 {
 	long end = (long)clock_now_ms() + timeout_ms;
 	for (;;) {
 		p->log[p->log_len] = '\0';
-		if (strstr(p->log, text))
+		if (count_in(p->log, text) >= count)
 			return true;
 		long left = end - (long)clock_now_ms();
 		if (left <= 0 || p->log_fd < 0)

@@ -72,6 +72,9 @@ long h_stop(struct agent_proc *p);
 /* Waits until the agent's log contains text. Returns true if it did in time. */
 bool h_wait_log(struct agent_proc *p, const char *text, int timeout_ms);
 
+/* As h_wait_log, until text has appeared count times in all. */
+bool h_wait_log_n(struct agent_proc *p, const char *text, int count, int timeout_ms);
+
 /* Fills st as init reports it: the agent running (pid 10) and the app in
  * state s (pid 11 when running) after `restarts` restarts; exit_status < 0:
  * the app has not exited, else its last exit (with exit_signal: 128 + it). */

@@ -322,6 +322,9 @@ static void test_shutdown_reboot(void **state)
 	assert_int_equal(p->init.power_deadline_ms, INITCTL_DEADLINE_MAX);
 	assert_int_equal(h_recv(fd, &m, buf, sizeof(buf), H_TIMEOUT_MS), 0);
 	assert_int_equal(m.id, 5);
+	/* One power request is in flight at a time and a second one meanwhile
+	 * changes nothing: the next case starts once init has answered. */
+	assert_true(h_wait_log_n(p, "init accepted the power off request", 2, H_TIMEOUT_MS));
 
 	/* A host that asks and hangs up at once still gets its shutdown. */
 	int fd2 = h_client(p);

@@ -75,8 +75,9 @@ address=$(head -n 1 "$work/address")
 out=$("$bin" dbus "$address") || fail "dbus: exit $?"
 id=$(dbus-send --bus="$address" --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
 	org.freedesktop.DBus.GetId | sed -n 's/^ *string "\(.*\)"$/\1/p')
-[[ $out =~ ^dbus:\ unique\ name\ :[0-9.]+,\ bus\ id\ ${id}$ ]] && [ -n "$id" ] ||
+if [ -z "$id" ] || [[ ! $out =~ ^dbus:\ unique\ name\ :[0-9.]+,\ bus\ id\ ${id}$ ]]; then
 	fail "dbus: '$out', dbus-send saw bus id '$id'"
+fi
 pass "libdbus-1: $out"
 rc=0
 "$bin" dbus "unix:path=$work/nonexistent" >/dev/null 2>&1 || rc=$?

@@ -6,8 +6,10 @@
 #
 # Usage: vm_test.sh CASE   (h2g g2h concurrent large slow reboot restart)
 # Environment (set by ctest): VSOCK_BIN, PEER_HOST, PEER_GUEST, APPVM_SOURCE_DIR;
-# APPVM_KERNEL overrides the kernel search. Exit 77 (skip) without a kernel.
+# APPVM_KERNEL overrides the kernel search. Without a kernel: see test_skip.
 set -uo pipefail
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 
 case=${1:?usage: vm_test.sh CASE}
 src=${APPVM_SOURCE_DIR:?}
@@ -25,8 +27,8 @@ find_kernel() {
 	done
 	return 1
 }
-kernel=$(find_kernel) || { say "SKIP: no guest kernel (set APPVM_KERNEL or run kernel-config/build)"; exit 77; }
-[ -x /bin/busybox ] || { say "SKIP: /bin/busybox (busybox-static) missing"; exit 77; }
+kernel=$(find_kernel) || test_skip "$prog: no guest kernel (set APPVM_KERNEL or run kernel-config/build)"
+[ -x /bin/busybox ] || test_skip "$prog: /bin/busybox missing (busybox-static)"
 
 work=$(mktemp -d /tmp/vsock-vm.XXXXXX)
 backend_pid=
@@ -185,15 +187,18 @@ reboot)
 	start_vm -action reboot=reset
 	"$PEER_HOST" hold "hybrid:$hsock:5000" 8 >"$work/hold.out" 2>&1 &
 	hold_pid=$!
-	bg_pids+=($hold_pid)
+	bg_pids+=("$hold_pid")
 	for ((i = 0; i < 100; i++)); do grep -qs HOLDING "$work/hold.out" && break; sleep 0.1; done
 	peer refused "hybrid:$hsock:5010" >/dev/null 2>&1 # triggers the reboot
 	if wait_ready 2; then say "ok: guest rebooted"; else fail "guest did not come back"; fi
 	wait "$hold_pid"
 	rc=$?
 	sed 's/^/  /' "$work/hold.out"
-	[ $rc -eq 0 ] && say "ok: open connections closed by the reboot" ||
+	if [ $rc -eq 0 ]; then
+		say "ok: open connections closed by the reboot"
+	else
 		fail "open connections not closed by the reboot"
+	fi
 	check "host -> guest echo after reboot" peer echo "hybrid:$hsock:5000" $MiB
 	host_listener echo 6000
 	check "guest -> host echo after reboot" guest echo vsock:2:6000 $MiB
@@ -216,8 +221,11 @@ restart)
 		peer echo "hybrid:$hsock:5000" $MiB
 	stop_pid "$backend_pid"
 	backend_pid=
-	[ ! -e "$vusock" ] && [ ! -e "$hsock" ] && say "ok: SIGTERM removes the sockets" ||
+	if [ ! -e "$vusock" ] && [ ! -e "$hsock" ]; then
+		say "ok: SIGTERM removes the sockets"
+	else
 		fail "sockets left behind after SIGTERM"
+	fi
 	;;
 *)
 	say "unknown case"
