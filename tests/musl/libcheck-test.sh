@@ -7,10 +7,12 @@
 #            which must be the one dbus-send (the host's libdbus) gets
 #   fuse     libfuse3 serves a file that the host reads through the kernel
 #            (needs root and /dev/fuse; otherwise the test is skipped after
-#            the other checks)
+#            the other checks: tests/testlib.sh)
 # and the program is a static musl build (tests/vm/check-static).
 # Usage: tests/musl/libcheck-test.sh PATH/TO/appvm-musl-libcheck
 set -euo pipefail
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:?usage: libcheck-test.sh PATH/TO/appvm-musl-libcheck}
@@ -84,8 +86,7 @@ rc=0
 [ $rc -eq 1 ] || fail "dbus: a bus that does not exist gave exit $rc, expected 1"
 
 if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/fuse ]; then
-	echo "SKIP: the FUSE check needs root and /dev/fuse"
-	exit 77
+	test_skip "the FUSE check needs root and /dev/fuse"
 fi
 mkdir -p "$work/mnt"
 "$bin" fuse "$work/mnt" >"$work/fuse.out" 2>&1 &
