@@ -40,3 +40,23 @@ stop_started() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 }
+
+# portal_chooser DIR: DIR/chooser.sh, a command chooser that answers each
+# dialog with the lines of DIR/plan ("cancel" exits 1; "sleep N" waits
+# first) and logs its environment and request in DIR/chooser.log; "plan
+# LINE..." (with $work set to DIR) writes the next answer.
+portal_chooser() {
+	cat >"$1/chooser.sh" <<EOF
+#!/bin/sh
+{ env | grep '^APPVM_CHOOSER' | sort; cat; echo; echo ---; } >>"$1/chooser.log"
+while read -r line; do
+	case \$line in
+	cancel) exit 1 ;;
+	sleep\ *) sleep \${line#sleep } ;;
+	*) echo "\$line" ;;
+	esac
+done <"$1/plan"
+EOF
+	chmod 755 "$1/chooser.sh"
+}
+plan() { printf '%s\n' "$@" >"$work/plan"; }
