@@ -444,14 +444,21 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	fi->fh = 0;
-	fuse_reply_open(req, fi);
+	/* A folder being listed keeps its host node (fs_folder.c gives idle ones back). */
+	if (fuse_reply_open(req, fi) == 0 && n->kind == NODE_FDIR)
+		n->opens++;
 }
 
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
+	struct fs *fs = FS(req);
+	struct node *n = fs_node(fs, ino);
 	(void)fi;
 	fuse_reply_err(req, 0);
+	if (n && n->kind == NODE_FDIR && n->opens > 0) {
+		n->opens--;
+		fs_node_release(fs, n);
+	}
 }
 
 /* Adds one entry at position pos (what the next readdir starts after).
@@ -913,6 +920,8 @@ void fs_stop(struct portal *p)
 			close(n->memfd);
 		free(n->name);
 		struct doc *d = n->doc;
+		if (n->sub)
+			fs_doc_put(fs, n->sub); /* a folder file's document, revoked above */
 		free(n);
 		fs->nodes[i] = NULL;
 		if (d)

@@ -6,7 +6,14 @@
  * name, whose content is a file document the host opens at the first open
  * (ENTRY_OPEN) and closes after the last close: reads and writes then go
  * through the same machinery as granted files (fs_doc.c), with the same
- * staged, atomic writes. */
+ * staged, atomic writes.
+ *
+ * Every folder node the guest holds costs the host a handle: beyond
+ * FS_FOLDERS_KEEP, the least recently used folders that nothing uses are
+ * given back (ENTRY_FORGET), and so are half of them when the host answers
+ * LIMIT. A folder whose host node is unknown (given back, or from before a
+ * reconnect) is looked up again by its parent and name before a request
+ * names it, so the kernel never sees the difference. */
 #include "fs_int.h"
 #include "notify.h"
 
@@ -147,15 +154,44 @@ static struct op *new_op(fuse_req_t req, struct fs *fs, enum op_kind kind, struc
 	return op;
 }
 
-/* Starts op, or answers ESTALE when its folder's host node is unknown (the
- * connection changed: the kernel looks the path up again). */
 static void start(struct fs *fs, struct op *op)
 {
-	if (op->node && op->node->kind == NODE_FDIR && op->node->hnode == 0) {
-		fs_op_finish(fs, op, ESTALE);
-		return;
-	}
 	fs_op_start(fs, op);
+}
+
+/* Folder nodes this side holds host references on. */
+static unsigned held_folders(struct fs *fs)
+{
+	unsigned n = 0;
+	for (struct doc *d = fs->docs; d; d = d->next)
+		for (struct node *e = d->entries; d->folder && e; e = e->enext)
+			n += e->kind == NODE_FDIR && e->hnode > PROTO_ROOT_NODE && e->hrefs > 0;
+	return n;
+}
+
+/* Gives back the host references of the least recently used folders that
+ * no request, listing or open file uses, until at most keep are held.
+ * Returns how many were given back. */
+static unsigned give_back_idle(struct fs *fs, unsigned keep)
+{
+	unsigned held = held_folders(fs), freed = 0;
+	while (held > keep) {
+		struct node *lru = NULL;
+		for (struct doc *d = fs->docs; d; d = d->next)
+			for (struct node *e = d->entries; d->folder && e; e = e->enext)
+				if (e->kind == NODE_FDIR && e->hnode > PROTO_ROOT_NODE &&
+				    e->hrefs > 0 && e->opens == 0 && e->busy == 0 &&
+				    (!lru || e->used < lru->used))
+					lru = e;
+		if (!lru)
+			break;
+		send_forget(fs, lru->doc, lru->hnode, lru->hrefs);
+		lru->hnode = 0;
+		lru->hrefs = 0;
+		held--;
+		freed++;
+	}
+	return freed;
 }
 
 void fs_folder_lookup(fuse_req_t req, struct fs *fs, struct node *dir, const char *name)
@@ -166,15 +202,28 @@ void fs_folder_lookup(fuse_req_t req, struct fs *fs, struct node *dir, const cha
 		start(fs, op);
 }
 
-/* Host answers: an errno for the kernel. LIMIT on a lookup or an open means
- * too many files open at once on the host. */
+/* Host answers: an errno for the kernel. LIMIT means too many files open
+ * at once on the host (or, for mkdir, too deep or a full disk). */
 static int answer_errno(struct fs *fs, struct op *op, int err, const struct proto_msg *m)
 {
 	op->inflight--;
-	if (err == 0 && m->type == PROTO_ERROR && m->u.error.code == PROTO_ERR_LIMIT &&
-	    op->kind != OP_READDIR)
+	if (err == 0 && m->type == PROTO_ERROR && m->u.error.code == PROTO_ERR_LIMIT)
 		return op->kind == OP_MKDIR ? ENOSPC : ENFILE;
 	return fs_op_errno(fs, op->doc, err, m);
+}
+
+/* The host ran out of handles: give back half of the idle folders and send
+ * the request again, once. Returns true when it was sent again. */
+static bool retry_after_limit(struct fs *fs, struct op *op, int err, const struct proto_msg *m)
+{
+	if (err || m->type != PROTO_ERROR || m->u.error.code != PROTO_ERR_LIMIT || op->retried)
+		return false;
+	if (give_back_idle(fs, held_folders(fs) / 2) == 0)
+		return false;
+	op->retried = true;
+	op->inflight--;
+	fs_folder_run(fs, op);
+	return true;
 }
 
 static void on_entry(struct portal *p, struct hreq *h, int err, const struct proto_msg *m)
@@ -182,6 +231,8 @@ static void on_entry(struct portal *p, struct hreq *h, int err, const struct pro
 	struct fs *fs = p->fs;
 	struct op *op = h->ctx;
 	struct doc *d = op->doc;
+	if (retry_after_limit(fs, op, err, m))
+		return;
 	int e = answer_errno(fs, op, err, m);
 	if (!e && d->revoked) {
 		/* Revoked meanwhile: what it took goes back with the grant. */
@@ -200,11 +251,66 @@ static void on_entry(struct portal *p, struct hreq *h, int err, const struct pro
 		if (n) {
 			n->busy++;
 			op->dir2 = n;
+			n->used = ++fs->clock;
+			give_back_idle(fs, FS_FOLDERS_KEEP);
 		} else {
 			e = ENOMEM;
 		}
 	}
 	fs_op_finish(fs, op, e);
+}
+
+/* The folder looked up again (resolve): the request goes on. */
+static void on_resolved(struct portal *p, struct hreq *h, int err, const struct proto_msg *m)
+{
+	struct fs *fs = p->fs;
+	struct op *op = h->ctx;
+	struct node *n = op->resolving;
+	op->resolving = NULL;
+	n->busy--;
+	if (retry_after_limit(fs, op, err, m)) {
+		fs_node_release(fs, n);
+		return;
+	}
+	int e = answer_errno(fs, op, err, m);
+	if (!e && op->doc->revoked)
+		e = ENOENT;
+	if (!e && n->parent && n->name) {
+		char name[PROTO_ENTRY_MAX + 1];
+		snprintf(name, sizeof(name), "%s", n->name); /* entry_node may rename n */
+		if (!entry_node(fs, op->doc, n->parent, name, &m->u.entry))
+			e = ENOMEM;
+	}
+	if (!e && m->u.entry.kind == PROTO_ENTRY_DIR)
+		give_back_idle(fs, FS_FOLDERS_KEEP);
+	fs_node_release(fs, n);
+	if (e)
+		fs_op_finish(fs, op, e == ENOENT ? ESTALE : e);
+	else
+		fs_folder_run(fs, op); /* n has its host node now, or was detached */
+}
+
+/* Looks up again the outermost folder of dir's ancestry whose host node is
+ * unknown. Returns false when there is nothing to look up (a folder that
+ * is gone: the op fails with ESTALE). */
+static bool resolve(struct fs *fs, struct op *op, struct node *dir)
+{
+	struct node *n = dir;
+	while (n->parent && n->parent->hnode == 0)
+		n = n->parent;
+	if (!n->parent || !n->name || n->parent->kind != NODE_FDIR)
+		return false;
+	struct proto_msg m;
+	memset(&m, 0, sizeof(m));
+	m.type = PROTO_ENTRY_LOOKUP;
+	m.u.entry_name =
+	    (struct proto_entry_name){op->doc->id, n->parent->hnode, proto_str_from(n->name), 0};
+	/* Not sent: it waits for a slot (and runs again) or has ended. */
+	if (fs_op_send(fs, op, &m, on_resolved)) {
+		n->busy++;
+		op->resolving = n;
+	}
+	return true;
 }
 
 static void on_opened(struct portal *p, struct hreq *h, int err, const struct proto_msg *m);
@@ -219,10 +325,19 @@ void fs_folder_run(struct fs *fs, struct op *op)
 	struct node *dir = n->kind == NODE_FFILE ? n->parent : n;
 	hreq_done_fn done = on_entry;
 	memset(&m, 0, sizeof(m));
-	if (!dir || dir->hnode == 0) {
-		fs_op_finish(fs, op, dir ? ESTALE : ENOENT);
+	if (!dir) {
+		fs_op_finish(fs, op, ENOENT);
 		return;
 	}
+	struct node *unknown = dir->hnode == 0				       ? dir
+			       : op->kind == OP_RENAME && op->dir2->hnode == 0 ? op->dir2
+									       : NULL;
+	if (unknown) {
+		if (!resolve(fs, op, unknown))
+			fs_op_finish(fs, op, ESTALE);
+		return;
+	}
+	dir->used = ++fs->clock;
 	m.u.entry_name =
 	    (struct proto_entry_name){d->id, dir->hnode, proto_str_from(op->name), op->flags};
 	switch (op->kind) {
@@ -252,10 +367,6 @@ void fs_folder_run(struct fs *fs, struct op *op)
 		done = on_done;
 		break;
 	case OP_RENAME:
-		if (op->dir2->hnode == 0) {
-			fs_op_finish(fs, op, ESTALE);
-			return;
-		}
 		m.type = PROTO_ENTRY_RENAME;
 		m.u.rename = (struct proto_entry_rename){d->id,
 							 dir->hnode,
@@ -278,8 +389,7 @@ void fs_folder_run(struct fs *fs, struct op *op)
 		fs_op_finish(fs, op, EIO);
 		return;
 	}
-	if (fs_op_send(fs, op, &m, done))
-		op->inflight++;
+	fs_op_send(fs, op, &m, done);
 }
 
 void fs_folder_getattr(fuse_req_t req, struct fs *fs, struct node *n)
@@ -414,6 +524,8 @@ static void on_opened(struct portal *p, struct hreq *h, int err, const struct pr
 	struct fs *fs = p->fs;
 	struct op *op = h->ctx;
 	struct doc *d = op->doc;
+	if (retry_after_limit(fs, op, err, m))
+		return;
 	int e = answer_errno(fs, op, err, m);
 	struct node *n = op->node;
 	if (!e && d->revoked) {

@@ -23,6 +23,7 @@
 #define FS_MAX_READ	(1024u * 1024) /* largest read accepted */
 #define FS_TIMEOUT	1.0	       /* entry and attribute cache timeouts, seconds */
 #define FS_MAX_PER_CALL 64	       /* kernel requests handled per wakeup */
+#define FS_FOLDERS_KEEP 256u	       /* host folder nodes kept for folders not in use */
 
 /* NODE_FDIR and NODE_FFILE are a folder and a file inside a folder grant
  * (fs_folder.c); a folder document's d->file is its root NODE_FDIR. */
@@ -76,6 +77,7 @@ struct node {
 	uint16_t mode;	     /* permission bits on the host */
 	int64_t mtime_sec;
 	uint32_t mtime_nsec;
+	uint64_t used; /* a folder: when a request last named it (fs->clock) */
 };
 
 struct handle {
@@ -123,9 +125,11 @@ struct op {
 	bool waiting;	 /* waits for host slots (reads and opens on fs->waiting) */
 	struct op *next; /* doc->queue or fs->waiting */
 	/* folder requests */
-	char *name, *name2; /* the name (RENAME: and the new one) */
-	struct node *dir2;  /* RENAME: the new folder */
-	uint32_t flags;	    /* PROTO_OPEN_*, PROTO_UNLINK_*, PROTO_RENAME_* */
+	char *name, *name2;	/* the name (RENAME: and the new one) */
+	struct node *dir2;	/* RENAME: the new folder */
+	uint32_t flags;		/* PROTO_OPEN_*, PROTO_UNLINK_*, PROTO_RENAME_* */
+	bool retried;		/* sent again after giving idle folders back */
+	struct node *resolving; /* a folder whose host node is looked up again first */
 };
 
 struct fs {
@@ -142,6 +146,7 @@ struct fs {
 	unsigned cursor;
 	struct scratch_budget budget;
 	struct op *waiting; /* operations waiting for host slots, oldest first */
+	uint64_t clock;	    /* counts folder requests (node->used) */
 };
 
 /* A node whose content is a document's: a granted file, or a file inside a

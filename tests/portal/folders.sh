@@ -123,7 +123,7 @@ pass "read-only folder: URI, listing (no links, no FIFO), reads; writes refused"
 # --- Restart the host daemon with writable folders: the old grant goes.
 kill "$portald_pid"
 wait "$portald_pid" 2>/dev/null || true
-start_portald --folder-writable
+start_portald --folder-writable --max-handles 40
 reconnected() { [ "$(grep -c 'host: connected' "$work/portal.log")" -ge 2 ]; }
 wait_for 10 reconnected || fail "the portal did not reconnect"
 gone() { [ ! -e "$ro" ]; }
@@ -161,6 +161,21 @@ rm "$p/newdir/moved.bin" "$p/newdir/new.txt" && rmdir "$p/newdir" || fail "rm, r
 	fail "stray files on the host: $(ls -A "$proj")"
 [ "$(ls -A "$proj/sub" | tr '\n' ' ')" = "b.txt " ] || fail "stray files: $(ls -A "$proj/sub")"
 pass "cp (1 MiB), mkdir, mv, shell redirection, GIO (new inode), sed -i, rm, rmdir; nothing stray"
+
+# --- A tree of more folders than the host keeps handles (40): the portal
+# gives idle folders back and looks them up again when they are used,
+# even one that is a shell's working directory.
+for i in $(seq 12); do for j in $(seq 10); do
+	mkdir -p "$proj/tree/d$i/e$j" && printf '%s\n' "$i.$j" >"$proj/tree/d$i/e$j/f"
+done; done
+[ "$(find "$p/tree" -type f | wc -l)" = 120 ] || fail "walking the tree: $(find "$p/tree" -type f 2>&1 | tail -3)"
+[ "$(cat "$p"/tree/d*/e*/f | wc -l)" = 120 ] || fail "reading the tree"
+(cd "$p/tree/d3/e4" && find "$p/tree" -type d >/dev/null && [ "$(cat f)" = 3.4 ] && printf 'x\n' >g) \
+	>"$work/err" 2>&1 || fail "the working directory after a walk: $(cat "$work/err")"
+[ "$(cat "$proj/tree/d3/e4/g")" = x ] || fail "a file made in the working directory"
+rm -r "$p/tree" || fail "rm -r of the tree"
+[ ! -e "$proj/tree" ] || fail "rm -r: the tree is still on the host"
+pass "a tree of 130 folders with 40 host handles: walked, read, written in a working directory, removed"
 
 # --- Links, FIFOs, "..", and renames across documents.
 [ "$(errno_of 'os.stat(sys.argv[1])' "$p/link-out")" = EACCES ] || fail "a link to outside"
