@@ -172,12 +172,16 @@ static const struct vsock_dev_ops dev_ops = {
     .close = op_close,
 };
 
-static void watch_kick(void *ctx, unsigned q, int fd)
+static void watch_kick(void *ctx, unsigned q, int fd, bool add)
 {
 	(void)ctx;
-	/* Closing the fd removes it from epoll; only additions need work. */
-	if (fd >= 0 && ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_KICK, q) < 0)
-		log_warn("epoll kick %u: %s", q, strerror(errno));
+	/* Removed explicitly: qemu holds the same eventfd, and epoll forgets
+	 * an fd only when every copy of it is closed. A stale entry would
+	 * report a stopped queue's kicks forever with nobody to read them. */
+	int r = add ? ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_KICK, q)
+		    : (epoll_ctl(app.epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0);
+	if (r < 0 && !(r == -ENOENT && !add)) /* ENOENT: dropped as broken before */
+		log_warn("epoll kick %u: %s", q, strerror(-r));
 }
 
 /* ---- sockets ---- */
@@ -252,7 +256,7 @@ static void vu_event(void)
 		if (r == -EAGAIN)
 			return;
 		if (r == -ECONNRESET) {
-			vu_drop(NULL);
+			vu_drop(app.vu_reader.len > 0 ? "closed in the middle of a message" : NULL);
 			return;
 		}
 		if (r < 0) {
@@ -283,7 +287,7 @@ static void kick_event(unsigned q)
 	if (r < 0 && q < VSOCK_VQ_COUNT) {
 		log_warn("vhost-user: queue %u: kick fd broken (%s); no longer watched", q,
 			 strerror(-r));
-		epoll_ctl(app.epfd, EPOLL_CTL_DEL, app.vu.kick_fd[q], NULL);
+		watch_kick(NULL, q, app.vu.kick_fd[q], false);
 	}
 }
 

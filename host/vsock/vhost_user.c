@@ -91,11 +91,11 @@ static void restart_queues(struct vhost_user *vu)
 static void set_kick(struct vhost_user *vu, unsigned q, int fd)
 {
 	if (vu->kick_fd[q] >= 0 && vu->ops->watch_kick)
-		vu->ops->watch_kick(vu->ctx, q, -1);
+		vu->ops->watch_kick(vu->ctx, q, vu->kick_fd[q], false);
 	close_fd(vu, &vu->kick_fd[q]);
 	vu->kick_fd[q] = fd;
 	if (fd >= 0 && vu->ops->watch_kick)
-		vu->ops->watch_kick(vu->ctx, q, fd);
+		vu->ops->watch_kick(vu->ctx, q, fd, true);
 }
 
 static void stop_queue(struct vhost_user *vu, unsigned q)

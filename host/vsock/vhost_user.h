@@ -25,8 +25,10 @@ struct vhost_user_ops {
 	void (*close)(void *ctx, int fd);
 	/* Sends one whole reply. Returns 0 or -errno (the front-end is then dropped). */
 	int (*send)(void *ctx, const void *msg, size_t len);
-	/* A queue's kick fd changed (-1: gone), so the event loop can watch it. */
-	void (*watch_kick)(void *ctx, unsigned queue, int fd);
+	/* The event loop starts (add) or stops watching a queue's kick fd. The
+	 * stop comes before the fd is closed: the front-end holds the same
+	 * eventfd, so closing ours would not take it out of an epoll set. */
+	void (*watch_kick)(void *ctx, unsigned queue, int fd, bool add);
 };
 
 struct vhost_user {

@@ -77,11 +77,11 @@ static int sys_send(void *ctx, const void *msg, size_t len)
 	return (size_t)n == len ? 0 : -EAGAIN;
 }
 
-static void sys_watch_kick(void *ctx, unsigned queue, int fd)
+static void sys_watch_kick(void *ctx, unsigned queue, int fd, bool add)
 {
 	const struct vu_sys *s = ctx;
 	if (s->watch_kick)
-		s->watch_kick(s->watch_ctx, queue, fd);
+		s->watch_kick(s->watch_ctx, queue, fd, add);
 }
 
 const struct vhost_user_ops vu_sys_ops = {

@@ -11,7 +11,7 @@
  * loop's hook for kick fds. */
 struct vu_sys {
 	int fd;
-	void (*watch_kick)(void *ctx, unsigned queue, int fd);
+	void (*watch_kick)(void *ctx, unsigned queue, int fd, bool add);
 	void *watch_ctx;
 };
 
