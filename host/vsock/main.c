@@ -53,6 +53,7 @@ struct handshake {
 	int fd;
 	size_t len;
 	uint64_t deadline_ms;
+	uint64_t seq; /* accept order: deadlines tie within a millisecond */
 	char buf[HYBRID_LINE_MAX];
 };
 
@@ -66,6 +67,7 @@ struct app {
 	struct vhost_user vu;
 	struct vsock_dev dev;
 	struct handshake hs[HS_MAX];
+	uint64_t hs_accepted;
 	uint64_t errors_logged, next_report_ms;
 };
 
@@ -309,7 +311,7 @@ static struct handshake *hs_slot(void)
 	for (unsigned i = 0; i < HS_MAX; i++) {
 		if (app.hs[i].fd < 0)
 			return &app.hs[i];
-		if (app.hs[i].deadline_ms < oldest->deadline_ms)
+		if (app.hs[i].seq < oldest->seq)
 			oldest = &app.hs[i];
 	}
 	hs_close(oldest, "64 clients without a CONNECT line; the oldest makes room");
@@ -326,6 +328,7 @@ static void hy_accept(void)
 		h->fd = fd;
 		h->len = 0;
 		h->deadline_ms = clock_now_ms() + HS_TIMEOUT_MS;
+		h->seq = app.hs_accepted++;
 		if (ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_HS, (unsigned)(h - app.hs)) < 0)
 			hs_close(h, "cannot watch it");
 	}

@@ -176,19 +176,25 @@ static void hostile_headers(void)
 	vuf_kick(&fe, VSOCK_VQ_TX);
 	expect_guest_error("a header whose length lies",
 			   "packet header: payload length beyond the descriptor chain");
-	h = tg_hdr(VIRTIO_VSOCK_OP_REQUEST, 7001, 6000, 0);
-	h.src_cid = 99;
-	guest_send(h, NULL, 0);
-	expect_guest_error("a spoofed source CID", "packet header: source CID is not the guest's");
-	h = tg_hdr(VIRTIO_VSOCK_OP_REQUEST, 7002, 6000, 0);
-	h.dst_cid = 7;
-	guest_send(h, NULL, 0);
-	expect_guest_error("another destination CID",
-			   "packet header: destination CID is not the host");
-	h = tg_hdr(VIRTIO_VSOCK_OP_REQUEST, 7003, 6000, 0);
-	h.op = 99;
-	guest_send(h, NULL, 0);
-	expect_guest_error("an unknown op", "packet header: unknown op");
+	static const struct {
+		const char *what;
+		uint64_t src_cid, dst_cid;
+		uint16_t op;
+		const char *why;
+	} bad[] = {
+	    {"a spoofed source CID", 99, 2, VIRTIO_VSOCK_OP_REQUEST,
+	     "packet header: source CID is not the guest's"},
+	    {"another destination CID", 3, 7, VIRTIO_VSOCK_OP_REQUEST,
+	     "packet header: destination CID is not the host"},
+	    {"an unknown op", 3, 2, 99, "packet header: unknown op"},
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		h = tg_hdr(bad[i].op, 7001 + i, 6000, 0);
+		h.src_cid = bad[i].src_cid;
+		h.dst_cid = bad[i].dst_cid;
+		guest_send(h, NULL, 0);
+		expect_guest_error(bad[i].what, bad[i].why);
+	}
 }
 
 /* The guest sends more than the credit the host gave: 256 KiB in flight

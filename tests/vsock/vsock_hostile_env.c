@@ -227,6 +227,18 @@ void hybrid_clients(void)
 		silent[i] = unix_connect(hsock);
 	check(wait_log("64 clients without a CONNECT line; the oldest makes room", 3000),
 	      "70 silent clients: the oldest make room (logged)");
+	/* The six oldest go, in order, and only they. */
+	uint64_t end = clock_now_ms() + 3000;
+	while (!closed_by_peer(silent[5]) && clock_now_ms() < end)
+		guest_pump(10);
+	unsigned gone = 0, kept = 0;
+	for (int i = 0; i < SILENT; i++) {
+		bool closed = closed_by_peer(silent[i]);
+		gone += i < 6 && closed;
+		kept += i >= 6 && !closed;
+	}
+	check(gone == 6 && kept == SILENT - 6, "the 6 oldest were closed (%u), the rest kept (%u)",
+	      gone, kept);
 	served("while 70 clients stay silent");
 	int half = unix_connect(hsock), slow = unix_connect(hsock);
 	uint64_t t0 = clock_now_ms(), half_at = 0, slow_at = 0, next_byte = t0;
