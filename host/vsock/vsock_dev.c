@@ -48,7 +48,7 @@ static void conn_reset(struct vsock_dev *d, struct vsock_conn *c)
 
 void vsock_dev_reset_conns(struct vsock_dev *d)
 {
-	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
+	for (unsigned i = 0; i < VSOCK_CONN_MAX && d->conns.n_used > 0; i++) {
 		if (d->conns.c[i].state != VSOCK_CONN_FREE)
 			conn_drop(d, &d->conns.c[i]);
 	}
@@ -263,7 +263,7 @@ static bool process_tx(struct vsock_dev *d)
 /* Writes buffered guest data to each writable host socket. */
 static void flush_host(struct vsock_dev *d)
 {
-	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
+	for (unsigned i = 0; i < VSOCK_CONN_MAX && d->conns.n_used > 0; i++) {
 		struct vsock_conn *c = &d->conns.c[i];
 		if (c->state != VSOCK_CONN_CONNECTED)
 			continue;
@@ -513,7 +513,7 @@ uint64_t vsock_dev_next_deadline(const struct vsock_dev *d)
 
 void vsock_dev_expire(struct vsock_dev *d, uint64_t now_ms)
 {
-	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
+	for (unsigned i = 0; i < VSOCK_CONN_MAX && d->conns.n_used > 0; i++) {
 		struct vsock_conn *c = &d->conns.c[i];
 		if (c->state == VSOCK_CONN_CONNECTING && now_ms >= c->deadline_ms)
 			conn_reset(d, c);

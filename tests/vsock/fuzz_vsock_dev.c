@@ -80,6 +80,31 @@ static size_t take(const uint8_t **p, size_t *left, void *out, size_t n)
 /* Rings (up to 256 entries each) and 128 KiB of buffers. */
 #define FZ_RAM_SIZE (TG_BUF_BASE + 128u * 1024u)
 
+/* Zeroes what an input or the device can have written: the rings (at most
+ * 256 entries) and the buffer area (folded addresses land there; raw ones
+ * are never inside guest RAM). */
+static void clear_ram(uint8_t *ram)
+{
+	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
+		memset(ram + (tg_desc_gpa(q) - TG_GPA_BASE), 0, 256 * 16);
+		memset(ram + (tg_avail_gpa(q) - TG_GPA_BASE), 0, 4 + 2 * 256 + 2);
+		memset(ram + (tg_used_gpa(q) - TG_GPA_BASE), 0, 4 + 8 * 256 + 2);
+	}
+	memset(ram + TG_BUF_BASE, 0, FZ_RAM_SIZE - TG_BUF_BASE);
+}
+
+/* Every host socket becomes readable and writable (looking only as far as
+ * the connections in use reach). */
+static void ready_all(struct vsock_dev *dev)
+{
+	for (unsigned i = 0, seen = 0; i < VSOCK_CONN_MAX && seen < dev->conns.n_used; i++) {
+		if (dev->conns.c[i].state == VSOCK_CONN_FREE)
+			continue;
+		seen++;
+		vsock_dev_host_ready(dev, i, true, true);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vsock_dev *dev;
@@ -87,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct tguest g;
 	if (!dev) {
 		dev = malloc(sizeof(*dev));
-		ram = malloc(FZ_RAM_SIZE);
+		ram = calloc(1, FZ_RAM_SIZE);
 		if (!dev || !ram)
 			abort();
 		vsock_dev_init(dev, 3, &fz_ops, NULL);
@@ -95,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 3)
 		return 0;
 	uint16_t num = (uint16_t)(2u << (data[0] % 8)); /* 2..256 */
-	memset(ram, 0, FZ_RAM_SIZE);
+	clear_ram(ram);
 	vsock_dev_reset(dev);
 	tg_init_ram(&g, ram, FZ_RAM_SIZE, num);
 	tg_attach(&g, dev);
@@ -106,13 +131,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
 		for (uint16_t i = 0; i < num && left > 0; i++) {
+			uint8_t raw[16]; /* addr, len, flags, next */
 			uint64_t addr;
 			uint32_t len;
 			uint16_t flags, next;
-			take(&p, &left, &addr, 8);
-			take(&p, &left, &len, 4);
-			take(&p, &left, &flags, 2);
-			take(&p, &left, &next, 2);
+			take(&p, &left, raw, sizeof(raw));
+			memcpy(&addr, raw, 8);
+			memcpy(&len, raw + 8, 4);
+			memcpy(&flags, raw + 12, 2);
+			memcpy(&next, raw + 14, 2);
 			if (!(addr >> 63))
 				addr = TG_GPA_BASE + TG_BUF_BASE +
 				       addr % (FZ_RAM_SIZE - TG_BUF_BASE + 64);
@@ -133,11 +160,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	uint32_t hp;
 	vsock_dev_host_connect(dev, 1001, 5000, 0, &hp);
-	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++)
-		vsock_dev_host_ready(dev, i, true, true);
+	ready_all(dev);
 	vsock_dev_run(dev);
-	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++)
-		vsock_dev_host_ready(dev, i, true, true);
+	ready_all(dev);
 	vsock_dev_run(dev);
 	vsock_dev_expire(dev, UINT64_MAX);
 	vsock_dev_run(dev);
