@@ -238,12 +238,7 @@ static void test_host_to_guest_connect(void **state)
 static void test_host_to_guest_refused(void **state)
 {
 	(void)state;
-	uint32_t hp;
-	fds[50].open = true;
-	assert_int_equal(vsock_dev_host_connect(dev, 50, 5999, 0, &hp), 0);
-	tg_post_rx(&g, 2, 4096);
-	vsock_dev_run(dev);
-	expect_pkt(VIRTIO_VSOCK_OP_REQUEST, hp, 5999);
+	uint32_t hp = host_connect_pending(5999, 0);
 	send_op(VIRTIO_VSOCK_OP_RST, 5999, hp);
 	vsock_dev_run(dev);
 	assert_false(fds[50].open); /* the client is closed */
@@ -253,12 +248,7 @@ static void test_host_to_guest_refused(void **state)
 static void test_host_to_guest_timeout(void **state)
 {
 	(void)state;
-	uint32_t hp;
-	fds[50].open = true;
-	assert_int_equal(vsock_dev_host_connect(dev, 50, 5000, 1000, &hp), 0);
-	tg_post_rx(&g, 3, 4096);
-	vsock_dev_run(dev);
-	expect_pkt(VIRTIO_VSOCK_OP_REQUEST, hp, 5000);
+	uint32_t hp = host_connect_pending(5000, 1000);
 	vsock_dev_expire(dev, 1000 + VSOCK_CONNECT_TIMEOUT_MS - 1);
 	assert_true(fds[50].open);
 	vsock_dev_expire(dev, 1000 + VSOCK_CONNECT_TIMEOUT_MS);

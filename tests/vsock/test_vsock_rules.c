@@ -22,22 +22,10 @@ static void expect_error(uint64_t before, const char *where, const char *what)
 	assert_string_equal(dev->error_what, what);
 }
 
-/* A host-initiated connection still waiting for the guest's RESPONSE. */
-static uint32_t host_connect_pending(void)
-{
-	uint32_t hp;
-	fds[50].open = true;
-	assert_int_equal(vsock_dev_host_connect(dev, 50, 5000, 0, &hp), 0);
-	tg_post_rx(&g, 4, 4096);
-	vsock_dev_run(dev);
-	expect_pkt(VIRTIO_VSOCK_OP_REQUEST, hp, 5000);
-	return hp;
-}
-
 static void test_data_before_response(void **state)
 {
 	(void)state;
-	uint32_t hp = host_connect_pending();
+	uint32_t hp = host_connect_pending(5000, 0);
 	uint64_t before = vsock_dev_guest_errors(dev);
 	struct vsock_hdr h = tg_hdr(VIRTIO_VSOCK_OP_RW, 5000, hp, 3);
 	tg_send(&g, &h, "abc", 3);
@@ -51,7 +39,7 @@ static void test_data_before_response(void **state)
 static void test_shutdown_before_response(void **state)
 {
 	(void)state;
-	uint32_t hp = host_connect_pending();
+	uint32_t hp = host_connect_pending(5000, 0);
 	uint64_t before = vsock_dev_guest_errors(dev);
 	struct vsock_hdr h = tg_hdr(VIRTIO_VSOCK_OP_SHUTDOWN, 5000, hp, 0);
 	h.flags = VIRTIO_VSOCK_SHUTDOWN_SEND;

@@ -164,3 +164,14 @@ int guest_connect(void)
 	assert_non_null(c);
 	return c->fd;
 }
+
+uint32_t host_connect_pending(uint32_t guest_port, uint64_t now_ms)
+{
+	uint32_t hp;
+	fds[50].open = true;
+	assert_int_equal(vsock_dev_host_connect(dev, 50, guest_port, now_ms, &hp), 0);
+	tg_post_rx(&g, 4, 4096);
+	vsock_dev_run(dev);
+	expect_pkt(VIRTIO_VSOCK_OP_REQUEST, hp, guest_port);
+	return hp;
+}

@@ -47,4 +47,8 @@ void expect_nothing(void);
 /* Guest connects to host port 6000 from port 1000; returns the host fd. */
 int guest_connect(void);
 
+/* A host client (fd 50) connects to guest_port at now_ms; the guest has
+ * received the REQUEST and not answered. Returns the host port. */
+uint32_t host_connect_pending(uint32_t guest_port, uint64_t now_ms);
+
 #endif
