@@ -6,8 +6,8 @@
 #define APPVM_AGENT_AGENT_H
 
 #include "args.h"
-#include "buf.h"
-#include "control_proto.h"
+#include "outbuf.h"
+#include "initctl.h"
 #include "policy.h"
 #include "proto_session.h"
 #include "proto_stream.h"
@@ -25,6 +25,8 @@
 #define AGENT_HELLO_TIMEOUT_MS 10000u
 /* Requests to init give up after this long. */
 #define AGENT_INIT_TIMEOUT_MS 2000u
+/* On SIGTERM: how long the last word to init and the host may take. */
+#define AGENT_FINAL_MS 500u
 /* An acknowledged shutdown goes to init at the latest this long after the ack was queued. */
 #define AGENT_ACK_FLUSH_MS 1000u
 /* The event connection must connect and finish HELLO this soon. */
@@ -49,7 +51,7 @@ struct client {
 	uint32_t mask;	 /* events registered with epoll */
 	struct proto_reader rd;
 	struct proto_session sess;
-	struct agent_buf out;
+	struct outbuf out;
 	uint64_t hello_deadline;
 	bool dead;	  /* closed at the end of this loop turn */
 	bool eof;	  /* the host shut down its sending side */
@@ -65,12 +67,12 @@ struct client {
 struct initq {
 	struct watch w;
 	int fd; /* -1: idle */
-	enum ctl_cmd cmd;
-	uint32_t limit_ms; /* poweroff/reboot argument; 0: none */
-	size_t sent;
-	size_t len;
+	enum initctl_cmd cmd;
+	char req[INITCTL_REQUEST_MAX];
+	size_t req_len, sent;
+	char *buf; /* the reply so far: grows up to INITCTL_REPLY_MAX, freed at the end */
+	size_t len, cap;
 	uint64_t deadline;
-	char buf[CTL_REPLY_MAX + 1]; /* room for a terminating NUL */
 };
 
 enum ev_state { EV_OFF, EV_WAIT, EV_CONNECTING, EV_HELLO, EV_UP };
@@ -82,7 +84,7 @@ struct events {
 	uint32_t mask;
 	struct proto_reader rd;
 	struct proto_session sess;
-	struct agent_buf out;
+	struct outbuf out;
 	unsigned backoff_ms;
 	unsigned failures; /* in a row, for quieter logs */
 	uint64_t retry_at;
@@ -106,8 +108,10 @@ struct agent {
 	struct initq status_q; /* "status": for STATUS replies and exit polling */
 	struct initq power_q;  /* "poweroff" or "reboot" */
 	enum power_req power_pending;
+	int status_err; /* of the last status request, to log each change once */
 	struct events ev;
-	bool stop;
+	bool stopping;	  /* SIGTERM or SIGINT came: finishing up */
+	uint64_t stop_at; /* then: the latest time to exit */
 };
 
 /* Registers fd with epoll for the events in mask. Returns 0 or -errno. */
@@ -124,9 +128,10 @@ int server_open(struct agent *a);
 void server_on_listen(struct agent *a);
 /* Handles readiness of one client: sends, reads and handles frames. */
 void server_on_client(struct agent *a, struct client *c, uint32_t events);
-/* Answers every client waiting for STATUS; init_reply is init's raw status
- * reply (NUL-terminated) or NULL. */
-void server_status_done(struct agent *a, const struct agent_app *app, const char *init_reply);
+/* Resumes every client that waits for init's status (handle_frame, the
+ * STATUS case) with its status record; init is NULL when init could not
+ * answer. */
+void server_status_done(struct agent *a, const struct initctl_status *init);
 /* Applies the HELLO and ack deadlines; lowers *next to the earliest one left. */
 void server_tick(struct agent *a, uint64_t now, uint64_t *next);
 /* Frees the clients marked dead during this loop turn. */
@@ -134,29 +139,27 @@ void server_sweep(struct agent *a);
 /* Closes every client and the listener (at exit). */
 void server_close_all(struct agent *a);
 
-/* initq.c: requests to appvm-init. */
-/* Prepares an idle request slot. */
-void initq_init(struct initq *q);
+/* initq.c: the agent's one client of appvm-init, non-blocking. */
+/* Prepares the two request slots (status_q, power_q). */
+void initq_setup(struct agent *a);
 /* Returns true while a request is in flight. */
 bool initq_busy(const struct initq *q);
-/* Starts a request (limit_ms: the poweroff/reboot deadline, 0 for none);
- * returns 0 or -errno (nothing in flight then). */
-int initq_start(struct agent *a, struct initq *q, enum ctl_cmd cmd, uint32_t limit_ms);
-/* Returns 1 when the reply is complete or failed (*ret_err: 0 or -errno,
- * *ret_st filled for status), 0 while more is expected. */
-int initq_on_io(struct agent *a, struct initq *q, int *ret_err, struct ctl_status *ret_st);
-/* Drops the request in flight, if any. */
-void initq_cancel(struct agent *a, struct initq *q);
-
-/* loop.c */
-/* Makes sure a status request to init is in flight; its answer serves every
- * waiting STATUS and the exit watch of the events. */
+/* Makes sure a status request to init is in flight; its answer goes to
+ * server_status_done() (every waiting STATUS) and events_app_status(). */
 void agent_status_request(struct agent *a);
 /* Asks init to power off or reboot within limit_ms (0: init's grace), unless
  * such a request is in flight. */
 void agent_power_request(struct agent *a, enum power_req req, uint32_t limit_ms);
-/* Runs the loop until SIGTERM or SIGINT. Returns 0, or -errno when the
- * agent could not start. */
+/* Handles readiness of a request's socket; hands on a finished answer. */
+void initq_on_io(struct agent *a, struct initq *q);
+/* Fails requests past their deadline; lowers *next to the earliest left. */
+void initq_tick(struct agent *a, uint64_t now, uint64_t *next);
+/* Drops the requests in flight (at exit). */
+void initq_close(struct agent *a);
+
+/* loop.c */
+/* Runs the loop until SIGTERM or SIGINT, then finishes up within
+ * AGENT_FINAL_MS. Returns 0, or -errno when the agent could not start. */
 int agent_run(struct agent *a);
 
 /* events.c: the event connection to the host. */
@@ -164,12 +167,15 @@ int agent_run(struct agent *a);
 void events_init(struct agent *a);
 /* Handles readiness of the event connection. */
 void events_on_io(struct agent *a, uint32_t events);
-/* Retries, timeouts and the exit poll; lowers *next to the next deadline. */
+/* Retries, timeouts and the exit poll; lowers *next to the next deadline.
+ * Once the agent is stopping, nothing new is started. */
 void events_tick(struct agent *a, uint64_t now, uint64_t *next);
 /* Sends APP_EXIT when init's status shows an exit not yet announced. */
-void events_app_status(struct agent *a, const struct ctl_status *st);
-/* On SIGTERM: announce an app exit init already knows of, best effort. */
-void events_final(struct agent *a);
+void events_app_status(struct agent *a, const struct initctl_status *st);
+/* Returns true while the event connection is up. */
+bool events_up(const struct agent *a);
+/* Returns true while events are queued on a connection that is up. */
+bool events_pending(const struct agent *a);
 /* Closes the event connection (no retry is scheduled). */
 void events_close(struct agent *a);
 

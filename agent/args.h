@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AGENT_DEFAULT_INIT_SOCKET "/run/appvm/init.sock"
 #define AGENT_DEFAULT_MAX_CLIENTS 16u
 #define AGENT_MAX_CLIENTS_LIMIT	  1024u
 /* sun_path holds 108 bytes including the terminating NUL. */

@@ -8,16 +8,15 @@
 #include "clock.h"
 
 #include "cleanup.h"
-#include "control_client.h"
 #include "handler.h"
 #include "io.h"
 #include "log.h"
+#include "proto_io.h"
 #include "ports.h"
 #include "sysinfo.h"
 
 #include <errno.h>
 #include <linux/vm_sockets.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -27,8 +26,6 @@
 
 /* READY and APP_EXIT are tiny; a host that lets this fill is not reading. */
 #define EVENT_OUT_LIMIT 4096u
-/* On SIGTERM: how long the last APP_EXIT may take. */
-#define FINAL_TIMEOUT_MS 300
 
 void events_init(struct agent *a)
 {
@@ -60,7 +57,7 @@ void events_close(struct agent *a)
 		ev->fd = -1;
 	}
 	proto_reader_free(&ev->rd);
-	agent_buf_free(&ev->out);
+	outbuf_free(&ev->out);
 }
 
 /* Ends the connection (or the attempt) and schedules the next one. */
@@ -97,24 +94,16 @@ static int queue(struct agent *a, struct proto_msg *m)
 {
 	struct events *ev = &a->ev;
 	m->id = ev->next_id++;
-	return agent_buf_put_msg(&ev->out, m);
+	return outbuf_put_msg(&ev->out, m);
 }
 
 static void flush(struct agent *a)
 {
 	struct events *ev = &a->ev;
-	while (ev->out.len > 0) {
-		ssize_t n = send(ev->fd, agent_buf_head(&ev->out), ev->out.len,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n < 0) {
-			fail(a, strerror(errno));
-			return;
-		}
-		agent_buf_consume(&ev->out, (size_t)n);
+	int r = outbuf_send(&ev->out, ev->fd);
+	if (r < 0 && r != -EAGAIN) {
+		fail(a, strerror(-r));
+		return;
 	}
 	set_mask(a);
 }
@@ -126,7 +115,7 @@ static void connected(struct agent *a)
 	ev->state = EV_HELLO;
 	ev->next_id = 1;
 	proto_reader_init(&ev->rd);
-	agent_buf_init(&ev->out, EVENT_OUT_LIMIT);
+	outbuf_init(&ev->out, EVENT_OUT_LIMIT);
 	proto_session_init(&ev->sess, PROTO_ROLE_OPENER, AGENT_CAPS, AGENT_SOFTWARE);
 	proto_session_hello(&ev->sess, ev->next_id, &m);
 	if (queue(a, &m) < 0) {
@@ -229,23 +218,15 @@ static void on_frame(struct agent *a)
 static void read_frames(struct agent *a)
 {
 	struct events *ev = &a->ev;
-	uint8_t buf[512];
 	for (int i = 0; i < 8 && ev->fd >= 0; i++) {
-		ssize_t n = io_read_some(ev->fd, buf, agent_read_want(&ev->rd, sizeof(buf)));
-		if (n == -EAGAIN)
+		int r = proto_read_frame(ev->fd, &ev->rd);
+		if (r == 0)
 			return;
-		if (n <= 0) {
-			fail(a, n == 0 ? "closed by the host" : strerror((int)-n));
-			return;
-		}
-		size_t used;
-		int r = proto_reader_feed(&ev->rd, buf, (size_t)n, &used);
 		if (r < 0) {
-			fail(a, "framing violation");
+			fail(a, r == -ENODATA ? "closed by the host" : proto_io_strerror(r));
 			return;
 		}
-		if (r == 1)
-			on_frame(a);
+		on_frame(a);
 	}
 }
 
@@ -281,6 +262,8 @@ void events_on_io(struct agent *a, uint32_t events)
 void events_tick(struct agent *a, uint64_t now, uint64_t *next)
 {
 	struct events *ev = &a->ev;
+	if (a->stopping)
+		return; /* no new connection, no more polls: the loop ends soon */
 	switch (ev->state) {
 	case EV_OFF:
 		return;
@@ -307,44 +290,36 @@ void events_tick(struct agent *a, uint64_t now, uint64_t *next)
 		*next = at;
 }
 
-void events_app_status(struct agent *a, const struct ctl_status *st)
+void events_app_status(struct agent *a, const struct initctl_status *st)
 {
 	struct events *ev = &a->ev;
 	struct agent_exit_key key;
 	if (ev->state != EV_UP)
 		return;
-	agent_exit_key_from_ctl(st, &key);
+	agent_exit_key_from_initctl(st, &key);
 	if (!agent_exit_is_new(&ev->last_exit, &key))
 		return;
 	struct proto_msg m;
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_APP_EXIT;
-	m.u.app_exit.how = key.signal > 0 ? PROTO_EXIT_SIGNAL : PROTO_EXIT_CODE;
-	m.u.app_exit.value = key.signal > 0 ? key.signal : key.status;
+	m.u.app_exit.how = key.how;
+	m.u.app_exit.value = key.value;
 	if (queue(a, &m) < 0) {
 		fail(a, "cannot queue APP_EXIT");
 		return;
 	}
 	ev->last_exit = key;
-	log_info("events: APP_EXIT sent (%s %d)", key.signal > 0 ? "signal" : "status",
-		 (int)m.u.app_exit.value);
+	log_info("events: APP_EXIT sent (%s %d)",
+		 key.how == PROTO_EXIT_SIGNAL ? "signal" : "status", (int)key.value);
 	flush(a);
 }
 
-void events_final(struct agent *a)
+bool events_up(const struct agent *a)
 {
-	struct events *ev = &a->ev;
-	struct ctl_status st;
-	if (ev->state != EV_UP)
-		return;
-	if (init_ctl_query(a->opt.init_socket, FINAL_TIMEOUT_MS, &st) == 0)
-		events_app_status(a, &st);
-	/* Give what is queued a moment to leave; the host may be gone. */
-	uint64_t end = clock_now_ms() + FINAL_TIMEOUT_MS;
-	while (ev->state == EV_UP && ev->out.len > 0) {
-		uint64_t now = clock_now_ms();
-		if (now >= end || io_wait(ev->fd, POLLOUT, (int)(end - now)) < 0)
-			break;
-		flush(a);
-	}
+	return a->ev.state == EV_UP;
+}
+
+bool events_pending(const struct agent *a)
+{
+	return a->ev.state == EV_UP && a->ev.out.len > 0;
 }

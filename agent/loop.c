@@ -1,18 +1,16 @@
 /* The epoll loop: dispatches readiness to the listener, the clients, the
  * event connection and the requests to init; runs the timers; closes what
- * died during the turn; stops on SIGTERM or SIGINT. */
+ * died during the turn; on SIGTERM or SIGINT, winds down and stops. */
 #include "agent.h"
 #include "clock.h"
 
 #include "log.h"
-#include "sysinfo.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_EVENTS 32
@@ -34,102 +32,34 @@ void agent_watch_del(struct agent *a, int fd)
 	epoll_ctl(a->epfd, EPOLL_CTL_DEL, fd, NULL);
 }
 
-/* Answers every waiting STATUS and feeds the app's exit to the events. */
-static void status_done(struct agent *a, int err, const struct ctl_status *st)
+/* SIGTERM is init's shutdown. Before going, the agent asks init once more,
+ * through the same status request as always, so that an app exit the host
+ * has not heard of yet is announced, and lets the event queue drain; all of
+ * it within AGENT_FINAL_MS. */
+static void stop_begin(struct agent *a, unsigned sig)
 {
-	struct agent_app app;
-	static int last_err;
-	char *reply = NULL;
-	if (err == 0) {
-		/* The raw reply also carries the store lines. */
-		struct initq *q = &a->status_q;
-		q->buf[q->len] = '\0';
-		reply = q->buf;
-		agent_app_from_ctl(st, &app);
-		events_app_status(a, st);
-	} else {
-		memset(&app, 0, sizeof(app)); /* app state "unknown" */
-		if (err != last_err)
-			log_warn("cannot get the app state from init (%s): %s", a->opt.init_socket,
-				 strerror(-err));
-	}
-	last_err = err;
-	server_status_done(a, &app, reply);
-}
-
-void agent_status_request(struct agent *a)
-{
-	if (initq_busy(&a->status_q))
-		return; /* the answer in flight serves this request too */
-	int r = initq_start(a, &a->status_q, CTL_CMD_STATUS, 0);
-	if (r < 0)
-		status_done(a, r, NULL);
-}
-
-static void power_done(struct agent *a, int err)
-{
-	const char *what = a->power_q.cmd == CTL_CMD_REBOOT ? "reboot" : "power off";
-	if (err == 0)
-		log_info("init accepted the %s request", what);
-	else if (err == -ESHUTDOWN)
-		log_info("init is already shutting down");
-	else
-		log_err("cannot ask init to %s (%s): %s", what, a->opt.init_socket, strerror(-err));
-	a->power_pending = POWER_NONE;
-}
-
-void agent_power_request(struct agent *a, enum power_req req, uint32_t limit_ms)
-{
-	/* One request to init is enough: a second SHUTDOWN while the first is
-	 * on its way changes nothing. */
-	if (a->power_pending != POWER_NONE || req == POWER_NONE)
+	if (a->stopping)
 		return;
-	a->power_pending = req;
-	a->power_q.cmd = req == POWER_REBOOT ? CTL_CMD_REBOOT : CTL_CMD_POWEROFF;
-	int r = initq_start(a, &a->power_q, a->power_q.cmd, limit_ms);
-	if (r < 0)
-		power_done(a, r);
+	log_info("stopping on signal %u", sig);
+	a->stopping = true;
+	a->stop_at = clock_now_ms() + AGENT_FINAL_MS;
+	if (events_up(a))
+		agent_status_request(a);
 }
 
-static void on_initq(struct agent *a, struct initq *q)
+/* Returns true once the agent may exit. */
+static bool stop_done(struct agent *a, uint64_t now)
 {
-	struct ctl_status st;
-	int err;
-	if (!initq_busy(q))
-		return; /* an event from before the request ended this turn */
-	if (initq_on_io(a, q, &err, &st) == 0)
-		return;
-	if (q == &a->status_q)
-		status_done(a, err, &st);
-	else
-		power_done(a, err);
-}
-
-static void tick_initq(struct agent *a, struct initq *q, uint64_t now, uint64_t *next)
-{
-	if (!initq_busy(q))
-		return;
-	if (now < q->deadline) {
-		if (q->deadline < *next)
-			*next = q->deadline;
-		return;
-	}
-	initq_cancel(a, q);
-	if (q == &a->status_q)
-		status_done(a, -ETIMEDOUT, NULL);
-	else
-		power_done(a, -ETIMEDOUT);
+	return a->stopping &&
+	       (now >= a->stop_at || (!initq_busy(&a->status_q) && !events_pending(a)));
 }
 
 static void on_signal(struct agent *a)
 {
 	struct signalfd_siginfo si;
-	while (read(a->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-			log_info("stopping on signal %u", si.ssi_signo);
-			a->stop = true;
-		}
-	}
+	while (read(a->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			stop_begin(a, si.ssi_signo);
 }
 
 static int setup(struct agent *a)
@@ -152,8 +82,7 @@ static int setup(struct agent *a)
 	int r = agent_watch_add(a, a->sig_fd, &a->sig_w, EPOLLIN);
 	if (r < 0)
 		return r;
-	initq_init(&a->status_q);
-	initq_init(&a->power_q);
+	initq_setup(a);
 	events_init(a);
 	return server_open(a);
 }
@@ -174,7 +103,7 @@ static void dispatch(struct agent *a, struct watch *w, uint32_t events)
 		events_on_io(a, events);
 		break;
 	case WATCH_INITQ:
-		on_initq(a, (struct initq *)w);
+		initq_on_io(a, (struct initq *)w);
 		break;
 	}
 }
@@ -184,13 +113,14 @@ int agent_run(struct agent *a)
 	int r = setup(a);
 	if (r < 0)
 		return r;
-	while (!a->stop) {
+	for (;;) {
 		uint64_t now = clock_now_ms();
-		uint64_t next = UINT64_MAX;
+		uint64_t next = a->stopping ? a->stop_at : UINT64_MAX;
+		if (stop_done(a, now))
+			break;
 		events_tick(a, now, &next);
 		server_tick(a, now, &next);
-		tick_initq(a, &a->status_q, now, &next);
-		tick_initq(a, &a->power_q, now, &next);
+		initq_tick(a, now, &next);
 		server_sweep(a);
 		int timeout = -1;
 		if (next != UINT64_MAX) {
@@ -209,10 +139,8 @@ int agent_run(struct agent *a)
 			dispatch(a, evs[i].data.ptr, evs[i].events);
 		server_sweep(a);
 	}
-	events_final(a);
 	events_close(a);
-	initq_cancel(a, &a->status_q);
-	initq_cancel(a, &a->power_q);
+	initq_close(a);
 	server_close_all(a);
 	return 0;
 }

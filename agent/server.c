@@ -7,8 +7,8 @@
 
 #include "cleanup.h"
 #include "handler.h"
-#include "io.h"
 #include "log.h"
+#include "proto_io.h"
 #include "sysinfo.h"
 
 #include <errno.h>
@@ -22,31 +22,8 @@
 #include <unistd.h>
 
 #define LISTEN_BACKLOG 64
-/* Bytes read per system call at most; frames are read up to their end only. */
-#define READ_CHUNK 4096
 /* Payload buffers up to this size are kept between frames. */
 #define KEEP_PAYLOAD 4096
-
-static int open_unix(const char *path)
-{
-	struct sockaddr_un sa;
-	int r = unix_addr_set(&sa, path);
-	if (r < 0)
-		return r;
-	/* A socket left by an earlier run is replaced; anything else is not. */
-	struct stat sb;
-	if (lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode))
-		unlink(path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	mode_t old = umask(0177);
-	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0 || listen(fd, LISTEN_BACKLOG) < 0)
-		return -errno;
-	return steal_fd(&fd);
-}
 
 static int open_vsock(uint32_t port)
 {
@@ -62,7 +39,8 @@ static int open_vsock(uint32_t port)
 
 int server_open(struct agent *a)
 {
-	int fd = a->opt.listen_unix ? open_unix(a->opt.listen_unix) : open_vsock(a->opt.port);
+	int fd = a->opt.listen_unix ? unix_sock_listen(a->opt.listen_unix, LISTEN_BACKLOG)
+				    : open_vsock(a->opt.port);
 	if (fd < 0) {
 		if (a->opt.listen_unix)
 			log_err("cannot listen on %s: %s", a->opt.listen_unix, strerror(-fd));
@@ -124,7 +102,7 @@ static int accept_one(struct agent *a)
 	c->serial = ++a->next_serial;
 	proto_reader_init(&c->rd);
 	agent_session_init(&c->sess);
-	agent_buf_init(&c->out, AGENT_OUT_LIMIT);
+	outbuf_init(&c->out, AGENT_OUT_LIMIT);
 	c->hello_deadline = clock_now_ms() + AGENT_HELLO_TIMEOUT_MS;
 	int r = agent_watch_add(a, fd, &c->w, EPOLLIN);
 	if (r < 0) {
@@ -168,19 +146,9 @@ static bool can_read(const struct client *c)
 
 static void flush(struct client *c)
 {
-	while (!c->dead && c->out.len > 0) {
-		ssize_t n =
-		    send(c->fd, agent_buf_head(&c->out), c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n < 0) {
-			client_kill(c, strerror(errno));
-			return;
-		}
-		agent_buf_consume(&c->out, (size_t)n);
-	}
+	int r = c->dead ? 0 : outbuf_send(&c->out, c->fd);
+	if (r < 0 && r != -EAGAIN)
+		client_kill(c, strerror(-r));
 }
 
 static void handle_frame(struct agent *a, struct client *c)
@@ -198,6 +166,9 @@ static void handle_frame(struct agent *a, struct client *c)
 			log_info("client %u: answered an error: %s", c->serial, req.why);
 		return;
 	case AGENT_STATUS:
+		/* The record needs init's status: this client waits (nothing more
+		 * is read from it) until initq.c has init's answer and calls
+		 * server_status_done() below. */
 		c->wait_status = true;
 		c->status_id = req.id;
 		agent_status_request(a);
@@ -210,7 +181,7 @@ static void handle_frame(struct agent *a, struct client *c)
 		/* Longer deadlines than init takes are clamped: init's grace is
 		 * at most 600 s anyway. */
 		c->power_limit_ms =
-		    req.deadline_ms > CTL_DEADLINE_MAX ? CTL_DEADLINE_MAX : req.deadline_ms;
+		    req.deadline_ms > INITCTL_DEADLINE_MAX ? INITCTL_DEADLINE_MAX : req.deadline_ms;
 		c->power_deadline = clock_now_ms() + AGENT_ACK_FLUSH_MS;
 		return;
 	case AGENT_CLOSE_AFTER:
@@ -228,37 +199,25 @@ static void handle_frame(struct agent *a, struct client *c)
 
 static void read_frames(struct agent *a, struct client *c)
 {
-	uint8_t buf[READ_CHUNK];
 	int frames = 0;
 	while (can_read(c) && frames < AGENT_FRAMES_PER_WAKE) {
-		size_t want = agent_read_want(&c->rd, sizeof(buf));
-		ssize_t n = io_read_some(c->fd, buf, want);
-		if (n == -EAGAIN)
+		int r = proto_read_frame(c->fd, &c->rd);
+		if (r == 0)
 			return;
-		if (n < 0) {
-			client_kill(c, strerror((int)-n));
-			return;
-		}
-		if (n == 0) {
-			if (proto_reader_partial(&c->rd))
-				client_kill(c, "connection closed inside a frame");
+		if (r == -ENODATA) {
 			c->eof = true;
 			return;
 		}
-		size_t used = 0;
-		int r = proto_reader_feed(&c->rd, buf, (size_t)n, &used);
 		if (r < 0) {
-			client_kill(c, r == -ENOMEM ? "out of memory" : "framing violation");
+			client_kill(c, proto_io_strerror(r));
 			return;
 		}
-		if (r == 1) {
-			frames++;
-			handle_frame(a, c);
-			/* A big payload buffer is not kept for the small frames
-			 * that usually follow; the reader starts afresh. */
-			if (c->rd.payload_size > KEEP_PAYLOAD)
-				proto_reader_free(&c->rd);
-		}
+		frames++;
+		handle_frame(a, c);
+		/* A big payload buffer is not kept for the small frames that
+		 * usually follow; the reader starts afresh. */
+		if (c->rd.payload_size > KEEP_PAYLOAD)
+			proto_reader_free(&c->rd);
 	}
 }
 
@@ -306,7 +265,9 @@ void server_on_client(struct agent *a, struct client *c, uint32_t events)
 		client_kill(c, NULL);
 }
 
-void server_status_done(struct agent *a, const struct agent_app *app, const char *init_reply)
+/* The STATUS requests parked in handle_frame resume here, all with the same
+ * answer of init. */
+void server_status_done(struct agent *a, const struct initctl_status *init)
 {
 	struct agent_sysinfo si;
 	bool gathered = false;
@@ -314,7 +275,8 @@ void server_status_done(struct agent *a, const struct agent_app *app, const char
 		if (!c->wait_status || c->dead)
 			continue;
 		if (!gathered) {
-			agent_sysinfo_gather(&si, a->vm_name, app, init_reply);
+			agent_sysinfo_gather(&si, a->vm_name);
+			agent_status_from_initctl(init, &si.st);
 			gathered = true;
 		}
 		c->wait_status = false;
@@ -363,7 +325,7 @@ static void client_free(struct agent *a, struct client *c)
 	agent_watch_del(a, c->fd);
 	close(c->fd);
 	proto_reader_free(&c->rd);
-	agent_buf_free(&c->out);
+	outbuf_free(&c->out);
 	if (c->prev)
 		c->prev->next = c->next;
 	else

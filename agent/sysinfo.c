@@ -13,9 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* /proc/self/mountinfo of a VM is a few KiB; this bounds a runaway one. */
-#define MOUNTINFO_MAX (1024 * 1024)
-
 uint64_t agent_uptime_ms(void)
 {
 	struct timespec ts;
@@ -40,35 +37,7 @@ const char *agent_vm_name(const char *name)
 	return agent_name_ok(host, strlen(host)) ? host : "";
 }
 
-/* Reads a /proc file of unknown size (stat says 0) into a fresh buffer. */
-static char *read_proc_file(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (len + 1 == cap) {
-			char *p = cap < MOUNTINFO_MAX ? realloc(buf, cap * 2) : NULL;
-			if (!p)
-				break; /* keep what was read; a cut last line is skipped */
-			buf = p;
-			cap *= 2;
-		}
-		ssize_t n = io_read_some(fd, buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
-void agent_sysinfo_gather(struct agent_sysinfo *si, const char *vm_name,
-			  const struct agent_app *app, const char *init_reply)
+void agent_sysinfo_gather(struct agent_sysinfo *si, const char *vm_name)
 {
 	struct proto_status *st = &si->st;
 	char text[512];
@@ -78,9 +47,6 @@ void agent_sysinfo_gather(struct agent_sysinfo *si, const char *vm_name,
 	st->agent_version = proto_str_from(AGENT_SOFTWARE);
 	st->protocol_version = PROTO_VERSION_MAX;
 	st->uptime_ms = agent_uptime_ms();
-	st->app_state = app->state;
-	st->app_exit_how = app->exit_how;
-	st->app_exit_value = app->exit_value;
 
 	/* meminfo is longer than text; the two fields come first. */
 	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
@@ -95,19 +61,6 @@ void agent_sysinfo_gather(struct agent_sysinfo *si, const char *vm_name,
 	    agent_parse_loadavg(text, st->load_milli) < 0)
 		log_debug("cannot read /proc/loadavg");
 
-	if (init_reply) {
-		si->init_reply = strdup(init_reply);
-		if (si->init_reply)
-			st->n_stores =
-			    agent_stores_from_init(si->init_reply, st->stores, PROTO_MAX_STORES);
-	}
-	if (st->n_stores == 0) {
-		si->mountinfo = read_proc_file("/proc/self/mountinfo");
-		if (si->mountinfo)
-			st->n_stores = agent_stores_from_mountinfo(si->mountinfo, st->stores,
-								   PROTO_MAX_STORES);
-	}
-
 	if (getifaddrs(&si->ifa) < 0) {
 		si->ifa = NULL;
 		log_debug("getifaddrs: %s", strerror(errno));
@@ -120,11 +73,7 @@ void agent_sysinfo_gather(struct agent_sysinfo *si, const char *vm_name,
 
 void agent_sysinfo_free(struct agent_sysinfo *si)
 {
-	free(si->mountinfo);
-	free(si->init_reply);
 	if (si->ifa)
 		freeifaddrs(si->ifa);
-	si->mountinfo = NULL;
-	si->init_reply = NULL;
 	si->ifa = NULL;
 }

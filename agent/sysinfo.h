@@ -10,9 +10,7 @@
 #include <ifaddrs.h>
 
 struct agent_sysinfo {
-	struct proto_status st; /* strings point into the members below */
-	char *mountinfo;
-	char *init_reply;
+	struct proto_status st; /* strings point into ifa */
 	struct ifaddrs *ifa;
 };
 
@@ -24,12 +22,11 @@ uint64_t agent_uptime_ms(void);
  * is a valid NAME, else "". The result stays valid until the next call. */
 const char *agent_vm_name(const char *name);
 
-/* Fills si->st from the system, with the given VM name and app state. The
- * stores come from init's status reply (init_reply, may be NULL) when it
- * lists any, else from /proc/self/mountinfo. Parts that cannot be read are
- * left zero (and logged at debug level). Release with agent_sysinfo_free(). */
-void agent_sysinfo_gather(struct agent_sysinfo *si, const char *vm_name,
-			  const struct agent_app *app, const char *init_reply);
+/* Fills si->st from the system: the VM name, versions, uptime, memory, load
+ * and addresses. What comes from init (the app, the stores) is left zero
+ * for agent_status_from_initctl(). Parts that cannot be read are left zero
+ * (and logged at debug level). Release with agent_sysinfo_free(). */
+void agent_sysinfo_gather(struct agent_sysinfo *si, const char *vm_name);
 
 /* Frees what agent_sysinfo_gather() took. */
 void agent_sysinfo_free(struct agent_sysinfo *si);

@@ -33,7 +33,13 @@ static const struct key keys[] = {
     {SEC_WAYLAND, "runtime-dir", K_PATH, WL(runtime_dir), 0, 0},
     {SEC_WAYLAND, "owner", K_USER, WL(owner), 0, 0},
     {SEC_WAYLAND, "socket", K_NAME, WL(socket), 0, 0},
-    {SEC_WAYLAND, "forwarder", K_ARGV, WL(forwarder), 0, 0},
+    {SEC_WAYLAND, "waypipe", K_ARGV, WL(waypipe), 0, 0},
+    {SEC_WAYLAND, "relay", K_PATH, WL(relay), 0, 0},
+    {SEC_WAYLAND, "target", K_TARGET, WL(target), 0, 0},
+    {SEC_WAYLAND, "filter", K_PATH, WL(filter), 0, 0},
+    {SEC_WAYLAND, "filter-args", K_ARGS, WL(filter_args), 0, 0},
+    {SEC_WAYLAND, "data-control", K_PATH, WL(data_control), 0, 0},
+    {SEC_WAYLAND, "ready-timeout", K_DUR, WL(ready_timeout_ms), 0, 600000},
     {SEC_AGENT, "enable", K_BOOL, AG(enable), 0, 0},
     {SEC_AGENT, "exec", K_PATH, AG(exec), 0, 0},
     {SEC_AGENT, "port", K_UINT, AG(port), 1, 4294967294UL},
@@ -59,6 +65,8 @@ void cfg_init(struct cfg *c)
 	c->vm.restart_delay_ms = 100;
 	c->vm.restart_delay_max_ms = 5000;
 	strcpy(c->wayland.socket, "wayland-0");
+	strcpy(c->wayland.relay, "/usr/bin/appvm-wayland-relay");
+	c->wayland.ready_timeout_ms = 30000;
 	c->agent.enable = true;
 	strcpy(c->agent.exec, "/usr/bin/appvm-agent");
 	c->agent.port = 1024;

@@ -59,7 +59,13 @@ struct cfg {
 		char runtime_dir[CFG_PATH_MAX];
 		char owner[CFG_NAME_MAX];
 		char socket[CFG_NAME_MAX];
-		char forwarder[CFG_VALUE_MAX];
+		char waypipe[CFG_VALUE_MAX]; /* command line; empty: no transport */
+		char relay[CFG_PATH_MAX];
+		char target[CFG_PATH_MAX]; /* empty: vsock:2:APPVM_WAYLAND_PORT */
+		char filter[CFG_PATH_MAX]; /* empty: no guest filter */
+		char filter_args[CFG_VALUE_MAX];
+		char data_control[CFG_PATH_MAX]; /* empty: the default path */
+		unsigned long ready_timeout_ms;
 		uint64_t seen;
 	} wayland;
 	struct {

@@ -27,6 +27,50 @@ static int check_store(const struct cfg_store *s, const char *what, bool writabl
 	return 0;
 }
 
+static bool is_root(const char *user)
+{
+	return strcmp(user, "0") == 0 || strcmp(user, "root") == 0;
+}
+
+/* sun_path holds 107 bytes and a NUL. */
+#define SOCKET_PATH_MAX 107
+
+static int check_wayland(const struct cfg *c, char *err, size_t errlen)
+{
+	const char *needs_waypipe[][2] = {
+	    {"filter", c->wayland.filter},
+	    {"filter-args", c->wayland.filter_args},
+	    {"target", c->wayland.target},
+	    {"data-control", c->wayland.data_control},
+	};
+	if (!c->wayland.waypipe[0]) {
+		for (size_t i = 0; i < sizeof(needs_waypipe) / sizeof(needs_waypipe[0]); i++)
+			if (needs_waypipe[i][1][0])
+				return cfg_fail(err, errlen,
+						"[wayland] %s is set but waypipe is not: the "
+						"Wayland transport runs only with waypipe",
+						needs_waypipe[i][0]);
+		return 0;
+	}
+	if (c->wayland.filter_args[0] && !c->wayland.filter[0])
+		return cfg_fail(err, errlen, "[wayland] filter-args is set but filter is not");
+	if (is_root(c->wayland.owner[0] ? c->wayland.owner : c->app.user))
+		return cfg_fail(err, errlen,
+				"[wayland] waypipe would run as root: it runs as [wayland] owner, "
+				"else as [app] user; set one of them to an unprivileged user");
+	if (strlen(c->wayland.data_control) > SOCKET_PATH_MAX)
+		return cfg_fail(err, errlen,
+				"[wayland] data-control: a socket path has at most %d bytes",
+				SOCKET_PATH_MAX);
+	if (c->wayland.runtime_dir[0] &&
+	    strlen(c->wayland.runtime_dir) + 1 + strlen(c->wayland.socket) > SOCKET_PATH_MAX)
+		return cfg_fail(err, errlen,
+				"[wayland] runtime-dir and socket make a socket path longer than "
+				"%d bytes",
+				SOCKET_PATH_MAX);
+	return 0;
+}
+
 int cfg_check(const struct cfg *c, char *err, size_t errlen)
 {
 	char what[CFG_NAME_MAX + 16];
@@ -49,6 +93,8 @@ int cfg_check(const struct cfg *c, char *err, size_t errlen)
 						"%s: path %s is already used by [store %s]", what,
 						c->stores[i].path, c->stores[j].name);
 	}
+	if ((r = check_wayland(c, err, errlen)) < 0)
+		return r;
 	if (c->has_state) {
 		if ((r = check_store(&c->state, "[state]", true, err, errlen)) < 0)
 			return r;

@@ -25,6 +25,7 @@ enum kind {
 	K_USER,	  /* user or group name, or a number */
 	K_GROUPS, /* list of K_USER separated by ',' or spaces */
 	K_ENV,	  /* NAME=VALUE, repeatable */
+	K_TARGET, /* vsock:CID:PORT or unix:PATH (wayland/relay/relay_opts.h) */
 };
 
 struct key {

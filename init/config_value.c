@@ -1,6 +1,7 @@
 /* Validation of single vm.conf values, by kind (config_internal.h). */
 #include "config_internal.h"
 #include "parse.h"
+#include "relay_opts.h"
 #include "util.h"
 
 #include <errno.h>
@@ -164,6 +165,13 @@ int cfg_set_value(const struct key *k, void *base, const char *v, const char *wh
 			return cfg_fail(err, errlen,
 					"%s: the program must be an absolute path, got \"%s\"",
 					where, argv[0]);
+		break;
+	}
+	case K_TARGET: {
+		struct relay_target t;
+		char why[CFG_VALUE_MAX];
+		if (relay_target_parse(v, &t, why, sizeof(why)) < 0)
+			return cfg_fail(err, errlen, "%s: %s", where, why);
 		break;
 	}
 	case K_USER:

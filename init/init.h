@@ -5,24 +5,39 @@
 
 #include "backoff.h"
 #include "config.h"
-#include "control_proto.h"
+#include "initctl.h"
+#include "passwd.h"
 #include "plan.h"
+#include "storerun.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#define INIT_MAX_SERVICES 4
-#define INIT_MAX_GROUPS	  32
-#define INIT_MAX_POWER	  8
-#define INIT_MAX_MOUNTS	  128
+#define INIT_MAX_SERVICES      6
+#define INIT_MAX_GROUPS	       32
+#define INIT_MAX_POWER	       8
+#define INIT_MAX_MOUNTS	       128
+#define INIT_MAX_INITCTL_CONNS 8
+
+/* epoll tags of the main loop (one range per kind of fd). */
+enum init_tag {
+	TAG_SIGNAL = 1,
+	TAG_INITCTL = 2,
+	TAG_POWER = 0x100,
+	TAG_OUT = 0x200,
+	TAG_INITCTL_CONN = 0x300,
+};
 
 struct service {
-	char name[CTL_NAME_MAX];
-	char argv_buf[CFG_VALUE_MAX * 2];
-	char *argv[72];
+	char name[INITCTL_SERVICE_NAME_MAX + 1];
+	struct util_words cmd;
+	char **argv;		    /* cmd.v: what is executed (a store's loader, or the program) */
+	char program[CFG_PATH_MAX]; /* the program as configured */
 	char env_buf[(CFG_MAX_ENV + 8) * CFG_VALUE_MAX];
 	char *envp[CFG_MAX_ENV + 9];
+	size_t n_env, env_used;
 	char workdir[CFG_PATH_MAX];
 	int workdir_is_home; /* not configured: the user's home, or / when it is missing */
 	bool drop_privileges;
@@ -35,10 +50,28 @@ struct service {
 	int out_fd; /* read end of the service's stdout/stderr pipe, or -1 */
 	char out_buf[512];
 	size_t out_len;
-	enum ctl_state state;
+	enum initctl_state state;
 	unsigned restarts;
 	struct backoff bo;
 	uint64_t restart_at_ms;
+
+	/* Readiness: the services after this one start once a Unix socket
+	 * listens here (empty: as soon as it runs). */
+	char ready_path[CFG_PATH_MAX];
+	/* Socket files a previous run may have left, removed before each start. */
+	char stale[2][CFG_PATH_MAX];
+	/* When it exits, what is left of its process group is killed with it
+	 * (waypipe server leaves its command behind). */
+	bool kill_group;
+};
+
+/* A control socket connection whose request is still arriving. */
+struct initctl_conn {
+	int fd; /* -1: free */
+	pid_t pid;
+	uint64_t deadline_ms;
+	size_t len;
+	char untrusted_req[INITCTL_REQUEST_MAX];
 };
 
 enum shutdown_phase { SD_NONE, SD_APP, SD_ALL, SD_KILL };
@@ -52,12 +85,19 @@ struct init {
 	size_t n_svcs;
 	struct service *app;
 
-	int epfd, sfd, ctl_fd;
+	int epfd, sfd, initctl_fd;
+	struct initctl_conn initctl_conns[INIT_MAX_INITCTL_CONNS];
 	int pwr_fds[INIT_MAX_POWER];
 	size_t n_pwr;
 	int initial_ids[INIT_MAX_MOUNTS]; /* mounts that existed before init ran */
 	size_t n_initial;
 	struct net_config *net;
+
+	/* Starting in order (loop.c): how many services are started, and the
+	 * one whose readiness the rest wait for, until ready_deadline_ms. */
+	size_t n_started;
+	struct service *waiting;
+	uint64_t ready_deadline_ms;
 
 	bool app_exited;
 	int app_status, app_signal;
@@ -84,12 +124,39 @@ void mounts_unmount_all(struct init *in);
 /* service.c */
 /* Fills the services from the configuration. Returns 0 or -errno with err. */
 int services_prepare(struct init *in, char *err, size_t errlen);
+/* Adds an empty service (stopped, with the restart policy). Returns it. */
+struct service *service_add(struct init *in, const char *name);
+/* Sets s's command line from cmd and extra (command line syntax), through the
+ * loader of the store cmd's program lies in when it has one. Returns 0 or -errno with err. */
+int service_command(const struct init *in, struct service *s, const char *cmd, const char *extra,
+		    char *err, size_t errlen);
+/* Sets s's command line to w as it is (a store's loader already in front
+ * where needed). Returns 0 or -EINVAL with err. */
+int service_argv(struct service *s, const struct util_words *w, char *err, size_t errlen);
+/* Resolves a user (and optional group / groups) into s's credentials.
+ * Returns 0 or -errno with err. */
+int service_set_user(struct service *s, const char *user, const char *group, const char *groups,
+		     struct pw_user *ret_pw, char *err, size_t errlen);
+/* Adds NAME=VALUE to s's environment (a later NAME replaces). Returns 0 or -E2BIG. */
+int service_env(struct service *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The store runtimes read at boot, one per [store NAME]. */
+const struct storerun *services_store_runtimes(void);
 /* Starts a service. Returns 0 or -errno (err says what failed). */
 int service_start(struct init *in, struct service *s, char *err, size_t errlen);
 /* Relays a service's output to the console; closes the pipe at end of file. */
 void service_relay_output(struct init *in, struct service *s);
-/* Fills st from the services. */
-void services_status(const struct init *in, struct ctl_status *st);
+/* Fills st from the services and the app's last exit (no stores). */
+void services_status(const struct init *in, struct initctl_status *st);
+
+/* wayland.c */
+/* Plans the Wayland transport and adds its services (relay, waypipe) when
+ * [wayland] waypipe is set. Returns 0 or -errno with err. */
+int wayland_prepare(struct init *in, const struct pw_user *owner, const char *runtime_dir,
+		    char *err, size_t errlen);
+/* Returns true when s has no readiness socket, or it listens. */
+bool service_ready(const struct service *s);
+/* Removes s's stale socket files. */
+void service_remove_stale(const struct service *s);
 
 /* loop.c */
 /* Runs the main loop. Never returns. */
@@ -103,11 +170,17 @@ void loop_request_shutdown_within(struct init *in, int cmd, uint32_t limit_ms, c
 /* Syncs, unmounts, syncs and calls reboot(2). Never returns. */
 __attribute__((noreturn)) void shutdown_finish(struct init *in);
 
-/* control_server.c */
-/* Creates the control socket. Returns the listening fd or -errno. */
-int ctlsrv_open(const char *path);
-/* Serves every pending connection on the listening socket. */
-void ctlsrv_handle(struct init *in);
+/* initctl_server.c: the control socket (docs/init-control.md). */
+/* Creates the control socket (in->initctl_fd; -1 on failure). Returns 0 or -errno. */
+int initctl_server_open(struct init *in, const char *path);
+/* Accepts waiting connections (root only); their requests are read later. */
+void initctl_server_accept(struct init *in);
+/* Reads a connection's request; once complete, answers it and closes. */
+void initctl_server_on_conn(struct init *in, size_t slot);
+/* Closes connections past their deadline; lowers *next to the earliest left. */
+void initctl_server_tick(struct init *in, uint64_t now, uint64_t *next);
+/* Closes the socket and every connection (at the end of the shutdown). */
+void initctl_server_close(struct init *in);
 
 /* powerbtn.c */
 /* Opens every input device that has KEY_POWER. Returns the count. */

@@ -15,8 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { TAG_SIGNAL = 1, TAG_CTL = 2, TAG_POWER = 0x100, TAG_OUT = 0x200 };
-
 static void watch(struct init *in, int fd, uint32_t tag)
 {
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
@@ -30,7 +28,7 @@ static void start(struct init *in, struct service *s)
 	int r = service_start(in, s, err, sizeof(err));
 	if (r < 0) {
 		log_err("%s", err);
-		s->state = CTL_STATE_FAILED;
+		s->state = INITCTL_STATE_FAILED;
 		if (s == in->app) {
 			log_err("app: cannot be started: powering off");
 			loop_request_shutdown(in, RB_POWER_OFF, "the app cannot be started");
@@ -41,18 +39,62 @@ static void start(struct init *in, struct service *s)
 	log_info("%s: started %s (pid %d)", s->name, s->argv[0], (int)s->pid);
 }
 
+/* The k-th service in start order: the others in table order, the app last. */
+static struct service *start_slot(struct init *in, size_t k)
+{
+	for (size_t i = 0; i < in->n_svcs; i++)
+		if (&in->svcs[i] != in->app && k-- == 0)
+			return &in->svcs[i];
+	return in->app;
+}
+
+/* Starts, in order, the services not started yet. One with a readiness
+ * socket (the Wayland transport) holds back the rest until it listens, the
+ * service fails, or [wayland] ready-timeout passes. */
+static void start_pending(struct init *in)
+{
+	struct service *w = in->waiting;
+	if (w) {
+		if (w->state == INITCTL_STATE_FAILED)
+			log_warn("%s: failed before %s listened; starting the rest", w->name,
+				 w->ready_path);
+		else if (service_ready(w))
+			log_info("%s: ready (%s listens)", w->name, w->ready_path);
+		else if (clock_now_ms() >= in->ready_deadline_ms)
+			log_warn("%s: %s does not listen after %lu ms; starting the rest", w->name,
+				 w->ready_path, in->cfg->wayland.ready_timeout_ms);
+		else
+			return;
+		in->waiting = NULL;
+	}
+	while (in->n_started < in->n_svcs && in->phase == SD_NONE) {
+		struct service *s = start_slot(in, in->n_started++);
+		if (s->state == INITCTL_STATE_STOPPED)
+			start(in, s);
+		if (s->state != INITCTL_STATE_RUNNING || !s->ready_path[0])
+			continue;
+		if (service_ready(s)) {
+			log_info("%s: ready (%s listens)", s->name, s->ready_path);
+			continue;
+		}
+		in->waiting = s;
+		in->ready_deadline_ms = clock_now_ms() + in->cfg->wayland.ready_timeout_ms;
+		return;
+	}
+}
+
 static void schedule_restart(struct init *in, struct service *s)
 {
 	int64_t delay = backoff_next(&s->bo, clock_now_ms());
 	if (delay < 0) {
-		s->state = CTL_STATE_FAILED;
+		s->state = INITCTL_STATE_FAILED;
 		log_err("%s: failed: exited %u times within %lus, not restarting", s->name,
 			s->bo.limit, (unsigned long)(s->bo.window_ms / 1000));
 		if (s == in->app)
 			loop_request_shutdown(in, RB_POWER_OFF, "the app keeps failing");
 		return;
 	}
-	s->state = CTL_STATE_BACKOFF;
+	s->state = INITCTL_STATE_BACKOFF;
 	s->restarts++;
 	s->restart_at_ms = clock_now_ms() + (uint64_t)delay;
 	log_info("%s: restarting in %lld ms", s->name, (long long)delay);
@@ -62,6 +104,8 @@ static void on_exit_status(struct init *in, struct service *s, int ws)
 {
 	int status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+	if (s->kill_group)
+		kill(-s->pid, SIGKILL); /* the rest of its group goes with it */
 	s->pid = 0;
 	/* What it wrote before exiting comes before the line about its exit. */
 	if (s->out_fd >= 0)
@@ -82,7 +126,7 @@ static void on_exit_status(struct init *in, struct service *s, int ws)
 		log_warn("%s: exited with status %d", s->name, status);
 	}
 	if (in->phase != SD_NONE) {
-		s->state = CTL_STATE_STOPPED;
+		s->state = INITCTL_STATE_STOPPED;
 		return;
 	}
 	if (s != in->app) {
@@ -91,18 +135,18 @@ static void on_exit_status(struct init *in, struct service *s, int ws)
 	}
 	switch (in->cfg->vm.on_app_exit) {
 	case CFG_ACTION_POWEROFF:
-		s->state = CTL_STATE_EXITED;
+		s->state = INITCTL_STATE_EXITED;
 		loop_request_shutdown(in, RB_POWER_OFF, "the app exited (on-app-exit = poweroff)");
 		break;
 	case CFG_ACTION_REBOOT:
-		s->state = CTL_STATE_EXITED;
+		s->state = INITCTL_STATE_EXITED;
 		loop_request_shutdown(in, RB_AUTOBOOT, "the app exited (on-app-exit = reboot)");
 		break;
 	case CFG_ACTION_RESTART:
 		schedule_restart(in, s);
 		break;
 	case CFG_ACTION_IGNORE:
-		s->state = CTL_STATE_EXITED;
+		s->state = INITCTL_STATE_EXITED;
 		break;
 	}
 }
@@ -167,8 +211,8 @@ void loop_request_shutdown_within(struct init *in, int cmd, uint32_t limit_ms, c
 	else
 		log_info("shutdown (%s): %s", cmd == RB_AUTOBOOT ? "reboot" : "power off", reason);
 	for (size_t i = 0; i < in->n_svcs; i++)
-		if (in->svcs[i].state == CTL_STATE_BACKOFF)
-			in->svcs[i].state = CTL_STATE_STOPPED;
+		if (in->svcs[i].state == INITCTL_STATE_BACKOFF)
+			in->svcs[i].state = INITCTL_STATE_STOPPED;
 	if (in->app->pid > 0) {
 		log_info("shutdown: sending TERM to the app, grace %lu ms", in->grace_ms);
 		signal_group(in->app, SIGTERM);
@@ -228,14 +272,19 @@ static void on_signal(struct init *in)
 	}
 }
 
-static int next_timeout(const struct init *in)
+/* Returns the epoll timeout until the next deadline, closing control
+ * connections whose deadline passed on the way. */
+static int next_timeout(struct init *in)
 {
 	uint64_t now = clock_now_ms(), next = UINT64_MAX;
+	initctl_server_tick(in, now, &next);
 	if (in->phase != SD_NONE)
-		next = in->deadline_ms;
+		next = in->deadline_ms < next ? in->deadline_ms : next;
+	else if (in->waiting)
+		next = now + 10 < next ? now + 10 : next; /* polls the readiness socket */
 	else
 		for (size_t i = 0; i < in->n_svcs; i++)
-			if (in->svcs[i].state == CTL_STATE_BACKOFF &&
+			if (in->svcs[i].state == INITCTL_STATE_BACKOFF &&
 			    in->svcs[i].restart_at_ms < next)
 				next = in->svcs[i].restart_at_ms;
 	if (next == UINT64_MAX)
@@ -246,15 +295,12 @@ static int next_timeout(const struct init *in)
 void loop_run(struct init *in)
 {
 	watch(in, in->sfd, TAG_SIGNAL);
-	if (in->ctl_fd >= 0)
-		watch(in, in->ctl_fd, TAG_CTL);
+	if (in->initctl_fd >= 0)
+		watch(in, in->initctl_fd, TAG_INITCTL);
 	for (size_t i = 0; i < in->n_pwr; i++)
 		watch(in, in->pwr_fds[i], TAG_POWER + (uint32_t)i);
-	/* The app last: its Wayland forwarder and agent are up before it. */
-	for (size_t i = 0; i < in->n_svcs; i++)
-		if (in->svcs[i].state == CTL_STATE_STOPPED && &in->svcs[i] != in->app)
-			start(in, &in->svcs[i]);
-	start(in, in->app);
+	/* The app last: the agent and the Wayland transport are up before it. */
+	start_pending(in);
 
 	for (;;) {
 		struct epoll_event ev[16];
@@ -263,8 +309,10 @@ void loop_run(struct init *in)
 			uint32_t tag = ev[i].data.u32;
 			if (tag == TAG_SIGNAL) {
 				on_signal(in);
-			} else if (tag == TAG_CTL) {
-				ctlsrv_handle(in);
+			} else if (tag == TAG_INITCTL) {
+				initctl_server_accept(in);
+			} else if (tag >= TAG_INITCTL_CONN) {
+				initctl_server_on_conn(in, tag - TAG_INITCTL_CONN);
 			} else if (tag >= TAG_OUT) {
 				struct service *s = &in->svcs[tag - TAG_OUT];
 				if (s->out_fd >= 0)
@@ -278,10 +326,11 @@ void loop_run(struct init *in)
 			advance(in);
 			continue;
 		}
+		start_pending(in);
 		uint64_t now = clock_now_ms();
 		for (size_t i = 0; i < in->n_svcs; i++) {
 			struct service *s = &in->svcs[i];
-			if (s->state == CTL_STATE_BACKOFF && s->restart_at_ms <= now)
+			if (s->state == INITCTL_STATE_BACKOFF && s->restart_at_ms <= now)
 				start(in, s);
 		}
 	}

@@ -2,6 +2,7 @@
  * configuration, fork + exec, and relaying their output to the console. */
 #include "init.h"
 #include "passwd.h"
+#include "storerun.h"
 #include "util.h"
 
 #include "cleanup.h"
@@ -28,11 +29,10 @@ static void read_db(const char *path, char *buf)
 		buf[0] = '\0'; /* numeric ids still work */
 }
 
-static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...)
+int service_env(struct service *s, const char *fmt, ...)
 {
 	va_list ap;
+	size_t *n = &s->n_env, *o = &s->env_used;
 	size_t room = sizeof(s->env_buf) - *o;
 	va_start(ap, fmt);
 	int len = vsnprintf(s->env_buf + *o, room, fmt, ap);
@@ -53,21 +53,76 @@ static int add_env(struct service *s, size_t *n, size_t *o, const char *fmt, ...
 	return 0;
 }
 
-static int set_argv(struct service *s, const char *cmd, const char *extra, char *err, size_t errlen)
+/* The store runtimes (storerun.h), one per [store NAME], read at boot. */
+static struct storerun runtimes[CFG_MAX_STORES];
+
+const struct storerun *services_store_runtimes(void)
 {
-	char line[CFG_VALUE_MAX * 2];
-	size_t argc;
-	snprintf(line, sizeof(line), "%s %s", cmd, extra ? extra : "");
-	int r = util_argv_split(line, s->argv_buf, sizeof(s->argv_buf), s->argv, ARRAY_LEN(s->argv),
-				&argc);
-	if (r < 0)
+	return runtimes;
+}
+
+/* Reads each store's runtime manifest, when it has one. */
+static int read_runtimes(const struct cfg *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->n_stores; i++) {
+		char path[CFG_PATH_MAX + 32], text[STORERUN_MANIFEST_MAX], why[256];
+		snprintf(path, sizeof(path), "%s/%s", c->stores[i].path, STORERUN_MANIFEST);
+		ssize_t n = io_read_file(path, text, sizeof(text));
+		memset(&runtimes[i], 0, sizeof(runtimes[i]));
+		if (n == -ENOENT)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "store %s: cannot read %s: %s", c->stores[i].name,
+				 path, n == -EFBIG ? "too large" : strerror((int)-n));
+			return (int)n;
+		}
+		if (storerun_parse(text, &runtimes[i], why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "store %s: %s: %s", c->stores[i].name, path, why);
+			return -EINVAL;
+		}
+		log_info("store %s: programs run with its own loader %s/%s", c->stores[i].name,
+			 c->stores[i].path, runtimes[i].loader);
+	}
+	return 0;
+}
+
+int service_command(const struct init *in, struct service *s, const char *cmd, const char *extra,
+		    char *err, size_t errlen)
+{
+	struct util_words w;
+	util_words_init(&w);
+	int r = util_words_split(&w, cmd);
+	if (r == 0 && extra)
+		r = util_words_split(&w, extra);
+	if (r < 0) {
 		snprintf(err, errlen, "%s: cannot split command line: %s", s->name, strerror(-r));
+		return r;
+	}
+	char why[512] = "";
+	util_words_init(&s->cmd);
+	if (w.n == 0 || util_copy(s->program, sizeof(s->program), w.v[0]) < 0) {
+		snprintf(err, errlen, "%s: no program, or its path is too long", s->name);
+		return -EINVAL;
+	}
+	r = storerun_command(in->cfg, runtimes, &w, &s->cmd, why, sizeof(why));
+	if (r < 0)
+		snprintf(err, errlen, "%s: %s", s->name, why[0] ? why : "command line too long");
 	return r;
 }
 
-/* Resolves a user (and optional group / groups) into s's credentials. */
-static int set_user(struct service *s, const char *user, const char *group, const char *groups,
-		    struct pw_user *ret_pw, char *err, size_t errlen)
+int service_argv(struct service *s, const struct util_words *w, char *err, size_t errlen)
+{
+	util_words_init(&s->cmd);
+	if (w->n == 0 || util_copy(s->program, sizeof(s->program), w->v[0]) < 0 ||
+	    util_words_append(&s->cmd, w, 0) < 0) {
+		snprintf(err, errlen, "%s: no program, or a command line too long", s->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int service_set_user(struct service *s, const char *user, const char *group, const char *groups,
+		     struct pw_user *ret_pw, char *err, size_t errlen)
 {
 	int r = pw_find_user(passwd_text, user, ret_pw);
 	if (r < 0) {
@@ -113,14 +168,16 @@ static int set_user(struct service *s, const char *user, const char *group, cons
 	return 0;
 }
 
-static struct service *add_service(struct init *in, const char *name)
+struct service *service_add(struct init *in, const char *name)
 {
 	struct service *s = &in->svcs[in->n_svcs++];
 	const struct cfg *c = in->cfg;
 	memset(s, 0, sizeof(*s));
+	util_words_init(&s->cmd);
+	s->argv = s->cmd.v;
 	util_copy(s->name, sizeof(s->name), name);
 	s->out_fd = -1;
-	s->state = CTL_STATE_STOPPED;
+	s->state = INITCTL_STATE_STOPPED;
 	strcpy(s->workdir, "/");
 	backoff_init(&s->bo, (unsigned)c->vm.restart_limit, c->vm.restart_window_ms,
 		     c->vm.restart_delay_ms, c->vm.restart_delay_max_ms);
@@ -131,36 +188,44 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 {
 	const struct cfg *c = in->cfg;
 	struct pw_user app_pw, owner_pw;
-	size_t n = 0, o = 0;
 	char runtime_dir[CFG_PATH_MAX];
 	int r;
 
 	read_db("/etc/passwd", passwd_text);
 	read_db("/etc/group", group_text);
+	if ((r = read_runtimes(c, err, errlen)) < 0)
+		return r;
 
-	struct service *agent = add_service(in, "agent");
+	struct service *agent = service_add(in, "agent");
 	if (!c->agent.enable) {
-		agent->state = CTL_STATE_DISABLED;
+		agent->state = INITCTL_STATE_DISABLED;
 	} else {
-		char port[32];
-		snprintf(port, sizeof(port), "--port %lu", c->agent.port);
 		char extra[CFG_VALUE_MAX + 32];
-		snprintf(extra, sizeof(extra), "%s %s", port, c->agent.args);
-		if ((r = set_argv(agent, c->agent.exec, extra, err, errlen)) < 0)
+		snprintf(extra, sizeof(extra), "--port %lu %s", c->agent.port, c->agent.args);
+		if ((r = service_command(in, agent, c->agent.exec, extra, err, errlen)) < 0)
 			return r;
-		add_env(agent, &n, &o, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+		service_env(agent, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
 	}
 
-	struct service *app = add_service(in, "app");
+	struct service *app = service_add(in, "app");
 	in->app = app;
-	if ((r = set_argv(app, c->app.exec, NULL, err, errlen)) < 0)
+	if ((r = service_command(in, app, c->app.exec, NULL, err, errlen)) < 0)
 		return r;
-	if ((r = set_user(app, c->app.user, c->app.group, c->app.groups, &app_pw, err, errlen)) < 0)
+	/* Through its store's loader, the loader is what gets executed: the
+	 * program itself must be there too. */
+	if (strcmp(app->argv[0], app->program) != 0 && access(app->program, X_OK) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "app: cannot run %s: %s", app->program, strerror(errno));
+		return r;
+	}
+	if ((r = service_set_user(app, c->app.user, c->app.group, c->app.groups, &app_pw, err,
+				  errlen)) < 0)
 		return r;
 	owner_pw = app_pw;
 	if (c->wayland.owner[0]) {
 		struct service tmp = {.name = "wayland"};
-		if ((r = set_user(&tmp, c->wayland.owner, NULL, NULL, &owner_pw, err, errlen)) < 0)
+		if ((r = service_set_user(&tmp, c->wayland.owner, NULL, NULL, &owner_pw, err,
+					  errlen)) < 0)
 			return r;
 	}
 	if (c->wayland.runtime_dir[0])
@@ -181,17 +246,16 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 		return r;
 	}
 
-	n = o = 0;
-	add_env(app, &n, &o, "PATH=/usr/local/bin:/usr/bin:/bin");
-	add_env(app, &n, &o, "HOME=%s", app_pw.home[0] ? app_pw.home : "/");
+	service_env(app, "PATH=/usr/local/bin:/usr/bin:/bin");
+	service_env(app, "HOME=%s", app_pw.home[0] ? app_pw.home : "/");
 	if (app_pw.name[0]) {
-		add_env(app, &n, &o, "USER=%s", app_pw.name);
-		add_env(app, &n, &o, "LOGNAME=%s", app_pw.name);
+		service_env(app, "USER=%s", app_pw.name);
+		service_env(app, "LOGNAME=%s", app_pw.name);
 	}
-	add_env(app, &n, &o, "XDG_RUNTIME_DIR=%s", runtime_dir);
-	add_env(app, &n, &o, "WAYLAND_DISPLAY=%s", c->wayland.socket);
+	service_env(app, "XDG_RUNTIME_DIR=%s", runtime_dir);
+	service_env(app, "WAYLAND_DISPLAY=%s", c->wayland.socket);
 	for (size_t i = 0; i < c->app.n_env; i++)
-		if (add_env(app, &n, &o, "%s", c->app.env[i]) < 0) {
+		if (service_env(app, "%s", c->app.env[i]) < 0) {
 			snprintf(err, errlen, "app: environment too large");
 			return -E2BIG;
 		}
@@ -199,20 +263,7 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 		  c->app.workdir[0] ? c->app.workdir : (app_pw.home[0] ? app_pw.home : "/"));
 	app->workdir_is_home = !c->app.workdir[0];
 
-	if (c->wayland.forwarder[0]) {
-		struct service *fw = add_service(in, "wayland");
-		if ((r = set_argv(fw, c->wayland.forwarder, NULL, err, errlen)) < 0)
-			return r;
-		if ((r = set_user(fw, c->wayland.owner[0] ? c->wayland.owner : c->app.user, NULL,
-				  NULL, &owner_pw, err, errlen)) < 0)
-			return r;
-		n = o = 0;
-		add_env(fw, &n, &o, "PATH=/usr/local/bin:/usr/bin:/bin");
-		add_env(fw, &n, &o, "HOME=%s", owner_pw.home[0] ? owner_pw.home : "/");
-		add_env(fw, &n, &o, "XDG_RUNTIME_DIR=%s", runtime_dir);
-		add_env(fw, &n, &o, "WAYLAND_DISPLAY=%s", c->wayland.socket);
-	}
-	return 0;
+	return wayland_prepare(in, &owner_pw, runtime_dir, err, errlen);
 }
 
 /* What the child reports on its status pipe when it cannot exec. */
@@ -272,6 +323,7 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 		s->out_len = 0;
 	}
 
+	service_remove_stale(s);
 	if (pipe2(out, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(status, O_CLOEXEC) < 0) {
@@ -308,14 +360,14 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	s->pid = pid;
 	s->out_fd = out[0];
 	s->out_len = 0;
-	s->state = CTL_STATE_RUNNING;
+	s->state = INITCTL_STATE_RUNNING;
 	io_set_nonblock(s->out_fd, 1);
 	return 0;
 }
 
 static void emit(const struct service *s, const char *line, size_t len)
 {
-	char buf[sizeof(s->out_buf) + CTL_NAME_MAX + 4];
+	char buf[sizeof(s->out_buf) + sizeof(s->name) + 4];
 	int n = snprintf(buf, sizeof(buf), "%s: %.*s\n", s->name, (int)len, line);
 	if (n > 0)
 		io_write_full(STDOUT_FILENO, buf,
@@ -354,16 +406,18 @@ void service_relay_output(struct init *in, struct service *s)
 	}
 }
 
-void services_status(const struct init *in, struct ctl_status *st)
+void services_status(const struct init *in, struct initctl_status *st)
 {
 	memset(st, 0, sizeof(*st));
-	for (size_t i = 0; i < in->n_svcs && i < CTL_MAX_SERVICES; i++) {
+	for (size_t i = 0; i < in->n_svcs && i < INITCTL_MAX_SERVICES; i++) {
 		const struct service *s = &in->svcs[i];
-		struct ctl_service *o = &st->services[st->n_services++];
+		struct initctl_service *o = &st->services[st->n_services++];
 		util_copy(o->name, sizeof(o->name), s->name);
 		o->state = s->state;
 		o->pid = s->pid;
-		o->restarts = s->restarts;
+		/* An app restarted forever still gets a status that decodes. */
+		o->restarts =
+		    s->restarts < INITCTL_RESTARTS_MAX ? s->restarts : INITCTL_RESTARTS_MAX;
 	}
 	st->app_exited = in->app_exited;
 	st->app_status = in->app_status;

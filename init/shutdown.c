@@ -13,10 +13,7 @@ void shutdown_finish(struct init *in)
 {
 	log_info("shutdown: syncing and unmounting");
 	/* A bound socket keeps /run busy. */
-	if (in->ctl_fd >= 0) {
-		close(in->ctl_fd);
-		in->ctl_fd = -1;
-	}
+	initctl_server_close(in);
 	sync();
 	mounts_unmount_all(in);
 	/* In a VM the root may be a real filesystem: leave it clean. The test

@@ -108,3 +108,48 @@ bool util_path_ok(const char *s)
 	}
 	return true;
 }
+
+void util_words_init(struct util_words *w)
+{
+	w->used = 0;
+	w->n = 0;
+	w->v[0] = NULL;
+}
+
+int util_words_add(struct util_words *w, const char *word)
+{
+	size_t len = strlen(word) + 1;
+	if (w->n == UTIL_WORDS_MAX || len > sizeof(w->buf) - w->used)
+		return -E2BIG;
+	memcpy(w->buf + w->used, word, len);
+	w->v[w->n++] = w->buf + w->used;
+	w->v[w->n] = NULL;
+	w->used += len;
+	return 0;
+}
+
+int util_words_split(struct util_words *w, const char *cmdline)
+{
+	char buf[UTIL_WORDS_BUF];
+	char *argv[UTIL_WORDS_MAX + 1];
+	size_t argc;
+	if (cmdline[strspn(cmdline, " \t")] == '\0')
+		return 0;
+	int r = util_argv_split(cmdline, buf, sizeof(buf), argv, UTIL_WORDS_MAX + 1, &argc);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < argc; i++)
+		if ((r = util_words_add(w, argv[i])) < 0)
+			return r;
+	return 0;
+}
+
+int util_words_append(struct util_words *w, const struct util_words *src, size_t from)
+{
+	for (size_t i = from; i < src->n; i++) {
+		int r = util_words_add(w, src->v[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

@@ -18,6 +18,32 @@
 int util_argv_split(const char *s, char *buf, size_t buflen, char **argv, size_t max_argv,
 		    size_t *ret_argc);
 
+#define UTIL_WORDS_BUF 4096
+#define UTIL_WORDS_MAX 128
+
+/* A command line under construction: words copied into one buffer, v[] is
+ * NULL-terminated. It points into itself: never copy it by assignment (use
+ * util_words_append). */
+struct util_words {
+	char buf[UTIL_WORDS_BUF];
+	size_t used;
+	char *v[UTIL_WORDS_MAX + 1];
+	size_t n;
+};
+
+/* Empties w. */
+void util_words_init(struct util_words *w);
+
+/* Appends one word. Returns 0 or -E2BIG. */
+int util_words_add(struct util_words *w, const char *word);
+
+/* Appends the words of a command line (util_argv_split rules; blank is no
+ * word at all). Returns 0, -EINVAL (unbalanced quote) or -E2BIG. */
+int util_words_split(struct util_words *w, const char *cmdline);
+
+/* Appends src's words from index from on. Returns 0 or -E2BIG. */
+int util_words_append(struct util_words *w, const struct util_words *src, size_t from);
+
 /* Parses yes/no, true/false, on/off, 1/0. Returns 0 or -EINVAL. */
 int util_parse_bool(const char *s, bool *ret);
 

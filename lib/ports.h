@@ -10,6 +10,15 @@
  * later events such as APP_EXIT. */
 #define APPVM_EVENT_PORT 1025u
 
+/* The guest's file chooser portal connects to the host (CID 2) on this port;
+ * the host's per-VM portal daemon answers (docs/protocol.md, docs/portal.md). */
+#define APPVM_PORTAL_PORT 1026u
+
+/* The guest's Wayland relay connects to the host (CID 2) on this port, once
+ * per Wayland client; the host's waypipe client listens there
+ * (docs/wayland-vm.md). */
+#define APPVM_WAYLAND_PORT 1027u
+
 /* The only peer the agent accepts: the host (VMADDR_CID_HOST). */
 #define APPVM_HOST_CID 2u
 

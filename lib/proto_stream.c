@@ -1,6 +1,7 @@
 #include "proto_stream.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,16 @@ void proto_reader_free(struct proto_reader *r)
 {
 	free(r->payload);
 	proto_reader_init(r);
+}
+
+size_t proto_reader_want(const struct proto_reader *r, size_t max)
+{
+	size_t want;
+	if (r->complete || r->head_got < PROTO_HEADER_SIZE)
+		want = PROTO_HEADER_SIZE - (r->complete ? 0 : r->head_got);
+	else
+		want = r->header.length - r->payload_got;
+	return want < max ? want : max;
 }
 
 int proto_reader_partial(const struct proto_reader *r)
@@ -68,4 +79,48 @@ int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, s
 		return 1;
 	}
 	return 0;
+}
+
+const char *proto_header_describe(const struct proto_header *h, char *buf, size_t size)
+{
+	const char *name = proto_type_name(h->type);
+	const char *kind = (h->flags & PROTO_FLAG_REPLY)			 ? "reply"
+			   : h->type == PROTO_READY || h->type == PROTO_APP_EXIT ? "event"
+										 : "request";
+	if (name)
+		snprintf(buf, size, "%s %s of %u bytes (id %u)", name, kind, h->length, h->id);
+	else
+		snprintf(buf, size, "%s of unknown type 0x%04x of %u bytes (id %u)", kind, h->type,
+			 h->length, h->id);
+	return buf;
+}
+
+const char *proto_reader_describe(const struct proto_reader *r, int err, char *buf, size_t size)
+{
+	const struct proto_header *h = &r->header;
+	if (size == 0)
+		return buf;
+	int n;
+	if (err == -EMSGSIZE) {
+		char what[80];
+		snprintf(buf, size, "an oversized frame: %s, over %s cap of %u",
+			 proto_header_describe(h, what, sizeof(what)),
+			 proto_direction_ok(h->type, h->flags) ? "its" : "the",
+			 proto_max_payload(h->type, h->flags));
+		return buf;
+	}
+	uint16_t magic = (uint16_t)(r->head[0] | (r->head[1] << 8));
+	uint16_t reserved = (uint16_t)(r->head[6] | (r->head[7] << 8));
+	if (magic != PROTO_MAGIC)
+		n = snprintf(buf, size,
+			     "garbage, not a frame header (magic 0x%04x, want 0x%04x):", magic,
+			     PROTO_MAGIC);
+	else if (reserved != 0)
+		n = snprintf(buf, size, "a bad frame header (reserved field 0x%04x):", reserved);
+	else
+		n = snprintf(buf, size, "a bad frame header (unknown flags 0x%04x):",
+			     h->flags & ~PROTO_FLAG_REPLY);
+	for (size_t i = 0; i < r->head_got && n >= 0 && (size_t)n < size; i++)
+		n += snprintf(buf + n, size - (size_t)n, " %02x", r->head[i]);
+	return buf;
 }

@@ -1,7 +1,9 @@
 #include "unix_addr.h"
+#include "cleanup.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int unix_addr_set(struct sockaddr_un *sa, const char *path)
 {
@@ -12,4 +14,43 @@ int unix_addr_set(struct sockaddr_un *sa, const char *path)
 	sa->sun_family = AF_UNIX;
 	memcpy(sa->sun_path, path, n);
 	return 0;
+}
+
+int unix_sock_listen(const char *path, int backlog)
+{
+	struct sockaddr_un sa;
+	int r = unix_addr_set(&sa, path);
+	if (r < 0)
+		return r;
+	struct stat sb;
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode))
+			return -EADDRINUSE;
+		unlink(path);
+	}
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* The mode is set at bind time: a chmod after it would leave a window in
+	 * which anyone could connect. */
+	mode_t old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || listen(fd, backlog) < 0)
+		return -errno;
+	return steal_fd(&fd);
+}
+
+int unix_sock_connect(const char *path, int flags)
+{
+	struct sockaddr_un sa;
+	int r = unix_addr_set(&sa, path);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	return steal_fd(&fd);
 }

@@ -1,6 +1,6 @@
 /* Unix socket addresses from paths, with the length check every caller
  * needs (sun_path is 108 bytes, and a silently truncated path would reach
- * some other socket). */
+ * some other socket), and the one way our daemons listen on a path. */
 #ifndef APPVM_UNIX_ADDR_H
 #define APPVM_UNIX_ADDR_H
 
@@ -10,5 +10,15 @@
 /* Fills *sa with AF_UNIX and path. Returns 0, or -ENAMETOOLONG when path is
  * empty or does not fit (with its NUL) in sun_path. */
 int unix_addr_set(struct sockaddr_un *sa, const char *path);
+
+/* Binds a non-blocking, close-on-exec Unix stream socket at path with mode
+ * 0600 and listens on it. A socket file left by an earlier run is replaced;
+ * any other file at path is not (-EADDRINUSE). Returns the fd or -errno. */
+int unix_sock_listen(const char *path, int backlog);
+
+/* Connects a close-on-exec Unix stream socket to path; flags may add
+ * SOCK_NONBLOCK (a Unix connect still completes at once, or fails with
+ * EAGAIN when the listener's backlog is full). Returns the fd or -errno. */
+int unix_sock_connect(const char *path, int flags);
 
 #endif

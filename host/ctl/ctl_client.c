@@ -4,18 +4,13 @@
 #include "ctl_transport.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
 /* Requests the host sends are small; so are the ERROR answers. */
 #define OUT_MAX (PROTO_HEADER_SIZE + 512)
-
-static const char *type_name(uint16_t type)
-{
-	const char *n = proto_type_name(type);
-	return n ? n : "unknown";
-}
 
 void ctl_client_init(struct ctl_client *c, int fd)
 {
@@ -42,21 +37,53 @@ static int send_msg(struct ctl_client *c, const struct proto_msg *m, uint64_t de
 	size_t len;
 	int r = proto_encode(m, buf, sizeof(buf), &len);
 	if (r < 0) {
-		ctl_error_set(err, "cannot encode %s: %s", type_name(m->type), strerror(-r));
+		ctl_error_set(err, "cannot encode %s: %s", ctl_type_name(m->type), strerror(-r));
 		return r;
 	}
 	r = io_write_full_until(c->fd, buf, len, deadline);
 	if (r == -ETIMEDOUT) {
 		ctl_error_set(err, "guest did not take our %s before the deadline",
-			      type_name(m->type));
+			      ctl_type_name(m->type));
 	} else if (r == -EPIPE || r == -ECONNRESET) {
 		ctl_error_set(err, "guest closed the connection before our %s was sent",
-			      type_name(m->type));
+			      ctl_type_name(m->type));
 		r = -EPROTO;
 	} else if (r < 0) {
-		ctl_error_set(err, "cannot send %s: %s", type_name(m->type), strerror(-r));
+		ctl_error_set(err, "cannot send %s: %s", ctl_type_name(m->type), strerror(-r));
 	}
 	return r;
+}
+
+/* Waits for the guest's next bytes and reads them into c->in. Returns the
+ * byte count, 0 at end of file (or a reset), -ETIMEDOUT or -errno. The clock
+ * is checked here too, not only by poll: a guest that always has bytes ready
+ * must not outlive the deadline either. */
+static ssize_t read_more(struct ctl_client *c, uint64_t deadline)
+{
+	for (;;) {
+		if (clock_remaining_ms(deadline) == 0)
+			return -ETIMEDOUT;
+		int r = io_wait_until(c->fd, POLLIN, deadline);
+		if (r < 0)
+			return r;
+		ssize_t n = io_read_some(c->fd, c->in, sizeof(c->in));
+		if (n != -EAGAIN)
+			return n == -ECONNRESET ? 0 : n;
+	}
+}
+
+/* What the reader holds of an unfinished frame, for a timeout message. */
+static void describe_partial(const struct proto_reader *r, char *buf, size_t size)
+{
+	char what[80];
+	if (!proto_reader_partial(r))
+		snprintf(buf, size, "%s", "");
+	else if (r->head_got < PROTO_HEADER_SIZE)
+		snprintf(buf, size, " (received %zu of a header's %u bytes)", r->head_got,
+			 PROTO_HEADER_SIZE);
+	else
+		snprintf(buf, size, " (received %zu payload bytes of a %s)", r->payload_got,
+			 proto_header_describe(&r->header, what, sizeof(what)));
 }
 
 /* Reads until the reader holds a whole frame. Bytes after it stay in c->in. */
@@ -70,50 +97,23 @@ static int read_frame(struct ctl_client *c, uint64_t deadline, struct ctl_error 
 			c->in_pos += used;
 			if (r == 1)
 				return 0;
-			if (r == -EMSGSIZE) {
-				ctl_error_set(
-				    err, "guest sent a %s frame of %u bytes, over its cap",
-				    type_name(c->reader.header.type), c->reader.header.length);
-				return -EPROTO;
-			}
-			if (r == -EBADMSG) {
-				ctl_error_set(err, "guest sent garbage (not a frame header)");
-				return -EPROTO;
-			}
-			if (r < 0) {
-				ctl_error_set(err, "cannot take a frame: %s", strerror(-r));
-				return r;
-			}
+			if (r < 0)
+				return ctl_error_framing(err, &c->reader, r, "guest");
 		}
 		c->in_pos = c->in_len = 0;
-		/* Checked here too, not only by poll: a guest that always has
-		 * bytes ready must not outlive the deadline either. */
-		int left = clock_remaining_ms(deadline);
-		struct pollfd p = {.fd = c->fd, .events = POLLIN};
-		int r = left == 0 ? 0 : poll(&p, 1, left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			ctl_error_set(err, "poll: %s", strerror(e));
-			return -e;
-		}
-		if (r == 0) {
+		ssize_t n = read_more(c, deadline);
+		if (n == -ETIMEDOUT) {
+			char partial[128];
+			describe_partial(&c->reader, partial, sizeof(partial));
 			ctl_error_set(err, "no %s reply from the guest before the deadline%s",
-				      type_name(c->want_type),
-				      proto_reader_partial(&c->reader) ? " (reply incomplete)"
-								       : "");
+				      ctl_type_name(c->want_type), partial);
 			return -ETIMEDOUT;
 		}
-		ssize_t n = read(c->fd, c->in, sizeof(c->in));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
-			continue;
-		if (n < 0 && errno != ECONNRESET) {
-			int e = errno;
-			ctl_error_set(err, "read: %s", strerror(e));
-			return -e;
+		if (n < 0) {
+			ctl_error_set(err, "read: %s", strerror((int)-n));
+			return (int)n;
 		}
-		if (n <= 0) {
+		if (n == 0) {
 			ctl_error_set(err, "guest closed the connection %s",
 				      proto_reader_partial(&c->reader) ? "in the middle of a frame"
 								       : "without replying");
@@ -178,30 +178,18 @@ int ctl_client_call(struct ctl_client *c, struct proto_msg *req, struct proto_ms
 
 int ctl_client_wait_close(struct ctl_client *c, uint64_t deadline, struct ctl_error *err)
 {
+	/* Whatever the guest still sends is of no interest now. */
 	for (;;) {
-		/* A guest streaming bytes keeps poll ready: check the clock. */
-		int left = clock_remaining_ms(deadline);
-		struct pollfd p = {.fd = c->fd, .events = POLLIN};
-		int r = left == 0 ? 0 : poll(&p, 1, left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-			ctl_error_set(err, "poll: %s", strerror(e));
-			return -e;
-		}
-		if (r == 0) {
+		ssize_t n = read_more(c, deadline);
+		if (n == 0)
+			return 0;
+		if (n == -ETIMEDOUT) {
 			ctl_error_set(err, "guest still connected at the deadline");
 			return -ETIMEDOUT;
 		}
-		/* Whatever the guest still sends is of no interest now. */
-		ssize_t n = read(c->fd, c->in, sizeof(c->in));
-		if (n == 0 || (n < 0 && errno == ECONNRESET))
-			return 0;
-		if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) {
-			int e = errno;
-			ctl_error_set(err, "read: %s", strerror(e));
-			return -e;
+		if (n < 0) {
+			ctl_error_set(err, "read: %s", strerror((int)-n));
+			return (int)n;
 		}
 	}
 }

@@ -31,6 +31,40 @@ void ctl_error_guest(struct ctl_error *e, const struct proto_error *untrusted_er
 	e->untrusted_guest_msg_len = (uint16_t)n;
 }
 
+int ctl_error_framing(struct ctl_error *e, const struct proto_reader *r, int ret, const char *who)
+{
+	if (ret != -EBADMSG && ret != -EMSGSIZE) {
+		ctl_error_set(e, "%s: cannot take a frame: %s", who, strerror(-ret));
+		return ret;
+	}
+	char what[160];
+	ctl_error_set(e, "%s sent %s", who, proto_reader_describe(r, ret, what, sizeof(what)));
+	return -EPROTO;
+}
+
+void ctl_error_malformed(struct ctl_error *e, const char *who, const struct proto_header *h,
+			 const char *why)
+{
+	char what[80];
+	ctl_error_set(e, "%s sent a malformed %s: %s", who,
+		      proto_header_describe(h, what, sizeof(what)), why);
+}
+
+void ctl_refuse_request(struct proto_msg *ret, const struct proto_header *h, int decoded,
+			const char *unserved)
+{
+	if (decoded == -EBADMSG)
+		proto_make_error(ret, h->id, PROTO_ERR_BAD_REQUEST, "malformed request");
+	else
+		proto_make_error(ret, h->id, PROTO_ERR_UNSUPPORTED, unserved);
+}
+
+const char *ctl_type_name(uint16_t type)
+{
+	const char *n = proto_type_name(type);
+	return n ? n : "unknown";
+}
+
 int ctl_exit_code(int ret)
 {
 	switch (ret) {

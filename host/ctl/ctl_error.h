@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "proto_stream.h"
 
 enum ctl_exit {
 	CTL_EXIT_OK = 0,
@@ -33,7 +34,7 @@ enum ctl_exit {
 
 struct ctl_error {
 	/* Our own words; may quote peer bytes, so it is sanitized when printed. */
-	char msg[256];
+	char msg[384];
 	/* Set when the guest sent an ERROR reply: its code and its message,
 	 * which passed the codec's TEXT rules but is still hostile text. */
 	int has_guest_error;
@@ -50,6 +51,25 @@ void ctl_error_set(struct ctl_error *e, const char *fmt, ...) __attribute__((for
 
 /* Records a guest ERROR reply (code and message are copied). */
 void ctl_error_guest(struct ctl_error *e, const struct proto_error *untrusted_error);
+
+/* Fills e for a framing violation that proto_reader_feed returned (ret < 0)
+ * on reader r: "<who> sent <what the header said>". Returns the library error
+ * to pass on: -EPROTO, or ret itself when it is not a framing violation. */
+int ctl_error_framing(struct ctl_error *e, const struct proto_reader *r, int ret, const char *who);
+
+/* Fills e for a well-framed frame the codec refused: "<who> sent a
+ * malformed <header as received>: <why>". */
+void ctl_error_malformed(struct ctl_error *e, const char *who, const struct proto_header *h,
+			 const char *why);
+
+/* Fills *ret with the ERROR answer to a guest request the host does not
+ * serve (the protocol wants every request answered): BAD_REQUEST when it was
+ * malformed (decoded == -EBADMSG), else UNSUPPORTED saying `unserved`. */
+void ctl_refuse_request(struct proto_msg *ret, const struct proto_header *h, int decoded,
+			const char *unserved);
+
+/* Returns the type's name ("PING"), or "unknown" for a type outside the catalogue. */
+const char *ctl_type_name(uint16_t type);
 
 /* Returns the exit code for a library return value (0 or -errno). */
 int ctl_exit_code(int ret);

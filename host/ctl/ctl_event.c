@@ -34,12 +34,6 @@ static uint16_t copy_name(char *dst, struct proto_str untrusted)
 	return (uint16_t)n;
 }
 
-static const char *type_name(uint16_t type)
-{
-	const char *n = proto_type_name(type);
-	return n ? n : "unknown";
-}
-
 int ctl_event_frame(struct ctl_event_conn *e, const struct proto_header *untrusted_h,
 		    const uint8_t *untrusted_payload, struct proto_msg *ret_reply,
 		    struct ctl_ready *ret_ready, struct ctl_error *err)
@@ -53,14 +47,14 @@ int ctl_event_frame(struct ctl_event_conn *e, const struct proto_header *untrust
 
 	if (!e->session.established) {
 		if (decoded < 0) {
-			ctl_error_set(err,
-				      "event connection: malformed frame (type 0x%04x) "
-				      "instead of HELLO: %s",
-				      h->type, why);
+			ctl_error_malformed(err, "event connection: guest", h, why);
 			return -EPROTO;
 		}
 		if (proto_session_check(&e->session, &m) < 0) {
-			ctl_error_set(err, "event connection: %s before HELLO", type_name(m.type));
+			char what[80];
+			ctl_error_set(err,
+				      "event connection: guest sent something before HELLO: %s",
+				      proto_header_describe(h, what, sizeof(what)));
 			return -EPROTO;
 		}
 		if (proto_session_answer(&e->session, &m, ret_reply) < 0) {
@@ -82,14 +76,15 @@ int ctl_event_frame(struct ctl_event_conn *e, const struct proto_header *untrust
 		return -EPROTO;
 	}
 	if (is_reply) {
-		ctl_error_set(err, "event connection: a %s reply, but the host asked nothing",
-			      type_name(h->type));
+		char what[80];
+		ctl_error_set(
+		    err, "event connection: guest sent a reply, but the host asked nothing: %s",
+		    proto_header_describe(h, what, sizeof(what)));
 		return -EPROTO;
 	}
 	if (is_event) {
 		if (decoded < 0) {
-			ctl_error_set(err, "event connection: malformed %s event: %s",
-				      type_name(h->type), why);
+			ctl_error_malformed(err, "event connection: guest", h, why);
 			return -EPROTO;
 		}
 		if (m.type == PROTO_APP_EXIT)
@@ -103,12 +98,7 @@ int ctl_event_frame(struct ctl_event_conn *e, const struct proto_header *untrust
 		ctl_error_set(err, "event connection: a second HELLO");
 		return -EPROTO;
 	}
-	/* A guest request: answered, as the protocol wants, but not served. */
-	if (decoded == -EBADMSG)
-		proto_make_error(ret_reply, h->id, PROTO_ERR_BAD_REQUEST, "malformed request");
-	else
-		proto_make_error(ret_reply, h->id, PROTO_ERR_UNSUPPORTED,
-				 "not served on the event connection");
+	ctl_refuse_request(ret_reply, h, decoded, "not served on the event connection");
 	return CTL_EVENT_SEND;
 }
 

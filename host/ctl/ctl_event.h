@@ -17,8 +17,13 @@
 #include "proto_session.h"
 #include "proto_stream.h"
 
-/* Event connections served at once; more are closed on accept. */
-#define CTL_EVENT_CONNS 4
+/* Event connections served at once. When all are taken, a new connection
+ * evicts the oldest one: any process in the guest can connect to the event
+ * port, and none of them may keep the agent's READY out. */
+#define CTL_EVENT_CONNS 16
+/* How long an event connection has for each step: from accept to the end of
+ * HELLO, then from there to READY. The agent sends both at once. */
+#define CTL_EVENT_STEP_MS 1000
 /* Frames after HELLO an event connection may send before READY. */
 #define CTL_EVENT_MAX_FRAMES 16
 /* Pause between two polls of the agent port, and the longest one poll takes. */
@@ -49,6 +54,8 @@ struct ctl_event_conn {
 	struct proto_reader reader;
 	struct proto_session session;
 	unsigned frames;
+	uint64_t serial;  /* order of acceptance (wait-ready's loop sets it) */
+	uint64_t expires; /* monotonic ms by which the current step must end */
 	uint8_t in[1024];
 	size_t in_pos, in_len;
 };
@@ -67,7 +74,7 @@ void ctl_event_conn_init(struct ctl_event_conn *e, int fd);
 void ctl_event_conn_free(struct ctl_event_conn *e);
 
 /* Judges one complete frame on an event connection. Pure. Returns a verdict,
- * -EPROTO (err says why) or -ENOMEM. */
+ * or -EPROTO (err says why): the connection is then dropped. */
 int ctl_event_frame(struct ctl_event_conn *e, const struct proto_header *untrusted_h,
 		    const uint8_t *untrusted_payload, struct proto_msg *ret_reply,
 		    struct ctl_ready *ret_ready, struct ctl_error *err);
@@ -79,8 +86,10 @@ int ctl_event_frame(struct ctl_event_conn *e, const struct proto_header *untrust
 int ctl_event_path(const struct ctl_target *t, const char *override, char *buf, size_t size);
 
 /* Waits until the guest is ready or the deadline passes. event_path is from
- * ctl_event_path. Returns 0 with *ret filled, -ETIMEDOUT, -EPROTO or
- * -EREMOTEIO (a hostile or broken guest), or -errno. */
+ * ctl_event_path. Event connections that break the protocol or are too slow
+ * are dropped and the wait goes on (the deadline error names the last one).
+ * Returns 0 with *ret filled, -ETIMEDOUT, -EPROTO or -EREMOTEIO (the agent
+ * port broke the protocol or answered PING with an error), or -errno. */
 int ctl_wait_ready(const struct ctl_target *t, const char *event_path, uint64_t deadline,
 		   struct ctl_ready *ret, struct ctl_error *err);
 

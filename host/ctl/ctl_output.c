@@ -1,5 +1,6 @@
 #include "ctl_output.h"
 #include "ctl_text.h"
+#include "text_escape.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -15,12 +16,12 @@ const char *ctl_app_state_name(uint8_t state)
 
 static void san(FILE *f, struct proto_str s)
 {
-	ctl_text_sanitize(f, s.ptr, s.len);
+	text_escape_write(f, s.ptr, s.len);
 }
 
 static void san_c(FILE *f, const char *s)
 {
-	ctl_text_sanitize(f, s, strlen(s));
+	text_escape_write(f, s, strlen(s));
 }
 
 static void js(FILE *f, struct proto_str s)
@@ -86,7 +87,7 @@ static void human_success(FILE *f, const struct ctl_result *r)
 	case CTL_CMD_PING:
 		fprintf(f, "ping: reply in %" PRIu64 ".%03u ms from ", r->rtt_us / 1000,
 			(unsigned)(r->rtt_us % 1000));
-		ctl_text_sanitize(f, r->untrusted_software, r->untrusted_software_len);
+		text_escape_write(f, r->untrusted_software, r->untrusted_software_len);
 		fprintf(f, " (protocol %u)\n", r->protocol_version);
 		break;
 	case CTL_CMD_STATUS:
@@ -104,7 +105,7 @@ static void human_success(FILE *f, const struct ctl_result *r)
 		const struct ctl_ready *w = r->ready;
 		if (w->via == CTL_READY_EVENT) {
 			fputs("ready: vm ", f);
-			ctl_text_sanitize(f, w->untrusted_vm_name, w->untrusted_vm_name_len);
+			text_escape_write(f, w->untrusted_vm_name, w->untrusted_vm_name_len);
 			fprintf(f, " announced READY (guest uptime %" PRIu64 ".%03u s)",
 				w->uptime_ms / 1000, (unsigned)(w->uptime_ms % 1000));
 		} else {
@@ -142,7 +143,7 @@ void ctl_print_human(FILE *out, FILE *errf, const struct ctl_result *r, bool qui
 		fprintf(errf,
 			"appvmctl: guest error %s (%u): ", proto_error_name(r->err->guest_code),
 			r->err->guest_code);
-		ctl_text_sanitize(errf, r->err->untrusted_guest_msg,
+		text_escape_write(errf, r->err->untrusted_guest_msg,
 				  r->err->untrusted_guest_msg_len);
 		fputc('\n', errf);
 	}

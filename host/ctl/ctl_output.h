@@ -1,6 +1,7 @@
 /* appvmctl's output: one human-readable form and one JSON form per command
  * (docs/appvmctl.md has the JSON schema). Every string that came from the
- * guest goes through ctl_text.h. Pure code apart from the FILEs. */
+ * guest goes through lib/text_escape.h (terminal) or ctl_text.h (JSON). Pure code apart from the
+ * FILEs. */
 #ifndef APPVM_CTL_OUTPUT_H
 #define APPVM_CTL_OUTPUT_H
 

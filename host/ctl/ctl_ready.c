@@ -1,4 +1,11 @@
-/* wait-ready: the event listener and the agent poll, in one poll loop. */
+/* wait-ready: the event listener and the agent poll, in one poll loop.
+ *
+ * Any process in the guest can connect to the event port, so no event
+ * connection is trusted to be the agent: each one has CTL_EVENT_STEP_MS for
+ * HELLO and as long again for READY, one that breaks the protocol is dropped
+ * (the wait goes on), and when every slot is taken a new connection evicts
+ * the oldest one. The agent sends HELLO the moment it connects, so silent or
+ * slow connections never keep it out. */
 #include "io.h"
 #include "cleanup.h"
 #include "ctl_client.h"
@@ -9,17 +16,24 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x)  STRINGIFY_(x)
+#define STEP_MS	      STRINGIFY(CTL_EVENT_STEP_MS)
 
 struct waiter {
 	const struct ctl_target *target;
 	int listen_fd;
 	struct ctl_event_conn conns[CTL_EVENT_CONNS];
 	struct ctl_ready scratch[CTL_EVENT_CONNS];
+	uint64_t accepted;     /* connections accepted so far */
 	struct ctl_error last; /* why the latest poll failed */
-	int last_ret;
+	unsigned dropped;      /* event connections dropped */
+	struct ctl_error drop; /* why the latest one was (msg only) */
 };
 
 /* One HELLO + PING to the agent port. */
@@ -41,38 +55,84 @@ static int poll_agent(struct waiter *w, uint64_t deadline, struct ctl_ready *ret
 		ret->untrusted_software_len = c.untrusted_software_len;
 	}
 	ctl_client_free(&c);
-	w->last_ret = r;
 	return r;
 }
 
-static void accept_one(struct waiter *w)
+/* Closes an event connection; why (NULL: it just closed) is remembered for
+ * the deadline error. */
+static void drop(struct waiter *w, struct ctl_event_conn *e, const char *why)
 {
-	int fd;
-	if (w->target->transport == CTL_TRANSPORT_VSOCK)
-		fd = ctl_vsock_accept_from(w->listen_fd, w->target->cid);
-	else
-		fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
-		return;
-	for (unsigned i = 0; i < CTL_EVENT_CONNS; i++) {
-		if (w->conns[i].fd < 0) {
-			ctl_event_conn_init(&w->conns[i], fd);
-			memset(&w->scratch[i], 0, sizeof(w->scratch[i]));
-			return;
-		}
+	if (why) {
+		snprintf(w->drop.msg, sizeof(w->drop.msg), "%s", why);
+		w->dropped++;
 	}
-	close(fd); /* all slots busy: the agent retries */
+	ctl_event_conn_free(e);
+}
+
+/* The slot for a new connection: a free one, else the oldest connection's.
+ * The agent sends HELLO as it connects and READY one round trip later, so it
+ * is never the oldest for long; whatever has sat in a slot longer is at best
+ * slow, and a silent or half-done connection must not outlive a new one. */
+static struct ctl_event_conn *slot_for_new(struct waiter *w)
+{
+	struct ctl_event_conn *victim = NULL;
+	for (unsigned i = 0; i < CTL_EVENT_CONNS; i++) {
+		struct ctl_event_conn *e = &w->conns[i];
+		if (e->fd < 0)
+			return e;
+		if (!victim || e->serial < victim->serial)
+			victim = e;
+	}
+	drop(w, victim,
+	     victim->session.established
+		 ? "event connection: evicted before READY, all slots taken"
+		 : "event connection: evicted before HELLO, all slots taken");
+	return victim;
+}
+
+/* Takes pending connections, at most half the slots' worth per wake-up: the
+ * connections already there are served between two rounds, so a burst of
+ * new ones cannot evict an agent whose HELLO is already waiting. */
+static void accept_pending(struct waiter *w)
+{
+	for (unsigned n = 0; n < CTL_EVENT_CONNS / 2; n++) {
+		int fd;
+		if (w->target->transport == CTL_TRANSPORT_VSOCK)
+			fd = ctl_vsock_accept_from(w->listen_fd, w->target->cid);
+		else
+			fd = accept4(w->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd == -EACCES)
+			continue; /* another guest's: closed */
+		if (fd < 0)
+			return;
+		struct ctl_event_conn *e = slot_for_new(w);
+		ctl_event_conn_init(e, fd);
+		memset(&w->scratch[e - w->conns], 0, sizeof(w->scratch[0]));
+		e->serial = ++w->accepted;
+		e->expires = clock_now_ms() + CTL_EVENT_STEP_MS;
+	}
+}
+
+/* Sends an answer now or never: a guest that does not take a few dozen bytes
+ * at once is not the agent, and the loop must not wait for it. */
+static int send_now(struct ctl_event_conn *e, const struct proto_msg *reply)
+{
+	uint8_t buf[PROTO_HEADER_SIZE + 512];
+	size_t len;
+	int r = proto_encode(reply, buf, sizeof(buf), &len);
+	return r < 0 ? r : io_write_full_until(e->fd, buf, len, clock_now_ms());
 }
 
 /* Reads what one event connection has and judges its frames. Returns 1 when
- * READY arrived, 0 to go on, -EPIPE when the guest closed it (not an error:
- * an agent that restarts reconnects), or -EPROTO and friends. */
-static int pump(struct ctl_event_conn *e, struct ctl_ready *ready, uint64_t deadline,
-		struct ctl_error *err)
+ * READY arrived, 0 to go on, -EPIPE when the connection is to be dropped
+ * (*why set when that is the guest's fault, cleared when it just closed: an
+ * agent that restarts reconnects), or -ENOMEM. */
+static int pump(struct ctl_event_conn *e, struct ctl_ready *ready, struct ctl_error *why)
 {
+	ctl_error_clear(why);
 	if (e->in_pos == e->in_len) {
-		ssize_t n = read(e->fd, e->in, sizeof(e->in));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+		ssize_t n = io_read_some(e->fd, e->in, sizeof(e->in));
+		if (n == -EAGAIN)
 			return 0;
 		if (n <= 0)
 			return -EPIPE;
@@ -84,38 +144,89 @@ static int pump(struct ctl_event_conn *e, struct ctl_ready *ready, uint64_t dead
 		int r =
 		    proto_reader_feed(&e->reader, e->in + e->in_pos, e->in_len - e->in_pos, &used);
 		e->in_pos += used;
-		if (r == -EBADMSG || r == -EMSGSIZE) {
-			ctl_error_set(err, "event connection: %s",
-				      r == -EBADMSG ? "garbage (not a frame header)"
-						    : "oversized frame");
-			return -EPROTO;
-		}
 		if (r < 0)
-			return r;
+			return ctl_error_framing(why, &e->reader, r, "event connection: guest") ==
+				       -EPROTO
+				   ? -EPIPE
+				   : r;
 		if (r == 0)
 			continue;
+		int had_hello = e->session.established;
 		struct proto_msg reply;
-		r = ctl_event_frame(e, &e->reader.header, e->reader.payload, &reply, ready, err);
+		r = ctl_event_frame(e, &e->reader.header, e->reader.payload, &reply, ready, why);
 		if (r < 0)
-			return r;
+			return -EPIPE;
 		if (r == CTL_EVENT_READY)
 			return 1;
+		if (!had_hello && e->session.established)
+			e->expires = clock_now_ms() + CTL_EVENT_STEP_MS;
 		if (r == CTL_EVENT_SEND || r == CTL_EVENT_REFUSE) {
-			uint8_t buf[PROTO_HEADER_SIZE + 512];
-			size_t len;
-			int s = proto_encode(&reply, buf, sizeof(buf), &len);
-			/* A reply is small: never wait long for room to send it. */
-			uint64_t dl = clock_now_ms() + 1000;
-			if (s == 0)
-				s = io_write_full_until(e->fd, buf, len,
-							dl < deadline ? dl : deadline);
+			int s = send_now(e, &reply);
 			if (r == CTL_EVENT_REFUSE)
-				return -EPROTO;
-			if (s < 0)
 				return -EPIPE;
+			if (s < 0) {
+				ctl_error_set(why, "event connection: guest does not take our "
+						   "answer");
+				return -EPIPE;
+			}
 		}
 	}
 	return 0;
+}
+
+static void take_ready(struct ctl_ready *ret, const struct ctl_ready *got)
+{
+	memcpy(ret->untrusted_software, got->untrusted_software, sizeof(ret->untrusted_software));
+	ret->untrusted_software_len = got->untrusted_software_len;
+	ret->protocol_version = got->protocol_version;
+	ret->uptime_ms = got->uptime_ms;
+	memcpy(ret->untrusted_vm_name, got->untrusted_vm_name, sizeof(ret->untrusted_vm_name));
+	ret->untrusted_vm_name_len = got->untrusted_vm_name_len;
+	ret->via = CTL_READY_EVENT;
+}
+
+/* Serves the event connections poll found ready and drops the ones whose
+ * step ran out. Returns 1 when one delivered READY (*ret filled), 0, or -errno. */
+static int serve_events(struct waiter *w, const struct pollfd *p, struct ctl_ready *ret)
+{
+	uint64_t now = clock_now_ms();
+	for (unsigned i = 0; i < CTL_EVENT_CONNS; i++) {
+		struct ctl_event_conn *e = &w->conns[i];
+		if (e->fd < 0)
+			continue;
+		if (p[i].revents) {
+			struct ctl_error why;
+			int r = pump(e, &w->scratch[i], &why);
+			if (r == 1) {
+				take_ready(ret, &w->scratch[i]);
+				return 1;
+			}
+			if (r == -EPIPE) {
+				drop(w, e, why.msg[0] ? why.msg : NULL);
+				continue;
+			}
+			if (r < 0)
+				return r;
+		}
+		if (now >= e->expires)
+			drop(w, e,
+			     e->session.established
+				 ? "event connection: no READY within " STEP_MS " ms"
+				 : "event connection: no HELLO within " STEP_MS " ms");
+	}
+	return 0;
+}
+
+static void deadline_error(const struct waiter *w, struct ctl_error *err)
+{
+	if (w->dropped)
+		ctl_error_set(err,
+			      "guest not ready before the deadline (last poll: %.120s; %u event "
+			      "connections dropped, the last: %.180s)",
+			      w->last.msg[0] ? w->last.msg : "none", w->dropped, w->drop.msg);
+	else
+		ctl_error_set(err, "guest not ready before the deadline (last poll: %.200s)",
+			      w->last.msg[0] ? w->last.msg : "none");
 }
 
 static int wait_loop(struct waiter *w, uint64_t deadline, struct ctl_ready *ret,
@@ -125,8 +236,7 @@ static int wait_loop(struct waiter *w, uint64_t deadline, struct ctl_ready *ret,
 	for (;;) {
 		uint64_t now = clock_now_ms();
 		if (now >= deadline) {
-			ctl_error_set(err, "guest not ready before the deadline (last poll: %s)",
-				      w->last.msg[0] ? w->last.msg : "none");
+			deadline_error(w, err);
 			return -ETIMEDOUT;
 		}
 		if (now >= next_poll) {
@@ -141,42 +251,30 @@ static int wait_loop(struct waiter *w, uint64_t deadline, struct ctl_ready *ret,
 			next_poll = clock_now_ms() + CTL_POLL_INTERVAL_MS;
 			continue;
 		}
-		struct pollfd p[1 + CTL_EVENT_CONNS];
-		p[0] = (struct pollfd){.fd = w->listen_fd, .events = POLLIN};
-		for (unsigned i = 0; i < CTL_EVENT_CONNS; i++)
-			p[1 + i] = (struct pollfd){.fd = w->conns[i].fd, .events = POLLIN};
+		/* Wake for the next poll, the deadline, or a connection's step. */
 		uint64_t until = next_poll < deadline ? next_poll : deadline;
-		int r = poll(p, 1 + CTL_EVENT_CONNS, (int)(until - now));
+		struct pollfd p[CTL_EVENT_CONNS + 1];
+		for (unsigned i = 0; i < CTL_EVENT_CONNS; i++) {
+			p[i] = (struct pollfd){.fd = w->conns[i].fd, .events = POLLIN};
+			if (w->conns[i].fd >= 0 && w->conns[i].expires < until)
+				until = w->conns[i].expires;
+		}
+		p[CTL_EVENT_CONNS] = (struct pollfd){.fd = w->listen_fd, .events = POLLIN};
+		int r = poll(p, CTL_EVENT_CONNS + 1, until > now ? (int)(until - now) : 0);
 		if (r < 0 && errno != EINTR) {
 			int e = errno;
 			ctl_error_set(err, "poll: %s", strerror(e));
 			return -e;
 		}
-		if (r <= 0)
+		if (r < 0)
 			continue;
-		if (p[0].revents)
-			accept_one(w);
-		for (unsigned i = 0; i < CTL_EVENT_CONNS; i++) {
-			if (!p[1 + i].revents || w->conns[i].fd < 0)
-				continue;
-			r = pump(&w->conns[i], &w->scratch[i], deadline, err);
-			if (r == 1) {
-				memcpy(ret->untrusted_software, w->scratch[i].untrusted_software,
-				       sizeof(ret->untrusted_software));
-				ret->untrusted_software_len = w->scratch[i].untrusted_software_len;
-				ret->protocol_version = w->scratch[i].protocol_version;
-				ret->uptime_ms = w->scratch[i].uptime_ms;
-				memcpy(ret->untrusted_vm_name, w->scratch[i].untrusted_vm_name,
-				       sizeof(ret->untrusted_vm_name));
-				ret->untrusted_vm_name_len = w->scratch[i].untrusted_vm_name_len;
-				ret->via = CTL_READY_EVENT;
-				return 0;
-			}
-			if (r == -EPIPE)
-				ctl_event_conn_free(&w->conns[i]);
-			else if (r < 0)
-				return r;
-		}
+		/* Connections first: a READY already waiting is taken before a new
+		 * connection could evict its sender. */
+		r = serve_events(w, p, ret);
+		if (r != 0)
+			return r < 0 ? r : 0;
+		if (p[CTL_EVENT_CONNS].revents)
+			accept_pending(w);
 	}
 }
 

@@ -5,12 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *type_name(uint16_t type)
-{
-	const char *n = proto_type_name(type);
-	return n ? n : "unknown";
-}
-
 void ctl_client_expect(struct ctl_client *c, const struct proto_msg *req)
 {
 	c->want_id = req->id;
@@ -25,13 +19,13 @@ static int hello_frame(struct ctl_client *c, const struct proto_header *h, const
 {
 	const char *why = "?";
 	if (proto_decode(h, payload, m, &why) < 0) {
-		ctl_error_set(err, "malformed frame (type 0x%04x) instead of a HELLO reply: %s",
-			      h->type, why);
+		ctl_error_malformed(err, "guest", h, why);
 		return -EPROTO;
 	}
 	if (proto_session_check(&c->session, m) < 0) {
-		ctl_error_set(err, "guest sent %s%s before answering HELLO", type_name(m->type),
-			      (m->flags & PROTO_FLAG_REPLY) ? " reply" : "");
+		char what[80];
+		ctl_error_set(err, "guest sent something before answering HELLO: %s",
+			      proto_header_describe(h, what, sizeof(what)));
 		return -EPROTO;
 	}
 	if (m->id != c->want_id) {
@@ -74,16 +68,10 @@ static int unsolicited_frame(struct ctl_client *c, const struct proto_header *h,
 	if (decoded == 0 && is_event)
 		return CTL_FRAME_SKIP;
 	if (decoded == -EBADMSG && is_event) {
-		ctl_error_set(err, "malformed %s event: %s", type_name(h->type), why);
+		ctl_error_malformed(err, "guest", h, why);
 		return -EPROTO;
 	}
-	/* A request: the control connection serves none, but the protocol
-	 * wants every request answered. */
-	if (decoded == -EBADMSG)
-		proto_make_error(m, h->id, PROTO_ERR_BAD_REQUEST, "malformed request");
-	else
-		proto_make_error(m, h->id, PROTO_ERR_UNSUPPORTED,
-				 "not served on the host's control connection");
+	ctl_refuse_request(m, h, decoded, "not served on the host's control connection");
 	return CTL_FRAME_ANSWER;
 }
 
@@ -101,7 +89,7 @@ int ctl_client_frame(struct ctl_client *c, const struct proto_header *untrusted_
 	if (!(h->flags & PROTO_FLAG_REPLY))
 		return unsolicited_frame(c, h, decoded, why, m, err);
 	if (decoded < 0) {
-		ctl_error_set(err, "malformed %s reply: %s", type_name(h->type), why);
+		ctl_error_malformed(err, "guest", h, why);
 		return -EPROTO;
 	}
 	if (proto_session_check(&c->session, m) < 0) {
@@ -109,20 +97,21 @@ int ctl_client_frame(struct ctl_client *c, const struct proto_header *untrusted_
 		return -EPROTO;
 	}
 	if (c->want_type == 0 || m->id != c->want_id) {
-		ctl_error_set(err, "guest sent a %s reply to request id %u, which we did not send",
-			      type_name(m->type), m->id);
+		char what[80];
+		ctl_error_set(err, "guest sent a reply to a request we did not send: %s",
+			      proto_header_describe(h, what, sizeof(what)));
 		return -EPROTO;
 	}
 	if (m->type == PROTO_ERROR) {
 		ctl_error_guest(err, &m->u.error);
-		ctl_error_set(err, "guest answered %s with error %s", type_name(c->want_type),
+		ctl_error_set(err, "guest answered %s with error %s", ctl_type_name(c->want_type),
 			      proto_error_name(m->u.error.code));
 		c->want_type = 0;
 		return -EREMOTEIO;
 	}
 	if (m->type != c->want_type) {
-		ctl_error_set(err, "guest answered %s with a %s reply", type_name(c->want_type),
-			      type_name(m->type));
+		ctl_error_set(err, "guest answered %s with a %s reply", ctl_type_name(c->want_type),
+			      ctl_type_name(m->type));
 		return -EPROTO;
 	}
 	if (m->type == PROTO_PING && m->u.ping_nonce != c->want_nonce) {

@@ -14,19 +14,29 @@
 #include <time.h>
 #include <unistd.h>
 
-int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
+/* A non-blocking Unix stream socket, and in *sa the address of path. */
+static int unix_socket(const char *path, struct sockaddr_un *sa, const char *what,
+		       struct ctl_error *err)
 {
-	struct sockaddr_un sa;
-	if (unix_addr_set(&sa, path) < 0) {
-		ctl_error_set(err, "socket path too long");
+	if (unix_addr_set(sa, path) < 0) {
+		ctl_error_set(err, "%s path too long", what);
 		return -EINVAL;
 	}
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		int e = errno;
 		ctl_error_set(err, "cannot create a socket: %s", strerror(e));
 		return -e;
 	}
+	return fd;
+}
+
+int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
+{
+	struct sockaddr_un sa;
+	_cleanup_close_ int fd = unix_socket(path, &sa, "socket", err);
+	if (fd < 0)
+		return fd;
 	for (;;) {
 		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			return steal_fd(&fd);
@@ -134,16 +144,9 @@ int ctl_transport_connect(const struct ctl_target *t, uint64_t deadline, struct 
 int ctl_unix_listen(const char *path, struct ctl_error *err)
 {
 	struct sockaddr_un sa;
-	if (unix_addr_set(&sa, path) < 0) {
-		ctl_error_set(err, "event socket path too long");
-		return -EINVAL;
-	}
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		int e = errno;
-		ctl_error_set(err, "cannot create a socket: %s", strerror(e));
-		return -e;
-	}
+	_cleanup_close_ int fd = unix_socket(path, &sa, "event socket", err);
+	if (fd < 0)
+		return fd;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 		if (e != EADDRINUSE) {
@@ -165,7 +168,7 @@ int ctl_unix_listen(const char *path, struct ctl_error *err)
 			return -e;
 		}
 	}
-	if (listen(fd, 8) < 0) {
+	if (listen(fd, CTL_EVENT_BACKLOG) < 0) {
 		int e = errno;
 		ctl_error_set(err, "cannot listen on %s: %s", path, strerror(e));
 		unlink(path);

@@ -24,6 +24,9 @@ int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
  * line), -ETIMEDOUT or -errno. */
 int ctl_hybrid_handshake(int fd, uint32_t port, uint64_t deadline, struct ctl_error *err);
 
+/* Pending event connections the kernel keeps before refusing more. */
+#define CTL_EVENT_BACKLOG 64
+
 /* Binds and listens on a Unix stream socket for guest events. A stale socket
  * file (nobody listening) is replaced; a live one or any other file is left
  * alone (-EADDRINUSE). Returns a non-blocking fd or -errno with err filled. */
@@ -39,8 +42,8 @@ int ctl_vsock_connect(uint32_t cid, uint32_t port, uint64_t deadline, struct ctl
 int ctl_vsock_listen(uint32_t port, struct ctl_error *err);
 
 /* Accepts one connection on a vsock listener and keeps it only if it comes
- * from cid. Returns an fd, -EAGAIN (nothing pending, or another guest's
- * connection, which is closed) or -errno. */
+ * from cid. Returns an fd, -EAGAIN (nothing pending), -EACCES (another
+ * guest's connection, which is closed) or -errno. */
 int ctl_vsock_accept_from(int listen_fd, uint32_t cid);
 
 #endif

@@ -70,7 +70,7 @@ int ctl_vsock_listen(uint32_t port, struct ctl_error *err)
 	}
 	struct sockaddr_vm sa = {
 	    .svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = port};
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, CTL_EVENT_BACKLOG) < 0) {
 		int e = errno;
 		ctl_error_set(err, "cannot listen on vsock port %u: %s", port, strerror(e));
 		return -e;
@@ -88,6 +88,6 @@ int ctl_vsock_accept_from(int listen_fd, uint32_t cid)
 		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	/* The port is the host's, shared by every guest: keep only ours. */
 	if (len < sizeof(sa) || sa.svm_family != AF_VSOCK || sa.svm_cid != cid)
-		return -EAGAIN;
+		return -EACCES;
 	return steal_fd(&fd);
 }

@@ -420,7 +420,8 @@ static void usage(FILE *f)
 		   "                     port P reaches the listener on PATH_P\n"
 		   "  --vhost-user PATH  listen here for qemu (-chardev socket,path=PATH)\n"
 		   "  --verbose          log every refused connection\n"
-		   "  --help             show this text\n");
+		   "  --help             show this text\n"
+		   "  --version          print the version\n");
 }
 
 static int parse_cid(const char *s, uint64_t *ret)
@@ -444,6 +445,7 @@ int main(int argc, char **argv)
 	    {"vhost-user", required_argument, NULL, 'u'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	uint64_t cid = 0;
@@ -472,6 +474,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("appvm-vsock %s\n", APPVM_VERSION);
 			return 0;
 		default:
 			usage(stderr);

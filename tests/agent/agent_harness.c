@@ -1,6 +1,7 @@
 #include "unix_addr.h"
 #include "clock.h"
 #include "agent_harness.h"
+#include "proto_session.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int listen_unix(const char path[100])
+int h_listen(const char *path)
 {
 	struct sockaddr_un sa;
 	if (unix_addr_set(&sa, path) < 0)
@@ -32,46 +33,74 @@ static int listen_unix(const char path[100])
 	return fd;
 }
 
-/* Serves one control connection the way appvm-init does. */
+/* Serves one control connection the way appvm-init does: one request line,
+ * decoded and answered by lib/initctl.c. */
 static void serve_init(struct fake_init *fi, int fd)
 {
-	char req[64];
+	static char reply[INITCTL_REPLY_MAX];
+	char req[INITCTL_REQUEST_MAX];
 	size_t len = 0;
-	while (len < sizeof(req) && !memchr(req, '\n', len)) {
+	enum initctl_cmd cmd;
+	uint32_t deadline_ms;
+	int r = -EAGAIN;
+	while (r == -EAGAIN && len < sizeof(req)) {
 		struct pollfd pfd = {fd, POLLIN, 0};
 		if (poll(&pfd, 1, 2000) <= 0)
-			return;
+			break;
 		ssize_t n = read(fd, req + len, sizeof(req) - len);
 		if (n <= 0)
-			return;
+			break;
 		len += (size_t)n;
+		r = initctl_request_decode(req, len, &cmd, &deadline_ms);
 	}
-	const char *reply = "error malformed\n";
-	char status[1024];
+	if (r == -EAGAIN) {
+		close(fd);
+		return;
+	}
+	int n;
 	pthread_mutex_lock(&fi->lock);
-	if (len == 7 && memcmp(req, "status\n", 7) == 0) {
+	if (r < 0) {
+		n = initctl_reply_encode_simple(r == -EOPNOTSUPP ? INITCTL_ERR_UNKNOWN
+								 : INITCTL_ERR_MALFORMED,
+						reply, sizeof(reply));
+	} else if (cmd == INITCTL_CMD_STATUS) {
 		fi->n_status++;
-		snprintf(status, sizeof(status), "%s", fi->reply);
-		reply = status;
-	} else if (len < sizeof(req) && req[len - 1] == '\n' &&
-		   ((len >= 9 && memcmp(req, "poweroff", 8) == 0 && strchr(" \n", req[8])) ||
-		    (len >= 7 && memcmp(req, "reboot", 6) == 0 && strchr(" \n", req[6])))) {
-		memcpy(fi->power_req, req, len);
-		fi->power_req[len] = '\0';
+		if (fi->silent && fi->n_held < H_MAX_HELD) {
+			fi->held[fi->n_held++] = fd;
+			pthread_cond_broadcast(&fi->cond);
+			pthread_mutex_unlock(&fi->lock);
+			return;
+		}
+		if (fi->raw[0]) {
+			n = (int)strlen(fi->raw);
+			memcpy(reply, fi->raw, (size_t)n);
+		} else {
+			n = initctl_reply_encode_status(&fi->status, reply, sizeof(reply));
+		}
+	} else {
+		fi->power_cmd = cmd;
+		fi->power_deadline_ms = deadline_ms;
 		if (fi->peek_fd >= 0) {
 			char b[64];
-			ssize_t n = recv(fi->peek_fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
-			fi->peeked = n < 0 ? 0 : (int)n;
+			ssize_t k = recv(fi->peek_fd, b, sizeof(b), MSG_PEEK | MSG_DONTWAIT);
+			fi->peeked = k < 0 ? 0 : (int)k;
 		}
-		if (req[0] == 'p')
+		if (cmd == INITCTL_CMD_POWEROFF)
 			fi->n_poweroff++;
 		else
 			fi->n_reboot++;
-		reply = "ok\nend\n";
+		n = initctl_reply_encode_simple(NULL, reply, sizeof(reply));
 	}
 	pthread_cond_broadcast(&fi->cond);
 	pthread_mutex_unlock(&fi->lock);
-	(void)!write(fd, reply, strlen(reply));
+	assert_true(n > 0);
+	for (size_t off = 0; off < (size_t)n;) {
+		ssize_t k = write(fd, reply + off, (size_t)n - off);
+		if (k <= 0)
+			break; /* the agent gave up on this request */
+		off += (size_t)k;
+	}
+	close(fd);
 }
 
 static void *init_thread(void *arg)
@@ -82,7 +111,25 @@ static void *init_thread(void *arg)
 		if (fd < 0)
 			return NULL; /* the listener was shut down */
 		serve_init(fi, fd);
-		close(fd);
+	}
+}
+
+void h_status(struct initctl_status *st, enum initctl_state s, unsigned restarts, int exit_status,
+	      int exit_signal)
+{
+	memset(st, 0, sizeof(*st));
+	st->n_services = 2;
+	strcpy(st->services[0].name, "agent");
+	st->services[0].state = INITCTL_STATE_RUNNING;
+	st->services[0].pid = 10;
+	strcpy(st->services[1].name, "app");
+	st->services[1].state = s;
+	st->services[1].pid = s == INITCTL_STATE_RUNNING ? 11 : 0;
+	st->services[1].restarts = restarts;
+	if (exit_status >= 0) {
+		st->app_exited = true;
+		st->app_status = exit_status;
+		st->app_signal = exit_signal;
 	}
 }
 
@@ -90,7 +137,7 @@ void h_setup(struct agent_proc *p)
 {
 	memset(p, 0, sizeof(*p));
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(p->dir, sizeof(p->dir), "/tmp/appvm-agent-test.XXXXXX");
+	snprintf(p->dir, sizeof(p->dir), "/var/tmp/appvm-agent-test.XXXXXX");
 	assert_non_null(mkdtemp(p->dir));
 	snprintf(p->sock, sizeof(p->sock), "%s/agent.sock", p->dir);
 	snprintf(p->init_sock, sizeof(p->init_sock), "%s/init.sock", p->dir);
@@ -102,11 +149,27 @@ void h_setup(struct agent_proc *p)
 	pthread_mutex_init(&fi->lock, NULL);
 	pthread_cond_init(&fi->cond, NULL);
 	fi->peek_fd = -1;
-	snprintf(fi->reply, sizeof(fi->reply),
-		 "ok\nservice agent running 10 0\nservice app running 11 0\napp-exit none\n"
-		 "shutdown no\nend\n");
-	fi->listen_fd = listen_unix(p->init_sock);
+	h_status(&fi->status, INITCTL_STATE_RUNNING, 0, -1, 0);
+	fi->listen_fd = h_listen(p->init_sock);
 	assert_int_equal(pthread_create(&fi->thread, NULL, init_thread, fi), 0);
+}
+
+int h_cm_setup(void **state)
+{
+	struct agent_proc *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -1;
+	h_setup(p);
+	*state = p;
+	return 0;
+}
+
+int h_cm_teardown(void **state)
+{
+	struct agent_proc *p = *state;
+	h_teardown(p);
+	free(p);
+	return 0;
 }
 
 void h_start(struct agent_proc *p, const char *const *extra)
@@ -142,12 +205,25 @@ void h_start(struct agent_proc *p, const char *const *extra)
 		fail_msg("agent did not start; log:\n%s", p->log);
 }
 
+static int count_in(const char *hay, const char *text)
+{
+	int n = 0;
+	for (const char *at = strstr(hay, text); at; at = strstr(at + 1, text))
+		n++;
+	return n;
+}
+
 bool h_wait_log(struct agent_proc *p, const char *text, int timeout_ms)
+{
+	return h_wait_log_n(p, text, 1, timeout_ms);
+}
+
+bool h_wait_log_n(struct agent_proc *p, const char *text, int count, int timeout_ms)
 {
 	long end = (long)clock_now_ms() + timeout_ms;
 	for (;;) {
 		p->log[p->log_len] = '\0';
-		if (strstr(p->log, text))
+		if (count_in(p->log, text) >= count)
 			return true;
 		long left = end - (long)clock_now_ms();
 		if (left <= 0 || p->log_fd < 0)
@@ -171,34 +247,68 @@ bool h_wait_log(struct agent_proc *p, const char *text, int timeout_ms)
 	}
 }
 
+long h_stop(struct agent_proc *p)
+{
+	int st;
+	assert_true(p->pid > 0);
+	uint64_t t0 = clock_now_ms();
+	kill(p->pid, SIGTERM);
+	assert_int_equal(waitpid(p->pid, &st, 0), p->pid);
+	long ms = (long)(clock_now_ms() - t0);
+	/* Read what is left of the log, up to the end of the pipe. */
+	h_wait_log(p, "\x01never", 1000);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		fail_msg("agent ended with status 0x%x; log:\n%s", st, p->log);
+	p->pid = -1;
+	return ms;
+}
+
 void h_teardown(struct agent_proc *p)
 {
-	if (p->pid > 0) {
-		int st;
-		kill(p->pid, SIGTERM);
-		assert_int_equal(waitpid(p->pid, &st, 0), p->pid);
-		h_wait_log(p, "\x01never", 0);
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-			fail_msg("agent ended with status 0x%x; log:\n%s", st, p->log);
-		p->pid = -1;
-	}
+	if (p->pid > 0)
+		h_stop(p);
 	if (p->log_fd >= 0)
 		close(p->log_fd);
 	struct fake_init *fi = &p->init;
 	shutdown(fi->listen_fd, SHUT_RDWR);
 	pthread_join(fi->thread, NULL);
 	close(fi->listen_fd);
+	for (int i = 0; i < fi->n_held; i++)
+		close(fi->held[i]);
 	unlink(p->init_sock);
 	unlink(p->sock);
 	unlink(p->event_sock);
 	rmdir(p->dir);
 }
 
-void h_init_reply(struct agent_proc *p, const char *reply)
+void h_init_status(struct agent_proc *p, const struct initctl_status *st)
 {
 	pthread_mutex_lock(&p->init.lock);
-	snprintf(p->init.reply, sizeof(p->init.reply), "%s", reply);
+	p->init.status = *st;
+	p->init.raw[0] = '\0';
 	pthread_mutex_unlock(&p->init.lock);
+}
+
+void h_init_raw(struct agent_proc *p, const char *reply)
+{
+	pthread_mutex_lock(&p->init.lock);
+	snprintf(p->init.raw, sizeof(p->init.raw), "%s", reply);
+	pthread_mutex_unlock(&p->init.lock);
+}
+
+void h_init_silent(struct agent_proc *p)
+{
+	pthread_mutex_lock(&p->init.lock);
+	p->init.silent = true;
+	pthread_mutex_unlock(&p->init.lock);
+}
+
+int h_init_count(struct agent_proc *p)
+{
+	pthread_mutex_lock(&p->init.lock);
+	int n = p->init.n_status;
+	pthread_mutex_unlock(&p->init.lock);
+	return n;
 }
 
 bool h_init_wait_power(struct agent_proc *p, bool reboot, int count, int timeout_ms)
@@ -354,4 +464,57 @@ void h_ping(int fd, uint32_t id, uint64_t nonce)
 	assert_int_equal(m.type, PROTO_PING);
 	assert_int_equal(m.id, id);
 	assert_int_equal(m.u.ping_nonce, nonce);
+}
+
+void h_status_req(int fd, uint32_t id, struct proto_msg *m)
+{
+	static uint8_t frame[PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD];
+	struct proto_msg req;
+	h_req(&req, PROTO_STATUS, id);
+	h_send(fd, &req);
+	if (h_recv(fd, m, frame, sizeof(frame), H_TIMEOUT_MS) < 0)
+		fail_msg("no STATUS reply");
+	assert_int_equal(m->type, PROTO_STATUS);
+	assert_int_equal(m->id, id);
+}
+
+bool h_str_is(struct proto_str s, const char *c)
+{
+	return s.len == strlen(c) && memcmp(s.ptr, c, s.len) == 0;
+}
+
+int h_accept_events(int lfd)
+{
+	struct pollfd pfd = {lfd, POLLIN, 0};
+	if (poll(&pfd, 1, H_TIMEOUT_MS) <= 0)
+		fail_msg("the agent did not connect for events");
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+int h_recv_event(int fd, struct proto_msg *m, int timeout_ms)
+{
+	static uint8_t frame[PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD];
+	return h_recv(fd, m, frame, sizeof(frame), timeout_ms);
+}
+
+void h_event_handshake(int fd, struct proto_msg *ready)
+{
+	struct proto_msg m;
+	assert_int_equal(h_recv_event(fd, &m, H_TIMEOUT_MS), 0);
+	assert_int_equal(m.type, PROTO_HELLO);
+	assert_int_equal(m.flags, 0);
+	assert_int_equal(m.u.hello.caps & PROTO_CAP_CONTROL, PROTO_CAP_CONTROL);
+	assert_true(m.u.hello.software.len > 12 &&
+		    memcmp(m.u.hello.software.ptr, "appvm-agent ", 12) == 0);
+	struct proto_session host;
+	struct proto_msg reply;
+	proto_session_init(&host, PROTO_ROLE_ACCEPTOR, PROTO_CAP_CONTROL, "event-host");
+	assert_int_equal(proto_session_answer(&host, &m, &reply), 0);
+	assert_int_equal(reply.u.hello.version, 1);
+	h_send(fd, &reply);
+	assert_int_equal(h_recv_event(fd, ready, H_TIMEOUT_MS), 0);
+	assert_int_equal(ready->type, PROTO_READY);
+	assert_int_equal(ready->flags, 0);
 }

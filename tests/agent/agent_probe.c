@@ -20,6 +20,7 @@
 #include "unix_addr.h"
 #include "clock.h"
 #include "proto.h"
+#include "proto_session.h"
 
 #define WAIT_MS 10000
 
@@ -160,15 +161,12 @@ static int cmd_events(const char *path, int want_exit)
 	recv_msg(fd, &m);
 	if (m.type != PROTO_HELLO || (m.flags & PROTO_FLAG_REPLY))
 		die("expected HELLO from the agent");
-	uint32_t id = m.id;
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_HELLO;
-	m.flags = PROTO_FLAG_REPLY;
-	m.id = id;
-	m.u.hello.version = 1;
-	m.u.hello.caps = PROTO_CAP_CONTROL;
-	m.u.hello.software = proto_str_from("agent_probe");
-	send_msg(fd, &m);
+	struct proto_session host;
+	struct proto_msg reply;
+	proto_session_init(&host, PROTO_ROLE_ACCEPTOR, PROTO_CAP_CONTROL, "agent_probe");
+	if (proto_session_answer(&host, &m, &reply) < 0)
+		die("no common protocol version");
+	send_msg(fd, &reply);
 	recv_msg(fd, &m);
 	if (m.type != PROTO_READY)
 		die("expected READY");

@@ -6,6 +6,8 @@
 # Usage: ns_agent.sh NAME
 # Environment (set by ctest): APPVM_INIT, APPVM_AGENT, NSRUN, PROBE, WORK.
 set -euo pipefail
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 name=$1
 : "${APPVM_INIT:?}" "${APPVM_AGENT:?}" "${NSRUN:?}" "${PROBE:?}" "${WORK:?}"
 # appvm-init mounts tmpfs on /tmp and /run as PID 1: a test tree below them
@@ -16,7 +18,7 @@ case "$(realpath -m "$WORK")/" in
 	exit 1
 	;;
 esac
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+[ "$(id -u)" -eq 0 ] || test_skip "namespace tests need root"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 log=$WORK/init.log
@@ -51,10 +53,15 @@ expect() { # FILE LINE
 }
 
 # vm.conf with the agent on the test transport; the app is given as "$@".
+# With STATE_DEV set, that device is the state store, at a path with a space.
 write_conf() {
 	cat >"$WORK/vm.conf" <<CONF
 [vm]
 on-app-exit = ${ON_APP_EXIT:-poweroff}
+${STATE_DEV:+[state]
+source = $STATE_DEV
+type = ext4
+path = $WORK/state dir}
 [agent]
 exec = $APPVM_AGENT
 args = --listen-unix $sock/agent.sock --event-unix $sock/events.sock --name nsvm
@@ -82,8 +89,13 @@ expect_end() {
 case $name in
 ready_status_shutdown)
 	# The host listens first; init starts the agent, which announces
-	# READY; STATUS shows the app running; SHUTDOWN powers the VM off.
-	write_conf /bin/sleep 60
+	# READY; STATUS shows the app running and the state store as init
+	# lists it; SHUTDOWN powers the VM off.
+	truncate -s 8M "$WORK/state.img"
+	mkfs.ext4 -q -F "$WORK/state.img"
+	loop_state=$(losetup -f --show "$WORK/state.img")
+	trap 'stop_ns; losetup -d "$loop_state" 2>/dev/null || true; rm -rf "$sock"' EXIT
+	STATE_DEV=$loop_state write_conf /bin/sleep 60
 	"$PROBE" events "$sock/events.sock" >"$WORK/events.out" 2>&1 &
 	probe=$!
 	start_init
@@ -93,6 +105,8 @@ ready_status_shutdown)
 	expect "$WORK/status.out" "vm_name=nsvm"
 	expect "$WORK/status.out" "app_state=2"
 	expect "$WORK/status.out" "app_exit_how=0"
+	expect "$WORK/status.out" "n_stores=1"
+	expect "$WORK/status.out" "store=state $WORK/state dir rw"
 	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown: $(cat "$WORK/shutdown.out")"
 	expect "$WORK/shutdown.out" "ack"
 	expect_end "signal INT"

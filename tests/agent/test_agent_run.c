@@ -1,6 +1,7 @@
 /* Integration tests: the real appvm-agent binary on Unix sockets (the test
  * transport; the CID check is a unit test), a fake appvm-init control socket,
- * and host clients speaking the wire protocol. */
+ * and host clients speaking the wire protocol. What the agent does with init
+ * (status, stores, APP_EXIT, power requests, SIGTERM) is in test_agent_init.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,45 +30,11 @@
 
 static uint8_t big[PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD];
 
-static int setup(void **state)
-{
-	struct agent_proc *p = calloc(1, sizeof(*p));
-	if (!p)
-		return -1;
-	h_setup(p);
-	*state = p;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct agent_proc *p = *state;
-	h_teardown(p);
-	free(p);
-	return 0;
-}
-
 static uint64_t boottime_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void status(int fd, uint32_t id, struct proto_msg *m)
-{
-	struct proto_msg req;
-	h_req(&req, PROTO_STATUS, id);
-	h_send(fd, &req);
-	if (h_recv(fd, m, big, sizeof(big), H_TIMEOUT_MS) < 0)
-		fail_msg("no STATUS reply");
-	assert_int_equal(m->type, PROTO_STATUS);
-	assert_int_equal(m->id, id);
-}
-
-static bool str_is(struct proto_str s, const char *c)
-{
-	return s.len == strlen(c) && memcmp(s.ptr, c, s.len) == 0;
 }
 
 /* Every non-loopback address getifaddrs() sees is in the record, and no other. */
@@ -95,23 +62,7 @@ static void check_addrs(const struct proto_status *st)
 	freeifaddrs(ifa);
 	assert_int_equal(st->n_addrs, want > PROTO_MAX_ADDRS ? PROTO_MAX_ADDRS : want);
 	for (uint16_t k = 0; k < st->n_addrs; k++)
-		assert_false(str_is(st->addrs[k].ifname, "lo"));
-}
-
-static void check_stores(const struct proto_status *st)
-{
-	static char text[1 << 20];
-	struct proto_store want[PROTO_MAX_STORES];
-	ssize_t n = io_read_file("/proc/self/mountinfo", text, sizeof(text));
-	assert_true(n > 0);
-	uint16_t nw = agent_stores_from_mountinfo(text, want, PROTO_MAX_STORES);
-	assert_int_equal(st->n_stores, nw);
-	for (uint16_t i = 0; i < nw; i++) {
-		assert_int_equal(st->stores[i].mount_point.len, want[i].mount_point.len);
-		assert_memory_equal(st->stores[i].mount_point.ptr, want[i].mount_point.ptr,
-				    want[i].mount_point.len);
-		assert_int_equal(st->stores[i].writable, want[i].writable);
-	}
+		assert_false(h_str_is(st->addrs[k].ifname, "lo"));
 }
 
 static void read_loadavg(uint32_t l[3])
@@ -138,12 +89,12 @@ static void test_commands(void **state)
 	read_loadavg(load0);
 	uint64_t before = boottime_ms();
 	struct proto_msg m;
-	status(fd, 4, &m);
+	h_status_req(fd, 4, &m);
 	uint64_t after = boottime_ms();
 	read_loadavg(load1);
 	const struct proto_status *st = &m.u.status;
-	assert_true(str_is(st->vm_name, "test-vm"));
-	assert_true(str_is(st->agent_version, "appvm-agent " APPVM_VERSION));
+	assert_true(h_str_is(st->vm_name, "test-vm"));
+	assert_true(h_str_is(st->agent_version, "appvm-agent " APPVM_VERSION));
 	assert_int_equal(st->protocol_version, 1);
 	assert_true(st->uptime_ms >= before && st->uptime_ms <= after);
 	assert_int_equal(st->mem_total_kib, total);
@@ -158,38 +109,8 @@ static void test_commands(void **state)
 	assert_int_equal(st->app_state, PROTO_APP_RUNNING);
 	assert_int_equal(st->app_exit_how, PROTO_EXIT_NONE);
 	check_addrs(st);
-	check_stores(st);
-
-	/* Init reports the app killed by signal 9 and failed. */
-	h_init_reply(p, "ok\nservice agent running 10 0\nservice app failed 0 3\napp-exit 137 9\n"
-			"shutdown no\nend\n");
-	status(fd, 5, &m);
-	assert_int_equal(m.u.status.app_state, PROTO_APP_FAILED);
-	assert_int_equal(m.u.status.app_exit_how, PROTO_EXIT_SIGNAL);
-	assert_int_equal(m.u.status.app_exit_value, 9);
-	h_init_reply(p, "ok\nservice app exited 0 0\napp-exit 3 0\nshutdown no\nend\n");
-	status(fd, 6, &m);
-	assert_int_equal(m.u.status.app_state, PROTO_APP_EXITED);
-	assert_int_equal(m.u.status.app_exit_how, PROTO_EXIT_CODE);
-	assert_int_equal(m.u.status.app_exit_value, 3);
-	/* Stores listed by init win over the mount table. */
-	h_init_reply(p, "ok\nservice app running 11 0\nstore usr ro /usr\n"
-			"store state rw /var/lib/app\\040state\napp-exit none\nshutdown no\nend\n");
-	status(fd, 60, &m);
-	assert_int_equal(m.u.status.app_state, PROTO_APP_RUNNING);
-	assert_int_equal(m.u.status.n_stores, 2);
-	assert_true(str_is(m.u.status.stores[0].name, "usr"));
-	assert_true(str_is(m.u.status.stores[0].mount_point, "/usr"));
-	assert_int_equal(m.u.status.stores[0].writable, 0);
-	assert_true(str_is(m.u.status.stores[1].name, "state"));
-	assert_true(str_is(m.u.status.stores[1].mount_point, "/var/lib/app state"));
-	assert_int_equal(m.u.status.stores[1].writable, 1);
-	/* A broken init reply: the rest of the status is still served. */
-	h_init_reply(p, "garbage\n");
-	status(fd, 7, &m);
-	assert_int_equal(m.u.status.app_state, PROTO_APP_UNKNOWN);
-	assert_true(str_is(m.u.status.vm_name, "test-vm"));
-	assert_true(p->init.n_status >= 4);
+	assert_int_equal(st->n_stores, 0); /* init lists none */
+	assert_int_equal(h_init_count(p), 1);
 
 	/* Unknown type: UNSUPPORTED, and the connection stays open. */
 	uint8_t unknown[] = {0x41, 0x56, 0x77, 0x77, 0, 0, 0,	0,   8,	 0,
@@ -254,8 +175,8 @@ static void test_hostname_and_no_init(void **state)
 	h_start(p, args);
 	int fd = h_client(p);
 	struct proto_msg m;
-	status(fd, 2, &m);
-	assert_true(str_is(m.u.status.vm_name, host));
+	h_status_req(fd, 2, &m);
+	assert_true(h_str_is(m.u.status.vm_name, host));
 	/* Without init, the app state is unknown; the rest is served. */
 	assert_int_equal(m.u.status.app_state, PROTO_APP_UNKNOWN);
 	assert_true(m.u.status.mem_total_kib > 0);
@@ -404,7 +325,7 @@ static void test_slow_reader(void **state)
 	for (uint32_t i = 0; i < 100; i++)
 		h_ping(fast, 2 + i, i);
 	struct proto_msg m;
-	status(fast, 200, &m);
+	h_status_req(fast, 200, &m);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	assert_true(ms < 2000);
@@ -505,158 +426,6 @@ static void test_many_clients_32(void **state)
 		close(fds[i]);
 }
 
-/* Waits for the agent to connect to the event listener; returns the fd. */
-static int accept_events(int lfd)
-{
-	struct pollfd pfd = {lfd, POLLIN, 0};
-	if (poll(&pfd, 1, H_TIMEOUT_MS) <= 0)
-		fail_msg("the agent did not connect for events");
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	assert_true(fd >= 0);
-	return fd;
-}
-
-/* Answers the agent's HELLO on the event connection and returns the READY event. */
-static void event_handshake(int fd, struct proto_msg *ready)
-{
-	struct proto_msg m;
-	assert_int_equal(h_recv(fd, &m, big, sizeof(big), H_TIMEOUT_MS), 0);
-	assert_int_equal(m.type, PROTO_HELLO);
-	assert_int_equal(m.flags, 0);
-	assert_int_equal(m.u.hello.caps & PROTO_CAP_CONTROL, PROTO_CAP_CONTROL);
-	assert_true(m.u.hello.software.len > 12 &&
-		    memcmp(m.u.hello.software.ptr, "appvm-agent ", 12) == 0);
-	uint32_t id = m.id;
-	memset(&m, 0, sizeof(m));
-	m.type = PROTO_HELLO;
-	m.flags = PROTO_FLAG_REPLY;
-	m.id = id;
-	m.u.hello.version = 1;
-	m.u.hello.caps = PROTO_CAP_CONTROL;
-	m.u.hello.software = proto_str_from("event-host");
-	h_send(fd, &m);
-	assert_int_equal(h_recv(fd, ready, big, sizeof(big), H_TIMEOUT_MS), 0);
-	assert_int_equal(ready->type, PROTO_READY);
-	assert_int_equal(ready->flags, 0);
-}
-
-static int listen_at(const char path[100])
-{
-	struct sockaddr_un sa;
-	if (unix_addr_set(&sa, path) < 0)
-		abort();
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(fd, 4), 0);
-	return fd;
-}
-
-static void test_events(void **state)
-{
-	struct agent_proc *p = *state;
-	const char *args[] = {"--name", "event-vm", "--event-unix", p->event_sock, NULL};
-	h_start(p, args);
-	/* Nobody listens yet: the agent retries. */
-	assert_true(h_wait_log(p, "retrying", H_TIMEOUT_MS));
-	int lfd = listen_at(p->event_sock);
-	uint64_t before = boottime_ms();
-	int efd = accept_events(lfd);
-	struct proto_msg ready;
-	event_handshake(efd, &ready);
-	uint64_t after = boottime_ms();
-	assert_true(ready.u.ready.uptime_ms >= before - 1000 && ready.u.ready.uptime_ms <= after);
-	assert_true(str_is(ready.u.ready.vm_name, "event-vm"));
-	/* The agent keeps serving meanwhile. */
-	int fd = h_client(p);
-	h_ping(fd, 2, 2);
-
-	/* The app exits: APP_EXIT arrives, once. */
-	h_init_reply(p, "ok\nservice app exited 0 0\napp-exit 3 0\nshutdown no\nend\n");
-	struct proto_msg m;
-	assert_int_equal(h_recv(efd, &m, big, sizeof(big), H_TIMEOUT_MS), 0);
-	assert_int_equal(m.type, PROTO_APP_EXIT);
-	assert_int_equal(m.u.app_exit.how, PROTO_EXIT_CODE);
-	assert_int_equal(m.u.app_exit.value, 3);
-	assert_int_equal(h_recv(efd, &m, big, sizeof(big), 2500), -1);
-
-	/* The host closes the event connection: the agent comes back, says
-	 * READY again and repeats the exit it already knows. */
-	close(efd);
-	efd = accept_events(lfd);
-	event_handshake(efd, &ready);
-	assert_int_equal(h_recv(efd, &m, big, sizeof(big), H_TIMEOUT_MS), 0);
-	assert_int_equal(m.type, PROTO_APP_EXIT);
-	assert_int_equal(m.u.app_exit.value, 3);
-
-	/* Restarted and killed: a new exit. */
-	h_init_reply(p, "ok\nservice app exited 0 1\napp-exit 137 9\nshutdown no\nend\n");
-	assert_int_equal(h_recv(efd, &m, big, sizeof(big), H_TIMEOUT_MS), 0);
-	assert_int_equal(m.type, PROTO_APP_EXIT);
-	assert_int_equal(m.u.app_exit.how, PROTO_EXIT_SIGNAL);
-	assert_int_equal(m.u.app_exit.value, 9);
-
-	/* A host that refuses our versions: the agent retries. */
-	close(efd);
-	efd = accept_events(lfd);
-	assert_int_equal(h_recv(efd, &m, big, sizeof(big), H_TIMEOUT_MS), 0);
-	uint32_t id = m.id;
-	struct proto_msg err;
-	proto_make_error(&err, id, PROTO_ERR_VERSION_MISMATCH, "no");
-	h_send(efd, &err);
-	assert_true(h_closed(efd, H_TIMEOUT_MS));
-	close(efd);
-	efd = accept_events(lfd);
-	event_handshake(efd, &ready);
-	close(efd);
-	close(lfd);
-	h_ping(fd, 3, 3);
-	close(fd);
-}
-
-static void test_shutdown_reboot(void **state)
-{
-	struct agent_proc *p = *state;
-	h_start(p, NULL);
-	int fd = h_client(p);
-	struct proto_msg m;
-	p->init.peek_fd = fd;
-	h_req(&m, PROTO_SHUTDOWN, 2);
-	m.u.deadline_ms = 30000;
-	h_send(fd, &m);
-	assert_true(h_init_wait_power(p, false, 1, H_TIMEOUT_MS));
-	/* When init was asked, the ack was already waiting in our socket. */
-	assert_int_equal(p->init.peeked, PROTO_HEADER_SIZE);
-	/* The host's deadline goes on to init. */
-	assert_string_equal(p->init.power_req, "poweroff 30000\n");
-	assert_int_equal(h_recv(fd, &m, big, sizeof(big), H_TIMEOUT_MS), 0);
-	assert_int_equal(m.type, PROTO_SHUTDOWN);
-	assert_int_equal(m.flags, PROTO_FLAG_REPLY);
-	assert_int_equal(m.id, 2);
-	assert_true(h_wait_log(p, "init accepted the power off request", H_TIMEOUT_MS));
-
-	p->init.peeked = -1;
-	h_req(&m, PROTO_REBOOT, 3);
-	h_send(fd, &m);
-	assert_true(h_init_wait_power(p, true, 1, H_TIMEOUT_MS));
-	assert_int_equal(p->init.peeked, PROTO_HEADER_SIZE);
-	assert_string_equal(p->init.power_req, "reboot\n"); /* deadline 0: init's grace */
-	assert_int_equal(h_recv(fd, &m, big, sizeof(big), H_TIMEOUT_MS), 0);
-	assert_int_equal(m.type, PROTO_REBOOT);
-	assert_int_equal(m.id, 3);
-	p->init.peek_fd = -1;
-	h_ping(fd, 4, 4);
-	assert_true(h_wait_log(p, "init accepted the reboot request", H_TIMEOUT_MS));
-
-	/* A host that asks and hangs up at once still gets its shutdown. */
-	int fd2 = h_client(p);
-	h_req(&m, PROTO_SHUTDOWN, 9);
-	h_send(fd2, &m);
-	close(fd2);
-	assert_true(h_init_wait_power(p, false, 2, H_TIMEOUT_MS));
-	close(fd);
-}
-
 static void run_bin(const char *const *args, int *ret_status, char *out, size_t outlen)
 {
 	const char *bin = getenv("APPVM_AGENT");
@@ -717,14 +486,12 @@ static void test_command_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_commands, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_hostname_and_no_init, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_violations, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_slow_reader, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_many_clients, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_many_clients_32, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_shutdown_reboot, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commands, h_cm_setup, h_cm_teardown),
+	    cmocka_unit_test_setup_teardown(test_hostname_and_no_init, h_cm_setup, h_cm_teardown),
+	    cmocka_unit_test_setup_teardown(test_violations, h_cm_setup, h_cm_teardown),
+	    cmocka_unit_test_setup_teardown(test_slow_reader, h_cm_setup, h_cm_teardown),
+	    cmocka_unit_test_setup_teardown(test_many_clients, h_cm_setup, h_cm_teardown),
+	    cmocka_unit_test_setup_teardown(test_many_clients_32, h_cm_setup, h_cm_teardown),
 	    cmocka_unit_test(test_command_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
-/* The status parsers (agent/status.c): /proc text in, fields out, with
- * malformed input of every kind. */
+/* The status parsers (agent/status.c): /proc text and getifaddrs() entries
+ * in, fields out, with malformed input of every kind. (The stores come from
+ * init: test_agent_policy.c, test_agent_init.c.) */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -105,164 +106,6 @@ static void test_uptime(void **state)
 		assert_int_equal(agent_parse_uptime(bad[i], &ms), -EBADMSG);
 }
 
-static const char mountinfo[] =
-    "22 1 0:21 / /proc rw,relatime - proc proc rw\n"
-    "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
-    "30 27 254:16 / /run/stores/base ro,relatime shared:1 - erofs /dev/vdb ro\n"
-    "31 27 254:32 / /run/stores/my\\040apps ro,relatime - squashfs /dev/vdc ro\n"
-    "32 27 0:40 / /run/stores/docs ro,nosuid master:3 shared:4 - virtiofs docs rw\n"
-    "33 27 254:48 / /var/lib/appvm rw,relatime - ext4 /dev/vdd rw\n"
-    "34 27 254:48 /sub /home/user rw,relatime - ext4 /dev/vdd rw\n"
-    "35 27 0:50 / /tmp rw - tmpfs tmpfs rw\n"
-    "garbage line\n"
-    "36 27 254:16 / /run/stores/base ro,relatime - erofs /dev/vde ro\n"
-    "37 27 254:64 / /run/stores/bad\\012name ro - erofs /dev/vdf ro\n"
-    "38 27 254:80 / /run/stores/ ro - erofs /dev/vdg ro\n"
-    "39 27 254:96 / /run/nodash ro erofs /dev/vdh ro\n"
-    "40 27 0:51 / /mnt/share ro - virtiofs tag ro";
-
-static void expect_store(const struct proto_store *s, const char *name, const char *path, int w)
-{
-	assert_int_equal(s->name.len, strlen(name));
-	assert_memory_equal(s->name.ptr, name, s->name.len);
-	assert_int_equal(s->mount_point.len, strlen(path));
-	assert_memory_equal(s->mount_point.ptr, path, s->mount_point.len);
-	assert_int_equal(s->writable, w);
-}
-
-static void test_mountinfo(void **state)
-{
-	(void)state;
-	char text[sizeof(mountinfo)];
-	struct proto_store stores[8];
-	memcpy(text, mountinfo, sizeof(text));
-	uint16_t n = agent_stores_from_mountinfo(text, stores, 8);
-	assert_int_equal(n, 5);
-	/* base was mounted over (line 36): reported once, in its first place. */
-	expect_store(&stores[0], "base", "/run/stores/base", 0);
-	expect_store(&stores[1], "my apps", "/run/stores/my apps", 0);
-	expect_store(&stores[2], "docs", "/run/stores/docs", 0);
-	expect_store(&stores[3], "state", "/var/lib/appvm", 1);
-	/* Left out: a name with a control character, "/run/stores/" (no name),
-	 * the bind mount of /sub, and the malformed lines. */
-	expect_store(&stores[4], "share", "/mnt/share", 0);
-}
-
-static void test_mountinfo_limit(void **state)
-{
-	(void)state;
-	char text[sizeof(mountinfo)];
-	struct proto_store stores[2];
-	memcpy(text, mountinfo, sizeof(text));
-	assert_int_equal(agent_stores_from_mountinfo(text, stores, 2), 2);
-	char empty[] = "";
-	assert_int_equal(agent_stores_from_mountinfo(empty, stores, 2), 0);
-}
-
-static void test_mountinfo_lines(void **state)
-{
-	(void)state;
-	struct agent_mount m;
-	char ok[] = "1 2 3:4 /r /m\\011x ro,x opt:1 opt:2 - erofs src\\134 ro\n";
-	char *cur = ok;
-	assert_int_equal(agent_mountinfo_next(&cur, &m), 1);
-	assert_string_equal(m.root, "/r");
-	assert_string_equal(m.mount_point, "/m\tx");
-	assert_string_equal(m.fstype, "erofs");
-	assert_string_equal(m.source, "src\\");
-	assert_true(m.read_only);
-	assert_int_equal(agent_mountinfo_next(&cur, &m), 0);
-
-	char rw[] = "1 2 3:4 / /m rw,nosuid,ro_x - ext4 /dev/x ro";
-	cur = rw;
-	assert_int_equal(agent_mountinfo_next(&cur, &m), 1);
-	assert_false(m.read_only); /* "ro" among the super block options does not count */
-
-	static const char *const bad[] = {
-	    "1 2 3:4 / /m ro erofs src ro", /* no separator */
-	    "1 2 3:4 / /m ro -",	    /* nothing after it */
-	    "1 2 3:4 / /m ro - erofs",	    /* no source */
-	    "1 2 3:4 /",		    /* too few fields */
-	    " ",
-	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char line[128];
-		snprintf(line, sizeof(line), "%s\nnext", bad[i]);
-		cur = line;
-		if (agent_mountinfo_next(&cur, &m) != -EBADMSG)
-			fail_msg("mountinfo line %zu accepted", i);
-		assert_string_equal(cur, "next"); /* the cursor moved past it */
-	}
-}
-
-static void test_mount_store_rules(void **state)
-{
-	(void)state;
-	static const struct {
-		const char *root, *mp, *fstype;
-		bool ro;
-		int is_store;
-		const char *name;
-	} cases[] = {
-	    {"/", "/run/stores/base", "erofs", true, 1, "base"},
-	    {"/", "/opt/x", "squashfs", true, 1, "x"},
-	    {"/", "/opt/ext", "ext4", true, 1, "ext"},
-	    {"/", "/data", "virtiofs", false, 1, "state"},
-	    {"/", "/var/lib/appvm", "ext4", false, 1, "state"},
-	    {"/", "/", "ext4", false, 0, NULL},
-	    {"/", "/", "erofs", true, 0, NULL},
-	    {"/dir", "/bind", "ext4", false, 0, NULL},
-	    {"/", "/tmp", "tmpfs", false, 0, NULL},
-	    {"/", "/proc", "proc", false, 0, NULL},
-	    {"/", "relative", "erofs", true, 0, NULL},
-	    {"/", "/run/stores/\x7f", "erofs", true, 0, NULL},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct agent_mount m = {cases[i].root, cases[i].mp, cases[i].fstype, "src",
-					cases[i].ro};
-		struct proto_store s;
-		bool got = agent_mount_store(&m, &s);
-		if (got != (cases[i].is_store != 0))
-			fail_msg("case %zu (%s %s): got %d", i, cases[i].mp, cases[i].fstype, got);
-		if (got) {
-			assert_int_equal(s.name.len, strlen(cases[i].name));
-			assert_memory_equal(s.name.ptr, cases[i].name, s.name.len);
-			assert_int_equal(s.writable, cases[i].ro ? 0 : 1);
-		}
-	}
-}
-
-static void test_stores_from_init(void **state)
-{
-	(void)state;
-	char reply[] = "ok\n"
-		       "service app running 5 0\n"
-		       "store usr ro /usr\n"
-		       "store apps ro /opt/my\\040apps\n"
-		       "store state rw /var/lib/appvm\n"
-		       "store bad xx /x\n"     /* neither ro nor rw */
-		       "store noslash ro x\n"  /* not a path */
-		       "store extra ro /a b\n" /* five words */
-		       "store short ro\n"
-		       "store bad\001name ro /y\n" /* control character in the name */
-		       "stores x ro /z\n"
-		       "app-exit none\n"
-		       "end\n";
-	struct proto_store st[8];
-	uint16_t n = agent_stores_from_init(reply, st, 8);
-	assert_int_equal(n, 3);
-	expect_store(&st[0], "usr", "/usr", 0);
-	expect_store(&st[1], "apps", "/opt/my apps", 0);
-	expect_store(&st[2], "state", "/var/lib/appvm", 1);
-
-	char two[] = "store a ro /a\nstore b ro /b\nstore c ro /c\n";
-	assert_int_equal(agent_stores_from_init(two, st, 2), 2);
-	char none[] = "ok\napp-exit none\nshutdown no\nend\n";
-	assert_int_equal(agent_stores_from_init(none, st, 8), 0);
-	char empty[] = "";
-	assert_int_equal(agent_stores_from_init(empty, st, 8), 0);
-}
-
 static void test_addrs(void **state)
 {
 	(void)state;
@@ -327,15 +170,8 @@ static void test_name_ok(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_meminfo),
-	    cmocka_unit_test(test_loadavg),
-	    cmocka_unit_test(test_uptime),
-	    cmocka_unit_test(test_mountinfo),
-	    cmocka_unit_test(test_mountinfo_limit),
-	    cmocka_unit_test(test_mountinfo_lines),
-	    cmocka_unit_test(test_mount_store_rules),
-	    cmocka_unit_test(test_stores_from_init),
-	    cmocka_unit_test(test_addrs),
+	    cmocka_unit_test(test_meminfo), cmocka_unit_test(test_loadavg),
+	    cmocka_unit_test(test_uptime),  cmocka_unit_test(test_addrs),
 	    cmocka_unit_test(test_name_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /* A scriptable fake guest for the control tests: an "agent" on a Unix
  * socket (optionally behind a fake hybrid CONNECT front) that can misbehave
- * in every way a hostile guest might, and an "event sender" that plays the
- * agent's side of wait-ready. Each runs in its own thread. */
+ * in every way a hostile guest might. It runs in its own thread. The agent's
+ * event side (wait-ready) is in fake_events.h. */
 #ifndef APPVM_TEST_FAKE_GUEST_H
 #define APPVM_TEST_FAKE_GUEST_H
 
@@ -33,6 +33,8 @@ enum fake_mode {
 	FAKE_HOSTILE_STATUS,	/* status with escape sequences in a mount point */
 	FAKE_ACK_NO_CLOSE,	/* acks SHUTDOWN but keeps the connection open */
 	FAKE_ACK_STREAM,	/* acks SHUTDOWN, then streams bytes without end */
+	FAKE_RAW,		/* sends the bytes of fake_opts.raw (see there) */
+	FAKE_REQUEST_FLOOD,	/* endless guest requests instead of the reply */
 };
 
 enum fake_front {
@@ -44,11 +46,35 @@ enum fake_front {
 	FRONT_SILENT,	/* never answers */
 };
 
+/* What FAKE_RAW does once its bytes are out. */
+enum fake_after {
+	AFTER_SILENT, /* keeps the connection open and says nothing more */
+	AFTER_CLOSE,  /* closes the connection */
+	AFTER_REPLY,  /* goes on as FAKE_GOOD: sends the proper answer */
+};
+
+struct fake_opts {
+	enum fake_mode mode;
+	enum fake_front front;
+	/* 0: every connection plays mode; n: only the first n, the rest are
+	 * served as FAKE_GOOD (the next well-behaved request). */
+	unsigned hostile_conns;
+	/* FAKE_RAW: bytes sent instead of the HELLO reply (at_hello) or before
+	 * the answer to the first request, one every drip_ms (0: at once). */
+	const uint8_t *raw;
+	size_t raw_len;
+	int at_hello;
+	unsigned drip_ms;
+	enum fake_after after;
+	/* Strings put in the answers instead of the defaults (NULL: default). */
+	const char *software, *vm_name, *agent_version, *store_name, *mount_point, *ifname,
+	    *error_msg;
+};
+
 struct fake_guest {
 	char path[108];
 	int listen_fd;
-	enum fake_mode mode;
-	enum fake_front front;
+	struct fake_opts o;
 	pthread_t thread;
 	atomic_int stop;
 	atomic_int connections;
@@ -62,31 +88,10 @@ struct fake_guest {
 int fake_guest_start(struct fake_guest *g, const char *path, enum fake_mode mode,
 		     enum fake_front front);
 
+/* The same with every option (o is copied; its pointers must outlive g). */
+int fake_guest_run(struct fake_guest *g, const char *path, const struct fake_opts *o);
+
 /* Stops the thread and removes the socket. */
 void fake_guest_stop(struct fake_guest *g);
-
-enum fake_event_mode {
-	EVENT_GOOD,	      /* HELLO, then READY */
-	EVENT_GARBAGE,	      /* garbage instead of HELLO */
-	EVENT_BAD_READY,      /* HELLO, then a malformed READY */
-	EVENT_DROP_THEN_GOOD, /* a connection closed before HELLO, then a good one */
-};
-
-struct fake_events {
-	char path[108];
-	enum fake_event_mode mode;
-	unsigned delay_ms; /* before the first connection attempt */
-	pthread_t thread;
-	atomic_int stop;
-	atomic_int done;
-};
-
-/* Starts a thread that connects to path (retrying every 20 ms) and plays the
- * agent's event side. Returns 0 or -errno. */
-int fake_events_start(struct fake_events *e, const char *path, enum fake_event_mode mode,
-		      unsigned delay_ms);
-
-/* Stops and joins the thread. */
-void fake_events_stop(struct fake_events *e);
 
 #endif

@@ -147,8 +147,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t used = 0;
 		int ret = proto_reader_feed(r, data + pos, n, &used);
 		pos += used;
-		if (ret < 0)
+		if (ret < 0) {
+			struct ctl_error err;
+			ctl_error_clear(&err);
+			if (ctl_error_framing(&err, r, ret, "guest") != -EPROTO || !err.msg[0])
+				abort();
+			struct ctl_result res = {
+			    .command = CTL_CMD_PING, .target = "t", .ret = -EPROTO, .err = &err};
+			ctl_print_human(sink(), sink(), &res, false);
 			break;
+		}
 		if (ret == 0)
 			continue;
 		if ((role < 4 ? client_frame(&c, role, &phase) : event_frame(&e, &ready)) < 0)

@@ -1,5 +1,6 @@
 /* appvmctl's pure parts: target strings, the hybrid answer line, timeouts,
- * the command line, hostile text on a terminal and in JSON, output. */
+ * the command line, hostile text in JSON, output (the terminal escaper has
+ * its own tests in tests/lib/test_text_escape.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "ctl_output.h"
 #include "ctl_target.h"
 #include "ctl_text.h"
+#include "proto_samples.h"
 
 static void test_target_valid(void **state)
 {
@@ -274,12 +276,6 @@ struct bytes {
 	size_t n;
 };
 
-static void do_sanitize(FILE *f, const void *arg)
-{
-	const struct bytes *b = arg;
-	ctl_text_sanitize(f, b->p, b->n);
-}
-
 static void do_json(FILE *f, const void *arg)
 {
 	const struct bytes *b = arg;
@@ -294,35 +290,7 @@ static void check_text(void (*fn)(FILE *, const void *), const char *in, size_t 
 	free(out);
 }
 
-#define SAN(in, want)  check_text(do_sanitize, in, sizeof(in) - 1, want)
 #define JSON(in, want) check_text(do_json, in, sizeof(in) - 1, want)
-
-static void test_sanitize(void **state)
-{
-	(void)state;
-	SAN("plain name-1.0", "plain name-1.0");
-	SAN("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
-	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-	SAN("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m");
-	SAN("a\nb\tc\rd", "a\\nb\\tc\\x0dd");
-	SAN("back\\slash", "back\\\\slash");
-	SAN("nul\0x", "nul\\x00x");
-	SAN("del\x7f", "del\\x7f");
-	SAN("csi\xc2\x9b"
-	    "2J",
-	    "csi\\u{009b}2J");
-	SAN("bidi\xe2\x80\xae"
-	    "txt",
-	    "bidi\\u{202e}txt");
-	SAN("iso\xe2\x81\xa6x", "iso\\u{2066}x");
-	SAN("ls\xe2\x80\xa8", "ls\\u{2028}");
-	SAN("bom\xef\xbb\xbf", "bom\\u{feff}");
-	SAN("bad\xff\xfe", "bad\\xff\\xfe");
-	SAN("overlong\xc0\xaf", "overlong\\xc0\\xaf");
-	SAN("surrogate\xed\xa0\x80", "surrogate\\xed\\xa0\\x80");
-	SAN("cut\xe2\x82", "cut\\xe2\\x82");
-	SAN("big\xf4\x90\x80\x80", "big\\xf4\\x90\\x80\\x80");
-}
 
 static void test_json_string(void **state)
 {
@@ -334,6 +302,8 @@ static void test_json_string(void **state)
 	JSON("caf\xc3\xa9", "\"caf\\u00e9\"");
 	JSON("\xc2\x9b", "\"\\u009b\"");
 	JSON("\xe2\x80\xa8", "\"\\u2028\"");
+	JSON("\xd8\x9c\xe2\x81\xa6", "\"\\u061c\\u2066\"");
+	JSON("\xf3\xa0\x81\x81", "\"\\udb40\\udc41\"");
 	JSON("\xf0\x9f\x98\x80", "\"\\ud83d\\ude00\"");
 	JSON("bad\xff", "\"bad\\ufffd\"");
 	JSON("nul\0", "\"nul\\u0000\"");
@@ -363,36 +333,16 @@ static void test_exit_codes(void **state)
 /* The status record of docs/protocol.md, with hostile strings patched in. */
 static void fill_status(struct proto_status *s)
 {
-	memset(s, 0, sizeof(*s));
+	struct proto_msg m;
+	assert_int_equal(proto_sample("status_reply", &m), 0);
+	*s = m.u.status;
 	s->vm_name = proto_str_from("vm\xc2\x9b"
 				    "1m");
 	s->agent_version = proto_str_from("agent \"1\"");
-	s->protocol_version = 1;
-	s->uptime_ms = 12345;
-	s->mem_total_kib = 262144;
-	s->mem_available_kib = 200000;
-	s->load_milli[0] = 250;
 	s->load_milli[1] = 1100;
-	s->load_milli[2] = 50;
-	s->app_state = PROTO_APP_EXITED;
 	s->app_exit_how = PROTO_EXIT_SIGNAL;
 	s->app_exit_value = 9;
-	s->n_stores = 2;
-	s->stores[0].name = proto_str_from("base");
 	s->stores[0].mount_point = proto_str_from("/run/\x1b]0;x\x07");
-	s->stores[1].name = proto_str_from("state");
-	s->stores[1].mount_point = proto_str_from("/var/lib/appvm");
-	s->stores[1].writable = 1;
-	s->n_addrs = 2;
-	s->addrs[0].ifname = proto_str_from("eth0");
-	s->addrs[0].family = 4;
-	s->addrs[0].prefix = 24;
-	memcpy(s->addrs[0].addr, (uint8_t[]){10, 0, 2, 15}, 4);
-	s->addrs[1].ifname = proto_str_from("eth0");
-	s->addrs[1].family = 6;
-	s->addrs[1].prefix = 64;
-	memcpy(s->addrs[1].addr,
-	       (uint8_t[]){0xfe, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x15}, 16);
 }
 
 static void do_status_human(FILE *f, const void *arg)
@@ -519,17 +469,11 @@ static void test_output_wait_ready(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_target_valid),
-	    cmocka_unit_test(test_target_invalid),
-	    cmocka_unit_test(test_hybrid_line),
-	    cmocka_unit_test(test_timeout_parse),
-	    cmocka_unit_test(test_args),
-	    cmocka_unit_test(test_sanitize),
-	    cmocka_unit_test(test_json_string),
-	    cmocka_unit_test(test_exit_codes),
-	    cmocka_unit_test(test_output_status),
-	    cmocka_unit_test(test_output_error),
-	    cmocka_unit_test(test_output_wait_ready),
+	    cmocka_unit_test(test_target_valid), cmocka_unit_test(test_target_invalid),
+	    cmocka_unit_test(test_hybrid_line),	 cmocka_unit_test(test_timeout_parse),
+	    cmocka_unit_test(test_args),	 cmocka_unit_test(test_json_string),
+	    cmocka_unit_test(test_exit_codes),	 cmocka_unit_test(test_output_status),
+	    cmocka_unit_test(test_output_error), cmocka_unit_test(test_output_wait_ready),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,9 +3,11 @@
 # namespaces (nsrun) with APPVM_INIT_TEST_NO_VM=1. Usage: ns_test.sh NAME
 # Environment (set by ctest): APPVM_INIT, APPVM_INITCTL, NSRUN, STAMP, WORK.
 set -euo pipefail
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 name=$1
 : "${APPVM_INIT:?}" "${APPVM_INITCTL:?}" "${NSRUN:?}" "${WORK:?}"
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+[ "$(id -u)" -eq 0 ] || test_skip "namespace tests need root"
 # appvm-init mounts tmpfs on /tmp and /run as PID 1: a test tree below them
 # would vanish under its feet (scripts/test builds elsewhere in that case).
 case "$(realpath -m "$WORK")/" in
@@ -18,6 +20,15 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 log=$WORK/init.log
 result=$WORK/nsrun.out
+# What a non-root uid runs goes to $pub (see test_public_dir): $WORK is in
+# the build tree, which may lie below a directory only root can enter.
+pub=
+loops=()
+cleanup() {
+	[ ${#loops[@]} -eq 0 ] || losetup -d "${loops[@]}" 2>/dev/null || true
+	[ -z "$pub" ] || rm -rf "$pub"
+}
+trap cleanup EXIT
 
 fail() {
 	echo "FAIL ($name): $*" >&2
@@ -27,14 +38,22 @@ fail() {
 	exit 1
 }
 
-# Writes an executable script.
+# Creates $pub and proves that an unprivileged uid can use it.
+make_public() {
+	pub=$(test_public_dir)
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$pub" ||
+		fail "$pub cannot be entered by an unprivileged uid"
+}
+
+# Writes an executable script: script PATH [BODY] (the body from stdin when
+# not given, for bodies that must reach the script unexpanded).
 script() {
-	local path=$1
-	shift
+	local path=$1 body
+	if [ $# -ge 2 ]; then body=$2; else body=$(cat); fi
 	# Services get a clean environment; in sanitizer builds appvm-initctl's
 	# leak checker must stay off, as it cannot run in processes that the
 	# shutdown signals.
-	printf '#!/bin/sh\nexport ASAN_OPTIONS=detect_leaks=0\n%s\n' "$*" >"$path"
+	printf '#!/bin/sh\nexport ASAN_OPTIONS=detect_leaks=0\n%s\n' "$body" >"$path"
 	chmod 755 "$path"
 }
 
@@ -59,17 +78,18 @@ expect_order() {
 
 elapsed_ms() { sed -n 's/.*elapsed_ms=\([0-9]*\).*/\1/p' "$result"; }
 
-# Runs appvm-init as PID 1 with $WORK/vm.conf (extra environment as "$@");
-# its output and nsrun's report go to $log, the report alone to $result.
+# Runs appvm-init as PID 1 with $WORK/vm.conf and the kernel command line
+# $CMDLINE; its output and nsrun's report go to $log, the report alone to
+# $result.
 run_init() {
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APPVM_INIT_TEST_NO_VM=1 \
 		APPVM_INIT_CONFIG="$WORK/vm.conf" APPVM_INIT_CMDLINE="${CMDLINE:-}" \
-		${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} "$@" \
+		${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
 		"$NSRUN" --timeout 20 -- "$APPVM_INIT" >>"$log" 2>&1 </dev/null
 }
 run_ns() {
 	: >"$log"
-	run_init "$@" || true
+	run_init || true
 	grep '^nsrun: ' "$log" >"$result" || true
 }
 
@@ -188,12 +208,32 @@ bad_config)
 	expect_log "appvm-init: fatal: app: cannot run /nonexistent/app: No such file or directory"
 	;;
 control_socket)
+	# Nine root clients connect and say nothing: eight take init's slots,
+	# the ninth is closed at once. One of the eight leaves; init answers the
+	# next client at once (PID 1 never waits on a client) and drops the
+	# seven silent ones after 500 ms. The unprivileged peers run a copy of
+	# appvm-initctl they can reach.
+	make_public
+	cp "$APPVM_INITCTL" "$pub/appvm-initctl"
 	script "$WORK/app.sh" "
 ctl=$APPVM_INITCTL
+python3 -c \"import socket, time
+s = [socket.socket(socket.AF_UNIX) for _ in range(9)]
+[c.connect('/run/appvm/init.sock') for c in s]
+s[8].settimeout(2)
+ninth = s[8].recv(1)
+s[0].close()
+open('$WORK/silent.ready', 'w').write('ninth=%r' % ninth)
+time.sleep(3)\" &
+for i in \$(seq 500); do [ -e $WORK/silent.ready ] && break; sleep 0.01; done
+t0=\$(date +%s%N)
+\$ctl status >$WORK/busy.out 2>&1; echo busy=\$? >>$WORK/codes
+echo busy_ms=\$(( (\$(date +%s%N) - t0) / 1000000 )) >>$WORK/codes
+for i in \$(seq 300); do [ \$(grep -c 'within 500 ms' $WORK/init.log) -ge 7 ] && break; sleep 0.01; done
 \$ctl status >$WORK/root.out 2>&1; echo root=\$? >>$WORK/codes
-setpriv --reuid=65534 --regid=65534 --clear-groups \$ctl status >$WORK/user.out 2>&1; echo user=\$? >>$WORK/codes
+setpriv --reuid=65534 --regid=65534 --clear-groups $pub/appvm-initctl status >$WORK/user.out 2>&1; echo user=\$? >>$WORK/codes
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_override --ambient-caps=+dac_override \
-	\$ctl status >$WORK/cap.out 2>&1; echo cap=\$? >>$WORK/codes
+	$pub/appvm-initctl status >$WORK/cap.out 2>&1; echo cap=\$? >>$WORK/codes
 if command -v socat >/dev/null; then
 	printf 'halt\n' | socat - UNIX-CONNECT:/run/appvm/init.sock >$WORK/unknown.out 2>&1
 	printf 'status' | socat -t 2 - UNIX-CONNECT:/run/appvm/init.sock >$WORK/partial.out 2>&1
@@ -203,6 +243,13 @@ while :; do sleep 0.02; done"
 	printf '[agent]\nenable = no\n[app]\nexec = %s\n' "$WORK/app.sh" >"$WORK/vm.conf"
 	run_ns
 	expect_end "signal INT"
+	grep -qx busy=0 "$WORK/codes" || fail "query next to silent clients failed: $(cat "$WORK/busy.out")"
+	busy_ms=$(sed -n 's/^busy_ms=//p' "$WORK/codes")
+	[ "$busy_ms" -lt 1000 ] || fail "init kept a client waiting $busy_ms ms behind silent ones"
+	grep -qx "ninth=b''" "$WORK/silent.ready" || fail "a ninth silent client was not closed"
+	expect_log "control: refused a connection from pid"
+	[ "$(grep -c 'control: no complete request from pid [0-9]* within 500 ms' "$log")" -ge 7 ] ||
+		fail "the silent clients were not dropped"
 	grep -qx root=0 "$WORK/codes" || fail "root query failed: $(cat "$WORK/root.out")"
 	grep -q '^service app running pid=[0-9]* restarts=0$' "$WORK/root.out" || fail "status: $(cat "$WORK/root.out")"
 	grep -q '^service agent disabled' "$WORK/root.out" || fail "status: $(cat "$WORK/root.out")"
@@ -260,31 +307,57 @@ missing_store)
 app_user)
 	# The app runs as nobody with a clean environment, its own 0700
 	# XDG_RUNTIME_DIR and its output relayed with a prefix; the agent gets
-	# --port and its args; the Wayland forwarder runs as the app's user and
-	# starts before the app.
+	# --port and its args and starts before the app.
+	# The app runs as nobody: its script lives in $pub.
+	make_public
 	nobody_gid=$(awk -F: '$1 == "nobody" {print $4}' /etc/passwd)
-	script "$WORK/agent.sh" 'echo "argv: $*"; echo "env: $(env | grep -v ^ASAN_OPTIONS= | sort | tr "\n" " ")"; touch /tmp/agent.done; exec sleep 100'
-	script "$WORK/app.sh" 'echo "ids: $(id -u) $(id -g) $(id -G)"
+	script "$WORK/agent.sh" <<'SH'
+echo "argv: $*"; echo "env: $(env | grep -v ^ASAN_OPTIONS= | sort | tr "\n" " ")"; touch /tmp/agent.done; exec sleep 100
+SH
+	script "$pub/app.sh" <<'SH'
+echo "ids: $(id -u) $(id -g) $(id -G)"
 echo "env: $(env | grep -v ^ASAN_OPTIONS= | sort | tr "\n" " ")"
 echo "runtime: $(stat -c "%u %a" "$XDG_RUNTIME_DIR")"
 echo "cwd: $(pwd)"
 printf "no newline at the end"
-# The namespace'"'"'s /tmp: wait for the agent and the forwarder to report.
-i=0; while ! [ -e /tmp/agent.done -a -e /tmp/fw.done ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done'
-	script "$WORK/forwarder.sh" 'echo "forwarder: $(id -u) $XDG_RUNTIME_DIR $WAYLAND_DISPLAY"; touch /tmp/fw.done; exec sleep 100'
-	printf '[wayland]\nforwarder = %s\nsocket = wayland-1\n[agent]\nexec = %s\nport = 7000\nargs = --verbose "two words"\n[app]\nexec = %s\nuser = nobody\ngroups = 0 4242\nenv = GREETING=hello world\nworkdir = /\n' \
-		"$WORK/forwarder.sh" "$WORK/agent.sh" "$WORK/app.sh" >"$WORK/vm.conf"
+# The namespace's /tmp: wait for the agent to report.
+i=0; while ! [ -e /tmp/agent.done ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done
+SH
+	printf '[wayland]\nsocket = wayland-1\n[agent]\nexec = %s\nport = 7000\nargs = --verbose "two words"\n[app]\nexec = %s\nuser = nobody\ngroups = 0 4242\nenv = GREETING=hello world\nworkdir = /\n' \
+		"$WORK/agent.sh" "$pub/app.sh" >"$WORK/vm.conf"
 	run_ns
 	expect_end "signal INT"
 	expect_log "agent: argv: --port 7000 --verbose two words"
 	expect_log "agent: env: PATH=/usr/sbin:/usr/bin:/sbin:/bin "
 	expect_log "app: ids: 65534 $nobody_gid $nobody_gid 0 4242"
 	expect_log "app: env: GREETING=hello world HOME=/nonexistent LOGNAME=nobody PATH=/usr/local/bin:/usr/bin:/bin PWD=/ USER=nobody WAYLAND_DISPLAY=wayland-1 XDG_RUNTIME_DIR=/run/user/65534 "
-	expect_log "wayland: forwarder: 65534 /run/user/65534 wayland-1"
-	expect_order "wayland: started $WORK/forwarder.sh" "app: started $WORK/app.sh"
+	expect_order "agent: started $WORK/agent.sh" "app: started $pub/app.sh"
 	expect_log "app: runtime: 65534 700"
 	expect_log "app: cwd: /"
 	expect_log "app: no newline at the end"
+	;;
+wayland)
+	# shellcheck source=tests/init/wayland_ns.sh
+	. "$(dirname "$0")/wayland_ns.sh"
+	;;
+wayland_config)
+	# Bad [wayland] settings: one clear error line, then power off; the app
+	# never runs.
+	printf '[wayland]\nwaypipe = /usr/bin/waypipe\n[agent]\nenable = no\n[app]\nexec = /bin/true\n' >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_order "appvm-init: fatal: config: $WORK/vm.conf: [wayland] waypipe would run as root: it runs as [wayland] owner, else as [app] user; set one of them to an unprivileged user" \
+		"appvm-init: fatal error during boot: powering off"
+	! grep -q 'app: started' "$log" || fail "the app ran despite the error"
+	printf '[wayland]\nwaypipe = /usr/bin/waypipe\ntarget = vsock:2:99999999999\n[agent]\nenable = no\n[app]\nexec = /bin/true\nuser = nobody\n' >"$WORK/vm.conf"
+	run_ns
+	expect_log "appvm-init: fatal: config: $WORK/vm.conf:3: [wayland] target: target vsock:2:99999999999: PORT must be a number up to 4294967294"
+	# A user whose uid is 0 under another name: caught once users are read.
+	printf '[wayland]\nwaypipe = /usr/bin/waypipe\nowner = 0000\n[agent]\nenable = no\n[app]\nexec = /bin/true\nuser = nobody\n' >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_log "appvm-init: fatal: wayland: waypipe would run as root (uid 0); set [app] user or [wayland] owner to an unprivileged user"
+	! grep -q 'app: started' "$log" || fail "the app ran despite the error"
 	;;
 net)
 	# [net] goes to the net library: lo comes up in the namespace, its
@@ -305,7 +378,10 @@ net)
 stores)
 	# A read-only erofs store on a loop device and a writable ext4 state store
 	# found by its label; the state survives the shutdown, the store refuses writes.
-	command -v mkfs.erofs >/dev/null || { echo "SKIP: no mkfs.erofs"; exit 77; }
+	# The same image is also the stores "docs" and "more", at paths with 100
+	# spaces: init's status lists every store by its vm.conf name, paths
+	# escaped, in a reply of more than 1 KiB.
+	command -v mkfs.erofs >/dev/null || test_skip "mkfs.erofs not installed (erofs-utils)"
 	label=appvmt$$
 	mkdir -p "$WORK/tree" "$WORK/apps" "$WORK/state"
 	echo from-store >"$WORK/tree/hello"
@@ -313,16 +389,29 @@ stores)
 	truncate -s 8M "$WORK/state.img"
 	mkfs.ext4 -q -F -L "$label" "$WORK/state.img"
 	loop_apps=$(losetup -f --show -r "$WORK/apps.img")
+	loops+=("$loop_apps")
+	loop_docs=$(losetup -f --show -r "$WORK/apps.img")
+	loops+=("$loop_docs")
+	loop_more=$(losetup -f --show -r "$WORK/apps.img")
+	loops+=("$loop_more")
 	loop_state=$(losetup -f --show "$WORK/state.img")
-	trap 'losetup -d "$loop_apps" "$loop_state" 2>/dev/null || true' EXIT
+	loops+=("$loop_state")
+	pad=$(printf '%*s' 100 '')
+	esc=$(printf '%*s' 100 '' | sed 's/ /\\040/g')
 	script "$WORK/app.sh" "cat $WORK/apps/hello >$WORK/read.out
 touch $WORK/apps/new 2>$WORK/write.err && echo store-writable >>$WORK/read.out
 echo persisted >$WORK/state/data
-grep -E ' $WORK/(apps|state) ' /proc/self/mounts >$WORK/mounts.out"
-	printf '[store apps]\nsource = %s\ntype = erofs\npath = %s/apps\n[state]\nsource = label:%s\ntype = ext4\npath = %s/state\n[agent]\nenable = no\n[app]\nexec = %s\n' \
-		"$loop_apps" "$WORK" "$label" "$WORK" "$WORK/app.sh" >"$WORK/vm.conf"
+grep -E ' $WORK/(apps|state) ' /proc/self/mounts >$WORK/mounts.out
+$APPVM_INITCTL status >$WORK/status.out"
+	printf '[store apps]\nsource = %s\ntype = erofs\npath = %s/apps\n[store docs]\nsource = %s\ntype = erofs\npath = %s/my%sdocs\n[store more]\nsource = %s\ntype = erofs\npath = %s/more%sx\n[state]\nsource = label:%s\ntype = ext4\npath = %s/state\n[agent]\nenable = no\n[app]\nexec = %s\n' \
+		"$loop_apps" "$WORK" "$loop_docs" "$WORK" "$pad" "$loop_more" "$WORK" "$pad" "$label" "$WORK" "$WORK/app.sh" >"$WORK/vm.conf"
 	run_ns
 	expect_end "signal INT"
+	[ "$(grep '^store ' "$WORK/status.out")" = "store apps ro $WORK/apps
+store docs ro $WORK/my${esc}docs
+store more ro $WORK/more${esc}x
+store state rw $WORK/state" ] || fail "status: $(cat "$WORK/status.out")"
+	[ "$(wc -c <"$WORK/status.out")" -gt 1024 ] || fail "the status reply is not over 1 KiB"
 	grep -qx from-store "$WORK/read.out" || fail "store: $(cat "$WORK/read.out")"
 	grep -q 'Read-only file system' "$WORK/write.err" || fail "the store took a write"
 	grep -q "^$loop_apps $WORK/apps erofs ro," "$WORK/mounts.out" || fail "mounts: $(cat "$WORK/mounts.out")"

@@ -47,6 +47,11 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.agent.port, 1024);
 	assert_string_equal(cfg.agent.exec, "/usr/bin/appvm-agent");
 	assert_string_equal(cfg.wayland.socket, "wayland-0");
+	assert_string_equal(cfg.wayland.waypipe, "");
+	assert_string_equal(cfg.wayland.relay, "/usr/bin/appvm-wayland-relay");
+	assert_string_equal(cfg.wayland.target, "");
+	assert_string_equal(cfg.wayland.filter, "");
+	assert_int_equal(cfg.wayland.ready_timeout_ms, 30000);
 	assert_false(cfg.has_state);
 }
 
@@ -58,8 +63,9 @@ static const char full[] =
     "[store apps]\nsource = label:apps\ntype = erofs\npath = /opt/apps\noptions = noexec,noatime\n"
     "[state]\nsource = serial:state0\ntype = ext4\npath = /var/lib/state\n"
     "[net]\naddress = 10.0.2.15/24\ngateway = 10.0.2.2\n"
-    "[wayland]\nowner = user\nsocket = wayland-1\nforwarder = /usr/bin/waypipe --socket /tmp/x "
-    "client\n"
+    "[wayland]\nowner = user\nsocket = wayland-1\nwaypipe = /run/store/wl/usr/bin/waypipe -c lz4\n"
+    "relay = /usr/libexec/relay\ntarget = unix:/run/host.sock\nfilter = /usr/bin/appvm-wayland\n"
+    "filter-args = -v\ndata-control = /run/dc.sock\nready-timeout = 5s\n"
     "[agent]\nenable = no\nport = 5000\nargs = --verbose\n"
     "[app]\nexec = /usr/bin/editor --new-window \"my file\"\nuser = user\ngroup = users\n"
     "groups = audio, video\nenv = LANG=C.UTF-8\nenv = EDITOR=vi\nworkdir = /home/user\n";
@@ -82,6 +88,13 @@ static void test_full(void **state)
 	assert_int_equal(cfg.n_net, 2);
 	assert_string_equal(cfg.net[1].key, "gateway");
 	assert_string_equal(cfg.net[1].origin, "vm.conf:26");
+	assert_string_equal(cfg.wayland.waypipe, "/run/store/wl/usr/bin/waypipe -c lz4");
+	assert_string_equal(cfg.wayland.relay, "/usr/libexec/relay");
+	assert_string_equal(cfg.wayland.target, "unix:/run/host.sock");
+	assert_string_equal(cfg.wayland.filter, "/usr/bin/appvm-wayland");
+	assert_string_equal(cfg.wayland.filter_args, "-v");
+	assert_string_equal(cfg.wayland.data_control, "/run/dc.sock");
+	assert_int_equal(cfg.wayland.ready_timeout_ms, 5000);
 	assert_false(cfg.agent.enable);
 	assert_int_equal(cfg.agent.port, 5000);
 	assert_int_equal(cfg.app.n_env, 2);
@@ -199,6 +212,61 @@ static const struct bad bad[] = {
      "[state]: type erofs is read-only; the state store needs ext4 or virtiofs"},
     {MINIMAL "[state]\nsource = /dev/vdb\ntype = ext4\n", NULL, -EINVAL,
      "[state]: path is required"},
+/* [wayland]: each mistake gets one line (docs/config.md). */
+#define WP	 "[wayland]\nwaypipe = /usr/bin/waypipe\n"
+#define APP_USER "[app]\nexec = /usr/bin/true\nuser = app\n"
+    {APP_USER WP "target = vsock:2\n", NULL, -EINVAL,
+     "vm.conf:6: [wayland] target: target vsock:2: expected vsock:CID:PORT"},
+    {APP_USER WP "target = tcp:1.2.3.4:5\n", NULL, -EINVAL,
+     "vm.conf:6: [wayland] target: target tcp:1.2.3.4:5: expected vsock:CID:PORT or unix:PATH"},
+    {APP_USER WP "target = unix:relative\n", NULL, -EINVAL,
+     "vm.conf:6: [wayland] target: target unix:relative: the socket path must be absolute"},
+    {APP_USER WP "waypipe = /usr/bin/waypipe\n", NULL, -EEXIST,
+     "vm.conf:6: [wayland] waypipe: key given twice"},
+    {APP_USER "[wayland]\nwaypipe = waypipe\n", NULL, -EINVAL,
+     "vm.conf:5: [wayland] waypipe: the program must be an absolute path, got \"waypipe\""},
+    {APP_USER "[wayland]\nwaypipe = /usr/bin/waypipe 'x\n", NULL, -EINVAL,
+     "vm.conf:5: [wayland] waypipe: expected a command line (unbalanced quote?), got "
+     "\"/usr/bin/waypipe 'x\""},
+    {APP_USER WP "filter = appvm-wayland\n", NULL, -EINVAL,
+     "vm.conf:6: [wayland] filter: expected an absolute path, got \"appvm-wayland\""},
+    {APP_USER WP "ready-timeout = 11m\n", NULL, -EINVAL,
+     "vm.conf:6: [wayland] ready-timeout: expected a duration like 10s or 500ms (at most 600s), "
+     "got \"11m\""},
+    {APP_USER WP "forwarder = /usr/bin/x\n", NULL, -ENOENT,
+     "vm.conf:6: unknown key \"forwarder\" in [wayland]"},
+    {APP_USER WP "filtre = /usr/bin/x\n", NULL, -ENOENT,
+     "vm.conf:6: unknown key \"filtre\" in [wayland] (did you mean \"filter\"?)"},
+    {APP_USER "[wayland]\nfilter = /usr/bin/appvm-wayland\n", NULL, -EINVAL,
+     "[wayland] filter is set but waypipe is not: the Wayland transport runs only with waypipe"},
+    {APP_USER "[wayland]\ntarget = vsock:2:1027\n", NULL, -EINVAL,
+     "[wayland] target is set but waypipe is not: the Wayland transport runs only with waypipe"},
+    {APP_USER "[wayland]\ndata-control = /run/dc\n", NULL, -EINVAL,
+     "[wayland] data-control is set but waypipe is not: the Wayland transport runs only with "
+     "waypipe"},
+    {APP_USER WP "filter-args = -v\n", NULL, -EINVAL,
+     "[wayland] filter-args is set but filter is not"},
+    {MINIMAL WP, NULL, -EINVAL,
+     "[wayland] waypipe would run as root: it runs as [wayland] owner, else as [app] user; set "
+     "one of them to an unprivileged user"},
+    {APP_USER WP "owner = root\n", NULL, -EINVAL,
+     "[wayland] waypipe would run as root: it runs as [wayland] owner, else as [app] user; set "
+     "one of them to an unprivileged user"},
+    {APP_USER WP
+     "data-control = /run/"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaa\n",
+     NULL, -EINVAL, "[wayland] data-control: a socket path has at most 107 bytes"},
+    {APP_USER WP
+     "runtime-dir = /run/"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaa\n",
+     NULL, -EINVAL, "[wayland] runtime-dir and socket make a socket path longer than 107 bytes"},
+    {APP_USER WP, "appvm.wayland.target=vsock:x:1", -EINVAL,
+     "kernel command line: [wayland] target: target vsock:x:1: CID must be a number up to "
+     "4294967295"},
+#undef WP
+#undef APP_USER
     {MINIMAL "[vm]\nrestart-delay = 2s\nrestart-delay-max = 1s\n", NULL, -EINVAL,
      "[vm] restart-delay (2000ms) is longer than restart-delay-max (1000ms)"},
     {"[vm]\nname = x\n", NULL, -EINVAL, "[app] exec is required"},
@@ -231,6 +299,19 @@ static void test_bad(void **state)
 			fail_msg("case %zu: got %d \"%s\", want %d \"%s\"", i, r, err, bad[i].ret,
 				 bad[i].msg);
 	}
+}
+
+static void test_wayland_good(void **state)
+{
+	(void)state;
+	char err[512] = "";
+	/* A uid as owner, the app as root: waypipe runs as the owner. */
+	assert_int_equal(load(MINIMAL "[wayland]\nwaypipe = /usr/bin/waypipe\nowner = 1000\n",
+			      "appvm.wayland.target=unix:/run/h.sock", err, sizeof(err)),
+			 0);
+	assert_string_equal(cfg.wayland.target, "unix:/run/h.sock");
+	assert_int_equal(load(MINIMAL "[wayland]\nsocket = wayland-1\n", NULL, err, sizeof(err)),
+			 0);
 }
 
 static void test_long_line(void **state)
@@ -322,6 +403,7 @@ int main(void)
 	    cmocka_unit_test(test_full),
 	    cmocka_unit_test(test_cmdline_overrides),
 	    cmocka_unit_test(test_bad),
+	    cmocka_unit_test(test_wayland_good),
 	    cmocka_unit_test(test_long_line),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_comments_and_indent),

@@ -59,12 +59,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (pos < size) {
 		size_t n = size - pos < piece ? size - pos : piece;
 		size_t used = 0;
+		size_t had = r.payload_size;
 		int ret = proto_reader_feed(&r, data + pos, n, &used);
 		if (used > n)
 			abort();
 		pos += used;
-		if (ret < 0)
-			break; /* framing violation: the connection would close */
+		if (ret < 0) {
+			/* Framing violation: the connection would close, nothing
+			 * was allocated for it, and the error names the header as
+			 * it came. */
+			char why[160];
+			if ((ret != -EBADMSG && ret != -EMSGSIZE) || r.payload_size != had ||
+			    !proto_reader_describe(&r, ret, why, sizeof(why))[0])
+				abort();
+			break;
+		}
 		if (ret == 1)
 			check_frame(&r, &s);
 		else if (used != n)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -197,14 +198,43 @@ static void test_io_write_deadline(void **state)
 	assert_true(clock_remaining_ms(clock_now_ms() + 60000) > 59000);
 }
 
+/* A stale socket file is replaced, any other file is left alone, and the
+ * socket is 0600 from the moment it exists. */
+static void test_unix_sock_listen(void **state)
+{
+	(void)state;
+	char dir[] = "/var/tmp/appvm-test-lib-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/s", dir);
+	int fd = unix_sock_listen(path, 4);
+	assert_true(fd >= 0);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	close(fd);
+	fd = unix_sock_listen(path, 4); /* the file left behind is replaced */
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	int f = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(f >= 0);
+	close(f);
+	assert_int_equal(unix_sock_listen(path, 4), -EADDRINUSE);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_utf8_table),	      cmocka_unit_test(test_log_line_is_one_line),
-	    cmocka_unit_test(test_io_full_and_eof),   cmocka_unit_test(test_io_nonblocking),
-	    cmocka_unit_test(test_io_read_file),      cmocka_unit_test(test_utf8_decode),
-	    cmocka_unit_test(test_unix_addr),	      cmocka_unit_test(test_suggest),
-	    cmocka_unit_test(test_io_write_deadline),
+	    cmocka_unit_test(test_utf8_table),	    cmocka_unit_test(test_log_line_is_one_line),
+	    cmocka_unit_test(test_io_full_and_eof), cmocka_unit_test(test_io_nonblocking),
+	    cmocka_unit_test(test_io_read_file),    cmocka_unit_test(test_utf8_decode),
+	    cmocka_unit_test(test_unix_addr),	    cmocka_unit_test(test_unix_sock_listen),
+	    cmocka_unit_test(test_suggest),	    cmocka_unit_test(test_io_write_deadline),
 	};
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
 }

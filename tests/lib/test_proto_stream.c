@@ -156,6 +156,67 @@ static void test_oversized_frame_refused_before_allocation(void **state)
 	assert_null(r.payload);
 }
 
+/* A refused header is kept as received, and described by what it said. */
+static void test_refused_header_described(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t head[PROTO_HEADER_SIZE];
+		int want;
+		const char *text;
+	} cases[] = {
+	    {{0x41, 0x56, 0x11, 0, 1, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff, 0xff, 0xff},
+	     -EMSGSIZE,
+	     "an oversized frame: STATUS reply of 4294967295 bytes (id 4), over its cap of 65536"},
+	    {{0x41, 0x56, 0x10, 0, 0, 0, 0, 0, 2, 0, 0, 0, 9, 0, 0, 0},
+	     -EMSGSIZE,
+	     "an oversized frame: PING request of 9 bytes (id 2), over its cap of 8"},
+	    {{0x41, 0x56, 0x19, 0, 0, 0, 0, 0, 3, 0, 0, 0, 9, 0, 0, 0},
+	     -EMSGSIZE,
+	     "an oversized frame: APP_EXIT event of 9 bytes (id 3), over its cap of 8"},
+	    {{0x41, 0x56, 0x18, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0},
+	     -EMSGSIZE,
+	     "an oversized frame: READY reply of 65537 bytes (id 1), over the cap of 65536"},
+	    {{0x41, 0x56, 0x77, 0x77, 0, 0, 0, 0, 7, 0, 0, 0, 1, 0, 1, 0},
+	     -EMSGSIZE,
+	     "an oversized frame: request of unknown type 0x7777 of 65537 bytes (id 7), over the "
+	     "cap of 65536"},
+	    {{'H', 'T', 'T', 'P', '/', '1', '.', '0', ' ', '2', '0', '0', ' ', 'O', 'K', '\r'},
+	     -EBADMSG,
+	     "garbage, not a frame header (magic 0x5448, want 0x5641): 48 54 54 50 2f 31 2e 30 20 "
+	     "32 30 30 20 4f 4b 0d"},
+	    {{0x41, 0x56, 0x10, 0, 0, 0, 2, 0, 1, 0, 0, 0, 8, 0, 0, 0},
+	     -EBADMSG,
+	     "a bad frame header (reserved field 0x0002): 41 56 10 00 00 00 02 00 01 00 00 00 08 "
+	     "00 "
+	     "00 00"},
+	    {{0x41, 0x56, 0x10, 0, 3, 0x80, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0},
+	     -EBADMSG,
+	     "a bad frame header (unknown flags 0x8002): 41 56 10 00 03 80 00 00 01 00 00 00 08 00 "
+	     "00 00"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct proto_reader r;
+		size_t used;
+		char buf[160];
+		proto_reader_init(&r);
+		assert_int_equal(proto_reader_feed(&r, cases[i].head, PROTO_HEADER_SIZE, &used),
+				 cases[i].want);
+		assert_null(r.payload);
+		/* The fields as they were on the wire. */
+		assert_int_equal(r.header.type, cases[i].head[2] | (cases[i].head[3] << 8));
+		assert_int_equal(r.header.length, (uint32_t)cases[i].head[12] |
+						      ((uint32_t)cases[i].head[13] << 8) |
+						      ((uint32_t)cases[i].head[14] << 16) |
+						      ((uint32_t)cases[i].head[15] << 24));
+		assert_string_equal(proto_reader_describe(&r, cases[i].want, buf, sizeof(buf)),
+				    cases[i].text);
+		/* Truncated to fit, always terminated. */
+		assert_int_equal(strlen(proto_reader_describe(&r, cases[i].want, buf, 10)), 9);
+		proto_reader_free(&r);
+	}
+}
+
 static void test_partial_frame_reported(void **state)
 {
 	(void)state;
@@ -246,6 +307,30 @@ static void test_session_version_mismatch(void **state)
 	assert_false(host.established);
 }
 
+static void test_read_want(void **state)
+{
+	(void)state;
+	struct proto_reader r;
+	/* PING: 16-byte header, 8-byte payload. */
+	const uint8_t ping[] = {0x41, 0x56, 0x10, 0, 0, 0, 0, 0, 2, 0, 0, 0,
+				8,    0,    0,	  0, 8, 7, 6, 5, 4, 3, 2, 1};
+	size_t used;
+	proto_reader_init(&r);
+	assert_int_equal(proto_reader_want(&r, 4096), 16);
+	assert_int_equal(proto_reader_want(&r, 10), 10);
+	assert_int_equal(proto_reader_feed(&r, ping, 5, &used), 0);
+	assert_int_equal(proto_reader_want(&r, 4096), 11);
+	assert_int_equal(proto_reader_feed(&r, ping + 5, 11, &used), 0);
+	assert_int_equal(proto_reader_want(&r, 4096), 8);
+	assert_int_equal(proto_reader_feed(&r, ping + 16, 3, &used), 0);
+	assert_int_equal(proto_reader_want(&r, 4096), 5);
+	assert_int_equal(proto_reader_want(&r, 2), 2);
+	assert_int_equal(proto_reader_feed(&r, ping + 19, 5, &used), 1);
+	/* The frame is done: the next one starts with its header. */
+	assert_int_equal(proto_reader_want(&r, 4096), 16);
+	proto_reader_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,7 +338,9 @@ int main(void)
 	    cmocka_unit_test(test_random_splits),
 	    cmocka_unit_test(test_all_frames_at_once),
 	    cmocka_unit_test(test_oversized_frame_refused_before_allocation),
+	    cmocka_unit_test(test_refused_header_described),
 	    cmocka_unit_test(test_partial_frame_reported),
+	    cmocka_unit_test(test_read_want),
 	    cmocka_unit_test(test_session_hello_exchange),
 	    cmocka_unit_test(test_session_version_mismatch),
 	};

@@ -6,8 +6,10 @@
 #
 # Usage: vm_test.sh CASE   (h2g g2h concurrent large slow reboot restart)
 # Environment (set by ctest): VSOCK_BIN, PEER_HOST, PEER_GUEST, APPVM_SOURCE_DIR;
-# APPVM_KERNEL overrides the kernel search. Exit 77 (skip) without a kernel.
+# APPVM_KERNEL overrides the kernel search. Without a kernel: see test_skip.
 set -uo pipefail
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 
 case=${1:?usage: vm_test.sh CASE}
 src=${APPVM_SOURCE_DIR:?}
@@ -25,8 +27,8 @@ find_kernel() {
 	done
 	return 1
 }
-kernel=$(find_kernel) || { say "SKIP: no guest kernel (set APPVM_KERNEL or run kernel-config/build)"; exit 77; }
-[ -x /bin/busybox ] || { say "SKIP: /bin/busybox (busybox-static) missing"; exit 77; }
+kernel=$(find_kernel) || test_skip "$prog: no guest kernel (set APPVM_KERNEL or run kernel-config/build)"
+[ -x /bin/busybox ] || test_skip "$prog: /bin/busybox missing (busybox-static)"
 
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/vsock-vm.XXXXXX")
 backend_pid=
@@ -133,8 +135,11 @@ expect_idle() {
 	sleep 1.5 # the interval measured, not a wait for a condition
 	t1=$(awk '{print $14 + $15}' "/proc/$backend_pid/stat")
 	ms=$(((t1 - t0) * 1000 / hz))
-	if [ "$ms" -lt 75 ]; then say "ok: backend idle $1: ${ms} ms of CPU in 1.5 s"; else
-		fail "backend busy $1: ${ms} ms of CPU in 1.5 s"; fi
+	if [ "$ms" -lt 75 ]; then
+		say "ok: backend idle $1: ${ms} ms of CPU in 1.5 s"
+	else
+		fail "backend busy $1: ${ms} ms of CPU in 1.5 s"
+	fi
 }
 
 MiB=1048576
@@ -217,8 +222,11 @@ reboot)
 	wait "$hold_pid"
 	rc=$?
 	sed 's/^/  /' "$work/hold.out"
-	if [ $rc -eq 0 ]; then say "ok: open connections closed by the reboot"; else
-		fail "open connections not closed by the reboot"; fi
+	if [ $rc -eq 0 ]; then
+		say "ok: open connections closed by the reboot"
+	else
+		fail "open connections not closed by the reboot"
+	fi
 	expect_idle "after the guest's reset and restart of the device"
 	check "host -> guest echo after reboot" peer echo "hybrid:$hsock:5000" $MiB
 	host_listener echo 6000
@@ -245,8 +253,11 @@ restart)
 		peer echo "hybrid:$hsock:5000" $MiB
 	stop_pid "$backend_pid"
 	backend_pid=
-	if [ ! -e "$vusock" ] && [ ! -e "$hsock" ]; then say "ok: SIGTERM removes the sockets"; else
-		fail "sockets left behind after SIGTERM"; fi
+	if [ ! -e "$vusock" ] && [ ! -e "$hsock" ]; then
+		say "ok: SIGTERM removes the sockets"
+	else
+		fail "sockets left behind after SIGTERM"
+	fi
 	;;
 *)
 	say "unknown case"
