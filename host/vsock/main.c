@@ -99,23 +99,18 @@ static void conn_watch(struct vsock_conn *c, int op)
 static int op_connect(void *ctx, struct vsock_conn *c)
 {
 	(void)ctx;
-	struct sockaddr_un sa;
-	char path[sizeof(sa.sun_path) + 1];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 	int n = snprintf(path, sizeof(path), "%s_%" PRIu32, app.socket_path, c->host_port);
-	if (n < 0 || (size_t)n >= sizeof(path) || unix_addr_set(&sa, path) < 0)
+	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
 	/* A Unix connect does not wait: it succeeds, or fails with the
 	 * listener absent (ENOENT, ECONNREFUSED) or its backlog full (EAGAIN). */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		log_debug("guest port %" PRIu32 " -> %s: %s", c->guest_port, sa.sun_path,
-			  strerror(e));
-		return -e;
+	int fd = unix_sock_connect(path, SOCK_NONBLOCK);
+	if (fd < 0) {
+		log_debug("guest port %" PRIu32 " -> %s: %s", c->guest_port, path, strerror(-fd));
+		return fd;
 	}
-	c->fd = steal_fd(&fd);
+	c->fd = fd;
 	conn_watch(c, EPOLL_CTL_ADD);
 	return 0;
 }

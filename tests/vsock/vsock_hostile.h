@@ -4,6 +4,7 @@
 #ifndef APPVM_VSOCK_HOSTILE_H
 #define APPVM_VSOCK_HOSTILE_H
 
+#include "unix_addr.h"
 #include "vu_front.h"
 
 #include <stdbool.h>
@@ -32,9 +33,6 @@ void expect_idle(const char *state);
 
 /* The back-end's resident memory in KiB. */
 long rss_kib(void);
-
-int unix_connect(const char *path);
-int unix_listen(const char *path);
 
 /* Hybrid clients that never speak, stop half-way, or send 1 byte a second. */
 void hybrid_clients(void);

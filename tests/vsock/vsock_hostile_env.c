@@ -38,32 +38,6 @@ void check(bool ok, const char *fmt, ...)
 	failures += !ok;
 }
 
-int unix_connect(const char *path)
-{
-	struct sockaddr_un sa;
-	if (unix_addr_set(&sa, path) < 0)
-		return -1;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-int unix_listen(const char *path)
-{
-	struct sockaddr_un sa;
-	if (unix_addr_set(&sa, path) < 0)
-		return -1;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 8) < 0)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static void sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -224,7 +198,7 @@ void hybrid_clients(void)
 	enum { SILENT = 70 };
 	int silent[SILENT];
 	for (int i = 0; i < SILENT; i++)
-		silent[i] = unix_connect(hsock);
+		silent[i] = unix_sock_connect(hsock, 0);
 	check(wait_log("64 clients without a CONNECT line; the oldest makes room", 3000),
 	      "70 silent clients: the oldest make room (logged)");
 	/* The six oldest go, in order, and only they. */
@@ -240,7 +214,7 @@ void hybrid_clients(void)
 	check(gone == 6 && kept == SILENT - 6, "the 6 oldest were closed (%u), the rest kept (%u)",
 	      gone, kept);
 	served("while 70 clients stay silent");
-	int half = unix_connect(hsock), slow = unix_connect(hsock);
+	int half = unix_sock_connect(hsock, 0), slow = unix_sock_connect(hsock, 0);
 	uint64_t t0 = clock_now_ms(), half_at = 0, slow_at = 0, next_byte = t0;
 	const char *line = "CONNECT 5000\n";
 	size_t sent = 0;

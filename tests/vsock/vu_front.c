@@ -1,7 +1,6 @@
 #include "vu_front.h"
 
 #include "clock.h"
-#include "unix_addr.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -30,22 +29,6 @@ int vuf_open(struct vu_front *f, int sock, uint16_t num)
 	f->ram = p;
 	tg_init_ram(&f->g, f->ram, TG_RAM_SIZE, num);
 	return 0;
-}
-
-int vuf_connect_path(const char *path)
-{
-	struct sockaddr_un sa;
-	if (unix_addr_set(&sa, path) < 0)
-		return -ENAMETOOLONG;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	return fd;
 }
 
 void vuf_close(struct vu_front *f)

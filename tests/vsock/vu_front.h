@@ -29,9 +29,6 @@ struct vu_front {
  * Returns 0 or -errno. */
 int vuf_open(struct vu_front *f, int sock, uint16_t num);
 
-/* Connects to a back-end's vhost-user socket. Returns the fd or -errno. */
-int vuf_connect_path(const char *path);
-
 void vuf_close(struct vu_front *f);
 
 /* Sends one message with fds. Returns 0 or -errno. */
