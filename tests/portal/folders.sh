@@ -25,6 +25,10 @@ work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/folders
 rm -rf "$work"
 mkdir -p "$work"
 sock=$(mktemp -d /var/tmp/appvm-pf.XXXXXX)
+# The entries of a directory, dot files included, sorted, each followed by a
+# space (file names in this test have no blanks).
+entries_of() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' '; }
+# shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
 cleanup() {
 	stop_started
@@ -58,7 +62,7 @@ outside_state() { stat -c '%n %s %Y %i' "$out/secret" "$out/shared"; md5sum "$ou
 outside_before=$(outside_state)
 outside_untouched() {
 	[ "$(outside_state)" = "$outside_before" ] || fail "outside the folder changed: $(outside_state)"
-	[ "$(ls -A "$out" | tr '\n' ' ')" = "secret shared " ] || fail "outside: $(ls -A "$out")"
+	[ "$(entries_of "$out")" = "secret shared " ] || fail "outside: $(entries_of "$out")"
 }
 
 portal_chooser "$work"
@@ -111,13 +115,13 @@ ro=$(out_path)
 grep -q "^uri file://$mnt/[0-9a-f]\{16\}/proj$" "$work/out" || fail "folder URI: $(cat "$work/out")"
 grep -q "APPVM_CHOOSER_MODE=open-folder" "$work/chooser.log" || fail "the chooser was not asked for a folder"
 [ -d "$ro" ] || fail "the folder is not a directory in the guest"
-[ "$(ls "$ro" | tr '\n' ' ')" = "a.txt hl sub " ] || fail "listing: $(ls -A "$ro")"
-[ "$(cat "$ro/a.txt")" = alpha ] && [ "$(cat "$ro/sub/b.txt")" = beta ] || fail "reading"
+[ "$(entries_of "$ro")" = "a.txt hl sub " ] || fail "listing: $(entries_of "$ro")"
+{ [ "$(cat "$ro/a.txt")" = alpha ] && [ "$(cat "$ro/sub/b.txt")" = beta ]; } || fail "reading"
 [ "$(stat -c %A "$ro/a.txt")" = "-r--r--r--" ] || fail "mode in a read-only folder: $(stat -c %A "$ro/a.txt")"
 [ "$(errno_of 'open(sys.argv[1], "a")' "$ro/a.txt")" = EACCES ] || fail "a write was let through"
 [ "$(errno_of 'os.mkdir(sys.argv[1])' "$ro/new")" = EACCES ] || fail "mkdir in a read-only folder"
 [ "$(errno_of 'os.unlink(sys.argv[1])' "$ro/a.txt")" = EACCES ] || fail "unlink in a read-only folder"
-[ "$(cat "$proj/a.txt")" = alpha ] && [ ! -e "$proj/new" ] || fail "the host folder changed"
+{ [ "$(cat "$proj/a.txt")" = alpha ] && [ ! -e "$proj/new" ]; } || fail "the host folder changed"
 pass "read-only folder: URI, listing (no links, no FIFO), reads; writes refused"
 
 # --- Restart the host daemon with writable folders: the old grant goes.
@@ -143,7 +147,7 @@ cmp -s "$work/rand.bin" "$p/sub/copy.bin" || fail "cp: read back"
 mkdir "$p/newdir" || fail "mkdir"
 [ -d "$proj/newdir" ] || fail "mkdir: not on the host"
 mv "$p/sub/copy.bin" "$p/newdir/moved.bin" || fail "mv"
-[ ! -e "$proj/sub/copy.bin" ] && cmp -s "$work/rand.bin" "$proj/newdir/moved.bin" || fail "mv: host"
+{ [ ! -e "$proj/sub/copy.bin" ] && cmp -s "$work/rand.bin" "$proj/newdir/moved.bin"; } || fail "mv: host"
 printf 'redirected\n' >"$p/newdir/new.txt"
 [ "$(cat "$proj/newdir/new.txt")" = redirected ] || fail "shell redirection: host content"
 ino1=$(stat -c %i "$proj/a.txt")
@@ -154,12 +158,12 @@ Gio.File.new_for_path(sys.argv[1]).replace_contents(b"gio\n", None, False, Gio.F
 [ "$ino1" != "$(stat -c %i "$proj/a.txt")" ] || fail "GIO: not replaced (same inode)"
 sed -i 's/beta/BETA/' "$p/sub/b.txt" || fail "sed -i"
 [ "$(cat "$proj/sub/b.txt")" = BETA ] || fail "sed -i: host content"
-rm "$p/newdir/moved.bin" "$p/newdir/new.txt" && rmdir "$p/newdir" || fail "rm, rmdir"
+{ rm "$p/newdir/moved.bin" "$p/newdir/new.txt" && rmdir "$p/newdir"; } || fail "rm, rmdir"
 [ ! -e "$proj/newdir" ] || fail "rmdir: still on the host"
 [ "$(errno_of 'os.rmdir(sys.argv[1])' "$p/sub")" = ENOTEMPTY ] || fail "rmdir of a full folder"
-[ "$(ls -A "$proj" | tr '\n' ' ')" = "a.txt fifo hl link-out secret-link sub " ] ||
-	fail "stray files on the host: $(ls -A "$proj")"
-[ "$(ls -A "$proj/sub" | tr '\n' ' ')" = "b.txt " ] || fail "stray files: $(ls -A "$proj/sub")"
+[ "$(entries_of "$proj")" = "a.txt fifo hl link-out secret-link sub " ] ||
+	fail "stray files on the host: $(entries_of "$proj")"
+[ "$(entries_of "$proj/sub")" = "b.txt " ] || fail "stray files: $(entries_of "$proj/sub")"
 pass "cp (1 MiB), mkdir, mv, shell redirection, GIO (new inode), sed -i, rm, rmdir; nothing stray"
 
 # --- A tree of more folders than the host keeps handles (40): the portal
@@ -189,7 +193,7 @@ pass "a tree of 130 folders with 40 host handles: walked, read, written in a wor
 [ -L "$proj/secret-link" ] || fail "the hidden link went"
 # ".." is the guest's own: it never reaches the host.
 [ "$(cd "$p/sub/.." && pwd)" = "$p" ] || fail "'..' inside the folder"
-[ "$(ls "$p/.." | tr '\n' ' ')" = "proj " ] || fail "'..' of the folder: $(ls "$p/..")"
+[ "$(entries_of "$p/..")" = "proj " ] || fail "'..' of the folder: $(entries_of "$p/..")"
 [ "$(cat "$p/sub/../a.txt")" = gio ] || fail "a path through '..'"
 # Another document: a single file.
 printf 'note\n' >"$work/host/note.txt"
@@ -200,7 +204,7 @@ note=$(out_path)
 	fail "rename into another document"
 [ "$(errno_of 'os.rename(sys.argv[1], sys.argv[2])' "$note" "$p/note.txt")" = EXDEV ] ||
 	fail "rename from another document"
-[ "$(cat "$proj/a.txt")" = gio ] && [ ! -e "$proj/note.txt" ] || fail "a cross rename moved something"
+{ [ "$(cat "$proj/a.txt")" = gio ] && [ ! -e "$proj/note.txt" ]; } || fail "a cross rename moved something"
 outside_untouched
 pass "links and FIFOs refused (EACCES), none made (EPERM); '..' stays in the guest; EXDEV across documents"
 
@@ -252,7 +256,7 @@ grep -q " $proj/$" "$work/list" || fail "docs list: $(cat "$work/list")"
 read_fails() { ! pread7 >/dev/null; }
 wait_for 5 read_fails || fail "revoke: an open handle still reads"
 exec 7<&-
-listed() { [[ " $(ls "$mnt" | tr '\n' ' ') " == *" $(doc_id "$p") "* ]]; }
+listed() { [[ " $(entries_of "$mnt")" == *" $(doc_id "$p") "* ]]; }
 unlisted() { ! listed; }
 wait_for 5 unlisted || fail "revoke: the folder is still listed"
 if ls "$p" >/dev/null 2>&1; then fail "revoke: the folder still lists"; fi

@@ -44,8 +44,9 @@ stop_started() {
 # portal_chooser DIR: DIR/chooser.sh, a command chooser that answers each
 # dialog with the lines of DIR/plan ("cancel" exits 1; "sleep N" waits
 # first) and logs its environment and request in DIR/chooser.log; "plan
-# LINE..." (with $work set to DIR) writes the next answer.
+# LINE..." writes the next answer.
 portal_chooser() {
+	plan_file=$1/plan
 	cat >"$1/chooser.sh" <<EOF
 #!/bin/sh
 { env | grep '^APPVM_CHOOSER' | sort; cat; echo; echo ---; } >>"$1/chooser.log"
@@ -59,4 +60,4 @@ done <"$1/plan"
 EOF
 	chmod 755 "$1/chooser.sh"
 }
-plan() { printf '%s\n' "$@" >"$work/plan"; }
+plan() { printf '%s\n' "$@" >"$plan_file"; }
