@@ -566,6 +566,35 @@ static bool may_open(const struct doc *d, int flags)
 	return !((acc == O_WRONLY || acc == O_RDWR) && !(d->perms & PROTO_PERM_WRITE));
 }
 
+/* A new handle and the operation that opens it (ENTRY_OPEN of name in
+ * folder n, or of file n), or NULL with the reply sent. */
+static struct op *opening(fuse_req_t req, struct fs *fs, struct doc *d, struct node *n,
+			  const char *name, const struct fuse_file_info *fi)
+{
+	struct handle *h = calloc(1, sizeof(*h));
+	struct op *op = h ? new_op(req, fs, OP_FOPEN, d, n, name) : NULL;
+	if (!op) {
+		free(h);
+		if (!h)
+			fuse_reply_err(req, ENOMEM);
+		return NULL;
+	}
+	h->flags = fi->flags;
+	h->writer = (fi->flags & O_ACCMODE) != O_RDONLY;
+	op->h = h;
+	op->fi = *fi;
+	return op;
+}
+
+/* True when the folder grant may be changed; else EACCES is answered. */
+static bool writable(fuse_req_t req, const struct doc *d)
+{
+	if (d->perms & PROTO_PERM_WRITE)
+		return true;
+	fuse_reply_err(req, EACCES);
+	return false;
+}
+
 void fs_folder_open(fuse_req_t req, struct fs *fs, struct node *n, struct fuse_file_info *fi)
 {
 	struct doc *d = live_folder(req, n, ENOENT);
@@ -575,19 +604,10 @@ void fs_folder_open(fuse_req_t req, struct fs *fs, struct node *n, struct fuse_f
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	struct handle *h = calloc(1, sizeof(*h));
-	struct op *op = h ? new_op(req, fs, OP_FOPEN, d, n, NULL) : NULL;
-	if (!op) {
-		free(h);
-		if (!h)
-			fuse_reply_err(req, ENOMEM);
+	struct op *op = opening(req, fs, d, n, NULL, fi);
+	if (!op)
 		return;
-	}
-	h->node = n;
-	h->flags = fi->flags;
-	h->writer = (fi->flags & O_ACCMODE) != O_RDONLY;
-	op->h = h;
-	op->fi = *fi;
+	op->h->node = n;
 	if (n->sub && !n->sub->revoked) {
 		/* Open already: the same file document serves this handle. */
 		op->fi.keep_cache = 1;
@@ -601,24 +621,9 @@ void fs_folder_create(fuse_req_t req, struct fs *fs, struct node *dir, const cha
 		      struct fuse_file_info *fi)
 {
 	struct doc *d = live_folder(req, dir, ENOENT);
-	if (!d)
+	struct op *op = d && writable(req, d) ? opening(req, fs, d, dir, name, fi) : NULL;
+	if (!op)
 		return;
-	if (!(d->perms & PROTO_PERM_WRITE)) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	struct handle *h = calloc(1, sizeof(*h));
-	struct op *op = h ? new_op(req, fs, OP_FOPEN, d, dir, name) : NULL;
-	if (!op) {
-		free(h);
-		if (!h)
-			fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	h->flags = fi->flags;
-	h->writer = (fi->flags & O_ACCMODE) != O_RDONLY;
-	op->h = h;
-	op->fi = *fi;
 	op->flags = PROTO_OPEN_CREATE | ((fi->flags & O_EXCL) ? PROTO_OPEN_EXCL : 0);
 	start(fs, op);
 }
@@ -626,11 +631,7 @@ void fs_folder_create(fuse_req_t req, struct fs *fs, struct node *dir, const cha
 void fs_folder_mkdir(fuse_req_t req, struct fs *fs, struct node *dir, const char *name)
 {
 	struct doc *d = live_folder(req, dir, ENOENT);
-	if (d && !(d->perms & PROTO_PERM_WRITE)) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	struct op *op = d ? new_op(req, fs, OP_MKDIR, d, dir, name) : NULL;
+	struct op *op = d && writable(req, d) ? new_op(req, fs, OP_MKDIR, d, dir, name) : NULL;
 	if (op)
 		start(fs, op);
 }
@@ -656,11 +657,7 @@ void fs_folder_unlink(fuse_req_t req, struct fs *fs, struct node *dir, const cha
 		      bool is_dir)
 {
 	struct doc *d = live_folder(req, dir, ENOENT);
-	if (d && !(d->perms & PROTO_PERM_WRITE)) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	struct op *op = d ? new_op(req, fs, OP_UNLINK, d, dir, name) : NULL;
+	struct op *op = d && writable(req, d) ? new_op(req, fs, OP_UNLINK, d, dir, name) : NULL;
 	if (!op)
 		return;
 	op->flags = is_dir ? PROTO_UNLINK_DIR : 0;
@@ -682,10 +679,8 @@ void fs_folder_rename(fuse_req_t req, struct fs *fs, struct node *from, const ch
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if (!(d->perms & PROTO_PERM_WRITE)) {
-		fuse_reply_err(req, EACCES);
+	if (!writable(req, d))
 		return;
-	}
 	struct op *op = new_op(req, fs, OP_RENAME, d, from, name);
 	if (!op)
 		return;

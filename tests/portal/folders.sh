@@ -35,14 +35,7 @@ cleanup() {
 	rm -rf "$sock"
 }
 trap cleanup EXIT
-fail() {
-	printf 'FAIL (portal folders): %s\n' "$*" >&2
-	for f in portal portald chooser; do
-		printf -- '--- %s log:\n' "$f" >&2
-		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
-	done
-	exit 1
-}
+fail() { portal_fail "portal folders" "$*"; }
 pass() { printf 'ok: %s\n' "$*"; }
 
 # The user's files: a project folder, and next to it what must stay out.
@@ -66,12 +59,7 @@ outside_untouched() {
 }
 
 portal_chooser "$work"
-bus_conf "$work/bus.conf" "$sock/bus"
-dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/bus.addr" \
-	2>"$work/dbus.log" &
-pids+=("$!")
-wait_for 5 test -s "$work/bus.addr" || fail "dbus-daemon did not start"
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$sock/bus
+portal_bus "$work" "$sock" || fail "dbus-daemon did not start"
 
 start_portald() {
 	"$APPVM_PORTALD" --name ftest --vsock "$sock/vm.vsock" --chooser "command:$work/chooser.sh" \
@@ -83,13 +71,7 @@ start_portald() {
 start_portald
 
 mnt=$work/doc
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
-	"$APPVM_PORTAL" --host-unix "$sock/vm.vsock_1026" --mountpoint "$mnt" --mount \
-	--ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
-portal_pid=$!
-pids+=("$portal_pid")
-wait_for 10 grep -q ready "$work/ready" || fail "appvm-portal did not report ready"
-wait_for 10 grep -q "host: connected" "$work/portal.log" || fail "appvm-portal did not reach the host"
+portal_guest "$work" "$sock/vm.vsock_1026" "$mnt" 2>"$work/err" || fail "$(cat "$work/err")"
 
 client() {
 	set +e

@@ -119,6 +119,13 @@ static void open_guest(struct pdh_conn *c)
 	pdh_open_caps(&h, c, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
 }
 
+/* A guest connection with the shared folder granted writable; its id. */
+static uint64_t share_granted(struct pdh_conn *c)
+{
+	open_guest(c);
+	return fu_grant(&h, c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
+}
+
 /* A request the codec would never encode: doc, node, a raw name (and flags). */
 static uint32_t raw_named(struct pdh_conn *c, uint16_t type, uint64_t doc, uint64_t node,
 			  const char *name, size_t len, bool with_flags)
@@ -151,8 +158,7 @@ static void test_names_that_leave(void **state)
 {
 	(void)state;
 	struct pdh_conn c;
-	open_guest(&c);
-	uint64_t doc = fu_grant(&h, &c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
+	uint64_t doc = share_granted(&c);
 	static const char *const names[] = {"..",  ".", "../outside/pwned", "/etc", "sub/..",
 					    "a/b", ""};
 	static const uint16_t types[] = {PROTO_ENTRY_LOOKUP, PROTO_ENTRY_MKDIR};
@@ -193,8 +199,7 @@ static void test_symlinks_and_specials(void **state)
 	struct proto_msg m, r;
 	struct stat st;
 	uint64_t f;
-	open_guest(&c);
-	uint64_t doc = fu_grant(&h, &c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
+	uint64_t doc = share_granted(&c);
 	assert_string_equal(fu_list(&c, doc, PROTO_ROOT_NODE, 128), "a.txt hl hl2 sub/");
 	assert_int_equal(fu_lookup(&c, doc, PROTO_ROOT_NODE, "etc-link", NULL),
 			 PROTO_ERR_PERMISSION);
@@ -236,8 +241,7 @@ static void test_hard_links(void **state)
 	struct proto_msg m, r;
 	struct stat st;
 	uint64_t f;
-	open_guest(&c);
-	uint64_t doc = fu_grant(&h, &c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
+	uint64_t doc = share_granted(&c);
 	/* Read: allowed, the folder holds that name (docs/portal.md). */
 	assert_int_equal(fu_open(&c, doc, PROTO_ROOT_NODE, "hl", 0, &f), 0);
 	assert_string_equal(fu_read(&c, f), "shared text");
@@ -267,8 +271,7 @@ static void test_swapped_between_requests(void **state)
 	struct proto_msg m, r;
 	struct stat st;
 	uint64_t f, g;
-	open_guest(&c);
-	uint64_t doc = fu_grant(&h, &c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
+	uint64_t doc = share_granted(&c);
 	/* A folder looked up, then swapped for a symbolic link to outside: the
 	 * node keeps meaning the folder it was. */
 	uint64_t sub = fu_dir(&c, doc, PROTO_ROOT_NODE, "sub");
@@ -315,8 +318,7 @@ static void test_replaced_while_read(void **state)
 	memset(a, 'A', sizeof(a) - 1);
 	memset(b, 'B', sizeof(b) - 1);
 	pdh_write(at(share, "big"), a, 0644);
-	open_guest(&c);
-	uint64_t doc = fu_grant(&h, &c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
+	uint64_t doc = share_granted(&c);
 	assert_int_equal(fu_open(&c, doc, PROTO_ROOT_NODE, "big", 0, &f), 0);
 	pdh_read_req(&m, f, 0, PROTO_CHUNK, false);
 	assert_int_equal(pdh_call(&c, &m, &r), 0);
@@ -399,8 +401,7 @@ static void test_revoked_with_handles_open(void **state)
 	struct proto_msg m, r;
 	uint64_t f;
 	char id[32], out[4096];
-	open_guest(&c);
-	uint64_t doc = fu_grant(&h, &c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
+	uint64_t doc = share_granted(&c);
 	uint64_t sub = fu_dir(&c, doc, PROTO_ROOT_NODE, "sub.real");
 	assert_int_equal(fu_open(&c, doc, sub, "inside.txt", 0, &f), 0);
 	assert_int_equal(fu_doc(&c, PROTO_DOC_BEGIN, f, NULL), 0);
