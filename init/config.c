@@ -50,6 +50,7 @@ static const struct key keys[] = {
     {SEC_APP, "groups", K_GROUPS, AP(groups), 0, 0},
     {SEC_APP, "env", K_ENV, AP(env), 0, 0},
     {SEC_APP, "workdir", K_PATH, AP(workdir), 0, 0},
+    {SEC_APP, "store", K_NAME, AP(store), 0, 0},
 };
 
 static const char *const section_names[] = {"vm",      "store", "state", "net",

@@ -310,6 +310,9 @@ i=0; while ! [ -e /tmp/agent.done ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1))
 wayland)
 	. "$(dirname "$0")/wayland_ns.sh"
 	;;
+app_view)
+	. "$(dirname "$0")/appview_ns.sh"
+	;;
 wayland_config)
 	# Bad [wayland] settings: one clear error line, then power off; the app
 	# never runs.
