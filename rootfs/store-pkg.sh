@@ -205,7 +205,12 @@ usr_merge() {
 			rel=${f#"$dir/$d/"}
 			dest=$dir/usr/$d/$rel
 			if [ -e "$dest" ] || [ -L "$dest" ]; then
-				if [ -L "$dest" ] && [ "$(usr_path "$(readlink "$dest")")" = "/usr/$d/$rel" ]; then
+				t=
+				if [ -L "$dest" ]; then
+					t=$(readlink "$dest")
+					[[ $t == /* ]] || t=$(realpath -m -s "$(dirname "/usr/$d/$rel")/$t")
+				fi
+				if [ -n "$t" ] && [ "$(usr_path "$t")" = "/usr/$d/$rel" ]; then
 					mv -f "$f" "$dest" # the /usr path was a compatibility link
 				elif [ -L "$f" ] && [ "$(readlink "$f")" = "/usr/$d/$rel" ]; then
 					rm -f "$f"
