@@ -142,16 +142,14 @@ appvm-vm-color appvm colour test" ] || fail "swaymsg get_tree: $(cat "$work/tree
 
 # foot's window: its content area holds rendered text (antialiased glyphs:
 # many ink pixels in many shades), not an empty frame or a lone cursor.
-read -r fx fy fw fh < <(jq -r '.. | objects | select(.app_id? == "appvm-foot") |
-	"\(.rect.x + .window_rect.x) \(.rect.y + .window_rect.y) \(.window_rect.width) \(.window_rect.height)"' "$work/tree.json")
-[ -n "${fh:-}" ] || fail "foot's window has no geometry in swaymsg get_tree"
 text=
 for ((i = 0; i < 100; i++)); do
 	sway_as grim -t ppm - >"$work/foot.ppm"
-	text=$("$src/tests/vm/window-text" "$work/foot.ppm" "$fx" "$fy" "$fw" "$fh" 2000 16) && break
+	sway_as swaymsg -t get_tree >"$work/tree.json"
+	text=$("$src/tests/vm/window-text" "$work/foot.ppm" "$work/tree.json" appvm-foot 2000 16 2>&1) && break
 	sleep 0.1
 done
-"$src/tests/vm/window-text" "$work/foot.ppm" "$fx" "$fy" "$fw" "$fh" 2000 16 >/dev/null ||
+"$src/tests/vm/window-text" "$work/foot.ppm" "$work/tree.json" appvm-foot 2000 16 >/dev/null 2>&1 ||
 	{ stop_runner; fail "foot's window holds no rendered text: $text (screenshot: $work/foot.ppm)"; }
 note "foot's window: $text"
 
