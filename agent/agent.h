@@ -6,7 +6,7 @@
 #define APPVM_AGENT_AGENT_H
 
 #include "args.h"
-#include "buf.h"
+#include "outbuf.h"
 #include "initctl.h"
 #include "policy.h"
 #include "proto_session.h"
@@ -51,7 +51,7 @@ struct client {
 	uint32_t mask;	 /* events registered with epoll */
 	struct proto_reader rd;
 	struct proto_session sess;
-	struct agent_buf out;
+	struct outbuf out;
 	uint64_t hello_deadline;
 	bool dead;	  /* closed at the end of this loop turn */
 	bool eof;	  /* the host shut down its sending side */
@@ -84,7 +84,7 @@ struct events {
 	uint32_t mask;
 	struct proto_reader rd;
 	struct proto_session sess;
-	struct agent_buf out;
+	struct outbuf out;
 	unsigned backoff_ms;
 	unsigned failures; /* in a row, for quieter logs */
 	uint64_t retry_at;

@@ -1,12 +1,13 @@
 #include "args.h"
 
+#include "cli.h"
+
 #include "initctl.h"
 #include "ports.h"
 #include "proto.h"
 #include "utf8.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,17 +41,6 @@ void agent_opts_init(struct agent_opts *o)
 bool agent_opts_events_enabled(const struct agent_opts *o)
 {
 	return o->event_unix != NULL || o->listen_unix == NULL;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
 }
 
 /* A decimal in [min, max] making up the whole string: no sign, no spaces. */
@@ -102,11 +92,7 @@ enum opt_id {
 	OPT_VERSION,
 };
 
-static const struct {
-	const char *name;
-	enum opt_id id;
-	bool has_value;
-} options[] = {
+static const struct cli_option options[] = {
     {"--port", OPT_PORT, true},
     {"--event-port", OPT_EVENT_PORT, true},
     {"--name", OPT_NAME, true},
@@ -121,18 +107,18 @@ static const struct {
     {"--version", OPT_VERSION, false},
 };
 
-static int set_option(struct agent_opts *o, enum opt_id id, const char *opt, const char *v,
-		      char *err, size_t errlen)
+static int set_option(void *ud, int id, const char *opt, const char *v, char *err, size_t errlen)
 {
+	struct agent_opts *o = ud;
 	unsigned long long n;
-	switch (id) {
+	switch ((enum opt_id)id) {
 	case OPT_PORT:
 	case OPT_EVENT_PORT:
 		/* 0xffffffff is VMADDR_PORT_ANY, not a port one can name. */
 		if (parse_uint(v, 1, 0xfffffffeULL, &n) < 0)
-			return fail(err, errlen,
-				    "%s: expected a port number from 1 to 4294967294, got \"%s\"",
-				    opt, v);
+			return cli_error(
+			    err, errlen,
+			    "%s: expected a port number from 1 to 4294967294, got \"%s\"", opt, v);
 		if (id == OPT_PORT)
 			o->port = (uint32_t)n;
 		else
@@ -140,23 +126,25 @@ static int set_option(struct agent_opts *o, enum opt_id id, const char *opt, con
 		return 0;
 	case OPT_MAX_CLIENTS:
 		if (parse_uint(v, 1, AGENT_MAX_CLIENTS_LIMIT, &n) < 0)
-			return fail(err, errlen, "%s: expected a number from 1 to %u, got \"%s\"",
-				    opt, AGENT_MAX_CLIENTS_LIMIT, v);
+			return cli_error(err, errlen,
+					 "%s: expected a number from 1 to %u, got \"%s\"", opt,
+					 AGENT_MAX_CLIENTS_LIMIT, v);
 		o->max_clients = (unsigned)n;
 		return 0;
 	case OPT_NAME:
 		if (!name_ok(v))
-			return fail(err, errlen,
-				    "%s: expected 1-%u bytes of UTF-8 without control characters",
-				    opt, PROTO_NAME_MAX);
+			return cli_error(
+			    err, errlen,
+			    "%s: expected 1-%u bytes of UTF-8 without control characters", opt,
+			    PROTO_NAME_MAX);
 		o->name = v;
 		return 0;
 	case OPT_INIT_SOCKET:
 	case OPT_LISTEN_UNIX:
 	case OPT_EVENT_UNIX:
 		if (!unix_path_ok(v))
-			return fail(err, errlen, "%s: expected a socket path of 1-%u bytes", opt,
-				    AGENT_UNIX_PATH_MAX);
+			return cli_error(err, errlen, "%s: expected a socket path of 1-%u bytes",
+					 opt, AGENT_UNIX_PATH_MAX);
 		if (id == OPT_INIT_SOCKET)
 			o->init_socket = v;
 		else if (id == OPT_LISTEN_UNIX)
@@ -169,50 +157,16 @@ static int set_option(struct agent_opts *o, enum opt_id id, const char *opt, con
 		return 0;
 	case OPT_HELP:
 		o->help = true;
-		return 0;
+		return 1;
 	case OPT_VERSION:
 		o->version = true;
-		return 0;
+		return 1;
 	}
-	return fail(err, errlen, "%s: unhandled option", opt);
+	return cli_error(err, errlen, "%s: unhandled option", opt);
 }
 
 int agent_opts_parse(struct agent_opts *o, int argc, char *const argv[], char *err, size_t errlen)
 {
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-		const char *eq = strchr(arg, '=');
-		size_t name_len =
-		    eq && arg[0] == '-' && arg[1] == '-' ? (size_t)(eq - arg) : strlen(arg);
-		size_t k;
-		for (k = 0; k < sizeof(options) / sizeof(options[0]); k++)
-			if (strlen(options[k].name) == name_len &&
-			    strncmp(options[k].name, arg, name_len) == 0)
-				break;
-		if (k == sizeof(options) / sizeof(options[0])) {
-			if (arg[0] == '-')
-				return fail(err, errlen, "unknown option \"%.*s\" (see --help)",
-					    (int)(name_len > 64 ? 64 : name_len), arg);
-			return fail(err, errlen, "unexpected argument \"%.64s\" (see --help)", arg);
-		}
-		const char *opt = options[k].name;
-		const char *value = NULL;
-		if (options[k].has_value) {
-			if (name_len < strlen(arg)) {
-				value = arg + name_len + 1;
-			} else {
-				if (i + 1 >= argc)
-					return fail(err, errlen, "%s needs a value", opt);
-				value = argv[++i];
-			}
-		} else if (name_len < strlen(arg)) {
-			return fail(err, errlen, "%s takes no value", opt);
-		}
-		int r = set_option(o, options[k].id, opt, value, err, errlen);
-		if (r < 0)
-			return r;
-		if (o->help || o->version)
-			return 0;
-	}
-	return 0;
+	return cli_parse(options, sizeof(options) / sizeof(options[0]), argc, argv, 1, set_option,
+			 o, err, errlen);
 }

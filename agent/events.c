@@ -11,6 +11,7 @@
 #include "handler.h"
 #include "io.h"
 #include "log.h"
+#include "proto_io.h"
 #include "ports.h"
 #include "sysinfo.h"
 
@@ -56,7 +57,7 @@ void events_close(struct agent *a)
 		ev->fd = -1;
 	}
 	proto_reader_free(&ev->rd);
-	agent_buf_free(&ev->out);
+	outbuf_free(&ev->out);
 }
 
 /* Ends the connection (or the attempt) and schedules the next one. */
@@ -93,24 +94,16 @@ static int queue(struct agent *a, struct proto_msg *m)
 {
 	struct events *ev = &a->ev;
 	m->id = ev->next_id++;
-	return agent_buf_put_msg(&ev->out, m);
+	return outbuf_put_msg(&ev->out, m);
 }
 
 static void flush(struct agent *a)
 {
 	struct events *ev = &a->ev;
-	while (ev->out.len > 0) {
-		ssize_t n = send(ev->fd, agent_buf_head(&ev->out), ev->out.len,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n < 0) {
-			fail(a, strerror(errno));
-			return;
-		}
-		agent_buf_consume(&ev->out, (size_t)n);
+	int r = outbuf_send(&ev->out, ev->fd);
+	if (r < 0 && r != -EAGAIN) {
+		fail(a, strerror(-r));
+		return;
 	}
 	set_mask(a);
 }
@@ -122,7 +115,7 @@ static void connected(struct agent *a)
 	ev->state = EV_HELLO;
 	ev->next_id = 1;
 	proto_reader_init(&ev->rd);
-	agent_buf_init(&ev->out, EVENT_OUT_LIMIT);
+	outbuf_init(&ev->out, EVENT_OUT_LIMIT);
 	proto_session_init(&ev->sess, PROTO_ROLE_OPENER, AGENT_CAPS, AGENT_SOFTWARE);
 	proto_session_hello(&ev->sess, ev->next_id, &m);
 	if (queue(a, &m) < 0) {
@@ -225,23 +218,15 @@ static void on_frame(struct agent *a)
 static void read_frames(struct agent *a)
 {
 	struct events *ev = &a->ev;
-	uint8_t buf[512];
 	for (int i = 0; i < 8 && ev->fd >= 0; i++) {
-		ssize_t n = io_read_some(ev->fd, buf, agent_read_want(&ev->rd, sizeof(buf)));
-		if (n == -EAGAIN)
+		int r = proto_read_frame(ev->fd, &ev->rd);
+		if (r == 0)
 			return;
-		if (n <= 0) {
-			fail(a, n == 0 ? "closed by the host" : strerror((int)-n));
-			return;
-		}
-		size_t used;
-		int r = proto_reader_feed(&ev->rd, buf, (size_t)n, &used);
 		if (r < 0) {
-			fail(a, "framing violation");
+			fail(a, r == -ENODATA ? "closed by the host" : proto_io_strerror(r));
 			return;
 		}
-		if (r == 1)
-			on_frame(a);
+		on_frame(a);
 	}
 }
 

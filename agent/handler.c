@@ -9,11 +9,11 @@ void agent_session_init(struct proto_session *s)
 	proto_session_init(s, PROTO_ROLE_ACCEPTOR, AGENT_CAPS, AGENT_SOFTWARE);
 }
 
-static int queue_error(struct agent_buf *out, uint32_t id, uint32_t code, const char *text)
+static int queue_error(struct outbuf *out, uint32_t id, uint32_t code, const char *text)
 {
 	struct proto_msg m;
 	proto_make_error(&m, id, code, text);
-	return agent_buf_put_msg(out, &m);
+	return outbuf_put_msg(out, &m);
 }
 
 /* Returns the verdict when the reply was queued, or the queueing error. */
@@ -23,7 +23,7 @@ static int queued(int r, int verdict)
 }
 
 static int handle_undecodable(const struct proto_session *s, const struct proto_header *h, int err,
-			      const char *why, struct agent_buf *out, struct agent_request *ret)
+			      const char *why, struct outbuf *out, struct agent_request *ret)
 {
 	char text[64];
 	if (h->flags & PROTO_FLAG_REPLY) {
@@ -63,7 +63,7 @@ static int handle_undecodable(const struct proto_session *s, const struct proto_
 	return queued(queue_error(out, h->id, PROTO_ERR_BAD_REQUEST, ret->why), AGENT_DONE);
 }
 
-static int handle_request(struct proto_session *s, const struct proto_msg *m, struct agent_buf *out,
+static int handle_request(struct proto_session *s, const struct proto_msg *m, struct outbuf *out,
 			  struct agent_request *ret)
 {
 	struct proto_msg reply;
@@ -76,18 +76,18 @@ static int handle_request(struct proto_session *s, const struct proto_msg *m, st
 	case PROTO_HELLO:
 		if (proto_session_answer(s, m, &reply) < 0) {
 			ret->why = "no common protocol version";
-			return queued(agent_buf_put_msg(out, &reply), AGENT_CLOSE_AFTER);
+			return queued(outbuf_put_msg(out, &reply), AGENT_CLOSE_AFTER);
 		}
-		return queued(agent_buf_put_msg(out, &reply), AGENT_DONE);
+		return queued(outbuf_put_msg(out, &reply), AGENT_DONE);
 	case PROTO_PING:
 		reply.u.ping_nonce = m->u.ping_nonce;
-		return queued(agent_buf_put_msg(out, &reply), AGENT_DONE);
+		return queued(outbuf_put_msg(out, &reply), AGENT_DONE);
 	case PROTO_STATUS:
 		return AGENT_STATUS;
 	case PROTO_SHUTDOWN:
 	case PROTO_REBOOT:
 		ret->deadline_ms = m->u.deadline_ms;
-		return queued(agent_buf_put_msg(out, &reply),
+		return queued(outbuf_put_msg(out, &reply),
 			      m->type == PROTO_SHUTDOWN ? AGENT_POWEROFF : AGENT_REBOOT);
 	case PROTO_READY:
 	case PROTO_APP_EXIT:
@@ -104,7 +104,7 @@ static int handle_request(struct proto_session *s, const struct proto_msg *m, st
 }
 
 int agent_handle_frame(struct proto_session *s, const struct proto_header *h,
-		       const uint8_t *untrusted_payload, struct agent_buf *out,
+		       const uint8_t *untrusted_payload, struct outbuf *out,
 		       struct agent_request *ret)
 {
 	struct proto_msg m;
@@ -126,7 +126,7 @@ int agent_handle_frame(struct proto_session *s, const struct proto_header *h,
 	return handle_request(s, &m, out, ret);
 }
 
-int agent_reply_status(struct agent_buf *out, uint32_t id, const struct proto_status *st)
+int agent_reply_status(struct outbuf *out, uint32_t id, const struct proto_status *st)
 {
 	struct proto_msg m;
 	memset(&m, 0, sizeof(m));
@@ -135,7 +135,7 @@ int agent_reply_status(struct agent_buf *out, uint32_t id, const struct proto_st
 	m.id = id;
 	m.u.status = *st;
 	for (;;) {
-		int r = agent_buf_put_msg(out, &m);
+		int r = outbuf_put_msg(out, &m);
 		if (r == -EINVAL)
 			return queue_error(out, id, PROTO_ERR_INTERNAL, "status record invalid");
 		if (r != -E2BIG)

@@ -4,7 +4,7 @@
 #ifndef APPVM_AGENT_HANDLER_H
 #define APPVM_AGENT_HANDLER_H
 
-#include "buf.h"
+#include "outbuf.h"
 #include "proto.h"
 #include "proto_session.h"
 
@@ -33,12 +33,12 @@ void agent_session_init(struct proto_session *s);
  * proto_reader guarantees). Returns a verdict, or -ENOBUFS/-ENOMEM when the
  * reply could not be queued (close the connection). */
 int agent_handle_frame(struct proto_session *s, const struct proto_header *h,
-		       const uint8_t *untrusted_payload, struct agent_buf *out,
+		       const uint8_t *untrusted_payload, struct outbuf *out,
 		       struct agent_request *ret);
 
 /* Queues the STATUS reply to request `id`. When the record does not fit the
  * protocol's cap, stores and then addresses are left out from the end until
  * it does. Returns 0, -ENOBUFS or -ENOMEM. */
-int agent_reply_status(struct agent_buf *out, uint32_t id, const struct proto_status *st);
+int agent_reply_status(struct outbuf *out, uint32_t id, const struct proto_status *st);
 
 #endif

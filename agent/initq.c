@@ -70,18 +70,11 @@ static int start(struct agent *a, struct initq *q, enum initctl_cmd cmd, uint32_
 	if (r < 0)
 		return r;
 	q->req_len = (size_t)r;
-	struct sockaddr_un sa;
-	r = unix_addr_set(&sa, a->opt.init_socket);
-	if (r < 0)
-		return r;
-
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
 	/* A Unix stream connect either completes at once or fails; EAGAIN
 	 * means init's backlog is full, which is worth a retry later. */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
+	_cleanup_close_ int fd = unix_sock_connect(a->opt.init_socket, SOCK_NONBLOCK);
+	if (fd < 0)
+		return fd;
 	r = agent_watch_add(a, fd, &q->w, EPOLLIN | EPOLLOUT);
 	if (r < 0)
 		return r;

@@ -25,16 +25,6 @@ unsigned agent_backoff_next(unsigned current_ms)
 	return current_ms * 2;
 }
 
-size_t agent_read_want(const struct proto_reader *r, size_t max)
-{
-	size_t want;
-	if (r->complete || r->head_got < PROTO_HEADER_SIZE)
-		want = PROTO_HEADER_SIZE - (r->complete ? 0 : r->head_got);
-	else
-		want = r->header.length - r->payload_got;
-	return want < max ? want : max;
-}
-
 static const struct initctl_service *find_app(const struct initctl_status *init)
 {
 	for (size_t i = 0; i < init->n_services && i < INITCTL_MAX_SERVICES; i++)

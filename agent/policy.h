@@ -24,10 +24,6 @@ bool agent_cid_allowed(uint32_t cid);
  * AGENT_BACKOFF_MAX_MS; 0 (no failure yet) gives AGENT_BACKOFF_START_MS. */
 unsigned agent_backoff_next(unsigned current_ms);
 
-/* Returns how many bytes to read next so that a read never goes past the end
- * of the frame being assembled (at most max). */
-size_t agent_read_want(const struct proto_reader *r, size_t max);
-
 /* Returns the app's state for STATUS from init's status (docs/agent.md):
  * the "app" service's state; UNKNOWN without one, or when init is NULL
  * (init could not answer). */

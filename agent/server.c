@@ -7,8 +7,8 @@
 
 #include "cleanup.h"
 #include "handler.h"
-#include "io.h"
 #include "log.h"
+#include "proto_io.h"
 #include "sysinfo.h"
 
 #include <errno.h>
@@ -22,8 +22,6 @@
 #include <unistd.h>
 
 #define LISTEN_BACKLOG 64
-/* Bytes read per system call at most; frames are read up to their end only. */
-#define READ_CHUNK 4096
 /* Payload buffers up to this size are kept between frames. */
 #define KEEP_PAYLOAD 4096
 
@@ -104,7 +102,7 @@ static int accept_one(struct agent *a)
 	c->serial = ++a->next_serial;
 	proto_reader_init(&c->rd);
 	agent_session_init(&c->sess);
-	agent_buf_init(&c->out, AGENT_OUT_LIMIT);
+	outbuf_init(&c->out, AGENT_OUT_LIMIT);
 	c->hello_deadline = clock_now_ms() + AGENT_HELLO_TIMEOUT_MS;
 	int r = agent_watch_add(a, fd, &c->w, EPOLLIN);
 	if (r < 0) {
@@ -148,19 +146,9 @@ static bool can_read(const struct client *c)
 
 static void flush(struct client *c)
 {
-	while (!c->dead && c->out.len > 0) {
-		ssize_t n =
-		    send(c->fd, agent_buf_head(&c->out), c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n < 0) {
-			client_kill(c, strerror(errno));
-			return;
-		}
-		agent_buf_consume(&c->out, (size_t)n);
-	}
+	int r = c->dead ? 0 : outbuf_send(&c->out, c->fd);
+	if (r < 0 && r != -EAGAIN)
+		client_kill(c, strerror(-r));
 }
 
 static void handle_frame(struct agent *a, struct client *c)
@@ -211,37 +199,25 @@ static void handle_frame(struct agent *a, struct client *c)
 
 static void read_frames(struct agent *a, struct client *c)
 {
-	uint8_t buf[READ_CHUNK];
 	int frames = 0;
 	while (can_read(c) && frames < AGENT_FRAMES_PER_WAKE) {
-		size_t want = agent_read_want(&c->rd, sizeof(buf));
-		ssize_t n = io_read_some(c->fd, buf, want);
-		if (n == -EAGAIN)
+		int r = proto_read_frame(c->fd, &c->rd);
+		if (r == 0)
 			return;
-		if (n < 0) {
-			client_kill(c, strerror((int)-n));
-			return;
-		}
-		if (n == 0) {
-			if (proto_reader_partial(&c->rd))
-				client_kill(c, "connection closed inside a frame");
+		if (r == -ENODATA) {
 			c->eof = true;
 			return;
 		}
-		size_t used = 0;
-		int r = proto_reader_feed(&c->rd, buf, (size_t)n, &used);
 		if (r < 0) {
-			client_kill(c, r == -ENOMEM ? "out of memory" : "framing violation");
+			client_kill(c, proto_io_strerror(r));
 			return;
 		}
-		if (r == 1) {
-			frames++;
-			handle_frame(a, c);
-			/* A big payload buffer is not kept for the small frames
-			 * that usually follow; the reader starts afresh. */
-			if (c->rd.payload_size > KEEP_PAYLOAD)
-				proto_reader_free(&c->rd);
-		}
+		frames++;
+		handle_frame(a, c);
+		/* A big payload buffer is not kept for the small frames that
+		 * usually follow; the reader starts afresh. */
+		if (c->rd.payload_size > KEEP_PAYLOAD)
+			proto_reader_free(&c->rd);
 	}
 }
 
@@ -349,7 +325,7 @@ static void client_free(struct agent *a, struct client *c)
 	agent_watch_del(a, c->fd);
 	close(c->fd);
 	proto_reader_free(&c->rd);
-	agent_buf_free(&c->out);
+	outbuf_free(&c->out);
 	if (c->prev)
 		c->prev->next = c->next;
 	else

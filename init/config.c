@@ -12,6 +12,7 @@
 #define WL(f) offsetof(struct cfg, wayland.f), sizeof(((struct cfg *)0)->wayland.f)
 #define AG(f) offsetof(struct cfg, agent.f), sizeof(((struct cfg *)0)->agent.f)
 #define AP(f) offsetof(struct cfg, app.f), sizeof(((struct cfg *)0)->app.f)
+#define PO(f) offsetof(struct cfg, portal.f), sizeof(((struct cfg *)0)->portal.f)
 
 static const struct key keys[] = {
     {SEC_VM, "name", K_NAME, VM(name), 0, 0},
@@ -51,10 +52,17 @@ static const struct key keys[] = {
     {SEC_APP, "env", K_ENV, AP(env), 0, 0},
     {SEC_APP, "workdir", K_PATH, AP(workdir), 0, 0},
     {SEC_APP, "store", K_NAME, AP(store), 0, 0},
+    {SEC_PORTAL, "enable", K_BOOL, PO(enable), 0, 0},
+    {SEC_PORTAL, "exec", K_PATH, PO(exec), 0, 0},
+    {SEC_PORTAL, "port", K_UINT, PO(port), 1, 4294967294UL},
+    {SEC_PORTAL, "args", K_ARGS, PO(args), 0, 0},
+    {SEC_PORTAL, "dbus-daemon", K_PATH, PO(dbus_daemon), 0, 0},
+    {SEC_PORTAL, "app-env", K_BOOL, PO(app_env), 0, 0},
+    {SEC_PORTAL, "ready-timeout", K_DUR, PO(ready_timeout_ms), 1, 60000},
 };
 
 static const char *const section_names[] = {"vm",      "store", "state", "net",
-					    "wayland", "agent", "app"};
+					    "wayland", "agent", "app",	 "portal"};
 
 void cfg_init(struct cfg *c)
 {
@@ -72,6 +80,11 @@ void cfg_init(struct cfg *c)
 	strcpy(c->agent.exec, "/usr/bin/appvm-agent");
 	c->agent.port = 1024;
 	strcpy(c->app.user, "0");
+	strcpy(c->portal.exec, "/usr/bin/appvm-portal");
+	c->portal.port = 1026;
+	strcpy(c->portal.dbus_daemon, "/usr/bin/dbus-daemon");
+	c->portal.app_env = true;
+	c->portal.ready_timeout_ms = 5000;
 }
 
 const char *cfg_action_name(enum cfg_action a)
@@ -114,10 +127,10 @@ static int parse_section(const char *section, const char **ret_store, char *err,
 	if (s)
 		cfg_fail(err, errlen, "unknown section [%s] (did you mean [%s]?)", section, s);
 	else
-		cfg_fail(
-		    err, errlen,
-		    "unknown section [%s] (known: vm, store NAME, state, net, wayland, agent, app)",
-		    section);
+		cfg_fail(err, errlen,
+			 "unknown section [%s] (known: vm, store NAME, state, net, wayland, agent, "
+			 "app, portal)",
+			 section);
 	return -ENOENT;
 }
 
@@ -212,6 +225,9 @@ int cfg_set(struct cfg *c, const char *section, const char *key, const char *val
 		break;
 	case SEC_APP:
 		seen = &c->app.seen;
+		break;
+	case SEC_PORTAL:
+		seen = &c->portal.seen;
 		break;
 	case SEC_STATE:
 		c->has_state = true;

@@ -76,6 +76,16 @@ struct cfg {
 		uint64_t seen;
 	} agent;
 	struct {
+		bool enable;
+		char exec[CFG_PATH_MAX];
+		unsigned long port;
+		char args[CFG_VALUE_MAX];
+		char dbus_daemon[CFG_PATH_MAX];
+		bool app_env;
+		unsigned long ready_timeout_ms;
+		uint64_t seen;
+	} portal;
+	struct {
 		char exec[CFG_VALUE_MAX];
 		char user[CFG_NAME_MAX];
 		char group[CFG_NAME_MAX];

@@ -96,6 +96,12 @@ int cfg_check(const struct cfg *c, char *err, size_t errlen)
 	}
 	if ((r = check_wayland(c, err, errlen)) < 0)
 		return r;
+	/* The bus and the portal run as the app's user, in its runtime dir. */
+	if (c->portal.enable && c->wayland.owner[0] && strcmp(c->wayland.owner, c->app.user) != 0)
+		return cfg_fail(err, errlen,
+				"[portal] enable needs [wayland] owner to be the app's user (%s), "
+				"not %s",
+				c->app.user, c->wayland.owner);
 	if (c->has_state) {
 		if ((r = check_store(&c->state, "[state]", true, err, errlen)) < 0)
 			return r;

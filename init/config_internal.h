@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum sec { SEC_VM, SEC_STORE, SEC_STATE, SEC_NET, SEC_WAYLAND, SEC_AGENT, SEC_APP };
+enum sec { SEC_VM, SEC_STORE, SEC_STATE, SEC_NET, SEC_WAYLAND, SEC_AGENT, SEC_APP, SEC_PORTAL };
 
 enum kind {
 	K_NAME, /* letters, digits, '-', '_', '.' */

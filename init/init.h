@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define INIT_MAX_SERVICES      6
+#define INIT_MAX_SERVICES      8
 #define INIT_MAX_GROUPS	       32
 #define INIT_MAX_POWER	       8
 #define INIT_MAX_MOUNTS	       128
@@ -30,6 +30,8 @@ enum init_tag {
 	TAG_OUT = 0x200,
 	TAG_INITCTL_CONN = 0x300,
 };
+
+struct init;
 
 struct service {
 	char name[INITCTL_SERVICE_NAME_MAX + 1];
@@ -66,6 +68,12 @@ struct service {
 	bool kill_group;
 	/* The app's view of its store, entered before exec ([app] store). */
 	const struct appview *view;
+	/* For services that need more than fork and exec (portal.c): fds the
+	 * child gets as 3 and 4 (-1: none; closed in init once it started),
+	 * and hooks around each start. */
+	int pass_fds[2];
+	int (*pre_start)(struct init *in, struct service *s, char *err, size_t errlen);
+	void (*post_start)(struct init *in, struct service *s);
 };
 
 /* A control socket connection whose request is still arriving. */
@@ -169,6 +177,13 @@ int appview_setup(struct init *in, struct service *app, char *err, size_t errlen
  * view's mounts. Returns 0 or -errno with *ret_step the failed step
  * (appview_describe). */
 int appview_enter(const struct appview *v, size_t *ret_step);
+/* portal.c: the session bus and appvm-portal ([portal]). */
+/* Adds the services "bus" and "portal" when [portal] enable is set. Returns
+ * 0 or -errno with err. */
+int portal_services(struct init *in, const char *runtime_dir, char *err, size_t errlen);
+/* Adds the app's portal variables (DBUS_SESSION_BUS_ADDRESS, and with
+ * app-env GTK_USE_PORTAL, GDK_DEBUG, QT_QPA_PLATFORMTHEME). Returns 0 or -E2BIG. */
+int portal_app_env(struct init *in, struct service *app, const char *runtime_dir);
 
 /* loop.c */
 /* Runs the main loop. Never returns. */

@@ -35,6 +35,7 @@ static const char usage[] =
     "  --socket PATH   the control socket (default " INITCTL_SOCKET ")\n"
     "  --deadline MS   poweroff/reboot: finish the shutdown within MS ms (0-3600000)\n"
     "  -h, --help      print this help\n"
+    "  --version       print the version\n"
     "\n"
     "Exit status: 0 on success, 1 when init refused or failed, 2 on bad usage.\n";
 
@@ -49,16 +50,10 @@ static int transact(const char *path, enum initctl_cmd cmd, uint32_t deadline_ms
 	int req_len = initctl_request_encode(cmd, deadline_ms, req, sizeof(req));
 	if (req_len < 0)
 		return req_len;
-	struct sockaddr_un sa;
-	int r = unix_addr_set(&sa, path);
-	if (r < 0)
-		return r;
-
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int r;
+	_cleanup_close_ int fd = unix_sock_connect(path, 0);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -errno;
+		return fd;
 	/* MSG_NOSIGNAL: a refused caller must get -EPERM, not SIGPIPE. When init
 	 * already replied and closed (a refusal), the reply is still readable. */
 	if (send(fd, req, (size_t)req_len, MSG_NOSIGNAL) < 0 && errno != EPIPE &&
@@ -114,6 +109,10 @@ int main(int argc, char **argv)
 	int i = 1;
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		fputs(usage, stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("appvm-initctl %s\n", APPVM_VERSION);
 		return 0;
 	}
 	if (i + 1 < argc && strcmp(argv[i], "--socket") == 0) {

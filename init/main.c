@@ -127,7 +127,28 @@ static void mount_stores(struct init *in)
 	}
 }
 
-int main(void)
+/* Outside PID 1 only: as PID 1, argv is whatever the kernel command line
+ * left over, never an option of ours. */
+static int answer_option(const char *arg)
+{
+	if (strcmp(arg, "--version") == 0) {
+		printf("appvm-init %s\n", APPVM_VERSION);
+		return 0;
+	}
+	if (strcmp(arg, "--help") != 0)
+		return -1;
+	printf("Usage: appvm-init   (as PID 1 of a VM; it takes no arguments)\n"
+	       "\n"
+	       "The VM's init: mounts the kernel filesystems and the stores, applies\n"
+	       "[net], starts and supervises the agent and the app, and shuts down\n"
+	       "cleanly. It reads %s (or appvm.config=PATH) and the\n"
+	       "appvm.* options of the kernel command line: see docs/config.md.\n"
+	       "Its control socket is driven with appvm-initctl (docs/init-control.md).\n",
+	       DEFAULT_CONFIG);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	static struct init in;
 	static struct cfg cfg;
@@ -142,6 +163,8 @@ int main(void)
 	in.reboot_cmd = RB_POWER_OFF;
 	log_setup("appvm-init", LOG_TARGET_STDERR, LOG_LEVEL_INFO);
 	if (getpid() != 1) {
+		if (argc == 2 && answer_option(argv[1]) == 0)
+			return 0;
 		/* Shutdown signals every process (kill(-1)): only PID 1 may do that. */
 		log_err("must run as PID 1 (of a VM, or of a PID namespace in tests)");
 		return 1;

@@ -16,9 +16,22 @@ ln -sfn /usr/include/asm-generic "$inc/asm-generic"
 cp /usr/include/ini.h "$inc/"
 cd "$root"
 version=$(sed -n 's/^project(appvm VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
-musl-gcc -std=c11 -D_GNU_SOURCE -DAPPVM_VERSION="\"$version\"" -O2 -D_FORTIFY_SOURCE=2 \
-	-fstack-protector-strong -Ilib -Inet -Iinit -I"$inc" -static -o "$out/appvm-init.musl" \
-	$(ls init/*.c | grep -v '/initctl\.c$') lib/log.c lib/io.c lib/parse.c lib/clock.c lib/unix_addr.c lib/suggest.c lib/initctl.c $(ls net/*.c | grep -v appvm-net.c) \
-	/usr/lib/x86_64-linux-gnu/libinih.a
+cflags=(-std=c11 -D_GNU_SOURCE -DAPPVM_VERSION="\"$version\"" -O2 -U_FORTIFY_SOURCE
+	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib -Inet -Iinit -Iportal -I"$inc")
+# lib/ as an archive, as CMake builds it: only what init uses is linked.
+lib_objs=()
+for f in lib/*.c; do
+	obj=$out/lib-$(basename "${f%.c}").o
+	musl-gcc "${cflags[@]}" -c -o "$obj" "$f"
+	lib_objs+=("$obj")
+done
+rm -f "$out/libappvm_common.a"
+ar rcs "$out/libappvm_common.a" "${lib_objs[@]}"
+sources=()
+for f in init/*.c net/*.c portal/mount.c; do
+	case $f in init/initctl.c | net/appvm-net.c) ;; *) sources+=("$f") ;; esac
+done
+musl-gcc "${cflags[@]}" -static -o "$out/appvm-init.musl" "${sources[@]}" \
+	"$out/libappvm_common.a" /usr/lib/x86_64-linux-gnu/libinih.a
 strip -o "$out/appvm-init.musl.stripped" "$out/appvm-init.musl"
 ls -l "$out/appvm-init.musl" "$out/appvm-init.musl.stripped"

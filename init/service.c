@@ -177,6 +177,7 @@ struct service *service_add(struct init *in, const char *name)
 	s->argv = s->cmd.v;
 	util_copy(s->name, sizeof(s->name), name);
 	s->out_fd = -1;
+	s->pass_fds[0] = s->pass_fds[1] = -1;
 	s->state = INITCTL_STATE_STOPPED;
 	strcpy(s->workdir, "/");
 	backoff_init(&s->bo, (unsigned)c->vm.restart_limit, c->vm.restart_window_ms,
@@ -256,6 +257,10 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 	}
 	service_env(app, "XDG_RUNTIME_DIR=%s", runtime_dir);
 	service_env(app, "WAYLAND_DISPLAY=%s", c->wayland.socket);
+	if (portal_app_env(in, app, runtime_dir) < 0) {
+		snprintf(err, errlen, "app: environment too large");
+		return -E2BIG;
+	}
 	for (size_t i = 0; i < c->app.n_env; i++)
 		if (service_env(app, "%s", c->app.env[i]) < 0) {
 			snprintf(err, errlen, "app: environment too large");
@@ -265,7 +270,9 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 		  c->app.workdir[0] ? c->app.workdir : (app_pw.home[0] ? app_pw.home : "/"));
 	app->workdir_is_home = !c->app.workdir[0];
 
-	return wayland_prepare(in, &owner_pw, runtime_dir, err, errlen);
+	if ((r = wayland_prepare(in, &owner_pw, runtime_dir, err, errlen)) < 0)
+		return r;
+	return portal_services(in, runtime_dir, err, errlen);
 }
 
 /* What the child reports on its status pipe when it cannot exec. */
@@ -292,6 +299,16 @@ __attribute__((noreturn)) static void child(const struct service *s, int out_w, 
 	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)
 		goto fail;
+	/* Passed fds become 3 and 4: moved out of the way first, as either
+	 * may be 3 or 4 already; dup2 clears close-on-exec. */
+	int moved[2] = {-1, -1};
+	for (int i = 0; i < 2; i++)
+		if (s->pass_fds[i] >= 0 &&
+		    (moved[i] = fcntl(s->pass_fds[i], F_DUPFD_CLOEXEC, 10)) < 0)
+			goto fail;
+	for (int i = 0; i < 2; i++)
+		if (moved[i] >= 0 && dup2(moved[i], 3 + i) < 0)
+			goto fail;
 	if (s->view) {
 		f.stage = STAGE_VIEW;
 		int r = appview_enter(s->view, &f.step);
@@ -322,10 +339,24 @@ fail:
 	_exit(127);
 }
 
+static void close_pass_fds(struct service *s)
+{
+	for (int i = 0; i < 2; i++)
+		if (s->pass_fds[i] >= 0) {
+			close(s->pass_fds[i]);
+			s->pass_fds[i] = -1;
+		}
+}
+
 int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 {
 	int out[2], status[2];
-	(void)in;
+
+	if (s->pre_start) {
+		int r = s->pre_start(in, s, err, errlen);
+		if (r < 0)
+			return r;
+	}
 
 	/* An earlier run's pipe can outlive it (a child of the service still
 	 * holds it); it is dropped so the new run gets a clean one. */
@@ -336,12 +367,16 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	}
 
 	service_remove_stale(s);
-	if (pipe2(out, O_CLOEXEC) < 0)
-		return -errno;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		int r = -errno;
+		close_pass_fds(s);
+		return r;
+	}
 	if (pipe2(status, O_CLOEXEC) < 0) {
 		int r = -errno;
 		close(out[0]);
 		close(out[1]);
+		close_pass_fds(s);
 		return r;
 	}
 	pid_t pid = fork();
@@ -350,6 +385,7 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	int fork_errno = errno;
 	close(out[1]);
 	close(status[1]);
+	close_pass_fds(s);
 	if (pid < 0) {
 		close(out[0]);
 		close(status[0]);
@@ -378,6 +414,8 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	s->out_len = 0;
 	s->state = INITCTL_STATE_RUNNING;
 	io_set_nonblock(s->out_fd, 1);
+	if (s->post_start)
+		s->post_start(in, s);
 	return 0;
 }
 

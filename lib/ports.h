@@ -10,6 +10,10 @@
  * later events such as APP_EXIT. */
 #define APPVM_EVENT_PORT 1025u
 
+/* The guest's file chooser portal connects to the host (CID 2) on this port;
+ * the host's per-VM portal daemon answers (docs/protocol.md, docs/portal.md). */
+#define APPVM_PORTAL_PORT 1026u
+
 /* The guest's Wayland relay connects to the host (CID 2) on this port, once
  * per Wayland client; the host's waypipe client listens there
  * (docs/wayland-vm.md). */

@@ -26,12 +26,23 @@
 #define PROTO_PATH_MAX	   4096u
 #define PROTO_FILENAME_MAX 255u
 #define PROTO_IFNAME_MAX   15u
+#define PROTO_LABEL_MAX	   256u
+#define PROTO_ID_MAX	   64u
+#define PROTO_GLOB_MAX	   255u
 
-/* List caps. */
-#define PROTO_MAX_FILTERS 16u
-#define PROTO_MAX_DOCS	  64u
-#define PROTO_MAX_STORES  32u
-#define PROTO_MAX_ADDRS	  32u
+/* List caps. Patterns and options are counted over the whole dialog. */
+#define PROTO_MAX_FILTERS  32u
+#define PROTO_MAX_PATTERNS 128u
+#define PROTO_MAX_CHOICES  8u
+#define PROTO_MAX_OPTIONS  64u
+#define PROTO_MAX_DOCS	   64u
+#define PROTO_MAX_STORES   32u
+#define PROTO_MAX_ADDRS	   32u
+
+/* Largest offset or size a document operation may name (off_t stays positive). */
+#define PROTO_DOC_SIZE_MAX 0x7fffffffffffffffull
+/* "No filter" in current_filter. */
+#define PROTO_NO_FILTER 0xffu
 
 enum proto_type {
 	PROTO_HELLO = 0x0001,
@@ -46,11 +57,18 @@ enum proto_type {
 	PROTO_CLIPBOARD_SET = 0x0021,
 	PROTO_FILE_OPEN = 0x0030,
 	PROTO_FILE_SAVE = 0x0031,
+	PROTO_FILE_SAVE_MANY = 0x0032,
+	PROTO_FILE_CANCEL = 0x0033,
 	PROTO_DOC_GRANT = 0x0040,
 	PROTO_DOC_REVOKE = 0x0041,
 	PROTO_DOC_READ = 0x0042,
 	PROTO_DOC_WRITE = 0x0043,
 	PROTO_DOC_CLOSE = 0x0044,
+	PROTO_DOC_STAT = 0x0045,
+	PROTO_DOC_BEGIN = 0x0046,
+	PROTO_DOC_TRUNCATE = 0x0047,
+	PROTO_DOC_COMMIT = 0x0048,
+	PROTO_DOC_ABORT = 0x0049,
 };
 
 enum proto_cap {
@@ -70,6 +88,8 @@ enum proto_error_code {
 	PROTO_ERR_PERMISSION = 7,
 	PROTO_ERR_IO = 8,
 	PROTO_ERR_INTERNAL = 9,
+	PROTO_ERR_STATE = 10,
+	PROTO_ERR_LIMIT = 11,
 };
 
 enum proto_app_state {
@@ -97,10 +117,22 @@ enum proto_exit_how {
  * saying what is wrong. */
 const char *proto_exit_check(uint8_t how, int32_t value, int none_ok);
 
-#define PROTO_FILE_OPEN_MULTIPLE  0x1u
-#define PROTO_FILE_OPEN_DIRECTORY 0x2u
-#define PROTO_PERM_READ		  0x1u
-#define PROTO_PERM_WRITE	  0x2u
+/* Dialog flags. */
+#define PROTO_DIALOG_MULTIPLE  0x1u /* FILE_OPEN: several files */
+#define PROTO_DIALOG_DIRECTORY 0x2u /* FILE_OPEN: a folder (reserved for folder grants) */
+#define PROTO_DIALOG_MODAL     0x4u /* a hint only */
+/* Filter pattern kinds (as in the portal's a(us)). */
+#define PROTO_PATTERN_GLOB 0u
+#define PROTO_PATTERN_MIME 1u
+/* Document permissions, and the stat flags that extend them. */
+#define PROTO_PERM_READ	  0x1u
+#define PROTO_PERM_WRITE  0x2u
+#define PROTO_STAT_EXISTS 0x4u
+#define PROTO_STAT_STAGED 0x8u
+/* DOC_READ flags. */
+#define PROTO_READ_STAGED 0x1u
+/* DOC_BEGIN flags. */
+#define PROTO_BEGIN_KEEP 0x1u
 
 struct proto_header {
 	uint16_t type;
@@ -198,28 +230,89 @@ struct proto_doc {
 	struct proto_str name;
 };
 
-struct proto_file_open {
-	uint32_t flags;
-	struct proto_str title;
-	uint16_t n_filters;
-	struct proto_str filters[PROTO_MAX_FILTERS];
+/* A dialog's filters and choices are kept flat: filter i owns patterns
+ * [first, first + n_patterns) of the dialog's pattern array, in order, and
+ * choice i likewise owns a run of the option array. */
+struct proto_pattern {
+	uint8_t kind; /* PROTO_PATTERN_GLOB or PROTO_PATTERN_MIME */
+	struct proto_str pattern;
 };
 
-struct proto_docs { /* FILE_OPEN reply */
+struct proto_filter {
+	struct proto_str name;
+	uint8_t first; /* index of its first pattern */
+	uint8_t n_patterns;
+};
+
+struct proto_option {
+	struct proto_str id;
+	struct proto_str label;
+};
+
+struct proto_choice {
+	struct proto_str id;
+	struct proto_str label;
+	uint8_t first;	   /* index of its first option */
+	uint8_t n_options; /* 0: a boolean choice */
+	struct proto_str initial;
+};
+
+/* FILE_OPEN, FILE_SAVE and FILE_SAVE_MANY requests. */
+struct proto_dialog {
+	uint32_t flags;
+	struct proto_str title;
+	struct proto_str accept_label;
+	uint8_t n_filters;
+	uint8_t current_filter; /* index, or PROTO_NO_FILTER */
+	uint8_t n_patterns;	/* over all filters */
+	uint8_t n_choices;
+	uint8_t n_options; /* over all choices */
+	struct proto_filter filters[PROTO_MAX_FILTERS];
+	struct proto_pattern patterns[PROTO_MAX_PATTERNS];
+	struct proto_choice choices[PROTO_MAX_CHOICES];
+	struct proto_option options[PROTO_MAX_OPTIONS];
+	struct proto_str current_name; /* FILE_SAVE: "" or a FILENAME */
+	uint16_t n_names;	       /* FILE_SAVE_MANY */
+	struct proto_str names[PROTO_MAX_DOCS];
+};
+
+struct proto_choice_value {
+	struct proto_str id;
+	struct proto_str value;
+};
+
+/* The reply of the three dialog requests. */
+struct proto_dialog_result {
+	uint8_t current_filter; /* index, or PROTO_NO_FILTER */
+	uint8_t n_choices;
+	struct proto_choice_value choices[PROTO_MAX_CHOICES];
 	uint16_t n_docs;
 	struct proto_doc docs[PROTO_MAX_DOCS];
 };
 
-struct proto_file_save {
-	struct proto_str title;
-	struct proto_str suggested_name;
-	struct proto_str mime;
+struct proto_doc_stat {
+	uint64_t size;
+	int64_t mtime_sec;
+	uint32_t mtime_nsec;
+	uint32_t flags; /* PROTO_PERM_* | PROTO_STAT_* */
+	uint64_t staged_size;
 };
 
 struct proto_doc_read {
 	uint64_t doc_id;
 	uint64_t offset;
 	uint32_t length;
+	uint32_t flags; /* PROTO_READ_* */
+};
+
+struct proto_doc_begin {
+	uint64_t doc_id;
+	uint32_t flags; /* PROTO_BEGIN_* */
+};
+
+struct proto_doc_truncate {
+	uint64_t doc_id;
+	uint64_t size;
 };
 
 struct proto_doc_write {
@@ -246,15 +339,18 @@ struct proto_msg {
 		struct proto_clipboard_get clipboard_get;
 		struct proto_clipboard_data clipboard_data;
 		struct proto_clipboard_set clipboard_set;
-		struct proto_file_open file_open;
-		struct proto_docs docs;
-		struct proto_file_save file_save;
-		struct proto_doc doc; /* DOC_GRANT request, FILE_SAVE reply */
-		uint64_t doc_id;      /* DOC_REVOKE, DOC_CLOSE */
+		struct proto_dialog dialog;	   /* FILE_OPEN, FILE_SAVE, FILE_SAVE_MANY */
+		struct proto_dialog_result result; /* their replies */
+		uint32_t request_id;		   /* FILE_CANCEL */
+		struct proto_doc doc;		   /* DOC_GRANT */
+		uint64_t doc_id;		   /* DOC_REVOKE, CLOSE, STAT, COMMIT, ABORT */
+		struct proto_doc_stat stat;	   /* DOC_STAT, DOC_BEGIN, DOC_COMMIT replies */
 		struct proto_doc_read doc_read;
 		struct proto_blob data; /* DOC_READ reply */
 		struct proto_doc_write doc_write;
 		uint32_t written; /* DOC_WRITE reply */
+		struct proto_doc_begin doc_begin;
+		struct proto_doc_truncate doc_truncate;
 	} u;
 };
 
@@ -299,6 +395,17 @@ int proto_encode(const struct proto_msg *m, uint8_t *buf, size_t cap, size_t *re
 /* Picks the highest version in both [min_a, max_a] and [min_b, max_b].
  * Returns the version, or 0 when the ranges do not overlap. */
 uint16_t proto_negotiate(uint16_t min_a, uint16_t max_a, uint16_t min_b, uint16_t max_b);
+
+/* Returns 1 if code point cp may appear in LABEL, ID, GLOB and FILENAME
+ * strings: not a C0 or C1 control, DEL, a bidirectional formatting
+ * character, a line or paragraph separator or U+FEFF; 0 otherwise. */
+int proto_char_shown_ok(uint32_t cp);
+
+/* Returns 1 if s[0..len) obeys the FILENAME class, 0 otherwise. */
+int proto_filename_ok(const char *s, size_t len);
+
+/* Returns 1 if s[0..len) obeys the LABEL class, 0 otherwise. */
+int proto_label_ok(const char *s, size_t len);
 
 /* Returns a NUL-free string struct for a C string (length truncated at 65535). */
 struct proto_str proto_str_from(const char *s);

@@ -18,7 +18,22 @@ struct type_info {
 	bool has_reply;
 };
 
-#define DOC_MAX (8 + 8 + 4 + 2 + PROTO_FILENAME_MAX)
+#define DOC_MAX	    (8 + 8 + 4 + 2 + PROTO_FILENAME_MAX)
+#define STAT_SIZE   32u
+#define LABEL_FIELD (2 + PROTO_LABEL_MAX)
+#define ID_FIELD    (2 + PROTO_ID_MAX)
+/* flags, title, accept label; then the filter and choice blocks. */
+#define DIALOG_HEAD (4 + 2 * LABEL_FIELD)
+#define CHOICES_MAX                                                                                \
+	(1 + PROTO_MAX_CHOICES * (ID_FIELD + LABEL_FIELD + 1 + ID_FIELD) +                         \
+	 PROTO_MAX_OPTIONS * (ID_FIELD + LABEL_FIELD))
+/* No filters (count 0, current filter 0xff), choices, count, names. */
+#define SAVE_MANY_MAX                                                                              \
+	(DIALOG_HEAD + 2 + CHOICES_MAX + 2 + PROTO_MAX_DOCS * (2 + PROTO_FILENAME_MAX))
+/* A dialog with every list full would exceed the global cap: like the status
+ * record, the whole payload must fit it. */
+#define DIALOG_MAX	   PROTO_MAX_PAYLOAD
+#define RESULT_MAX(n_docs) (1 + 1 + PROTO_MAX_CHOICES * (2 * ID_FIELD) + 2 + (n_docs)*DOC_MAX)
 
 static const struct type_info types[] = {
     {PROTO_HELLO, "HELLO", 8 + 2 + PROTO_NAME_MAX, 8 + 2 + PROTO_NAME_MAX, true, true},
@@ -31,16 +46,20 @@ static const struct type_info types[] = {
     {PROTO_APP_EXIT, "APP_EXIT", 8, 0, true, false},
     {PROTO_CLIPBOARD_GET, "CLIPBOARD_GET", 8 + 2 + PROTO_MIME_MAX, 4 + 4 + PROTO_CHUNK, true, true},
     {PROTO_CLIPBOARD_SET, "CLIPBOARD_SET", 8 + 2 + PROTO_MIME_MAX + 4 + PROTO_CHUNK, 0, true, true},
-    {PROTO_FILE_OPEN, "FILE_OPEN",
-     4 + 2 + PROTO_TEXT_MAX + 2 + PROTO_MAX_FILTERS *(2 + PROTO_MIME_MAX),
-     2 + PROTO_MAX_DOCS *DOC_MAX, true, true},
-    {PROTO_FILE_SAVE, "FILE_SAVE", 2 + PROTO_TEXT_MAX + 2 + PROTO_FILENAME_MAX + 2 + PROTO_MIME_MAX,
-     DOC_MAX, true, true},
+    {PROTO_FILE_OPEN, "FILE_OPEN", DIALOG_MAX, RESULT_MAX(PROTO_MAX_DOCS), true, true},
+    {PROTO_FILE_SAVE, "FILE_SAVE", DIALOG_MAX, RESULT_MAX(1), true, true},
+    {PROTO_FILE_SAVE_MANY, "FILE_SAVE_MANY", SAVE_MANY_MAX, RESULT_MAX(PROTO_MAX_DOCS), true, true},
+    {PROTO_FILE_CANCEL, "FILE_CANCEL", 4, 0, true, true},
     {PROTO_DOC_GRANT, "DOC_GRANT", DOC_MAX, 0, true, true},
     {PROTO_DOC_REVOKE, "DOC_REVOKE", 8, 0, true, true},
-    {PROTO_DOC_READ, "DOC_READ", 20, 4 + PROTO_CHUNK, true, true},
+    {PROTO_DOC_READ, "DOC_READ", 24, 4 + PROTO_CHUNK, true, true},
     {PROTO_DOC_WRITE, "DOC_WRITE", 20 + PROTO_CHUNK, 4, true, true},
     {PROTO_DOC_CLOSE, "DOC_CLOSE", 8, 0, true, true},
+    {PROTO_DOC_STAT, "DOC_STAT", 8, STAT_SIZE, true, true},
+    {PROTO_DOC_BEGIN, "DOC_BEGIN", 12, STAT_SIZE, true, true},
+    {PROTO_DOC_TRUNCATE, "DOC_TRUNCATE", 16, 0, true, true},
+    {PROTO_DOC_COMMIT, "DOC_COMMIT", 8, STAT_SIZE, true, true},
+    {PROTO_DOC_ABORT, "DOC_ABORT", 8, 0, true, true},
 };
 
 static const struct type_info *type_lookup(uint16_t type)
@@ -74,6 +93,8 @@ const char *proto_error_name(uint32_t code)
 	    [PROTO_ERR_PERMISSION] = "PERMISSION",
 	    [PROTO_ERR_IO] = "IO",
 	    [PROTO_ERR_INTERNAL] = "INTERNAL",
+	    [PROTO_ERR_STATE] = "STATE",
+	    [PROTO_ERR_LIMIT] = "LIMIT",
 	};
 	if (code < sizeof(names) / sizeof(names[0]) && names[code])
 		return names[code];
@@ -146,13 +167,50 @@ void proto_make_error(struct proto_msg *m, uint32_t id, uint32_t code, const cha
 
 /* Field rules beyond string classes, shared by encoder and decoder. Returns
  * NULL when the message obeys them, else a few words saying what is wrong. */
-static const char *check_doc(const struct proto_doc *d)
+static const char *check_doc_op(const struct proto_msg *m, bool reply)
 {
-	if (d->id == 0)
-		return "document id 0";
-	if (d->perms == 0 || (d->perms & ~(PROTO_PERM_READ | PROTO_PERM_WRITE)))
-		return "bad document permissions";
-	return NULL;
+	switch (m->type) {
+	case PROTO_DOC_GRANT:
+		return reply ? NULL : proto_check_doc(&m->u.doc);
+	case PROTO_DOC_STAT:
+	case PROTO_DOC_COMMIT:
+	case PROTO_DOC_BEGIN:
+		if (reply)
+			return proto_check_stat(&m->u.stat);
+		if (m->type != PROTO_DOC_BEGIN)
+			return m->u.doc_id == 0 ? "document id 0" : NULL;
+		if (m->u.doc_begin.doc_id == 0)
+			return "document id 0";
+		return (m->u.doc_begin.flags & ~PROTO_BEGIN_KEEP) ? "bad begin flags" : NULL;
+	case PROTO_DOC_TRUNCATE:
+		if (reply)
+			return NULL;
+		if (m->u.doc_truncate.doc_id == 0)
+			return "document id 0";
+		return m->u.doc_truncate.size > PROTO_DOC_SIZE_MAX ? "size out of range" : NULL;
+	case PROTO_DOC_READ:
+		if (reply)
+			return NULL;
+		if (m->u.doc_read.doc_id == 0)
+			return "document id 0";
+		if (m->u.doc_read.length < 1 || m->u.doc_read.length > PROTO_CHUNK)
+			return "bad read length";
+		if (m->u.doc_read.flags & ~PROTO_READ_STAGED)
+			return "bad read flags";
+		return m->u.doc_read.offset > PROTO_DOC_SIZE_MAX - m->u.doc_read.length
+			   ? "offset out of range"
+			   : NULL;
+	case PROTO_DOC_WRITE:
+		if (reply)
+			return m->u.written <= PROTO_CHUNK ? NULL : "bad written count";
+		if (m->u.doc_write.doc_id == 0)
+			return "document id 0";
+		return m->u.doc_write.offset > PROTO_DOC_SIZE_MAX - m->u.doc_write.data.len
+			   ? "offset out of range"
+			   : NULL;
+	default: /* REVOKE, CLOSE, ABORT */
+		return (!reply && m->u.doc_id == 0) ? "document id 0" : NULL;
+	}
 }
 
 static const char *check_fields(const struct proto_msg *m, bool reply)
@@ -210,37 +268,23 @@ static const char *check_fields(const struct proto_msg *m, bool reply)
 		return NULL;
 	}
 	case PROTO_FILE_OPEN:
-		if (reply) {
-			if (m->u.docs.n_docs < 1 || m->u.docs.n_docs > PROTO_MAX_DOCS)
-				return "bad document count";
-			for (unsigned i = 0; i < m->u.docs.n_docs && !why; i++)
-				why = check_doc(&m->u.docs.docs[i]);
-			return why;
-		}
-		if (m->u.file_open.flags & ~(PROTO_FILE_OPEN_MULTIPLE | PROTO_FILE_OPEN_DIRECTORY))
-			return "unknown file chooser flags";
-		if (m->u.file_open.n_filters > PROTO_MAX_FILTERS)
-			return "too many filters";
-		return NULL;
 	case PROTO_FILE_SAVE:
-		return reply ? check_doc(&m->u.doc) : NULL;
+	case PROTO_FILE_SAVE_MANY:
+		return reply ? proto_check_result(&m->u.result, m->type)
+			     : proto_check_dialog(&m->u.dialog, m->type);
+	case PROTO_FILE_CANCEL:
+		return NULL;
 	case PROTO_DOC_GRANT:
-		return reply ? NULL : check_doc(&m->u.doc);
 	case PROTO_DOC_REVOKE:
-	case PROTO_DOC_CLOSE:
-		return (!reply && m->u.doc_id == 0) ? "document id 0" : NULL;
 	case PROTO_DOC_READ:
-		if (reply)
-			return NULL;
-		if (m->u.doc_read.doc_id == 0)
-			return "document id 0";
-		return (m->u.doc_read.length >= 1 && m->u.doc_read.length <= PROTO_CHUNK)
-			   ? NULL
-			   : "bad read length";
 	case PROTO_DOC_WRITE:
-		if (reply)
-			return m->u.written <= PROTO_CHUNK ? NULL : "bad written count";
-		return m->u.doc_write.doc_id == 0 ? "document id 0" : NULL;
+	case PROTO_DOC_CLOSE:
+	case PROTO_DOC_STAT:
+	case PROTO_DOC_BEGIN:
+	case PROTO_DOC_TRUNCATE:
+	case PROTO_DOC_COMMIT:
+	case PROTO_DOC_ABORT:
+		return check_doc_op(m, reply);
 	default:
 		return NULL;
 	}

@@ -1,5 +1,6 @@
 /* Payload layouts of every v1 message, one reader and one writer per type,
- * in the order of the tables in docs/protocol.md. */
+ * in the order of the tables in docs/protocol.md; the file chooser and
+ * document records are in proto_dialog.c. */
 #include "proto_payload.h"
 
 const char *proto_exit_check(uint8_t how, int32_t value, int none_ok)
@@ -20,22 +21,6 @@ const char *proto_exit_check(uint8_t how, int32_t value, int none_ok)
 	default:
 		return "bad exit kind";
 	}
-}
-
-static void read_doc(struct rcur *c, struct proto_doc *d)
-{
-	d->id = rd_u64(c);
-	d->size = rd_u64(c);
-	d->perms = rd_u32(c);
-	d->name = rd_str(c, STR_FILENAME, "bad document name");
-}
-
-static void write_doc(struct wcur *c, const struct proto_doc *d)
-{
-	wr_u64(c, d->id);
-	wr_u64(c, d->size);
-	wr_u32(c, d->perms);
-	wr_str(c, STR_FILENAME, d->name);
 }
 
 static void read_status(struct rcur *c, struct proto_status *s)
@@ -170,46 +155,47 @@ void proto_read_payload(struct rcur *c, struct proto_msg *m, bool reply)
 		}
 		break;
 	case PROTO_FILE_OPEN:
-		if (reply) {
-			uint16_t untrusted_n = rd_u16(c);
-			if (untrusted_n < 1 || untrusted_n > PROTO_MAX_DOCS) {
-				rd_fail(c, "bad document count");
-				break;
-			}
-			m->u.docs.n_docs = untrusted_n;
-			for (unsigned i = 0; i < untrusted_n && !c->err; i++)
-				read_doc(c, &m->u.docs.docs[i]);
-		} else {
-			m->u.file_open.flags = rd_u32(c);
-			m->u.file_open.title = rd_str(c, STR_TEXT, "bad title");
-			uint16_t untrusted_n = rd_u16(c);
-			if (untrusted_n > PROTO_MAX_FILTERS) {
-				rd_fail(c, "too many filters");
-				break;
-			}
-			m->u.file_open.n_filters = untrusted_n;
-			for (unsigned i = 0; i < untrusted_n && !c->err; i++)
-				m->u.file_open.filters[i] = rd_str(c, STR_MIME, "bad MIME filter");
-		}
-		break;
 	case PROTO_FILE_SAVE:
-		if (reply) {
-			read_doc(c, &m->u.doc);
-		} else {
-			m->u.file_save.title = rd_str(c, STR_TEXT, "bad title");
-			m->u.file_save.suggested_name =
-			    rd_str(c, STR_FILENAME, "bad suggested file name");
-			m->u.file_save.mime = rd_str(c, STR_MIME, "bad MIME type");
-		}
+	case PROTO_FILE_SAVE_MANY:
+		if (reply)
+			proto_read_result(c, &m->u.result);
+		else
+			proto_read_dialog(c, &m->u.dialog, m->type);
+		break;
+	case PROTO_FILE_CANCEL:
+		if (!reply)
+			m->u.request_id = rd_u32(c);
 		break;
 	case PROTO_DOC_GRANT:
 		if (!reply)
-			read_doc(c, &m->u.doc);
+			proto_read_doc(c, &m->u.doc);
 		break;
 	case PROTO_DOC_REVOKE:
 	case PROTO_DOC_CLOSE:
+	case PROTO_DOC_ABORT:
 		if (!reply)
 			m->u.doc_id = rd_u64(c);
+		break;
+	case PROTO_DOC_STAT:
+	case PROTO_DOC_COMMIT:
+		if (reply)
+			proto_read_stat(c, &m->u.stat);
+		else
+			m->u.doc_id = rd_u64(c);
+		break;
+	case PROTO_DOC_BEGIN:
+		if (reply) {
+			proto_read_stat(c, &m->u.stat);
+		} else {
+			m->u.doc_begin.doc_id = rd_u64(c);
+			m->u.doc_begin.flags = rd_u32(c);
+		}
+		break;
+	case PROTO_DOC_TRUNCATE:
+		if (!reply) {
+			m->u.doc_truncate.doc_id = rd_u64(c);
+			m->u.doc_truncate.size = rd_u64(c);
+		}
 		break;
 	case PROTO_DOC_READ:
 		if (reply) {
@@ -218,6 +204,7 @@ void proto_read_payload(struct rcur *c, struct proto_msg *m, bool reply)
 			m->u.doc_read.doc_id = rd_u64(c);
 			m->u.doc_read.offset = rd_u64(c);
 			m->u.doc_read.length = rd_u32(c);
+			m->u.doc_read.flags = rd_u32(c);
 		}
 		break;
 	case PROTO_DOC_WRITE:
@@ -291,35 +278,47 @@ void proto_write_payload(struct wcur *c, const struct proto_msg *m, bool reply)
 		}
 		break;
 	case PROTO_FILE_OPEN:
-		if (reply) {
-			wr_u16(c, m->u.docs.n_docs);
-			for (unsigned i = 0; i < m->u.docs.n_docs; i++)
-				write_doc(c, &m->u.docs.docs[i]);
-		} else {
-			wr_u32(c, m->u.file_open.flags);
-			wr_str(c, STR_TEXT, m->u.file_open.title);
-			wr_u16(c, m->u.file_open.n_filters);
-			for (unsigned i = 0; i < m->u.file_open.n_filters; i++)
-				wr_str(c, STR_MIME, m->u.file_open.filters[i]);
-		}
-		break;
 	case PROTO_FILE_SAVE:
-		if (reply) {
-			write_doc(c, &m->u.doc);
-		} else {
-			wr_str(c, STR_TEXT, m->u.file_save.title);
-			wr_str(c, STR_FILENAME, m->u.file_save.suggested_name);
-			wr_str(c, STR_MIME, m->u.file_save.mime);
-		}
+	case PROTO_FILE_SAVE_MANY:
+		if (reply)
+			proto_write_result(c, &m->u.result);
+		else
+			proto_write_dialog(c, &m->u.dialog, m->type);
+		break;
+	case PROTO_FILE_CANCEL:
+		if (!reply)
+			wr_u32(c, m->u.request_id);
 		break;
 	case PROTO_DOC_GRANT:
 		if (!reply)
-			write_doc(c, &m->u.doc);
+			proto_write_doc(c, &m->u.doc);
 		break;
 	case PROTO_DOC_REVOKE:
 	case PROTO_DOC_CLOSE:
+	case PROTO_DOC_ABORT:
 		if (!reply)
 			wr_u64(c, m->u.doc_id);
+		break;
+	case PROTO_DOC_STAT:
+	case PROTO_DOC_COMMIT:
+		if (reply)
+			proto_write_stat(c, &m->u.stat);
+		else
+			wr_u64(c, m->u.doc_id);
+		break;
+	case PROTO_DOC_BEGIN:
+		if (reply) {
+			proto_write_stat(c, &m->u.stat);
+		} else {
+			wr_u64(c, m->u.doc_begin.doc_id);
+			wr_u32(c, m->u.doc_begin.flags);
+		}
+		break;
+	case PROTO_DOC_TRUNCATE:
+		if (!reply) {
+			wr_u64(c, m->u.doc_truncate.doc_id);
+			wr_u64(c, m->u.doc_truncate.size);
+		}
 		break;
 	case PROTO_DOC_READ:
 		if (reply) {
@@ -328,6 +327,7 @@ void proto_write_payload(struct wcur *c, const struct proto_msg *m, bool reply)
 			wr_u64(c, m->u.doc_read.doc_id);
 			wr_u64(c, m->u.doc_read.offset);
 			wr_u32(c, m->u.doc_read.length);
+			wr_u32(c, m->u.doc_read.flags);
 		}
 		break;
 	case PROTO_DOC_WRITE:

@@ -16,6 +16,16 @@ void proto_reader_free(struct proto_reader *r)
 	proto_reader_init(r);
 }
 
+size_t proto_reader_want(const struct proto_reader *r, size_t max)
+{
+	size_t want;
+	if (r->complete || r->head_got < PROTO_HEADER_SIZE)
+		want = PROTO_HEADER_SIZE - (r->complete ? 0 : r->head_got);
+	else
+		want = r->header.length - r->payload_got;
+	return want < max ? want : max;
+}
+
 int proto_reader_partial(const struct proto_reader *r)
 {
 	return !r->complete && r->head_got > 0;

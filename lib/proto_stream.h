@@ -30,6 +30,11 @@ void proto_reader_free(struct proto_reader *r);
  * r->header then hold the refused header as received), -ENOMEM. */
 int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, size_t *ret_used);
 
+/* Returns how many bytes to read next so that a read never goes past the end
+ * of the frame being assembled (at most max): a peer's next frame stays in
+ * the socket until this one is handled. */
+size_t proto_reader_want(const struct proto_reader *r, size_t max);
+
 /* Names a header as received: "STATUS reply of 168 bytes (id 2)", "READY
  * event of 20 bytes (id 1)", "request of unknown type 0x7777 of 3 bytes
  * (id 3)". Writes into buf (NUL-terminated, truncated to fit), returns buf. */

@@ -33,6 +33,18 @@ static bool mime_ok(const char *s, size_t len)
 	return i == end && i > slash + 1;
 }
 
+/* A filter's MIME pattern: a type without parameters, or a type with "*" as subtype. */
+static bool mime_pattern_ok(const char *s, size_t len)
+{
+	if (len >= 3 && s[len - 2] == '/' && s[len - 1] == '*') {
+		for (size_t i = 0; i < len - 2; i++)
+			if (!mime_token_char(s[i]))
+				return false;
+		return true;
+	}
+	return mime_ok(s, len) && memchr(s, ';', len) == NULL;
+}
+
 /* Control characters are what lets a hostile name forge lines in a log or a
  * dialog; NAME forbids them all, TEXT allows tab and newline. */
 static bool no_controls(const char *s, size_t len, bool allow_tab_nl)
@@ -45,6 +57,61 @@ static bool no_controls(const char *s, size_t len, bool allow_tab_nl)
 			return false;
 	}
 	return true;
+}
+
+int proto_char_shown_ok(uint32_t cp)
+{
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		return 0;
+	if (cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
+		return 0;
+	return 1;
+}
+
+/* Text shown to a person on the other side (titles, labels, file names):
+ * valid UTF-8 without controls or characters that reorder or hide what is
+ * displayed around them. */
+static bool shown_ok(const char *s, size_t len)
+{
+	const uint8_t *u = (const uint8_t *)s;
+	if (!utf8_valid(u, len))
+		return false;
+	for (size_t i = 0; i < len;) {
+		uint32_t cp = u[i];
+		size_t n = 1;
+		if (cp >= 0xf0)
+			cp &= 0x07, n = 4;
+		else if (cp >= 0xe0)
+			cp &= 0x0f, n = 3;
+		else if (cp >= 0xc0)
+			cp &= 0x1f, n = 2;
+		for (size_t k = 1; k < n; k++)
+			cp = (cp << 6) | (u[i + k] & 0x3f);
+		if (!proto_char_shown_ok(cp))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+static bool filename_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > PROTO_FILENAME_MAX || memchr(s, '/', len))
+		return false;
+	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
+		return false;
+	return shown_ok(s, len);
+}
+
+int proto_filename_ok(const char *s, size_t len)
+{
+	return filename_ok(s, len);
+}
+
+int proto_label_ok(const char *s, size_t len)
+{
+	return len <= PROTO_LABEL_MAX && shown_ok(s, len);
 }
 
 bool str_class_ok(enum str_class cls, const char *s, size_t len)
@@ -60,15 +127,22 @@ bool str_class_ok(enum str_class cls, const char *s, size_t len)
 		return len <= PROTO_TEXT_MAX && utf8_valid(u, len) && no_controls(s, len, true);
 	case STR_MIME:
 		return mime_ok(s, len);
+	case STR_MIME_PATTERN:
+		return mime_pattern_ok(s, len);
 	case STR_PATH:
 		return len >= 1 && len <= PROTO_PATH_MAX && s[0] == '/' &&
 		       memchr(s, '\0', len) == NULL;
 	case STR_FILENAME:
-		if (len == 0 || len > PROTO_FILENAME_MAX || memchr(s, '/', len))
-			return false;
-		if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
-			return false;
-		return utf8_valid(u, len) && no_controls(s, len, false);
+		return filename_ok(s, len);
+	case STR_FILENAME_OPT:
+		return len == 0 || filename_ok(s, len);
+	case STR_LABEL:
+		return len <= PROTO_LABEL_MAX && shown_ok(s, len);
+	case STR_ID:
+		return len <= PROTO_ID_MAX && shown_ok(s, len);
+	case STR_GLOB:
+		return len >= 1 && len <= PROTO_GLOB_MAX && !memchr(s, '/', len) &&
+		       shown_ok(s, len);
 	case STR_IFNAME:
 		return len >= 1 && len <= PROTO_IFNAME_MAX && memchr(s, '/', len) == NULL &&
 		       utf8_valid(u, len) && no_controls(s, len, false) &&

@@ -14,9 +14,14 @@ enum str_class {
 	STR_NAME_NONEMPTY,
 	STR_TEXT,
 	STR_MIME,
+	STR_MIME_PATTERN, /* a MIME without parameters, or "type/" followed by a star */
 	STR_PATH,
 	STR_FILENAME,
+	STR_FILENAME_OPT, /* "" or a FILENAME */
 	STR_IFNAME,
+	STR_LABEL,
+	STR_ID,
+	STR_GLOB,
 };
 
 struct rcur {

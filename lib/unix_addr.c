@@ -40,3 +40,17 @@ int unix_sock_listen(const char *path, int backlog)
 		return -errno;
 	return steal_fd(&fd);
 }
+
+int unix_sock_connect(const char *path, int flags)
+{
+	struct sockaddr_un sa;
+	int r = unix_addr_set(&sa, path);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	return steal_fd(&fd);
+}

@@ -16,4 +16,9 @@ int unix_addr_set(struct sockaddr_un *sa, const char *path);
  * any other file at path is not (-EADDRINUSE). Returns the fd or -errno. */
 int unix_sock_listen(const char *path, int backlog);
 
+/* Connects a close-on-exec Unix stream socket to path; flags may add
+ * SOCK_NONBLOCK (a Unix connect still completes at once, or fails with
+ * EAGAIN when the listener's backlog is full). Returns the fd or -errno. */
+int unix_sock_connect(const char *path, int flags);
+
 #endif

@@ -1,19 +1,21 @@
-/* The [net] section of vm.conf: parsing and validation. Pure: no system calls,
- * so every rule is unit-tested. The key reference is docs/net.md. */
-#include "suggest.h"
+/* The [net] section of vm.conf: the key table, each key's value and the
+ * checks of the whole section. Pure: no system calls, so every rule is
+ * unit-tested. Addresses and names are parsed in addr.c. The key reference
+ * is docs/net.md. */
 #include "net.h"
 #include "net_internal.h"
-#include "parse.h"
 
 #include "cleanup.h"
+#include "parse.h"
+#include "suggest.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static int seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -56,150 +58,6 @@ int net_config_set_resolv_paths(struct net_config *c, const char *resolv_path, c
 	return 0;
 }
 
-int net_ip_parse(const char *s, struct net_ip *ret)
-{
-	struct net_ip ip = {0};
-	if (strchr(s, ':')) {
-		if (inet_pton(AF_INET6, s, ip.addr) != 1)
-			return -EINVAL;
-		ip.family = AF_INET6;
-	} else {
-		/* inet_pton accepts only the strict dotted quad, not "10.1" or octal. */
-		if (inet_pton(AF_INET, s, ip.addr) != 1)
-			return -EINVAL;
-		ip.family = AF_INET;
-	}
-	*ret = ip;
-	return 0;
-}
-
-int net_prefix_parse(const char *s, struct net_prefix *ret)
-{
-	const char *slash = strchr(s, '/');
-	if (!slash || slash == s || slash - s >= 64)
-		return -EINVAL;
-	char host[64];
-	memcpy(host, s, (size_t)(slash - s));
-	host[slash - s] = '\0';
-	struct net_prefix p = {0};
-	if (net_ip_parse(host, &p.ip) < 0)
-		return -EINVAL;
-	const char *n = slash + 1;
-	if (!isdigit((unsigned char)n[0]) || strlen(n) > 3 || (n[0] == '0' && n[1]))
-		return -EINVAL;
-	for (const char *q = n; *q; q++)
-		if (!isdigit((unsigned char)*q))
-			return -EINVAL;
-	unsigned long len = strtoul(n, NULL, 10);
-	if (len > net_ip_len(p.ip.family) * 8)
-		return -ERANGE;
-	p.len = (unsigned int)len;
-	*ret = p;
-	return 0;
-}
-
-void net_mac_format(const uint8_t *mac, size_t len, char *buf, size_t size)
-{
-	size_t off = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < len && off + 4 <= size; i++)
-		off += (size_t)snprintf(buf + off, size - off, i ? ":%02x" : "%02x", mac[i]);
-}
-
-char *net_ip_format(const struct net_ip *ip, int len, char *buf, size_t size)
-{
-	char a[INET6_ADDRSTRLEN] = "?";
-	inet_ntop(ip->family == AF_INET6 ? AF_INET6 : AF_INET, ip->addr, a, sizeof(a));
-	if (len >= 0)
-		snprintf(buf, size, "%s/%d", a, len);
-	else
-		snprintf(buf, size, "%s", a);
-	return buf;
-}
-
-bool net_prefix_contains(const struct net_prefix *p, const struct net_ip *ip)
-{
-	if (p->ip.family != ip->family)
-		return false;
-	unsigned int full = p->len / 8, rest = p->len % 8;
-	if (memcmp(p->ip.addr, ip->addr, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (p->ip.addr[full] & mask) == (ip->addr[full] & mask);
-}
-
-char *net_route_format(const struct net_route *r, char *buf, size_t size)
-{
-	char dst[64], via[64] = "";
-	if (r->dst.len == 0)
-		snprintf(dst, sizeof(dst), "default");
-	else
-		net_ip_format(&r->dst.ip, (int)r->dst.len, dst, sizeof(dst));
-	if (r->has_via)
-		net_ip_format(&r->via, -1, via, sizeof(via));
-	char metric[24] = "";
-	if (r->has_metric)
-		snprintf(metric, sizeof(metric), " metric %u", r->metric);
-	snprintf(buf, size, "%s%s%s%s", dst, r->has_via ? " via " : "", via, metric);
-	return buf;
-}
-
-int net_mac_parse(const char *s, uint8_t ret_mac[6])
-{
-	if (strlen(s) != 17)
-		return -EINVAL;
-	uint8_t mac[6];
-	char sep = s[2];
-	if (sep != ':' && sep != '-')
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		const char *p = s + i * 3;
-		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]))
-			return -EINVAL;
-		if (i < 5 && p[2] != sep)
-			return -EINVAL;
-		char hex[3] = {p[0], p[1], 0};
-		mac[i] = (uint8_t)strtoul(hex, NULL, 16);
-	}
-	static const uint8_t zero[6];
-	if (memcmp(mac, zero, 6) == 0 || (mac[0] & 1))
-		return -EINVAL; /* all-zero, multicast or broadcast: never a NIC's own MAC */
-	memcpy(ret_mac, mac, 6);
-	return 0;
-}
-
-/* RFC 1123 names: dot-separated labels of letters, digits and inner '-'. */
-static int dns_name_check(const char *name, size_t max)
-{
-	size_t len = strlen(name);
-	if (len == 0 || len > max)
-		return -EINVAL;
-	size_t label = 0;
-	for (size_t i = 0; i < len; i++) {
-		char ch = name[i];
-		if (ch == '.') {
-			if (label == 0 || name[i - 1] == '-')
-				return -EINVAL;
-			label = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)ch) && ch != '-')
-			return -EINVAL;
-		if (ch == '-' && label == 0)
-			return -EINVAL;
-		if (++label > 63)
-			return -EINVAL;
-	}
-	return (label == 0 || name[len - 1] == '-') ? -EINVAL : 0;
-}
-
-int net_hostname_check(const char *name)
-{
-	return dns_name_check(name, NET_MAX_HOSTNAME);
-}
-
 /* Splits a list value on commas and white space into tokens, in place. */
 static size_t split_list(char *s, char **tok, size_t max)
 {
@@ -211,40 +69,6 @@ static size_t split_list(char *s, char **tok, size_t max)
 		tok[n++] = t;
 	}
 	return n;
-}
-
-static bool ip_is_unspecified(const struct net_ip *ip)
-{
-	static const uint8_t zero[16];
-	return memcmp(ip->addr, zero, net_ip_len(ip->family)) == 0;
-}
-
-/* Loopback, multicast, unspecified or broadcast: never a host's address or a gateway. */
-static const char *ip_unusable(const struct net_ip *ip)
-{
-	if (ip_is_unspecified(ip))
-		return "the unspecified address";
-	if (ip->family == AF_INET) {
-		if (ip->addr[0] == 127)
-			return "a loopback address";
-		if ((ip->addr[0] & 0xf0) == 0xe0)
-			return "a multicast address";
-		if (ip->addr[0] == 255 && ip->addr[1] == 255 && ip->addr[2] == 255 &&
-		    ip->addr[3] == 255)
-			return "the broadcast address";
-		return NULL;
-	}
-	static const uint8_t lo6[16] = {[15] = 1};
-	if (memcmp(ip->addr, lo6, 16) == 0)
-		return "the loopback address";
-	if (ip->addr[0] == 0xff)
-		return "a multicast address";
-	return NULL;
-}
-
-static const char *family_name(int family)
-{
-	return family == AF_INET6 ? "IPv6" : "IPv4";
 }
 
 static int set_address(struct net_config *c, const char *value, char *err, size_t errlen)
@@ -275,7 +99,7 @@ static int set_address(struct net_config *c, const char *value, char *err, size_
 		if (p.len == 0)
 			return seterr(err, errlen, "address \"%s\": prefix length 0 is not allowed",
 				      tok[i]);
-		const char *why = ip_unusable(&p.ip);
+		const char *why = net_ip_unusable(&p.ip);
 		if (why)
 			return seterr(err, errlen,
 				      "address \"%s\": %s cannot be an interface address", tok[i],
@@ -310,9 +134,9 @@ static int set_gateway(struct net_config *c, const char *key, int family, const 
 	}
 	if (ip.family != family)
 		return seterr(err, errlen, "%s \"%s\": an %s address; %s gateways go in %s", key,
-			      value, family_name(ip.family), family_name(ip.family),
+			      value, net_family_name(ip.family), net_family_name(ip.family),
 			      ip.family == AF_INET6 ? "gateway6" : "gateway");
-	const char *why = ip_unusable(&ip);
+	const char *why = net_ip_unusable(&ip);
 	if (why)
 		return seterr(err, errlen, "%s \"%s\": %s cannot be a gateway", key, value, why);
 	bool *has = family == AF_INET ? &c->has_gateway4 : &c->has_gateway6;
@@ -405,7 +229,7 @@ static int set_route(struct net_config *c, const char *value, char *err, size_t 
 				return seterr(err, errlen,
 					      "route \"%s\": via \"%s\" is not an IP address",
 					      value, tok[i + 1]);
-			const char *why = ip_unusable(&r.via);
+			const char *why = net_ip_unusable(&r.via);
 			if (why)
 				return seterr(err, errlen, "route \"%s\": via %s is %s", value,
 					      tok[i + 1], why);
@@ -434,7 +258,7 @@ static int set_route(struct net_config *c, const char *value, char *err, size_t 
 		return seterr(err, errlen,
 			      "route \"%s\": gateway %s is %s but the destination is %s", value,
 			      net_ip_format(&r.via, -1, via, sizeof(via)),
-			      family_name(r.via.family), family_name(r.dst.ip.family));
+			      net_family_name(r.via.family), net_family_name(r.dst.ip.family));
 	}
 	return add_route(c, &r, "route", value, err, errlen);
 }
@@ -453,7 +277,7 @@ static int set_dns(struct net_config *c, const char *value, char *err, size_t er
 		struct net_ip ip;
 		if (net_ip_parse(tok[i], &ip) < 0)
 			return seterr(err, errlen, "dns \"%s\": not an IP address", tok[i]);
-		if (ip_is_unspecified(&ip) || (ip.family == AF_INET6 && ip.addr[0] == 0xff) ||
+		if (net_ip_is_unspecified(&ip) || (ip.family == AF_INET6 && ip.addr[0] == 0xff) ||
 		    (ip.family == AF_INET && (ip.addr[0] & 0xf0) == 0xe0))
 			return seterr(err, errlen, "dns \"%s\": not a usable server address",
 				      tok[i]);
@@ -494,7 +318,7 @@ static int set_search(struct net_config *c, const char *value, char *err, size_t
 		size_t len = strlen(d);
 		if (len > 1 && d[len - 1] == '.')
 			d[--len] = '\0'; /* a fully qualified "example.com." means the same */
-		if (dns_name_check(d, 253) < 0)
+		if (net_dns_name_check(d, 253) < 0)
 			return seterr(err, errlen, "search \"%s\": not a valid domain name",
 				      tok[i]);
 		for (size_t j = 0; j < c->n_search; j++)
@@ -512,9 +336,104 @@ static int set_search(struct net_config *c, const char *value, char *err, size_t
 	return 0;
 }
 
-static const char *const known_keys[] = {
-    "interface", "mac", "mtu",	  "address",  "gateway",	 "gateway6",
-    "route",	 "dns", "search", "hostname", "carrier_timeout",
+static int set_interface(struct net_config *c, const char *value, char *err, size_t errlen)
+{
+	size_t len = strlen(value);
+	if (len == 0 || len >= IF_NAMESIZE || strcmp(value, ".") == 0 || strcmp(value, "..") == 0 ||
+	    strpbrk(value, "/: \t"))
+		return seterr(err, errlen, "interface \"%s\": not a valid interface name", value);
+	for (const char *p = value; *p; p++)
+		if (!isgraph((unsigned char)*p))
+			return seterr(err, errlen, "interface \"%s\": not a valid interface name",
+				      value);
+	if (strcmp(value, "lo") == 0)
+		return seterr(err, errlen,
+			      "interface \"lo\": the loopback interface is set up anyway; "
+			      "name the VM's network interface");
+	if (c->ifname[0])
+		return seterr(err, errlen, "interface \"%s\": interface is set twice", value);
+	snprintf(c->ifname, sizeof(c->ifname), "%s", value);
+	return 0;
+}
+
+static int set_mac(struct net_config *c, const char *value, char *err, size_t errlen)
+{
+	uint8_t mac[6];
+	if (net_mac_parse(value, mac) < 0)
+		return seterr(err, errlen,
+			      "mac \"%s\": not a unicast MAC address like 52:54:00:12:34:56",
+			      value);
+	if (c->has_mac)
+		return seterr(err, errlen, "mac \"%s\": mac is set twice", value);
+	memcpy(c->mac, mac, sizeof(mac));
+	c->has_mac = true;
+	return 0;
+}
+
+static int set_mtu(struct net_config *c, const char *value, char *err, size_t errlen)
+{
+	uint32_t mtu;
+	if (parse_u32(value, 65535, &mtu) < 0 || mtu < 68)
+		return seterr(err, errlen, "mtu \"%s\": not a number from 68 to 65535", value);
+	if (c->mtu)
+		return seterr(err, errlen, "mtu \"%s\": mtu is set twice", value);
+	c->mtu = mtu;
+	return 0;
+}
+
+static int set_gateway4(struct net_config *c, const char *value, char *err, size_t errlen)
+{
+	return set_gateway(c, "gateway", AF_INET, value, err, errlen);
+}
+
+static int set_gateway6(struct net_config *c, const char *value, char *err, size_t errlen)
+{
+	return set_gateway(c, "gateway6", AF_INET6, value, err, errlen);
+}
+
+static int set_hostname(struct net_config *c, const char *value, char *err, size_t errlen)
+{
+	if (net_hostname_check(value) < 0)
+		return seterr(err, errlen,
+			      "hostname \"%s\": not a valid host name (letters, digits, '-', dots; "
+			      "at most %d characters)",
+			      value, NET_MAX_HOSTNAME);
+	if (c->hostname[0])
+		return seterr(err, errlen, "hostname \"%s\": hostname is set twice", value);
+	snprintf(c->hostname, sizeof(c->hostname), "%s", value);
+	return 0;
+}
+
+static int set_carrier_timeout(struct net_config *c, const char *value, char *err, size_t errlen)
+{
+	unsigned long ms;
+	if (parse_duration_ms(value, NET_MAX_CARRIER_TIMEOUT_MS, &ms) < 0)
+		return seterr(err, errlen,
+			      "carrier_timeout \"%s\": not a duration like 5s or 500ms (at most "
+			      "600s)",
+			      value);
+	c->carrier_timeout_ms = (int)ms;
+	return 0;
+}
+
+/* Every [net] key (docs/net.md) and its setter; the names also feed "did you
+ * mean". A setter gets the value trimmed by the INI reader and returns 0 or
+ * -EINVAL with err naming the key and the value. */
+static const struct {
+	const char *name;
+	int (*set)(struct net_config *c, const char *value, char *err, size_t errlen);
+} keys[] = {
+    {"interface", set_interface},
+    {"mac", set_mac},
+    {"mtu", set_mtu},
+    {"address", set_address},
+    {"gateway", set_gateway4},
+    {"gateway6", set_gateway6},
+    {"route", set_route},
+    {"dns", set_dns},
+    {"search", set_search},
+    {"hostname", set_hostname},
+    {"carrier_timeout", set_carrier_timeout},
 };
 
 /* Names people reach for from other tools, mapped to ours. */
@@ -535,7 +454,10 @@ static const char *suggest_key(const char *key)
 	for (size_t i = 0; i < ARRAY_SIZE(key_aliases); i++)
 		if (strcasecmp(key, key_aliases[i].alias) == 0)
 			return key_aliases[i].key;
-	return suggest_nearest(key, known_keys, ARRAY_SIZE(known_keys));
+	const char *names[ARRAY_SIZE(keys)];
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		names[i] = keys[i].name;
+	return suggest_nearest(key, names, ARRAY_SIZE(names));
 }
 
 int net_config_set(struct net_config *c, const char *key, const char *value, char *err,
@@ -545,81 +467,9 @@ int net_config_set(struct net_config *c, const char *key, const char *value, cha
 		return -EINVAL;
 	if (err && errlen)
 		err[0] = '\0';
-	/* Values come from an INI parser that already trimmed the ends. */
-	if (strcmp(key, "interface") == 0) {
-		size_t len = strlen(value);
-		if (len == 0 || len >= IF_NAMESIZE || strcmp(value, ".") == 0 ||
-		    strcmp(value, "..") == 0 || strpbrk(value, "/: \t"))
-			return seterr(err, errlen, "interface \"%s\": not a valid interface name",
-				      value);
-		for (const char *p = value; *p; p++)
-			if (!isgraph((unsigned char)*p))
-				return seterr(err, errlen,
-					      "interface \"%s\": not a valid interface name",
-					      value);
-		if (strcmp(value, "lo") == 0)
-			return seterr(err, errlen,
-				      "interface \"lo\": the loopback interface is set up anyway; "
-				      "name the VM's network interface");
-		if (c->ifname[0])
-			return seterr(err, errlen, "interface \"%s\": interface is set twice",
-				      value);
-		snprintf(c->ifname, sizeof(c->ifname), "%s", value);
-		return 0;
-	}
-	if (strcmp(key, "mac") == 0) {
-		if (net_mac_parse(value, c->mac) < 0)
-			return seterr(
-			    err, errlen,
-			    "mac \"%s\": not a unicast MAC address like 52:54:00:12:34:56", value);
-		if (c->has_mac)
-			return seterr(err, errlen, "mac \"%s\": mac is set twice", value);
-		c->has_mac = true;
-		return 0;
-	}
-	if (strcmp(key, "mtu") == 0) {
-		uint32_t mtu;
-		if (parse_u32(value, 65535, &mtu) < 0 || mtu < 68)
-			return seterr(err, errlen, "mtu \"%s\": not a number from 68 to 65535",
-				      value);
-		if (c->mtu)
-			return seterr(err, errlen, "mtu \"%s\": mtu is set twice", value);
-		c->mtu = mtu;
-		return 0;
-	}
-	if (strcmp(key, "address") == 0)
-		return set_address(c, value, err, errlen);
-	if (strcmp(key, "gateway") == 0)
-		return set_gateway(c, "gateway", AF_INET, value, err, errlen);
-	if (strcmp(key, "gateway6") == 0)
-		return set_gateway(c, "gateway6", AF_INET6, value, err, errlen);
-	if (strcmp(key, "route") == 0)
-		return set_route(c, value, err, errlen);
-	if (strcmp(key, "dns") == 0)
-		return set_dns(c, value, err, errlen);
-	if (strcmp(key, "search") == 0)
-		return set_search(c, value, err, errlen);
-	if (strcmp(key, "hostname") == 0) {
-		if (net_hostname_check(value) < 0)
-			return seterr(err, errlen,
-				      "hostname \"%s\": not a valid host name (letters, digits, "
-				      "'-', dots; at most %d characters)",
-				      value, NET_MAX_HOSTNAME);
-		if (c->hostname[0])
-			return seterr(err, errlen, "hostname \"%s\": hostname is set twice", value);
-		snprintf(c->hostname, sizeof(c->hostname), "%s", value);
-		return 0;
-	}
-	if (strcmp(key, "carrier_timeout") == 0) {
-		unsigned long ms;
-		if (parse_duration_ms(value, NET_MAX_CARRIER_TIMEOUT_MS, &ms) < 0)
-			return seterr(err, errlen,
-				      "carrier_timeout \"%s\": not a duration like 5s or 500ms (at "
-				      "most 600s)",
-				      value);
-		c->carrier_timeout_ms = (int)ms;
-		return 0;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (strcmp(key, keys[i].name) == 0)
+			return keys[i].set(c, value, err, errlen);
 	const char *hint = suggest_key(key);
 	if (hint)
 		seterr(err, errlen, "unknown key \"%s\" in [net] (did you mean \"%s\"?)", key,
@@ -661,7 +511,7 @@ int net_config_check(const struct net_config *c, char *err, size_t errlen)
 		if (!(g == 0 ? has4 : has6))
 			return seterr(err, errlen,
 				      "%s \"%s\": no %s address is configured to reach it",
-				      gw_keys[g], a, family_name(gw->family));
+				      gw_keys[g], a, net_family_name(gw->family));
 		bool link_local =
 		    gw->family == AF_INET6 && gw->addr[0] == 0xfe && (gw->addr[1] & 0xc0) == 0x80;
 		bool inside = link_local;
@@ -675,7 +525,7 @@ int net_config_check(const struct net_config *c, char *err, size_t errlen)
 		}
 		if (!inside)
 			return seterr(err, errlen, "%s \"%s\": not inside any configured %s subnet",
-				      gw_keys[g], a, family_name(gw->family));
+				      gw_keys[g], a, net_family_name(gw->family));
 	}
 	for (size_t i = 0; i < c->n_routes; i++) {
 		const struct net_route *r = &c->routes[i];
@@ -688,7 +538,7 @@ int net_config_check(const struct net_config *c, char *err, size_t errlen)
 		if (!(r->dst.ip.family == AF_INET ? has4 : has6))
 			return seterr(err, errlen,
 				      "route \"%s\": no %s address is configured on the interface",
-				      rs, family_name(r->dst.ip.family));
+				      rs, net_family_name(r->dst.ip.family));
 	}
 	if (c->n_search && !c->n_dns)
 		return seterr(err, errlen,

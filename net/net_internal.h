@@ -1,5 +1,6 @@
-/* The configuration model behind struct net_config, shared by the pure parser
- * (config.c), the resolv.conf renderer (resolv.c) and the code that applies it
+/* The configuration model behind struct net_config, shared by the pure parsers
+ * (config.c for the keys, addr.c for addresses and names), the resolv.conf
+ * renderer (resolv.c), the planner (plan.c) and the code that applies it
  * (apply.c). Not part of the public API: the unit tests include it to check
  * what the parser stored. */
 #ifndef APPVM_NET_INTERNAL_H
@@ -98,8 +99,22 @@ char *net_route_format(const struct net_route *r, char *buf, size_t size);
 /* Parses a MAC "aa:bb:cc:dd:ee:ff" (also with '-'). Returns 0 or -EINVAL. */
 int net_mac_parse(const char *s, uint8_t ret_mac[6]);
 
+/* Checks a DNS name of at most max bytes: dot-separated RFC 1123 labels of
+ * letters, digits and inner '-', each at most 63 bytes. Returns 0 or -EINVAL. */
+int net_dns_name_check(const char *name, size_t max);
+
 /* Checks a hostname (RFC 1123 labels, at most 64 bytes). Returns 0 or -EINVAL. */
 int net_hostname_check(const char *name);
+
+/* True for 0.0.0.0 and ::. */
+bool net_ip_is_unspecified(const struct net_ip *ip);
+
+/* Why ip can be neither an interface's address nor a gateway ("a loopback
+ * address", "a multicast address", ...), or NULL when it can. */
+const char *net_ip_unusable(const struct net_ip *ip);
+
+/* "IPv4" or "IPv6", for messages. */
+const char *net_family_name(int family);
 
 /* Renders resolv.conf text for c into buf. Returns the length, or -ENOBUFS. */
 int net_resolv_render(const struct net_config *c, char *buf, size_t size);

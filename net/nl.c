@@ -86,6 +86,55 @@ int nl_attr_nest_end(struct nl_msg *m, int offset)
 	return 0;
 }
 
+int nl_dump_request(struct nl_msg *m, void *buf, size_t cap, uint16_t type, int family)
+{
+	/* The full family header, not just rtgenmsg: kernels with strict
+	 * checking refuse shorter ones. Each starts with the family byte. */
+	size_t hlen;
+	switch (type) {
+	case RTM_GETLINK:
+		hlen = sizeof(struct ifinfomsg);
+		break;
+	case RTM_GETADDR:
+		hlen = sizeof(struct ifaddrmsg);
+		break;
+	case RTM_GETROUTE:
+		hlen = sizeof(struct rtmsg);
+		break;
+	default:
+		return -EINVAL;
+	}
+	int r = nl_msg_init(m, buf, cap, type, NLM_F_REQUEST | NLM_F_DUMP);
+	if (r < 0)
+		return r;
+	uint8_t hdr[sizeof(struct ifinfomsg)] = {(uint8_t)family};
+	_Static_assert(sizeof(struct ifinfomsg) >= sizeof(struct ifaddrmsg) &&
+			   sizeof(struct ifinfomsg) >= sizeof(struct rtmsg),
+		       "ifinfomsg is the largest family header");
+	return nl_msg_put_header(m, hdr, hlen) ? 0 : -ENOBUFS;
+}
+
+int nl_link_get_request(struct nl_msg *m, void *buf, size_t cap, int index)
+{
+	int r = nl_msg_init(m, buf, cap, RTM_GETLINK, NLM_F_REQUEST);
+	if (r < 0)
+		return r;
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = index};
+	return nl_msg_put_header(m, &ifi, sizeof(ifi)) ? 0 : -ENOBUFS;
+}
+
+void nl_request_start(struct nl_msg *m, uint32_t seq, uint32_t port, struct nl_reply *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->seq = seq;
+	st->port = port;
+	st->dump = (m->hdr->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
+	m->hdr->nlmsg_seq = seq;
+	m->hdr->nlmsg_pid = 0; /* addressed to the kernel; it replies to our port */
+	if (!st->dump)
+		m->hdr->nlmsg_flags |= NLM_F_ACK;
+}
+
 int nl_attr_parse(const void *data, size_t len, const struct rtattr **tb, unsigned int max)
 {
 	for (unsigned int i = 0; i <= max; i++)
@@ -365,4 +414,24 @@ int nl_route_parse(const struct nlmsghdr *h, struct nl_route *ret)
 	}
 	*ret = r;
 	return 0;
+}
+
+int nl_handle_msg(const struct nlmsghdr *h, void *handler)
+{
+	const struct nl_handler *hd = handler;
+	int r = -ENOMSG;
+	if (h->nlmsg_type == RTM_NEWLINK && hd->link) {
+		struct nl_link l;
+		if ((r = nl_link_parse(h, &l)) == 0)
+			return hd->link(&l, hd->ctx);
+	} else if (h->nlmsg_type == RTM_NEWADDR && hd->addr) {
+		struct nl_addr a;
+		if ((r = nl_addr_parse(h, &a)) == 0)
+			return hd->addr(&a, hd->ctx);
+	} else if (h->nlmsg_type == RTM_NEWROUTE && hd->route) {
+		struct nl_route rt;
+		if ((r = nl_route_parse(h, &rt)) == 0)
+			return hd->route(&rt, hd->ctx);
+	}
+	return r == -ENOMSG ? 0 : r;
 }

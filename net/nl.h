@@ -46,8 +46,17 @@ int nl_attr_nest_begin(struct nl_msg *m, uint16_t type);
 /* Closes a nested attribute opened at offset. Returns 0 or -E2BIG. */
 int nl_attr_nest_end(struct nl_msg *m, int offset);
 
+/* Builds a dump request (NLM_F_DUMP) for type, one of RTM_GETLINK,
+ * RTM_GETADDR and RTM_GETROUTE, of the address family (AF_UNSPEC: all) in
+ * buf. Returns 0, -EINVAL for another type, or what nl_msg_init returned. */
+int nl_dump_request(struct nl_msg *m, void *buf, size_t cap, uint16_t type, int family);
+
+/* Builds a request for the one link with this index (RTM_GETLINK). Returns 0
+ * or what nl_msg_init returned. */
+int nl_link_get_request(struct nl_msg *m, void *buf, size_t cap, int index);
+
 /* What a reply walk has seen so far. Set seq/port, zero the rest, then feed
- * each datagram to nl_reply_walk. */
+ * each datagram to nl_reply_walk (nl_request_start does both). */
 struct nl_reply {
 	uint32_t seq;	   /* sequence number of our request */
 	uint32_t port;	   /* our socket's port id */
@@ -57,6 +66,10 @@ struct nl_reply {
 	int error;	   /* kernel's answer: 0 or -errno (-EINTR: dump inconsistent, retry) */
 	char ext_msg[160]; /* extended-ACK text from the kernel, if any */
 };
+
+/* Stamps request m with seq and our port, asks for an ACK unless it is a
+ * dump (whose NLMSG_DONE ends it), and sets st up to walk its reply. */
+void nl_request_start(struct nl_msg *m, uint32_t seq, uint32_t port, struct nl_reply *st);
 
 /* Called for each data message of a reply (not for ACKs, errors or DONE).
  * Returns 0 to go on or a negative errno to stop the walk with it. */
@@ -97,6 +110,12 @@ struct nl_link {
 	uint8_t operstate;
 };
 
+/* True when the link reports carrier (IFF_LOWER_UP or IFLA_CARRIER). */
+static inline bool nl_link_has_carrier(const struct nl_link *l)
+{
+	return (l->flags & IFF_LOWER_UP) || l->carrier == 1;
+}
+
 struct nl_addr {
 	int index;
 	int family;
@@ -123,5 +142,23 @@ struct nl_route {
 int nl_link_parse(const struct nlmsghdr *h, struct nl_link *ret);
 int nl_addr_parse(const struct nlmsghdr *h, struct nl_addr *ret);
 int nl_route_parse(const struct nlmsghdr *h, struct nl_route *ret);
+
+/* The user of a reply or a dump: a callback per kind of message, each given
+ * the message decoded, returning 0 to go on or a negative errno to stop with
+ * it; reset, when set, is called before each attempt of a dump (see
+ * nl_sock_dump). Callbacks left NULL skip their kind. */
+struct nl_handler {
+	int (*link)(const struct nl_link *l, void *ctx);
+	int (*addr)(const struct nl_addr *a, void *ctx);
+	int (*route)(const struct nl_route *r, void *ctx);
+	void (*reset)(void *ctx);
+	void *ctx;
+};
+
+/* An nl_msg_cb whose ctx is a struct nl_handler: decodes the message and
+ * calls the handler's callback for its kind. Messages of other types or
+ * address families are skipped. Returns 0, -EBADMSG for a malformed
+ * message, or what the callback returned. */
+int nl_handle_msg(const struct nlmsghdr *h, void *handler);
 
 #endif

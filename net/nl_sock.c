@@ -87,14 +87,8 @@ static ssize_t recv_from_kernel(struct nl_sock *s, int timeout_ms)
 int nl_sock_call(struct nl_sock *s, struct nl_msg *m, nl_msg_cb cb, void *ctx, char *ret_ext,
 		 size_t extlen)
 {
-	struct nl_reply st = {0};
-	st.seq = ++s->seq;
-	st.port = s->port;
-	st.dump = (m->hdr->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
-	m->hdr->nlmsg_seq = st.seq;
-	m->hdr->nlmsg_pid = 0; /* addressed to the kernel; it replies to our port */
-	if (!st.dump)
-		m->hdr->nlmsg_flags |= NLM_F_ACK;
+	struct nl_reply st;
+	nl_request_start(m, ++s->seq, s->port, &st);
 	if (ret_ext && extlen)
 		ret_ext[0] = '\0';
 

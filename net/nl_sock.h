@@ -32,6 +32,22 @@ void nl_sock_close(struct nl_sock *s);
 int nl_sock_call(struct nl_sock *s, struct nl_msg *m, nl_msg_cb cb, void *ctx, char *ret_ext,
 		 size_t extlen);
 
+/* How many times nl_sock_dump runs a dump that keeps being interrupted. */
+#define NL_DUMP_ATTEMPTS 5
+
+/* Dumps the table of type (RTM_GETLINK, RTM_GETADDR or RTM_GETROUTE) for the
+ * address family (AF_UNSPEC: all) to hd (see nl_handle_msg). A dump that the
+ * kernel marked inconsistent (NLM_F_DUMP_INTR: the table changed under it) is
+ * run again, up to NL_DUMP_ATTEMPTS times in all; hd->reset, before each
+ * attempt, forgets what an interrupted one delivered. Returns 0, -EINTR when
+ * every attempt was interrupted, or what nl_sock_call returned. Lives in
+ * nl_dump.c. */
+int nl_sock_dump(struct nl_sock *s, uint16_t type, int family, const struct nl_handler *hd);
+
+/* Words for a dump's failure: strerror, except for -EINTR (every attempt
+ * interrupted), which strerror would call a system call's interruption. */
+const char *nl_dump_strerror(int r);
+
 /* Reads and discards every datagram waiting on a notification socket.
  * Returns the number of datagrams read, or -errno. */
 int nl_sock_drain(struct nl_sock *s);

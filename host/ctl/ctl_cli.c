@@ -1,6 +1,7 @@
 #include "ctl_cli.h"
 #include "ctl_args.h"
 #include "ctl_client.h"
+#include "ctl_docs.h"
 #include "ctl_event.h"
 #include "ctl_output.h"
 #include "clock.h"
@@ -29,6 +30,9 @@ void ctl_cli_usage(FILE *f)
 	      "  reboot               reboot the guest, likewise (30 s)\n"
 	      "  wait-ready           wait until the guest announces READY or its agent\n"
 	      "                       answers a ping (60 s)\n"
+	      "  docs list            documents the VM was granted, from its portal daemon\n"
+	      "  docs revoke ID       revoke one (the guest loses it at once)\n"
+	      "  docs revoke-all      revoke them all (hybrid: and unix: targets; 10 s)\n"
 	      "\n"
 	      "Options:\n"
 	      "  --timeout S          overall deadline in seconds (decimals allowed); for\n"
@@ -113,6 +117,8 @@ int ctl_cli_run(int argc, char *const *argv, FILE *out, FILE *errf)
 	struct ctl_args a;
 	char buf[160];
 	const char *why = NULL;
+	if (ctl_docs_wanted(argc, argv))
+		return ctl_docs_run(argc, argv, out, errf);
 	if (ctl_args_parse(argc, argv, &a, buf, sizeof(buf), &why) < 0) {
 		int json = 0;
 		for (int i = 1; i < argc; i++)

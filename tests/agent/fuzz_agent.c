@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "outbuf.h"
 #include "handler.h"
 #include "proto.h"
 #include "proto_stream.h"
@@ -39,23 +39,22 @@ static void snapshot(struct proto_status *st)
 }
 
 /* Checks and drops every frame queued in out: each is a reply to `id`. */
-static void drain(struct agent_buf *out, uint32_t id, uint16_t type)
+static void drain(struct outbuf *out, uint32_t id, uint16_t type)
 {
 	while (out->len > 0) {
 		struct proto_header h;
 		struct proto_msg m;
 		const char *why;
-		if (out->len < PROTO_HEADER_SIZE ||
-		    proto_header_decode(agent_buf_head(out), &h) != 0)
+		if (out->len < PROTO_HEADER_SIZE || proto_header_decode(outbuf_head(out), &h) != 0)
 			abort();
 		if (out->len < PROTO_HEADER_SIZE + h.length)
 			abort();
-		if (proto_decode(&h, agent_buf_head(out) + PROTO_HEADER_SIZE, &m, &why) != 0)
+		if (proto_decode(&h, outbuf_head(out) + PROTO_HEADER_SIZE, &m, &why) != 0)
 			abort();
 		if (!(m.flags & PROTO_FLAG_REPLY) || m.id != id ||
 		    (m.type != type && m.type != PROTO_ERROR))
 			abort();
-		agent_buf_consume(out, PROTO_HEADER_SIZE + h.length);
+		outbuf_consume(out, PROTO_HEADER_SIZE + h.length);
 	}
 }
 
@@ -69,12 +68,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	struct proto_reader r;
 	struct proto_session s;
-	struct agent_buf out;
+	struct outbuf out;
 	static struct proto_status st;
 	snapshot(&st);
 	proto_reader_init(&r);
 	agent_session_init(&s);
-	agent_buf_init(&out, OUT_LIMIT);
+	outbuf_init(&out, OUT_LIMIT);
 
 	size_t pos = 0;
 	int closed = 0;
@@ -117,6 +116,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		drain(&out, r.header.id, r.header.type);
 	}
 	proto_reader_free(&r);
-	agent_buf_free(&out);
+	outbuf_free(&out);
 	return 0;
 }

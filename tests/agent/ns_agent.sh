@@ -6,6 +6,8 @@
 # Usage: ns_agent.sh NAME
 # Environment (set by ctest): APPVM_INIT, APPVM_AGENT, NSRUN, PROBE, WORK.
 set -euo pipefail
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 name=$1
 : "${APPVM_INIT:?}" "${APPVM_AGENT:?}" "${NSRUN:?}" "${PROBE:?}" "${WORK:?}"
 # appvm-init mounts tmpfs on /tmp and /run as PID 1: a test tree below them
@@ -16,7 +18,7 @@ case "$(realpath -m "$WORK")/" in
 	exit 1
 	;;
 esac
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+[ "$(id -u)" -eq 0 ] || test_skip "namespace tests need root"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 log=$WORK/init.log

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "outbuf.h"
 #include "handler.h"
 #include "proto.h"
 #include "proto_samples.h"
@@ -46,8 +46,8 @@ static const struct vector *vec(const char *name)
 
 /* Feeds one frame through a reader and the handler. Returns the verdict, or
  * the reader's error for a framing violation. */
-static int run_frame(struct proto_session *s, const uint8_t *bytes, size_t len,
-		     struct agent_buf *out, struct agent_request *req)
+static int run_frame(struct proto_session *s, const uint8_t *bytes, size_t len, struct outbuf *out,
+		     struct agent_request *req)
 {
 	struct proto_reader r;
 	size_t used;
@@ -64,23 +64,23 @@ static int run_frame(struct proto_session *s, const uint8_t *bytes, size_t len,
 }
 
 /* Takes the one frame queued in out and decodes it into m (payload copied to keep). */
-static void take_reply(struct agent_buf *out, struct proto_msg *m, uint8_t *keep, size_t keep_size)
+static void take_reply(struct outbuf *out, struct proto_msg *m, uint8_t *keep, size_t keep_size)
 {
 	struct proto_header h;
 	const char *why = NULL;
 	assert_true(out->len >= PROTO_HEADER_SIZE);
-	assert_int_equal(proto_header_decode(agent_buf_head(out), &h), 0);
+	assert_int_equal(proto_header_decode(outbuf_head(out), &h), 0);
 	assert_int_equal(out->len, PROTO_HEADER_SIZE + h.length);
 	assert_true(out->len <= keep_size);
-	memcpy(keep, agent_buf_head(out), out->len);
+	memcpy(keep, outbuf_head(out), out->len);
 	assert_int_equal(proto_decode(&h, keep + PROTO_HEADER_SIZE, m, &why), 0);
 	assert_true(m->flags & PROTO_FLAG_REPLY);
-	agent_buf_consume(out, out->len);
+	outbuf_consume(out, out->len);
 	assert_int_equal(out->len, 0);
 	assert_null(out->data); /* a drained queue holds no memory */
 }
 
-static void expect_error(struct agent_buf *out, uint32_t id, uint32_t code)
+static void expect_error(struct outbuf *out, uint32_t id, uint32_t code)
 {
 	struct proto_msg m;
 	uint8_t keep[512];
@@ -90,12 +90,12 @@ static void expect_error(struct agent_buf *out, uint32_t id, uint32_t code)
 	assert_int_equal(m.u.error.code, code);
 }
 
-static void establish(struct proto_session *s, struct agent_buf *out)
+static void establish(struct proto_session *s, struct outbuf *out)
 {
 	struct agent_request req;
 	const struct vector *v = vec("hello_request");
 	agent_session_init(s);
-	agent_buf_init(out, 100000);
+	outbuf_init(out, 100000);
 	assert_int_equal(run_frame(s, v->bytes, v->len, out, &req), AGENT_DONE);
 	struct proto_msg m;
 	uint8_t keep[512];
@@ -121,7 +121,7 @@ static void test_before_hello(void **state)
 {
 	(void)state;
 	struct proto_session s;
-	struct agent_buf out;
+	struct outbuf out;
 	struct agent_request req;
 	static const char *const closing[] = {"ping_request", "status_request", "shutdown_request",
 					      "hello_reply",  "error_reply",	"ready_event",
@@ -129,7 +129,7 @@ static void test_before_hello(void **state)
 	for (size_t i = 0; i < sizeof(closing) / sizeof(closing[0]); i++) {
 		const struct vector *v = vec(closing[i]);
 		agent_session_init(&s);
-		agent_buf_init(&out, 100000);
+		outbuf_init(&out, 100000);
 		if (run_frame(&s, v->bytes, v->len, &out, &req) != AGENT_CLOSE)
 			fail_msg("%s before HELLO was not closed", closing[i]);
 		assert_int_equal(out.len, 0);
@@ -141,7 +141,7 @@ static void test_before_hello(void **state)
 	for (size_t i = 0; i < 2; i++) {
 		const struct vector *v = vec(bad_hello[i]);
 		agent_session_init(&s);
-		agent_buf_init(&out, 100000);
+		outbuf_init(&out, 100000);
 		assert_int_equal(run_frame(&s, v->bytes, v->len, &out, &req), AGENT_CLOSE_AFTER);
 		expect_error(&out, 1, PROTO_ERR_BAD_REQUEST);
 	}
@@ -156,7 +156,7 @@ static void test_before_hello(void **state)
 	m.u.hello.max_version = 5;
 	m.u.hello.software = proto_str_from("future host");
 	agent_session_init(&s);
-	agent_buf_init(&out, 100000);
+	outbuf_init(&out, 100000);
 	assert_int_equal(run_frame(&s, buf, frame(&m, buf, sizeof(buf)), &out, &req),
 			 AGENT_CLOSE_AFTER);
 	expect_error(&out, 9, PROTO_ERR_VERSION_MISMATCH);
@@ -168,14 +168,14 @@ static void test_before_hello(void **state)
 	assert_int_equal(run_frame(&s, buf, frame(&m, buf, sizeof(buf)), &out, &req), AGENT_DONE);
 	assert_true(s.established);
 	assert_int_equal(s.version, 1);
-	agent_buf_free(&out);
+	outbuf_free(&out);
 }
 
 static void test_commands(void **state)
 {
 	(void)state;
 	struct proto_session s;
-	struct agent_buf out;
+	struct outbuf out;
 	struct agent_request req;
 	struct proto_msg m;
 	uint8_t keep[512];
@@ -186,7 +186,7 @@ static void test_commands(void **state)
 	/* The reply is byte for byte the documented one. */
 	const struct vector *pr = vec("ping_reply");
 	assert_int_equal(out.len, pr->len);
-	assert_memory_equal(agent_buf_head(&out), pr->bytes, pr->len);
+	assert_memory_equal(outbuf_head(&out), pr->bytes, pr->len);
 	take_reply(&out, &m, keep, sizeof(keep));
 	assert_int_equal(m.u.ping_nonce, 0x0102030405060708ull);
 
@@ -200,25 +200,25 @@ static void test_commands(void **state)
 	assert_int_equal(req.deadline_ms, 30000);
 	const struct vector *ack = vec("shutdown_reply");
 	assert_int_equal(out.len, ack->len);
-	assert_memory_equal(agent_buf_head(&out), ack->bytes, ack->len);
-	agent_buf_consume(&out, out.len);
+	assert_memory_equal(outbuf_head(&out), ack->bytes, ack->len);
+	outbuf_consume(&out, out.len);
 
 	v = vec("reboot_request");
 	assert_int_equal(run_frame(&s, v->bytes, v->len, &out, &req), AGENT_REBOOT);
 	assert_int_equal(req.deadline_ms, 0);
 	ack = vec("reboot_reply");
 	assert_int_equal(out.len, ack->len);
-	assert_memory_equal(agent_buf_head(&out), ack->bytes, ack->len);
-	agent_buf_consume(&out, out.len);
+	assert_memory_equal(outbuf_head(&out), ack->bytes, ack->len);
+	outbuf_consume(&out, out.len);
 
 	/* The documented session: unknown type 0x7777 gets exactly this reply. */
 	v = vec("unknown_type");
 	assert_int_equal(run_frame(&s, v->bytes, v->len, &out, &req), AGENT_DONE);
 	const struct vector *er = vec("error_reply");
 	assert_int_equal(out.len, er->len);
-	assert_memory_equal(agent_buf_head(&out), er->bytes, er->len);
-	agent_buf_consume(&out, out.len);
-	agent_buf_free(&out);
+	assert_memory_equal(outbuf_head(&out), er->bytes, er->len);
+	outbuf_consume(&out, out.len);
+	outbuf_free(&out);
 }
 
 /* What the agent must do with each vector once HELLO is done. */
@@ -259,7 +259,7 @@ static void test_every_vector(void **state)
 	for (int i = 0; i < n_vecs; i++) {
 		const struct vector *v = &vecs[i];
 		struct proto_session s;
-		struct agent_buf out;
+		struct outbuf out;
 		struct agent_request req;
 		uint32_t code;
 		establish(&s, &out);
@@ -281,7 +281,7 @@ static void test_every_vector(void **state)
 		/* The session survives everything but a close. */
 		if (want == AGENT_DONE)
 			assert_true(s.established);
-		agent_buf_free(&out);
+		outbuf_free(&out);
 		checked++;
 	}
 	assert_int_equal(checked, n_vecs);
@@ -293,14 +293,14 @@ static void test_status_reply(void **state)
 {
 	(void)state;
 	struct proto_msg m;
-	struct agent_buf out;
+	struct outbuf out;
 	assert_int_equal(proto_sample("status_reply", &m), 0);
-	agent_buf_init(&out, 100000);
+	outbuf_init(&out, 100000);
 	assert_int_equal(agent_reply_status(&out, 4, &m.u.status), 0);
 	const struct vector *v = vec("status_reply");
 	assert_int_equal(out.len, v->len);
-	assert_memory_equal(agent_buf_head(&out), v->bytes, v->len);
-	agent_buf_free(&out);
+	assert_memory_equal(outbuf_head(&out), v->bytes, v->len);
+	outbuf_free(&out);
 }
 
 static void test_status_too_big(void **state)
@@ -308,7 +308,7 @@ static void test_status_too_big(void **state)
 	(void)state;
 	static char path[PROTO_PATH_MAX + 1];
 	struct proto_msg m, got;
-	struct agent_buf out;
+	struct outbuf out;
 	static uint8_t keep[PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD];
 	assert_int_equal(proto_sample("status_reply", &m), 0);
 	path[0] = '/';
@@ -319,7 +319,7 @@ static void test_status_too_big(void **state)
 		st->stores[i].name = proto_str_from("big");
 		st->stores[i].mount_point = (struct proto_str){path, PROTO_PATH_MAX};
 	}
-	agent_buf_init(&out, 200000);
+	outbuf_init(&out, 200000);
 	assert_int_equal(agent_reply_status(&out, 7, st), 0);
 	take_reply(&out, &got, keep, sizeof(keep));
 	assert_int_equal(got.type, PROTO_STATUS);
@@ -333,14 +333,14 @@ static void test_status_too_big(void **state)
 	st->vm_name = proto_str_from("bad\nname");
 	assert_int_equal(agent_reply_status(&out, 8, st), 0);
 	expect_error(&out, 8, PROTO_ERR_INTERNAL);
-	agent_buf_free(&out);
+	outbuf_free(&out);
 }
 
 static void test_out_limit(void **state)
 {
 	(void)state;
 	struct proto_session s;
-	struct agent_buf out;
+	struct outbuf out;
 	struct agent_request req;
 	const struct vector *ping = vec("ping_request");
 	establish(&s, &out);
@@ -351,49 +351,49 @@ static void test_out_limit(void **state)
 	assert_int_equal(run_frame(&s, ping->bytes, ping->len, &out, &req), -ENOBUFS);
 	assert_int_equal(out.len, 48);
 	/* Sending some makes room again; the queue compacts. */
-	agent_buf_consume(&out, 24);
+	outbuf_consume(&out, 24);
 	assert_int_equal(run_frame(&s, ping->bytes, ping->len, &out, &req), AGENT_DONE);
 	assert_int_equal(out.len, 48);
 	/* A STATUS reply (cap 65552) does not fit a small queue. */
 	struct proto_msg m;
 	assert_int_equal(proto_sample("status_reply", &m), 0);
-	agent_buf_consume(&out, 48);
+	outbuf_consume(&out, 48);
 	out.limit = 100;
 	assert_int_equal(agent_reply_status(&out, 1, &m.u.status), -ENOBUFS);
 	assert_int_equal(out.len, 0);
-	agent_buf_free(&out);
+	outbuf_free(&out);
 }
 
 static void test_buf(void **state)
 {
 	(void)state;
-	struct agent_buf b;
+	struct outbuf b;
 	int err = 0;
-	agent_buf_init(&b, 1000);
-	assert_null(agent_buf_reserve(&b, 1001, &err));
+	outbuf_init(&b, 1000);
+	assert_null(outbuf_reserve(&b, 1001, &err));
 	assert_int_equal(err, -ENOBUFS);
-	uint8_t *p = agent_buf_reserve(&b, 600, &err);
+	uint8_t *p = outbuf_reserve(&b, 600, &err);
 	assert_non_null(p);
 	memset(p, 'a', 600);
-	agent_buf_commit(&b, 600);
-	assert_null(agent_buf_reserve(&b, 401, &err));
+	outbuf_commit(&b, 600);
+	assert_null(outbuf_reserve(&b, 401, &err));
 	assert_int_equal(err, -ENOBUFS);
-	agent_buf_consume(&b, 500);
+	outbuf_consume(&b, 500);
 	assert_int_equal(b.len, 100);
 	/* 100 pending + 900 new = the limit exactly: the data moves to the front. */
-	p = agent_buf_reserve(&b, 900, &err);
+	p = outbuf_reserve(&b, 900, &err);
 	assert_non_null(p);
 	memset(p, 'b', 900);
-	agent_buf_commit(&b, 900);
+	outbuf_commit(&b, 900);
 	assert_int_equal(b.len, 1000);
 	assert_true(b.cap <= 1000);
-	assert_int_equal(agent_buf_head(&b)[0], 'a');
-	assert_int_equal(agent_buf_head(&b)[99], 'a');
-	assert_int_equal(agent_buf_head(&b)[100], 'b');
-	agent_buf_consume(&b, 5000); /* more than pending: drains */
+	assert_int_equal(outbuf_head(&b)[0], 'a');
+	assert_int_equal(outbuf_head(&b)[99], 'a');
+	assert_int_equal(outbuf_head(&b)[100], 'b');
+	outbuf_consume(&b, 5000); /* more than pending: drains */
 	assert_int_equal(b.len, 0);
 	assert_null(b.data);
-	agent_buf_free(&b);
+	outbuf_free(&b);
 }
 
 int main(void)

@@ -44,30 +44,6 @@ static void test_backoff(void **state)
 	assert_int_equal(agent_backoff_next(UINT32_MAX), 2000);
 }
 
-static void test_read_want(void **state)
-{
-	(void)state;
-	struct proto_reader r;
-	/* PING: 16-byte header, 8-byte payload. */
-	const uint8_t ping[] = {0x41, 0x56, 0x10, 0, 0, 0, 0, 0, 2, 0, 0, 0,
-				8,    0,    0,	  0, 8, 7, 6, 5, 4, 3, 2, 1};
-	size_t used;
-	proto_reader_init(&r);
-	assert_int_equal(agent_read_want(&r, 4096), 16);
-	assert_int_equal(agent_read_want(&r, 10), 10);
-	assert_int_equal(proto_reader_feed(&r, ping, 5, &used), 0);
-	assert_int_equal(agent_read_want(&r, 4096), 11);
-	assert_int_equal(proto_reader_feed(&r, ping + 5, 11, &used), 0);
-	assert_int_equal(agent_read_want(&r, 4096), 8);
-	assert_int_equal(proto_reader_feed(&r, ping + 16, 3, &used), 0);
-	assert_int_equal(agent_read_want(&r, 4096), 5);
-	assert_int_equal(agent_read_want(&r, 2), 2);
-	assert_int_equal(proto_reader_feed(&r, ping + 19, 5, &used), 1);
-	/* The frame is done: the next one starts with its header. */
-	assert_int_equal(agent_read_want(&r, 4096), 16);
-	proto_reader_free(&r);
-}
-
 static struct initctl_status with_app(enum initctl_state s, bool exited, int status, int sig)
 {
 	struct initctl_status st;
@@ -227,8 +203,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cid),	      cmocka_unit_test(test_backoff),
-	    cmocka_unit_test(test_read_want), cmocka_unit_test(test_app_state),
-	    cmocka_unit_test(test_stores),    cmocka_unit_test(test_exit_key),
+	    cmocka_unit_test(test_app_state), cmocka_unit_test(test_stores),
+	    cmocka_unit_test(test_exit_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,7 +18,7 @@ cp /etc/passwd /etc/group "$work/etc/"
 printf '[agent]\nenable = no\n[app]\nexec = %s %s\n' "$stamp" "$work/appvm.app" >"$work/etc/appvm/vm.conf"
 printf '::sysinit:%s %s\n::sysinit:/bin/busybox poweroff\n' "$stamp" "$work/busybox.app" >"$work/etc/inittab"
 
-for i in $(seq "$runs"); do
+for _ in $(seq "$runs"); do
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APPVM_INIT_TEST_NO_VM=1 \
 		"$nsrun" --timeout 20 --stamp "$work/appvm.t0" --bind "$work/etc:/etc" -- "$init" \
 		>>"$work/appvm.log" 2>&1

@@ -3,9 +3,11 @@
 # namespaces (nsrun) with APPVM_INIT_TEST_NO_VM=1. Usage: ns_test.sh NAME
 # Environment (set by ctest): APPVM_INIT, APPVM_INITCTL, NSRUN, STAMP, WORK.
 set -euo pipefail
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 name=$1
 : "${APPVM_INIT:?}" "${APPVM_INITCTL:?}" "${NSRUN:?}" "${WORK:?}"
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+[ "$(id -u)" -eq 0 ] || test_skip "namespace tests need root"
 # appvm-init mounts tmpfs on /tmp and /run as PID 1: a test tree below them
 # would vanish under its feet (scripts/test builds elsewhere in that case).
 case "$(realpath -m "$WORK")/" in
@@ -18,6 +20,15 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 log=$WORK/init.log
 result=$WORK/nsrun.out
+# What a non-root uid runs goes to $pub (see test_public_dir): $WORK is in
+# the build tree, which may lie below a directory only root can enter.
+pub=
+loops=()
+cleanup() {
+	[ ${#loops[@]} -eq 0 ] || losetup -d "${loops[@]}" 2>/dev/null || true
+	[ -z "$pub" ] || rm -rf "$pub"
+}
+trap cleanup EXIT
 
 fail() {
 	echo "FAIL ($name): $*" >&2
@@ -27,14 +38,22 @@ fail() {
 	exit 1
 }
 
-# Writes an executable script.
+# Creates $pub and proves that an unprivileged uid can use it.
+make_public() {
+	pub=$(test_public_dir)
+	setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$pub" ||
+		fail "$pub cannot be entered by an unprivileged uid"
+}
+
+# Writes an executable script: script PATH [BODY] (the body from stdin when
+# not given, for bodies that must reach the script unexpanded).
 script() {
-	local path=$1
-	shift
+	local path=$1 body
+	if [ $# -ge 2 ]; then body=$2; else body=$(cat); fi
 	# Services get a clean environment; in sanitizer builds appvm-initctl's
 	# leak checker must stay off, as it cannot run in processes that the
 	# shutdown signals.
-	printf '#!/bin/sh\nexport ASAN_OPTIONS=detect_leaks=0\n%s\n' "$*" >"$path"
+	printf '#!/bin/sh\nexport ASAN_OPTIONS=detect_leaks=0\n%s\n' "$body" >"$path"
 	chmod 755 "$path"
 }
 
@@ -59,17 +78,18 @@ expect_order() {
 
 elapsed_ms() { sed -n 's/.*elapsed_ms=\([0-9]*\).*/\1/p' "$result"; }
 
-# Runs appvm-init as PID 1 with $WORK/vm.conf (extra environment as "$@");
-# its output and nsrun's report go to $log, the report alone to $result.
+# Runs appvm-init as PID 1 with $WORK/vm.conf and the kernel command line
+# $CMDLINE; its output and nsrun's report go to $log, the report alone to
+# $result.
 run_init() {
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APPVM_INIT_TEST_NO_VM=1 \
 		APPVM_INIT_CONFIG="$WORK/vm.conf" APPVM_INIT_CMDLINE="${CMDLINE:-}" \
-		${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} "$@" \
+		${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
 		"$NSRUN" --timeout 20 -- "$APPVM_INIT" >>"$log" 2>&1 </dev/null
 }
 run_ns() {
 	: >"$log"
-	run_init "$@" || true
+	run_init || true
 	grep '^nsrun: ' "$log" >"$result" || true
 }
 
@@ -191,7 +211,10 @@ control_socket)
 	# Nine root clients connect and say nothing: eight take init's slots,
 	# the ninth is closed at once. One of the eight leaves; init answers the
 	# next client at once (PID 1 never waits on a client) and drops the
-	# seven silent ones after 500 ms.
+	# seven silent ones after 500 ms. The unprivileged peers run a copy of
+	# appvm-initctl they can reach.
+	make_public
+	cp "$APPVM_INITCTL" "$pub/appvm-initctl"
 	script "$WORK/app.sh" "
 ctl=$APPVM_INITCTL
 python3 -c \"import socket, time
@@ -208,9 +231,9 @@ t0=\$(date +%s%N)
 echo busy_ms=\$(( (\$(date +%s%N) - t0) / 1000000 )) >>$WORK/codes
 for i in \$(seq 300); do [ \$(grep -c 'within 500 ms' $WORK/init.log) -ge 7 ] && break; sleep 0.01; done
 \$ctl status >$WORK/root.out 2>&1; echo root=\$? >>$WORK/codes
-setpriv --reuid=65534 --regid=65534 --clear-groups \$ctl status >$WORK/user.out 2>&1; echo user=\$? >>$WORK/codes
+setpriv --reuid=65534 --regid=65534 --clear-groups $pub/appvm-initctl status >$WORK/user.out 2>&1; echo user=\$? >>$WORK/codes
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_override --ambient-caps=+dac_override \
-	\$ctl status >$WORK/cap.out 2>&1; echo cap=\$? >>$WORK/codes
+	$pub/appvm-initctl status >$WORK/cap.out 2>&1; echo cap=\$? >>$WORK/codes
 if command -v socat >/dev/null; then
 	printf 'halt\n' | socat - UNIX-CONNECT:/run/appvm/init.sock >$WORK/unknown.out 2>&1
 	printf 'status' | socat -t 2 - UNIX-CONNECT:/run/appvm/init.sock >$WORK/partial.out 2>&1
@@ -285,29 +308,36 @@ app_user)
 	# The app runs as nobody with a clean environment, its own 0700
 	# XDG_RUNTIME_DIR and its output relayed with a prefix; the agent gets
 	# --port and its args and starts before the app.
+	# The app runs as nobody: its script lives in $pub.
+	make_public
 	nobody_gid=$(awk -F: '$1 == "nobody" {print $4}' /etc/passwd)
-	script "$WORK/agent.sh" 'echo "argv: $*"; echo "env: $(env | grep -v ^ASAN_OPTIONS= | sort | tr "\n" " ")"; touch /tmp/agent.done; exec sleep 100'
-	script "$WORK/app.sh" 'echo "ids: $(id -u) $(id -g) $(id -G)"
+	script "$WORK/agent.sh" <<'SH'
+echo "argv: $*"; echo "env: $(env | grep -v ^ASAN_OPTIONS= | sort | tr "\n" " ")"; touch /tmp/agent.done; exec sleep 100
+SH
+	script "$pub/app.sh" <<'SH'
+echo "ids: $(id -u) $(id -g) $(id -G)"
 echo "env: $(env | grep -v ^ASAN_OPTIONS= | sort | tr "\n" " ")"
 echo "runtime: $(stat -c "%u %a" "$XDG_RUNTIME_DIR")"
 echo "cwd: $(pwd)"
 printf "no newline at the end"
-# The namespace'"'"'s /tmp: wait for the agent to report.
-i=0; while ! [ -e /tmp/agent.done ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done'
+# The namespace's /tmp: wait for the agent to report.
+i=0; while ! [ -e /tmp/agent.done ] && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done
+SH
 	printf '[wayland]\nsocket = wayland-1\n[agent]\nexec = %s\nport = 7000\nargs = --verbose "two words"\n[app]\nexec = %s\nuser = nobody\ngroups = 0 4242\nenv = GREETING=hello world\nworkdir = /\n' \
-		"$WORK/agent.sh" "$WORK/app.sh" >"$WORK/vm.conf"
+		"$WORK/agent.sh" "$pub/app.sh" >"$WORK/vm.conf"
 	run_ns
 	expect_end "signal INT"
 	expect_log "agent: argv: --port 7000 --verbose two words"
 	expect_log "agent: env: PATH=/usr/sbin:/usr/bin:/sbin:/bin "
 	expect_log "app: ids: 65534 $nobody_gid $nobody_gid 0 4242"
 	expect_log "app: env: GREETING=hello world HOME=/nonexistent LOGNAME=nobody PATH=/usr/local/bin:/usr/bin:/bin PWD=/ USER=nobody WAYLAND_DISPLAY=wayland-1 XDG_RUNTIME_DIR=/run/user/65534 "
-	expect_order "agent: started $WORK/agent.sh" "app: started $WORK/app.sh"
+	expect_order "agent: started $WORK/agent.sh" "app: started $pub/app.sh"
 	expect_log "app: runtime: 65534 700"
 	expect_log "app: cwd: /"
 	expect_log "app: no newline at the end"
 	;;
 wayland)
+	# shellcheck source=tests/init/wayland_ns.sh
 	. "$(dirname "$0")/wayland_ns.sh"
 	;;
 app_view)
@@ -354,7 +384,7 @@ stores)
 	# The same image is also the stores "docs" and "more", at paths with 100
 	# spaces: init's status lists every store by its vm.conf name, paths
 	# escaped, in a reply of more than 1 KiB.
-	command -v mkfs.erofs >/dev/null || { echo "SKIP: no mkfs.erofs"; exit 77; }
+	command -v mkfs.erofs >/dev/null || test_skip "mkfs.erofs not installed (erofs-utils)"
 	label=appvmt$$
 	mkdir -p "$WORK/tree" "$WORK/apps" "$WORK/state"
 	echo from-store >"$WORK/tree/hello"
@@ -362,10 +392,13 @@ stores)
 	truncate -s 8M "$WORK/state.img"
 	mkfs.ext4 -q -F -L "$label" "$WORK/state.img"
 	loop_apps=$(losetup -f --show -r "$WORK/apps.img")
+	loops+=("$loop_apps")
 	loop_docs=$(losetup -f --show -r "$WORK/apps.img")
+	loops+=("$loop_docs")
 	loop_more=$(losetup -f --show -r "$WORK/apps.img")
+	loops+=("$loop_more")
 	loop_state=$(losetup -f --show "$WORK/state.img")
-	trap 'losetup -d "$loop_apps" "$loop_docs" "$loop_more" "$loop_state" 2>/dev/null || true' EXIT
+	loops+=("$loop_state")
 	pad=$(printf '%*s' 100 '')
 	esc=$(printf '%*s' 100 '' | sed 's/ /\\040/g')
 	script "$WORK/app.sh" "cat $WORK/apps/hello >$WORK/read.out

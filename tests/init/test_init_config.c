@@ -143,7 +143,7 @@ static const struct bad bad[] = {
      "vm.conf:3: unknown section [apps] (did you mean [app]?)"},
     {MINIMAL "[qwertyuiop]\nx = 1\n", NULL, -ENOENT,
      "vm.conf:3: unknown section [qwertyuiop] (known: vm, store NAME, state, net, wayland, agent, "
-     "app)"},
+     "app, portal)"},
     {"[app]\nexce = /bin/true\n", NULL, -ENOENT,
      "vm.conf:2: unknown key \"exce\" in [app] (did you mean \"exec\"?)"},
     {MINIMAL "[vm]\non-app-exti = poweroff\n", NULL, -ENOENT,

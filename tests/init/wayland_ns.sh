@@ -15,7 +15,7 @@ done
 if [ ! -x "${RELAY:-}" ] || [ ! -x "${COLOR_CLIENT:-}" ]; then
 	fail "RELAY and COLOR_CLIENT must name the built programs"
 fi
-# shellcheck source=../wayland/headless-sway.sh
+# shellcheck source=tests/wayland/headless-sway.sh
 . "$(dirname "$0")/../wayland/headless-sway.sh"
 
 # Short paths: Unix socket paths have at most 107 bytes.
@@ -49,11 +49,11 @@ done
 
 # Two windows, one before and one after waypipe server was killed.
 c1=1e90ff c2=ff1493
-script "$WORK/app.sh" "
+script "$host/app.sh" "
 echo \"socket at start: \$( [ -S \"\$XDG_RUNTIME_DIR/\$WAYLAND_DISPLAY\" ] && echo yes || echo no)\"
 echo \"transport users: \$(ps -o user= -C waypipe,appvm-wayland-r | sort -u | tr '\\n' ' ')\"
 $host/bin/vm_color_client --app-id appvm-ns-one --color $c1 --width 120 --height 90 &
-i=0; while [ ! -e $WORK/one.done ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done
+i=0; while [ ! -e $host/one.done ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done
 server=\$(pgrep -o -x waypipe)
 hold=\$(pgrep -x -f '$host/bin/appvm-wayland-relay --hold')
 echo \"killing waypipe server \$server (its command: \$hold)\"
@@ -64,10 +64,9 @@ wait
 i=0; while ! [ \"\$(pgrep -o -x waypipe)\" -a \"\$(pgrep -o -x waypipe)\" != \"\$server\" ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done
 i=0; while ! [ -S \"\$XDG_RUNTIME_DIR/\$WAYLAND_DISPLAY\" ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i+1)); done
 $host/bin/vm_color_client --app-id appvm-ns-two --color $c2 --width 100 --height 70 &
-i=0; while [ ! -e $WORK/two.done ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done
+i=0; while [ ! -e $host/two.done ] && [ \$i -lt 400 ]; do sleep 0.05; i=\$((i+1)); done
 kill \$!
 exit 0"
-chmod 0755 "$WORK"
 cat >"$WORK/vm.conf" <<EOF
 [vm]
 grace = 2s
@@ -79,7 +78,7 @@ relay = $host/bin/appvm-wayland-relay
 target = unix:$host/wp.sock
 ready-timeout = 10s
 [app]
-exec = $WORK/app.sh
+exec = $host/app.sh
 user = nobody
 EOF
 
@@ -90,14 +89,14 @@ watch_window() { # APP_ID COLOR PIXELS NAME
 		sway_window_visible "$1" && break
 		sleep 0.05
 	done
-	sway_window_visible "$1" || { echo "$4: no window" >"$WORK/$4.result"; touch "$WORK/$4.done"; return; }
+	sway_window_visible "$1" || { echo "$4: no window" >"$host/$4.result"; touch "$host/$4.done"; return; }
 	for ((i = 0; i < 100; i++)); do
 		n=$(sway_count_color "$2" "$host/$4.ppm")
 		[ "$n" = "$3" ] && break
 		sleep 0.05
 	done
-	echo "$4: $n pixels" >"$WORK/$4.result"
-	touch "$WORK/$4.done"
+	echo "$4: $n pixels" >"$host/$4.result"
+	touch "$host/$4.done"
 }
 (watch_window appvm-ns-one "$c1" $((120 * 90)) one && watch_window appvm-ns-two "$c2" $((100 * 70)) two) &
 watcher=$!
@@ -109,15 +108,15 @@ expect_order "wayland: $(printf '/run/user/65534/wayland-0') through waypipe to 
 	"wayland-relay: ready (/run/appvm/wayland/relay.sock listens)" \
 	"wayland: started /usr/bin/waypipe" \
 	"wayland: ready (/run/user/65534/wayland-0 listens)" \
-	"app: started $WORK/app.sh"
+	"app: started $host/app.sh"
 expect_log "app: socket at start: yes"
 expect_log "app: transport users: nobody "
-grep -qx "one: $((120 * 90)) pixels" "$WORK/one.result" || fail "first window: $(cat "$WORK/one.result")"
+grep -qx "one: $((120 * 90)) pixels" "$host/one.result" || fail "first window: $(cat "$host/one.result")"
 expect_order "app: killing waypipe server" "wayland: killed by signal 9" \
 	"wayland: removed the stale socket /run/user/65534/wayland-0"
 expect_log "app: the command went with waypipe server"
 [ "$(grep -c 'wayland: started /usr/bin/waypipe' "$log")" -eq 2 ] || fail "waypipe server was not restarted once"
-grep -qx "two: $((100 * 70)) pixels" "$WORK/two.result" || fail "second window, after the restart: $(cat "$WORK/two.result")"
+grep -qx "two: $((100 * 70)) pixels" "$host/two.result" || fail "second window, after the restart: $(cat "$host/two.result")"
 # The namespace is gone: its windows went with it.
 for ((i = 0; i < 100; i++)); do
 	sway_window_visible appvm-ns-two || break

@@ -11,14 +11,21 @@ section of docs/protocol.md:
 import os
 import struct
 import sys
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 REPLY = 1
 
 T = dict(HELLO=0x0001, ERROR=0x0002, PING=0x0010, STATUS=0x0011, SHUTDOWN=0x0012,
          REBOOT=0x0013, READY=0x0018, APP_EXIT=0x0019, CLIPBOARD_GET=0x0020,
-         CLIPBOARD_SET=0x0021, FILE_OPEN=0x0030, FILE_SAVE=0x0031, DOC_GRANT=0x0040,
-         DOC_REVOKE=0x0041, DOC_READ=0x0042, DOC_WRITE=0x0043, DOC_CLOSE=0x0044)
+         CLIPBOARD_SET=0x0021, FILE_OPEN=0x0030, FILE_SAVE=0x0031, FILE_SAVE_MANY=0x0032,
+         FILE_CANCEL=0x0033, DOC_GRANT=0x0040, DOC_REVOKE=0x0041, DOC_READ=0x0042,
+         DOC_WRITE=0x0043, DOC_CLOSE=0x0044, DOC_STAT=0x0045, DOC_BEGIN=0x0046,
+         DOC_TRUNCATE=0x0047, DOC_COMMIT=0x0048, DOC_ABORT=0x0049)
+READ, WRITE, EXISTS, STAGED = 1, 2, 4, 8
+MULTIPLE, DIRECTORY, MODAL = 1, 2, 4
+GLOB, MIME = 0, 1
+NO_FILTER = 0xff
 
 
 def frame(type_, flags, id_, payload, magic=0x5641, reserved=0, length=None):
@@ -38,6 +45,44 @@ def blob(b):
 
 def doc(id_, size, perms, name):
     return struct.pack('<QQI', id_, size, perms) + s(name)
+
+
+def stat(size, sec, nsec, flags, staged=0):
+    return struct.pack('<QqIIQ', size, sec, nsec, flags, staged)
+
+
+def dialog(flags, title, accept='', filters=(), current=NO_FILTER, choices=()):
+    """The dialog block: filters are (name, [(kind, pattern)]), choices are
+    (id, label, [(option id, option label)], initial)."""
+    p = struct.pack('<I', flags) + s(title) + s(accept) + struct.pack('<B', len(filters))
+    for name, patterns in filters:
+        p += s(name) + struct.pack('<B', len(patterns))
+        for kind, pattern in patterns:
+            p += struct.pack('<B', kind) + s(pattern)
+    p += struct.pack('<BB', current, len(choices))
+    for cid, label, options, initial in choices:
+        p += s(cid) + s(label) + struct.pack('<B', len(options))
+        for oid, olabel in options:
+            p += s(oid) + s(olabel)
+        p += s(initial)
+    return p
+
+
+def result(docs, current=NO_FILTER, choices=()):
+    p = struct.pack('<BB', current, len(choices))
+    for cid, value in choices:
+        p += s(cid) + s(value)
+    return p + struct.pack('<H', len(docs)) + b''.join(docs)
+
+
+def names(*ns):
+    return struct.pack('<H', len(ns)) + b''.join(s(n) for n in ns)
+
+
+OPEN_FILTERS = [('Images', [(MIME, 'image/png'), (GLOB, '*.jpg')]), ('All files', [(GLOB, '*')])]
+RO_CHOICE = [('ro', 'Open read-only', [], 'false')]
+ENC_CHOICE = [('encoding', 'Encoding', [('utf8', 'UTF-8'), ('latin1', 'Latin-1')], 'utf8')]
+PDF_FILTER = [('PDF', [(MIME, 'application/pdf'), (GLOB, '*.pdf')])]
 
 
 def status_head():
@@ -96,34 +141,73 @@ VALID = [
     ('clipboard_set_request', 'CLIPBOARD_SET id=8: total 5, offset 0, mime "text/plain", data "hello"',
      frame(T['CLIPBOARD_SET'], 0, 8, struct.pack('<II', 5, 0) + s('text/plain') + blob(b'hello'))),
     ('clipboard_set_reply', 'CLIPBOARD_SET reply id=8: empty', frame(T['CLIPBOARD_SET'], REPLY, 8, b'')),
-    ('file_open_request', 'FILE_OPEN id=9: flags MULTIPLE, title "Open image", filters image/png, image/jpeg',
-     frame(T['FILE_OPEN'], 0, 9, struct.pack('<I', 1) + s('Open image') + struct.pack('<H', 2)
-           + s('image/png') + s('image/jpeg'))),
-    ('file_open_reply', 'FILE_OPEN reply id=9: documents 17 "cat.png" (2048 bytes, read) and '
-     '18 "dog.jpeg" (4096 bytes, read+write)',
-     frame(T['FILE_OPEN'], REPLY, 9, struct.pack('<H', 2) + doc(17, 2048, 1, 'cat.png')
-           + doc(18, 4096, 3, 'dog.jpeg'))),
-    ('file_save_request', 'FILE_SAVE id=10: title "Save report", name "report.pdf", mime application/pdf',
-     frame(T['FILE_SAVE'], 0, 10, s('Save report') + s('report.pdf') + s('application/pdf'))),
-    ('file_save_reply', 'FILE_SAVE reply id=10: document 19 "report.pdf" (0 bytes, write)',
-     frame(T['FILE_SAVE'], REPLY, 10, doc(19, 0, 2, 'report.pdf'))),
-    ('doc_grant_request', 'DOC_GRANT id=11: document 20 "notes.txt" (11 bytes, read)',
-     frame(T['DOC_GRANT'], 0, 11, doc(20, 11, 1, 'notes.txt'))),
-    ('doc_grant_reply', 'DOC_GRANT reply id=11: empty', frame(T['DOC_GRANT'], REPLY, 11, b'')),
-    ('doc_revoke_request', 'DOC_REVOKE id=12: document 20',
-     frame(T['DOC_REVOKE'], 0, 12, struct.pack('<Q', 20))),
-    ('doc_revoke_reply', 'DOC_REVOKE reply id=12: empty', frame(T['DOC_REVOKE'], REPLY, 12, b'')),
-    ('doc_read_request', 'DOC_READ id=13: document 20, offset 0, length 4096',
-     frame(T['DOC_READ'], 0, 13, struct.pack('<QQI', 20, 0, 4096))),
-    ('doc_read_reply', 'DOC_READ reply id=13: data "hello world"',
-     frame(T['DOC_READ'], REPLY, 13, blob(b'hello world'))),
-    ('doc_write_request', 'DOC_WRITE id=14: document 19, offset 4096, data "abc"',
-     frame(T['DOC_WRITE'], 0, 14, struct.pack('<QQ', 19, 4096) + blob(b'abc'))),
-    ('doc_write_reply', 'DOC_WRITE reply id=14: written 3',
-     frame(T['DOC_WRITE'], REPLY, 14, struct.pack('<I', 3))),
-    ('doc_close_request', 'DOC_CLOSE id=15: document 19',
-     frame(T['DOC_CLOSE'], 0, 15, struct.pack('<Q', 19))),
-    ('doc_close_reply', 'DOC_CLOSE reply id=15: empty', frame(T['DOC_CLOSE'], REPLY, 15, b'')),
+    ('file_open_request', 'FILE_OPEN id=9: flags MULTIPLE|MODAL, title "Open image", accept "Open", '
+     'filters "Images" (MIME image/png, glob *.jpg) and "All files" (glob *), current filter 0, '
+     'boolean choice "ro" "Open read-only" initially false',
+     frame(T['FILE_OPEN'], 0, 9, dialog(MULTIPLE | MODAL, 'Open image', 'Open', OPEN_FILTERS, 0,
+                                        RO_CHOICE))),
+    ('file_open_reply', 'FILE_OPEN reply id=9: current filter 0, choice ro=true, documents 17 '
+     '"cat.png" (2048 bytes, read) and 18 "dog.jpg" (4096 bytes, read+write)',
+     frame(T['FILE_OPEN'], REPLY, 9, result([doc(17, 2048, READ, 'cat.png'),
+                                            doc(18, 4096, READ | WRITE, 'dog.jpg')],
+                                           0, [('ro', 'true')]))),
+    ('file_save_request', 'FILE_SAVE id=10: flags MODAL, title "Save report", no accept label, '
+     'filter "PDF" (MIME application/pdf, glob *.pdf) current, choice "encoding" with options '
+     'utf8 "UTF-8" and latin1 "Latin-1" initially utf8, current name "report.pdf"',
+     frame(T['FILE_SAVE'], 0, 10, dialog(MODAL, 'Save report', '', PDF_FILTER, 0, ENC_CHOICE)
+           + s('report.pdf'))),
+    ('file_save_reply', 'FILE_SAVE reply id=10: current filter 0, choice encoding=latin1, '
+     'document 19 "report.pdf" (0 bytes, read+write)',
+     frame(T['FILE_SAVE'], REPLY, 10, result([doc(19, 0, READ | WRITE, 'report.pdf')], 0,
+                                             [('encoding', 'latin1')]))),
+    ('file_save_many_request', 'FILE_SAVE_MANY id=11: no flags, title "Export", accept "Export here", '
+     'no filters or choices, names "a.txt" and "b.txt"',
+     frame(T['FILE_SAVE_MANY'], 0, 11, dialog(0, 'Export', 'Export here') + names('a.txt', 'b.txt'))),
+    ('file_save_many_reply', 'FILE_SAVE_MANY reply id=11: no filter, no choices, documents 21 "a.txt" '
+     'and 22 "b (2).txt" (0 bytes, read+write)',
+     frame(T['FILE_SAVE_MANY'], REPLY, 11, result([doc(21, 0, READ | WRITE, 'a.txt'),
+                                                   doc(22, 0, READ | WRITE, 'b (2).txt')]))),
+    ('file_open_mime_wildcard', 'FILE_OPEN id=23: title "Pick", filter "Pictures" (MIME image/*)',
+     frame(T['FILE_OPEN'], 0, 23, dialog(0, 'Pick', '', [('Pictures', [(MIME, 'image/*')])]))),
+    ('file_cancel_request', 'FILE_CANCEL id=12: request 10',
+     frame(T['FILE_CANCEL'], 0, 12, struct.pack('<I', 10))),
+    ('file_cancel_reply', 'FILE_CANCEL reply id=12: empty', frame(T['FILE_CANCEL'], REPLY, 12, b'')),
+    ('doc_grant_request', 'DOC_GRANT id=13: document 20 "notes.txt" (11 bytes, read)',
+     frame(T['DOC_GRANT'], 0, 13, doc(20, 11, READ, 'notes.txt'))),
+    ('doc_grant_reply', 'DOC_GRANT reply id=13: empty', frame(T['DOC_GRANT'], REPLY, 13, b'')),
+    ('doc_revoke_request', 'DOC_REVOKE id=14: document 20',
+     frame(T['DOC_REVOKE'], 0, 14, struct.pack('<Q', 20))),
+    ('doc_revoke_reply', 'DOC_REVOKE reply id=14: empty', frame(T['DOC_REVOKE'], REPLY, 14, b'')),
+    ('doc_stat_request', 'DOC_STAT id=15: document 20',
+     frame(T['DOC_STAT'], 0, 15, struct.pack('<Q', 20))),
+    ('doc_stat_reply', 'DOC_STAT reply id=15: size 11, mtime 1700000000.5, read, exists',
+     frame(T['DOC_STAT'], REPLY, 15, stat(11, 1700000000, 500000000, READ | EXISTS))),
+    ('doc_read_request', 'DOC_READ id=16: document 20, offset 0, length 4096, no flags',
+     frame(T['DOC_READ'], 0, 16, struct.pack('<QQII', 20, 0, 4096, 0))),
+    ('doc_read_reply', 'DOC_READ reply id=16: data "hello world"',
+     frame(T['DOC_READ'], REPLY, 16, blob(b'hello world'))),
+    ('doc_begin_request', 'DOC_BEGIN id=17: document 18, flags KEEP',
+     frame(T['DOC_BEGIN'], 0, 17, struct.pack('<QI', 18, 1))),
+    ('doc_begin_reply', 'DOC_BEGIN reply id=17: size 4096, mtime 1700000001.0, read+write, exists, '
+     'staged with 4096 bytes',
+     frame(T['DOC_BEGIN'], REPLY, 17, stat(4096, 1700000001, 0, READ | WRITE | EXISTS | STAGED, 4096))),
+    ('doc_write_request', 'DOC_WRITE id=18: document 18, offset 4096, data "abc"',
+     frame(T['DOC_WRITE'], 0, 18, struct.pack('<QQ', 18, 4096) + blob(b'abc'))),
+    ('doc_write_reply', 'DOC_WRITE reply id=18: written 3',
+     frame(T['DOC_WRITE'], REPLY, 18, struct.pack('<I', 3))),
+    ('doc_truncate_request', 'DOC_TRUNCATE id=19: document 18, size 4098',
+     frame(T['DOC_TRUNCATE'], 0, 19, struct.pack('<QQ', 18, 4098))),
+    ('doc_truncate_reply', 'DOC_TRUNCATE reply id=19: empty', frame(T['DOC_TRUNCATE'], REPLY, 19, b'')),
+    ('doc_commit_request', 'DOC_COMMIT id=20: document 18',
+     frame(T['DOC_COMMIT'], 0, 20, struct.pack('<Q', 18))),
+    ('doc_commit_reply', 'DOC_COMMIT reply id=20: size 4098, mtime 1700000002.25, read+write, exists',
+     frame(T['DOC_COMMIT'], REPLY, 20, stat(4098, 1700000002, 250000000, READ | WRITE | EXISTS))),
+    ('doc_abort_request', 'DOC_ABORT id=21: document 19',
+     frame(T['DOC_ABORT'], 0, 21, struct.pack('<Q', 19))),
+    ('doc_abort_reply', 'DOC_ABORT reply id=21: empty', frame(T['DOC_ABORT'], REPLY, 21, b'')),
+    ('doc_close_request', 'DOC_CLOSE id=22: document 19',
+     frame(T['DOC_CLOSE'], 0, 22, struct.pack('<Q', 19))),
+    ('doc_close_reply', 'DOC_CLOSE reply id=22: empty', frame(T['DOC_CLOSE'], REPLY, 22, b'')),
 ]
 
 # (name, expected outcome, what is wrong, frame bytes). Outcomes: "framing"
@@ -180,23 +264,125 @@ INVALID = [
      frame(T['DOC_READ'], REPLY, 1, struct.pack('<I', 100) + b'hello')),
     ('doc_write_empty', 'bad', 'DOC_WRITE with no data (zero-length not allowed)',
      frame(T['DOC_WRITE'], 0, 1, struct.pack('<QQ', 1, 0) + blob(b''))),
+    ('doc_write_past_max', 'bad', 'DOC_WRITE of 3 bytes at offset 2^63 - 2',
+     frame(T['DOC_WRITE'], 0, 1, struct.pack('<QQ', 1, 2**63 - 2) + blob(b'abc'))),
     ('doc_id_zero', 'bad', 'DOC_CLOSE of document 0', frame(T['DOC_CLOSE'], 0, 1, struct.pack('<Q', 0))),
-    ('doc_read_zero_length', 'bad', 'DOC_READ with length 0', frame(T['DOC_READ'], 0, 1, struct.pack('<QQI', 1, 0, 0))),
+    ('doc_read_zero_length', 'bad', 'DOC_READ with length 0',
+     frame(T['DOC_READ'], 0, 1, struct.pack('<QQII', 1, 0, 0, 0))),
+    ('doc_read_bad_flags', 'bad', 'DOC_READ with flag bit 1',
+     frame(T['DOC_READ'], 0, 1, struct.pack('<QQII', 1, 0, 10, 2))),
+    ('doc_read_past_max', 'bad', 'DOC_READ of 10 bytes at offset 2^63 - 5',
+     frame(T['DOC_READ'], 0, 1, struct.pack('<QQII', 1, 2**63 - 5, 10, 0))),
+    ('doc_truncate_too_big', 'bad', 'DOC_TRUNCATE to 2^63 bytes',
+     frame(T['DOC_TRUNCATE'], 0, 1, struct.pack('<QQ', 1, 2**63))),
+    ('doc_begin_bad_flags', 'bad', 'DOC_BEGIN with flag bit 1',
+     frame(T['DOC_BEGIN'], 0, 1, struct.pack('<QI', 1, 2))),
+    ('doc_begin_truncated', 'bad', 'DOC_BEGIN without its flags',
+     frame(T['DOC_BEGIN'], 0, 1, struct.pack('<Q', 1))),
+    ('stat_bad_nsec', 'bad', 'DOC_STAT reply with mtime_nsec 10^9',
+     frame(T['DOC_STAT'], REPLY, 1, stat(1, 1, 1000000000, READ | EXISTS))),
+    ('stat_missing_with_size', 'bad', 'DOC_STAT reply of a missing file with size 5',
+     frame(T['DOC_STAT'], REPLY, 1, stat(5, 0, 0, READ))),
+    ('stat_staged_size_unstaged', 'bad', 'DOC_COMMIT reply with a staged size but no STAGED flag',
+     frame(T['DOC_COMMIT'], REPLY, 1, stat(1, 1, 0, WRITE | EXISTS, 7))),
+    ('stat_no_perms', 'bad', 'DOC_BEGIN reply with neither READ nor WRITE',
+     frame(T['DOC_BEGIN'], REPLY, 1, stat(0, 0, 0, STAGED))),
+    ('stat_unknown_flag', 'bad', 'DOC_STAT reply with flag bit 4',
+     frame(T['DOC_STAT'], REPLY, 1, stat(0, 0, 0, READ | 16))),
     ('doc_name_slash', 'bad', 'DOC_GRANT name "../etc/passwd"',
      frame(T['DOC_GRANT'], 0, 1, doc(5, 1, 1, '../etc/passwd'))),
     ('doc_name_dotdot', 'bad', 'DOC_GRANT name ".."', frame(T['DOC_GRANT'], 0, 1, doc(5, 1, 1, '..'))),
+    ('doc_name_bidi', 'bad', 'DOC_GRANT name "invoice\\u202efdp.exe" (right-to-left override)',
+     frame(T['DOC_GRANT'], 0, 1, doc(5, 1, 1, 'invoice\u202efdp.exe'))),
+    ('doc_name_c1', 'bad', 'DOC_GRANT name with the C1 control U+0085',
+     frame(T['DOC_GRANT'], 0, 1, doc(5, 1, 1, 'a\u0085b'))),
     ('doc_bad_perms', 'bad', 'DOC_GRANT perms 4', frame(T['DOC_GRANT'], 0, 1, doc(5, 1, 4, 'a'))),
-    ('file_open_too_many_filters', 'bad', 'FILE_OPEN with n_filters 17',
-     frame(T['FILE_OPEN'], 0, 1, struct.pack('<I', 0) + s('t') + struct.pack('<H', 17))),
+    ('file_open_bad_flags', 'bad', 'FILE_OPEN with flag bit 3',
+     frame(T['FILE_OPEN'], 0, 1, dialog(8, 't'))),
+    ('file_save_multiple', 'bad', 'FILE_SAVE with the MULTIPLE flag',
+     frame(T['FILE_SAVE'], 0, 1, dialog(MULTIPLE, 't') + s(''))),
+    ('title_bidi', 'bad', 'FILE_OPEN title with U+202E',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 'Open \u202egnp.exe'))),
+    ('title_newline', 'bad', 'FILE_OPEN title with a newline',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 'Open\nforged'))),
+    ('file_open_too_many_filters', 'bad', 'FILE_OPEN with n_filters 33',
+     frame(T['FILE_OPEN'], 0, 1, struct.pack('<I', 0) + s('t') + s('') + struct.pack('<B', 33))),
+    ('filter_no_patterns', 'bad', 'FILE_OPEN filter with no pattern',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [('Empty', [])]))),
+    ('filter_bad_kind', 'bad', 'FILE_OPEN pattern of kind 2',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [('X', [(2, '*')])]))),
+    ('filter_glob_slash', 'bad', 'FILE_OPEN glob "../*"',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [('X', [(GLOB, '../*')])]))),
+    ('filter_bad_mime', 'bad', 'FILE_OPEN MIME pattern "image"',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [('X', [(MIME, 'image')])]))),
+    ('filter_mime_params', 'bad', 'FILE_OPEN MIME pattern with a parameter "text/plain;charset=utf-8"',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [('X', [(MIME, 'text/plain;charset=utf-8')])]))),
+    ('filter_mime_star_type', 'bad', 'FILE_OPEN MIME pattern "*/*"',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [('X', [(MIME, '*/*')])]))),
+    ('filter_too_many_patterns', 'bad', 'FILE_OPEN with 129 patterns over two filters',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [('A', [(GLOB, '*')] * 128),
+                                                      ('B', [(GLOB, '*')])]))),
+    ('current_filter_out_of_range', 'bad', 'FILE_OPEN current filter 1 of 1',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [('X', [(GLOB, '*')])], 1))),
+    ('choice_bad_initial', 'bad', 'FILE_SAVE choice initially "utf16", not an option',
+     frame(T['FILE_SAVE'], 0, 1, dialog(0, 't', '', [], NO_FILTER,
+                                         [('enc', 'Enc', [('utf8', 'UTF-8')], 'utf16')]) + s(''))),
+    ('choice_bool_bad_initial', 'bad', 'FILE_OPEN boolean choice initially "yes"',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [], NO_FILTER, [('ro', 'RO', [], 'yes')]))),
+    ('choice_duplicate_id', 'bad', 'FILE_OPEN with two choices "ro"',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [], NO_FILTER, RO_CHOICE * 2))),
+    ('choice_empty_id', 'bad', 'FILE_OPEN choice with an empty id',
+     frame(T['FILE_OPEN'], 0, 1, dialog(0, 't', '', [], NO_FILTER, [('', 'x', [], '')]))),
+    ('save_name_slash', 'bad', 'FILE_SAVE current name "a/b"',
+     frame(T['FILE_SAVE'], 0, 1, dialog(0, 't') + s('a/b'))),
+    ('save_many_no_names', 'bad', 'FILE_SAVE_MANY with no names',
+     frame(T['FILE_SAVE_MANY'], 0, 1, dialog(0, 't') + names())),
+    ('save_many_duplicate', 'bad', 'FILE_SAVE_MANY naming "a.txt" twice',
+     frame(T['FILE_SAVE_MANY'], 0, 1, dialog(0, 't') + names('a.txt', 'a.txt'))),
+    ('save_many_filters', 'bad', 'FILE_SAVE_MANY with a filter',
+     frame(T['FILE_SAVE_MANY'], 0, 1, dialog(0, 't', '', [('X', [(GLOB, '*')])]) + names('a'))),
+    ('save_many_over_cap', 'framing', 'FILE_SAVE_MANY of 40838 bytes (cap 40837)',
+     frame(T['FILE_SAVE_MANY'], 0, 1, b'', length=40838)),
     ('file_open_zero_docs', 'bad', 'FILE_OPEN reply with n_docs 0',
-     frame(T['FILE_OPEN'], REPLY, 1, struct.pack('<H', 0))),
+     frame(T['FILE_OPEN'], REPLY, 1, result([]))),
     ('file_open_count_lies', 'bad', 'FILE_OPEN reply says 64 documents, holds 1',
-     frame(T['FILE_OPEN'], REPLY, 1, struct.pack('<H', 64) + doc(1, 1, 1, 'a'))),
+     frame(T['FILE_OPEN'], REPLY, 1, struct.pack('<BBH', NO_FILTER, 0, 64) + doc(1, 1, 1, 'a'))),
+    ('file_open_duplicate_docs', 'bad', 'FILE_OPEN reply with document 1 twice',
+     frame(T['FILE_OPEN'], REPLY, 1, result([doc(1, 1, 1, 'a'), doc(1, 1, 1, 'b')]))),
+    ('file_save_two_docs', 'bad', 'FILE_SAVE reply with two documents',
+     frame(T['FILE_SAVE'], REPLY, 1, result([doc(1, 0, 3, 'a'), doc(2, 0, 3, 'b')]))),
+    ('file_save_reply_over_cap', 'framing', 'FILE_SAVE reply of 1338 bytes (cap 1337)',
+     frame(T['FILE_SAVE'], REPLY, 1, b'', length=1338)),
+    ('file_cancel_truncated', 'bad', 'FILE_CANCEL with a 2-byte request id',
+     frame(T['FILE_CANCEL'], 0, 1, b'\x0a\x00')),
     ('status_too_many_stores', 'bad', 'STATUS reply with n_stores 33',
      frame(T['STATUS'], REPLY, 1, status_head() + struct.pack('<H', 33))),
     ('status_bad_family', 'bad', 'STATUS reply address family 5',
      frame(T['STATUS'], REPLY, 1, status_payload().replace(bytes([4, 24]), bytes([5, 24]), 1))),
 ]
+
+
+def write_corpus():
+    """Seeds of fuzz_proto (tests/fuzz/corpus/proto/): one byte choosing the
+    piece size the reader is fed, then one vector; and all valid frames in a
+    row. A seed that already holds its frame keeps its piece byte; seeds of
+    vectors that no longer exist are removed."""
+    out = os.path.join(ROOT, 'tests/fuzz/corpus/proto')
+    os.makedirs(out, exist_ok=True)
+    frames = {v[0]: v[2] for v in VALID}
+    frames.update({v[0]: v[3] for v in INVALID})
+    frames['all_valid_frames'] = b''.join(v[2] for v in VALID)
+    for old in os.listdir(out):
+        if old not in frames:
+            os.remove(os.path.join(out, old))
+    for name, b in frames.items():
+        path = os.path.join(out, name)
+        if os.path.exists(path):
+            with open(path, 'rb') as f:
+                if f.read()[1:] == b:
+                    continue
+        with open(path, 'wb') as f:
+            f.write(bytes([zlib.crc32(name.encode()) % 64]) + b)
 
 
 def hexline(b):
@@ -225,6 +411,7 @@ def main():
         names.add(name)
         lines += ['# ' + what, 'invalid %s %s %s' % (name, outcome, hexline(b))]
         doc += ['`%s` (%s) — %s' % (name, outcome, what), '', '    ' + hexline(b), '']
+    write_corpus()
     with open(os.path.join(ROOT, 'tests/lib/proto_vectors.txt'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
     path = os.path.join(ROOT, 'docs/protocol.md')

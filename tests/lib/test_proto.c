@@ -127,7 +127,7 @@ static void test_every_type_has_vectors(void **state)
 					 reply ? "reply" : "request");
 		}
 	}
-	assert_int_equal(types, 17);
+	assert_int_equal(types, 24);
 }
 
 static void test_truncated_and_extended_payloads_refused(void **state)
@@ -250,9 +250,70 @@ static void mk_blob_over_chunk(struct proto_msg *m)
 static void mk_too_many_filters(struct proto_msg *m)
 {
 	proto_sample("file_open_request", m);
-	m->u.file_open.n_filters = PROTO_MAX_FILTERS + 1;
-	for (unsigned i = 0; i < PROTO_MAX_FILTERS + 1 && i < PROTO_MAX_FILTERS; i++)
-		m->u.file_open.filters[i] = proto_str_from("a/b");
+	m->u.dialog.n_filters = PROTO_MAX_FILTERS + 1;
+}
+
+static void mk_pattern_run_gap(struct proto_msg *m)
+{
+	proto_sample("file_open_request", m);
+	m->u.dialog.filters[1].first = 1; /* overlaps the first filter's run */
+}
+
+static void mk_pattern_count_short(struct proto_msg *m)
+{
+	proto_sample("file_open_request", m);
+	m->u.dialog.n_patterns = 2; /* the filters claim 3 */
+}
+
+static void mk_bad_pattern_kind(struct proto_msg *m)
+{
+	proto_sample("file_open_request", m);
+	m->u.dialog.patterns[1].kind = 7;
+}
+
+static void mk_option_run_too_long(struct proto_msg *m)
+{
+	proto_sample("file_save_request", m);
+	m->u.dialog.choices[0].n_options = 3; /* only 2 options exist */
+}
+
+static void mk_save_many_no_names(struct proto_msg *m)
+{
+	proto_sample("file_save_many_request", m);
+	m->u.dialog.n_names = 0;
+}
+
+static void mk_doc_name_bidi(struct proto_msg *m)
+{
+	proto_sample("file_save_reply", m);
+	m->u.result.docs[0].name = proto_str_from("report\xe2\x80\xae"
+						  "fdp.exe");
+}
+
+static void mk_save_two_docs(struct proto_msg *m)
+{
+	proto_sample("file_open_reply", m);
+	m->type = PROTO_FILE_SAVE;
+}
+
+static void mk_stat_missing_with_time(struct proto_msg *m)
+{
+	proto_sample("doc_stat_reply", m);
+	m->u.stat.flags = PROTO_PERM_READ;
+}
+
+static void mk_read_past_max(struct proto_msg *m)
+{
+	proto_sample("doc_read_request", m);
+	m->u.doc_read.offset = PROTO_DOC_SIZE_MAX;
+}
+
+static void mk_title_too_long(struct proto_msg *m)
+{
+	static char title[PROTO_LABEL_MAX + 2];
+	memset(title, 't', PROTO_LABEL_MAX + 1);
+	proto_sample("file_open_request", m);
+	m->u.dialog.title = proto_str_from(title);
 }
 
 static void test_encoder_refuses_what_decoder_would(void **state)
@@ -271,6 +332,17 @@ static void test_encoder_refuses_what_decoder_would(void **state)
 	    {"status over the 64 KiB cap", mk_huge_status, sizeof(encode_buf), -E2BIG},
 	    {"blob over one chunk", mk_blob_over_chunk, sizeof(encode_buf), -EINVAL},
 	    {"too many filters", mk_too_many_filters, sizeof(encode_buf), -EINVAL},
+	    {"overlapping pattern runs", mk_pattern_run_gap, sizeof(encode_buf), -EINVAL},
+	    {"pattern count short of the runs", mk_pattern_count_short, sizeof(encode_buf),
+	     -EINVAL},
+	    {"unknown pattern kind", mk_bad_pattern_kind, sizeof(encode_buf), -EINVAL},
+	    {"option run past the options", mk_option_run_too_long, sizeof(encode_buf), -EINVAL},
+	    {"save-many without names", mk_save_many_no_names, sizeof(encode_buf), -EINVAL},
+	    {"bidi override in a document name", mk_doc_name_bidi, sizeof(encode_buf), -EINVAL},
+	    {"save reply with two documents", mk_save_two_docs, sizeof(encode_buf), -EINVAL},
+	    {"time of a missing file", mk_stat_missing_with_time, sizeof(encode_buf), -EINVAL},
+	    {"read past 2^63", mk_read_past_max, sizeof(encode_buf), -EINVAL},
+	    {"title over 256 bytes", mk_title_too_long, sizeof(encode_buf), -EINVAL},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct proto_msg m;
@@ -303,6 +375,42 @@ static void test_status_round_trip_fields(void **state)
 	assert_int_equal(d.u.status.mem_total_kib, 262144);
 	assert_int_equal(d.u.status.load_milli[2], 50);
 	assert_int_equal(d.u.status.app_state, PROTO_APP_EXITED);
+}
+
+static void test_shown_text_rules(void **state)
+{
+	(void)state;
+	static const uint32_t hidden[] = {0x00,	  0x0a,	  0x1f,	  0x7f,	  0x80,	  0x85,
+					  0x9f,	  0x061c, 0x200e, 0x200f, 0x2028, 0x2029,
+					  0x202a, 0x202e, 0x2066, 0x2069, 0xfeff};
+	static const uint32_t shown[] = {' ',	 'a',	 '~',	 0xa0,	 0xe9,	 0x200d,
+					 0x2030, 0x2065, 0x206a, 0xfefe, 0x1f600};
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++)
+		if (proto_char_shown_ok(hidden[i]))
+			fail_msg("U+%04X accepted", hidden[i]);
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+		if (!proto_char_shown_ok(shown[i]))
+			fail_msg("U+%04X refused", shown[i]);
+	assert_true(proto_filename_ok("caf\xc3\xa9"
+				      " (2).txt",
+				      13));
+	assert_true(proto_filename_ok("...", 3));
+	assert_false(proto_filename_ok(".", 1));
+	assert_false(proto_filename_ok("..", 2));
+	assert_false(proto_filename_ok("", 0));
+	assert_false(proto_filename_ok("a/b", 3));
+	assert_false(proto_filename_ok("a\xe2\x80\xae"
+				       "b",
+				       5));		 /* U+202E */
+	assert_false(proto_filename_ok("a\xc2\x85", 3)); /* U+0085 */
+	assert_false(proto_filename_ok("a\xff", 2));
+	static char longname[PROTO_FILENAME_MAX + 1];
+	memset(longname, 'n', sizeof(longname));
+	assert_true(proto_filename_ok(longname, PROTO_FILENAME_MAX));
+	assert_false(proto_filename_ok(longname, PROTO_FILENAME_MAX + 1));
+	assert_true(proto_label_ok("", 0));
+	assert_true(proto_label_ok("Open a/b", 8));
+	assert_false(proto_label_ok("a\tb", 3));
 }
 
 /* Sets the exit fields of an encoded frame to how/value, where they sit
@@ -413,6 +521,7 @@ int main(void)
 	    cmocka_unit_test(test_truncated_and_extended_payloads_refused),
 	    cmocka_unit_test(test_encoder_refuses_what_decoder_would),
 	    cmocka_unit_test(test_status_round_trip_fields),
+	    cmocka_unit_test(test_shown_text_rules),
 	    cmocka_unit_test(test_exit_ranges),
 	    cmocka_unit_test(test_negotiate),
 	    cmocka_unit_test(test_names),

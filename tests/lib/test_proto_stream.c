@@ -307,6 +307,30 @@ static void test_session_version_mismatch(void **state)
 	assert_false(host.established);
 }
 
+static void test_read_want(void **state)
+{
+	(void)state;
+	struct proto_reader r;
+	/* PING: 16-byte header, 8-byte payload. */
+	const uint8_t ping[] = {0x41, 0x56, 0x10, 0, 0, 0, 0, 0, 2, 0, 0, 0,
+				8,    0,    0,	  0, 8, 7, 6, 5, 4, 3, 2, 1};
+	size_t used;
+	proto_reader_init(&r);
+	assert_int_equal(proto_reader_want(&r, 4096), 16);
+	assert_int_equal(proto_reader_want(&r, 10), 10);
+	assert_int_equal(proto_reader_feed(&r, ping, 5, &used), 0);
+	assert_int_equal(proto_reader_want(&r, 4096), 11);
+	assert_int_equal(proto_reader_feed(&r, ping + 5, 11, &used), 0);
+	assert_int_equal(proto_reader_want(&r, 4096), 8);
+	assert_int_equal(proto_reader_feed(&r, ping + 16, 3, &used), 0);
+	assert_int_equal(proto_reader_want(&r, 4096), 5);
+	assert_int_equal(proto_reader_want(&r, 2), 2);
+	assert_int_equal(proto_reader_feed(&r, ping + 19, 5, &used), 1);
+	/* The frame is done: the next one starts with its header. */
+	assert_int_equal(proto_reader_want(&r, 4096), 16);
+	proto_reader_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -316,6 +340,7 @@ int main(void)
 	    cmocka_unit_test(test_oversized_frame_refused_before_allocation),
 	    cmocka_unit_test(test_refused_header_described),
 	    cmocka_unit_test(test_partial_frame_reported),
+	    cmocka_unit_test(test_read_want),
 	    cmocka_unit_test(test_session_hello_exchange),
 	    cmocka_unit_test(test_session_version_mismatch),
 	};

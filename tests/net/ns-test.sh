@@ -5,15 +5,17 @@
 # re-applies (no netlink event may follow), applies bad configs (one clear
 # error line, nothing changed), picks the interface by MAC, and times out on
 # a link without carrier. Every namespace is removed on exit.
-# Usage: ns-test.sh PATH/TO/appvm-net     (root; exit 77 = skipped)
+# Usage: ns-test.sh PATH/TO/appvm-net     (root; see test_skip for exit 77)
 set -uo pipefail
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 
 NET=${1:?usage: ns-test.sh PATH/TO/appvm-net}
 NET=$(readlink -f "$NET")
-if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null || ! command -v jq >/dev/null; then
-	echo "ns-test: needs root, ip and jq; skipped"
-	exit 77
-fi
+[ "$(id -u)" -eq 0 ] || test_skip "network namespace tests need root"
+for tool in ip jq; do
+	command -v "$tool" >/dev/null || test_skip "$tool not installed (scripts/setup installs it)"
+done
 BUSYBOX=$(command -v busybox || echo /bin/busybox)
 
 VM=appvm-test-$$-vm     # the guest side
@@ -54,6 +56,7 @@ check() { # check DESCRIPTION COMMAND...
 vmnet() { # vmnet NS ARGS...
 	local ns=$1
 	shift
+	# shellcheck disable=SC2016 # $0..$4 are the inner shell's
 	ip netns exec "$ns" unshare --uts sh -c \
 		'"$0" --resolv-conf "$1" --etc-resolv-conf "$2" "$3" "$4" && hostname' \
 		"$NET" "$TMP/run/appvm/resolv.conf" "$TMP/etc/resolv.conf" "$@"
@@ -155,31 +158,73 @@ check "ping fd00::2 across the pair" ip netns exec "$VM" "$BUSYBOX" ping -6 -c 1
 check "ping back from the host side" ip netns exec "$HOST" "$BUSYBOX" ping -c 1 -W 2 10.0.2.15 >/dev/null
 
 show=$(ip netns exec "$VM" "$NET" show)
+show_lists() { # show_lists LINE...: each LINE is a whole line of $show
+	local line
+	for line in "$@"; do
+		grep -qxF -- "$line" <<<"$show" || return 1
+	done
+}
 check "show lists the address and default route" \
-	sh -c 'echo "$1" | grep -q "^address 10.0.2.15/24 dev eth0$" && echo "$1" | grep -q "^route default via 10.0.2.2 metric 0 dev eth0 ipv4$"' _ "$show"
+	show_lists "address 10.0.2.15/24 dev eth0" "route default via 10.0.2.2 metric 0 dev eth0 ipv4"
 
 # --- idempotence: same state, and not a single netlink change event ---
 # Let the kernel finish duplicate address detection on the link-local
 # addresses first: its own events are not ours.
-for _ in $(seq 50); do
-	ip -n "$VM" addr show | grep -q tentative || break
+tentative=yes
+for _ in $(seq 100); do
+	ip -n "$VM" addr show | grep -q tentative || { tentative=no; break; }
 	sleep 0.1
 done
+check "duplicate address detection finished within 10 s" [ "$tentative" = no ]
+
+# Markers bracket the re-apply in the monitor's output: an address from
+# TEST-NET-1 added to eth1, which appvm-net never touches. Seeing the first
+# proves the monitor listens before the re-apply starts; seeing the last
+# proves every event the re-apply caused has been written (the kernel sends
+# a socket its events in order).
+mark=0
+saw_mark() { # saw_mark N TENTHS: polls the monitor's output for marker N
+	local i
+	for ((i = 0; i < $2; i++)); do
+		grep -q "inet 192\.0\.2\.$1/32" "$TMP/monitor" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+next_mark() {
+	mark=$((mark + 1))
+	ip -n "$VM" addr add "192.0.2.$mark/32" dev eth1
+}
 before=$(snapshot "$VM")
 resolv_before=$(stat -c %i "$TMP/run/appvm/resolv.conf")
-ip -n "$VM" monitor link address route >"$TMP/monitor" 2>&1 &
+ip -n "$VM" -o monitor link address route >"$TMP/monitor" 2>&1 &
 MONITOR_PID=$!
-sleep 0.3
+# Until the monitor has subscribed, markers pass unseen: add new ones until
+# one shows (at most 10 s).
+listening=no
+for _ in $(seq 10); do
+	next_mark
+	if saw_mark "$mark" 10; then
+		listening=yes
+		break
+	fi
+done
 vmnet "$VM" apply "$TMP/good.conf" >/dev/null 2>"$TMP/err"
 rc=$?
-sleep 0.3
+next_mark
+saw_mark "$mark" 100 && flushed=yes || flushed=no
 kill "$MONITOR_PID" 2>/dev/null
 wait "$MONITOR_PID" 2>/dev/null
 MONITOR_PID=
+ip -n "$VM" addr flush dev eth1 to 192.0.2.0/24
+# What is left once the markers (their addresses and local routes) are gone.
+grep -v '192\.0\.2\.' "$TMP/monitor" >"$TMP/changes"
+check "the monitor saw the marker before the re-apply" [ "$listening" = yes ]
+check "the monitor saw the marker after the re-apply" [ "$flushed" = yes ]
 check "re-apply exits 0 (stderr: $(cat "$TMP/err"))" [ $rc -eq 0 ]
 check "re-apply leaves addresses and routes as they were" [ "$before" = "$(snapshot "$VM")" ]
-check "re-apply causes no netlink change (monitor saw: $(head -c 200 "$TMP/monitor" | tr '\n' '|'))" \
-	[ ! -s "$TMP/monitor" ]
+check "re-apply causes no netlink change (monitor saw: $(head -c 300 "$TMP/changes" | tr '\n' '|'))" \
+	[ ! -s "$TMP/changes" ]
 check "resolv.conf rewritten whole (new inode, same text)" \
 	sh -c "[ '$(stat -c %i "$TMP/run/appvm/resolv.conf")' != '$resolv_before' ] && grep -qx 'nameserver 10.0.2.3' '$TMP/run/appvm/resolv.conf'"
 

@@ -534,6 +534,117 @@ static void test_addr_route_parse(void **state)
 	assert_int_equal(nl_route_parse(h, &r), -EBADMSG);
 }
 
+static int handled_link(const struct nl_link *l, void *ctx)
+{
+	snprintf(ctx, 32, "link %s", l->name);
+	return 0;
+}
+
+static int handled_addr(const struct nl_addr *a, void *ctx)
+{
+	snprintf(ctx, 32, "addr %d/%u", a->index, a->prefix);
+	return a->index == 9 ? -ECANCELED : 0;
+}
+
+/* nl_handle_msg: each message decoded and handed to the callback of its
+ * kind; other kinds, families and missing callbacks skipped; malformed
+ * messages refused. */
+static void test_handler(void **state)
+{
+	(void)state;
+	char seen[32] = "";
+	struct nl_handler hd = {.link = handled_link, .addr = handled_addr, .ctx = seen};
+	struct ifinfomsg ifi = {.ifi_index = 3};
+	reply_reset();
+	struct nlmsghdr *h = reply_add(RTM_NEWLINK, 0, SEQ, PORT, &ifi, sizeof(ifi));
+	reply_attr(h, IFLA_IFNAME, "eth1", 5);
+	assert_int_equal(nl_handle_msg(h, &hd), 0);
+	assert_string_equal(seen, "link eth1");
+
+	struct ifaddrmsg ifa = {.ifa_family = AF_INET, .ifa_prefixlen = 24, .ifa_index = 9};
+	uint8_t addr[4] = {10, 0, 2, 15};
+	reply_reset();
+	h = reply_add(RTM_NEWADDR, 0, SEQ, PORT, &ifa, sizeof(ifa));
+	reply_attr(h, IFA_LOCAL, addr, sizeof(addr));
+	assert_int_equal(nl_handle_msg(h, &hd), -ECANCELED); /* the callback's answer */
+	assert_string_equal(seen, "addr 9/24");
+
+	/* No route callback, another family, another type: skipped. */
+	seen[0] = '\0';
+	struct rtmsg rtm = {.rtm_family = AF_INET};
+	reply_reset();
+	h = reply_add(RTM_NEWROUTE, 0, SEQ, PORT, &rtm, sizeof(rtm));
+	assert_int_equal(nl_handle_msg(h, &hd), 0);
+	ifa.ifa_family = AF_PACKET;
+	reply_reset();
+	h = reply_add(RTM_NEWADDR, 0, SEQ, PORT, &ifa, sizeof(ifa));
+	assert_int_equal(nl_handle_msg(h, &hd), 0);
+	reply_reset();
+	h = reply_add(RTM_NEWNEIGH, 0, SEQ, PORT, &ifa, sizeof(ifa));
+	assert_int_equal(nl_handle_msg(h, &hd), 0);
+	assert_string_equal(seen, "");
+
+	/* A link without a name and a truncated address are malformed. */
+	reply_reset();
+	h = reply_add(RTM_NEWLINK, 0, SEQ, PORT, &ifi, sizeof(ifi));
+	assert_int_equal(nl_handle_msg(h, &hd), -EBADMSG);
+	reply_reset();
+	h = reply_add(RTM_NEWADDR, 0, SEQ, PORT, &ifa, 2);
+	assert_int_equal(nl_handle_msg(h, &hd), -EBADMSG);
+	assert_string_equal(seen, "");
+}
+
+/* The requests the dump driver and the carrier wait send, and the stamping
+ * every request gets. */
+static void test_requests(void **state)
+{
+	(void)state;
+	uint32_t words[16];
+	struct nl_msg m;
+	static const struct {
+		uint16_t type;
+		size_t hdrlen;
+	} dumps[] = {{RTM_GETLINK, sizeof(struct ifinfomsg)},
+		     {RTM_GETADDR, sizeof(struct ifaddrmsg)},
+		     {RTM_GETROUTE, sizeof(struct rtmsg)}};
+	for (size_t i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+		memset(words, 0xaa, sizeof(words));
+		assert_int_equal(nl_dump_request(&m, words, sizeof(words), dumps[i].type, AF_INET6),
+				 0);
+		assert_int_equal(m.hdr->nlmsg_type, dumps[i].type);
+		assert_int_equal(m.hdr->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+		assert_int_equal(m.hdr->nlmsg_len, NLMSG_SPACE(dumps[i].hdrlen));
+		const uint8_t *hdr = NLMSG_DATA(m.hdr);
+		assert_int_equal(hdr[0], AF_INET6); /* every family header starts with it */
+		for (size_t k = 1; k < NLMSG_ALIGN(dumps[i].hdrlen); k++)
+			assert_int_equal(hdr[k], 0);
+	}
+	assert_int_equal(nl_dump_request(&m, words, sizeof(words), RTM_NEWROUTE, AF_INET), -EINVAL);
+	assert_int_equal(nl_dump_request(&m, words, NLMSG_HDRLEN + 4, RTM_GETLINK, AF_INET),
+			 -ENOBUFS);
+
+	assert_int_equal(nl_link_get_request(&m, words, sizeof(words), 7), 0);
+	struct ifinfomsg ifi;
+	memcpy(&ifi, NLMSG_DATA(m.hdr), sizeof(ifi));
+	assert_int_equal(ifi.ifi_index, 7);
+	assert_int_equal(m.hdr->nlmsg_flags, NLM_F_REQUEST);
+
+	/* A plain request asks for an ACK; a dump ends with NLMSG_DONE instead. */
+	struct nl_reply st;
+	nl_request_start(&m, SEQ, PORT, &st);
+	assert_int_equal(m.hdr->nlmsg_seq, SEQ);
+	assert_int_equal(m.hdr->nlmsg_pid, 0);
+	assert_int_equal(m.hdr->nlmsg_flags, NLM_F_REQUEST | NLM_F_ACK);
+	assert_int_equal(st.seq, SEQ);
+	assert_int_equal(st.port, PORT);
+	assert_false(st.dump);
+	assert_int_equal(nl_dump_request(&m, words, sizeof(words), RTM_GETADDR, AF_UNSPEC), 0);
+	nl_request_start(&m, SEQ + 1, PORT, &st);
+	assert_int_equal(m.hdr->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	assert_true(st.dump);
+	assert_false(st.done);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +654,7 @@ int main(void)
 	    cmocka_unit_test(test_wrong_sender), cmocka_unit_test(test_multipart),
 	    cmocka_unit_test(test_odd_types),	 cmocka_unit_test(test_attr_parse),
 	    cmocka_unit_test(test_link_parse),	 cmocka_unit_test(test_addr_route_parse),
+	    cmocka_unit_test(test_requests),	 cmocka_unit_test(test_handler),
 	};
 	return cmocka_run_group_tests_name("net_nl", tests, NULL, NULL);
 }

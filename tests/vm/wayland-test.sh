@@ -4,16 +4,17 @@
 #
 # Guest: appvm-init starts appvm-wayland-relay (initramfs), then Debian's
 # waypipe server from the store "wl" (built by rootfs/build --store-pkg from
-# the package names, run through the store's own loader), then, once
-# wayland-0 listens, the app: foot from the store "term" (--store-pkg
+# the package names, run through the store's own loader) with the guest
+# filter appvm-wayland as its command, then, once wayland-0 listens, the app: foot from the store "term" (--store-pkg
 # term=foot,busybox: its font, and the font caches rootfs/build made), in
 # its view of that store ([app] store = term: /usr is the store's). foot runs
 # a script of the store "app" with the store's busybox: it prints text, then
 # runs the colour client (a host binary with its libraries, --store-libs)
 # through that store's loader.
 # Host: scripts/run-vm --wayland runs scripts/wayland-host: waypipe client on
-# the hybrid vsock's PATH_1027, drawing on the headless sway.
-# Checks: swaymsg sees both windows; grim counts exactly the colour client's
+# the hybrid vsock's PATH_1027, through the host filter to the headless sway.
+# Checks: swaymsg sees both windows, tagged with the VM's name; grim counts
+# exactly the colour client's
 # pixels and finds rendered text in foot's window (tests/vm/window-text);
 # closing foot's window on the host ends the app and the guest powers off;
 # fontconfig in the guest found the store's font caches valid (its debug
@@ -25,7 +26,9 @@ need_kernel
 need_init
 relay=${APPVM_RELAY:-}
 color=${APPVM_COLOR_CLIENT:-}
+filter=${APPVM_WAYLAND_FILTER:-}
 [ -x "$relay" ] || fail "appvm-wayland-relay '${relay:-unset}' not built"
+[ -x "$filter" ] || fail "appvm-wayland '${filter:-unset}' not built"
 [ -x "$color" ] || fail "vm_color_client '${color:-unset}' not built"
 for tool in waypipe sway grim swaymsg jq python3; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/setup installs it)"
@@ -86,6 +89,7 @@ path = /run/store/term
 
 [wayland]
 waypipe = /run/store/wl/usr/bin/waypipe
+filter = /usr/bin/appvm-wayland
 ready-timeout = 60s
 
 [app]
@@ -98,7 +102,7 @@ user = app
 env = FC_DEBUG=16
 EOF
 t0=$(date +%s)
-"$src/rootfs/build" --init "$init" --bin "$relay" --config "$work/vm.conf" \
+"$src/rootfs/build" --init "$init" --bin "$relay" --bin "$filter" --config "$work/vm.conf" \
 	--store "app=$work/app" --store-libs --store-pkg wl=waypipe --store-pkg term=foot,busybox \
 	"$work/img" >"$work/img.build.log" 2>&1 ||
 	{ cat "$work/img.build.log" >&2; fail "rootfs/build failed"; }
@@ -107,14 +111,14 @@ note "images built in $(($(date +%s) - t0)) s ($(du -m "$work/img/wl.erofs" | cu
 t0=$(date +%s)
 WAYLAND_DISPLAY=$SWAY_DISPLAY "$src/scripts/run-vm" -k "$kernel" -i "$work/img/initramfs.cpio.zst" \
 	--store "$work/img/wl.erofs:wl" --store "$work/img/app.erofs:app" --store "$work/img/term.erofs:term" \
-	--vsock-cid 3 --vsock-hybrid "$vmdir/vsock" --wayland --name wltest \
+	--vsock-cid 3 --vsock-hybrid "$vmdir/vsock" --wayland --wayland-filter "$filter" --name wltest \
 	--timeout "$boot_timeout" --log "$work/wl.raw" --quiet \
 	</dev/null >"$work/wl.runvm" 2>&1 &
 runner=$!
 seen=0 foot_s=
 for ((i = 0; i < boot_timeout * 10; i++)); do
-	[ -n "$foot_s" ] || ! sway_window_visible appvm-foot || foot_s=$(($(date +%s) - t0))
-	if [ -n "$foot_s" ] && sway_window_visible appvm-vm-color; then
+	[ -n "$foot_s" ] || ! sway_window_visible wltest:appvm-foot || foot_s=$(($(date +%s) - t0))
+	if [ -n "$foot_s" ] && sway_window_visible wltest:appvm-vm-color; then
 		seen=1
 		break
 	fi
@@ -135,10 +139,10 @@ done
 [ "$n" = $((W * H)) ] || { stop_runner; fail "grim counted $n pixels of #$C, expected $((W * H))"; }
 note "grim: $n pixels of #$C ($W x $H)"
 sway_as swaymsg -t get_tree >"$work/tree.json"
-jq -r '.. | objects | select(.app_id? == "appvm-vm-color" or .app_id? == "appvm-foot") | "\(.app_id) \(.name)"' \
+jq -r '.. | objects | select(.app_id? == "wltest:appvm-vm-color" or .app_id? == "wltest:appvm-foot") | "\(.app_id) \(.name)"' \
 	"$work/tree.json" | sort >"$work/tree"
-[ "$(cat "$work/tree")" = "appvm-foot appvm-foot
-appvm-vm-color appvm colour test" ] || fail "swaymsg get_tree: $(cat "$work/tree")"
+[ "$(cat "$work/tree")" = "wltest:appvm-foot [wltest] appvm-foot
+wltest:appvm-vm-color [wltest] appvm colour test" ] || fail "swaymsg get_tree: $(cat "$work/tree")"
 
 # foot's window: its content area holds rendered text (antialiased glyphs:
 # many ink pixels in many shades), not an empty frame or a lone cursor.
@@ -146,16 +150,16 @@ text=
 for ((i = 0; i < 100; i++)); do
 	sway_as grim -t ppm - >"$work/foot.ppm"
 	sway_as swaymsg -t get_tree >"$work/tree.json"
-	text=$("$src/tests/vm/window-text" "$work/foot.ppm" "$work/tree.json" appvm-foot 2000 16 2>&1) && break
+	text=$("$src/tests/vm/window-text" "$work/foot.ppm" "$work/tree.json" wltest:appvm-foot 2000 16 2>&1) && break
 	sleep 0.1
 done
-"$src/tests/vm/window-text" "$work/foot.ppm" "$work/tree.json" appvm-foot 2000 16 >/dev/null 2>&1 ||
+"$src/tests/vm/window-text" "$work/foot.ppm" "$work/tree.json" wltest:appvm-foot 2000 16 >/dev/null 2>&1 ||
 	{ stop_runner; fail "foot's window holds no rendered text: $text (screenshot: $work/foot.ppm)"; }
 note "foot's window: $text"
 
 # Closing foot's window on the host ends the app (foot closes its terminal,
 # the colour client with it): the guest powers off.
-sway_as swaymsg '[app_id="appvm-foot"] kill' >/dev/null || fail "swaymsg cannot close foot's window"
+sway_as swaymsg '[app_id="wltest:appvm-foot"] kill' >/dev/null || fail "swaymsg cannot close foot's window"
 rc=0
 wait "$runner" || rc=$?
 tr -d '\r' <"$work/wl.raw" | sed -E 's/^[a-z][a-z0-9-]*: (appvm-)/\1/' >"$work/wl.log"
@@ -179,11 +183,11 @@ done
 # (appvm-vsock, wayland-host, waypipe client and its children all do), and
 # its windows are gone from the compositor.
 left=$(pgrep -f -- "$vmdir" || true)
-[ -z "$left" ] || { ps -o pid,pgid,args -p "$(echo $left | tr ' ' ,)" >&2; fail "host processes of the VM are left"; }
+[ -z "$left" ] || { ps -o pid,pgid,args -p "$(echo "$left" | tr ' ' ,)" >&2; fail "host processes of the VM are left"; }
 for ((i = 0; i < 50; i++)); do
-	sway_window_visible appvm-vm-color || sway_window_visible appvm-foot || break
+	sway_window_visible wltest:appvm-vm-color || sway_window_visible wltest:appvm-foot || break
 	sleep 0.1
 done
-! sway_window_visible appvm-vm-color || fail "the colour window outlived the VM"
-! sway_window_visible appvm-foot || fail "foot's window outlived the VM"
+! sway_window_visible wltest:appvm-vm-color || fail "the colour window outlived the VM"
+! sway_window_visible wltest:appvm-foot || fail "foot's window outlived the VM"
 note "powered off: windows gone, no host process left"

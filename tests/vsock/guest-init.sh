@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # PID 1 of the throwaway guest the vsock VM tests boot: vsock_peer servers on
 # fixed ports, then "READY" on the console. The host drives everything else
 # through the "run" server (port 5020).

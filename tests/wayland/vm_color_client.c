@@ -162,7 +162,8 @@ int main(int argc, char **argv)
 {
 	struct app a = {.width = 160, .height = 120, .color = 0xd2691e};
 	const char *app_id = "appvm-color", *title = "appvm colour test";
-	for (int i = 1; i < argc; i++) {
+	/* Options come in pairs: an option and its value. */
+	for (int i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			puts("Usage: vm_color_client [--width W] [--height H] [--color RRGGBB] "
@@ -194,7 +195,6 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vm_color_client: unknown argument '%s'\n", argv[i]);
 			return 2;
 		}
-		i++;
 	}
 
 	struct wl_display *d = wl_display_connect(NULL);

@@ -1,23 +1,23 @@
-#include "buf.h"
+#include "outbuf.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-void agent_buf_init(struct agent_buf *b, size_t limit)
+void outbuf_init(struct outbuf *b, size_t limit)
 {
 	memset(b, 0, sizeof(*b));
 	b->limit = limit;
 }
 
-void agent_buf_free(struct agent_buf *b)
+void outbuf_free(struct outbuf *b)
 {
 	free(b->data);
 	b->data = NULL;
 	b->off = b->len = b->cap = 0;
 }
 
-uint8_t *agent_buf_reserve(struct agent_buf *b, size_t n, int *ret_err)
+uint8_t *outbuf_reserve(struct outbuf *b, size_t n, int *ret_err)
 {
 	if (n > b->limit || b->len > b->limit - n) {
 		*ret_err = -ENOBUFS;
@@ -47,22 +47,22 @@ uint8_t *agent_buf_reserve(struct agent_buf *b, size_t n, int *ret_err)
 	return b->data + b->len;
 }
 
-void agent_buf_commit(struct agent_buf *b, size_t n)
+void outbuf_commit(struct outbuf *b, size_t n)
 {
 	b->len += n;
 }
 
-void agent_buf_consume(struct agent_buf *b, size_t n)
+void outbuf_consume(struct outbuf *b, size_t n)
 {
 	if (n > b->len)
 		n = b->len;
 	b->off += n;
 	b->len -= n;
 	if (b->len == 0)
-		agent_buf_free(b);
+		outbuf_free(b);
 }
 
-int agent_buf_put_msg(struct agent_buf *b, const struct proto_msg *m)
+int outbuf_put_msg(struct outbuf *b, const struct proto_msg *m)
 {
 	size_t room = PROTO_HEADER_SIZE + proto_max_payload(m->type, m->flags);
 	int err = 0;
@@ -70,7 +70,7 @@ int agent_buf_put_msg(struct agent_buf *b, const struct proto_msg *m)
 	 * limit leaves: a small reply must still fit when a big one would not. */
 	if (room > b->limit - b->len)
 		room = b->limit - b->len;
-	uint8_t *p = agent_buf_reserve(b, room, &err);
+	uint8_t *p = outbuf_reserve(b, room, &err);
 	if (!p)
 		return err;
 	size_t len = 0;
@@ -79,6 +79,6 @@ int agent_buf_put_msg(struct agent_buf *b, const struct proto_msg *m)
 		return -ENOBUFS;
 	if (r < 0)
 		return r;
-	agent_buf_commit(b, len);
+	outbuf_commit(b, len);
 	return 0;
 }

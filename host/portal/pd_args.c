@@ -1,0 +1,248 @@
+#include "pd_args.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "parse.h"
+#include "pd_text.h"
+#include "ports.h"
+
+const char pd_usage[] =
+    "Usage: appvm-portald --name NAME --vsock PATH [options]\n"
+    "\n"
+    "The host side of one VM's file chooser: serves the guest portal's\n"
+    "dialog requests with a host file dialog and its documents from the\n"
+    "files the user picked (docs/portal.md).\n"
+    "\n"
+    "  --name NAME             the VM's name, shown in every dialog title\n"
+    "  --vsock PATH            the VM's hybrid vsock socket: listen on PATH_1026\n"
+    "                          and take control requests on PATH.portal.ctl\n"
+    "  --port N                guest port instead of 1026 (with --vsock)\n"
+    "  --listen PATH           listen on PATH instead\n"
+    "  --control PATH          control socket PATH instead\n"
+    "  --chooser KIND          portal (the host's xdg-desktop-portal, default),\n"
+    "                          zenity, or command:/ABSOLUTE/PATH\n"
+    "  --open-writable         files opened (not saved) are granted writing too\n"
+    "  --max-grants N          documents alive at once (256, at most 1024)\n"
+    "  --max-file-size SIZE    largest file a guest may write (2G)\n"
+    "  --staging-quota SIZE    all writes in progress together (4G)\n"
+    "  --dialog-burst N        dialogs that may follow each other at once (3)\n"
+    "  --dialog-interval DUR   one more dialog allowed per DUR (10s)\n"
+    "  --cancel-limit N        cancels in a row before a cooldown (3)\n"
+    "  --cooldown DUR          first cooldown, doubling up to 16 times it (30s)\n"
+    "  --max-connections N     guest connections at once (4)\n"
+    "  --frame-timeout DUR     a guest must say HELLO, and finish a frame it\n"
+    "                          began, within DUR (10s)\n"
+    "  -v, --verbose           log every request\n"
+    "  -h, --help              show this text\n"
+    "  --version               show the version\n"
+    "\n"
+    "SIZE: digits with K, M, G or T (powers of 1024). DUR: N or Ns (seconds), Nms.\n";
+
+static void defaults(struct pd_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->chooser = PD_CHOOSER_PORTAL;
+	o->limits.max_grants = 256;
+	o->limits.max_file_size = 2ull << 30;
+	o->limits.staging_quota = 4ull << 30;
+	o->policy.burst = 3;
+	o->policy.interval_ms = 10000;
+	o->policy.cancel_limit = 3;
+	o->policy.cooldown_ms = 30000;
+	o->max_connections = 4;
+	o->frame_timeout_ms = 10000;
+}
+
+int pd_parse_size(const char *s, uint64_t *ret)
+{
+	char num[24];
+	size_t len = strlen(s);
+	unsigned shift = 0;
+	if (len > 0) {
+		const char *units = "KMGT";
+		const char *u = strchr(units, s[len - 1]);
+		if (u && *u) {
+			shift = 10 * (unsigned)(u - units + 1);
+			len--;
+		}
+	}
+	if (len == 0 || len >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, len);
+	num[len] = '\0';
+	unsigned long v;
+	if (parse_uint(num, (unsigned long)(PROTO_DOC_SIZE_MAX >> shift), &v) < 0 || v == 0)
+		return -EINVAL;
+	*ret = (uint64_t)v << shift;
+	return 0;
+}
+
+static int set_path(char *dst, const char *src, const char *suffix)
+{
+	int n = snprintf(dst, PD_SOCKET_PATH_MAX + 1, "%s%s", src, suffix);
+	return (n < 1 || n > (int)PD_SOCKET_PATH_MAX || src[0] == '\0') ? -EINVAL : 0;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+						      ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_count(const char *v, unsigned long max, unsigned *ret)
+{
+	unsigned long n;
+	if (parse_uint(v, max, &n) < 0 || n == 0)
+		return -EINVAL;
+	*ret = (unsigned)n;
+	return 0;
+}
+
+static int parse_dur(const char *v, uint32_t *ret)
+{
+	unsigned long ms;
+	if (parse_duration_ms(v, 86400000ul, &ms) < 0 || ms == 0)
+		return -EINVAL;
+	*ret = (uint32_t)ms;
+	return 0;
+}
+
+static int parse_chooser(struct pd_opts *o, const char *v)
+{
+	if (!strcmp(v, "portal")) {
+		o->chooser = PD_CHOOSER_PORTAL;
+	} else if (!strcmp(v, "zenity")) {
+		o->chooser = PD_CHOOSER_ZENITY;
+	} else if (!strncmp(v, "command:", 8) && v[8] == '/') {
+		o->chooser = PD_CHOOSER_COMMAND;
+		o->command = v + 8;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Handles one option that takes a value. Returns 0, 1 (not such an option) or -EINVAL. */
+static int value_option(struct pd_opts *o, const char *opt, const char *v, const char **vsock,
+			uint32_t *port, char *err, size_t errlen)
+{
+	int r = 0;
+	if (!strcmp(opt, "--name")) {
+		o->name = v;
+		if (!pd_vm_name_ok(v))
+			return fail(err, errlen,
+				    "--name: '%.64s' is not 1-64 of A-Z a-z 0-9 . _ - "
+				    "(not starting with . or -)",
+				    v);
+	} else if (!strcmp(opt, "--vsock")) {
+		*vsock = v;
+	} else if (!strcmp(opt, "--port")) {
+		unsigned long p;
+		if (parse_uint(v, 0xfffffffeul, &p) < 0 || p == 0)
+			return fail(err, errlen, "--port: bad port '%.32s'", v);
+		*port = (uint32_t)p;
+	} else if (!strcmp(opt, "--listen")) {
+		r = set_path(o->listen, v, "");
+	} else if (!strcmp(opt, "--control")) {
+		r = set_path(o->control, v, "");
+	} else if (!strcmp(opt, "--chooser")) {
+		if (parse_chooser(o, v) < 0)
+			return fail(err, errlen,
+				    "--chooser: '%.64s' is not portal, zenity or command:/PATH", v);
+	} else if (!strcmp(opt, "--max-grants")) {
+		r = parse_count(v, PD_MAX_GRANTS_LIMIT, &o->limits.max_grants);
+	} else if (!strcmp(opt, "--max-file-size")) {
+		r = pd_parse_size(v, &o->limits.max_file_size);
+	} else if (!strcmp(opt, "--staging-quota")) {
+		r = pd_parse_size(v, &o->limits.staging_quota);
+	} else if (!strcmp(opt, "--dialog-burst")) {
+		r = parse_count(v, 1000, &o->policy.burst);
+	} else if (!strcmp(opt, "--dialog-interval")) {
+		r = parse_dur(v, &o->policy.interval_ms);
+	} else if (!strcmp(opt, "--cancel-limit")) {
+		r = parse_count(v, 1000, &o->policy.cancel_limit);
+	} else if (!strcmp(opt, "--cooldown")) {
+		r = parse_dur(v, &o->policy.cooldown_ms);
+	} else if (!strcmp(opt, "--frame-timeout")) {
+		r = parse_dur(v, &o->frame_timeout_ms);
+	} else if (!strcmp(opt, "--max-connections")) {
+		r = parse_count(v, 64, &o->max_connections);
+	} else {
+		return 1;
+	}
+	if (r < 0)
+		return fail(err, errlen, "%s: bad value", opt);
+	return 0;
+}
+
+int pd_opts_parse(struct pd_opts *o, int argc, char *const argv[], char *err, size_t errlen)
+{
+	const char *vsock = NULL;
+	uint32_t port = APPVM_PORTAL_PORT;
+	defaults(o);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			o->help = true;
+			return 0;
+		}
+		if (!strcmp(a, "--version")) {
+			o->version = true;
+			return 0;
+		}
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			o->verbose = true;
+			continue;
+		}
+		if (!strcmp(a, "--open-writable")) {
+			o->open_writable = true;
+			continue;
+		}
+		char opt[32];
+		const char *eq = strchr(a, '='), *v;
+		if (a[0] == '-' && a[1] == '-' && eq && (size_t)(eq - a) < sizeof(opt)) {
+			memcpy(opt, a, (size_t)(eq - a));
+			opt[eq - a] = '\0';
+			v = eq + 1;
+		} else if (i + 1 < argc && strlen(a) < sizeof(opt)) {
+			strcpy(opt, a);
+			v = argv[i + 1];
+		} else {
+			return fail(err, errlen, "unknown option or missing value: '%.64s'", a);
+		}
+		int r = value_option(o, opt, v, &vsock, &port, err, errlen);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return fail(err, errlen, "unknown option '%.64s'", a);
+		if (!eq)
+			i++;
+	}
+	if (!o->name)
+		return fail(err, errlen, "%s", "--name is required");
+	if (vsock) {
+		char suffix[16];
+		snprintf(suffix, sizeof(suffix), "_%u", port);
+		if (!o->listen[0] && set_path(o->listen, vsock, suffix) < 0)
+			return fail(err, errlen, "%s",
+				    "--vsock: PATH_PORT does not fit a socket address");
+		if (!o->control[0] && set_path(o->control, vsock, ".portal.ctl") < 0)
+			return fail(err, errlen, "%s",
+				    "--vsock: PATH.portal.ctl does not fit a socket address");
+	}
+	if (!o->listen[0] || !o->control[0])
+		return fail(err, errlen, "%s",
+			    "--vsock PATH (or both --listen and --control) is required");
+	if (o->limits.staging_quota < o->limits.max_file_size)
+		o->limits.max_file_size = o->limits.staging_quota;
+	o->policy.cooldown_max_ms =
+	    o->policy.cooldown_ms * 16u > 86400000u ? 86400000u : o->policy.cooldown_ms * 16u;
+	return 0;
+}

@@ -1,0 +1,104 @@
+/* The grants of one VM: which host files its guest may use, how, and the
+ * writes staged for them, with the limits on all of it. Pure: records hold
+ * file descriptors, but opening and closing them is the caller's job
+ * (pd_docio.c); this file only decides and counts. */
+#ifndef APPVM_PD_GRANTS_H
+#define APPVM_PD_GRANTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pd_ids.h"
+#include "proto.h"
+
+#define PD_NAME_MAX  255u /* a host file name (NAME_MAX) */
+#define PD_STAGE_TMP 32u  /* room for a named stage file's name */
+
+/* A write in progress: a file beside the document's, made the document by a commit. */
+struct pd_stage {
+	int fd;
+	bool named;		/* a temporary name (else an O_TMPFILE) */
+	char tmp[PD_STAGE_TMP]; /* that name */
+	uint64_t size;		/* what the quota counts: the stage's length */
+	unsigned conn;		/* serial of the connection that began it */
+};
+
+struct pd_grant {
+	uint64_t id;
+	uint32_t perms;			      /* PROTO_PERM_* */
+	int dirfd;			      /* the file's directory, O_PATH */
+	char name[PD_NAME_MAX + 1];	      /* the file's name in it (host bytes) */
+	char display[PROTO_FILENAME_MAX + 1]; /* the name the guest sees */
+	char *path; /* for the host user's listing only, never used to open */
+	uint64_t created_ms;
+	bool staged;
+	struct pd_stage stage;
+};
+
+struct pd_limits {
+	unsigned max_grants;
+	uint64_t max_file_size; /* largest stage */
+	uint64_t staging_quota; /* all stages together */
+};
+
+struct pd_grants {
+	struct pd_limits lim;
+	struct pd_grant **v;
+	unsigned n;
+	uint64_t staged_bytes;
+	struct pd_ids ids;
+};
+
+/* Prepares an empty table. Returns 0 or -ENOMEM. */
+int pd_grants_init(struct pd_grants *t, const struct pd_limits *lim, const uint64_t key[4]);
+
+/* Frees the table's memory (records left in it too; their fds are the caller's). */
+void pd_grants_free(struct pd_grants *t);
+
+/* Returns how many more grants fit. */
+unsigned pd_grants_room(const struct pd_grants *t);
+
+/* Gives g a fresh id and keeps it (the table owns g from now on). Returns 0
+ * or -ENOSPC when the table is full (g is still the caller's then). */
+int pd_grants_add(struct pd_grants *t, struct pd_grant *g);
+
+/* Returns the grant with this id, or NULL. */
+struct pd_grant *pd_grants_find(const struct pd_grants *t, uint64_t id);
+
+/* Removes the grant and returns it, or NULL. The caller drops its stage (if
+ * g->staged; no longer counted) and closes and frees it. */
+struct pd_grant *pd_grants_take(struct pd_grants *t, uint64_t id);
+
+/* Operations a guest asks for, for pd_grants_check. */
+enum pd_op {
+	PD_OP_STAT,
+	PD_OP_READ,
+	PD_OP_READ_STAGED,
+	PD_OP_BEGIN,
+	PD_OP_WRITE,
+	PD_OP_TRUNCATE,
+	PD_OP_COMMIT,
+	PD_OP_ABORT,
+	PD_OP_CLOSE,
+};
+
+/* Decides whether connection `conn` may do op on g (NULL: unknown id).
+ * Returns 0, or the protocol error code with *ret_why set to a few words. */
+uint32_t pd_grants_check(const struct pd_grant *g, enum pd_op op, unsigned conn,
+			 const char **ret_why);
+
+/* Checks that g's stage may grow or shrink to new_size. Returns 0, or
+ * PROTO_ERR_LIMIT with *ret_why set. */
+uint32_t pd_grants_stage_fits(const struct pd_grants *t, const struct pd_grant *g,
+			      uint64_t new_size, const char **ret_why);
+
+/* Records a stage opened on g (size bytes so far) by connection conn. */
+void pd_grants_stage_open(struct pd_grants *t, struct pd_grant *g, unsigned conn, uint64_t size);
+
+/* Records g's stage's new size. */
+void pd_grants_stage_resize(struct pd_grants *t, struct pd_grant *g, uint64_t size);
+
+/* Records that g's stage is gone (committed or dropped). */
+void pd_grants_stage_closed(struct pd_grants *t, struct pd_grant *g);
+
+#endif

@@ -1,0 +1,66 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int cli_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int cli_next(const struct cli_option *opts, size_t n, int argc, char *const argv[], int *i,
+	     int *ret_id, const char **ret_name, const char **ret_value, char *err, size_t errlen)
+{
+	const char *arg = argv[*i];
+	const char *eq = strchr(arg, '=');
+	size_t name_len = eq && arg[0] == '-' && arg[1] == '-' ? (size_t)(eq - arg) : strlen(arg);
+	size_t k;
+	for (k = 0; k < n; k++)
+		if (strlen(opts[k].name) == name_len && strncmp(opts[k].name, arg, name_len) == 0)
+			break;
+	if (k == n) {
+		if (arg[0] == '-')
+			return cli_error(err, errlen, "unknown option \"%.*s\" (see --help)",
+					 (int)(name_len > 64 ? 64 : name_len), arg);
+		return cli_error(err, errlen, "unexpected argument \"%.64s\" (see --help)", arg);
+	}
+	const char *value = NULL;
+	if (opts[k].has_value) {
+		if (name_len < strlen(arg)) {
+			value = arg + name_len + 1;
+		} else {
+			if (*i + 1 >= argc)
+				return cli_error(err, errlen, "%s needs a value", opts[k].name);
+			value = argv[++*i];
+		}
+	} else if (name_len < strlen(arg)) {
+		return cli_error(err, errlen, "%s takes no value", opts[k].name);
+	}
+	*ret_id = opts[k].id;
+	*ret_name = opts[k].name;
+	*ret_value = value;
+	return 0;
+}
+
+int cli_parse(const struct cli_option *opts, size_t n, int argc, char *const argv[], int first,
+	      int (*set)(void *ud, int id, const char *name, const char *value, char *err,
+			 size_t errlen),
+	      void *ud, char *err, size_t errlen)
+{
+	for (int i = first; i < argc; i++) {
+		int id;
+		const char *name, *value;
+		int r = cli_next(opts, n, argc, argv, &i, &id, &name, &value, err, errlen);
+		if (r == 0)
+			r = set(ud, id, name, value, err, errlen);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+	return 0;
+}

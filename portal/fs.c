@@ -1,0 +1,903 @@
+/* The document filesystem: a libfuse low-level session served from the
+ * portal's one loop (fuse_session_fd, receive_buf, process_buf). Every
+ * operation answers at once from memory, except those on a document's own
+ * file, which wait for the host (fs_doc.c). Semantics: docs/portal.md. */
+#include "fs_int.h"
+#include "mount.h"
+#include "notify.h"
+
+#include "io.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+static struct fs *FS(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static struct handle *HANDLE(const struct fuse_file_info *fi)
+{
+	return (struct handle *)(uintptr_t)fi->fh;
+}
+
+static void ll_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct fs *fs = userdata;
+	/* O_TRUNC arrives as a truncation; no splicing, no readdirplus, no
+	 * write-back cache: every write reaches the host before it returns. */
+	conn->want &= ~(FUSE_CAP_ATOMIC_O_TRUNC | FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
+			FUSE_CAP_SPLICE_MOVE | FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO |
+			FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_EXPORT_SUPPORT);
+	if (conn->max_write > FS_MAX_WRITE)
+		conn->max_write = FS_MAX_WRITE;
+	fs->inited = true;
+	notify_set_ready();
+}
+
+/* The document of a live node, or NULL (with the reply sent). */
+static struct doc *live_doc(fuse_req_t req, struct node *n, int err)
+{
+	if (!n || !n->doc || n->doc->revoked) {
+		fuse_reply_err(req, err);
+		return NULL;
+	}
+	return n->doc;
+}
+
+static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = FS(req);
+	struct node *dir = fs_node(fs, parent);
+	uint64_t id;
+	if (!dir) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (dir->kind == NODE_ROOT) {
+		struct doc *d = portal_docdir_parse(name, &id) == 0 ? fs_doc_find(fs, id) : NULL;
+		if (!d || !d->dir) {
+			fuse_reply_err(req, ENOENT);
+			return;
+		}
+		fs_reply_entry(fs, req, d->dir);
+		return;
+	}
+	if (dir->kind != NODE_DOCDIR) {
+		fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	struct doc *d = live_doc(req, dir, ENOENT);
+	if (!d)
+		return;
+	if (strcmp(name, d->name) == 0) {
+		if (fs_doc_visible(d) && d->file)
+			fs_reply_entry(fs, req, d->file);
+		else
+			fuse_reply_err(req, ENOENT);
+		return;
+	}
+	struct node *s = fs_scratch_find(d, name);
+	if (s)
+		fs_reply_entry(fs, req, s);
+	else
+		fuse_reply_err(req, ENOENT);
+}
+
+static void forget_one(struct fs *fs, fuse_ino_t ino, uint64_t nlookup)
+{
+	struct node *n = fs_node(fs, ino);
+	if (!n)
+		return;
+	n->nlookup = nlookup < n->nlookup ? n->nlookup - nlookup : 0;
+	fs_node_release(fs, n);
+}
+
+static void ll_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	forget_one(FS(req), ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void ll_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		forget_one(FS(req), forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void reply_attr(fuse_req_t req, struct fs *fs, struct node *n)
+{
+	struct stat st;
+	fs_attr(fs, n, &st);
+	fuse_reply_attr(req, &st, FS_TIMEOUT);
+}
+
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = FS(req);
+	struct node *n = fs_node(fs, ino);
+	(void)fi;
+	if (!n || (n->kind != NODE_ROOT && n->doc->revoked)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	reply_attr(req, fs, n);
+}
+
+static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	struct fs *fs = FS(req);
+	struct node *n = fs_node(fs, ino);
+	if (!n || (n->kind != NODE_ROOT && n->doc->revoked)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	/* Owners cannot change (chown to the same owner is fine: sed -i does
+	 * it); modes and times are accepted and not kept (docs/portal.md). */
+	if (((to_set & FUSE_SET_ATTR_UID) && attr->st_uid != fs->uid) ||
+	    ((to_set & FUSE_SET_ATTR_GID) && attr->st_gid != fs->gid)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (!(to_set & FUSE_SET_ATTR_SIZE)) {
+		reply_attr(req, fs, n);
+		return;
+	}
+	if (attr->st_size < 0 || (uint64_t)attr->st_size > PROTO_DOC_SIZE_MAX) {
+		fuse_reply_err(req, EFBIG);
+		return;
+	}
+	uint64_t size = (uint64_t)attr->st_size;
+	if (n->kind == NODE_SCRATCH) {
+		if (scratch_resize(&fs->budget, n->size, size) < 0) {
+			fuse_reply_err(req, ENOSPC);
+			return;
+		}
+		if (n->memfd >= 0 && ftruncate(n->memfd, (off_t)size) < 0) {
+			int e = errno;
+			scratch_resize(&fs->budget, size, n->size);
+			fuse_reply_err(req, e);
+			return;
+		}
+		n->size = size;
+		reply_attr(req, fs, n);
+		return;
+	}
+	if (n->kind != NODE_DOCFILE) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	struct doc *d = n->doc;
+	if (!(d->perms & PROTO_PERM_WRITE)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	struct op *op = fs_op_new(OP_TRUNCATE, req, d, n);
+	if (!op) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	op->len = size;
+	op->h = fi ? HANDLE(fi) : NULL;
+	/* truncate(2) on a name: no close will come to commit it. */
+	op->commit = !op->h || d->stage.writers == 0;
+	fs_op_start(fs, op);
+}
+
+/* Starts an open or a create of the document's file: the host answers
+ * before the kernel does (fs_doc.c), and h becomes the file handle then. */
+static void start_opening(fuse_req_t req, struct fs *fs, enum op_kind kind, struct node *n,
+			  struct handle *h, const struct fuse_file_info *fi)
+{
+	struct op *op = fs_op_new(kind, req, n->doc, n);
+	if (!op) {
+		free(h);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	op->h = h;
+	op->fi = *fi;
+	fs_op_start(fs, op);
+}
+
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = FS(req);
+	struct node *n = fs_node(fs, ino);
+	if (!n || n->kind == NODE_ROOT || n->kind == NODE_DOCDIR) {
+		fuse_reply_err(req, n ? EISDIR : ENOENT);
+		return;
+	}
+	struct doc *d = live_doc(req, n, ENOENT);
+	if (!d)
+		return;
+	int acc = fi->flags & O_ACCMODE;
+	struct handle *h = calloc(1, sizeof(*h));
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	h->node = n;
+	h->flags = fi->flags;
+	if (n->kind == NODE_SCRATCH) {
+		fi->fh = (uintptr_t)h;
+		if (fuse_reply_open(req, fi) == 0)
+			n->opens++;
+		else
+			free(h);
+		return;
+	}
+	if (((acc == O_RDONLY || acc == O_RDWR) && !(d->perms & PROTO_PERM_READ)) ||
+	    ((acc == O_WRONLY || acc == O_RDWR) && !(d->perms & PROTO_PERM_WRITE))) {
+		free(h);
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	h->writer = acc != O_RDONLY;
+	start_opening(req, fs, OP_OPEN, n, h, fi);
+}
+
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fs *fs = FS(req);
+	struct node *n = HANDLE(fi)->node;
+	(void)ino;
+	if (n->kind == NODE_SCRATCH) {
+		if (n->doc->revoked || n->memfd < 0) {
+			fuse_reply_err(req, EACCES);
+			return;
+		}
+		uint8_t *buf = malloc(size ? size : 1);
+		if (!buf) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		ssize_t got = pread(n->memfd, buf, size, off);
+		if (got < 0)
+			fuse_reply_err(req, errno);
+		else
+			fuse_reply_buf(req, (const char *)buf, (size_t)got);
+		free(buf);
+		return;
+	}
+	struct doc *d = live_doc(req, n, EACCES);
+	if (!d)
+		return;
+	if (size > FS_MAX_READ)
+		size = FS_MAX_READ;
+	if ((uint64_t)off > PROTO_DOC_SIZE_MAX - size) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	uint8_t *buf = malloc(size ? size : 1);
+	struct op *op = buf ? fs_op_new(OP_READ, req, d, n) : NULL;
+	if (!op) {
+		free(buf);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	op->buf = buf;
+	op->off = (uint64_t)off;
+	op->len = size;
+	fs_op_start(fs, op);
+}
+
+static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	struct fs *fs = FS(req);
+	struct handle *h = HANDLE(fi);
+	struct node *n = h->node;
+	(void)ino;
+	if (off < 0 || (uint64_t)off > PROTO_DOC_SIZE_MAX - size) {
+		fuse_reply_err(req, EFBIG);
+		return;
+	}
+	uint64_t end = (uint64_t)off + size;
+	if (n->kind == NODE_SCRATCH) {
+		if (n->doc->revoked || n->memfd < 0) {
+			fuse_reply_err(req, EACCES);
+			return;
+		}
+		uint64_t grown = end > n->size ? end : n->size;
+		if (scratch_resize(&fs->budget, n->size, grown) < 0) {
+			fuse_reply_err(req, ENOSPC);
+			return;
+		}
+		ssize_t put = pwrite(n->memfd, buf, size, off);
+		if (put < 0) {
+			int e = errno;
+			scratch_resize(&fs->budget, grown, n->size);
+			fuse_reply_err(req, e);
+			return;
+		}
+		n->size = grown;
+		fuse_reply_write(req, (size_t)put);
+		return;
+	}
+	struct doc *d = live_doc(req, n, EACCES);
+	if (!d)
+		return;
+	if (!(d->perms & PROTO_PERM_WRITE)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (!h->writer) {
+		/* A scratch file renamed onto the document while open. */
+		h->writer = true;
+		stage_writer_opened(&d->stage);
+	}
+	uint8_t *copy = malloc(size ? size : 1);
+	struct op *op = copy ? fs_op_new(OP_WRITE, req, d, n) : NULL;
+	if (!op) {
+		free(copy);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(copy, buf, size);
+	op->buf = copy;
+	op->off = (uint64_t)off;
+	op->len = size;
+	op->h = h;
+	fs_op_start(fs, op);
+}
+
+/* Commits the document a handle changed (fsync, close). */
+static void commit_handle(fuse_req_t req, struct fs *fs, struct handle *h)
+{
+	struct node *n = h->node;
+	if (n->kind != NODE_DOCFILE || n->doc->revoked) {
+		fuse_reply_err(req, n->kind == NODE_DOCFILE ? EACCES : 0);
+		return;
+	}
+	struct op *op = fs_op_new(OP_COMMIT, req, n->doc, n);
+	if (!op) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	op->h = h;
+	fs_op_start(fs, op);
+}
+
+static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct handle *h = HANDLE(fi);
+	(void)ino;
+	if (h->node->kind == NODE_DOCFILE && h->wrote)
+		commit_handle(req, FS(req), h);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)datasync;
+	commit_handle(req, FS(req), HANDLE(fi));
+}
+
+static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fs *fs = FS(req);
+	struct handle *h = HANDLE(fi);
+	struct node *n = h->node;
+	struct doc *d = n->doc;
+	(void)ino;
+	if (h->writer && stage_writer_closed(&d->stage) && !d->revoked) {
+		/* The last writer left its changes uncommitted (no flush came,
+		 * as after writes through a mapping): they go in now. */
+		if (d->stage.dirty) {
+			struct op *op = fs_op_new(OP_COMMIT, NULL, d, n);
+			if (op)
+				fs_op_start(fs, op);
+		} else if (!d->queue) {
+			fs_send_quiet(fs, PROTO_DOC_ABORT, d->id);
+			stage_failed(&d->stage);
+		}
+	}
+	free(h);
+	n->opens--;
+	fuse_reply_err(req, 0);
+	fs_node_release(fs, n);
+}
+
+static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node *n = fs_node(FS(req), ino);
+	if (!n || (n->kind != NODE_ROOT && n->kind != NODE_DOCDIR)) {
+		fuse_reply_err(req, n ? ENOTDIR : ENOENT);
+		return;
+	}
+	if (n->kind == NODE_DOCDIR && n->doc->revoked) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fi->fh = 0;
+	fuse_reply_open(req, fi);
+}
+
+static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)fi;
+	fuse_reply_err(req, 0);
+}
+
+/* Adds one entry at position pos (what the next readdir starts after).
+ * Returns false when the buffer is full. */
+static bool add_entry(fuse_req_t req, char *buf, size_t size, size_t *used, const char *name,
+		      fuse_ino_t ino, mode_t mode, uint64_t pos)
+{
+	struct stat st;
+	memset(&st, 0, sizeof(st));
+	st.st_ino = ino;
+	st.st_mode = mode;
+	size_t need = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
+	if (*used + need > size)
+		return false;
+	fuse_add_direntry(req, buf + *used, size - *used, name, &st, (off_t)pos);
+	*used += need;
+	return true;
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct fs *fs = FS(req);
+	struct node *n = fs_node(fs, ino);
+	(void)fi;
+	if (!n || (n->kind == NODE_DOCDIR && n->doc->revoked)) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	char *buf = malloc(size);
+	size_t used = 0;
+	uint64_t pos = (uint64_t)off;
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* Positions: 1 ".", 2 "..", then 3 + a sequence number that only grows,
+	 * so entries added or removed between calls shift nothing. */
+	bool room = true;
+	if (pos < 1)
+		room = add_entry(req, buf, size, &used, ".", n->ino, S_IFDIR, 1);
+	if (room && pos < 2)
+		room = add_entry(req, buf, size, &used, "..", FUSE_ROOT_ID, S_IFDIR, 2);
+	if (n->kind == NODE_ROOT) {
+		for (struct doc *d = fs->docs; room && d; d = d->next)
+			if (3 + d->seq > pos && d->dir)
+				room = add_entry(req, buf, size, &used, d->dirname, d->dir->ino,
+						 S_IFDIR, 3 + d->seq);
+	} else {
+		struct doc *d = n->doc;
+		if (room && pos < 3 && fs_doc_visible(d) && d->file)
+			room = add_entry(req, buf, size, &used, d->name, d->file->ino, S_IFREG, 3);
+		for (struct node *s = d->scratch; room && s; s = s->next)
+			if (4 + s->seq > pos)
+				room = add_entry(req, buf, size, &used, s->name, s->ino, S_IFREG,
+						 4 + s->seq);
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+/* The writable document directory of a node, or NULL (with the reply sent). */
+static struct doc *writable_dir(fuse_req_t req, struct node *dir)
+{
+	if (!dir || dir->kind != NODE_DOCDIR) {
+		fuse_reply_err(req, dir && dir->kind == NODE_ROOT ? EPERM : ENOENT);
+		return NULL;
+	}
+	struct doc *d = live_doc(req, dir, ENOENT);
+	if (d && !(d->perms & PROTO_PERM_WRITE)) {
+		fuse_reply_err(req, EACCES);
+		return NULL;
+	}
+	return d;
+}
+
+static struct node *scratch_new(fuse_req_t req, struct fs *fs, struct doc *d, const char *name)
+{
+	if (fs_scratch_find(d, name)) {
+		fuse_reply_err(req, EEXIST);
+		return NULL;
+	}
+	if (!scratch_name_ok(name, d->name)) {
+		fuse_reply_err(req, EINVAL);
+		return NULL;
+	}
+	if (scratch_add_file(&fs->budget) < 0) {
+		fuse_reply_err(req, ENOSPC);
+		return NULL;
+	}
+	int fd = memfd_create("appvm-scratch", MFD_CLOEXEC);
+	struct node *n = fd >= 0 ? fs_node_new(fs, NODE_SCRATCH, d) : NULL;
+	char *copy = n ? strdup(name) : NULL;
+	if (!copy) {
+		int e = fd < 0 ? errno : ENOMEM;
+		if (fd >= 0)
+			close(fd);
+		scratch_remove_file(&fs->budget, 0);
+		if (n) {
+			n->name = NULL;
+			fs_node_release(fs, n);
+		}
+		fuse_reply_err(req, e);
+		return NULL;
+	}
+	n->name = copy;
+	n->memfd = fd;
+	n->seq = ++fs->seq;
+	struct node **tail = &d->scratch;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = n;
+	return n;
+}
+
+static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	struct fs *fs = FS(req);
+	struct doc *d = writable_dir(req, fs_node(fs, parent));
+	(void)mode;
+	if (!d)
+		return;
+	struct handle *h = calloc(1, sizeof(*h));
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	h->flags = fi->flags;
+	if (strcmp(name, d->name) == 0) {
+		if (fs_doc_visible(d)) {
+			free(h);
+			fuse_reply_err(req, EEXIST);
+			return;
+		}
+		start_opening(req, fs, OP_CREATE, d->file, h, fi);
+		return;
+	}
+	struct node *n = scratch_new(req, fs, d, name);
+	if (!n) {
+		free(h);
+		return;
+	}
+	h->node = n;
+	fi->fh = (uintptr_t)h;
+	struct fuse_entry_param e;
+	memset(&e, 0, sizeof(e));
+	e.ino = n->ino;
+	e.generation = n->generation;
+	e.attr_timeout = e.entry_timeout = FS_TIMEOUT;
+	fs_attr(fs, n, &e.attr);
+	if (fuse_reply_create(req, &e, fi) == 0) {
+		n->nlookup++;
+		n->opens++;
+	} else {
+		free(h);
+		fs_scratch_unlink(fs, n);
+	}
+}
+
+static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	struct fs *fs = FS(req);
+	(void)rdev;
+	if (!S_ISREG(mode)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	struct doc *d = writable_dir(req, fs_node(fs, parent));
+	if (!d)
+		return;
+	if (strcmp(name, d->name) == 0) {
+		fuse_reply_err(req, fs_doc_visible(d) ? EEXIST : EPERM);
+		return;
+	}
+	struct node *n = scratch_new(req, fs, d, name);
+	if (n)
+		fs_reply_entry(fs, req, n);
+}
+
+static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fs *fs = FS(req);
+	struct doc *d = writable_dir(req, fs_node(fs, parent));
+	if (!d)
+		return;
+	if (strcmp(name, d->name) == 0) {
+		if (!fs_doc_visible(d)) {
+			fuse_reply_err(req, ENOENT);
+			return;
+		}
+		/* The host file stays; the name is gone here until it is made
+		 * again (docs/portal.md). */
+		d->hidden = true;
+		fuse_reply_err(req, 0);
+		return;
+	}
+	struct node *s = fs_scratch_find(d, name);
+	if (!s) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	fs_scratch_unlink(fs, s);
+	fuse_reply_err(req, 0);
+}
+
+static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	struct fs *fs = FS(req);
+	struct node *from = fs_node(fs, parent), *to = fs_node(fs, newparent);
+	if (flags & ~(unsigned)RENAME_NOREPLACE) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (from && to && from->kind == NODE_DOCDIR && to->kind == NODE_DOCDIR &&
+	    from->doc != to->doc) {
+		fuse_reply_err(req, EXDEV);
+		return;
+	}
+	struct doc *d = writable_dir(req, from);
+	if (!d)
+		return;
+	if (to != from) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	bool noreplace = flags & RENAME_NOREPLACE;
+	if (strcmp(name, d->name) == 0) {
+		/* The document's name stays where the host file is. */
+		fuse_reply_err(req, strcmp(newname, name) == 0 ? 0 : EPERM);
+		return;
+	}
+	struct node *s = fs_scratch_find(d, name);
+	if (!s) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (strcmp(newname, d->name) == 0) {
+		if (noreplace && fs_doc_visible(d)) {
+			fuse_reply_err(req, EEXIST);
+			return;
+		}
+		struct op *op = fs_op_new(OP_REPLACE, req, d, s);
+		if (!op) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+		op->len = s->size;
+		fs_op_start(fs, op);
+		return;
+	}
+	struct node *t = fs_scratch_find(d, newname);
+	if (t == s) {
+		fuse_reply_err(req, 0);
+		return;
+	}
+	if (t && noreplace) {
+		fuse_reply_err(req, EEXIST);
+		return;
+	}
+	if (!scratch_name_ok(newname, d->name)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	char *copy = strdup(newname);
+	if (!copy) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (t)
+		fs_scratch_unlink(fs, t);
+	free(s->name);
+	s->name = copy;
+	fuse_reply_err(req, 0);
+}
+
+static void ll_no(fuse_req_t req)
+{
+	fuse_reply_err(req, EPERM);
+}
+
+static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	(void)parent, (void)name, (void)mode;
+	ll_no(req);
+}
+
+static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent, (void)name;
+	ll_no(req);
+}
+
+static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	(void)link, (void)parent, (void)name;
+	ll_no(req);
+}
+
+static void ll_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	(void)ino, (void)newparent, (void)newname;
+	ll_no(req);
+}
+
+static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct fs *fs = FS(req);
+	struct statvfs st;
+	(void)ino;
+	memset(&st, 0, sizeof(st));
+	st.f_bsize = st.f_frsize = 4096;
+	st.f_blocks = fs->budget.limit / 4096;
+	st.f_bfree = st.f_bavail = (fs->budget.limit - fs->budget.used) / 4096;
+	st.f_files = FS_MAX_NODES;
+	st.f_ffree = st.f_favail = fs->budget.max_files - fs->budget.files;
+	st.f_namemax = 255;
+	fuse_reply_statfs(req, &st);
+}
+
+static const struct fuse_lowlevel_ops ops = {
+    .init = ll_init,
+    .lookup = ll_lookup,
+    .forget = ll_forget,
+    .forget_multi = ll_forget_multi,
+    .getattr = ll_getattr,
+    .setattr = ll_setattr,
+    .mknod = ll_mknod,
+    .mkdir = ll_mkdir,
+    .unlink = ll_unlink,
+    .rmdir = ll_rmdir,
+    .symlink = ll_symlink,
+    .link = ll_link,
+    .rename = ll_rename,
+    .open = ll_open,
+    .read = ll_read,
+    .write = ll_write,
+    .flush = ll_flush,
+    .release = ll_release,
+    .fsync = ll_fsync,
+    .opendir = ll_opendir,
+    .readdir = ll_readdir,
+    .releasedir = ll_releasedir,
+    .statfs = ll_statfs,
+    .create = ll_create,
+};
+
+int fs_start(struct portal *p, char *err, size_t errlen)
+{
+	if (p->opt.fuse_fd < 0 && !p->opt.mount)
+		return 0; /* no filesystem: dialogs answer "failed" */
+	struct fs *fs = calloc(1, sizeof(*fs));
+	if (!fs) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	fs->p = p;
+	fs->uid = getuid();
+	fs->gid = getgid();
+	fs->budget.limit = p->opt.scratch_limit;
+	fs->budget.max_files = p->opt.scratch_files;
+	char *argv[] = {"appvm-portal", NULL};
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	fs->se = fuse_session_new(&args, &ops, sizeof(ops), fs);
+	fuse_opt_free_args(&args); /* the session made its own copy */
+	if (!fs->se) {
+		free(fs);
+		snprintf(err, errlen, "cannot create the FUSE session");
+		return -ENOMEM;
+	}
+	int fd = p->opt.fuse_fd;
+	if (p->opt.mount) {
+		fd = portal_mount(p->opt.mountpoint, fs->uid, fs->gid, err, errlen);
+		if (fd < 0) {
+			fuse_session_destroy(fs->se);
+			free(fs);
+			return fd;
+		}
+	}
+	char dev[32];
+	snprintf(dev, sizeof(dev), "/dev/fd/%d", fd);
+	int r = fuse_session_mount(fs->se, dev);
+	if (r != 0 || io_set_nonblock(fd, 1) < 0 || !fs_node_new(fs, NODE_ROOT, NULL)) {
+		snprintf(err, errlen, "cannot serve the FUSE descriptor %d", fd);
+		if (p->opt.mount)
+			umount2(p->opt.mountpoint, MNT_DETACH);
+		fuse_session_destroy(fs->se);
+		free(fs);
+		return -EBADF;
+	}
+	r = notify_start(fs->se);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot start the notification thread: %s", strerror(-r));
+		if (p->opt.mount)
+			umount2(p->opt.mountpoint, MNT_DETACH);
+		fuse_session_destroy(fs->se);
+		free(fs);
+		return r;
+	}
+	p->fs = fs;
+	return 0;
+}
+
+void fs_stop(struct portal *p)
+{
+	struct fs *fs = p->fs;
+	if (!fs)
+		return;
+	notify_stop();
+	if (p->opt.mount)
+		umount2(p->opt.mountpoint, MNT_DETACH);
+	/* Requests to the host ended already (host_close): what is left
+	 * waited for a slot. */
+	fs_op_drop_waiting(fs);
+	fuse_session_destroy(fs->se);
+	free(fs->buf.mem);
+	while (fs->docs)
+		fs_doc_revoke(fs, fs->docs);
+	for (unsigned i = 0; i < FS_MAX_NODES; i++) {
+		struct node *n = fs->nodes[i];
+		if (!n)
+			continue;
+		if (n->memfd >= 0)
+			close(n->memfd);
+		free(n->name);
+		struct doc *d = n->doc;
+		free(n);
+		fs->nodes[i] = NULL;
+		if (d)
+			fs_doc_put(fs, d);
+	}
+	free(fs);
+	p->fs = NULL;
+}
+
+int fs_poll_fd(const struct portal *p)
+{
+	return p->fs ? fuse_session_fd(p->fs->se) : -1;
+}
+
+bool fs_ready(const struct portal *p)
+{
+	return !p->fs || p->fs->inited;
+}
+
+void fs_on_io(struct portal *p)
+{
+	struct fs *fs = p->fs;
+	for (int i = 0; i < FS_MAX_PER_CALL && p->fs; i++) {
+		int r = fuse_session_receive_buf(fs->se, &fs->buf);
+		if (r == -EAGAIN || r == -EINTR)
+			return;
+		if (r <= 0) {
+			log_err("fs: the document filesystem was unmounted%s%s", r < 0 ? ": " : "",
+				r < 0 ? strerror(-r) : "");
+			p->quit = true;
+			p->exit_status = 1;
+			return;
+		}
+		fuse_session_process_buf(fs->se, &fs->buf);
+	}
+}
+
+void fs_tick(struct portal *p, uint64_t now, uint64_t *next)
+{
+	(void)p, (void)now, (void)next;
+}

@@ -1,0 +1,149 @@
+/* The document filesystem's own state, shared by fs.c (the FUSE session and
+ * the low-level operations), fs_nodes.c (documents, inodes, attributes) and
+ * fs_doc.c (operations that wait for the host). docs/portal.md describes
+ * what each file operation does. */
+#ifndef APPVM_PORTAL_FS_INT_H
+#define APPVM_PORTAL_FS_INT_H
+
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+
+#include "docstate.h"
+#include "names.h"
+#include "portal.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define FS_MAX_DOCS	1024u	       /* documents known at once */
+#define FS_MAX_NODES	8192u	       /* inodes the kernel may hold */
+#define FS_WINDOW	8u	       /* host requests one transfer keeps in flight */
+#define FS_MAX_WRITE	(128u * 1024)  /* largest write the kernel sends */
+#define FS_MAX_READ	(1024u * 1024) /* largest read accepted */
+#define FS_TIMEOUT	1.0	       /* entry and attribute cache timeouts, seconds */
+#define FS_MAX_PER_CALL 64	       /* kernel requests handled per wakeup */
+
+enum node_kind { NODE_ROOT, NODE_DOCDIR, NODE_DOCFILE, NODE_SCRATCH };
+
+struct op;
+
+struct doc {
+	uint64_t id, seq;
+	char name[PROTO_FILENAME_MAX + 1];
+	char dirname[PORTAL_DOCDIR_LEN + 1];
+	uint32_t perms; /* PROTO_PERM_* */
+	bool exists;	/* the host file exists, as far as we know */
+	bool hidden;	/* the guest unlinked the name; the host file is untouched */
+	bool revoked;	/* gone: only kept while something still points here */
+	unsigned stats; /* DOC_STATs in flight for exists */
+	uint64_t size;	/* the host file's size */
+	int64_t mtime_sec;
+	uint32_t mtime_nsec;
+	bool cache_ok; /* the kernel's cached pages match size and mtime */
+	struct stage stage;
+	struct node *dir, *file; /* the directory, and the inode its name means now */
+	struct node *scratch;	 /* scratch files, oldest first */
+	struct op *queue;	 /* changes, one at a time, oldest first */
+	unsigned refs;		 /* nodes and operations pointing here */
+	struct doc *next;	 /* fs->docs, by seq */
+};
+
+struct node {
+	fuse_ino_t ino;
+	uint64_t generation;
+	enum node_kind kind;
+	struct doc *doc;
+	uint64_t nlookup;
+	unsigned opens;
+	unsigned busy; /* operations pointing here */
+	/* scratch files */
+	char *name; /* NULL once unlinked */
+	int memfd;
+	uint64_t size, seq;
+	struct node *next; /* doc->scratch */
+};
+
+struct handle {
+	struct node *node;
+	int flags;
+	bool writer; /* counted in doc->stage.writers */
+	bool wrote;  /* changed the document since its last commit */
+};
+
+enum op_kind { OP_READ, OP_WRITE, OP_TRUNCATE, OP_CREATE, OP_COMMIT, OP_REPLACE, OP_OPEN };
+
+struct op {
+	enum op_kind kind;
+	fuse_req_t req; /* NULL: nobody waits (a commit at the last close) */
+	struct doc *doc;
+	struct node *node; /* the file; REPLACE: the scratch file */
+	struct handle *h;
+	struct fuse_file_info fi;
+	uint64_t off, len; /* READ, WRITE: the range; TRUNCATE: the size */
+	uint8_t *buf;
+	uint64_t sent; /* transfers: bytes sent */
+	uint64_t eof;  /* READ: where the file ended */
+	unsigned inflight;
+	int err;
+	int phase;	 /* changes: fs_doc.c's PH_* */
+	bool keep;	 /* the DOC_BEGIN in flight keeps the content */
+	bool began;	 /* REPLACE: its stage is open */
+	bool commit;	 /* TRUNCATE without a handle: commit at the end */
+	bool waiting;	 /* waits for host slots (reads and opens on fs->waiting) */
+	struct op *next; /* doc->queue or fs->waiting */
+};
+
+struct fs {
+	struct portal *p;
+	struct fuse_session *se;
+	struct fuse_buf buf;
+	bool inited;
+	uid_t uid;
+	gid_t gid;
+	struct doc *docs;
+	unsigned n_docs;
+	uint64_t seq, generation;
+	struct node *nodes[FS_MAX_NODES];
+	unsigned cursor;
+	struct scratch_budget budget;
+	struct op *waiting; /* operations waiting for host slots, oldest first */
+};
+
+/* fs_nodes.c */
+struct node *fs_node(struct fs *fs, fuse_ino_t ino);
+struct node *fs_node_new(struct fs *fs, enum node_kind kind, struct doc *doc);
+/* Frees n when nothing refers to it any more. */
+void fs_node_release(struct fs *fs, struct node *n);
+struct doc *fs_doc_find(struct fs *fs, uint64_t id);
+void fs_doc_put(struct fs *fs, struct doc *d);
+/* The guest sees the document's name. */
+bool fs_doc_visible(const struct doc *d);
+void fs_attr(struct fs *fs, const struct node *n, struct stat *st);
+/* Answers a lookup with n (counting the kernel's reference). */
+void fs_reply_entry(struct fs *fs, fuse_req_t req, struct node *n);
+/* Takes the document's stat as the host reported it. */
+void fs_doc_stat(struct fs *fs, struct doc *d, const struct proto_doc_stat *st);
+/* The document is gone, locally (the host revoked it or said NOT_FOUND). */
+void fs_doc_revoke(struct fs *fs, struct doc *d);
+/* Scratch files. */
+struct node *fs_scratch_find(struct doc *d, const char *name);
+void fs_scratch_unlink(struct fs *fs, struct node *n);
+
+/* fs_doc.c */
+/* Starts an operation: reads and opens at once, changes in the document's
+ * queue. Takes ownership of op. */
+void fs_op_start(struct fs *fs, struct op *op);
+struct op *fs_op_new(enum op_kind kind, fuse_req_t req, struct doc *d, struct node *n);
+/* Runs operations waiting for host slots. */
+void fs_op_resume(struct fs *fs);
+/* Fails every operation waiting for host slots (the portal stops). */
+void fs_op_drop_waiting(struct fs *fs);
+/* Fails the document's queued operations (it was revoked). */
+void fs_doc_fail_queue(struct fs *fs, struct doc *d, int err);
+/* Sends DOC_STAT to learn whether the file exists and its time. */
+void fs_doc_probe(struct fs *fs, struct doc *d);
+/* Sends a request whose answer nobody waits for (DOC_ABORT, DOC_CLOSE). */
+void fs_send_quiet(struct fs *fs, uint16_t type, uint64_t doc_id);
+
+#endif

@@ -1,0 +1,23 @@
+/* Mounting the document filesystem the way appvm-init does it: a privileged
+ * process opens /dev/fuse, mounts it with fd=N for the portal's user, and
+ * hands the descriptor to appvm-portal (--fuse-fd), which never needs
+ * privileges or a setuid fusermount3. appvm-portal --mount (root, tests)
+ * takes the same path. No libfuse here: init links this file. */
+#ifndef APPVM_PORTAL_MOUNT_H
+#define APPVM_PORTAL_MOUNT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Filesystem type and source, as /proc/mounts shows them. */
+#define PORTAL_FS_TYPE	 "fuse.appvm-doc"
+#define PORTAL_FS_SOURCE "appvm-doc"
+
+/* Detaches whatever is mounted on mountpoint (a filesystem whose server
+ * died), creates the directory when missing (mode 0700, owned by uid:gid),
+ * opens /dev/fuse and mounts it there (nosuid, nodev, default_permissions,
+ * only uid may enter). Returns the /dev/fuse descriptor (close-on-exec), or
+ * -errno with one line in err. */
+int portal_mount(const char *mountpoint, uid_t uid, gid_t gid, char *err, size_t errlen);
+
+#endif

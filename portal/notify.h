@@ -1,0 +1,28 @@
+/* Kernel cache invalidations for the document filesystem, sent from a
+ * helper thread. A notification can block in the kernel until a request
+ * that holds the same inode or page lock is answered; sent from the main
+ * loop (or from inside a request handler, as xdg-document-portal once did)
+ * it would wait for an answer only that loop can give. The queue is bounded:
+ * when it is full a notification is dropped, and the short entry and
+ * attribute timeouts (1 s) bound how long the kernel's view can lag. */
+#ifndef APPVM_PORTAL_NOTIFY_H
+#define APPVM_PORTAL_NOTIFY_H
+
+#define FUSE_USE_VERSION 35
+#include <fuse_lowlevel.h>
+
+/* Starts the thread. Returns 0 or -errno. */
+int notify_start(struct fuse_session *se);
+/* Tells the thread to end (without waiting for it). */
+void notify_stop(void);
+/* The kernel's INIT has been answered: notifications may be sent. */
+void notify_set_ready(void);
+
+/* The name in parent is gone (child: its inode, 0 when unknown). */
+void notify_delete(fuse_ino_t parent, fuse_ino_t child, const char *name);
+/* Drops the kernel's entry name in parent (with what is below it). */
+void notify_inval_entry(fuse_ino_t parent, const char *name);
+/* Drops the cached attributes and data of ino. */
+void notify_inval_inode(fuse_ino_t ino);
+
+#endif

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs a build tree into a scratch prefix with `cmake --install` and checks
+# what landed there (ctest label "unit"):
+#   - the programs (bin/, sbin/): the expected ones, each runs --help (usage on
+#     stdout, exit 0) and --version ("NAME VERSION", exit 0), and every shared
+#     library it needs is found on this system;
+#   - the documentation (share/doc/appvm/*.md);
+#   - nothing else. A library or header installed for others to use would need
+#     a pkg-config file and a test that builds a program against the prefix.
+# Usage: install-test.sh CMAKE BUILD_DIR VERSION
+set -euo pipefail
+cmake=${1:?usage: install-test.sh CMAKE BUILD_DIR VERSION}
+build=${2:?usage: install-test.sh CMAKE BUILD_DIR VERSION}
+version=${3:?usage: install-test.sh CMAKE BUILD_DIR VERSION}
+
+scratch=$(mktemp -d "$build/install-test.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+prefix=$scratch/prefix
+
+failed=0
+bad() {
+	echo "FAIL: $*"
+	failed=1
+}
+
+if ! "$cmake" --install "$build" --prefix "$prefix" >"$scratch/install.log" 2>&1; then
+	cat "$scratch/install.log"
+	echo "FAIL: cmake --install $build --prefix $prefix failed"
+	exit 1
+fi
+
+expected=(bin/appvm-agent bin/appvm-vsock bin/appvmctl
+	sbin/appvm-init sbin/appvm-initctl sbin/appvm-net
+	share/doc/appvm/README.md share/doc/appvm/protocol.md share/doc/appvm/building.md)
+for f in "${expected[@]}"; do
+	[ -f "$prefix/$f" ] || bad "$f was not installed"
+done
+
+programs=0 docs=0
+while IFS= read -r -d '' path; do
+	rel=${path#"$prefix"/}
+	case $rel in
+	bin/* | sbin/*)
+		programs=$((programs + 1))
+		name=${rel#*/}
+		[ -x "$path" ] || { bad "$rel is not executable"; continue; }
+		if ldd "$path" >"$scratch/ldd" 2>&1 && grep -q 'not found' "$scratch/ldd"; then
+			bad "$rel needs libraries this system lacks: $(grep 'not found' "$scratch/ldd" | tr -s ' \t\n' ' ')"
+		fi
+		if ! "$path" --help >"$scratch/help" 2>&1; then
+			bad "$rel --help exits non-zero: $(head -n 3 "$scratch/help")"
+		elif ! grep -qi '^usage: ' "$scratch/help"; then
+			bad "$rel --help prints no usage line: $(head -n 3 "$scratch/help")"
+		fi
+		if ! "$path" --version >"$scratch/version" 2>&1; then
+			bad "$rel --version exits non-zero: $(head -n 3 "$scratch/version")"
+		elif [ "$(cat "$scratch/version")" != "$name $version" ]; then
+			bad "$rel --version says \"$(head -n 1 "$scratch/version")\", expected \"$name $version\""
+		fi
+		;;
+	share/doc/appvm/*.md)
+		docs=$((docs + 1))
+		;;
+	*)
+		bad "$rel: installed, but only programs and documentation are meant to be"
+		;;
+	esac
+done < <(find "$prefix" \( -type f -o -type l \) -print0)
+
+echo "install: $programs programs and $docs documents in $prefix"
+[ "$programs" -gt 0 ] || bad "no program was installed"
+if [ "$failed" -ne 0 ]; then
+	echo "install test: FAILED"
+	exit 1
+fi
+echo "install test: passed"

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The file chooser in a real guest (ctest label "vm", one boot): our kernel
+# under qemu (TCG) with appvm-vsock, an image with appvm-init ([portal] on),
+# Debian's dbus-daemon, appvm-portal and a test app; on the host,
+# appvm-portald on <vsock path>_1026 with a command chooser playing the user.
+#
+#   the app opens a host file the chooser picks and reads it -> it saves
+#   another one and the host file has its content -> the host revokes the
+#   first -> the app's reads fail -> the app exits, the VM powers off.
+#
+# Usage: tests/portal/vm-test.sh APPVM-INIT APPVM-PORTAL PORTAL-CLIENT
+#        APPVM-PORTALD APPVMCTL APPVM-VSOCK KERNEL
+# Environment: APPVM_ACCEL (default tcg), APPVM_TEST_WORK.
+set -euo pipefail
+init=$1 portal=$2 client=$3 portald=$4 ctl=$5 vsockd=$6 kernel=${APPVM_KERNEL:-$7}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+export APPVM_ACCEL=${APPVM_ACCEL:-tcg}
+work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/vm
+# Sockets in a short directory: a Unix socket path has at most 107 bytes.
+sockdir=$(mktemp -d /var/tmp/appvm-pv.XXXXXX)
+# shellcheck source=tests/portal/lib.sh
+. "$(dirname "$0")/lib.sh"
+vm_pid=
+cleanup() {
+	[ -z "$vm_pid" ] || kill -TERM "$vm_pid" 2>/dev/null || true
+	stop_started
+	rm -rf "$sockdir"
+}
+trap cleanup EXIT
+fail() {
+	printf 'FAIL (portal vm): %s\n' "$*" >&2
+	[ -f "$work/console.log" ] && tail -n 40 "$work/console.log" >&2
+	printf -- '--- portald log:\n' >&2
+	tail -n 20 "$work/portald.log" >&2 2>/dev/null || true
+	exit 1
+}
+pass() { printf 'ok: %s\n' "$*"; }
+wait_console() { # TEXT: up to 120 s
+	for _ in $(seq 1200); do
+		grep -qF -- "$1" "$work/console.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+[ -s "$kernel" ] || fail "guest kernel '$kernel' not found: build it with kernel-config/build BUILD/kernel"
+for f in "$init" "$portal" "$client" "$portald" "$ctl" "$vsockd"; do [ -x "$f" ] || fail "$f not built"; done
+[ -x /usr/bin/dbus-daemon ] || fail "dbus-daemon is not installed (scripts/setup)"
+
+rm -rf "$work"
+mkdir -p "$work/host"
+printf 'hello from the host\n' >"$work/host/notes.txt"
+cat >"$work/chooser.sh" <<EOF
+#!/bin/sh
+cat >/dev/null
+case \$APPVM_CHOOSER_MODE in
+open) echo "$work/host/notes.txt" ;;
+save) echo "$work/host/from-vm.txt" ;;
+esac
+EOF
+chmod 755 "$work/chooser.sh"
+
+cat >"$work/vm.conf" <<'CONF'
+[vm]
+name = portaltest
+on-app-exit = poweroff
+grace = 5s
+
+[agent]
+enable = no
+
+[app]
+exec = /usr/bin/portal-test-app
+user = app
+
+[portal]
+enable = yes
+CONF
+cat >"$work/app" <<'APP'
+#!/bin/sh
+say() { echo "portal-vm: $*"; }
+path=$(portal-client --timeout 120 --title "Open from the VM" open | sed -n 's/^path //p')
+say "opened $path"
+say "content: $(cat "$path")"
+out=$(portal-client --timeout 120 --name from-vm.txt save | sed -n 's/^path //p')
+echo "saved in the VM" >"$out" && say "saved $out"
+# The host revokes the document it opened: reads start failing.
+i=0
+while cat "$path" >/dev/null 2>&1 && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+if cat "$path" >/dev/null 2>&1; then say "still readable"; else say "read failed after revoke"; fi
+[ -e "$(dirname "$path")" ] && say "directory still there" || say "directory gone"
+APP
+"$src/rootfs/build" --init "$init" --bin "$portal" --bin "$client" --busybox \
+	--config "$work/vm.conf" --add /usr/bin/dbus-daemon:/usr/bin/dbus-daemon \
+	--add "$work/app:/usr/bin/portal-test-app:0755" "$work/image" >/dev/null
+
+# The host side of the VM's portal, on <vsock path>_1026 as with cloud-hypervisor.
+"$portald" --name portaltest --vsock "$sockdir/vm.vsock" --chooser "command:$work/chooser.sh" \
+	>"$work/portald.log" 2>&1 &
+pids+=("$!")
+wait_for 5 test -S "$sockdir/vm.vsock_1026" || fail "appvm-portald did not listen"
+
+"$src/scripts/run-vm" --kernel "$kernel" --initrd "$work/image/initramfs.cpio.zst" --no-net \
+	--vsock-cid 3 --vsock-hybrid "$sockdir/vm.vsock" --vsock-backend "$vsockd" \
+	--log "$work/console.log" --quiet --timeout 400 &
+vm_pid=$!
+
+wait_console "portal: ready" || fail "the portal did not start in the guest"
+wait_console "portal-vm: content:" || fail "the app did not open a document"
+grep -qF "portal-vm: content: hello from the host" "$work/console.log" ||
+	fail "the guest read something else"
+path=$(sed -n 's/.*portal-vm: opened \(.*[^[:space:]]\)[[:space:]]*$/\1/p' "$work/console.log" | head -n 1)
+[[ $path == /run/user/1000/doc/*/notes.txt ]] || fail "document path: '$path'"
+pass "the app in the VM read the host file through the portal ($path)"
+
+wait_console "portal-vm: saved" || fail "the app did not save"
+wait_for 10 test -s "$work/host/from-vm.txt" || true
+[ "$(cat "$work/host/from-vm.txt" 2>/dev/null)" = "saved in the VM" ] ||
+	fail "the host file has '$(cat "$work/host/from-vm.txt" 2>/dev/null)'"
+pass "the app saved a file; the host file has its content"
+
+id=$(basename "$(dirname "$path")")
+"$ctl" "hybrid:$sockdir/vm.vsock" docs revoke "$id" >/dev/null || fail "appvmctl docs revoke $id"
+wait_console "portal-vm: read failed after revoke" || fail "the guest still reads a revoked document"
+wait_console "portal-vm: directory gone" || fail "the revoked document's directory is still there"
+pass "revoked from the host: the guest's reads fail, the entry is gone"
+
+set +e
+wait "$vm_pid"
+status=$?
+set -e
+vm_pid=
+[ $status -eq 0 ] || fail "qemu exited with status $status"
+grep -q "app-exit status=0" "$work/console.log" || fail "the app failed"
+pass "the VM powered off"

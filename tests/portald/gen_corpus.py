@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of fuzz_portald and fuzz_pd_ctl
+(tests/fuzz/corpus/portald/, tests/fuzz/corpus/pd_ctl/): the dialog
+requests of tests/lib/proto_vectors.txt with sample chooser answers, and
+control lines. Run from anywhere."""
+import os
+import struct
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TYPES = {0x30: 0, 0x31: 1, 0x32: 2}
+ANSWERS = [b'', b'/home/u/a.txt\n', b'filter 0\nchoice ro true\n/a\n/b\n',
+           b'choice encoding latin1\n/r.pdf', b'relative\n', b'/dir\n']
+
+
+def vectors():
+    with open(os.path.join(ROOT, 'tests/lib/proto_vectors.txt')) as f:
+        for line in f:
+            if line.startswith('#') or not line.strip():
+                continue
+            w = line.split()
+            hexs = w[2:] if w[0] == 'valid' else w[3:]
+            yield w[1], bytes.fromhex(''.join(hexs))
+
+
+def write(d, name, data):
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), 'wb') as f:
+        f.write(data)
+
+
+def main():
+    out = os.path.join(ROOT, 'tests/fuzz/corpus/portald')
+    n = 0
+    for name, b in vectors():
+        typ, flags = struct.unpack_from('<HH', b, 2)
+        if typ not in TYPES or flags & 1 or len(b) < 16:
+            continue
+        payload = b[16:]
+        for i, ans in enumerate(ANSWERS):
+            write(out, '%s_%d' % (name, i),
+                  bytes([TYPES[typ]]) + struct.pack('<H', len(payload)) + payload + ans)
+            n += 1
+    ctl = os.path.join(ROOT, 'tests/fuzz/corpus/pd_ctl')
+    seeds = {
+        'list': b'\x01list',
+        'revoke': b'\x01revoke 00000000000000ff',
+        'revoke_all': b'\x01revoke-all',
+        'bad_request': b'\x01revoke zz',
+        'listing': b'\x00ok 2\n000000000000feed rw 4096 61 /home/u/a b\\x0a\\\\x\n'
+                   b'00000000000000ff ro - 0 /p\n',
+        'error': b'\x00error not-found\n',
+        'bad_listing': b'\x00ok 1\n000000000000feed rx - 1 /p\\x4\n',
+    }
+    for name, data in seeds.items():
+        write(ctl, name, data)
+    print('gen_corpus: %d portald seeds, %d pd_ctl seeds' % (n, len(seeds)))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,30 @@
+# The filter (wayland/filter): unit tests of the protocol core, fuzz targets
+# of both directions, and the chain test against a headless sway.
+
+add_executable(wlf-client wlf_client.c)
+target_link_libraries(wlf-client PRIVATE appvm_wayland_protocols)
+
+add_library(appvm_wayland_harness STATIC harness.c)
+target_link_libraries(appvm_wayland_harness PUBLIC appvm_wayland_core)
+
+appvm_unit_test(test_wayland_wire SOURCES test_wayland_wire.c LIBS appvm_wayland_core)
+appvm_unit_test(test_wayland_buffer SOURCES test_wayland_buffer.c LIBS appvm_wayland_io)
+appvm_unit_test(test_wayland_objects SOURCES test_wayland_objects.c LIBS appvm_wayland_core)
+appvm_unit_test(test_wayland_policy SOURCES test_wayland_policy.c LIBS appvm_wayland_core)
+appvm_unit_test(test_wayland_host SOURCES test_wayland_host.c LIBS appvm_wayland_harness)
+appvm_unit_test(test_wayland_guest SOURCES test_wayland_guest.c LIBS appvm_wayland_harness)
+
+# Both directions of the wire: client bytes (the host's untrusted input)
+# and upstream bytes. Seeds: gen_corpus.py.
+appvm_fuzz_target(wayland_client ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_wayland_client.c
+                  appvm_wayland_harness)
+appvm_fuzz_target(wayland_upstream ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_wayland_upstream.c
+                  appvm_wayland_harness)
+
+# The chain against a headless sway, unprivileged through setpriv: label ns
+# (needs root). WLF_RELAY may insert a relay between the waypipes.
+foreach(case windows isolation clipboard apps lifecycle)
+  add_test(NAME wayland_chain_${case} COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/chain_test.sh ${case})
+  set_tests_properties(wayland_chain_${case} PROPERTIES LABELS ns TIMEOUT 120 SKIP_RETURN_CODE 77
+    ENVIRONMENT "FILTER=$<TARGET_FILE:appvm-wayland>;CLIENT=$<TARGET_FILE:wlf-client>")
+endforeach()

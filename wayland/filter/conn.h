@@ -1,0 +1,139 @@
+/* The protocol state of one client connection and of the whole filter.
+ * Pure: bytes and fds come in through wlf_in, go out through wlf_out; the
+ * event loop (loop.c) moves them to and from sockets.
+ *
+ * A connection is either forwarded (an app: most objects live upstream, a
+ * few the filter implements itself) or a control connection (the guest's
+ * private data-control socket: every object is the filter's own). */
+#ifndef APPVM_WAYLAND_CONN_H
+#define APPVM_WAYLAND_CONN_H
+
+#include "buffer.h"
+#include "objects.h"
+#include "wire.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum wlf_mode {
+	WLF_MODE_HOST,	/* the boundary: allowlist, tags, focus */
+	WLF_MODE_GUEST, /* the VM's own clipboard, data-control for the agent */
+};
+
+/* Selections: the clipboard and the primary selection. */
+enum { WLF_SEL_CLIPBOARD, WLF_SEL_PRIMARY, WLF_SEL_COUNT };
+
+/* Output limits. Reading stops while an output holds WLF_OUT_SOFT bytes
+ * (backpressure); a connection whose output would pass its hard limit is
+ * dropped (it does not read what it is sent). */
+#define WLF_OUT_SOFT	    (256 * 1024)
+#define WLF_OUT_HARD_UP	    (1024 * 1024)
+#define WLF_OUT_HARD_CLIENT (4 * 1024 * 1024)
+#define WLF_MAX_OBJECTS	    100000
+#define WLF_MAX_GLOBALS	    128
+#define WLF_RECENT_SERIALS  16
+#define WLF_MAX_MIMES	    64
+#define WLF_MAX_MIME_LEN    255
+#define WLF_LOCAL_NAME_BASE 0xfff00000u
+#define WLF_MAX_REASON	    160
+
+struct wlf_source;
+struct wlf_device;
+
+struct wlf_ctx {
+	enum wlf_mode mode;
+	const char *vm_name;	/* host: the tag of titles and app ids */
+	struct wlf_conn *conns; /* every live connection */
+	unsigned focused;	/* connections holding keyboard focus */
+	bool focus_changed;	/* focused went from 0 to more or back; the loop clears it */
+	struct wlf_source *sel[WLF_SEL_COUNT]; /* guest: current selections */
+	uint32_t serial;		       /* for events the filter makes up */
+	uint64_t next_conn_id;
+};
+
+struct wlf_global {
+	uint32_t name;
+	const struct wl_interface *iface;
+	uint32_t version; /* as advertised to the client (capped) */
+	bool removed;	  /* global_remove seen: still bindable, slot reusable */
+};
+
+enum wlf_conn_state {
+	WLF_CONN_OK,
+	WLF_CONN_CLIENT_ERROR,	 /* the client broke the protocol: error sent */
+	WLF_CONN_UPSTREAM_ERROR, /* upstream broke the protocol or went away */
+	WLF_CONN_OVERFLOW,	 /* an output passed its hard limit */
+};
+
+struct wlf_conn {
+	struct wlf_ctx *ctx;
+	struct wlf_conn *next, *prev;
+	uint64_t id; /* for logs */
+	bool control;
+	enum wlf_conn_state state;
+	char reason[WLF_MAX_REASON]; /* why the state is not OK, for the log */
+	struct wlf_in cin, uin;	     /* from the client, from upstream */
+	struct wlf_out cout, uout;   /* to the client, to upstream */
+	struct wlf_objects objs;
+	struct wlf_global globals[WLF_MAX_GLOBALS];
+	unsigned nglobals;
+	unsigned kbd_entered;		      /* wl_keyboard objects with focus on this client */
+	uint32_t serials[WLF_RECENT_SERIALS]; /* recent input event serials */
+	unsigned nserials;
+	struct wlf_device *devices; /* guest: this client's selection devices */
+	size_t mime_bytes;	    /* guest: memory held by this client's offers */
+};
+
+/* Prepares an empty context. */
+void wlf_ctx_init(struct wlf_ctx *ctx, enum wlf_mode mode, const char *vm_name);
+
+/* Creates a connection (control: every object local, no upstream) and adds
+ * it to ctx. Returns 0 or -ENOMEM. */
+int wlf_conn_new(struct wlf_ctx *ctx, bool control, struct wlf_conn **ret);
+
+/* Removes the connection from ctx, releasing its selections (other clients
+ * are told) and all its memory and fds. */
+void wlf_conn_free(struct wlf_conn *c);
+
+/* Handles every whole message from the client in c->cin, while the outputs
+ * have room. Stops at the first violation (c->state). */
+void wlf_conn_from_client(struct wlf_conn *c);
+
+/* The same for messages from upstream in c->uin. */
+void wlf_conn_from_upstream(struct wlf_conn *c);
+
+/* Whether the connection wants more bytes from the client / from upstream
+ * now (no violation, outputs under the soft limit). */
+bool wlf_conn_can_read_client(const struct wlf_conn *c);
+bool wlf_conn_can_read_upstream(const struct wlf_conn *c);
+
+/* Ends the connection for a client violation: queues wl_display.error
+ * (object, code, message) to the client and stops all processing. Returns
+ * -EPROTO for the caller to pass on. */
+int wlf_conn_client_error(struct wlf_conn *c, uint32_t object, uint32_t code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Ends the connection because upstream failed; the client is told with an
+ * implementation error. Returns -EPROTO. */
+int wlf_conn_upstream_error(struct wlf_conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Sends an event to the client: args follow object's event signature (u i f
+ * o n: uint32_t; s: const char *; a: a struct wlf_blob *; h: int fd, whose
+ * ownership passes). Returns 0, or -ENOBUFS after marking the connection
+ * WLF_CONN_OVERFLOW. */
+int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...);
+
+/* Sends an encoded message upstream (fds: ownership passes). Returns 0 or
+ * -ENOBUFS after marking the connection WLF_CONN_OVERFLOW. */
+int wlf_conn_send_up(struct wlf_conn *c, const uint8_t *msg, size_t len, const int *fds,
+		     unsigned nfds);
+
+/* Forgets a local object the client destroyed: frees its state, and for a
+ * client-allocated id tells the client it may reuse the id (delete_id). */
+void wlf_conn_destroy_local(struct wlf_conn *c, uint32_t id);
+
+/* Whether two interfaces are the same (pointer or name, as libwayland). */
+bool wlf_iface_eq(const struct wl_interface *a, const struct wl_interface *b);
+
+#endif

@@ -1,0 +1,58 @@
+/* Keyboard focus and input serials, as the filter sees them pass from
+ * upstream to each client. The host uses the focus to tell a clipboard tool
+ * whether one of this VM's windows is focused; the guest uses both to send
+ * selections to the focused client and to check the serial of set_selection. */
+#include "internal.h"
+
+void wlf_focus_serial(struct wlf_conn *c, uint32_t serial)
+{
+	c->serials[c->nserials % WLF_RECENT_SERIALS] = serial;
+	c->nserials++;
+}
+
+bool wlf_focus_serial_ok(const struct wlf_conn *c, uint32_t serial)
+{
+	unsigned n = c->nserials < WLF_RECENT_SERIALS ? c->nserials : WLF_RECENT_SERIALS;
+	for (unsigned i = 0; i < n; i++)
+		if (c->serials[i] == serial)
+			return true;
+	return false;
+}
+
+static void conn_focus(struct wlf_conn *c, bool on)
+{
+	struct wlf_ctx *ctx = c->ctx;
+	unsigned before = ctx->focused;
+	if (on)
+		ctx->focused++;
+	else if (ctx->focused > 0)
+		ctx->focused--;
+	if ((before == 0) != (ctx->focused == 0))
+		ctx->focus_changed = true;
+}
+
+void wlf_focus_enter(struct wlf_conn *c, struct wlf_obj *kbd)
+{
+	if (kbd->flags & WLF_OBJ_KBD_ENTERED)
+		return;
+	kbd->flags |= WLF_OBJ_KBD_ENTERED;
+	if (c->kbd_entered++ == 0)
+		conn_focus(c, true);
+}
+
+void wlf_focus_leave(struct wlf_conn *c, struct wlf_obj *kbd)
+{
+	if (!(kbd->flags & WLF_OBJ_KBD_ENTERED))
+		return;
+	kbd->flags &= ~WLF_OBJ_KBD_ENTERED;
+	if (c->kbd_entered > 0 && --c->kbd_entered == 0)
+		conn_focus(c, false);
+}
+
+void wlf_focus_conn_gone(struct wlf_conn *c)
+{
+	if (c->kbd_entered > 0) {
+		c->kbd_entered = 0;
+		conn_focus(c, false);
+	}
+}

@@ -1,0 +1,38 @@
+/* What the filter lets through: the allowlist of globals with a version cap
+ * each, and the VM-name tags of window titles and app ids. Pure. The reason
+ * for every allowed global is in docs/wayland.md. */
+#ifndef APPVM_WAYLAND_POLICY_H
+#define APPVM_WAYLAND_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct wl_interface;
+
+struct wlf_global_rule {
+	const struct wl_interface *iface;
+	uint32_t max_version; /* never above the version of our table */
+};
+
+/* Looks up the global interface name (len bytes, no NUL needed). Returns
+ * true with its rule in *ret when it is allowed, false when it is hidden. */
+bool wlf_policy_global(const char *name, size_t len, struct wlf_global_rule *ret);
+
+/* The i-th allowed global, for documentation checks. Returns false past the end. */
+bool wlf_policy_global_at(size_t i, struct wlf_global_rule *ret);
+
+/* Longest tagged title or app id, in bytes, so that the message carrying it
+ * stays within WLF_MAX_MSG. */
+#define WLF_TAG_MAX 4000
+
+/* Writes "[vm] title" (NUL-terminated) into buf of WLF_TAG_MAX + 1 bytes,
+ * with title escaped as lib/text_escape.h says (controls, bidi and invisible
+ * characters, invalid UTF-8), cut before the first character or escape that
+ * would not fit. Returns the length. */
+size_t wlf_tag_title(char *buf, const char *vm, const char *title);
+
+/* Writes "vm:app_id" the same way. */
+size_t wlf_tag_app_id(char *buf, const char *vm, const char *app_id);
+
+#endif
