@@ -8,7 +8,7 @@
 # errors: a program the store lacks, a store without usr.
 # shellcheck shell=bash disable=SC2154  # fail, script, run_ns, $log...: ns_test.sh
 
-command -v mkfs.erofs >/dev/null || { echo "SKIP: no mkfs.erofs"; exit 77; }
+command -v mkfs.erofs >/dev/null || test_skip "mkfs.erofs not installed (erofs-utils)"
 src=$(cd "$(dirname "$0")/../.." && pwd)
 tree=$WORK/tree
 mkdir -p "$tree/usr/bin" "$tree/usr/share/appvm-view" "$tree/etc" "$WORK/late" "$WORK/store"
