@@ -39,9 +39,18 @@ mkdir -p "$WORK/img"
 mkdir -p "$WORK/empty/share"
 "$src/rootfs/build" --no-initramfs --store "nousr=$WORK/empty" "$WORK/img" >>"$WORK/build.log" 2>&1 ||
 	{ cat "$WORK/build.log" >&2; fail "rootfs/build failed"; }
+# A glibc store that is not merged-/usr: its loader is in /lib64, not /usr.
+split=$WORK/split
+mkdir -p "$split/usr/bin" "$split/lib64" "$split/lib/x86_64-linux-gnu"
+cp "$tree/usr/bin/sh" "$split/usr/bin/sh"
+cp "$(readlink -f /lib64/ld-linux-x86-64.so.2)" "$split/lib64/ld-linux-x86-64.so.2"
+cp "$(readlink -f /lib/x86_64-linux-gnu/libc.so.6)" "$split/lib/x86_64-linux-gnu/libc.so.6"
+"$src/rootfs/build" --no-initramfs --store "split=$split" "$WORK/img" >>"$WORK/build.log" 2>&1 ||
+	{ cat "$WORK/build.log" >&2; fail "rootfs/build failed"; }
 loop=$(losetup -f --show -r "$WORK/img/view.erofs")
 loop2=$(losetup -f --show -r "$WORK/img/nousr.erofs")
-trap 'losetup -d "$loop" "$loop2" 2>/dev/null || true' EXIT
+loop3=$(losetup -f --show -r "$WORK/img/split.erofs")
+trap 'losetup -d "$loop" "$loop2" "$loop3" 2>/dev/null || true' EXIT
 conf() { # STORE-SECTION-NAME LOOP EXEC
 	printf '[vm]\ngrace = 2s\n[agent]\nenable = no\n[store %s]\nsource = %s\ntype = erofs\npath = %s\n[app]\nstore = %s\nexec = %s\n' \
 		"$1" "$2" "$WORK/store" "$1" "$3" >"$WORK/vm.conf"
@@ -75,7 +84,8 @@ if [ -z "$ldev" ] || [ "$ldev" != "$sdev" ]; then fail "/lib64/ld-linux-x86-64.s
 ! grep -q writable "$out" || fail "the view is writable: $(cat "$out")"
 grep -qx 'late: mounted-later' "$out" || fail "a mount made after the app started did not reach it: $(cat "$out")"
 
-# A program the store does not have; a store without usr: fatal, named.
+# A program the store does not have; a store without usr; a glibc store
+# whose loader is outside usr: fatal, named.
 conf view "$loop" "/usr/bin/nothere"
 run_ns
 expect_end "signal INT"
@@ -84,3 +94,7 @@ conf nousr "$loop2" "/usr/bin/sh"
 run_ns
 expect_end "signal INT"
 expect_log "fatal: app: store nousr ($WORK/store) has no usr directory, so it cannot be the app's view"
+conf split "$loop3" "/usr/bin/sh"
+run_ns
+expect_end "signal INT"
+expect_log "fatal: app: store split has its loader lib64/ld-linux-x86-64.so.2 outside its usr ($WORK/store/usr/lib64/ld-linux-x86-64.so.2: No such file or directory)"
