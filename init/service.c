@@ -212,6 +212,8 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 	in->app = app;
 	if ((r = service_command(in, app, c->app.exec, NULL, err, errlen)) < 0)
 		return r;
+	if ((r = appview_setup(in, app, err, errlen)) < 0)
+		return r;
 	/* Through its store's loader, the loader is what gets executed: the
 	 * program itself must be there too. */
 	if (strcmp(app->argv[0], app->program) != 0 && access(app->program, X_OK) < 0) {
@@ -277,14 +279,16 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 struct child_failure {
 	int stage;
 	int err;
+	size_t step; /* of the app's view */
 };
 
+enum { STAGE_VIEW = 7 };
 static const char *const stages[] = {"setsid", "stdio", "setgroups", "setgid",
-				     "setuid", "chdir", "exec"};
+				     "setuid", "chdir", "exec",	     "app view"};
 
 __attribute__((noreturn)) static void child(const struct service *s, int out_w, int status_w)
 {
-	struct child_failure f = {0, 0};
+	struct child_failure f = {0, 0, 0};
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -305,6 +309,14 @@ __attribute__((noreturn)) static void child(const struct service *s, int out_w, 
 	for (int i = 0; i < 2; i++)
 		if (moved[i] >= 0 && dup2(moved[i], 3 + i) < 0)
 			goto fail;
+	if (s->view) {
+		f.stage = STAGE_VIEW;
+		int r = appview_enter(s->view, &f.step);
+		if (r < 0) {
+			errno = -r;
+			goto fail;
+		}
+	}
 	if (s->drop_privileges) {
 		f.stage = 2;
 		if (setgroups(s->n_groups, s->groups) < 0)
@@ -389,8 +401,12 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 			;
 		close(out[0]);
-		snprintf(err, errlen, "%s: cannot start %s: %s: %s", s->name, s->argv[0],
-			 stages[f.stage < (int)ARRAY_LEN(stages) ? f.stage : 0], strerror(f.err));
+		char step[CFG_PATH_MAX * 3] = "";
+		if (f.stage == STAGE_VIEW && s->view)
+			appview_describe(s->view, f.step, step, sizeof(step));
+		snprintf(err, errlen, "%s: cannot start %s: %s%s%s: %s", s->name, s->argv[0],
+			 stages[f.stage < (int)ARRAY_LEN(stages) ? f.stage : 0],
+			 step[0] ? ": " : "", step, strerror(f.err));
 		return -f.err;
 	}
 	s->pid = pid;
