@@ -156,7 +156,7 @@ static bool append_options(DBusMessageIter *args, const struct pd_chooser_req *r
 	DBusMessageIter dict;
 	char accept[PROTO_LABEL_MAX + 1];
 	bool modal = d->flags & PROTO_DIALOG_MODAL;
-	bool multiple = d->flags & PROTO_DIALOG_MULTIPLE;
+	bool multiple = pd_request_multiple(r), directory = r->mode == PD_MODE_OPEN_FOLDER;
 	snprintf(accept, sizeof(accept), "%.*s", (int)d->accept_label.len, d->accept_label.ptr);
 	if (!dbus_message_iter_open_container(args, DBUS_TYPE_ARRAY, "{sv}", &dict))
 		return false;
@@ -164,11 +164,13 @@ static bool append_options(DBusMessageIter *args, const struct pd_chooser_req *r
 		  dict_entry(&dict, "modal", "b", fill_bool, &modal);
 	if (ok && accept[0])
 		ok = dict_entry(&dict, "accept_label", "s", fill_string, accept);
-	if (ok && r->mode == PD_MODE_OPEN)
+	if (ok && (r->mode == PD_MODE_OPEN || directory))
 		ok = dict_entry(&dict, "multiple", "b", fill_bool, &multiple);
-	if (ok && d->n_filters)
+	if (ok && directory)
+		ok = dict_entry(&dict, "directory", "b", fill_bool, &directory);
+	if (ok && d->n_filters && !directory)
 		ok = dict_entry(&dict, "filters", "a(sa(us))", fill_filters, d);
-	if (ok && d->current_filter != PROTO_NO_FILTER)
+	if (ok && d->current_filter != PROTO_NO_FILTER && !directory)
 		ok = dict_entry(&dict, "current_filter", "(sa(us))", fill_current_filter, d);
 	if (ok && d->n_choices)
 		ok = dict_entry(&dict, "choices", "a(ssa(ss)s)", fill_choices, d);
@@ -341,7 +343,7 @@ static void add_match(DBusConnection *conn, const char *path)
 /* Calls the method and waits for its Response. Returns the exit status. */
 static int converse(DBusConnection *conn, const struct pd_chooser_req *r, FILE *out)
 {
-	static const char *const methods[] = {"OpenFile", "SaveFile", "SaveFiles"};
+	static const char *const methods[] = {"OpenFile", "SaveFile", "SaveFiles", "OpenFile"};
 	char token[32], sender[256], expected[512];
 	uint64_t rnd = 0;
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))

@@ -209,6 +209,42 @@ static void test_save_and_save_many(void **state)
 	pdh_close(&c);
 }
 
+/* A folder dialog: OpenFile with directory, without the guest's file
+ * filters (they would hide every folder); the answer is a folder grant. */
+static void test_open_folder(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	struct proto_msg m, r;
+	char sc[2048], dir[700];
+	snprintf(dir, sizeof(dir), "%s/pics", h.home);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(sc, sizeof(sc), "{\"response\": 0, \"uris\": [\"file://%s\"]}", dir);
+	write_text(in_bus_dir("scenario.json"), sc);
+	pdh_open_caps(&h, &c, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
+	proto_sample("file_open_request", &m);
+	m.id = 0;
+	m.u.dialog.flags = PROTO_DIALOG_DIRECTORY;
+	assert_int_equal(pdh_call(&c, &m, &r), 0);
+	assert_int_equal(r.u.result.n_docs, 1);
+	assert_int_equal(r.u.result.docs[0].perms, PROTO_PERM_READ | PROTO_DOC_FOLDER);
+	assert_memory_equal(r.u.result.docs[0].name.ptr, "pics", 4);
+	const char *call = last_call();
+	expect_in(call, "\"method\": \"OpenFile\"");
+	expect_in(call, "\"directory\": true");
+	expect_in(call, "\"multiple\": false");
+	if (strstr(call, "\"filters\""))
+		fail_msg("file filters in a folder dialog: %s", call);
+	/* A file where a folder was asked for cannot be granted. */
+	write_text(pdh_path(&h, "not-a-folder"), "x");
+	snprintf(sc, sizeof(sc), "{\"response\": 0, \"uris\": [\"file://%s/not-a-folder\"]}",
+		 h.home);
+	write_text(in_bus_dir("scenario.json"), sc);
+	m.id = 0;
+	assert_int_equal(pdh_call(&c, &m, &r), PROTO_ERR_INTERNAL);
+	pdh_close(&c);
+}
+
 static void test_cancel_and_failures(void **state)
 {
 	(void)state;
@@ -266,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_open),
 	    cmocka_unit_test(test_save_and_save_many),
+	    cmocka_unit_test(test_open_folder),
 	    cmocka_unit_test(test_cancel_and_failures),
 	};
 	return cmocka_run_group_tests_name("portald_dbus", tests, start, stop);
