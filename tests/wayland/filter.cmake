@@ -13,6 +13,7 @@ appvm_unit_test(test_wayland_objects SOURCES test_wayland_objects.c LIBS appvm_w
 appvm_unit_test(test_wayland_policy SOURCES test_wayland_policy.c LIBS appvm_wayland_core)
 appvm_unit_test(test_wayland_host SOURCES test_wayland_host.c LIBS appvm_wayland_harness)
 appvm_unit_test(test_wayland_guest SOURCES test_wayland_guest.c LIBS appvm_wayland_harness)
+appvm_unit_test(test_wayland_hostile SOURCES test_wayland_hostile.c LIBS appvm_wayland_harness)
 
 # Both directions of the wire: client bytes (the host's untrusted input)
 # and upstream bytes. Seeds: gen_corpus.py.

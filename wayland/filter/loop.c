@@ -428,6 +428,7 @@ int wlf_run(const struct wlf_opts *opts, const char *listen_path, const char *up
 	    .focus_written = -1,
 	};
 	wlf_ctx_init(&l.ctx, opts->mode, opts->name);
+	l.ctx.allow_fullscreen = opts->allow_fullscreen;
 	int r = setup(&l, listen_path, data_control_path);
 	bool running = r == 0;
 	if (running) {
