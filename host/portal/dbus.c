@@ -154,16 +154,14 @@ static bool append_options(DBusMessageIter *args, const struct pd_chooser_req *r
 {
 	const struct proto_dialog *d = r->d;
 	DBusMessageIter dict;
-	char accept[PROTO_LABEL_MAX + 1];
 	bool modal = d->flags & PROTO_DIALOG_MODAL;
 	bool multiple = d->flags & PROTO_DIALOG_MULTIPLE;
-	snprintf(accept, sizeof(accept), "%.*s", (int)d->accept_label.len, d->accept_label.ptr);
 	if (!dbus_message_iter_open_container(args, DBUS_TYPE_ARRAY, "{sv}", &dict))
 		return false;
+	/* No accept_label: the buttons of a host dialog are the host's words,
+	 * never the guest's ("Cancel" on the button that grants the file). */
 	bool ok = dict_entry(&dict, "handle_token", "s", fill_string, token) &&
 		  dict_entry(&dict, "modal", "b", fill_bool, &modal);
-	if (ok && accept[0])
-		ok = dict_entry(&dict, "accept_label", "s", fill_string, accept);
 	if (ok && r->mode == PD_MODE_OPEN)
 		ok = dict_entry(&dict, "multiple", "b", fill_bool, &multiple);
 	if (ok && d->n_filters)

@@ -139,6 +139,14 @@ static void expect_in(const char *hay, const char *needle)
 		fail_msg("'%s' not in %s", needle, hay);
 }
 
+/* Button labels are the host dialog's own: a guest's accept_label could
+ * put "Cancel" on the button that grants the file. */
+static void expect_no_label(const char *call)
+{
+	if (strstr(call, "accept_label"))
+		fail_msg("the guest's accept_label reached the host dialog: %s", call);
+}
+
 static void test_open(void **state)
 {
 	(void)state;
@@ -168,7 +176,7 @@ static void test_open(void **state)
 	expect_in(call, "\"parent\": \"\"");
 	expect_in(call, "\"multiple\": true");
 	expect_in(call, "\"modal\": true");
-	expect_in(call, "\"accept_label\": \"Open\"");
+	expect_no_label(call);
 	expect_in(call, "\"filters\": [[\"Images\", [[1, \"image/png\"], [0, \"*.jpg\"]]], "
 			"[\"All files\", [[0, \"*\"]]]]");
 	expect_in(call, "\"current_filter\": [\"Images\", [[1, \"image/png\"], [0, \"*.jpg\"]]]");
@@ -205,7 +213,7 @@ static void test_save_and_save_many(void **state)
 	call = last_call();
 	expect_in(call, "\"method\": \"SaveFiles\"");
 	expect_in(call, "\"files\": [\"a.txt\", \"b.txt\"]");
-	expect_in(call, "\"accept_label\": \"Export here\"");
+	expect_no_label(call);
 	pdh_close(&c);
 }
 
