@@ -375,8 +375,11 @@ static int converse(DBusConnection *conn, const struct pd_chooser_req *r, FILE *
 		dbus_error_free(&err);
 		return 2;
 	}
-	const char *handle = NULL;
-	char handle_copy[512];
+	const char *handle = NULL, *portal = dbus_message_get_sender(reply);
+	char handle_copy[512], portal_copy[256];
+	/* Anyone on the bus may send us a signal: only the portal that
+	 * answered the call speaks for the user. */
+	snprintf(portal_copy, sizeof(portal_copy), "%s", portal ? portal : "");
 	if (!dbus_message_get_args(reply, &err, DBUS_TYPE_OBJECT_PATH, &handle,
 				   DBUS_TYPE_INVALID)) {
 		dbus_error_free(&err);
@@ -395,7 +398,8 @@ static int converse(DBusConnection *conn, const struct pd_chooser_req *r, FILE *
 		while ((m = dbus_connection_pop_message(conn))) {
 			int status = -1;
 			if (dbus_message_is_signal(m, REQUEST_IF, "Response") &&
-			    dbus_message_has_path(m, handle_copy))
+			    dbus_message_has_path(m, handle_copy) && portal_copy[0] &&
+			    dbus_message_has_sender(m, portal_copy))
 				status = handle_response(m, r, out);
 			dbus_message_unref(m);
 			if (status >= 0)

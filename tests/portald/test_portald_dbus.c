@@ -255,6 +255,33 @@ static void test_cancel_and_failures(void **state)
 	pdh_close(&c);
 }
 
+/* Another client of the host's bus sends the daemon's chooser a forged
+ * Response (picking a file the user never saw) before the portal's own:
+ * only the portal's is believed. */
+static void test_forged_response(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	struct proto_msg m, r;
+	char sc[2048];
+	write_text(pdh_path(&h, "secret.txt"), "the user's secret");
+	write_text(pdh_path(&h, "picked.txt"), "ok");
+	snprintf(sc, sizeof(sc),
+		 "{\"response\": 0, \"delay_ms\": 300, \"uris\": [\"file://%s/picked.txt\"], "
+		 "\"impostor\": [\"file://%s/secret.txt\"]}",
+		 h.home, h.home);
+	write_text(in_bus_dir("scenario.json"), sc);
+	pdh_open(&h, &c);
+	pdh_open_req(&m, 0, "Open");
+	assert_int_equal(pdh_call(&c, &m, &r), 0);
+	assert_int_equal(r.u.result.n_docs, 1);
+	if (r.u.result.docs[0].name.len != 10 ||
+	    memcmp(r.u.result.docs[0].name.ptr, "picked.txt", 10) != 0)
+		fail_msg("granted \"%.*s\", not the file the portal answered",
+			 (int)r.u.result.docs[0].name.len, r.u.result.docs[0].name.ptr);
+	pdh_close(&c);
+}
+
 /* The skip policy of tests/testlib.sh: 77 (skipped) when a prerequisite is
  * missing, a failure in CI and in scripts/test's full run. */
 static int prerequisite_missing(const char *why)
@@ -275,6 +302,7 @@ int main(void)
 	    cmocka_unit_test(test_open),
 	    cmocka_unit_test(test_save_and_save_many),
 	    cmocka_unit_test(test_cancel_and_failures),
+	    cmocka_unit_test(test_forged_response),
 	};
 	return cmocka_run_group_tests_name("portald_dbus", tests, start, stop);
 }
