@@ -22,6 +22,11 @@ appvm_fuzz_target(wayland_client ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_wayland_client
 appvm_fuzz_target(wayland_upstream ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_wayland_upstream.c
                   appvm_wayland_harness)
 
+# The focus file beside a planted symlink (the real binary, no compositor).
+add_test(NAME wayland_focus_file
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/focus-file-test.sh $<TARGET_FILE:appvm-wayland>)
+set_tests_properties(wayland_focus_file PROPERTIES LABELS unit TIMEOUT 30)
+
 # The chain against a headless sway, unprivileged through setpriv: label ns
 # (needs root). WLF_RELAY may insert a relay between the waypipes.
 foreach(case windows isolation clipboard apps lifecycle)
