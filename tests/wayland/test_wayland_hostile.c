@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,41 +74,36 @@ static void expect_up(struct wlf_conn *c, uint32_t id, uint16_t opcode, uint16_t
 
 /* A fullscreen window covers the screen with no frame and no title: it
  * could pass for the whole desktop (a lock screen asking for a password).
- * The host filter keeps it a window: fullscreen goes up as maximized. */
-static void test_fullscreen_stays_framed(void **state)
+ * The host filter keeps it a window: fullscreen goes up as maximized,
+ * unless the VM is trusted with fullscreen (--allow-fullscreen). Output 9
+ * is a wl_output; maximizing by itself always goes up as it is. */
+static void test_fullscreen(void **state)
 {
 	(void)state;
-	struct env *e = env_new("mail");
-	struct wlf_conn *c = e->c;
-	toplevel(c);
-	h_req(c, 8, XDG_TOPLEVEL_SET_FULLSCREEN, "o", 0);
-	expect_up(c, 8, XDG_TOPLEVEL_SET_MAXIMIZED, 8);
-	h_req(c, 8, XDG_TOPLEVEL_UNSET_FULLSCREEN, "");
-	expect_up(c, 8, XDG_TOPLEVEL_UNSET_MAXIMIZED, 8);
-	/* With an output named too, and before the first commit alike. */
-	h_req(c, 2, WL_REGISTRY_BIND, "usun", 38, "wl_output", 4, 9);
-	h_drain(c);
-	h_req(c, 8, XDG_TOPLEVEL_SET_FULLSCREEN, "o", 9);
-	expect_up(c, 8, XDG_TOPLEVEL_SET_MAXIMIZED, 8);
-	/* Maximizing by itself goes up as it is. */
-	h_req(c, 8, XDG_TOPLEVEL_SET_MAXIMIZED, "");
-	expect_up(c, 8, XDG_TOPLEVEL_SET_MAXIMIZED, 8);
-	env_free(e);
-}
-
-/* A VM trusted with fullscreen (--allow-fullscreen) gets it. */
-static void test_fullscreen_allowed(void **state)
-{
-	(void)state;
-	struct env *e = env_new("video");
-	e->ctx.allow_fullscreen = true;
-	struct wlf_conn *c = e->c;
-	toplevel(c);
-	h_req(c, 8, XDG_TOPLEVEL_SET_FULLSCREEN, "o", 0);
-	expect_up(c, 8, XDG_TOPLEVEL_SET_FULLSCREEN, 12);
-	h_req(c, 8, XDG_TOPLEVEL_UNSET_FULLSCREEN, "");
-	expect_up(c, 8, XDG_TOPLEVEL_UNSET_FULLSCREEN, 8);
-	env_free(e);
+	static const struct {
+		bool allow;
+		uint16_t opcode;
+		const char *sig;
+		uint32_t output;
+		uint16_t want, want_size;
+	} cases[] = {
+	    {false, XDG_TOPLEVEL_SET_FULLSCREEN, "o", 0, XDG_TOPLEVEL_SET_MAXIMIZED, 8},
+	    {false, XDG_TOPLEVEL_SET_FULLSCREEN, "o", 9, XDG_TOPLEVEL_SET_MAXIMIZED, 8},
+	    {false, XDG_TOPLEVEL_UNSET_FULLSCREEN, "", 0, XDG_TOPLEVEL_UNSET_MAXIMIZED, 8},
+	    {false, XDG_TOPLEVEL_SET_MAXIMIZED, "", 0, XDG_TOPLEVEL_SET_MAXIMIZED, 8},
+	    {true, XDG_TOPLEVEL_SET_FULLSCREEN, "o", 9, XDG_TOPLEVEL_SET_FULLSCREEN, 12},
+	    {true, XDG_TOPLEVEL_UNSET_FULLSCREEN, "", 0, XDG_TOPLEVEL_UNSET_FULLSCREEN, 8},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct env *e = env_new("mail");
+		e->ctx.allow_fullscreen = cases[i].allow;
+		toplevel(e->c);
+		h_req(e->c, 2, WL_REGISTRY_BIND, "usun", 38, "wl_output", 4, 9);
+		h_drain(e->c);
+		h_req(e->c, 8, cases[i].opcode, cases[i].sig, cases[i].output);
+		expect_up(e->c, 8, cases[i].want, cases[i].want_size);
+		env_free(e);
+	}
 }
 
 /* Client-side decorations mean no host frame, so no tag on screen, and a
@@ -212,8 +208,7 @@ static void test_allow_fullscreen_option(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fullscreen_stays_framed),
-	    cmocka_unit_test(test_fullscreen_allowed),
+	    cmocka_unit_test(test_fullscreen),
 	    cmocka_unit_test(test_decorations_server_side),
 	    cmocka_unit_test(test_tag_direction),
 	    cmocka_unit_test(test_allow_fullscreen_option),
