@@ -23,7 +23,9 @@
 
 int pd_ctl_open(struct pd_daemon *d)
 {
-	d->ctl_fd = unix_sock_listen(d->opt.control, 16);
+	/* Never another daemon's: a live socket means this VM is served. */
+	d->ctl_fd =
+	    unix_sock_live(d->opt.control) ? -EADDRINUSE : unix_sock_listen(d->opt.control, 16);
 	if (d->ctl_fd < 0) {
 		log_err("cannot listen on %s: %s", d->opt.control, strerror(-d->ctl_fd));
 		return d->ctl_fd;

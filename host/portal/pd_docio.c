@@ -396,12 +396,15 @@ int pd_docio_truncate(struct pd_grants *t, struct pd_grant *g, uint64_t size, co
 	return 0;
 }
 
-/* Gives the stage the permissions of the file it replaces, or of a new file. */
+/* Gives the stage the permissions of the file it replaces, or of a new file.
+ * Never the set-user-ID or set-group-ID bit: the content is the guest's
+ * now, and whoever ran the file would run it with its owner's rights (which
+ * is why write(2) drops them too). */
 static void stage_mode(const struct pd_grant *g, mode_t umask_bits)
 {
 	struct stat st;
 	if (fstatat(g->dirfd, g->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
-		fchmod(g->stage.fd, st.st_mode & 07777);
+		fchmod(g->stage.fd, st.st_mode & 0777);
 		/* As root (tests, a system service) keep the owner too; as the
 		 * user this changes nothing or fails harmlessly. */
 		if (fchown(g->stage.fd, st.st_uid, st.st_gid) < 0) {
