@@ -23,44 +23,23 @@ rm -rf "$work"
 mkdir -p "$work/host"
 # Sockets in a short directory: sun_path holds 107 bytes.
 sock=$(mktemp -d /var/tmp/appvm-pt.XXXXXX)
+# The entries of a directory, dot files included, sorted, each followed by a
+# space (file names in these tests have no blanks).
+names() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' '; }
+# shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
 cleanup() {
 	stop_started
 	rm -rf "$sock"
 }
 trap cleanup EXIT
-fail() {
-	printf 'FAIL (portal integration): %s\n' "$*" >&2
-	for f in portal portald chooser; do
-		printf -- '--- %s log:\n' "$f" >&2
-		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
-	done
-	exit 1
-}
+fail() { portal_fail "portal integration" "$*"; }
 pass() { printf 'ok: %s\n' "$*"; }
 
-# The chooser: answers each dialog with the plan file's lines ("cancel"
-# exits 1; "sleep N" first waits), and logs what it was asked.
-cat >"$work/chooser.sh" <<EOF
-#!/bin/sh
-{ env | grep '^APPVM_CHOOSER' | sort; cat; echo; echo ---; } >>"$work/chooser.log"
-while read -r line; do
-	case \$line in
-	cancel) exit 1 ;;
-	sleep\ *) sleep \${line#sleep } ;;
-	*) echo "\$line" ;;
-	esac
-done <"$work/plan"
-EOF
-chmod 755 "$work/chooser.sh"
-plan() { printf '%s\n' "$@" >"$work/plan"; }
-
-bus_conf "$work/bus.conf" "$sock/bus"
-dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/bus.addr" \
-	2>"$work/dbus.log" &
-pids+=("$!")
-wait_for 5 test -s "$work/bus.addr" || fail "dbus-daemon did not start"
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$sock/bus
+# The chooser: answers each dialog with the plan file's lines, and logs
+# what it was asked (lib.sh).
+portal_chooser "$work"
+portal_bus "$work" "$sock" || fail "dbus-daemon did not start"
 
 start_portald() {
 	"$APPVM_PORTALD" --name itest --vsock "$sock/vm.vsock" --chooser "command:$work/chooser.sh" \
@@ -72,16 +51,8 @@ start_portald() {
 start_portald --dialog-burst 100 --dialog-interval 10ms
 
 mnt=$work/doc
-# Leaks count too (sanitizer builds; the portal ends normally, on TERM).
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
-	"$APPVM_PORTAL" --host-unix "$sock/vm.vsock_1026" --mountpoint "$mnt" --mount \
-	--scratch-limit 8 --ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
-portal_pid=$!
-pids+=("$portal_pid")
-wait_for 10 grep -q ready "$work/ready" || fail "appvm-portal did not report ready"
-grep -q "fuse.appvm-doc $mnt\|$mnt fuse.appvm-doc" /proc/self/mounts ||
-	fail "the document filesystem is not mounted on $mnt"
-wait_for 10 grep -q "host: connected" "$work/portal.log" || fail "appvm-portal did not reach the host"
+portal_guest "$work" "$sock/vm.vsock_1026" "$mnt" --scratch-limit 8 2>"$work/err" ||
+	fail "$(cat "$work/err")"
 pass "bus name owned, filesystem mounted, host connected"
 
 # client ARGS...: runs portal-client; its output in $work/out, status in $rc.
@@ -133,7 +104,7 @@ try:
     print("trashed")
 except Exception as e:
     print("refused")' "$work/trash-me" 2>&1)
-[ "$out" = refused ] && [ -e "$work/trash-me" ] || fail "Trash: $out"
+if [ "$out" != refused ] || [ ! -e "$work/trash-me" ]; then fail "Trash: $out"; fi
 grep -q "TrashFile from .* refused" "$work/portal.log" || fail "Trash: the portal was not asked"
 pass "D-Bus surface: properties, Settings, errors, GIO network monitor, proxy resolver and trash"
 
@@ -155,8 +126,8 @@ waited=$(sed -n 's/^response 0 after \([0-9]*\) ms/\1/p' "$work/out")
 grep -q "^uri file://$mnt/[0-9a-f]\{16\}/notes.txt$" "$work/out" || fail "open: URI"
 grep -q "APPVM_CHOOSER_TITLE=\[itest\] Open notes" "$work/chooser.log" || fail "open: title not passed on"
 wait_for 5 grep -q "member=Response" "$work/monitor.log" || fail "open: dbus-monitor saw no Response"
-grep -q "member=Response" "$work/monitor.log" &&
-	! grep "member=Response" "$work/monitor.log" | grep -vq "destination=:" ||
+{ grep -q "member=Response" "$work/monitor.log" &&
+	! grep "member=Response" "$work/monitor.log" | grep -vq "destination=:"; } ||
 	fail "open: a Response was broadcast"
 kill "$mon"
 [ "$(stat -c %A "$notes")" = "-r--r--r--" ] || fail "open: mode $(stat -c %A "$notes")"
@@ -180,11 +151,11 @@ client --file /home/app/a.txt --file b.txt save-many
 [ $rc -eq 0 ] || fail "save-many: status $rc: $(cat "$work/out")"
 [ "$(grep -c '^path ' "$work/out")" -eq 2 ] || fail "save-many: $(cat "$work/out")"
 i=0
-for p in $(sed -n 's/^path //p' "$work/out"); do
+while read -r p; do
 	i=$((i + 1))
 	printf 'file %s\n' "$i" >"$p" || fail "save-many: cannot write $p"
-done
-[ "$(cat "$work/host/batch/a.txt")" = "file 1" ] && [ "$(cat "$work/host/batch/b.txt")" = "file 2" ] ||
+done < <(sed -n 's/^path //p' "$work/out")
+{ [ "$(cat "$work/host/batch/a.txt")" = "file 1" ] && [ "$(cat "$work/host/batch/b.txt")" = "file 2" ]; } ||
 	fail "save-many: host files: $(ls "$work/host/batch")"
 pass "open several with the user's filter and choice; SaveFiles into a folder"
 
@@ -223,7 +194,7 @@ if command -v vim >/dev/null; then
 else
 	vim_note=" (no vim installed: not tried)"
 fi
-[ "$(ls -A "$work/host" | sort | tr '\n' ' ')" = "batch notes.txt report.txt second.txt " ] ||
+[ "$(names "$work/host")" = "batch notes.txt report.txt second.txt " ] ||
 	fail "stray files on the host: $(ls -A "$work/host")"
 pass "save: new file, GIO replace (new inode $ino1 -> $ino2), in place + fsync, sed -i$vim_note; nothing stray"
 
@@ -236,7 +207,7 @@ cp "$work/big.src" "$big" || fail "big: cp"
 cmp -s "$work/big.src" "$work/host/big.bin" || fail "big: host content after cp"
 cmp -s "$work/big.src" "$big" || fail "big: guest read back"
 head -c 1048576 /dev/urandom >"$work/big2.src"
-cp "$work/big2.src" "$(dirname "$big")/.big.tmp" && mv "$(dirname "$big")/.big.tmp" "$big" ||
+{ cp "$work/big2.src" "$(dirname "$big")/.big.tmp" && mv "$(dirname "$big")/.big.tmp" "$big"; } ||
 	fail "big: scratch + rename"
 cmp -s "$work/big2.src" "$work/host/big.bin" || fail "big: host content after rename"
 # Scratch files are bounded (--scratch-limit 8 MiB).
@@ -302,7 +273,7 @@ client open
 grep -q "^no uris" "$work/out" && fail "cancel: uris missing from the results"
 plan "sleep 10" "$work/host/notes.txt"
 client --close-after 500 open
-[ $rc -eq 0 ] && grep -q "^closed" "$work/out" || fail "close: status $rc: $(cat "$work/out")"
+{ [ $rc -eq 0 ] && grep -q "^closed" "$work/out"; } || fail "close: status $rc: $(cat "$work/out")"
 wait_for 10 grep -q "closed by the caller" "$work/portal.log" || fail "close: not seen"
 pass "cancel: response 1 with uris; Request.Close: no Response"
 
@@ -343,7 +314,7 @@ out=$(gtk save) || fail "GTK save: $(cat "$work/gtk.err")"
 echo "$out" | grep -q "^saved $mnt/" || fail "GTK save: $out"
 [ "$(cat "$work/host/gtk.txt")" = "written by GTK" ] || fail "GTK save: host content"
 [ "$ino1" != "$(stat -c %i "$work/host/gtk.txt")" ] || fail "GTK save: not replaced atomically"
-[ "$(ls -A "$work/host" | sort | tr '\n' ' ')" = "batch big.bin gtk.txt notes.txt report.txt second.txt " ] ||
+[ "$(names "$work/host")" = "batch big.bin gtk.txt notes.txt report.txt second.txt " ] ||
 	fail "GTK save: stray files: $(ls -A "$work/host")"
 pass "GTK 3 FileChooserNative: open reads the host file, save replaces it atomically"
 
@@ -365,7 +336,7 @@ wait_for 5 read_fails || fail "revoke: an open handle still reads"
 pread7 >"$work/err" || true
 exec 7<&-
 if cat "$notes" >/dev/null 2>&1; then fail "revoke: the path still reads"; fi
-[[ " $(ls "$mnt" | tr '\n' ' ') " != *" $(doc_id "$notes") "* ]] || fail "revoke: the entry is still listed"
+[[ " $(names "$mnt") " != *" $(doc_id "$notes") "* ]] || fail "revoke: the entry is still listed"
 [ -e "$work/host/notes.txt" ] || fail "revoke: the host file went"
 pass "revoke: open handle fails ($(cat "$work/err")), entry gone"
 
@@ -412,7 +383,7 @@ wait "$writer" || true
 grep -q "^failed: " "$work/lost.out" || fail "an edit across a host restart: $(cat "$work/lost.out")"
 [ "$(cat "$work/host/report.txt")" = "$before" ] || fail "a lost edit reached the host file"
 if cat "$big" >/dev/null 2>&1; then fail "a document of the old daemon still reads"; fi
-unlisted() { [[ " $(ls "$mnt" | tr '\n' ' ') " != *" $1 "* ]]; }
+unlisted() { [[ " $(names "$mnt") " != *" $1 "* ]]; }
 wait_for 3 unlisted "$(doc_id "$big")" || fail "an old document is still listed"
 plan "$work/host/notes.txt"
 client open
