@@ -101,6 +101,25 @@ function(appvm_guest_file var target)
   endif()
 endfunction()
 
+# Tests that run our programs outside a VM run them twice when the images
+# have their own builds: once as this tree built them and once as the images
+# get them. They loop over the variants
+#   foreach(v "" ${APPVM_MUSL_VARIANT})      # "" and, with APPVM_MUSL, "_musl"
+# and take each program's file with appvm_variant_file(VAR TARGET "${v}").
+if(APPVM_MUSL)
+  set(APPVM_MUSL_VARIANT _musl)
+else()
+  set(APPVM_MUSL_VARIANT "")
+endif()
+function(appvm_variant_file var target variant)
+  if(variant STREQUAL "")
+    set(${var} "$<TARGET_FILE:${target}>" PARENT_SCOPE)
+  else()
+    appvm_guest_file(file ${target})
+    set(${var} "${file}" PARENT_SCOPE)
+  endif()
+endfunction()
+
 # At the end of the top-level directory, once every program is declared.
 function(appvm_guest_write_manifest)
   get_property(targets GLOBAL PROPERTY APPVM_GUEST_PROGRAMS)
