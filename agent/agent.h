@@ -7,7 +7,7 @@
 
 #include "args.h"
 #include "clip.h"
-#include "frame_conn.h"
+#include "frame_link.h"
 #include "outbuf.h"
 #include "initctl.h"
 #include "policy.h"
@@ -65,22 +65,10 @@ struct initq {
 	uint64_t deadline;
 };
 
-enum ev_state { EV_OFF, EV_WAIT, EV_CONNECTING, EV_HELLO, EV_UP };
-
 struct events {
 	struct watch w;
-	enum ev_state state;
-	int fd;
-	uint32_t mask;
-	struct proto_reader rd;
-	struct proto_session sess;
-	struct outbuf out;
-	unsigned backoff_ms;
-	unsigned failures; /* in a row, for quieter logs */
-	uint64_t retry_at;
-	uint64_t deadline;
+	struct frame_link link; /* lib/frame_link.c */
 	uint64_t next_poll;
-	uint32_t next_id;
 	struct agent_exit_key last_exit;
 };
 
