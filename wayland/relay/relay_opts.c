@@ -96,13 +96,6 @@ void relay_opts_init(struct relay_opts *o)
 	o->connect_timeout_s = RELAY_DEFAULT_CONNECT_TIMEOUT;
 }
 
-unsigned relay_retry_next(unsigned prev_ms)
-{
-	if (prev_ms < RELAY_RETRY_FIRST_MS)
-		return RELAY_RETRY_FIRST_MS;
-	return prev_ms >= RELAY_RETRY_MAX_MS / 2 ? RELAY_RETRY_MAX_MS : prev_ms * 2;
-}
-
 /* Splits "--name=value" or takes the next argument. Returns the value or NULL. */
 static const char *value_of(int argc, char *const argv[], int *i, const char *name)
 {
