@@ -87,10 +87,7 @@ int frame_set_add(struct frame_set *s, struct frame_conn *c, int fd, void *owner
 	c->watch = watch;
 	c->serial = ++s->next_serial;
 	c->hello_deadline = clock_now_ms() + s->lim.hello_timeout_ms;
-	c->prev = NULL;
 	c->next = s->head;
-	if (s->head)
-		s->head->prev = c;
 	s->head = c;
 	s->n++;
 	return 0;
@@ -174,18 +171,15 @@ void frame_set_tick(struct frame_set *s, uint64_t now, uint64_t *next)
 
 void frame_set_sweep(struct frame_set *s)
 {
-	for (struct frame_conn *c = s->head, *next; c; c = next) {
-		next = c->next;
-		if (!c->dead)
+	/* pp points at the link to c: the head, or a live predecessor's next. */
+	for (struct frame_conn **pp = &s->head, *c; (c = *pp);) {
+		if (!c->dead) {
+			pp = &c->next;
 			continue;
+		}
+		*pp = c->next;
 		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 		frame_conn_release(c);
-		if (c->prev)
-			c->prev->next = c->next;
-		else
-			s->head = c->next;
-		if (c->next)
-			c->next->prev = c->prev;
 		s->n--;
 		s->ops->gone(s->ctx, c);
 	}

@@ -37,14 +37,14 @@ struct frame_limits {
 struct frame_set;
 
 struct frame_conn {
-	struct frame_conn *next, *prev; /* in its set */
-	struct frame_set *set;		/* NULL outside a set */
-	void *owner;			/* the owner's record of this connection */
-	void *watch;			/* its epoll data.ptr */
-	int fd;				/* -1: closed */
-	unsigned serial;		/* for log lines */
-	uint32_t mask;			/* events registered with epoll */
-	struct proto_reader rd;		/* the frame read; whole during a frame callback */
+	struct frame_conn *next; /* in its set */
+	struct frame_set *set;	 /* NULL outside a set */
+	void *owner;		 /* the owner's record of this connection */
+	void *watch;		 /* its epoll data.ptr */
+	int fd;			 /* -1: closed */
+	unsigned serial;	 /* for log lines */
+	uint32_t mask;		 /* events registered with epoll */
+	struct proto_reader rd;	 /* the frame read; whole during a frame callback */
 	struct proto_session sess;
 	struct outbuf out;
 	uint64_t hello_deadline;
