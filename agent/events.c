@@ -15,36 +15,6 @@
 /* READY and APP_EXIT are tiny; a host that lets this fill is not reading. */
 #define EVENT_OUT_LIMIT 4096u
 
-static void up(void *ctx);
-static void on_frame(void *ctx, struct frame_conn *c);
-static void down(void *ctx, bool was_up);
-
-static const struct frame_link_ops link_ops = {.up = up, .frame = on_frame, .down = down};
-
-void events_init(struct agent *a)
-{
-	struct events *ev = &a->ev;
-	memset(ev, 0, sizeof(*ev));
-	ev->w.kind = WATCH_EVENTS;
-	struct frame_link *l = &ev->link;
-	l->label = "events";
-	l->unix_path = a->opt.event_unix;
-	l->port = a->opt.event_port;
-	l->caps = AGENT_CAPS;
-	l->software = AGENT_SOFTWARE;
-	l->lim = (struct frame_limits){.out_limit = EVENT_OUT_LIMIT, .frames_per_wake = 8};
-	l->timeout_ms = AGENT_EVENT_TIMEOUT_MS;
-	l->backoff_first_ms = AGENT_BACKOFF_START_MS;
-	l->backoff_max_ms = AGENT_BACKOFF_MAX_MS;
-	l->ops = &link_ops;
-	l->ctx = a;
-	l->epfd = a->epfd;
-	l->watch = &ev->w;
-	l->c.fd = -1;
-	if (agent_opts_events_enabled(&a->opt))
-		frame_link_start(l);
-}
-
 void events_close(struct agent *a)
 {
 	frame_link_close(&a->ev.link);
@@ -95,6 +65,31 @@ static void on_frame(void *ctx, struct frame_conn *c)
 {
 	(void)c;
 	fail(ctx, "unexpected frame from the host");
+}
+
+static const struct frame_link_ops link_ops = {.up = up, .frame = on_frame, .down = down};
+
+static const struct frame_link_conf link_conf = {
+    .label = "events",
+    .caps = AGENT_CAPS,
+    .software = AGENT_SOFTWARE,
+    .lim = {.out_limit = EVENT_OUT_LIMIT, .frames_per_wake = 8},
+    .timeout_ms = AGENT_EVENT_TIMEOUT_MS,
+    .backoff_first_ms = AGENT_BACKOFF_START_MS,
+    .backoff_max_ms = AGENT_BACKOFF_MAX_MS,
+    .ops = &link_ops,
+};
+
+void events_init(struct agent *a)
+{
+	struct events *ev = &a->ev;
+	memset(ev, 0, sizeof(*ev));
+	ev->w.kind = WATCH_EVENTS;
+	frame_link_init(&ev->link, &link_conf, a, a->opt.event_unix, a->opt.event_port);
+	ev->link.epfd = a->epfd;
+	ev->link.watch = &ev->w;
+	if (agent_opts_events_enabled(&a->opt))
+		frame_link_start(&ev->link);
 }
 
 void events_on_io(struct agent *a, uint32_t events)

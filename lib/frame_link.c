@@ -21,10 +21,21 @@ _Static_assert(POLLIN == EPOLLIN && POLLOUT == EPOLLOUT && POLLERR == EPOLLERR &
 
 static const struct frame_ops link_ops;
 
+void frame_link_init(struct frame_link *l, const struct frame_link_conf *conf, void *ctx,
+		     const char *unix_path, uint32_t port)
+{
+	memset(l, 0, sizeof(*l));
+	l->conf = conf;
+	l->ctx = ctx;
+	l->unix_path = unix_path;
+	l->port = port;
+	l->epfd = -1;
+	l->state = FRAME_LINK_OFF;
+	frame_conn_init(&l->c, -1, conf->lim.out_limit);
+}
+
 void frame_link_start(struct frame_link *l)
 {
-	memset(&l->c, 0, sizeof(l->c));
-	frame_conn_init(&l->c, -1, l->lim.out_limit);
 	l->state = FRAME_LINK_WAIT;
 	l->retry_at = clock_now_ms();
 	l->backoff_ms = l->failures = 0;
@@ -68,7 +79,7 @@ void frame_link_close(struct frame_link *l)
 	if (l->epfd >= 0 && l->c.fd >= 0)
 		epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->c.fd, NULL);
 	frame_conn_release(&l->c);
-	frame_conn_init(&l->c, -1, l->lim.out_limit);
+	frame_conn_init(&l->c, -1, l->conf->lim.out_limit);
 }
 
 void frame_link_fail(struct frame_link *l, const char *why)
@@ -78,17 +89,18 @@ void frame_link_fail(struct frame_link *l, const char *why)
 	frame_link_close(l);
 	if (was_up)
 		l->backoff_ms = 0;
-	l->backoff_ms = retry_backoff_next(l->backoff_ms, l->backoff_first_ms, l->backoff_max_ms);
+	l->backoff_ms =
+	    retry_backoff_next(l->backoff_ms, l->conf->backoff_first_ms, l->conf->backoff_max_ms);
 	l->retry_at = clock_now_ms() + l->backoff_ms;
 	l->state = FRAME_LINK_WAIT;
 	if (l->failures++ == 0 || was_up)
-		log_info("%s: %s: %s; retrying", l->label, frame_link_target(l, buf, sizeof(buf)),
-			 why);
+		log_info("%s: %s: %s; retrying", l->conf->label,
+			 frame_link_target(l, buf, sizeof(buf)), why);
 	else
-		log_debug("%s: %s: %s; retry in %u ms", l->label,
+		log_debug("%s: %s: %s; retry in %u ms", l->conf->label,
 			  frame_link_target(l, buf, sizeof(buf)), why, l->backoff_ms);
-	if (l->ops->down)
-		l->ops->down(l->ctx, was_up);
+	if (l->conf->ops->down)
+		l->conf->ops->down(l->ctx, was_up);
 }
 
 void frame_link_flush(struct frame_link *l)
@@ -105,9 +117,9 @@ static void connected(struct frame_link *l)
 {
 	struct proto_msg m;
 	l->state = FRAME_LINK_HELLO;
-	if (l->hello_timeout_ms)
-		l->deadline = clock_now_ms() + l->hello_timeout_ms;
-	proto_session_init(&l->c.sess, PROTO_ROLE_OPENER, l->caps, l->software);
+	if (l->conf->hello_timeout_ms)
+		l->deadline = clock_now_ms() + l->conf->hello_timeout_ms;
+	proto_session_init(&l->c.sess, PROTO_ROLE_OPENER, l->conf->caps, l->conf->software);
 	proto_session_hello(&l->c.sess, frame_link_take_id(l), &m);
 	if (outbuf_put_msg(&l->c.out, &m) < 0) {
 		frame_link_fail(l, "cannot queue HELLO");
@@ -125,7 +137,7 @@ static void try_connect(struct frame_link *l)
 		return;
 	}
 	l->c.fd = fd;
-	l->deadline = clock_now_ms() + l->timeout_ms;
+	l->deadline = clock_now_ms() + l->conf->timeout_ms;
 	l->state = done ? FRAME_LINK_HELLO : FRAME_LINK_CONNECTING;
 	l->c.mask = done ? EPOLLIN : EPOLLOUT;
 	struct epoll_event e = {.events = l->c.mask, .data.ptr = l->watch};
@@ -142,7 +154,7 @@ static void on_frame(void *ctx, struct frame_conn *c)
 {
 	struct frame_link *l = ctx;
 	if (l->state == FRAME_LINK_UP) {
-		l->ops->frame(l->ctx, c);
+		l->conf->ops->frame(l->ctx, c);
 		return;
 	}
 	struct proto_msg m;
@@ -161,7 +173,7 @@ static void on_frame(void *ctx, struct frame_conn *c)
 	l->state = FRAME_LINK_UP;
 	l->failures = 0;
 	l->backoff_ms = 0;
-	l->ops->up(l->ctx);
+	l->conf->ops->up(l->ctx);
 }
 
 static const struct frame_ops link_ops = {.frame = on_frame};
@@ -191,7 +203,7 @@ void frame_link_on_io(struct frame_link *l, uint32_t events)
 	if (events & EPOLLOUT)
 		frame_link_flush(l);
 	if (l->c.fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-		int r = frame_conn_read(&l->c, &l->lim, &link_ops, l);
+		int r = frame_conn_read(&l->c, &l->conf->lim, &link_ops, l);
 		if (r < 0)
 			frame_link_fail(l, r == -ENODATA ? "closed by the host"
 							 : proto_io_strerror(r));

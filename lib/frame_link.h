@@ -35,21 +35,25 @@ struct frame_link_ops {
 	void (*down)(void *ctx, bool was_up);
 };
 
-struct frame_link {
-	/* Set by the owner before frame_link_start: */
-	const char *label;     /* log lines: "host: vsock 2:1026: why; retrying" */
-	const char *unix_path; /* the target: a Unix socket, else vsock CID 2 ... */
-	uint32_t port;	       /* ... at this port */
-	uint32_t caps;	       /* sent in HELLO */
+/* What a kind of link is: the same for every link of a program. */
+struct frame_link_conf {
+	const char *label; /* log lines: "host: vsock 2:1026: why; retrying" */
+	uint32_t caps;	   /* sent in HELLO */
 	const char *software;
 	struct frame_limits lim;   /* out_limit, frames_per_wake, keep_payload */
 	uint32_t timeout_ms;	   /* connecting and HELLO together ... */
 	uint32_t hello_timeout_ms; /* ... or HELLO this soon after the connect (0: no restart) */
 	unsigned backoff_first_ms, backoff_max_ms;
 	const struct frame_link_ops *ops;
-	void *ctx;
-	int epfd;    /* -1: the owner polls */
-	void *watch; /* epoll data.ptr */
+};
+
+struct frame_link {
+	const struct frame_link_conf *conf;
+	void *ctx;	       /* handed to conf->ops */
+	const char *unix_path; /* the target: a Unix socket, else vsock CID 2 ... */
+	uint32_t port;	       /* ... at this port */
+	int epfd;	       /* -1: the owner polls; may be set before frame_link_start */
+	void *watch;	       /* epoll data.ptr */
 	/* Kept by the link: */
 	enum frame_link_state state;
 	struct frame_conn c;
@@ -58,7 +62,13 @@ struct frame_link {
 	uint32_t next_id; /* frame_link_take_id */
 };
 
-/* Starts the link: the first attempt is made at the next tick. */
+/* Prepares l, not started, without a socket, polled by its owner (epfd
+ * -1), to connect to the Unix socket unix_path or, when it is NULL, to the
+ * host's vsock port. No allocation. */
+void frame_link_init(struct frame_link *l, const struct frame_link_conf *conf, void *ctx,
+		     const char *unix_path, uint32_t port);
+
+/* Starts the prepared link: the first attempt is made at the next tick. */
 void frame_link_start(struct frame_link *l);
 
 /* Returns the next request id (never 0). */

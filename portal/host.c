@@ -14,34 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void up(void *ctx);
-static void on_frame(void *ctx, struct frame_conn *c);
-static void down(void *ctx, bool was_up);
-
-static const struct frame_link_ops link_ops = {.up = up, .frame = on_frame, .down = down};
-
-void host_init(struct portal *p)
-{
-	struct host *h = &p->host;
-	memset(h, 0, sizeof(*h));
-	struct frame_link *l = &h->link;
-	l->label = "host";
-	l->unix_path = p->opt.host_unix;
-	l->port = p->opt.port;
-	l->caps = PORTAL_CAPS;
-	l->software = PORTAL_SOFTWARE;
-	l->lim = (struct frame_limits){.out_limit = HOST_OUT_LIMIT,
-				       .frames_per_wake = HOST_FRAMES_PER_WAKE};
-	/* Connecting and HELLO get this long each. */
-	l->timeout_ms = l->hello_timeout_ms = HOST_CONNECT_TIMEOUT_MS;
-	l->backoff_first_ms = HOST_BACKOFF_MIN_MS;
-	l->backoff_max_ms = HOST_BACKOFF_MAX_MS;
-	l->ops = &link_ops;
-	l->ctx = p;
-	l->epfd = -1; /* loop.c polls */
-	frame_link_start(l);
-}
-
 static void finish(struct portal *p, struct hreq *r, int err, const struct proto_msg *reply)
 {
 	hreq_done_fn done = r->done;
@@ -248,6 +220,30 @@ static void on_frame(void *ctx, struct frame_conn *c)
 		on_reply(p, &m);
 	else
 		on_request(p, &m);
+}
+
+static const struct frame_link_ops link_ops = {.up = up, .frame = on_frame, .down = down};
+
+static const struct frame_link_conf link_conf = {
+    .label = "host",
+    .caps = PORTAL_CAPS,
+    .software = PORTAL_SOFTWARE,
+    .lim = {.out_limit = HOST_OUT_LIMIT, .frames_per_wake = HOST_FRAMES_PER_WAKE},
+    /* Connecting and HELLO get this long each. */
+    .timeout_ms = HOST_CONNECT_TIMEOUT_MS,
+    .hello_timeout_ms = HOST_CONNECT_TIMEOUT_MS,
+    .backoff_first_ms = HOST_BACKOFF_MIN_MS,
+    .backoff_max_ms = HOST_BACKOFF_MAX_MS,
+    .ops = &link_ops,
+};
+
+void host_init(struct portal *p)
+{
+	struct host *h = &p->host;
+	memset(h, 0, sizeof(*h));
+	/* No epoll: loop.c polls host_poll_fd(). */
+	frame_link_init(&h->link, &link_conf, p, p->opt.host_unix, p->opt.port);
+	frame_link_start(&h->link);
 }
 
 void host_on_io(struct portal *p, short revents)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cleanup.h"
 #include "clock.h"
 #include "frame_link.h"
 #include "io.h"
@@ -29,6 +30,7 @@ struct fix {
 	char path[128];
 	int lfd;  /* the "host" listener */
 	int host; /* its accepted connection */
+	struct frame_link_conf conf;
 	struct frame_link l;
 	int ups, downs, frames;
 	bool last_was_up;
@@ -65,9 +67,8 @@ static void fix_open(struct fix *f, int epfd)
 	f->lfd = unix_sock_listen(f->path, 4);
 	assert_true(f->lfd >= 0);
 	f->host = -1;
-	f->l = (struct frame_link){
+	f->conf = (struct frame_link_conf){
 	    .label = "test",
-	    .unix_path = f->path,
 	    .caps = PROTO_CAP_CONTROL,
 	    .software = "test-link",
 	    .lim = {.out_limit = 4096, .frames_per_wake = 8},
@@ -75,10 +76,11 @@ static void fix_open(struct fix *f, int epfd)
 	    .backoff_first_ms = 100,
 	    .backoff_max_ms = 400,
 	    .ops = &ops,
-	    .ctx = f,
-	    .epfd = epfd,
-	    .watch = f,
 	};
+	frame_link_init(&f->l, &f->conf, f, f->path, 0);
+	assert_int_equal(f->l.state, FRAME_LINK_OFF);
+	f->l.epfd = epfd;
+	f->l.watch = f;
 	frame_link_start(&f->l);
 	assert_int_equal(f->l.state, FRAME_LINK_WAIT);
 }
@@ -86,10 +88,8 @@ static void fix_open(struct fix *f, int epfd)
 static void fix_close(struct fix *f)
 {
 	frame_link_close(&f->l);
-	if (f->host >= 0)
-		close(f->host);
-	if (f->lfd >= 0)
-		close(f->lfd);
+	cleanup_closep(&f->host);
+	cleanup_closep(&f->lfd);
 	unlink(f->path);
 	rmdir(f->dir);
 }
@@ -260,10 +260,10 @@ static void test_no_answer(void **state)
 	for (unsigned i = 0; i < 2; i++) {
 		struct fix f;
 		fix_open(&f, -1);
-		f.l.hello_timeout_ms = hello_timeouts[i];
+		f.conf.hello_timeout_ms = hello_timeouts[i];
 		uint64_t before = clock_now_ms();
 		connect_and_hello(&f);
-		uint32_t allowed = i ? hello_timeouts[i] : f.l.timeout_ms;
+		uint32_t allowed = i ? hello_timeouts[i] : f.conf.timeout_ms;
 		assert_true(f.l.deadline >= before + allowed);
 		assert_true(f.l.deadline <= clock_now_ms() + allowed);
 		uint64_t next = UINT64_MAX;
