@@ -107,7 +107,7 @@ void frame_link_flush(struct frame_link *l)
 {
 	int r = frame_conn_flush(&l->c);
 	if (r < 0) {
-		frame_link_fail(l, proto_io_strerror(r));
+		frame_link_fail(l, strerror(-r)); /* a send error, not a framing one */
 		return;
 	}
 	set_mask(l);
