@@ -31,6 +31,7 @@ sock=$work # short: sun_path holds 107 bytes
 mkdir -p "$work/host"
 # shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
+state=setup
 stopped=() # processes this script stopped: continued before they are ended
 cleanup() {
 	local p
