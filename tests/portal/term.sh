@@ -88,6 +88,20 @@ open_doc() {
 # in_fuse PID: PID is blocked in a FUSE request (its kernel stack says so).
 in_fuse() { grep -q "fuse" "/proc/$1/stack" 2>/dev/null; }
 
+# term_blocked_read: an app reads $doc and blocks in the filesystem; the
+# portal is TERMed; it ends in time, and so does the read, with an error.
+term_blocked_read() {
+	local reader rc=0
+	cat "$doc" >/dev/null 2>"$work/reader.err" &
+	reader=$!
+	pids+=("$reader")
+	wait_for 10 in_fuse "$reader" || fail "the reader did not block in the filesystem"
+	term_portal
+	wait_for "$TERM_BOUND" gone "$reader" || fail "the reader still blocks after the portal ended"
+	wait "$reader" || rc=$?
+	[ "$rc" -ne 0 ] || fail "the read succeeded without the host"
+}
+
 start idle
 term_portal
 pass "idle: gone ${term_ms} ms after TERM"
@@ -129,15 +143,7 @@ start fuse-busy
 open_doc busy.txt
 kill -STOP "$portald_pid"
 stopped+=("$portald_pid")
-cat "$doc" >/dev/null 2>"$work/reader.err" &
-reader=$!
-pids+=("$reader")
-wait_for 10 in_fuse "$reader" || fail "the reader did not block in the filesystem"
-term_portal
-wait_for "$TERM_BOUND" gone "$reader" || fail "the reader still blocks after the portal ended"
-rc=0
-wait "$reader" || rc=$?
-[ "$rc" -ne 0 ] || fail "the read succeeded without the host"
+term_blocked_read
 kill -CONT "$portald_pid"
 stopped=()
 pass "an app blocked in read(2), the host stopped: gone ${term_ms} ms after TERM; the read failed"
@@ -147,13 +153,5 @@ open_doc parked.txt
 kill "$portald_pid"
 wait "$portald_pid" || true
 wait_for 10 grep -q "host: .*retrying" "$work/portal.log" || fail "the portal did not notice the host left"
-cat "$doc" >/dev/null 2>"$work/reader.err" &
-reader=$!
-pids+=("$reader")
-wait_for 10 in_fuse "$reader" || fail "the reader did not block in the filesystem"
-term_portal
-wait_for "$TERM_BOUND" gone "$reader" || fail "the reader still blocks after the portal ended"
-rc=0
-wait "$reader" || rc=$?
-[ "$rc" -ne 0 ] || fail "the read succeeded without the host"
+term_blocked_read
 pass "an app blocked in read(2), the host gone: gone ${term_ms} ms after TERM; the read failed"
