@@ -80,6 +80,7 @@ void frame_link_close(struct frame_link *l)
 		epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->c.fd, NULL);
 	frame_conn_release(&l->c);
 	frame_conn_init(&l->c, -1, l->conf->lim.out_limit);
+	l->state = FRAME_LINK_OFF;
 }
 
 void frame_link_fail(struct frame_link *l, const char *why)

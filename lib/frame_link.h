@@ -83,7 +83,8 @@ void frame_link_flush(struct frame_link *l);
 /* Ends the connection (or the attempt) and schedules the next one. */
 void frame_link_fail(struct frame_link *l, const char *why);
 
-/* Closes the connection; no retry is scheduled (at exit). */
+/* Closes the connection; the link is off (FRAME_LINK_OFF), no retry is
+ * scheduled (at exit). */
 void frame_link_close(struct frame_link *l);
 
 /* Handles readiness of the link's socket (epoll or poll events). */

@@ -52,7 +52,7 @@ static void down(void *ctx, bool was_up)
 void host_close(struct portal *p)
 {
 	struct host *h = &p->host;
-	frame_link_close(&h->link);
+	frame_link_close(&h->link); /* FRAME_LINK_OFF: requests fail from now on */
 	for (unsigned i = 0; i < HOST_SLOTS; i++)
 		if (h->slots[i].used)
 			finish(p, &h->slots[i], -ECANCELED, NULL);
@@ -285,6 +285,8 @@ int host_request(struct portal *p, struct proto_msg *m, uint32_t timeout_ms, hre
 {
 	struct host *h = &p->host;
 	struct hreq *r = NULL;
+	if (h->link.state == FRAME_LINK_OFF)
+		return -ESHUTDOWN;
 	for (unsigned i = 0; i < HOST_SLOTS && !r; i++)
 		if (!h->slots[i].used)
 			r = &h->slots[i];
