@@ -122,6 +122,10 @@ portal_bus() {
 portal_guest() {
 	local work=$1 socket=$2 mnt=$3
 	shift 3
+	# Emptied here, not only by the redirection below: that one runs in the
+	# background child, and until it does a previous portal's "ready" in
+	# the same WORK would be read as this one's.
+	: >"$work/ready"
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
 		"$APPVM_PORTAL" --host-unix "$socket" --mountpoint "$mnt" --mount "$@" \
 		--ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
