@@ -39,49 +39,10 @@ fail() {
 }
 pass() { printf 'ok: %s\n' "$*"; }
 
-# The chooser: answers each dialog with the plan file's lines ("cancel"
-# exits 1; "sleep N" first waits), and logs what it was asked.
-cat >"$work/chooser.sh" <<EOF
-#!/bin/sh
-{ env | grep '^APPVM_CHOOSER' | sort; cat; echo; echo ---; } >>"$work/chooser.log"
-while read -r line; do
-	case \$line in
-	cancel) exit 1 ;;
-	sleep\ *) sleep \${line#sleep } ;;
-	*) echo "\$line" ;;
-	esac
-done <"$work/plan"
-EOF
-chmod 755 "$work/chooser.sh"
-plan() { printf '%s\n' "$@" >"$work/plan"; }
-
-bus_conf "$work/bus.conf" "$sock/bus"
-dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/bus.addr" \
-	2>"$work/dbus.log" &
-pids+=("$!")
-wait_for 5 test -s "$work/bus.addr" || fail "dbus-daemon did not start"
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$sock/bus
-
-start_portald() {
-	"$APPVM_PORTALD" --name itest --vsock "$sock/vm.vsock" --chooser "command:$work/chooser.sh" \
-		"$@" >>"$work/portald.log" 2>&1 &
-	portald_pid=$!
-	pids+=("$portald_pid")
-	wait_for 5 test -S "$sock/vm.vsock_1026" || fail "appvm-portald did not listen"
-}
+stack_chooser
+stack_bus
 start_portald --dialog-burst 100 --dialog-interval 10ms
-
-mnt=$work/doc
-# Leaks count too (sanitizer builds; the portal ends normally, on TERM).
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
-	"$APPVM_PORTAL" --host-unix "$sock/vm.vsock_1026" --mountpoint "$mnt" --mount \
-	--scratch-limit 8 --ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
-portal_pid=$!
-pids+=("$portal_pid")
-wait_for 10 grep -q ready "$work/ready" || fail "appvm-portal did not report ready"
-grep -q "fuse.appvm-doc $mnt\|$mnt fuse.appvm-doc" /proc/self/mounts ||
-	fail "the document filesystem is not mounted on $mnt"
-wait_for 10 grep -q "host: connected" "$work/portal.log" || fail "appvm-portal did not reach the host"
+start_portal --scratch-limit 8
 pass "bus name owned, filesystem mounted, host connected"
 
 # client ARGS...: runs portal-client; its output in $work/out, status in $rc.
@@ -425,13 +386,5 @@ t1=$(date +%s%3N)
 pass "reconnect; old documents gone, an edit in progress lost ($(cat "$work/lost.out")); rate limited: response 2 in $((t1 - t0)) ms"
 
 # --- Stopping: the portal ends on TERM and its mount goes.
-kill -TERM "$portal_pid"
-set +e
-wait "$portal_pid"
-status=$?
-set -e
-[ $status -eq 0 ] || fail "the portal exited with status $status"
-! grep -q " $mnt " /proc/self/mounts || fail "the mount outlived the portal"
-# Sanitizer builds: any report is a failure, even one that did not abort.
-! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" || fail "sanitizer report"
+stop_portal
 pass "stopped on TERM (status 0), mount gone"
