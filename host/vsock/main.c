@@ -4,11 +4,13 @@
  * is in vsock_dev.c. See docs/vsock.md. */
 #include "cleanup.h"
 #include "clock.h"
+#include "hybrid.h"
 #include "io.h"
 #include "log.h"
+#include "unix_addr.h"
 #include "vhost_user.h"
 #include "vsock_dev.h"
-#include "hybrid.h"
+#include "vu_sys.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -25,9 +27,17 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Clients still sending their CONNECT line; more wait in the backlog. */
+/* Clients still sending their CONNECT line. When all slots are taken the
+ * oldest is dropped for a new one: a real client sends its line at once, so
+ * clients that stay silent can never lock it out. */
 #define HS_MAX	      64
 #define HS_TIMEOUT_MS 5000
+/* vhost-user messages handled per wake-up, so a chatty front-end cannot
+ * starve the guest's queues or the hybrid clients. */
+#define VU_BATCH 16
+/* Guest errors are logged at most once per this many ms (the rest are
+ * counted), so a hostile guest cannot flood the log. */
+#define REPORT_INTERVAL_MS 1000
 
 enum tag {
 	TAG_SIGNAL = 1,
@@ -43,6 +53,7 @@ struct handshake {
 	int fd;
 	size_t len;
 	uint64_t deadline_ms;
+	uint64_t seq; /* accept order: deadlines tie within a millisecond */
 	char buf[HYBRID_LINE_MAX];
 };
 
@@ -51,9 +62,13 @@ struct app {
 	const char *vu_path;
 	int epfd;
 	int vu_listen, hy_listen;
+	struct vu_sys vu_sys; /* .fd: the front-end's connection, -1 when none */
+	struct vu_reader vu_reader;
 	struct vhost_user vu;
 	struct vsock_dev dev;
 	struct handshake hs[HS_MAX];
+	uint64_t hs_accepted;
+	uint64_t errors_logged, next_report_ms;
 };
 
 static struct app app; /* large (the device holds its buffers); one per process */
@@ -84,23 +99,18 @@ static void conn_watch(struct vsock_conn *c, int op)
 static int op_connect(void *ctx, struct vsock_conn *c)
 {
 	(void)ctx;
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s_%" PRIu32, app.socket_path,
-			 c->host_port);
-	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	int n = snprintf(path, sizeof(path), "%s_%" PRIu32, app.socket_path, c->host_port);
+	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
 	/* A Unix connect does not wait: it succeeds, or fails with the
 	 * listener absent (ENOENT, ECONNREFUSED) or its backlog full (EAGAIN). */
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		log_debug("guest port %" PRIu32 " -> %s: %s", c->guest_port, sa.sun_path,
-			  strerror(e));
-		return -e;
+	int fd = unix_sock_connect(path, SOCK_NONBLOCK);
+	if (fd < 0) {
+		log_debug("guest port %" PRIu32 " -> %s: %s", c->guest_port, path, strerror(-fd));
+		return fd;
 	}
-	c->fd = steal_fd(&fd);
+	c->fd = fd;
 	conn_watch(c, EPOLL_CTL_ADD);
 	return 0;
 }
@@ -159,12 +169,16 @@ static const struct vsock_dev_ops dev_ops = {
     .close = op_close,
 };
 
-static void watch_kick(void *ctx, unsigned q, int fd)
+static void watch_kick(void *ctx, unsigned q, int fd, bool add)
 {
 	(void)ctx;
-	/* Closing the fd removes it from epoll; only additions need work. */
-	if (fd >= 0 && ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_KICK, q) < 0)
-		log_warn("epoll kick %u: %s", q, strerror(errno));
+	/* Removed explicitly: qemu holds the same eventfd, and epoll forgets
+	 * an fd only when every copy of it is closed. A stale entry would
+	 * report a stopped queue's kicks forever with nobody to read them. */
+	int r = add ? ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_KICK, q)
+		    : (epoll_ctl(app.epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0);
+	if (r < 0 && !(r == -ENOENT && !add)) /* ENOENT: dropped as broken before */
+		log_warn("epoll kick %u: %s", q, strerror(-r));
 }
 
 /* ---- sockets ---- */
@@ -173,10 +187,9 @@ static void watch_kick(void *ctx, unsigned q, int fd)
  * refusing to steal one somebody still listens on. Returns the fd or -errno. */
 static int listen_unix(const char *path)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
+	struct sockaddr_un sa;
+	if (unix_addr_set(&sa, path) < 0)
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
@@ -194,44 +207,110 @@ static int listen_unix(const char *path)
 	return steal_fd(&fd);
 }
 
+/* ---- vhost-user front-end ---- */
+
+static void vu_drop(const char *why)
+{
+	if (why)
+		log_warn("vhost-user: dropping front-end: %s; waiting for a new one on %s", why,
+			 app.vu_path);
+	else
+		log_info("vhost-user: front-end disconnected; waiting for a new one on %s",
+			 app.vu_path);
+	vhost_user_detach(&app.vu);
+	vu_sys_reader_clear(&app.vu_reader);
+	close(app.vu_sys.fd); /* also leaves epoll */
+	app.vu_sys.fd = -1;
+}
+
 static void vu_accept(void)
 {
-	int fd = accept4(app.vu_listen, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(app.vu_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
-	if (app.vu.fd >= 0) {
+	if (app.vu_sys.fd >= 0) {
 		log_warn("vhost-user: a front-end is already connected; refusing another");
 		close(fd);
 		return;
 	}
-	vhost_user_attach(&app.vu, fd);
 	if (ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_VU_CONN, 0) < 0) {
 		log_err("epoll: %s", strerror(errno));
-		vhost_user_detach(&app.vu);
+		close(fd);
 		return;
 	}
+	app.vu_sys.fd = fd;
+	vu_reader_init(&app.vu_reader);
+	vhost_user_attach(&app.vu);
 	log_info("vhost-user: front-end connected");
 }
 
+/* Reads what arrived, never waiting for the rest of a message: the loop
+ * serves the guest and the hybrid clients meanwhile. */
 static void vu_event(void)
 {
-	int r = vhost_user_handle(&app.vu);
-	if (r == 0)
-		return;
-	if (r == -ECONNRESET)
-		log_info("vhost-user: front-end disconnected; waiting for a new one on %s",
-			 app.vu_path);
-	else
-		log_warn("vhost-user: dropping front-end: %s; waiting for a new one on %s",
-			 strerror(-r), app.vu_path);
-	vhost_user_detach(&app.vu);
+	for (unsigned i = 0; i < VU_BATCH && app.vu_sys.fd >= 0; i++) {
+		int r = vu_sys_recv(app.vu_sys.fd, &app.vu_reader);
+		if (r == -EAGAIN)
+			return;
+		if (r == -ECONNRESET) {
+			vu_drop(app.vu_reader.len > 0 ? "closed in the middle of a message" : NULL);
+			return;
+		}
+		if (r < 0) {
+			vu_drop(r == -EPROTO ? "message framing broken" : strerror(-r));
+			return;
+		}
+		struct vu_hdr h;
+		vu_reader_hdr(&app.vu_reader, &h);
+		log_debug("vhost-user: %s (%u) size %u fds %u", vu_request_name(h.request),
+			  h.request, h.size, app.vu_reader.nfds);
+		r = vhost_user_handle(&app.vu, &app.vu_reader);
+		if (r < 0) {
+			char why[160];
+			snprintf(why, sizeof(why), "%s (%u): %s", vu_request_name(h.request),
+				 h.request, app.vu.why ? app.vu.why : "reply not taken");
+			vu_drop(why);
+			return;
+		}
+		if (app.vu.why)
+			log_warn("vhost-user: %s (%u)%s: %s", vu_request_name(h.request), h.request,
+				 r > 0 ? " refused" : "", app.vu.why);
+	}
 }
 
-static void hs_close(struct handshake *h)
+static void kick_event(unsigned q)
 {
+	int r = vu_sys_drain_kick(&app.vu, q);
+	if (r < 0 && q < VSOCK_VQ_COUNT) {
+		log_warn("vhost-user: queue %u: kick fd broken (%s); no longer watched", q,
+			 strerror(-r));
+		watch_kick(NULL, q, app.vu.kick_fd[q], false);
+	}
+}
+
+/* ---- hybrid clients ---- */
+
+static void hs_close(struct handshake *h, const char *why)
+{
+	if (why)
+		log_warn("hybrid: closing a client: %s", why);
 	if (h->fd >= 0)
 		close(h->fd);
 	h->fd = -1;
+}
+
+/* A free slot, or else the oldest client's (closed for the new one). */
+static struct handshake *hs_slot(void)
+{
+	struct handshake *oldest = &app.hs[0];
+	for (unsigned i = 0; i < HS_MAX; i++) {
+		if (app.hs[i].fd < 0)
+			return &app.hs[i];
+		if (app.hs[i].seq < oldest->seq)
+			oldest = &app.hs[i];
+	}
+	hs_close(oldest, "64 clients without a CONNECT line; the oldest makes room");
+	return oldest;
 }
 
 static void hy_accept(void)
@@ -240,20 +319,13 @@ static void hy_accept(void)
 		int fd = accept4(app.hy_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			return;
-		struct handshake *h = NULL;
-		for (unsigned i = 0; i < HS_MAX && !h; i++)
-			if (app.hs[i].fd < 0)
-				h = &app.hs[i];
-		if (!h) {
-			log_warn("hybrid: too many clients mid-handshake; closing one");
-			close(fd);
-			continue;
-		}
+		struct handshake *h = hs_slot();
 		h->fd = fd;
 		h->len = 0;
 		h->deadline_ms = clock_now_ms() + HS_TIMEOUT_MS;
+		h->seq = app.hs_accepted++;
 		if (ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_HS, (unsigned)(h - app.hs)) < 0)
-			hs_close(h);
+			hs_close(h, "cannot watch it");
 	}
 }
 
@@ -270,7 +342,8 @@ static void hs_event(unsigned i)
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) {
-			hs_close(h);
+			hs_close(h,
+				 n == 0 ? "end of file before a CONNECT line" : strerror((int)-n));
 			return;
 		}
 		h->buf[h->len++] = ch;
@@ -279,14 +352,12 @@ static void hs_event(unsigned i)
 		if (r == -EAGAIN && h->len < sizeof(h->buf))
 			continue;
 		if (r < 0) {
-			log_debug("hybrid: malformed request; closing client");
-			hs_close(h);
+			hs_close(h, "malformed CONNECT line");
 			return;
 		}
 		uint32_t host_port;
 		if (vsock_dev_host_connect(&app.dev, h->fd, port, clock_now_ms(), &host_port) < 0) {
-			log_warn("hybrid: connection table full; closing client");
-			hs_close(h);
+			hs_close(h, "connection table full");
 			return;
 		}
 		struct vsock_conn *c = vsock_conn_find(&app.dev.conns, host_port, port);
@@ -296,12 +367,37 @@ static void hs_event(unsigned i)
 	}
 }
 
-static void expire(uint64_t now)
+/* ---- timers: nothing wakes the loop unless a deadline is due ---- */
+
+/* Logs what the guest got wrong, at most once per REPORT_INTERVAL_MS. */
+static void report_guest_errors(uint64_t now)
 {
-	for (unsigned i = 0; i < HS_MAX; i++)
-		if (app.hs[i].fd >= 0 && now >= app.hs[i].deadline_ms)
-			hs_close(&app.hs[i]);
+	uint64_t n = vsock_dev_guest_errors(&app.dev);
+	if (n == app.errors_logged || now < app.next_report_ms)
+		return;
+	log_warn("guest broke a rule of the device %" PRIu64 " time(s), last: %s: %s",
+		 n - app.errors_logged, app.dev.error_where, app.dev.error_what);
+	app.errors_logged = n;
+	app.next_report_ms = now + REPORT_INTERVAL_MS;
+}
+
+/* Closes clients and connections whose time is up; returns the next deadline. */
+static uint64_t expire(uint64_t now)
+{
 	vsock_dev_expire(&app.dev, now);
+	uint64_t next = vsock_dev_next_deadline(&app.dev);
+	for (unsigned i = 0; i < HS_MAX; i++) {
+		if (app.hs[i].fd < 0)
+			continue;
+		if (now >= app.hs[i].deadline_ms)
+			hs_close(&app.hs[i], "no CONNECT line within 5 seconds");
+		else if (app.hs[i].deadline_ms < next)
+			next = app.hs[i].deadline_ms;
+	}
+	report_guest_errors(now);
+	if (vsock_dev_guest_errors(&app.dev) != app.errors_logged && app.next_report_ms < next)
+		next = app.next_report_ms;
+	return next;
 }
 
 /* ---- command line ---- */
@@ -428,9 +524,8 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < HS_MAX; i++)
 		app.hs[i].fd = -1;
 	vsock_dev_init(&app.dev, cid, &dev_ops, NULL);
-	app.vu.dev = &app.dev;
-	app.vu.watch_kick = watch_kick;
-	vhost_user_attach(&app.vu, -1);
+	app.vu_sys = (struct vu_sys){.fd = -1, .watch_kick = watch_kick};
+	vhost_user_init(&app.vu, &app.dev, &vu_sys_ops, &app.vu_sys);
 	ep_set(EPOLL_CTL_ADD, sfd, EPOLLIN, TAG_SIGNAL, 0);
 	ep_set(EPOLL_CTL_ADD, app.vu_listen, EPOLLIN, TAG_VU_LISTEN, 0);
 	ep_set(EPOLL_CTL_ADD, app.hy_listen, EPOLLIN, TAG_HY_LISTEN, 0);
@@ -438,10 +533,14 @@ int main(int argc, char **argv)
 		 app.socket_path, app.vu_path);
 
 	bool running = true, busy = false;
-	uint64_t next_expire = clock_now_ms() + 1000;
+	uint64_t next_deadline = UINT64_MAX;
 	while (running) {
 		struct epoll_event evs[64];
-		int n = epoll_wait(app.epfd, evs, 64, busy ? 0 : 1000);
+		/* Idle means asleep: no timeout unless a deadline is pending. */
+		int timeout = busy			    ? 0
+			      : next_deadline == UINT64_MAX ? -1
+							    : clock_remaining_ms(next_deadline);
+		int n = epoll_wait(app.epfd, evs, 64, timeout);
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %s", strerror(errno));
 			break;
@@ -458,11 +557,10 @@ int main(int argc, char **argv)
 				vu_accept();
 				break;
 			case TAG_VU_CONN:
-				if (app.vu.fd >= 0)
-					vu_event();
+				vu_event();
 				break;
 			case TAG_KICK:
-				vhost_user_drain_kick(&app.vu, idx);
+				kick_event(idx);
 				break;
 			case TAG_HY_LISTEN:
 				hy_accept();
@@ -477,16 +575,13 @@ int main(int argc, char **argv)
 				break;
 			}
 		}
-		uint64_t now = clock_now_ms();
-		if (now >= next_expire) {
-			expire(now);
-			next_expire = now + 1000;
-		}
 		busy = vsock_dev_run(&app.dev);
-		vhost_user_notify(&app.vu);
+		vu_sys_notify(&app.vu);
+		next_deadline = expire(clock_now_ms());
 	}
 	log_info("exiting");
 	vhost_user_detach(&app.vu);
+	vu_sys_reader_clear(&app.vu_reader);
 	unlink(app.socket_path);
 	unlink(app.vu_path);
 	return 0;

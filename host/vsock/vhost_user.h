@@ -1,43 +1,67 @@
-/* The vhost-user back-end side of the connection from qemu (qemu's
- * docs/interop/vhost-user.rst): reads one message at a time with the fds
- * that come with it, maps guest memory, wires kick/call eventfds and the
- * ring addresses into the vsock device. */
+/* The vhost-user back-end's protocol state (qemu's
+ * docs/interop/vhost-user.rst): applies validated messages from the
+ * front-end to the vsock device — guest memory, ring addresses, kick and
+ * call eventfds — and answers. Pure except through the ops table: the
+ * program implements it with system calls (vu_sys.c), the fuzz target with
+ * fakes. */
 #ifndef APPVM_VHOST_USER_H
 #define APPVM_VHOST_USER_H
 
 #include "vsock_dev.h"
+#include "vu_msg.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct vhost_user {
-	int fd; /* connection to the front-end, -1 when none */
-	struct vsock_dev *dev;
-	uint64_t features, protocol_features;
-	int kick_fd[VSOCK_VQ_COUNT], call_fd[VSOCK_VQ_COUNT];
-	bool enabled[VSOCK_VQ_COUNT];
-	/* Called when a queue's kick fd changes (fd -1: gone), so the event
-	 * loop can watch it. */
-	void (*watch_kick)(void *ctx, unsigned queue, int fd);
-	void *ctx;
+struct vhost_user_ops {
+	/* Returns the size of the file behind fd in *ret_size. Returns 0 or -errno. */
+	int (*fd_size)(void *ctx, int fd, uint64_t *ret_size);
+	/* Maps len bytes of fd from its start, shared and writable. Returns 0 or -errno. */
+	int (*map)(void *ctx, int fd, uint64_t len, void **ret_addr);
+	void (*unmap)(void *ctx, void *addr, uint64_t len);
+	/* Checks that fd is an eventfd and makes it non-blocking. Returns 0 or -errno. */
+	int (*eventfd)(void *ctx, int fd);
+	void (*close)(void *ctx, int fd);
+	/* Sends one whole reply. Returns 0 or -errno (the front-end is then dropped). */
+	int (*send)(void *ctx, const void *msg, size_t len);
+	/* The event loop starts (add) or stops watching a queue's kick fd. The
+	 * stop comes before the fd is closed: the front-end holds the same
+	 * eventfd, so closing ours would not take it out of an epoll set. */
+	void (*watch_kick)(void *ctx, unsigned queue, int fd, bool add);
 };
 
-/* Prepares the state for a new front-end connection on fd (owned from now on). */
-void vhost_user_attach(struct vhost_user *vu, int fd);
+struct vhost_user {
+	struct vsock_dev *dev;
+	const struct vhost_user_ops *ops;
+	void *ctx;
+	bool attached; /* a front-end is connected */
+	uint64_t features, protocol_features;
+	/* A queue is started once it has a kick fd, and stopped by
+	 * GET_VRING_BASE; its size and base cannot change while started. */
+	int kick_fd[VSOCK_VQ_COUNT], call_fd[VSOCK_VQ_COUNT];
+	bool enabled[VSOCK_VQ_COUNT];
+	const char *why; /* why the last request was refused, for logs */
+};
 
-/* Reads and handles one message. Returns 0, or -errno when the connection
- * ended or broke the protocol (the caller then calls vhost_user_detach). */
-int vhost_user_handle(struct vhost_user *vu);
+/* Prepares the state with no front-end. */
+void vhost_user_init(struct vhost_user *vu, struct vsock_dev *dev, const struct vhost_user_ops *ops,
+		     void *ctx);
 
-/* Drops the connection: closes every fd, unmaps guest memory, resets the
+/* Starts over for a newly connected front-end. */
+void vhost_user_attach(struct vhost_user *vu);
+
+/* Handles the complete message in r: validates it, applies it, answers it.
+ * Takes the fds it keeps and closes the others; the reader is emptied.
+ * Returns 0 when handled, 1 when refused (vu->why says why; a NACK was sent
+ * if asked for), or -EPROTO when the front-end must be dropped. */
+int vhost_user_handle(struct vhost_user *vu, struct vu_reader *r);
+
+/* Drops the front-end: closes every fd, unmaps guest memory, resets the
  * queues and closes every vsock connection. */
 void vhost_user_detach(struct vhost_user *vu);
 
-/* Clears a queue's kick eventfd. */
-void vhost_user_drain_kick(struct vhost_user *vu, unsigned queue);
-
-/* Interrupts the guest for queues the device used, unless it opted out. */
-void vhost_user_notify(struct vhost_user *vu);
+/* True when queue q is started. */
+bool vhost_user_started(const struct vhost_user *vu, unsigned q);
 
 #endif

@@ -31,26 +31,40 @@ struct vsock_conn *vsock_conn_new(struct vsock_conns *t, uint32_t host_port, uin
 		struct vsock_conn *c = &t->c[i];
 		if (c->state != VSOCK_CONN_FREE)
 			continue;
-		uint8_t *buf = malloc(VSOCK_CONN_BUF);
-		if (!buf)
-			return NULL;
 		memset(c, 0, sizeof(*c));
 		c->state = VSOCK_CONN_CONNECTED;
 		c->host_port = host_port;
 		c->guest_port = guest_port;
 		c->fd = -1;
-		c->buf = buf;
 		t->n_used++;
 		return c;
 	}
 	return NULL;
 }
 
+int vsock_conn_buf_alloc(struct vsock_conns *t, struct vsock_conn *c)
+{
+	if (c->buf)
+		return 0;
+	/* Old contents do not matter: only bytes written since are read. */
+	c->buf = t->n_spare > 0 ? t->spare[--t->n_spare] : malloc(VSOCK_CONN_BUF);
+	return c->buf ? 0 : -ENOMEM;
+}
+
+void vsock_conns_free(struct vsock_conns *t)
+{
+	while (t->n_spare > 0)
+		free(t->spare[--t->n_spare]);
+}
+
 void vsock_conn_release(struct vsock_conns *t, struct vsock_conn *c)
 {
 	if (c->state == VSOCK_CONN_FREE)
 		return;
-	free(c->buf);
+	if (c->buf && t->n_spare < VSOCK_CONN_SPARE)
+		t->spare[t->n_spare++] = c->buf;
+	else
+		free(c->buf);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	t->n_used--;

@@ -8,12 +8,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* At most this many connections at once; the buffers are allocated per
- * connection, so memory stays below VSOCK_CONN_MAX * VSOCK_CONN_BUF. */
+/* At most this many connections at once; a connection's buffer is allocated
+ * when the guest first sends it data, so memory stays below
+ * VSOCK_CONN_MAX * VSOCK_CONN_BUF, and connections that never speak cost
+ * only their table entry. */
 #define VSOCK_CONN_MAX 256
 /* Buffer for guest → host data, advertised to the guest as buf_alloc: the
  * guest may never have more than this in flight to us. Power of two. */
 #define VSOCK_CONN_BUF (256u * 1024u)
+/* Buffers of closed connections kept for the next ones, so that a stream of
+ * short connections does not map and unmap 256 KiB each time. */
+#define VSOCK_CONN_SPARE 8
 /* Resets owed for packets that have no connection; more are dropped. */
 #define VSOCK_RST_QUEUE 128
 /* First host port handed to host → guest connections (as Firecracker does,
@@ -42,7 +47,7 @@ struct vsock_conn {
 	uint32_t shutdown_flags; /* flags of the owed SHUTDOWN */
 	uint64_t deadline_ms;	 /* CONNECTING gives up after this */
 
-	/* guest → host: ring buffer of VSOCK_CONN_BUF bytes */
+	/* guest → host: ring buffer of VSOCK_CONN_BUF bytes, NULL until used */
 	uint8_t *buf;
 	uint32_t buf_head, buf_used;
 	uint32_t fwd_cnt;      /* bytes passed on to the host socket, wrapping */
@@ -68,19 +73,29 @@ struct vsock_conns {
 	struct vsock_rst rst[VSOCK_RST_QUEUE];
 	unsigned rst_head, rst_n;
 	uint32_t next_port;
+	uint8_t *spare[VSOCK_CONN_SPARE];
+	unsigned n_spare;
 };
 
-/* Empties the table (no entry may hold a buffer). */
+/* Empties the table (no entry may hold a buffer, none is spare). */
 void vsock_conns_init(struct vsock_conns *t);
+
+/* Frees the spare buffers (every entry must be free). */
+void vsock_conns_free(struct vsock_conns *t);
 
 /* Returns the entry for the address pair, or NULL. */
 struct vsock_conn *vsock_conn_find(struct vsock_conns *t, uint32_t host_port, uint32_t guest_port);
 
-/* Takes a free entry with its buffer, state CONNECTED by default. Returns it,
- * or NULL when the table is full or memory ran out. */
+/* Takes a free entry, state CONNECTED by default. Returns it, or NULL when
+ * the table is full. */
 struct vsock_conn *vsock_conn_new(struct vsock_conns *t, uint32_t host_port, uint32_t guest_port);
 
-/* Frees an entry's buffer and marks it free; the caller closed its fd. */
+/* Gives the entry a buffer (a spare one if there is) if it has none yet.
+ * Returns 0 or -ENOMEM. */
+int vsock_conn_buf_alloc(struct vsock_conns *t, struct vsock_conn *c);
+
+/* Marks an entry free, keeping its buffer as a spare or freeing it; the
+ * caller closed its fd. */
 void vsock_conn_release(struct vsock_conns *t, struct vsock_conn *c);
 
 /* Returns the slot number of c, stable for its lifetime. */
@@ -93,7 +108,8 @@ uint32_t vsock_conn_alloc_port(struct vsock_conns *t, uint32_t guest_port);
  * the receive buffer it advertised. */
 uint32_t vsock_conn_peer_credit(const struct vsock_conn *c);
 
-/* Returns the contiguous free space at the buffer's tail and its length. */
+/* Returns the contiguous free space at the buffer's tail and its length
+ * (the buffer must have been allocated). */
 uint32_t vsock_conn_buf_space(struct vsock_conn *c, uint8_t **ret_ptr);
 
 /* Records n bytes written into the space vsock_conn_buf_space() gave. */

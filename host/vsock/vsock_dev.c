@@ -14,6 +14,20 @@ void vsock_dev_init(struct vsock_dev *d, uint64_t guest_cid, const struct vsock_
 	vsock_conns_init(&d->conns);
 }
 
+/* Counts a broken rule and remembers it for the log. */
+static void guest_error(struct vsock_dev *d, uint64_t *counter, const char *where, const char *what)
+{
+	(*counter)++;
+	d->error_where = where;
+	d->error_what = what;
+}
+
+uint64_t vsock_dev_guest_errors(const struct vsock_dev *d)
+{
+	const struct vsock_dev_stats *s = &d->stats;
+	return s->bad_chains + s->broken_rings + s->bad_packets + s->violations;
+}
+
 /* Closes the host side and forgets the connection, without telling the guest. */
 static void conn_drop(struct vsock_dev *d, struct vsock_conn *c)
 {
@@ -34,11 +48,28 @@ static void conn_reset(struct vsock_dev *d, struct vsock_conn *c)
 
 void vsock_dev_reset_conns(struct vsock_dev *d)
 {
-	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
+	for (unsigned i = 0; i < VSOCK_CONN_MAX && d->conns.n_used > 0; i++) {
 		if (d->conns.c[i].state != VSOCK_CONN_FREE)
 			conn_drop(d, &d->conns.c[i]);
 	}
 	d->conns.rst_n = 0;
+}
+
+void vsock_dev_reset(struct vsock_dev *d)
+{
+	vsock_dev_reset_conns(d);
+	d->conns.rst_head = 0;
+	d->conns.next_port = VSOCK_CONN_FIRST_PORT;
+	memset(d->vq_used, 0, sizeof(d->vq_used));
+	memset(&d->stats, 0, sizeof(d->stats));
+	d->rr = 0;
+	d->error_where = d->error_what = NULL;
+}
+
+void vsock_dev_free(struct vsock_dev *d)
+{
+	vsock_dev_reset_conns(d);
+	vsock_conns_free(&d->conns);
 }
 
 /* Ends the connection once both directions are finished and everything the
@@ -56,11 +87,17 @@ static void conn_check_done(struct vsock_dev *d, struct vsock_conn *c)
 }
 
 /* Moves a packet's payload from the guest's buffers into the connection's
- * buffer. Returns 0, or -ENOBUFS when the guest sent beyond its credit. */
-static int conn_take_payload(struct vsock_conn *c, const struct vsock_chain *ch, uint32_t len)
+ * buffer. Returns 0, -ENOBUFS when the guest sent beyond its credit, or
+ * -ENOMEM. */
+static int conn_take_payload(struct vsock_conns *t, struct vsock_conn *c,
+			     const struct vsock_chain *ch, uint32_t len)
 {
 	if (len > VSOCK_CONN_BUF - c->buf_used)
 		return -ENOBUFS;
+	if (len == 0)
+		return 0;
+	if (vsock_conn_buf_alloc(t, c) < 0)
+		return -ENOMEM;
 	size_t skip = VSOCK_HDR_SIZE;
 	while (len > 0) {
 		uint8_t *p;
@@ -76,6 +113,13 @@ static int conn_take_payload(struct vsock_conn *c, const struct vsock_chain *ch,
 	return 0;
 }
 
+/* Resets a connection whose packet broke the state machine's rules. */
+static void violation(struct vsock_dev *d, struct vsock_conn *c, const char *what)
+{
+	guest_error(d, &d->stats.violations, "connection", what);
+	conn_reset(d, c);
+}
+
 /* The connection state machine for one validated packet from the guest. */
 static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
 			  const struct vsock_chain *ch)
@@ -86,7 +130,7 @@ static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
 	if (h->op == VIRTIO_VSOCK_OP_REQUEST) {
 		if (c) {
 			/* A second REQUEST on a live pair: the guest lost track. */
-			conn_reset(d, c);
+			violation(d, c, "REQUEST on a connection that exists");
 			return;
 		}
 		c = vsock_conn_new(t, h->dst_port, h->src_port);
@@ -114,7 +158,7 @@ static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
 	switch (h->op) {
 	case VIRTIO_VSOCK_OP_RESPONSE:
 		if (c->state != VSOCK_CONN_CONNECTING || (c->send & VSOCK_SEND_REQUEST)) {
-			conn_reset(d, c);
+			violation(d, c, "RESPONSE to a connection the host did not request");
 			return;
 		}
 		c->state = VSOCK_CONN_CONNECTED;
@@ -126,7 +170,7 @@ static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
 		return;
 	case VIRTIO_VSOCK_OP_SHUTDOWN:
 		if (c->state != VSOCK_CONN_CONNECTED) {
-			conn_reset(d, c);
+			violation(d, c, "SHUTDOWN before the connection was established");
 			return;
 		}
 		if (h->flags & VIRTIO_VSOCK_SHUTDOWN_RCV)
@@ -135,13 +179,18 @@ static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
 			c->guest_shut_send = true;
 		conn_check_done(d, c);
 		return;
-	case VIRTIO_VSOCK_OP_RW:
-		if (c->state != VSOCK_CONN_CONNECTED || c->guest_shut_send ||
-		    conn_take_payload(c, ch, h->len) < 0) {
-			conn_reset(d, c);
-			return;
-		}
+	case VIRTIO_VSOCK_OP_RW: {
+		int r;
+		if (c->state != VSOCK_CONN_CONNECTED)
+			violation(d, c, "data before the connection was established");
+		else if (c->guest_shut_send)
+			violation(d, c, "data after the guest's SHUTDOWN");
+		else if ((r = conn_take_payload(t, c, ch, h->len)) == -ENOBUFS)
+			violation(d, c, "data beyond the credit the host gave");
+		else if (r < 0)
+			conn_reset(d, c); /* out of memory: not the guest's fault */
 		return;
+	}
 	case VIRTIO_VSOCK_OP_CREDIT_UPDATE:
 		return;
 	case VIRTIO_VSOCK_OP_CREDIT_REQUEST:
@@ -159,13 +208,22 @@ static bool process_tx(struct vsock_dev *d)
 {
 	struct vsock_vq *vq = &d->vq[VSOCK_VQ_TX];
 	static struct vsock_chain ch; /* large; the device is single-threaded */
+	/* A queue that does not run has nothing to give, and cannot have
+	 * before the next event (a kick or a vhost-user message). */
+	if (!vq->avail)
+		return false;
 	for (unsigned budget = vq->num; budget > 0; budget--) {
 		int r = vsock_vq_pop(vq, &d->mem, &ch);
-		if (r == 0 || r == -EIO)
+		if (r == 0)
 			return false;
+		if (r == -EIO) {
+			guest_error(d, &d->stats.broken_rings, "TX queue", vq->why);
+			return false;
+		}
 		d->vq_used[VSOCK_VQ_TX] = true;
 		if (r < 0 || ch.out_len < VSOCK_HDR_SIZE) {
-			d->stats.bad_chains++;
+			guest_error(d, &d->stats.bad_chains, "TX queue",
+				    r < 0 ? vq->why : "packet shorter than its header");
 			vsock_vq_push(vq, ch.head, 0);
 			continue;
 		}
@@ -174,8 +232,12 @@ static bool process_tx(struct vsock_dev *d)
 		struct vsock_hdr untrusted_hdr;
 		vsock_hdr_decode(raw, &untrusted_hdr);
 		d->stats.pkts_in++;
-		switch (
-		    vsock_pkt_check(&untrusted_hdr, d->guest_cid, ch.out_len - VSOCK_HDR_SIZE)) {
+		const char *why = NULL;
+		enum vsock_pkt_verdict v = vsock_pkt_check(&untrusted_hdr, d->guest_cid,
+							   ch.out_len - VSOCK_HDR_SIZE, &why);
+		if (v != VSOCK_PKT_OK)
+			guest_error(d, &d->stats.bad_packets, "packet header", why);
+		switch (v) {
 		case VSOCK_PKT_OK:
 			handle_packet(d, &untrusted_hdr, &ch);
 			break;
@@ -201,7 +263,7 @@ static bool process_tx(struct vsock_dev *d)
 /* Writes buffered guest data to each writable host socket. */
 static void flush_host(struct vsock_dev *d)
 {
-	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
+	for (unsigned i = 0; i < VSOCK_CONN_MAX && d->conns.n_used > 0; i++) {
 		struct vsock_conn *c = &d->conns.c[i];
 		if (c->state != VSOCK_CONN_CONNECTED)
 			continue;
@@ -245,11 +307,18 @@ static int rx_pop(struct vsock_dev *d, struct vsock_chain *ch)
 	struct vsock_vq *vq = &d->vq[VSOCK_VQ_RX];
 	for (;;) {
 		int r = vsock_vq_pop(vq, &d->mem, ch);
-		if (r == 0 || r == -EIO)
+		if (r == 0)
 			return 0;
+		if (r == -EIO) {
+			guest_error(d, &d->stats.broken_rings, "RX queue", vq->why);
+			return 0;
+		}
 		if (r > 0 && ch->n_out == 0 && ch->in_len >= VSOCK_HDR_SIZE)
 			return 1;
-		d->stats.bad_chains++;
+		guest_error(d, &d->stats.bad_chains, "RX queue",
+			    r < 0	    ? vq->why
+			    : ch->n_out > 0 ? "receive buffer readable by the device"
+					    : "receive buffer too small for a header");
 		d->vq_used[VSOCK_VQ_RX] = true;
 		vsock_vq_push(vq, ch->head, 0);
 	}
@@ -429,9 +498,22 @@ void vsock_dev_host_ready(struct vsock_dev *d, unsigned index, bool readable, bo
 		c->host_writable = true;
 }
 
+uint64_t vsock_dev_next_deadline(const struct vsock_dev *d)
+{
+	uint64_t next = UINT64_MAX;
+	if (d->conns.n_used == 0)
+		return next;
+	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
+		const struct vsock_conn *c = &d->conns.c[i];
+		if (c->state == VSOCK_CONN_CONNECTING && c->deadline_ms < next)
+			next = c->deadline_ms;
+	}
+	return next;
+}
+
 void vsock_dev_expire(struct vsock_dev *d, uint64_t now_ms)
 {
-	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
+	for (unsigned i = 0; i < VSOCK_CONN_MAX && d->conns.n_used > 0; i++) {
 		struct vsock_conn *c = &d->conns.c[i];
 		if (c->state == VSOCK_CONN_CONNECTING && now_ms >= c->deadline_ms)
 			conn_reset(d, c);

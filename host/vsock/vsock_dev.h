@@ -32,8 +32,14 @@ struct vsock_dev_ops {
 	void (*close)(void *ctx, int fd);
 };
 
+/* What the guest got wrong (each a rule of docs/vsock.md), and traffic. */
 struct vsock_dev_stats {
-	uint64_t bad_chains, dropped, resets_sent, pkts_in, pkts_out;
+	uint64_t bad_chains;   /* malformed descriptor chains, handed back unused */
+	uint64_t broken_rings; /* corrupt rings, ignored until the device is reset */
+	uint64_t bad_packets;  /* headers that broke a rule: reset, or dropped */
+	uint64_t violations;   /* connection-state or credit violations: reset */
+	uint64_t dropped;      /* spoofed packets, and resets with no room to queue */
+	uint64_t resets_sent, pkts_in, pkts_out;
 };
 
 enum { VSOCK_VQ_RX = 0, VSOCK_VQ_TX = 1, VSOCK_VQ_COUNT = 2 };
@@ -48,6 +54,8 @@ struct vsock_dev {
 	void *ctx;
 	unsigned rr; /* round-robin start for RX fairness */
 	struct vsock_dev_stats stats;
+	/* The last rule the guest broke, for logs: where, and which rule. */
+	const char *error_where, *error_what;
 	uint8_t staging[VSOCK_MAX_PAYLOAD];
 };
 
@@ -75,5 +83,21 @@ void vsock_dev_expire(struct vsock_dev *d, uint64_t now_ms);
 
 /* Closes every connection without telling the guest (device reset). */
 void vsock_dev_reset_conns(struct vsock_dev *d);
+
+/* Forgets everything the guest did (connections, owed resets, counters) as
+ * if the device were new, keeping memory, queues and spare buffers; cheaper
+ * than a new device, for a fuzz target's next input. */
+void vsock_dev_reset(struct vsock_dev *d);
+
+/* Closes every connection and frees what the device allocated. */
+void vsock_dev_free(struct vsock_dev *d);
+
+/* Returns the earliest deadline vsock_dev_expire() acts on (CLOCK_MONOTONIC
+ * ms), or UINT64_MAX when nothing waits, so an idle loop sleeps. */
+uint64_t vsock_dev_next_deadline(const struct vsock_dev *d);
+
+/* Returns how many rules the guest has broken in all (the sum of the error
+ * counters in stats). */
+uint64_t vsock_dev_guest_errors(const struct vsock_dev *d);
 
 #endif

@@ -40,29 +40,42 @@ void vsock_hdr_encode(const struct vsock_hdr *h, uint8_t raw[VSOCK_HDR_SIZE])
 }
 
 enum vsock_pkt_verdict vsock_pkt_check(const struct vsock_hdr *untrusted_hdr, uint64_t guest_cid,
-				       uint64_t payload_avail)
+				       uint64_t payload_avail, const char **ret_why)
 {
 	const struct vsock_hdr *h = untrusted_hdr;
-	/* A guest claiming another source is spoofing: never answer it. */
-	if (h->src_cid != guest_cid)
-		return VSOCK_PKT_DROP;
-	/* Never answer a reset with a reset, whatever else is wrong with it. */
-	if (h->op == VIRTIO_VSOCK_OP_RST)
-		return h->dst_cid == VSOCK_HOST_CID ? VSOCK_PKT_OK : VSOCK_PKT_DROP;
-	if (h->dst_cid != VSOCK_HOST_CID)
-		return VSOCK_PKT_RESET;
-	if (h->type != VIRTIO_VSOCK_TYPE_STREAM)
-		return VSOCK_PKT_RESET;
-	if (h->op < VIRTIO_VSOCK_OP_REQUEST || h->op > VIRTIO_VSOCK_OP_CREDIT_REQUEST)
-		return VSOCK_PKT_RESET;
-	if (h->len > VSOCK_MAX_PAYLOAD || h->len > payload_avail)
-		return VSOCK_PKT_RESET;
-	if (h->op != VIRTIO_VSOCK_OP_RW && h->len != 0)
-		return VSOCK_PKT_RESET;
-	if (h->op == VIRTIO_VSOCK_OP_SHUTDOWN &&
-	    (h->flags & ~(uint32_t)(VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND)))
-		return VSOCK_PKT_RESET;
-	return VSOCK_PKT_OK;
+	enum vsock_pkt_verdict v = VSOCK_PKT_RESET;
+	const char *why;
+	if (h->src_cid != guest_cid) {
+		/* A guest claiming another source is spoofing: never answer it. */
+		v = VSOCK_PKT_DROP;
+		why = "source CID is not the guest's";
+	} else if (h->op == VIRTIO_VSOCK_OP_RST) {
+		/* Never answer a reset with a reset, whatever else is wrong with it. */
+		if (h->dst_cid == VSOCK_HOST_CID)
+			return VSOCK_PKT_OK;
+		v = VSOCK_PKT_DROP;
+		why = "reset for a destination CID other than the host";
+	} else if (h->dst_cid != VSOCK_HOST_CID) {
+		why = "destination CID is not the host";
+	} else if (h->type != VIRTIO_VSOCK_TYPE_STREAM) {
+		why = "socket type is not stream";
+	} else if (h->op < VIRTIO_VSOCK_OP_REQUEST || h->op > VIRTIO_VSOCK_OP_CREDIT_REQUEST) {
+		why = "unknown op";
+	} else if (h->len > VSOCK_MAX_PAYLOAD) {
+		why = "payload length over 64 KiB";
+	} else if (h->len > payload_avail) {
+		why = "payload length beyond the descriptor chain";
+	} else if (h->op != VIRTIO_VSOCK_OP_RW && h->len != 0) {
+		why = "payload on a packet other than RW";
+	} else if (h->op == VIRTIO_VSOCK_OP_SHUTDOWN &&
+		   (h->flags &
+		    ~(uint32_t)(VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND))) {
+		why = "unknown SHUTDOWN flags";
+	} else {
+		return VSOCK_PKT_OK;
+	}
+	*ret_why = why;
+	return v;
 }
 
 const char *vsock_op_name(uint16_t op)

@@ -37,9 +37,10 @@ void vsock_hdr_encode(const struct vsock_hdr *hdr, uint8_t raw[VSOCK_HDR_SIZE]);
 /* Checks a header read from the guest's TX queue: source is the guest's own
  * CID, destination the host, a stream packet with a known op, and a payload
  * length that is bounded, present in the chain (payload_avail bytes follow the
- * header) and zero for every op but RW. Returns the verdict. */
+ * header) and zero for every op but RW. Returns the verdict; for any but OK,
+ * *ret_why says which rule the packet broke. */
 enum vsock_pkt_verdict vsock_pkt_check(const struct vsock_hdr *untrusted_hdr, uint64_t guest_cid,
-				       uint64_t payload_avail);
+				       uint64_t payload_avail, const char **ret_why);
 
 /* Returns a short name for an op, for logs. */
 const char *vsock_op_name(uint16_t op);

@@ -88,36 +88,43 @@ static void read_desc(const struct vsock_vq *vq, uint16_t i, struct desc *d)
  * than a 64 KiB payload plus its header. */
 #define CHAIN_MAX_BYTES (1u << 20)
 
-static int walk_chain(const struct vsock_vq *vq, const struct vsock_mem *mem, uint16_t head,
+/* Records which rule a chain broke; always -EINVAL. */
+static int bad_chain(struct vsock_vq *vq, const char *why)
+{
+	vq->why = why;
+	return -EINVAL;
+}
+
+static int walk_chain(struct vsock_vq *vq, const struct vsock_mem *mem, uint16_t head,
 		      struct vsock_chain *c)
 {
 	uint16_t i = head;
 	for (unsigned count = 0;; count++) {
 		/* A chain can never be longer than the table; a longer walk is a loop. */
-		if (count >= vq->num || i >= vq->num)
-			return -EINVAL;
+		if (count >= vq->num)
+			return bad_chain(vq, "descriptor chain longer than the queue (a loop)");
+		if (i >= vq->num)
+			return bad_chain(vq, "descriptor index beyond the table");
 		struct desc d;
 		read_desc(vq, i, &d);
 		if (d.flags & VRING_DESC_F_INDIRECT)
-			return -EINVAL;
+			return bad_chain(vq, "indirect descriptor (not offered)");
 		if (d.len > 0) {
 			uint8_t *p = vsock_mem_gpa(mem, d.addr, d.len);
 			if (!p)
-				return -EINVAL;
-			if (d.flags & VRING_DESC_F_WRITE) {
-				if (c->n_in >= VSOCK_VQ_MAX_SEGS ||
-				    c->in_len + d.len > CHAIN_MAX_BYTES)
-					return -EINVAL;
-				c->in[c->n_in++] = (struct vsock_iov){p, d.len};
-				c->in_len += d.len;
-			} else {
-				/* Readable descriptors must all come before writable ones. */
-				if (c->n_in > 0 || c->n_out >= VSOCK_VQ_MAX_SEGS ||
-				    c->out_len + d.len > CHAIN_MAX_BYTES)
-					return -EINVAL;
-				c->out[c->n_out++] = (struct vsock_iov){p, d.len};
-				c->out_len += d.len;
-			}
+				return bad_chain(vq, "descriptor outside guest memory");
+			bool wr = d.flags & VRING_DESC_F_WRITE;
+			unsigned *n = wr ? &c->n_in : &c->n_out;
+			uint64_t *total = wr ? &c->in_len : &c->out_len;
+			/* Readable descriptors must all come before writable ones. */
+			if (!wr && c->n_in > 0)
+				return bad_chain(vq, "readable descriptor after a writable one");
+			if (*n >= VSOCK_VQ_MAX_SEGS)
+				return bad_chain(vq, "more than 64 descriptors with data");
+			if (*total + d.len > CHAIN_MAX_BYTES)
+				return bad_chain(vq, "descriptor chain over 1 MiB");
+			(wr ? c->in : c->out)[(*n)++] = (struct vsock_iov){p, d.len};
+			*total += d.len;
 		}
 		if (!(d.flags & VRING_DESC_F_NEXT))
 			return 0;
@@ -135,6 +142,7 @@ int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_
 	/* The guest can only be ahead by at most the queue size. */
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num) {
 		vq->broken = true;
+		vq->why = "available index more than a queue ahead";
 		return -EIO;
 	}
 	/* Read the ring entry only after seeing the index that published it. */
@@ -147,6 +155,7 @@ int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_
 	if (head >= vq->num) {
 		/* Not even a valid id to hand back: the ring is corrupt. */
 		vq->broken = true;
+		vq->why = "available ring names a head beyond the table";
 		return -EIO;
 	}
 	int r = walk_chain(vq, mem, head, c);

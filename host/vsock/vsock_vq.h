@@ -44,6 +44,7 @@ struct vsock_vq {
 	uint16_t last_avail; /* next available-ring slot to consume */
 	uint16_t used_idx;   /* next used-ring slot to fill */
 	bool broken;	     /* the guest corrupted the ring; stop using it */
+	const char *why;     /* what was wrong with the last chain or ring refused */
 };
 
 /* Resolves the ring addresses through mem after checking size and
@@ -60,7 +61,8 @@ bool vsock_vq_has_avail(struct vsock_vq *vq);
 /* Takes the next available chain. Returns 1 with *chain filled, 0 when none
  * is available, -EINVAL when the chain is malformed (chain->head is set and
  * the caller must still return it with vsock_vq_push(vq, head, 0)), or -EIO
- * when the ring itself is corrupt (the queue is then marked broken). */
+ * when the ring itself is corrupt (the queue is then marked broken). On
+ * failure vq->why says which rule the guest broke. */
 int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_chain *chain);
 
 /* Gives back the chain taken by the last vsock_vq_pop() without using it. */

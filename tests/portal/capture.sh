@@ -13,6 +13,7 @@ set -euo pipefail
 out=$(realpath -m "${1:?usage: capture.sh OUTDIR}")
 mkdir -p "$out"
 work=$(mktemp -d /var/tmp/appvm-capture.XXXXXX)
+# shellcheck source=tests/portal/lib.sh
 . "$(dirname "$0")/lib.sh"
 cleanup() {
 	stop_started

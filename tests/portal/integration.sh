@@ -23,6 +23,10 @@ rm -rf "$work"
 mkdir -p "$work/host"
 # Sockets in a short directory: sun_path holds 107 bytes.
 sock=$(mktemp -d /var/tmp/appvm-pt.XXXXXX)
+# The entries of a directory, dot files included, sorted, each followed by a
+# space (file names in these tests have no blanks).
+names() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' '; }
+# shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
 cleanup() {
 	stop_started
@@ -94,7 +98,7 @@ try:
     print("trashed")
 except Exception as e:
     print("refused")' "$work/trash-me" 2>&1)
-[ "$out" = refused ] && [ -e "$work/trash-me" ] || fail "Trash: $out"
+if [ "$out" != refused ] || [ ! -e "$work/trash-me" ]; then fail "Trash: $out"; fi
 grep -q "TrashFile from .* refused" "$work/portal.log" || fail "Trash: the portal was not asked"
 pass "D-Bus surface: properties, Settings, errors, GIO network monitor, proxy resolver and trash"
 
@@ -116,8 +120,8 @@ waited=$(sed -n 's/^response 0 after \([0-9]*\) ms/\1/p' "$work/out")
 grep -q "^uri file://$mnt/[0-9a-f]\{16\}/notes.txt$" "$work/out" || fail "open: URI"
 grep -q "APPVM_CHOOSER_TITLE=\[itest\] Open notes" "$work/chooser.log" || fail "open: title not passed on"
 wait_for 5 grep -q "member=Response" "$work/monitor.log" || fail "open: dbus-monitor saw no Response"
-grep -q "member=Response" "$work/monitor.log" &&
-	! grep "member=Response" "$work/monitor.log" | grep -vq "destination=:" ||
+{ grep -q "member=Response" "$work/monitor.log" &&
+	! grep "member=Response" "$work/monitor.log" | grep -vq "destination=:"; } ||
 	fail "open: a Response was broadcast"
 kill "$mon"
 [ "$(stat -c %A "$notes")" = "-r--r--r--" ] || fail "open: mode $(stat -c %A "$notes")"
@@ -141,11 +145,11 @@ client --file /home/app/a.txt --file b.txt save-many
 [ $rc -eq 0 ] || fail "save-many: status $rc: $(cat "$work/out")"
 [ "$(grep -c '^path ' "$work/out")" -eq 2 ] || fail "save-many: $(cat "$work/out")"
 i=0
-for p in $(sed -n 's/^path //p' "$work/out"); do
+while read -r p; do
 	i=$((i + 1))
 	printf 'file %s\n' "$i" >"$p" || fail "save-many: cannot write $p"
-done
-[ "$(cat "$work/host/batch/a.txt")" = "file 1" ] && [ "$(cat "$work/host/batch/b.txt")" = "file 2" ] ||
+done < <(sed -n 's/^path //p' "$work/out")
+{ [ "$(cat "$work/host/batch/a.txt")" = "file 1" ] && [ "$(cat "$work/host/batch/b.txt")" = "file 2" ]; } ||
 	fail "save-many: host files: $(ls "$work/host/batch")"
 pass "open several with the user's filter and choice; SaveFiles into a folder"
 
@@ -184,7 +188,7 @@ if command -v vim >/dev/null; then
 else
 	vim_note=" (no vim installed: not tried)"
 fi
-[ "$(ls -A "$work/host" | sort | tr '\n' ' ')" = "batch notes.txt report.txt second.txt " ] ||
+[ "$(names "$work/host")" = "batch notes.txt report.txt second.txt " ] ||
 	fail "stray files on the host: $(ls -A "$work/host")"
 pass "save: new file, GIO replace (new inode $ino1 -> $ino2), in place + fsync, sed -i$vim_note; nothing stray"
 
@@ -197,7 +201,7 @@ cp "$work/big.src" "$big" || fail "big: cp"
 cmp -s "$work/big.src" "$work/host/big.bin" || fail "big: host content after cp"
 cmp -s "$work/big.src" "$big" || fail "big: guest read back"
 head -c 1048576 /dev/urandom >"$work/big2.src"
-cp "$work/big2.src" "$(dirname "$big")/.big.tmp" && mv "$(dirname "$big")/.big.tmp" "$big" ||
+{ cp "$work/big2.src" "$(dirname "$big")/.big.tmp" && mv "$(dirname "$big")/.big.tmp" "$big"; } ||
 	fail "big: scratch + rename"
 cmp -s "$work/big2.src" "$work/host/big.bin" || fail "big: host content after rename"
 # Scratch files are bounded (--scratch-limit 8 MiB).
@@ -263,7 +267,7 @@ client open
 grep -q "^no uris" "$work/out" && fail "cancel: uris missing from the results"
 plan "sleep 10" "$work/host/notes.txt"
 client --close-after 500 open
-[ $rc -eq 0 ] && grep -q "^closed" "$work/out" || fail "close: status $rc: $(cat "$work/out")"
+{ [ $rc -eq 0 ] && grep -q "^closed" "$work/out"; } || fail "close: status $rc: $(cat "$work/out")"
 wait_for 10 grep -q "closed by the caller" "$work/portal.log" || fail "close: not seen"
 pass "cancel: response 1 with uris; Request.Close: no Response"
 
@@ -304,7 +308,7 @@ out=$(gtk save) || fail "GTK save: $(cat "$work/gtk.err")"
 echo "$out" | grep -q "^saved $mnt/" || fail "GTK save: $out"
 [ "$(cat "$work/host/gtk.txt")" = "written by GTK" ] || fail "GTK save: host content"
 [ "$ino1" != "$(stat -c %i "$work/host/gtk.txt")" ] || fail "GTK save: not replaced atomically"
-[ "$(ls -A "$work/host" | sort | tr '\n' ' ')" = "batch big.bin gtk.txt notes.txt report.txt second.txt " ] ||
+[ "$(names "$work/host")" = "batch big.bin gtk.txt notes.txt report.txt second.txt " ] ||
 	fail "GTK save: stray files: $(ls -A "$work/host")"
 pass "GTK 3 FileChooserNative: open reads the host file, save replaces it atomically"
 
@@ -326,7 +330,7 @@ wait_for 5 read_fails || fail "revoke: an open handle still reads"
 pread7 >"$work/err" || true
 exec 7<&-
 if cat "$notes" >/dev/null 2>&1; then fail "revoke: the path still reads"; fi
-[[ " $(ls "$mnt" | tr '\n' ' ') " != *" $(doc_id "$notes") "* ]] || fail "revoke: the entry is still listed"
+[[ " $(names "$mnt") " != *" $(doc_id "$notes") "* ]] || fail "revoke: the entry is still listed"
 [ -e "$work/host/notes.txt" ] || fail "revoke: the host file went"
 pass "revoke: open handle fails ($(cat "$work/err")), entry gone"
 
@@ -373,7 +377,7 @@ wait "$writer" || true
 grep -q "^failed: " "$work/lost.out" || fail "an edit across a host restart: $(cat "$work/lost.out")"
 [ "$(cat "$work/host/report.txt")" = "$before" ] || fail "a lost edit reached the host file"
 if cat "$big" >/dev/null 2>&1; then fail "a document of the old daemon still reads"; fi
-unlisted() { [[ " $(ls "$mnt" | tr '\n' ' ') " != *" $1 "* ]]; }
+unlisted() { [[ " $(names "$mnt") " != *" $1 "* ]]; }
 wait_for 3 unlisted "$(doc_id "$big")" || fail "an old document is still listed"
 plan "$work/host/notes.txt"
 client open

@@ -24,6 +24,7 @@ mkdir -p "$work/host"
 chmod 755 "$work"
 sock=$(mktemp -d /var/tmp/appvm-pi.XXXXXX)
 chmod 755 "$sock"
+# shellcheck source=tests/portal/lib.sh
 . "$(dirname "$0")/lib.sh"
 cleanup() {
 	stop_started
@@ -96,7 +97,7 @@ expect_log "app-exit status=0"
 b=$(grep -n "bus: ready" "$log" | cut -d: -f1)
 p=$(grep -n "portal: ready" "$log" | cut -d: -f1)
 a=$(grep -n "app: started" "$log" | cut -d: -f1)
-[ "$b" -lt "$p" ] && [ "$p" -lt "$a" ] || fail "start order: bus $b, portal $p, app $a"
+{ [ "$b" -lt "$p" ] && [ "$p" -lt "$a" ]; } || fail "start order: bus $b, portal $p, app $a"
 [ "$(cat "$work/host/saved.txt")" = "saved by the app" ] || fail "the host file was not saved"
 ! grep -q "AddressSanitizer\|runtime error:" "$log" || fail "sanitizer report"
 expect_log "portal: exited with status 0"

@@ -18,6 +18,7 @@ export APPVM_ACCEL=${APPVM_ACCEL:-tcg}
 work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/vm
 # Sockets in a short directory: a Unix socket path has at most 107 bytes.
 sockdir=$(mktemp -d /var/tmp/appvm-pv.XXXXXX)
+# shellcheck source=tests/portal/lib.sh
 . "$(dirname "$0")/lib.sh"
 vm_pid=
 cleanup() {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # appvm-vsock without a VM: command line errors, socket file handling, the
 # hybrid socket's handling of bad or unanswerable clients, a hostile
-# vhost-user front-end, and a clean SIGTERM.
+# vhost-user front-end, and a clean SIGTERM. (vsock_hostile drives the
+# binary much harder: a hostile guest behind a fake front-end.)
 # Usage: cli_test.sh PATH-TO-appvm-vsock
 set -uo pipefail
 bin=${1:?usage: cli_test.sh APPVM_VSOCK}
-work=$(mktemp -d /tmp/vsock-cli.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/vsock-cli.XXXXXX")
 pid=
 failures=0
 cleanup() {
@@ -15,6 +16,23 @@ cleanup() {
 trap cleanup EXIT
 ok() { printf 'ok: %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*"; failures=$((failures + 1)); }
+# result STATUS OK-TEXT FAIL-TEXT: reports the status of the command before.
+result() { if [ "$1" -eq 0 ]; then ok "$2"; else fail "$3"; fi; }
+# wait_for SECONDS COMMAND...: polls COMMAND until it succeeds; fails after SECONDS.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+# logged PATTERN: the back-end logged a line matching PATTERN since the last mark.
+mark=0
+logged() { tail -n "+$((mark + 1))" "$work/log" | grep -q -- "$1"; }
+set_mark() { mark=$(wc -l <"$work/log"); }
+# send BYTES SOCKET [SOCAT-TIMEOUT]: writes printf-escaped BYTES, prints the reply.
+send() { printf '%b' "$1" | timeout 15 socat -t "${3:-1}" - "UNIX-CONNECT:$2" 2>/dev/null; }
 
 # expect_exit CODE PATTERN ARGS...: exit status and a message matching PATTERN
 expect_exit() {
@@ -22,11 +40,8 @@ expect_exit() {
 	shift 2
 	out=$("$bin" "$@" 2>&1)
 	rc=$?
-	if [ $rc -eq "$want" ] && grep -q -- "$pat" <<<"$out"; then
-		ok "$* -> $rc"
-	else
-		fail "$* -> $rc, output: $out"
-	fi
+	[ $rc -eq "$want" ] && grep -q -- "$pat" <<<"$out"
+	result $? "$* -> $rc" "$* -> $rc, output: $out"
 }
 
 expect_exit 0 "Usage: appvm-vsock" --help
@@ -43,61 +58,63 @@ expect_exit 1 "File exists" --cid 3 --socket "$work/file" --vhost-user "$work/v"
 
 "$bin" --cid 3 --socket "$work/h" --vhost-user "$work/v" 2>"$work/log" &
 pid=$!
-for ((i = 0; i < 50; i++)); do [ -S "$work/h" ] && [ -S "$work/v" ] && break; sleep 0.1; done
-if [ -S "$work/h" ] && [ -S "$work/v" ]; then ok "sockets created"; else fail "sockets not created"; fi
+wait_for 5 test -S "$work/h" -a -S "$work/v"
+result $? "sockets created" "sockets not created"
 expect_exit 1 "Address already in use" --cid 3 --socket "$work/h2" --vhost-user "$work/v"
 
-# Malformed request lines are closed at once, without a reply.
+# Malformed request lines are closed at once, without a reply, and logged.
 for line in 'HELLO\n' 'CONNECT x\n' 'CONNECT 07\n' 'CONNECT 99999999999\n'; do
-	reply=$(printf '%b' "$line" | timeout 5 socat -t 3 - "UNIX-CONNECT:$work/h" 2>/dev/null)
+	set_mark
+	reply=$(send "$line" "$work/h" 3)
 	rc=$?
-	if [ $rc -ne 124 ] && [ -z "$reply" ]; then ok "closed on '$line'"; else fail "'$line': rc $rc reply '$reply'"; fi
+	[ $rc -ne 124 ] && [ -z "$reply" ] && wait_for 5 logged "malformed CONNECT line"
+	result $? "closed on '$line'" "'$line': rc $rc reply '$reply'"
 done
 # A well-formed request with no guest behind it is closed after the timeout.
-start=$(date +%s)
-reply=$(printf 'CONNECT 5000\n' | timeout 15 socat -t 12 - "UNIX-CONNECT:$work/h" 2>/dev/null)
-took=$(($(date +%s) - start))
-if [ -z "$reply" ] && [ $took -le 10 ]; then
-	ok "unanswered CONNECT closed after ${took}s"
-else
-	fail "unanswered CONNECT: reply '$reply' after ${took}s"
-fi
+start=$SECONDS
+reply=$(send 'CONNECT 5000\n' "$work/h" 12)
+took=$((SECONDS - start))
+[ -z "$reply" ] && [ $took -le 10 ]
+result $? "unanswered CONNECT closed after ${took}s" "unanswered CONNECT: reply '$reply' after ${took}s"
 
 # vhost-user: GET_FEATURES is answered with VERSION_1 | PROTOCOL_FEATURES.
-reply=$(printf '\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00' |
-	timeout 5 socat -t 1 - "UNIX-CONNECT:$work/v" | od -An -tx1 | tr -d ' \n')
+set_mark
+reply=$(send '\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00' "$work/v" | od -An -tx1 | tr -d ' \n')
 # header: request 1, flags 5 (version 1 | reply), size 8; then bits 30 and 32
-if [ "$reply" = "0100000005000000080000000000004001000000" ]; then
-	ok "GET_FEATURES reply"
-else
-	fail "GET_FEATURES reply '$reply'"
-fi
+[ "$reply" = "0100000005000000080000000000004001000000" ]
+result $? "GET_FEATURES reply" "GET_FEATURES reply '$reply'"
+# One front-end at a time: the next may connect once this one is gone.
+wait_for 5 logged "front-end disconnected" || fail "first front-end not seen leaving"
+
 # Hostile front-ends: wrong version, payload larger than any request,
-# truncated payload. Each is dropped; the back-end keeps serving.
-for msg in '\x01\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00' \
-	'\x05\x00\x00\x00\x01\x00\x00\x00\xff\xff\xff\x7f' \
-	'\x08\x00\x00\x00\x01\x00\x00\x00\x08\x00\x00\x00\x01\x02'; do
-	printf '%b' "$msg" | timeout 5 socat -t 1 - "UNIX-CONNECT:$work/v" >/dev/null 2>&1
-done
-sleep 0.3
-if kill -0 "$pid" 2>/dev/null && grep -q "dropping front-end" "$work/log"; then
-	ok "hostile front-ends dropped, back-end alive"
-else
-	fail "back-end after hostile front-ends"
-fi
-reply=$(printf '\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00' |
-	timeout 5 socat -t 1 - "UNIX-CONNECT:$work/v" | od -An -tx1 | tr -d ' \n')
-if [ -n "$reply" ]; then ok "new front-end served afterwards"; else fail "no reply after hostile front-ends"; fi
+# truncated payload. Each is dropped with its reason; the back-end keeps serving.
+hostile() { # DESCRIPTION MESSAGE LOGGED-REASON
+	set_mark
+	send "$2" "$work/v" >/dev/null
+	wait_for 5 logged "dropping front-end: $3" && kill -0 "$pid" 2>/dev/null
+	result $? "$1: dropped ($3)" "$1: not dropped with '$3'"
+}
+hostile "version 2 header" '\x01\x00\x00\x00\x02\x00\x00\x00\x00\x00\x00\x00' \
+	"message framing broken"
+hostile "payload of 2 GiB announced" '\x05\x00\x00\x00\x01\x00\x00\x00\xff\xff\xff\x7f' \
+	"message framing broken"
+hostile "payload cut short" \
+	'\x08\x00\x00\x00\x01\x00\x00\x00\x08\x00\x00\x00\x01\x02' \
+	"closed in the middle of a message"
+reply=$(send '\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00' "$work/v" | od -An -tx1 | tr -d ' \n')
+[ -n "$reply" ]
+result $? "new front-end served afterwards" "no reply after hostile front-ends"
 
 kill -TERM "$pid"
 wait "$pid"
 rc=$?
 pid=
-if [ $rc -eq 0 ] && [ ! -e "$work/h" ] && [ ! -e "$work/v" ]; then
-	ok "SIGTERM: exit 0, sockets removed"
-else
-	fail "SIGTERM: rc $rc, sockets: $(ls "$work")"
-fi
+[ $rc -eq 0 ] && [ ! -e "$work/h" ] && [ ! -e "$work/v" ]
+result $? "SIGTERM: exit 0, sockets removed" "SIGTERM: rc $rc, sockets: $(ls "$work")"
 
-[ $failures -eq 0 ] || { echo "$failures failure(s); log:"; cat "$work/log"; exit 1; }
+[ $failures -eq 0 ] || {
+	echo "$failures failure(s); log:"
+	cat "$work/log"
+	exit 1
+}
 echo "all checks passed"

@@ -1,7 +1,7 @@
 /* The vsock device against a fake guest and fake host sockets: connection
  * set-up both ways, resets, shutdown, credit accounting in both directions,
  * bounded buffering, and hostile packets. */
-#include "vsock_test_guest.h"
+#include "vsock_test_host.h"
 
 #include <errno.h>
 #include <linux/virtio_ring.h>
@@ -14,167 +14,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-
-/* ---- fake host sockets: fd = 100 + connection slot ---- */
-
-#define NFD 512
-struct fake_fd {
-	bool open, shut_wr;
-	uint8_t *in; /* what the host side will send */
-	size_t in_len, in_pos;
-	bool in_eof;
-	size_t out_len, out_limit; /* bytes the host side accepted, and its room */
-	uint8_t out[1 << 20];
-	int write_error;
-};
-static struct fake_fd *fds;
-static int connect_result; /* 0 = accept, else -errno */
-static unsigned connects, accepts;
-static uint32_t last_connect_port;
-
-static int f_connect(void *ctx, struct vsock_conn *c)
-{
-	(void)ctx;
-	connects++;
-	last_connect_port = c->host_port;
-	if (connect_result < 0)
-		return connect_result;
-	int fd = 100 + (int)(c - ((struct vsock_dev *)ctx)->conns.c);
-	memset(&fds[fd], 0, sizeof(fds[fd]));
-	fds[fd].open = true;
-	fds[fd].out_limit = sizeof(fds[fd].out);
-	c->fd = fd;
-	c->host_writable = true;
-	return 0;
-}
-
-static int f_accepted(void *ctx, struct vsock_conn *c)
-{
-	(void)ctx;
-	(void)c;
-	accepts++;
-	return 0;
-}
-
-static ssize_t f_read(void *ctx, int fd, void *buf, size_t len)
-{
-	(void)ctx;
-	struct fake_fd *f = &fds[fd];
-	assert_true(f->open);
-	size_t left = f->in_len - f->in_pos;
-	if (left == 0)
-		return f->in_eof ? 0 : -EAGAIN;
-	if (len > left)
-		len = left;
-	memcpy(buf, f->in + f->in_pos, len);
-	f->in_pos += len;
-	return (ssize_t)len;
-}
-
-static ssize_t f_write(void *ctx, int fd, const void *buf, size_t len)
-{
-	(void)ctx;
-	struct fake_fd *f = &fds[fd];
-	assert_true(f->open);
-	if (f->write_error)
-		return -f->write_error;
-	size_t room = f->out_limit - f->out_len;
-	if (room == 0)
-		return -EAGAIN;
-	if (len > room)
-		len = room;
-	memcpy(f->out + f->out_len, buf, len);
-	f->out_len += len;
-	return (ssize_t)len;
-}
-
-static void f_shutdown_write(void *ctx, int fd)
-{
-	(void)ctx;
-	fds[fd].shut_wr = true;
-}
-
-static void f_close(void *ctx, int fd)
-{
-	(void)ctx;
-	assert_true(fds[fd].open);
-	fds[fd].open = false;
-}
-
-static const struct vsock_dev_ops ops = {f_connect, f_accepted,	      f_read,
-					 f_write,   f_shutdown_write, f_close};
-
-static struct vsock_dev *dev;
-static struct tguest g;
-
-static int setup(void **state)
-{
-	(void)state;
-	dev = calloc(1, sizeof(*dev));
-	fds = calloc(NFD, sizeof(*fds));
-	vsock_dev_init(dev, 3, &ops, dev);
-	tg_init(&g, dev, 256);
-	connect_result = 0;
-	connects = accepts = 0;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	vsock_dev_reset_conns(dev);
-	for (int i = 0; i < NFD; i++)
-		assert_false(fds[i].open); /* nothing leaks */
-	tg_free(&g);
-	free(dev);
-	free(fds);
-	return 0;
-}
-
-static void send_op(uint16_t op, uint32_t gport, uint32_t hport)
-{
-	struct vsock_hdr h = tg_hdr(op, gport, hport, 0);
-	tg_send(&g, &h, NULL, 0);
-}
-
-/* Receives the next packet and checks its op and address pair. */
-static struct vsock_hdr expect_pkt(uint16_t op, uint32_t hport, uint32_t gport)
-{
-	struct vsock_hdr h;
-	int n = tg_recv(&g, &h, NULL, 0);
-	if (n < 0)
-		fail_msg("expected %s, got nothing", vsock_op_name(op));
-	if (h.op != op)
-		fail_msg("expected %s, got %s", vsock_op_name(op), vsock_op_name(h.op));
-	assert_int_equal(h.src_cid, 2);
-	assert_int_equal(h.dst_cid, 3);
-	assert_int_equal(h.src_port, hport);
-	assert_int_equal(h.dst_port, gport);
-	assert_int_equal(h.type, VIRTIO_VSOCK_TYPE_STREAM);
-	return h;
-}
-
-static void expect_nothing(void)
-{
-	struct vsock_hdr h;
-	int n = tg_recv(&g, &h, NULL, 0);
-	if (n >= 0)
-		fail_msg("unexpected %s", vsock_op_name(h.op));
-}
-
-/* Guest connects to host port 6000 from port 1000; returns the host fd. */
-static int guest_connect(void)
-{
-	tg_post_rx(&g, 4, 4096);
-	send_op(VIRTIO_VSOCK_OP_REQUEST, 1000, 6000);
-	vsock_dev_run(dev);
-	assert_int_equal(last_connect_port, 6000);
-	struct vsock_hdr h = expect_pkt(VIRTIO_VSOCK_OP_RESPONSE, 6000, 1000);
-	assert_int_equal(h.buf_alloc, VSOCK_CONN_BUF);
-	struct vsock_conn *c = vsock_conn_find(&dev->conns, 6000, 1000);
-	assert_non_null(c);
-	return c->fd;
-}
 
 static void test_guest_connect_ok(void **state)
 {
@@ -399,12 +238,7 @@ static void test_host_to_guest_connect(void **state)
 static void test_host_to_guest_refused(void **state)
 {
 	(void)state;
-	uint32_t hp;
-	fds[50].open = true;
-	assert_int_equal(vsock_dev_host_connect(dev, 50, 5999, 0, &hp), 0);
-	tg_post_rx(&g, 2, 4096);
-	vsock_dev_run(dev);
-	expect_pkt(VIRTIO_VSOCK_OP_REQUEST, hp, 5999);
+	uint32_t hp = host_connect_pending(5999, 0);
 	send_op(VIRTIO_VSOCK_OP_RST, 5999, hp);
 	vsock_dev_run(dev);
 	assert_false(fds[50].open); /* the client is closed */
@@ -414,12 +248,7 @@ static void test_host_to_guest_refused(void **state)
 static void test_host_to_guest_timeout(void **state)
 {
 	(void)state;
-	uint32_t hp;
-	fds[50].open = true;
-	assert_int_equal(vsock_dev_host_connect(dev, 50, 5000, 1000, &hp), 0);
-	tg_post_rx(&g, 3, 4096);
-	vsock_dev_run(dev);
-	expect_pkt(VIRTIO_VSOCK_OP_REQUEST, hp, 5000);
+	uint32_t hp = host_connect_pending(5000, 1000);
 	vsock_dev_expire(dev, 1000 + VSOCK_CONNECT_TIMEOUT_MS - 1);
 	assert_true(fds[50].open);
 	vsock_dev_expire(dev, 1000 + VSOCK_CONNECT_TIMEOUT_MS);
@@ -592,6 +421,7 @@ static void test_reset_conns(void **state)
 	assert_int_equal(dev->conns.n_used, 0);
 }
 
+/* Checks the device counted one more error of this kind, and why. */
 static void test_credit_wraps(void **state)
 {
 	(void)state;
@@ -613,6 +443,8 @@ static void test_ring_buffer_wraps(void **state)
 	struct vsock_conns *t = &dev->conns;
 	struct vsock_conn *c = vsock_conn_new(t, 1, 2);
 	assert_non_null(c);
+	assert_null(c->buf); /* no buffer until data arrives */
+	assert_int_equal(vsock_conn_buf_alloc(t, c), 0);
 	uint8_t *p;
 	for (unsigned round = 0; round < 10; round++) {
 		uint32_t want = VSOCK_CONN_BUF / 3;
@@ -632,7 +464,23 @@ static void test_ring_buffer_wraps(void **state)
 		}
 	}
 	assert_int_equal(c->fwd_cnt, 10 * (VSOCK_CONN_BUF / 3));
+	/* The buffer is kept for the next connection, up to a bound. */
+	uint8_t *buf = c->buf;
 	vsock_conn_release(t, c);
+	assert_int_equal(t->n_spare, 1);
+	c = vsock_conn_new(t, 3, 4);
+	assert_int_equal(vsock_conn_buf_alloc(t, c), 0);
+	assert_ptr_equal(c->buf, buf);
+	assert_int_equal(t->n_spare, 0);
+	vsock_conn_release(t, c);
+	struct vsock_conn *many[VSOCK_CONN_SPARE + 2];
+	for (unsigned i = 0; i < VSOCK_CONN_SPARE + 2; i++) {
+		many[i] = vsock_conn_new(t, 10 + i, 4);
+		assert_int_equal(vsock_conn_buf_alloc(t, many[i]), 0);
+	}
+	for (unsigned i = 0; i < VSOCK_CONN_SPARE + 2; i++)
+		vsock_conn_release(t, many[i]);
+	assert_int_equal(t->n_spare, VSOCK_CONN_SPARE);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

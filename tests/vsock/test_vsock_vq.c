@@ -125,10 +125,11 @@ static void test_vq_good_chain(void **state)
 }
 
 /* Each case builds a bad chain at head 0; pop must return -EINVAL with the
- * head set, so it can be handed back. */
+ * head set, so it can be handed back, and name the rule it broke. */
 struct bad_chain {
 	const char *name;
 	void (*build)(void);
+	const char *why;
 };
 
 static void bad_next_out_of_range(void)
@@ -196,21 +197,83 @@ static void bad_too_many_bytes(void)
 			    (uint16_t)(i + 1));
 }
 
+static void bad_len_lies_past_end(void)
+{
+	/* A real buffer whose length claims 1 byte more than guest RAM holds. */
+	uint64_t a = TG_GPA_BASE + TG_RAM_SIZE - 100;
+	tg_set_desc(&g, 1, 0, a, 101, 0, 0);
+}
+static void bad_loop_to_head_late(void)
+{
+	/* A long chain that only closes on itself at the very end. */
+	for (uint16_t i = 0; i < 127; i++)
+		tg_set_desc(&g, 1, i, 0, 0, VRING_DESC_F_NEXT, (uint16_t)(i + 1));
+	tg_set_desc(&g, 1, 127, 0, 0, VRING_DESC_F_NEXT, 0);
+}
+static void bad_write_outside(void)
+{
+	/* Device-writable buffers are checked the same way. */
+	tg_set_desc(&g, 1, 0, buf_gpa(44), 44, VRING_DESC_F_NEXT, 1);
+	tg_set_desc(&g, 1, 1, TG_GPA_BASE + TG_RAM_SIZE, 4096, VRING_DESC_F_WRITE, 0);
+}
+static void bad_too_many_writable(void)
+{
+	uint64_t b = buf_gpa(16);
+	for (uint16_t i = 0; i <= VSOCK_VQ_MAX_SEGS; i++)
+		tg_set_desc(&g, 1, i, b, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
+			    (uint16_t)(i + 1));
+	tg_set_desc(&g, 1, VSOCK_VQ_MAX_SEGS + 1, b, 16, VRING_DESC_F_WRITE, 0);
+}
+
+#define LOOP	"descriptor chain longer than the queue (a loop)"
+#define OUTSIDE "descriptor outside guest memory"
+
 static const struct bad_chain bad_chains[] = {
-    {"next out of range", bad_next_out_of_range},
-    {"self loop", bad_self_loop},
-    {"three-descriptor loop", bad_loop},
-    {"zero-length loop", bad_zero_len_loop},
-    {"address past RAM", bad_addr_outside},
-    {"address below RAM", bad_addr_below},
-    {"buffer straddles the end", bad_addr_straddles},
-    {"address + len wraps", bad_addr_wraps},
-    {"4 GiB length", bad_huge_len},
-    {"indirect table", bad_indirect},
-    {"readable after writable", bad_write_then_read},
-    {"too many segments", bad_too_many_segments},
-    {"too many bytes", bad_too_many_bytes},
+    {"next out of range", bad_next_out_of_range, "descriptor index beyond the table"},
+    /* Loops through buffers with data hit the segment cap first; empty
+     * descriptors carry nothing and are stopped by the length rule. */
+    {"self loop", bad_self_loop, "more than 64 descriptors with data"},
+    {"three-descriptor loop", bad_loop, "more than 64 descriptors with data"},
+    {"zero-length loop", bad_zero_len_loop, LOOP},
+    {"loop closing after 128 descriptors", bad_loop_to_head_late, LOOP},
+    {"address past RAM", bad_addr_outside, OUTSIDE},
+    {"address below RAM", bad_addr_below, OUTSIDE},
+    {"buffer straddles the end", bad_addr_straddles, OUTSIDE},
+    {"length lies by one byte past RAM", bad_len_lies_past_end, OUTSIDE},
+    {"address + len wraps", bad_addr_wraps, OUTSIDE},
+    {"4 GiB length", bad_huge_len, OUTSIDE},
+    {"writable buffer past RAM", bad_write_outside, OUTSIDE},
+    {"indirect table", bad_indirect, "indirect descriptor (not offered)"},
+    {"readable after writable", bad_write_then_read, "readable descriptor after a writable one"},
+    {"too many segments", bad_too_many_segments, "more than 64 descriptors with data"},
+    {"too many writable segments", bad_too_many_writable, "more than 64 descriptors with data"},
+    {"too many bytes", bad_too_many_bytes, "descriptor chain over 1 MiB"},
 };
+
+/* The limits themselves are allowed: 64 segments and 1 MiB. */
+static void test_vq_chain_limits_exact(void **state)
+{
+	(void)state;
+	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_TX];
+	static struct vsock_chain c;
+	uint64_t b = buf_gpa(16);
+	for (uint16_t i = 0; i < VSOCK_VQ_MAX_SEGS; i++)
+		tg_set_desc(&g, 1, i, b, 16, i + 1 < VSOCK_VQ_MAX_SEGS ? VRING_DESC_F_NEXT : 0,
+			    (uint16_t)(i + 1));
+	tg_publish(&g, 1, 0);
+	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
+	assert_int_equal(c.n_out, VSOCK_VQ_MAX_SEGS);
+	vsock_vq_push(vq, c.head, 0);
+	tg_set_desc(&g, 1, 0, TG_GPA_BASE, 1u << 20, 0, 0);
+	tg_publish(&g, 1, 0);
+	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
+	assert_int_equal(c.out_len, 1u << 20);
+	/* And a buffer ending exactly at the end of RAM. */
+	vsock_vq_push(vq, c.head, 0);
+	tg_set_desc(&g, 1, 0, TG_GPA_BASE + TG_RAM_SIZE - 100, 100, 0, 0);
+	tg_publish(&g, 1, 0);
+	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
+}
 
 static void test_vq_bad_chains(void **state)
 {
@@ -220,9 +283,13 @@ static void test_vq_bad_chains(void **state)
 	for (size_t i = 0; i < sizeof(bad_chains) / sizeof(bad_chains[0]); i++) {
 		bad_chains[i].build();
 		tg_publish(&g, 1, 0);
+		vq->why = NULL;
 		int r = vsock_vq_pop(vq, &dev.mem, &c);
 		if (r != -EINVAL)
 			fail_msg("%s: pop returned %d", bad_chains[i].name, r);
+		if (!vq->why || strcmp(vq->why, bad_chains[i].why) != 0)
+			fail_msg("%s: refused for '%s', expected '%s'", bad_chains[i].name,
+				 vq->why ? vq->why : "(nothing)", bad_chains[i].why);
 		assert_int_equal(c.head, 0);
 		assert_int_equal(c.n_out + c.n_in, 0);
 		vsock_vq_push(vq, c.head, 0);
@@ -235,9 +302,10 @@ static void test_vq_bad_head_breaks_ring(void **state)
 	(void)state;
 	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_TX];
 	struct vsock_chain c;
-	tg_publish(&g, 1, 200); /* head index beyond the 128-entry table */
+	tg_publish(&g, 1, 128); /* head index just beyond the 128-entry table */
 	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), -EIO);
 	assert_true(vq->broken);
+	assert_string_equal(vq->why, "available ring names a head beyond the table");
 	/* A broken ring is left alone until the device is reset. */
 	tg_set_desc(&g, 1, 0, buf_gpa(44), 44, 0, 0);
 	tg_publish(&g, 1, 0);
@@ -250,10 +318,25 @@ static void test_vq_avail_idx_jump(void **state)
 	(void)state;
 	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_TX];
 	struct vsock_chain c;
-	uint16_t idx = htole16(129); /* more than num entries ahead */
+	/* Exactly a queue ahead is allowed (the guest filled every slot)... */
+	for (uint16_t i = 0; i < 128; i++) {
+		tg_set_desc(&g, 1, i, buf_gpa(44), 44, 0, 0);
+		tg_publish(&g, 1, i);
+	}
+	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
+	vsock_vq_unpop(vq);
+	/* ...one more is not: the guest's index is lying. */
+	uint16_t idx = htole16(129);
 	memcpy(tg_ptr(&g, tg_avail_gpa(1)) + 2, &idx, 2);
 	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), -EIO);
 	assert_true(vq->broken);
+	assert_string_equal(vq->why, "available index more than a queue ahead");
+	/* An index that went backwards is as far ahead as it gets. */
+	tg_free(&g);
+	tg_init(&g, &dev, 128);
+	idx = htole16(65535);
+	memcpy(tg_ptr(&g, tg_avail_gpa(1)) + 2, &idx, 2);
+	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), -EIO);
 }
 
 static void test_vq_index_wraps(void **state)
@@ -312,6 +395,24 @@ static void test_vq_map_checks(void **state)
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.addr_set = false;
 	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EINVAL);
+	vq = dev.vq[VSOCK_VQ_TX];
+	vq.num = 0;
+	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EINVAL);
+	vq = dev.vq[VSOCK_VQ_TX];
+	vq.avail_uva += 1; /* avail ring needs 2-byte alignment */
+	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EINVAL);
+	vq = dev.vq[VSOCK_VQ_TX];
+	vq.used_uva += 2; /* used ring needs 4-byte alignment */
+	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EINVAL);
+	vq = dev.vq[VSOCK_VQ_TX];
+	vq.avail_uva = TG_UVA_BASE + TG_RAM_SIZE - (4 + 2 * 128 + 2) + 2; /* 2 bytes short */
+	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EFAULT);
+	vq = dev.vq[VSOCK_VQ_TX];
+	vq.avail_uva = TG_UVA_BASE + TG_RAM_SIZE - (4 + 2 * 128 + 2); /* fits exactly */
+	assert_int_equal(vsock_vq_map(&vq, &dev.mem), 0);
+	vq = dev.vq[VSOCK_VQ_TX];
+	vq.desc_uva = TG_GPA_BASE; /* a guest-physical address is not a front-end one */
+	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EFAULT);
 }
 
 static void test_vq_notify_flag(void **state)
@@ -340,11 +441,14 @@ static void test_iov_copy(void **state)
 
 /* ---- packet headers ---- */
 
+/* Every rule of vsock_pkt_check, tripped once, and every cap at and just
+ * past its limit. */
 struct pkt_case {
 	const char *name;
 	struct vsock_hdr h;
 	uint64_t payload_avail;
 	enum vsock_pkt_verdict want;
+	const char *why;
 };
 
 #define HDR(op_, len_)                                                                             \
@@ -352,40 +456,88 @@ struct pkt_case {
 		.src_cid = 3, .dst_cid = 2, .src_port = 1000, .dst_port = 5000, .len = (len_),     \
 		.type = VIRTIO_VSOCK_TYPE_STREAM, .op = (op_)                                      \
 	}
+#define OK(name, op, len, avail)                                                                   \
+	{                                                                                          \
+		name, HDR(op, len), avail, VSOCK_PKT_OK, NULL                                      \
+	}
+#define RESET(name, op, len, avail, w)                                                             \
+	{                                                                                          \
+		name, HDR(op, len), avail, VSOCK_PKT_RESET, w                                      \
+	}
 
 static void test_pkt_check_table(void **state)
 {
 	(void)state;
 	struct pkt_case cases[] = {
-	    {"RW", HDR(VIRTIO_VSOCK_OP_RW, 10), 10, VSOCK_PKT_OK},
-	    {"REQUEST", HDR(VIRTIO_VSOCK_OP_REQUEST, 0), 0, VSOCK_PKT_OK},
-	    {"RW longer than the chain", HDR(VIRTIO_VSOCK_OP_RW, 11), 10, VSOCK_PKT_RESET},
-	    {"RW over 64 KiB", HDR(VIRTIO_VSOCK_OP_RW, 65537), 1 << 20, VSOCK_PKT_RESET},
-	    {"RW of 4 GiB", HDR(VIRTIO_VSOCK_OP_RW, 0xffffffffu), 1 << 20, VSOCK_PKT_RESET},
-	    {"REQUEST with payload", HDR(VIRTIO_VSOCK_OP_REQUEST, 4), 4, VSOCK_PKT_RESET},
-	    {"op 0", HDR(0, 0), 0, VSOCK_PKT_RESET},
-	    {"op 8", HDR(8, 0), 0, VSOCK_PKT_RESET},
-	    {"op 0xffff", HDR(0xffff, 0), 0, VSOCK_PKT_RESET},
-	    {"RST", HDR(VIRTIO_VSOCK_OP_RST, 0), 0, VSOCK_PKT_OK},
+	    OK("RW", VIRTIO_VSOCK_OP_RW, 10, 10),
+	    OK("RW shorter than the chain", VIRTIO_VSOCK_OP_RW, 10, 4000),
+	    OK("RW of exactly 64 KiB", VIRTIO_VSOCK_OP_RW, 65536, 65536),
+	    OK("REQUEST", VIRTIO_VSOCK_OP_REQUEST, 0, 0),
+	    OK("RST", VIRTIO_VSOCK_OP_RST, 0, 0),
+	    OK("RST with junk payload length", VIRTIO_VSOCK_OP_RST, 99, 0),
+	    OK("CREDIT_REQUEST (highest op)", VIRTIO_VSOCK_OP_CREDIT_REQUEST, 0, 0),
+	    RESET("RW one byte longer than the chain", VIRTIO_VSOCK_OP_RW, 11, 10,
+		  "payload length beyond the descriptor chain"),
+	    RESET("RW with no payload in the chain", VIRTIO_VSOCK_OP_RW, 1, 0,
+		  "payload length beyond the descriptor chain"),
+	    RESET("RW one byte over 64 KiB", VIRTIO_VSOCK_OP_RW, 65537, 1 << 20,
+		  "payload length over 64 KiB"),
+	    RESET("RW of 4 GiB", VIRTIO_VSOCK_OP_RW, 0xffffffffu, 1 << 20,
+		  "payload length over 64 KiB"),
+	    RESET("REQUEST with payload", VIRTIO_VSOCK_OP_REQUEST, 4, 4,
+		  "payload on a packet other than RW"),
+	    RESET("CREDIT_UPDATE with payload", VIRTIO_VSOCK_OP_CREDIT_UPDATE, 1, 1,
+		  "payload on a packet other than RW"),
+	    RESET("op 0", 0, 0, 0, "unknown op"),
+	    RESET("op 8 (one past the last)", 8, 0, 0, "unknown op"),
+	    RESET("op 0xffff", 0xffff, 0, 0, "unknown op"),
 	};
 	struct pkt_case more[] = {
-	    {"spoofed source", HDR(VIRTIO_VSOCK_OP_RW, 0), 0, VSOCK_PKT_DROP},
-	    {"other destination", HDR(VIRTIO_VSOCK_OP_REQUEST, 0), 0, VSOCK_PKT_RESET},
-	    {"RST to other destination", HDR(VIRTIO_VSOCK_OP_RST, 0), 0, VSOCK_PKT_DROP},
-	    {"seqpacket", HDR(VIRTIO_VSOCK_OP_REQUEST, 0), 0, VSOCK_PKT_RESET},
-	    {"bad shutdown flags", HDR(VIRTIO_VSOCK_OP_SHUTDOWN, 0), 0, VSOCK_PKT_RESET},
+	    {"spoofed source", HDR(VIRTIO_VSOCK_OP_RW, 0), 0, VSOCK_PKT_DROP,
+	     "source CID is not the guest's"},
+	    {"source is the host", HDR(VIRTIO_VSOCK_OP_REQUEST, 0), 0, VSOCK_PKT_DROP,
+	     "source CID is not the guest's"},
+	    {"spoofed source on a reset", HDR(VIRTIO_VSOCK_OP_RST, 0), 0, VSOCK_PKT_DROP,
+	     "source CID is not the guest's"},
+	    {"source CID above 32 bits", HDR(VIRTIO_VSOCK_OP_REQUEST, 0), 0, VSOCK_PKT_DROP,
+	     "source CID is not the guest's"},
+	    {"other destination", HDR(VIRTIO_VSOCK_OP_REQUEST, 0), 0, VSOCK_PKT_RESET,
+	     "destination CID is not the host"},
+	    {"destination is the guest itself", HDR(VIRTIO_VSOCK_OP_RW, 0), 0, VSOCK_PKT_RESET,
+	     "destination CID is not the host"},
+	    {"RST to other destination", HDR(VIRTIO_VSOCK_OP_RST, 0), 0, VSOCK_PKT_DROP,
+	     "reset for a destination CID other than the host"},
+	    {"seqpacket", HDR(VIRTIO_VSOCK_OP_REQUEST, 0), 0, VSOCK_PKT_RESET,
+	     "socket type is not stream"},
+	    {"bad shutdown flags", HDR(VIRTIO_VSOCK_OP_SHUTDOWN, 0), 0, VSOCK_PKT_RESET,
+	     "unknown SHUTDOWN flags"},
+	    {"both shutdown flags", HDR(VIRTIO_VSOCK_OP_SHUTDOWN, 0), 0, VSOCK_PKT_OK, NULL},
 	};
 	more[0].h.src_cid = 4;
-	more[1].h.dst_cid = 7;
-	more[2].h.dst_cid = 7;
-	more[3].h.type = VIRTIO_VSOCK_TYPE_SEQPACKET;
-	more[4].h.flags = 4;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (vsock_pkt_check(&cases[i].h, 3, cases[i].payload_avail) != cases[i].want)
-			fail_msg("%s", cases[i].name);
-	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
-		if (vsock_pkt_check(&more[i].h, 3, more[i].payload_avail) != more[i].want)
-			fail_msg("%s", more[i].name);
+	more[1].h.src_cid = VSOCK_HOST_CID;
+	more[2].h.src_cid = 7;
+	more[3].h.src_cid = 3 + (1ull << 32);
+	more[4].h.dst_cid = 7;
+	more[5].h.dst_cid = 3;
+	more[6].h.dst_cid = 7;
+	more[7].h.type = VIRTIO_VSOCK_TYPE_SEQPACKET;
+	more[8].h.flags = 4;
+	more[9].h.flags = VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND;
+	struct pkt_case *all[] = {cases, more};
+	size_t counts[] = {sizeof(cases) / sizeof(cases[0]), sizeof(more) / sizeof(more[0])};
+	for (size_t t = 0; t < 2; t++) {
+		for (size_t i = 0; i < counts[t]; i++) {
+			const struct pkt_case *k = &all[t][i];
+			const char *why = NULL;
+			enum vsock_pkt_verdict v =
+			    vsock_pkt_check(&k->h, 3, k->payload_avail, &why);
+			if (v != k->want)
+				fail_msg("%s: verdict %d, expected %d", k->name, v, k->want);
+			if (k->why && (!why || strcmp(why, k->why) != 0))
+				fail_msg("%s: refused for '%s', expected '%s'", k->name,
+					 why ? why : "(nothing)", k->why);
+		}
+	}
 }
 
 static void test_hdr_roundtrip(void **state)
@@ -420,6 +572,7 @@ int main(void)
 	    cmocka_unit_test(test_mem_remove),
 	    cmocka_unit_test_setup_teardown(test_vq_good_chain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vq_bad_chains, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vq_chain_limits_exact, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vq_bad_head_breaks_ring, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vq_avail_idx_jump, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vq_index_wraps, setup, teardown),

@@ -30,7 +30,7 @@ find_kernel() {
 kernel=$(find_kernel) || test_skip "$prog: no guest kernel (set APPVM_KERNEL or run kernel-config/build)"
 [ -x /bin/busybox ] || test_skip "$prog: /bin/busybox missing (busybox-static)"
 
-work=$(mktemp -d /tmp/vsock-vm.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/vsock-vm.XXXXXX")
 backend_pid=
 vm_pid=
 bg_pids=()
@@ -117,13 +117,30 @@ check() {
 
 host_listener() { # MODE PORT [--slow]: a host-side server on PATH_PORT
 	"$PEER_HOST" serve "$1" "unix:${hsock}_$2" "${@:3}" >>"$work/listener.log" 2>&1 &
-	bg_pids+=($!)
+	bg_pids+=("$!")
 	local i
 	for ((i = 0; i < 50; i++)); do [ -S "${hsock}_$2" ] && return 0; sleep 0.1; done
 	fail "host listener on port $2 did not start"
 }
 
 backend_rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$backend_pid/status"; }
+# Bytes the backend has read from all its fds so far.
+backend_rchar() { awk '/^rchar:/ {print $2}' "/proc/$backend_pid/io"; }
+# expect_idle STATE: the backend's CPU time (utime + stime) over 1.5 s must
+# stay under 5% of it. Idle means asleep, whatever the guest did.
+expect_idle() {
+	local hz t0 t1 ms
+	hz=$(getconf CLK_TCK)
+	t0=$(awk '{print $14 + $15}' "/proc/$backend_pid/stat")
+	sleep 1.5 # the interval measured, not a wait for a condition
+	t1=$(awk '{print $14 + $15}' "/proc/$backend_pid/stat")
+	ms=$(((t1 - t0) * 1000 / hz))
+	if [ "$ms" -lt 75 ]; then
+		say "ok: backend idle $1: ${ms} ms of CPU in 1.5 s"
+	else
+		fail "backend busy $1: ${ms} ms of CPU in 1.5 s"
+	fi
+}
 
 MiB=1048576
 start_backend
@@ -136,8 +153,18 @@ h2g)
 	check "no guest listener: client closed" peer refused "hybrid:$hsock:5999"
 	check "malformed CONNECT line: client closed" \
 		bash -c "printf 'CONNECT x\n' | timeout 10 socat -t5 - UNIX-CONNECT:$hsock | grep -q . && exit 1 || exit 0"
-	# A client that vanishes mid-stream must not disturb the backend.
-	timeout 1 "$PEER_HOST" echo "hybrid:$hsock:5000" $((512 * MiB)) >/dev/null 2>&1
+	# A client that vanishes mid-stream must not disturb the backend: it is
+	# killed once the backend has read a MiB of its stream.
+	before=$(backend_rchar)
+	"$PEER_HOST" echo "hybrid:$hsock:5000" $((512 * MiB)) >/dev/null 2>&1 &
+	client=$!
+	for ((i = 0; i < 300; i++)); do
+		[ $(($(backend_rchar) - before)) -ge $MiB ] && break
+		sleep 0.1
+	done
+	[ $(($(backend_rchar) - before)) -ge $MiB ] || fail "the 512 MiB client never got going"
+	kill -KILL "$client"
+	wait "$client" 2>/dev/null
 	check "echo after a client vanished mid-stream" peer echo "hybrid:$hsock:5000" $MiB
 	check "round trips" peer pingpong "hybrid:$hsock:5000" 200
 	;;
@@ -189,6 +216,7 @@ reboot)
 	hold_pid=$!
 	bg_pids+=("$hold_pid")
 	for ((i = 0; i < 100; i++)); do grep -qs HOLDING "$work/hold.out" && break; sleep 0.1; done
+	grep -qs HOLDING "$work/hold.out" || fail "the 8 streams were not established"
 	peer refused "hybrid:$hsock:5010" >/dev/null 2>&1 # triggers the reboot
 	if wait_ready 2; then say "ok: guest rebooted"; else fail "guest did not come back"; fi
 	wait "$hold_pid"
@@ -199,14 +227,18 @@ reboot)
 	else
 		fail "open connections not closed by the reboot"
 	fi
+	expect_idle "after the guest's reset and restart of the device"
 	check "host -> guest echo after reboot" peer echo "hybrid:$hsock:5000" $MiB
 	host_listener echo 6000
 	check "guest -> host echo after reboot" guest echo vsock:2:6000 $MiB
 	;;
 restart)
+	expect_idle "before qemu connects"
 	start_vm
 	check "echo with the first VM" peer echo "hybrid:$hsock:5000" $MiB
+	expect_idle "with a guest that does nothing"
 	stop_vm
+	expect_idle "after qemu left"
 	start_vm
 	check "the backend serves a second qemu after the first exited" \
 		peer echo "hybrid:$hsock:5000" $MiB

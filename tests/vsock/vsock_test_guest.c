@@ -28,45 +28,59 @@ uint8_t *tg_ptr(struct tguest *g, uint64_t gpa)
 	return g->ram + (gpa - TG_GPA_BASE);
 }
 
-static uint64_t to_uva(uint64_t gpa)
+uint64_t tg_uva(uint64_t gpa)
 {
 	return gpa - TG_GPA_BASE + TG_UVA_BASE;
 }
 
-void tg_init(struct tguest *g, struct vsock_dev *dev, uint16_t num)
+void tg_init_ram(struct tguest *g, uint8_t *ram, size_t ram_size, uint16_t num)
 {
 	memset(g, 0, sizeof(*g));
-	g->ram = calloc(1, TG_RAM_SIZE);
-	if (!g->ram)
-		abort();
-	g->dev = dev;
+	g->ram = ram;
+	g->ram_size = ram_size;
 	g->num = num;
 	g->next_buf = TG_GPA_BASE + TG_BUF_BASE;
+}
+
+void tg_attach(struct tguest *g, struct vsock_dev *dev)
+{
+	g->dev = dev;
 	memset(&dev->mem, 0, sizeof(dev->mem));
-	vsock_mem_add(&dev->mem, TG_GPA_BASE, TG_RAM_SIZE, TG_UVA_BASE, g->ram);
+	vsock_mem_add(&dev->mem, TG_GPA_BASE, g->ram_size, TG_UVA_BASE, g->ram);
 	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
 		struct vsock_vq *vq = &dev->vq[q];
 		vsock_vq_reset(vq);
-		vq->num = num;
-		vq->desc_uva = to_uva(tg_desc_gpa(q));
-		vq->avail_uva = to_uva(tg_avail_gpa(q));
-		vq->used_uva = to_uva(tg_used_gpa(q));
+		vq->num = g->num;
+		vq->desc_uva = tg_uva(tg_desc_gpa(q));
+		vq->avail_uva = tg_uva(tg_avail_gpa(q));
+		vq->used_uva = tg_uva(tg_used_gpa(q));
 		vq->addr_set = true;
 		if (vsock_vq_map(vq, &dev->mem) < 0)
 			abort();
 	}
 }
 
+void tg_init(struct tguest *g, struct vsock_dev *dev, uint16_t num)
+{
+	uint8_t *ram = calloc(1, TG_RAM_SIZE);
+	if (!ram)
+		abort();
+	tg_init_ram(g, ram, TG_RAM_SIZE, num);
+	g->owns_ram = true;
+	tg_attach(g, dev);
+}
+
 void tg_free(struct tguest *g)
 {
-	free(g->ram);
+	if (g->owns_ram)
+		free(g->ram);
 	g->ram = NULL;
 }
 
 uint64_t tg_alloc(struct tguest *g, uint32_t len)
 {
 	len = (len + 15u) & ~15u;
-	if (g->next_buf + len > TG_GPA_BASE + TG_RAM_SIZE)
+	if (g->next_buf + len > TG_GPA_BASE + g->ram_size)
 		g->next_buf = TG_GPA_BASE + TG_BUF_BASE;
 	uint64_t a = g->next_buf;
 	g->next_buf += len;

@@ -7,6 +7,7 @@
 
 #include "vsock_dev.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,8 @@
 
 struct tguest {
 	uint8_t *ram;
+	size_t ram_size;
+	bool owns_ram;
 	struct vsock_dev *dev;
 	uint16_t num;
 	uint16_t avail_idx[VSOCK_VQ_COUNT];
@@ -29,6 +32,17 @@ struct tguest {
  * queues with num entries. */
 void tg_init(struct tguest *g, struct vsock_dev *dev, uint16_t num);
 void tg_free(struct tguest *g);
+
+/* Lays the guest out over ram_size bytes of RAM the caller owns (at least
+ * TG_BUF_BASE + 64 KiB), with no device attached: for a fake front-end
+ * whose RAM the back-end maps, or a fuzz target that reuses its RAM. */
+void tg_init_ram(struct tguest *g, uint8_t *ram, size_t ram_size, uint16_t num);
+
+/* Registers the RAM in dev->mem and configures and maps both queues. */
+void tg_attach(struct tguest *g, struct vsock_dev *dev);
+
+/* The front-end (uva) address of a guest-physical address in the RAM. */
+uint64_t tg_uva(uint64_t gpa);
 
 /* Guest-physical address of ring q's descriptor table / avail / used ring. */
 uint64_t tg_desc_gpa(unsigned q);

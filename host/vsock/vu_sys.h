@@ -1,0 +1,37 @@
+/* The system-call side of the vhost-user back-end: receiving messages
+ * without ever blocking, mapping guest memory, and the kick and call
+ * eventfds. The protocol logic is in vhost_user.c and vu_msg.c. */
+#ifndef APPVM_VU_SYS_H
+#define APPVM_VU_SYS_H
+
+#include "vhost_user.h"
+#include "vu_msg.h"
+
+/* The context of vu_sys_ops: the connection to the front-end, and the event
+ * loop's hook for kick fds. */
+struct vu_sys {
+	int fd;
+	void (*watch_kick)(void *ctx, unsigned queue, int fd, bool add);
+	void *watch_ctx;
+};
+
+/* fstat, mmap, an eventfd check, close and send on the real fds. */
+extern const struct vhost_user_ops vu_sys_ops;
+
+/* Receives what has arrived of the current message on the non-blocking
+ * socket fd, never reading past it. Returns 1 when the message is complete,
+ * -EAGAIN when more must arrive first, -ECONNRESET when the front-end closed
+ * the connection, -EPROTO when the framing broke, or -errno. */
+int vu_sys_recv(int fd, struct vu_reader *r);
+
+/* Closes the fds a reader holds and empties it. */
+void vu_sys_reader_clear(struct vu_reader *r);
+
+/* Reads a queue's kick eventfd empty. Returns 0, or -errno when the fd no
+ * longer works as an eventfd (the caller stops watching it). */
+int vu_sys_drain_kick(const struct vhost_user *vu, unsigned queue);
+
+/* Interrupts the guest for queues the device used, unless it opted out. */
+void vu_sys_notify(struct vhost_user *vu);
+
+#endif
