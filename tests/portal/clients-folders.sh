@@ -15,18 +15,18 @@ printf 'deeper\n' >"$work/host/folder/sub/deep.txt"
 
 plan "$work/host/folder"
 client portal-client "$PORTAL_CLIENT" --timeout 60 --directory --title "Pick a folder" open
-if [ $rc -eq 2 ] && grep -q "the host answered UNSUPPORTED" "$work/portal.log"; then
+if [ "$rc" -eq 2 ] && grep -q "the host answered UNSUPPORTED" "$work/portal.log"; then
 	echo "SKIP: the host daemon has no folder grants yet (it answers a folder request UNSUPPORTED)"
 	exit 77
 fi
-[ $rc -eq 0 ] || fail "portal-client --directory: status $rc"
+[ "$rc" -eq 0 ] || fail "portal-client --directory: status $rc"
 
 # tree_ok NAME DIR: DIR is the picked folder as the guest sees it.
 tree_ok() {
 	[[ $2 == "$mnt"/* ]] || fail "$1: '$2' is not on the document filesystem"
 	[ -d "$2" ] || fail "$1: '$2' is not a directory"
-	[ "$(host_files "$2")" = "inside.txt sub" ] || fail "$1: the folder holds '$(host_files "$2")'"
-	[ "$(cat "$2/inside.txt")" = "in a folder" ] && [ "$(cat "$2/sub/deep.txt")" = "deeper" ] ||
+	[ "$(names "$2")" = "inside.txt sub " ] || fail "$1: the folder holds '$(names "$2")'"
+	{ [ "$(cat "$2/inside.txt")" = "in a folder" ] && [ "$(cat "$2/sub/deep.txt")" = "deeper" ]; } ||
 		fail "$1: the files in the folder read wrong"
 }
 tree_ok "portal-client" "$(paths | head -n 1)"
@@ -34,7 +34,7 @@ pass "portal-client: OpenFile with directory"
 
 plan "$work/host/folder"
 client zenity zenity --file-selection --directory
-[ $rc -eq 0 ] || fail "zenity --directory: status $rc"
+[ "$rc" -eq 0 ] || fail "zenity --directory: status $rc"
 tree_ok "zenity --directory" "$(cat "$work/out")"
 pass "zenity (GTK 3): folder"
 
@@ -52,6 +52,6 @@ grep -qx 'response accept' "$work/out" || fail "Qt folder: no accept"
 tree_ok "Qt folder" "$(paths | head -n 1)"
 pass "Qt 5 QFileDialog::getExistingDirectory"
 
-[ "$(host_files "$work/host/folder")" = "inside.txt sub" ] || fail "the folder changed on the host"
+[ "$(names "$work/host/folder")" = "inside.txt sub " ] || fail "the folder changed on the host"
 stop_portal
 pass "the portal stopped cleanly"

@@ -25,6 +25,7 @@
 # APPVM_TEST_WORK (work directory).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/testlib.sh
 . "$here/../testlib.sh"
 [ "$(id -u)" -eq 0 ] || test_skip "needs root (FUSE mounts)"
 : "${APPVM_PORTAL:?}" "${APPVM_PORTALD:?}" "${PORTAL_CLIENT:?}"
@@ -53,6 +54,7 @@ rm -rf "$work"
 mkdir -p "$work/host"
 # Sockets in a short directory: sun_path holds 107 bytes.
 sock=$(mktemp -d /var/tmp/appvm-pc.XXXXXX)
+# shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
 cleanup() {
 	stop_started
@@ -74,14 +76,15 @@ pass() { printf 'ok: %s\n' "$*"; }
 stack_chooser
 stack_bus
 start_portald --dialog-burst 100 --dialog-interval 10ms
-start_portal
+start_portal -v
 
 # One X server for every client (GTK 3, GTK 4 and Qt all need a display,
 # even when the dialog is the host's).
 Xvfb -displayfd 3 -nolisten tcp -screen 0 800x600x24 3>"$work/xvfb.display" 2>"$work/xvfb.log" &
 pids+=("$!")
 wait_for 10 test -s "$work/xvfb.display" || fail "Xvfb did not start"
-export DISPLAY=:$(cat "$work/xvfb.display")
+DISPLAY=:$(cat "$work/xvfb.display")
+export DISPLAY
 # What appvm-init gives an app with [portal] app-env = yes.
 export GTK_USE_PORTAL=1 GDK_DEBUG=portals QT_QPA_PLATFORMTHEME=xdgdesktopportal
 # No accessibility bus here; a runtime directory of the app's own.
@@ -141,6 +144,7 @@ saved() {
 }
 
 if [ "$mode" = folders ]; then
+	# shellcheck source=tests/portal/clients-folders.sh
 	. "$here/clients-folders.sh"
 	exit 0
 fi
@@ -148,16 +152,16 @@ fi
 # --- zenity (GTK 3 GtkFileChooserNative).
 plan "$work/host/notes.txt"
 client zenity zenity --file-selection --title "Zenity open" --file-filter 'Text | *.txt'
-[ $rc -eq 0 ] && [ "$(wc -l <"$work/out")" -eq 1 ] || fail "zenity open: status $rc"
+{ [ $rc -eq 0 ] && [ "$(wc -l <"$work/out")" -eq 1 ]; } || fail "zenity open: status $rc"
 asked "zenity open" open 0
 grep -q '"pattern":"\*.txt"' "$work/chooser.log" || fail "zenity open: its filter did not reach the host"
 p=$(cat "$work/out")
-[[ $p == "$mnt"/*/notes.txt ]] && [ "$(cat "$p")" = "hello from the host" ] || fail "zenity open: $p"
+{ [[ $p == "$mnt"/*/notes.txt ]] && [ "$(cat "$p")" = "hello from the host" ]; } || fail "zenity open: $p"
 plan "$work/host/notes.txt" "$work/host/second.txt"
 client zenity zenity --file-selection --multiple --separator=$'\n'
 [ $rc -eq 0 ] || fail "zenity open several: status $rc"
 asked "zenity open several" open 1
-[ "$(wc -l <"$work/out")" -eq 2 ] && [ "$(xargs -d '\n' cat <"$work/out" | sort | tr '\n' ,)" = "hello from the host,second file," ] ||
+{ [ "$(wc -l <"$work/out")" -eq 2 ] && [ "$(xargs -d '\n' cat <"$work/out" | sort | tr '\n' ,)" = "hello from the host,second file," ]; } ||
 	fail "zenity open several"
 printf 'old\n' >"$work/host/zenity.txt"
 plan "$work/host/zenity.txt"
@@ -170,14 +174,14 @@ printf 'written after zenity\n' >"$p" || fail "zenity save: cannot write $p"
 [ "$(cat "$work/host/zenity.txt")" = "written after zenity" ] || fail "zenity save: host content"
 plan cancel
 client zenity zenity --file-selection
-[ $rc -eq 1 ] && [ ! -s "$work/out" ] || fail "zenity cancel: status $rc"
+{ [ $rc -eq 1 ] && [ ! -s "$work/out" ]; } || fail "zenity cancel: status $rc"
 pass "zenity (GTK 3): open one and several files, save, cancel"
 
 # --- GTK 4, python3-gi.
 gtk4=("$python" "$here/clients/gtk4_chooser.py")
 plan "$work/host/notes.txt"
 client gtk4 "${gtk4[@]}" open
-[ $rc -eq 0 ] && grep -qx 'response accept' "$work/out" || fail "GTK 4 open: status $rc"
+{ [ $rc -eq 0 ] && grep -qx 'response accept' "$work/out"; } || fail "GTK 4 open: status $rc"
 asked "GTK 4 open" open 0
 opened "GTK 4 open" "$work/host/notes.txt"
 plan "$work/host/notes.txt" "$work/host/second.txt"
@@ -193,14 +197,14 @@ grep -qx 'APPVM_CHOOSER_NAME=gtk4.txt' "$work/chooser.log" || fail "GTK 4 save: 
 saved "GTK 4 save" "$work/host/gtk4.txt" "written by GTK 4" "$ino"
 plan cancel
 client gtk4 "${gtk4[@]}" open
-[ $rc -eq 0 ] && [ "$(cat "$work/out")" = "response cancel" ] || fail "GTK 4 cancel"
+{ [ $rc -eq 0 ] && [ "$(cat "$work/out")" = "response cancel" ]; } || fail "GTK 4 cancel"
 pass "GTK 4 FileChooserNative: open one and several files, save (GIO), cancel"
 
 # --- Qt 5, PyQt5 with the xdgdesktopportal platform theme.
 qt5=("$python" "$here/clients/qt5_chooser.py")
 plan "$work/host/notes.txt"
 client qt5 "${qt5[@]}" open
-[ $rc -eq 0 ] && grep -qx 'response accept' "$work/out" || fail "Qt open: status $rc"
+{ [ $rc -eq 0 ] && grep -qx 'response accept' "$work/out"; } || fail "Qt open: status $rc"
 asked "Qt open" open 0
 grep -q '"pattern":"\*.txt"' "$work/chooser.log" || fail "Qt open: its filter did not reach the host"
 opened "Qt open" "$work/host/notes.txt"
@@ -217,14 +221,14 @@ asked "Qt save" save 0
 saved "Qt save (QSaveFile)" "$work/host/qt5.txt" "written by Qt" "$ino"
 plan cancel
 client qt5 "${qt5[@]}" open
-[ $rc -eq 0 ] && [ "$(cat "$work/out")" = "response cancel" ] || fail "Qt cancel"
+{ [ $rc -eq 0 ] && [ "$(cat "$work/out")" = "response cancel" ]; } || fail "Qt cancel"
 pass "Qt 5 QFileDialog: open one and several files, save (QSaveFile), cancel"
 
 # --- libportal.
 xdp=("$python" "$here/clients/libportal_chooser.py")
 plan "$work/host/notes.txt"
 client libportal "${xdp[@]}" open
-[ $rc -eq 0 ] && grep -qx 'response accept' "$work/out" || fail "libportal open: status $rc"
+{ [ $rc -eq 0 ] && grep -qx 'response accept' "$work/out"; } || fail "libportal open: status $rc"
 asked "libportal open" open 0
 opened "libportal open" "$work/host/notes.txt"
 plan "$work/host/notes.txt" "$work/host/second.txt"
@@ -244,13 +248,13 @@ saved "libportal SaveFiles" "$work/host/many/one.txt" "libportal batch one.txt" 
 saved "libportal SaveFiles" "$work/host/many/two.txt" "libportal batch two.txt" ""
 plan cancel
 client libportal "${xdp[@]}" save "never"
-[ $rc -eq 0 ] && [ "$(cat "$work/out")" = "response cancel" ] || fail "libportal cancel"
+{ [ $rc -eq 0 ] && [ "$(cat "$work/out")" = "response cancel" ]; } || fail "libportal cancel"
 pass "libportal: open one and several files, save, SaveFiles, cancel"
 
 # Nothing but what the clients saved appeared on the host.
-[ "$(host_files "$work/host")" = "gtk4.txt libportal.txt many notes.txt qt5.txt second.txt zenity.txt" ] ||
-	fail "stray files on the host: $(host_files "$work/host")"
-[ "$(host_files "$work/host/many")" = "one.txt two.txt" ] || fail "stray files: $(host_files "$work/host/many")"
+[ "$(names "$work/host")" = "gtk4.txt libportal.txt many notes.txt qt5.txt second.txt zenity.txt " ] ||
+	fail "stray files on the host: $(names "$work/host")"
+[ "$(names "$work/host/many")" = "one.txt two.txt " ] || fail "stray files: $(names "$work/host/many")"
 [ "$(cat "$work/host/notes.txt")" = "hello from the host" ] || fail "an opened file changed"
 
 stop_portal

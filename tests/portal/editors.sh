@@ -28,6 +28,7 @@
 # APPVM_TEST_WORK (work directory).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/testlib.sh
 . "$here/../testlib.sh"
 [ "$(id -u)" -eq 0 ] || test_skip "needs root (FUSE mounts)"
 : "${APPVM_PORTAL:?}" "${APPVM_PORTALD:?}" "${PORTAL_CLIENT:?}"
@@ -44,6 +45,7 @@ work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/editors
 rm -rf "$work"
 mkdir -p "$work/host" "$work/home"
 sock=$(mktemp -d /var/tmp/appvm-pe.XXXXXX)
+# shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
 cleanup() {
 	stop_started
@@ -63,7 +65,7 @@ pass() { printf 'ok: %s\n' "$*"; }
 stack_chooser
 stack_bus
 start_portald --dialog-burst 100 --dialog-interval 10ms
-start_portal
+start_portal -v
 # Editors keep their own state (viminfo) out of the way.
 export HOME=$work/home
 
@@ -79,7 +81,8 @@ save_grant() {
 # TEXT, under strace ($work/WAY.trace).
 edit() {
 	local way=$1 doc=$2 text=$3
-	local st=(strace -f -qq -o "$work/$way.trace" -e trace=openat,rename,renameat2,ftruncate,fsync,fchmod,fchown,setxattr,unlink,fcntl)
+	local calls=openat,rename,renameat2,ftruncate,fsync,fchmod,fchown,setxattr,unlink,fcntl
+	local st=(strace -f -qq -o "$work/$way.trace" -e "trace=$calls")
 	case $way in
 	gio)
 		"${st[@]}" "$python" -c 'import sys; from gi.repository import Gio
@@ -173,12 +176,11 @@ grant_of() {
 		awk -v id="$(basename "$(dirname "$1")")" '$1 == id'
 }
 
-expected_host=""
 for way in gio sed vim qsavefile lockfile; do
 	name=$way.txt
 	printf 'first line\nsecond line\n' >"$work/host/$name"
 	chmod 0640 "$work/host/$name"
-	expected_host=$(printf '%s\n' $expected_host "$name" | sort | tr '\n' ' ' | sed 's/ $//')
+	expected_host=$(names "$work/host")
 	doc=$(save_grant "$name")
 	dir=$(dirname "$doc")
 	[ "$(cat "$doc")" = "$(cat "$work/host/$name")" ] || fail "$way: the document does not read as the host file"
@@ -195,9 +197,9 @@ for way in gio sed vim qsavefile lockfile; do
 			fail "$way, round $round: the host file has '$(cat "$work/host/$name")'"
 		[ "$(stat -c %a "$work/host/$name")" = 640 ] ||
 			fail "$way, round $round: the host file's mode became $(stat -c %a "$work/host/$name")"
-		[ "$(host_files "$work/host")" = "$expected_host" ] ||
-			fail "$way, round $round: stray files on the host: $(host_files "$work/host")"
-		[ "$(host_files "$dir")" = "$name" ] || fail "$way, round $round: left beside the document: $(host_files "$dir")"
+		[ "$(names "$work/host")" = "$expected_host" ] ||
+			fail "$way, round $round: stray files on the host: $(names "$work/host")"
+		[ "$(names "$dir")" = "$name " ] || fail "$way, round $round: left beside the document: $(names "$dir")"
 		[ "$(cat "$doc")" = "$want" ] || fail "$way, round $round: the guest reads '$(cat "$doc")'"
 		g=$(grant_of "$doc")
 		[[ $g == *" rw - "*"/host/$name" ]] || fail "$way, round $round: the grant is '$g'"

@@ -23,9 +23,6 @@ rm -rf "$work"
 mkdir -p "$work/host"
 # Sockets in a short directory: sun_path holds 107 bytes.
 sock=$(mktemp -d /var/tmp/appvm-pt.XXXXXX)
-# The entries of a directory, dot files included, sorted, each followed by a
-# space (file names in these tests have no blanks).
-names() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' '; }
 # shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
 cleanup() {

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # work and sock: set by the test that sources this (below)
 # Shell helpers of the portal tests (sourced).
 
 # wait_for SECONDS COMMAND...: polls a condition every 50 ms; 0 once it holds.
@@ -117,5 +117,6 @@ stop_portal() {
 	! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" || fail "sanitizer report"
 }
 
-# host_files DIR: the names in DIR (hidden ones too), sorted, on one line.
-host_files() { ls -A "$1" | sort | tr '\n' ' ' | sed 's/ $//'; }
+# names DIR: the entries of a directory, dot files included, sorted, each
+# followed by a space (file names in these tests have no blanks).
+names() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' '; }
