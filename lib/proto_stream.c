@@ -81,6 +81,27 @@ int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, s
 	return 0;
 }
 
+uint8_t *proto_reader_space(struct proto_reader *r, size_t *ret_len)
+{
+	*ret_len = 0;
+	/* Also none after a refused header: its length was never allocated. */
+	if (r->complete || r->head_got < PROTO_HEADER_SIZE || r->payload_got >= r->header.length ||
+	    r->header.length > r->payload_size)
+		return NULL;
+	*ret_len = r->header.length - r->payload_got;
+	return r->payload + r->payload_got;
+}
+
+int proto_reader_filled(struct proto_reader *r, size_t n)
+{
+	size_t missing = r->header.length - r->payload_got;
+	r->payload_got += n < missing ? n : missing;
+	if (r->payload_got < r->header.length)
+		return 0;
+	r->complete = 1;
+	return 1;
+}
+
 const char *proto_header_describe(const struct proto_header *h, char *buf, size_t size)
 {
 	const char *name = proto_type_name(h->type);

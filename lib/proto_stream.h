@@ -35,6 +35,16 @@ int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, s
  * the socket until this one is handled. */
 size_t proto_reader_want(const struct proto_reader *r, size_t max);
 
+/* The rest of the payload of the frame being assembled, for reading into
+ * directly: returns where the next bytes go and sets *ret_len to how many
+ * are missing; NULL (and 0) while the header is incomplete or no frame is in
+ * progress. Follow with proto_reader_filled. */
+uint8_t *proto_reader_space(struct proto_reader *r, size_t *ret_len);
+
+/* Counts n bytes written at proto_reader_space (n at most *ret_len).
+ * Returns 1 when the frame is complete, 0 when more bytes are needed. */
+int proto_reader_filled(struct proto_reader *r, size_t n);
+
 /* Names a header as received: "STATUS reply of 168 bytes (id 2)", "READY
  * event of 20 bytes (id 1)", "request of unknown type 0x7777 of 3 bytes
  * (id 3)". Writes into buf (NUL-terminated, truncated to fit), returns buf. */

@@ -5,7 +5,7 @@
 #   bench-files-guest SIZE_MIB ROUNDS GIO_SAVES [JOB...]
 #
 # Mounts the peers of one host directory: virtiofs with cache=auto (tag
-# vfsauto) and cache=never (vfsnever), 9p (tag p9, msize 524288); tmpfs as
+# vfsauto) and cache=none (vfsnone), 9p (tag p9, msize 524288); tmpfs as
 # the baseline; and asks the portal for the documents (open read.bin, save
 # w1m.bin, w32k.bin, rand.bin, gio.bin: the host's chooser picks by title).
 # Then, ROUNDS times, every fio job on every target in turn (the target order
@@ -19,20 +19,23 @@
 # PORTAL_CS: CPU time of appvm-portal in centiseconds; WALL_CS: the job's
 # wall time seen by the guest (fio included). Ends with "bench-done".
 set -u
-S=/run/store/bench
 size=$1 rounds=$2 gio_saves=$3
 shift 3
 jobs=${*:-seqread-1m seqread-32k seqwrite-1m seqwrite-32k randread-4k randwrite-4k}
 say() { echo "bench-files: $*"; }
 
-# Programs of the store run with the store's own loader and libraries
+# Programs of a store run with the store's own loader and libraries
 # (docs/images.md, "Programs in stores"); init does this only for the app.
-lp=$(sed -n 's/^library-path = //p' "$S/.appvm/runtime" | tr ':' '\n' | sed "s|^|$S/|" | tr '\n' ':')
-srun() { "$S/lib64/ld-linux-x86-64.so.2" --inhibit-cache --library-path "${lp%:}" "$@"; }
+srun() { # STORE PROGRAM ARGS... (PROGRAM relative to the store)
+	s=/run/store/$1 prog=$2
+	shift 2
+	lp=$(sed -n 's/^library-path = //p' "$s/.appvm/runtime" | tr ':' '\n' | sed "s|^|$s/|" | tr '\n' ':')
+	"$s/lib64/ld-linux-x86-64.so.2" --inhibit-cache --library-path "${lp%:}" "$s/$prog" "$@"
+}
 
-mkdir -p /mnt/vfsauto /mnt/vfsnever /mnt/p9 /mnt/tmpfs
+mkdir -p /mnt/vfsauto /mnt/vfsnone /mnt/p9 /mnt/tmpfs
 mount -t virtiofs vfsauto /mnt/vfsauto || say "FAIL: mount virtiofs vfsauto"
-mount -t virtiofs vfsnever /mnt/vfsnever || say "FAIL: mount virtiofs vfsnever"
+mount -t virtiofs vfsnone /mnt/vfsnone || say "FAIL: mount virtiofs vfsnone"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 p9 /mnt/p9 || say "FAIL: mount 9p"
 mount -t tmpfs -o size=$((size * 4 + 64))m tmpfs /mnt/tmpfs || say "FAIL: mount tmpfs"
 
@@ -72,7 +75,7 @@ measure() {
 	"$@"
 	status=$?
 	b1=$(busy_total) p1=$(portal_cs) w1=$(uptime_cs)
-	busy_pct=$(echo "$b0 $b1" | awk '{ d = $4 - $2; print d > 0 ? int(100 * ($3 - $1) / d) : 0 }')
+	busy_pct=$(echo "$b0 $b1" | awk '{ d = $4 - $2; print (d > 0 ? int(100 * ($3 - $1) / d) : 0) }')
 	pcs=$((p1 - p0)) wall=$((w1 - w0))
 	return $status
 }
@@ -90,27 +93,32 @@ fio_job() { # JOB TARGET: prints "KIB_PER_S IOPS RUNTIME_MS"
 	randwrite-4k) args="--rw=randwrite --bs=4k --runtime=8 --end_fsync=1 --filename=$(file "$t" rand)" ;;
 	esac
 	# shellcheck disable=SC2086 # option lists
-	srun "$S/usr/bin/fio" $common $args >/tmp/fio.out 2>/tmp/fio.err || {
+	srun fio usr/bin/fio $common $args >/tmp/fio.out 2>/tmp/fio.err || {
 		say "FAIL: fio $job $t: $(tail -n 3 /tmp/fio.err)"
 		return 1
 	}
+	# The terse line (version 3); fio may print other lines first.
 	case $job in
-	*read*) awk -F';' '{ print $7, $8, $9 }' /tmp/fio.out ;;
-	*) awk -F';' '{ print $48, $49, $50 }' /tmp/fio.out ;;
+	*read*) awk -F';' '$1 == 3 { print $7, $8, $9 }' /tmp/fio.out ;;
+	*) awk -F';' '$1 == 3 { print $48, $49, $50 }' /tmp/fio.out ;;
 	esac >/tmp/fio.res
 }
 
-targets="doc vfsnever vfsauto p9 tmpfs"
+targets="doc vfsnone vfsauto p9 tmpfs"
 # shellcheck disable=SC2086 # a list of words
 rotate() { set -- $targets; first=$1; shift; targets="$* $first"; }
 # tmpfs: the files the shares find on the host, made in the guest.
-srun "$S/usr/bin/fio" --name=prep --rw=write --bs=1m --size="${size}m" --filename=/mnt/tmpfs/rand.bin \
+srun fio usr/bin/fio --name=prep --rw=write --bs=1m --size="${size}m" --filename=/mnt/tmpfs/rand.bin \
 	--output-format=terse >/dev/null 2>&1
 
 r=1
 while [ $r -le "$rounds" ]; do
 	for job in $jobs; do
 		for t in $targets; do
+			# Every job starts cold: nothing of the file in the guest's
+			# page cache, whatever the filesystem keeps.
+			sync
+			echo 3 >/proc/sys/vm/drop_caches
 			if measure fio_job "$job" "$t"; then
 				echo "bench-fio $r $job $t $(cat /tmp/fio.res) $busy_pct $pcs $wall"
 			fi
@@ -121,9 +129,9 @@ while [ $r -le "$rounds" ]; do
 done
 
 # GIO saves: 1 MiB, g_file_replace_contents, as GTK apps save.
-export GI_TYPELIB_PATH=$S/usr/lib/x86_64-linux-gnu/girepository-1.0
+export GI_TYPELIB_PATH=/run/store/py/usr/lib/x86_64-linux-gnu/girepository-1.0
 gio() { # PATH N: N saves, prints the seconds they took
-	srun "$S/usr/bin/python3" -c 'import sys, time
+	srun py usr/bin/python3 -c 'import sys, time
 from gi.repository import Gio
 f = Gio.File.new_for_path(sys.argv[1])
 data = bytes(range(256)) * 4096
