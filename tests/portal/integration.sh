@@ -30,14 +30,7 @@ cleanup() {
 	rm -rf "$sock"
 }
 trap cleanup EXIT
-fail() {
-	printf 'FAIL (portal integration): %s\n' "$*" >&2
-	for f in portal portald chooser; do
-		printf -- '--- %s log:\n' "$f" >&2
-		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
-	done
-	exit 1
-}
+fail() { portal_fail "portal integration" "$*"; }
 pass() { printf 'ok: %s\n' "$*"; }
 
 stack_chooser

@@ -1,4 +1,4 @@
-# shellcheck shell=bash disable=SC2154 # work and sock: set by the test that sources this (below)
+# shellcheck shell=bash
 # Shell helpers of the portal tests (sourced).
 
 # wait_for SECONDS COMMAND...: polls a condition every 50 ms; 0 once it holds.
@@ -41,39 +41,79 @@ stop_started() {
 	wait 2>/dev/null || true
 }
 
-# The portal stack without a VM, for tests run as root in a private mount
-# namespace (see integration.sh). The caller sets work (logs, the chooser,
-# the host side's files), sock (a short directory for sockets) and fail().
-
-# stack_chooser: $work/chooser.sh, a command chooser that answers each
-# dialog with the lines of $work/plan ("cancel" exits 1; "sleep N" first
-# waits) and logs its environment and request to $work/chooser.log.
-stack_chooser() {
-	cat >"$work/chooser.sh" <<CHOOSER
+# portal_chooser DIR: DIR/chooser.sh, a command chooser that answers each
+# dialog with the lines of DIR/plan ("cancel" exits 1; "sleep N" waits
+# first) and logs its environment and request in DIR/chooser.log; "plan
+# LINE..." writes the next answer.
+portal_chooser() {
+	plan_file=$1/plan
+	cat >"$1/chooser.sh" <<EOF
 #!/bin/sh
-{ env | grep '^APPVM_CHOOSER' | sort; cat; echo; echo ---; } >>"$work/chooser.log"
+{ env | grep '^APPVM_CHOOSER' | sort; cat; echo; echo ---; } >>"$1/chooser.log"
 while read -r line; do
 	case \$line in
 	cancel) exit 1 ;;
 	sleep\ *) sleep \${line#sleep } ;;
 	*) echo "\$line" ;;
 	esac
-done <"$work/plan"
-CHOOSER
-	chmod 755 "$work/chooser.sh"
+done <"$1/plan"
+EOF
+	chmod 755 "$1/chooser.sh"
 }
-# plan LINE...: what the chooser answers next.
-plan() { printf '%s\n' "$@" >"$work/plan"; }
+plan() { printf '%s\n' "$@" >"$plan_file"; }
 
-# stack_bus: a private session bus on $sock/bus; exports its address.
-stack_bus() {
-	bus_conf "$work/bus.conf" "$sock/bus"
-	dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/bus.addr" \
-		2>"$work/dbus.log" &
+# portal_bus WORK SOCKDIR: a session dbus-daemon on SOCKDIR/bus (config and
+# logs in WORK), exported as DBUS_SESSION_BUS_ADDRESS. Returns 1 when it
+# does not start.
+portal_bus() {
+	bus_conf "$1/bus.conf" "$2/bus"
+	dbus-daemon --config-file="$1/bus.conf" --nofork --print-address=3 3>"$1/bus.addr" \
+		2>"$1/dbus.log" &
 	pids+=("$!")
-	wait_for 5 test -s "$work/bus.addr" || fail "dbus-daemon did not start"
-	export DBUS_SESSION_BUS_ADDRESS=unix:path=$sock/bus
+	wait_for 5 test -s "$1/bus.addr" || return 1
+	export DBUS_SESSION_BUS_ADDRESS=unix:path=$2/bus
 }
+
+# portal_guest WORK SOCKET MOUNTPOINT [ARGS...]: $APPVM_PORTAL mounting its
+# filesystem itself on MOUNTPOINT, talking to appvm-portald on SOCKET, its
+# log in WORK/portal.log; portal_pid is its pid. Returns 1 (with a reason on
+# stderr) unless it reports ready, has the filesystem mounted and reaches
+# the host. Leaks count (sanitizer builds; the portal ends on TERM).
+portal_guest() {
+	local work=$1 socket=$2 mnt=$3
+	shift 3
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
+		"$APPVM_PORTAL" --host-unix "$socket" --mountpoint "$mnt" --mount "$@" \
+		--ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
+	portal_pid=$!
+	pids+=("$portal_pid")
+	wait_for 10 grep -q ready "$work/ready" || { echo "appvm-portal did not report ready" >&2; return 1; }
+	grep -q "fuse.appvm-doc $mnt\|$mnt fuse.appvm-doc" /proc/self/mounts ||
+		{ echo "the document filesystem is not mounted on $mnt" >&2; return 1; }
+	wait_for 10 grep -q "host: connected" "$work/portal.log" ||
+		{ echo "appvm-portal did not reach the host" >&2; return 1; }
+}
+
+# portal_fail LABEL MESSAGE: says what failed, with the tails of the logs of
+# the portal, the host daemon and the chooser in $work, and exits 1.
+portal_fail() {
+	printf 'FAIL (%s): %s\n' "$1" "$2" >&2
+	for f in portal portald chooser; do
+		printf -- '--- %s log:\n' "$f" >&2
+		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
+	done
+	exit 1
+}
+
+# The same stack for the client and editor tests, run as root in a private
+# mount namespace (clients.sh, editors.sh). The caller sets work (logs, the
+# chooser, the host side's files), sock (a short directory for sockets) and
+# fail().
+
+# stack_chooser: portal_chooser in $work. stack_bus: portal_bus on $sock.
+stack_chooser() { portal_chooser "$work"; }
+# shellcheck disable=SC2154 # sock: set by the caller
+stack_bus() { portal_bus "$work" "$sock" || fail "dbus-daemon did not start"; }
 
 # start_portald [ARGS...]: appvm-portald for the VM "itest" on
 # $sock/vm.vsock_1026 with the chooser above; sets portald_pid.
@@ -85,21 +125,10 @@ start_portald() {
 	wait_for 5 test -S "$sock/vm.vsock_1026" || fail "appvm-portald did not listen"
 }
 
-# start_portal [ARGS...]: appvm-portal mounting the document filesystem on
-# $work/doc (mnt), connected to the daemon; sets portal_pid once it is
-# ready, mounted and connected.
+# start_portal [ARGS...]: portal_guest mounting on $work/doc (mnt).
 start_portal() {
 	mnt=$work/doc
-	# Leaks count too (sanitizer builds; the portal ends normally, on TERM).
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
-		"$APPVM_PORTAL" --host-unix "$sock/vm.vsock_1026" --mountpoint "$mnt" --mount \
-		--ready-fd 3 "$@" 3>"$work/ready" >"$work/portal.log" 2>&1 &
-	portal_pid=$!
-	pids+=("$portal_pid")
-	wait_for 10 grep -q ready "$work/ready" || fail "appvm-portal did not report ready"
-	grep -q "fuse.appvm-doc $mnt\|$mnt fuse.appvm-doc" /proc/self/mounts ||
-		fail "the document filesystem is not mounted on $mnt"
-	wait_for 10 grep -q "host: connected" "$work/portal.log" || fail "appvm-portal did not reach the host"
+	portal_guest "$work" "$sock/vm.vsock_1026" "$mnt" "$@" 2>"$work/err" || fail "$(cat "$work/err")"
 }
 
 # stop_portal: TERM to the portal; fails unless it exits 0, its mount goes
