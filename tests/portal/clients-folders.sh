@@ -1,12 +1,9 @@
 # Folder selection by unmodified clients: `tests/portal/clients.sh folders`
 # (ctest portal_clients_folders) sources this once the stack runs.
 #
-# Folder grants are the host daemon's to give. Until it gives them, it
-# answers a folder request "folder grants are not supported" and this test
-# exits 77 (skipped) saying so; once they land it runs, and then only what
-# any folder grant must do is checked: the client gets a directory under the
-# document filesystem holding the picked folder's tree, readable through the
-# toolkit.
+# Each client gets a directory under the document filesystem holding the
+# picked folder's tree, readable through the toolkit (what folder grants do
+# beyond that: portal_folders, tests/portal/folders.sh).
 # shellcheck shell=bash disable=SC2154 # work, mnt, python, here, rc: clients.sh
 
 mkdir -p "$work/host/folder/sub"
@@ -15,10 +12,6 @@ printf 'deeper\n' >"$work/host/folder/sub/deep.txt"
 
 plan "$work/host/folder"
 client portal-client "$PORTAL_CLIENT" --timeout 60 --directory --title "Pick a folder" open
-if [ "$rc" -eq 2 ] && grep -q "the host answered UNSUPPORTED" "$work/portal.log"; then
-	echo "SKIP: the host daemon has no folder grants yet (it answers a folder request UNSUPPORTED)"
-	exit 77
-fi
 [ "$rc" -eq 0 ] || fail "portal-client --directory: status $rc"
 
 # tree_ok NAME DIR: DIR is the picked folder as the guest sees it.

@@ -17,9 +17,7 @@
 #
 #   tests/portal/clients.sh           the above (ctest portal_clients)
 #   tests/portal/clients.sh folders   folder selection by zenity, GTK 4 and
-#                                     Qt (ctest portal_clients_folders):
-#                                     exits 77 while the host daemon answers
-#                                     folder requests UNSUPPORTED
+#                                     Qt (ctest portal_clients_folders)
 #
 # Environment: APPVM_PORTAL, APPVM_PORTALD, PORTAL_CLIENT (the binaries),
 # APPVM_TEST_WORK (work directory).
