@@ -60,14 +60,9 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() {
-	printf 'FAIL (portal clients): %s\n' "$*" >&2
 	printf -- '--- client output:\n' >&2
 	cat "$work/out" >&2 2>/dev/null || true
-	for f in client portal portald chooser; do
-		printf -- '--- %s log:\n' "$f" >&2
-		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
-	done
-	exit 1
+	portal_logs="client portal portald chooser" portal_fail "portal clients" "$*"
 }
 pass() { printf 'ok: %s\n' "$*"; }
 

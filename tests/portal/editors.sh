@@ -52,14 +52,7 @@ cleanup() {
 	rm -rf "$sock"
 }
 trap cleanup EXIT
-fail() {
-	printf 'FAIL (portal editors): %s\n' "$*" >&2
-	for f in editor portal portald; do
-		printf -- '--- %s log:\n' "$f" >&2
-		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
-	done
-	exit 1
-}
+fail() { portal_logs="editor portal portald" portal_fail "portal editors" "$*"; }
 pass() { printf 'ok: %s\n' "$*"; }
 
 stack_chooser

@@ -234,11 +234,5 @@ if ls "$p" >/dev/null 2>&1; then fail "revoke: the folder still lists"; fi
 outside_untouched
 pass "revoked: the open handle fails, the folder is gone, the host files stay"
 
-kill -TERM "$portal_pid"
-set +e
-wait "$portal_pid"
-status=$?
-set -e
-[ $status -eq 0 ] || fail "the portal exited with status $status"
-! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" "$work/portald.log" || fail "sanitizer report"
-pass "stopped on TERM (status 0)"
+stop_portal
+pass "stopped on TERM (status 0), mount gone"

@@ -94,11 +94,12 @@ portal_guest() {
 		{ echo "appvm-portal did not reach the host" >&2; return 1; }
 }
 
-# portal_fail LABEL MESSAGE: says what failed, with the tails of the logs of
-# the portal, the host daemon and the chooser in $work, and exits 1.
+# portal_fail LABEL MESSAGE: says what failed, with the tails of the logs in
+# $work named by portal_logs (default: the portal, the host daemon and the
+# chooser), and exits 1.
 portal_fail() {
 	printf 'FAIL (%s): %s\n' "$1" "$2" >&2
-	for f in portal portald chooser; do
+	for f in ${portal_logs:-portal portald chooser}; do
 		printf -- '--- %s log:\n' "$f" >&2
 		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
 	done
@@ -132,7 +133,7 @@ start_portal() {
 }
 
 # stop_portal: TERM to the portal; fails unless it exits 0, its mount goes
-# and its log has no sanitizer report.
+# and neither its log nor the host daemon's has a sanitizer report.
 stop_portal() {
 	local status
 	kill -TERM "$portal_pid"
@@ -143,7 +144,8 @@ stop_portal() {
 	[ $status -eq 0 ] || fail "the portal exited with status $status"
 	! grep -q " $mnt " /proc/self/mounts || fail "the mount outlived the portal"
 	# Sanitizer builds: any report is a failure, even one that did not abort.
-	! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" || fail "sanitizer report"
+	! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" "$work/portald.log" ||
+		fail "sanitizer report"
 }
 
 # names DIR: the entries of a directory, dot files included, sorted, each
