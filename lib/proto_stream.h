@@ -15,6 +15,7 @@ struct proto_reader {
 	size_t payload_size; /* allocated bytes */
 	size_t payload_got;
 	int complete; /* a whole frame is waiting to be taken */
+	int refused;  /* -errno once a header was refused: the stream is over */
 };
 
 /* Prepares an empty reader (no allocation). */
@@ -27,7 +28,8 @@ void proto_reader_free(struct proto_reader *r);
  * Returns 1 when a frame is complete (read it with r->header and r->payload;
  * the next call starts a new frame), 0 when more bytes are needed, -EBADMSG or
  * -EMSGSIZE on a framing violation (close the connection; r->head and
- * r->header then hold the refused header as received), -ENOMEM. */
+ * r->header then hold the refused header as received), -ENOMEM; after an
+ * error, every later call returns it again without reading a byte. */
 int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, size_t *ret_used);
 
 /* Returns how many bytes to read next so that a read never goes past the end

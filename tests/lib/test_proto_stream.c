@@ -371,9 +371,13 @@ static void test_read_space(void **state)
 	big[14] = 0x00;
 	big[15] = 0x01;
 	proto_reader_init(&r);
-	assert_true(proto_reader_feed(&r, big, 16, &used) < 0);
+	int refused = proto_reader_feed(&r, big, 16, &used);
+	assert_int_equal(refused, -EMSGSIZE);
 	assert_null(proto_reader_space(&r, &len));
 	assert_int_equal(len, 0);
+	/* The stream is over: a good frame after it is not read. */
+	assert_int_equal(proto_reader_feed(&r, ping, sizeof(ping), &used), refused);
+	assert_int_equal(used, 0);
 	proto_reader_free(&r);
 }
 
