@@ -108,6 +108,7 @@ void host_close(struct portal *p)
 {
 	struct host *h = &p->host;
 	drop_connection(p);
+	h->state = HOST_CLOSED;
 	for (unsigned i = 0; i < HOST_SLOTS; i++)
 		if (h->slots[i].used)
 			finish(p, &h->slots[i], -ECANCELED, NULL);
@@ -419,6 +420,8 @@ int host_request(struct portal *p, struct proto_msg *m, uint32_t timeout_ms, hre
 {
 	struct host *h = &p->host;
 	struct hreq *r = NULL;
+	if (h->state == HOST_CLOSED)
+		return -ESHUTDOWN;
 	for (unsigned i = 0; i < HOST_SLOTS && !r; i++)
 		if (!h->slots[i].used)
 			r = &h->slots[i];

@@ -58,7 +58,8 @@ struct hreq {
 	size_t frame_len;
 };
 
-enum host_state { HOST_WAIT, HOST_CONNECTING, HOST_HELLO, HOST_UP };
+/* HOST_CLOSED: after host_close, at exit; requests fail at once. */
+enum host_state { HOST_WAIT, HOST_CONNECTING, HOST_HELLO, HOST_UP, HOST_CLOSED };
 
 struct host {
 	enum host_state state;
@@ -103,9 +104,9 @@ void host_on_io(struct portal *p, short revents);
 /* Connects, times out requests; lowers *next to the next time it needs. */
 void host_tick(struct portal *p, uint64_t now, uint64_t *next);
 /* Sends request m (its id is set here). timeout_ms 0: wait forever.
- * Returns 0 with *ret (may be NULL) set, -EAGAIN when no slot is free, or
- * the encoder's error. Without a connection the request waits for one
- * until its timeout. */
+ * Returns 0 with *ret (may be NULL) set, -EAGAIN when no slot is free,
+ * -ESHUTDOWN after host_close, or the encoder's error. Without a
+ * connection the request waits for one until its timeout. */
 int host_request(struct portal *p, struct proto_msg *m, uint32_t timeout_ms, hreq_done_fn done,
 		 void *ctx, uint64_t aux, struct hreq **ret);
 /* Slots free for host_request. */

@@ -70,7 +70,7 @@ portal_bus() {
 	dbus-daemon --config-file="$1/bus.conf" --nofork --print-address=3 3>"$1/bus.addr" \
 		2>"$1/dbus.log" &
 	pids+=("$!")
-	wait_for 5 test -s "$1/bus.addr" || return 1
+	wait_for 20 test -s "$1/bus.addr" || return 1
 	export DBUS_SESSION_BUS_ADDRESS=unix:path=$2/bus
 }
 
@@ -87,10 +87,10 @@ portal_guest() {
 		--ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
 	portal_pid=$!
 	pids+=("$portal_pid")
-	wait_for 10 grep -q ready "$work/ready" || { echo "appvm-portal did not report ready" >&2; return 1; }
+	wait_for 30 grep -q ready "$work/ready" || { echo "appvm-portal did not report ready" >&2; return 1; }
 	grep -q "fuse.appvm-doc $mnt\|$mnt fuse.appvm-doc" /proc/self/mounts ||
 		{ echo "the document filesystem is not mounted on $mnt" >&2; return 1; }
-	wait_for 10 grep -q "host: connected" "$work/portal.log" ||
+	wait_for 30 grep -q "host: connected" "$work/portal.log" ||
 		{ echo "appvm-portal did not reach the host" >&2; return 1; }
 }
 
@@ -123,7 +123,7 @@ start_portald() {
 		"$@" >>"$work/portald.log" 2>&1 &
 	portald_pid=$!
 	pids+=("$portald_pid")
-	wait_for 5 test -S "$sock/vm.vsock_1026" || fail "appvm-portald did not listen"
+	wait_for 20 test -S "$sock/vm.vsock_1026" || fail "appvm-portald did not listen"
 }
 
 # start_portal [ARGS...]: portal_guest mounting on $work/doc (mnt).
