@@ -1,6 +1,8 @@
 #include "mount.h"
 #include "mountinfo.h"
 
+#include "io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,42 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MOUNTINFO_MAX (4u << 20)
+#define MOUNTINFO_MAX (1u << 20)
 
 /* The mount's backing device, from /proc/self/mountinfo: a stat of the
  * mount point would wait for the portal's answer to INIT, which has not
  * started yet. */
 static int mount_dev(const char *mountpoint, unsigned *maj, unsigned *min)
 {
-	int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	size_t size = 65536, len = 0;
-	char *text = malloc(size);
-	int r = text ? 0 : -ENOMEM;
-	while (r == 0) {
-		if (len == size) {
-			char *bigger = size < MOUNTINFO_MAX ? realloc(text, size * 2) : NULL;
-			if (!bigger) {
-				r = -EFBIG;
-				break;
-			}
-			text = bigger;
-			size *= 2;
-		}
-		ssize_t n = read(fd, text + len, size - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		else if (n == 0)
-			break;
-		else
-			len += (size_t)n;
-	}
-	close(fd);
-	if (r == 0)
-		r = portal_mountinfo_dev(text, len, mountpoint, PORTAL_FS_TYPE, maj, min);
+	char *text = malloc(MOUNTINFO_MAX);
+	if (!text)
+		return -ENOMEM;
+	ssize_t len = io_read_file("/proc/self/mountinfo", text, MOUNTINFO_MAX);
+	int r = len < 0
+		    ? (int)len
+		    : portal_mountinfo_dev(text, (size_t)len, mountpoint, PORTAL_FS_TYPE, maj, min);
 	free(text);
 	return r;
 }
@@ -57,14 +37,9 @@ static void raise_readahead(const char *mountpoint)
 	if (mount_dev(mountpoint, &maj, &min) < 0)
 		return;
 	snprintf(path, sizeof(path), "/sys/class/bdi/%u:%u/read_ahead_kb", maj, min);
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	int n = snprintf(kb, sizeof(kb), "%u", PORTAL_READAHEAD_KB);
-	if (write(fd, kb, (size_t)n) != n) {
-		/* The default stays: slower sequential reads, nothing else. */
-	}
-	close(fd);
+	snprintf(kb, sizeof(kb), "%u", PORTAL_READAHEAD_KB);
+	/* On failure the default stays: slower sequential reads, nothing else. */
+	(void)io_write_file(path, kb);
 }
 
 int portal_mount(const char *mountpoint, uid_t uid, gid_t gid, char *err, size_t errlen)

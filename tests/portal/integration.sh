@@ -39,6 +39,13 @@ start_portald --dialog-burst 100 --dialog-interval 10ms
 start_portal --scratch-limit 8
 pass "bus name owned, filesystem mounted, host connected"
 
+# Readahead: raised before INIT (the kernel keeps the smaller of the mount's
+# and the INIT reply's), so a sequential read keeps 1 MiB in flight.
+dev=$(mountpoint -d "$mnt") || fail "no device for $mnt"
+[ "$(cat "/sys/class/bdi/$dev/read_ahead_kb")" = 1024 ] ||
+	fail "readahead of $dev: $(cat "/sys/class/bdi/$dev/read_ahead_kb") KiB, not 1024"
+pass "readahead 1024 KiB"
+
 # client ARGS...: runs portal-client; its output in $work/out, status in $rc.
 client() {
 	set +e
