@@ -7,10 +7,8 @@
 
 #include "args.h"
 #include "clock.h"
-#include "outbuf.h"
+#include "frame_link.h"
 #include "proto.h"
-#include "proto_session.h"
-#include "proto_stream.h"
 
 #include <dbus/dbus.h>
 #include <signal.h>
@@ -33,6 +31,8 @@
 /* Reconnection backoff. */
 #define HOST_BACKOFF_MIN_MS 100u
 #define HOST_BACKOFF_MAX_MS 5000u
+/* Frames handled per wake-up: the loop's other sources get their turn. */
+#define HOST_FRAMES_PER_WAKE 64u
 
 struct portal;
 struct hreq;
@@ -58,18 +58,8 @@ struct hreq {
 	size_t frame_len;
 };
 
-/* HOST_CLOSED: after host_close, at exit; requests fail at once. */
-enum host_state { HOST_WAIT, HOST_CONNECTING, HOST_HELLO, HOST_UP, HOST_CLOSED };
-
 struct host {
-	enum host_state state;
-	int fd;
-	uint64_t retry_at, deadline;
-	unsigned backoff_ms, failures;
-	uint32_t next_id;
-	struct proto_session sess;
-	struct proto_reader rd;
-	struct outbuf out;
+	struct frame_link link; /* lib/frame_link.c */
 	struct hreq slots[HOST_SLOTS];
 	unsigned used;
 };

@@ -18,7 +18,7 @@ client portal-client "$PORTAL_CLIENT" --timeout 60 --directory --title "Pick a f
 tree_ok() {
 	[[ $2 == "$mnt"/* ]] || fail "$1: '$2' is not on the document filesystem"
 	[ -d "$2" ] || fail "$1: '$2' is not a directory"
-	[ "$(names "$2")" = "inside.txt sub " ] || fail "$1: the folder holds '$(names "$2")'"
+	[ "$(entries_of "$2")" = "inside.txt sub " ] || fail "$1: the folder holds '$(entries_of "$2")'"
 	{ [ "$(cat "$2/inside.txt")" = "in a folder" ] && [ "$(cat "$2/sub/deep.txt")" = "deeper" ]; } ||
 		fail "$1: the files in the folder read wrong"
 }
@@ -45,6 +45,6 @@ grep -qx 'response accept' "$work/out" || fail "Qt folder: no accept"
 tree_ok "Qt folder" "$(paths | head -n 1)"
 pass "Qt 5 QFileDialog::getExistingDirectory"
 
-[ "$(names "$work/host/folder")" = "inside.txt sub " ] || fail "the folder changed on the host"
+[ "$(entries_of "$work/host/folder")" = "inside.txt sub " ] || fail "the folder changed on the host"
 stop_portal
 pass "the portal stopped cleanly"

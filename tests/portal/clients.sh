@@ -64,7 +64,6 @@ fail() {
 	cat "$work/out" >&2 2>/dev/null || true
 	portal_logs="client portal portald chooser" portal_fail "portal clients" "$*"
 }
-pass() { printf 'ok: %s\n' "$*"; }
 
 stack_chooser
 stack_bus
@@ -245,9 +244,9 @@ client libportal "${xdp[@]}" save "never"
 pass "libportal: open one and several files, save, SaveFiles, cancel"
 
 # Nothing but what the clients saved appeared on the host.
-[ "$(names "$work/host")" = "gtk4.txt libportal.txt many notes.txt qt5.txt second.txt zenity.txt " ] ||
-	fail "stray files on the host: $(names "$work/host")"
-[ "$(names "$work/host/many")" = "one.txt two.txt " ] || fail "stray files: $(names "$work/host/many")"
+[ "$(entries_of "$work/host")" = "gtk4.txt libportal.txt many notes.txt qt5.txt second.txt zenity.txt " ] ||
+	fail "stray files on the host: $(entries_of "$work/host")"
+[ "$(entries_of "$work/host/many")" = "one.txt two.txt " ] || fail "stray files: $(entries_of "$work/host/many")"
 [ "$(cat "$work/host/notes.txt")" = "hello from the host" ] || fail "an opened file changed"
 
 stop_portal

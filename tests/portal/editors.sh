@@ -53,7 +53,6 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { portal_logs="editor portal portald" portal_fail "portal editors" "$*"; }
-pass() { printf 'ok: %s\n' "$*"; }
 
 stack_chooser
 stack_bus
@@ -173,7 +172,7 @@ for way in gio sed vim qsavefile lockfile; do
 	name=$way.txt
 	printf 'first line\nsecond line\n' >"$work/host/$name"
 	chmod 0640 "$work/host/$name"
-	expected_host=$(names "$work/host")
+	expected_host=$(entries_of "$work/host")
 	doc=$(save_grant "$name")
 	dir=$(dirname "$doc")
 	[ "$(cat "$doc")" = "$(cat "$work/host/$name")" ] || fail "$way: the document does not read as the host file"
@@ -190,9 +189,9 @@ for way in gio sed vim qsavefile lockfile; do
 			fail "$way, round $round: the host file has '$(cat "$work/host/$name")'"
 		[ "$(stat -c %a "$work/host/$name")" = 640 ] ||
 			fail "$way, round $round: the host file's mode became $(stat -c %a "$work/host/$name")"
-		[ "$(names "$work/host")" = "$expected_host" ] ||
-			fail "$way, round $round: stray files on the host: $(names "$work/host")"
-		[ "$(names "$dir")" = "$name " ] || fail "$way, round $round: left beside the document: $(names "$dir")"
+		[ "$(entries_of "$work/host")" = "$expected_host" ] ||
+			fail "$way, round $round: stray files on the host: $(entries_of "$work/host")"
+		[ "$(entries_of "$dir")" = "$name " ] || fail "$way, round $round: left beside the document: $(entries_of "$dir")"
 		[ "$(cat "$doc")" = "$want" ] || fail "$way, round $round: the guest reads '$(cat "$doc")'"
 		g=$(grant_of "$doc")
 		[[ $g == *" rw - "*"/host/$name" ]] || fail "$way, round $round: the grant is '$g'"

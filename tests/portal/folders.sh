@@ -14,26 +14,12 @@
 # Environment: APPVM_PORTAL, APPVM_PORTALD, APPVMCTL, PORTAL_CLIENT (the
 # binaries), APPVM_TEST_WORK (work directory).
 set -euo pipefail
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (FUSE mounts)"; exit 77; }
-: "${APPVM_PORTAL:?}" "${APPVM_PORTALD:?}" "${APPVMCTL:?}" "${PORTAL_CLIENT:?}"
-if [ -z "${PORTAL_TEST_NS:-}" ]; then
-	exec env PORTAL_TEST_NS=1 unshare -m --propagation private "$0" "$@"
-fi
-python=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
-work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/folders
-rm -rf "$work"
-mkdir -p "$work"
-sock=$(mktemp -d /var/tmp/appvm-pf.XXXXXX)
 # shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
-cleanup() {
-	stop_started
-	rm -rf "$sock"
-}
-trap cleanup EXIT
+portal_ns_test folders "$@"
+python=/usr/bin/python3
 fail() { portal_fail "portal folders" "$*"; }
-pass() { printf 'ok: %s\n' "$*"; }
 
 # The user's files: a project folder, and next to it what must stay out.
 proj=$work/host/proj
@@ -52,7 +38,7 @@ outside_state() { stat -c '%n %s %Y %i' "$out/secret" "$out/shared"; md5sum "$ou
 outside_before=$(outside_state)
 outside_untouched() {
 	[ "$(outside_state)" = "$outside_before" ] || fail "outside the folder changed: $(outside_state)"
-	[ "$(names "$out")" = "secret shared " ] || fail "outside: $(names "$out")"
+	[ "$(entries_of "$out")" = "secret shared " ] || fail "outside: $(entries_of "$out")"
 }
 
 stack_chooser
@@ -85,7 +71,7 @@ ro=$(out_path)
 grep -q "^uri file://$mnt/[0-9a-f]\{16\}/proj$" "$work/out" || fail "folder URI: $(cat "$work/out")"
 grep -q "APPVM_CHOOSER_MODE=open-folder" "$work/chooser.log" || fail "the chooser was not asked for a folder"
 [ -d "$ro" ] || fail "the folder is not a directory in the guest"
-[ "$(names "$ro")" = "a.txt hl sub " ] || fail "listing: $(names "$ro")"
+[ "$(entries_of "$ro")" = "a.txt hl sub " ] || fail "listing: $(entries_of "$ro")"
 { [ "$(cat "$ro/a.txt")" = alpha ] && [ "$(cat "$ro/sub/b.txt")" = beta ]; } || fail "reading"
 [ "$(stat -c %A "$ro/a.txt")" = "-r--r--r--" ] || fail "mode in a read-only folder: $(stat -c %A "$ro/a.txt")"
 [ "$(errno_of 'open(sys.argv[1], "a")' "$ro/a.txt")" = EACCES ] || fail "a write was let through"
@@ -131,9 +117,9 @@ sed -i 's/beta/BETA/' "$p/sub/b.txt" || fail "sed -i"
 { rm "$p/newdir/moved.bin" "$p/newdir/new.txt" && rmdir "$p/newdir"; } || fail "rm, rmdir"
 [ ! -e "$proj/newdir" ] || fail "rmdir: still on the host"
 [ "$(errno_of 'os.rmdir(sys.argv[1])' "$p/sub")" = ENOTEMPTY ] || fail "rmdir of a full folder"
-[ "$(names "$proj")" = "a.txt fifo hl link-out secret-link sub " ] ||
-	fail "stray files on the host: $(names "$proj")"
-[ "$(names "$proj/sub")" = "b.txt " ] || fail "stray files: $(names "$proj/sub")"
+[ "$(entries_of "$proj")" = "a.txt fifo hl link-out secret-link sub " ] ||
+	fail "stray files on the host: $(entries_of "$proj")"
+[ "$(entries_of "$proj/sub")" = "b.txt " ] || fail "stray files: $(entries_of "$proj/sub")"
 pass "cp (1 MiB), mkdir, mv, shell redirection, GIO (new inode), sed -i, rm, rmdir; nothing stray"
 
 # --- A tree of more folders than the host keeps handles (40): the portal
@@ -163,7 +149,7 @@ pass "a tree of 130 folders with 40 host handles: walked, read, written in a wor
 [ -L "$proj/secret-link" ] || fail "the hidden link went"
 # ".." is the guest's own: it never reaches the host.
 [ "$(cd "$p/sub/.." && pwd)" = "$p" ] || fail "'..' inside the folder"
-[ "$(names "$p/..")" = "proj " ] || fail "'..' of the folder: $(names "$p/..")"
+[ "$(entries_of "$p/..")" = "proj " ] || fail "'..' of the folder: $(entries_of "$p/..")"
 [ "$(cat "$p/sub/../a.txt")" = gio ] || fail "a path through '..'"
 # Another document: a single file.
 printf 'note\n' >"$work/host/note.txt"
@@ -226,7 +212,7 @@ grep -q " $proj/$" "$work/list" || fail "docs list: $(cat "$work/list")"
 read_fails() { ! pread7 >/dev/null; }
 wait_for 5 read_fails || fail "revoke: an open handle still reads"
 exec 7<&-
-listed() { [[ " $(names "$mnt")" == *" $(doc_id "$p") "* ]]; }
+listed() { [[ " $(entries_of "$mnt")" == *" $(doc_id "$p") "* ]]; }
 unlisted() { ! listed; }
 wait_for 5 unlisted || fail "revoke: the folder is still listed"
 if ls "$p" >/dev/null 2>&1; then fail "revoke: the folder still lists"; fi

@@ -9,29 +9,12 @@
 # Environment: APPVM_PORTAL, APPVM_PORTALD, APPVMCTL, PORTAL_CLIENT (the
 # binaries), APPVM_TEST_WORK (work directory).
 set -euo pipefail
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (FUSE mounts)"; exit 77; }
-: "${APPVM_PORTAL:?}" "${APPVM_PORTALD:?}" "${APPVMCTL:?}" "${PORTAL_CLIENT:?}"
-if [ -z "${PORTAL_TEST_NS:-}" ]; then
-	# The document filesystem is mounted in a mount namespace of our own:
-	# it vanishes with the test, whatever happens.
-	exec env PORTAL_TEST_NS=1 unshare -m --propagation private "$0" "$@"
-fi
-python=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
-work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/integration
-rm -rf "$work"
-mkdir -p "$work/host"
-# Sockets in a short directory: sun_path holds 107 bytes.
-sock=$(mktemp -d /var/tmp/appvm-pt.XXXXXX)
 # shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
-cleanup() {
-	stop_started
-	rm -rf "$sock"
-}
-trap cleanup EXIT
+portal_ns_test integration "$@"
+python=/usr/bin/python3
 fail() { portal_fail "portal integration" "$*"; }
-pass() { printf 'ok: %s\n' "$*"; }
 
 stack_chooser
 stack_bus
@@ -191,7 +174,7 @@ if command -v vim >/dev/null; then
 else
 	vim_note=" (no vim installed: not tried)"
 fi
-[ "$(names "$work/host")" = "batch notes.txt report.txt second.txt " ] ||
+[ "$(entries_of "$work/host")" = "batch notes.txt report.txt second.txt " ] ||
 	fail "stray files on the host: $(ls -A "$work/host")"
 pass "save: new file, GIO replace (new inode $ino1 -> $ino2), in place + fsync, sed -i$vim_note; nothing stray"
 
@@ -311,7 +294,7 @@ out=$(gtk save) || fail "GTK save: $(cat "$work/gtk.err")"
 echo "$out" | grep -q "^saved $mnt/" || fail "GTK save: $out"
 [ "$(cat "$work/host/gtk.txt")" = "written by GTK" ] || fail "GTK save: host content"
 [ "$ino1" != "$(stat -c %i "$work/host/gtk.txt")" ] || fail "GTK save: not replaced atomically"
-[ "$(names "$work/host")" = "batch big.bin gtk.txt notes.txt report.txt second.txt " ] ||
+[ "$(entries_of "$work/host")" = "batch big.bin gtk.txt notes.txt report.txt second.txt " ] ||
 	fail "GTK save: stray files: $(ls -A "$work/host")"
 pass "GTK 3 FileChooserNative: open reads the host file, save replaces it atomically"
 
@@ -333,7 +316,7 @@ wait_for 20 read_fails || fail "revoke: an open handle still reads"
 pread7 >"$work/err" || true
 exec 7<&-
 if cat "$notes" >/dev/null 2>&1; then fail "revoke: the path still reads"; fi
-[[ " $(names "$mnt") " != *" $(doc_id "$notes") "* ]] || fail "revoke: the entry is still listed"
+[[ " $(entries_of "$mnt") " != *" $(doc_id "$notes") "* ]] || fail "revoke: the entry is still listed"
 [ -e "$work/host/notes.txt" ] || fail "revoke: the host file went"
 pass "revoke: open handle fails ($(cat "$work/err")), entry gone"
 
@@ -372,7 +355,7 @@ writer=$!
 wait_for 20 test -e "$work/go.written" || fail "the writer did not start"
 kill "$portald_pid"
 wait "$portald_pid" 2>/dev/null || true
-start_portald --dialog-burst 1 --dialog-interval 60s
+portald_start itest --dialog-burst 1 --dialog-interval 60s
 reconnected() { [ "$(grep -c 'host: connected' "$work/portal.log")" -ge 2 ]; }
 wait_for 30 reconnected || fail "the portal did not reconnect"
 touch "$work/go"
@@ -380,7 +363,7 @@ wait "$writer" || true
 grep -q "^failed: " "$work/lost.out" || fail "an edit across a host restart: $(cat "$work/lost.out")"
 [ "$(cat "$work/host/report.txt")" = "$before" ] || fail "a lost edit reached the host file"
 if cat "$big" >/dev/null 2>&1; then fail "a document of the old daemon still reads"; fi
-unlisted() { [[ " $(names "$mnt") " != *" $1 "* ]]; }
+unlisted() { [[ " $(entries_of "$mnt") " != *" $1 "* ]]; }
 wait_for 20 unlisted "$(doc_id "$big")" || fail "an old document is still listed"
 plan "$work/host/notes.txt"
 client open
