@@ -18,8 +18,8 @@
 
 #define FS_MAX_DOCS	 1024u		/* documents known at once */
 #define FS_MAX_NODES	 8192u		/* inodes the kernel may hold */
-#define FS_WINDOW	 8u		/* host requests one transfer keeps in flight */
-#define FS_MAX_WRITE	 (128u * 1024)	/* largest write the kernel sends */
+#define FS_WINDOW	 32u		/* host requests one transfer keeps in flight */
+#define FS_MAX_WRITE	 (1024u * 1024) /* largest write (and read) the kernel sends */
 #define FS_MAX_READ	 (1024u * 1024) /* largest read accepted */
 #define FS_TIMEOUT	 1.0		/* entry and attribute cache timeouts, seconds */
 #define FS_MAX_PER_CALL	 64		/* kernel requests handled per wakeup */

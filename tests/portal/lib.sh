@@ -138,13 +138,49 @@ portal_guest() {
 		{ echo "appvm-portal did not reach the host" >&2; return 1; }
 }
 
-# portal_fail LABEL MESSAGE: says what failed, with the tails of the logs of
-# the portal, the host daemon and the chooser in $work, and exits 1.
+# portal_fail LABEL MESSAGE: says what failed, with the tails of the logs in
+# $work named by portal_logs (default: the portal, the host daemon and the
+# chooser), and exits 1.
 portal_fail() {
 	printf 'FAIL (%s): %s\n' "$1" "$2" >&2
-	for f in portal portald chooser; do
+	for f in ${portal_logs:-portal portald chooser}; do
 		printf -- '--- %s log:\n' "$f" >&2
 		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
 	done
 	exit 1
+}
+
+# The same stack for the client and editor tests, run as root in a private
+# mount namespace (clients.sh, editors.sh). The caller sets work (logs, the
+# chooser, the host side's files), sock (a short directory for sockets) and
+# fail().
+
+# stack_chooser: portal_chooser in $work. stack_bus: portal_bus on $sock.
+stack_chooser() { portal_chooser "$work"; }
+# shellcheck disable=SC2154 # sock: set by the caller
+stack_bus() { portal_bus "$work" "$sock" || fail "dbus-daemon did not start"; }
+
+# start_portald [ARGS...]: portald_start for the VM "itest".
+start_portald() { portald_start itest "$@"; }
+
+# start_portal [ARGS...]: portal_guest mounting on $work/doc (mnt).
+start_portal() {
+	mnt=$work/doc
+	portal_guest "$work" "$sock/vm.vsock_1026" "$mnt" "$@" 2>"$work/err" || fail "$(cat "$work/err")"
+}
+
+# stop_portal: TERM to the portal; fails unless it exits 0, its mount goes
+# and neither its log nor the host daemon's has a sanitizer report.
+stop_portal() {
+	local status
+	kill -TERM "$portal_pid"
+	set +e
+	wait "$portal_pid"
+	status=$?
+	set -e
+	[ $status -eq 0 ] || fail "the portal exited with status $status"
+	! grep -q " $mnt " /proc/self/mounts || fail "the mount outlived the portal"
+	# Sanitizer builds: any report is a failure, even one that did not abort.
+	! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" "$work/portald.log" ||
+		fail "sanitizer report"
 }
