@@ -11,6 +11,7 @@
  *   vsock_peer sink ADDR BYTES [--seed S]
  *   vsock_peer pingpong ADDR COUNT
  *   vsock_peer refused ADDR
+ *   vsock_peer cat FILE                 (copies FILE to stdout: a guest's /proc, through remote)
  *
  * ADDR: vsock:PORT (serve) | vsock:CID:PORT | hybrid:PATH:PORT | unix:PATH | file:PATH
  * Results are single lines starting "RESULT ok" or "RESULT FAIL". */
@@ -450,6 +451,14 @@ static int cmd_sink(const char *addr, uint64_t bytes, uint64_t seed)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* COUNT round trips of 64 bytes, each timed: the mean, the median and the
+ * 10th and 90th percentiles in microseconds. */
 static int cmd_pingpong(const char *addr, unsigned count)
 {
 	int fd = connect_addr(addr);
@@ -457,9 +466,13 @@ static int cmd_pingpong(const char *addr, unsigned count)
 		printf("RESULT FAIL connect %s: %s\n", addr, strerror(errno));
 		return 1;
 	}
+	double *us = calloc(count, sizeof(*us));
+	if (!us)
+		return printf("RESULT FAIL out of memory\n"), 1;
 	uint8_t b[64] = {0};
 	double t0 = now_s();
 	for (unsigned i = 0; i < count; i++) {
+		double t = now_s();
 		b[0] = (uint8_t)i;
 		if (write_all(fd, b, sizeof(b)) < 0)
 			return printf("RESULT FAIL pingpong write\n"), 1;
@@ -472,9 +485,13 @@ static int cmd_pingpong(const char *addr, unsigned count)
 		}
 		if (b[0] != (uint8_t)i)
 			return printf("RESULT FAIL pingpong mismatch\n"), 1;
+		us[i] = (now_s() - t) * 1e6;
 	}
 	double dt = now_s() - t0;
-	printf("RESULT ok pingpong count=%u avg_us=%.1f\n", count, dt / count * 1e6);
+	qsort(us, count, sizeof(*us), cmp_double);
+	printf("RESULT ok pingpong count=%u avg_us=%.1f p10_us=%.1f p50_us=%.1f p90_us=%.1f\n",
+	       count, dt / count * 1e6, us[count / 10], us[count / 2], us[count * 9 / 10]);
+	free(us);
 	close(fd);
 	return 0;
 }
@@ -576,6 +593,22 @@ static int cmd_refused(const char *addr)
 	return 0;
 }
 
+static int cmd_cat(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		printf("RESULT FAIL %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	static uint8_t buf[CHUNK];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+	printf("RESULT ok cat %s\n", path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned conns = 1;
@@ -614,6 +647,8 @@ int main(int argc, char **argv)
 		return cmd_hold(pos[1], (unsigned)strtoul(pos[2], NULL, 0));
 	if (npos == 2 && strcmp(pos[0], "refused") == 0)
 		return cmd_refused(pos[1]);
+	if (npos == 2 && strcmp(pos[0], "cat") == 0)
+		return cmd_cat(pos[1]);
 	fprintf(stderr, "usage: see the comment at the top of vsock_peer.c\n");
 	return 2;
 }
