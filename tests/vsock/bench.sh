@@ -46,39 +46,13 @@ for f in "$kernel" "$peer" "$build/tests/vsock/vsock_peer_guest"; do
 	[ -r "$f" ] || { echo "bench.sh: $f not found" >&2; exit 1; }
 done
 
+# shellcheck source=tests/vsock/benchvm.sh
+. "$src/tests/vsock/benchvm.sh"
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/vsock-bench.XXXXXX")
 raw=${BENCH_RAW:-$work/raw}
-pids=()
-stop_vm() {
-	local p
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	pids=()
-}
-trap 'stop_vm; rm -rf "$work"' EXIT
+trap 'benchvm_stop; rm -rf "$work"' EXIT
 trap 'exit 1' INT TERM
-
-mkdir -p "$work/root/bin" "$work/root/proc" "$work/root/sys" "$work/root/dev"
-cp /bin/busybox "$work/root/bin/busybox"
-cp "$build/tests/vsock/vsock_peer_guest" "$work/root/bin/vsock_peer"
-cp "$src/tests/vsock/guest-init.sh" "$work/root/init"
-(cd "$work/root" && find . | cpio -o -H newc 2>/dev/null | gzip -1 >"$work/initrd")
-
-start_vm() { # BACKEND_BINARY
-	rm -f "$work"/*.sock "$work/console.log"
-	"$1" --cid 3 --socket "$work/h.sock" --vhost-user "$work/vu.sock" >>"$work/backend.log" 2>&1 &
-	pids+=($!)
-	local i
-	for ((i = 0; i < 50; i++)); do [ -S "$work/vu.sock" ] && break; sleep 0.1; done
-	"$src/scripts/run-vm" -k "$kernel" -i "$work/initrd" --no-net --accel tcg -t 0 -q -m 512 \
-		--log "$work/console.log" --vsock-socket "$work/vu.sock" -- \
-		-device virtio-serial-pci \
-		-chardev "socket,id=bench,path=$work/serial.sock,server=on,wait=off" \
-		-device virtserialport,chardev=bench,name=bench >"$work/vm.log" 2>&1 &
-	pids+=($!)
-	for ((i = 0; i < 600; i++)); do grep -qs 'VSOCK-TEST READY' "$work/console.log" && break; sleep 0.1; done
-	grep -qs '^SERIAL ' "$work/console.log" ||
-		{ cat "$work/vm.log" "$work/console.log" >&2; echo "bench.sh: no guest, or no virtio-serial port" >&2; exit 1; }
-}
+benchvm_initrd "$work" "$build" "$src"
 
 field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 vsock_addr() { echo "hybrid:$work/h.sock:5000"; }
@@ -89,7 +63,7 @@ for ((rep = 0; rep < reps; rep++)); do
 	for b in "${backends[@]}"; do
 		name=${b%%=*} bin=${b#*=}
 		echo "bench.sh: boot $((rep + 1))/$reps with $name" >&2
-		start_vm "$bin"
+		benchvm_start "$work" "$bin" "$kernel" "$src" || exit 1
 		for ((k = 0; k < pairs; k++)); do
 			order=(vsock serial)
 			[ $((k % 2)) -eq 1 ] && order=(serial vsock)
@@ -104,7 +78,7 @@ for ((rep = 0; rep < reps; rep++)); do
 			ts=$("$peer" echo "$(serial_addr)" "$bytes" --noshut | field MiBps)
 			echo "$name thr $rep $tv $ts" >>"$raw"
 		done
-		stop_vm
+		benchvm_stop
 	done
 done
 
