@@ -51,6 +51,7 @@ static const struct key keys[] = {
     {SEC_APP, "groups", K_GROUPS, AP(groups), 0, 0},
     {SEC_APP, "env", K_ENV, AP(env), 0, 0},
     {SEC_APP, "workdir", K_PATH, AP(workdir), 0, 0},
+    {SEC_APP, "store", K_NAME, AP(store), 0, 0},
     {SEC_PORTAL, "enable", K_BOOL, PO(enable), 0, 0},
     {SEC_PORTAL, "exec", K_PATH, PO(exec), 0, 0},
     {SEC_PORTAL, "port", K_UINT, PO(port), 1, 4294967294UL},

@@ -93,6 +93,7 @@ struct cfg {
 		char env[CFG_MAX_ENV][CFG_VALUE_MAX];
 		size_t n_env;
 		char workdir[CFG_PATH_MAX];
+		char store[CFG_NAME_MAX]; /* empty: the app sees the VM's own /usr and /etc */
 		uint64_t seen;
 	} app;
 };

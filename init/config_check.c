@@ -1,4 +1,5 @@
 /* Whole-configuration checks: required keys and conflicts between sections. */
+#include "appview.h"
 #include "config_internal.h"
 
 #include <errno.h>
@@ -110,5 +111,5 @@ int cfg_check(const struct cfg *c, char *err, size_t errlen)
 						"[state]: path %s is already used by [store %s]",
 						c->state.path, c->stores[j].name);
 	}
-	return 0;
+	return appview_check_config(c, err, errlen);
 }

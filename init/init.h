@@ -3,6 +3,7 @@
 #ifndef APPVM_INIT_INIT_H
 #define APPVM_INIT_INIT_H
 
+#include "appview.h"
 #include "backoff.h"
 #include "config.h"
 #include "initctl.h"
@@ -65,6 +66,8 @@ struct service {
 	/* When it exits, what is left of its process group is killed with it
 	 * (waypipe server leaves its command behind). */
 	bool kill_group;
+	/* The app's view of its store, entered before exec ([app] store). */
+	const struct appview *view;
 	/* For services that need more than fork and exec (portal.c): fds the
 	 * child gets as 3 and 4 (-1: none; closed in init once it started),
 	 * and hooks around each start. */
@@ -166,6 +169,14 @@ bool service_ready(const struct service *s);
 /* Removes s's stale socket files. */
 void service_remove_stale(const struct service *s);
 
+/* appview_sys.c: the app's view of its store ([app] store). */
+/* Checks the store and the image for the view and points app->view at it;
+ * nothing without [app] store. Returns 0 or -errno with err. */
+int appview_setup(struct init *in, struct service *app, char *err, size_t errlen);
+/* In the app's child, as root: enters a new mount namespace and makes the
+ * view's mounts. Returns 0 or -errno with *ret_step the failed step
+ * (appview_describe). */
+int appview_enter(const struct appview *v, size_t *ret_step);
 /* portal.c: the session bus and appvm-portal ([portal]). */
 /* Adds the services "bus" and "portal" when [portal] enable is set. Returns
  * 0 or -errno with err. */

@@ -237,7 +237,8 @@ int main(int argc, char **argv)
 	/* Step 5: services; they start in loop_run(). */
 	if (services_prepare(&in, err, sizeof(err)) < 0)
 		init_fatal(&in, "%s", err);
-	if (access(in.app->argv[0], X_OK) < 0)
+	/* An app in its view of a store was checked in there. */
+	if (!in.app->view && access(in.app->argv[0], X_OK) < 0)
 		init_fatal(&in, "app: cannot run %s: %s", in.app->argv[0], strerror(errno));
 	r = initctl_server_open(&in, INITCTL_SOCKET);
 	if (r < 0)

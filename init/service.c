@@ -4,6 +4,7 @@
 #include "passwd.h"
 #include "storerun.h"
 #include "util.h"
+#include "wayland_plan.h"
 
 #include "cleanup.h"
 #include "io.h"
@@ -201,8 +202,15 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 	if (!c->agent.enable) {
 		agent->state = INITCTL_STATE_DISABLED;
 	} else {
-		char extra[CFG_VALUE_MAX + 32];
-		snprintf(extra, sizeof(extra), "--port %lu %s", c->agent.port, c->agent.args);
+		char extra[CFG_VALUE_MAX + CFG_PATH_MAX + 64], clip[CFG_PATH_MAX + 24] = "";
+		/* With the guest filter the VM has a clipboard of its own, which
+		 * the agent serves to the host (docs/clipboard.md). */
+		if (c->wayland.waypipe[0] && c->wayland.filter[0])
+			snprintf(clip, sizeof(clip), "--clipboard-socket %s ",
+				 c->wayland.data_control[0] ? c->wayland.data_control
+							    : WAYLAND_DATA_CONTROL);
+		snprintf(extra, sizeof(extra), "--port %lu %s%s", c->agent.port, clip,
+			 c->agent.args);
 		if ((r = service_command(in, agent, c->agent.exec, extra, err, errlen)) < 0)
 			return r;
 		service_env(agent, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
@@ -211,6 +219,8 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 	struct service *app = service_add(in, "app");
 	in->app = app;
 	if ((r = service_command(in, app, c->app.exec, NULL, err, errlen)) < 0)
+		return r;
+	if ((r = appview_setup(in, app, err, errlen)) < 0)
 		return r;
 	/* Through its store's loader, the loader is what gets executed: the
 	 * program itself must be there too. */
@@ -277,14 +287,16 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 struct child_failure {
 	int stage;
 	int err;
+	size_t step; /* of the app's view */
 };
 
+enum { STAGE_VIEW = 7 };
 static const char *const stages[] = {"setsid", "stdio", "setgroups", "setgid",
-				     "setuid", "chdir", "exec"};
+				     "setuid", "chdir", "exec",	     "app view"};
 
 __attribute__((noreturn)) static void child(const struct service *s, int out_w, int status_w)
 {
-	struct child_failure f = {0, 0};
+	struct child_failure f = {0, 0, 0};
 	sigset_t all;
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -305,6 +317,14 @@ __attribute__((noreturn)) static void child(const struct service *s, int out_w, 
 	for (int i = 0; i < 2; i++)
 		if (moved[i] >= 0 && dup2(moved[i], 3 + i) < 0)
 			goto fail;
+	if (s->view) {
+		f.stage = STAGE_VIEW;
+		int r = appview_enter(s->view, &f.step);
+		if (r < 0) {
+			errno = -r;
+			goto fail;
+		}
+	}
 	if (s->drop_privileges) {
 		f.stage = 2;
 		if (setgroups(s->n_groups, s->groups) < 0)
@@ -389,8 +409,12 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 			;
 		close(out[0]);
-		snprintf(err, errlen, "%s: cannot start %s: %s: %s", s->name, s->argv[0],
-			 stages[f.stage < (int)ARRAY_LEN(stages) ? f.stage : 0], strerror(f.err));
+		char step[CFG_PATH_MAX * 3] = "";
+		if (f.stage == STAGE_VIEW && s->view)
+			appview_describe(s->view, f.step, step, sizeof(step));
+		snprintf(err, errlen, "%s: cannot start %s: %s%s%s: %s", s->name, s->argv[0],
+			 stages[f.stage < (int)ARRAY_LEN(stages) ? f.stage : 0],
+			 step[0] ? ": " : "", step, strerror(f.err));
 		return -f.err;
 	}
 	s->pid = pid;

@@ -1,4 +1,6 @@
-/* Fuzz target: vm.conf text through inih, the key table and the checks. */
+/* Fuzz target: vm.conf text through inih, the key table and the checks, and
+ * the app's view planned from what passed them. */
+#include "appview.h"
 #include "config.h"
 #include "config_load.h"
 
@@ -19,8 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	cfg_init(&c);
-	if (cfg_parse_string(&c, text, "fuzz", err, sizeof(err)) == 0)
-		cfg_check(&c, err, sizeof(err));
+	static struct appview v;
+	if (cfg_parse_string(&c, text, "fuzz", err, sizeof(err)) == 0 &&
+	    cfg_check(&c, err, sizeof(err)) == 0)
+		appview_plan(&c, size % 2, &v, err, sizeof(err));
 	free(text);
 	return 0;
 }

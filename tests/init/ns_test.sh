@@ -340,6 +340,10 @@ wayland)
 	# shellcheck source=tests/init/wayland_ns.sh
 	. "$(dirname "$0")/wayland_ns.sh"
 	;;
+app_view)
+	# shellcheck source=tests/init/appview_ns.sh
+	. "$(dirname "$0")/appview_ns.sh"
+	;;
 wayland_config)
 	# Bad [wayland] settings: one clear error line, then power off; the app
 	# never runs.

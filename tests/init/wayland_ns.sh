@@ -37,7 +37,7 @@ chown 65534:65534 "$host"
 sway_start "$host/sway" 65534 || fail "headless sway did not start"
 # The host's waypipe client, as the sway user: the relay in the namespace
 # (also uid 65534) connects to its socket.
-setsid setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin \
+setsid setpriv --reuid=65534 --regid=65534 --clear-groups env -i -C "$host" PATH=/usr/bin:/bin \
 	XDG_RUNTIME_DIR="$SWAY_DIR" WAYLAND_DISPLAY="$SWAY_DISPLAY" \
 	waypipe --no-gpu --socket "$host/wp.sock" client </dev/null >"$host/waypipe-client.log" 2>&1 &
 wp_pid=$!

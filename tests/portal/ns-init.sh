@@ -7,28 +7,27 @@
 # a host file through appvm-portald (outside the namespaces, on a Unix socket)
 # and saves another one.
 #
-# Environment: APPVM_INIT, NSRUN, APPVM_PORTAL, APPVM_PORTALD, PORTAL_CLIENT,
-# APPVM_TEST_WORK.
+# What nobody runs (the portal, the app, its client) is copied into a
+# directory every uid can enter: the build tree may lie below one only root
+# can enter (a checkout in root's 0700 home).
+#
+# Environment: APPVM_INIT, NSRUN, APPVM_PORTAL, APPVM_PORTALD, PORTAL_CLIENT.
 set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
 : "${APPVM_INIT:?}" "${NSRUN:?}" "${APPVM_PORTAL:?}" "${APPVM_PORTALD:?}" "${PORTAL_CLIENT:?}"
-work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/ns-init
-case "$(realpath -m "$work")/" in
-/tmp/* | /run/*)
-	echo "FAIL: $work is below /tmp or /run, where appvm-init mounts tmpfs" >&2
-	exit 1
-	;;
-esac
-rm -rf "$work"
-mkdir -p "$work/host"
+# /var/tmp, not /tmp: appvm-init mounts its own tmpfs on /tmp and /run.
+work=$(mktemp -d /var/tmp/appvm-pi.XXXXXX)
 chmod 755 "$work"
-sock=$(mktemp -d /var/tmp/appvm-pi.XXXXXX)
-chmod 755 "$sock"
+mkdir -p "$work/host" "$work/bin"
+cp "$APPVM_PORTAL" "$PORTAL_CLIENT" "$work/bin/"
+APPVM_PORTAL=$work/bin/$(basename "$APPVM_PORTAL")
+PORTAL_CLIENT=$work/bin/$(basename "$PORTAL_CLIENT")
+sock=$work
 # shellcheck source=tests/portal/lib.sh
 . "$(dirname "$0")/lib.sh"
 cleanup() {
 	stop_started
-	rm -rf "$sock"
+	rm -rf "$work"
 }
 trap cleanup EXIT
 log=$work/init.log

@@ -73,8 +73,10 @@ ok() { echo "ok - $*"; }
 # in array P. Each step execs the next, so a background job's $! is the
 # program's own pid.
 user_prefix() {
+	# -C: in its home, as the cwd of the test (the build tree) may lie below a
+	# directory the unprivileged user cannot enter.
 	P=(setpriv --reuid="$uid" --regid="$gid" --clear-groups
-		env -i PATH=/usr/bin:/bin HOME="$1" XDG_RUNTIME_DIR="$1" LANG=C.UTF-8
+		env -i -C "$1" PATH=/usr/bin:/bin HOME="$1" XDG_RUNTIME_DIR="$1" LANG=C.UTF-8
 		ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}")
 	if [ -n "${WAYLAND_DISPLAY:-}" ]; then P+=(WAYLAND_DISPLAY="$WAYLAND_DISPLAY"); fi
 }

@@ -28,7 +28,7 @@ sway_start() {
 	chown -R "$SWAY_UID:$SWAY_UID" "$SWAY_DIR"
 	chmod 0700 "$SWAY_DIR"
 	setsid setpriv --reuid="$SWAY_UID" --regid="$SWAY_UID" --clear-groups \
-		env -i HOME="$SWAY_DIR" XDG_RUNTIME_DIR="$SWAY_DIR" PATH=/usr/bin:/bin \
+		env -i -C "$SWAY_DIR" HOME="$SWAY_DIR" XDG_RUNTIME_DIR="$SWAY_DIR" PATH=/usr/bin:/bin \
 		WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
 		sway -c "$SWAY_DIR/config" </dev/null >"$SWAY_DIR/sway.log" 2>&1 &
 	SWAY_PID=$!
@@ -53,7 +53,7 @@ sway_start() {
 
 sway_as() {
 	setpriv --reuid="$SWAY_UID" --regid="$SWAY_UID" --clear-groups \
-		env -i HOME="$SWAY_DIR" XDG_RUNTIME_DIR="$SWAY_DIR" PATH=/usr/bin:/bin \
+		env -i -C "$SWAY_DIR" HOME="$SWAY_DIR" XDG_RUNTIME_DIR="$SWAY_DIR" PATH=/usr/bin:/bin \
 		WAYLAND_DISPLAY="$SWAY_DISPLAY" SWAYSOCK="$SWAYSOCK" "$@"
 }
 
