@@ -11,7 +11,7 @@ void vsock_dev_init(struct vsock_dev *d, uint64_t guest_cid, const struct vsock_
 	d->guest_cid = guest_cid;
 	d->ops = ops;
 	d->ctx = ctx;
-	d->tx_signal_ms = UINT64_MAX;
+	d->tx_since_ms = UINT64_MAX;
 	vsock_conns_init(&d->conns);
 }
 
@@ -84,7 +84,7 @@ void vsock_dev_reset(struct vsock_dev *d)
 	d->conns.next_port = VSOCK_CONN_FIRST_PORT;
 	memset(d->vq_used, 0, sizeof(d->vq_used));
 	d->tx_unsignalled = 0;
-	d->tx_signal_ms = UINT64_MAX;
+	d->tx_since_ms = UINT64_MAX;
 	memset(&d->stats, 0, sizeof(d->stats));
 	d->rr = 0;
 	d->error_where = d->error_what = NULL;
@@ -579,18 +579,22 @@ unsigned vsock_dev_notify_due(struct vsock_dev *d, uint64_t now_ms)
 	struct vsock_vq *tx = &d->vq[VSOCK_VQ_TX];
 	if (!d->vq_used[VSOCK_VQ_TX])
 		return mask;
-	if (d->tx_signal_ms == UINT64_MAX)
-		d->tx_signal_ms = now_ms < UINT64_MAX - VSOCK_TX_SIGNAL_DELAY_MS
-				      ? now_ms + VSOCK_TX_SIGNAL_DELAY_MS
-				      : UINT64_MAX - 1;
+	if (d->tx_since_ms == UINT64_MAX)
+		d->tx_since_ms = now_ms < UINT64_MAX - VSOCK_TX_SIGNAL_ALONE_MS
+				     ? now_ms
+				     : UINT64_MAX - 1 - VSOCK_TX_SIGNAL_ALONE_MS;
+	uint64_t waited = now_ms > d->tx_since_ms ? now_ms - d->tx_since_ms : 0;
 	/* A quarter of the ring: a guest whose ring is full always has at
 	 * least that much used (or signalled already), so it never waits for
 	 * the deadline. */
-	if (tx->avail && d->tx_unsignalled < tx->num / 4u && now_ms < d->tx_signal_ms)
+	bool due = !tx->avail || d->tx_unsignalled >= tx->num / 4u ||
+		   waited >= VSOCK_TX_SIGNAL_ALONE_MS ||
+		   ((mask & (1u << VSOCK_VQ_RX)) && waited >= VSOCK_TX_SIGNAL_DELAY_MS);
+	if (!due)
 		return mask;
 	d->vq_used[VSOCK_VQ_TX] = false;
 	d->tx_unsignalled = 0;
-	d->tx_signal_ms = UINT64_MAX;
+	d->tx_since_ms = UINT64_MAX;
 	vsock_vq_publish(tx);
 	if (vsock_vq_notify_check(tx))
 		mask |= 1u << VSOCK_VQ_TX;
@@ -607,7 +611,8 @@ void vsock_dev_host_hangup(struct vsock_dev *d, unsigned index)
 
 uint64_t vsock_dev_next_deadline(const struct vsock_dev *d)
 {
-	uint64_t next = d->tx_signal_ms;
+	uint64_t next =
+	    d->tx_since_ms == UINT64_MAX ? UINT64_MAX : d->tx_since_ms + VSOCK_TX_SIGNAL_ALONE_MS;
 	if (d->conns.n_used == 0)
 		return next;
 	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {

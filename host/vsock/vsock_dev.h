@@ -21,8 +21,14 @@
 /* Used TX buffers are returned to the guest in batches: its driver frees
  * them in a work item run from the queues' (shared) interrupt, and one per
  * packet costs more guest time than the packet. Returned and signalled once
- * a quarter of the ring waits, or at the latest this long after the first. */
+ * a quarter of the ring waits; else, once the first waited
+ * VSOCK_TX_SIGNAL_DELAY_MS, together with the next RX interrupt (one
+ * interrupt, and none in the middle of a round trip: a TX interrupt of its
+ * own would come right after the guest's answer, when the next request is
+ * on its way); at the latest VSOCK_TX_SIGNAL_ALONE_MS after the first, on
+ * its own. */
 #define VSOCK_TX_SIGNAL_DELAY_MS 2
+#define VSOCK_TX_SIGNAL_ALONE_MS 10
 
 struct vsock_dev_ops {
 	/* Guest connects to host port c->host_port: open the host side and set
@@ -63,7 +69,7 @@ struct vsock_dev {
 	struct vsock_vq vq[VSOCK_VQ_COUNT];
 	bool vq_used[VSOCK_VQ_COUNT]; /* pushed since the last notification */
 	unsigned tx_unsignalled;      /* TX descriptors held back since then */
-	uint64_t tx_signal_ms;	      /* TX return due, UINT64_MAX: none */
+	uint64_t tx_since_ms;	      /* when the first was held back, UINT64_MAX: none */
 	struct vsock_conns conns;
 	const struct vsock_dev_ops *ops;
 	void *ctx;
@@ -85,8 +91,9 @@ bool vsock_dev_run(struct vsock_dev *d);
 
 /* Returns the queues whose guest is to be interrupted now, as a mask of
  * 1u << queue: RX whenever the guest wants it; TX chains held back are
- * returned once enough wait or their deadline passed (see
- * VSOCK_TX_SIGNAL_DELAY_MS), and signalled if the guest wants it. */
+ * returned once enough wait, with an RX interrupt or alone when they waited
+ * long enough (see VSOCK_TX_SIGNAL_DELAY_MS), and signalled if the guest
+ * wants it. */
 unsigned vsock_dev_notify_due(struct vsock_dev *d, uint64_t now_ms);
 
 /* Starts a host → guest connection on an accepted client fd (owned by the

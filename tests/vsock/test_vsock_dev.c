@@ -327,8 +327,8 @@ static void test_short_and_split_headers(void **state)
 	/* Held back for a batch until its deadline. */
 	assert_int_equal(tg_used(&g, VSOCK_VQ_TX, &id, &len), 0);
 	assert_int_equal(vsock_dev_notify_due(dev, 1000), 0);
-	assert_int_equal(vsock_dev_next_deadline(dev), 1000 + VSOCK_TX_SIGNAL_DELAY_MS);
-	assert_int_equal(vsock_dev_notify_due(dev, 1000 + VSOCK_TX_SIGNAL_DELAY_MS),
+	assert_int_equal(vsock_dev_next_deadline(dev), 1000 + VSOCK_TX_SIGNAL_ALONE_MS);
+	assert_int_equal(vsock_dev_notify_due(dev, 1000 + VSOCK_TX_SIGNAL_ALONE_MS),
 			 1u << VSOCK_VQ_TX);
 	assert_int_equal(tg_used(&g, VSOCK_VQ_TX, &id, &len), 1);
 	assert_int_equal(id, d);

@@ -150,13 +150,43 @@ static void test_tx_returned_at_deadline(void **state)
 	uint32_t id, len;
 	assert_int_equal(tg_used(&g, VSOCK_VQ_TX, &id, &len), 0);
 	assert_int_equal(vsock_dev_notify_due(dev, 500), 1u << VSOCK_VQ_RX);
-	assert_int_equal(vsock_dev_next_deadline(dev), 500 + VSOCK_TX_SIGNAL_DELAY_MS);
-	assert_int_equal(vsock_dev_notify_due(dev, 501), 0);
+	assert_int_equal(vsock_dev_next_deadline(dev), 500 + VSOCK_TX_SIGNAL_ALONE_MS);
+	/* Waited long enough to go with an RX interrupt, but there is none. */
+	assert_int_equal(vsock_dev_notify_due(dev, 500 + VSOCK_TX_SIGNAL_DELAY_MS), 0);
+	assert_int_equal(vsock_dev_notify_due(dev, 500 + VSOCK_TX_SIGNAL_ALONE_MS - 1), 0);
 	assert_int_equal(tg_used(&g, VSOCK_VQ_TX, &id, &len), 0);
-	assert_int_equal(vsock_dev_notify_due(dev, 502), 1u << VSOCK_VQ_TX);
+	assert_int_equal(vsock_dev_notify_due(dev, 500 + VSOCK_TX_SIGNAL_ALONE_MS),
+			 1u << VSOCK_VQ_TX);
 	assert_int_equal(tg_used(&g, VSOCK_VQ_TX, &id, &len), 1);
 	assert_int_equal(vsock_dev_next_deadline(dev), UINT64_MAX); /* idle again */
 	assert_int_equal(vsock_dev_notify_due(dev, 600), 0);
+}
+
+/* Held-back TX chains that waited VSOCK_TX_SIGNAL_DELAY_MS go with the next
+ * RX interrupt, not before. */
+static void test_tx_returned_with_rx(void **state)
+{
+	(void)state;
+	tg_post_rx(&g, 8, 4096);
+	post_tx(1); /* each answered with a reset: an RX interrupt */
+	vsock_dev_run(dev);
+	assert_int_equal(vsock_dev_notify_due(dev, 500), 1u << VSOCK_VQ_RX);
+	post_tx(1);
+	vsock_dev_run(dev);
+	/* Too early: RX alone. */
+	assert_int_equal(vsock_dev_notify_due(dev, 500 + VSOCK_TX_SIGNAL_DELAY_MS - 1),
+			 1u << VSOCK_VQ_RX);
+	uint32_t id, len;
+	assert_int_equal(tg_used(&g, VSOCK_VQ_TX, &id, &len), 0);
+	post_tx(1);
+	vsock_dev_run(dev);
+	assert_int_equal(vsock_dev_notify_due(dev, 500 + VSOCK_TX_SIGNAL_DELAY_MS),
+			 (1u << VSOCK_VQ_RX) | (1u << VSOCK_VQ_TX));
+	unsigned returned = 0;
+	while (tg_used(&g, VSOCK_VQ_TX, &id, &len))
+		returned++;
+	assert_int_equal(returned, 3);
+	assert_int_equal(vsock_dev_next_deadline(dev), UINT64_MAX);
 }
 
 static void test_tx_returned_when_quarter_waits(void **state)
@@ -194,7 +224,7 @@ static void test_tx_return_honours_event_idx(void **state)
 	vsock_dev_run(dev);
 	vsock_dev_notify_due(dev, 100);
 	/* Returned (the guest may look), but not signalled. */
-	assert_int_equal(vsock_dev_notify_due(dev, 100 + VSOCK_TX_SIGNAL_DELAY_MS) & 2u, 0);
+	assert_int_equal(vsock_dev_notify_due(dev, 100 + VSOCK_TX_SIGNAL_ALONE_MS) & 2u, 0);
 	assert_int_equal(tg_used(&g, VSOCK_VQ_TX, &id, &len), 1);
 }
 
@@ -423,19 +453,13 @@ static void test_credit_is_what_guest_was_told(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_kicks_off_while_taking),
-	    T(test_kicks_event_idx),
-	    T(test_interrupts_event_idx),
-	    T(test_tx_returned_at_deadline),
-	    T(test_tx_returned_when_quarter_waits),
-	    T(test_tx_return_honours_event_idx),
-	    T(test_direct_write_large),
-	    T(test_small_writes_batched),
-	    T(test_write_watched_only_while_blocked),
-	    T(test_host_data_read_into_guest),
-	    T(test_end_of_file_behind_data),
-	    T(test_host_data_split_buffers),
-	    T(test_credit_is_what_guest_was_told),
+	    T(test_kicks_off_while_taking),	 T(test_kicks_event_idx),
+	    T(test_interrupts_event_idx),	 T(test_tx_returned_at_deadline),
+	    T(test_tx_returned_with_rx),	 T(test_tx_returned_when_quarter_waits),
+	    T(test_tx_return_honours_event_idx), T(test_direct_write_large),
+	    T(test_small_writes_batched),	 T(test_write_watched_only_while_blocked),
+	    T(test_host_data_read_into_guest),	 T(test_end_of_file_behind_data),
+	    T(test_host_data_split_buffers),	 T(test_credit_is_what_guest_was_told),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
