@@ -10,26 +10,29 @@
 # over vsock and one over virtio-serial back to back (which goes first
 # alternates), so that both see the same machine load; each run gives its
 # median round trip, each pair the ratio of the two medians.
-# Throughput: 3 pairs of BYTES echoed (sent and checked back at once), MiB/s
-# one way.
+# Throughput: in each boot, TPAIRS pairs of BYTES echoed (sent and checked
+# back at once; MiB/s one way), again one transfer over each path back to
+# back, the order alternating; each pair gives the ratio of the two rates.
 #
 # Usage: bench.sh [-b NAME=APPVM_VSOCK]... [-r REPS] [-p PAIRS] [-n COUNT]
-#                 BUILD_DIR [BYTES]
+#                 [-t TPAIRS] BUILD_DIR [BYTES]
 #   -b  a back-end to measure (repeatable; default: BUILD_DIR's appvm-vsock)
 #   -r  boots per back-end (default 3); -p pairs per boot (default 10);
-#   -n  round trips per run (default 500); BYTES default 16 MiB.
+#   -n  round trips per run (default 500); -t throughput pairs per boot
+#   (default 6); BYTES default 16 MiB.
 # Prints a markdown table; raw samples in the file named by $BENCH_RAW.
 # Needs a guest kernel with CONFIG_VIRTIO_VSOCKETS and CONFIG_VIRTIO_CONSOLE
 # ($APPVM_KERNEL, default BUILD_DIR/../kernel/bzImage).
 set -uo pipefail
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
-backends=() reps=3 pairs=10 count=500
-while getopts b:r:p:n:h opt; do
+backends=() reps=3 pairs=10 count=500 tpairs=6
+while getopts b:r:p:n:t:h opt; do
 	case $opt in
 	b) backends+=("$OPTARG") ;;
 	r) reps=$OPTARG ;;
 	p) pairs=$OPTARG ;;
 	n) count=$OPTARG ;;
+	t) tpairs=$OPTARG ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -73,18 +76,24 @@ for ((rep = 0; rep < reps; rep++)); do
 			done
 			echo "$name lat $rep ${p50[vsock]} ${p50[serial]}" >>"$raw"
 		done
-		for ((k = 0; k < 3; k++)); do
-			tv=$("$peer" echo "$(vsock_addr)" "$bytes" | field MiBps)
-			ts=$("$peer" echo "$(serial_addr)" "$bytes" --noshut | field MiBps)
-			echo "$name thr $rep $tv $ts" >>"$raw"
+		for ((k = 0; k < tpairs; k++)); do
+			order=(vsock serial)
+			[ $((k % 2)) -eq 1 ] && order=(serial vsock)
+			declare -A mibps=()
+			for path in "${order[@]}"; do
+				opt=()
+				[ "$path" = serial ] && opt=(--noshut)
+				mibps[$path]=$("$peer" echo "$("${path}_addr")" "$bytes" "${opt[@]}" | field MiBps)
+			done
+			echo "$name thr $rep ${mibps[vsock]} ${mibps[serial]}" >>"$raw"
 		done
 		benchvm_stop
 	done
 done
 
-python3 - "$raw" "$count" "$pairs" "$reps" "$((bytes / 1048576))" <<'PY'
+python3 - "$raw" "$count" "$pairs" "$reps" "$((bytes / 1048576))" "$tpairs" <<'PY'
 import sys, statistics as st
-raw, count, pairs, reps, mib = sys.argv[1], *sys.argv[2:]
+raw, count, pairs, reps, mib, tpairs = sys.argv[1], *sys.argv[2:]
 rows = {}
 for line in open(raw):
     f = line.split()
@@ -94,9 +103,9 @@ def q(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(p * len(v)))]
 print(f"{reps} boots per back-end; latency: {pairs} pairs of {count} round trips of 64 bytes per boot "
-      f"(median round trip of each run); throughput: 3 pairs of {mib} MiB echoed per boot.\n")
+      f"(median round trip of each run); throughput: {tpairs} pairs of {mib} MiB echoed per boot.\n")
 print("| back-end | vsock p50 µs | serial p50 µs | vsock / serial, paired (p25–p75) "
-      "| vsock MiB/s | serial MiB/s | vsock / serial |")
+      "| vsock MiB/s | serial MiB/s | vsock / serial, paired (p25–p75) |")
 print("|---|---:|---:|---|---:|---:|---:|")
 for name, r in rows.items():
     lat, thr = r["lat"], r["thr"]
@@ -105,5 +114,5 @@ for name, r in rows.items():
     print(f"| {name} | {st.median(a for a, _ in lat):.0f} | {st.median(b for _, b in lat):.0f} "
           f"| **{st.median(ratio):.2f}** ({q(ratio, .25):.2f}–{q(ratio, .75):.2f}, n={len(lat)}) "
           f"| {st.median(a for a, _ in thr):.1f} | {st.median(b for _, b in thr):.1f} "
-          f"| **{st.median(tr):.2f}** |")
+          f"| **{st.median(tr):.2f}** ({q(tr, .25):.2f}–{q(tr, .75):.2f}, n={len(thr)}) |")
 PY

@@ -20,13 +20,15 @@ HOPS = {
     # (name, description, thread role, event, system calls)
     "vsock": [
         ("client_write", "host client writes 64 bytes", "client", "enter", {WRITE}),
-        ("dev_read", "appvm-vsock woken, has read them", "backend", "exit", {READ, READV}),
+        ("dev_wake", "appvm-vsock woken (epoll_wait returns)", "backend", "exit", {EPOLL_WAIT}),
+        ("dev_read", "... has read them into an RX buffer", "backend", "exit", {READ, READV}),
         ("dev_call", "... put them in the RX ring, writes the call eventfd", "backend", "enter", {WRITE}),
         ("main_wake", "qemu main loop woken by the call", "main", "exit", {PPOLL}),
         ("main_kick", "... raises the interrupt, wakes the vCPU", "main", "enter", {FUTEX}),
         ("vcpu_run", "vCPU thread runs", "vcpu", "any", None),
         ("vcpu_kick", "guest: interrupt, vsock RX, app reads and writes, vsock TX; kick eventfd", "vcpu", "enter", {WRITE}),
-        ("dev_send", "appvm-vsock woken by the kick, writes the host socket", "backend", "enter", {SENDTO, SENDMSG}),
+        ("dev_wake2", "appvm-vsock woken by the kick (epoll_wait returns)", "backend", "exit", {EPOLL_WAIT}),
+        ("dev_send", "... takes the TX chain, writes the host socket", "backend", "enter", {SENDTO, SENDMSG}),
         ("client_read", "host client woken, has read 64 bytes", "client", "exit64", {READ}),
     ],
     "serial": [

@@ -8,18 +8,19 @@
 # system call and context switch, so the totals are longer than untraced
 # ones; the hops show where the time goes.
 #
-# Usage: hops.sh [-b APPVM_VSOCK] [-s SECONDS] BUILD_DIR
+# Usage: hops.sh [-b APPVM_VSOCK] [-s SECONDS] [-k DIR] BUILD_DIR
 #   -b  the back-end (default: BUILD_DIR's appvm-vsock); -s  seconds traced
-#   per path (default 0.5). Needs perf (linux-perf) and a guest kernel with
+#   per path (default 0.5); -k  keeps the decoded traces (PATH.txt) in DIR. Needs perf (linux-perf) and a guest kernel with
 #   CONFIG_VIRTIO_VSOCKETS and CONFIG_VIRTIO_CONSOLE ($APPVM_KERNEL, default
 #   BUILD_DIR/../kernel/bzImage). Root.
 set -uo pipefail
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
-backend='' seconds=0.5
-while getopts b:s:h opt; do
+backend='' seconds=0.5 keep=''
+while getopts b:s:k:h opt; do
 	case $opt in
 	b) backend=$OPTARG ;;
 	s) seconds=$OPTARG ;;
+	k) keep=$OPTARG ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -62,5 +63,6 @@ for path in vsock serial; do
 	done | sort -rn | awk 'NR == 1 { print $2 }')
 	python3 "$src/tests/vsock/hops.py" "$path" "$work/$path.txt" "$qemu" "$vcpu" "$client" \
 		"$benchvm_backend"
+	[ -z "$keep" ] || { mkdir -p "$keep" && cp "$work/$path.txt" "$keep/"; }
 	echo
 done
