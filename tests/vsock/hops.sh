@@ -10,9 +10,10 @@
 #
 # Usage: hops.sh [-b APPVM_VSOCK] [-s SECONDS] [-k DIR] BUILD_DIR
 #   -b  the back-end (default: BUILD_DIR's appvm-vsock); -s  seconds traced
-#   per path (default 0.5); -k  keeps the decoded traces (PATH.txt) in DIR. Needs perf (linux-perf) and a guest kernel with
-#   CONFIG_VIRTIO_VSOCKETS and CONFIG_VIRTIO_CONSOLE ($APPVM_KERNEL, default
-#   BUILD_DIR/../kernel/bzImage). Root.
+#   per path (default 0.5); -k  keeps the decoded traces (PATH.txt) in DIR.
+# Needs perf (linux-perf) and a guest kernel with CONFIG_VIRTIO_VSOCKETS and
+# CONFIG_VIRTIO_CONSOLE ($APPVM_KERNEL, default BUILD_DIR/../kernel/bzImage).
+# Root.
 set -uo pipefail
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 backend='' seconds=0.5 keep=''
