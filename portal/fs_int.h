@@ -234,4 +234,23 @@ void fs_folder_revoke(struct fs *fs, struct doc *d);
 /* A new connection: the host's nodes of the old one are gone. */
 void fs_folder_connected(struct fs *fs, struct doc *d);
 
+/* The session's private data, and a file handle, from what libfuse passes. */
+static inline struct fs *FS(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+static inline struct handle *HANDLE(const struct fuse_file_info *fi)
+{
+	return (struct handle *)(uintptr_t)fi->fh;
+}
+/* The document of a live node, or NULL (with the reply ERR sent). */
+struct doc *fs_live_doc(fuse_req_t req, struct node *n, int err);
+/* Starts an open or a create of the document's file: the host answers
+ * before the kernel does (fs_doc.c), and h becomes the file handle then. */
+void fs_start_opening(fuse_req_t req, struct fs *fs, enum op_kind kind, struct node *n,
+		      struct handle *h, const struct fuse_file_info *fi);
+/* fs_dir.c: fills in the operations on names (directories, create,
+ * rename, unlink, statfs). */
+void fs_dir_ops(struct fuse_lowlevel_ops *ops);
+
 #endif
