@@ -6,11 +6,13 @@
 #define APPVM_AGENT_AGENT_H
 
 #include "args.h"
+#include "clip.h"
 #include "outbuf.h"
 #include "initctl.h"
 #include "policy.h"
 #include "proto_session.h"
 #include "proto_stream.h"
+#include "watch.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,13 +36,6 @@
 /* How often init is asked whether the app exited, while events are up. */
 #define AGENT_EXIT_POLL_MS 1000u
 
-enum watch_kind { WATCH_LISTEN, WATCH_SIGNAL, WATCH_CLIENT, WATCH_EVENTS, WATCH_INITQ };
-
-/* The first member of everything registered with epoll. */
-struct watch {
-	enum watch_kind kind;
-};
-
 enum power_req { POWER_NONE, POWER_OFF, POWER_REBOOT };
 
 struct client {
@@ -58,6 +53,7 @@ struct client {
 	bool close_after; /* close once out is sent */
 	bool wait_status;
 	uint32_t status_id;
+	bool wait_clip; /* a clipboard request waits for the VM's clipboard (clip.c) */
 	enum power_req power;
 	uint32_t power_limit_ms; /* the host's deadline_ms, passed on to init */
 	uint64_t power_deadline;
@@ -110,6 +106,7 @@ struct agent {
 	enum power_req power_pending;
 	int status_err; /* of the last status request, to log each change once */
 	struct events ev;
+	struct agent_clip clip;
 	bool stopping;	  /* SIGTERM or SIGINT came: finishing up */
 	uint64_t stop_at; /* then: the latest time to exit */
 };
@@ -156,6 +153,30 @@ void initq_on_io(struct agent *a, struct initq *q);
 void initq_tick(struct agent *a, uint64_t now, uint64_t *next);
 /* Drops the requests in flight (at exit). */
 void initq_close(struct agent *a);
+
+/* clip.c: the VM's clipboard. */
+/* Prepares the clipboard (when --clipboard-socket is given); a selection
+ * kept from before a restart is offered again once connected. */
+void clip_setup(struct agent *a);
+/* Answers a CLIPBOARD_GET of client c, at once or once the selection is
+ * read (c->wait_clip meanwhile). Returns 0, or -errno when the reply cannot
+ * be queued (close c). */
+int clip_get(struct agent *a, struct client *c, uint32_t id, const struct proto_clipboard_get *g);
+/* Stores a CLIPBOARD_SET chunk of client c; the last one is applied while c
+ * waits. Returns as clip_get. */
+int clip_set(struct agent *a, struct client *c, uint32_t id, const struct proto_clipboard_set *m);
+/* Handles readiness of a clipboard watch (WATCH_CLIP*). */
+void clip_on_io(struct agent *a, struct watch *w, uint32_t events);
+/* Deadlines and reconnection; lowers *next to the earliest left. */
+void clip_tick(struct agent *a, uint64_t now, uint64_t *next);
+/* Forgets what client c had started (it is closing). */
+void clip_client_gone(struct agent *a, const struct client *c);
+/* Closes everything at exit; the kept selection stays on disk. */
+void clip_close(struct agent *a);
+
+/* server.c, for clip.c: queues reply to the client with this serial, which
+ * waited (wait_clip), and resumes it. Nothing happens when it is gone. */
+void server_clip_resume(struct agent *a, unsigned serial, const struct proto_msg *reply);
 
 /* loop.c */
 /* Runs the loop until SIGTERM or SIGINT, then finishes up within

@@ -20,6 +20,10 @@ const char agent_usage[] =
     "  --name NAME          VM name reported to the host (default: the hostname)\n"
     "  --init-socket PATH   appvm-init control socket (default " INITCTL_SOCKET ")\n"
     "  --max-clients N      host connections served at once, 1-1024 (default 16)\n"
+    "  --clipboard-socket PATH  the VM's clipboard: the guest Wayland filter's\n"
+    "                       data-control socket (default: no clipboard)\n"
+    "  --clipboard-file PATH  where the selection the host set is kept, to offer\n"
+    "                       it again after a restart (default " AGENT_CLIPBOARD_FILE ")\n"
     "  --listen-unix PATH   listen on a Unix socket instead of vsock (tests)\n"
     "  --event-unix PATH    send events to a Unix socket instead of vsock (tests)\n"
     "  -v, --verbose        log each connection and request\n"
@@ -36,6 +40,7 @@ void agent_opts_init(struct agent_opts *o)
 	o->event_port = APPVM_EVENT_PORT;
 	o->init_socket = INITCTL_SOCKET;
 	o->max_clients = AGENT_DEFAULT_MAX_CLIENTS;
+	o->clipboard_file = AGENT_CLIPBOARD_FILE;
 }
 
 bool agent_opts_events_enabled(const struct agent_opts *o)
@@ -87,6 +92,8 @@ enum opt_id {
 	OPT_MAX_CLIENTS,
 	OPT_LISTEN_UNIX,
 	OPT_EVENT_UNIX,
+	OPT_CLIPBOARD_SOCKET,
+	OPT_CLIPBOARD_FILE,
 	OPT_VERBOSE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -100,6 +107,8 @@ static const struct cli_option options[] = {
     {"--max-clients", OPT_MAX_CLIENTS, true},
     {"--listen-unix", OPT_LISTEN_UNIX, true},
     {"--event-unix", OPT_EVENT_UNIX, true},
+    {"--clipboard-socket", OPT_CLIPBOARD_SOCKET, true},
+    {"--clipboard-file", OPT_CLIPBOARD_FILE, true},
     {"--verbose", OPT_VERBOSE, false},
     {"-v", OPT_VERBOSE, false},
     {"--help", OPT_HELP, false},
@@ -142,6 +151,7 @@ static int set_option(void *ud, int id, const char *opt, const char *v, char *er
 	case OPT_INIT_SOCKET:
 	case OPT_LISTEN_UNIX:
 	case OPT_EVENT_UNIX:
+	case OPT_CLIPBOARD_SOCKET:
 		if (!unix_path_ok(v))
 			return cli_error(err, errlen, "%s: expected a socket path of 1-%u bytes",
 					 opt, AGENT_UNIX_PATH_MAX);
@@ -149,8 +159,17 @@ static int set_option(void *ud, int id, const char *opt, const char *v, char *er
 			o->init_socket = v;
 		else if (id == OPT_LISTEN_UNIX)
 			o->listen_unix = v;
-		else
+		else if (id == OPT_EVENT_UNIX)
 			o->event_unix = v;
+		else
+			o->clipboard_socket = v;
+		return 0;
+	case OPT_CLIPBOARD_FILE:
+		if (v[0] != '/' || strlen(v) > AGENT_FILE_PATH_MAX)
+			return cli_error(err, errlen,
+					 "%s: expected an absolute path of at most %u bytes", opt,
+					 AGENT_FILE_PATH_MAX);
+		o->clipboard_file = v;
 		return 0;
 	case OPT_VERBOSE:
 		o->verbose = true;

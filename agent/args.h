@@ -9,7 +9,10 @@
 #define AGENT_DEFAULT_MAX_CLIENTS 16u
 #define AGENT_MAX_CLIENTS_LIMIT	  1024u
 /* sun_path holds 108 bytes including the terminating NUL. */
-#define AGENT_UNIX_PATH_MAX 107u
+#define AGENT_UNIX_PATH_MAX  107u
+#define AGENT_CLIPBOARD_FILE "/run/appvm/clipboard"
+/* Room for the ".new" the agent appends while a transfer comes in. */
+#define AGENT_FILE_PATH_MAX 4000u
 
 struct agent_opts {
 	uint32_t port;		 /* vsock port to listen on */
@@ -18,6 +21,9 @@ struct agent_opts {
 	const char *event_unix;	 /* send events to this Unix socket instead of vsock */
 	const char *init_socket;
 	const char *name; /* VM name; NULL: the hostname */
+	const char
+	    *clipboard_socket;	    /* the guest filter's data-control socket; NULL: no clipboard */
+	const char *clipboard_file; /* where the selection the host set is kept */
 	unsigned max_clients;
 	bool verbose;
 	bool help;

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-void agent_session_init(struct proto_session *s)
+void agent_session_init(struct proto_session *s, uint32_t caps)
 {
-	proto_session_init(s, PROTO_ROLE_ACCEPTOR, AGENT_CAPS, AGENT_SOFTWARE);
+	proto_session_init(s, PROTO_ROLE_ACCEPTOR, caps, AGENT_SOFTWARE);
 }
 
 static int queue_error(struct outbuf *out, uint32_t id, uint32_t code, const char *text)
@@ -93,14 +93,24 @@ static int handle_request(struct proto_session *s, const struct proto_msg *m, st
 	case PROTO_APP_EXIT:
 		ret->why = "event from the host";
 		return AGENT_CLOSE;
+	case PROTO_CLIPBOARD_GET:
+		if (!(s->our_caps & PROTO_CAP_CLIPBOARD))
+			break;
+		ret->clip.get = m->u.clipboard_get;
+		return AGENT_CLIP_GET;
+	case PROTO_CLIPBOARD_SET:
+		if (!(s->our_caps & PROTO_CAP_CLIPBOARD))
+			break;
+		ret->clip.set = m->u.clipboard_set;
+		return AGENT_CLIP_SET;
 	default:
-		/* Known to the protocol, but a capability this agent does not
-		 * offer, or a request only a guest sends. */
-		ret->why = "unsupported request";
-		return queued(
-		    queue_error(out, m->id, PROTO_ERR_UNSUPPORTED, "not supported by this agent"),
-		    AGENT_DONE);
+		break;
 	}
+	/* Known to the protocol, but a capability this agent does not offer,
+	 * or a request only a guest sends. */
+	ret->why = "unsupported request";
+	return queued(queue_error(out, m->id, PROTO_ERR_UNSUPPORTED, "not supported by this agent"),
+		      AGENT_DONE);
 }
 
 int agent_handle_frame(struct proto_session *s, const struct proto_header *h,

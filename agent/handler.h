@@ -9,7 +9,9 @@
 #include "proto_session.h"
 
 #define AGENT_SOFTWARE "appvm-agent " APPVM_VERSION
-#define AGENT_CAPS     PROTO_CAP_CONTROL
+/* Always offered; PROTO_CAP_CLIPBOARD as well when the VM has a clipboard
+ * (--clipboard-socket). */
+#define AGENT_CAPS PROTO_CAP_CONTROL
 
 enum agent_verdict {
 	AGENT_DONE,	   /* handled; the reply (if any) is queued */
@@ -18,16 +20,23 @@ enum agent_verdict {
 	AGENT_REBOOT,	   /* the ack is queued; once it is sent, ask init to reboot */
 	AGENT_CLOSE,	   /* close at once, send nothing more */
 	AGENT_CLOSE_AFTER, /* send what is queued, then close */
+	AGENT_CLIP_GET,	   /* a CLIPBOARD_GET in ret->clip.get: the clipboard answers it */
+	AGENT_CLIP_SET,	   /* a CLIPBOARD_SET in ret->clip.set: likewise */
 };
 
 struct agent_request {
 	uint32_t id;	      /* the request's id (STATUS) */
 	uint32_t deadline_ms; /* SHUTDOWN, REBOOT */
 	const char *why;      /* for AGENT_CLOSE and errors: a few words for the log */
+	union {		      /* AGENT_CLIP_*: point into the frame's payload */
+		struct proto_clipboard_get get;
+		struct proto_clipboard_set set;
+	} clip;
 };
 
-/* Prepares the session state of a newly accepted host connection. */
-void agent_session_init(struct proto_session *s);
+/* Prepares the session state of a newly accepted host connection that
+ * offers caps (AGENT_CAPS, with PROTO_CAP_CLIPBOARD when the VM has one). */
+void agent_session_init(struct proto_session *s, uint32_t caps);
 
 /* Handles one complete frame (its header passed proto_header_decode, as
  * proto_reader guarantees). Returns a verdict, or -ENOBUFS/-ENOMEM when the

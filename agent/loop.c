@@ -84,6 +84,7 @@ static int setup(struct agent *a)
 		return r;
 	initq_setup(a);
 	events_init(a);
+	clip_setup(a);
 	return server_open(a);
 }
 
@@ -105,6 +106,11 @@ static void dispatch(struct agent *a, struct watch *w, uint32_t events)
 	case WATCH_INITQ:
 		initq_on_io(a, (struct initq *)w);
 		break;
+	case WATCH_CLIP:
+	case WATCH_CLIP_READ:
+	case WATCH_CLIP_WRITER:
+		clip_on_io(a, w, events);
+		break;
 	}
 }
 
@@ -121,6 +127,7 @@ int agent_run(struct agent *a)
 		events_tick(a, now, &next);
 		server_tick(a, now, &next);
 		initq_tick(a, now, &next);
+		clip_tick(a, now, &next);
 		server_sweep(a);
 		int timeout = -1;
 		if (next != UINT64_MAX) {
@@ -141,6 +148,7 @@ int agent_run(struct agent *a)
 	}
 	events_close(a);
 	initq_close(a);
+	clip_close(a);
 	server_close_all(a);
 	return 0;
 }

@@ -101,7 +101,7 @@ static int accept_one(struct agent *a)
 	c->w.kind = WATCH_CLIENT;
 	c->serial = ++a->next_serial;
 	proto_reader_init(&c->rd);
-	agent_session_init(&c->sess);
+	agent_session_init(&c->sess, AGENT_CAPS | (a->clip.enabled ? PROTO_CAP_CLIPBOARD : 0));
 	outbuf_init(&c->out, AGENT_OUT_LIMIT);
 	c->hello_deadline = clock_now_ms() + AGENT_HELLO_TIMEOUT_MS;
 	int r = agent_watch_add(a, fd, &c->w, EPOLLIN);
@@ -140,7 +140,7 @@ void server_on_listen(struct agent *a)
 
 static bool can_read(const struct client *c)
 {
-	return !c->dead && !c->eof && !c->close_after && !c->wait_status &&
+	return !c->dead && !c->eof && !c->close_after && !c->wait_status && !c->wait_clip &&
 	       c->out.len < AGENT_OUT_HIGH;
 }
 
@@ -183,6 +183,15 @@ static void handle_frame(struct agent *a, struct client *c)
 		c->power_limit_ms =
 		    req.deadline_ms > INITCTL_DEADLINE_MAX ? INITCTL_DEADLINE_MAX : req.deadline_ms;
 		c->power_deadline = clock_now_ms() + AGENT_ACK_FLUSH_MS;
+		return;
+	case AGENT_CLIP_GET:
+	case AGENT_CLIP_SET:
+		/* Answered at once, or c waits (wait_clip) until clip.c calls
+		 * server_clip_resume(). */
+		v = v == AGENT_CLIP_GET ? clip_get(a, c, req.id, &req.clip.get)
+					: clip_set(a, c, req.id, &req.clip.set);
+		if (v < 0)
+			client_kill(c, strerror(-v));
 		return;
 	case AGENT_CLOSE_AFTER:
 		log_info("client %u: closing after the reply: %s", c->serial, req.why);
@@ -232,7 +241,7 @@ static void settle(struct agent *a, struct client *c)
 		agent_power_request(a, c->power, c->power_limit_ms);
 		c->power = POWER_NONE;
 	}
-	if (c->out.len == 0 && !c->wait_status && (c->eof || c->close_after)) {
+	if (c->out.len == 0 && !c->wait_status && !c->wait_clip && (c->eof || c->close_after)) {
 		client_kill(c, c->eof ? NULL : "done");
 		return;
 	}
@@ -290,6 +299,21 @@ void server_status_done(struct agent *a, const struct initctl_status *init)
 		agent_sysinfo_free(&si);
 }
 
+void server_clip_resume(struct agent *a, unsigned serial, const struct proto_msg *reply)
+{
+	for (struct client *c = a->clients; c; c = c->next) {
+		if (c->serial != serial || c->dead || !c->wait_clip)
+			continue;
+		c->wait_clip = false;
+		int r = outbuf_put_msg(&c->out, reply);
+		if (r < 0)
+			client_kill(c, strerror(-r));
+		else
+			settle(a, c);
+		return;
+	}
+}
+
 void server_tick(struct agent *a, uint64_t now, uint64_t *next)
 {
 	for (struct client *c = a->clients; c; c = c->next) {
@@ -322,6 +346,7 @@ static void client_free(struct agent *a, struct client *c)
 	/* The host asked for it; the ack not reaching it changes nothing. */
 	if (c->power != POWER_NONE)
 		agent_power_request(a, c->power, c->power_limit_ms);
+	clip_client_gone(a, c);
 	agent_watch_del(a, c->fd);
 	close(c->fd);
 	proto_reader_free(&c->rd);

@@ -4,6 +4,7 @@
 #include "passwd.h"
 #include "storerun.h"
 #include "util.h"
+#include "wayland_plan.h"
 
 #include "cleanup.h"
 #include "io.h"
@@ -201,8 +202,15 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 	if (!c->agent.enable) {
 		agent->state = INITCTL_STATE_DISABLED;
 	} else {
-		char extra[CFG_VALUE_MAX + 32];
-		snprintf(extra, sizeof(extra), "--port %lu %s", c->agent.port, c->agent.args);
+		char extra[CFG_VALUE_MAX + CFG_PATH_MAX + 64], clip[CFG_PATH_MAX + 24] = "";
+		/* With the guest filter the VM has a clipboard of its own, which
+		 * the agent serves to the host (docs/clipboard.md). */
+		if (c->wayland.waypipe[0] && c->wayland.filter[0])
+			snprintf(clip, sizeof(clip), "--clipboard-socket %s ",
+				 c->wayland.data_control[0] ? c->wayland.data_control
+							    : WAYLAND_DATA_CONTROL);
+		snprintf(extra, sizeof(extra), "--port %lu %s%s", c->agent.port, clip,
+			 c->agent.args);
 		if ((r = service_command(in, agent, c->agent.exec, extra, err, errlen)) < 0)
 			return r;
 		service_env(agent, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");

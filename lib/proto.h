@@ -29,6 +29,7 @@
 #define PROTO_LABEL_MAX	   256u
 #define PROTO_ID_MAX	   64u
 #define PROTO_GLOB_MAX	   255u
+#define PROTO_ENTRY_MAX	   255u /* a name inside a granted folder */
 
 /* List caps. Patterns and options are counted over the whole dialog. */
 #define PROTO_MAX_FILTERS  32u
@@ -38,6 +39,7 @@
 #define PROTO_MAX_DOCS	   64u
 #define PROTO_MAX_STORES   32u
 #define PROTO_MAX_ADDRS	   32u
+#define PROTO_MAX_ENTRIES  128u /* names in one ENTRY_READDIR reply */
 
 /* Largest offset or size a document operation may name (off_t stays positive). */
 #define PROTO_DOC_SIZE_MAX 0x7fffffffffffffffull
@@ -69,6 +71,14 @@ enum proto_type {
 	PROTO_DOC_TRUNCATE = 0x0047,
 	PROTO_DOC_COMMIT = 0x0048,
 	PROTO_DOC_ABORT = 0x0049,
+	PROTO_ENTRY_LOOKUP = 0x0050,
+	PROTO_ENTRY_STAT = 0x0051,
+	PROTO_ENTRY_FORGET = 0x0052,
+	PROTO_ENTRY_READDIR = 0x0053,
+	PROTO_ENTRY_OPEN = 0x0054,
+	PROTO_ENTRY_MKDIR = 0x0055,
+	PROTO_ENTRY_UNLINK = 0x0056,
+	PROTO_ENTRY_RENAME = 0x0057,
 };
 
 enum proto_cap {
@@ -76,6 +86,7 @@ enum proto_cap {
 	PROTO_CAP_CLIPBOARD = 1u << 1,
 	PROTO_CAP_FILE_CHOOSER = 1u << 2,
 	PROTO_CAP_DOCUMENTS = 1u << 3,
+	PROTO_CAP_FOLDERS = 1u << 4,
 };
 
 enum proto_error_code {
@@ -90,6 +101,12 @@ enum proto_error_code {
 	PROTO_ERR_INTERNAL = 9,
 	PROTO_ERR_STATE = 10,
 	PROTO_ERR_LIMIT = 11,
+	PROTO_ERR_STALE = 12,	  /* a folder node the receiver does not know (any more) */
+	PROTO_ERR_NO_ENTRY = 13,  /* no such name in the folder */
+	PROTO_ERR_EXISTS = 14,	  /* the name exists already */
+	PROTO_ERR_NOT_EMPTY = 15, /* a folder to remove is not empty */
+	PROTO_ERR_NOT_DIR = 16,	  /* a file where a folder is needed */
+	PROTO_ERR_IS_DIR = 17,	  /* a folder where a file is needed */
 };
 
 enum proto_app_state {
@@ -119,7 +136,7 @@ const char *proto_exit_check(uint8_t how, int32_t value, int none_ok);
 
 /* Dialog flags. */
 #define PROTO_DIALOG_MULTIPLE  0x1u /* FILE_OPEN: several files */
-#define PROTO_DIALOG_DIRECTORY 0x2u /* FILE_OPEN: a folder (reserved for folder grants) */
+#define PROTO_DIALOG_DIRECTORY 0x2u /* FILE_OPEN: folders (with PROTO_CAP_FOLDERS) */
 #define PROTO_DIALOG_MODAL     0x4u /* a hint only */
 /* Filter pattern kinds (as in the portal's a(us)). */
 #define PROTO_PATTERN_GLOB 0u
@@ -129,6 +146,18 @@ const char *proto_exit_check(uint8_t how, int32_t value, int none_ok);
 #define PROTO_PERM_WRITE  0x2u
 #define PROTO_STAT_EXISTS 0x4u
 #define PROTO_STAT_STAGED 0x8u
+/* A document that is a folder (doc perms only; bits 2 and 3 stay clear so
+ * that permissions and stat flags never collide). */
+#define PROTO_DOC_FOLDER 0x10u
+/* Folder entries: kinds, the root's node, and the flags of the requests. */
+#define PROTO_ENTRY_FILE       0x1u
+#define PROTO_ENTRY_DIR	       0x2u
+#define PROTO_ROOT_NODE	       1u
+#define PROTO_MODE_MAX	       0777u
+#define PROTO_OPEN_CREATE      0x1u /* ENTRY_OPEN: create the file if missing */
+#define PROTO_OPEN_EXCL	       0x2u /* ENTRY_OPEN: with CREATE, fail if it exists */
+#define PROTO_UNLINK_DIR       0x1u /* ENTRY_UNLINK: remove an empty folder */
+#define PROTO_RENAME_NOREPLACE 0x1u /* ENTRY_RENAME: fail if the new name exists */
 /* DOC_READ flags. */
 #define PROTO_READ_STAGED 0x1u
 /* DOC_BEGIN flags. */
@@ -321,6 +350,63 @@ struct proto_doc_write {
 	struct proto_blob data;
 };
 
+/* A name inside a granted folder (ENTRY_* requests). */
+struct proto_entry {
+	uint8_t kind;  /* PROTO_ENTRY_FILE or PROTO_ENTRY_DIR */
+	uint16_t mode; /* permission bits, at most 0777 */
+	uint32_t mtime_nsec;
+	int64_t mtime_sec;
+	uint64_t size; /* 0 for a folder */
+	uint64_t node; /* a folder's node; 0 for a file */
+};
+
+/* ENTRY_LOOKUP, ENTRY_MKDIR, ENTRY_OPEN, ENTRY_UNLINK: a name in folder node dir. */
+struct proto_entry_name {
+	uint64_t doc_id;
+	uint64_t dir;
+	struct proto_str name;
+	uint32_t flags; /* ENTRY_OPEN, ENTRY_UNLINK */
+};
+
+/* ENTRY_STAT, ENTRY_FORGET. */
+struct proto_entry_node {
+	uint64_t doc_id;
+	uint64_t node;
+	uint64_t count; /* ENTRY_FORGET */
+};
+
+struct proto_entry_readdir {
+	uint64_t doc_id;
+	uint64_t dir;
+	uint64_t cookie; /* 0: from the start; else a cookie of an earlier reply */
+	uint16_t max;	 /* 1 to PROTO_MAX_ENTRIES */
+};
+
+struct proto_dirent {
+	uint64_t cookie; /* where the next ENTRY_READDIR after this name starts */
+	uint8_t kind;
+	struct proto_str name;
+};
+
+struct proto_entry_list { /* ENTRY_READDIR reply */
+	uint16_t n;
+	struct proto_dirent e[PROTO_MAX_ENTRIES];
+};
+
+struct proto_entry_rename {
+	uint64_t doc_id;
+	uint64_t dir;
+	struct proto_str name;
+	uint64_t new_dir;
+	struct proto_str new_name;
+	uint32_t flags; /* PROTO_RENAME_* */
+};
+
+struct proto_entry_opened { /* ENTRY_OPEN reply: the file as a document of its own */
+	uint64_t doc_id;
+	struct proto_doc_stat stat;
+};
+
 /* One decoded message. Which union member is used follows from type and
  * whether PROTO_FLAG_REPLY is set (see the catalogue in docs/protocol.md);
  * messages with an empty payload use none. */
@@ -351,6 +437,13 @@ struct proto_msg {
 		uint32_t written; /* DOC_WRITE reply */
 		struct proto_doc_begin doc_begin;
 		struct proto_doc_truncate doc_truncate;
+		struct proto_entry entry;	    /* ENTRY_LOOKUP, STAT, MKDIR replies */
+		struct proto_entry_name entry_name; /* ENTRY_LOOKUP, MKDIR, OPEN, UNLINK */
+		struct proto_entry_node entry_node; /* ENTRY_STAT, ENTRY_FORGET */
+		struct proto_entry_readdir readdir; /* ENTRY_READDIR */
+		struct proto_entry_list entries;    /* its reply */
+		struct proto_entry_rename rename;   /* ENTRY_RENAME */
+		struct proto_entry_opened opened;   /* ENTRY_OPEN reply */
 	} u;
 };
 
@@ -403,6 +496,10 @@ int proto_char_shown_ok(uint32_t cp);
 
 /* Returns 1 if s[0..len) obeys the FILENAME class, 0 otherwise. */
 int proto_filename_ok(const char *s, size_t len);
+
+/* Returns 1 if s[0..len) obeys the ENTRY class (a name in a granted folder:
+ * 1-255 bytes, no '/' or NUL, not "." or ".."; any other bytes), 0 otherwise. */
+int proto_entry_name_ok(const char *s, size_t len);
 
 /* Returns 1 if s[0..len) obeys the LABEL class, 0 otherwise. */
 int proto_label_ok(const char *s, size_t len);

@@ -32,7 +32,11 @@ struct type_info {
 	(DIALOG_HEAD + 2 + CHOICES_MAX + 2 + PROTO_MAX_DOCS * (2 + PROTO_FILENAME_MAX))
 /* A dialog with every list full would exceed the global cap: like the status
  * record, the whole payload must fit it. */
-#define DIALOG_MAX	   PROTO_MAX_PAYLOAD
+#define DIALOG_MAX PROTO_MAX_PAYLOAD
+/* Folder entries: document id, node, name; the entry record; a readdir reply. */
+#define ENTRY_NAME_MAX	   (8 + 8 + 2 + PROTO_ENTRY_MAX)
+#define ENTRY_SIZE	   32u
+#define ENTRIES_MAX	   (2 + PROTO_MAX_ENTRIES * (8 + 1 + 2 + PROTO_ENTRY_MAX))
 #define RESULT_MAX(n_docs) (1 + 1 + PROTO_MAX_CHOICES * (2 * ID_FIELD) + 2 + (n_docs)*DOC_MAX)
 
 static const struct type_info types[] = {
@@ -60,6 +64,14 @@ static const struct type_info types[] = {
     {PROTO_DOC_TRUNCATE, "DOC_TRUNCATE", 16, 0, true, true},
     {PROTO_DOC_COMMIT, "DOC_COMMIT", 8, STAT_SIZE, true, true},
     {PROTO_DOC_ABORT, "DOC_ABORT", 8, 0, true, true},
+    {PROTO_ENTRY_LOOKUP, "ENTRY_LOOKUP", ENTRY_NAME_MAX, ENTRY_SIZE, true, true},
+    {PROTO_ENTRY_STAT, "ENTRY_STAT", 16, ENTRY_SIZE, true, true},
+    {PROTO_ENTRY_FORGET, "ENTRY_FORGET", 24, 0, true, true},
+    {PROTO_ENTRY_READDIR, "ENTRY_READDIR", 26, ENTRIES_MAX, true, true},
+    {PROTO_ENTRY_OPEN, "ENTRY_OPEN", ENTRY_NAME_MAX + 4, 8 + STAT_SIZE, true, true},
+    {PROTO_ENTRY_MKDIR, "ENTRY_MKDIR", ENTRY_NAME_MAX, ENTRY_SIZE, true, true},
+    {PROTO_ENTRY_UNLINK, "ENTRY_UNLINK", ENTRY_NAME_MAX + 4, 0, true, true},
+    {PROTO_ENTRY_RENAME, "ENTRY_RENAME", 8 + 2 * (8 + 2 + PROTO_ENTRY_MAX) + 4, 0, true, true},
 };
 
 static const struct type_info *type_lookup(uint16_t type)
@@ -95,6 +107,12 @@ const char *proto_error_name(uint32_t code)
 	    [PROTO_ERR_INTERNAL] = "INTERNAL",
 	    [PROTO_ERR_STATE] = "STATE",
 	    [PROTO_ERR_LIMIT] = "LIMIT",
+	    [PROTO_ERR_STALE] = "STALE",
+	    [PROTO_ERR_NO_ENTRY] = "NO_ENTRY",
+	    [PROTO_ERR_EXISTS] = "EXISTS",
+	    [PROTO_ERR_NOT_EMPTY] = "NOT_EMPTY",
+	    [PROTO_ERR_NOT_DIR] = "NOT_DIR",
+	    [PROTO_ERR_IS_DIR] = "IS_DIR",
 	};
 	if (code < sizeof(names) / sizeof(names[0]) && names[code])
 		return names[code];
@@ -286,7 +304,7 @@ static const char *check_fields(const struct proto_msg *m, bool reply)
 	case PROTO_DOC_ABORT:
 		return check_doc_op(m, reply);
 	default:
-		return NULL;
+		return proto_check_entry_op(m, reply);
 	}
 }
 

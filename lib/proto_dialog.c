@@ -209,8 +209,13 @@ const char *proto_check_doc(const struct proto_doc *d)
 {
 	if (d->id == 0)
 		return "document id 0";
-	if (d->perms == 0 || (d->perms & ~(PROTO_PERM_READ | PROTO_PERM_WRITE)))
+	uint32_t rw = d->perms & (PROTO_PERM_READ | PROTO_PERM_WRITE);
+	if (rw == 0 || (d->perms & ~(PROTO_PERM_READ | PROTO_PERM_WRITE | PROTO_DOC_FOLDER)))
 		return "bad document permissions";
+	if ((d->perms & PROTO_DOC_FOLDER) && !(d->perms & PROTO_PERM_READ))
+		return "a folder without read permission";
+	if ((d->perms & PROTO_DOC_FOLDER) && d->size != 0)
+		return "a folder with a size";
 	if (d->size > PROTO_DOC_SIZE_MAX)
 		return "document size out of range";
 	return NULL;
@@ -339,6 +344,8 @@ const char *proto_check_result(const struct proto_dialog_result *r, uint16_t typ
 		const char *why = proto_check_doc(&r->docs[i]);
 		if (why)
 			return why;
+		if (type != PROTO_FILE_OPEN && (r->docs[i].perms & PROTO_DOC_FOLDER))
+			return "a folder in a save dialog's result";
 		for (unsigned j = 0; j < i; j++)
 			if (r->docs[i].id == r->docs[j].id)
 				return "duplicate document id";

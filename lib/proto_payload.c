@@ -216,6 +216,9 @@ void proto_read_payload(struct rcur *c, struct proto_msg *m, bool reply)
 			m->u.doc_write.data = rd_blob(c, 1, PROTO_CHUNK, "bad document data");
 		}
 		break;
+	default:
+		proto_read_entry_op(c, m, reply);
+		break;
 	}
 }
 
@@ -338,6 +341,9 @@ void proto_write_payload(struct wcur *c, const struct proto_msg *m, bool reply)
 			wr_u64(c, m->u.doc_write.offset);
 			wr_blob(c, 1, PROTO_CHUNK, m->u.doc_write.data);
 		}
+		break;
+	default:
+		proto_write_entry_op(c, m, reply);
 		break;
 	}
 }

@@ -26,4 +26,9 @@ const char *proto_check_stat(const struct proto_doc_stat *s);
 const char *proto_check_dialog(const struct proto_dialog *d, uint16_t type);
 const char *proto_check_result(const struct proto_dialog_result *r, uint16_t type);
 
+/* proto_entry.c: the folder requests (ENTRY_*). */
+void proto_read_entry_op(struct rcur *c, struct proto_msg *m, bool reply);
+void proto_write_entry_op(struct wcur *c, const struct proto_msg *m, bool reply);
+const char *proto_check_entry_op(const struct proto_msg *m, bool reply);
+
 #endif

@@ -104,6 +104,21 @@ static bool filename_ok(const char *s, size_t len)
 	return shown_ok(s, len);
 }
 
+/* A name inside a granted folder is whatever bytes the host's file system
+ * holds (not necessarily UTF-8: the guest must be able to name every file
+ * back), but always exactly one path component. */
+static bool entry_ok(const char *s, size_t len)
+{
+	if (len == 0 || len > PROTO_ENTRY_MAX || memchr(s, '/', len) || memchr(s, '\0', len))
+		return false;
+	return !((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'));
+}
+
+int proto_entry_name_ok(const char *s, size_t len)
+{
+	return entry_ok(s, len);
+}
+
 int proto_filename_ok(const char *s, size_t len)
 {
 	return filename_ok(s, len);
@@ -143,6 +158,8 @@ bool str_class_ok(enum str_class cls, const char *s, size_t len)
 	case STR_GLOB:
 		return len >= 1 && len <= PROTO_GLOB_MAX && !memchr(s, '/', len) &&
 		       shown_ok(s, len);
+	case STR_ENTRY:
+		return entry_ok(s, len);
 	case STR_IFNAME:
 		return len >= 1 && len <= PROTO_IFNAME_MAX && memchr(s, '/', len) == NULL &&
 		       utf8_valid(u, len) && no_controls(s, len, false) &&

@@ -22,6 +22,7 @@ enum str_class {
 	STR_LABEL,
 	STR_ID,
 	STR_GLOB,
+	STR_ENTRY, /* a name in a granted folder: host bytes, one path component */
 };
 
 struct rcur {

@@ -54,3 +54,9 @@ int unix_sock_connect(const char *path, int flags)
 		return -errno;
 	return steal_fd(&fd);
 }
+
+bool unix_sock_live(const char *path)
+{
+	_cleanup_close_ int fd = unix_sock_connect(path, SOCK_NONBLOCK);
+	return fd >= 0 || fd == -EAGAIN;
+}

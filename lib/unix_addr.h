@@ -4,6 +4,7 @@
 #ifndef APPVM_UNIX_ADDR_H
 #define APPVM_UNIX_ADDR_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -15,6 +16,12 @@ int unix_addr_set(struct sockaddr_un *sa, const char *path);
  * 0600 and listens on it. A socket file left by an earlier run is replaced;
  * any other file at path is not (-EADDRINUSE). Returns the fd or -errno. */
 int unix_sock_listen(const char *path, int backlog);
+
+/* Returns true when something accepts connections on the socket at path (a
+ * connect succeeds, or finds the backlog full). A daemon that must be the
+ * only one serving a path checks this before unix_sock_listen, which would
+ * replace a live socket as readily as a stale one. */
+bool unix_sock_live(const char *path);
 
 /* Connects a close-on-exec Unix stream socket to path; flags may add
  * SOCK_NONBLOCK (a Unix connect still completes at once, or fails with

@@ -47,11 +47,12 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 /* The document of a live node, or NULL (with the reply sent). */
 static struct doc *live_doc(fuse_req_t req, struct node *n, int err)
 {
-	if (!n || !n->doc || n->doc->revoked) {
+	struct doc *d = n ? fs_file_doc(n) : NULL;
+	if (!d || d->revoked || (n->doc && n->doc->revoked)) {
 		fuse_reply_err(req, err);
 		return NULL;
 	}
-	return n->doc;
+	return d;
 }
 
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -70,6 +71,10 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			return;
 		}
 		fs_reply_entry(fs, req, d->dir);
+		return;
+	}
+	if (dir->kind == NODE_FDIR) {
+		fs_folder_lookup(req, fs, dir, name);
 		return;
 	}
 	if (dir->kind != NODE_DOCDIR) {
@@ -131,6 +136,10 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
+	if (n->kind == NODE_FDIR || n->kind == NODE_FFILE) {
+		fs_folder_getattr(req, fs, n);
+		return;
+	}
 	reply_attr(req, fs, n);
 }
 
@@ -174,11 +183,16 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		reply_attr(req, fs, n);
 		return;
 	}
-	if (n->kind != NODE_DOCFILE) {
+	if (!fs_is_file(n)) {
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	struct doc *d = n->doc;
+	struct doc *d = fs_file_doc(n);
+	if (!d || d->revoked) {
+		/* A folder's file not open here: truncate(2) by name is not served. */
+		fuse_reply_err(req, d ? EACCES : EOPNOTSUPP);
+		return;
+	}
 	if (!(d->perms & PROTO_PERM_WRITE)) {
 		fuse_reply_err(req, EACCES);
 		return;
@@ -215,8 +229,12 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct fs *fs = FS(req);
 	struct node *n = fs_node(fs, ino);
-	if (!n || n->kind == NODE_ROOT || n->kind == NODE_DOCDIR) {
+	if (!n || n->kind == NODE_ROOT || n->kind == NODE_DOCDIR || n->kind == NODE_FDIR) {
 		fuse_reply_err(req, n ? EISDIR : ENOENT);
+		return;
+	}
+	if (n->kind == NODE_FFILE) {
+		fs_folder_open(req, fs, n, fi);
 		return;
 	}
 	struct doc *d = live_doc(req, n, ENOENT);
@@ -358,11 +376,12 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 static void commit_handle(fuse_req_t req, struct fs *fs, struct handle *h)
 {
 	struct node *n = h->node;
-	if (n->kind != NODE_DOCFILE || n->doc->revoked) {
-		fuse_reply_err(req, n->kind == NODE_DOCFILE ? EACCES : 0);
+	struct doc *d = fs_is_file(n) ? fs_file_doc(n) : NULL;
+	if (!d || d->revoked || n->doc->revoked) {
+		fuse_reply_err(req, fs_is_file(n) ? EACCES : 0);
 		return;
 	}
-	struct op *op = fs_op_new(OP_COMMIT, req, n->doc, n);
+	struct op *op = fs_op_new(OP_COMMIT, req, d, n);
 	if (!op) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -375,7 +394,7 @@ static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct handle *h = HANDLE(fi);
 	(void)ino;
-	if (h->node->kind == NODE_DOCFILE && h->wrote)
+	if (fs_is_file(h->node) && h->wrote)
 		commit_handle(req, FS(req), h);
 	else
 		fuse_reply_err(req, 0);
@@ -393,7 +412,7 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct fs *fs = FS(req);
 	struct handle *h = HANDLE(fi);
 	struct node *n = h->node;
-	struct doc *d = n->doc;
+	struct doc *d = fs_file_doc(n);
 	(void)ino;
 	if (h->writer && stage_writer_closed(&d->stage) && !d->revoked) {
 		/* The last writer left its changes uncommitted (no flush came,
@@ -416,23 +435,30 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node *n = fs_node(FS(req), ino);
-	if (!n || (n->kind != NODE_ROOT && n->kind != NODE_DOCDIR)) {
+	if (!n || (n->kind != NODE_ROOT && n->kind != NODE_DOCDIR && n->kind != NODE_FDIR)) {
 		fuse_reply_err(req, n ? ENOTDIR : ENOENT);
 		return;
 	}
-	if (n->kind == NODE_DOCDIR && n->doc->revoked) {
+	if (n->kind != NODE_ROOT && n->doc->revoked) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	fi->fh = 0;
-	fuse_reply_open(req, fi);
+	/* A folder being listed keeps its host node (fs_folder.c gives idle ones back). */
+	if (fuse_reply_open(req, fi) == 0 && n->kind == NODE_FDIR)
+		n->opens++;
 }
 
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
+	struct fs *fs = FS(req);
+	struct node *n = fs_node(fs, ino);
 	(void)fi;
 	fuse_reply_err(req, 0);
+	if (n && n->kind == NODE_FDIR && n->opens > 0) {
+		n->opens--;
+		fs_node_release(fs, n);
+	}
 }
 
 /* Adds one entry at position pos (what the next readdir starts after).
@@ -462,6 +488,10 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
+	if (n->kind == NODE_FDIR) {
+		fs_folder_readdir(req, fs, n, size, off);
+		return;
+	}
 	char *buf = malloc(size);
 	size_t used = 0;
 	uint64_t pos = (uint64_t)off;
@@ -484,7 +514,8 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	} else {
 		struct doc *d = n->doc;
 		if (room && pos < 3 && fs_doc_visible(d) && d->file)
-			room = add_entry(req, buf, size, &used, d->name, d->file->ino, S_IFREG, 3);
+			room = add_entry(req, buf, size, &used, d->name, d->file->ino,
+					 d->folder ? S_IFDIR : S_IFREG, 3);
 		for (struct node *s = d->scratch; room && s; s = s->next)
 			if (4 + s->seq > pos)
 				room = add_entry(req, buf, size, &used, s->name, s->ino, S_IFREG,
@@ -497,6 +528,10 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 /* The writable document directory of a node, or NULL (with the reply sent). */
 static struct doc *writable_dir(fuse_req_t req, struct node *dir)
 {
+	if (dir && dir->kind == NODE_DOCDIR && dir->doc->folder) {
+		fuse_reply_err(req, EPERM); /* a folder's document directory holds only it */
+		return NULL;
+	}
 	if (!dir || dir->kind != NODE_DOCDIR) {
 		fuse_reply_err(req, dir && dir->kind == NODE_ROOT ? EPERM : ENOENT);
 		return NULL;
@@ -552,8 +587,13 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 		      struct fuse_file_info *fi)
 {
 	struct fs *fs = FS(req);
-	struct doc *d = writable_dir(req, fs_node(fs, parent));
+	struct node *dir = fs_node(fs, parent);
 	(void)mode;
+	if (dir && dir->kind == NODE_FDIR) {
+		fs_folder_create(req, fs, dir, name, fi);
+		return;
+	}
+	struct doc *d = writable_dir(req, dir);
 	if (!d)
 		return;
 	struct handle *h = calloc(1, sizeof(*h));
@@ -616,7 +656,12 @@ static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fs *fs = FS(req);
-	struct doc *d = writable_dir(req, fs_node(fs, parent));
+	struct node *dir = fs_node(fs, parent);
+	if (dir && dir->kind == NODE_FDIR) {
+		fs_folder_unlink(req, fs, dir, name, false);
+		return;
+	}
+	struct doc *d = writable_dir(req, dir);
 	if (!d)
 		return;
 	if (strcmp(name, d->name) == 0) {
@@ -644,6 +689,14 @@ static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 {
 	struct fs *fs = FS(req);
 	struct node *from = fs_node(fs, parent), *to = fs_node(fs, newparent);
+	if (from && from->kind == NODE_FDIR) {
+		fs_folder_rename(req, fs, from, name, to, newname, flags);
+		return;
+	}
+	if (to && to->kind == NODE_FDIR) {
+		fuse_reply_err(req, EXDEV); /* from a document's directory into a folder */
+		return;
+	}
 	if (flags & ~(unsigned)RENAME_NOREPLACE) {
 		fuse_reply_err(req, EINVAL);
 		return;
@@ -717,14 +770,21 @@ static void ll_no(fuse_req_t req)
 
 static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	(void)parent, (void)name, (void)mode;
-	ll_no(req);
+	struct node *dir = fs_node(FS(req), parent);
+	(void)mode;
+	if (dir && dir->kind == NODE_FDIR)
+		fs_folder_mkdir(req, FS(req), dir, name);
+	else
+		ll_no(req);
 }
 
 static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	(void)parent, (void)name;
-	ll_no(req);
+	struct node *dir = fs_node(FS(req), parent);
+	if (dir && dir->kind == NODE_FDIR)
+		fs_folder_unlink(req, FS(req), dir, name, true);
+	else
+		ll_no(req);
 }
 
 static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
@@ -860,6 +920,8 @@ void fs_stop(struct portal *p)
 			close(n->memfd);
 		free(n->name);
 		struct doc *d = n->doc;
+		if (n->sub)
+			fs_doc_put(fs, n->sub); /* a folder file's document, revoked above */
 		free(n);
 		fs->nodes[i] = NULL;
 		if (d)

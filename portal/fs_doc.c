@@ -37,6 +37,12 @@ struct op *fs_op_new(enum op_kind kind, fuse_req_t req, struct doc *d, struct no
 static void op_free(struct fs *fs, struct op *op)
 {
 	free(op->buf);
+	free(op->name);
+	free(op->name2);
+	if (op->dir2) {
+		op->dir2->busy--;
+		fs_node_release(fs, op->dir2);
+	}
 	if (op->node) {
 		op->node->busy--;
 		fs_node_release(fs, op->node);
@@ -47,7 +53,7 @@ static void op_free(struct fs *fs, struct op *op)
 
 static bool changes(enum op_kind k)
 {
-	return k != OP_READ && k != OP_OPEN;
+	return k != OP_READ && k != OP_OPEN && !fs_folder_kind(k);
 }
 
 static void reply(struct fs *fs, struct op *op, int err)
@@ -57,6 +63,10 @@ static void reply(struct fs *fs, struct op *op, int err)
 	struct fuse_entry_param e;
 	if (!req)
 		return;
+	if (fs_folder_kind(op->kind)) {
+		fs_folder_reply(fs, op, err);
+		return;
+	}
 	if (err) {
 		if (op->kind == OP_OPEN || op->kind == OP_CREATE)
 			free(op->h);
@@ -105,8 +115,7 @@ static void reply(struct fs *fs, struct op *op, int err)
 			free(op->h);
 		}
 		return;
-	case OP_COMMIT:
-	case OP_REPLACE:
+	default: /* OP_COMMIT, OP_REPLACE */
 		fuse_reply_err(req, 0);
 		return;
 	}
@@ -142,6 +151,11 @@ static void finish(struct fs *fs, struct op *op, int err)
 	op_free(fs, op);
 	kick(fs, d);
 	fs_doc_put(fs, d);
+}
+
+void fs_op_finish(struct fs *fs, struct op *op, int err)
+{
+	finish(fs, op, err);
 }
 
 void fs_op_start(struct fs *fs, struct op *op)
@@ -252,6 +266,11 @@ static int reply_errno(struct fs *fs, struct doc *d, int err, const struct proto
 	return host_error_errno(m->u.error.code);
 }
 
+int fs_op_errno(struct fs *fs, struct doc *d, int err, const struct proto_msg *m)
+{
+	return reply_errno(fs, d, err, m);
+}
+
 static int send(struct fs *fs, struct op *op, struct proto_msg *m, hreq_done_fn done, uint64_t aux)
 {
 	int r = host_request(fs->p, m, HOST_DOC_TIMEOUT_MS, done, op, aux, NULL);
@@ -271,6 +290,11 @@ static bool send_step(struct fs *fs, struct op *op, struct proto_msg *m, hreq_do
 	else if (r < 0)
 		finish(fs, op, EIO);
 	return r == 0;
+}
+
+bool fs_op_send(struct fs *fs, struct op *op, struct proto_msg *m, hreq_done_fn done)
+{
+	return send_step(fs, op, m, done);
 }
 
 static void on_begin(struct portal *p, struct hreq *h, int err, const struct proto_msg *m)
@@ -578,6 +602,10 @@ static enum stage_op plan_op(enum op_kind k)
 static void run(struct fs *fs, struct op *op)
 {
 	struct doc *d = op->doc;
+	if (fs_folder_kind(op->kind)) {
+		fs_folder_run(fs, op);
+		return;
+	}
 	if (op->kind == OP_READ) {
 		if (op->inflight == 0 && (op->err || op->sent >= op->len || op->sent >= op->eof)) {
 			finish(fs, op, op->err);

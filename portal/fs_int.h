@@ -23,8 +23,11 @@
 #define FS_MAX_READ	(1024u * 1024) /* largest read accepted */
 #define FS_TIMEOUT	1.0	       /* entry and attribute cache timeouts, seconds */
 #define FS_MAX_PER_CALL 64	       /* kernel requests handled per wakeup */
+#define FS_FOLDERS_KEEP 256u	       /* host folder nodes kept for folders not in use */
 
-enum node_kind { NODE_ROOT, NODE_DOCDIR, NODE_DOCFILE, NODE_SCRATCH };
+/* NODE_FDIR and NODE_FFILE are a folder and a file inside a folder grant
+ * (fs_folder.c); a folder document's d->file is its root NODE_FDIR. */
+enum node_kind { NODE_ROOT, NODE_DOCDIR, NODE_DOCFILE, NODE_SCRATCH, NODE_FDIR, NODE_FFILE };
 
 struct op;
 
@@ -42,6 +45,9 @@ struct doc {
 	uint32_t mtime_nsec;
 	bool cache_ok; /* the kernel's cached pages match size and mtime */
 	struct stage stage;
+	bool folder;		 /* a folder grant: d->file is its root folder */
+	struct doc *folder_of;	 /* a file opened inside a folder (no directory of its own) */
+	struct node *entries;	 /* a folder: its entries' nodes (not the root) */
 	struct node *dir, *file; /* the directory, and the inode its name means now */
 	struct node *scratch;	 /* scratch files, oldest first */
 	struct op *queue;	 /* changes, one at a time, oldest first */
@@ -57,11 +63,21 @@ struct node {
 	uint64_t nlookup;
 	unsigned opens;
 	unsigned busy; /* operations pointing here */
-	/* scratch files */
+	/* scratch files, and entries of folders */
 	char *name; /* NULL once unlinked */
 	int memfd;
 	uint64_t size, seq;
 	struct node *next; /* doc->scratch */
+	/* entries of folders (NODE_FDIR, NODE_FFILE) */
+	struct node *parent; /* the folder it is in (NULL: removed or the root) */
+	struct node *enext;  /* doc->entries */
+	uint64_t hnode;	     /* a folder: the host's node (0: unknown since a reconnect) */
+	uint64_t hrefs;	     /* references on hnode this side took (LOOKUP, MKDIR) */
+	struct doc *sub;     /* a file: the file document while it is open */
+	uint16_t mode;	     /* permission bits on the host */
+	int64_t mtime_sec;
+	uint32_t mtime_nsec;
+	uint64_t used; /* a folder: when a request last named it (fs->clock) */
 };
 
 struct handle {
@@ -71,7 +87,23 @@ struct handle {
 	bool wrote;  /* changed the document since its last commit */
 };
 
-enum op_kind { OP_READ, OP_WRITE, OP_TRUNCATE, OP_CREATE, OP_COMMIT, OP_REPLACE, OP_OPEN };
+enum op_kind {
+	OP_READ,
+	OP_WRITE,
+	OP_TRUNCATE,
+	OP_CREATE,
+	OP_COMMIT,
+	OP_REPLACE,
+	OP_OPEN,
+	/* Folder requests (fs_folder.c): one host request each. */
+	OP_LOOKUP,
+	OP_GETATTR,
+	OP_READDIR,
+	OP_FOPEN, /* ENTRY_OPEN: open (or create) a file inside a folder */
+	OP_MKDIR,
+	OP_UNLINK,
+	OP_RENAME,
+};
 
 struct op {
 	enum op_kind kind;
@@ -92,6 +124,12 @@ struct op {
 	bool commit;	 /* TRUNCATE without a handle: commit at the end */
 	bool waiting;	 /* waits for host slots (reads and opens on fs->waiting) */
 	struct op *next; /* doc->queue or fs->waiting */
+	/* folder requests */
+	char *name, *name2;	/* the name (RENAME: and the new one) */
+	struct node *dir2;	/* RENAME: the new folder */
+	uint32_t flags;		/* PROTO_OPEN_*, PROTO_UNLINK_*, PROTO_RENAME_* */
+	bool retried;		/* sent again after giving idle folders back */
+	struct node *resolving; /* a folder whose host node is looked up again first */
 };
 
 struct fs {
@@ -108,7 +146,21 @@ struct fs {
 	unsigned cursor;
 	struct scratch_budget budget;
 	struct op *waiting; /* operations waiting for host slots, oldest first */
+	uint64_t clock;	    /* counts folder requests (node->used) */
 };
+
+/* A node whose content is a document's: a granted file, or a file inside a
+ * folder (whose document exists while it is open). */
+static inline bool fs_is_file(const struct node *n)
+{
+	return n->kind == NODE_DOCFILE || n->kind == NODE_FFILE;
+}
+
+/* The document behind a node's content (NULL: a folder file not open). */
+static inline struct doc *fs_file_doc(const struct node *n)
+{
+	return n->kind == NODE_FFILE ? n->sub : n->doc;
+}
 
 /* fs_nodes.c */
 struct node *fs_node(struct fs *fs, fuse_ino_t ino);
@@ -145,5 +197,40 @@ void fs_doc_fail_queue(struct fs *fs, struct doc *d, int err);
 void fs_doc_probe(struct fs *fs, struct doc *d);
 /* Sends a request whose answer nobody waits for (DOC_ABORT, DOC_CLOSE). */
 void fs_send_quiet(struct fs *fs, uint16_t type, uint64_t doc_id);
+/* Ends an operation: replies (when someone waits) and frees it. */
+void fs_op_finish(struct fs *fs, struct op *op, int err);
+/* Sends an operation's one request; without a free slot it waits and runs
+ * again later. Returns true once sent (other failures end it with EIO). */
+bool fs_op_send(struct fs *fs, struct op *op, struct proto_msg *m, hreq_done_fn done);
+/* The errno of a host answer (err < 0: none came); NOT_FOUND revokes d. */
+int fs_op_errno(struct fs *fs, struct doc *d, int err, const struct proto_msg *m);
+
+/* fs_folder.c: the entries of folder grants. */
+static inline bool fs_folder_kind(enum op_kind k)
+{
+	return k >= OP_LOOKUP;
+}
+void fs_folder_run(struct fs *fs, struct op *op);
+void fs_folder_reply(struct fs *fs, struct op *op, int err);
+void fs_folder_lookup(fuse_req_t req, struct fs *fs, struct node *dir, const char *name);
+void fs_folder_getattr(fuse_req_t req, struct fs *fs, struct node *n);
+void fs_folder_readdir(fuse_req_t req, struct fs *fs, struct node *dir, size_t size, off_t off);
+void fs_folder_open(fuse_req_t req, struct fs *fs, struct node *n, struct fuse_file_info *fi);
+void fs_folder_create(fuse_req_t req, struct fs *fs, struct node *dir, const char *name,
+		      struct fuse_file_info *fi);
+void fs_folder_mkdir(fuse_req_t req, struct fs *fs, struct node *dir, const char *name);
+void fs_folder_unlink(fuse_req_t req, struct fs *fs, struct node *dir, const char *name,
+		      bool is_dir);
+void fs_folder_rename(fuse_req_t req, struct fs *fs, struct node *from, const char *name,
+		      struct node *to, const char *newname, unsigned flags);
+/* A folder entry's node is being freed: its host references go back. */
+void fs_folder_node_gone(struct fs *fs, struct node *n);
+/* A folder file with no open handle and nothing in flight gives its file
+ * document back. */
+void fs_folder_file_idle(struct fs *fs, struct node *n);
+/* A folder grant ends: the files opened in it end too. */
+void fs_folder_revoke(struct fs *fs, struct doc *d);
+/* A new connection: the host's nodes of the old one are gone. */
+void fs_folder_connected(struct fs *fs, struct doc *d);
 
 #endif

@@ -57,14 +57,22 @@ static bool node_dead(const struct node *n)
 		return n->doc->revoked || n->doc->file != n;
 	case NODE_SCRATCH:
 		return n->name == NULL;
+	case NODE_FDIR:
+	case NODE_FFILE:
+		/* The root of a folder lives with its grant; entries while used. */
+		return n->doc->file != n || n->doc->revoked;
 	}
 	return false;
 }
 
 void fs_node_release(struct fs *fs, struct node *n)
 {
+	if (n->kind == NODE_FFILE)
+		fs_folder_file_idle(fs, n);
 	if (!node_dead(n))
 		return;
+	if (n->kind == NODE_FDIR || n->kind == NODE_FFILE)
+		fs_folder_node_gone(fs, n);
 	if (n->kind == NODE_SCRATCH)
 		scratch_remove_file(&fs->budget, n->size);
 	if (n->memfd >= 0)
@@ -136,8 +144,22 @@ void fs_attr(struct fs *fs, const struct node *n, struct stat *st)
 		st->st_nlink = n->name ? 1 : 0;
 		st->st_size = (off_t)n->size;
 		break;
+	case NODE_FDIR:
+	case NODE_FFILE: {
+		/* The host's permission bits, without write ones in a read-only grant. */
+		mode_t mode = n->mode ? n->mode : 0755;
+		if (!(d->perms & PROTO_PERM_WRITE))
+			mode &= ~0222u;
+		const struct doc *sub = n->sub;
+		st->st_mode = (n->kind == NODE_FDIR ? S_IFDIR : S_IFREG) | mode;
+		st->st_nlink = n->kind == NODE_FDIR ? 2 : (n->parent || d->file == n) ? 1 : 0;
+		st->st_size = sub ? (off_t)stage_size(&sub->stage, sub->size) : (off_t)n->size;
+		st->st_mtim.tv_sec = sub ? sub->mtime_sec : n->mtime_sec;
+		st->st_mtim.tv_nsec = sub ? sub->mtime_nsec : n->mtime_nsec;
+		break;
 	}
-	if (n->kind != NODE_DOCFILE)
+	}
+	if (n->kind != NODE_DOCFILE && n->kind != NODE_FDIR && n->kind != NODE_FFILE)
 		clock_gettime(CLOCK_REALTIME, &st->st_mtim);
 	st->st_ctim = st->st_mtim;
 	st->st_atim = st->st_mtim;
@@ -182,8 +204,11 @@ static struct doc *doc_new(struct fs *fs, const struct proto_doc *pd)
 	memcpy(d->name, pd->name.ptr, pd->name.len);
 	portal_docdir_name(pd->id, d->dirname);
 	d->refs = 1; /* the table's */
+	d->folder = pd->perms & PROTO_DOC_FOLDER;
 	d->dir = fs_node_new(fs, NODE_DOCDIR, d);
-	d->file = fs_node_new(fs, NODE_DOCFILE, d);
+	d->file = fs_node_new(fs, d->folder ? NODE_FDIR : NODE_DOCFILE, d);
+	if (d->file && d->folder)
+		d->file->hnode = PROTO_ROOT_NODE;
 	if (!d->dir || !d->file) {
 		d->revoked = true;
 		if (d->dir)
@@ -214,7 +239,7 @@ int fs_grant(struct portal *p, const struct proto_doc *pd)
 		if (!d)
 			return -ENOSPC;
 		/* A size of 0 may mean "not created yet" (a save target). */
-		d->exists = pd->size > 0;
+		d->exists = pd->size > 0 || d->folder;
 	} else if (d->stage.state == STAGE_NONE && (pd->size != d->size || pd->size == 0)) {
 		d->cache_ok = false;
 		notify_inval_inode(d->file ? d->file->ino : 0);
@@ -247,13 +272,17 @@ void fs_doc_revoke(struct fs *fs, struct doc *d)
 	fs->n_docs--;
 	d->revoked = true;
 	fs_doc_fail_queue(fs, d, EACCES);
+	if (d->folder)
+		fs_folder_revoke(fs, d);
 	/* Scratch files go with their directory. */
 	while (d->scratch)
 		fs_scratch_unlink(fs, d->scratch);
 	/* Outside any request handler: the helper thread tells the kernel.
 	 * The name inside first: a directory entry with children cannot be
 	 * deleted, only invalidated. */
-	if (d->dir && d->file)
+	if (d->dir && d->file && d->folder)
+		notify_inval_entry(d->dir->ino, d->name); /* a folder may have children */
+	else if (d->dir && d->file)
 		notify_delete(d->dir->ino, d->file->ino, d->name);
 	if (d->file)
 		notify_inval_inode(d->file->ino);
@@ -290,8 +319,11 @@ void fs_connected(struct portal *p)
 		return;
 	/* The host re-grants what lives; a restarted host daemon knows none of
 	 * ours: each answers DOC_STAT with NOT_FOUND and is revoked here. */
-	for (struct doc *d = fs->docs; d; d = d->next)
+	for (struct doc *d = fs->docs; d; d = d->next) {
+		if (d->folder)
+			fs_folder_connected(fs, d);
 		fs_doc_probe(fs, d);
+	}
 }
 
 struct node *fs_scratch_find(struct doc *d, const char *name)

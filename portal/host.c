@@ -179,8 +179,11 @@ static void established(struct portal *p)
 	h->backoff_ms = 0;
 	log_info("host: connected to %s (protocol %u)", target(p, buf, sizeof(buf)),
 		 (unsigned)h->sess.version);
-	if ((h->sess.peer_caps & PORTAL_CAPS) != PORTAL_CAPS)
+	const uint32_t needed = PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS;
+	if ((h->sess.peer_caps & needed) != needed)
 		log_warn("host: the host lacks FILE_CHOOSER or DOCUMENTS; requests will fail");
+	else if (!(h->sess.peer_caps & PROTO_CAP_FOLDERS))
+		log_info("host: the host grants no folders");
 	fs_connected(p);
 	for (;;) {
 		/* Oldest first: the ids grow with time. */
@@ -481,6 +484,18 @@ int host_error_errno(uint32_t code)
 		return EAGAIN;
 	case PROTO_ERR_UNSUPPORTED:
 		return EOPNOTSUPP;
+	case PROTO_ERR_STALE:
+		return ESTALE;
+	case PROTO_ERR_NO_ENTRY:
+		return ENOENT;
+	case PROTO_ERR_EXISTS:
+		return EEXIST;
+	case PROTO_ERR_NOT_EMPTY:
+		return ENOTEMPTY;
+	case PROTO_ERR_NOT_DIR:
+		return ENOTDIR;
+	case PROTO_ERR_IS_DIR:
+		return EISDIR;
 	default:
 		return EIO;
 	}

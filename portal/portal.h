@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define PORTAL_SOFTWARE "appvm-portal " APPVM_VERSION
-#define PORTAL_CAPS	(PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS)
+#define PORTAL_CAPS	(PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS)
 
 /* Requests to the host in flight at once, and the bytes they may queue. */
 #define HOST_SLOTS     64u

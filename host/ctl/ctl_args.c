@@ -1,4 +1,7 @@
 #include "ctl_args.h"
+#include "ctl_clip.h"
+#include "proto_wire.h"
+#include "vm_name.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +17,14 @@ static const struct {
     {"shutdown", CTL_CMD_SHUTDOWN, 30000},
     {"reboot", CTL_CMD_REBOOT, 30000},
     {"wait-ready", CTL_CMD_WAIT_READY, 60000},
+    {"clipboard copy", CTL_CMD_CLIPBOARD_COPY, 10000},
+    {"clipboard paste", CTL_CMD_CLIPBOARD_PASTE, 10000},
 };
+
+bool ctl_command_is_clipboard(enum ctl_command c)
+{
+	return c == CTL_CMD_CLIPBOARD_COPY || c == CTL_CMD_CLIPBOARD_PASTE;
+}
 
 const char *ctl_command_name(enum ctl_command c)
 {
@@ -83,8 +93,8 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 {
 	struct ctl_args a;
 	memset(&a, 0, sizeof(a));
-	bool timeout_set = false, options_done = false;
-	const char *command = NULL;
+	bool timeout_set = false, options_done = false, clip_option = false;
+	const char *command = NULL, *subcommand = NULL;
 	*ret_why = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
@@ -113,6 +123,32 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 					*ret_why = "--event-socket needs a path";
 					return -EINVAL;
 				}
+			} else if (is_option(arg, "--type")) {
+				a.clip_type = option_value(argc, argv, &i, "--type");
+				if (!a.clip_type ||
+				    !str_class_ok(STR_MIME, a.clip_type, strlen(a.clip_type))) {
+					*ret_why = "--type needs a MIME type (e.g. image/png)";
+					return -EINVAL;
+				}
+				clip_option = true;
+			} else if (is_option(arg, "--max-size")) {
+				const char *v = option_value(argc, argv, &i, "--max-size");
+				if (!v || ctl_clip_size_parse(v, &a.clip_max_size) < 0) {
+					*ret_why = "--max-size needs 1 to 16M bytes (e.g. 65536, "
+						   "64K, 1M)";
+					return -EINVAL;
+				}
+				clip_option = true;
+			} else if (strcmp(arg, "--single-use") == 0) {
+				a.clip_single_use = true;
+				clip_option = true;
+			} else if (is_option(arg, "--config")) {
+				a.clip_config = option_value(argc, argv, &i, "--config");
+				if (!a.clip_config || !a.clip_config[0]) {
+					*ret_why = "--config needs a path";
+					return -EINVAL;
+				}
+				clip_option = true;
 			} else {
 				snprintf(ret_buf, buf_size, "unknown option '%.64s'", arg);
 				*ret_why = ret_buf;
@@ -124,6 +160,8 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 			a.target_string = arg;
 		} else if (!command) {
 			command = arg;
+		} else if (!subcommand && strcmp(command, "clipboard") == 0) {
+			subcommand = arg;
 		} else {
 			snprintf(ret_buf, buf_size, "unexpected argument '%.64s'", arg);
 			*ret_why = ret_buf;
@@ -139,7 +177,17 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 		return -EINVAL;
 	}
 	const char *why = NULL;
-	if (ctl_target_parse(a.target_string, &a.target, &why) < 0) {
+	if (strcmp(a.target_string, "focused") == 0) {
+		a.focused = true;
+	} else if (strncmp(a.target_string, "vm:", 3) == 0) {
+		a.vm_name = a.target_string + 3;
+		if (!vm_name_ok(a.vm_name)) {
+			*ret_why = "bad target: vm:NAME wants 1-64 of A-Z a-z 0-9 . _ - (not "
+				   "starting with "
+				   "'.' or '-')";
+			return -EINVAL;
+		}
+	} else if (ctl_target_parse(a.target_string, &a.target, &why) < 0) {
 		snprintf(ret_buf, buf_size, "bad target: %s", why);
 		*ret_why = ret_buf;
 		return -EINVAL;
@@ -148,12 +196,38 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 		*ret_why = "missing command";
 		return -EINVAL;
 	}
+	if (strcmp(command, "clipboard") == 0) {
+		if (!subcommand) {
+			*ret_why = "clipboard needs copy or paste";
+			return -EINVAL;
+		}
+		if (strcmp(subcommand, "copy") == 0) {
+			a.command = CTL_CMD_CLIPBOARD_COPY;
+		} else if (strcmp(subcommand, "paste") == 0) {
+			a.command = CTL_CMD_CLIPBOARD_PASTE;
+		} else {
+			snprintf(ret_buf, buf_size,
+				 "clipboard: unknown action '%.64s' (copy or paste)", subcommand);
+			*ret_why = ret_buf;
+			return -EINVAL;
+		}
+	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(command, commands[i].name) == 0)
+		if (a.command == CTL_CMD_NONE && strcmp(command, commands[i].name) == 0 &&
+		    !strchr(command, ' '))
 			a.command = commands[i].command;
 	if (a.command == CTL_CMD_NONE) {
 		snprintf(ret_buf, buf_size, "unknown command '%.64s'", command);
 		*ret_why = ret_buf;
+		return -EINVAL;
+	}
+	if (clip_option && !ctl_command_is_clipboard(a.command)) {
+		*ret_why =
+		    "--type, --max-size, --single-use and --config are for clipboard commands";
+		return -EINVAL;
+	}
+	if (a.clip_single_use && a.command != CTL_CMD_CLIPBOARD_PASTE) {
+		*ret_why = "--single-use is for clipboard paste";
 		return -EINVAL;
 	}
 	if (!timeout_set)
@@ -162,7 +236,8 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 		*ret_why = "--event-socket is for wait-ready only";
 		return -EINVAL;
 	}
-	if (a.event_socket && a.target.transport == CTL_TRANSPORT_VSOCK) {
+	if (a.event_socket && !a.vm_name && !a.focused &&
+	    a.target.transport == CTL_TRANSPORT_VSOCK) {
 		*ret_why = "--event-socket does not apply to vsock targets";
 		return -EINVAL;
 	}

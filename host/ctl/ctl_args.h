@@ -14,6 +14,8 @@ enum ctl_command {
 	CTL_CMD_SHUTDOWN,
 	CTL_CMD_REBOOT,
 	CTL_CMD_WAIT_READY,
+	CTL_CMD_CLIPBOARD_COPY,	 /* "clipboard copy": the VM's clipboard to the host's */
+	CTL_CMD_CLIPBOARD_PASTE, /* "clipboard paste": the host's clipboard to the VM's */
 };
 
 /* Longest --timeout: one day, so timeout x 1000 fits SHUTDOWN's deadline_ms. */
@@ -22,10 +24,19 @@ enum ctl_command {
 struct ctl_args {
 	enum ctl_command command;
 	const char *target_string;
+	/* Filled by the parser for vsock:, hybrid: and unix: targets; for
+	 * vm:NAME and focused, by resolving them in the VM directory. */
 	struct ctl_target target;
+	const char *vm_name; /* vm:NAME: NAME */
+	bool focused;	     /* the target "focused" */
 	uint32_t timeout_ms; /* the command's default unless --timeout was given */
 	bool json, quiet, help, version;
 	const char *event_socket; /* NULL unless --event-socket was given */
+	/* Clipboard commands: NULL / 0 / false unless given. */
+	const char *clip_type;	 /* --type MIME */
+	uint32_t clip_max_size;	 /* --max-size */
+	bool clip_single_use;	 /* --single-use */
+	const char *clip_config; /* --config PATH */
 };
 
 /* Parses argv (argv[0] is the program). Options may come before, between or
@@ -38,7 +49,10 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
  * most a day) into milliseconds. Returns 0 or -EINVAL. */
 int ctl_timeout_parse(const char *s, uint32_t *ret_ms);
 
-/* Returns the command's name ("wait-ready"), "" for CTL_CMD_NONE. */
+/* Returns true for the clipboard commands. */
+bool ctl_command_is_clipboard(enum ctl_command c);
+
+/* Returns the command's name ("wait-ready", "clipboard copy"), "" for CTL_CMD_NONE. */
 const char *ctl_command_name(enum ctl_command c);
 
 /* Returns the command's default timeout in milliseconds. */

@@ -2,6 +2,9 @@
 #include "ctl_args.h"
 #include "ctl_client.h"
 #include "ctl_docs.h"
+#include "ctl_clip_run.h"
+#include "ctl_vmdir.h"
+#include "vm_name.h"
 #include "ctl_event.h"
 #include "ctl_output.h"
 #include "clock.h"
@@ -20,6 +23,9 @@ void ctl_cli_usage(FILE *f)
 	      "  hybrid:PATH[:PORT]   hybrid vsock Unix socket of cloud-hypervisor,\n"
 	      "                       Firecracker or appvm-vsock\n"
 	      "  unix:PATH            Unix socket of an agent run with --listen-unix\n"
+	      "  vm:NAME              the VM NAME of the VM directory\n"
+	      "                       ($APPVM_VM_DIR, else $XDG_RUNTIME_DIR/appvm/vm)\n"
+	      "  focused              the VM whose window has the keyboard focus\n"
 	      "  PORT defaults to 1024, the agent port.\n"
 	      "\n"
 	      "Commands:\n"
@@ -33,12 +39,20 @@ void ctl_cli_usage(FILE *f)
 	      "  docs list            documents the VM was granted, from its portal daemon\n"
 	      "  docs revoke ID       revoke one (the guest loses it at once)\n"
 	      "  docs revoke-all      revoke them all (hybrid: and unix: targets; 10 s)\n"
+	      "  clipboard copy       the VM's clipboard to the host clipboard (10 s)\n"
+	      "  clipboard paste      the host clipboard to the VM's clipboard (10 s)\n"
 	      "\n"
 	      "Options:\n"
 	      "  --timeout S          overall deadline in seconds (decimals allowed); for\n"
 	      "                       shutdown and reboot also the guest's deadline\n"
 	      "  --event-socket PATH  wait-ready: listen for READY on PATH (unix targets;\n"
 	      "                       hybrid targets listen on PATH_1025 by default)\n"
+	      "  --type MIME          clipboard: move this type instead of text\n"
+	      "  --max-size SIZE      clipboard: refuse content over SIZE bytes (K, M:\n"
+	      "                       KiB, MiB; at most 16M; default 64K or the config)\n"
+	      "  --single-use         clipboard paste: clear the host clipboard after it\n"
+	      "  --config PATH        clipboard policy (default\n"
+	      "                       $XDG_CONFIG_HOME/appvm/clipboard.conf)\n"
 	      "  --json               print one JSON object instead of text\n"
 	      "  -q, --quiet          print nothing on success\n"
 	      "  -h, --help           show this text\n"
@@ -46,15 +60,41 @@ void ctl_cli_usage(FILE *f)
 	      "\n"
 	      "Exit status: 0 success, 1 local failure, 2 usage error or bad target,\n"
 	      "3 VM not running, 4 agent not listening, 5 timeout, 6 protocol error\n"
-	      "(the guest misbehaved), 7 the guest answered with an error.\n"
-	      "See docs/appvmctl.md.\n",
+	      "(the guest misbehaved), 7 the guest answered with an error, 8 clipboard\n"
+	      "content over the size cap, 9 copy rate limited, 10 no such VM or no\n"
+	      "focused VM, 11 nothing to copy or paste.\n"
+	      "See docs/appvmctl.md and docs/clipboard.md.\n",
 	      f);
+}
+
+/* vm:NAME and focused name VMs of the VM directory: find their targets. */
+static int resolve_target(struct ctl_args *a, char *vm, size_t size, struct ctl_error *err)
+{
+	char base[4096];
+	if (!a->vm_name && !a->focused)
+		return 0;
+	int r = ctl_vmdir_base(base, sizeof(base), err);
+	if (r < 0)
+		return r;
+	if (a->focused) {
+		r = ctl_vmdir_focused(base, vm, size, err);
+		if (r < 0)
+			return r;
+		a->vm_name = vm;
+	}
+	return ctl_vmdir_target(base, a->vm_name, &a->target, err);
 }
 
 static int run_command(const struct ctl_args *a, struct ctl_client *c, uint64_t deadline,
 		       struct ctl_result *res, struct ctl_error *err, struct ctl_ready *ready,
-		       struct proto_status *status)
+		       struct proto_status *status, struct ctl_clip_result *clip)
 {
+	if (ctl_command_is_clipboard(a->command)) {
+		res->clip = clip;
+		return a->command == CTL_CMD_CLIPBOARD_COPY
+			   ? ctl_clip_copy(a, &a->target, a->vm_name, c, deadline, clip, err)
+			   : ctl_clip_paste(a, &a->target, a->vm_name, c, deadline, clip, err);
+	}
 	if (a->command == CTL_CMD_WAIT_READY) {
 		char path[CTL_PATH_SIZE];
 		if (ctl_event_path(&a->target, a->event_socket, path, sizeof(path)) < 0) {
@@ -145,8 +185,14 @@ int ctl_cli_run(int argc, char *const *argv, FILE *out, FILE *errf)
 	ctl_error_clear(&err);
 	struct ctl_ready ready;
 	struct proto_status status;
+	struct ctl_clip_result clip;
+	memset(&clip, 0, sizeof(clip));
+	char vm[VM_NAME_MAX + 1];
 	struct ctl_result res = {.command = a.command, .target = a.target_string, .err = &err};
-	res.ret = run_command(&a, &c, deadline, &res, &err, &ready, &status);
+	res.ret = resolve_target(&a, vm, sizeof(vm), &err);
+	res.vm = a.vm_name;
+	if (res.ret == 0)
+		res.ret = run_command(&a, &c, deadline, &res, &err, &ready, &status, &clip);
 	res.elapsed_ms = clock_now_ms() - start;
 	if (a.json)
 		ctl_print_json(out, &res);

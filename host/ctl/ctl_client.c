@@ -9,8 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Requests the host sends are small; so are the ERROR answers. */
-#define OUT_MAX (PROTO_HEADER_SIZE + 512)
+/* The largest request the host sends: a CLIPBOARD_SET with a full chunk
+ * (docs/protocol.md: 33037 bytes of payload). */
+#define OUT_MAX (PROTO_HEADER_SIZE + 33040)
 
 void ctl_client_init(struct ctl_client *c, int fd)
 {
@@ -18,7 +19,7 @@ void ctl_client_init(struct ctl_client *c, int fd)
 	c->fd = fd;
 	c->next_id = 1;
 	proto_reader_init(&c->reader);
-	proto_session_init(&c->session, PROTO_ROLE_OPENER, PROTO_CAP_CONTROL,
+	proto_session_init(&c->session, PROTO_ROLE_OPENER, PROTO_CAP_CONTROL | PROTO_CAP_CLIPBOARD,
 			   "appvmctl " APPVM_VERSION);
 }
 

@@ -82,6 +82,14 @@ int ctl_exit_code(int ret)
 		return CTL_EXIT_PROTOCOL;
 	case -EREMOTEIO:
 		return CTL_EXIT_GUEST_ERROR;
+	case -EFBIG:
+		return CTL_EXIT_TOO_LARGE;
+	case -EBUSY:
+		return CTL_EXIT_RATE_LIMITED;
+	case -ENXIO:
+		return CTL_EXIT_NO_VM;
+	case -ENODATA:
+		return CTL_EXIT_EMPTY;
 	default:
 		return CTL_EXIT_FAILURE;
 	}
@@ -104,6 +112,14 @@ const char *ctl_exit_kind(int exit_code)
 		return "protocol_error";
 	case CTL_EXIT_GUEST_ERROR:
 		return "guest_error";
+	case CTL_EXIT_TOO_LARGE:
+		return "too_large";
+	case CTL_EXIT_RATE_LIMITED:
+		return "rate_limited";
+	case CTL_EXIT_NO_VM:
+		return "no_vm";
+	case CTL_EXIT_EMPTY:
+		return "empty";
 	default:
 		return "failure";
 	}

@@ -10,6 +10,10 @@
  *   -EPROTO       the guest broke the protocol (garbage, oversized frame, bad
  *                 HELLO, a reply we did not ask for, closed mid-reply)
  *   -EREMOTEIO    the guest answered with an ERROR reply
+ *   -EFBIG        clipboard content over the VM's size cap
+ *   -EBUSY        a clipboard copy refused by the rate limit
+ *   -ENXIO        no VM by that name, or no (or no single) focused VM
+ *   -ENODATA      a clipboard with nothing (of the type asked for) in it
  * anything else is a local system error. Functions that fail also fill a
  * struct ctl_error with one line of context. */
 #ifndef APPVM_CTL_ERROR_H
@@ -30,6 +34,10 @@ enum ctl_exit {
 	CTL_EXIT_TIMEOUT = 5,
 	CTL_EXIT_PROTOCOL = 6,
 	CTL_EXIT_GUEST_ERROR = 7,
+	CTL_EXIT_TOO_LARGE = 8,	   /* clipboard content over the VM's size cap */
+	CTL_EXIT_RATE_LIMITED = 9, /* a copy too soon after the last one */
+	CTL_EXIT_NO_VM = 10,	   /* vm:NAME unknown, or no single VM has the focus */
+	CTL_EXIT_EMPTY = 11,	   /* nothing to copy or paste (of the type asked for) */
 };
 
 struct ctl_error {

@@ -1,4 +1,5 @@
 #include "ctl_output.h"
+#include "clip_mime.h"
 #include "ctl_text.h"
 #include "text_escape.h"
 
@@ -81,6 +82,24 @@ static void human_status(FILE *f, const struct proto_status *s)
 	}
 }
 
+static void human_clip(FILE *f, const struct ctl_result *r)
+{
+	const struct ctl_clip_result *c = r->clip;
+	bool copy = r->command == CTL_CMD_CLIPBOARD_COPY;
+	fprintf(f, "%s: %" PRIu32 " bytes of ", ctl_command_name(r->command), c->bytes);
+	san_c(f, clip_mime_is_text(c->mime) ? "text" : c->mime);
+	fputs(copy ? " from " : " from the host clipboard to ", f);
+	if (r->vm) {
+		fputs("VM ", f);
+		san_c(f, r->vm);
+	} else {
+		san_c(f, r->target);
+	}
+	fputs(copy ? " to the host clipboard\n" : "\n", f);
+	if (c->cleared)
+		fputs("(single-use: the host clipboard is cleared)\n", f);
+}
+
 static void human_success(FILE *f, const struct ctl_result *r)
 {
 	switch (r->command) {
@@ -115,6 +134,10 @@ static void human_success(FILE *f, const struct ctl_result *r)
 			(unsigned)(w->waited_ms % 1000));
 		break;
 	}
+	case CTL_CMD_CLIPBOARD_COPY:
+	case CTL_CMD_CLIPBOARD_PASTE:
+		human_clip(f, r);
+		break;
 	case CTL_CMD_NONE:
 		break;
 	}
@@ -219,6 +242,13 @@ static void json_success(FILE *f, const struct ctl_result *r)
 		}
 		break;
 	}
+	case CTL_CMD_CLIPBOARD_COPY:
+	case CTL_CMD_CLIPBOARD_PASTE:
+		fprintf(f, ",\"bytes\":%" PRIu32 ",\"mime\":", r->clip->bytes);
+		js_c(f, r->clip->mime);
+		if (r->command == CTL_CMD_CLIPBOARD_PASTE)
+			fprintf(f, ",\"cleared\":%s", r->clip->cleared ? "true" : "false");
+		break;
 	case CTL_CMD_NONE:
 		break;
 	}
@@ -232,6 +262,10 @@ void ctl_print_json(FILE *out, const struct ctl_result *r)
 	js_c(out, r->target);
 	fprintf(out, ",\"ok\":%s,\"elapsed_ms\":%" PRIu64, r->ret == 0 ? "true" : "false",
 		r->elapsed_ms);
+	if (r->vm) {
+		fputs(",\"vm\":", out);
+		js_c(out, r->vm);
+	}
 	if (r->ret == 0) {
 		json_success(out, r);
 	} else {

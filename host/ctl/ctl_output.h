@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "ctl_args.h"
+#include "ctl_clip_run.h"
 #include "ctl_error.h"
 #include "ctl_event.h"
 #include "proto.h"
@@ -24,9 +25,11 @@ struct ctl_result {
 	uint16_t protocol_version;
 	uint16_t untrusted_software_len;
 	const char *untrusted_software;
-	uint64_t rtt_us;		   /* ping */
-	const struct proto_status *status; /* status */
-	const struct ctl_ready *ready;	   /* wait-ready */
+	uint64_t rtt_us;		    /* ping */
+	const struct proto_status *status;  /* status */
+	const struct ctl_ready *ready;	    /* wait-ready */
+	const char *vm;			    /* the VM's name, for vm:NAME and focused */
+	const struct ctl_clip_result *clip; /* clipboard copy, paste */
 };
 
 /* Writes the result for people: success to out (nothing when quiet), an

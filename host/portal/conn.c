@@ -228,6 +228,16 @@ static void handle_frame(struct pd_daemon *d, struct pd_conn *c)
 	case PROTO_DOC_ABORT:
 		pd_docs_handle(d, c, &m);
 		break;
+	case PROTO_ENTRY_LOOKUP:
+	case PROTO_ENTRY_STAT:
+	case PROTO_ENTRY_FORGET:
+	case PROTO_ENTRY_READDIR:
+	case PROTO_ENTRY_OPEN:
+	case PROTO_ENTRY_MKDIR:
+	case PROTO_ENTRY_UNLINK:
+	case PROTO_ENTRY_RENAME:
+		pd_entries_handle(d, c, &m);
+		break;
 	case PROTO_READY:
 	case PROTO_APP_EXIT:
 		pd_conn_kill(c, "event on the portal connection");
@@ -333,6 +343,7 @@ static void conn_free(struct pd_daemon *d, struct pd_conn *c)
 {
 	pd_dialog_conn_gone(d, c);
 	pd_docs_conn_gone(d, c);
+	pd_entries_conn_gone(d, c);
 	pd_watch_del(d, c->fd);
 	close(c->fd);
 	proto_reader_free(&c->rd);

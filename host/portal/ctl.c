@@ -13,6 +13,7 @@
 #include "unix_addr.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,9 @@
 
 int pd_ctl_open(struct pd_daemon *d)
 {
-	d->ctl_fd = unix_sock_listen(d->opt.control, 16);
+	/* Never another daemon's: a live socket means this VM is served. */
+	d->ctl_fd =
+	    unix_sock_live(d->opt.control) ? -EADDRINUSE : unix_sock_listen(d->opt.control, 16);
 	if (d->ctl_fd < 0) {
 		log_err("cannot listen on %s: %s", d->opt.control, strerror(-d->ctl_fd));
 		return d->ctl_fd;
@@ -68,17 +71,22 @@ void pd_ctl_accept(struct pd_daemon *d)
 static void list(struct pd_daemon *d, FILE *f)
 {
 	uint64_t now = clock_now_ms();
-	pd_ctl_format_ok(f, d->grants.n);
+	pd_ctl_format_ok(f, d->grants.n_top);
 	for (unsigned i = 0; i < d->grants.n; i++) {
 		const struct pd_grant *g = d->grants.v[i];
+		char path[PATH_MAX + 2];
+		if (g->parent)
+			continue; /* a file opened inside a folder grant */
+		/* A folder shows as its path and a slash. */
+		snprintf(path, sizeof(path), "%s%s", g->path, g->folder ? "/" : "");
 		struct pd_ctl_doc doc = {
 		    .id = g->id,
-		    .perms = g->perms,
+		    .perms = g->perms & (PROTO_PERM_READ | PROTO_PERM_WRITE),
 		    .staged = g->staged,
 		    .staged_bytes = g->staged ? g->stage.size : 0,
 		    .age_s = (now - g->created_ms) / 1000,
-		    .path = g->path,
-		    .path_len = strlen(g->path),
+		    .path = path,
+		    .path_len = strlen(path),
 		};
 		pd_ctl_format_doc(f, &doc);
 	}

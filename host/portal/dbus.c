@@ -154,21 +154,21 @@ static bool append_options(DBusMessageIter *args, const struct pd_chooser_req *r
 {
 	const struct proto_dialog *d = r->d;
 	DBusMessageIter dict;
-	char accept[PROTO_LABEL_MAX + 1];
 	bool modal = d->flags & PROTO_DIALOG_MODAL;
-	bool multiple = d->flags & PROTO_DIALOG_MULTIPLE;
-	snprintf(accept, sizeof(accept), "%.*s", (int)d->accept_label.len, d->accept_label.ptr);
+	bool multiple = pd_request_multiple(r), directory = r->mode == PD_MODE_OPEN_FOLDER;
 	if (!dbus_message_iter_open_container(args, DBUS_TYPE_ARRAY, "{sv}", &dict))
 		return false;
+	/* No accept_label: the buttons of a host dialog are the host's words,
+	 * never the guest's ("Cancel" on the button that grants the file). */
 	bool ok = dict_entry(&dict, "handle_token", "s", fill_string, token) &&
 		  dict_entry(&dict, "modal", "b", fill_bool, &modal);
-	if (ok && accept[0])
-		ok = dict_entry(&dict, "accept_label", "s", fill_string, accept);
-	if (ok && r->mode == PD_MODE_OPEN)
+	if (ok && (r->mode == PD_MODE_OPEN || directory))
 		ok = dict_entry(&dict, "multiple", "b", fill_bool, &multiple);
-	if (ok && d->n_filters)
+	if (ok && directory)
+		ok = dict_entry(&dict, "directory", "b", fill_bool, &directory);
+	if (ok && d->n_filters && !directory)
 		ok = dict_entry(&dict, "filters", "a(sa(us))", fill_filters, d);
-	if (ok && d->current_filter != PROTO_NO_FILTER)
+	if (ok && d->current_filter != PROTO_NO_FILTER && !directory)
 		ok = dict_entry(&dict, "current_filter", "(sa(us))", fill_current_filter, d);
 	if (ok && d->n_choices)
 		ok = dict_entry(&dict, "choices", "a(ssa(ss)s)", fill_choices, d);
@@ -341,7 +341,7 @@ static void add_match(DBusConnection *conn, const char *path)
 /* Calls the method and waits for its Response. Returns the exit status. */
 static int converse(DBusConnection *conn, const struct pd_chooser_req *r, FILE *out)
 {
-	static const char *const methods[] = {"OpenFile", "SaveFile", "SaveFiles"};
+	static const char *const methods[] = {"OpenFile", "SaveFile", "SaveFiles", "OpenFile"};
 	char token[32], sender[256], expected[512];
 	uint64_t rnd = 0;
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
@@ -377,8 +377,11 @@ static int converse(DBusConnection *conn, const struct pd_chooser_req *r, FILE *
 		dbus_error_free(&err);
 		return 2;
 	}
-	const char *handle = NULL;
-	char handle_copy[512];
+	const char *handle = NULL, *portal = dbus_message_get_sender(reply);
+	char handle_copy[512], portal_copy[256];
+	/* Anyone on the bus may send us a signal: only the portal that
+	 * answered the call speaks for the user. */
+	snprintf(portal_copy, sizeof(portal_copy), "%s", portal ? portal : "");
 	if (!dbus_message_get_args(reply, &err, DBUS_TYPE_OBJECT_PATH, &handle,
 				   DBUS_TYPE_INVALID)) {
 		dbus_error_free(&err);
@@ -397,7 +400,8 @@ static int converse(DBusConnection *conn, const struct pd_chooser_req *r, FILE *
 		while ((m = dbus_connection_pop_message(conn))) {
 			int status = -1;
 			if (dbus_message_is_signal(m, REQUEST_IF, "Response") &&
-			    dbus_message_has_path(m, handle_copy))
+			    dbus_message_has_path(m, handle_copy) && portal_copy[0] &&
+			    dbus_message_has_sender(m, portal_copy))
 				status = handle_response(m, r, out);
 			dbus_message_unref(m);
 			if (status >= 0)

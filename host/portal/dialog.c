@@ -34,9 +34,11 @@ void pd_dialog_request(struct pd_daemon *d, struct pd_conn *c, const struct prot
 		       const uint8_t *payload, const struct proto_msg *m)
 {
 	struct pd_dialog *dl = &d->dialog;
-	if (m->type == PROTO_FILE_OPEN && (m->u.dialog.flags & PROTO_DIALOG_DIRECTORY)) {
+	if (m->type == PROTO_FILE_OPEN && (m->u.dialog.flags & PROTO_DIALOG_DIRECTORY) &&
+	    !(c->sess.peer_caps & PROTO_CAP_FOLDERS)) {
+		/* A guest that does not know folder documents could not use them. */
 		pd_conn_error(d, c, m->id, PROTO_ERR_UNSUPPORTED,
-			      "folder grants are not supported");
+			      "folders need the FOLDERS capability");
 		return;
 	}
 	if (pd_grants_room(&d->grants) < grants_needed(m)) {
@@ -78,9 +80,10 @@ void pd_dialog_request(struct pd_daemon *d, struct pd_conn *c, const struct prot
 		 m->id);
 }
 
-static uint32_t perms_for(const struct pd_daemon *d, uint16_t type)
+static uint32_t perms_for(const struct pd_daemon *d, uint16_t type, bool folder)
 {
-	if (type != PROTO_FILE_OPEN || d->opt.open_writable)
+	bool writable = folder ? d->opt.folder_writable : d->opt.open_writable;
+	if (type != PROTO_FILE_OPEN || writable)
 		return PROTO_PERM_READ | PROTO_PERM_WRITE;
 	return PROTO_PERM_READ;
 }
@@ -111,9 +114,13 @@ static uint32_t make_grants(struct pd_daemon *d, const struct pd_pick *p, struct
 		return 0;
 	}
 	enum pd_mode mode = type == PROTO_FILE_SAVE ? PD_MODE_SAVE : PD_MODE_OPEN;
+	bool folder = type == PROTO_FILE_OPEN && (dlg->flags & PROTO_DIALOG_DIRECTORY);
 	for (unsigned i = 0; i < n; i++) {
-		if (pd_docio_grant_path(p->paths[i], mode, perms_for(d, type), now, &ret[i],
-					ret_why) < 0) {
+		uint32_t perms = perms_for(d, type, folder);
+		int r = folder
+			    ? pd_docio_grant_folder(p->paths[i], perms, now, &ret[i], ret_why)
+			    : pd_docio_grant_path(p->paths[i], mode, perms, now, &ret[i], ret_why);
+		if (r < 0) {
 			while (i > 0)
 				pd_docio_free(ret[--i]);
 			return PROTO_ERR_INTERNAL;

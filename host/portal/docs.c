@@ -148,6 +148,15 @@ static void do_commit(struct pd_daemon *d, struct pd_conn *c, const struct proto
 	reply_stat(d, c, m, g);
 }
 
+/* Takes g out of the table and frees it (a folder with its nodes and file
+ * documents). */
+static void drop(struct pd_daemon *d, struct pd_grant *g)
+{
+	if (g->folder)
+		pd_entries_drop_folder(d, g);
+	pd_docio_free(pd_grants_take(&d->grants, g->id));
+}
+
 void pd_docs_handle(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
 {
 	uint64_t id = doc_id_of(m);
@@ -182,8 +191,9 @@ void pd_docs_handle(struct pd_daemon *d, struct pd_conn *c, const struct proto_m
 		reply_empty(d, c, m);
 		break;
 	case PROTO_DOC_CLOSE:
-		log_info("document %016llx: given up by the guest", (unsigned long long)id);
-		pd_docio_free(pd_grants_take(&d->grants, id));
+		if (!g->parent || d->opt.verbose)
+			log_info("document %016llx: given up by the guest", (unsigned long long)id);
+		drop(d, g);
 		reply_empty(d, c, m);
 		break;
 	}
@@ -212,26 +222,33 @@ static void send_grant(struct pd_daemon *d, struct pd_conn *c, const struct pd_g
 
 void pd_docs_announce(struct pd_daemon *d, struct pd_conn *c)
 {
-	for (unsigned i = 0; i < d->grants.n; i++)
-		send_grant(d, c, d->grants.v[i]);
+	bool folders = c->sess.peer_caps & PROTO_CAP_FOLDERS;
+	for (unsigned i = 0; i < d->grants.n; i++) {
+		const struct pd_grant *g = d->grants.v[i];
+		/* File documents are their connection's own; folders only for
+		 * a guest that knows them. */
+		if (!g->parent && (folders || !g->folder))
+			send_grant(d, c, g);
+	}
 }
 
 int pd_docs_add(struct pd_daemon *d, struct pd_grant *g)
 {
 	int r = pd_grants_add(&d->grants, g);
 	if (r == 0)
-		log_info("document %016llx: granted %s for %s", (unsigned long long)g->id,
-			 (g->perms & PROTO_PERM_WRITE) ? "read-write" : "read-only", g->path);
+		log_info("document %016llx: granted %s for %s%s", (unsigned long long)g->id,
+			 (g->perms & PROTO_PERM_WRITE) ? "read-write" : "read-only", g->path,
+			 g->folder ? "/ (a folder)" : "");
 	return r;
 }
 
 int pd_docs_revoke(struct pd_daemon *d, uint64_t id)
 {
-	struct pd_grant *g = pd_grants_take(&d->grants, id);
-	if (!g)
-		return -ENOENT;
+	struct pd_grant *g = pd_grants_find(&d->grants, id);
+	if (!g || g->parent)
+		return -ENOENT; /* file documents are not the user's to list or revoke */
 	log_info("document %016llx: revoked (%s)", (unsigned long long)id, g->path);
-	pd_docio_free(g);
+	drop(d, g);
 	for (struct pd_conn *c = d->conns; c; c = c->next) {
 		if (c->dead || !c->sess.established || !(c->sess.peer_caps & PROTO_CAP_DOCUMENTS))
 			continue;
@@ -260,6 +277,6 @@ void pd_docs_conn_gone(struct pd_daemon *d, struct pd_conn *c)
 void pd_docs_free_all(struct pd_daemon *d)
 {
 	while (d->grants.n > 0)
-		pd_docio_free(pd_grants_take(&d->grants, d->grants.v[0]->id));
+		drop(d, d->grants.v[0]);
 	pd_grants_free(&d->grants);
 }

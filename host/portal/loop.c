@@ -71,7 +71,9 @@ static int setup(struct pd_daemon *d)
 	int r = pd_watch_add(d, d->sig_fd, &d->sig_w, EPOLLIN);
 	if (r < 0)
 		return r;
-	d->listen_fd = unix_sock_listen(d->opt.listen, 16);
+	/* Never another daemon's: a live socket means this VM is served. */
+	d->listen_fd =
+	    unix_sock_live(d->opt.listen) ? -EADDRINUSE : unix_sock_listen(d->opt.listen, 16);
 	if (d->listen_fd < 0) {
 		log_err("cannot listen on %s: %s", d->opt.listen, strerror(-d->listen_fd));
 		return d->listen_fd;

@@ -9,7 +9,23 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+
+/* Every grant holds a descriptor, and so does every handle inside folders:
+ * the soft limit is raised to fit them (within the hard limit). */
+static void raise_fd_limit(const struct pd_opts *o)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)o->limits.max_grants + o->limits.max_handles + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < need)
+		log_warn("only %llu descriptors (want %llu for --max-grants and --max-handles): "
+			 "folders may answer LIMIT earlier",
+			 (unsigned long long)rl.rlim_cur, (unsigned long long)need);
+}
 
 int main(int argc, char **argv)
 {
@@ -34,6 +50,7 @@ int main(int argc, char **argv)
 		log_err("getrandom: %s", strerror(errno));
 		return 1;
 	}
+	raise_fd_limit(&d.opt);
 	if (pd_grants_init(&d.grants, &d.opt.limits, key) < 0) {
 		log_err("out of memory");
 		return 1;

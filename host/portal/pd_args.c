@@ -25,7 +25,10 @@ const char pd_usage[] =
     "  --chooser KIND          portal (the host's xdg-desktop-portal, default),\n"
     "                          zenity, or command:/ABSOLUTE/PATH\n"
     "  --open-writable         files opened (not saved) are granted writing too\n"
+    "  --folder-writable       folders are granted writing too (else read-only)\n"
     "  --max-grants N          documents alive at once (256, at most 1024)\n"
+    "  --max-handles N         files and folders open inside folder grants (1024,\n"
+    "                          at most 8192)\n"
     "  --max-file-size SIZE    largest file a guest may write (2G)\n"
     "  --staging-quota SIZE    all writes in progress together (4G)\n"
     "  --dialog-burst N        dialogs that may follow each other at once (3)\n"
@@ -46,6 +49,7 @@ static void defaults(struct pd_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->chooser = PD_CHOOSER_PORTAL;
 	o->limits.max_grants = 256;
+	o->limits.max_handles = PD_MAX_HANDLES_DEFAULT;
 	o->limits.max_file_size = 2ull << 30;
 	o->limits.staging_quota = 4ull << 30;
 	o->policy.burst = 3;
@@ -158,6 +162,8 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 				    "--chooser: '%.64s' is not portal, zenity or command:/PATH", v);
 	} else if (!strcmp(opt, "--max-grants")) {
 		r = parse_count(v, PD_MAX_GRANTS_LIMIT, &o->limits.max_grants);
+	} else if (!strcmp(opt, "--max-handles")) {
+		r = parse_count(v, PD_MAX_HANDLES_LIMIT, &o->limits.max_handles);
 	} else if (!strcmp(opt, "--max-file-size")) {
 		r = pd_parse_size(v, &o->limits.max_file_size);
 	} else if (!strcmp(opt, "--staging-quota")) {
@@ -203,6 +209,10 @@ int pd_opts_parse(struct pd_opts *o, int argc, char *const argv[], char *err, si
 		}
 		if (!strcmp(a, "--open-writable")) {
 			o->open_writable = true;
+			continue;
+		}
+		if (!strcmp(a, "--folder-writable")) {
+			o->folder_writable = true;
 			continue;
 		}
 		char opt[32];

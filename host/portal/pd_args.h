@@ -29,6 +29,7 @@ struct pd_opts {
 	enum pd_chooser_kind chooser;
 	const char *command; /* PD_CHOOSER_COMMAND: an absolute path */
 	bool open_writable;
+	bool folder_writable;
 	struct pd_limits limits;
 	struct pd_policy_config policy;
 	unsigned max_connections;

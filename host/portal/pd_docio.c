@@ -1,6 +1,7 @@
 #include "pd_docio.h"
 
 #include "cleanup.h"
+#include "pd_folder.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,7 @@ static struct pd_grant *grant_new(int dirfd, const char *dir, const char *name, 
 	g->perms = perms;
 	g->created_ms = now_ms;
 	g->stage.fd = -1;
+	g->fd = -1;
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	pd_display_name(g->display, name);
 	return g;
@@ -102,6 +104,36 @@ int pd_docio_grant_path(const char *path, enum pd_mode mode, uint32_t perms, uin
 	if (!g)
 		return fail(ENOMEM, ret_why, "out of memory");
 	steal_fd(&dirfd);
+	*ret = g;
+	return 0;
+}
+
+int pd_docio_grant_folder(const char *path, uint32_t perms, uint64_t now_ms, struct pd_grant **ret,
+			  const char **ret_why)
+{
+	char resolved[PATH_MAX], parent[PATH_MAX];
+	const char *name;
+	struct stat st;
+	if (path[0] != '/')
+		return fail(EINVAL, ret_why, "not an absolute path");
+	if (!realpath(path, resolved))
+		return fail(errno, ret_why, "the picked folder cannot be resolved");
+	if (split(resolved, parent, sizeof(parent), &name) < 0)
+		return fail(EINVAL, ret_why, "the root folder cannot be granted");
+	_cleanup_close_ int fd = open(resolved, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(errno, ret_why, "the picked path is not a folder");
+	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+		return fail(ENOTDIR, ret_why, "the picked path is not a folder");
+	struct pd_grant *g = grant_new(fd, parent, name, perms, now_ms);
+	if (!g || pd_folder_new(g) < 0) {
+		if (g)
+			g->dirfd = -1;
+		pd_docio_free(g);
+		return fail(ENOMEM, ret_why, "out of memory");
+	}
+	g->name[0] = '\0'; /* the folder is dirfd itself */
+	steal_fd(&fd);
 	*ret = g;
 	return 0;
 }
@@ -174,22 +206,27 @@ int pd_docio_stat(const struct pd_grant *g, struct proto_doc_stat *ret, const ch
 {
 	struct stat st;
 	memset(ret, 0, sizeof(*ret));
-	ret->flags = g->perms;
+	ret->flags = g->perms & (PROTO_PERM_READ | PROTO_PERM_WRITE);
 	if (g->staged) {
 		ret->flags |= PROTO_STAT_STAGED;
 		ret->staged_size = g->stage.size;
 	}
-	if (fstatat(g->dirfd, g->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+	/* A folder, or a file document's own file: what the descriptor holds. */
+	int held = g->folder ? g->dirfd : g->fd;
+	if (held >= 0 ? fstat(held, &st) < 0
+		      : fstatat(g->dirfd, g->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return fail(errno, ret_why, "cannot examine the file");
 	}
-	if (!S_ISREG(st.st_mode))
-		return fail(EINVAL, ret_why, "the file is no longer a regular file");
 	ret->flags |= PROTO_STAT_EXISTS;
-	ret->size = (uint64_t)st.st_size;
 	ret->mtime_sec = st.st_mtim.tv_sec;
 	ret->mtime_nsec = (uint32_t)st.st_mtim.tv_nsec;
+	if (g->folder)
+		return 0;
+	if (!S_ISREG(st.st_mode))
+		return fail(EINVAL, ret_why, "the file is no longer a regular file");
+	ret->size = (uint64_t)st.st_size;
 	return 0;
 }
 
@@ -218,6 +255,11 @@ int pd_docio_read(const struct pd_grant *g, bool staged, uint64_t offset, void *
 		int r = pread_full(g->stage.fd, buf, len, offset, ret_n);
 		return r < 0 ? fail(r, ret_why, "cannot read the staged data") : 0;
 	}
+	if (g->fd >= 0) {
+		/* A file document reads the file it opened, whatever the name holds now. */
+		int r = pread_full(g->fd, buf, len, offset, ret_n);
+		return r < 0 ? fail(r, ret_why, "cannot read the file") : 0;
+	}
 	int fd = open_file(g);
 	if (fd == -ENOENT)
 		return 0;
@@ -228,18 +270,21 @@ int pd_docio_read(const struct pd_grant *g, bool staged, uint64_t offset, void *
 	return r < 0 ? fail(r, ret_why, "cannot read the file") : 0;
 }
 
+/* Copies size bytes from the start of src (its file offset untouched: it
+ * may be a file document's held descriptor). */
 static int copy_into(int dst, int src, uint64_t size)
 {
 	uint64_t done = 0;
 	while (done < size) {
-		ssize_t n = copy_file_range(src, NULL, dst, NULL, size - done, 0);
+		loff_t in = (loff_t)done;
+		ssize_t n = copy_file_range(src, &in, dst, NULL, size - done, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 &&
 		    (errno == EXDEV || errno == ENOSYS || errno == EOPNOTSUPP || errno == EINVAL)) {
 			/* No in-kernel copy here: by hand. */
 			char buf[65536];
-			n = read(src, buf, sizeof(buf));
+			n = pread(src, buf, sizeof(buf), (off_t)done);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n > 0 && write(dst, buf, (size_t)n) != n)
@@ -295,7 +340,9 @@ int pd_docio_begin(struct pd_grants *t, struct pd_grant *g, bool keep, unsigned 
 	uint64_t size = 0;
 	_cleanup_close_ int src = -1;
 	if (keep) {
-		src = open_file(g);
+		src = g->fd >= 0 ? fcntl(g->fd, F_DUPFD_CLOEXEC, 0) : open_file(g);
+		if (g->fd >= 0 && src < 0)
+			src = -errno;
 		if (src < 0 && src != -ENOENT)
 			return fail(src, ret_why, "cannot open the file");
 		struct stat st;
@@ -349,12 +396,15 @@ int pd_docio_truncate(struct pd_grants *t, struct pd_grant *g, uint64_t size, co
 	return 0;
 }
 
-/* Gives the stage the permissions of the file it replaces, or of a new file. */
+/* Gives the stage the permissions of the file it replaces, or of a new file.
+ * Never the set-user-ID or set-group-ID bit: the content is the guest's
+ * now, and whoever ran the file would run it with its owner's rights (which
+ * is why write(2) drops them too). */
 static void stage_mode(const struct pd_grant *g, mode_t umask_bits)
 {
 	struct stat st;
 	if (fstatat(g->dirfd, g->name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)) {
-		fchmod(g->stage.fd, st.st_mode & 07777);
+		fchmod(g->stage.fd, st.st_mode & 0777);
 		/* As root (tests, a system service) keep the owner too; as the
 		 * user this changes nothing or fails harmlessly. */
 		if (fchown(g->stage.fd, st.st_uid, st.st_gid) < 0) {
@@ -389,6 +439,10 @@ int pd_docio_commit(struct pd_grants *t, struct pd_grant *g, mode_t umask_bits,
 		    const char **ret_why)
 {
 	int r = 0;
+	if (g->orphan) {
+		pd_docio_abort(t, g);
+		return fail(ENOENT, ret_why, "the file was removed or replaced in the folder");
+	}
 	stage_mode(g, umask_bits);
 	if (fsync(g->stage.fd) < 0) {
 		r = fail(errno, ret_why, "cannot sync the staged data");
@@ -396,6 +450,12 @@ int pd_docio_commit(struct pd_grants *t, struct pd_grant *g, mode_t umask_bits,
 		r = fail(r, ret_why, "cannot put the staged file in place");
 	} else {
 		g->stage.named = false; /* renamed: nothing to remove */
+		if (g->fd >= 0) {
+			/* A file document holds the file it wrote from now on. */
+			close(g->fd);
+			g->fd = g->stage.fd;
+			g->stage.fd = -1;
+		}
 		_cleanup_close_ int dfd = openat(g->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0 || fsync(dfd) < 0)
 			r = fail(errno, ret_why, "cannot sync the folder");
@@ -425,6 +485,9 @@ void pd_docio_free(struct pd_grant *g)
 	pd_docio_abort(NULL, g);
 	if (g->dirfd >= 0)
 		close(g->dirfd);
+	if (g->fd >= 0)
+		close(g->fd);
+	pd_folder_free(g->folder);
 	free(g->path);
 	free(g);
 }

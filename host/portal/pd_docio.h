@@ -24,6 +24,12 @@
 int pd_docio_grant_path(const char *path, enum pd_mode mode, uint32_t perms, uint64_t now_ms,
 			struct pd_grant **ret, const char **ret_why);
 
+/* Makes a folder grant record (id not yet given) for a folder a chooser
+ * picked (resolved now, once; not the root folder), with an empty node
+ * table. */
+int pd_docio_grant_folder(const char *path, uint32_t perms, uint64_t now_ms, struct pd_grant **ret,
+			  const char **ret_why);
+
 /* Makes grant records for n names in the folder dir_path (save-many):
  * each name, or its first variant "stem (N).ext" that neither exists nor is
  * taken by an earlier name of the batch. ret[0..n) are filled; on failure
@@ -31,7 +37,8 @@ int pd_docio_grant_path(const char *path, enum pd_mode mode, uint32_t perms, uin
 int pd_docio_grant_batch(const char *dir_path, const char *const *names, unsigned n,
 			 uint64_t now_ms, struct pd_grant **ret, const char **ret_why);
 
-/* Fills the document's stat record. */
+/* Fills the document's stat record (a folder: EXISTS and its time; a file
+ * document: the file it holds). */
 int pd_docio_stat(const struct pd_grant *g, struct proto_doc_stat *ret, const char **ret_why);
 
 /* Reads up to len bytes at offset from the file (or the stage); *ret_n is
@@ -60,7 +67,8 @@ int pd_docio_commit(struct pd_grants *t, struct pd_grant *g, mode_t umask_bits,
 /* Drops the stage (its temporary name is removed). */
 void pd_docio_abort(struct pd_grants *t, struct pd_grant *g);
 
-/* Drops g's stage, closes its descriptors and frees it (g is out of the table). */
+/* Drops g's stage, closes its descriptors and frees it (g is out of the
+ * table; a folder's nodes and file documents are gone already). */
 void pd_docio_free(struct pd_grant *g);
 
 #endif

@@ -1,4 +1,5 @@
 #include "pd_grants.h"
+#include "pd_folder.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@ int pd_grants_init(struct pd_grants *t, const struct pd_limits *lim, const uint6
 {
 	memset(t, 0, sizeof(*t));
 	t->lim = *lim;
-	t->v = calloc(lim->max_grants ? lim->max_grants : 1, sizeof(*t->v));
+	t->v = calloc((size_t)lim->max_grants + lim->max_handles + 1, sizeof(*t->v));
 	if (!t->v)
 		return -ENOMEM;
 	pd_ids_init(&t->ids, key);
@@ -18,6 +19,7 @@ int pd_grants_init(struct pd_grants *t, const struct pd_limits *lim, const uint6
 void pd_grants_free(struct pd_grants *t)
 {
 	for (unsigned i = 0; i < t->n; i++) {
+		pd_folder_free(t->v[i]->folder);
 		free(t->v[i]->path);
 		free(t->v[i]);
 	}
@@ -28,16 +30,20 @@ void pd_grants_free(struct pd_grants *t)
 
 unsigned pd_grants_room(const struct pd_grants *t)
 {
-	return t->lim.max_grants - t->n;
+	return t->lim.max_grants - t->n_top;
 }
 
 int pd_grants_add(struct pd_grants *t, struct pd_grant *g)
 {
-	if (t->n >= t->lim.max_grants)
+	if (g->parent ? t->handles >= t->lim.max_handles : t->n_top >= t->lim.max_grants)
 		return -ENOSPC;
 	g->id = pd_ids_next(&t->ids);
 	g->staged = false;
 	t->v[t->n++] = g;
+	if (g->parent)
+		t->handles++;
+	else
+		t->n_top++;
 	return 0;
 }
 
@@ -67,15 +73,32 @@ struct pd_grant *pd_grants_take(struct pd_grants *t, uint64_t id)
 	/* Keep the listing in the order grants were made. */
 	memmove(&t->v[i], &t->v[i + 1], (t->n - (unsigned)i - 1) * sizeof(*t->v));
 	t->n--;
+	if (g->parent)
+		t->handles--;
+	else
+		t->n_top--;
 	return g;
+}
+
+struct pd_grant *pd_grants_next_file(const struct pd_grants *t, uint64_t folder, unsigned conn)
+{
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->v[i]->parent && (folder == 0 || t->v[i]->parent == folder) &&
+		    (conn == 0 || t->v[i]->conn == conn))
+			return t->v[i];
+	return NULL;
 }
 
 uint32_t pd_grants_check(const struct pd_grant *g, enum pd_op op, unsigned conn,
 			 const char **ret_why)
 {
-	if (!g) {
+	if (!g || (g->parent && g->conn != conn)) {
 		*ret_why = "no such document";
 		return PROTO_ERR_NOT_FOUND;
+	}
+	if (g->folder && op != PD_OP_STAT && op != PD_OP_CLOSE) {
+		*ret_why = "the document is a folder";
+		return PROTO_ERR_STATE;
 	}
 	switch (op) {
 	case PD_OP_STAT:

@@ -13,6 +13,30 @@
 
 #define PD_NAME_MAX  255u /* a host file name (NAME_MAX) */
 #define PD_STAGE_TMP 32u  /* room for a named stage file's name */
+/* Open handles inside folders (nodes and file documents): the default and
+ * the most --max-handles allows; each is one descriptor. */
+#define PD_MAX_HANDLES_DEFAULT 1024u
+#define PD_MAX_HANDLES_LIMIT   8192u
+/* How deep below a granted folder a node may be. */
+#define PD_MAX_DEPTH 256u
+
+/* A folder inside a folder grant that a guest connection looked up: held
+ * open (O_PATH), so it stays the same folder whatever happens around it. */
+struct pd_fnode {
+	uint64_t id; /* 2 and up; never reused within the grant */
+	int fd;
+	uint64_t dev, ino; /* the folder's identity: one node per folder and connection */
+	unsigned conn;	   /* serial of the connection that holds it */
+	uint64_t refs;	   /* lookups not yet forgotten */
+	unsigned depth;	   /* 1: directly inside the granted folder */
+};
+
+/* The nodes of a folder grant (the grant's dirfd is the folder itself, node 1). */
+struct pd_folder {
+	uint64_t next_id;
+	struct pd_fnode *v;
+	unsigned n, cap;
+};
 
 /* A write in progress: a file beside the document's, made the document by a commit. */
 struct pd_stage {
@@ -25,26 +49,36 @@ struct pd_stage {
 
 struct pd_grant {
 	uint64_t id;
-	uint32_t perms;			      /* PROTO_PERM_* */
-	int dirfd;			      /* the file's directory, O_PATH */
-	char name[PD_NAME_MAX + 1];	      /* the file's name in it (host bytes) */
+	uint32_t perms;		    /* PROTO_PERM_* (and PROTO_DOC_FOLDER) */
+	int dirfd;		    /* the file's directory (a folder grant: the folder), O_PATH */
+	char name[PD_NAME_MAX + 1]; /* the file's name in it (host bytes; "" for a folder) */
 	char display[PROTO_FILENAME_MAX + 1]; /* the name the guest sees */
 	char *path; /* for the host user's listing only, never used to open */
 	uint64_t created_ms;
 	bool staged;
 	struct pd_stage stage;
+	struct pd_folder *folder; /* a folder grant: its nodes */
+	/* A file document (ENTRY_OPEN): a file inside a folder grant. */
+	uint64_t parent;	   /* the folder grant's id (0: a grant of its own) */
+	unsigned conn;		   /* the connection that opened it */
+	int fd;			   /* the file it holds, read-only (-1: none) */
+	uint64_t dir_dev, dir_ino; /* identity of dirfd, to follow renames */
+	bool orphan;		   /* its name was removed or replaced by the guest */
 };
 
 struct pd_limits {
 	unsigned max_grants;
+	unsigned max_handles;	/* nodes and file documents of all folders together */
 	uint64_t max_file_size; /* largest stage */
 	uint64_t staging_quota; /* all stages together */
 };
 
 struct pd_grants {
 	struct pd_limits lim;
-	struct pd_grant **v;
+	struct pd_grant **v; /* grants and file documents, oldest first */
 	unsigned n;
+	unsigned n_top;	  /* grants (not file documents): at most max_grants */
+	unsigned handles; /* nodes and file documents: at most max_handles */
 	uint64_t staged_bytes;
 	struct pd_ids ids;
 };
@@ -59,15 +93,21 @@ void pd_grants_free(struct pd_grants *t);
 unsigned pd_grants_room(const struct pd_grants *t);
 
 /* Gives g a fresh id and keeps it (the table owns g from now on). Returns 0
- * or -ENOSPC when the table is full (g is still the caller's then). */
+ * or -ENOSPC when the table is full (g is still the caller's then). A
+ * record with g->parent set is a file document and counts as a handle. */
 int pd_grants_add(struct pd_grants *t, struct pd_grant *g);
 
 /* Returns the grant with this id, or NULL. */
 struct pd_grant *pd_grants_find(const struct pd_grants *t, uint64_t id);
 
 /* Removes the grant and returns it, or NULL. The caller drops its stage (if
- * g->staged; no longer counted) and closes and frees it. */
+ * g->staged; no longer counted) and closes and frees it; for a folder, its
+ * nodes (pd_folder_take) and file documents (pd_grants_next_file) first. */
 struct pd_grant *pd_grants_take(struct pd_grants *t, uint64_t id);
+
+/* Returns a file document of folder grant `folder` (any folder when 0)
+ * opened by connection conn (any connection when 0), or NULL. */
+struct pd_grant *pd_grants_next_file(const struct pd_grants *t, uint64_t folder, unsigned conn);
 
 /* Operations a guest asks for, for pd_grants_check. */
 enum pd_op {
@@ -82,8 +122,9 @@ enum pd_op {
 	PD_OP_CLOSE,
 };
 
-/* Decides whether connection `conn` may do op on g (NULL: unknown id).
- * Returns 0, or the protocol error code with *ret_why set to a few words. */
+/* Decides whether connection `conn` may do op on g (NULL: unknown id): a
+ * folder answers only STAT and CLOSE; a file document is its connection's
+ * alone. Returns 0, or the protocol error code with *ret_why set. */
 uint32_t pd_grants_check(const struct pd_grant *g, enum pd_op op, unsigned conn,
 			 const char **ret_why);
 

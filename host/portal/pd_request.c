@@ -44,6 +44,8 @@ const char *pd_mode_name(enum pd_mode m)
 		return "save";
 	case PD_MODE_SAVE_MANY:
 		return "save-many";
+	case PD_MODE_OPEN_FOLDER:
+		return "open-folder";
 	}
 	return "open";
 }
@@ -51,16 +53,24 @@ const char *pd_mode_name(enum pd_mode m)
 void pd_chooser_req_init(struct pd_chooser_req *r, uint16_t type, const char *vm,
 			 const struct proto_dialog *d)
 {
-	static const char *const fallback[] = {"Open File", "Save File", "Save Files"};
+	static const char *const fallback[] = {"Open File", "Save File", "Save Files",
+					       "Open Folder"};
 	memset(r, 0, sizeof(*r));
-	r->mode = type == PROTO_FILE_SAVE	 ? PD_MODE_SAVE
-		  : type == PROTO_FILE_SAVE_MANY ? PD_MODE_SAVE_MANY
-						 : PD_MODE_OPEN;
+	r->mode = type == PROTO_FILE_SAVE		? PD_MODE_SAVE
+		  : type == PROTO_FILE_SAVE_MANY	? PD_MODE_SAVE_MANY
+		  : (d->flags & PROTO_DIALOG_DIRECTORY) ? PD_MODE_OPEN_FOLDER
+							: PD_MODE_OPEN;
 	r->vm = vm;
 	r->d = d;
 	pd_dialog_title(r->title, sizeof(r->title), vm, d->title, fallback[r->mode]);
 	if (r->mode == PD_MODE_SAVE)
 		pd_safe_name(r->name, d->current_name);
+}
+
+bool pd_request_multiple(const struct pd_chooser_req *r)
+{
+	return (r->mode == PD_MODE_OPEN || r->mode == PD_MODE_OPEN_FOLDER) &&
+	       (r->d->flags & PROTO_DIALOG_MULTIPLE);
 }
 
 static bool glob_usable(const char *g, size_t n)
@@ -168,7 +178,8 @@ int pd_zenity_argv(const struct pd_chooser_req *r, const char *db, size_t db_len
 		e = pd_strv_addf(&a, "--file-selection");
 	if (!e)
 		e = pd_strv_addf(&a, "--title=%s", r->title);
-	if (!e && r->mode == PD_MODE_OPEN && (d->flags & PROTO_DIALOG_MULTIPLE)) {
+	bool opening = r->mode == PD_MODE_OPEN || r->mode == PD_MODE_OPEN_FOLDER;
+	if (!e && opening && (d->flags & PROTO_DIALOG_MULTIPLE)) {
 		e = pd_strv_addf(&a, "--multiple");
 		if (!e)
 			e = pd_strv_addf(&a, "--separator=\n");
@@ -180,9 +191,10 @@ int pd_zenity_argv(const struct pd_chooser_req *r, const char *db, size_t db_len
 		if (!e && r->name[0])
 			e = pd_strv_addf(&a, "--filename=%s", r->name);
 	}
-	if (!e && r->mode == PD_MODE_SAVE_MANY)
+	if (!e && (r->mode == PD_MODE_SAVE_MANY || r->mode == PD_MODE_OPEN_FOLDER))
 		e = pd_strv_addf(&a, "--directory");
-	for (unsigned pos = 0; !e && pos < d->n_filters; pos++) {
+	/* File filters would hide every folder from a folder dialog. */
+	for (unsigned pos = 0; !e && r->mode != PD_MODE_OPEN_FOLDER && pos < d->n_filters; pos++) {
 		const struct proto_filter *f = &d->filters[zenity_filter_index(d, pos)];
 		e = zenity_filter(d, f, db, db_len, &a);
 	}
@@ -208,9 +220,7 @@ int pd_command_env(const struct pd_chooser_req *r, char *const *base, struct pd_
 	if (!err)
 		err = pd_strv_addf(&e, "APPVM_CHOOSER_TITLE=%s", r->title);
 	if (!err)
-		err =
-		    pd_strv_addf(&e, "APPVM_CHOOSER_MULTIPLE=%d",
-				 r->mode == PD_MODE_OPEN && (r->d->flags & PROTO_DIALOG_MULTIPLE));
+		err = pd_strv_addf(&e, "APPVM_CHOOSER_MULTIPLE=%d", pd_request_multiple(r));
 	if (!err)
 		err = pd_strv_addf(&e, "APPVM_CHOOSER_NAME=%s", r->name);
 	if (err) {
@@ -285,8 +295,7 @@ void pd_request_json(FILE *f, const struct pd_chooser_req *r)
 	json_s(f, d->title);
 	fputs(",\"accept_label\":", f);
 	json_s(f, d->accept_label);
-	fprintf(f, ",\"multiple\":%s,\"modal\":%s",
-		r->mode == PD_MODE_OPEN && (d->flags & PROTO_DIALOG_MULTIPLE) ? "true" : "false",
+	fprintf(f, ",\"multiple\":%s,\"modal\":%s", pd_request_multiple(r) ? "true" : "false",
 		(d->flags & PROTO_DIALOG_MODAL) ? "true" : "false");
 	json_filters(f, d);
 	json_choices(f, d);

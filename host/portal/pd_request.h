@@ -10,7 +10,7 @@
 #include "pd_text.h"
 #include "proto.h"
 
-enum pd_mode { PD_MODE_OPEN, PD_MODE_SAVE, PD_MODE_SAVE_MANY };
+enum pd_mode { PD_MODE_OPEN, PD_MODE_SAVE, PD_MODE_SAVE_MANY, PD_MODE_OPEN_FOLDER };
 
 /* A dialog as the host shows it. */
 struct pd_chooser_req {
@@ -33,12 +33,16 @@ void pd_strv_free(struct pd_strv *s);
 /* Appends a formatted string. Returns 0 or -ENOMEM. */
 int pd_strv_addf(struct pd_strv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Returns the mode's name: "open", "save", "save-many". */
+/* Returns the mode's name: "open", "save", "save-many", "open-folder". */
 const char *pd_mode_name(enum pd_mode m);
 
-/* Fills the request for a decoded dialog of request type `type`. */
+/* Fills the request for a decoded dialog of request type `type` (FILE_OPEN
+ * with DIRECTORY: open-folder). */
 void pd_chooser_req_init(struct pd_chooser_req *r, uint16_t type, const char *vm,
 			 const struct proto_dialog *d);
+
+/* Returns true when the user may pick several files (or folders). */
+bool pd_request_multiple(const struct pd_chooser_req *r);
 
 /* Collects the file name globs of the MIME pattern (type/subtype, or type/ and a star)
  * from a shared-mime-info globs2 text (lines "weight:type:glob[:flags]").
@@ -49,9 +53,10 @@ int pd_mime_globs(const char *db, size_t db_len, struct proto_str mime, struct p
 
 /* Builds zenity's argv (argv[0] "zenity"): --file-selection, --title, and
  * per mode --multiple with a newline separator, --save --confirm-overwrite
- * --filename, or --directory; one --file-filter per filter (the current one
- * first, as zenity selects the first), MIME patterns turned into globs with
- * db (may be NULL). Returns 0 or -ENOMEM. */
+ * --filename, or --directory (save-many, open-folder); one --file-filter per
+ * filter (the current one first, as zenity selects the first; none for
+ * folders), MIME patterns turned into globs with db (may be NULL). Returns
+ * 0 or -ENOMEM. */
 int pd_zenity_argv(const struct pd_chooser_req *r, const char *db, size_t db_len,
 		   struct pd_strv *ret);
 

@@ -48,15 +48,15 @@ static size_t utf8_char(const uint8_t *s, size_t n, uint32_t *ret_cp)
 size_t pd_dialog_title(char *out, size_t size, const char *vm, struct proto_str untrusted_title,
 		       const char *fallback)
 {
-	int n = snprintf(out, size, "[%s] ", vm);
-	if (n < 0 || (size_t)n >= size)
-		return size ? strlen(out) : 0;
+	size_t n = vm_name_tag(out, size, vm);
+	if (n + 1 >= size)
+		return n;
 	if (untrusted_title.len == 0) {
-		snprintf(out + n, size - (size_t)n, "%s", fallback);
+		snprintf(out + n, size - n, "%s", fallback);
 		return strlen(out);
 	}
 	/* The one escaper of guest text for people (lib/text_escape.h). */
-	text_escape(out + n, size - (size_t)n, untrusted_title.ptr, untrusted_title.len);
+	text_escape(out + n, size - n, untrusted_title.ptr, untrusted_title.len);
 	return strlen(out);
 }
 
@@ -90,11 +90,24 @@ size_t pd_display_name(char out[PROTO_FILENAME_MAX + 1], const char *host_name)
 
 void pd_safe_name(char out[PROTO_FILENAME_MAX + 1], struct proto_str untrusted_name)
 {
+	const uint8_t *s = (const uint8_t *)untrusted_name.ptr;
 	size_t n =
 	    untrusted_name.len > PROTO_FILENAME_MAX ? PROTO_FILENAME_MAX : untrusted_name.len;
-	memcpy(out, untrusted_name.ptr, n);
-	out[n] = '\0';
-	if (n > 0 && out[0] == '.')
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t l = utf8_char(s + i, n - i, &cp);
+		if (l == 0 || text_escape_hidden(cp)) {
+			out[o++] = '_';
+			i += l ? l : 1;
+			continue;
+		}
+		memcpy(out + o, s + i, l);
+		o += l;
+		i += l;
+	}
+	out[o] = '\0';
+	if (o > 0 && out[0] == '.')
 		out[0] = '_';
 }
 

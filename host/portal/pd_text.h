@@ -11,15 +11,16 @@
 #include "vm_name.h"
 
 #define PD_VM_NAME_MAX VM_NAME_MAX
-/* Room for "[vm] " and an escaped title (an escape is at most 10 bytes for
- * a character of at least 1). */
-#define PD_TITLE_SIZE (PD_VM_NAME_MAX + 4 + PROTO_LABEL_MAX * 10 + 1)
+/* Room for the tag (vm_name_tag: "[vm] ", perhaps after a direction mark)
+ * and an escaped title (an escape is at most 10 bytes for a character of at
+ * least 1). */
+#define PD_TITLE_SIZE (VM_NAME_TAG_SIZE + PROTO_LABEL_MAX * 10)
 
 /* Returns true for a usable VM name (lib/vm_name.h: 1-64 of A-Z a-z 0-9
  * . _ -, not starting with '.' or '-'). */
 bool pd_vm_name_ok(const char *name);
 
-/* Writes the dialog title the user sees: "[vm] " then the guest's title
+/* Writes the dialog title the user sees: the tag "[vm] " (vm_name_tag) then the guest's title
  * escaped by lib/text_escape.h (invisible, formatting and control
  * characters as \u{xxxx} or \xHH; the codec refused the worst already), or
  * fallback when the guest gave none. Returns the length (out always
@@ -35,7 +36,10 @@ size_t pd_display_name(char out[PROTO_FILENAME_MAX + 1], const char *host_name);
 
 /* Copies a file name the guest suggests (a valid FILENAME) with a leading
  * '.' turned into '_', so a guest cannot slip a hidden file (a shell's
- * start-up file) into the user's folder. out has PROTO_FILENAME_MAX + 1 bytes. */
+ * start-up file) into the user's folder, and every character
+ * lib/text_escape.h would escape (zero-width, joiners, fillers, tags, ...)
+ * turned into '_', so the name the user is shown is the name created. out
+ * has PROTO_FILENAME_MAX + 1 bytes. */
 void pd_safe_name(char out[PROTO_FILENAME_MAX + 1], struct proto_str untrusted_name);
 
 /* Writes the n-th alternative of a file name, "stem (n).ext" ("b.txt" ->

@@ -19,7 +19,7 @@
 #include "proto_stream.h"
 
 #define PD_SOFTWARE "appvm-portald " APPVM_VERSION
-#define PD_CAPS	    (PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS)
+#define PD_CAPS	    (PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS)
 /* A connection whose unsent replies reach this many bytes is not read from
  * until they drain; the largest reply can still be queued on top. */
 #define PD_OUT_HIGH  65536u
@@ -154,6 +154,13 @@ int pd_docs_revoke(struct pd_daemon *d, uint64_t id);
 void pd_docs_conn_gone(struct pd_daemon *d, struct pd_conn *c);
 /* Drops every grant (at exit). */
 void pd_docs_free_all(struct pd_daemon *d);
+
+/* entries.c: requests on folder grants. */
+void pd_entries_handle(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m);
+/* Drops the nodes and file documents a closing connection holds. */
+void pd_entries_conn_gone(struct pd_daemon *d, struct pd_conn *c);
+/* Drops every node and file document of folder grant g (it is going). */
+void pd_entries_drop_folder(struct pd_daemon *d, struct pd_grant *g);
 
 /* dialog.c: the one dialog. */
 void pd_dialog_request(struct pd_daemon *d, struct pd_conn *c, const struct proto_header *h,

@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct proto_status st;
 	snapshot(&st);
 	proto_reader_init(&r);
-	agent_session_init(&s);
+	agent_session_init(&s, AGENT_CAPS);
 	outbuf_init(&out, OUT_LIMIT);
 
 	size_t pos = 0;

@@ -37,6 +37,8 @@ static void test_defaults(void **state)
 	assert_null(o.name);
 	assert_null(o.listen_unix);
 	assert_null(o.event_unix);
+	assert_null(o.clipboard_socket); /* no clipboard unless asked */
+	assert_string_equal(o.clipboard_file, "/run/appvm/clipboard");
 	assert_false(o.verbose || o.help || o.version);
 	/* On vsock, events go to the host by default. */
 	assert_true(agent_opts_events_enabled(&o));
@@ -76,6 +78,12 @@ static void test_all_options(void **state)
 	assert_int_equal(parse(&o, a4, err, sizeof(err)), 0);
 	assert_int_equal(o.port, 8);
 
+	const char *a6[] = {"--clipboard-socket", "/run/appvm/wayland/data-control.sock",
+			    "--clipboard-file=/var/tmp/clip", NULL};
+	assert_int_equal(parse(&o, a6, err, sizeof(err)), 0);
+	assert_string_equal(o.clipboard_socket, "/run/appvm/wayland/data-control.sock");
+	assert_string_equal(o.clipboard_file, "/var/tmp/clip");
+
 	/* A UTF-8 name is fine. */
 	const char *a5[] = {"--name", "b\xc3\xa4r", NULL};
 	assert_int_equal(parse(&o, a5, err, sizeof(err)), 0);
@@ -96,6 +104,7 @@ static void test_help_version(void **state)
 	assert_int_equal(parse(&o, v, err, sizeof(err)), 0);
 	assert_true(o.version);
 	assert_non_null(strstr(agent_usage, "--listen-unix"));
+	assert_non_null(strstr(agent_usage, "--clipboard-socket PATH"));
 }
 
 static const struct {
@@ -125,6 +134,9 @@ static const struct {
       NULL},
      "socket path"},
     {{"--init-socket", NULL}, "needs a value"},
+    {{"--clipboard-socket", "", NULL}, "--clipboard-socket: expected a socket path"},
+    {{"--clipboard-file", "relative", NULL}, "--clipboard-file: expected an absolute path"},
+    {{"--clipboard-file", "", NULL}, "--clipboard-file: expected an absolute path"},
     {{"--verbose=yes", NULL}, "--verbose takes no value"},
     {{"--bogus", NULL}, "unknown option \"--bogus\""},
     {{"--bogus=1", NULL}, "unknown option \"--bogus\""},

@@ -90,11 +90,11 @@ static void expect_error(struct outbuf *out, uint32_t id, uint32_t code)
 	assert_int_equal(m.u.error.code, code);
 }
 
-static void establish(struct proto_session *s, struct outbuf *out)
+static void establish_caps(struct proto_session *s, struct outbuf *out, uint32_t caps)
 {
 	struct agent_request req;
 	const struct vector *v = vec("hello_request");
-	agent_session_init(s);
+	agent_session_init(s, caps);
 	outbuf_init(out, 100000);
 	assert_int_equal(run_frame(s, v->bytes, v->len, out, &req), AGENT_DONE);
 	struct proto_msg m;
@@ -103,10 +103,15 @@ static void establish(struct proto_session *s, struct outbuf *out)
 	assert_int_equal(m.type, PROTO_HELLO);
 	assert_int_equal(m.id, 1);
 	assert_int_equal(m.u.hello.version, 1);
-	assert_int_equal(m.u.hello.caps, PROTO_CAP_CONTROL);
+	assert_int_equal(m.u.hello.caps, caps);
 	assert_int_equal(m.u.hello.software.len, strlen(AGENT_SOFTWARE));
 	assert_memory_equal(m.u.hello.software.ptr, AGENT_SOFTWARE, strlen(AGENT_SOFTWARE));
 	assert_true(s->established);
+}
+
+static void establish(struct proto_session *s, struct outbuf *out)
+{
+	establish_caps(s, out, AGENT_CAPS);
 }
 
 /* Builds a frame from a message. */
@@ -128,7 +133,7 @@ static void test_before_hello(void **state)
 					      "unknown_type", "ping_truncated", "error_as_request"};
 	for (size_t i = 0; i < sizeof(closing) / sizeof(closing[0]); i++) {
 		const struct vector *v = vec(closing[i]);
-		agent_session_init(&s);
+		agent_session_init(&s, AGENT_CAPS);
 		outbuf_init(&out, 100000);
 		if (run_frame(&s, v->bytes, v->len, &out, &req) != AGENT_CLOSE)
 			fail_msg("%s before HELLO was not closed", closing[i]);
@@ -140,7 +145,7 @@ static void test_before_hello(void **state)
 	static const char *const bad_hello[] = {"hello_bad_range", "hello_version_zero"};
 	for (size_t i = 0; i < 2; i++) {
 		const struct vector *v = vec(bad_hello[i]);
-		agent_session_init(&s);
+		agent_session_init(&s, AGENT_CAPS);
 		outbuf_init(&out, 100000);
 		assert_int_equal(run_frame(&s, v->bytes, v->len, &out, &req), AGENT_CLOSE_AFTER);
 		expect_error(&out, 1, PROTO_ERR_BAD_REQUEST);
@@ -155,7 +160,7 @@ static void test_before_hello(void **state)
 	m.u.hello.min_version = 2;
 	m.u.hello.max_version = 5;
 	m.u.hello.software = proto_str_from("future host");
-	agent_session_init(&s);
+	agent_session_init(&s, AGENT_CAPS);
 	outbuf_init(&out, 100000);
 	assert_int_equal(run_frame(&s, buf, frame(&m, buf, sizeof(buf)), &out, &req),
 			 AGENT_CLOSE_AFTER);
@@ -164,7 +169,7 @@ static void test_before_hello(void **state)
 
 	/* A wider range that includes 1 is fine. */
 	m.u.hello.min_version = 1;
-	agent_session_init(&s);
+	agent_session_init(&s, AGENT_CAPS);
 	assert_int_equal(run_frame(&s, buf, frame(&m, buf, sizeof(buf)), &out, &req), AGENT_DONE);
 	assert_true(s.established);
 	assert_int_equal(s.version, 1);
@@ -289,6 +294,47 @@ static void test_every_vector(void **state)
 	assert_true(closes >= 15);
 }
 
+/* With a clipboard, its requests go to the clipboard, decoded; malformed
+ * ones are still answered here. The documented hello_reply offers it. */
+static void test_clipboard_verdicts(void **state)
+{
+	(void)state;
+	struct proto_session s;
+	struct outbuf out;
+	struct agent_request req;
+	const uint32_t caps = AGENT_CAPS | PROTO_CAP_CLIPBOARD;
+	assert_int_equal(caps, PROTO_CAP_CONTROL | PROTO_CAP_CLIPBOARD);
+	establish_caps(&s, &out, caps);
+
+	const struct vector *v = vec("clipboard_get_request");
+	assert_int_equal(run_frame(&s, v->bytes, v->len, &out, &req), AGENT_CLIP_GET);
+	assert_int_equal(req.id, 7);
+	assert_int_equal(req.clip.get.offset, 0);
+	assert_int_equal(req.clip.get.max_length, 32768);
+	assert_int_equal(req.clip.get.mime.len, strlen("text/plain;charset=utf-8"));
+	assert_int_equal(out.len, 0); /* the clipboard answers */
+
+	v = vec("clipboard_set_request");
+	assert_int_equal(run_frame(&s, v->bytes, v->len, &out, &req), AGENT_CLIP_SET);
+	assert_int_equal(req.id, 8);
+	assert_int_equal(req.clip.set.total, 5);
+	assert_int_equal(req.clip.set.data.len, 5);
+	assert_int_equal(out.len, 0);
+
+	/* Malformed clipboard requests never reach the clipboard. */
+	static const char *const bad[] = {"mime_no_slash", "mime_empty", "clipboard_zero_length",
+					  "clipboard_chunk_past_total", "clipboard_total_too_big"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = vec(bad[i]);
+		assert_int_equal(run_frame(&s, v->bytes, v->len, &out, &req), AGENT_DONE);
+		expect_error(&out, 1, PROTO_ERR_BAD_REQUEST);
+	}
+	/* Replies of the clipboard's types are no requests. */
+	v = vec("clipboard_get_reply");
+	assert_int_equal(run_frame(&s, v->bytes, v->len, &out, &req), AGENT_CLOSE);
+	outbuf_free(&out);
+}
+
 static void test_status_reply(void **state)
 {
 	(void)state;
@@ -399,13 +445,10 @@ static void test_buf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_before_hello),
-	    cmocka_unit_test(test_commands),
-	    cmocka_unit_test(test_every_vector),
-	    cmocka_unit_test(test_status_reply),
-	    cmocka_unit_test(test_status_too_big),
-	    cmocka_unit_test(test_out_limit),
-	    cmocka_unit_test(test_buf),
+	    cmocka_unit_test(test_before_hello), cmocka_unit_test(test_commands),
+	    cmocka_unit_test(test_every_vector), cmocka_unit_test(test_clipboard_verdicts),
+	    cmocka_unit_test(test_status_reply), cmocka_unit_test(test_status_too_big),
+	    cmocka_unit_test(test_out_limit),	 cmocka_unit_test(test_buf),
 	};
 	return cmocka_run_group_tests(tests, load, unload);
 }

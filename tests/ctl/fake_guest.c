@@ -118,7 +118,7 @@ static int answer_hello(struct fake_guest *g, int fd, enum fake_mode mode, uint3
 	}
 	reply_header(&out, PROTO_HELLO, hello_id);
 	out.u.hello.version = 1;
-	out.u.hello.caps = PROTO_CAP_CONTROL;
+	out.u.hello.caps = g->o.caps ? g->o.caps : PROTO_CAP_CONTROL | PROTO_CAP_CLIPBOARD;
 	out.u.hello.software = str_or(g->o.software, "fake-agent 1.0");
 	if (mode == FAKE_HELLO_BAD_VERSION) {
 		/* The encoder would refuse version 9: patch the bytes. */
@@ -161,6 +161,59 @@ static void events_first(struct fake_guest *g, int fd)
 	    (ans.flags & PROTO_FLAG_REPLY) && ans.u.error.code == PROTO_ERR_UNSUPPORTED)
 		atomic_store(&g->got_unsupported, 1);
 	proto_reader_free(&r2);
+}
+
+/* A clipboard "paste" the host never asked for, with a type it never
+ * named; the host must answer UNSUPPORTED and take nothing. */
+static void clip_unasked(struct fake_guest *g, int fd)
+{
+	struct proto_msg out;
+	memset(&out, 0, sizeof(out));
+	out.type = PROTO_CLIPBOARD_SET;
+	out.id = 40;
+	out.u.clipboard_set.total = 4;
+	out.u.clipboard_set.mime = proto_str_from("text/html");
+	out.u.clipboard_set.data.ptr = (const uint8_t *)"evil";
+	out.u.clipboard_set.data.len = 4;
+	fake_send_msg(fd, &out, 0, &g->stop);
+	struct proto_reader r2;
+	struct proto_msg ans;
+	proto_reader_init(&r2);
+	if (fake_read_msg(fd, &r2, &ans, &g->stop) == 0 && ans.id == 40 &&
+	    ans.type == PROTO_ERROR && ans.u.error.code == PROTO_ERR_UNSUPPORTED)
+		atomic_store(&g->clip_unsupported, 1);
+	proto_reader_free(&r2);
+}
+
+/* A CLIPBOARD_GET reply from fake_opts.clip, bent by the clipboard modes
+ * from the second request on. */
+static void clip_get_answer(struct fake_guest *g, enum fake_mode mode, const struct proto_msg *in,
+			    struct proto_msg *out)
+{
+	static uint8_t past[2 * PROTO_CHUNK];
+	const char *mime = g->o.clip_mime ? g->o.clip_mime : "text/plain;charset=utf-8";
+	const struct proto_clipboard_get *q = &in->u.clipboard_get;
+	int later = atomic_fetch_add(&g->clip_gets, 1) > 0;
+	if (q->mime.len != strlen(mime) || memcmp(q->mime.ptr, mime, q->mime.len) != 0) {
+		proto_make_error(out, in->id, PROTO_ERR_NOT_FOUND, "no such type in the clipboard");
+		return;
+	}
+	uint32_t total = g->o.clip_len;
+	uint32_t left = q->offset < total ? total - q->offset : 0;
+	reply_header(out, PROTO_CLIPBOARD_GET, in->id);
+	out->u.clipboard_data.total = total;
+	out->u.clipboard_data.data.ptr = g->o.clip ? g->o.clip + q->offset : past;
+	out->u.clipboard_data.data.len = left < q->max_length ? left : q->max_length;
+	if (!later)
+		return;
+	if (mode == FAKE_CLIP_TOTAL_GROWS)
+		out->u.clipboard_data.total++;
+	if (mode == FAKE_CLIP_NO_PROGRESS)
+		out->u.clipboard_data.data.len = 0;
+	if (mode == FAKE_CLIP_PAST_END) {
+		out->u.clipboard_data.data.ptr = past;
+		out->u.clipboard_data.data.len = PROTO_CHUNK;
+	}
 }
 
 /* Misbehaves instead of (or before) answering request in. Returns 1 to send
@@ -221,6 +274,14 @@ static int before_answer(struct fake_guest *g, int fd, enum fake_mode mode,
 	case FAKE_EVENTS_FIRST:
 		events_first(g, fd);
 		return 1;
+	case FAKE_CLIP_STALL:
+		if (in->type != PROTO_CLIPBOARD_GET || atomic_load(&g->clip_gets) == 0)
+			return 1;
+		fake_wait_readable(fd, &g->stop);
+		return 0;
+	case FAKE_CLIP_UNASKED:
+		clip_unasked(g, fd);
+		return 1;
 	case FAKE_RAW:
 		return g->o.at_hello || send_raw(g, fd);
 	default:
@@ -249,6 +310,13 @@ static void answer(struct fake_guest *g, enum fake_mode mode, const struct proto
 	case PROTO_REBOOT:
 		atomic_store(&g->last_deadline_ms, in->u.deadline_ms);
 		reply_header(out, in->type, id);
+		break;
+	case PROTO_CLIPBOARD_GET:
+		clip_get_answer(g, mode, in, out);
+		break;
+	case PROTO_CLIPBOARD_SET:
+		atomic_fetch_add(&g->clip_set_bytes, in->u.clipboard_set.data.len);
+		reply_header(out, PROTO_CLIPBOARD_SET, id);
 		break;
 	default:
 		proto_make_error(out, id, PROTO_ERR_UNSUPPORTED, "unsupported");

@@ -35,6 +35,13 @@ enum fake_mode {
 	FAKE_ACK_STREAM,	/* acks SHUTDOWN, then streams bytes without end */
 	FAKE_RAW,		/* sends the bytes of fake_opts.raw (see there) */
 	FAKE_REQUEST_FLOOD,	/* endless guest requests instead of the reply */
+	/* The clipboard (content in fake_opts.clip): CLIPBOARD_GET replies
+	 * after the first one bent, or a guest request before each. */
+	FAKE_CLIP_TOTAL_GROWS, /* the total says one byte more */
+	FAKE_CLIP_NO_PROGRESS, /* no bytes at all */
+	FAKE_CLIP_PAST_END,    /* a full chunk, past the end of the content */
+	FAKE_CLIP_STALL,       /* never comes: the transfer does not end */
+	FAKE_CLIP_UNASKED,     /* a CLIPBOARD_SET request of its own before each reply */
 };
 
 enum fake_front {
@@ -66,6 +73,13 @@ struct fake_opts {
 	int at_hello;
 	unsigned drip_ms;
 	enum fake_after after;
+	/* CLIPBOARD_GET of clip_mime (NULL: text/plain;charset=utf-8) serves
+	 * these bytes; other types are NOT_FOUND. caps: the HELLO reply's
+	 * capabilities (0: CONTROL|CLIPBOARD). */
+	const uint8_t *clip;
+	uint32_t clip_len;
+	const char *clip_mime;
+	uint32_t caps;
 	/* Strings put in the answers instead of the defaults (NULL: default). */
 	const char *software, *vm_name, *agent_version, *store_name, *mount_point, *ifname,
 	    *error_msg;
@@ -82,6 +96,9 @@ struct fake_guest {
 	atomic_int got_unsupported; /* our guest request was answered UNSUPPORTED */
 	atomic_uint last_deadline_ms;
 	atomic_int last_type;
+	atomic_int clip_gets;	     /* CLIPBOARD_GET requests seen */
+	atomic_uint clip_set_bytes;  /* CLIPBOARD_SET data received */
+	atomic_int clip_unsupported; /* our CLIPBOARD_SET was answered UNSUPPORTED */
 };
 
 /* Starts a fake agent listening on path. Returns 0 or -errno. */

@@ -53,6 +53,17 @@ static void m_reply(struct proto_msg *m, uint16_t type, uint32_t id)
 	m->id = id;
 }
 
+/* A CLIPBOARD_GET reply: total, then len bytes of p. */
+static void b_clip(struct bytes *b, uint32_t id, uint32_t total, const char *p, uint32_t len)
+{
+	struct proto_msg m;
+	m_reply(&m, PROTO_CLIPBOARD_GET, id);
+	m.u.clipboard_data.total = total;
+	m.u.clipboard_data.data.ptr = (const uint8_t *)p;
+	m.u.clipboard_data.data.len = len;
+	b_msg(b, &m);
+}
+
 static void m_status(struct proto_msg *m, uint32_t id)
 {
 	m_reply(m, PROTO_STATUS, id);
@@ -301,6 +312,45 @@ void hostile_build(enum build what, struct bytes *b)
 		break;
 	case UNKNOWN_FLAG:
 		b_header(b, PROTO_STATUS, PROTO_FLAG_REPLY | 0x0002, 2, 0);
+		break;
+	case CLIP_TOTAL_OVER_CAP:
+		b_clip(b, 2, 65537, "x", 1);
+		break;
+	case CLIP_TOTAL_16M_1:
+		b_header(b, PROTO_CLIPBOARD_GET, PROTO_FLAG_REPLY, 2, 8);
+		b_put(b, "\x01\x00\x00\x01\x00\x00\x00\x00", 8);
+		break;
+	case CLIP_REPLY_32777:
+		b_header(b, PROTO_CLIPBOARD_GET, PROTO_FLAG_REPLY, 2, 32777);
+		b_fill(b, 0, 32777);
+		break;
+	case CLIP_REPLY_4G:
+		b_header(b, PROTO_CLIPBOARD_GET, PROTO_FLAG_REPLY, 2, 0xffffffffu);
+		break;
+	case CLIP_DATA_PAST_TOTAL:
+		b_header(b, PROTO_CLIPBOARD_GET, PROTO_FLAG_REPLY, 2, 14);
+		b_put(b, "\x05\x00\x00\x00\x06\x00\x00\x00sixsix", 14);
+		break;
+	case CLIP_REPLY_ID_9:
+		b_clip(b, 9, 5, "hello", 5);
+		break;
+	case CLIP_SET_REPLY:
+		m_reply(&m, PROTO_CLIPBOARD_SET, 2);
+		b_msg(b, &m);
+		break;
+	case CLIP_SAYS_40000_SENDS_10:
+		b_header(b, PROTO_CLIPBOARD_GET, PROTO_FLAG_REPLY, 2, 8 + 32768);
+		b_put(b, "\x40\x9c\x00\x00\x00\x80\x00\x00", 8);
+		b_fill(b, 'a', 10);
+		break;
+	case CLIP_NOT_UTF8:
+		b_clip(b, 2, 6,
+		       "ab\xc0\xaf"
+		       "cd",
+		       6);
+		break;
+	case CLIP_EMPTY:
+		b_clip(b, 2, 0, "", 0);
 		break;
 	case RESERVED_SET:
 		b_header(b, PROTO_STATUS, PROTO_FLAG_REPLY, 2, 0);

@@ -58,6 +58,17 @@ enum build {
 	BAD_MAGIC,
 	UNKNOWN_FLAG,
 	RESERVED_SET,
+	/* Answers to the first CLIPBOARD_GET (id 2, default cap 64 KiB). */
+	CLIP_TOTAL_OVER_CAP,	  /* total 65537, one byte of it */
+	CLIP_TOTAL_16M_1,	  /* total 16 MiB + 1: malformed */
+	CLIP_REPLY_32777,	  /* a reply one byte over its cap */
+	CLIP_REPLY_4G,		  /* a reply header of 4 GiB */
+	CLIP_DATA_PAST_TOTAL,	  /* total 5 with 6 bytes: malformed */
+	CLIP_REPLY_ID_9,	  /* a reply to a request never sent */
+	CLIP_SET_REPLY,		  /* a CLIPBOARD_SET reply to the GET */
+	CLIP_SAYS_40000_SENDS_10, /* a reply frame cut short */
+	CLIP_NOT_UTF8,		  /* "text" that is not UTF-8 */
+	CLIP_EMPTY,		  /* total 0 */
 };
 
 /* Fills b with the bytes of `what` (fails the test if they cannot be built). */

@@ -260,6 +260,56 @@ static void test_args(void **state)
 	parse(&a, "vsock", "vsock:3", "wait-ready", "--event-socket", "/e", NULL);
 }
 
+/* The clipboard commands and the vm:NAME and focused targets. */
+static void test_args_clipboard(void **state)
+{
+	(void)state;
+	struct ctl_args a;
+	assert_int_equal(parse(&a, NULL, "focused", "clipboard", "copy", NULL), 0);
+	assert_int_equal(a.command, CTL_CMD_CLIPBOARD_COPY);
+	assert_true(a.focused);
+	assert_null(a.vm_name);
+	assert_int_equal(a.timeout_ms, 10000);
+	assert_string_equal(ctl_command_name(a.command), "clipboard copy");
+	assert_int_equal(parse(&a, NULL, "vm:mail", "clipboard", "paste", "--single-use", "--type",
+			       "image/png", "--max-size=1M", "--config", "/c", NULL),
+			 0);
+	assert_int_equal(a.command, CTL_CMD_CLIPBOARD_PASTE);
+	assert_string_equal(a.vm_name, "mail");
+	assert_true(a.clip_single_use);
+	assert_string_equal(a.clip_type, "image/png");
+	assert_int_equal(a.clip_max_size, 1 << 20);
+	assert_string_equal(a.clip_config, "/c");
+	assert_int_equal(
+	    parse(&a, NULL, "--max-size", "64K", "hybrid:/v", "clipboard", "copy", NULL), 0);
+	assert_int_equal(a.clip_max_size, 65536);
+	assert_int_equal(a.target.transport, CTL_TRANSPORT_HYBRID);
+	/* Named VMs work for every command. */
+	assert_int_equal(parse(&a, NULL, "vm:mail", "status", NULL), 0);
+	assert_int_equal(parse(&a, NULL, "focused", "ping", NULL), 0);
+
+	parse(&a, "clipboard needs copy or paste", "focused", "clipboard", NULL);
+	parse(&a, "unknown action 'cut'", "focused", "clipboard", "cut", NULL);
+	parse(&a, "unexpected argument 'now'", "focused", "clipboard", "copy", "now", NULL);
+	parse(&a, "unknown command 'clipboard copy'", "focused", "clipboard copy", NULL);
+	parse(&a, "unknown command 'copy'", "focused", "copy", NULL);
+	parse(&a, "are for clipboard commands", "unix:/x", "ping", "--type", "text/plain", NULL);
+	parse(&a, "are for clipboard commands", "unix:/x", "status", "--max-size", "1K", NULL);
+	parse(&a, "--single-use is for clipboard paste", "focused", "clipboard", "copy",
+	      "--single-use", NULL);
+	parse(&a, "--type needs a MIME type", "focused", "clipboard", "copy", "--type", "png",
+	      NULL);
+	parse(&a, "--type needs a MIME type", "focused", "clipboard", "copy", "--type",
+	      "text/\x1b[31m", NULL);
+	parse(&a, "--max-size needs", "focused", "clipboard", "copy", "--max-size", "17M", NULL);
+	parse(&a, "--max-size needs", "focused", "clipboard", "copy", "--max-size", "0", NULL);
+	parse(&a, "--config needs a path", "focused", "clipboard", "copy", "--config=", NULL);
+	parse(&a, "vm:NAME wants", "vm:", "ping", NULL);
+	parse(&a, "vm:NAME wants", "vm:../x", "ping", NULL);
+	parse(&a, "vm:NAME wants", "vm:.x", "ping", NULL);
+	parse(&a, "bad target", "Focused", "ping", NULL);
+}
+
 static char *capture(void (*fn)(FILE *, const void *), const void *arg)
 {
 	char *buf = NULL;
@@ -469,11 +519,17 @@ static void test_output_wait_ready(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_target_valid), cmocka_unit_test(test_target_invalid),
-	    cmocka_unit_test(test_hybrid_line),	 cmocka_unit_test(test_timeout_parse),
-	    cmocka_unit_test(test_args),	 cmocka_unit_test(test_json_string),
-	    cmocka_unit_test(test_exit_codes),	 cmocka_unit_test(test_output_status),
-	    cmocka_unit_test(test_output_error), cmocka_unit_test(test_output_wait_ready),
+	    cmocka_unit_test(test_target_valid),
+	    cmocka_unit_test(test_target_invalid),
+	    cmocka_unit_test(test_hybrid_line),
+	    cmocka_unit_test(test_timeout_parse),
+	    cmocka_unit_test(test_args),
+	    cmocka_unit_test(test_args_clipboard),
+	    cmocka_unit_test(test_json_string),
+	    cmocka_unit_test(test_exit_codes),
+	    cmocka_unit_test(test_output_status),
+	    cmocka_unit_test(test_output_error),
+	    cmocka_unit_test(test_output_wait_ready),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

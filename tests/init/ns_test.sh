@@ -341,6 +341,7 @@ wayland)
 	. "$(dirname "$0")/wayland_ns.sh"
 	;;
 app_view)
+	# shellcheck source=tests/init/appview_ns.sh
 	. "$(dirname "$0")/appview_ns.sh"
 	;;
 wayland_config)

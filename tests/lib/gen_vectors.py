@@ -21,8 +21,13 @@ T = dict(HELLO=0x0001, ERROR=0x0002, PING=0x0010, STATUS=0x0011, SHUTDOWN=0x0012
          CLIPBOARD_SET=0x0021, FILE_OPEN=0x0030, FILE_SAVE=0x0031, FILE_SAVE_MANY=0x0032,
          FILE_CANCEL=0x0033, DOC_GRANT=0x0040, DOC_REVOKE=0x0041, DOC_READ=0x0042,
          DOC_WRITE=0x0043, DOC_CLOSE=0x0044, DOC_STAT=0x0045, DOC_BEGIN=0x0046,
-         DOC_TRUNCATE=0x0047, DOC_COMMIT=0x0048, DOC_ABORT=0x0049)
+         DOC_TRUNCATE=0x0047, DOC_COMMIT=0x0048, DOC_ABORT=0x0049,
+         ENTRY_LOOKUP=0x0050, ENTRY_STAT=0x0051, ENTRY_FORGET=0x0052, ENTRY_READDIR=0x0053,
+         ENTRY_OPEN=0x0054, ENTRY_MKDIR=0x0055, ENTRY_UNLINK=0x0056, ENTRY_RENAME=0x0057)
 READ, WRITE, EXISTS, STAGED = 1, 2, 4, 8
+FOLDER = 0x10
+FILE, DIR = 1, 2
+CREATE, EXCL = 1, 2
 MULTIPLE, DIRECTORY, MODAL = 1, 2, 4
 GLOB, MIME = 0, 1
 NO_FILTER = 0xff
@@ -73,6 +78,22 @@ def result(docs, current=NO_FILTER, choices=()):
     for cid, value in choices:
         p += s(cid) + s(value)
     return p + struct.pack('<H', len(docs)) + b''.join(docs)
+
+
+def entry(kind, mode, sec, nsec, size, node, reserved=0):
+    """The 32-byte entry record of a name in a granted folder."""
+    return struct.pack('<BBHIqQQ', kind, reserved, mode, nsec, sec, size, node)
+
+
+def ename(doc_id, node, name):
+    """A document id, a folder node and a name in it."""
+    return struct.pack('<QQ', doc_id, node) + s(name)
+
+
+def dirents(*es):
+    """An ENTRY_READDIR reply: (cookie, kind, name) triples."""
+    return struct.pack('<H', len(es)) + b''.join(
+        struct.pack('<QB', c, k) + s(n) for c, k, n in es)
 
 
 def names(*ns):
@@ -208,6 +229,48 @@ VALID = [
     ('doc_close_request', 'DOC_CLOSE id=22: document 19',
      frame(T['DOC_CLOSE'], 0, 22, struct.pack('<Q', 19))),
     ('doc_close_reply', 'DOC_CLOSE reply id=22: empty', frame(T['DOC_CLOSE'], REPLY, 22, b'')),
+    ('file_open_folder_request', 'FILE_OPEN id=24: flags DIRECTORY|MODAL, title "Open folder"',
+     frame(T['FILE_OPEN'], 0, 24, dialog(DIRECTORY | MODAL, 'Open folder'))),
+    ('file_open_folder_reply', 'FILE_OPEN reply id=24: no filter, folder document 25 "photos" (read+write)',
+     frame(T['FILE_OPEN'], REPLY, 24, result([doc(25, 0, READ | WRITE | FOLDER, 'photos')]))),
+    ('doc_grant_folder', 'DOC_GRANT id=26: folder document 25 "photos" (read)',
+     frame(T['DOC_GRANT'], 0, 26, doc(25, 0, READ | FOLDER, 'photos'))),
+    ('entry_lookup_request', 'ENTRY_LOOKUP id=27: document 25, node 1 (the folder), name "2024"',
+     frame(T['ENTRY_LOOKUP'], 0, 27, ename(25, 1, '2024'))),
+    ('entry_lookup_reply', 'ENTRY_LOOKUP reply id=27: a folder, node 2, mode 0755, mtime 1700000003.0',
+     frame(T['ENTRY_LOOKUP'], REPLY, 27, entry(DIR, 0o755, 1700000003, 0, 0, 2))),
+    ('entry_lookup_raw_name', 'ENTRY_LOOKUP id=28: document 25, node 2, name "caf\\xe9.txt" (not UTF-8: host bytes)',
+     frame(T['ENTRY_LOOKUP'], 0, 28, ename(25, 2, b'caf\xe9.txt'))),
+    ('entry_lookup_file_reply', 'ENTRY_LOOKUP reply id=28: a file of 2048 bytes, mode 0644, mtime 1700000004.5',
+     frame(T['ENTRY_LOOKUP'], REPLY, 28, entry(FILE, 0o644, 1700000004, 500000000, 2048, 0))),
+    ('entry_stat_request', 'ENTRY_STAT id=29: document 25, node 2',
+     frame(T['ENTRY_STAT'], 0, 29, struct.pack('<QQ', 25, 2))),
+    ('entry_stat_reply', 'ENTRY_STAT reply id=29: a folder, node 2, mode 0700, mtime 1700000005.0',
+     frame(T['ENTRY_STAT'], REPLY, 29, entry(DIR, 0o700, 1700000005, 0, 0, 2))),
+    ('entry_forget_request', 'ENTRY_FORGET id=30: document 25, node 2, 3 references',
+     frame(T['ENTRY_FORGET'], 0, 30, struct.pack('<QQQ', 25, 2, 3))),
+    ('entry_forget_reply', 'ENTRY_FORGET reply id=30: empty', frame(T['ENTRY_FORGET'], REPLY, 30, b'')),
+    ('entry_readdir_request', 'ENTRY_READDIR id=31: document 25, node 2, from the start, at most 128 names',
+     frame(T['ENTRY_READDIR'], 0, 31, struct.pack('<QQQH', 25, 2, 0, 128))),
+    ('entry_readdir_reply', 'ENTRY_READDIR reply id=31: file "cat.png" (next cookie 0x1f3a), folder "old" (next cookie 0x7fffffffffffffff)',
+     frame(T['ENTRY_READDIR'], REPLY, 31, dirents((0x1f3a, FILE, 'cat.png'), (0x7fffffffffffffff, DIR, 'old')))),
+    ('entry_readdir_end', 'ENTRY_READDIR reply id=32: no more names',
+     frame(T['ENTRY_READDIR'], REPLY, 32, dirents())),
+    ('entry_open_request', 'ENTRY_OPEN id=33: document 25, node 2, name "notes.txt", CREATE|EXCL',
+     frame(T['ENTRY_OPEN'], 0, 33, ename(25, 2, 'notes.txt') + struct.pack('<I', CREATE | EXCL))),
+    ('entry_open_reply', 'ENTRY_OPEN reply id=33: document 26, size 0, mtime 1700000006.0, read+write, exists',
+     frame(T['ENTRY_OPEN'], REPLY, 33, struct.pack('<Q', 26) + stat(0, 1700000006, 0, READ | WRITE | EXISTS))),
+    ('entry_mkdir_request', 'ENTRY_MKDIR id=34: document 25, node 2, name "new"',
+     frame(T['ENTRY_MKDIR'], 0, 34, ename(25, 2, 'new'))),
+    ('entry_mkdir_reply', 'ENTRY_MKDIR reply id=34: a folder, node 3, mode 0755, mtime 1700000007.0',
+     frame(T['ENTRY_MKDIR'], REPLY, 34, entry(DIR, 0o755, 1700000007, 0, 0, 3))),
+    ('entry_unlink_request', 'ENTRY_UNLINK id=35: document 25, node 2, name "old", DIR (an empty folder)',
+     frame(T['ENTRY_UNLINK'], 0, 35, ename(25, 2, 'old') + struct.pack('<I', 1))),
+    ('entry_unlink_reply', 'ENTRY_UNLINK reply id=35: empty', frame(T['ENTRY_UNLINK'], REPLY, 35, b'')),
+    ('entry_rename_request', 'ENTRY_RENAME id=36: document 25, node 2 ".goutputstream-ABC123" to node 2 "notes.txt", no flags',
+     frame(T['ENTRY_RENAME'], 0, 36, ename(25, 2, '.goutputstream-ABC123') + struct.pack('<Q', 2)
+           + s('notes.txt') + struct.pack('<I', 0))),
+    ('entry_rename_reply', 'ENTRY_RENAME reply id=36: empty', frame(T['ENTRY_RENAME'], REPLY, 36, b'')),
 ]
 
 # (name, expected outcome, what is wrong, frame bytes). Outcomes: "framing"
@@ -359,6 +422,75 @@ INVALID = [
      frame(T['STATUS'], REPLY, 1, status_head() + struct.pack('<H', 33))),
     ('status_bad_family', 'bad', 'STATUS reply address family 5',
      frame(T['STATUS'], REPLY, 1, status_payload().replace(bytes([4, 24]), bytes([5, 24]), 1))),
+    ('doc_folder_write_only', 'bad', 'DOC_GRANT of a folder with WRITE but not READ',
+     frame(T['DOC_GRANT'], 0, 1, doc(5, 0, WRITE | FOLDER, 'f'))),
+    ('doc_folder_with_size', 'bad', 'DOC_GRANT of a folder with size 5',
+     frame(T['DOC_GRANT'], 0, 1, doc(5, 5, READ | FOLDER, 'f'))),
+    ('save_reply_folder', 'bad', 'FILE_SAVE reply with a folder document',
+     frame(T['FILE_SAVE'], REPLY, 1, result([doc(1, 0, READ | WRITE | FOLDER, 'a')]))),
+    ('entry_name_dotdot', 'bad', 'ENTRY_LOOKUP of ".."', frame(T['ENTRY_LOOKUP'], 0, 1, ename(5, 1, '..'))),
+    ('entry_name_dot', 'bad', 'ENTRY_LOOKUP of "."', frame(T['ENTRY_LOOKUP'], 0, 1, ename(5, 1, '.'))),
+    ('entry_name_slash', 'bad', 'ENTRY_OPEN of "../etc/passwd"',
+     frame(T['ENTRY_OPEN'], 0, 1, ename(5, 1, '../etc/passwd') + struct.pack('<I', 0))),
+    ('entry_name_absolute', 'bad', 'ENTRY_MKDIR of "/etc"', frame(T['ENTRY_MKDIR'], 0, 1, ename(5, 1, '/etc'))),
+    ('entry_name_empty', 'bad', 'ENTRY_LOOKUP of an empty name', frame(T['ENTRY_LOOKUP'], 0, 1, ename(5, 1, ''))),
+    ('entry_name_nul', 'bad', 'ENTRY_UNLINK of "a\\0b" (a NUL byte)',
+     frame(T['ENTRY_UNLINK'], 0, 1, ename(5, 1, b'a\0b') + struct.pack('<I', 0))),
+    ('entry_lookup_over_cap', 'framing', 'ENTRY_LOOKUP of 274 bytes (cap 273): a 256-byte name cannot fit',
+     frame(T['ENTRY_LOOKUP'], 0, 1, ename(5, 1, 'n' * 256))),
+    ('entry_lookup_node_zero', 'bad', 'ENTRY_LOOKUP in node 0', frame(T['ENTRY_LOOKUP'], 0, 1, ename(5, 0, 'a'))),
+    ('entry_lookup_doc_zero', 'bad', 'ENTRY_LOOKUP in document 0', frame(T['ENTRY_LOOKUP'], 0, 1, ename(0, 1, 'a'))),
+    ('entry_forget_root', 'bad', 'ENTRY_FORGET of the root node',
+     frame(T['ENTRY_FORGET'], 0, 1, struct.pack('<QQQ', 5, 1, 1))),
+    ('entry_forget_zero', 'bad', 'ENTRY_FORGET of 0 references',
+     frame(T['ENTRY_FORGET'], 0, 1, struct.pack('<QQQ', 5, 2, 0))),
+    ('entry_readdir_max_zero', 'bad', 'ENTRY_READDIR of at most 0 names',
+     frame(T['ENTRY_READDIR'], 0, 1, struct.pack('<QQQH', 5, 1, 0, 0))),
+    ('entry_readdir_max_over', 'bad', 'ENTRY_READDIR of at most 129 names',
+     frame(T['ENTRY_READDIR'], 0, 1, struct.pack('<QQQH', 5, 1, 0, 129))),
+    ('entry_readdir_count_lies', 'bad', 'ENTRY_READDIR reply says 2 names, holds 1',
+     frame(T['ENTRY_READDIR'], REPLY, 1, struct.pack('<H', 2) + struct.pack('<QB', 1, FILE) + s('a'))),
+    ('entry_readdir_too_many', 'bad', 'ENTRY_READDIR reply with 129 names',
+     frame(T['ENTRY_READDIR'], REPLY, 1, struct.pack('<H', 129) + b''.join(
+         struct.pack('<QB', i + 1, FILE) + s('f%d' % i) for i in range(129)))),
+    ('entry_readdir_bad_kind', 'bad', 'ENTRY_READDIR reply with an entry of kind 3 (a symbolic link)',
+     frame(T['ENTRY_READDIR'], REPLY, 1, dirents((1, 3, 'link')))),
+    ('entry_open_excl_alone', 'bad', 'ENTRY_OPEN with EXCL but not CREATE',
+     frame(T['ENTRY_OPEN'], 0, 1, ename(5, 1, 'a') + struct.pack('<I', EXCL))),
+    ('entry_open_bad_flags', 'bad', 'ENTRY_OPEN with flag bit 2',
+     frame(T['ENTRY_OPEN'], 0, 1, ename(5, 1, 'a') + struct.pack('<I', 4))),
+    ('entry_open_reply_missing', 'bad', 'ENTRY_OPEN reply whose file does not exist',
+     frame(T['ENTRY_OPEN'], REPLY, 1, struct.pack('<Q', 6) + stat(0, 0, 0, READ))),
+    ('entry_open_reply_doc_zero', 'bad', 'ENTRY_OPEN reply with document 0',
+     frame(T['ENTRY_OPEN'], REPLY, 1, struct.pack('<Q', 0) + stat(0, 1, 0, READ | EXISTS))),
+    ('entry_file_with_node', 'bad', 'ENTRY_LOOKUP reply: a file with node 4',
+     frame(T['ENTRY_LOOKUP'], REPLY, 1, entry(FILE, 0o644, 1, 0, 5, 4))),
+    ('entry_dir_without_node', 'bad', 'ENTRY_LOOKUP reply: a folder with node 0',
+     frame(T['ENTRY_LOOKUP'], REPLY, 1, entry(DIR, 0o755, 1, 0, 0, 0))),
+    ('entry_dir_with_size', 'bad', 'ENTRY_LOOKUP reply: a folder with size 4096',
+     frame(T['ENTRY_LOOKUP'], REPLY, 1, entry(DIR, 0o755, 1, 0, 4096, 2))),
+    ('entry_lookup_reply_root', 'bad', 'ENTRY_LOOKUP reply naming the root node',
+     frame(T['ENTRY_LOOKUP'], REPLY, 1, entry(DIR, 0o755, 1, 0, 0, 1))),
+    ('entry_bad_kind', 'bad', 'ENTRY_LOOKUP reply of kind 0',
+     frame(T['ENTRY_LOOKUP'], REPLY, 1, entry(0, 0o644, 1, 0, 0, 0))),
+    ('entry_mode_setuid', 'bad', 'ENTRY_LOOKUP reply with mode 04755 (set-user-id)',
+     frame(T['ENTRY_LOOKUP'], REPLY, 1, entry(FILE, 0o4755, 1, 0, 0, 0))),
+    ('entry_bad_nsec', 'bad', 'ENTRY_STAT reply with mtime_nsec 10^9',
+     frame(T['ENTRY_STAT'], REPLY, 1, entry(DIR, 0o755, 1, 1000000000, 0, 2))),
+    ('entry_reserved_set', 'bad', 'ENTRY_STAT reply with its reserved byte 1',
+     frame(T['ENTRY_STAT'], REPLY, 1, entry(DIR, 0o755, 1, 0, 0, 2, reserved=1))),
+    ('entry_stat_reply_file', 'bad', 'ENTRY_STAT reply of a file',
+     frame(T['ENTRY_STAT'], REPLY, 1, entry(FILE, 0o644, 1, 0, 0, 0))),
+    ('entry_mkdir_reply_file', 'bad', 'ENTRY_MKDIR reply of a file',
+     frame(T['ENTRY_MKDIR'], REPLY, 1, entry(FILE, 0o644, 1, 0, 0, 0))),
+    ('entry_unlink_bad_flags', 'bad', 'ENTRY_UNLINK with flag bit 1',
+     frame(T['ENTRY_UNLINK'], 0, 1, ename(5, 1, 'a') + struct.pack('<I', 2))),
+    ('entry_rename_bad_flags', 'bad', 'ENTRY_RENAME with flag bit 1 (an exchange)',
+     frame(T['ENTRY_RENAME'], 0, 1, ename(5, 1, 'a') + struct.pack('<Q', 1) + s('b') + struct.pack('<I', 2))),
+    ('entry_rename_dotdot', 'bad', 'ENTRY_RENAME to ".."',
+     frame(T['ENTRY_RENAME'], 0, 1, ename(5, 1, 'a') + struct.pack('<Q', 1) + s('..') + struct.pack('<I', 0))),
+    ('entry_rename_new_node_zero', 'bad', 'ENTRY_RENAME into node 0',
+     frame(T['ENTRY_RENAME'], 0, 1, ename(5, 1, 'a') + struct.pack('<Q', 0) + s('b') + struct.pack('<I', 0))),
 ]
 
 

@@ -249,7 +249,7 @@ int proto_sample(const char *name, struct proto_msg *m)
 	} else if (!strcmp(name, "doc_close_reply")) {
 		head(m, PROTO_DOC_CLOSE, R, 22);
 	} else {
-		return -1;
+		return proto_sample_entry(name, m);
 	}
 	return 0;
 }

@@ -7,4 +7,7 @@
  * Returns 0, or -1 for a name with no sample. */
 int proto_sample(const char *name, struct proto_msg *m);
 
+/* The same for the folder vectors (proto_samples_entry.c). */
+int proto_sample_entry(const char *name, struct proto_msg *m);
+
 #endif

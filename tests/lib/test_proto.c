@@ -127,7 +127,7 @@ static void test_every_type_has_vectors(void **state)
 					 reply ? "reply" : "request");
 		}
 	}
-	assert_int_equal(types, 24);
+	assert_int_equal(types, 32);
 }
 
 static void test_truncated_and_extended_payloads_refused(void **state)

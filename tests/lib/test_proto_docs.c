@@ -98,7 +98,7 @@ static void test_spec_caps_match_code(void **state)
 		assert_true(proto_type_known((uint16_t)type));
 		rows++;
 	}
-	assert_int_equal(rows, 24);
+	assert_int_equal(rows, 32);
 }
 
 int main(void)

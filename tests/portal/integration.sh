@@ -33,38 +33,13 @@ cleanup() {
 	rm -rf "$sock"
 }
 trap cleanup EXIT
-fail() {
-	printf 'FAIL (portal integration): %s\n' "$*" >&2
-	for f in portal portald chooser; do
-		printf -- '--- %s log:\n' "$f" >&2
-		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
-	done
-	exit 1
-}
+fail() { portal_fail "portal integration" "$*"; }
 pass() { printf 'ok: %s\n' "$*"; }
 
-# The chooser: answers each dialog with the plan file's lines ("cancel"
-# exits 1; "sleep N" first waits), and logs what it was asked.
-cat >"$work/chooser.sh" <<EOF
-#!/bin/sh
-{ env | grep '^APPVM_CHOOSER' | sort; cat; echo; echo ---; } >>"$work/chooser.log"
-while read -r line; do
-	case \$line in
-	cancel) exit 1 ;;
-	sleep\ *) sleep \${line#sleep } ;;
-	*) echo "\$line" ;;
-	esac
-done <"$work/plan"
-EOF
-chmod 755 "$work/chooser.sh"
-plan() { printf '%s\n' "$@" >"$work/plan"; }
-
-bus_conf "$work/bus.conf" "$sock/bus"
-dbus-daemon --config-file="$work/bus.conf" --nofork --print-address=3 3>"$work/bus.addr" \
-	2>"$work/dbus.log" &
-pids+=("$!")
-wait_for 5 test -s "$work/bus.addr" || fail "dbus-daemon did not start"
-export DBUS_SESSION_BUS_ADDRESS=unix:path=$sock/bus
+# The chooser: answers each dialog with the plan file's lines, and logs
+# what it was asked (lib.sh).
+portal_chooser "$work"
+portal_bus "$work" "$sock" || fail "dbus-daemon did not start"
 
 start_portald() {
 	"$APPVM_PORTALD" --name itest --vsock "$sock/vm.vsock" --chooser "command:$work/chooser.sh" \
@@ -76,16 +51,8 @@ start_portald() {
 start_portald --dialog-burst 100 --dialog-interval 10ms
 
 mnt=$work/doc
-# Leaks count too (sanitizer builds; the portal ends normally, on TERM).
-ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
-	"$APPVM_PORTAL" --host-unix "$sock/vm.vsock_1026" --mountpoint "$mnt" --mount \
-	--scratch-limit 8 --ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
-portal_pid=$!
-pids+=("$portal_pid")
-wait_for 10 grep -q ready "$work/ready" || fail "appvm-portal did not report ready"
-grep -q "fuse.appvm-doc $mnt\|$mnt fuse.appvm-doc" /proc/self/mounts ||
-	fail "the document filesystem is not mounted on $mnt"
-wait_for 10 grep -q "host: connected" "$work/portal.log" || fail "appvm-portal did not reach the host"
+portal_guest "$work" "$sock/vm.vsock_1026" "$mnt" --scratch-limit 8 2>"$work/err" ||
+	fail "$(cat "$work/err")"
 pass "bus name owned, filesystem mounted, host connected"
 
 # client ARGS...: runs portal-client; its output in $work/out, status in $rc.

@@ -40,3 +40,67 @@ stop_started() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 }
+
+# portal_chooser DIR: DIR/chooser.sh, a command chooser that answers each
+# dialog with the lines of DIR/plan ("cancel" exits 1; "sleep N" waits
+# first) and logs its environment and request in DIR/chooser.log; "plan
+# LINE..." writes the next answer.
+portal_chooser() {
+	plan_file=$1/plan
+	cat >"$1/chooser.sh" <<EOF
+#!/bin/sh
+{ env | grep '^APPVM_CHOOSER' | sort; cat; echo; echo ---; } >>"$1/chooser.log"
+while read -r line; do
+	case \$line in
+	cancel) exit 1 ;;
+	sleep\ *) sleep \${line#sleep } ;;
+	*) echo "\$line" ;;
+	esac
+done <"$1/plan"
+EOF
+	chmod 755 "$1/chooser.sh"
+}
+plan() { printf '%s\n' "$@" >"$plan_file"; }
+
+# portal_bus WORK SOCKDIR: a session dbus-daemon on SOCKDIR/bus (config and
+# logs in WORK), exported as DBUS_SESSION_BUS_ADDRESS. Returns 1 when it
+# does not start.
+portal_bus() {
+	bus_conf "$1/bus.conf" "$2/bus"
+	dbus-daemon --config-file="$1/bus.conf" --nofork --print-address=3 3>"$1/bus.addr" \
+		2>"$1/dbus.log" &
+	pids+=("$!")
+	wait_for 5 test -s "$1/bus.addr" || return 1
+	export DBUS_SESSION_BUS_ADDRESS=unix:path=$2/bus
+}
+
+# portal_guest WORK SOCKET MOUNTPOINT [ARGS...]: $APPVM_PORTAL mounting its
+# filesystem itself on MOUNTPOINT, talking to appvm-portald on SOCKET, its
+# log in WORK/portal.log; portal_pid is its pid. Returns 1 (with a reason on
+# stderr) unless it reports ready, has the filesystem mounted and reaches
+# the host. Leaks count (sanitizer builds; the portal ends on TERM).
+portal_guest() {
+	local work=$1 socket=$2 mnt=$3
+	shift 3
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
+		"$APPVM_PORTAL" --host-unix "$socket" --mountpoint "$mnt" --mount "$@" \
+		--ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
+	portal_pid=$!
+	pids+=("$portal_pid")
+	wait_for 10 grep -q ready "$work/ready" || { echo "appvm-portal did not report ready" >&2; return 1; }
+	grep -q "fuse.appvm-doc $mnt\|$mnt fuse.appvm-doc" /proc/self/mounts ||
+		{ echo "the document filesystem is not mounted on $mnt" >&2; return 1; }
+	wait_for 10 grep -q "host: connected" "$work/portal.log" ||
+		{ echo "appvm-portal did not reach the host" >&2; return 1; }
+}
+
+# portal_fail LABEL MESSAGE: says what failed, with the tails of the logs of
+# the portal, the host daemon and the chooser in $work, and exits 1.
+portal_fail() {
+	printf 'FAIL (%s): %s\n' "$1" "$2" >&2
+	for f in portal portald chooser; do
+		printf -- '--- %s log:\n' "$f" >&2
+		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
+	done
+	exit 1
+}

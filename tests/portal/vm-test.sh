@@ -5,8 +5,11 @@
 # appvm-portald on <vsock path>_1026 with a command chooser playing the user.
 #
 #   the app opens a host file the chooser picks and reads it -> it saves
-#   another one and the host file has its content -> the host revokes the
-#   first -> the app's reads fail -> the app exits, the VM powers off.
+#   another one and the host file has its content -> it opens a folder,
+#   lists it (a symbolic link out of it is not shown), reads a file in it
+#   and makes a new one, which lands on the host -> the host revokes the
+#   first document -> the app's reads fail -> the app exits, the VM powers
+#   off.
 #
 # Usage: tests/portal/vm-test.sh APPVM-INIT APPVM-PORTAL PORTAL-CLIENT
 #        APPVM-PORTALD APPVMCTL APPVM-VSOCK KERNEL
@@ -49,12 +52,16 @@ for f in "$init" "$portal" "$client" "$portald" "$ctl" "$vsockd"; do [ -x "$f" ]
 rm -rf "$work"
 mkdir -p "$work/host"
 printf 'hello from the host\n' >"$work/host/notes.txt"
+mkdir -p "$work/host/folder/sub"
+printf 'inside the folder\n' >"$work/host/folder/sub/in.txt"
+ln -s .. "$work/host/folder/escape"
 cat >"$work/chooser.sh" <<EOF
 #!/bin/sh
 cat >/dev/null
 case \$APPVM_CHOOSER_MODE in
 open) echo "$work/host/notes.txt" ;;
 save) echo "$work/host/from-vm.txt" ;;
+open-folder) echo "$work/host/folder" ;;
 esac
 EOF
 chmod 755 "$work/chooser.sh"
@@ -83,6 +90,10 @@ say "opened $path"
 say "content: $(cat "$path")"
 out=$(portal-client --timeout 120 --name from-vm.txt save | sed -n 's/^path //p')
 echo "saved in the VM" >"$out" && say "saved $out"
+dir=$(portal-client --timeout 120 --directory open | sed -n 's/^path //p')
+say "folder: $(ls "$dir" | tr '\n' ' ')|"
+say "in the folder: $(cat "$dir/sub/in.txt")"
+if echo "made in the VM" >"$dir/sub/made.txt"; then say "made a file in the folder"; else say "cannot write in the folder"; fi
 # The host revokes the document it opened: reads start failing.
 i=0
 while cat "$path" >/dev/null 2>&1 && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
@@ -95,7 +106,7 @@ APP
 
 # The host side of the VM's portal, on <vsock path>_1026 as with cloud-hypervisor.
 "$portald" --name portaltest --vsock "$sockdir/vm.vsock" --chooser "command:$work/chooser.sh" \
-	>"$work/portald.log" 2>&1 &
+	--folder-writable >"$work/portald.log" 2>&1 &
 pids+=("$!")
 wait_for 5 test -S "$sockdir/vm.vsock_1026" || fail "appvm-portald did not listen"
 
@@ -117,6 +128,13 @@ wait_for 10 test -s "$work/host/from-vm.txt" || true
 [ "$(cat "$work/host/from-vm.txt" 2>/dev/null)" = "saved in the VM" ] ||
 	fail "the host file has '$(cat "$work/host/from-vm.txt" 2>/dev/null)'"
 pass "the app saved a file; the host file has its content"
+
+wait_console "portal-vm: made a file in the folder" || fail "the app could not write into the folder"
+grep -qF "portal-vm: folder: sub |" "$work/console.log" || fail "the folder's listing: $(grep 'portal-vm: folder' "$work/console.log")"
+grep -qF "portal-vm: in the folder: inside the folder" "$work/console.log" || fail "reading in the folder"
+[ "$(cat "$work/host/folder/sub/made.txt" 2>/dev/null)" = "made in the VM" ] ||
+	fail "the new file in the folder has '$(cat "$work/host/folder/sub/made.txt" 2>/dev/null)'"
+pass "the app opened a folder: listed it (no link out), read a file, made one on the host"
 
 id=$(basename "$(dirname "$path")")
 "$ctl" "hybrid:$sockdir/vm.vsock" docs revoke "$id" >/dev/null || fail "appvmctl docs revoke $id"

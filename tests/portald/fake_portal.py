@@ -9,7 +9,9 @@ WORKDIR/calls.jsonl (method, title, options) and answered as
 WORKDIR/scenario.json says: {"response": 0, "uris": [...], "choices":
 [[id, value]], "current_filter": [name, [[kind, pattern]]]}, or {"hold":
 true} to leave the request open (Request.Close is recorded as a call
-"Close"). Writes WORKDIR/ready once the name is owned.
+"Close"). With "impostor": [uris], another connection to the bus sends a
+forged Response (success, those URIs) to the caller first. Writes
+WORKDIR/ready once the name is owned.
 """
 import json
 import os
@@ -78,8 +80,18 @@ def on_chooser_call(conn, sender, path, iface, method, params, inv):
     inv.return_value(GLib.Variant('(o)', (handle,)))
     with open(os.path.join(WORK, 'scenario.json')) as f:
         sc = json.load(f)
+    if 'impostor' in sc:
+        GLib.idle_add(respond, impostor(), sender, handle, {'uris': sc['impostor']})
     if not sc.get('hold'):
         GLib.timeout_add(sc.get('delay_ms', 10), respond, conn, sender, handle, sc)
+
+
+def impostor():
+    """A second client of the same bus: anyone may send a signal to anyone."""
+    flags = (Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+             Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION)
+    return Gio.DBusConnection.new_for_address_sync(
+        os.environ['DBUS_SESSION_BUS_ADDRESS'], flags, None, None)
 
 
 def on_get_property(conn, sender, path, iface, prop):

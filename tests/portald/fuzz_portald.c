@@ -6,12 +6,19 @@
  *
  * Input: byte 0 picks the request type (FILE_OPEN, FILE_SAVE,
  * FILE_SAVE_MANY), bytes 1-2 the payload length L (little-endian), then L
- * payload bytes, then the chooser's output. */
+ * payload bytes, then the chooser's output.
+ *
+ * Byte 0 of 3 (mod 4) instead runs the rest as a program against the
+ * tables of folder grants (pd_folder.c): nodes added, looked for, given
+ * back and taken by connections, file documents opened and closed, and the
+ * guest's ENTRY_* requests decoded and checked, with the counts and the
+ * limit checked after every step. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pd_folder.h"
 #include "pd_grants.h"
 #include "pd_pick.h"
 #include "pd_request.h"
@@ -51,12 +58,165 @@ static void check_pick(const struct pd_pick *p, const struct proto_dialog *d, ui
 		abort();
 }
 
+#define MAX_FILES 16
+
+struct folder_run {
+	struct pd_grants t;
+	struct pd_grant *g, *files[MAX_FILES];
+	unsigned n_files, n_nodes;
+	int next_fd;
+	uint8_t given[256]; /* descriptors handed out and not yet back */
+};
+
+static void give_back(struct folder_run *fr, int fd)
+{
+	if (fd < 1000 || fd >= 1256 || !fr->given[fd - 1000])
+		abort(); /* never handed out, or twice */
+	fr->given[fd - 1000] = 0;
+	fr->n_nodes--;
+}
+
+/* One guest request of the program: decoded like the daemon does, then
+ * checked against the folder (any rejection is fine; a crash is not). */
+static void entry_request(struct folder_run *fr, const uint8_t *p, size_t n)
+{
+	static const uint16_t types[] = {PROTO_ENTRY_LOOKUP,  PROTO_ENTRY_STAT,	 PROTO_ENTRY_FORGET,
+					 PROTO_ENTRY_READDIR, PROTO_ENTRY_OPEN,	 PROTO_ENTRY_MKDIR,
+					 PROTO_ENTRY_UNLINK,  PROTO_ENTRY_RENAME};
+	static const enum pd_entry_op ops[] = {PD_E_LOOKUP, PD_E_STAT,	PD_E_FORGET, PD_E_READDIR,
+					       PD_E_OPEN,   PD_E_MKDIR, PD_E_UNLINK, PD_E_RENAME};
+	if (n < 1)
+		return;
+	unsigned k = p[0] % 8;
+	struct proto_header h = {.type = types[k], .id = 1, .length = (uint32_t)(n - 1)};
+	struct proto_msg m;
+	const char *why = NULL;
+	if (h.length > proto_max_payload(h.type, 0) || proto_decode(&h, p + 1, &m, &why) != 0)
+		return;
+	if (types[k] != PROTO_ENTRY_STAT && types[k] != PROTO_ENTRY_FORGET &&
+	    types[k] != PROTO_ENTRY_READDIR && types[k] != PROTO_ENTRY_RENAME &&
+	    !proto_entry_name_ok(m.u.entry_name.name.ptr, m.u.entry_name.name.len))
+		abort(); /* the codec let a bad name through */
+	uint32_t code = pd_entry_check(fr->g, ops[k], &why);
+	if (code && !why)
+		abort();
+	unsigned depth;
+	(void)pd_folder_dirfd(fr->g, m.u.entry_node.node, 1, &depth);
+}
+
+static void folder_step(struct folder_run *fr, const uint8_t *p, size_t n)
+{
+	const char *why = NULL;
+	unsigned conn = (p[1] & 3) + 1, depth;
+	uint64_t id;
+	switch (p[0] % 7) {
+	case 0: { /* a folder looked up: the same one again, or a new node */
+		struct pd_fnode *nd = pd_folder_find(fr->g->folder, conn, 1, p[2] & 15);
+		if (nd) {
+			nd->refs++;
+		} else if (!pd_folder_room(&fr->t, p[3], &why) && fr->next_fd < 1256) {
+			if (pd_folder_add(&fr->t, fr->g->folder, fr->next_fd, 1, p[2] & 15, conn,
+					  p[3], &id) == 0) {
+				fr->given[fr->next_fd++ - 1000] = 1;
+				fr->n_nodes++;
+			}
+		}
+		break;
+	}
+	case 1: { /* ENTRY_FORGET */
+		int fd = pd_folder_forget(&fr->t, fr->g->folder, p[2], conn, p[3]);
+		if (fd >= 0)
+			give_back(fr, fd);
+		break;
+	}
+	case 2: /* a connection ends */
+		for (int fd; (fd = pd_folder_take(&fr->t, fr->g->folder, conn)) >= 0;)
+			give_back(fr, fd);
+		for (struct pd_grant *f; (f = pd_grants_next_file(&fr->t, fr->g->id, conn));) {
+			free(pd_grants_take(&fr->t, f->id));
+			fr->n_files--;
+		}
+		break;
+	case 3: { /* a node's descriptor, as requests look it up */
+		int fd = pd_folder_dirfd(fr->g, p[2], conn, &depth);
+		if (fd >= 0 && fd != 100 && (fd < 1000 || !fr->given[fd - 1000]))
+			abort();
+		break;
+	}
+	case 4: { /* ENTRY_OPEN: a file document */
+		struct pd_grant *f = calloc(1, sizeof(*f));
+		if (!f)
+			return;
+		f->parent = fr->g->id;
+		f->conn = conn;
+		f->dirfd = f->fd = f->stage.fd = -1;
+		if (pd_grants_add(&fr->t, f) == 0)
+			fr->n_files++;
+		else
+			free(f);
+		break;
+	}
+	case 5: /* DOC_CLOSE of a file document */
+		for (unsigned i = 0; i < fr->t.n; i++)
+			if (fr->t.v[i]->parent && fr->t.v[i]->conn == conn) {
+				free(pd_grants_take(&fr->t, fr->t.v[i]->id));
+				fr->n_files--;
+				break;
+			}
+		break;
+	default:
+		entry_request(fr, p + 2, n - 2);
+		break;
+	}
+	if (fr->t.handles != fr->n_nodes + fr->n_files || fr->t.handles > fr->t.lim.max_handles)
+		abort();
+}
+
+static void folder_program(const uint8_t *p, size_t n)
+{
+	static struct folder_run fr;
+	const uint64_t key[4] = {1, 2, 3, 4};
+	struct pd_limits lim = {.max_grants = 4, .max_handles = 1 + (n ? p[0] % 40 : 0)};
+	memset(&fr, 0, sizeof(fr));
+	fr.next_fd = 1000;
+	if (pd_grants_init(&fr.t, &lim, key) < 0)
+		return;
+	fr.g = calloc(1, sizeof(*fr.g));
+	if (!fr.g || pd_folder_new(fr.g) < 0 || pd_grants_add(&fr.t, fr.g) < 0)
+		abort();
+	fr.g->perms |= n > 1 && (p[1] & 1) ? PROTO_PERM_WRITE : 0;
+	fr.g->dirfd = 100;
+	/* Steps: a u16 length, then that many bytes (at least 4 are read). */
+	for (size_t at = 2; at + 2 <= n;) {
+		size_t len = (size_t)(p[at] | p[at + 1] << 8);
+		at += 2;
+		if (len > n - at)
+			len = n - at;
+		if (len > 700)
+			len = 700;
+		static uint8_t step[704];
+		memset(step, 0, sizeof(step));
+		memcpy(step, p + at, len);
+		folder_step(&fr, step, len < 4 ? 4 : len);
+		at += len;
+	}
+	for (int fd; (fd = pd_folder_take(&fr.t, fr.g->folder, 0)) >= 0;)
+		give_back(&fr, fd);
+	if (fr.n_nodes != 0)
+		abort();
+	pd_grants_free(&fr.t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint16_t types[] = {PROTO_FILE_OPEN, PROTO_FILE_SAVE, PROTO_FILE_SAVE_MANY};
+	if (size >= 1 && data[0] % 4 == 3) {
+		folder_program(data + 1, size - 1);
+		return 0;
+	}
 	if (size < 3)
 		return 0;
-	uint16_t type = types[data[0] % 3];
+	uint16_t type = types[data[0] % 4];
 	size_t len = (size_t)(data[1] | data[2] << 8);
 	if (len > size - 3)
 		len = size - 3;

@@ -22,6 +22,30 @@ def vectors():
             yield w[1], bytes.fromhex(''.join(hexs))
 
 
+ENTRY_TYPES = [0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57]
+
+
+def step(*b):
+    return struct.pack('<H', len(b)) + bytes(b)
+
+
+def folder_seeds():
+    """Programs for the folder tables (byte 0 = 3): a handle limit byte, a
+    permission byte, then steps (u16 length, opcode, connection, arguments)."""
+    seeds = {
+        'folder_nodes': bytes([3, 5, 1]) + step(0, 0, 1, 1) + step(0, 0, 1, 1) + step(0, 1, 2, 3)
+        + step(3, 0, 2) + step(1, 0, 2, 1) + step(1, 0, 2, 9) + step(2, 1) + step(0, 0, 4, 255),
+        'folder_files': bytes([3, 3, 0]) + step(4, 0) + step(4, 1) + step(0, 0, 2, 1)
+        + step(4, 0) + step(5, 0) + step(2, 0) + step(2, 1),
+    }
+    for name, b in vectors():
+        typ, flags = struct.unpack_from('<HH', b, 2)
+        if typ in ENTRY_TYPES and not flags & 1:
+            body = bytes([6, 0, ENTRY_TYPES.index(typ)]) + b[16:]
+            seeds['folder_' + name] = bytes([3, 8, 1]) + struct.pack('<H', len(body)) + body
+    return seeds
+
+
 def write(d, name, data):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), 'wb') as f:
@@ -40,6 +64,9 @@ def main():
             write(out, '%s_%d' % (name, i),
                   bytes([TYPES[typ]]) + struct.pack('<H', len(payload)) + payload + ans)
             n += 1
+    for name, data in folder_seeds().items():
+        write(out, name, data)
+        n += 1
     ctl = os.path.join(ROOT, 'tests/fuzz/corpus/pd_ctl')
     seeds = {
         'list': b'\x01list',

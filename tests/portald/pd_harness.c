@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "unix_addr.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -282,7 +283,7 @@ void pdh_connect(struct pdh *h, struct pdh_conn *c)
 	assert_int_equal(connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 }
 
-void pdh_open(struct pdh *h, struct pdh_conn *c)
+void pdh_open_caps(struct pdh *h, struct pdh_conn *c, uint32_t caps)
 {
 	struct proto_msg m, r;
 	pdh_connect(h, c);
@@ -290,11 +291,17 @@ void pdh_open(struct pdh *h, struct pdh_conn *c)
 	m.type = PROTO_HELLO;
 	m.u.hello.min_version = 1;
 	m.u.hello.max_version = 1;
-	m.u.hello.caps = PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS;
+	m.u.hello.caps = caps;
 	m.u.hello.software = proto_str_from("fake-portal 1");
 	assert_int_equal(pdh_call(c, &m, &r), 0);
 	assert_int_equal(r.u.hello.version, 1);
-	assert_int_equal(r.u.hello.caps, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS);
+	assert_int_equal(r.u.hello.caps,
+			 PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
+}
+
+void pdh_open(struct pdh *h, struct pdh_conn *c)
+{
+	pdh_open_caps(h, c, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS);
 }
 
 void pdh_close(struct pdh_conn *c)
@@ -447,4 +454,58 @@ void pdh_write_req(struct proto_msg *m, uint64_t id, uint64_t off, const void *d
 	m->u.doc_write.offset = off;
 	m->u.doc_write.data.ptr = data;
 	m->u.doc_write.data.len = len;
+}
+
+void pdh_entry_req(struct proto_msg *m, uint16_t type, uint64_t doc, uint64_t node,
+		   const char *name, uint32_t flags)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	if (type == PROTO_ENTRY_STAT || type == PROTO_ENTRY_FORGET) {
+		m->u.entry_node = (struct proto_entry_node){doc, node, flags};
+		return;
+	}
+	m->u.entry_name.doc_id = doc;
+	m->u.entry_name.dir = node;
+	m->u.entry_name.name = proto_str_from(name);
+	m->u.entry_name.flags = flags;
+}
+
+void pdh_rename_req(struct proto_msg *m, uint64_t doc, uint64_t dir, const char *name,
+		    uint64_t new_dir, const char *new_name, uint32_t flags)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = PROTO_ENTRY_RENAME;
+	m->u.rename = (struct proto_entry_rename){
+	    doc, dir, proto_str_from(name), new_dir, proto_str_from(new_name), flags};
+}
+
+void pdh_readdir_req(struct proto_msg *m, uint64_t doc, uint64_t dir, uint64_t cookie, uint16_t max)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = PROTO_ENTRY_READDIR;
+	m->u.readdir = (struct proto_entry_readdir){doc, dir, cookie, max};
+}
+
+unsigned pdh_fds_under(struct pdh *h, const char *dir)
+{
+	char path[64], target[4096];
+	unsigned n = 0;
+	size_t dl = strlen(dir);
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)h->pid);
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));) {
+		char link[600];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
+		ssize_t len = readlink(link, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		n += !strncmp(target, dir, dl) && (target[dl] == '/' || target[dl] == '\0');
+	}
+	closedir(d);
+	return n;
 }

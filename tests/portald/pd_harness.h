@@ -77,6 +77,8 @@ struct pdh_conn {
 void pdh_connect(struct pdh *h, struct pdh_conn *c);
 /* Connects and says HELLO with caps FILE_CHOOSER|DOCUMENTS. */
 void pdh_open(struct pdh *h, struct pdh_conn *c);
+/* Connects and says HELLO with these caps. */
+void pdh_open_caps(struct pdh *h, struct pdh_conn *c, uint32_t caps);
 void pdh_close(struct pdh_conn *c);
 
 /* Sends a message (its id: the next one, unless m->id is set). */
@@ -103,6 +105,20 @@ void pdh_save_req(struct proto_msg *m, const char *title, const char *name);
 void pdh_doc_req(struct proto_msg *m, uint16_t type, uint64_t id);
 void pdh_read_req(struct proto_msg *m, uint64_t id, uint64_t off, uint32_t len, bool staged);
 void pdh_write_req(struct proto_msg *m, uint64_t id, uint64_t off, const void *data, uint32_t len);
+
+/* Folder requests: ENTRY_LOOKUP, MKDIR, OPEN, UNLINK (name and flags),
+ * ENTRY_STAT and ENTRY_FORGET (node; flags is the count), ENTRY_RENAME,
+ * ENTRY_READDIR. */
+void pdh_entry_req(struct proto_msg *m, uint16_t type, uint64_t doc, uint64_t node,
+		   const char *name, uint32_t flags);
+void pdh_rename_req(struct proto_msg *m, uint64_t doc, uint64_t dir, const char *name,
+		    uint64_t new_dir, const char *new_name, uint32_t flags);
+void pdh_readdir_req(struct proto_msg *m, uint64_t doc, uint64_t dir, uint64_t cookie,
+		     uint16_t max);
+
+/* Returns how many of the daemon's descriptors are open on dir or below it
+ * (as /proc/PID/fd shows them). */
+unsigned pdh_fds_under(struct pdh *h, const char *dir);
 
 /* Polls cond until it holds or ms pass. Returns whether it held. */
 bool pdh_wait_for(bool (*cond)(void *), void *arg, int ms);

@@ -155,15 +155,20 @@ static void test_daemon_args(void **state)
 	assert_string_equal(o.control, "/run/vm.sock.portal.ctl");
 	assert_int_equal(o.chooser, PD_CHOOSER_PORTAL);
 	assert_false(o.open_writable);
+	assert_false(o.folder_writable);
 	assert_int_equal(o.limits.max_grants, 256);
+	assert_int_equal(o.limits.max_handles, PD_MAX_HANDLES_DEFAULT);
 	assert_true(o.limits.max_file_size == 2ull << 30);
 	assert_int_equal(o.policy.burst, 3);
 	assert_int_equal(o.policy.interval_ms, 10000);
 	assert_int_equal(args(&o, err, "--name=x", "--vsock=/v", "--port", "7", "--chooser",
 			      "command:/bin/pick", "--open-writable", "--max-file-size", "10M",
 			      "--staging-quota=1K", "--dialog-interval", "250ms", "--cooldown",
-			      "2s", "--max-grants", "9", NULL),
+			      "2s", "--max-grants", "9", "--folder-writable", "--max-handles=8192",
+			      NULL),
 			 0);
+	assert_true(o.folder_writable);
+	assert_int_equal(o.limits.max_handles, 8192);
 	assert_string_equal(o.listen, "/v_7");
 	assert_int_equal(o.chooser, PD_CHOOSER_COMMAND);
 	assert_string_equal(o.command, "/bin/pick");
@@ -187,6 +192,8 @@ static void test_daemon_args(void **state)
 	    {"--chooser", {"--name", "x", "--vsock", "/v", "--chooser", "command:rel"}},
 	    {"bad value", {"--name", "x", "--vsock", "/v", "--max-file-size", "0"}},
 	    {"bad value", {"--name", "x", "--vsock", "/v", "--max-grants", "x"}},
+	    {"bad value", {"--name", "x", "--vsock", "/v", "--max-handles", "8193"}},
+	    {"bad value", {"--name", "x", "--vsock", "/v", "--max-handles", "0"}},
 	    {"unknown option", {"--name", "x", "--vsock", "/v", "--frob", "1"}},
 	    {"missing value", {"--name", "x", "--vsock", NULL}},
 	};

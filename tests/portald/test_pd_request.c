@@ -154,6 +154,42 @@ static void test_command_env(void **state)
 	pd_strv_free(&e);
 }
 
+/* Folders: zenity's folder mode, several when asked; the file filters of
+ * the guest's dialog would hide every folder, so none are passed. */
+static void test_open_folder(void **state)
+{
+	(void)state;
+	static struct proto_msg m;
+	struct pd_chooser_req r;
+	struct pd_strv a, e;
+	proto_sample("file_open_request", &m);
+	m.u.dialog.flags |= PROTO_DIALOG_DIRECTORY;
+	m.u.dialog.title = proto_str_from("");
+	pd_chooser_req_init(&r, m.type, "mail", &m.u.dialog);
+	assert_int_equal(r.mode, PD_MODE_OPEN_FOLDER);
+	assert_string_equal(pd_mode_name(r.mode), "open-folder");
+	assert_string_equal(r.title, "[mail] Open Folder");
+	assert_true(pd_request_multiple(&r));
+	assert_int_equal(pd_zenity_argv(&r, db, strlen(db), &a), 0);
+	assert_true(has(&a, "--directory"));
+	assert_true(has(&a, "--multiple"));
+	assert_false(has(&a, "--save"));
+	for (unsigned i = 0; i < a.n; i++)
+		assert_true(strncmp(a.v[i], "--file-filter", 13) != 0);
+	pd_strv_free(&a);
+	assert_int_equal(pd_command_env(&r, NULL, &e), 0);
+	assert_true(has(&e, "APPVM_CHOOSER_MODE=open-folder"));
+	assert_true(has(&e, "APPVM_CHOOSER_MULTIPLE=1"));
+	pd_strv_free(&e);
+	m.u.dialog.flags &= ~PROTO_DIALOG_MULTIPLE;
+	pd_chooser_req_init(&r, m.type, "mail", &m.u.dialog);
+	assert_false(pd_request_multiple(&r));
+	assert_int_equal(pd_zenity_argv(&r, db, strlen(db), &a), 0);
+	assert_true(has(&a, "--directory"));
+	assert_false(has(&a, "--multiple"));
+	pd_strv_free(&a);
+}
+
 static char *json_of(const char *sample, void (*tweak)(struct proto_msg *))
 {
 	static struct proto_msg m;
@@ -201,16 +237,18 @@ static void test_json(void **state)
 				  "{\"id\":\"latin1\",\"label\":\"Latin-1\"}]"));
 	assert_non_null(strstr(j, "\"current_name\":\"report.pdf\""));
 	free(j);
+	j = json_of("file_open_folder_request", NULL);
+	assert_non_null(strstr(j, "\"mode\":\"open-folder\""));
+	assert_non_null(strstr(j, "\"multiple\":false"));
+	free(j);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_mime_globs),
-	    cmocka_unit_test(test_zenity_open),
-	    cmocka_unit_test(test_zenity_save_modes),
-	    cmocka_unit_test(test_command_env),
-	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_mime_globs),	      cmocka_unit_test(test_zenity_open),
+	    cmocka_unit_test(test_zenity_save_modes), cmocka_unit_test(test_command_env),
+	    cmocka_unit_test(test_open_folder),	      cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests_name("pd_request", tests, NULL, NULL);
 }

@@ -139,6 +139,14 @@ static void expect_in(const char *hay, const char *needle)
 		fail_msg("'%s' not in %s", needle, hay);
 }
 
+/* Button labels are the host dialog's own: a guest's accept_label could
+ * put "Cancel" on the button that grants the file. */
+static void expect_no_label(const char *call)
+{
+	if (strstr(call, "accept_label"))
+		fail_msg("the guest's accept_label reached the host dialog: %s", call);
+}
+
 static void test_open(void **state)
 {
 	(void)state;
@@ -168,7 +176,7 @@ static void test_open(void **state)
 	expect_in(call, "\"parent\": \"\"");
 	expect_in(call, "\"multiple\": true");
 	expect_in(call, "\"modal\": true");
-	expect_in(call, "\"accept_label\": \"Open\"");
+	expect_no_label(call);
 	expect_in(call, "\"filters\": [[\"Images\", [[1, \"image/png\"], [0, \"*.jpg\"]]], "
 			"[\"All files\", [[0, \"*\"]]]]");
 	expect_in(call, "\"current_filter\": [\"Images\", [[1, \"image/png\"], [0, \"*.jpg\"]]]");
@@ -205,7 +213,43 @@ static void test_save_and_save_many(void **state)
 	call = last_call();
 	expect_in(call, "\"method\": \"SaveFiles\"");
 	expect_in(call, "\"files\": [\"a.txt\", \"b.txt\"]");
-	expect_in(call, "\"accept_label\": \"Export here\"");
+	expect_no_label(call);
+	pdh_close(&c);
+}
+
+/* A folder dialog: OpenFile with directory, without the guest's file
+ * filters (they would hide every folder); the answer is a folder grant. */
+static void test_open_folder(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	struct proto_msg m, r;
+	char sc[2048], dir[700];
+	snprintf(dir, sizeof(dir), "%s/pics", h.home);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(sc, sizeof(sc), "{\"response\": 0, \"uris\": [\"file://%s\"]}", dir);
+	write_text(in_bus_dir("scenario.json"), sc);
+	pdh_open_caps(&h, &c, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
+	proto_sample("file_open_request", &m);
+	m.id = 0;
+	m.u.dialog.flags = PROTO_DIALOG_DIRECTORY;
+	assert_int_equal(pdh_call(&c, &m, &r), 0);
+	assert_int_equal(r.u.result.n_docs, 1);
+	assert_int_equal(r.u.result.docs[0].perms, PROTO_PERM_READ | PROTO_DOC_FOLDER);
+	assert_memory_equal(r.u.result.docs[0].name.ptr, "pics", 4);
+	const char *call = last_call();
+	expect_in(call, "\"method\": \"OpenFile\"");
+	expect_in(call, "\"directory\": true");
+	expect_in(call, "\"multiple\": false");
+	if (strstr(call, "\"filters\""))
+		fail_msg("file filters in a folder dialog: %s", call);
+	/* A file where a folder was asked for cannot be granted. */
+	write_text(pdh_path(&h, "not-a-folder"), "x");
+	snprintf(sc, sizeof(sc), "{\"response\": 0, \"uris\": [\"file://%s/not-a-folder\"]}",
+		 h.home);
+	write_text(in_bus_dir("scenario.json"), sc);
+	m.id = 0;
+	assert_int_equal(pdh_call(&c, &m, &r), PROTO_ERR_INTERNAL);
 	pdh_close(&c);
 }
 
@@ -247,6 +291,40 @@ static void test_cancel_and_failures(void **state)
 	pdh_close(&c);
 }
 
+/* Another client of the host's bus sends the daemon's chooser a forged
+ * Response (picking a file the user never saw) before the portal's own:
+ * only the portal's is believed. */
+static void test_forged_response(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	struct proto_msg m, r;
+	char sc[2048];
+	write_text(pdh_path(&h, "secret.txt"), "the user's secret");
+	write_text(pdh_path(&h, "picked.txt"), "ok");
+	snprintf(sc, sizeof(sc),
+		 "{\"response\": 0, \"delay_ms\": 300, \"uris\": [\"file://%s/picked.txt\"], "
+		 "\"impostor\": [\"file://%s/secret.txt\"]}",
+		 h.home, h.home);
+	write_text(in_bus_dir("scenario.json"), sc);
+	pdh_open(&h, &c);
+	/* The previous test's dialog may still be closing (one at a time). */
+	uint32_t code = PROTO_ERR_BUSY;
+	for (int i = 0; i < 200 && code == PROTO_ERR_BUSY; i++) {
+		if (i)
+			usleep(25000);
+		pdh_open_req(&m, 0, "Open");
+		code = pdh_call(&c, &m, &r);
+	}
+	assert_int_equal(code, 0);
+	assert_int_equal(r.u.result.n_docs, 1);
+	if (r.u.result.docs[0].name.len != 10 ||
+	    memcmp(r.u.result.docs[0].name.ptr, "picked.txt", 10) != 0)
+		fail_msg("granted \"%.*s\", not the file the portal answered",
+			 (int)r.u.result.docs[0].name.len, r.u.result.docs[0].name.ptr);
+	pdh_close(&c);
+}
+
 /* The skip policy of tests/testlib.sh: 77 (skipped) when a prerequisite is
  * missing, a failure in CI and in scripts/test's full run. */
 static int prerequisite_missing(const char *why)
@@ -266,7 +344,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_open),
 	    cmocka_unit_test(test_save_and_save_many),
+	    cmocka_unit_test(test_open_folder),
 	    cmocka_unit_test(test_cancel_and_failures),
+	    cmocka_unit_test(test_forged_response),
 	};
 	return cmocka_run_group_tests_name("portald_dbus", tests, start, stop);
 }

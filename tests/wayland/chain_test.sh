@@ -72,6 +72,21 @@ case_windows() {
 	wait_for 10 "focus file 1 again" grep -qx 1 "$H/focus"
 	kill "$native"
 	ok "focus file follows the keyboard focus"
+	# A guest window asking for fullscreen stays a framed window (its tag
+	# on screen); the same request from a host client does go fullscreen.
+	fullscreen_of() {
+		tree | jq -r --arg a "$1" '.. | objects | select(.app_id? == $a) | .fullscreen_mode'
+	}
+	window full --color 00ffff --size 40x40 --title Full --app-id test.full --fullscreen
+	local guest_full=$last
+	[ "$(fullscreen_of vmt:test.full)" = 0 ] || fail "a guest window went fullscreen"
+	WAYLAND_DISPLAY=$H/$sway_socket bg hostfull "$H" "$CLIENT" window --color 00ff00 \
+		--size 40x40 --app-id host.full --fullscreen
+	local host_full=$last
+	host_is_full() { [ "$(fullscreen_of host.full)" = 1 ]; }
+	wait_for 10 "the host client fullscreen" host_is_full
+	kill "$guest_full" "$host_full"
+	ok "fullscreen from the guest is refused, from the host granted"
 }
 
 case_isolation() {

@@ -13,6 +13,7 @@ appvm_unit_test(test_wayland_objects SOURCES test_wayland_objects.c LIBS appvm_w
 appvm_unit_test(test_wayland_policy SOURCES test_wayland_policy.c LIBS appvm_wayland_core)
 appvm_unit_test(test_wayland_host SOURCES test_wayland_host.c LIBS appvm_wayland_harness)
 appvm_unit_test(test_wayland_guest SOURCES test_wayland_guest.c LIBS appvm_wayland_harness)
+appvm_unit_test(test_wayland_hostile SOURCES test_wayland_hostile.c LIBS appvm_wayland_harness)
 
 # Both directions of the wire: client bytes (the host's untrusted input)
 # and upstream bytes. Seeds: gen_corpus.py.
@@ -20,6 +21,11 @@ appvm_fuzz_target(wayland_client ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_wayland_client
                   appvm_wayland_harness)
 appvm_fuzz_target(wayland_upstream ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_wayland_upstream.c
                   appvm_wayland_harness)
+
+# The focus file beside a planted symlink (the real binary, no compositor).
+add_test(NAME wayland_focus_file
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/focus-file-test.sh $<TARGET_FILE:appvm-wayland>)
+set_tests_properties(wayland_focus_file PROPERTIES LABELS unit TIMEOUT 30)
 
 # The chain against a headless sway, unprivileged through setpriv: label ns
 # (needs root). WLF_RELAY may insert a relay between the waypipes.

@@ -4,8 +4,10 @@
 #define APPVM_TESTS_WAYLAND_FUZZ_COMMON_H
 
 #include "harness.h"
+#include "policy.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <wayland-client-protocol.h>
@@ -58,6 +60,36 @@ static inline void fuzz_app(struct wlf_conn *c, bool guest)
 	h_drain(c);
 }
 
+/* The boundary's promises about what reaches the host compositor, checked
+ * on every message a host-mode client got past the filter: binds name
+ * allowed globals only, titles and app ids carry the tag, no window goes
+ * fullscreen or decorates itself. Aborts (a fuzzer finding) otherwise. */
+static inline void fuzz_check_host_up(struct wlf_conn *c)
+{
+	struct h_msg m;
+	struct wlf_global_rule rule;
+	while (h_next(&c->uout, &m)) {
+		const struct wlf_table *t = &c->objs.up_c;
+		if (m.id < t->base || m.id - t->base >= t->len || !t->v[m.id - t->base].iface)
+			continue;
+		const char *iface = t->v[m.id - t->base].iface->name;
+		if (!strcmp(iface, "wl_registry") && m.opcode == WL_REGISTRY_BIND) {
+			const char *name = h_string(&m, 3);
+			if (!name || !wlf_policy_global(name, strlen(name), &rule))
+				abort();
+		} else if (!strcmp(iface, "xdg_toplevel")) {
+			const char *s = m.opcode == 2 || m.opcode == 3 ? h_string(&m, 2) : NULL;
+			if ((m.opcode == 2 && strncmp(s, "[fuzz]", 6) != 0) ||
+			    (m.opcode == 3 && strncmp(s, "fuzz", 4) != 0) || m.opcode == 11 ||
+			    m.opcode == 12)
+				abort(); /* set_title, set_app_id; set/unset_fullscreen */
+		} else if (!strcmp(iface, "zxdg_toplevel_decoration_v1")) {
+			if (m.opcode == 2 || (m.opcode == 1 && h_word(&m, 2) != 2))
+				abort(); /* unset_mode; set_mode other than server-side */
+		}
+	}
+}
+
 /* Feeds data to one direction of c in reads of at most 4096 bytes, with
  * nfds fds queued first, emptying the outputs as a reading peer would. */
 static inline void fuzz_feed(struct wlf_conn *c, bool upstream, const uint8_t *data, size_t size,
@@ -79,6 +111,8 @@ static inline void fuzz_feed(struct wlf_conn *c, bool upstream, const uint8_t *d
 			wlf_conn_from_upstream(c);
 		else
 			wlf_conn_from_client(c);
+		if (c->ctx->mode == WLF_MODE_HOST)
+			fuzz_check_host_up(c);
 		for (struct wlf_conn *o = c->ctx->conns; o; o = o->next)
 			h_drain(o);
 	}

@@ -37,6 +37,13 @@ CLIENT = {
         bind(10, "xdg_wm_base", 2, 7), msg(7, 2, 8, 6), msg(8, 1, 9),
         msg(9, 2, "Inbox"), msg(9, 3, "org.example.Mail"), msg(6, 6),
         msg(7, 3, 77), msg(9, 0)]),
+    # host app: a window trying to lose its frame (fullscreen, client-side
+    # decorations) and a right-to-left title
+    "host_window_escape": (0, [
+        bind(10, "xdg_wm_base", 2, 7), bind(13, "zxdg_decoration_manager_v1", 1, 8),
+        msg(7, 2, 9, 6), msg(9, 1, 10), msg(8, 1, 11, 10), msg(11, 1, 1), msg(11, 2),
+        msg(10, 11, 0), msg(10, 12), msg(10, 2, "\u05e9\u05dc\u05d5\u05dd [bank]"),
+        msg(6, 6)]),
     # host app: shm pool with its fd, a buffer, attach and commit
     "host_shm": (1 << 2, [
         bind(1, "wl_shm", 1, 7), msg(7, 0, 8, 4096), msg(8, 0, 9, 0, 16, 16, 64, 1),

@@ -2,7 +2,7 @@
  * benchmark.
  *
  *   wlf-client window [--color RRGGBB] [--size WxH] [--title T] [--app-id A]
- *                     [--animate | --roundtrip] [--seconds S] [--once]
+ *                     [--animate | --roundtrip] [--seconds S] [--once] [--fullscreen]
  *       An xdg-shell window filled with one colour (wl_shm). Prints
  *       "first-frame-ms N" once the compositor has shown the first frame
  *       (wp_presentation's presented event, else the frame callback),
@@ -12,6 +12,7 @@
  *       --seconds it runs until killed; with --once it exits after the first
  *       frame. --roundtrip draws the next frame as soon as a wl_display.sync
  *       round trip returns, not paced by the output, and prints "fps N".
+ *       --fullscreen asks for fullscreen before the first commit.
  *   wlf-client globals
  *       Prints "name interface version" for every global.
  *   wlf-client bind NAME INTERFACE VERSION
@@ -54,7 +55,7 @@ struct app {
 	struct buffer buffers[2];
 	int width, height;
 	uint32_t color;
-	bool configured, animate, closed, once, roundtrip;
+	bool configured, animate, closed, once, roundtrip, fullscreen;
 	unsigned frames_done, drawn;
 	double start_ms, first_frame_ms, frame_done_ms;
 	bool globals_only, window;
@@ -370,6 +371,8 @@ static int run_window(struct app *a, const char *title, const char *app_id, doub
 		xdg_toplevel_set_title(a->toplevel, title);
 	if (app_id)
 		xdg_toplevel_set_app_id(a->toplevel, app_id);
+	if (a->fullscreen)
+		xdg_toplevel_set_fullscreen(a->toplevel, NULL);
 	wl_surface_commit(a->surface);
 	double end = seconds > 0 ? now_ms() + seconds * 1e3 : 0;
 	double counted_from = 0;
@@ -455,10 +458,11 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc && strcmp(cmd, "window") == 0; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(argv[i], "--animate") == 0 || strcmp(argv[i], "--once") == 0 ||
-		    strcmp(argv[i], "--roundtrip") == 0) {
+		    strcmp(argv[i], "--roundtrip") == 0 || strcmp(argv[i], "--fullscreen") == 0) {
 			a.animate = a.animate || argv[i][2] == 'a';
 			a.once = a.once || argv[i][2] == 'o';
 			a.roundtrip = a.roundtrip || argv[i][2] == 'r';
+			a.fullscreen = a.fullscreen || argv[i][2] == 'f';
 			continue;
 		}
 		if (!v)

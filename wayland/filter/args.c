@@ -25,6 +25,8 @@ const char wlf_usage[] =
     "  --name VM            host: the VM's name, 1-64 of A-Z a-z 0-9 . _ -\n"
     "  --focus-file PATH    host: kept as \"1\\n\" while a window of this filter has\n"
     "                       keyboard focus, else \"0\\n\" (replaced atomically)\n"
+    "  --allow-fullscreen   host: windows may go fullscreen (no frame, no tag on\n"
+    "                       screen); without it fullscreen is turned into maximized\n"
     "  --data-control PATH  guest: private socket offering zwlr_data_control_manager_v1\n"
     "                       on the VM's selections (created mode 0600)\n"
     "  --max-clients N      clients served at once, 1-1024 (default 128)\n"
@@ -55,6 +57,7 @@ enum opt_id {
 	OPT_UPSTREAM,
 	OPT_NAME,
 	OPT_FOCUS_FILE,
+	OPT_ALLOW_FULLSCREEN,
 	OPT_DATA_CONTROL,
 	OPT_MAX_CLIENTS,
 	OPT_VERBOSE,
@@ -67,6 +70,7 @@ static const struct cli_option options[] = {
     {"--upstream", OPT_UPSTREAM, true},
     {"--name", OPT_NAME, true},
     {"--focus-file", OPT_FOCUS_FILE, true},
+    {"--allow-fullscreen", OPT_ALLOW_FULLSCREEN, false},
     {"--data-control", OPT_DATA_CONTROL, true},
     {"--max-clients", OPT_MAX_CLIENTS, true},
     {"--verbose", OPT_VERBOSE, false},
@@ -126,6 +130,9 @@ static int set_option(void *ud, int id, const char *opt, const char *v, char *er
 		else
 			o->data_control = v;
 		return 0;
+	case OPT_ALLOW_FULLSCREEN:
+		o->allow_fullscreen = true;
+		return 0;
 	case OPT_VERBOSE:
 		o->verbose = true;
 		return 0;
@@ -181,8 +188,10 @@ int wlf_opts_parse(struct wlf_opts *o, int argc, char *const argv[], char *err, 
 		if (!o->upstream)
 			return cli_error(err, errlen,
 					 "guest mode needs --upstream (waypipe server's socket)");
-		if (o->name || o->focus_file)
-			return cli_error(err, errlen, "--name and --focus-file are host options");
+		if (o->name || o->focus_file || o->allow_fullscreen)
+			return cli_error(
+			    err, errlen,
+			    "--name, --focus-file and --allow-fullscreen are host options");
 	}
 	return 0;
 }

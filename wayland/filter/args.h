@@ -19,6 +19,7 @@ struct wlf_opts {
 	const char *focus_file;	  /* host: optional */
 	const char *data_control; /* guest: optional private socket */
 	unsigned max_clients;
+	bool allow_fullscreen; /* host */
 	bool verbose, help, version;
 };
 

@@ -332,6 +332,23 @@ static int tag_new_toplevel(struct wlf_conn *c, uint32_t toplevel_id)
 	return 0;
 }
 
+/* Host: a request replaced as wlf_policy_rewrite says (none of them takes
+ * fds or creates objects). */
+static int forward_rewritten(struct wlf_conn *c, struct wlf_obj *o, const struct wlf_msg *m,
+			     const struct wlf_rewrite *rw)
+{
+	uint8_t buf[16];
+	struct wlf_enc e;
+	wlf_enc_begin(&e, buf, sizeof(buf), o->peer, rw->opcode);
+	if (rw->has_arg)
+		wlf_enc_u32(&e, rw->arg);
+	int len = wlf_enc_end(&e);
+	if (len < 0)
+		return wlf_conn_client_error(c, m->h.id, WL_DISPLAY_ERROR_IMPLEMENTATION,
+					     "rewritten request does not fit");
+	return wlf_conn_send_up(c, buf, (size_t)len, NULL, 0);
+}
+
 static int dispatch(struct wlf_conn *c, struct wlf_obj *o, const struct wlf_msg *m, int *fds)
 {
 	uint32_t id = m->h.id;
@@ -343,6 +360,9 @@ static int dispatch(struct wlf_conn *c, struct wlf_obj *o, const struct wlf_msg 
 	if (host && wlf_iface_eq(o->iface, &xdg_toplevel_interface) &&
 	    (m->h.opcode == XDG_TOPLEVEL_SET_TITLE || m->h.opcode == XDG_TOPLEVEL_SET_APP_ID))
 		return forward_tagged(c, o, m);
+	struct wlf_rewrite rw;
+	if (host && wlf_policy_rewrite(o->iface, m->h.opcode, c->ctx->allow_fullscreen, &rw))
+		return forward_rewritten(c, o, m, &rw);
 	int r = forward(c, o, m, fds);
 	if (r < 0)
 		return r;

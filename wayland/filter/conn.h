@@ -43,6 +43,7 @@ struct wlf_device;
 struct wlf_ctx {
 	enum wlf_mode mode;
 	const char *vm_name;	/* host: the tag of titles and app ids */
+	bool allow_fullscreen;	/* host: fullscreen is not turned into maximized */
 	struct wlf_conn *conns; /* every live connection */
 	unsigned focused;	/* connections holding keyboard focus */
 	bool focus_changed;	/* focused went from 0 to more or back; the loop clears it */

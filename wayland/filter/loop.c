@@ -82,7 +82,11 @@ static void write_focus(struct loop *l)
 		return;
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A file left there, or a symlink planted there, is never written
+	 * through: it goes, and the new one must be ours (O_EXCL). */
+	unlink(tmp);
+	_cleanup_close_ int fd =
+	    open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || io_write_full(fd, focused ? "1\n" : "0\n", 2) < 0 || rename(tmp, path) < 0) {
 		log_warn("focus file %s: %s", path, strerror(errno));
 		return;
@@ -428,6 +432,7 @@ int wlf_run(const struct wlf_opts *opts, const char *listen_path, const char *up
 	    .focus_written = -1,
 	};
 	wlf_ctx_init(&l.ctx, opts->mode, opts->name);
+	l.ctx.allow_fullscreen = opts->allow_fullscreen;
 	int r = setup(&l, listen_path, data_control_path);
 	bool running = r == 0;
 	if (running) {

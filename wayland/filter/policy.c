@@ -1,6 +1,7 @@
 #include "policy.h"
 
 #include "text_escape.h"
+#include "vm_name.h"
 
 #include "fractional-scale-v1-client-protocol.h"
 #include "pointer-constraints-unstable-v1-client-protocol.h"
@@ -50,6 +51,27 @@ bool wlf_policy_global_at(size_t i, struct wlf_global_rule *ret)
 	return true;
 }
 
+bool wlf_policy_rewrite(const struct wl_interface *iface, uint16_t opcode, bool allow_fullscreen,
+			struct wlf_rewrite *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (!strcmp(iface->name, xdg_toplevel_interface.name) && !allow_fullscreen &&
+	    (opcode == XDG_TOPLEVEL_SET_FULLSCREEN || opcode == XDG_TOPLEVEL_UNSET_FULLSCREEN)) {
+		ret->opcode = opcode == XDG_TOPLEVEL_SET_FULLSCREEN ? XDG_TOPLEVEL_SET_MAXIMIZED
+								    : XDG_TOPLEVEL_UNSET_MAXIMIZED;
+		return true;
+	}
+	if (!strcmp(iface->name, zxdg_toplevel_decoration_v1_interface.name) &&
+	    (opcode == ZXDG_TOPLEVEL_DECORATION_V1_SET_MODE ||
+	     opcode == ZXDG_TOPLEVEL_DECORATION_V1_UNSET_MODE)) {
+		ret->opcode = ZXDG_TOPLEVEL_DECORATION_V1_SET_MODE;
+		ret->has_arg = true;
+		ret->arg = ZXDG_TOPLEVEL_DECORATION_V1_MODE_SERVER_SIDE;
+		return true;
+	}
+	return false;
+}
+
 bool wlf_policy_global(const char *name, size_t len, struct wlf_global_rule *ret)
 {
 	for (size_t i = 0; wlf_policy_global_at(i, ret); i++)
@@ -71,8 +93,8 @@ static size_t tag(char *buf, const char *prefix, const char *untrusted)
 
 size_t wlf_tag_title(char *buf, const char *vm, const char *title)
 {
-	char prefix[128];
-	snprintf(prefix, sizeof(prefix), "[%s] ", vm);
+	char prefix[VM_NAME_TAG_SIZE];
+	vm_name_tag(prefix, sizeof(prefix), vm);
 	return tag(buf, prefix, title);
 }
 

@@ -22,6 +22,20 @@ bool wlf_policy_global(const char *name, size_t len, struct wlf_global_rule *ret
 /* The i-th allowed global, for documentation checks. Returns false past the end. */
 bool wlf_policy_global_at(size_t i, struct wlf_global_rule *ret);
 
+/* Host: a request sent up as another, so that every window keeps the
+ * host's frame, where its tag is shown: fullscreen becomes maximized
+ * (unless allow_fullscreen), any decoration mode server-side. */
+struct wlf_rewrite {
+	uint16_t opcode;
+	bool has_arg; /* one uint argument */
+	uint32_t arg;
+};
+
+/* Returns true with the replacement in *ret when request opcode of iface
+ * is one of those. */
+bool wlf_policy_rewrite(const struct wl_interface *iface, uint16_t opcode, bool allow_fullscreen,
+			struct wlf_rewrite *ret);
+
 /* Longest tagged title or app id, in bytes, so that the message carrying it
  * stays within WLF_MAX_MSG. */
 #define WLF_TAG_MAX 4000

@@ -13,21 +13,11 @@
 /* The kernel's SCM_MAX_FD: one read can bring no more. */
 #define SCM_MAX_FDS 253
 
-/* Whether something accepts connections on path. */
-static bool live_socket(const char *path)
-{
-	struct sockaddr_un sa;
-	if (unix_addr_set(&sa, path) < 0)
-		return false;
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	return fd >= 0 && connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) == 0;
-}
-
 int wlf_sock_listen(const char *path)
 {
 	/* Two filters must never take each other's socket: only a stale one
 	 * (nobody accepting) is replaced. */
-	if (live_socket(path))
+	if (unix_sock_live(path))
 		return -EADDRINUSE;
 	return unix_sock_listen(path, 128);
 }

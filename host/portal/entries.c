@@ -1,0 +1,368 @@
+/* Requests on folder grants (ENTRY_*): names inside a granted folder, by
+ * node and one name, decided by pd_folder.c and carried out by
+ * pd_folderio.c. Nodes and file documents belong to the connection that
+ * made them and end with it. */
+#include "portald.h"
+
+#include "clock.h"
+
+#include "log.h"
+#include "pd_docio.h"
+#include "pd_folder.h"
+#include "pd_folderio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Names from the guest as C strings (the codec checked they are one
+ * component without NUL bytes). */
+static void cstr(char out[PROTO_ENTRY_MAX + 1], struct proto_str s)
+{
+	memcpy(out, s.ptr, s.len);
+	out[s.len] = '\0';
+}
+
+static void fail_errno(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m, int err,
+		       const char *what)
+{
+	pd_conn_error(d, c, m->id, pd_errno_code(err), what);
+}
+
+static void reply_entry(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m,
+			const struct stat *st, uint64_t node)
+{
+	struct proto_msg r;
+	pd_reply_init(&r, m);
+	pd_entry_fill(&r.u.entry, st, node);
+	pd_conn_send(d, c, &r);
+}
+
+/* Answers with the node of the folder fd (taking it, or closing it when
+ * the connection holds that folder already: one more reference). */
+static void reply_folder(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m,
+			 struct pd_grant *g, int fd, const struct stat *st, unsigned depth)
+{
+	struct pd_folder *f = g->folder;
+	struct pd_fnode *n =
+	    pd_folder_find(f, c->serial, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+	const char *why = NULL;
+	uint64_t id;
+	if (n) {
+		close(fd);
+		n->refs++;
+		reply_entry(d, c, m, st, n->id);
+		return;
+	}
+	uint32_t code = pd_folder_room(&d->grants, depth, &why);
+	if (!code && pd_folder_add(&d->grants, f, fd, (uint64_t)st->st_dev, (uint64_t)st->st_ino,
+				   c->serial, depth, &id) < 0) {
+		code = PROTO_ERR_INTERNAL;
+		why = "out of memory";
+	}
+	if (code) {
+		close(fd);
+		pd_conn_error(d, c, m->id, code, why);
+		return;
+	}
+	reply_entry(d, c, m, st, id);
+}
+
+/* The folder grant of a request and the descriptor of its node `node`, or
+ * NULL with the error sent. */
+static struct pd_grant *folder_node(struct pd_daemon *d, struct pd_conn *c,
+				    const struct proto_msg *m, uint64_t doc_id, enum pd_entry_op op,
+				    uint64_t node, int *ret_fd, unsigned *ret_depth)
+{
+	struct pd_grant *g = pd_grants_find(&d->grants, doc_id);
+	const char *why = NULL;
+	uint32_t code = pd_entry_check(g, op, &why);
+	if (code) {
+		pd_conn_error(d, c, m->id, code, why);
+		return NULL;
+	}
+	*ret_fd = pd_folder_dirfd(g, node, c->serial, ret_depth);
+	if (*ret_fd < 0) {
+		pd_conn_error(d, c, m->id, PROTO_ERR_STALE, "no such folder node");
+		return NULL;
+	}
+	return g;
+}
+
+static void do_lookup(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m, bool make)
+{
+	const struct proto_entry_name *en = &m->u.entry_name;
+	char name[PROTO_ENTRY_MAX + 1];
+	int dirfd, fd;
+	unsigned depth;
+	struct stat st;
+	struct pd_grant *g = folder_node(d, c, m, en->doc_id, make ? PD_E_MKDIR : PD_E_LOOKUP,
+					 en->dir, &dirfd, &depth);
+	if (!g)
+		return;
+	cstr(name, en->name);
+	if (make) {
+		const char *why = NULL;
+		uint32_t code = pd_folder_room(&d->grants, depth + 1, &why);
+		int r = code ? 0 : pd_fio_mkdir(dirfd, name, d->umask_bits);
+		if (code || r < 0) {
+			pd_conn_error(d, c, m->id, code ? code : pd_errno_code(r),
+				      code ? why : "cannot make the folder");
+			return;
+		}
+	}
+	int r = pd_fio_lookup(dirfd, name, &st, &fd);
+	if (r < 0) {
+		fail_errno(d, c, m, r,
+			   r == -EPERM ? "a symbolic link or special file (not followed)"
+				       : "cannot look the name up");
+		return;
+	}
+	if (fd < 0)
+		reply_entry(d, c, m, &st, 0);
+	else
+		reply_folder(d, c, m, g, fd, &st, depth + 1);
+}
+
+static void do_stat(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
+{
+	int fd;
+	unsigned depth;
+	struct stat st;
+	const struct proto_entry_node *n = &m->u.entry_node;
+	if (!folder_node(d, c, m, n->doc_id, PD_E_STAT, n->node, &fd, &depth))
+		return;
+	if (fstat(fd, &st) < 0) {
+		fail_errno(d, c, m, errno, "cannot examine the folder");
+		return;
+	}
+	reply_entry(d, c, m, &st, n->node);
+}
+
+static void reply_empty(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
+{
+	struct proto_msg r;
+	pd_reply_init(&r, m);
+	pd_conn_send(d, c, &r);
+}
+
+static void do_forget(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
+{
+	const struct proto_entry_node *n = &m->u.entry_node;
+	struct pd_grant *g = pd_grants_find(&d->grants, n->doc_id);
+	const char *why = NULL;
+	uint32_t code = pd_entry_check(g, PD_E_FORGET, &why);
+	if (code) {
+		pd_conn_error(d, c, m->id, code, why);
+		return;
+	}
+	int fd = pd_folder_forget(&d->grants, g->folder, n->node, c->serial, n->count);
+	if (fd == -ESTALE) {
+		pd_conn_error(d, c, m->id, PROTO_ERR_STALE, "no such folder node");
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	reply_empty(d, c, m);
+}
+
+static void do_readdir(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
+{
+	static char names[PROTO_MAX_ENTRIES * PROTO_ENTRY_MAX];
+	const struct proto_entry_readdir *rq = &m->u.readdir;
+	int fd;
+	unsigned depth;
+	if (!folder_node(d, c, m, rq->doc_id, PD_E_READDIR, rq->dir, &fd, &depth))
+		return;
+	struct proto_msg r;
+	pd_reply_init(&r, m);
+	int e = pd_fio_readdir(fd, rq->cookie, rq->max, &r.u.entries, names, sizeof(names));
+	if (e < 0) {
+		fail_errno(d, c, m, e, "cannot list the folder");
+		return;
+	}
+	pd_conn_send(d, c, &r);
+}
+
+static void do_open(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
+{
+	const struct proto_entry_name *en = &m->u.entry_name;
+	bool create = en->flags & PROTO_OPEN_CREATE;
+	char name[PROTO_ENTRY_MAX + 1];
+	int dirfd;
+	unsigned depth;
+	struct pd_grant *g = folder_node(d, c, m, en->doc_id, create ? PD_E_CREATE : PD_E_OPEN,
+					 en->dir, &dirfd, &depth);
+	if (!g)
+		return;
+	const char *why = NULL;
+	uint32_t code = pd_folder_room(&d->grants, 0, &why);
+	if (code) {
+		pd_conn_error(d, c, m->id, code, why);
+		return;
+	}
+	cstr(name, en->name);
+	struct pd_grant *file = NULL;
+	int r = pd_fio_open_file(g, dirfd, name, en->flags, d->umask_bits, c->serial,
+				 clock_now_ms(), &file, &why);
+	if (r < 0) {
+		fail_errno(d, c, m, r, r == -EPERM ? "a symbolic link or special file" : why);
+		return;
+	}
+	pd_grants_add(&d->grants, file); /* room was checked */
+	struct proto_msg rep;
+	pd_reply_init(&rep, m);
+	rep.u.opened.doc_id = file->id;
+	if (pd_docio_stat(file, &rep.u.opened.stat, &why) < 0) {
+		pd_docio_free(pd_grants_take(&d->grants, file->id));
+		pd_conn_error(d, c, m->id, PROTO_ERR_IO, why);
+		return;
+	}
+	if (d->opt.verbose)
+		log_info("document %016llx: file document %016llx opened",
+			 (unsigned long long)g->id, (unsigned long long)file->id);
+	pd_conn_send(d, c, &rep);
+}
+
+/* The guest removed `name` of the folder dirfd, or replaced it: file
+ * documents open on that name may not commit over what is there now. */
+static void orphan_files(struct pd_daemon *d, uint64_t folder, int dirfd, const char *name)
+{
+	uint64_t dev, ino;
+	if (pd_fio_identity(dirfd, &dev, &ino) < 0)
+		return;
+	for (unsigned i = 0; i < d->grants.n; i++) {
+		struct pd_grant *f = d->grants.v[i];
+		if (f->parent == folder && f->dir_dev == dev && f->dir_ino == ino &&
+		    !strcmp(f->name, name))
+			f->orphan = true;
+	}
+}
+
+static void do_unlink(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
+{
+	const struct proto_entry_name *en = &m->u.entry_name;
+	char name[PROTO_ENTRY_MAX + 1];
+	int dirfd;
+	unsigned depth;
+	struct pd_grant *g = folder_node(d, c, m, en->doc_id, PD_E_UNLINK, en->dir, &dirfd, &depth);
+	if (!g)
+		return;
+	cstr(name, en->name);
+	int r = pd_fio_unlink(dirfd, name, en->flags & PROTO_UNLINK_DIR);
+	if (r < 0) {
+		fail_errno(d, c, m, r,
+			   r == -EPERM ? "a symbolic link or special file" : "cannot remove");
+		return;
+	}
+	orphan_files(d, g->id, dirfd, name);
+	reply_empty(d, c, m);
+}
+
+/* File documents open on the renamed name follow it to its new place. */
+static int follow_rename(struct pd_daemon *d, uint64_t folder, int olddir, const char *old,
+			 int newdir, const char *new)
+{
+	uint64_t odev, oino, ndev, nino;
+	if (pd_fio_identity(olddir, &odev, &oino) < 0 || pd_fio_identity(newdir, &ndev, &nino) < 0)
+		return -EIO;
+	for (unsigned i = 0; i < d->grants.n; i++) {
+		struct pd_grant *f = d->grants.v[i];
+		if (f->parent != folder || f->dir_dev != odev || f->dir_ino != oino ||
+		    strcmp(f->name, old))
+			continue;
+		int fd = fcntl(newdir, F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			f->orphan = true; /* it cannot find its name again */
+			continue;
+		}
+		close(f->dirfd);
+		f->dirfd = fd;
+		f->dir_dev = ndev;
+		f->dir_ino = nino;
+		snprintf(f->name, sizeof(f->name), "%s", new);
+		f->orphan = false;
+	}
+	return 0;
+}
+
+static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
+{
+	const struct proto_entry_rename *rn = &m->u.rename;
+	char old[PROTO_ENTRY_MAX + 1], new[PROTO_ENTRY_MAX + 1];
+	int olddir, newdir;
+	unsigned depth;
+	struct pd_grant *g =
+	    folder_node(d, c, m, rn->doc_id, PD_E_RENAME, rn->dir, &olddir, &depth);
+	if (!g)
+		return;
+	newdir = pd_folder_dirfd(g, rn->new_dir, c->serial, &depth);
+	if (newdir < 0) {
+		pd_conn_error(d, c, m->id, PROTO_ERR_STALE, "no such folder node");
+		return;
+	}
+	cstr(old, rn->name);
+	cstr(new, rn->new_name);
+	int r = pd_fio_rename(olddir, old, newdir, new, rn->flags & PROTO_RENAME_NOREPLACE);
+	if (r < 0) {
+		fail_errno(d, c, m, r,
+			   r == -EPERM ? "a symbolic link or special file" : "cannot rename");
+		return;
+	}
+	/* Whatever held the new name before is gone; the old name moved. */
+	orphan_files(d, g->id, newdir, new);
+	follow_rename(d, g->id, olddir, old, newdir, new);
+	reply_empty(d, c, m);
+}
+
+void pd_entries_handle(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
+{
+	switch (m->type) {
+	case PROTO_ENTRY_LOOKUP:
+		do_lookup(d, c, m, false);
+		break;
+	case PROTO_ENTRY_MKDIR:
+		do_lookup(d, c, m, true);
+		break;
+	case PROTO_ENTRY_STAT:
+		do_stat(d, c, m);
+		break;
+	case PROTO_ENTRY_FORGET:
+		do_forget(d, c, m);
+		break;
+	case PROTO_ENTRY_READDIR:
+		do_readdir(d, c, m);
+		break;
+	case PROTO_ENTRY_OPEN:
+		do_open(d, c, m);
+		break;
+	case PROTO_ENTRY_UNLINK:
+		do_unlink(d, c, m);
+		break;
+	case PROTO_ENTRY_RENAME:
+		do_rename(d, c, m);
+		break;
+	}
+}
+
+void pd_entries_conn_gone(struct pd_daemon *d, struct pd_conn *c)
+{
+	for (unsigned i = 0; i < d->grants.n; i++) {
+		struct pd_grant *g = d->grants.v[i];
+		for (int fd;
+		     g->folder && (fd = pd_folder_take(&d->grants, g->folder, c->serial)) >= 0;)
+			close(fd);
+	}
+	for (struct pd_grant *f; (f = pd_grants_next_file(&d->grants, 0, c->serial));)
+		pd_docio_free(pd_grants_take(&d->grants, f->id));
+}
+
+void pd_entries_drop_folder(struct pd_daemon *d, struct pd_grant *g)
+{
+	for (struct pd_grant *f; (f = pd_grants_next_file(&d->grants, g->id, 0));)
+		pd_docio_free(pd_grants_take(&d->grants, f->id));
+	for (int fd; g->folder && (fd = pd_folder_take(&d->grants, g->folder, 0)) >= 0;)
+		close(fd);
+}

@@ -1,0 +1,204 @@
+#include "pd_folder.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pd_folder_new(struct pd_grant *g)
+{
+	g->folder = calloc(1, sizeof(*g->folder));
+	if (!g->folder)
+		return -ENOMEM;
+	g->folder->next_id = PROTO_ROOT_NODE + 1;
+	g->perms |= PROTO_DOC_FOLDER;
+	return 0;
+}
+
+void pd_folder_free(struct pd_folder *f)
+{
+	if (!f)
+		return;
+	free(f->v);
+	free(f);
+}
+
+uint32_t pd_entry_check(const struct pd_grant *g, enum pd_entry_op op, const char **ret_why)
+{
+	if (!g) {
+		*ret_why = "no such document";
+		return PROTO_ERR_NOT_FOUND;
+	}
+	if (!g->folder) {
+		*ret_why = "the document is not a folder";
+		return PROTO_ERR_STATE;
+	}
+	switch (op) {
+	case PD_E_CREATE:
+	case PD_E_MKDIR:
+	case PD_E_UNLINK:
+	case PD_E_RENAME:
+		if (!(g->perms & PROTO_PERM_WRITE)) {
+			*ret_why = "the folder is read-only";
+			return PROTO_ERR_PERMISSION;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int index_of(const struct pd_folder *f, uint64_t id, unsigned conn)
+{
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->v[i].id == id && f->v[i].conn == conn)
+			return (int)i;
+	return -1;
+}
+
+int pd_folder_dirfd(const struct pd_grant *g, uint64_t id, unsigned conn, unsigned *ret_depth)
+{
+	if (!g->folder)
+		return -1;
+	if (id == PROTO_ROOT_NODE) {
+		*ret_depth = 0;
+		return g->dirfd;
+	}
+	int i = index_of(g->folder, id, conn);
+	if (i < 0)
+		return -1;
+	*ret_depth = g->folder->v[i].depth;
+	return g->folder->v[i].fd;
+}
+
+struct pd_fnode *pd_folder_find(const struct pd_folder *f, unsigned conn, uint64_t dev,
+				uint64_t ino)
+{
+	for (unsigned i = 0; i < f->n; i++)
+		if (f->v[i].conn == conn && f->v[i].dev == dev && f->v[i].ino == ino)
+			return &f->v[i];
+	return NULL;
+}
+
+uint32_t pd_folder_room(const struct pd_grants *t, unsigned depth, const char **ret_why)
+{
+	if (t->handles >= t->lim.max_handles) {
+		*ret_why = "too many files and folders open";
+		return PROTO_ERR_LIMIT;
+	}
+	if (depth > PD_MAX_DEPTH) {
+		*ret_why = "too deep below the granted folder";
+		return PROTO_ERR_LIMIT;
+	}
+	return 0;
+}
+
+int pd_folder_add(struct pd_grants *t, struct pd_folder *f, int fd, uint64_t dev, uint64_t ino,
+		  unsigned conn, unsigned depth, uint64_t *ret_id)
+{
+	if (f->n == f->cap) {
+		unsigned cap = f->cap ? f->cap * 2 : 16;
+		struct pd_fnode *v = realloc(f->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		f->v = v;
+		f->cap = cap;
+	}
+	struct pd_fnode *n = &f->v[f->n++];
+	*n = (struct pd_fnode){f->next_id++, fd, dev, ino, conn, 1, depth};
+	t->handles++;
+	*ret_id = n->id;
+	return 0;
+}
+
+static int remove_at(struct pd_grants *t, struct pd_folder *f, unsigned i)
+{
+	int fd = f->v[i].fd;
+	f->v[i] = f->v[--f->n];
+	t->handles--;
+	return fd;
+}
+
+int pd_folder_forget(struct pd_grants *t, struct pd_folder *f, uint64_t id, unsigned conn,
+		     uint64_t count)
+{
+	int i = index_of(f, id, conn);
+	if (i < 0)
+		return -ESTALE;
+	if (count < f->v[i].refs) {
+		f->v[i].refs -= count;
+		return -1;
+	}
+	return remove_at(t, f, (unsigned)i);
+}
+
+int pd_folder_take(struct pd_grants *t, struct pd_folder *f, unsigned conn)
+{
+	for (unsigned i = 0; i < f->n; i++)
+		if (conn == 0 || f->v[i].conn == conn)
+			return remove_at(t, f, i);
+	return -1;
+}
+
+unsigned pd_kind_of(mode_t mode)
+{
+	if (S_ISREG(mode))
+		return PROTO_ENTRY_FILE;
+	return S_ISDIR(mode) ? PROTO_ENTRY_DIR : 0;
+}
+
+int pd_kind_of_dtype(unsigned char d_type)
+{
+	switch (d_type) {
+	case DT_REG:
+		return PROTO_ENTRY_FILE;
+	case DT_DIR:
+		return PROTO_ENTRY_DIR;
+	case DT_UNKNOWN:
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+uint32_t pd_errno_code(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case ENOENT:
+		return PROTO_ERR_NO_ENTRY;
+	case EEXIST:
+		return PROTO_ERR_EXISTS;
+	case ENOTEMPTY:
+		return PROTO_ERR_NOT_EMPTY;
+	case ENOTDIR:
+		return PROTO_ERR_NOT_DIR;
+	case EISDIR:
+		return PROTO_ERR_IS_DIR;
+	case ELOOP:  /* a symbolic link where a name was resolved */
+	case EACCES: /* the host user may not */
+	case EPERM:
+	case EROFS:
+		return PROTO_ERR_PERMISSION;
+	case ENOSPC:
+	case EDQUOT:
+	case EMFILE:
+	case ENFILE:
+		return PROTO_ERR_LIMIT;
+	default:
+		return PROTO_ERR_IO;
+	}
+}
+
+void pd_entry_fill(struct proto_entry *e, const struct stat *st, uint64_t node)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = (uint8_t)pd_kind_of(st->st_mode);
+	e->mode = (uint16_t)(st->st_mode & PROTO_MODE_MAX);
+	e->mtime_sec = st->st_mtim.tv_sec;
+	e->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
+	if (e->kind == PROTO_ENTRY_DIR) {
+		e->node = node;
+	} else {
+		e->size = st->st_size < 0 ? 0 : (uint64_t)st->st_size;
+	}
+}

@@ -1,0 +1,235 @@
+#include "pd_folderio.h"
+
+#include "cleanup.h"
+#include "pd_folder.h"
+#include "pd_text.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
+static int fail(int err, const char **ret_why, const char *why)
+{
+	*ret_why = why;
+	return err < 0 ? err : -err;
+}
+
+int pd_fio_open(int dirfd, const char *name, int flags, mode_t mode)
+{
+	if (!proto_entry_name_ok(name, strlen(name)))
+		return -EINVAL;
+	flags |= O_NOFOLLOW | O_CLOEXEC;
+	if (!(flags & O_CREAT))
+		mode = 0;
+	struct open_how how = {
+	    .flags = (uint64_t)flags,
+	    .mode = mode,
+	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		/* No openat2 (or a seccomp filter refusing it): one component,
+		 * O_NOFOLLOW, is the same walk. */
+		fd = openat(dirfd, name, flags, mode);
+	}
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int pd_fio_identity(int fd, uint64_t *ret_dev, uint64_t *ret_ino)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*ret_dev = (uint64_t)st.st_dev;
+	*ret_ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
+int pd_fio_lookup(int dirfd, const char *name, struct stat *st, int *ret_fd)
+{
+	*ret_fd = -1;
+	_cleanup_close_ int fd = pd_fio_open(dirfd, name, O_PATH, 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, st) < 0)
+		return -errno;
+	unsigned kind = pd_kind_of(st->st_mode);
+	if (kind == 0)
+		return -EPERM; /* a symbolic link or a special file: not shown */
+	if (kind == PROTO_ENTRY_DIR)
+		*ret_fd = steal_fd(&fd);
+	return 0;
+}
+
+/* What the guest is shown of one directory entry: its kind, or 0. */
+static unsigned entry_kind(int dfd, const struct dirent *e)
+{
+	if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+		return 0;
+	int k = pd_kind_of_dtype(e->d_type);
+	if (k >= 0)
+		return (unsigned)k;
+	struct stat st;
+	if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return pd_kind_of(st.st_mode);
+}
+
+int pd_fio_readdir(int folder, uint64_t cookie, unsigned max, struct proto_entry_list *out,
+		   char *names, size_t names_size)
+{
+	out->n = 0;
+	int fd = openat(folder, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	DIR *dir = fdopendir(fd);
+	if (!dir) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	if (cookie)
+		seekdir(dir, (long)cookie);
+	size_t used = 0;
+	int r = 0;
+	while (out->n < max && out->n < PROTO_MAX_ENTRIES) {
+		errno = 0;
+		struct dirent *e = readdir(dir);
+		if (!e) {
+			r = errno ? -errno : 0;
+			break;
+		}
+		unsigned kind = entry_kind(dirfd(dir), e);
+		size_t len = strlen(e->d_name);
+		if (kind == 0 || len > PROTO_ENTRY_MAX || used + len > names_size)
+			continue;
+		memcpy(names + used, e->d_name, len);
+		out->e[out->n++] = (struct proto_dirent){
+		    (uint64_t)telldir(dir), (uint8_t)kind, {names + used, (uint16_t)len}};
+		used += len;
+	}
+	closedir(dir);
+	return r;
+}
+
+/* Opens the file name for reading: looked up without following anything,
+ * then reopened through its own descriptor, so a device or FIFO swapped in
+ * is never opened for reading (which could block or have side effects). */
+static int open_regular(int dirfd, const char *name, uint32_t flags, mode_t mode, bool *ret_made)
+{
+	*ret_made = false;
+	_cleanup_close_ int path = pd_fio_open(dirfd, name, O_PATH, 0);
+	if (path == -ENOENT && (flags & PROTO_OPEN_CREATE)) {
+		int fd = pd_fio_open(dirfd, name, O_RDONLY | O_CREAT | O_EXCL | O_NOCTTY, mode);
+		*ret_made = fd >= 0;
+		return fd;
+	}
+	if (path < 0)
+		return path;
+	if ((flags & PROTO_OPEN_EXCL))
+		return -EEXIST;
+	struct stat st;
+	if (fstat(path, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EPERM;
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
+	int fd = open(proc, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int pd_fio_open_file(const struct pd_grant *folder, int dirfd, const char *name, uint32_t flags,
+		     mode_t umask_bits, unsigned conn, uint64_t now_ms, struct pd_grant **ret,
+		     const char **ret_why)
+{
+	bool made;
+	_cleanup_close_ int fd = open_regular(dirfd, name, flags, 0666 & ~umask_bits, &made);
+	if (fd < 0)
+		return fail(fd, ret_why, "cannot open the file");
+	struct pd_grant *g = calloc(1, sizeof(*g));
+	if (!g)
+		return fail(ENOMEM, ret_why, "out of memory");
+	g->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	g->fd = -1;
+	g->stage.fd = -1;
+	int r = g->dirfd < 0 ? -errno : pd_fio_identity(dirfd, &g->dir_dev, &g->dir_ino);
+	if (r == 0 && asprintf(&g->path, "%s/.../%s", folder->path, name) < 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		if (g->dirfd >= 0)
+			close(g->dirfd);
+		free(g);
+		if (made)
+			unlinkat(dirfd, name, 0);
+		return fail(r, ret_why, "cannot open the file");
+	}
+	g->perms = folder->perms & (PROTO_PERM_READ | PROTO_PERM_WRITE);
+	g->parent = folder->id;
+	g->conn = conn;
+	g->created_ms = now_ms;
+	g->fd = steal_fd(&fd);
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	pd_display_name(g->display, name);
+	*ret = g;
+	return 0;
+}
+
+int pd_fio_mkdir(int dirfd, const char *name, mode_t umask_bits)
+{
+	if (!proto_entry_name_ok(name, strlen(name)))
+		return -EINVAL;
+	return mkdirat(dirfd, name, 0777 & ~umask_bits) < 0 ? -errno : 0;
+}
+
+/* The kind of what `name` is in dirfd (0: hidden from the guest), or -errno. */
+static int kind_at(int dirfd, const char *name)
+{
+	struct stat st;
+	if (!proto_entry_name_ok(name, strlen(name)))
+		return -EINVAL;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return (int)pd_kind_of(st.st_mode);
+}
+
+int pd_fio_unlink(int dirfd, const char *name, bool dir)
+{
+	int k = kind_at(dirfd, name);
+	if (k < 0)
+		return k;
+	if (k == 0)
+		return -EPERM;
+	if (dir != (k == PROTO_ENTRY_DIR))
+		return dir ? -ENOTDIR : -EISDIR;
+	return unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
+}
+
+int pd_fio_rename(int olddir, const char *old, int newdir, const char *new, bool noreplace)
+{
+	int k = kind_at(olddir, old);
+	if (k < 0)
+		return k;
+	if (k == 0)
+		return -EPERM;
+	k = kind_at(newdir, new);
+	if (k == 0)
+		return -EPERM; /* what the guest cannot see, it cannot replace */
+	if (k < 0 && k != -ENOENT)
+		return k;
+	long r =
+	    syscall(SYS_renameat2, olddir, old, newdir, new, noreplace ? RENAME_NOREPLACE : 0u);
+	return r < 0 ? -errno : 0;
+}

@@ -1,0 +1,56 @@
+/* The host file operations behind folder grants. Every name a guest sends is
+ * one component (the codec's ENTRY class) and is resolved relative to a
+ * folder held open by the daemon, never following a symbolic link and never
+ * leaving that folder (openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS; openat with O_NOFOLLOW on kernels without it).
+ * Symbolic links, devices, FIFOs and sockets are never opened for reading
+ * or writing, nor shown. Functions return 0 or -errno. */
+#ifndef APPVM_PD_FOLDERIO_H
+#define APPVM_PD_FOLDERIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "pd_grants.h"
+
+/* Opens one name in folder dirfd as described above (flags get O_NOFOLLOW
+ * and O_CLOEXEC; mode only with O_CREAT). Returns the descriptor, -EINVAL
+ * for a name that is not one component, or -errno. */
+int pd_fio_open(int dirfd, const char *name, int flags, mode_t mode);
+
+/* Looks a name up: *st gets what it is. A folder comes back open (O_PATH)
+ * in *ret_fd; a file leaves *ret_fd at -1. -EPERM for what a guest does not
+ * see (a symbolic link, a special file). */
+int pd_fio_lookup(int dirfd, const char *name, struct stat *st, int *ret_fd);
+
+/* Lists folder dirfd from cookie (0: the start): at most max names a guest
+ * sees, each with the cookie after it. Names are copied into names
+ * (names_size bytes, room for max names of 255 bytes). */
+int pd_fio_readdir(int dirfd, uint64_t cookie, unsigned max, struct proto_entry_list *out,
+		   char *names, size_t names_size);
+
+/* Opens the file `name` of folder dirfd for a file document of folder grant
+ * `folder` (flags PROTO_OPEN_*; a new file gets 0666 & ~umask_bits): a
+ * record with the file held open read-only, not yet in the table. */
+int pd_fio_open_file(const struct pd_grant *folder, int dirfd, const char *name, uint32_t flags,
+		     mode_t umask_bits, unsigned conn, uint64_t now_ms, struct pd_grant **ret,
+		     const char **ret_why);
+
+/* Creates the folder `name` (0777 & ~umask_bits). */
+int pd_fio_mkdir(int dirfd, const char *name, mode_t umask_bits);
+
+/* Removes the file `name`, or with dir the empty folder `name`. */
+int pd_fio_unlink(int dirfd, const char *name, bool dir);
+
+/* Renames old in folder olddir to new in folder newdir (with noreplace:
+ * -EEXIST when new exists). Neither name may be something a guest does
+ * not see. */
+int pd_fio_rename(int olddir, const char *old, int newdir, const char *new, bool noreplace);
+
+/* The identity of an open file or folder. Returns 0 or -errno. */
+int pd_fio_identity(int fd, uint64_t *ret_dev, uint64_t *ret_ino);
+
+#endif

@@ -1,0 +1,442 @@
+/* appvmctl's clipboard against a hostile guest, with a real host clipboard:
+ * headless sway (tests/clipboard/with-sway.sh starts it; label ns), read and
+ * written by wl-clipboard from outside. A fake agent behind a hybrid socket
+ * answers "clipboard copy" with every reply a hostile guest might send (a
+ * total over the cap or that changes, bytes past the end or none, a reply
+ * that never ends, replies and requests never asked for, floods, text that
+ * is not text); each must end with its clear error within its deadline and
+ * leave the host clipboard as it was; the next well-behaved copy must work.
+ * Then the good paths: the cap at its boundary, binary content, the rate
+ * limit, paste with the size cap and single-use. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "ctl_error.h"
+#include "ctl_run.h"
+#include "fake_guest.h"
+#include "hostile_frames.h"
+
+static char dir[64];
+static char vm_path[128], hybrid_target[160], conf_fast[128], conf_slow[128];
+static char sentinel[64];
+static uint8_t content[200000];
+
+/* The host clipboard as wl-paste sees it, type (NULL: text) at most size bytes. */
+static size_t host_clip(const char *type, char *buf, size_t size)
+{
+	char cmd[160];
+	snprintf(cmd, sizeof(cmd), "timeout 10 wl-paste %s%s 2>&1", type ? "-t " : "-n",
+		 type ? type : "");
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	size_t n = fread(buf, 1, size - 1, p);
+	buf[n] = '\0';
+	pclose(p);
+	return n;
+}
+
+static bool host_clip_is(const char *text)
+{
+	char buf[256];
+	host_clip(NULL, buf, sizeof(buf));
+	return strcmp(buf, text) == 0;
+}
+
+/* Copies text to the host clipboard with wl-copy and waits until it is. */
+static void host_copy(const char *text)
+{
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "wl-copy '%s'", text);
+	assert_int_equal(system(cmd), 0);
+	uint64_t end = clock_now_ms() + 5000;
+	while (!host_clip_is(text))
+		if (clock_now_ms() > end)
+			fail_msg("wl-copy did not take");
+}
+
+static void new_sentinel(void)
+{
+	static unsigned n;
+	snprintf(sentinel, sizeof(sentinel), "host-sentinel-%u", ++n);
+	host_copy(sentinel);
+}
+
+struct clip_case {
+	const char *name;
+	enum fake_mode mode;
+	enum build bytes; /* FAKE_RAW */
+	uint32_t len;	  /* good content's length */
+	const char *timeout;
+	int code;
+	const char *in_err;
+};
+
+static const struct clip_case cases[] = {
+    {"total over the cap", FAKE_RAW, CLIP_TOTAL_OVER_CAP, 0, "5", CTL_EXIT_TOO_LARGE,
+     "the VM's clipboard holds 65537 bytes, over the limit of 65536 for this VM (max-size); "
+     "the host clipboard is unchanged\n"},
+    {"total over 16 MiB", FAKE_RAW, CLIP_TOTAL_16M_1, 0, "5", CTL_EXIT_PROTOCOL,
+     "guest sent a malformed CLIPBOARD_GET reply of 8 bytes (id 2): clipboard size out of range"},
+    {"reply over its cap", FAKE_RAW, CLIP_REPLY_32777, 0, "5", CTL_EXIT_PROTOCOL,
+     "guest sent an oversized frame: CLIPBOARD_GET reply of 32777 bytes (id 2), over its cap "
+     "of 32776"},
+    {"reply of 4 GiB", FAKE_RAW, CLIP_REPLY_4G, 0, "5", CTL_EXIT_PROTOCOL,
+     "CLIPBOARD_GET reply of 4294967295 bytes (id 2), over its cap of 32776"},
+    {"more bytes than the total", FAKE_RAW, CLIP_DATA_PAST_TOTAL, 0, "5", CTL_EXIT_PROTOCOL,
+     "malformed CLIPBOARD_GET reply of 14 bytes (id 2): clipboard size out of range"},
+    {"data never asked for", FAKE_RAW, CLIP_REPLY_ID_9, 0, "5", CTL_EXIT_PROTOCOL,
+     "guest sent a reply to a request we did not send: CLIPBOARD_GET reply of 13 bytes (id 9)"},
+    {"another type's reply", FAKE_RAW, CLIP_SET_REPLY, 0, "5", CTL_EXIT_PROTOCOL,
+     "guest answered CLIPBOARD_GET with a CLIPBOARD_SET reply"},
+    {"a reply cut short, then silence", FAKE_RAW, CLIP_SAYS_40000_SENDS_10, 0, "1",
+     CTL_EXIT_TIMEOUT,
+     "no CLIPBOARD_GET reply from the guest before the deadline (received 18 payload bytes of "
+     "a CLIPBOARD_GET reply of 32776 bytes (id 2))"},
+    {"text that is not UTF-8", FAKE_RAW, CLIP_NOT_UTF8, 0, "5", CTL_EXIT_PROTOCOL,
+     "the VM's text is not valid UTF-8 (byte 2 of 6)"},
+    {"an empty clipboard", FAKE_RAW, CLIP_EMPTY, 0, "5", CTL_EXIT_EMPTY,
+     "the VM's clipboard is empty: nothing to copy; the host clipboard is unchanged"},
+    {"the total grows", FAKE_CLIP_TOTAL_GROWS, 0, 40000, "5", CTL_EXIT_PROTOCOL,
+     "guest changed the clipboard's size in the middle of the transfer: 40000 bytes, then "
+     "40001"},
+    {"no progress", FAKE_CLIP_NO_PROGRESS, 0, 40000, "5", CTL_EXIT_PROTOCOL,
+     "guest sent no clipboard bytes at offset 32768 of 40000"},
+    {"bytes past the end", FAKE_CLIP_PAST_END, 0, 40000, "5", CTL_EXIT_PROTOCOL,
+     "guest sent 32768 clipboard bytes at offset 32768; 7232 were asked for and 7232 are left "
+     "of 40000"},
+    {"a transfer that never ends", FAKE_CLIP_STALL, 0, 40000, "1", CTL_EXIT_TIMEOUT,
+     "no CLIPBOARD_GET reply from the guest before the deadline"},
+    {"a flood of events", FAKE_EVENT_FLOOD, 0, 100, "5", CTL_EXIT_PROTOCOL,
+     "guest sent more than 16 frames that are not the reply"},
+    {"a flood of requests", FAKE_REQUEST_FLOOD, 0, 100, "5", CTL_EXIT_PROTOCOL,
+     "guest sent more than 16 frames that are not the reply"},
+    {"an ERROR", FAKE_ERROR_REPLY, 0, 100, "5", CTL_EXIT_GUEST_ERROR,
+     "guest answered CLIPBOARD_GET with error BUSY"},
+};
+
+static void run_case(const struct clip_case *c, struct bytes *b)
+{
+	struct fake_opts o = {.mode = c->mode,
+			      .front = FRONT_OK,
+			      .hostile_conns = 1,
+			      .clip = content,
+			      .clip_len = c->len ? c->len : 1000};
+	if (c->mode == FAKE_RAW) {
+		hostile_build(c->bytes, b);
+		o.raw = b->p;
+		o.raw_len = b->len;
+		o.after = AFTER_SILENT;
+	}
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	struct run r =
+	    run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, "--max-size",
+		    c->len > 65536 ? "1M" : "64K", "--timeout", c->timeout, NULL);
+	print_message("%-36s exit %2d after %4llu ms\n", c->name, r.code, (unsigned long long)r.ms);
+	expect(&r, c->code, NULL, c->in_err);
+	if (r.ms > atof(c->timeout) * 1000 + 700)
+		fail_msg("%s: took %llu ms", c->name, (unsigned long long)r.ms);
+	run_free(&r);
+	if (!host_clip_is(sentinel))
+		fail_msg("%s: the host clipboard changed", c->name);
+
+	/* The next, well-behaved copy goes through. */
+	r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, "--max-size", "1M",
+		    NULL);
+	fake_guest_stop(&g);
+	expect(&r, 0, "clipboard copy: ", NULL);
+	run_free(&r);
+	static char got[sizeof(content) + 1];
+	size_t len = c->len ? c->len : 1000;
+	if (host_clip(NULL, got, sizeof(got)) != len || memcmp(got, content, len) != 0)
+		fail_msg("%s: the next copy did not reach the host clipboard: %.60s", c->name, got);
+	new_sentinel();
+}
+
+static void test_hostile_copies(void **state)
+{
+	(void)state;
+	static struct bytes b;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i], &b);
+}
+
+/* A CLIPBOARD_SET request of the guest's own (a type never asked for, data
+ * never requested) before each reply: refused, and not a byte of it lands. */
+static void test_unasked_paste(void **state)
+{
+	(void)state;
+	struct fake_opts o = {
+	    .mode = FAKE_CLIP_UNASKED, .front = FRONT_OK, .clip = content, .clip_len = 500};
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	struct run r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, NULL);
+	expect(&r, 0, "clipboard copy: 500 bytes of text from ", NULL);
+	run_free(&r);
+	assert_int_equal(atomic_load(&g.clip_unsupported), 1);
+	fake_guest_stop(&g);
+	char got[600];
+	assert_int_equal(host_clip(NULL, got, sizeof(got)), 500);
+	assert_memory_equal(got, content, 500);
+	char html[64];
+	host_clip("text/html", html, sizeof(html));
+	assert_null(strstr(html, "evil"));
+	new_sentinel();
+}
+
+/* The guest lacks the type asked for, or the whole capability. */
+static void test_missing(void **state)
+{
+	(void)state;
+	struct fake_opts o = {
+	    .front = FRONT_OK, .clip = content, .clip_len = 10, .clip_mime = "image/png"};
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	struct run r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, NULL);
+	expect(&r, CTL_EXIT_EMPTY, NULL, "the VM's clipboard has no text: nothing to copy");
+	assert_non_null(strstr(r.err, "guest error NOT_FOUND (6): no such type"));
+	run_free(&r);
+	r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, "--type",
+		    "image/jpeg", NULL);
+	expect(&r, CTL_EXIT_EMPTY, NULL, "the VM's clipboard has no image/jpeg");
+	run_free(&r);
+	fake_guest_stop(&g);
+	assert_true(host_clip_is(sentinel));
+}
+
+/* The cap at its boundary, binary content, and the rate limit. */
+static void test_good_copies(void **state)
+{
+	(void)state;
+	struct fake_opts o = {.front = FRONT_OK, .clip = content, .clip_len = 65536};
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	struct run r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, NULL);
+	expect(&r, 0, "clipboard copy: 65536 bytes of text from ", NULL);
+	run_free(&r);
+	static char got[sizeof(content) + 1];
+	assert_int_equal(host_clip(NULL, got, sizeof(got)), 65536);
+	assert_memory_equal(got, content, 65536);
+	fake_guest_stop(&g);
+	new_sentinel();
+	o.clip_len = 65537;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, NULL);
+	expect(&r, CTL_EXIT_TOO_LARGE, NULL, "holds 65537 bytes, over the limit of 65536");
+	run_free(&r);
+	fake_guest_stop(&g);
+	assert_true(host_clip_is(sentinel));
+
+	/* Every byte value, as an image would have, 200000 of them. */
+	static uint8_t bin[sizeof(content)];
+	for (size_t i = 0; i < sizeof(bin); i++)
+		bin[i] = (uint8_t)(i * 131 + (i >> 8));
+	o.clip = bin;
+	o.clip_len = sizeof(bin);
+	o.clip_mime = "application/octet-stream";
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, "--type",
+		    "application/octet-stream", "--max-size", "200000", "--json", NULL);
+	expect(&r, 0, "\"bytes\":200000,\"mime\":\"application/octet-stream\"", NULL);
+	run_free(&r);
+	fake_guest_stop(&g);
+	assert_int_equal(host_clip("application/octet-stream", got, sizeof(got)), sizeof(bin));
+	assert_memory_equal(got, bin, sizeof(bin));
+	new_sentinel();
+
+	/* Two copies within min-interval: the second is refused. */
+	o.clip = content;
+	o.clip_len = 20;
+	o.clip_mime = NULL;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_slow, NULL);
+	expect(&r, 0, "clipboard copy: 20 bytes", NULL);
+	run_free(&r);
+	new_sentinel();
+	r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_slow, NULL);
+	expect(&r, CTL_EXIT_RATE_LIMITED, NULL, "are limited to one every 60000 ms (min-interval)");
+	run_free(&r);
+	assert_int_equal(atomic_load(&g.connections), 1); /* the VM was not even asked */
+	fake_guest_stop(&g);
+	assert_true(host_clip_is(sentinel));
+}
+
+/* A host app reading a copy when something else is copied still gets all
+ * of it: the reader could not tell a pipe closed early from the end. */
+static void test_copy_outlives_replacement(void **state)
+{
+	(void)state;
+	static uint8_t big[1 << 20];
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 7 + (i >> 12));
+	struct fake_opts o = {.front = FRONT_OK,
+			      .clip = big,
+			      .clip_len = sizeof(big),
+			      .clip_mime = "application/x-big"};
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	struct run r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, "--type",
+			       "application/x-big", "--max-size", "1M", NULL);
+	expect(&r, 0, "clipboard copy: 1048576 bytes of application/x-big", NULL);
+	run_free(&r);
+	fake_guest_stop(&g);
+
+	/* A reader that stalls: wl-paste into a FIFO nobody reads yet. */
+	char fifo[128], cmd[256];
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	int fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(fd >= 0);
+	snprintf(cmd, sizeof(cmd), "timeout 20 wl-paste -t application/x-big >'%s' &", fifo);
+	assert_int_equal(system(cmd), 0);
+	int avail = 0;
+	uint64_t end = clock_now_ms() + 10000;
+	while (ioctl(fd, FIONREAD, &avail) == 0 && avail < 65536)
+		assert_true(clock_now_ms() < end);
+	/* Now something else is copied, while the paste is under way. */
+	new_sentinel();
+	static uint8_t got[sizeof(big) + 1];
+	size_t n = 0;
+	assert_int_equal(fcntl(fd, F_SETFL, 0), 0);
+	for (ssize_t k; (k = read(fd, got + n, sizeof(got) - n)) > 0;)
+		n += (size_t)k;
+	close(fd);
+	unlink(fifo);
+	assert_int_equal(n, sizeof(big));
+	assert_memory_equal(got, big, sizeof(big));
+}
+
+static void test_paste(void **state)
+{
+	(void)state;
+	struct fake_opts o = {.front = FRONT_OK};
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	host_copy("paste me");
+	struct run r = run_ctl(hybrid_target, "clipboard", "paste", "--config", conf_fast, NULL);
+	expect(&r, 0, "clipboard paste: 8 bytes of text from the host clipboard to hybrid:", NULL);
+	run_free(&r);
+	assert_int_equal(atomic_load(&g.clip_set_bytes), 8);
+	assert_true(host_clip_is("paste me"));
+
+	/* Over the cap: one error, the VM is not even connected to. */
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "head -c 70000 /dev/zero | tr '\\0' y | wl-copy");
+	assert_int_equal(system(cmd), 0);
+	char buf[16];
+	uint64_t end = clock_now_ms() + 5000;
+	while (host_clip(NULL, buf, sizeof(buf)) == 0 || buf[0] != 'y')
+		assert_true(clock_now_ms() < end);
+	int before = atomic_load(&g.connections);
+	r = run_ctl(hybrid_target, "clipboard", "paste", "--config", conf_fast, NULL);
+	expect(&r, CTL_EXIT_TOO_LARGE, NULL,
+	       "the host clipboard holds more than 65536 bytes, the limit for this VM (max-size); "
+	       "nothing was pasted");
+	run_free(&r);
+	assert_int_equal(atomic_load(&g.connections), before);
+	assert_int_equal(atomic_load(&g.clip_set_bytes), 8);
+	/* ... and with a bigger cap it goes, in three chunks. */
+	r = run_ctl(hybrid_target, "clipboard", "paste", "--config", conf_fast, "--max-size",
+		    "70000", NULL);
+	expect(&r, 0, "clipboard paste: 70000 bytes", NULL);
+	run_free(&r);
+	assert_int_equal(atomic_load(&g.clip_set_bytes), 70008);
+
+	/* Single-use: the host clipboard is empty afterwards. */
+	host_copy("once");
+	r = run_ctl(hybrid_target, "clipboard", "paste", "--config", conf_fast, "--single-use",
+		    NULL);
+	expect(&r, 0, "(single-use: the host clipboard is cleared)", NULL);
+	run_free(&r);
+	char now[64];
+	host_clip(NULL, now, sizeof(now));
+	assert_non_null(strstr(now, "No selection"));
+	/* Nothing to paste now. */
+	r = run_ctl(hybrid_target, "clipboard", "paste", "--config", conf_fast, NULL);
+	expect(&r, CTL_EXIT_EMPTY, NULL, "the host clipboard is empty: nothing to paste");
+	run_free(&r);
+	/* No such type on the host. */
+	host_copy("text only");
+	r = run_ctl(hybrid_target, "clipboard", "paste", "--config", conf_fast, "--type",
+		    "image/png", NULL);
+	expect(&r, CTL_EXIT_EMPTY, NULL, "the host clipboard has no image/png (it offers: ");
+	run_free(&r);
+	fake_guest_stop(&g);
+
+	/* The guest refuses: its error, nothing else. */
+	o.mode = FAKE_ERROR_REPLY;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	r = run_ctl(hybrid_target, "clipboard", "paste", "--config", conf_fast, NULL);
+	expect(&r, CTL_EXIT_GUEST_ERROR, NULL, "guest answered CLIPBOARD_SET with error BUSY");
+	run_free(&r);
+	fake_guest_stop(&g);
+	new_sentinel();
+}
+
+static void write_conf(char *path, size_t size, const char *name, const char *text)
+{
+	snprintf(path, size, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!getenv("WAYLAND_DISPLAY")) {
+		fprintf(stderr,
+			"no WAYLAND_DISPLAY: run me through tests/clipboard/with-sway.sh\n");
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "/var/tmp/appvm-clip-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(vm_path, sizeof(vm_path), "%s/vm.sock", dir);
+	snprintf(hybrid_target, sizeof(hybrid_target), "hybrid:%s", vm_path);
+	write_conf(conf_fast, sizeof(conf_fast), "fast.conf", "[default]\nmin-interval = 0\n");
+	write_conf(conf_slow, sizeof(conf_slow), "slow.conf", "[default]\nmin-interval = 60s\n");
+	for (size_t i = 0; i < sizeof(content); i++)
+		content[i] = (uint8_t)('a' + i % 26);
+	new_sentinel();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(conf_fast);
+	unlink(conf_slow);
+	unlink(vm_path);
+	rmdir(dir);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_hostile_copies),
+	    cmocka_unit_test(test_unasked_paste),
+	    cmocka_unit_test(test_missing),
+	    cmocka_unit_test(test_good_copies),
+	    cmocka_unit_test(test_copy_outlives_replacement),
+	    cmocka_unit_test(test_paste),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
