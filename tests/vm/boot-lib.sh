@@ -1,8 +1,9 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154
 # What tests/vm/bench-boot and tests/vm/boot-timeline share: the two images
 # (appvm-init and busybox init, each starting the same agent and the same app)
 # and one boot of either, to the agent's READY, with the kernel log fetched
-# from the guest afterwards (tests/vm/boot-probe.c). Sourced; uses $src.
+# from the guest afterwards (tests/vm/boot-probe.c). Sourced; uses $src and
+# $boot_build (the CMake build tree), which the caller sets.
 
 # The app serves the kernel log on this vsock port (appvm-boot-probe --serve).
 boot_probe_port=5005
