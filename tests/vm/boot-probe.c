@@ -88,7 +88,8 @@ static int serve(unsigned port)
 	int cfd;
 	FILE *out;
 
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(lfd, 1) < 0) {
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(lfd, 1) < 0) {
 		fprintf(stderr, "appvm-boot-probe: vsock port %u: %s\n", port, strerror(errno));
 		return 1;
 	}
