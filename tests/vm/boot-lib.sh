@@ -101,15 +101,18 @@ boot_kernel_only() {
 	fi
 }
 
-# boot_until_ready ...: boot_ready, booted again (up to 3 times) while READY
-# comes by ping.
+# boot_until_ready ...: boot_ready, booted again (up to 5 times) while READY
+# comes by ping: wait-ready's poll of the agent's port can answer before the
+# agent's event connection does, more often the more loaded the host is, and
+# then READY's uptime is unknown.
 boot_until_ready() {
 	local i rc
-	for i in 1 2 3; do
+	for i in 1 2 3 4 5; do
 		boot_ready "$@" && return 0
 		rc=$?
 		[ $rc -eq 2 ] || return 1
 		echo "boot: READY came by ping, booting again ($i)" >&2
 	done
+	echo "boot: READY came by ping $i times in a row" >&2
 	return 1
 }
