@@ -9,12 +9,14 @@
 boot_probe_port=5005
 
 # boot_images BUILD WORK: WORK/appvm and WORK/busybox, one store "data" each.
+# APPVM_BOOT_INIT: another appvm-init binary (e.g. init/musl-build.sh's).
 # Both initramfs images hold appvm-boot-probe, so any kernel can be booted
 # with rdinit=/usr/bin/appvm-boot-probe and the same image bytes.
 boot_images() {
 	local build=$1 work=$2 f
 	local agent=$build/agent/appvm-agent probe=$build/tests/vm/appvm-boot-probe
-	for f in "$build/init/appvm-init" "$agent" "$probe" "$build/host/ctl/appvmctl" \
+	local init=${APPVM_BOOT_INIT:-$build/init/appvm-init}
+	for f in "$init" "$agent" "$probe" "$build/host/ctl/appvmctl" \
 		"$build/host/vsock/appvm-vsock"; do
 		[ -x "$f" ] || { echo "boot: $f not built" >&2; return 1; }
 	done
@@ -33,7 +35,7 @@ boot_images() {
 		[app]
 		exec = /usr/bin/appvm-boot-probe --serve $boot_probe_port
 	EOF
-	"$src/rootfs/build" --init "$build/init/appvm-init" --config "$work/vm.conf" \
+	"$src/rootfs/build" --init "$init" --config "$work/vm.conf" \
 		--bin "$agent" --bin "$probe" --store "data=$work/store" "$work/appvm" >/dev/null || return 1
 	"$src/rootfs/build" --init busybox --bin "$agent" --bin "$probe" \
 		--add "$src/tests/vm/busybox/inittab-ready:/etc/inittab:0644" \
