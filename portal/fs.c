@@ -902,13 +902,16 @@ void fs_stop(struct portal *p)
 	struct fs *fs = p->fs;
 	if (!fs)
 		return;
-	notify_stop();
 	if (p->opt.mount)
 		umount2(p->opt.mountpoint, MNT_DETACH);
 	/* Requests to the host ended already (host_close): what is left
 	 * waited for a slot. */
 	fs_op_drop_waiting(fs);
-	fuse_session_destroy(fs->se);
+	/* Requests the kernel sends meanwhile fail where they need the host. */
+	if (notify_stop(fs->se, &fs->buf, FS_STOP_DRAIN_MS) == 0)
+		fuse_session_destroy(fs->se);
+	else
+		log_warn("fs: a kernel notification is still pending; exiting without it");
 	free(fs->buf.mem);
 	while (fs->docs)
 		fs_doc_revoke(fs, fs->docs);

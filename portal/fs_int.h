@@ -16,14 +16,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define FS_MAX_DOCS	1024u	       /* documents known at once */
-#define FS_MAX_NODES	8192u	       /* inodes the kernel may hold */
-#define FS_WINDOW	8u	       /* host requests one transfer keeps in flight */
-#define FS_MAX_WRITE	(128u * 1024)  /* largest write the kernel sends */
-#define FS_MAX_READ	(1024u * 1024) /* largest read accepted */
-#define FS_TIMEOUT	1.0	       /* entry and attribute cache timeouts, seconds */
-#define FS_MAX_PER_CALL 64	       /* kernel requests handled per wakeup */
-#define FS_FOLDERS_KEEP 256u	       /* host folder nodes kept for folders not in use */
+#define FS_MAX_DOCS	 1024u		/* documents known at once */
+#define FS_MAX_NODES	 8192u		/* inodes the kernel may hold */
+#define FS_WINDOW	 8u		/* host requests one transfer keeps in flight */
+#define FS_MAX_WRITE	 (128u * 1024)	/* largest write the kernel sends */
+#define FS_MAX_READ	 (1024u * 1024) /* largest read accepted */
+#define FS_TIMEOUT	 1.0		/* entry and attribute cache timeouts, seconds */
+#define FS_MAX_PER_CALL	 64		/* kernel requests handled per wakeup */
+#define FS_STOP_DRAIN_MS 2000u		/* at exit: for the notification thread to end */
+#define FS_FOLDERS_KEEP	 256u		/* host folder nodes kept for folders not in use */
 
 /* NODE_FDIR and NODE_FFILE are a folder and a file inside a folder grant
  * (fs_folder.c); a folder document's d->file is its root NODE_FDIR. */

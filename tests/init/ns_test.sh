@@ -80,12 +80,12 @@ elapsed_ms() { sed -n 's/.*elapsed_ms=\([0-9]*\).*/\1/p' "$result"; }
 
 # Runs appvm-init as PID 1 with $WORK/vm.conf and the kernel command line
 # $CMDLINE; its output and nsrun's report go to $log, the report alone to
-# $result.
+# $result. nsrun kills it after $NS_TIMEOUT seconds (default 20).
 run_init() {
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APPVM_INIT_TEST_NO_VM=1 \
 		APPVM_INIT_CONFIG="$WORK/vm.conf" APPVM_INIT_CMDLINE="${CMDLINE:-}" \
 		${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
-		"$NSRUN" --timeout 20 -- "$APPVM_INIT" >>"$log" 2>&1 </dev/null
+		"$NSRUN" --timeout "${NS_TIMEOUT:-20}" -- "$APPVM_INIT" >>"$log" 2>&1 </dev/null
 }
 run_ns() {
 	: >"$log"

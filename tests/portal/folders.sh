@@ -14,29 +14,12 @@
 # Environment: APPVM_PORTAL, APPVM_PORTALD, APPVMCTL, PORTAL_CLIENT (the
 # binaries), APPVM_TEST_WORK (work directory).
 set -euo pipefail
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (FUSE mounts)"; exit 77; }
-: "${APPVM_PORTAL:?}" "${APPVM_PORTALD:?}" "${APPVMCTL:?}" "${PORTAL_CLIENT:?}"
-if [ -z "${PORTAL_TEST_NS:-}" ]; then
-	exec env PORTAL_TEST_NS=1 unshare -m --propagation private "$0" "$@"
-fi
-python=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
-work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/folders
-rm -rf "$work"
-mkdir -p "$work"
-sock=$(mktemp -d /var/tmp/appvm-pf.XXXXXX)
-# The entries of a directory, dot files included, sorted, each followed by a
-# space (file names in this test have no blanks).
-entries_of() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' '; }
 # shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
-cleanup() {
-	stop_started
-	rm -rf "$sock"
-}
-trap cleanup EXIT
+portal_ns_test folders "$@"
+python=/usr/bin/python3
 fail() { portal_fail "portal folders" "$*"; }
-pass() { printf 'ok: %s\n' "$*"; }
 
 # The user's files: a project folder, and next to it what must stay out.
 proj=$work/host/proj
@@ -61,13 +44,7 @@ outside_untouched() {
 portal_chooser "$work"
 portal_bus "$work" "$sock" || fail "dbus-daemon did not start"
 
-start_portald() {
-	"$APPVM_PORTALD" --name ftest --vsock "$sock/vm.vsock" --chooser "command:$work/chooser.sh" \
-		--dialog-burst 100 --dialog-interval 10ms "$@" >>"$work/portald.log" 2>&1 &
-	portald_pid=$!
-	pids+=("$portald_pid")
-	wait_for 5 test -S "$sock/vm.vsock_1026" || fail "appvm-portald did not listen"
-}
+start_portald() { portald_start ftest --dialog-burst 100 --dialog-interval 10ms "$@"; }
 start_portald
 
 mnt=$work/doc
