@@ -39,6 +39,12 @@ static void start(struct init *in, struct service *s)
 	log_info("%s: started %s (pid %d)", s->name, s->argv[0], (int)s->pid);
 }
 
+void loop_start_early(struct init *in, struct service *s)
+{
+	if (s->state == INITCTL_STATE_STOPPED)
+		start(in, s);
+}
+
 /* The k-th service in start order: the others in table order, the app last. */
 static struct service *start_slot(struct init *in, size_t k)
 {

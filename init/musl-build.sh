@@ -17,10 +17,12 @@ cp /usr/include/ini.h "$inc/"
 cd "$root"
 version=$(sed -n 's/^project(appvm VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 cflags=(-std=c11 -D_GNU_SOURCE -DAPPVM_VERSION="\"$version\"" -O2 -U_FORTIFY_SOURCE
-	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib -Inet -Iinit -Iportal -I"$inc")
+	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -Ilib -Inet -Iinit -Iportal -Iwayland/relay -I"$inc")
 # lib/ as an archive, as CMake builds it: only what init uses is linked.
 lib_objs=()
 for f in lib/*.c; do
+	# The Wayland clipboard client is the agent's, and needs libwayland.
+	[ "$f" != lib/wlclip.c ] || continue
 	obj=$out/lib-$(basename "${f%.c}").o
 	musl-gcc "${cflags[@]}" -c -o "$obj" "$f"
 	lib_objs+=("$obj")
@@ -28,7 +30,7 @@ done
 rm -f "$out/libappvm_common.a"
 ar rcs "$out/libappvm_common.a" "${lib_objs[@]}"
 sources=()
-for f in init/*.c net/*.c portal/mount.c; do
+for f in init/*.c net/*.c portal/mount.c wayland/relay/relay_opts.c; do
 	case $f in init/initctl.c | net/appvm-net.c) ;; *) sources+=("$f") ;; esac
 done
 musl-gcc "${cflags[@]}" -static -o "$out/appvm-init.musl" "${sources[@]}" \

@@ -296,6 +296,31 @@ missing_agent)
 		"app: started $WORK/app.sh" "app-exit status=0"
 	grep -q 'service agent failed pid=0' "$WORK/status" || fail "status: $(cat "$WORK/status")"
 	;;
+agent_early)
+	# An agent outside the stores starts before they are mounted (its
+	# start-up overlaps their disk reads); one inside a store starts after.
+	command -v mkfs.erofs >/dev/null || test_skip "mkfs.erofs not installed (erofs-utils)"
+	mkdir -p "$WORK/tree" "$WORK/apps"
+	script "$WORK/tree/agent.sh" 'exec sleep 100'
+	script "$WORK/agent.sh" 'exec sleep 100'
+	script "$WORK/app.sh" 'exit 0'
+	mkfs.erofs --quiet "$WORK/apps.img" "$WORK/tree" >/dev/null
+	loop_apps=$(losetup -f --show -r "$WORK/apps.img")
+	loops+=("$loop_apps")
+	for agent in "$WORK/agent.sh" "$WORK/apps/agent.sh"; do
+		printf '[store apps]\nsource = %s\ntype = erofs\npath = %s/apps\n[agent]\nexec = %s\n[app]\nexec = %s\n' \
+			"$loop_apps" "$WORK" "$agent" "$WORK/app.sh" >"$WORK/vm.conf"
+		run_ns
+		expect_end "signal INT"
+		if [ "$agent" = "$WORK/agent.sh" ]; then
+			expect_order "agent: started $agent" "store apps: $loop_apps mounted read-only" \
+				"app: started $WORK/app.sh"
+		else
+			expect_order "store apps: $loop_apps mounted read-only" "agent: started $agent" \
+				"app: started $WORK/app.sh"
+		fi
+	done
+	;;
 missing_store)
 	mkdir -p "$WORK/mnt"
 	printf '[store usr]\nsource = /dev/appvm-test-missing\ntype = erofs\npath = %s/mnt\n[app]\nexec = /bin/true\n' "$WORK" >"$WORK/vm.conf"
