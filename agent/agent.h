@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "clip.h"
+#include "frame_link.h"
 #include "outbuf.h"
 #include "initctl.h"
 #include "policy.h"
@@ -23,6 +24,8 @@
 #define AGENT_OUT_LIMIT (AGENT_OUT_HIGH + PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD)
 /* Frames handled per wake-up of one client, so a busy one cannot starve others. */
 #define AGENT_FRAMES_PER_WAKE 32
+/* Payload buffers up to this size are kept between frames. */
+#define AGENT_KEEP_PAYLOAD 4096u
 /* A client must finish HELLO this soon after it connects. */
 #define AGENT_HELLO_TIMEOUT_MS 10000u
 /* Requests to init give up after this long. */
@@ -38,19 +41,10 @@
 
 enum power_req { POWER_NONE, POWER_OFF, POWER_REBOOT };
 
+/* A host client: its frame connection (lib/frame_conn.c) and what it waits for. */
 struct client {
 	struct watch w;
-	struct client *next, *prev;
-	int fd;
-	unsigned serial; /* for log lines */
-	uint32_t mask;	 /* events registered with epoll */
-	struct proto_reader rd;
-	struct proto_session sess;
-	struct outbuf out;
-	uint64_t hello_deadline;
-	bool dead;	  /* closed at the end of this loop turn */
-	bool eof;	  /* the host shut down its sending side */
-	bool close_after; /* close once out is sent */
+	struct frame_conn fc;
 	bool wait_status;
 	uint32_t status_id;
 	bool wait_clip; /* a clipboard request waits for the VM's clipboard (clip.c) */
@@ -71,22 +65,10 @@ struct initq {
 	uint64_t deadline;
 };
 
-enum ev_state { EV_OFF, EV_WAIT, EV_CONNECTING, EV_HELLO, EV_UP };
-
 struct events {
 	struct watch w;
-	enum ev_state state;
-	int fd;
-	uint32_t mask;
-	struct proto_reader rd;
-	struct proto_session sess;
-	struct outbuf out;
-	unsigned backoff_ms;
-	unsigned failures; /* in a row, for quieter logs */
-	uint64_t retry_at;
-	uint64_t deadline;
+	struct frame_link link; /* lib/frame_link.c */
 	uint64_t next_poll;
-	uint32_t next_id;
 	struct agent_exit_key last_exit;
 };
 
@@ -98,11 +80,9 @@ struct agent {
 	int listen_fd;
 	struct watch sig_w;
 	int sig_fd;
-	struct client *clients;
-	unsigned n_clients;
-	unsigned next_serial;
-	struct initq status_q; /* "status": for STATUS replies and exit polling */
-	struct initq power_q;  /* "poweroff" or "reboot" */
+	struct frame_set clients; /* of struct client */
+	struct initq status_q;	  /* "status": for STATUS replies and exit polling */
+	struct initq power_q;	  /* "poweroff" or "reboot" */
 	enum power_req power_pending;
 	int status_err; /* of the last status request, to log each change once */
 	struct events ev;
@@ -119,6 +99,8 @@ int agent_watch_mod(struct agent *a, int fd, struct watch *w, uint32_t mask);
 void agent_watch_del(struct agent *a, int fd);
 
 /* server.c: the listener and the host clients. */
+/* Prepares the (empty) set of clients; a->epfd must be open. */
+void server_init(struct agent *a);
 /* Opens the listening socket (vsock, or --listen-unix). Returns 0 or -errno (logged). */
 int server_open(struct agent *a);
 /* Accepts waiting connections, refusing other CIDs and those over the limit. */

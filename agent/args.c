@@ -94,9 +94,6 @@ enum opt_id {
 	OPT_EVENT_UNIX,
 	OPT_CLIPBOARD_SOCKET,
 	OPT_CLIPBOARD_FILE,
-	OPT_VERBOSE,
-	OPT_HELP,
-	OPT_VERSION,
 };
 
 static const struct cli_option options[] = {
@@ -109,11 +106,7 @@ static const struct cli_option options[] = {
     {"--event-unix", OPT_EVENT_UNIX, true},
     {"--clipboard-socket", OPT_CLIPBOARD_SOCKET, true},
     {"--clipboard-file", OPT_CLIPBOARD_FILE, true},
-    {"--verbose", OPT_VERBOSE, false},
-    {"-v", OPT_VERBOSE, false},
-    {"--help", OPT_HELP, false},
-    {"-h", OPT_HELP, false},
-    {"--version", OPT_VERSION, false},
+    CLI_COMMON_OPTIONS,
 };
 
 static int set_option(void *ud, int id, const char *opt, const char *v, char *err, size_t errlen)
@@ -171,21 +164,13 @@ static int set_option(void *ud, int id, const char *opt, const char *v, char *er
 					 AGENT_FILE_PATH_MAX);
 		o->clipboard_file = v;
 		return 0;
-	case OPT_VERBOSE:
-		o->verbose = true;
-		return 0;
-	case OPT_HELP:
-		o->help = true;
-		return 1;
-	case OPT_VERSION:
-		o->version = true;
-		return 1;
 	}
 	return cli_error(err, errlen, "%s: unhandled option", opt);
 }
 
 int agent_opts_parse(struct agent_opts *o, int argc, char *const argv[], char *err, size_t errlen)
 {
-	return cli_parse(options, sizeof(options) / sizeof(options[0]), argc, argv, 1, set_option,
-			 o, err, errlen);
+	const struct cli_common common = {&o->verbose, &o->help, &o->version};
+	return cli_parse(options, sizeof(options) / sizeof(options[0]), argc, argv, 1, &common,
+			 set_option, o, err, errlen);
 }

@@ -270,16 +270,16 @@ int clip_set(struct agent *a, struct client *c, uint32_t id, const struct proto_
 	struct agent_clip *k = &a->clip;
 	const char *why = NULL;
 	struct proto_msg err;
-	int step = clip_set_step(&k->set, c->serial, m, &why);
+	int step = clip_set_step(&k->set, c->fc.serial, m, &why);
 	if (step < 0) {
 		proto_make_error(&err, id, PROTO_ERR_BAD_REQUEST, why);
-		return outbuf_put_msg(&c->out, &err);
+		return outbuf_put_msg(&c->fc.out, &err);
 	}
 	if (k->apply_pending) {
 		clip_set_drop(&k->set);
 		proto_make_error(&err, id, PROTO_ERR_BUSY,
 				 "another clipboard paste is being applied");
-		return outbuf_put_msg(&c->out, &err);
+		return outbuf_put_msg(&c->fc.out, &err);
 	}
 	int r = set_store(a, m, step);
 	if (r < 0) {
@@ -288,12 +288,12 @@ int clip_set(struct agent *a, struct client *c, uint32_t id, const struct proto_
 		snprintf(text, sizeof(text), "cannot store the clipboard content: %s",
 			 strerror(-r));
 		proto_make_error(&err, id, PROTO_ERR_IO, text);
-		return outbuf_put_msg(&c->out, &err);
+		return outbuf_put_msg(&c->fc.out, &err);
 	}
 	if (!(step & CLIP_SET_LAST)) {
 		struct proto_msg ok;
 		reply_init(&ok, PROTO_CLIPBOARD_SET, id);
-		return outbuf_put_msg(&c->out, &ok);
+		return outbuf_put_msg(&c->fc.out, &ok);
 	}
 	/* Complete: it becomes our content, and the selection once the
 	 * connection is up. */
@@ -303,12 +303,12 @@ int clip_set(struct agent *a, struct client *c, uint32_t id, const struct proto_
 	if (content_take(a, fd) < 0) {
 		close(fd);
 		proto_make_error(&err, id, PROTO_ERR_IO, "the stored content is unreadable");
-		return outbuf_put_msg(&c->out, &err);
+		return outbuf_put_msg(&c->fc.out, &err);
 	}
 	k->restore = false;
 	k->apply_pending = true;
 	k->apply_sent = false;
-	k->apply_owner = c->serial;
+	k->apply_owner = c->fc.serial;
 	k->apply_id = id;
 	k->apply_deadline = clock_now_ms() + AGENT_CLIP_SET_MS;
 	c->wait_clip = true;
@@ -445,23 +445,23 @@ int clip_get(struct agent *a, struct client *c, uint32_t id, const struct proto_
 	if (g->offset > 0) {
 		const char *why;
 		uint32_t len;
-		if (clip_snap_chunk(&k->snap, c->serial, g, &len, &why) < 0) {
+		if (clip_snap_chunk(&k->snap, c->fc.serial, g, &len, &why) < 0) {
 			proto_make_error(&err, id, PROTO_ERR_BAD_REQUEST, why);
-			return outbuf_put_msg(&c->out, &err);
+			return outbuf_put_msg(&c->fc.out, &err);
 		}
 		struct proto_msg m;
 		snap_reply(k, id, g->offset, g->max_length, &m);
-		int r = outbuf_put_msg(&c->out, &m);
+		int r = outbuf_put_msg(&c->fc.out, &m);
 		if (r == 0 && g->offset + len == k->snap.len)
 			snap_free(k); /* the last chunk */
 		return r;
 	}
 	if (k->get_pending) {
 		proto_make_error(&err, id, PROTO_ERR_BUSY, "another clipboard read is in progress");
-		return outbuf_put_msg(&c->out, &err);
+		return outbuf_put_msg(&c->fc.out, &err);
 	}
 	snap_free(k);
-	k->snap.owner = c->serial;
+	k->snap.owner = c->fc.serial;
 	clip_mime_copy(k->snap.mime, g->mime);
 	clip_mime_copy(k->get_want, g->mime);
 	k->get_pending = true;
@@ -666,14 +666,14 @@ void clip_client_gone(struct agent *a, const struct client *c)
 	struct agent_clip *k = &a->clip;
 	if (!k->enabled)
 		return;
-	if (k->snap.owner == c->serial && !k->get_pending)
+	if (k->snap.owner == c->fc.serial && !k->get_pending)
 		snap_free(k);
-	if (k->get_pending && k->snap.owner == c->serial) {
+	if (k->get_pending && k->snap.owner == c->fc.serial) {
 		read_stop(a);
 		k->get_pending = false;
 		snap_free(k);
 	}
-	if (k->set.active && k->set.owner == c->serial) {
+	if (k->set.active && k->set.owner == c->fc.serial) {
 		clip_set_drop(&k->set);
 		if (k->set_fd >= 0)
 			close(k->set_fd);

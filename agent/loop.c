@@ -82,6 +82,7 @@ static int setup(struct agent *a)
 	int r = agent_watch_add(a, a->sig_fd, &a->sig_w, EPOLLIN);
 	if (r < 0)
 		return r;
+	server_init(a);
 	initq_setup(a);
 	events_init(a);
 	clip_setup(a);

@@ -16,15 +16,6 @@ bool agent_cid_allowed(uint32_t cid)
 	return cid == APPVM_HOST_CID;
 }
 
-unsigned agent_backoff_next(unsigned current_ms)
-{
-	if (current_ms == 0)
-		return AGENT_BACKOFF_START_MS;
-	if (current_ms >= AGENT_BACKOFF_MAX_MS / 2)
-		return AGENT_BACKOFF_MAX_MS;
-	return current_ms * 2;
-}
-
 static const struct initctl_service *find_app(const struct initctl_status *init)
 {
 	for (size_t i = 0; i < init->n_services && i < INITCTL_MAX_SERVICES; i++)

@@ -12,17 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Event connection retry delays (docs/agent.md). */
+/* Event connection retry delays (docs/agent.md; lib/retry.h). */
 #define AGENT_BACKOFF_START_MS 200u
 #define AGENT_BACKOFF_MAX_MS   2000u
 
 /* Returns true if a vsock peer with this CID may talk to the agent: only the
  * host (VMADDR_CID_HOST, 2). */
 bool agent_cid_allowed(uint32_t cid);
-
-/* Returns the retry delay that follows `current_ms`: doubled, capped at
- * AGENT_BACKOFF_MAX_MS; 0 (no failure yet) gives AGENT_BACKOFF_START_MS. */
-unsigned agent_backoff_next(unsigned current_ms);
 
 /* Returns the app's state for STATUS from init's status (docs/agent.md):
  * the "app" service's state; UNKNOWN without one, or when init is NULL

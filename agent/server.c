@@ -1,6 +1,8 @@
 /* The listener and the host client connections: accept (host CID only, up
- * to the connection limit), read whole frames, hand them to handler.c, write
- * the replies back without ever blocking. */
+ * to the connection limit) and hand each whole frame to handler.c; the
+ * connections themselves (reading, queued replies, limits, deadlines) are
+ * lib/frame_conn.c's. A client waits, not read from, while its STATUS or
+ * clipboard request is with init or the VM's clipboard. */
 #include "unix_addr.h"
 #include "agent.h"
 #include "clock.h"
@@ -22,8 +24,6 @@
 #include <unistd.h>
 
 #define LISTEN_BACKLOG 64
-/* Payload buffers up to this size are kept between frames. */
-#define KEEP_PAYLOAD 4096
 
 static int open_vsock(uint32_t port)
 {
@@ -60,15 +60,6 @@ int server_open(struct agent *a)
 	return 0;
 }
 
-static void client_kill(struct client *c, const char *why)
-{
-	if (c->dead)
-		return;
-	if (why)
-		log_info("client %u: closed: %s", c->serial, why);
-	c->dead = true;
-}
-
 /* Accepts one connection. Returns 0, -EAGAIN when none is waiting, or -errno. */
 static int accept_one(struct agent *a)
 {
@@ -90,36 +81,26 @@ static int accept_one(struct agent *a)
 		    peer.vm.svm_cid, peer.vm.svm_port);
 		return 0;
 	}
-	if (a->n_clients >= a->opt.max_clients) {
+	if (a->clients.n >= a->opt.max_clients) {
 		log_warn("refused a connection: %u clients already connected (--max-clients)",
-			 a->n_clients);
+			 a->clients.n);
 		return 0;
 	}
 	struct client *c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->w.kind = WATCH_CLIENT;
-	c->serial = ++a->next_serial;
-	proto_reader_init(&c->rd);
-	agent_session_init(&c->sess, AGENT_CAPS | (a->clip.enabled ? PROTO_CAP_CLIPBOARD : 0));
-	outbuf_init(&c->out, AGENT_OUT_LIMIT);
-	c->hello_deadline = clock_now_ms() + AGENT_HELLO_TIMEOUT_MS;
-	int r = agent_watch_add(a, fd, &c->w, EPOLLIN);
+	int r = frame_set_add(&a->clients, &c->fc, fd, c, &c->w);
 	if (r < 0) {
 		free(c);
 		return r;
 	}
-	c->fd = steal_fd(&fd);
-	c->mask = EPOLLIN;
-	c->next = a->clients;
-	if (a->clients)
-		a->clients->prev = c;
-	a->clients = c;
-	a->n_clients++;
+	steal_fd(&fd);
+	agent_session_init(&c->fc.sess, AGENT_CAPS | (a->clip.enabled ? PROTO_CAP_CLIPBOARD : 0));
 	if (a->opt.listen_unix)
-		log_debug("client %u: connected", c->serial);
+		log_debug("client %u: connected", c->fc.serial);
 	else
-		log_debug("client %u: connected from CID %u port %u", c->serial, peer.vm.svm_cid,
+		log_debug("client %u: connected from CID %u port %u", c->fc.serial, peer.vm.svm_cid,
 			  peer.vm.svm_port);
 	return 0;
 }
@@ -138,32 +119,27 @@ void server_on_listen(struct agent *a)
 	}
 }
 
-static bool can_read(const struct client *c)
+static bool held(const struct frame_conn *fc)
 {
-	return !c->dead && !c->eof && !c->close_after && !c->wait_status && !c->wait_clip &&
-	       c->out.len < AGENT_OUT_HIGH;
+	const struct client *c = fc->owner;
+	return c->wait_status || c->wait_clip;
 }
 
-static void flush(struct client *c)
+static void handle_frame(void *ctx, struct frame_conn *fc)
 {
-	int r = c->dead ? 0 : outbuf_send(&c->out, c->fd);
-	if (r < 0 && r != -EAGAIN)
-		client_kill(c, strerror(-r));
-}
-
-static void handle_frame(struct agent *a, struct client *c)
-{
+	struct agent *a = ctx;
+	struct client *c = fc->owner;
 	struct agent_request req;
-	int v = agent_handle_frame(&c->sess, &c->rd.header, c->rd.payload, &c->out, &req);
+	int v = agent_handle_frame(&fc->sess, &fc->rd.header, fc->rd.payload, &fc->out, &req);
 	if (log_get_level() >= LOG_LEVEL_DEBUG) {
-		const char *name = proto_type_name(c->rd.header.type);
-		log_debug("client %u: %s id=%u%s", c->serial, name ? name : "unknown type", req.id,
+		const char *name = proto_type_name(fc->rd.header.type);
+		log_debug("client %u: %s id=%u%s", fc->serial, name ? name : "unknown type", req.id,
 			  req.why ? " refused" : "");
 	}
 	switch (v) {
 	case AGENT_DONE:
 		if (req.why)
-			log_info("client %u: answered an error: %s", c->serial, req.why);
+			log_info("client %u: answered an error: %s", fc->serial, req.why);
 		return;
 	case AGENT_STATUS:
 		/* The record needs init's status: this client waits (nothing more
@@ -175,7 +151,7 @@ static void handle_frame(struct agent *a, struct client *c)
 		return;
 	case AGENT_POWEROFF:
 	case AGENT_REBOOT:
-		log_info("client %u: %s requested (deadline %u ms)", c->serial,
+		log_info("client %u: %s requested (deadline %u ms)", fc->serial,
 			 v == AGENT_POWEROFF ? "shutdown" : "reboot", req.deadline_ms);
 		c->power = v == AGENT_POWEROFF ? POWER_OFF : POWER_REBOOT;
 		/* Longer deadlines than init takes are clamped: init's grace is
@@ -191,87 +167,64 @@ static void handle_frame(struct agent *a, struct client *c)
 		v = v == AGENT_CLIP_GET ? clip_get(a, c, req.id, &req.clip.get)
 					: clip_set(a, c, req.id, &req.clip.set);
 		if (v < 0)
-			client_kill(c, strerror(-v));
+			frame_conn_kill(fc, strerror(-v));
 		return;
 	case AGENT_CLOSE_AFTER:
-		log_info("client %u: closing after the reply: %s", c->serial, req.why);
-		c->close_after = true;
+		log_info("client %u: closing after the reply: %s", fc->serial, req.why);
+		fc->close_after = true;
 		return;
 	case AGENT_CLOSE:
-		client_kill(c, req.why);
+		frame_conn_kill(fc, req.why);
 		return;
 	default:
-		client_kill(c, strerror(-v));
+		frame_conn_kill(fc, strerror(-v));
 		return;
 	}
 }
 
-static void read_frames(struct agent *a, struct client *c)
+/* The acknowledgement of a shutdown is sent: init is asked now. */
+static void sent(void *ctx, struct frame_conn *fc)
 {
-	int frames = 0;
-	while (can_read(c) && frames < AGENT_FRAMES_PER_WAKE) {
-		int r = proto_read_frame(c->fd, &c->rd);
-		if (r == 0)
-			return;
-		if (r == -ENODATA) {
-			c->eof = true;
-			return;
-		}
-		if (r < 0) {
-			client_kill(c, proto_io_strerror(r));
-			return;
-		}
-		frames++;
-		handle_frame(a, c);
-		/* A big payload buffer is not kept for the small frames that
-		 * usually follow; the reader starts afresh. */
-		if (c->rd.payload_size > KEEP_PAYLOAD)
-			proto_reader_free(&c->rd);
-	}
-}
-
-/* Sends what can be sent, then settles the client's epoll interest and end
- * of life. Never reads, so it is safe to call while a frame is handled. */
-static void settle(struct agent *a, struct client *c)
-{
-	flush(c);
-	if (c->dead)
-		return;
-	if (c->power != POWER_NONE && c->out.len == 0) {
-		agent_power_request(a, c->power, c->power_limit_ms);
+	struct client *c = fc->owner;
+	if (c->power != POWER_NONE && fc->out.len == 0) {
+		agent_power_request(ctx, c->power, c->power_limit_ms);
 		c->power = POWER_NONE;
 	}
-	if (c->out.len == 0 && !c->wait_status && !c->wait_clip && (c->eof || c->close_after)) {
-		client_kill(c, c->eof ? NULL : "done");
-		return;
-	}
-	uint32_t mask = (can_read(c) ? EPOLLIN : 0) | (c->out.len > 0 ? EPOLLOUT : 0);
-	if (mask != c->mask) {
-		if (agent_watch_mod(a, c->fd, &c->w, mask) < 0)
-			client_kill(c, "epoll failed");
-		c->mask = mask;
-	}
 }
 
-static void pump(struct agent *a, struct client *c)
+static void gone(void *ctx, struct frame_conn *fc)
 {
-	flush(c);
-	read_frames(a, c);
-	settle(a, c);
+	struct agent *a = ctx;
+	struct client *c = fc->owner;
+	/* The host asked for it; the ack not reaching it changes nothing. */
+	if (c->power != POWER_NONE)
+		agent_power_request(a, c->power, c->power_limit_ms);
+	clip_client_gone(a, c);
+	free(c);
+}
+
+static const struct frame_ops client_ops = {
+    .frame = handle_frame, .held = held, .sent = sent, .gone = gone};
+
+void server_init(struct agent *a)
+{
+	a->clients = (struct frame_set){
+	    .label = "client",
+	    .lim = {.out_limit = AGENT_OUT_LIMIT,
+		    .out_high = AGENT_OUT_HIGH,
+		    .keep_payload = AGENT_KEEP_PAYLOAD,
+		    .frames_per_wake = AGENT_FRAMES_PER_WAKE,
+		    .hello_timeout_ms = AGENT_HELLO_TIMEOUT_MS},
+	    .ops = &client_ops,
+	    .ctx = a,
+	    .epfd = a->epfd,
+	};
+	frame_set_init(&a->clients);
 }
 
 void server_on_client(struct agent *a, struct client *c, uint32_t events)
 {
-	if (c->dead)
-		return;
-	if (events & EPOLLERR) {
-		client_kill(c, "socket error");
-		return;
-	}
-	/* EPOLLHUP with data still to read is handled by reading to EOF. */
-	pump(a, c);
-	if (!c->dead && (events & EPOLLHUP) && !(events & EPOLLIN))
-		client_kill(c, NULL);
+	frame_set_on_io(&a->clients, &c->fc, events);
 }
 
 /* The STATUS requests parked in handle_frame resume here, all with the same
@@ -280,8 +233,9 @@ void server_status_done(struct agent *a, const struct initctl_status *init)
 {
 	struct agent_sysinfo si;
 	bool gathered = false;
-	for (struct client *c = a->clients; c; c = c->next) {
-		if (!c->wait_status || c->dead)
+	for (struct frame_conn *fc = a->clients.head; fc; fc = fc->next) {
+		struct client *c = fc->owner;
+		if (!c->wait_status || fc->dead)
 			continue;
 		if (!gathered) {
 			agent_sysinfo_gather(&si, a->vm_name);
@@ -289,11 +243,11 @@ void server_status_done(struct agent *a, const struct initctl_status *init)
 			gathered = true;
 		}
 		c->wait_status = false;
-		int r = agent_reply_status(&c->out, c->status_id, &si.st);
+		int r = agent_reply_status(&fc->out, c->status_id, &si.st);
 		if (r < 0)
-			client_kill(c, strerror(-r));
+			frame_conn_kill(fc, strerror(-r));
 		else
-			settle(a, c);
+			frame_set_settle(&a->clients, fc);
 	}
 	if (gathered)
 		agent_sysinfo_free(&si);
@@ -301,84 +255,48 @@ void server_status_done(struct agent *a, const struct initctl_status *init)
 
 void server_clip_resume(struct agent *a, unsigned serial, const struct proto_msg *reply)
 {
-	for (struct client *c = a->clients; c; c = c->next) {
-		if (c->serial != serial || c->dead || !c->wait_clip)
+	for (struct frame_conn *fc = a->clients.head; fc; fc = fc->next) {
+		struct client *c = fc->owner;
+		if (fc->serial != serial || fc->dead || !c->wait_clip)
 			continue;
 		c->wait_clip = false;
-		int r = outbuf_put_msg(&c->out, reply);
+		int r = outbuf_put_msg(&fc->out, reply);
 		if (r < 0)
-			client_kill(c, strerror(-r));
+			frame_conn_kill(fc, strerror(-r));
 		else
-			settle(a, c);
+			frame_set_settle(&a->clients, fc);
 		return;
 	}
 }
 
 void server_tick(struct agent *a, uint64_t now, uint64_t *next)
 {
-	for (struct client *c = a->clients; c; c = c->next) {
-		if (c->dead)
+	frame_set_tick(&a->clients, now, next);
+	for (struct frame_conn *fc = a->clients.head; fc; fc = fc->next) {
+		struct client *c = fc->owner;
+		if (fc->dead || c->power == POWER_NONE)
 			continue;
-		if (!c->sess.established) {
-			if (now >= c->hello_deadline) {
-				client_kill(c, "no HELLO in time");
-				continue;
-			}
-			if (c->hello_deadline < *next)
-				*next = c->hello_deadline;
-		}
-		if (c->power != POWER_NONE) {
-			if (now >= c->power_deadline) {
-				log_warn("client %u: acknowledgement not sent in time; asking init "
-					 "anyway",
-					 c->serial);
-				agent_power_request(a, c->power, c->power_limit_ms);
-				c->power = POWER_NONE;
-			} else if (c->power_deadline < *next) {
-				*next = c->power_deadline;
-			}
+		if (now >= c->power_deadline) {
+			log_warn("client %u: acknowledgement not sent in time; asking init anyway",
+				 fc->serial);
+			agent_power_request(a, c->power, c->power_limit_ms);
+			c->power = POWER_NONE;
+		} else if (c->power_deadline < *next) {
+			*next = c->power_deadline;
 		}
 	}
-}
-
-static void client_free(struct agent *a, struct client *c)
-{
-	/* The host asked for it; the ack not reaching it changes nothing. */
-	if (c->power != POWER_NONE)
-		agent_power_request(a, c->power, c->power_limit_ms);
-	clip_client_gone(a, c);
-	agent_watch_del(a, c->fd);
-	close(c->fd);
-	proto_reader_free(&c->rd);
-	outbuf_free(&c->out);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		a->clients = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	a->n_clients--;
-	free(c);
 }
 
 void server_sweep(struct agent *a)
 {
-	struct client *c = a->clients;
-	while (c) {
-		struct client *next = c->next;
-		if (c->dead)
-			client_free(a, c);
-		c = next;
-	}
+	frame_set_sweep(&a->clients);
 }
 
 void server_close_all(struct agent *a)
 {
-	for (struct client *c = a->clients; c; c = c->next) {
-		c->power = POWER_NONE;
-		c->dead = true;
-	}
-	server_sweep(a);
+	for (struct frame_conn *fc = a->clients.head; fc; fc = fc->next)
+		((struct client *)fc->owner)->power = POWER_NONE;
+	frame_set_close_all(&a->clients);
 	if (a->listen_fd >= 0) {
 		close(a->listen_fd);
 		a->listen_fd = -1;

@@ -133,8 +133,14 @@ void mounts_snapshot(struct init *in);
 void mounts_unmount_all(struct init *in);
 
 /* service.c */
-/* Fills the services from the configuration. Returns 0 or -errno with err. */
+/* Fills the services from the configuration (the agent too, unless
+ * services_prepare_agent did already). Returns 0 or -errno with err. */
 int services_prepare(struct init *in, char *err, size_t errlen);
+/* True when the agent is enabled and its program is in none of the stores:
+ * it can start before they are mounted. */
+bool services_agent_early(const struct init *in);
+/* Adds the agent's service (the first one). Returns 0 or -errno with err. */
+int services_prepare_agent(struct init *in, char *err, size_t errlen);
 /* Adds an empty service (stopped, with the restart policy). Returns it. */
 struct service *service_add(struct init *in, const char *name);
 /* Sets s's command line from cmd and extra (command line syntax), through the
@@ -186,6 +192,8 @@ int portal_services(struct init *in, const char *runtime_dir, char *err, size_t 
 int portal_app_env(struct init *in, struct service *app, const char *runtime_dir);
 
 /* loop.c */
+/* Starts s now, before the loop runs (it skips a service started already). */
+void loop_start_early(struct init *in, struct service *s);
 /* Runs the main loop. Never returns. */
 __attribute__((noreturn)) void loop_run(struct init *in);
 /* Starts the shutdown sequence (once). cmd: RB_POWER_OFF or RB_AUTOBOOT. */
@@ -218,7 +226,9 @@ bool powerbtn_pressed(int fd);
 /* netsetup.c: the only file that calls net/. */
 /* Hands the [net] keys to net_config_set() and checks them. Returns 0 or -errno with err. */
 int netsetup_configure(struct init *in, char *err, size_t errlen);
-/* Sets the hostname and applies the network. Returns 0 or -errno with err. */
+/* Sets the hostname ([vm] hostname, else name). Returns 0 or -errno with err. */
+int netsetup_hostname(struct init *in, char *err, size_t errlen);
+/* Applies the network ([net]). Returns 0 or -errno with err. */
 int netsetup_apply(struct init *in, char *err, size_t errlen);
 
 #endif

@@ -39,6 +39,12 @@ static void start(struct init *in, struct service *s)
 	log_info("%s: started %s (pid %d)", s->name, s->argv[0], (int)s->pid);
 }
 
+void loop_start_early(struct init *in, struct service *s)
+{
+	if (s->state == INITCTL_STATE_STOPPED)
+		start(in, s);
+}
+
 /* The k-th service in start order: the others in table order, the app last. */
 static struct service *start_slot(struct init *in, size_t k)
 {
@@ -181,13 +187,18 @@ static void signal_group(struct service *s, int sig)
 	}
 }
 
+/* CONT goes before TERM, never after: a process that ends on TERM may be
+ * stopping itself under ptrace as it exits (LeakSanitizer's stop-the-world
+ * in sanitizer builds, a crash reporter), and a CONT arriving then discards
+ * the tracer's pending SIGSTOP, so the tracer waits for ever and the process
+ * never exits. A stopped process woken first still gets the TERM. */
 static void enter_all(struct init *in)
 {
 	log_info("shutdown: sending TERM to all processes, grace %lu ms", in->grace_ms);
+	kill(-1, SIGCONT);
 	for (size_t i = 0; i < in->n_svcs; i++)
 		signal_group(&in->svcs[i], SIGTERM);
 	kill(-1, SIGTERM);
-	kill(-1, SIGCONT);
 	in->phase = SD_ALL;
 	in->deadline_ms = clock_now_ms() + in->grace_ms;
 }
@@ -215,8 +226,8 @@ void loop_request_shutdown_within(struct init *in, int cmd, uint32_t limit_ms, c
 			in->svcs[i].state = INITCTL_STATE_STOPPED;
 	if (in->app->pid > 0) {
 		log_info("shutdown: sending TERM to the app, grace %lu ms", in->grace_ms);
+		signal_group(in->app, SIGCONT); /* first: see enter_all */
 		signal_group(in->app, SIGTERM);
-		signal_group(in->app, SIGCONT);
 		in->phase = SD_APP;
 		in->deadline_ms = clock_now_ms() + in->grace_ms;
 		return;

@@ -1,4 +1,4 @@
-/* appvm-init: PID 1 of an application VM. Boot steps 1-5 of docs/config.md;
+/* appvm-init: PID 1 of an application VM. Boot steps 1-7 of docs/config.md;
  * then the main loop (loop.c) until shutdown. It never returns from main. */
 #include "cmdline.h"
 #include "config_load.h"
@@ -226,23 +226,38 @@ int main(int argc, char **argv)
 	in.debug = dbg && strcmp(dbg, "1") == 0;
 	load_config(&in, &cl);
 
-	/* Step 3: stores and the state store. */
+	/* Step 3: the hostname (the agent's name) and the control socket (the
+	 * agent asks init through it; what arrives before the loop runs waits
+	 * in its backlog). A failure leaves the VM running without them. */
+	if (netsetup_hostname(&in, err, sizeof(err)) < 0)
+		log_err("%s", err);
+	r = initctl_server_open(&in, INITCTL_SOCKET);
+	if (r < 0)
+		log_err("control: cannot create %s: %s", INITCTL_SOCKET, strerror(-r));
+
+	/* Step 4: the agent, unless it lives in a store: its own start-up (the
+	 * dynamic loader, the host's HELLO) overlaps the stores' disk reads,
+	 * so READY reaches the host sooner. */
+	if (services_agent_early(&in)) {
+		if (services_prepare_agent(&in, err, sizeof(err)) < 0)
+			init_fatal(&in, "%s", err);
+		loop_start_early(&in, &in.svcs[0]);
+	}
+
+	/* Step 5: stores and the state store. */
 	mount_stores(&in);
 
-	/* Step 4: hostname and network. A network failure leaves the app
-	 * running offline rather than losing the VM. */
+	/* Step 6: network. A network failure leaves the app running offline
+	 * rather than losing the VM. */
 	if (netsetup_apply(&in, err, sizeof(err)) < 0)
 		log_err("%s", err);
 
-	/* Step 5: services; they start in loop_run(). */
+	/* Step 7: services; they start in loop_run(). */
 	if (services_prepare(&in, err, sizeof(err)) < 0)
 		init_fatal(&in, "%s", err);
 	/* An app in its view of a store was checked in there. */
 	if (!in.app->view && access(in.app->argv[0], X_OK) < 0)
 		init_fatal(&in, "app: cannot run %s: %s", in.app->argv[0], strerror(errno));
-	r = initctl_server_open(&in, INITCTL_SOCKET);
-	if (r < 0)
-		log_err("control: cannot create %s: %s", INITCTL_SOCKET, strerror(-r));
 	if (in.vm)
 		in.n_pwr = powerbtn_open(in.pwr_fds, INIT_MAX_POWER);
 	loop_run(&in);

@@ -33,7 +33,7 @@ int netsetup_configure(struct init *in, char *err, size_t errlen)
 	return 0;
 }
 
-int netsetup_apply(struct init *in, char *err, size_t errlen)
+int netsetup_hostname(struct init *in, char *err, size_t errlen)
 {
 	char msg[512];
 	const char *host = in->cfg->vm.hostname[0] ? in->cfg->vm.hostname : in->cfg->vm.name;
@@ -45,6 +45,12 @@ int netsetup_apply(struct init *in, char *err, size_t errlen)
 			return r;
 		}
 	}
+	return 0;
+}
+
+int netsetup_apply(struct init *in, char *err, size_t errlen)
+{
+	char msg[512];
 	if (!in->net)
 		return 0;
 	int r = net_apply(in->net, msg, sizeof(msg));

@@ -186,18 +186,23 @@ struct service *service_add(struct init *in, const char *name)
 	return s;
 }
 
-int services_prepare(struct init *in, char *err, size_t errlen)
+bool services_agent_early(const struct init *in)
 {
 	const struct cfg *c = in->cfg;
-	struct pw_user app_pw, owner_pw;
-	char runtime_dir[CFG_PATH_MAX];
+	struct util_words w;
+	util_words_init(&w);
+	if (!c->agent.enable || util_words_split(&w, c->agent.exec) < 0 || w.n == 0)
+		return false;
+	if (storerun_find_store(c, w.v[0]) >= 0)
+		return false;
+	size_t n = strlen(c->state.path);
+	return !(c->has_state && n && strncmp(w.v[0], c->state.path, n) == 0 && w.v[0][n] == '/');
+}
+
+int services_prepare_agent(struct init *in, char *err, size_t errlen)
+{
+	const struct cfg *c = in->cfg;
 	int r;
-
-	read_db("/etc/passwd", passwd_text);
-	read_db("/etc/group", group_text);
-	if ((r = read_runtimes(c, err, errlen)) < 0)
-		return r;
-
 	struct service *agent = service_add(in, "agent");
 	if (!c->agent.enable) {
 		agent->state = INITCTL_STATE_DISABLED;
@@ -215,6 +220,23 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 			return r;
 		service_env(agent, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
 	}
+	return 0;
+}
+
+int services_prepare(struct init *in, char *err, size_t errlen)
+{
+	const struct cfg *c = in->cfg;
+	struct pw_user app_pw, owner_pw;
+	char runtime_dir[CFG_PATH_MAX];
+	int r;
+
+	read_db("/etc/passwd", passwd_text);
+	read_db("/etc/group", group_text);
+	if ((r = read_runtimes(c, err, errlen)) < 0)
+		return r;
+	/* The agent is the first service, prepared here or before the stores. */
+	if (in->n_svcs == 0 && (r = services_prepare_agent(in, err, errlen)) < 0)
+		return r;
 
 	struct service *app = service_add(in, "app");
 	in->app = app;

@@ -48,7 +48,25 @@ int cli_next(const struct cli_option *opts, size_t n, int argc, char *const argv
 	return 0;
 }
 
+/* Records a common option. Returns 0 to go on, 1 to stop. */
+static int set_common(const struct cli_common *common, int id)
+{
+	switch ((enum cli_common_id)id) {
+	case CLI_VERBOSE:
+		*common->verbose = true;
+		return 0;
+	case CLI_HELP:
+		*common->help = true;
+		return 1;
+	case CLI_VERSION:
+		*common->version = true;
+		return 1;
+	}
+	return 0;
+}
+
 int cli_parse(const struct cli_option *opts, size_t n, int argc, char *const argv[], int first,
+	      const struct cli_common *common,
 	      int (*set)(void *ud, int id, const char *name, const char *value, char *err,
 			 size_t errlen),
 	      void *ud, char *err, size_t errlen)
@@ -58,7 +76,7 @@ int cli_parse(const struct cli_option *opts, size_t n, int argc, char *const arg
 		const char *name, *value;
 		int r = cli_next(opts, n, argc, argv, &i, &id, &name, &value, err, errlen);
 		if (r == 0)
-			r = set(ud, id, name, value, err, errlen);
+			r = id < 0 ? set_common(common, id) : set(ud, id, name, value, err, errlen);
 		if (r != 0)
 			return r < 0 ? r : 0;
 	}

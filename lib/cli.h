@@ -21,10 +21,31 @@ struct cli_option {
 int cli_next(const struct cli_option *opts, size_t n, int argc, char *const argv[], int *i,
 	     int *ret_id, const char **ret_name, const char **ret_value, char *err, size_t errlen);
 
-/* Reads argv[first..argc) with cli_next and hands each option to set(ud,
- * id, name, value, err, errlen), which returns 0 to go on, 1 to stop there
- * (--help, --version) or -EINVAL. Returns 0 or the first error. */
+/* The ids of the options every appvm program takes; a program's own ids
+ * are 0 or more. */
+enum cli_common_id { CLI_VERBOSE = -1, CLI_HELP = -2, CLI_VERSION = -3 };
+
+/* -v/--verbose, -h/--help and --version, for the end of an option table. */
+/* clang-format off */
+#define CLI_COMMON_OPTIONS \
+	{"--verbose", CLI_VERBOSE, false}, \
+	{"-v", CLI_VERBOSE, false}, \
+	{"--help", CLI_HELP, false}, \
+	{"-h", CLI_HELP, false}, \
+	{"--version", CLI_VERSION, false}
+/* clang-format on */
+
+/* Where cli_parse records the common options. */
+struct cli_common {
+	bool *verbose, *help, *version;
+};
+
+/* Reads argv[first..argc) with cli_next. The common options set their flag
+ * in *common (--help and --version stop the parse there); every other one
+ * goes to set(ud, id, name, value, err, errlen), which returns 0 to go on,
+ * 1 to stop there or -EINVAL. Returns 0 or the first error. */
 int cli_parse(const struct cli_option *opts, size_t n, int argc, char *const argv[], int first,
+	      const struct cli_common *common,
 	      int (*set)(void *ud, int id, const char *name, const char *value, char *err,
 			 size_t errlen),
 	      void *ud, char *err, size_t errlen);

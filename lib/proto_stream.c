@@ -35,6 +35,8 @@ int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, s
 {
 	size_t used = 0;
 	*ret_used = 0;
+	if (r->refused)
+		return r->refused;
 	if (r->complete) {
 		/* The previous frame was handed out: start the next one. */
 		r->complete = 0;
@@ -55,13 +57,16 @@ int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, s
 		int ret = proto_header_decode(r->head, &r->header);
 		if (ret < 0) {
 			*ret_used = used;
+			r->refused = ret;
 			return ret;
 		}
 		if (r->header.length > r->payload_size) {
 			/* length is within its type's cap (checked above). */
 			uint8_t *p = realloc(r->payload, r->header.length);
-			if (!p)
+			if (!p) {
+				r->refused = -ENOMEM;
 				return -ENOMEM;
+			}
 			r->payload = p;
 			r->payload_size = r->header.length;
 		}
@@ -79,6 +84,28 @@ int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, s
 		return 1;
 	}
 	return 0;
+}
+
+uint8_t *proto_reader_space(struct proto_reader *r, size_t *ret_len)
+{
+	*ret_len = 0;
+	/* None after a refused header: the stream is over (and its length
+	 * was never allocated). */
+	if (r->refused || r->complete || r->head_got < PROTO_HEADER_SIZE ||
+	    r->payload_got >= r->header.length || r->header.length > r->payload_size)
+		return NULL;
+	*ret_len = r->header.length - r->payload_got;
+	return r->payload + r->payload_got;
+}
+
+int proto_reader_filled(struct proto_reader *r, size_t n)
+{
+	size_t missing = r->header.length - r->payload_got;
+	r->payload_got += n < missing ? n : missing;
+	if (r->payload_got < r->header.length)
+		return 0;
+	r->complete = 1;
+	return 1;
 }
 
 const char *proto_header_describe(const struct proto_header *h, char *buf, size_t size)

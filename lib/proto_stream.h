@@ -15,6 +15,7 @@ struct proto_reader {
 	size_t payload_size; /* allocated bytes */
 	size_t payload_got;
 	int complete; /* a whole frame is waiting to be taken */
+	int refused;  /* -errno once a header was refused: the stream is over */
 };
 
 /* Prepares an empty reader (no allocation). */
@@ -27,13 +28,24 @@ void proto_reader_free(struct proto_reader *r);
  * Returns 1 when a frame is complete (read it with r->header and r->payload;
  * the next call starts a new frame), 0 when more bytes are needed, -EBADMSG or
  * -EMSGSIZE on a framing violation (close the connection; r->head and
- * r->header then hold the refused header as received), -ENOMEM. */
+ * r->header then hold the refused header as received), -ENOMEM; after an
+ * error, every later call returns it again without reading a byte. */
 int proto_reader_feed(struct proto_reader *r, const uint8_t *data, size_t len, size_t *ret_used);
 
 /* Returns how many bytes to read next so that a read never goes past the end
  * of the frame being assembled (at most max): a peer's next frame stays in
  * the socket until this one is handled. */
 size_t proto_reader_want(const struct proto_reader *r, size_t max);
+
+/* The rest of the payload of the frame being assembled, for reading into
+ * directly: returns where the next bytes go and sets *ret_len to how many
+ * are missing; NULL (and 0) while the header is incomplete or no frame is in
+ * progress. Follow with proto_reader_filled. */
+uint8_t *proto_reader_space(struct proto_reader *r, size_t *ret_len);
+
+/* Counts n bytes written at proto_reader_space (n at most *ret_len).
+ * Returns 1 when the frame is complete, 0 when more bytes are needed. */
+int proto_reader_filled(struct proto_reader *r, size_t n);
 
 /* Names a header as received: "STATUS reply of 168 bytes (id 2)", "READY
  * event of 20 bytes (id 1)", "request of unknown type 0x7777 of 3 bytes

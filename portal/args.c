@@ -1,11 +1,11 @@
 #include "args.h"
 
+#include "cli.h"
 #include "parse.h"
 #include "ports.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,17 +33,6 @@ const char portal_usage[] =
     "\n"
     "Without --fuse-fd or --mount there is no document filesystem and every\n"
     "dialog answers 2 (failed). See docs/portal.md.\n";
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 /* An absolute path without "//", "." or ".." components, short enough. */
 static bool path_ok(const char *s, size_t max)
@@ -100,8 +89,9 @@ static int number(const char *opt, const char *v, unsigned long min, unsigned lo
 		  unsigned long *ret, char *err, size_t errlen)
 {
 	if (parse_uint(v, max, ret) < 0 || *ret < min)
-		return fail(err, errlen, "%s: expected a number from %lu to %lu, got \"%.64s\"",
-			    opt, min, max, v);
+		return cli_error(err, errlen,
+				 "%s: expected a number from %lu to %lu, got \"%.64s\"", opt, min,
+				 max, v);
 	return 0;
 }
 
@@ -119,15 +109,16 @@ static int set_option(struct portal_opts *o, enum opt_id id, const char *opt, co
 		return 0;
 	case OPT_HOST_UNIX:
 		if (strlen(v) == 0 || strlen(v) > PORTAL_UNIX_PATH_MAX)
-			return fail(err, errlen, "%s: expected a socket path of 1-%u bytes", opt,
-				    PORTAL_UNIX_PATH_MAX);
+			return cli_error(err, errlen, "%s: expected a socket path of 1-%u bytes",
+					 opt, PORTAL_UNIX_PATH_MAX);
 		o->host_unix = v;
 		return 0;
 	case OPT_MOUNTPOINT:
 		if (!path_ok(v, PORTAL_MOUNTPOINT_MAX))
-			return fail(err, errlen,
-				    "%s: expected an absolute, normalised path of at most %u bytes",
-				    opt, PORTAL_MOUNTPOINT_MAX);
+			return cli_error(
+			    err, errlen,
+			    "%s: expected an absolute, normalised path of at most %u bytes", opt,
+			    PORTAL_MOUNTPOINT_MAX);
 		snprintf(o->mountpoint, sizeof(o->mountpoint), "%s", v);
 		return 0;
 	case OPT_FUSE_FD:
@@ -167,7 +158,7 @@ static int set_option(struct portal_opts *o, enum opt_id id, const char *opt, co
 		o->version = true;
 		return 0;
 	}
-	return fail(err, errlen, "%s: unhandled option", opt);
+	return cli_error(err, errlen, "%s: unhandled option", opt);
 }
 
 int portal_opts_parse(struct portal_opts *o, int argc, char *const argv[], const char *runtime_dir,
@@ -190,9 +181,9 @@ int portal_opts_parse(struct portal_opts *o, int argc, char *const argv[], const
 			break;
 		const char *arg = argv[optind - 1];
 		if (c == '?')
-			return fail(err, errlen, "unknown option \"%.64s\" (see --help)", arg);
+			return cli_error(err, errlen, "unknown option \"%.64s\" (see --help)", arg);
 		if (c == ':')
-			return fail(err, errlen, "%.64s needs a value", arg);
+			return cli_error(err, errlen, "%.64s needs a value", arg);
 		char name[32];
 		if (idx >= 0)
 			snprintf(name, sizeof(name), "--%s", options[idx].name);
@@ -205,23 +196,25 @@ int portal_opts_parse(struct portal_opts *o, int argc, char *const argv[], const
 			return 0;
 	}
 	if (optind < argc)
-		return fail(err, errlen, "unexpected argument \"%.64s\" (see --help)",
-			    argv[optind]);
+		return cli_error(err, errlen, "unexpected argument \"%.64s\" (see --help)",
+				 argv[optind]);
 	if (o->fuse_fd >= 0 && o->mount)
-		return fail(err, errlen, "--fuse-fd and --mount exclude each other");
+		return cli_error(err, errlen, "--fuse-fd and --mount exclude each other");
 	if (o->fuse_fd >= 0 && o->fuse_fd == o->ready_fd)
-		return fail(err, errlen, "--fuse-fd and --ready-fd name the same descriptor");
+		return cli_error(err, errlen, "--fuse-fd and --ready-fd name the same descriptor");
 	if (o->mountpoint[0] == '\0') {
 		if (!runtime_dir || !runtime_dir[0])
-			return fail(err, errlen,
-				    "no --mountpoint, and XDG_RUNTIME_DIR is not set to give one");
+			return cli_error(
+			    err, errlen,
+			    "no --mountpoint, and XDG_RUNTIME_DIR is not set to give one");
 		char mp[PORTAL_MOUNTPOINT_MAX + 8];
 		snprintf(mp, sizeof(mp), "%s/doc", runtime_dir);
 		if (!path_ok(mp, PORTAL_MOUNTPOINT_MAX))
-			return fail(err, errlen,
-				    "XDG_RUNTIME_DIR/doc is not an absolute, normalised path of "
-				    "at most %u bytes",
-				    PORTAL_MOUNTPOINT_MAX);
+			return cli_error(
+			    err, errlen,
+			    "XDG_RUNTIME_DIR/doc is not an absolute, normalised path of "
+			    "at most %u bytes",
+			    PORTAL_MOUNTPOINT_MAX);
 		memcpy(o->mountpoint, mp, strlen(mp) + 1); /* path_ok: it fits */
 	}
 	return 0;

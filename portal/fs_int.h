@@ -24,14 +24,15 @@
 #define RENAME_NOREPLACE (1 << 0)
 #endif
 
-#define FS_MAX_DOCS	1024u	       /* documents known at once */
-#define FS_MAX_NODES	8192u	       /* inodes the kernel may hold */
-#define FS_WINDOW	8u	       /* host requests one transfer keeps in flight */
-#define FS_MAX_WRITE	(128u * 1024)  /* largest write the kernel sends */
-#define FS_MAX_READ	(1024u * 1024) /* largest read accepted */
-#define FS_TIMEOUT	1.0	       /* entry and attribute cache timeouts, seconds */
-#define FS_MAX_PER_CALL 64	       /* kernel requests handled per wakeup */
-#define FS_FOLDERS_KEEP 256u	       /* host folder nodes kept for folders not in use */
+#define FS_MAX_DOCS	 1024u		/* documents known at once */
+#define FS_MAX_NODES	 8192u		/* inodes the kernel may hold */
+#define FS_WINDOW	 32u		/* host requests one transfer keeps in flight */
+#define FS_MAX_WRITE	 (1024u * 1024) /* largest write (and read) the kernel sends */
+#define FS_MAX_READ	 (1024u * 1024) /* largest read accepted */
+#define FS_TIMEOUT	 1.0		/* entry and attribute cache timeouts, seconds */
+#define FS_MAX_PER_CALL	 64		/* kernel requests handled per wakeup */
+#define FS_STOP_DRAIN_MS 2000u		/* at exit: for the notification thread to end */
+#define FS_FOLDERS_KEEP	 256u		/* host folder nodes kept for folders not in use */
 
 /* NODE_FDIR and NODE_FFILE are a folder and a file inside a folder grant
  * (fs_folder.c); a folder document's d->file is its root NODE_FDIR. */
@@ -240,5 +241,24 @@ void fs_folder_file_idle(struct fs *fs, struct node *n);
 void fs_folder_revoke(struct fs *fs, struct doc *d);
 /* A new connection: the host's nodes of the old one are gone. */
 void fs_folder_connected(struct fs *fs, struct doc *d);
+
+/* The session's private data, and a file handle, from what libfuse passes. */
+static inline struct fs *FS(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+static inline struct handle *HANDLE(const struct fuse_file_info *fi)
+{
+	return (struct handle *)(uintptr_t)fi->fh;
+}
+/* The document of a live node, or NULL (with the reply ERR sent). */
+struct doc *fs_live_doc(fuse_req_t req, struct node *n, int err);
+/* Starts an open or a create of the document's file: the host answers
+ * before the kernel does (fs_doc.c), and h becomes the file handle then. */
+void fs_start_opening(fuse_req_t req, struct fs *fs, enum op_kind kind, struct node *n,
+		      struct handle *h, const struct fuse_file_info *fi);
+/* fs_dir.c: fills in the operations on names (directories, create,
+ * rename, unlink, statfs). */
+void fs_dir_ops(struct fuse_lowlevel_ops *ops);
 
 #endif

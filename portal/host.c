@@ -1,52 +1,18 @@
 /* The host link: appvm-portal connects to the host (CID 2, the portal port;
  * or a Unix socket in tests) as the HELLO opener with FILE_CHOOSER and
  * DOCUMENTS, sends requests and matches their replies, and answers the
- * host's DOC_GRANT and DOC_REVOKE. When the connection fails or ends it is
- * made again with backoff, forever; requests made meanwhile wait for it
- * until their timeout. */
+ * host's DOC_GRANT and DOC_REVOKE. The connection itself (connecting,
+ * HELLO, reading, queueing, reconnecting with backoff, forever) is
+ * lib/frame_link.c's; requests made while it is down wait for it until
+ * their timeout. */
 #include "portal.h"
 
-#include "io.h"
 #include "log.h"
-#include "ports.h"
-#include "proto_io.h"
-#include "host_connect.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-void host_init(struct portal *p)
-{
-	struct host *h = &p->host;
-	memset(h, 0, sizeof(*h));
-	h->fd = -1;
-	h->state = HOST_WAIT;
-	h->retry_at = clock_now_ms();
-	h->next_id = 1;
-	proto_reader_init(&h->rd);
-	outbuf_init(&h->out, HOST_OUT_LIMIT);
-}
-
-static const char *target(const struct portal *p, char *buf, size_t size)
-{
-	if (p->opt.host_unix)
-		return p->opt.host_unix;
-	snprintf(buf, size, "vsock %u:%u", APPVM_HOST_CID, p->opt.port);
-	return buf;
-}
-
-static uint32_t take_id(struct host *h)
-{
-	uint32_t id = h->next_id++;
-	if (h->next_id == 0)
-		h->next_id = 1;
-	return id;
-}
 
 static void finish(struct portal *p, struct hreq *r, int err, const struct proto_msg *reply)
 {
@@ -63,38 +29,17 @@ static void finish(struct portal *p, struct hreq *r, int err, const struct proto
 	fs_slots_freed(p);
 }
 
-static void drop_connection(struct portal *p)
-{
-	struct host *h = &p->host;
-	if (h->fd >= 0) {
-		close(h->fd);
-		h->fd = -1;
-	}
-	proto_reader_free(&h->rd);
-	proto_reader_init(&h->rd);
-	outbuf_free(&h->out);
-}
-
-/* Ends the connection (or the attempt) and schedules the next one. Sent
- * requests fail; the others wait for the next connection. */
 static void fail(struct portal *p, const char *why)
 {
+	frame_link_fail(&p->host.link, why);
+}
+
+/* The connection ended: sent requests fail; the others wait for the next
+ * connection. */
+static void down(void *ctx, bool was_up)
+{
+	struct portal *p = ctx;
 	struct host *h = &p->host;
-	char buf[64];
-	bool was_up = h->state == HOST_UP;
-	drop_connection(p);
-	if (was_up)
-		h->backoff_ms = 0;
-	h->backoff_ms = h->backoff_ms ? h->backoff_ms * 2 : HOST_BACKOFF_MIN_MS;
-	if (h->backoff_ms > HOST_BACKOFF_MAX_MS)
-		h->backoff_ms = HOST_BACKOFF_MAX_MS;
-	h->retry_at = clock_now_ms() + h->backoff_ms;
-	h->state = HOST_WAIT;
-	if (h->failures++ == 0 || was_up)
-		log_info("host: %s: %s; retrying", target(p, buf, sizeof(buf)), why);
-	else
-		log_debug("host: %s: %s; retry in %u ms", target(p, buf, sizeof(buf)), why,
-			  h->backoff_ms);
 	for (unsigned i = 0; i < HOST_SLOTS; i++)
 		if (h->slots[i].used && h->slots[i].sent)
 			finish(p, &h->slots[i], -ECONNRESET, NULL);
@@ -107,7 +52,7 @@ static void fail(struct portal *p, const char *why)
 void host_close(struct portal *p)
 {
 	struct host *h = &p->host;
-	drop_connection(p);
+	frame_link_close(&h->link); /* FRAME_LINK_OFF: requests fail from now on */
 	for (unsigned i = 0; i < HOST_SLOTS; i++)
 		if (h->slots[i].used)
 			finish(p, &h->slots[i], -ECANCELED, NULL);
@@ -115,28 +60,17 @@ void host_close(struct portal *p)
 
 bool host_up(const struct portal *p)
 {
-	return p->host.state == HOST_UP;
+	return p->host.link.state == FRAME_LINK_UP;
 }
 
 int host_poll_fd(const struct portal *p, short *events)
 {
-	const struct host *h = &p->host;
-	if (h->fd < 0)
-		return -1;
-	*events = h->state == HOST_CONNECTING ? POLLOUT : POLLIN | (h->out.len ? POLLOUT : 0);
-	return h->fd;
-}
-
-static void flush(struct portal *p)
-{
-	int r = outbuf_send(&p->host.out, p->host.fd);
-	if (r < 0 && r != -EAGAIN)
-		fail(p, proto_io_strerror(r));
+	return frame_link_poll(&p->host.link, events);
 }
 
 static int queue_msg(struct portal *p, struct proto_msg *m)
 {
-	int r = outbuf_put_msg(&p->host.out, m);
+	int r = outbuf_put_msg(&p->host.link.c.out, m);
 	if (r < 0)
 		log_err("host: cannot queue %s: %s", proto_type_name(m->type), strerror(-r));
 	return r;
@@ -146,43 +80,28 @@ static int queue_msg(struct portal *p, struct proto_msg *m)
 static int queue_frame(struct portal *p, const uint8_t *frame, size_t len)
 {
 	int err;
-	uint8_t *room = outbuf_reserve(&p->host.out, len, &err);
+	struct outbuf *out = &p->host.link.c.out;
+	uint8_t *room = outbuf_reserve(out, len, &err);
 	if (!room)
 		return err;
 	memcpy(room, frame, len);
-	outbuf_commit(&p->host.out, len);
+	outbuf_commit(out, len);
 	return 0;
 }
 
-static void connected(struct portal *p)
-{
-	struct host *h = &p->host;
-	struct proto_msg m;
-	h->state = HOST_HELLO;
-	h->deadline = clock_now_ms() + HOST_CONNECT_TIMEOUT_MS;
-	proto_session_init(&h->sess, PROTO_ROLE_OPENER, PORTAL_CAPS, PORTAL_SOFTWARE);
-	proto_session_hello(&h->sess, take_id(h), &m);
-	if (queue_msg(p, &m) < 0) {
-		fail(p, "cannot queue HELLO");
-		return;
-	}
-	flush(p);
-}
-
 /* The HELLO exchange is done: requests that waited go out, in order. */
-static void established(struct portal *p)
+static void up(void *ctx)
 {
+	struct portal *p = ctx;
 	struct host *h = &p->host;
+	const struct proto_session *sess = &h->link.c.sess;
 	char buf[64];
-	h->state = HOST_UP;
-	h->failures = 0;
-	h->backoff_ms = 0;
-	log_info("host: connected to %s (protocol %u)", target(p, buf, sizeof(buf)),
-		 (unsigned)h->sess.version);
+	log_info("host: connected to %s (protocol %u)",
+		 frame_link_target(&h->link, buf, sizeof(buf)), (unsigned)sess->version);
 	const uint32_t needed = PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS;
-	if ((h->sess.peer_caps & needed) != needed)
+	if ((sess->peer_caps & needed) != needed)
 		log_warn("host: the host lacks FILE_CHOOSER or DOCUMENTS; requests will fail");
-	else if (!(h->sess.peer_caps & PROTO_CAP_FOLDERS))
+	else if (!(sess->peer_caps & PROTO_CAP_FOLDERS))
 		log_info("host: the host grants no folders");
 	fs_connected(p);
 	for (;;) {
@@ -203,23 +122,7 @@ static void established(struct portal *p)
 		next->frame = NULL;
 		next->sent = true;
 	}
-	flush(p);
-}
-
-static void try_connect(struct portal *p)
-{
-	struct host *h = &p->host;
-	bool done;
-	int fd = host_connect(p->opt.host_unix, p->opt.port, &done);
-	if (fd < 0) {
-		fail(p, strerror(-fd));
-		return;
-	}
-	h->fd = fd;
-	h->deadline = clock_now_ms() + HOST_CONNECT_TIMEOUT_MS;
-	h->state = HOST_CONNECTING;
-	if (done)
-		connected(p);
+	frame_link_flush(&h->link);
 }
 
 static void reply_empty(struct portal *p, const struct proto_msg *req)
@@ -284,23 +187,24 @@ static void on_reply(struct portal *p, const struct proto_msg *m)
 	log_debug("host: dropped a reply to unknown request %u", (unsigned)m->id);
 }
 
-static void on_frame(struct portal *p)
+/* A frame once the link is up. */
+static void on_frame(void *ctx, struct frame_conn *c)
 {
-	struct host *h = &p->host;
+	struct portal *p = ctx;
 	struct proto_msg m;
 	const char *why = NULL;
-	int r = proto_decode(&h->rd.header, h->rd.payload, &m, &why);
-	bool is_reply = h->rd.header.flags & PROTO_FLAG_REPLY;
-	if (r == -EOPNOTSUPP && !is_reply && h->state == HOST_UP) {
+	int r = proto_decode(&c->rd.header, c->rd.payload, &m, &why);
+	bool is_reply = c->rd.header.flags & PROTO_FLAG_REPLY;
+	if (r == -EOPNOTSUPP && !is_reply) {
 		memset(&m, 0, sizeof(m));
-		m.type = h->rd.header.type;
-		m.id = h->rd.header.id;
+		m.type = c->rd.header.type;
+		m.id = c->rd.header.id;
 		reply_error(p, &m, PROTO_ERR_UNSUPPORTED, "unsupported message type");
 		return;
 	}
-	if (r < 0 && !is_reply && h->state == HOST_UP) {
+	if (r < 0 && !is_reply) {
 		memset(&m, 0, sizeof(m));
-		m.id = h->rd.header.id;
+		m.id = c->rd.header.id;
 		reply_error(p, &m, PROTO_ERR_BAD_REQUEST, why ? why : "malformed request");
 		return;
 	}
@@ -308,18 +212,8 @@ static void on_frame(struct portal *p)
 		fail(p, why ? why : "malformed reply");
 		return;
 	}
-	if (proto_session_check(&h->sess, &m) < 0) {
-		fail(p, "unexpected frame before the HELLO reply");
-		return;
-	}
-	if (h->state == HOST_HELLO) {
-		r = proto_session_finish(&h->sess, &m);
-		if (r < 0) {
-			fail(p, r == -EPROTONOSUPPORT ? "the host refused our protocol versions"
-						      : "HELLO answered with a wrong id");
-			return;
-		}
-		established(p);
+	if (proto_session_check(&c->sess, &m) < 0) {
+		fail(p, "a second HELLO");
 		return;
 	}
 	if (m.flags & PROTO_FLAG_REPLY)
@@ -328,62 +222,39 @@ static void on_frame(struct portal *p)
 		on_request(p, &m);
 }
 
-/* Frames handled per wakeup: the loop's other sources get their turn. */
-#define HOST_FRAMES_PER_CALL 64
+static const struct frame_link_ops link_ops = {.up = up, .frame = on_frame, .down = down};
 
-static void read_frames(struct portal *p)
+static const struct frame_link_conf link_conf = {
+    .label = "host",
+    .caps = PORTAL_CAPS,
+    .software = PORTAL_SOFTWARE,
+    .lim = {.out_limit = HOST_OUT_LIMIT, .frames_per_wake = HOST_FRAMES_PER_WAKE},
+    /* Connecting and HELLO get this long each. */
+    .timeout_ms = HOST_CONNECT_TIMEOUT_MS,
+    .hello_timeout_ms = HOST_CONNECT_TIMEOUT_MS,
+    .backoff_first_ms = HOST_BACKOFF_MIN_MS,
+    .backoff_max_ms = HOST_BACKOFF_MAX_MS,
+    .ops = &link_ops,
+};
+
+void host_init(struct portal *p)
 {
 	struct host *h = &p->host;
-	for (int i = 0; i < HOST_FRAMES_PER_CALL && h->fd >= 0; i++) {
-		int r = proto_read_frame(h->fd, &h->rd);
-		if (r == 0)
-			return;
-		if (r < 0) {
-			fail(p, r == -ENODATA ? "closed by the host" : proto_io_strerror(r));
-			return;
-		}
-		on_frame(p);
-	}
+	memset(h, 0, sizeof(*h));
+	/* No epoll: loop.c polls host_poll_fd(). */
+	frame_link_init(&h->link, &link_conf, p, p->opt.host_unix, p->opt.port);
+	frame_link_start(&h->link);
 }
 
 void host_on_io(struct portal *p, short revents)
 {
-	struct host *h = &p->host;
-	if (h->fd < 0)
-		return;
-	if (h->state == HOST_CONNECTING) {
-		int err = 0;
-		socklen_t len = sizeof(err);
-		if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-			err = errno;
-		if (err) {
-			fail(p, strerror(err));
-			return;
-		}
-		if (revents & (POLLERR | POLLHUP)) {
-			fail(p, "connection failed");
-			return;
-		}
-		if (revents & POLLOUT)
-			connected(p);
-		return;
-	}
-	if (revents & POLLOUT)
-		flush(p);
-	if (h->fd >= 0 && (revents & (POLLIN | POLLHUP | POLLERR)))
-		read_frames(p);
-	/* Replies queued while reading go out now. */
-	if (h->fd >= 0 && h->out.len)
-		flush(p);
+	frame_link_on_io(&p->host.link, (uint16_t)revents);
 }
 
 void host_tick(struct portal *p, uint64_t now, uint64_t *next)
 {
 	struct host *h = &p->host;
-	if (h->state == HOST_WAIT && now >= h->retry_at)
-		try_connect(p);
-	if ((h->state == HOST_CONNECTING || h->state == HOST_HELLO) && now >= h->deadline)
-		fail(p, "no answer in time");
+	frame_link_tick(&h->link, now, next);
 	for (unsigned i = 0; i < HOST_SLOTS; i++) {
 		struct hreq *r = &h->slots[i];
 		if (!r->used)
@@ -402,11 +273,6 @@ void host_tick(struct portal *p, uint64_t now, uint64_t *next)
 		if (dl < *next)
 			*next = dl;
 	}
-	uint64_t at = h->state == HOST_WAIT ? h->retry_at
-		      : h->state == HOST_UP ? UINT64_MAX
-					    : h->deadline;
-	if (at < *next)
-		*next = at;
 }
 
 unsigned host_free_slots(const struct portal *p)
@@ -419,12 +285,14 @@ int host_request(struct portal *p, struct proto_msg *m, uint32_t timeout_ms, hre
 {
 	struct host *h = &p->host;
 	struct hreq *r = NULL;
+	if (h->link.state == FRAME_LINK_OFF)
+		return -ESHUTDOWN;
 	for (unsigned i = 0; i < HOST_SLOTS && !r; i++)
 		if (!h->slots[i].used)
 			r = &h->slots[i];
 	if (!r)
 		return -EAGAIN;
-	m->id = take_id(h);
+	m->id = frame_link_take_id(&h->link);
 	m->flags = 0;
 	uint8_t *frame = malloc(PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD);
 	size_t len;
@@ -447,7 +315,7 @@ int host_request(struct portal *p, struct proto_msg *m, uint32_t timeout_ms, hre
 	h->used++;
 	/* Not flushed here: a failing send would end requests, this one
 	 * included, under the caller's feet. The loop sends it (POLLOUT). */
-	if (h->state == HOST_UP && queue_frame(p, frame, len) == 0) {
+	if (h->link.state == FRAME_LINK_UP && queue_frame(p, frame, len) == 0) {
 		free(frame);
 		r->sent = true;
 	} else {

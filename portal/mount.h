@@ -13,11 +13,18 @@
 #define PORTAL_FS_TYPE	 "fuse.appvm-doc"
 #define PORTAL_FS_SOURCE "appvm-doc"
 
+/* How far the kernel reads ahead on the document filesystem, in KiB. Its
+ * default, 128 KiB, is one FUSE read of four DOC_READs at a time: the
+ * round trip to the host would pace every sequential read. */
+#define PORTAL_READAHEAD_KB 1024u
+
 /* Detaches whatever is mounted on mountpoint (a filesystem whose server
  * died), creates the directory when missing (mode 0700, owned by uid:gid),
  * opens /dev/fuse and mounts it there (nosuid, nodev, default_permissions,
- * only uid may enter). Returns the /dev/fuse descriptor (close-on-exec), or
- * -errno with one line in err. */
+ * only uid may enter), and raises the mount's readahead to
+ * PORTAL_READAHEAD_KB (best effort: its backing device's read_ahead_kb in
+ * sysfs; the portal asks for as much at INIT). Returns the /dev/fuse
+ * descriptor (close-on-exec), or -errno with one line in err. */
 int portal_mount(const char *mountpoint, uid_t uid, gid_t gid, char *err, size_t errlen);
 
 #endif

@@ -13,8 +13,14 @@
 
 /* Starts the thread. Returns 0 or -errno. */
 int notify_start(struct fuse_session *se);
-/* Tells the thread to end (without waiting for it). */
-void notify_stop(void);
+/* Ends the thread: queued notifications are dropped (and later ones), the
+ * one being sent is finished. Until the thread has ended, at most max_ms,
+ * the kernel's requests on se are still read (into buf) and answered: the
+ * notification may wait in the kernel for one of them (a page or directory
+ * lock its request holds), and a process cannot exit while a thread of it
+ * waits there. Returns 0 once the thread has ended, or -ETIMEDOUT when it
+ * was left behind: se must then not be freed. */
+int notify_stop(struct fuse_session *se, struct fuse_buf *buf, unsigned max_ms);
 /* The kernel's INIT has been answered: notifications may be sent. */
 void notify_set_ready(void);
 

@@ -7,10 +7,8 @@
 
 #include "args.h"
 #include "clock.h"
-#include "outbuf.h"
+#include "frame_link.h"
 #include "proto.h"
-#include "proto_session.h"
-#include "proto_stream.h"
 
 #include <dbus/dbus.h>
 #include <signal.h>
@@ -33,6 +31,8 @@
 /* Reconnection backoff. */
 #define HOST_BACKOFF_MIN_MS 100u
 #define HOST_BACKOFF_MAX_MS 5000u
+/* Frames handled per wake-up: the loop's other sources get their turn. */
+#define HOST_FRAMES_PER_WAKE 64u
 
 struct portal;
 struct hreq;
@@ -58,17 +58,8 @@ struct hreq {
 	size_t frame_len;
 };
 
-enum host_state { HOST_WAIT, HOST_CONNECTING, HOST_HELLO, HOST_UP };
-
 struct host {
-	enum host_state state;
-	int fd;
-	uint64_t retry_at, deadline;
-	unsigned backoff_ms, failures;
-	uint32_t next_id;
-	struct proto_session sess;
-	struct proto_reader rd;
-	struct outbuf out;
+	struct frame_link link; /* lib/frame_link.c */
 	struct hreq slots[HOST_SLOTS];
 	unsigned used;
 };
@@ -103,9 +94,9 @@ void host_on_io(struct portal *p, short revents);
 /* Connects, times out requests; lowers *next to the next time it needs. */
 void host_tick(struct portal *p, uint64_t now, uint64_t *next);
 /* Sends request m (its id is set here). timeout_ms 0: wait forever.
- * Returns 0 with *ret (may be NULL) set, -EAGAIN when no slot is free, or
- * the encoder's error. Without a connection the request waits for one
- * until its timeout. */
+ * Returns 0 with *ret (may be NULL) set, -EAGAIN when no slot is free,
+ * -ESHUTDOWN after host_close, or the encoder's error. Without a
+ * connection the request waits for one until its timeout. */
 int host_request(struct portal *p, struct proto_msg *m, uint32_t timeout_ms, hreq_done_fn done,
 		 void *ctx, uint64_t aux, struct hreq **ret);
 /* Slots free for host_request. */

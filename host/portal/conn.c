@@ -1,8 +1,8 @@
-/* Guest connections: accept up to the limit, read whole frames, check them
- * against the codec and the session, dispatch requests to dialog.c and
- * docs.c, match replies to the requests we sent, and write back without
- * ever blocking. Hostile input gets an error reply, or a close when it
- * breaks the framing or the session. */
+/* Guest connections: accept up to the limit, check each whole frame against
+ * the codec and the session, dispatch requests to dialog.c, docs.c and
+ * entries.c, and match replies to the requests we sent. Reading, queueing,
+ * limits and deadlines are lib/frame_conn.c's. Hostile input gets an error
+ * reply, or a close when it breaks the framing or the session. */
 #include "portald.h"
 
 #include "clock.h"
@@ -19,17 +19,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define KEEP_PAYLOAD 4096
-
-void pd_conn_kill(struct pd_conn *c, const char *why)
-{
-	if (c->dead)
-		return;
-	if (why)
-		log_info("guest connection %u: closed: %s", c->serial, why);
-	c->dead = true;
-}
-
 void pd_conn_accept(struct pd_daemon *d)
 {
 	for (int i = 0; i < 16; i++) {
@@ -40,44 +29,34 @@ void pd_conn_accept(struct pd_daemon *d)
 				log_warn("accept: %s", strerror(errno));
 			return;
 		}
-		if (d->n_conns >= d->opt.max_connections) {
-			log_warn("refused a guest connection: %u already open", d->n_conns);
+		if (d->conns.n >= d->opt.max_connections) {
+			log_warn("refused a guest connection: %u already open", d->conns.n);
 			continue;
 		}
 		struct pd_conn *c = calloc(1, sizeof(*c));
 		if (!c)
 			return;
 		c->w.kind = PD_W_CONN;
-		c->serial = ++d->next_serial;
-		proto_reader_init(&c->rd);
-		proto_session_init(&c->sess, PROTO_ROLE_ACCEPTOR, PD_CAPS, PD_SOFTWARE);
-		outbuf_init(&c->out, PD_OUT_LIMIT + PD_ANNOUNCE_ROOM(d->opt.limits.max_grants));
-		c->hello_deadline = clock_now_ms() + d->opt.frame_timeout_ms;
-		if (pd_watch_add(d, fd, &c->w, EPOLLIN) < 0) {
+		if (frame_set_add(&d->conns, &c->fc, fd, c, &c->w) < 0) {
 			free(c);
 			return;
 		}
-		c->fd = steal_fd(&fd);
-		c->mask = EPOLLIN;
-		c->next = d->conns;
-		if (d->conns)
-			d->conns->prev = c;
-		d->conns = c;
-		d->n_conns++;
-		log_info("guest connection %u: opened", c->serial);
+		steal_fd(&fd);
+		proto_session_init(&c->fc.sess, PROTO_ROLE_ACCEPTOR, PD_CAPS, PD_SOFTWARE);
+		log_info("guest connection %u: opened", c->fc.serial);
 	}
 }
 
 int pd_conn_send(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
 {
 	(void)d;
-	if (c->dead)
+	if (c->fc.dead)
 		return -EPIPE;
-	int r = outbuf_put_msg(&c->out, m);
+	int r = outbuf_put_msg(&c->fc.out, m);
 	if (r < 0) {
-		log_warn("guest connection %u: cannot queue %s: %s", c->serial,
+		log_warn("guest connection %u: cannot queue %s: %s", c->fc.serial,
 			 proto_type_name(m->type), strerror(-r));
-		pd_conn_kill(c, "output queue full");
+		frame_conn_kill(&c->fc, "output queue full");
 	}
 	return r;
 }
@@ -96,7 +75,7 @@ void pd_conn_error(struct pd_daemon *d, struct pd_conn *c, uint32_t id, uint32_t
 	struct proto_msg m;
 	proto_make_error(&m, id, code, why);
 	if (d->opt.verbose)
-		log_info("guest connection %u: request %u: %s: %s", c->serial, id,
+		log_info("guest connection %u: request %u: %s: %s", c->fc.serial, id,
 			 proto_error_name(code), why);
 	pd_conn_send(d, c, &m);
 }
@@ -106,7 +85,7 @@ void pd_conn_request(struct pd_daemon *d, struct pd_conn *c, struct proto_msg *m
 	if (c->n_pending >= PD_PENDING_MAX) {
 		/* The guest does not answer: the grant change stands on the
 		 * host anyway; only the notice is lost. */
-		log_warn("guest connection %u: %s not sent: %u requests unanswered", c->serial,
+		log_warn("guest connection %u: %s not sent: %u requests unanswered", c->fc.serial,
 			 proto_type_name(m->type), c->n_pending);
 		return;
 	}
@@ -124,42 +103,42 @@ static void handle_reply(struct pd_conn *c, const struct proto_msg *m)
 		if (c->pending[i].id != m->id)
 			continue;
 		if (m->type != c->pending[i].type && m->type != PROTO_ERROR) {
-			pd_conn_kill(c, "reply of the wrong type");
+			frame_conn_kill(&c->fc, "reply of the wrong type");
 			return;
 		}
 		if (m->type == PROTO_ERROR)
-			log_info("guest connection %u: %s %u refused: %s", c->serial,
+			log_info("guest connection %u: %s %u refused: %s", c->fc.serial,
 				 proto_type_name(c->pending[i].type), m->id,
 				 proto_error_name(m->u.error.code));
 		c->pending[i] = c->pending[--c->n_pending];
 		return;
 	}
-	pd_conn_kill(c, "reply to a request we did not send");
+	frame_conn_kill(&c->fc, "reply to a request we did not send");
 }
 
 static void handle_undecodable(struct pd_daemon *d, struct pd_conn *c, int err, const char *why)
 {
-	const struct proto_header *h = &c->rd.header;
+	const struct proto_header *h = &c->fc.rd.header;
 	char text[64];
 	if (h->flags & PROTO_FLAG_REPLY) {
-		pd_conn_kill(c, "malformed or unknown reply");
+		frame_conn_kill(&c->fc, "malformed or unknown reply");
 		return;
 	}
 	if (proto_type_known(h->type) && !proto_direction_ok(h->type, PROTO_FLAG_REPLY)) {
-		pd_conn_kill(c, "malformed event");
+		frame_conn_kill(&c->fc, "malformed event");
 		return;
 	}
-	if (!c->sess.established) {
+	if (!c->fc.sess.established) {
 		if (h->type == PROTO_HELLO && err == -EBADMSG) {
 			pd_conn_error(d, c, h->id, PROTO_ERR_BAD_REQUEST, why);
-			c->close_after = true;
+			c->fc.close_after = true;
 		} else {
-			pd_conn_kill(c, "frame before HELLO");
+			frame_conn_kill(&c->fc, "frame before HELLO");
 		}
 		return;
 	}
 	if (h->type == PROTO_HELLO) {
-		pd_conn_kill(c, "second HELLO");
+		frame_conn_kill(&c->fc, "second HELLO");
 		return;
 	}
 	if (err == -EOPNOTSUPP) {
@@ -173,24 +152,26 @@ static void handle_undecodable(struct pd_daemon *d, struct pd_conn *c, int err, 
 static void handle_hello(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
 {
 	struct proto_msg reply;
-	if (proto_session_answer(&c->sess, m, &reply) < 0) {
+	if (proto_session_answer(&c->fc.sess, m, &reply) < 0) {
 		pd_conn_send(d, c, &reply);
-		c->close_after = true;
+		c->fc.close_after = true;
 		return;
 	}
-	if (pd_conn_send(d, c, &reply) == 0 && (c->sess.peer_caps & PROTO_CAP_DOCUMENTS))
+	if (pd_conn_send(d, c, &reply) == 0 && (c->fc.sess.peer_caps & PROTO_CAP_DOCUMENTS))
 		pd_docs_announce(d, c);
 }
 
-static void handle_frame(struct pd_daemon *d, struct pd_conn *c)
+static void handle_frame(void *ctx, struct frame_conn *fc)
 {
-	const struct proto_header *h = &c->rd.header;
+	struct pd_daemon *d = ctx;
+	struct pd_conn *c = fc->owner;
+	const struct proto_header *h = &fc->rd.header;
 	struct proto_msg m;
 	const char *why = NULL;
-	int r = proto_decode(h, c->rd.payload, &m, &why);
+	int r = proto_decode(h, fc->rd.payload, &m, &why);
 	if (d->opt.verbose) {
 		const char *name = proto_type_name(h->type);
-		log_info("guest connection %u: %s%s id=%u%s", c->serial, name ? name : "unknown",
+		log_info("guest connection %u: %s%s id=%u%s", c->fc.serial, name ? name : "unknown",
 			 (h->flags & PROTO_FLAG_REPLY) ? " reply" : "", h->id,
 			 r < 0 ? " (bad)" : "");
 	}
@@ -198,8 +179,9 @@ static void handle_frame(struct pd_daemon *d, struct pd_conn *c)
 		handle_undecodable(d, c, r, why);
 		return;
 	}
-	if (proto_session_check(&c->sess, &m) < 0) {
-		pd_conn_kill(c, c->sess.established ? "second HELLO" : "frame before HELLO");
+	if (proto_session_check(&c->fc.sess, &m) < 0) {
+		frame_conn_kill(&c->fc,
+				c->fc.sess.established ? "second HELLO" : "frame before HELLO");
 		return;
 	}
 	if (m.flags & PROTO_FLAG_REPLY) {
@@ -213,7 +195,7 @@ static void handle_frame(struct pd_daemon *d, struct pd_conn *c)
 	case PROTO_FILE_OPEN:
 	case PROTO_FILE_SAVE:
 	case PROTO_FILE_SAVE_MANY:
-		pd_dialog_request(d, c, h, c->rd.payload, &m);
+		pd_dialog_request(d, c, h, fc->rd.payload, &m);
 		break;
 	case PROTO_FILE_CANCEL:
 		pd_dialog_cancel(d, c, &m);
@@ -240,7 +222,7 @@ static void handle_frame(struct pd_daemon *d, struct pd_conn *c)
 		break;
 	case PROTO_READY:
 	case PROTO_APP_EXIT:
-		pd_conn_kill(c, "event on the portal connection");
+		frame_conn_kill(&c->fc, "event on the portal connection");
 		break;
 	default:
 		/* Known, but not something a guest asks the portal daemon. */
@@ -249,127 +231,42 @@ static void handle_frame(struct pd_daemon *d, struct pd_conn *c)
 	}
 }
 
-static bool can_read(const struct pd_conn *c)
+static void gone(void *ctx, struct frame_conn *fc)
 {
-	return !c->dead && !c->eof && !c->close_after && c->out.len < PD_OUT_HIGH;
+	struct pd_daemon *d = ctx;
+	struct pd_conn *c = fc->owner;
+	pd_dialog_conn_gone(d, c);
+	pd_docs_conn_gone(d, c);
+	pd_entries_conn_gone(d, c);
+	free(c);
 }
 
-static void flush(struct pd_conn *c)
-{
-	int r = c->dead ? 0 : outbuf_send(&c->out, c->fd);
-	if (r < 0 && r != -EAGAIN)
-		pd_conn_kill(c, strerror(-r));
-}
+static const struct frame_ops conn_ops = {.frame = handle_frame, .gone = gone};
 
-static void read_frames(struct pd_daemon *d, struct pd_conn *c)
+void pd_conn_init(struct pd_daemon *d)
 {
-	int frames = 0;
-	while (can_read(c) && frames < PD_FRAMES_PER_WAKE) {
-		/* The rest stays in the socket until there is room for its reply. */
-		int r = proto_read_frame(c->fd, &c->rd);
-		if (r == 0) {
-			if (proto_reader_partial(&c->rd) && !c->frame_deadline)
-				c->frame_deadline = clock_now_ms() + d->opt.frame_timeout_ms;
-			return;
-		}
-		c->frame_deadline = 0;
-		if (r == -ENODATA) {
-			c->eof = true;
-			return;
-		}
-		if (r < 0) {
-			pd_conn_kill(c, proto_io_strerror(r));
-			return;
-		}
-		frames++;
-		handle_frame(d, c);
-		if (c->rd.payload_size > KEEP_PAYLOAD)
-			proto_reader_free(&c->rd);
-	}
+	d->conns = (struct frame_set){
+	    .label = "guest connection",
+	    .closed_why = "the guest closed the connection",
+	    .lim = {.out_limit = PD_OUT_LIMIT + PD_ANNOUNCE_ROOM(d->opt.limits.max_grants),
+		    .out_high = PD_OUT_HIGH,
+		    .keep_payload = PD_KEEP_PAYLOAD,
+		    .frames_per_wake = PD_FRAMES_PER_WAKE,
+		    .hello_timeout_ms = d->opt.frame_timeout_ms,
+		    .frame_timeout_ms = d->opt.frame_timeout_ms},
+	    .ops = &conn_ops,
+	    .ctx = d,
+	    .epfd = d->epfd,
+	};
+	frame_set_init(&d->conns);
 }
 
 void pd_conn_settle(struct pd_daemon *d, struct pd_conn *c)
 {
-	flush(c);
-	if (c->dead)
-		return;
-	if (c->out.len == 0 && (c->eof || c->close_after)) {
-		pd_conn_kill(c, c->eof ? "the guest closed the connection" : "done");
-		return;
-	}
-	uint32_t mask = (can_read(c) ? EPOLLIN : 0) | (c->out.len > 0 ? EPOLLOUT : 0);
-	if (mask != c->mask) {
-		if (pd_watch_mod(d, c->fd, &c->w, mask) < 0)
-			pd_conn_kill(c, "epoll failed");
-		c->mask = mask;
-	}
+	frame_set_settle(&d->conns, &c->fc);
 }
 
 void pd_conn_on_io(struct pd_daemon *d, struct pd_conn *c, uint32_t events)
 {
-	if (c->dead)
-		return;
-	if (events & EPOLLERR) {
-		pd_conn_kill(c, "socket error");
-		return;
-	}
-	flush(c);
-	read_frames(d, c);
-	pd_conn_settle(d, c);
-	if (!c->dead && (events & EPOLLHUP) && !(events & EPOLLIN))
-		pd_conn_kill(c, "hung up");
-}
-
-static void deadline(struct pd_conn *c, uint64_t when, uint64_t now, uint64_t *next,
-		     const char *why)
-{
-	if (now >= when)
-		pd_conn_kill(c, why);
-	else if (when < *next)
-		*next = when;
-}
-
-void pd_conn_tick(struct pd_daemon *d, uint64_t now, uint64_t *next)
-{
-	for (struct pd_conn *c = d->conns; c; c = c->next) {
-		if (!c->dead && !c->sess.established)
-			deadline(c, c->hello_deadline, now, next, "no HELLO in time");
-		if (!c->dead && c->frame_deadline)
-			deadline(c, c->frame_deadline, now, next, "frame not finished in time");
-	}
-}
-
-static void conn_free(struct pd_daemon *d, struct pd_conn *c)
-{
-	pd_dialog_conn_gone(d, c);
-	pd_docs_conn_gone(d, c);
-	pd_entries_conn_gone(d, c);
-	pd_watch_del(d, c->fd);
-	close(c->fd);
-	proto_reader_free(&c->rd);
-	outbuf_free(&c->out);
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		d->conns = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	d->n_conns--;
-	free(c);
-}
-
-void pd_conn_sweep(struct pd_daemon *d)
-{
-	for (struct pd_conn *c = d->conns, *next; c; c = next) {
-		next = c->next;
-		if (c->dead)
-			conn_free(d, c);
-	}
-}
-
-void pd_conn_close_all(struct pd_daemon *d)
-{
-	for (struct pd_conn *c = d->conns; c; c = c->next)
-		c->dead = true;
-	pd_conn_sweep(d);
+	frame_set_on_io(&d->conns, &c->fc, events);
 }

@@ -35,7 +35,7 @@ void pd_dialog_request(struct pd_daemon *d, struct pd_conn *c, const struct prot
 {
 	struct pd_dialog *dl = &d->dialog;
 	if (m->type == PROTO_FILE_OPEN && (m->u.dialog.flags & PROTO_DIALOG_DIRECTORY) &&
-	    !(c->sess.peer_caps & PROTO_CAP_FOLDERS)) {
+	    !(c->fc.sess.peer_caps & PROTO_CAP_FOLDERS)) {
 		/* A guest that does not know folder documents could not use them. */
 		pd_conn_error(d, c, m->id, PROTO_ERR_UNSUPPORTED,
 			      "folders need the FOLDERS capability");

@@ -112,8 +112,8 @@ static void do_begin(struct pd_daemon *d, struct pd_conn *c, const struct proto_
 		     struct pd_grant *g)
 {
 	const char *why = NULL;
-	int r =
-	    pd_docio_begin(&d->grants, g, m->u.doc_begin.flags & PROTO_BEGIN_KEEP, c->serial, &why);
+	int r = pd_docio_begin(&d->grants, g, m->u.doc_begin.flags & PROTO_BEGIN_KEEP, c->fc.serial,
+			       &why);
 	if (r < 0) {
 		pd_conn_error(d, c, m->id, r == -EFBIG ? PROTO_ERR_LIMIT : PROTO_ERR_IO, why);
 		return;
@@ -162,7 +162,7 @@ void pd_docs_handle(struct pd_daemon *d, struct pd_conn *c, const struct proto_m
 	uint64_t id = doc_id_of(m);
 	struct pd_grant *g = pd_grants_find(&d->grants, id);
 	const char *why = NULL;
-	uint32_t code = pd_grants_check(g, op_of(m), c->serial, &why);
+	uint32_t code = pd_grants_check(g, op_of(m), c->fc.serial, &why);
 	if (code) {
 		pd_conn_error(d, c, m->id, code, why);
 		return;
@@ -222,7 +222,7 @@ static void send_grant(struct pd_daemon *d, struct pd_conn *c, const struct pd_g
 
 void pd_docs_announce(struct pd_daemon *d, struct pd_conn *c)
 {
-	bool folders = c->sess.peer_caps & PROTO_CAP_FOLDERS;
+	bool folders = c->fc.sess.peer_caps & PROTO_CAP_FOLDERS;
 	for (unsigned i = 0; i < d->grants.n; i++) {
 		const struct pd_grant *g = d->grants.v[i];
 		/* File documents are their connection's own; folders only for
@@ -249,8 +249,10 @@ int pd_docs_revoke(struct pd_daemon *d, uint64_t id)
 		return -ENOENT; /* file documents are not the user's to list or revoke */
 	log_info("document %016llx: revoked (%s)", (unsigned long long)id, g->path);
 	drop(d, g);
-	for (struct pd_conn *c = d->conns; c; c = c->next) {
-		if (c->dead || !c->sess.established || !(c->sess.peer_caps & PROTO_CAP_DOCUMENTS))
+	for (struct frame_conn *fc = d->conns.head; fc; fc = fc->next) {
+		struct pd_conn *c = fc->owner;
+		if (fc->dead || !fc->sess.established ||
+		    !(fc->sess.peer_caps & PROTO_CAP_DOCUMENTS))
 			continue;
 		struct proto_msg m;
 		memset(&m, 0, sizeof(m));
@@ -266,7 +268,7 @@ void pd_docs_conn_gone(struct pd_daemon *d, struct pd_conn *c)
 {
 	for (unsigned i = 0; i < d->grants.n; i++) {
 		struct pd_grant *g = d->grants.v[i];
-		if (g->staged && g->stage.conn == c->serial) {
+		if (g->staged && g->stage.conn == c->fc.serial) {
 			log_info("document %016llx: write in progress dropped (connection closed)",
 				 (unsigned long long)g->id);
 			pd_docio_abort(&d->grants, g);

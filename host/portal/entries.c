@@ -47,7 +47,7 @@ static void reply_folder(struct pd_daemon *d, struct pd_conn *c, const struct pr
 {
 	struct pd_folder *f = g->folder;
 	struct pd_fnode *n =
-	    pd_folder_find(f, c->serial, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
+	    pd_folder_find(f, c->fc.serial, (uint64_t)st->st_dev, (uint64_t)st->st_ino);
 	const char *why = NULL;
 	uint64_t id;
 	if (n) {
@@ -58,7 +58,7 @@ static void reply_folder(struct pd_daemon *d, struct pd_conn *c, const struct pr
 	}
 	uint32_t code = pd_folder_room(&d->grants, depth, &why);
 	if (!code && pd_folder_add(&d->grants, f, fd, (uint64_t)st->st_dev, (uint64_t)st->st_ino,
-				   c->serial, depth, &id) < 0) {
+				   c->fc.serial, depth, &id) < 0) {
 		code = PROTO_ERR_INTERNAL;
 		why = "out of memory";
 	}
@@ -83,7 +83,7 @@ static struct pd_grant *folder_node(struct pd_daemon *d, struct pd_conn *c,
 		pd_conn_error(d, c, m->id, code, why);
 		return NULL;
 	}
-	*ret_fd = pd_folder_dirfd(g, node, c->serial, ret_depth);
+	*ret_fd = pd_folder_dirfd(g, node, c->fc.serial, ret_depth);
 	if (*ret_fd < 0) {
 		pd_conn_error(d, c, m->id, PROTO_ERR_STALE, "no such folder node");
 		return NULL;
@@ -158,7 +158,7 @@ static void do_forget(struct pd_daemon *d, struct pd_conn *c, const struct proto
 		pd_conn_error(d, c, m->id, code, why);
 		return;
 	}
-	int fd = pd_folder_forget(&d->grants, g->folder, n->node, c->serial, n->count);
+	int fd = pd_folder_forget(&d->grants, g->folder, n->node, c->fc.serial, n->count);
 	if (fd == -ESTALE) {
 		pd_conn_error(d, c, m->id, PROTO_ERR_STALE, "no such folder node");
 		return;
@@ -205,7 +205,7 @@ static void do_open(struct pd_daemon *d, struct pd_conn *c, const struct proto_m
 	}
 	cstr(name, en->name);
 	struct pd_grant *file = NULL;
-	int r = pd_fio_open_file(g, dirfd, name, en->flags, d->umask_bits, c->serial,
+	int r = pd_fio_open_file(g, dirfd, name, en->flags, d->umask_bits, c->fc.serial,
 				 clock_now_ms(), &file, &why);
 	if (r < 0) {
 		fail_errno(d, c, m, r, r == -EPERM ? "a symbolic link or special file" : why);
@@ -298,7 +298,7 @@ static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto
 	    folder_node(d, c, m, rn->doc_id, PD_E_RENAME, rn->dir, &olddir, &depth);
 	if (!g)
 		return;
-	newdir = pd_folder_dirfd(g, rn->new_dir, c->serial, &depth);
+	newdir = pd_folder_dirfd(g, rn->new_dir, c->fc.serial, &depth);
 	if (newdir < 0) {
 		pd_conn_error(d, c, m->id, PROTO_ERR_STALE, "no such folder node");
 		return;
@@ -352,10 +352,10 @@ void pd_entries_conn_gone(struct pd_daemon *d, struct pd_conn *c)
 	for (unsigned i = 0; i < d->grants.n; i++) {
 		struct pd_grant *g = d->grants.v[i];
 		for (int fd;
-		     g->folder && (fd = pd_folder_take(&d->grants, g->folder, c->serial)) >= 0;)
+		     g->folder && (fd = pd_folder_take(&d->grants, g->folder, c->fc.serial)) >= 0;)
 			close(fd);
 	}
-	for (struct pd_grant *f; (f = pd_grants_next_file(&d->grants, 0, c->serial));)
+	for (struct pd_grant *f; (f = pd_grants_next_file(&d->grants, 0, c->fc.serial));)
 		pd_docio_free(pd_grants_take(&d->grants, f->id));
 }
 

@@ -67,6 +67,7 @@ static int setup(struct pd_daemon *d)
 	d->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d->sig_fd < 0)
 		return -errno;
+	pd_conn_init(d);
 	d->sig_w.kind = PD_W_SIGNAL;
 	int r = pd_watch_add(d, d->sig_fd, &d->sig_w, EPOLLIN);
 	if (r < 0)
@@ -117,7 +118,7 @@ static void dispatch(struct pd_daemon *d, struct pd_watch *w, uint32_t events)
 static void teardown(struct pd_daemon *d)
 {
 	pd_dialog_stop(d);
-	pd_conn_close_all(d);
+	frame_set_close_all(&d->conns);
 	pd_ctl_close_all(d);
 	pd_docs_free_all(d);
 	if (d->listen_fd >= 0) {
@@ -137,10 +138,10 @@ int pd_run(struct pd_daemon *d)
 	while (r == 0 && !d->stop) {
 		uint64_t now = clock_now_ms();
 		uint64_t next = UINT64_MAX;
-		pd_conn_tick(d, now, &next);
+		frame_set_tick(&d->conns, now, &next);
 		pd_dialog_tick(d, now, &next);
 		pd_ctl_tick(d, now, &next);
-		pd_conn_sweep(d);
+		frame_set_sweep(&d->conns);
 		pd_ctl_sweep(d);
 		int timeout = -1;
 		if (next != UINT64_MAX) {
@@ -158,7 +159,7 @@ int pd_run(struct pd_daemon *d)
 		}
 		for (int i = 0; i < n; i++)
 			dispatch(d, evs[i].data.ptr, evs[i].events);
-		pd_conn_sweep(d);
+		frame_set_sweep(&d->conns);
 		pd_ctl_sweep(d);
 	}
 	teardown(d);

@@ -1,10 +1,10 @@
 #include "pd_args.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "parse.h"
 #include "pd_text.h"
 #include "ports.h"
@@ -90,16 +90,6 @@ static int set_path(char *dst, const char *src, const char *suffix)
 	return (n < 1 || n > (int)PD_SOCKET_PATH_MAX || src[0] == '\0') ? -EINVAL : 0;
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-						      ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 static int parse_count(const char *v, unsigned long max, unsigned *ret)
 {
 	unsigned long n;
@@ -141,16 +131,16 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 	if (!strcmp(opt, "--name")) {
 		o->name = v;
 		if (!pd_vm_name_ok(v))
-			return fail(err, errlen,
-				    "--name: '%.64s' is not 1-64 of A-Z a-z 0-9 . _ - "
-				    "(not starting with . or -)",
-				    v);
+			return cli_error(err, errlen,
+					 "--name: '%.64s' is not 1-64 of A-Z a-z 0-9 . _ - "
+					 "(not starting with . or -)",
+					 v);
 	} else if (!strcmp(opt, "--vsock")) {
 		*vsock = v;
 	} else if (!strcmp(opt, "--port")) {
 		unsigned long p;
 		if (parse_uint(v, 0xfffffffeul, &p) < 0 || p == 0)
-			return fail(err, errlen, "--port: bad port '%.32s'", v);
+			return cli_error(err, errlen, "--port: bad port '%.32s'", v);
 		*port = (uint32_t)p;
 	} else if (!strcmp(opt, "--listen")) {
 		r = set_path(o->listen, v, "");
@@ -158,8 +148,9 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 		r = set_path(o->control, v, "");
 	} else if (!strcmp(opt, "--chooser")) {
 		if (parse_chooser(o, v) < 0)
-			return fail(err, errlen,
-				    "--chooser: '%.64s' is not portal, zenity or command:/PATH", v);
+			return cli_error(
+			    err, errlen,
+			    "--chooser: '%.64s' is not portal, zenity or command:/PATH", v);
 	} else if (!strcmp(opt, "--max-grants")) {
 		r = parse_count(v, PD_MAX_GRANTS_LIMIT, &o->limits.max_grants);
 	} else if (!strcmp(opt, "--max-handles")) {
@@ -184,7 +175,7 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 		return 1;
 	}
 	if (r < 0)
-		return fail(err, errlen, "%s: bad value", opt);
+		return cli_error(err, errlen, "%s: bad value", opt);
 	return 0;
 }
 
@@ -225,31 +216,32 @@ int pd_opts_parse(struct pd_opts *o, int argc, char *const argv[], char *err, si
 			strcpy(opt, a);
 			v = argv[i + 1];
 		} else {
-			return fail(err, errlen, "unknown option or missing value: '%.64s'", a);
+			return cli_error(err, errlen, "unknown option or missing value: '%.64s'",
+					 a);
 		}
 		int r = value_option(o, opt, v, &vsock, &port, err, errlen);
 		if (r < 0)
 			return r;
 		if (r > 0)
-			return fail(err, errlen, "unknown option '%.64s'", a);
+			return cli_error(err, errlen, "unknown option '%.64s'", a);
 		if (!eq)
 			i++;
 	}
 	if (!o->name)
-		return fail(err, errlen, "%s", "--name is required");
+		return cli_error(err, errlen, "%s", "--name is required");
 	if (vsock) {
 		char suffix[16];
 		snprintf(suffix, sizeof(suffix), "_%u", port);
 		if (!o->listen[0] && set_path(o->listen, vsock, suffix) < 0)
-			return fail(err, errlen, "%s",
-				    "--vsock: PATH_PORT does not fit a socket address");
+			return cli_error(err, errlen, "%s",
+					 "--vsock: PATH_PORT does not fit a socket address");
 		if (!o->control[0] && set_path(o->control, vsock, ".portal.ctl") < 0)
-			return fail(err, errlen, "%s",
-				    "--vsock: PATH.portal.ctl does not fit a socket address");
+			return cli_error(err, errlen, "%s",
+					 "--vsock: PATH.portal.ctl does not fit a socket address");
 	}
 	if (!o->listen[0] || !o->control[0])
-		return fail(err, errlen, "%s",
-			    "--vsock PATH (or both --listen and --control) is required");
+		return cli_error(err, errlen, "%s",
+				 "--vsock PATH (or both --listen and --control) is required");
 	if (o->limits.staging_quota < o->limits.max_file_size)
 		o->limits.max_file_size = o->limits.staging_quota;
 	o->policy.cooldown_max_ms =

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "outbuf.h"
+#include "frame_conn.h"
 #include "pd_args.h"
 #include "pd_ctlproto.h"
 #include "pd_grants.h"
@@ -26,6 +26,8 @@
 #define PD_OUT_LIMIT (PD_OUT_HIGH + PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD)
 /* Frames handled per wake-up of one connection. */
 #define PD_FRAMES_PER_WAKE 32
+/* Payload buffers up to this size are kept between frames. */
+#define PD_KEEP_PAYLOAD 4096u
 /* Requests the host may have in flight on one connection (DOC_GRANT, DOC_REVOKE):
  * an announcement of every grant and a revocation of each. */
 #define PD_PENDING_MAX (2 * PD_MAX_GRANTS_LIMIT)
@@ -44,19 +46,11 @@ struct pd_watch {
 	enum pd_watch_kind kind;
 };
 
+/* A guest connection: its frame connection (lib/frame_conn.c) and the
+ * requests we sent on it. */
 struct pd_conn {
 	struct pd_watch w;
-	struct pd_conn *next, *prev;
-	int fd;
-	unsigned serial;
-	uint32_t mask;
-	struct proto_reader rd;
-	struct proto_session sess;
-	struct outbuf out;
-	uint64_t hello_deadline;
-	uint64_t frame_deadline; /* a frame is half read: it must be complete by then */
-	bool dead, eof;
-	bool close_after; /* send what is queued, then close */
+	struct frame_conn fc;
 	uint32_t next_id; /* our requests */
 	unsigned n_pending;
 	struct {
@@ -105,8 +99,7 @@ struct pd_daemon {
 	int epfd;
 	struct pd_watch listen_w, sig_w, ctl_w;
 	int listen_fd, sig_fd, ctl_fd;
-	struct pd_conn *conns;
-	unsigned n_conns, next_serial;
+	struct frame_set conns; /* of struct pd_conn */
 	struct pd_ctlconn *ctls;
 	unsigned n_ctls;
 	struct pd_grants grants;
@@ -124,6 +117,8 @@ void pd_watch_del(struct pd_daemon *d, int fd);
 int pd_run(struct pd_daemon *d);
 
 /* conn.c: guest connections. */
+/* Prepares the (empty) set of connections; d->epfd must be open. */
+void pd_conn_init(struct pd_daemon *d);
 void pd_conn_accept(struct pd_daemon *d);
 void pd_conn_on_io(struct pd_daemon *d, struct pd_conn *c, uint32_t events);
 /* Queues a message; on failure the connection is closed. Returns 0 or -errno. */
@@ -137,10 +132,6 @@ void pd_conn_error(struct pd_daemon *d, struct pd_conn *c, uint32_t id, uint32_t
 void pd_conn_request(struct pd_daemon *d, struct pd_conn *c, struct proto_msg *m);
 /* Sends what can be sent and settles epoll interest. */
 void pd_conn_settle(struct pd_daemon *d, struct pd_conn *c);
-void pd_conn_kill(struct pd_conn *c, const char *why);
-void pd_conn_tick(struct pd_daemon *d, uint64_t now, uint64_t *next);
-void pd_conn_sweep(struct pd_daemon *d);
-void pd_conn_close_all(struct pd_daemon *d);
 
 /* docs.c: document requests and grant announcements. */
 void pd_docs_handle(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m);

@@ -23,6 +23,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,14 +87,22 @@ static int ep_set(int op, int fd, uint32_t events, enum tag tag, unsigned index)
 
 /* ---- device ops: the host side of each connection is a Unix socket ---- */
 
-static void conn_watch(struct vsock_conn *c, int op)
+/* Edge-triggered: the device remembers readiness until a short read or
+ * EAGAIN. Writability is watched only while data waits for room: every
+ * read by the host peer would report it again. */
+static void conn_epoll(struct vsock_conn *c, int op, bool out)
 {
-	/* Edge-triggered: the device remembers readiness until EAGAIN. */
-	int r = ep_set(op, c->fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, TAG_CONN,
+	int r = ep_set(op, c->fd, EPOLLIN | EPOLLRDHUP | EPOLLET | (out ? EPOLLOUT : 0), TAG_CONN,
 		       vsock_conn_index(&app.dev.conns, c));
 	if (r < 0)
 		log_warn("epoll: %s", strerror(-r));
+}
+
+static void conn_watch(struct vsock_conn *c, int op)
+{
+	conn_epoll(c, op, false);
 	c->host_writable = true;
+	c->write_watched = false;
 }
 
 static int op_connect(void *ctx, struct vsock_conn *c)
@@ -129,23 +138,35 @@ static int op_accepted(void *ctx, struct vsock_conn *c)
 	return 0;
 }
 
-static ssize_t op_read(void *ctx, int fd, void *buf, size_t len)
-{
-	(void)ctx;
-	return io_read_some(fd, buf, len);
-}
-
-static ssize_t op_write(void *ctx, int fd, const void *buf, size_t len)
+static ssize_t op_readv(void *ctx, int fd, const struct iovec *iov, int n)
 {
 	(void)ctx;
 	for (;;) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n >= 0)
-			return n;
-		if (errno == EINTR)
-			continue;
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		ssize_t r = readv(fd, iov, n);
+		if (r >= 0)
+			return r;
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	}
+}
+
+static ssize_t op_writev(void *ctx, int fd, const struct iovec *iov, int n)
+{
+	(void)ctx;
+	struct msghdr mh = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n};
+	for (;;) {
+		ssize_t r = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r >= 0)
+			return r;
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+}
+
+static void op_watch_write(void *ctx, struct vsock_conn *c, bool on)
+{
+	(void)ctx;
+	conn_epoll(c, EPOLL_CTL_MOD, on);
 }
 
 static void op_shutdown_write(void *ctx, int fd)
@@ -163,8 +184,9 @@ static void op_close(void *ctx, int fd)
 static const struct vsock_dev_ops dev_ops = {
     .connect = op_connect,
     .accepted = op_accepted,
-    .read = op_read,
-    .write = op_write,
+    .readv = op_readv,
+    .writev = op_writev,
+    .watch_write = op_watch_write,
     .shutdown_write = op_shutdown_write,
     .close = op_close,
 };
@@ -173,9 +195,10 @@ static void watch_kick(void *ctx, unsigned q, int fd, bool add)
 {
 	(void)ctx;
 	/* Removed explicitly: qemu holds the same eventfd, and epoll forgets
-	 * an fd only when every copy of it is closed. A stale entry would
-	 * report a stopped queue's kicks forever with nobody to read them. */
-	int r = add ? ep_set(EPOLL_CTL_ADD, fd, EPOLLIN, TAG_KICK, q)
+	 * an fd only when every copy of it is closed. Edge-triggered: every
+	 * kick (an eventfd write) is a new edge, so the counter need not be
+	 * read back to zero, a system call per kick saved. */
+	int r = add ? ep_set(EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLET, TAG_KICK, q)
 		    : (epoll_ctl(app.epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0);
 	if (r < 0 && !(r == -ENOENT && !add)) /* ENOENT: dropped as broken before */
 		log_warn("epoll kick %u: %s", q, strerror(-r));
@@ -275,16 +298,6 @@ static void vu_event(void)
 		if (app.vu.why)
 			log_warn("vhost-user: %s (%u)%s: %s", vu_request_name(h.request), h.request,
 				 r > 0 ? " refused" : "", app.vu.why);
-	}
-}
-
-static void kick_event(unsigned q)
-{
-	int r = vu_sys_drain_kick(&app.vu, q);
-	if (r < 0 && q < VSOCK_VQ_COUNT) {
-		log_warn("vhost-user: queue %u: kick fd broken (%s); no longer watched", q,
-			 strerror(-r));
-		watch_kick(NULL, q, app.vu.kick_fd[q], false);
 	}
 }
 
@@ -559,8 +572,7 @@ int main(int argc, char **argv)
 			case TAG_VU_CONN:
 				vu_event();
 				break;
-			case TAG_KICK:
-				kick_event(idx);
+			case TAG_KICK: /* the device looks at every queue below */
 				break;
 			case TAG_HY_LISTEN:
 				hy_accept();
@@ -569,15 +581,17 @@ int main(int argc, char **argv)
 				hs_event(idx);
 				break;
 			case TAG_CONN:
-				vsock_dev_host_ready(
-				    &app.dev, idx, e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR),
-				    e & (EPOLLOUT | EPOLLHUP | EPOLLERR));
+				vsock_dev_host_ready(&app.dev, idx, e & EPOLLIN,
+						     e & (EPOLLOUT | EPOLLHUP | EPOLLERR));
+				if (e & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+					vsock_dev_host_hangup(&app.dev, idx);
 				break;
 			}
 		}
 		busy = vsock_dev_run(&app.dev);
-		vu_sys_notify(&app.vu);
-		next_deadline = expire(clock_now_ms());
+		uint64_t now = clock_now_ms();
+		vu_sys_notify(&app.vu, now);
+		next_deadline = expire(now);
 	}
 	log_info("exiting");
 	vhost_user_detach(&app.vu);

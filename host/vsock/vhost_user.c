@@ -78,8 +78,11 @@ static void try_start(struct vhost_user *vu, unsigned q)
 		vq->desc = vq->avail = vq->used = NULL;
 		return;
 	}
-	if (vsock_vq_map(vq, &vu->dev->mem) < 0)
+	if (vsock_vq_map(vq, &vu->dev->mem) < 0) {
 		vu->why = "rings not inside guest memory";
+		return;
+	}
+	vsock_vq_start(vq, (vu->features >> VU_F_EVENT_IDX) & 1);
 }
 
 static void restart_queues(struct vhost_user *vu)
@@ -220,6 +223,7 @@ static int apply(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader
 		return reply_u64(vu, req, VU_FEATURES);
 	case VU_SET_FEATURES:
 		vu->features = m->u.u64;
+		restart_queues(vu); /* the way notifications are asked for changed */
 		return 0;
 	case VU_GET_PROTOCOL_FEATURES:
 		return reply_u64(vu, req, VU_PROTOCOL_FEATURES);
@@ -257,7 +261,7 @@ static int apply(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader
 		if (req == VU_SET_VRING_NUM)
 			vq->num = (uint16_t)m->u.state.num;
 		else
-			vq->last_avail = vq->used_idx = (uint16_t)m->u.state.num;
+			vq->last_avail = vq->used_idx = vq->used_pub = (uint16_t)m->u.state.num;
 		return 0;
 	case VU_SET_VRING_ADDR:
 		vq = &vu->dev->vq[m->u.addr.index];
@@ -269,6 +273,7 @@ static int apply(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader
 		return 0;
 	case VU_GET_VRING_BASE: {
 		struct vu_vring_state st = {q, vq->last_avail};
+		vsock_vq_publish(vq); /* chains held back for a batch are done */
 		stop_queue(vu, q);
 		return reply(vu, req, &st, sizeof(st));
 	}

@@ -97,6 +97,15 @@ uint32_t vsock_conn_peer_credit(const struct vsock_conn *c)
 	return c->peer_buf_alloc - in_flight;
 }
 
+int vsock_conn_receive(struct vsock_conn *c, uint32_t len)
+{
+	/* rcv_cnt - fwd_cnt_sent never exceeds the buffer: no overflow. */
+	if ((uint64_t)(uint32_t)(c->rcv_cnt - c->fwd_cnt_sent) + len > VSOCK_CONN_BUF)
+		return -ENOBUFS;
+	c->rcv_cnt += len;
+	return 0;
+}
+
 uint32_t vsock_conn_buf_space(struct vsock_conn *c, uint8_t **ret_ptr)
 {
 	uint32_t tail = (c->buf_head + c->buf_used) & (VSOCK_CONN_BUF - 1);
@@ -111,17 +120,28 @@ void vsock_conn_buf_commit(struct vsock_conn *c, uint32_t n)
 	c->buf_used += n;
 }
 
-uint32_t vsock_conn_buf_data(struct vsock_conn *c, uint8_t **ret_ptr)
+int vsock_conn_buf_iov(struct vsock_conn *c, struct iovec ret_iov[2])
 {
+	if (c->buf_used == 0)
+		return 0;
 	uint32_t to_end = VSOCK_CONN_BUF - c->buf_head;
-	*ret_ptr = c->buf + c->buf_head;
-	return c->buf_used < to_end ? c->buf_used : to_end;
+	uint32_t first = c->buf_used < to_end ? c->buf_used : to_end;
+	ret_iov[0] = (struct iovec){c->buf + c->buf_head, first};
+	if (first == c->buf_used)
+		return 1;
+	ret_iov[1] = (struct iovec){c->buf, c->buf_used - first};
+	return 2;
 }
 
 void vsock_conn_buf_consume(struct vsock_conn *c, uint32_t n)
 {
 	c->buf_head = (c->buf_head + n) & (VSOCK_CONN_BUF - 1);
 	c->buf_used -= n;
+	vsock_conn_forwarded(c, n);
+}
+
+void vsock_conn_forwarded(struct vsock_conn *c, uint32_t n)
+{
 	c->fwd_cnt += n;
 	/* The guest stalls when it believes our buffer is full. A guest can
 	 * only believe that while at least the buffer's size is unreported or

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 /* At most this many connections at once; a connection's buffer is allocated
  * when the guest first sends it data, so memory stays below
@@ -50,17 +51,20 @@ struct vsock_conn {
 	/* guest → host: ring buffer of VSOCK_CONN_BUF bytes, NULL until used */
 	uint8_t *buf;
 	uint32_t buf_head, buf_used;
+	uint32_t rcv_cnt;      /* bytes received from the guest, wrapping */
 	uint32_t fwd_cnt;      /* bytes passed on to the host socket, wrapping */
 	uint32_t fwd_cnt_sent; /* fwd_cnt as last told to the guest */
 	bool guest_shut_send, guest_shut_rcv;
-	bool host_wr_shut; /* shutdown(SHUT_WR) done on the host socket */
-	bool host_writable;
+	bool host_wr_shut;  /* shutdown(SHUT_WR) done on the host socket */
+	bool host_writable; /* no EAGAIN since the host fd was last reported writable */
+	bool write_watched; /* the host fd's writability is watched */
 
 	/* host → guest */
 	uint32_t tx_cnt;	 /* bytes sent to the guest, wrapping */
 	uint32_t peer_buf_alloc; /* the guest's receive buffer */
 	uint32_t peer_fwd_cnt;	 /* bytes the guest's application consumed */
 	bool host_eof, host_readable;
+	bool host_hup; /* the host peer shut down: read on to end of file */
 };
 
 struct vsock_rst {
@@ -108,6 +112,12 @@ uint32_t vsock_conn_alloc_port(struct vsock_conns *t, uint32_t guest_port);
  * the receive buffer it advertised. */
 uint32_t vsock_conn_peer_credit(const struct vsock_conn *c);
 
+/* Counts len bytes of data from the guest in rcv_cnt. Returns 0, or
+ * -ENOBUFS when they exceed the credit the guest was given: what it may
+ * have in flight is the buffer size less what it was told is not yet
+ * passed on (fwd_cnt_sent), whatever has been passed on since. */
+int vsock_conn_receive(struct vsock_conn *c, uint32_t len);
+
 /* Returns the contiguous free space at the buffer's tail and its length
  * (the buffer must have been allocated). */
 uint32_t vsock_conn_buf_space(struct vsock_conn *c, uint8_t **ret_ptr);
@@ -115,12 +125,16 @@ uint32_t vsock_conn_buf_space(struct vsock_conn *c, uint8_t **ret_ptr);
 /* Records n bytes written into the space vsock_conn_buf_space() gave. */
 void vsock_conn_buf_commit(struct vsock_conn *c, uint32_t n);
 
-/* Returns the contiguous buffered bytes at the head and their length. */
-uint32_t vsock_conn_buf_data(struct vsock_conn *c, uint8_t **ret_ptr);
+/* Fills ret_iov with the buffered bytes, oldest first (two pieces when
+ * they wrap). Returns the number of pieces, 0 when the buffer is empty. */
+int vsock_conn_buf_iov(struct vsock_conn *c, struct iovec ret_iov[2]);
 
-/* Drops n bytes from the head after they reached the host; counts them in
- * fwd_cnt and asks for a credit update when the guest's view of free space
- * is well behind. */
+/* Counts n bytes passed on to the host in fwd_cnt, and asks for a credit
+ * update when the guest's view of free space is well behind. */
+void vsock_conn_forwarded(struct vsock_conn *c, uint32_t n);
+
+/* Drops n bytes from the head after they reached the host, as
+ * vsock_conn_forwarded(). */
 void vsock_conn_buf_consume(struct vsock_conn *c, uint32_t n);
 
 /* Queues a reset for an address pair that has no entry. Returns 0, or

@@ -11,7 +11,29 @@ void vsock_dev_init(struct vsock_dev *d, uint64_t guest_cid, const struct vsock_
 	d->guest_cid = guest_cid;
 	d->ops = ops;
 	d->ctx = ctx;
+	d->tx_since_ms = UINT64_MAX;
 	vsock_conns_init(&d->conns);
+}
+
+/* Fills iov with len bytes of the chain's segments from skip on. Returns
+ * the number of iovecs (the chain was checked to hold them). */
+static int chain_iov(const struct vsock_iov *seg, unsigned n, size_t skip, size_t len,
+		     struct iovec iov[VSOCK_VQ_MAX_SEGS])
+{
+	int k = 0;
+	for (unsigned i = 0; i < n && len > 0; i++) {
+		if (skip >= seg[i].len) {
+			skip -= seg[i].len;
+			continue;
+		}
+		size_t take = seg[i].len - skip;
+		if (take > len)
+			take = len;
+		iov[k++] = (struct iovec){seg[i].base + skip, take};
+		len -= take;
+		skip = 0;
+	}
+	return k;
 }
 
 /* Counts a broken rule and remembers it for the log. */
@@ -61,6 +83,8 @@ void vsock_dev_reset(struct vsock_dev *d)
 	d->conns.rst_head = 0;
 	d->conns.next_port = VSOCK_CONN_FIRST_PORT;
 	memset(d->vq_used, 0, sizeof(d->vq_used));
+	d->tx_unsignalled = 0;
+	d->tx_since_ms = UINT64_MAX;
 	memset(&d->stats, 0, sizeof(d->stats));
 	d->rr = 0;
 	d->error_where = d->error_what = NULL;
@@ -86,19 +110,60 @@ static void conn_check_done(struct vsock_dev *d, struct vsock_conn *c)
 		conn_reset(d, c);
 }
 
-/* Moves a packet's payload from the guest's buffers into the connection's
- * buffer. Returns 0, -ENOBUFS when the guest sent beyond its credit, or
- * -ENOMEM. */
-static int conn_take_payload(struct vsock_conns *t, struct vsock_conn *c,
+/* Starts or stops watching c's host fd for room. */
+static void watch_write(struct vsock_dev *d, struct vsock_conn *c, bool on)
+{
+	if (c->write_watched == on || c->fd < 0)
+		return;
+	c->write_watched = on;
+	d->ops->watch_write(d->ctx, c, on);
+}
+
+/* Writes to c's host socket. Returns the byte count (0 when it has no room:
+ * the device waits for it), or -errno when the host side is gone. */
+static ssize_t host_write(struct vsock_dev *d, struct vsock_conn *c, const struct iovec *iov, int n)
+{
+	ssize_t w = d->ops->writev(d->ctx, c->fd, iov, n);
+	if (w == -EAGAIN) {
+		c->host_writable = false;
+		watch_write(d, c, true);
+		return 0;
+	}
+	return w == 0 ? -EPIPE : w;
+}
+
+/* Payloads this large go straight from the guest's buffers to the host
+ * socket; smaller ones are copied, so that a burst of them leaves in one
+ * system call. */
+#define DIRECT_MIN 4096
+
+/* Passes a packet's payload on to the host: large ones straight from the
+ * guest's buffers when nothing is buffered before them, the rest into the
+ * connection's buffer (flush_host() sends it). Returns 0, -ENOBUFS when the
+ * guest sent beyond its credit, -ENOMEM, or -EPIPE when the host side is
+ * gone. */
+static int conn_take_payload(struct vsock_dev *d, struct vsock_conn *c,
 			     const struct vsock_chain *ch, uint32_t len)
 {
-	if (len > VSOCK_CONN_BUF - c->buf_used)
+	/* Also bounds the buffer: it holds at most what the guest may have
+	 * in flight. */
+	if (vsock_conn_receive(c, len) < 0)
 		return -ENOBUFS;
+	size_t skip = VSOCK_HDR_SIZE;
+	if (len >= DIRECT_MIN && c->buf_used == 0 && c->host_writable && c->fd >= 0) {
+		struct iovec iov[VSOCK_VQ_MAX_SEGS];
+		int n = chain_iov(ch->out, ch->n_out, skip, len, iov);
+		ssize_t w = host_write(d, c, iov, n);
+		if (w < 0)
+			return -EPIPE;
+		vsock_conn_forwarded(c, (uint32_t)w);
+		skip += (size_t)w;
+		len -= (uint32_t)w;
+	}
 	if (len == 0)
 		return 0;
-	if (vsock_conn_buf_alloc(t, c) < 0)
+	if (vsock_conn_buf_alloc(&d->conns, c) < 0)
 		return -ENOMEM;
-	size_t skip = VSOCK_HDR_SIZE;
 	while (len > 0) {
 		uint8_t *p;
 		uint32_t room = vsock_conn_buf_space(c, &p);
@@ -185,10 +250,10 @@ static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
 			violation(d, c, "data before the connection was established");
 		else if (c->guest_shut_send)
 			violation(d, c, "data after the guest's SHUTDOWN");
-		else if ((r = conn_take_payload(t, c, ch, h->len)) == -ENOBUFS)
+		else if ((r = conn_take_payload(d, c, ch, h->len)) == -ENOBUFS)
 			violation(d, c, "data beyond the credit the host gave");
 		else if (r < 0)
-			conn_reset(d, c); /* out of memory: not the guest's fault */
+			conn_reset(d, c); /* host side gone, or out of memory */
 		return;
 	}
 	case VIRTIO_VSOCK_OP_CREDIT_UPDATE:
@@ -221,10 +286,11 @@ static bool process_tx(struct vsock_dev *d)
 			return false;
 		}
 		d->vq_used[VSOCK_VQ_TX] = true;
+		d->tx_unsignalled += ch.n_desc;
 		if (r < 0 || ch.out_len < VSOCK_HDR_SIZE) {
 			guest_error(d, &d->stats.bad_chains, "TX queue",
 				    r < 0 ? vq->why : "packet shorter than its header");
-			vsock_vq_push(vq, ch.head, 0);
+			vsock_vq_push_later(vq, ch.head, 0);
 			continue;
 		}
 		uint8_t raw[VSOCK_HDR_SIZE];
@@ -255,7 +321,7 @@ static bool process_tx(struct vsock_dev *d)
 			d->stats.dropped++;
 			break;
 		}
-		vsock_vq_push(vq, ch.head, 0);
+		vsock_vq_push_later(vq, ch.head, 0);
 	}
 	return true;
 }
@@ -268,22 +334,20 @@ static void flush_host(struct vsock_dev *d)
 		if (c->state != VSOCK_CONN_CONNECTED)
 			continue;
 		while (c->buf_used > 0 && c->host_writable && c->fd >= 0) {
-			uint8_t *p;
-			uint32_t n = vsock_conn_buf_data(c, &p);
-			ssize_t w = d->ops->write(d->ctx, c->fd, p, n);
-			if (w == -EAGAIN) {
-				c->host_writable = false;
-				break;
-			}
-			if (w <= 0) {
+			struct iovec iov[2];
+			ssize_t w = host_write(d, c, iov, vsock_conn_buf_iov(c, iov));
+			if (w < 0) {
 				/* The host side went away while the guest still sends. */
 				conn_reset(d, c);
 				break;
 			}
 			vsock_conn_buf_consume(c, (uint32_t)w);
 		}
-		if (c->state == VSOCK_CONN_CONNECTED)
-			conn_check_done(d, c);
+		if (c->state != VSOCK_CONN_CONNECTED)
+			continue;
+		if (c->buf_used == 0 && c->host_writable)
+			watch_write(d, c, false);
+		conn_check_done(d, c);
 	}
 }
 
@@ -324,14 +388,13 @@ static int rx_pop(struct vsock_dev *d, struct vsock_chain *ch)
 	}
 }
 
-static void rx_send(struct vsock_dev *d, struct vsock_chain *ch, const struct vsock_hdr *h,
-		    const uint8_t *payload)
+/* Writes the header into the chain (its payload, if any, is in place) and
+ * hands the chain to the guest. */
+static void rx_send(struct vsock_dev *d, struct vsock_chain *ch, const struct vsock_hdr *h)
 {
 	uint8_t raw[VSOCK_HDR_SIZE];
 	vsock_hdr_encode(h, raw);
 	vsock_buf_to_iov(ch->in, ch->n_in, 0, raw, sizeof(raw));
-	if (h->len > 0)
-		vsock_buf_to_iov(ch->in, ch->n_in, VSOCK_HDR_SIZE, payload, h->len);
 	vsock_vq_push(&d->vq[VSOCK_VQ_RX], ch->head, VSOCK_HDR_SIZE + h->len);
 	d->vq_used[VSOCK_VQ_RX] = true;
 	d->stats.pkts_out++;
@@ -362,11 +425,13 @@ static int rx_control(struct vsock_dev *d, struct vsock_conn *c, struct vsock_ch
 		h.flags = c->shutdown_flags;
 	c->fwd_cnt_sent = c->fwd_cnt;
 	c->send &= ~bit;
-	rx_send(d, ch, &h, NULL);
+	rx_send(d, ch, &h);
 	return 1;
 }
 
-/* Sends one packet of host data of c. Returns 1 sent, 0 nothing to send, -1 no RX buffer. */
+/* Sends one packet of host data of c, read from its host socket straight
+ * into the guest's buffer. Returns 1 sent, 0 nothing to send, -1 no RX
+ * buffer. */
 static int rx_data(struct vsock_dev *d, struct vsock_conn *c, struct vsock_chain *ch)
 {
 	if (c->state != VSOCK_CONN_CONNECTED || c->send != 0 || !c->host_readable || c->host_eof ||
@@ -381,18 +446,20 @@ static int rx_data(struct vsock_dev *d, struct vsock_conn *c, struct vsock_chain
 	size_t want = credit;
 	if (want > room)
 		want = (size_t)room;
-	if (want > sizeof(d->staging))
-		want = sizeof(d->staging);
+	if (want > VSOCK_MAX_PAYLOAD)
+		want = VSOCK_MAX_PAYLOAD;
+	struct vsock_hdr h;
 	if (want == 0) {
 		/* A header-only buffer cannot carry data; give it back as a no-op
 		 * credit update so it is not lost. */
-		struct vsock_hdr h;
 		fill_hdr(d, &h, c->host_port, c->guest_port, VIRTIO_VSOCK_OP_CREDIT_UPDATE);
 		h.fwd_cnt = c->fwd_cnt_sent = c->fwd_cnt;
-		rx_send(d, ch, &h, NULL);
+		rx_send(d, ch, &h);
 		return 1;
 	}
-	ssize_t n = d->ops->read(d->ctx, c->fd, d->staging, want);
+	struct iovec iov[VSOCK_VQ_MAX_SEGS];
+	int n_iov = chain_iov(ch->in, ch->n_in, VSOCK_HDR_SIZE, want, iov);
+	ssize_t n = d->ops->readv(d->ctx, c->fd, iov, n_iov);
 	if (n == -EAGAIN) {
 		vsock_vq_unpop(&d->vq[VSOCK_VQ_RX]);
 		c->host_readable = false;
@@ -411,13 +478,16 @@ static int rx_data(struct vsock_dev *d, struct vsock_conn *c, struct vsock_chain
 		conn_check_done(d, c);
 		return 1; /* the SHUTDOWN (or reset) is now owed */
 	}
-	struct vsock_hdr h;
+	/* Less than asked: the socket is empty, and says so when it is not
+	 * (a hung-up one not: its end of file waits behind the data). */
+	if ((size_t)n < want && !c->host_hup)
+		c->host_readable = false;
 	fill_hdr(d, &h, c->host_port, c->guest_port, VIRTIO_VSOCK_OP_RW);
 	h.len = (uint32_t)n;
 	h.fwd_cnt = c->fwd_cnt;
 	c->fwd_cnt_sent = c->fwd_cnt;
 	c->tx_cnt += (uint32_t)n;
-	rx_send(d, ch, &h, d->staging);
+	rx_send(d, ch, &h);
 	return 1;
 }
 
@@ -436,7 +506,7 @@ static void fill_rx(struct vsock_dev *d)
 			vsock_rst_pop(t, &rst);
 			struct vsock_hdr h;
 			fill_hdr(d, &h, rst.host_port, rst.guest_port, VIRTIO_VSOCK_OP_RST);
-			rx_send(d, &ch, &h, NULL);
+			rx_send(d, &ch, &h);
 			d->stats.resets_sent++;
 		}
 		for (unsigned k = 0; k < VSOCK_CONN_MAX && t->n_used > 0; k++) {
@@ -498,9 +568,51 @@ void vsock_dev_host_ready(struct vsock_dev *d, unsigned index, bool readable, bo
 		c->host_writable = true;
 }
 
+unsigned vsock_dev_notify_due(struct vsock_dev *d, uint64_t now_ms)
+{
+	unsigned mask = 0;
+	if (d->vq_used[VSOCK_VQ_RX]) {
+		d->vq_used[VSOCK_VQ_RX] = false;
+		if (vsock_vq_notify_check(&d->vq[VSOCK_VQ_RX]))
+			mask |= 1u << VSOCK_VQ_RX;
+	}
+	struct vsock_vq *tx = &d->vq[VSOCK_VQ_TX];
+	if (!d->vq_used[VSOCK_VQ_TX])
+		return mask;
+	if (d->tx_since_ms == UINT64_MAX)
+		d->tx_since_ms = now_ms < UINT64_MAX - VSOCK_TX_SIGNAL_ALONE_MS
+				     ? now_ms
+				     : UINT64_MAX - 1 - VSOCK_TX_SIGNAL_ALONE_MS;
+	uint64_t waited = now_ms > d->tx_since_ms ? now_ms - d->tx_since_ms : 0;
+	/* A quarter of the ring: a guest whose ring is full always has at
+	 * least that much used (or signalled already), so it never waits for
+	 * the deadline. */
+	bool due = !tx->avail || d->tx_unsignalled >= tx->num / 4u ||
+		   waited >= VSOCK_TX_SIGNAL_ALONE_MS ||
+		   ((mask & (1u << VSOCK_VQ_RX)) && waited >= VSOCK_TX_SIGNAL_DELAY_MS);
+	if (!due)
+		return mask;
+	d->vq_used[VSOCK_VQ_TX] = false;
+	d->tx_unsignalled = 0;
+	d->tx_since_ms = UINT64_MAX;
+	vsock_vq_publish(tx);
+	if (vsock_vq_notify_check(tx))
+		mask |= 1u << VSOCK_VQ_TX;
+	return mask;
+}
+
+void vsock_dev_host_hangup(struct vsock_dev *d, unsigned index)
+{
+	if (index >= VSOCK_CONN_MAX || d->conns.c[index].state == VSOCK_CONN_FREE)
+		return;
+	d->conns.c[index].host_hup = true;
+	d->conns.c[index].host_readable = true;
+}
+
 uint64_t vsock_dev_next_deadline(const struct vsock_dev *d)
 {
-	uint64_t next = UINT64_MAX;
+	uint64_t next =
+	    d->tx_since_ms == UINT64_MAX ? UINT64_MAX : d->tx_since_ms + VSOCK_TX_SIGNAL_ALONE_MS;
 	if (d->conns.n_used == 0)
 		return next;
 	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {

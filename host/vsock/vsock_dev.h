@@ -14,9 +14,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 /* How long a host → guest connection waits for the guest's answer. */
 #define VSOCK_CONNECT_TIMEOUT_MS 5000
+/* Used TX buffers are returned to the guest in batches: its driver frees
+ * them in a work item run from the queues' (shared) interrupt, and one per
+ * packet costs more guest time than the packet. Returned and signalled once
+ * a quarter of the ring waits; else, once the first waited
+ * VSOCK_TX_SIGNAL_DELAY_MS, together with the next RX interrupt (one
+ * interrupt, and none in the middle of a round trip: a TX interrupt of its
+ * own would come right after the guest's answer, when the next request is
+ * on its way); at the latest VSOCK_TX_SIGNAL_ALONE_MS after the first, on
+ * its own. */
+#define VSOCK_TX_SIGNAL_DELAY_MS 2
+#define VSOCK_TX_SIGNAL_ALONE_MS 10
 
 struct vsock_dev_ops {
 	/* Guest connects to host port c->host_port: open the host side and set
@@ -24,10 +36,17 @@ struct vsock_dev_ops {
 	int (*connect)(void *ctx, struct vsock_conn *c);
 	/* The guest accepted a host-initiated connection. Returns 0 or -errno. */
 	int (*accepted)(void *ctx, struct vsock_conn *c);
-	/* Non-blocking read/write on a host fd: byte count, 0 on end of file
-	 * (read), -EAGAIN, or -errno. */
-	ssize_t (*read)(void *ctx, int fd, void *buf, size_t len);
-	ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
+	/* Non-blocking readv/writev on a host fd: byte count, 0 on end of
+	 * file (readv), -EAGAIN, or -errno. Unless the fd was reported hung
+	 * up, a read shorter than asked means it is empty for now: readiness
+	 * is reported again (an edge) when more arrives, through
+	 * vsock_dev_host_ready(). */
+	ssize_t (*readv)(void *ctx, int fd, const struct iovec *iov, int n);
+	ssize_t (*writev)(void *ctx, int fd, const struct iovec *iov, int n);
+	/* Starts or stops reporting c's host fd writable: on only while data
+	 * waits for room, so that every read by the host peer does not wake
+	 * the device. */
+	void (*watch_write)(void *ctx, struct vsock_conn *c, bool on);
 	void (*shutdown_write)(void *ctx, int fd);
 	void (*close)(void *ctx, int fd);
 };
@@ -49,6 +68,8 @@ struct vsock_dev {
 	struct vsock_mem mem;
 	struct vsock_vq vq[VSOCK_VQ_COUNT];
 	bool vq_used[VSOCK_VQ_COUNT]; /* pushed since the last notification */
+	unsigned tx_unsignalled;      /* TX descriptors held back since then */
+	uint64_t tx_since_ms;	      /* when the first was held back, UINT64_MAX: none */
 	struct vsock_conns conns;
 	const struct vsock_dev_ops *ops;
 	void *ctx;
@@ -56,18 +77,24 @@ struct vsock_dev {
 	struct vsock_dev_stats stats;
 	/* The last rule the guest broke, for logs: where, and which rule. */
 	const char *error_where, *error_what;
-	uint8_t staging[VSOCK_MAX_PAYLOAD];
 };
 
 /* Prepares an idle device with no memory and no connections. */
 void vsock_dev_init(struct vsock_dev *d, uint64_t guest_cid, const struct vsock_dev_ops *ops,
 		    void *ctx);
 
-/* Does the work possible now: consumes the TX queue, writes buffered data
- * to host sockets, fills the RX queue. Sets vq_used[] for queues that need
- * the guest notified. Returns true when TX packets are left for another
- * call (the work per call is bounded), false when it is idle. */
+/* Does the work possible now: consumes the TX queue, writes guest data to
+ * host sockets, fills the RX queue. Sets vq_used[] for queues it used.
+ * Returns true when TX packets are left for another call (the work per
+ * call is bounded), false when it is idle. */
 bool vsock_dev_run(struct vsock_dev *d);
+
+/* Returns the queues whose guest is to be interrupted now, as a mask of
+ * 1u << queue: RX whenever the guest wants it; TX chains held back are
+ * returned once enough wait, with an RX interrupt or alone when they waited
+ * long enough (see VSOCK_TX_SIGNAL_DELAY_MS), and signalled if the guest
+ * wants it. */
+unsigned vsock_dev_notify_due(struct vsock_dev *d, uint64_t now_ms);
 
 /* Starts a host → guest connection on an accepted client fd (owned by the
  * device from now on). Returns 0 with *ret_host_port set, or -ENOSPC when the
@@ -77,6 +104,11 @@ int vsock_dev_host_connect(struct vsock_dev *d, int fd, uint32_t guest_port, uin
 
 /* Marks a connection's host fd readable/writable (from poll events). */
 void vsock_dev_host_ready(struct vsock_dev *d, unsigned index, bool readable, bool writable);
+
+/* Marks a connection's host fd hung up (the peer shut down, or an error):
+ * readable, and read until end of file even after a short read, since no
+ * further event announces the end of file behind the data. */
+void vsock_dev_host_hangup(struct vsock_dev *d, unsigned index);
 
 /* Gives up on host → guest connections the guest has not answered in time. */
 void vsock_dev_expire(struct vsock_dev *d, uint64_t now_ms);
@@ -92,8 +124,9 @@ void vsock_dev_reset(struct vsock_dev *d);
 /* Closes every connection and frees what the device allocated. */
 void vsock_dev_free(struct vsock_dev *d);
 
-/* Returns the earliest deadline vsock_dev_expire() acts on (CLOCK_MONOTONIC
- * ms), or UINT64_MAX when nothing waits, so an idle loop sleeps. */
+/* Returns the earliest deadline vsock_dev_expire() or
+ * vsock_dev_notify_due() acts on (CLOCK_MONOTONIC ms), or UINT64_MAX when
+ * nothing waits, so an idle loop sleeps. */
 uint64_t vsock_dev_next_deadline(const struct vsock_dev *d);
 
 /* Returns how many rules the guest has broken in all (the sum of the error

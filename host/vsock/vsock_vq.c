@@ -55,6 +55,53 @@ void vsock_vq_reset(struct vsock_vq *vq)
 	memset(vq, 0, sizeof(*vq));
 }
 
+/* The event-index fields after each ring (virtio 1.2, 2.7.10). */
+static uint8_t *used_event(const struct vsock_vq *vq)
+{
+	return vq->avail + AVAIL_HDR + 2u * vq->num;
+}
+
+static uint8_t *avail_event(const struct vsock_vq *vq)
+{
+	return vq->used + USED_HDR + USED_ELEM_SIZE * (size_t)vq->num;
+}
+
+/* Asks for a kick at the next buffer the guest makes available. The guest
+ * may have added one before it saw the request: the caller looks again. */
+static void kicks_on(struct vsock_vq *vq)
+{
+	if (vq->event_idx) {
+		store16(avail_event(vq), vq->last_avail);
+	} else if (vq->no_notify) {
+		store16(vq->used, 0);
+		vq->no_notify = false;
+	}
+	/* Our request must be visible before we read the available index
+	 * again; the guest orders its index before reading our request. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+/* While the device takes buffers, kicks would only wake it for work it
+ * does anyway. With event_idx, an avail_event left behind last_avail
+ * already says so. */
+static void kicks_off(struct vsock_vq *vq)
+{
+	if (vq->event_idx || vq->no_notify)
+		return;
+	store16(vq->used, VRING_USED_F_NO_NOTIFY);
+	vq->no_notify = true;
+}
+
+void vsock_vq_start(struct vsock_vq *vq, bool event_idx)
+{
+	vq->event_idx = event_idx;
+	vq->signalled_valid = false;
+	if (!vq->avail)
+		return;
+	vq->no_notify = true; /* so that kicks_on() clears the flag */
+	kicks_on(vq);
+}
+
 bool vsock_vq_has_avail(struct vsock_vq *vq)
 {
 	if (!vq->avail || vq->broken)
@@ -107,6 +154,7 @@ static int walk_chain(struct vsock_vq *vq, const struct vsock_mem *mem, uint16_t
 			return bad_chain(vq, "descriptor index beyond the table");
 		struct desc d;
 		read_desc(vq, i, &d);
+		c->n_desc++;
 		if (d.flags & VRING_DESC_F_INDIRECT)
 			return bad_chain(vq, "indirect descriptor (not offered)");
 		if (d.len > 0) {
@@ -137,8 +185,13 @@ int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_
 	if (!vq->avail || vq->broken)
 		return 0;
 	uint16_t avail_idx = load16(vq->avail + 2);
-	if (avail_idx == vq->last_avail)
-		return 0;
+	if (avail_idx == vq->last_avail) {
+		kicks_on(vq);
+		avail_idx = load16(vq->avail + 2);
+		if (avail_idx == vq->last_avail)
+			return 0;
+	}
+	kicks_off(vq);
 	/* The guest can only be ahead by at most the queue size. */
 	if ((uint16_t)(avail_idx - vq->last_avail) > vq->num) {
 		vq->broken = true;
@@ -150,6 +203,7 @@ int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_
 	uint16_t head = load16(vq->avail + AVAIL_HDR + 2u * (vq->last_avail % vq->num));
 	vq->last_avail++;
 	c->head = head;
+	c->n_desc = 0;
 	c->n_out = c->n_in = 0;
 	c->out_len = c->in_len = 0;
 	if (head >= vq->num) {
@@ -172,26 +226,51 @@ void vsock_vq_unpop(struct vsock_vq *vq)
 	vq->last_avail--;
 }
 
-void vsock_vq_push(struct vsock_vq *vq, uint16_t head, uint32_t len)
+void vsock_vq_push_later(struct vsock_vq *vq, uint16_t head, uint32_t len)
 {
 	if (!vq->used)
 		return;
+	/* Slots past the published index are the device's: the guest reads
+	 * an element only once the index covers it. */
 	uint8_t *e = vq->used + USED_HDR + USED_ELEM_SIZE * (size_t)(vq->used_idx % vq->num);
 	store32(e, head);
 	store32(e + 4, len);
 	vq->used_idx++;
-	/* The element must be visible before the index that publishes it. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	store16(vq->used + 2, vq->used_idx);
 }
 
-bool vsock_vq_should_notify(const struct vsock_vq *vq)
+void vsock_vq_publish(struct vsock_vq *vq)
+{
+	if (!vq->used || vq->used_pub == vq->used_idx)
+		return;
+	/* The elements must be visible before the index that publishes them. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	store16(vq->used + 2, vq->used_idx);
+	vq->used_pub = vq->used_idx;
+}
+
+void vsock_vq_push(struct vsock_vq *vq, uint16_t head, uint32_t len)
+{
+	vsock_vq_push_later(vq, head, len);
+	vsock_vq_publish(vq);
+}
+
+bool vsock_vq_notify_check(struct vsock_vq *vq)
 {
 	if (!vq->avail)
 		return false;
-	/* Order our used-index store before reading the guest's flags. */
+	/* Order our used-index store before reading the guest's request. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return !(load16(vq->avail) & VRING_AVAIL_F_NO_INTERRUPT);
+	if (!vq->event_idx)
+		return !(load16(vq->avail) & VRING_AVAIL_F_NO_INTERRUPT);
+	uint16_t old = vq->signalled_used, now = vq->used_pub;
+	bool valid = vq->signalled_valid;
+	vq->signalled_used = now;
+	vq->signalled_valid = true;
+	if (!valid)
+		return true;
+	/* vring_need_event(): used_event among the entries added since. */
+	uint16_t event = load16(used_event(vq));
+	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }
 
 size_t vsock_iov_to_buf(const struct vsock_iov *iov, unsigned n, size_t skip, void *buf, size_t len)

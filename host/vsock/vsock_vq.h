@@ -4,7 +4,13 @@
  * local before use, chains are bounded by the queue size (which also catches
  * loops), addresses are translated through the region table, and indirect
  * descriptors are rejected (the feature is not offered). Pure: notification
- * fds belong to the caller. */
+ * fds belong to the caller.
+ *
+ * Notifications both ways are suppressed while they would be wasted: the
+ * guest is asked to kick only once the device found a queue empty (while it
+ * is still taking buffers it will look again anyway), and is interrupted
+ * only when it asked to be (VRING_AVAIL_F_NO_INTERRUPT, or its used_event
+ * with VIRTIO_RING_F_EVENT_IDX). */
 #ifndef APPVM_VSOCK_VQ_H
 #define APPVM_VSOCK_VQ_H
 
@@ -28,6 +34,7 @@ struct vsock_iov {
  * the chain) and the device-writable part (in). */
 struct vsock_chain {
 	uint16_t head;
+	unsigned n_desc; /* descriptors walked, empty ones included */
 	unsigned n_out, n_in;
 	uint64_t out_len, in_len;
 	struct vsock_iov out[VSOCK_VQ_MAX_SEGS];
@@ -43,8 +50,14 @@ struct vsock_vq {
 	uint8_t *desc, *avail, *used;
 	uint16_t last_avail; /* next available-ring slot to consume */
 	uint16_t used_idx;   /* next used-ring slot to fill */
+	uint16_t used_pub;   /* used index as the guest sees it */
 	bool broken;	     /* the guest corrupted the ring; stop using it */
 	const char *why;     /* what was wrong with the last chain or ring refused */
+	/* notification suppression */
+	bool event_idx;		 /* VIRTIO_RING_F_EVENT_IDX negotiated */
+	bool no_notify;		 /* VRING_USED_F_NO_NOTIFY is set (without event_idx) */
+	bool signalled_valid;	 /* signalled_used holds a value */
+	uint16_t signalled_used; /* used_idx at the last interrupt decision */
 };
 
 /* Resolves the ring addresses through mem after checking size and
@@ -55,6 +68,11 @@ int vsock_vq_map(struct vsock_vq *vq, const struct vsock_mem *mem);
 /* Forgets the mapping and all indices, as on device reset. */
 void vsock_vq_reset(struct vsock_vq *vq);
 
+/* Chooses how the guest is asked for notifications (event_idx: the
+ * VIRTIO_RING_F_EVENT_IDX fields, else the flags) and asks for a kick at
+ * the next buffer, on a mapped queue; for a queue that starts. */
+void vsock_vq_start(struct vsock_vq *vq, bool event_idx);
+
 /* True when the queue is mapped, usable and the guest made a buffer available. */
 bool vsock_vq_has_avail(struct vsock_vq *vq);
 
@@ -62,7 +80,8 @@ bool vsock_vq_has_avail(struct vsock_vq *vq);
  * is available, -EINVAL when the chain is malformed (chain->head is set and
  * the caller must still return it with vsock_vq_push(vq, head, 0)), or -EIO
  * when the ring itself is corrupt (the queue is then marked broken). On
- * failure vq->why says which rule the guest broke. */
+ * failure vq->why says which rule the guest broke. Kicks are off while
+ * chains are taken and back on when 0 is returned. */
 int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_chain *chain);
 
 /* Gives back the chain taken by the last vsock_vq_pop() without using it. */
@@ -71,8 +90,17 @@ void vsock_vq_unpop(struct vsock_vq *vq);
 /* Returns a used chain to the guest with the number of bytes written into it. */
 void vsock_vq_push(struct vsock_vq *vq, uint16_t head, uint32_t len);
 
-/* True unless the guest asked not to be interrupted for used buffers. */
-bool vsock_vq_should_notify(const struct vsock_vq *vq);
+/* As vsock_vq_push(), but the guest sees the chain only at the next
+ * vsock_vq_publish() (or push): chains returned in a batch. */
+void vsock_vq_push_later(struct vsock_vq *vq, uint16_t head, uint32_t len);
+
+/* Shows the guest every chain pushed so far. */
+void vsock_vq_publish(struct vsock_vq *vq);
+
+/* Decides whether the guest wants an interrupt for the buffers used since
+ * the last decision: the NO_INTERRUPT flag, or with event_idx whether
+ * used_event lies among them. Returns true to interrupt. */
+bool vsock_vq_notify_check(struct vsock_vq *vq);
 
 /* Copies up to len bytes from the iovec, starting skip bytes in. Returns the
  * count copied. */

@@ -53,10 +53,11 @@ enum vu_request {
 /* Feature bits offered (virtio and vhost-user protocol features). */
 #define VU_F_VERSION_1	   32
 #define VU_F_PROTOCOL	   30
+#define VU_F_EVENT_IDX	   29 /* VIRTIO_RING_F_EVENT_IDX */
 #define VU_PROTO_REPLY_ACK 3
 #define VU_PROTO_CONFIG	   9
 #define VU_PROTO_MEM_SLOTS 15
-#define VU_FEATURES	   ((1ull << VU_F_VERSION_1) | (1ull << VU_F_PROTOCOL))
+#define VU_FEATURES	   ((1ull << VU_F_VERSION_1) | (1ull << VU_F_PROTOCOL) | (1ull << VU_F_EVENT_IDX))
 /* Taking regions one by one (MEM_SLOTS) lifts the front-end's limit of 8
  * regions for a whole table, which qemu's pc machines can exceed. */
 #define VU_PROTOCOL_FEATURES                                                                       \

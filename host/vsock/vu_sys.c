@@ -143,31 +143,15 @@ int vu_sys_recv(int fd, struct vu_reader *r)
 	}
 }
 
-int vu_sys_drain_kick(const struct vhost_user *vu, unsigned queue)
+void vu_sys_notify(struct vhost_user *vu, uint64_t now_ms)
 {
-	uint64_t v;
-	if (queue >= VSOCK_VQ_COUNT || vu->kick_fd[queue] < 0)
-		return 0;
-	ssize_t n;
-	do {
-		n = read(vu->kick_fd[queue], &v, sizeof(v));
-	} while (n < 0 && errno == EINTR);
-	if (n == sizeof(v) || (n < 0 && errno == EAGAIN))
-		return 0;
-	return n < 0 ? -errno : -EIO;
-}
-
-void vu_sys_notify(struct vhost_user *vu)
-{
+	unsigned due = vsock_dev_notify_due(vu->dev, now_ms);
 	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
-		if (!vu->dev->vq_used[q])
+		if (!(due & (1u << q)) || vu->call_fd[q] < 0)
 			continue;
-		vu->dev->vq_used[q] = false;
-		if (vu->call_fd[q] >= 0 && vsock_vq_should_notify(&vu->dev->vq[q])) {
-			uint64_t one = 1;
-			/* Non-blocking: a full counter means the guest has a
-			 * notification pending anyway. */
-			(void)!write(vu->call_fd[q], &one, sizeof(one));
-		}
+		uint64_t one = 1;
+		/* Non-blocking: a full counter means the guest has a
+		 * notification pending anyway. */
+		(void)!write(vu->call_fd[q], &one, sizeof(one));
 	}
 }

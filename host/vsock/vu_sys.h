@@ -27,11 +27,7 @@ int vu_sys_recv(int fd, struct vu_reader *r);
 /* Closes the fds a reader holds and empties it. */
 void vu_sys_reader_clear(struct vu_reader *r);
 
-/* Reads a queue's kick eventfd empty. Returns 0, or -errno when the fd no
- * longer works as an eventfd (the caller stops watching it). */
-int vu_sys_drain_kick(const struct vhost_user *vu, unsigned queue);
-
-/* Interrupts the guest for queues the device used, unless it opted out. */
-void vu_sys_notify(struct vhost_user *vu);
+/* Interrupts the guest for the queues vsock_dev_notify_due() names. */
+void vu_sys_notify(struct vhost_user *vu, uint64_t now_ms);
 
 #endif

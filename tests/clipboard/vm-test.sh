@@ -13,8 +13,9 @@
 #
 # Checks: the guest's copy is not on the host until "clipboard copy"; the
 # host's copy is not in the VM until "clipboard paste"; random bytes both
-# ways; 65536 bytes of text copied, 65537 refused with the host clipboard
-# unchanged; Ctrl+Shift+C fired with wtype copies from the focused VM. After
+# ways; a second copy within min-interval refused (exit 9; the other copies
+# run with min-interval = 0, so that none races the limit); 65536 bytes of
+# text copied, 65537 refused with the host clipboard unchanged; Ctrl+Shift+C fired with wtype copies from the focused VM. After
 # the power-off, no host process of the VM and no VM directory entry is left.
 #
 # Usage: vm-test.sh (environment: APPVM_KERNEL, APPVM_INIT, APPVM_AGENT,
@@ -158,6 +159,13 @@ last_paste() { console | grep -oE 'cliptest: (paste|image) [0-9]+: .*' | tail -n
 guest_pastes() { # TEXT: until the guest's paste loop reports TEXT, a new content
 	wait_console 60 "cliptest: paste [0-9]+: $1"
 }
+# clip_conf LINE...: the desktop's clipboard.conf, LINEs for this VM.
+clip_conf() {
+	mkdir -p "$SWAY_DIR/.config/appvm"
+	printf '[vm cliptest]\n' >"$SWAY_DIR/.config/appvm/clipboard.conf"
+	printf '%s\n' "$@" >>"$SWAY_DIR/.config/appvm/clipboard.conf"
+	chown -R "$SWAY_UID:$SWAY_UID" "$SWAY_DIR/.config"
+}
 paste_cmd() { # CMD: a command for the guest app, through the clipboard
 	host_copy "cmd:$1"
 	ctl vm:cliptest clipboard paste >/dev/null || fail "clipboard paste of cmd:$1"
@@ -180,9 +188,19 @@ grep -qx "hybrid:$vmdir/vsock" "$vmreg/cliptest/target" || fail "no VM directory
 
 # --- VM to host -----------------------------------------------------------
 [ "$(host_paste -n)" = "host-before-$nonce" ] || fail "the guest's copy reached the host by itself"
+# The rate limit: a second copy within min-interval is refused. An hour (its most),
+# so that no load on the machine can stretch the gap past it.
+clip_conf "min-interval = 3600s"
 out=$(ctl vm:cliptest clipboard copy) || fail "clipboard copy: $out"
 [ "$(host_paste -n)" = "guest-text-$nonce" ] || fail "after clipboard copy the host has '$(host_paste -n)'"
 note "VM to host: $out"
+rc=0
+out=$(ctl vm:cliptest clipboard copy 2>&1) || rc=$?
+[ $rc -eq 9 ] || fail "a second copy within min-interval: exit $rc ($out)"
+[[ $out == *"limited to one every 3600000 ms (min-interval)"* ]] || fail "rate limit: $out"
+note "a second copy within min-interval refused: $out"
+# The copies below come as fast as the checks go, within any interval.
+clip_conf "min-interval = 0"
 
 # --- host to VM -----------------------------------------------------------
 host_copy "host-text-$nonce"
@@ -199,13 +217,15 @@ note "host to VM: $out; the guest app pasted it"
 paste_cmd "copy-binary 200000"
 wait_console 60 "cliptest: binary [0-9a-f]{64}"
 want=$(console | grep -oE 'cliptest: binary [0-9a-f]{64}' | tail -n 1 | cut -d' ' -f3)
-ctl vm:cliptest clipboard copy --type application/x-cliptest --max-size 1M >/dev/null
+ctl vm:cliptest clipboard copy --type application/x-cliptest --max-size 1M >/dev/null ||
+	fail "clipboard copy of 200000 bytes"
 got=$(host_paste -t application/x-cliptest | sha256sum | cut -d' ' -f1)
 [ "$got" = "$want" ] || fail "200000 random bytes from the VM: sha256 $got, the guest's $want"
 head -c 300000 /dev/urandom >"$vmdir/png"
 chmod 644 "$vmdir/png"
 as_desktop sh -c "wl-copy -t image/png <'$vmdir/png'"
-ctl vm:cliptest clipboard paste --type image/png --max-size 1M >/dev/null
+ctl vm:cliptest clipboard paste --type image/png --max-size 1M >/dev/null ||
+	fail "clipboard paste of 300000 bytes"
 want=$(sha256sum <"$vmdir/png" | cut -d' ' -f1)
 wait_console 60 "cliptest: image [0-9]+: $want \(300000 bytes\)"
 note "random bytes both ways: 200000 from the VM, 300000 to it, sha256 equal"

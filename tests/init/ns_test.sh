@@ -80,12 +80,12 @@ elapsed_ms() { sed -n 's/.*elapsed_ms=\([0-9]*\).*/\1/p' "$result"; }
 
 # Runs appvm-init as PID 1 with $WORK/vm.conf and the kernel command line
 # $CMDLINE; its output and nsrun's report go to $log, the report alone to
-# $result.
+# $result. nsrun kills it after $NS_TIMEOUT seconds (default 20).
 run_init() {
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin APPVM_INIT_TEST_NO_VM=1 \
 		APPVM_INIT_CONFIG="$WORK/vm.conf" APPVM_INIT_CMDLINE="${CMDLINE:-}" \
 		${ASAN_OPTIONS:+ASAN_OPTIONS=$ASAN_OPTIONS} \
-		"$NSRUN" --timeout 20 -- "$APPVM_INIT" >>"$log" 2>&1 </dev/null
+		"$NSRUN" --timeout "${NS_TIMEOUT:-20}" -- "$APPVM_INIT" >>"$log" 2>&1 </dev/null
 }
 run_ns() {
 	: >"$log"
@@ -295,6 +295,31 @@ missing_agent)
 	expect_order "agent: cannot start /usr/bin/appvm-agent-missing: exec: No such file or directory" \
 		"app: started $WORK/app.sh" "app-exit status=0"
 	grep -q 'service agent failed pid=0' "$WORK/status" || fail "status: $(cat "$WORK/status")"
+	;;
+agent_early)
+	# An agent outside the stores starts before they are mounted (its
+	# start-up overlaps their disk reads); one inside a store starts after.
+	command -v mkfs.erofs >/dev/null || test_skip "mkfs.erofs not installed (erofs-utils)"
+	mkdir -p "$WORK/tree" "$WORK/apps"
+	script "$WORK/tree/agent.sh" 'exec sleep 100'
+	script "$WORK/agent.sh" 'exec sleep 100'
+	script "$WORK/app.sh" 'exit 0'
+	mkfs.erofs --quiet "$WORK/apps.img" "$WORK/tree" >/dev/null
+	loop_apps=$(losetup -f --show -r "$WORK/apps.img")
+	loops+=("$loop_apps")
+	for agent in "$WORK/agent.sh" "$WORK/apps/agent.sh"; do
+		printf '[store apps]\nsource = %s\ntype = erofs\npath = %s/apps\n[agent]\nexec = %s\n[app]\nexec = %s\n' \
+			"$loop_apps" "$WORK" "$agent" "$WORK/app.sh" >"$WORK/vm.conf"
+		run_ns
+		expect_end "signal INT"
+		if [ "$agent" = "$WORK/agent.sh" ]; then
+			expect_order "agent: started $agent" "store apps: $loop_apps mounted read-only" \
+				"app: started $WORK/app.sh"
+		else
+			expect_order "store apps: $loop_apps mounted read-only" "agent: started $agent" \
+				"app: started $WORK/app.sh"
+		fi
+	done
 	;;
 missing_store)
 	mkdir -p "$WORK/mnt"

@@ -1,7 +1,9 @@
 /* Fuzz target for the frame reader and the message decoder.
  *
  * The first byte picks how the rest is split into pieces (so the incremental
- * reader sees every kind of boundary); every complete frame is decoded, and
+ * reader sees every kind of boundary) and, by its bit 6, whether payloads go
+ * through proto_reader_feed or straight into proto_reader_space (as
+ * proto_read_frame reads them); every complete frame is decoded, and
  * every frame that decodes must re-encode to exactly the bytes it came from
  * (the encoding is canonical, so anything else is a codec bug). */
 #include <errno.h>
@@ -49,6 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	size_t piece = (size_t)data[0] % 64 + 1;
+	int direct = data[0] & 0x40;
 	data++;
 	size--;
 	struct proto_reader r;
@@ -58,6 +61,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t pos = 0;
 	while (pos < size) {
 		size_t n = size - pos < piece ? size - pos : piece;
+		size_t space = 0;
+		uint8_t *to = direct ? proto_reader_space(&r, &space) : NULL;
+		if (to) {
+			if (space == 0 || space > r.payload_size)
+				abort();
+			size_t take = n < space ? n : space;
+			memcpy(to, data + pos, take);
+			pos += take;
+			if (proto_reader_filled(&r, take))
+				check_frame(&r, &s);
+			continue;
+		}
 		size_t used = 0;
 		size_t had = r.payload_size;
 		int ret = proto_reader_feed(&r, data + pos, n, &used);
@@ -71,6 +86,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			char why[160];
 			if ((ret != -EBADMSG && ret != -EMSGSIZE) || r.payload_size != had ||
 			    !proto_reader_describe(&r, ret, why, sizeof(why))[0])
+				abort();
+			/* And no room is offered for the refused length. */
+			if (proto_reader_space(&r, &space) || space)
 				abort();
 			break;
 		}

@@ -9,7 +9,13 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "proto.h"
+#include "proto_io.h"
 #include "proto_session.h"
 #include "proto_stream.h"
 #include "vectors.h"
@@ -331,6 +337,95 @@ static void test_read_want(void **state)
 	proto_reader_free(&r);
 }
 
+static void test_read_space(void **state)
+{
+	(void)state;
+	struct proto_reader r;
+	const uint8_t ping[] = {0x41, 0x56, 0x10, 0, 0, 0, 0, 0, 2, 0, 0, 0,
+				8,    0,    0,	  0, 8, 7, 6, 5, 4, 3, 2, 1};
+	size_t used, len;
+	proto_reader_init(&r);
+	/* No room before the header is whole. */
+	assert_null(proto_reader_space(&r, &len));
+	assert_int_equal(len, 0);
+	assert_int_equal(proto_reader_feed(&r, ping, 16, &used), 0);
+	uint8_t *to = proto_reader_space(&r, &len);
+	assert_non_null(to);
+	assert_int_equal(len, 8);
+	memcpy(to, ping + 16, 3);
+	assert_int_equal(proto_reader_filled(&r, 3), 0);
+	to = proto_reader_space(&r, &len);
+	assert_int_equal(len, 5);
+	memcpy(to, ping + 19, 5);
+	assert_int_equal(proto_reader_filled(&r, 5), 1);
+	assert_memory_equal(r.payload, ping + 16, 8);
+	/* A complete frame offers no room; the next starts with its header. */
+	assert_null(proto_reader_space(&r, &len));
+	assert_int_equal(proto_reader_feed(&r, ping, 16, &used), 0);
+	assert_int_equal(proto_reader_want(&r, 4096), 8);
+	proto_reader_free(&r);
+	/* A refused header (a PING claiming 16 MiB) never offers room: its
+	 * length was not allocated. */
+	uint8_t big[16];
+	memcpy(big, ping, 16);
+	big[14] = 0x00;
+	big[15] = 0x01;
+	proto_reader_init(&r);
+	int refused = proto_reader_feed(&r, big, 16, &used);
+	assert_int_equal(refused, -EMSGSIZE);
+	assert_null(proto_reader_space(&r, &len));
+	assert_int_equal(len, 0);
+	/* The stream is over: a good frame after it is not read. */
+	assert_int_equal(proto_reader_feed(&r, ping, sizeof(ping), &used), refused);
+	assert_int_equal(used, 0);
+	proto_reader_free(&r);
+}
+
+/* proto_read_frame on a non-blocking socket: every frame whole and in
+ * order, however the bytes arrive, and never a byte of the next frame
+ * consumed (what is left in the socket is exactly the rest). */
+static void test_read_frame_socket(void **state)
+{
+	(void)state;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	struct proto_reader r;
+	proto_reader_init(&r);
+	size_t sent = 0, taken = 0;
+	int vi = 0, got = 0;
+	while (got < n_frames) {
+		if (sent < stream_len) {
+			size_t piece = random_piece() * 997;
+			if (piece > stream_len - sent)
+				piece = stream_len - sent;
+			ssize_t n = write(sv[1], stream + sent, piece);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		int ret;
+		while ((ret = proto_read_frame(sv[0], &r)) == 1) {
+			while (vecs[vi].outcome[0])
+				vi++;
+			const struct vector *v = &vecs[vi++];
+			assert_int_equal(r.header.length, v->len - PROTO_HEADER_SIZE);
+			if (r.header.length)
+				assert_memory_equal(r.payload, v->bytes + PROTO_HEADER_SIZE,
+						    r.header.length);
+			taken += v->len;
+			got++;
+			int queued = 0;
+			assert_int_equal(ioctl(sv[0], FIONREAD, &queued), 0);
+			assert_int_equal((size_t)queued, sent - taken);
+		}
+		assert_int_equal(ret, 0);
+	}
+	assert_int_equal(sent, stream_len);
+	close(sv[1]);
+	assert_int_equal(proto_read_frame(sv[0], &r), -ENODATA);
+	close(sv[0]);
+	proto_reader_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +436,8 @@ int main(void)
 	    cmocka_unit_test(test_refused_header_described),
 	    cmocka_unit_test(test_partial_frame_reported),
 	    cmocka_unit_test(test_read_want),
+	    cmocka_unit_test(test_read_space),
+	    cmocka_unit_test(test_read_frame_socket),
 	    cmocka_unit_test(test_session_hello_exchange),
 	    cmocka_unit_test(test_session_version_mismatch),
 	};

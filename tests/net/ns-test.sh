@@ -21,7 +21,7 @@ BUSYBOX=$(command -v busybox || echo /bin/busybox)
 VM=appvm-test-$$-vm     # the guest side
 HOST=appvm-test-$$-host # the far end of the veth pair
 BARE=appvm-test-$$-bare # a link without carrier
-TMP=$(mktemp -d /tmp/appvm-net-test.XXXXXX)
+TMP=$(mktemp -d /var/tmp/appvm-net-test.XXXXXX)
 mkdir "$TMP/etc" # stands in for the VM's /etc
 MONITOR_PID=
 
@@ -113,7 +113,7 @@ route = fd09::/48 via fe80::1
 dns = 10.0.2.3, fd00::3
 search = example.test lan
 hostname = appvm-guest
-carrier_timeout = 3s
+carrier_timeout = 20s
 EOF
 
 out=$(vmnet "$VM" apply "$TMP/good.conf" 2>"$TMP/err")
@@ -153,9 +153,6 @@ check "etc resolv.conf is a symlink to it" [ "$(readlink "$TMP/etc/resolv.conf")
 check "no temporary files left next to resolv.conf" \
 	[ "$(find "$TMP/run/appvm" "$TMP/etc" -mindepth 1 ! -name resolv.conf | wc -l)" = 0 ]
 
-check "ping 10.0.2.2 across the pair" ip netns exec "$VM" "$BUSYBOX" ping -c 1 -W 2 10.0.2.2 >/dev/null
-check "ping fd00::2 across the pair" ip netns exec "$VM" "$BUSYBOX" ping -6 -c 1 -W 2 fd00::2 >/dev/null
-check "ping back from the host side" ip netns exec "$HOST" "$BUSYBOX" ping -c 1 -W 2 10.0.2.15 >/dev/null
 
 show=$(ip netns exec "$VM" "$NET" show)
 show_lists() { # show_lists LINE...: each LINE is a whole line of $show
@@ -167,15 +164,24 @@ show_lists() { # show_lists LINE...: each LINE is a whole line of $show
 check "show lists the address and default route" \
 	show_lists "address 10.0.2.15/24 dev eth0" "route default via 10.0.2.2 metric 0 dev eth0 ipv4"
 
-# --- idempotence: same state, and not a single netlink change event ---
-# Let the kernel finish duplicate address detection on the link-local
-# addresses first: its own events are not ours.
+# The kernel's duplicate address detection first: until it is done, fd00::15
+# is tentative and cannot send (nor can the link-local addresses the monitor
+# below would see change).
 tentative=yes
-for _ in $(seq 100); do
+for _ in $(seq 300); do
 	ip -n "$VM" addr show | grep -q tentative || { tentative=no; break; }
 	sleep 0.1
 done
-check "duplicate address detection finished within 10 s" [ "$tentative" = no ]
+check "duplicate address detection finished within 30 s" [ "$tentative" = no ]
+
+# Pings: one reply within -w seconds; busybox sends one a second until then
+# (the first may wait for neighbour discovery on a loaded machine).
+check "ping 10.0.2.2 across the pair" ip netns exec "$VM" "$BUSYBOX" ping -c 1 -w 20 10.0.2.2 >/dev/null
+check "ping fd00::2 across the pair" ip netns exec "$VM" "$BUSYBOX" ping -6 -c 1 -w 20 fd00::2 >/dev/null
+check "ping back from the host side" ip netns exec "$HOST" "$BUSYBOX" ping -c 1 -w 20 10.0.2.15 >/dev/null
+
+# --- idempotence: same state, and not a single netlink change event ---
+# (Duplicate address detection finished above: its events are not ours.)
 
 # Markers bracket the re-apply in the monitor's output: an address from
 # TEST-NET-1 added to eth1, which appvm-net never touches. Seeing the first
@@ -212,7 +218,7 @@ done
 vmnet "$VM" apply "$TMP/good.conf" >/dev/null 2>"$TMP/err"
 rc=$?
 next_mark
-saw_mark "$mark" 100 && flushed=yes || flushed=no
+saw_mark "$mark" 300 && flushed=yes || flushed=no
 kill "$MONITOR_PID" 2>/dev/null
 wait "$MONITOR_PID" 2>/dev/null
 MONITOR_PID=
@@ -327,7 +333,8 @@ rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "no carrier: exit 1 with a clear line ($(cat "$TMP/err"))" \
 	sh -c "[ $rc -eq 1 ] && grep -qF 'carrier_timeout \"400ms\": no carrier on eth0 after 400 ms' '$TMP/err'"
-check "no carrier: waited about the timeout (${ms} ms)" [ "$ms" -ge 400 -a "$ms" -lt 3000 ]
+# At least the timeout; the upper bound leaves room for a loaded machine.
+check "no carrier: waited about the timeout (${ms} ms)" [ "$ms" -ge 400 -a "$ms" -lt 10000 ]
 check "no carrier: address and route still configured for when it comes" \
 	sh -c "ip -n '$BARE' -j addr show dev eth0 | jq -e '[.[0].addr_info[] | select(.local == \"10.0.3.15\")] | length == 1' >/dev/null &&
 	       ip -n '$BARE' -j route show default | jq -e 'length == 1' >/dev/null"

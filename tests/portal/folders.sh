@@ -14,29 +14,12 @@
 # Environment: APPVM_PORTAL, APPVM_PORTALD, APPVMCTL, PORTAL_CLIENT (the
 # binaries), APPVM_TEST_WORK (work directory).
 set -euo pipefail
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (FUSE mounts)"; exit 77; }
-: "${APPVM_PORTAL:?}" "${APPVM_PORTALD:?}" "${APPVMCTL:?}" "${PORTAL_CLIENT:?}"
-if [ -z "${PORTAL_TEST_NS:-}" ]; then
-	exec env PORTAL_TEST_NS=1 unshare -m --propagation private "$0" "$@"
-fi
-python=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
-work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/folders
-rm -rf "$work"
-mkdir -p "$work"
-sock=$(mktemp -d /var/tmp/appvm-pf.XXXXXX)
-# The entries of a directory, dot files included, sorted, each followed by a
-# space (file names in this test have no blanks).
-entries_of() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' '; }
 # shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
-cleanup() {
-	stop_started
-	rm -rf "$sock"
-}
-trap cleanup EXIT
+portal_ns_test folders "$@"
+python=/usr/bin/python3
 fail() { portal_fail "portal folders" "$*"; }
-pass() { printf 'ok: %s\n' "$*"; }
 
 # The user's files: a project folder, and next to it what must stay out.
 proj=$work/host/proj
@@ -58,20 +41,11 @@ outside_untouched() {
 	[ "$(entries_of "$out")" = "secret shared " ] || fail "outside: $(entries_of "$out")"
 }
 
-portal_chooser "$work"
-portal_bus "$work" "$sock" || fail "dbus-daemon did not start"
-
-start_portald() {
-	"$APPVM_PORTALD" --name ftest --vsock "$sock/vm.vsock" --chooser "command:$work/chooser.sh" \
-		--dialog-burst 100 --dialog-interval 10ms "$@" >>"$work/portald.log" 2>&1 &
-	portald_pid=$!
-	pids+=("$portald_pid")
-	wait_for 5 test -S "$sock/vm.vsock_1026" || fail "appvm-portald did not listen"
-}
-start_portald
-
-mnt=$work/doc
-portal_guest "$work" "$sock/vm.vsock_1026" "$mnt" 2>"$work/err" || fail "$(cat "$work/err")"
+stack_chooser
+stack_bus
+start_portald --dialog-burst 100 --dialog-interval 10ms
+# shellcheck disable=SC2119 # no extra arguments for the portal
+start_portal
 
 client() {
 	set +e
@@ -109,7 +83,7 @@ pass "read-only folder: URI, listing (no links, no FIFO), reads; writes refused"
 # --- Restart the host daemon with writable folders: the old grant goes.
 kill "$portald_pid"
 wait "$portald_pid" 2>/dev/null || true
-start_portald --folder-writable --max-handles 40
+start_portald --dialog-burst 100 --dialog-interval 10ms --folder-writable --max-handles 40
 reconnected() { [ "$(grep -c 'host: connected' "$work/portal.log")" -ge 2 ]; }
 wait_for 10 reconnected || fail "the portal did not reconnect"
 gone() { [ ! -e "$ro" ]; }
@@ -246,11 +220,5 @@ if ls "$p" >/dev/null 2>&1; then fail "revoke: the folder still lists"; fi
 outside_untouched
 pass "revoked: the open handle fails, the folder is gone, the host files stay"
 
-kill -TERM "$portal_pid"
-set +e
-wait "$portal_pid"
-status=$?
-set -e
-[ $status -eq 0 ] || fail "the portal exited with status $status"
-! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" "$work/portald.log" || fail "sanitizer report"
-pass "stopped on TERM (status 0)"
+stop_portal
+pass "stopped on TERM (status 0), mount gone"

@@ -9,51 +9,25 @@
 # Environment: APPVM_PORTAL, APPVM_PORTALD, APPVMCTL, PORTAL_CLIENT (the
 # binaries), APPVM_TEST_WORK (work directory).
 set -euo pipefail
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (FUSE mounts)"; exit 77; }
-: "${APPVM_PORTAL:?}" "${APPVM_PORTALD:?}" "${APPVMCTL:?}" "${PORTAL_CLIENT:?}"
-if [ -z "${PORTAL_TEST_NS:-}" ]; then
-	# The document filesystem is mounted in a mount namespace of our own:
-	# it vanishes with the test, whatever happens.
-	exec env PORTAL_TEST_NS=1 unshare -m --propagation private "$0" "$@"
-fi
-python=/usr/bin/python3
 here=$(cd "$(dirname "$0")" && pwd)
-work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/integration
-rm -rf "$work"
-mkdir -p "$work/host"
-# Sockets in a short directory: sun_path holds 107 bytes.
-sock=$(mktemp -d /var/tmp/appvm-pt.XXXXXX)
-# The entries of a directory, dot files included, sorted, each followed by a
-# space (file names in these tests have no blanks).
-names() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' '; }
 # shellcheck source=tests/portal/lib.sh
 . "$here/lib.sh"
-cleanup() {
-	stop_started
-	rm -rf "$sock"
-}
-trap cleanup EXIT
+portal_ns_test integration "$@"
+python=/usr/bin/python3
 fail() { portal_fail "portal integration" "$*"; }
-pass() { printf 'ok: %s\n' "$*"; }
 
-# The chooser: answers each dialog with the plan file's lines, and logs
-# what it was asked (lib.sh).
-portal_chooser "$work"
-portal_bus "$work" "$sock" || fail "dbus-daemon did not start"
-
-start_portald() {
-	"$APPVM_PORTALD" --name itest --vsock "$sock/vm.vsock" --chooser "command:$work/chooser.sh" \
-		"$@" >>"$work/portald.log" 2>&1 &
-	portald_pid=$!
-	pids+=("$portald_pid")
-	wait_for 5 test -S "$sock/vm.vsock_1026" || fail "appvm-portald did not listen"
-}
+stack_chooser
+stack_bus
 start_portald --dialog-burst 100 --dialog-interval 10ms
-
-mnt=$work/doc
-portal_guest "$work" "$sock/vm.vsock_1026" "$mnt" --scratch-limit 8 2>"$work/err" ||
-	fail "$(cat "$work/err")"
+start_portal --scratch-limit 8
 pass "bus name owned, filesystem mounted, host connected"
+
+# Readahead: raised before INIT (the kernel keeps the smaller of the mount's
+# and the INIT reply's), so a sequential read keeps 1 MiB in flight.
+dev=$(mountpoint -d "$mnt") || fail "no device for $mnt"
+[ "$(cat "/sys/class/bdi/$dev/read_ahead_kb")" = 1024 ] ||
+	fail "readahead of $dev: $(cat "/sys/class/bdi/$dev/read_ahead_kb") KiB, not 1024"
+pass "readahead 1024 KiB"
 
 # client ARGS...: runs portal-client; its output in $work/out, status in $rc.
 client() {
@@ -86,7 +60,7 @@ from gi.repository import Gio, GLib
 mon = Gio.NetworkMonitor.get_default()
 loop = GLib.MainLoop()
 GLib.timeout_add(20, lambda: (loop.quit() if mon.get_network_available() else True))
-GLib.timeout_add(5000, loop.quit)
+GLib.timeout_add(30000, loop.quit)
 loop.run()
 print(type(mon).__name__, mon.get_network_available(), int(mon.get_connectivity()),
       mon.get_network_metered())
@@ -113,7 +87,13 @@ printf 'hello from the host\n' >"$work/host/notes.txt"
 dbus-monitor "type='signal',interface='org.freedesktop.portal.Request'" >"$work/monitor.log" 2>&1 &
 mon=$!
 pids+=("$mon")
-sleep 0.3 # the monitor subscribes (no readiness line to wait for)
+# The monitor has subscribed once it shows a marker signal of the same
+# interface: markers are sent until one shows.
+marked() {
+	dbus-send --session --type=signal /org/appvm/test org.freedesktop.portal.Request.Marker
+	grep -q "member=Marker" "$work/monitor.log"
+}
+wait_for 30 marked || fail "dbus-monitor never showed a marker signal"
 plan "$work/host/notes.txt"
 client --token open1 --title "Open notes" --filter "Text=*.txt" open
 [ $rc -eq 0 ] || fail "open: status $rc: $(cat "$work/out")"
@@ -125,7 +105,7 @@ waited=$(sed -n 's/^response 0 after \([0-9]*\) ms/\1/p' "$work/out")
 [ "$waited" -ge 240 ] || fail "open: the Response came $waited ms after the reply"
 grep -q "^uri file://$mnt/[0-9a-f]\{16\}/notes.txt$" "$work/out" || fail "open: URI"
 grep -q "APPVM_CHOOSER_TITLE=\[itest\] Open notes" "$work/chooser.log" || fail "open: title not passed on"
-wait_for 5 grep -q "member=Response" "$work/monitor.log" || fail "open: dbus-monitor saw no Response"
+wait_for 20 grep -q "member=Response" "$work/monitor.log" || fail "open: dbus-monitor saw no Response"
 { grep -q "member=Response" "$work/monitor.log" &&
 	! grep "member=Response" "$work/monitor.log" | grep -vq "destination=:"; } ||
 	fail "open: a Response was broadcast"
@@ -194,7 +174,7 @@ if command -v vim >/dev/null; then
 else
 	vim_note=" (no vim installed: not tried)"
 fi
-[ "$(names "$work/host")" = "batch notes.txt report.txt second.txt " ] ||
+[ "$(entries_of "$work/host")" = "batch notes.txt report.txt second.txt " ] ||
 	fail "stray files on the host: $(ls -A "$work/host")"
 pass "save: new file, GIO replace (new inode $ino1 -> $ino2), in place + fsync, sed -i$vim_note; nothing stray"
 
@@ -274,7 +254,7 @@ grep -q "^no uris" "$work/out" && fail "cancel: uris missing from the results"
 plan "sleep 10" "$work/host/notes.txt"
 client --close-after 500 open
 { [ $rc -eq 0 ] && grep -q "^closed" "$work/out"; } || fail "close: status $rc: $(cat "$work/out")"
-wait_for 10 grep -q "closed by the caller" "$work/portal.log" || fail "close: not seen"
+wait_for 30 grep -q "closed by the caller" "$work/portal.log" || fail "close: not seen"
 pass "cancel: response 1 with uris; Request.Close: no Response"
 
 # --- GTK 3 GtkFileChooserNative, as an app with GTK_USE_PORTAL=1.
@@ -299,10 +279,10 @@ def on_response(dialog, response):
     Gtk.main_quit()
 d.connect("response", on_response)
 d.show()
-GLib.timeout_add(20000, Gtk.main_quit)
+GLib.timeout_add(90000, Gtk.main_quit)
 Gtk.main()
 EOF
-gtk() { GTK_USE_PORTAL=1 NO_AT_BRIDGE=1 timeout 60 xvfb-run -a "$python" "$work/gtk.py" "$@" 2>"$work/gtk.err"; }
+gtk() { GTK_USE_PORTAL=1 NO_AT_BRIDGE=1 timeout 120 xvfb-run -a "$python" "$work/gtk.py" "$@" 2>"$work/gtk.err"; }
 plan "$work/host/notes.txt"
 out=$(gtk open) || fail "GTK open: $(cat "$work/gtk.err")"
 [ "$out" = "response -3
@@ -314,7 +294,7 @@ out=$(gtk save) || fail "GTK save: $(cat "$work/gtk.err")"
 echo "$out" | grep -q "^saved $mnt/" || fail "GTK save: $out"
 [ "$(cat "$work/host/gtk.txt")" = "written by GTK" ] || fail "GTK save: host content"
 [ "$ino1" != "$(stat -c %i "$work/host/gtk.txt")" ] || fail "GTK save: not replaced atomically"
-[ "$(names "$work/host")" = "batch big.bin gtk.txt notes.txt report.txt second.txt " ] ||
+[ "$(entries_of "$work/host")" = "batch big.bin gtk.txt notes.txt report.txt second.txt " ] ||
 	fail "GTK save: stray files: $(ls -A "$work/host")"
 pass "GTK 3 FileChooserNative: open reads the host file, save replaces it atomically"
 
@@ -330,13 +310,13 @@ exec 7<"$notes"
 pread7 >/dev/null || fail "revoke: the first read failed"
 "$APPVMCTL" "hybrid:$sock/vm.vsock" docs revoke "$(doc_id "$notes")" >/dev/null ||
 	fail "appvmctl docs revoke failed"
-wait_for 5 grep -q "revoked" "$work/portal.log" || fail "revoke: the portal heard nothing"
+wait_for 20 grep -q "revoked" "$work/portal.log" || fail "revoke: the portal heard nothing"
 read_fails() { ! pread7 >/dev/null; }
-wait_for 5 read_fails || fail "revoke: an open handle still reads"
+wait_for 20 read_fails || fail "revoke: an open handle still reads"
 pread7 >"$work/err" || true
 exec 7<&-
 if cat "$notes" >/dev/null 2>&1; then fail "revoke: the path still reads"; fi
-[[ " $(names "$mnt") " != *" $(doc_id "$notes") "* ]] || fail "revoke: the entry is still listed"
+[[ " $(entries_of "$mnt") " != *" $(doc_id "$notes") "* ]] || fail "revoke: the entry is still listed"
 [ -e "$work/host/notes.txt" ] || fail "revoke: the host file went"
 pass "revoke: open handle fails ($(cat "$work/err")), entry gone"
 
@@ -372,19 +352,19 @@ except OSError:
     pass  # the close of a document the guest lost fails too
 PY
 writer=$!
-wait_for 5 test -e "$work/go.written" || fail "the writer did not start"
+wait_for 20 test -e "$work/go.written" || fail "the writer did not start"
 kill "$portald_pid"
 wait "$portald_pid" 2>/dev/null || true
-start_portald --dialog-burst 1 --dialog-interval 60s
+portald_start itest --dialog-burst 1 --dialog-interval 60s
 reconnected() { [ "$(grep -c 'host: connected' "$work/portal.log")" -ge 2 ]; }
-wait_for 10 reconnected || fail "the portal did not reconnect"
+wait_for 30 reconnected || fail "the portal did not reconnect"
 touch "$work/go"
 wait "$writer" || true
 grep -q "^failed: " "$work/lost.out" || fail "an edit across a host restart: $(cat "$work/lost.out")"
 [ "$(cat "$work/host/report.txt")" = "$before" ] || fail "a lost edit reached the host file"
 if cat "$big" >/dev/null 2>&1; then fail "a document of the old daemon still reads"; fi
-unlisted() { [[ " $(names "$mnt") " != *" $1 "* ]]; }
-wait_for 3 unlisted "$(doc_id "$big")" || fail "an old document is still listed"
+unlisted() { [[ " $(entries_of "$mnt") " != *" $1 "* ]]; }
+wait_for 20 unlisted "$(doc_id "$big")" || fail "an old document is still listed"
 plan "$work/host/notes.txt"
 client open
 [ $rc -eq 0 ] || fail "after the restart: status $rc"
@@ -392,17 +372,10 @@ t0=$(date +%s%3N)
 client open
 t1=$(date +%s%3N)
 [ $rc -eq 2 ] || fail "rate limit: status $rc: $(cat "$work/out")"
-[ $((t1 - t0)) -lt 2000 ] || fail "rate limit: the answer took $((t1 - t0)) ms"
+# Quickly: far below the 60 s interval, with room for a loaded machine.
+[ $((t1 - t0)) -lt 10000 ] || fail "rate limit: the answer took $((t1 - t0)) ms"
 pass "reconnect; old documents gone, an edit in progress lost ($(cat "$work/lost.out")); rate limited: response 2 in $((t1 - t0)) ms"
 
 # --- Stopping: the portal ends on TERM and its mount goes.
-kill -TERM "$portal_pid"
-set +e
-wait "$portal_pid"
-status=$?
-set -e
-[ $status -eq 0 ] || fail "the portal exited with status $status"
-! grep -q " $mnt " /proc/self/mounts || fail "the mount outlived the portal"
-# Sanitizer builds: any report is a failure, even one that did not abort.
-! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" || fail "sanitizer report"
+stop_portal
 pass "stopped on TERM (status 0), mount gone"

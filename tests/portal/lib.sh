@@ -1,6 +1,46 @@
 # shellcheck shell=bash
 # Shell helpers of the portal tests (sourced).
 
+# portal_ns_test LABEL "$@": the start of a test without a VM (integration.sh,
+# folders.sh): it needs root (exit 77 otherwise) and the binaries; it runs
+# again in a mount namespace of its own, so the document filesystem vanishes
+# with the test, whatever happens. Then $work is APPVM_TEST_WORK/LABEL
+# (emptied), $sock a short directory for the sockets (sun_path holds 107
+# bytes); both are cleaned up at exit with the processes started.
+portal_ns_test() {
+	local label=$1
+	shift
+	[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (FUSE mounts)"; exit 77; }
+	: "${APPVM_PORTAL:?}" "${APPVM_PORTALD:?}" "${APPVMCTL:?}" "${PORTAL_CLIENT:?}"
+	if [ -z "${PORTAL_TEST_NS:-}" ]; then
+		exec env PORTAL_TEST_NS=1 unshare -m --propagation private "$0" "$@"
+	fi
+	work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/$label
+	rm -rf "$work"
+	mkdir -p "$work/host"
+	sock=$(mktemp -d "/var/tmp/appvm-p${label:0:1}.XXXXXX")
+	trap 'stop_started; rm -rf "$sock"' EXIT
+}
+
+# entries_of DIR: the entries of a directory, dot files included, sorted,
+# each followed by a space (file names in these tests have no blanks).
+entries_of() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' '; }
+
+pass() { printf 'ok: %s\n' "$*"; }
+
+# portald_start NAME [ARGS...]: appvm-portald serving VM NAME on
+# $sock/vm.vsock, with the chooser of portal_chooser $work, its log appended
+# to $work/portald.log; portald_pid is its pid.
+portald_start() {
+	local name=$1
+	shift
+	"$APPVM_PORTALD" --name "$name" --vsock "$sock/vm.vsock" --chooser "command:$work/chooser.sh" \
+		"$@" >>"$work/portald.log" 2>&1 &
+	portald_pid=$!
+	pids+=("$portald_pid")
+	wait_for 20 test -S "$sock/vm.vsock_1026" || fail "appvm-portald did not listen"
+}
+
 # wait_for SECONDS COMMAND...: polls a condition every 50 ms; 0 once it holds.
 wait_for() {
 	local n=$(($1 * 20))
@@ -70,7 +110,7 @@ portal_bus() {
 	dbus-daemon --config-file="$1/bus.conf" --nofork --print-address=3 3>"$1/bus.addr" \
 		2>"$1/dbus.log" &
 	pids+=("$!")
-	wait_for 5 test -s "$1/bus.addr" || return 1
+	wait_for 20 test -s "$1/bus.addr" || return 1
 	export DBUS_SESSION_BUS_ADDRESS=unix:path=$2/bus
 }
 
@@ -82,25 +122,65 @@ portal_bus() {
 portal_guest() {
 	local work=$1 socket=$2 mnt=$3
 	shift 3
+	# Emptied here, not only by the redirection below: that one runs in the
+	# background child, and until it does a previous portal's "ready" in
+	# the same WORK would be read as this one's.
+	: >"$work/ready"
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
 		"$APPVM_PORTAL" --host-unix "$socket" --mountpoint "$mnt" --mount "$@" \
 		--ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
 	portal_pid=$!
 	pids+=("$portal_pid")
-	wait_for 10 grep -q ready "$work/ready" || { echo "appvm-portal did not report ready" >&2; return 1; }
+	wait_for 30 grep -q ready "$work/ready" || { echo "appvm-portal did not report ready" >&2; return 1; }
 	grep -q "fuse.appvm-doc $mnt\|$mnt fuse.appvm-doc" /proc/self/mounts ||
 		{ echo "the document filesystem is not mounted on $mnt" >&2; return 1; }
-	wait_for 10 grep -q "host: connected" "$work/portal.log" ||
+	wait_for 30 grep -q "host: connected" "$work/portal.log" ||
 		{ echo "appvm-portal did not reach the host" >&2; return 1; }
 }
 
-# portal_fail LABEL MESSAGE: says what failed, with the tails of the logs of
-# the portal, the host daemon and the chooser in $work, and exits 1.
+# portal_fail LABEL MESSAGE: says what failed, with the tails of the logs in
+# $work named by portal_logs (default: the portal, the host daemon and the
+# chooser), and exits 1.
 portal_fail() {
 	printf 'FAIL (%s): %s\n' "$1" "$2" >&2
-	for f in portal portald chooser; do
+	for f in ${portal_logs:-portal portald chooser}; do
 		printf -- '--- %s log:\n' "$f" >&2
 		tail -n 25 "$work/$f.log" >&2 2>/dev/null || true
 	done
 	exit 1
+}
+
+# The same stack for the client and editor tests, run as root in a private
+# mount namespace (clients.sh, editors.sh). The caller sets work (logs, the
+# chooser, the host side's files), sock (a short directory for sockets) and
+# fail().
+
+# stack_chooser: portal_chooser in $work. stack_bus: portal_bus on $sock.
+stack_chooser() { portal_chooser "$work"; }
+# shellcheck disable=SC2154 # sock: set by the caller
+stack_bus() { portal_bus "$work" "$sock" || fail "dbus-daemon did not start"; }
+
+# start_portald [ARGS...]: portald_start for the VM "itest".
+start_portald() { portald_start itest "$@"; }
+
+# start_portal [ARGS...]: portal_guest mounting on $work/doc (mnt).
+start_portal() {
+	mnt=$work/doc
+	portal_guest "$work" "$sock/vm.vsock_1026" "$mnt" "$@" 2>"$work/err" || fail "$(cat "$work/err")"
+}
+
+# stop_portal: TERM to the portal; fails unless it exits 0, its mount goes
+# and neither its log nor the host daemon's has a sanitizer report.
+stop_portal() {
+	local status
+	kill -TERM "$portal_pid"
+	set +e
+	wait "$portal_pid"
+	status=$?
+	set -e
+	[ $status -eq 0 ] || fail "the portal exited with status $status"
+	! grep -q " $mnt " /proc/self/mounts || fail "the mount outlived the portal"
+	# Sanitizer builds: any report is a failure, even one that did not abort.
+	! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" "$work/portald.log" ||
+		fail "sanitizer report"
 }

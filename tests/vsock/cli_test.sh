@@ -77,11 +77,11 @@ took=$((SECONDS - start))
 [ -z "$reply" ] && [ $took -le 10 ]
 result $? "unanswered CONNECT closed after ${took}s" "unanswered CONNECT: reply '$reply' after ${took}s"
 
-# vhost-user: GET_FEATURES is answered with VERSION_1 | PROTOCOL_FEATURES.
+# vhost-user: GET_FEATURES is answered with VERSION_1 | PROTOCOL_FEATURES | EVENT_IDX.
 set_mark
 reply=$(send '\x01\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00' "$work/v" | od -An -tx1 | tr -d ' \n')
-# header: request 1, flags 5 (version 1 | reply), size 8; then bits 30 and 32
-[ "$reply" = "0100000005000000080000000000004001000000" ]
+# header: request 1, flags 5 (version 1 | reply), size 8; then bits 29, 30 and 32
+[ "$reply" = "0100000005000000080000000000006001000000" ]
 result $? "GET_FEATURES reply" "GET_FEATURES reply '$reply'"
 # One front-end at a time: the next may connect once this one is gone.
 wait_for 5 logged "front-end disconnected" || fail "first front-end not seen leaving"

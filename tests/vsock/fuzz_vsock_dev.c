@@ -32,7 +32,7 @@ static int fz_accepted(void *ctx, struct vsock_conn *c)
 
 static unsigned reads;
 
-static ssize_t fz_read(void *ctx, int fd, void *buf, size_t len)
+static ssize_t fz_readv(void *ctx, int fd, const struct iovec *iov, int n)
 {
 	(void)ctx;
 	(void)fd;
@@ -41,19 +41,32 @@ static ssize_t fz_read(void *ctx, int fd, void *buf, size_t len)
 		return 0;
 	if (reads % 5 == 0)
 		return -EAGAIN;
-	size_t n = len > 3000 ? 3000 : len;
-	memset(buf, 'h', n);
-	return (ssize_t)n;
+	size_t done = 0;
+	for (int i = 0; i < n && done < 3000; i++) {
+		size_t k = iov[i].iov_len < 3000 - done ? iov[i].iov_len : 3000 - done;
+		memset(iov[i].iov_base, 'h', k);
+		done += k;
+	}
+	return (ssize_t)done;
 }
 
-static ssize_t fz_write(void *ctx, int fd, const void *buf, size_t len)
+static ssize_t fz_writev(void *ctx, int fd, const struct iovec *iov, int n)
 {
 	(void)ctx;
 	(void)fd;
-	(void)buf;
+	size_t len = 0;
+	for (int i = 0; i < n; i++)
+		len += iov[i].iov_len;
 	if (len > 1 && (len & 1))
 		return -EAGAIN;
 	return (ssize_t)(len / 2 + 1);
+}
+
+static void fz_watch_write(void *ctx, struct vsock_conn *c, bool on)
+{
+	(void)ctx;
+	(void)c;
+	(void)on;
 }
 
 static void fz_noop(void *ctx, int fd)
@@ -62,8 +75,15 @@ static void fz_noop(void *ctx, int fd)
 	(void)fd;
 }
 
-static const struct vsock_dev_ops fz_ops = {fz_connect, fz_accepted, fz_read,
-					    fz_write,	fz_noop,     fz_noop};
+static const struct vsock_dev_ops fz_ops = {
+    .connect = fz_connect,
+    .accepted = fz_accepted,
+    .readv = fz_readv,
+    .writev = fz_writev,
+    .watch_write = fz_watch_write,
+    .shutdown_write = fz_noop,
+    .close = fz_noop,
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -119,11 +139,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 3)
 		return 0;
-	uint16_t num = (uint16_t)(2u << (data[0] % 8)); /* 2..256 */
+	uint16_t num = (uint16_t)(2u << (data[0] % 8)); /* 2..256; bit 3: event index */
 	clear_ram(ram);
 	vsock_dev_reset(dev);
 	tg_init_ram(&g, ram, FZ_RAM_SIZE, num);
 	tg_attach(&g, dev);
+	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++)
+		vsock_vq_start(&dev->vq[q], data[0] & 8); /* VIRTIO_RING_F_EVENT_IDX or not */
 	reads = 0;
 	unsigned n_avail[2] = {data[1], data[2]};
 	const uint8_t *p = data + 3;
@@ -164,8 +186,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vsock_dev_run(dev);
 	ready_all(dev);
 	vsock_dev_run(dev);
+	vsock_dev_notify_due(dev, 0);
 	vsock_dev_expire(dev, UINT64_MAX);
 	vsock_dev_run(dev);
+	vsock_dev_notify_due(dev, UINT64_MAX - 1);
 	vsock_dev_reset_conns(dev);
 	return 0;
 }

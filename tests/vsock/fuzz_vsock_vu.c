@@ -114,16 +114,24 @@ static int fz_accepted(void *ctx, struct vsock_conn *c)
 	return 0;
 }
 
-static ssize_t fz_io(void *ctx, int fd, void *buf, size_t len)
+static ssize_t fz_readv(void *ctx, int fd, const struct iovec *iov, int n)
 {
-	(void)ctx, (void)fd, (void)buf, (void)len;
+	(void)ctx, (void)fd, (void)iov, (void)n;
 	return -EAGAIN;
 }
 
-static ssize_t fz_write(void *ctx, int fd, const void *buf, size_t len)
+static ssize_t fz_writev(void *ctx, int fd, const struct iovec *iov, int n)
 {
-	(void)ctx, (void)fd, (void)buf;
+	(void)ctx, (void)fd;
+	size_t len = 0;
+	for (int i = 0; i < n; i++)
+		len += iov[i].iov_len;
 	return (ssize_t)len;
+}
+
+static void fz_watch_write(void *ctx, struct vsock_conn *c, bool on)
+{
+	(void)ctx, (void)c, (void)on;
 }
 
 static void fz_noop(void *ctx, int fd)
@@ -131,8 +139,15 @@ static void fz_noop(void *ctx, int fd)
 	(void)ctx, (void)fd;
 }
 
-static const struct vsock_dev_ops fz_dev_ops = {fz_connect, fz_accepted, fz_io,
-						fz_write,   fz_noop,	 fz_noop};
+static const struct vsock_dev_ops fz_dev_ops = {
+    .connect = fz_connect,
+    .accepted = fz_accepted,
+    .readv = fz_readv,
+    .writev = fz_writev,
+    .watch_write = fz_watch_write,
+    .shutdown_write = fz_noop,
+    .close = fz_noop,
+};
 
 /* The invariant every message must keep: a ring the device may walk lies,
  * at the queue's current size, inside the current memory table. */

@@ -11,6 +11,7 @@ mount -t devtmpfs dev /dev 2>/dev/null
 vsock_peer serve echo vsock:5000 --daemon
 vsock_peer serve echo vsock:5001 --slow --daemon
 vsock_peer serve sink vsock:5002 --daemon
+vsock_peer serve echo vsock:5003 --stall 11 --daemon
 vsock_peer serve reboot vsock:5010 --daemon
 vsock_peer serve run vsock:5020 --daemon
 # virtio-serial port for the comparison benchmark, when the VM has one

@@ -184,6 +184,25 @@ concurrent)
 		peer echo "hybrid:$hsock:5000" $MiB --conns 64
 	check "64 concurrent guest -> host streams, 1 MiB each way" \
 		guest echo vsock:2:6000 $MiB --conns 64
+	# Load: streams opened from both sides at once, every reader (host
+	# clients, guest echo, guest clients, host echo) stopping for 10-160 ms
+	# now and then so that senders run out of credit; every byte checked
+	# against its seeded stream, in order.
+	h_mib=${VSOCK_STRESS_HOST_MIB:-6} g_mib=${VSOCK_STRESS_GUEST_MIB:-2}
+	host_listener echo 6003 --stall 13
+	guest echo vsock:2:6003 $((g_mib * MiB)) --conns 32 --stall 9 >"$work/stress.guest" 2>&1 &
+	stress_guest=$!
+	check "under load: 32 host -> guest streams, $h_mib MiB each way, readers stalling" \
+		peer echo "hybrid:$hsock:5003" $((h_mib * MiB)) --conns 32 --stall 5
+	wait "$stress_guest"
+	rc=$?
+	sed 's/^/  /' "$work/stress.guest"
+	if [ $rc -eq 0 ]; then
+		say "ok: under load: 32 guest -> host streams, $g_mib MiB each way, readers stalling"
+	else
+		fail "under load: 32 guest -> host streams, $g_mib MiB each way, readers stalling"
+	fi
+	say "moved $((32 * 2 * (h_mib + g_mib))) MiB through the device at once"
 	;;
 large)
 	size=$((${VSOCK_LARGE_MIB:-256} * MiB))

@@ -100,7 +100,7 @@ bool served(const char *after)
 {
 	static unsigned round;
 	char want[32], got[32] = {0}, line[32] = {0};
-	uint64_t deadline = clock_now_ms() + 3000;
+	uint64_t deadline = clock_now_ms() + VUF_WAIT_MS;
 	int fd = unix_sock_connect(hsock, 0);
 	bool ok = fd >= 0;
 	/* "OK " and at least 10 port digits (host ports start at 2^30) and \n. */
@@ -134,7 +134,7 @@ static void publish_tx(uint16_t head)
 static void expect_guest_error(const char *what, const char *why)
 {
 	char after[160];
-	check(wait_log(why, 3000), "%s: logged '%s'", what, why);
+	check(wait_log(why, VUF_WAIT_MS), "%s: logged '%s'", what, why);
 	snprintf(after, sizeof(after), "after %s", what);
 	served(after);
 }
@@ -166,7 +166,7 @@ static void hostile_chains(void)
 	tg_post_rx(&fe.g, RX_POSTED, RX_SIZE);
 	vuf_kick(&fe, VSOCK_VQ_RX);
 	served("with a receive buffer outside guest memory first in the ring");
-	check(wait_log("RX queue: descriptor outside guest memory", 3000),
+	check(wait_log("RX queue: descriptor outside guest memory", VUF_WAIT_MS),
 	      "the bad receive buffer is logged");
 }
 
@@ -209,7 +209,7 @@ static void hostile_credit(void)
 	int l = unix_sock_listen(path, 8);
 	check(l >= 0, "host listener on %s", path);
 	guest_send(tg_hdr(VIRTIO_VSOCK_OP_REQUEST, 7100, 6000, 0), NULL, 0);
-	uint64_t deadline = clock_now_ms() + 3000;
+	uint64_t deadline = clock_now_ms() + VUF_WAIT_MS;
 	g_last_rx.op = 0;
 	while (g_last_rx.op != VIRTIO_VSOCK_OP_RESPONSE && clock_now_ms() < deadline)
 		guest_pump(20);
@@ -253,7 +253,7 @@ static void hostile_flood(void)
 			guest_send(tg_hdr(VIRTIO_VSOCK_OP_RW, 8000 + round * 64 + i, 6001, 0), NULL,
 				   0);
 		/* The device must use them before their descriptors are reused. */
-		if (!tx_all_used(2000))
+		if (!tx_all_used(VUF_WAIT_MS))
 			break;
 	}
 	long growth = rss_kib() - rss0;
@@ -269,7 +269,7 @@ static void hostile_ring(void)
 	uint16_t idx = (uint16_t)(fe.g.avail_idx[VSOCK_VQ_TX] + 1000);
 	memcpy(avail + 2, &idx, 2);
 	vuf_kick(&fe, VSOCK_VQ_TX);
-	check(wait_log("TX queue: available index more than a queue ahead", 3000),
+	check(wait_log("TX queue: available index more than a queue ahead", VUF_WAIT_MS),
 	      "a lying available index breaks the TX ring (logged)");
 	expect_idle("with a broken TX ring");
 	/* The guest resets its device and does not restart it yet. */
@@ -295,7 +295,7 @@ static void hostile_front_end(void)
 	struct vu_vring_state num = {VSOCK_VQ_TX, 32768};
 	check(vuf_request(&fe, VU_SET_VRING_NUM, &num, sizeof(num), NULL, 0) == 1,
 	      "SET_VRING_NUM on a running queue refused");
-	check(wait_log("SET_VRING_NUM (8) refused: queue is started", 2000),
+	check(wait_log("SET_VRING_NUM (8) refused: queue is started", VUF_WAIT_MS),
 	      "SET_VRING_NUM refusal logged");
 	served("after SET_VRING_NUM on a running queue");
 	uint8_t reg[40];
@@ -305,7 +305,7 @@ static void hostile_front_end(void)
 	memcpy(reg + 8, &gpa, 8);
 	check(vuf_request(&fe, VU_ADD_MEM_REG, reg, sizeof(reg), &fe.mem_fd, 1) == 1,
 	      "a memory region larger than its fd refused");
-	check(wait_log("memory region runs past the end of its fd", 2000),
+	check(wait_log("memory region runs past the end of its fd", VUF_WAIT_MS),
 	      "oversized region logged");
 	served("after a region larger than its fd (no SIGBUS)");
 	/* Half a header, then silence: the loop must not wait for the rest. */
@@ -314,7 +314,7 @@ static void hostile_front_end(void)
 	served("while the front-end is silent after half a header");
 	uint64_t n = 0;
 	check(vuf_send_raw(&fe, (uint8_t *)&h + 5, 7) == 0 &&
-		  vuf_reply(&fe, VU_GET_QUEUE_NUM, &n, sizeof(n), 2000) == 8 && n == 2,
+		  vuf_reply(&fe, VU_GET_QUEUE_NUM, &n, sizeof(n), VUF_WAIT_MS) == 8 && n == 2,
 	      "the rest of the header completes the message");
 }
 
@@ -349,7 +349,7 @@ int main(int argc, char **argv)
 	hostile_front_end();
 
 	vuf_close(&fe);
-	check(wait_log("front-end disconnected", 2000), "front-end left");
+	check(wait_log("front-end disconnected", VUF_WAIT_MS), "front-end left");
 	expect_idle("after the front-end left");
 	return backend_stop() < 0 || failures ? 1 : 0;
 }

@@ -27,8 +27,9 @@ int backend_stop(void);
  * the previous match. Returns true when found. */
 bool wait_log(const char *text, int timeout_ms);
 
-/* Measures the back-end's CPU time (utime + stime) over 1.5 s and fails
- * when it is 5% of that or more: idle must mean asleep. */
+/* Measures the back-end's CPU time (utime + stime) over 1.5 s, up to 4
+ * times, and fails when it is 5% of that or more each time: idle must mean
+ * asleep. */
 void expect_idle(const char *state);
 
 /* The back-end's resident memory in KiB. */

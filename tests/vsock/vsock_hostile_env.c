@@ -65,7 +65,7 @@ int backend_start(const char *bin)
 		_exit(127);
 	}
 	struct stat st;
-	for (uint64_t end = clock_now_ms() + 5000; clock_now_ms() < end; sleep_ms(10)) {
+	for (uint64_t end = clock_now_ms() + VUF_WAIT_MS; clock_now_ms() < end; sleep_ms(10)) {
 		if (stat(hsock, &st) == 0 && stat(vusock, &st) == 0)
 			return 0;
 	}
@@ -134,13 +134,22 @@ static long cpu_ticks(void)
 
 void expect_idle(const char *state)
 {
-	const int interval_ms = 1500;
-	long hz = sysconf(_SC_CLK_TCK), t0 = cpu_ticks();
-	sleep_ms(interval_ms); /* the interval measured, not a wait for something */
-	long t1 = cpu_ticks();
-	long ms = t0 < 0 || t1 < 0 ? -1 : (t1 - t0) * 1000 / hz;
-	check(ms >= 0 && ms * 20 < interval_ms, "idle %s: %ld ms of CPU in %d ms", state, ms,
-	      interval_ms);
+	const int interval_ms = 1500, windows = 4;
+	long hz = sysconf(_SC_CLK_TCK), ms = -1;
+	int w;
+	/* What the last step left to do (a reply, a log line) may still be
+	 * running on a loaded machine: a later window may be the idle one.
+	 * A back-end that spins is busy in all of them. */
+	for (w = 1; w <= windows; w++) {
+		long t0 = cpu_ticks();
+		sleep_ms(interval_ms); /* the interval measured, not a wait for something */
+		long t1 = cpu_ticks();
+		ms = t0 < 0 || t1 < 0 ? -1 : (t1 - t0) * 1000 / hz;
+		if (ms < 0 || ms * 20 < interval_ms)
+			break;
+	}
+	check(ms >= 0 && ms * 20 < interval_ms, "idle %s: %ld ms of CPU in %d ms (window %d of %d)",
+	      state, ms, interval_ms, w > windows ? windows : w, windows);
 }
 
 long rss_kib(void)
@@ -162,7 +171,8 @@ int backend_stop(void)
 	int status = -1;
 	bool exited = false;
 	kill(pid, SIGTERM);
-	for (uint64_t end = clock_now_ms() + 5000; clock_now_ms() < end && !exited; sleep_ms(10))
+	/* 10 s: the grace appvm-init gives a service before its KILL. */
+	for (uint64_t end = clock_now_ms() + 10000; clock_now_ms() < end && !exited; sleep_ms(10))
 		exited = waitpid(pid, &status, WNOHANG) == pid;
 	if (!exited) {
 		kill(pid, SIGKILL);
@@ -199,10 +209,10 @@ void hybrid_clients(void)
 	int silent[SILENT];
 	for (int i = 0; i < SILENT; i++)
 		silent[i] = unix_sock_connect(hsock, 0);
-	check(wait_log("64 clients without a CONNECT line; the oldest makes room", 3000),
+	check(wait_log("64 clients without a CONNECT line; the oldest makes room", VUF_WAIT_MS),
 	      "70 silent clients: the oldest make room (logged)");
 	/* The six oldest go, in order, and only they. */
-	uint64_t end = clock_now_ms() + 3000;
+	uint64_t end = clock_now_ms() + VUF_WAIT_MS;
 	while (!closed_by_peer(silent[5]) && clock_now_ms() < end)
 		guest_pump(10);
 	unsigned gone = 0, kept = 0;
@@ -220,7 +230,9 @@ void hybrid_clients(void)
 	size_t sent = 0;
 	check(half >= 0 && write(half, line, 10) == 10, "a client sends half a CONNECT line");
 	served("while a client is silent after half a line and another sends 1 byte a second");
-	while ((!half_at || !slow_at) && clock_now_ms() < t0 + 8000) {
+	/* Both are closed 5 s after they connected; the bounds leave room for
+	 * a loaded machine. */
+	while ((!half_at || !slow_at) && clock_now_ms() < t0 + 15000) {
 		uint64_t now = clock_now_ms();
 		if (!slow_at && now >= next_byte && sent < strlen(line)) {
 			(void)!write(slow, line + sent++, 1);
@@ -233,9 +245,9 @@ void hybrid_clients(void)
 		if (!slow_at && closed_by_peer(slow))
 			slow_at = clock_now_ms();
 	}
-	check(half_at && half_at - t0 <= 6500, "half a CONNECT line: closed after %llu ms",
+	check(half_at && half_at - t0 <= 10000, "half a CONNECT line: closed after %llu ms",
 	      (unsigned long long)(half_at - t0));
-	check(slow_at && slow_at - t0 <= 6500 && sent < strlen(line),
+	check(slow_at && slow_at - t0 <= 10000 && sent < strlen(line),
 	      "1 byte per second: closed after %llu ms and %zu bytes",
 	      (unsigned long long)(slow_at - t0), sent);
 	check(wait_log("no CONNECT line within 5 seconds", 1000), "the timeouts are logged");

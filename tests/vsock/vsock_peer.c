@@ -4,15 +4,19 @@
  * virtio-serial port for the comparison benchmark). It moves a seeded
  * pseudo-random byte stream and checks every byte that comes back.
  *
- *   vsock_peer serve echo|sink|run|reboot ADDR [--slow] [--daemon]
+ *   vsock_peer serve echo|sink|run|reboot ADDR [--slow] [--stall S] [--daemon]
  *   vsock_peer remote ADDR ARGS...      (asks a "serve run" peer to run ARGS)
  *   vsock_peer hold ADDR N              (N echo streams, open until the peer drops them)
- *   vsock_peer echo ADDR BYTES [--conns N] [--seed S] [--slow] [--noshut]
+ *   vsock_peer echo ADDR BYTES [--conns N] [--seed S] [--slow] [--stall S] [--noshut]
  *   vsock_peer sink ADDR BYTES [--seed S]
  *   vsock_peer pingpong ADDR COUNT
  *   vsock_peer refused ADDR
+ *   vsock_peer cat FILE                 (copies FILE to stdout: a guest's /proc, through remote)
  *
  * ADDR: vsock:PORT (serve) | vsock:CID:PORT | hybrid:PATH:PORT | unix:PATH | file:PATH
+ * --slow reads 4 KiB every 2 ms; --stall S stops reading at times (seeded by
+ * S): after every 64 KiB to 1 MiB read, for 10 to 160 ms, long enough for a
+ * sender of a few MiB/s to run out of credit (256 KiB) now and then.
  * Results are single lines starting "RESULT ok" or "RESULT FAIL". */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,8 +39,9 @@
 #define MAX_CONNS 256
 
 static int slow;
-static int noshut;    /* echo: no half-close (a qemu chardev socket treats it as a hang-up) */
-static int daemonize; /* serve: return once listening, keep serving in a child */
+static uint64_t stall_seed; /* --stall: 0 = never */
+static int noshut;	    /* echo: no half-close (a qemu chardev socket treats it as a hang-up) */
+static int daemonize;	    /* serve: return once listening, keep serving in a child */
 
 static double now_s(void)
 {
@@ -79,6 +84,36 @@ static void gen_fill(struct gen *g, uint8_t *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		buf[i] = gen_byte(g);
+}
+
+/* When a --stall reader stops next, and for how long: seeded per stream. */
+struct stall {
+	struct gen g;
+	uint64_t next_at; /* bytes read */
+};
+
+static uint32_t gen_u32(struct gen *g)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++)
+		v = v << 8 | gen_byte(g);
+	return v;
+}
+
+static void stall_init(struct stall *st, uint64_t stream)
+{
+	gen_init(&st->g, stall_seed * 1000003u + stream);
+	st->next_at = 65536 + gen_u32(&st->g) % (1u << 20);
+}
+
+/* Returns how many ms to stop reading now that total bytes were read (0:
+ * go on), and picks the next stop. */
+static unsigned stall_check(struct stall *st, uint64_t total)
+{
+	if (!stall_seed || total < st->next_at)
+		return 0;
+	st->next_at = total + 65536 + gen_u32(&st->g) % (1u << 20);
+	return 10 + gen_u32(&st->g) % 151;
 }
 
 static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
@@ -254,7 +289,9 @@ static void serve_one(const char *mode, int fd)
 		reboot(RB_AUTOBOOT);
 		_exit(1);
 	}
-	uint64_t total = 0, h = FNV_INIT;
+	uint64_t total = 0, got = 0, h = FNV_INIT;
+	struct stall st;
+	stall_init(&st, (uint64_t)getpid());
 	for (;;) {
 		ssize_t n = read(fd, buf, slow ? 4096 : sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -263,6 +300,10 @@ static void serve_one(const char *mode, int fd)
 			break;
 		if (slow)
 			usleep(2000);
+		got += (uint64_t)n;
+		unsigned ms = stall_check(&st, got);
+		if (ms)
+			usleep(ms * 1000);
 		if (mode[0] == 'e') {
 			if (write_all(fd, buf, (size_t)n) < 0)
 				break;
@@ -319,6 +360,8 @@ struct stream {
 	struct gen tx, rx;
 	uint64_t sent, received;
 	int shut;
+	struct stall stall;
+	double paused_until; /* --stall: not reading before this */
 };
 
 static int cmd_echo(const char *addr, uint64_t bytes, unsigned conns, uint64_t seed)
@@ -336,14 +379,26 @@ static int cmd_echo(const char *addr, uint64_t bytes, unsigned conns, uint64_t s
 		fcntl(s[i].fd, F_SETFL, O_NONBLOCK);
 		gen_init(&s[i].tx, seed + i);
 		gen_init(&s[i].rx, seed + i);
+		stall_init(&s[i].stall, seed + i);
 	}
-	unsigned done = 0;
+	unsigned done = 0, stalls = 0;
+	double progress = now_s();
 	while (done < conns) {
+		double now = now_s(), wake = now + 30;
 		for (unsigned i = 0; i < conns; i++) {
+			int reading = now >= s[i].paused_until;
+			if (!reading && s[i].paused_until < wake)
+				wake = s[i].paused_until;
 			pfd[i].fd = s[i].received < bytes ? s[i].fd : -1;
-			pfd[i].events = POLLIN | (s[i].sent < bytes ? POLLOUT : 0);
+			pfd[i].events = (reading ? POLLIN : 0) | (s[i].sent < bytes ? POLLOUT : 0);
 		}
-		if (poll(pfd, conns, 30000) <= 0) {
+		int ready = poll(pfd, conns, (int)((wake - now) * 1000) + 1);
+		if (ready < 0 && errno != EINTR) {
+			printf("RESULT FAIL poll: %s\n", strerror(errno));
+			return 1;
+		}
+		/* Stalled: no byte moved either way for 30 s. */
+		if (now_s() - progress > 30) {
 			printf("RESULT FAIL echo stalled (%u of %u streams done)\n", done, conns);
 			return 1;
 		}
@@ -366,6 +421,7 @@ static int cmd_echo(const char *addr, uint64_t bytes, unsigned conns, uint64_t s
 					t->tx = save;
 					gen_fill(&t->tx, buf, (size_t)w);
 					t->sent += (uint64_t)w;
+					progress = now_s();
 				}
 				if (t->sent == bytes && !t->shut && !noshut) {
 					shutdown(t->fd, SHUT_WR);
@@ -392,18 +448,24 @@ static int cmd_echo(const char *addr, uint64_t bytes, unsigned conns, uint64_t s
 					return 1;
 				}
 				t->received += (uint64_t)r;
+				progress = now_s();
 				if (t->received == bytes)
 					done++;
 				if (slow)
 					usleep(2000);
+				unsigned ms = stall_check(&t->stall, t->received);
+				if (ms) {
+					t->paused_until = now_s() + ms / 1000.0;
+					stalls++;
+				}
 			}
 		}
 	}
 	double dt = now_s() - t0;
 	for (unsigned i = 0; i < conns; i++)
 		close(s[i].fd);
-	printf("RESULT ok echo conns=%u bytes=%" PRIu64 " secs=%.3f MiBps=%.2f\n", conns, bytes, dt,
-	       (double)bytes * conns / dt / 1048576.0);
+	printf("RESULT ok echo conns=%u bytes=%" PRIu64 " secs=%.3f MiBps=%.2f stalls=%u\n", conns,
+	       bytes, dt, (double)bytes * conns / dt / 1048576.0, stalls);
 	return 0;
 }
 
@@ -450,6 +512,14 @@ static int cmd_sink(const char *addr, uint64_t bytes, uint64_t seed)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* COUNT round trips of 64 bytes, each timed: the mean, the median and the
+ * 10th and 90th percentiles in microseconds. */
 static int cmd_pingpong(const char *addr, unsigned count)
 {
 	int fd = connect_addr(addr);
@@ -457,9 +527,13 @@ static int cmd_pingpong(const char *addr, unsigned count)
 		printf("RESULT FAIL connect %s: %s\n", addr, strerror(errno));
 		return 1;
 	}
+	double *us = calloc(count, sizeof(*us));
+	if (!us)
+		return printf("RESULT FAIL out of memory\n"), 1;
 	uint8_t b[64] = {0};
 	double t0 = now_s();
 	for (unsigned i = 0; i < count; i++) {
+		double t = now_s();
 		b[0] = (uint8_t)i;
 		if (write_all(fd, b, sizeof(b)) < 0)
 			return printf("RESULT FAIL pingpong write\n"), 1;
@@ -472,9 +546,13 @@ static int cmd_pingpong(const char *addr, unsigned count)
 		}
 		if (b[0] != (uint8_t)i)
 			return printf("RESULT FAIL pingpong mismatch\n"), 1;
+		us[i] = (now_s() - t) * 1e6;
 	}
 	double dt = now_s() - t0;
-	printf("RESULT ok pingpong count=%u avg_us=%.1f\n", count, dt / count * 1e6);
+	qsort(us, count, sizeof(*us), cmp_double);
+	printf("RESULT ok pingpong count=%u avg_us=%.1f p10_us=%.1f p50_us=%.1f p90_us=%.1f\n",
+	       count, dt / count * 1e6, us[count / 10], us[count / 2], us[count * 9 / 10]);
+	free(us);
 	close(fd);
 	return 0;
 }
@@ -576,6 +654,22 @@ static int cmd_refused(const char *addr)
 	return 0;
 }
 
+static int cmd_cat(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		printf("RESULT FAIL %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	static uint8_t buf[CHUNK];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+	printf("RESULT ok cat %s\n", path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned conns = 1;
@@ -597,6 +691,8 @@ int main(int argc, char **argv)
 			conns = (unsigned)strtoul(argv[++i], NULL, 0);
 		else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
 			seed = strtoull(argv[++i], NULL, 0);
+		else if (strcmp(argv[i], "--stall") == 0 && i + 1 < argc)
+			stall_seed = strtoull(argv[++i], NULL, 0);
 		else if (npos < 4)
 			pos[npos++] = argv[i];
 	}
@@ -614,6 +710,8 @@ int main(int argc, char **argv)
 		return cmd_hold(pos[1], (unsigned)strtoul(pos[2], NULL, 0));
 	if (npos == 2 && strcmp(pos[0], "refused") == 0)
 		return cmd_refused(pos[1]);
+	if (npos == 2 && strcmp(pos[0], "cat") == 0)
+		return cmd_cat(pos[1]);
 	fprintf(stderr, "usage: see the comment at the top of vsock_peer.c\n");
 	return 2;
 }

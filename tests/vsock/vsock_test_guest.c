@@ -125,6 +125,10 @@ int tg_used(struct tguest *g, unsigned q, uint32_t *ret_id, uint32_t *ret_len)
 	*ret_id = le32toh(id);
 	*ret_len = le32toh(len);
 	g->used_seen[q]++;
+	/* With VIRTIO_RING_F_EVENT_IDX: interrupt me for the next one, as
+	 * Linux's driver asks while its callbacks are on. */
+	uint16_t ev = htole16(g->used_seen[q]);
+	memcpy(tg_ptr(g, tg_avail_gpa(q)) + 4 + 2 * g->num, &ev, 2);
 	return 1;
 }
 

@@ -65,7 +65,8 @@ uint16_t tg_next_desc(struct tguest *g, unsigned q);
 /* Publishes head in queue q's available ring. */
 void tg_publish(struct tguest *g, unsigned q, uint16_t head);
 
-/* Reads the next used entry of queue q. Returns 1 with id/len, or 0. */
+/* Reads the next used entry of queue q, and sets used_event to the entry
+ * after it. Returns 1 with id/len, or 0. */
 int tg_used(struct tguest *g, unsigned q, uint32_t *ret_id, uint32_t *ret_len);
 
 /* Sends one packet on TX: header and payload in two descriptors. */

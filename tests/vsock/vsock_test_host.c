@@ -19,6 +19,7 @@
 struct fake_fd *fds;
 int connect_result;
 unsigned connects, accepts;
+unsigned reads, writes, watch_changes;
 uint32_t last_connect_port;
 
 static int f_connect(void *ctx, struct vsock_conn *c)
@@ -45,36 +46,56 @@ static int f_accepted(void *ctx, struct vsock_conn *c)
 	return 0;
 }
 
-static ssize_t f_read(void *ctx, int fd, void *buf, size_t len)
+static ssize_t f_readv(void *ctx, int fd, const struct iovec *iov, int n)
 {
 	(void)ctx;
 	struct fake_fd *f = &fds[fd];
 	assert_true(f->open);
-	size_t left = f->in_len - f->in_pos;
-	if (left == 0)
+	reads++;
+	if (f->in_len == f->in_pos)
 		return f->in_eof ? 0 : -EAGAIN;
-	if (len > left)
-		len = left;
-	memcpy(buf, f->in + f->in_pos, len);
-	f->in_pos += len;
-	return (ssize_t)len;
+	size_t done = 0;
+	for (int i = 0; i < n && f->in_pos < f->in_len; i++) {
+		size_t k = f->in_len - f->in_pos;
+		if (k > iov[i].iov_len)
+			k = iov[i].iov_len;
+		memcpy(iov[i].iov_base, f->in + f->in_pos, k);
+		f->in_pos += k;
+		done += k;
+	}
+	return (ssize_t)done;
 }
 
-static ssize_t f_write(void *ctx, int fd, const void *buf, size_t len)
+static ssize_t f_writev(void *ctx, int fd, const struct iovec *iov, int n)
 {
 	(void)ctx;
 	struct fake_fd *f = &fds[fd];
 	assert_true(f->open);
+	writes++;
 	if (f->write_error)
 		return -f->write_error;
-	size_t room = f->out_limit - f->out_len;
-	if (room == 0)
+	if (f->out_limit == f->out_len)
 		return -EAGAIN;
-	if (len > room)
-		len = room;
-	memcpy(f->out + f->out_len, buf, len);
-	f->out_len += len;
-	return (ssize_t)len;
+	size_t done = 0;
+	for (int i = 0; i < n && f->out_len < f->out_limit; i++) {
+		size_t k = f->out_limit - f->out_len;
+		if (k > iov[i].iov_len)
+			k = iov[i].iov_len;
+		memcpy(f->out + f->out_len, iov[i].iov_base, k);
+		f->out_len += k;
+		done += k;
+	}
+	return (ssize_t)done;
+}
+
+static void f_watch_write(void *ctx, struct vsock_conn *c, bool on)
+{
+	(void)ctx;
+	struct fake_fd *f = &fds[c->fd];
+	assert_true(f->open);
+	assert_true(f->write_watched != on); /* only changes are passed on */
+	f->write_watched = on;
+	watch_changes++;
 }
 
 static void f_shutdown_write(void *ctx, int fd)
@@ -90,8 +111,15 @@ static void f_close(void *ctx, int fd)
 	fds[fd].open = false;
 }
 
-const struct vsock_dev_ops th_ops = {f_connect, f_accepted,	  f_read,
-				     f_write,	f_shutdown_write, f_close};
+const struct vsock_dev_ops th_ops = {
+    .connect = f_connect,
+    .accepted = f_accepted,
+    .readv = f_readv,
+    .writev = f_writev,
+    .watch_write = f_watch_write,
+    .shutdown_write = f_shutdown_write,
+    .close = f_close,
+};
 
 struct vsock_dev *dev;
 struct tguest g;
@@ -105,6 +133,7 @@ int setup(void **state)
 	tg_init(&g, dev, 256);
 	connect_result = 0;
 	connects = accepts = 0;
+	reads = writes = watch_changes = 0;
 	return 0;
 }
 

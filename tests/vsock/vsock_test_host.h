@@ -20,11 +20,13 @@ struct fake_fd {
 	size_t out_len, out_limit; /* bytes the host side accepted, and its room */
 	uint8_t out[1 << 20];
 	int write_error;
+	bool write_watched; /* the device asked to hear when it is writable */
 };
 
 extern struct fake_fd *fds;
 extern int connect_result; /* 0 = accept, else -errno */
 extern unsigned connects, accepts;
+extern unsigned reads, writes, watch_changes; /* readv and writev calls, write watch changes */
 extern uint32_t last_connect_port;
 extern const struct vsock_dev_ops th_ops;
 extern struct vsock_dev *dev;

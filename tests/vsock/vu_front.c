@@ -138,7 +138,7 @@ int vuf_request(struct vu_front *f, uint32_t req, const void *payload, uint32_t 
 	if (r < 0)
 		return r;
 	uint64_t ack;
-	r = vuf_reply(f, req, &ack, sizeof(ack), 5000);
+	r = vuf_reply(f, req, &ack, sizeof(ack), VUF_WAIT_MS);
 	if (r < 0)
 		return r;
 	return r == sizeof(ack) ? (ack != 0) : -EPROTO;
@@ -177,7 +177,7 @@ int vuf_start(struct vu_front *f, bool mem_table, const char **ret_step)
 	uint8_t cfg[VU_CONFIG_HDR + 8] = {0}, reg[40];
 	int r = vuf_send(f, VU_GET_FEATURES, VU_VERSION, NULL, 0, NULL, 0);
 	if (r == 0)
-		r = vuf_reply(f, VU_GET_FEATURES, &v, sizeof(v), 5000);
+		r = vuf_reply(f, VU_GET_FEATURES, &v, sizeof(v), VUF_WAIT_MS);
 	if (r >= 0) {
 		step = "SET_FEATURES";
 		r = vuf_send(f, VU_SET_FEATURES, VU_VERSION, &v, sizeof(v), NULL, 0);
@@ -187,7 +187,7 @@ int vuf_start(struct vu_front *f, bool mem_table, const char **ret_step)
 		r = vuf_send(f, VU_GET_PROTOCOL_FEATURES, VU_VERSION, NULL, 0, NULL, 0);
 	}
 	if (r >= 0)
-		r = vuf_reply(f, VU_GET_PROTOCOL_FEATURES, &v, sizeof(v), 5000);
+		r = vuf_reply(f, VU_GET_PROTOCOL_FEATURES, &v, sizeof(v), VUF_WAIT_MS);
 	if (r >= 0) {
 		step = "SET_PROTOCOL_FEATURES";
 		r = vuf_send(f, VU_SET_PROTOCOL_FEATURES, VU_VERSION, &v, sizeof(v), NULL, 0);
@@ -203,8 +203,9 @@ int vuf_start(struct vu_front *f, bool mem_table, const char **ret_step)
 		r = vuf_send(f, VU_GET_CONFIG, VU_VERSION, cfg, sizeof(cfg), NULL, 0);
 	}
 	if (r >= 0)
-		r = vuf_reply(f, VU_GET_CONFIG, cfg, sizeof(cfg), 5000) == sizeof(cfg) ? 0
-										       : -EPROTO;
+		r = vuf_reply(f, VU_GET_CONFIG, cfg, sizeof(cfg), VUF_WAIT_MS) == sizeof(cfg)
+			? 0
+			: -EPROTO;
 	if (r == 0) {
 		step = mem_table ? "SET_MEM_TABLE" : "ADD_MEM_REG";
 		vuf_ram_region(reg, TG_RAM_SIZE, 0);
@@ -233,7 +234,7 @@ int vuf_stop(struct vu_front *f, unsigned q)
 	int r = vuf_send(f, VU_GET_VRING_BASE, VU_VERSION, &st, sizeof(st), NULL, 0);
 	if (r < 0)
 		return r;
-	r = vuf_reply(f, VU_GET_VRING_BASE, &st, sizeof(st), 5000);
+	r = vuf_reply(f, VU_GET_VRING_BASE, &st, sizeof(st), VUF_WAIT_MS);
 	if (r < 0)
 		return r;
 	return r == sizeof(st) && st.index == q ? (int)st.num : -EPROTO;

@@ -38,6 +38,11 @@ int vuf_send(struct vu_front *f, uint32_t req, uint32_t flags, const void *paylo
 /* Sends raw bytes (half a header, a lying size). Returns 0 or -errno. */
 int vuf_send_raw(struct vu_front *f, const void *buf, size_t len);
 
+/* The bound of a wait for something that should happen soon: generous, so
+ * that a loaded machine (or a sanitizer build) does not fail it; waits
+ * end as soon as it happens. */
+#define VUF_WAIT_MS 20000
+
 /* Waits up to timeout_ms for the reply to req. Returns its payload size
  * (payload copied up to max), -ETIMEDOUT, -EPROTO for another message, or
  * -errno (-ECONNRESET when the back-end closed the connection). */

@@ -48,6 +48,7 @@ window() {
 
 case_windows() {
 	window red --color ff0000 --size 200x100 --title Red --app-id test.red
+	local red=$last
 	window blue --color 0000ff --size 150x120 --title Blue --app-id test.blue
 	# Exactly the pixels of both windows, no more, no less.
 	pixels() { echo "$(sway_count_color ff0000) $(sway_count_color 0000ff)"; }
@@ -72,6 +73,23 @@ case_windows() {
 	wait_for 10 "focus file 1 again" grep -qx 1 "$H/focus"
 	kill "$native"
 	ok "focus file follows the keyboard focus"
+	# A window of the VM closes and another of it takes the focus: the
+	# focus file stays 1 (no "0" settles in between). Then a host window
+	# takes the focus: exactly one "0" is written after the close.
+	local outs
+	outs=$(grep -c "focus: out" "$root/host-filter.log" || true)
+	kill "$red"
+	focused_app() { tree | jq -e --arg a "$1" '[.. | objects | select(.focused? == true and .app_id? == $a)] | length == 1' >/dev/null; }
+	wait_for 20 "the blue window focused once the red one closed" focused_app vmt:test.blue
+	grep -qx 1 "$H/focus" || fail "the focus file says $(cat "$H/focus") with a window of the VM focused"
+	WAYLAND_DISPLAY=$H/$sway_socket bg native "$H" "$CLIENT" window --color 00ff00 \
+		--app-id host.native
+	native=$last
+	wait_for 20 "focus file 0 with a host window focused" grep -qx 0 "$H/focus"
+	kill "$native"
+	[ "$(grep -c "focus: out" "$root/host-filter.log")" -eq $((outs + 1)) ] ||
+		fail "the focus file flapped: $(grep "focus: " "$root/host-filter.log" | tail -n 6 | tr '\n' '|')"
+	ok "focus file steady while one window of the VM closes and another takes the focus"
 	# A guest window asking for fullscreen stays a framed window (its tag
 	# on screen); the same request from a host client does go fullscreen.
 	fullscreen_of() {

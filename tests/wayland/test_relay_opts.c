@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "relay_opts.h"
+#include "retry.h"
 
 #include <errno.h>
 #include <string.h>
@@ -138,7 +139,7 @@ static void test_retry(void **state)
 	(void)state;
 	unsigned d = 0, seen[12];
 	for (int i = 0; i < 12; i++)
-		seen[i] = d = relay_retry_next(d);
+		seen[i] = d = retry_backoff_next(d, RELAY_RETRY_FIRST_MS, RELAY_RETRY_MAX_MS);
 	assert_int_equal(seen[0], RELAY_RETRY_FIRST_MS);
 	assert_int_equal(seen[1], 2 * RELAY_RETRY_FIRST_MS);
 	for (int i = 1; i < 12; i++)

@@ -307,6 +307,76 @@ static void test_focus(void **state)
 	assert_int_equal(e->ctx.focused, 0);
 }
 
+/* The focus file's settling, step by step: each step feeds the focus at a
+ * time and expects what is written (-1: nothing) and when to call again. */
+struct settle_step {
+	uint64_t now;
+	bool focused;
+	int write;
+	uint64_t wake;
+};
+
+static void settle_run(struct wlf_focus_settle *s, const struct settle_step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t wake = 0;
+		int v = wlf_focus_settle(s, steps[i].focused, steps[i].now, &wake);
+		print_message("step %zu: t=%llu focused=%d -> %d, wake %llu\n", i,
+			      (unsigned long long)steps[i].now, steps[i].focused, v,
+			      (unsigned long long)wake);
+		assert_int_equal(v, steps[i].write);
+		assert_true(wake == steps[i].wake);
+		if (v >= 0)
+			s->written = v;
+	}
+}
+
+static void test_focus_settle(void **state)
+{
+	(void)state;
+	const uint64_t never = UINT64_MAX, S = WLF_FOCUS_SETTLE_MS;
+	struct wlf_focus_settle s = {.written = -1, .pending = -1};
+	const struct settle_step steps[] = {
+	    {0, false, 0, never}, /* the first value: at once */
+	    {10, false, -1, never},
+	    {20, true, -1, 20 + S}, /* a window of the VM gets the focus */
+	    {20 + S - 1, true, -1, 20 + S},
+	    {20 + S, true, 1, never}, /* held: written */
+	    /* The window closes, another of the VM opens: leave, then enter. */
+	    {1000, false, -1, 1000 + S},
+	    {1050, true, -1, never},
+	    {1000 + S, true, -1, never}, /* nothing was written */
+	    /* Flapping: each change back starts the wait again. */
+	    {2000, false, -1, 2000 + S},
+	    {2100, true, -1, never},
+	    {2150, false, -1, 2150 + S},
+	    {2150 + S - 1, false, -1, 2150 + S},
+	    {2150 + S, false, 0, never},
+	    {5000, false, -1, never},
+	};
+	settle_run(&s, steps, sizeof(steps) / sizeof(steps[0]));
+	assert_int_equal(s.dropped, 2);
+	/* Two VMs, A focused: A's window closes, B's window gets the focus
+	 * for a moment, then A's new window: neither file changes. */
+	struct wlf_focus_settle a = {.written = 1, .pending = -1};
+	struct wlf_focus_settle b = {.written = 0, .pending = -1};
+	const struct settle_step a_steps[] = {
+	    {100, false, -1, 100 + S}, {165, true, -1, never}, {100 + S, true, -1, never}};
+	const struct settle_step b_steps[] = {
+	    {105, true, -1, 105 + S}, {160, false, -1, never}, {105 + S, false, -1, never}};
+	settle_run(&a, a_steps, 3);
+	settle_run(&b, b_steps, 3);
+	assert_int_equal(a.written, 1);
+	assert_int_equal(b.written, 0);
+	/* A real move from A to B: both files change once it has held. */
+	const struct settle_step a_move[] = {{300, false, -1, 300 + S}, {300 + S, false, 0, never}};
+	const struct settle_step b_move[] = {{301, true, -1, 301 + S}, {301 + S, true, 1, never}};
+	settle_run(&a, a_move, 2);
+	settle_run(&b, b_move, 2);
+	/* No wake pointer: fine too. */
+	assert_int_equal(wlf_focus_settle(&a, true, 1000, NULL), -1);
+}
+
 static void test_delete_id(void **state)
 {
 	struct env *e = *state;
@@ -410,6 +480,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fds_pass, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_titles, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_focus, setup, teardown),
+	    cmocka_unit_test(test_focus_settle),
 	    cmocka_unit_test_setup_teardown(test_delete_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upstream_lies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_independent_clients, setup, teardown),

@@ -60,9 +60,6 @@ enum opt_id {
 	OPT_ALLOW_FULLSCREEN,
 	OPT_DATA_CONTROL,
 	OPT_MAX_CLIENTS,
-	OPT_VERBOSE,
-	OPT_HELP,
-	OPT_VERSION,
 };
 
 static const struct cli_option options[] = {
@@ -73,11 +70,7 @@ static const struct cli_option options[] = {
     {"--allow-fullscreen", OPT_ALLOW_FULLSCREEN, false},
     {"--data-control", OPT_DATA_CONTROL, true},
     {"--max-clients", OPT_MAX_CLIENTS, true},
-    {"--verbose", OPT_VERBOSE, false},
-    {"-v", OPT_VERBOSE, false},
-    {"--help", OPT_HELP, false},
-    {"-h", OPT_HELP, false},
-    {"--version", OPT_VERSION, false},
+    CLI_COMMON_OPTIONS,
 };
 
 static int parse_count(const char *s, unsigned max, unsigned *ret)
@@ -133,15 +126,6 @@ static int set_option(void *ud, int id, const char *opt, const char *v, char *er
 	case OPT_ALLOW_FULLSCREEN:
 		o->allow_fullscreen = true;
 		return 0;
-	case OPT_VERBOSE:
-		o->verbose = true;
-		return 0;
-	case OPT_HELP:
-		o->help = true;
-		return 1;
-	case OPT_VERSION:
-		o->version = true;
-		return 1;
 	}
 	return cli_error(err, errlen, "%s: unhandled option", opt);
 }
@@ -149,7 +133,8 @@ static int set_option(void *ud, int id, const char *opt, const char *v, char *er
 static int parse_options(struct wlf_opts *o, int argc, char *const argv[], int first, char *err,
 			 size_t errlen)
 {
-	return cli_parse(options, sizeof(options) / sizeof(options[0]), argc, argv, first,
+	const struct cli_common common = {&o->verbose, &o->help, &o->version};
+	return cli_parse(options, sizeof(options) / sizeof(options[0]), argc, argv, first, &common,
 			 set_option, o, err, errlen);
 }
 

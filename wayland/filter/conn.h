@@ -85,6 +85,27 @@ struct wlf_conn {
 	size_t mime_bytes;	    /* guest: memory held by this client's offers */
 };
 
+/* The focus file's value settles before it is written: when a window
+ * closes and another opens, the compositor's leave and enter may reach the
+ * filter apart (and another VM's window may hold the focus for a moment in
+ * between); a change is written only once it has held WLF_FOCUS_SETTLE_MS,
+ * so the file names what really has the focus, not the step between. */
+#define WLF_FOCUS_SETTLE_MS 200
+
+struct wlf_focus_settle {
+	int written;	  /* the value in the file: 0, 1, or -1 before the first */
+	int pending;	  /* a different value seen, not written yet; -1: none */
+	uint64_t since;	  /* when pending was first seen (ms) */
+	unsigned dropped; /* changes that did not hold (for the log) */
+};
+
+/* Feeds the current focus at time now (ms). Returns the value to write now
+ * (0 or 1; the caller sets s->written once it is written), or -1: nothing
+ * to write, and *ret_wake (when not NULL) is set to when to call again
+ * (UINT64_MAX: only on the next change). The first value is written at
+ * once. */
+int wlf_focus_settle(struct wlf_focus_settle *s, bool focused, uint64_t now, uint64_t *ret_wake);
+
 /* Prepares an empty context. */
 void wlf_ctx_init(struct wlf_ctx *ctx, enum wlf_mode mode, const char *vm_name);
 

@@ -49,6 +49,32 @@ void wlf_focus_leave(struct wlf_conn *c, struct wlf_obj *kbd)
 		conn_focus(c, false);
 }
 
+int wlf_focus_settle(struct wlf_focus_settle *s, bool focused, uint64_t now, uint64_t *ret_wake)
+{
+	int v = focused ? 1 : 0;
+	if (ret_wake)
+		*ret_wake = UINT64_MAX;
+	if (s->written < 0)
+		return v;
+	if (v == s->written) {
+		if (s->pending >= 0)
+			s->dropped++;
+		s->pending = -1;
+		return -1;
+	}
+	if (s->pending != v) {
+		s->pending = v;
+		s->since = now;
+	}
+	if (now >= s->since && now - s->since >= WLF_FOCUS_SETTLE_MS) {
+		s->pending = -1;
+		return v;
+	}
+	if (ret_wake)
+		*ret_wake = s->since + WLF_FOCUS_SETTLE_MS;
+	return -1;
+}
+
 void wlf_focus_conn_gone(struct wlf_conn *c)
 {
 	if (c->kbd_entered > 0) {

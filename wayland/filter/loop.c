@@ -51,8 +51,9 @@ struct loop {
 	int listen_fd, control_fd;
 	struct client *clients;
 	unsigned nclients;
-	int focus_written;  /* -1: never */
-	bool listen_paused; /* accept failed (out of fds): wait for a client to leave */
+	struct wlf_focus_settle focus;
+	uint64_t focus_wake; /* when the focus may have settled; UINT64_MAX: none pending */
+	bool listen_paused;  /* accept failed (out of fds): wait for a client to leave */
 	unsigned paused_clients;
 };
 
@@ -72,13 +73,26 @@ static void ep_set(struct loop *l, int fd, struct src *s, uint32_t *cur, uint32_
 }
 
 /* The focus file says "1\n" while a window of this filter has keyboard
- * focus, "0\n" otherwise, replaced by rename so readers never see half. */
-static void write_focus(struct loop *l)
+ * focus, "0\n" otherwise, replaced by rename so readers never see half.
+ * A change is written once it has settled (wlf_focus_settle); at exit
+ * (now_final) at once. */
+static void write_focus(struct loop *l, bool now_final)
 {
 	const char *path = l->opts->focus_file;
-	int focused = l->ctx.focused > 0;
+	bool focused = l->ctx.focused > 0;
 	l->ctx.focus_changed = false;
-	if (!path || focused == l->focus_written)
+	if (!path)
+		return;
+	unsigned dropped = l->focus.dropped;
+	int v = wlf_focus_settle(&l->focus, focused, clock_now_ms(), &l->focus_wake);
+	if (l->focus.dropped != dropped)
+		log_debug("focus: changed back within %d ms: not written", WLF_FOCUS_SETTLE_MS);
+	if (now_final) {
+		v = focused == l->focus.written ? -1 : focused;
+		l->focus.pending = -1;
+		l->focus_wake = UINT64_MAX;
+	}
+	if (v < 0)
 		return;
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -87,12 +101,12 @@ static void write_focus(struct loop *l)
 	unlink(tmp);
 	_cleanup_close_ int fd =
 	    open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || io_write_full(fd, focused ? "1\n" : "0\n", 2) < 0 || rename(tmp, path) < 0) {
+	if (fd < 0 || io_write_full(fd, v ? "1\n" : "0\n", 2) < 0 || rename(tmp, path) < 0) {
 		log_warn("focus file %s: %s", path, strerror(errno));
 		return;
 	}
-	l->focus_written = focused;
-	log_debug("focus: %s", focused ? "in" : "out");
+	l->focus.written = v;
+	log_debug("focus: %s", v ? "in" : "out");
 }
 
 static void client_free(struct loop *l, struct client *cl)
@@ -338,6 +352,10 @@ static int next_timeout(const struct loop *l)
 			first = cl->deadline_ms;
 			any = true;
 		}
+	if (l->focus_wake != UINT64_MAX && (!any || l->focus_wake < first)) {
+		first = l->focus_wake;
+		any = true;
+	}
 	return any ? clock_remaining_ms(first) : -1;
 }
 
@@ -429,14 +447,15 @@ int wlf_run(const struct wlf_opts *opts, const char *listen_path, const char *up
 	    .sigfd = -1,
 	    .listen_fd = -1,
 	    .control_fd = -1,
-	    .focus_written = -1,
+	    .focus = {.written = -1, .pending = -1},
+	    .focus_wake = UINT64_MAX,
 	};
 	wlf_ctx_init(&l.ctx, opts->mode, opts->name);
 	l.ctx.allow_fullscreen = opts->allow_fullscreen;
 	int r = setup(&l, listen_path, data_control_path);
 	bool running = r == 0;
 	if (running) {
-		write_focus(&l);
+		write_focus(&l, false);
 		log_info("%s mode: serving %s, upstream %s%s%s",
 			 opts->mode == WLF_MODE_HOST ? "host" : "guest", listen_path, upstream_path,
 			 data_control_path ? ", data-control " : "",
@@ -453,12 +472,13 @@ int wlf_run(const struct wlf_opts *opts, const char *listen_path, const char *up
 		for (int i = 0; i < n && running; i++)
 			running = handle(&l, &evs[i]);
 		sweep(&l);
-		if (l.ctx.focus_changed)
-			write_focus(&l);
+		if (l.ctx.focus_changed ||
+		    (l.focus_wake != UINT64_MAX && clock_remaining_ms(l.focus_wake) == 0))
+			write_focus(&l, false);
 	}
 	while (l.clients)
 		client_free(&l, l.clients);
-	write_focus(&l);
+	write_focus(&l, true);
 	if (l.listen_fd >= 0) {
 		close(l.listen_fd);
 		unlink(listen_path);

@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "clock.h"
 #include "log.h"
+#include "retry.h"
 #include "unix_addr.h"
 
 #include <errno.h>
@@ -125,7 +126,7 @@ static void schedule_retry(struct relay *r, struct conn *c, int err)
 	}
 	c->t_in = c->t_out = false;
 	c->state = CONN_RETRY;
-	c->backoff_ms = relay_retry_next(c->backoff_ms);
+	c->backoff_ms = retry_backoff_next(c->backoff_ms, RELAY_RETRY_FIRST_MS, RELAY_RETRY_MAX_MS);
 	c->retry_at = clock_now_ms() + c->backoff_ms;
 	/* The first failure of a streak is worth a line, the rest are noise. */
 	if (r->failures++ == 0)

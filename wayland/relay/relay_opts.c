@@ -1,9 +1,9 @@
 #include "relay_opts.h"
 
+#include "cli.h"
 #include "parse.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,17 +29,6 @@ const char relay_usage[] =
     "Options take their value as the next argument or after '='.\n"
     "See docs/wayland-vm.md.\n";
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 int relay_target_parse(const char *s, struct relay_target *ret, char *err, size_t errlen)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -47,11 +36,12 @@ int relay_target_parse(const char *s, struct relay_target *ret, char *err, size_
 		const char *p = s + 5;
 		size_t n = strlen(p);
 		if (p[0] != '/')
-			return fail(err, errlen, "target %s: the socket path must be absolute", s);
+			return cli_error(err, errlen, "target %s: the socket path must be absolute",
+					 s);
 		if (n > RELAY_UNIX_PATH_MAX)
-			return fail(err, errlen,
-				    "target %s: the socket path is longer than %u bytes", s,
-				    RELAY_UNIX_PATH_MAX);
+			return cli_error(err, errlen,
+					 "target %s: the socket path is longer than %u bytes", s,
+					 RELAY_UNIX_PATH_MAX);
 		ret->kind = RELAY_TARGET_UNIX;
 		memcpy(ret->path, p, n + 1);
 		return 0;
@@ -62,22 +52,22 @@ int relay_target_parse(const char *s, struct relay_target *ret, char *err, size_
 		unsigned long c, p;
 		if (!colon || (size_t)(colon - (s + 6)) >= sizeof(cid) ||
 		    strlen(colon + 1) >= sizeof(port))
-			return fail(err, errlen, "target %s: expected vsock:CID:PORT", s);
+			return cli_error(err, errlen, "target %s: expected vsock:CID:PORT", s);
 		memcpy(cid, s + 6, (size_t)(colon - (s + 6)));
 		cid[colon - (s + 6)] = '\0';
 		strcpy(port, colon + 1);
 		if (parse_uint(cid, 4294967295UL, &c) < 0)
-			return fail(err, errlen, "target %s: CID must be a number up to 4294967295",
-				    s);
+			return cli_error(err, errlen,
+					 "target %s: CID must be a number up to 4294967295", s);
 		if (parse_uint(port, 4294967294UL, &p) < 0)
-			return fail(err, errlen,
-				    "target %s: PORT must be a number up to 4294967294", s);
+			return cli_error(err, errlen,
+					 "target %s: PORT must be a number up to 4294967294", s);
 		ret->kind = RELAY_TARGET_VSOCK;
 		ret->cid = (uint32_t)c;
 		ret->port = (uint32_t)p;
 		return 0;
 	}
-	return fail(err, errlen, "target %s: expected vsock:CID:PORT or unix:PATH", s);
+	return cli_error(err, errlen, "target %s: expected vsock:CID:PORT or unix:PATH", s);
 }
 
 const char *relay_target_format(const struct relay_target *t, char *buf, size_t size)
@@ -94,13 +84,6 @@ void relay_opts_init(struct relay_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->max_conns = RELAY_DEFAULT_MAX_CONNS;
 	o->connect_timeout_s = RELAY_DEFAULT_CONNECT_TIMEOUT;
-}
-
-unsigned relay_retry_next(unsigned prev_ms)
-{
-	if (prev_ms < RELAY_RETRY_FIRST_MS)
-		return RELAY_RETRY_FIRST_MS;
-	return prev_ms >= RELAY_RETRY_MAX_MS / 2 ? RELAY_RETRY_MAX_MS : prev_ms * 2;
 }
 
 /* Splits "--name=value" or takes the next argument. Returns the value or NULL. */
@@ -145,48 +128,49 @@ int relay_opts_parse(struct relay_opts *o, int argc, char *const argv[], char *e
 		} else if (is_opt(a, "--listen")) {
 			v = value_of(argc, argv, &i, "--listen");
 			if (!v[0])
-				return fail(err, errlen, "--listen needs a socket path");
+				return cli_error(err, errlen, "--listen needs a socket path");
 			if (v[0] != '/' || strlen(v) > RELAY_UNIX_PATH_MAX)
-				return fail(err, errlen,
-					    "--listen %s: expected an absolute path of at most %u "
-					    "bytes",
-					    v, RELAY_UNIX_PATH_MAX);
+				return cli_error(
+				    err, errlen,
+				    "--listen %s: expected an absolute path of at most %u "
+				    "bytes",
+				    v, RELAY_UNIX_PATH_MAX);
 			o->listen = v;
 		} else if (is_opt(a, "--target")) {
 			v = value_of(argc, argv, &i, "--target");
 			if (!v[0])
-				return fail(err, errlen,
-					    "--target needs vsock:CID:PORT or unix:PATH");
+				return cli_error(err, errlen,
+						 "--target needs vsock:CID:PORT or unix:PATH");
 			if (relay_target_parse(v, &o->target, err, errlen) < 0)
 				return -EINVAL;
 			o->have_target = true;
 		} else if (is_opt(a, "--max-connections")) {
 			v = value_of(argc, argv, &i, "--max-connections");
 			if (parse_uint(v, RELAY_MAX_CONNS_LIMIT, &n) < 0 || n < 1)
-				return fail(err, errlen,
-					    "--max-connections: expected 1 to %u, got \"%s\"",
-					    RELAY_MAX_CONNS_LIMIT, v);
+				return cli_error(err, errlen,
+						 "--max-connections: expected 1 to %u, got \"%s\"",
+						 RELAY_MAX_CONNS_LIMIT, v);
 			o->max_conns = (unsigned)n;
 		} else if (is_opt(a, "--connect-timeout")) {
 			v = value_of(argc, argv, &i, "--connect-timeout");
 			if (parse_uint(v, RELAY_MAX_CONNECT_TIMEOUT, &n) < 0)
-				return fail(
+				return cli_error(
 				    err, errlen,
 				    "--connect-timeout: expected 0 to %u seconds, got \"%s\"",
 				    RELAY_MAX_CONNECT_TIMEOUT, v);
 			o->connect_timeout_s = (unsigned)n;
 		} else {
-			return fail(err, errlen, "unknown argument \"%s\"", a);
+			return cli_error(err, errlen, "unknown argument \"%s\"", a);
 		}
 	}
 	if (o->hold) {
 		if (o->listen || o->have_target)
-			return fail(err, errlen, "--hold takes no --listen or --target");
+			return cli_error(err, errlen, "--hold takes no --listen or --target");
 		return 0;
 	}
 	if (!o->listen)
-		return fail(err, errlen, "--listen PATH is required");
+		return cli_error(err, errlen, "--listen PATH is required");
 	if (!o->have_target)
-		return fail(err, errlen, "--target is required (vsock:CID:PORT or unix:PATH)");
+		return cli_error(err, errlen, "--target is required (vsock:CID:PORT or unix:PATH)");
 	return 0;
 }

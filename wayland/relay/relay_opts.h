@@ -17,7 +17,7 @@
 #define RELAY_MAX_CONNECT_TIMEOUT     3600u /* seconds */
 
 /* Connect retries: the first after RELAY_RETRY_FIRST_MS, doubling up to
- * RELAY_RETRY_MAX_MS, until the connect timeout. */
+ * RELAY_RETRY_MAX_MS (lib/retry.h), until the connect timeout. */
 #define RELAY_RETRY_FIRST_MS 10u
 #define RELAY_RETRY_MAX_MS   500u
 
@@ -56,11 +56,6 @@ void relay_opts_init(struct relay_opts *o);
  * with one line in err. --help and --version set their flags and stop parsing;
  * --hold takes no other option; otherwise --listen and --target are required. */
 int relay_opts_parse(struct relay_opts *o, int argc, char *const argv[], char *err, size_t errlen);
-
-/* The delay before the next connect attempt after one that waited prev_ms
- * (0 for the first failure). Returns RELAY_RETRY_FIRST_MS doubling up to
- * RELAY_RETRY_MAX_MS. */
-unsigned relay_retry_next(unsigned prev_ms);
 
 /* The --help text. */
 extern const char relay_usage[];

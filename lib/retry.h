@@ -1,0 +1,15 @@
+/* Retry delays: every appvm component that reconnects waits the same way,
+ * doubling from a first delay up to a ceiling. Pure. */
+#ifndef APPVM_RETRY_H
+#define APPVM_RETRY_H
+
+/* Returns the delay after prev_ms: first_ms when prev_ms is below it (0: no
+ * failure yet), else twice prev_ms, at most max_ms (never overflowing). */
+static inline unsigned retry_backoff_next(unsigned prev_ms, unsigned first_ms, unsigned max_ms)
+{
+	if (prev_ms < first_ms)
+		return first_ms;
+	return prev_ms >= max_ms / 2 ? max_ms : prev_ms * 2;
+}
+
+#endif

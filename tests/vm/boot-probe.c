@@ -1,0 +1,151 @@
+/*
+ * appvm-boot-probe: the guest half of the boot benchmark and the boot
+ * timeline (tests/vm/bench-boot, tests/vm/boot-timeline). It hands the
+ * kernel's log to the host, one record per line:
+ *
+ *   appvm-kmsg: SECONDS MESSAGE          (SECONDS: printk time, microseconds)
+ *
+ * The kernel writes its own boot messages to the console only up to the
+ * console log level (kernel-config/appvm.config keeps it at warnings), and
+ * initcall_debug's lines are debug messages: the log itself (/dev/kmsg) has
+ * them all, with their times.
+ *
+ *   appvm-boot-probe --serve PORT   as the app (root: the log needs
+ *       CAP_SYSLOG): listen on vsock port PORT, send the log to the first
+ *       connection, then exit 0. The host reads it after the agent's READY,
+ *       so the boot it measures is not disturbed by the transfer.
+ *   appvm-boot-probe                as PID 1 (rdinit=/usr/bin/appvm-boot-probe):
+ *       print the log on the console and power off. Boots any kernel with
+ *       an initramfs and a serial console, no device needed: this is how
+ *       kernels are compared (kernel start -> /init exec).
+ *
+ * A last line "appvm-kmsg-lost: N" says N records were overwritten before
+ * they could be read (boot with log_buf_len=1M for initcall_debug).
+ * Exit status: 0, 1 on a system error, 2 on bad arguments.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/reboot.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <linux/vm_sockets.h>
+
+/* Copies every record of /dev/kmsg to OUT; 0 or -errno. */
+static int dump_kmsg(FILE *out)
+{
+	char rec[8192];
+	uint64_t next_seq = 0, lost = 0;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		unsigned prio;
+		uint64_t seq, usec;
+		int head = 0;
+
+		if (n < 0 && errno == EPIPE)
+			continue; /* overwritten while we read: the next read resyncs */
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = errno == EAGAIN ? 0 : -errno;
+			close(fd);
+			if (lost)
+				fprintf(out, "appvm-kmsg-lost: %" PRIu64 "\n", lost);
+			return r;
+		}
+		rec[n] = '\0';
+		/* "PRIO,SEQ,USEC,FLAGS;MESSAGE\n", then " KEY=VALUE" lines. */
+		if (sscanf(rec, "%u,%" SCNu64 ",%" SCNu64 ",%*[^;];%n", &prio, &seq, &usec, &head) <
+			3 ||
+		    head == 0)
+			continue;
+		if (seq > next_seq)
+			lost += seq - next_seq;
+		next_seq = seq + 1;
+		rec[head + strcspn(rec + head, "\n")] = '\0';
+		fprintf(out, "appvm-kmsg: %" PRIu64 ".%06" PRIu64 " %s\n", usec / 1000000,
+			usec % 1000000, rec + head);
+	}
+}
+
+static int serve(unsigned port)
+{
+	struct sockaddr_vm addr = {
+	    .svm_family = AF_VSOCK,
+	    .svm_cid = VMADDR_CID_ANY,
+	    .svm_port = port,
+	};
+	int lfd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int cfd;
+	FILE *out;
+
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(lfd, 1) < 0) {
+		fprintf(stderr, "appvm-boot-probe: vsock port %u: %s\n", port, strerror(errno));
+		return 1;
+	}
+	printf("appvm-boot-probe: serving the kernel log on vsock port %u\n", port);
+	fflush(stdout);
+	do
+		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	while (cfd < 0 && errno == EINTR);
+	if (cfd < 0 || !(out = fdopen(cfd, "w"))) {
+		fprintf(stderr, "appvm-boot-probe: accept: %s\n", strerror(errno));
+		return 1;
+	}
+	int r = dump_kmsg(out);
+	if (fclose(out) != 0 && r == 0)
+		r = -errno;
+	close(lfd);
+	if (r < 0) {
+		fprintf(stderr, "appvm-boot-probe: /dev/kmsg: %s\n", strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
+/* As PID 1 nothing is mounted: /dev/kmsg is made by hand (char 1:11). */
+static int as_init(void)
+{
+	mkdir("/dev", 0755);
+	if (mknod("/dev/kmsg", S_IFCHR | 0600, makedev(1, 11)) < 0 && errno != EEXIST)
+		fprintf(stderr, "appvm-boot-probe: mknod /dev/kmsg: %s\n", strerror(errno));
+	int r = dump_kmsg(stdout);
+	if (r < 0)
+		fprintf(stderr, "appvm-boot-probe: /dev/kmsg: %s\n", strerror(-r));
+	printf("appvm-boot-probe: done\n");
+	fflush(stdout);
+	reboot(RB_POWER_OFF);
+	fprintf(stderr, "appvm-boot-probe: power-off failed: %s\n", strerror(errno));
+	return 1; /* PID 1 exiting panics the kernel: the VM ends either way */
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	if (getpid() == 1)
+		return as_init();
+	if (argc == 3 && strcmp(argv[1], "--serve") == 0) {
+		char *end;
+		unsigned long port = strtoul(argv[2], &end, 10);
+		if (*argv[2] && !*end && port > 0 && port < 0xffffffffUL)
+			return serve((unsigned)port);
+	}
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		printf("usage: appvm-boot-probe --serve PORT   (in a guest, as root)\n"
+		       "       rdinit=/usr/bin/appvm-boot-probe  (as PID 1: print the kernel "
+		       "log, power off)\n");
+		return 0;
+	}
+	fprintf(stderr, "usage: appvm-boot-probe --serve PORT (see --help)\n");
+	return 2;
+}
