@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The file chooser in a real guest (ctest label "vm", one boot): our kernel
 # under qemu (TCG) with appvm-vsock, an image with appvm-init ([portal] on),
-# Debian's dbus-daemon, appvm-portal and a test app; on the host,
+# appvm-portal and a test app, Debian's dbus-daemon from the store "bus"
+# (rootfs/build --store-pkg bus=dbus-daemon, run through the store's own
+# loader: [portal] dbus-daemon = /run/store/bus/usr/bin/dbus-daemon); on the host,
 # appvm-portald on <vsock path>_1026 with a command chooser playing the user.
 #
 #   the app opens a host file the chooser picks and reads it -> it saves
@@ -52,7 +54,6 @@ for f in "$init" "$portal" "$client" "$portald" "$ctl" "$vsockd"; do [ -x "$f" ]
 if [ "${APPVM_GUEST_STATIC:-0}" = 1 ]; then
 	"$src/tests/vm/check-static" --quiet "$init" "$portal" || fail "the guest programs are not static musl builds"
 fi
-[ -x /usr/bin/dbus-daemon ] || fail "dbus-daemon is not installed (scripts/setup)"
 
 rm -rf "$work"
 mkdir -p "$work/host"
@@ -80,12 +81,18 @@ grace = 5s
 [agent]
 enable = no
 
+[store bus]
+source = serial:bus
+type = erofs
+path = /run/store/bus
+
 [app]
 exec = /usr/bin/portal-test-app
 user = app
 
 [portal]
 enable = yes
+dbus-daemon = /run/store/bus/usr/bin/dbus-daemon
 CONF
 cat >"$work/app" <<'APP'
 #!/bin/sh
@@ -106,8 +113,9 @@ if cat "$path" >/dev/null 2>&1; then say "still readable"; else say "read failed
 [ -e "$(dirname "$path")" ] && say "directory still there" || say "directory gone"
 APP
 "$src/rootfs/build" --init "$init" --bin "$portal" --bin "$client" --busybox \
-	--config "$work/vm.conf" --add /usr/bin/dbus-daemon:/usr/bin/dbus-daemon \
-	--add "$work/app:/usr/bin/portal-test-app:0755" "$work/image" >/dev/null
+	--config "$work/vm.conf" --store-pkg bus=dbus-daemon \
+	--add "$work/app:/usr/bin/portal-test-app:0755" "$work/image" >"$work/image.log" 2>&1 ||
+	{ cat "$work/image.log" >&2; fail "rootfs/build failed"; }
 
 # The host side of the VM's portal, on <vsock path>_1026 as with cloud-hypervisor.
 "$portald" --name portaltest --vsock "$sockdir/vm.vsock" --chooser "command:$work/chooser.sh" \
@@ -116,11 +124,21 @@ pids+=("$!")
 wait_for 5 test -S "$sockdir/vm.vsock_1026" || fail "appvm-portald did not listen"
 
 "$src/scripts/run-vm" --kernel "$kernel" --initrd "$work/image/initramfs.cpio.zst" --no-net \
-	--vsock-cid 3 --vsock-hybrid "$sockdir/vm.vsock" --vsock-backend "$vsockd" \
+	--store "$work/image/bus.erofs:bus" --vsock-cid 3 --vsock-hybrid "$sockdir/vm.vsock" --vsock-backend "$vsockd" \
 	--log "$work/console.log" --quiet --timeout 400 &
 vm_pid=$!
 
+# The image holds no dbus-daemon: the store does.
+if zstd -dc "$work/image/initramfs.cpio.zst" | cpio -t --quiet | grep -q 'dbus-daemon$'; then
+	fail "the initramfs holds a dbus-daemon"
+fi
 wait_console "portal: ready" || fail "the portal did not start in the guest"
+for line in "store bus: programs run with its own loader /run/store/bus/lib64/ld-linux-x86-64.so.2" \
+	"bus: started /run/store/bus/lib64/ld-linux-x86-64.so.2" \
+	"bus: ready, listening on unix:path=/run/user/1000/bus"; do
+	grep -qF -- "$line" "$work/console.log" || fail "no '$line' on the console"
+done
+pass "the bus is the store's dbus-daemon, run through the store's loader"
 wait_console "portal-vm: content:" || fail "the app did not open a document"
 grep -qF "portal-vm: content: hello from the host" "$work/console.log" ||
 	fail "the guest read something else"

@@ -4,7 +4,8 @@
 # host's command chooser plays the user.
 #
 # Guest: appvm-init with [wayland] (the relay, waypipe from the store "wl",
-# the guest filter) and [portal] (dbus-daemon, appvm-portal); the app is
+# the guest filter) and [portal] (appvm-portal, and dbus-daemon from the
+# store "bus": rootfs/build --store-pkg bus=dbus-daemon); the app is
 # python3 with GTK 3 from the store "gtk" (rootfs/build --store-pkg
 # gtk=python3-gi,gir1.2-gtk-3.0,dbus-x11), run through the store's loader,
 # with tests/portal/clients/gtk3_window.py: a window, then
@@ -37,7 +38,7 @@ guest_filter=${APPVM_GUEST_FILTER:-$filter}
 for bin in "$relay" "$filter" "$guest_filter" "$portal" "$portald"; do
 	[ -x "$bin" ] || fail "'${bin:-unset}' not built (APPVM_RELAY, APPVM_WAYLAND_FILTER, APPVM_GUEST_FILTER, APPVM_PORTAL, APPVM_PORTALD)"
 done
-for tool in waypipe sway swaymsg jq socat dbus-daemon; do
+for tool in waypipe sway swaymsg jq socat; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed (scripts/setup installs it)"
 done
 schemas=/usr/share/glib-2.0/schemas/gschemas.compiled
@@ -117,6 +118,11 @@ source = serial:gtk
 type = erofs
 path = $gtk
 
+[store bus]
+source = serial:bus
+type = erofs
+path = /run/store/bus
+
 [wayland]
 waypipe = /run/store/wl/usr/bin/waypipe
 filter = /usr/bin/appvm-wayland
@@ -124,6 +130,7 @@ ready-timeout = 60s
 
 [portal]
 enable = yes
+dbus-daemon = /run/store/bus/usr/bin/dbus-daemon
 
 [app]
 exec = $gtk/usr/bin/python3 $test_share/gtk3_window.py
@@ -141,18 +148,17 @@ env = XDG_DATA_HOME=/tmp/app-data
 EOF
 t0=$(date +%s)
 "$src/rootfs/build" --init "$init" --bin "$relay" --bin "$guest_filter" --bin "$portal" --config "$work/vm.conf" \
-	--add /usr/bin/dbus-daemon:/usr/bin/dbus-daemon \
 	--add "$src/tests/portal/clients/gtk3_window.py:$test_share/gtk3_window.py:0644" \
 	--add "$work/fonts.conf:$test_share/fonts.conf:0644" \
 	--add "$work/share/mime/mime.cache:$test_share/mime/mime.cache:0644" \
 	--add "$work/share/glib-2.0/schemas/gschemas.compiled:$test_share/glib-2.0/schemas/gschemas.compiled:0644" \
-	--store-pkg wl=waypipe --store-pkg gtk=python3-gi,gir1.2-gtk-3.0,dbus-x11 \
+	--store-pkg wl=waypipe --store-pkg gtk=python3-gi,gir1.2-gtk-3.0,dbus-x11 --store-pkg bus=dbus-daemon \
 	"$work/img" >"$work/img.build.log" 2>&1 ||
 	{ cat "$work/img.build.log" >&2; fail "rootfs/build failed"; }
 if [ "${APPVM_GUEST_STATIC:-0}" = 1 ]; then
 	image_static "$work/img" /init /usr/bin/appvm-wayland-relay /usr/bin/appvm-wayland /usr/bin/appvm-portal
 fi
-note "images built in $(($(date +%s) - t0)) s ($(du -m "$work/img/gtk.erofs" | cut -f1) MiB of GTK store)"
+note "images built in $(($(date +%s) - t0)) s ($(du -m "$work/img/gtk.erofs" | cut -f1) MiB of GTK store, $(du -m "$work/img/bus.erofs" | cut -f1) MiB of bus store)"
 
 app_id=pwtest:appvm-portal-window
 # title: the window's title as the host sees it, or nothing.
@@ -162,7 +168,7 @@ title() {
 }
 t0=$(date +%s)
 WAYLAND_DISPLAY=$SWAY_DISPLAY "$src/scripts/run-vm" -k "$kernel" -i "$work/img/initramfs.cpio.zst" \
-	--store "$work/img/wl.erofs:wl" --store "$work/img/gtk.erofs:gtk" --mem 512 \
+	--store "$work/img/wl.erofs:wl" --store "$work/img/gtk.erofs:gtk" --store "$work/img/bus.erofs:bus" --mem 512 \
 	--vsock-cid 3 --vsock-hybrid "$vmdir/vsock" --wayland --wayland-filter "$filter" --name pwtest \
 	--timeout "$timeout" --log "$work/pw.raw" --quiet </dev/null >"$work/pw.runvm" 2>&1 &
 runner=$!
@@ -213,6 +219,7 @@ tr -d '\r' <"$work/pw.raw" | sed -E 's/^[a-z][a-z0-9-]*: (appvm-)/\1/' >"$work/p
 [ $rc -eq 0 ] || { show_log pw; fail "run-vm exited $rc, expected 0 (clean power-off)"; }
 for line in "portal: ready" "wayland: ready (/run/user/1000/wayland-0 listens)" \
 	"store gtk: programs run with its own loader /run/store/gtk/lib64/ld-linux-x86-64.so.2" \
+	"bus: started /run/store/bus/lib64/ld-linux-x86-64.so.2" "bus: ready, listening on unix:path=/run/user/1000/bus" \
 	"portal-window: closed" "app-exit status=0" "reboot: Power down"; do
 	grep -qF "$line" "$work/pw.log" || { show_log pw; fail "the console lacks: $line"; }
 done
