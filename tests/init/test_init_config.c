@@ -5,9 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cmdline.h"
-#include "config.h"
-#include "config_load.h"
+#include "cfg_text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,21 +15,9 @@
 
 static struct cfg cfg;
 
-/* Parses text, applies cmdline (may be NULL) and checks. Returns the first error. */
 static int load(const char *text, const char *cmdline, char *err, size_t errlen)
 {
-	static struct cmdline cl;
-	cfg_init(&cfg);
-	int r = cfg_parse_string(&cfg, text, "vm.conf", err, errlen);
-	if (r < 0)
-		return r;
-	if (cmdline) {
-		if ((r = cmdline_parse(&cl, cmdline)) < 0)
-			return r;
-		if ((r = cfg_apply_cmdline(&cfg, &cl, err, errlen)) < 0)
-			return r;
-	}
-	return cfg_check(&cfg, err, errlen);
+	return cfg_text_load(&cfg, text, cmdline, err, errlen);
 }
 
 static void test_defaults(void **state)

@@ -6,9 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cmdline.h"
-#include "config.h"
-#include "config_load.h"
+#include "../init/cfg_text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -20,19 +18,7 @@ static struct cfg cfg;
 
 static int load(const char *text, const char *cmdline, char *err, size_t errlen)
 {
-	static struct cmdline cl;
-	cfg_init(&cfg);
-	err[0] = '\0';
-	int r = cfg_parse_string(&cfg, text, "vm.conf", err, errlen);
-	if (r < 0)
-		return r;
-	if (cmdline) {
-		if ((r = cmdline_parse(&cl, cmdline)) < 0)
-			return r;
-		if ((r = cfg_apply_cmdline(&cfg, &cl, err, errlen)) < 0)
-			return r;
-	}
-	return cfg_check(&cfg, err, errlen);
+	return cfg_text_load(&cfg, text, cmdline, err, errlen);
 }
 
 static void test_defaults(void **state)
