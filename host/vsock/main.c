@@ -9,6 +9,7 @@
 #include "log.h"
 #include "unix_addr.h"
 #include "vhost_user.h"
+#include "vsock_vhost.h"
 #include "vsock_dev.h"
 #include "vu_sys.h"
 
@@ -66,6 +67,7 @@ struct app {
 	struct vu_sys vu_sys; /* .fd: the front-end's connection, -1 when none */
 	struct vu_reader vu_reader;
 	struct vhost_user vu;
+	struct vhost_dev vu_dev;
 	struct vsock_dev dev;
 	struct handshake hs[HS_MAX];
 	uint64_t hs_accepted;
@@ -538,7 +540,8 @@ int main(int argc, char **argv)
 		app.hs[i].fd = -1;
 	vsock_dev_init(&app.dev, cid, &dev_ops, NULL);
 	app.vu_sys = (struct vu_sys){.fd = -1, .watch_kick = watch_kick};
-	vhost_user_init(&app.vu, &app.dev, &vu_sys_ops, &app.vu_sys);
+	vsock_vhost_dev(&app.dev, &app.vu_dev);
+	vhost_user_init(&app.vu, &app.vu_dev, &vu_sys_ops, &app.vu_sys);
 	ep_set(EPOLL_CTL_ADD, sfd, EPOLLIN, TAG_SIGNAL, 0);
 	ep_set(EPOLL_CTL_ADD, app.vu_listen, EPOLLIN, TAG_VU_LISTEN, 0);
 	ep_set(EPOLL_CTL_ADD, app.hy_listen, EPOLLIN, TAG_HY_LISTEN, 0);
@@ -590,7 +593,7 @@ int main(int argc, char **argv)
 		}
 		busy = vsock_dev_run(&app.dev);
 		uint64_t now = clock_now_ms();
-		vu_sys_notify(&app.vu, now);
+		vu_sys_notify(&app.vu, vsock_dev_notify_due(&app.dev, now));
 		next_deadline = expire(now);
 	}
 	log_info("exiting");

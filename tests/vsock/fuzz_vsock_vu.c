@@ -9,6 +9,7 @@
  * with the input's bytes, so a ring or descriptor read past it is caught by
  * AddressSanitizer. Every fd and mapping must be released by the end. */
 #include "vhost_user.h"
+#include "vsock_vhost.h"
 #include "vsock_dev.h"
 #include "vu_msg.h"
 
@@ -177,6 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vsock_dev *dev;
 	static struct vhost_user vu;
+	static struct vhost_dev vdev;
 	static struct vu_reader r;
 	if (!dev) {
 		dev = calloc(1, sizeof(*dev));
@@ -189,7 +191,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(fd_open, 0, sizeof(fd_open));
 	next_fd = maps = 0;
 	vsock_dev_reset(dev);
-	vhost_user_init(&vu, dev, &fz_vu_ops, NULL);
+	vsock_vhost_dev(dev, &vdev);
+	vhost_user_init(&vu, &vdev, &fz_vu_ops, NULL);
 	vhost_user_attach(&vu);
 	vu_reader_init(&r);
 

@@ -5,6 +5,7 @@
  * with half a header, leak or misuse fds. */
 #include "vsock_test_host.h"
 #include "vu_front.h"
+#include "vsock_vhost.h"
 #include "vu_sys.h"
 
 #include <dirent.h>
@@ -29,6 +30,7 @@ struct backend {
 	struct vu_sys sys;
 	struct vu_reader r;
 	struct vhost_user vu;
+	struct vhost_dev vdev;
 	bool dropped;
 	int drop_reason;
 	unsigned handled, refused;
@@ -70,7 +72,8 @@ static void pump(void *ctx)
 		}
 	}
 	vsock_dev_run(dev);
-	vu_sys_notify(&b->vu, UINT64_MAX - 1); /* every deferred notification is due */
+	/* every deferred notification is due */
+	vu_sys_notify(&b->vu, vsock_dev_notify_due(dev, UINT64_MAX - 1));
 }
 
 static int vu_setup(void **state)
@@ -88,7 +91,8 @@ static int vu_setup(void **state)
 	assert_int_equal(fcntl(be.sock, F_SETFL, O_NONBLOCK), 0);
 	be.sys = (struct vu_sys){.fd = be.sock};
 	vu_reader_init(&be.r);
-	vhost_user_init(&be.vu, dev, &vu_sys_ops, &be.sys);
+	vsock_vhost_dev(dev, &be.vdev);
+	vhost_user_init(&be.vu, &be.vdev, &vu_sys_ops, &be.sys);
 	vhost_user_attach(&be.vu);
 	assert_int_equal(vuf_open(&fe, sv[1], 128), 0);
 	fe.pump = pump;

@@ -1,18 +1,32 @@
 /* The vhost-user back-end's protocol state (qemu's
  * docs/interop/vhost-user.rst): applies validated messages from the
- * front-end to the vsock device — guest memory, ring addresses, kick and
- * call eventfds — and answers. Pure except through the ops table: the
+ * front-end to a device (vsock, virtio-fs) — guest memory, ring addresses,
+ * kick and call eventfds — and answers. Pure except through the ops table: the
  * program implements it with system calls (vu_sys.c), the fuzz target with
  * fakes. */
 #ifndef APPVM_VHOST_USER_H
 #define APPVM_VHOST_USER_H
 
-#include "vsock_dev.h"
+#include "vsock_mem.h"
+#include "vsock_vq.h"
 #include "vu_msg.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* The device the back-end serves: its guest memory and VU_QUEUES queues,
+ * its config space, and what it drops when the guest driver is gone. */
+struct vhost_dev {
+	struct vsock_mem *mem;
+	struct vsock_vq *vq; /* VU_QUEUES of them */
+	uint8_t config[VU_CONFIG_SPACE];
+	uint32_t config_size; /* bytes of config the device has (0: none) */
+	/* Every queue stopped, or the front-end left: the guest driver is
+	 * gone (reset or reboot), and what it had open with it. */
+	void (*reset)(void *ctx);
+	void *ctx;
+};
 
 struct vhost_user_ops {
 	/* Returns the size of the file behind fd in *ret_size. Returns 0 or -errno. */
@@ -32,20 +46,20 @@ struct vhost_user_ops {
 };
 
 struct vhost_user {
-	struct vsock_dev *dev;
+	struct vhost_dev *dev;
 	const struct vhost_user_ops *ops;
 	void *ctx;
 	bool attached; /* a front-end is connected */
 	uint64_t features, protocol_features;
 	/* A queue is started once it has a kick fd, and stopped by
 	 * GET_VRING_BASE; its size and base cannot change while started. */
-	int kick_fd[VSOCK_VQ_COUNT], call_fd[VSOCK_VQ_COUNT];
-	bool enabled[VSOCK_VQ_COUNT];
+	int kick_fd[VU_QUEUES], call_fd[VU_QUEUES];
+	bool enabled[VU_QUEUES];
 	const char *why; /* why the last request was refused, for logs */
 };
 
 /* Prepares the state with no front-end. */
-void vhost_user_init(struct vhost_user *vu, struct vsock_dev *dev, const struct vhost_user_ops *ops,
+void vhost_user_init(struct vhost_user *vu, struct vhost_dev *dev, const struct vhost_user_ops *ops,
 		     void *ctx);
 
 /* Starts over for a newly connected front-end. */
@@ -58,7 +72,7 @@ void vhost_user_attach(struct vhost_user *vu);
 int vhost_user_handle(struct vhost_user *vu, struct vu_reader *r);
 
 /* Drops the front-end: closes every fd, unmaps guest memory, resets the
- * queues and closes every vsock connection. */
+ * queues and resets the device. */
 void vhost_user_detach(struct vhost_user *vu);
 
 /* True when queue q is started. */

@@ -24,6 +24,10 @@
 /* Linux guests use one or two descriptors per vsock packet; more is allowed
  * but bounded so a chain fits a fixed array. */
 #define VSOCK_VQ_MAX_SEGS 64
+/* A wide queue (virtio-fs) takes a READ of max_pages (256 pages, 1 MiB),
+ * one descriptor per page, with its headers: up to this many descriptors
+ * each way and 2 MiB in all. */
+#define VSOCK_VQ_WIDE_SEGS 264
 
 struct vsock_iov {
 	uint8_t *base;
@@ -37,8 +41,8 @@ struct vsock_chain {
 	unsigned n_desc; /* descriptors walked, empty ones included */
 	unsigned n_out, n_in;
 	uint64_t out_len, in_len;
-	struct vsock_iov out[VSOCK_VQ_MAX_SEGS];
-	struct vsock_iov in[VSOCK_VQ_MAX_SEGS];
+	struct vsock_iov out[VSOCK_VQ_WIDE_SEGS];
+	struct vsock_iov in[VSOCK_VQ_WIDE_SEGS];
 };
 
 struct vsock_vq {
@@ -58,6 +62,7 @@ struct vsock_vq {
 	bool no_notify;		 /* VRING_USED_F_NO_NOTIFY is set (without event_idx) */
 	bool signalled_valid;	 /* signalled_used holds a value */
 	uint16_t signalled_used; /* used_idx at the last interrupt decision */
+	bool wide;		 /* chains up to VSOCK_VQ_WIDE_SEGS; kept by a reset */
 };
 
 /* Resolves the ring addresses through mem after checking size and
@@ -65,7 +70,7 @@ struct vsock_vq {
  * is not inside guest memory). */
 int vsock_vq_map(struct vsock_vq *vq, const struct vsock_mem *mem);
 
-/* Forgets the mapping and all indices, as on device reset. */
+/* Forgets the mapping and all indices, as on device reset (not wide). */
 void vsock_vq_reset(struct vsock_vq *vq);
 
 /* Chooses how the guest is asked for notifications (event_idx: the

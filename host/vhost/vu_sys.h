@@ -27,7 +27,15 @@ int vu_sys_recv(int fd, struct vu_reader *r);
 /* Closes the fds a reader holds and empties it. */
 void vu_sys_reader_clear(struct vu_reader *r);
 
-/* Interrupts the guest for the queues vsock_dev_notify_due() names. */
-void vu_sys_notify(struct vhost_user *vu, uint64_t now_ms);
+/* Receives and handles up to batch messages from the front-end on the
+ * connection vu's context (a struct vu_sys) holds, never waiting for the
+ * rest of one. Returns 0 (all that arrived is handled, or the batch is
+ * done), -ECONNRESET when the front-end left between messages, or another
+ * -errno when it must be dropped; why then says why. */
+int vu_sys_serve(struct vhost_user *vu, struct vu_reader *r, unsigned batch, char *why,
+		 size_t whylen);
+
+/* Interrupts the guest for the queues in due (a mask of 1u << queue). */
+void vu_sys_notify(struct vhost_user *vu, unsigned due);
 
 #endif

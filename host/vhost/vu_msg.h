@@ -41,7 +41,8 @@ enum vu_request {
 #define VU_HDR_SIZE	   12u
 /* Most fds one message may carry (a whole memory table). */
 #define VU_MAX_FDS 8u
-/* The device's config space: the guest CID, a little-endian u64. */
+/* The largest device config space served (vsock: the guest CID, a
+ * little-endian u64; virtio-fs: none, qemu keeps the tag). */
 #define VU_CONFIG_SPACE 8u
 #define VU_CONFIG_MAX	256u
 #define VU_CONFIG_HDR	12u

@@ -1,19 +1,16 @@
 #include "vhost_user.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <string.h>
 
-_Static_assert(VU_QUEUES == VSOCK_VQ_COUNT, "the back-end serves RX and TX");
-
-void vhost_user_init(struct vhost_user *vu, struct vsock_dev *dev, const struct vhost_user_ops *ops,
+void vhost_user_init(struct vhost_user *vu, struct vhost_dev *dev, const struct vhost_user_ops *ops,
 		     void *ctx)
 {
 	memset(vu, 0, sizeof(*vu));
 	vu->dev = dev;
 	vu->ops = ops;
 	vu->ctx = ctx;
-	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++)
+	for (unsigned q = 0; q < VU_QUEUES; q++)
 		vu->kick_fd[q] = vu->call_fd[q] = -1;
 }
 
@@ -66,7 +63,7 @@ static int map_region(struct vhost_user *vu, struct vsock_mem *mem, const struct
 
 bool vhost_user_started(const struct vhost_user *vu, unsigned q)
 {
-	return q < VSOCK_VQ_COUNT && vu->kick_fd[q] >= 0;
+	return q < VU_QUEUES && vu->kick_fd[q] >= 0;
 }
 
 /* A started, enabled queue with ring addresses runs: its rings are resolved
@@ -78,7 +75,7 @@ static void try_start(struct vhost_user *vu, unsigned q)
 		vq->desc = vq->avail = vq->used = NULL;
 		return;
 	}
-	if (vsock_vq_map(vq, &vu->dev->mem) < 0) {
+	if (vsock_vq_map(vq, vu->dev->mem) < 0) {
 		vu->why = "rings not inside guest memory";
 		return;
 	}
@@ -87,7 +84,7 @@ static void try_start(struct vhost_user *vu, unsigned q)
 
 static void restart_queues(struct vhost_user *vu)
 {
-	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++)
+	for (unsigned q = 0; q < VU_QUEUES; q++)
 		try_start(vu, q);
 }
 
@@ -108,17 +105,17 @@ static void stop_queue(struct vhost_user *vu, unsigned q)
 	/* With no queue running the guest driver is gone (reset or reboot):
 	 * its connections are gone with it. */
 	bool any = false;
-	for (unsigned i = 0; i < VSOCK_VQ_COUNT; i++)
+	for (unsigned i = 0; i < VU_QUEUES; i++)
 		any = any || vu->kick_fd[i] >= 0;
 	if (!any)
-		vsock_dev_reset_conns(vu->dev);
+		vu->dev->reset(vu->dev->ctx);
 }
 
 void vhost_user_attach(struct vhost_user *vu)
 {
 	vu->attached = true;
 	vu->features = vu->protocol_features = 0;
-	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
+	for (unsigned q = 0; q < VU_QUEUES; q++) {
 		vu->enabled[q] = true;
 		vsock_vq_reset(&vu->dev->vq[q]);
 	}
@@ -126,13 +123,13 @@ void vhost_user_attach(struct vhost_user *vu)
 
 void vhost_user_detach(struct vhost_user *vu)
 {
-	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
+	for (unsigned q = 0; q < VU_QUEUES; q++) {
 		set_kick(vu, q, -1);
 		close_fd(vu, &vu->call_fd[q]);
 		vsock_vq_reset(&vu->dev->vq[q]);
 	}
-	vsock_dev_reset_conns(vu->dev);
-	unmap_mem(vu, &vu->dev->mem);
+	vu->dev->reset(vu->dev->ctx);
+	unmap_mem(vu, vu->dev->mem);
 	vu->attached = false;
 }
 
@@ -154,8 +151,8 @@ static int set_mem_table(struct vhost_user *vu, const struct vu_msg *m, struct v
 			return e;
 		}
 	}
-	unmap_mem(vu, &vu->dev->mem);
-	vu->dev->mem = mem;
+	unmap_mem(vu, vu->dev->mem);
+	*vu->dev->mem = mem;
 	restart_queues(vu);
 	return 0;
 }
@@ -163,7 +160,7 @@ static int set_mem_table(struct vhost_user *vu, const struct vu_msg *m, struct v
 static int rem_mem_reg(struct vhost_user *vu, const struct vu_region *reg)
 {
 	struct vsock_mem_region old;
-	if (vsock_mem_remove(&vu->dev->mem, reg->gpa, reg->size, reg->uva, &old) < 0) {
+	if (vsock_mem_remove(vu->dev->mem, reg->gpa, reg->size, reg->uva, &old) < 0) {
 		vu->why = "no such memory region";
 		return -ENOENT;
 	}
@@ -216,7 +213,7 @@ static int apply(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader
 {
 	uint32_t req = m->hdr.request;
 	unsigned q = m->u.state.index; /* for the vring requests that have one */
-	struct vsock_vq *vq = &vu->dev->vq[q < VSOCK_VQ_COUNT ? q : 0];
+	struct vsock_vq *vq = &vu->dev->vq[q < VU_QUEUES ? q : 0];
 
 	switch (req) {
 	case VU_GET_FEATURES:
@@ -231,19 +228,19 @@ static int apply(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader
 		vu->protocol_features = m->u.u64;
 		return 0;
 	case VU_GET_QUEUE_NUM:
-		return reply_u64(vu, req, VSOCK_VQ_COUNT);
+		return reply_u64(vu, req, VU_QUEUES);
 	case VU_GET_MAX_MEM_SLOTS:
 		return reply_u64(vu, req, VSOCK_MEM_MAX_REGIONS);
 	case VU_SET_OWNER:
 		return 0;
 	case VU_RESET_OWNER:
-		for (unsigned i = 0; i < VSOCK_VQ_COUNT; i++)
+		for (unsigned i = 0; i < VU_QUEUES; i++)
 			stop_queue(vu, i);
 		return 0;
 	case VU_SET_MEM_TABLE:
 		return set_mem_table(vu, m, r);
 	case VU_ADD_MEM_REG: {
-		int e = map_region(vu, &vu->dev->mem, &m->u.reg, r->fds[0]);
+		int e = map_region(vu, vu->dev->mem, &m->u.reg, r->fds[0]);
 		if (e == 0)
 			restart_queues(vu);
 		return e;
@@ -287,15 +284,17 @@ static int apply(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader
 		return 0;
 	case VU_GET_CONFIG: {
 		uint8_t cfg[VU_CONFIG_HDR + VU_CONFIG_SPACE];
-		uint64_t le_cid = htole64(vu->dev->guest_cid);
 		uint32_t hdr[3] = {m->u.config.offset, m->u.config.size, m->u.config.flags};
+		if (m->u.config.offset + m->u.config.size > vu->dev->config_size) {
+			vu->why = "config read past the device's config space";
+			return -EINVAL;
+		}
 		memcpy(cfg, hdr, sizeof(hdr));
-		memcpy(cfg + VU_CONFIG_HDR, (uint8_t *)&le_cid + m->u.config.offset,
-		       m->u.config.size);
+		memcpy(cfg + VU_CONFIG_HDR, vu->dev->config + m->u.config.offset, m->u.config.size);
 		return reply(vu, req, cfg, VU_CONFIG_HDR + m->u.config.size);
 	}
 	case VU_SET_CONFIG:
-		vu->why = "the guest CID is the back-end's to set";
+		vu->why = "the config space is the back-end's to set";
 		return -EPERM;
 	default:
 		vu->why = "request not supported";

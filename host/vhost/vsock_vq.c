@@ -52,7 +52,9 @@ int vsock_vq_map(struct vsock_vq *vq, const struct vsock_mem *mem)
 
 void vsock_vq_reset(struct vsock_vq *vq)
 {
+	bool wide = vq->wide;
 	memset(vq, 0, sizeof(*vq));
+	vq->wide = wide;
 }
 
 /* The event-index fields after each ring (virtio 1.2, 2.7.10). */
@@ -132,8 +134,10 @@ static void read_desc(const struct vsock_vq *vq, uint16_t i, struct desc *d)
 }
 
 /* Chains longer than this in total are refused: nothing in vsock needs more
- * than a 64 KiB payload plus its header. */
-#define CHAIN_MAX_BYTES (1u << 20)
+ * than a 64 KiB payload plus its header, nor virtio-fs more than a 1 MiB
+ * READ plus its headers. */
+#define CHAIN_MAX_BYTES	     (1u << 20)
+#define CHAIN_MAX_BYTES_WIDE (2u << 20)
 
 /* Records which rule a chain broke; always -EINVAL. */
 static int bad_chain(struct vsock_vq *vq, const char *why)
@@ -167,10 +171,13 @@ static int walk_chain(struct vsock_vq *vq, const struct vsock_mem *mem, uint16_t
 			/* Readable descriptors must all come before writable ones. */
 			if (!wr && c->n_in > 0)
 				return bad_chain(vq, "readable descriptor after a writable one");
-			if (*n >= VSOCK_VQ_MAX_SEGS)
-				return bad_chain(vq, "more than 64 descriptors with data");
-			if (*total + d.len > CHAIN_MAX_BYTES)
-				return bad_chain(vq, "descriptor chain over 1 MiB");
+			if (*n >= (vq->wide ? VSOCK_VQ_WIDE_SEGS : VSOCK_VQ_MAX_SEGS))
+				return bad_chain(vq, vq->wide
+							 ? "more than 264 descriptors with data"
+							 : "more than 64 descriptors with data");
+			if (*total + d.len > (vq->wide ? CHAIN_MAX_BYTES_WIDE : CHAIN_MAX_BYTES))
+				return bad_chain(vq, vq->wide ? "descriptor chain over 2 MiB"
+							      : "descriptor chain over 1 MiB");
 			(wr ? c->in : c->out)[(*n)++] = (struct vsock_iov){p, d.len};
 			*total += d.len;
 		}

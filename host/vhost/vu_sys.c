@@ -143,10 +143,9 @@ int vu_sys_recv(int fd, struct vu_reader *r)
 	}
 }
 
-void vu_sys_notify(struct vhost_user *vu, uint64_t now_ms)
+void vu_sys_notify(struct vhost_user *vu, unsigned due)
 {
-	unsigned due = vsock_dev_notify_due(vu->dev, now_ms);
-	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
+	for (unsigned q = 0; q < VU_QUEUES; q++) {
 		if (!(due & (1u << q)) || vu->call_fd[q] < 0)
 			continue;
 		uint64_t one = 1;
@@ -154,4 +153,34 @@ void vu_sys_notify(struct vhost_user *vu, uint64_t now_ms)
 		 * notification pending anyway. */
 		(void)!write(vu->call_fd[q], &one, sizeof(one));
 	}
+}
+
+int vu_sys_serve(struct vhost_user *vu, struct vu_reader *r, unsigned batch, char *why,
+		 size_t whylen)
+{
+	const struct vu_sys *s = vu->ctx;
+	for (unsigned i = 0; i < batch; i++) {
+		int e = vu_sys_recv(s->fd, r);
+		if (e == -EAGAIN)
+			return 0;
+		if (e == -ECONNRESET) {
+			snprintf(why, whylen, "%s",
+				 r->len > 0 ? "closed in the middle of a message" : "disconnected");
+			return r->len > 0 ? -EPROTO : -ECONNRESET;
+		}
+		if (e < 0) {
+			snprintf(why, whylen, "%s",
+				 e == -EPROTO ? "message framing broken" : strerror(-e));
+			return e;
+		}
+		struct vu_hdr h;
+		vu_reader_hdr(r, &h);
+		e = vhost_user_handle(vu, r);
+		if (e < 0) {
+			snprintf(why, whylen, "%s (%u): %s", vu_request_name(h.request), h.request,
+				 vu->why ? vu->why : "reply not taken");
+			return -EPROTO;
+		}
+	}
+	return 0;
 }
