@@ -154,6 +154,7 @@ static void drop(struct pd_daemon *d, struct pd_grant *g)
 {
 	if (g->folder)
 		pd_entries_drop_folder(d, g);
+	pd_fsdev_revoke(d, g->id); /* its files open on the document device close */
 	pd_docio_free(pd_grants_take(&d->grants, g->id));
 }
 

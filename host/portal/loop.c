@@ -86,6 +86,9 @@ static int setup(struct pd_daemon *d)
 	r = pd_ctl_open(d);
 	if (r < 0)
 		return r;
+	r = pd_fsdev_open(d);
+	if (r < 0)
+		return r;
 	log_info("VM %s: guest portal on %s, control on %s", d->opt.name, d->opt.listen,
 		 d->opt.control);
 	return 0;
@@ -112,6 +115,15 @@ static void dispatch(struct pd_daemon *d, struct pd_watch *w, uint32_t events)
 	case PD_W_CTLCONN:
 		pd_ctl_on_io(d, (struct pd_ctlconn *)w, events);
 		break;
+	case PD_W_FS_LISTEN:
+		pd_fsdev_accept(d);
+		break;
+	case PD_W_FS_CONN:
+		pd_fsdev_on_conn(d);
+		break;
+	case PD_W_FS_KICK:
+		pd_fsdev_on_kick(d, (struct pd_fskick *)w);
+		break;
 	}
 }
 
@@ -120,6 +132,7 @@ static void teardown(struct pd_daemon *d)
 	pd_dialog_stop(d);
 	frame_set_close_all(&d->conns);
 	pd_ctl_close_all(d);
+	pd_fsdev_close(d);
 	pd_docs_free_all(d);
 	if (d->listen_fd >= 0) {
 		close(d->listen_fd);
@@ -141,6 +154,7 @@ int pd_run(struct pd_daemon *d)
 		frame_set_tick(&d->conns, now, &next);
 		pd_dialog_tick(d, now, &next);
 		pd_ctl_tick(d, now, &next);
+		pd_fsdev_tick(d, now, &next);
 		frame_set_sweep(&d->conns);
 		pd_ctl_sweep(d);
 		int timeout = -1;

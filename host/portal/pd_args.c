@@ -22,6 +22,9 @@ const char pd_usage[] =
     "  --port N                guest port instead of 1026 (with --vsock)\n"
     "  --listen PATH           listen on PATH instead\n"
     "  --control PATH          control socket PATH instead\n"
+    "  --docs-device PATH      serve the read-only file grants as a virtio-fs\n"
+    "                          device: a vhost-user back-end listening on PATH\n"
+    "                          for the VMM (docs/docfs.md)\n"
     "  --chooser KIND          portal (the host's xdg-desktop-portal, default),\n"
     "                          zenity, or command:/ABSOLUTE/PATH\n"
     "  --open-writable         files opened (not saved) are granted writing too\n"
@@ -146,6 +149,8 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 		r = set_path(o->listen, v, "");
 	} else if (!strcmp(opt, "--control")) {
 		r = set_path(o->control, v, "");
+	} else if (!strcmp(opt, "--docs-device")) {
+		r = set_path(o->docs_device, v, "");
 	} else if (!strcmp(opt, "--chooser")) {
 		if (parse_chooser(o, v) < 0)
 			return cli_error(

@@ -26,6 +26,7 @@ struct pd_opts {
 	const char *name; /* the VM's name, shown in every dialog title */
 	char listen[PD_SOCKET_PATH_MAX + 1];
 	char control[PD_SOCKET_PATH_MAX + 1];
+	char docs_device[PD_SOCKET_PATH_MAX + 1]; /* vhost-user-fs socket ("": none) */
 	enum pd_chooser_kind chooser;
 	const char *command; /* PD_CHOOSER_COMMAND: an absolute path */
 	bool open_writable;

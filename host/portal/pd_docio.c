@@ -186,9 +186,7 @@ undo:
 	return err;
 }
 
-/* Opens the granted file for reading: a regular file, no symlink, no
- * blocking on a FIFO swapped in. Returns the fd, -ENOENT, or -errno. */
-static int open_file(const struct pd_grant *g)
+int pd_docio_open_read(const struct pd_grant *g)
 {
 	int fd =
 	    openat(g->dirfd, g->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -260,7 +258,7 @@ int pd_docio_read(const struct pd_grant *g, bool staged, uint64_t offset, void *
 		int r = pread_full(g->fd, buf, len, offset, ret_n);
 		return r < 0 ? fail(r, ret_why, "cannot read the file") : 0;
 	}
-	int fd = open_file(g);
+	int fd = pd_docio_open_read(g);
 	if (fd == -ENOENT)
 		return 0;
 	if (fd < 0)
@@ -340,7 +338,7 @@ int pd_docio_begin(struct pd_grants *t, struct pd_grant *g, bool keep, unsigned 
 	uint64_t size = 0;
 	_cleanup_close_ int src = -1;
 	if (keep) {
-		src = g->fd >= 0 ? fcntl(g->fd, F_DUPFD_CLOEXEC, 0) : open_file(g);
+		src = g->fd >= 0 ? fcntl(g->fd, F_DUPFD_CLOEXEC, 0) : pd_docio_open_read(g);
 		if (g->fd >= 0 && src < 0)
 			src = -errno;
 		if (src < 0 && src != -ENOENT)

@@ -12,11 +12,14 @@
 #include "frame_conn.h"
 #include "pd_args.h"
 #include "pd_ctlproto.h"
+#include "pd_docfs.h"
 #include "pd_grants.h"
 #include "pd_policy.h"
 #include "pd_request.h"
 #include "proto_session.h"
 #include "proto_stream.h"
+#include "vhost_user.h"
+#include "vu_sys.h"
 
 #define PD_SOFTWARE "appvm-portald " APPVM_VERSION
 #define PD_CAPS	    (PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS)
@@ -39,7 +42,17 @@
 #define PD_CTL_MAX	  4u
 #define PD_CTL_TIMEOUT_MS 5000u
 
-enum pd_watch_kind { PD_W_LISTEN, PD_W_CONN, PD_W_SIGNAL, PD_W_CHOOSER, PD_W_CTL, PD_W_CTLCONN };
+enum pd_watch_kind {
+	PD_W_LISTEN,
+	PD_W_CONN,
+	PD_W_SIGNAL,
+	PD_W_CHOOSER,
+	PD_W_CTL,
+	PD_W_CTLCONN,
+	PD_W_FS_LISTEN,
+	PD_W_FS_CONN,
+	PD_W_FS_KICK,
+};
 
 /* The first member of everything registered with epoll. */
 struct pd_watch {
@@ -94,6 +107,29 @@ struct pd_ctlconn {
 	bool dead;
 };
 
+/* A queue's kick eventfd of the document device. */
+struct pd_fskick {
+	struct pd_watch w;
+	unsigned q;
+};
+
+/* The document device (fsdev.c): one vhost-user front-end at a time. */
+struct pd_fsdev {
+	struct pd_watch listen_w, conn_w;
+	struct pd_fskick kick[VU_QUEUES];
+	int listen_fd;
+	struct vu_sys sys; /* .fd: the front-end's connection, -1 when none */
+	struct vu_reader reader;
+	struct vhost_user vu;
+	struct vhost_dev dev;
+	struct vsock_mem mem;
+	struct vsock_vq vq[VU_QUEUES];
+	struct vsock_chain chain;
+	unsigned more; /* queues with chains left for the next turn */
+	uint64_t bad_chains;
+	struct pd_docfs *fs;
+};
+
 struct pd_daemon {
 	struct pd_opts opt;
 	int epfd;
@@ -105,6 +141,7 @@ struct pd_daemon {
 	struct pd_grants grants;
 	struct pd_policy policy;
 	struct pd_dialog dialog;
+	struct pd_fsdev *fsdev; /* NULL without --docs-device */
 	mode_t umask_bits;
 	bool stop;
 };
@@ -182,6 +219,18 @@ void pd_chooser_free(struct pd_daemon *d, struct pd_chooser *ch);
  * chooser lines on out_fd; returns the child's exit status: 0 picked,
  * 1 cancelled, 2 failed. */
 int pd_dbus_choose(const struct pd_chooser_req *r, int out_fd);
+
+/* fsdev.c: the document device (--docs-device). */
+/* Listens on --docs-device, if given. Returns 0 or -errno. */
+int pd_fsdev_open(struct pd_daemon *d);
+void pd_fsdev_accept(struct pd_daemon *d);
+void pd_fsdev_on_conn(struct pd_daemon *d);
+void pd_fsdev_on_kick(struct pd_daemon *d, struct pd_fskick *k);
+/* Serves queues left with work by the last turn (then *next is now). */
+void pd_fsdev_tick(struct pd_daemon *d, uint64_t now, uint64_t *next);
+/* Grant id is going: its open files on the device close. */
+void pd_fsdev_revoke(struct pd_daemon *d, uint64_t id);
+void pd_fsdev_close(struct pd_daemon *d);
 
 /* ctl.c: the control socket. */
 int pd_ctl_open(struct pd_daemon *d);

@@ -1,0 +1,472 @@
+#include "pd_docfs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define ROOT_ID FUSE_ROOT_ID
+
+void pd_docfs_init(struct pd_docfs *fs, const struct pd_grants *grants,
+		   const struct pd_docfs_ops *ops, void *ctx)
+{
+	memset(fs, 0, sizeof(*fs));
+	fs->grants = grants;
+	fs->ops = ops;
+	fs->ctx = ctx;
+	fs->next_nodeid = ROOT_ID + 1;
+	for (unsigned i = 0; i < PD_DOCFS_MAX_HANDLES; i++)
+		fs->h[i].fd = -1;
+}
+
+bool pd_docfs_shown(const struct pd_grant *g)
+{
+	return g && !g->folder && g->parent == 0 && !(g->perms & PROTO_DOC_FOLDER) &&
+	       (g->perms & (PROTO_PERM_READ | PROTO_PERM_WRITE)) == PROTO_PERM_READ;
+}
+
+/* The grant a node or handle names, if it is still shown. */
+static const struct pd_grant *grant_of(const struct pd_docfs *fs, uint64_t id)
+{
+	const struct pd_grant *g = pd_grants_find(fs->grants, id);
+	return pd_docfs_shown(g) ? g : NULL;
+}
+
+static void drop_node(struct pd_docfs *fs, unsigned i)
+{
+	fs->nodes[i] = fs->nodes[--fs->n_nodes];
+}
+
+static void close_handle(struct pd_docfs *fs, struct pd_docfs_handle *h)
+{
+	if (h->fd >= 0)
+		fs->ops->close(fs->ctx, h->fd);
+	h->fd = -1;
+}
+
+void pd_docfs_revoke(struct pd_docfs *fs, uint64_t grant)
+{
+	for (unsigned i = 0; i < PD_DOCFS_MAX_HANDLES; i++)
+		if (fs->h[i].used && fs->h[i].grant == grant)
+			close_handle(fs, &fs->h[i]);
+	for (unsigned i = fs->n_nodes; i-- > 0;)
+		if (fs->nodes[i].grant == grant)
+			drop_node(fs, i);
+}
+
+void pd_docfs_reset(struct pd_docfs *fs)
+{
+	for (unsigned i = 0; i < PD_DOCFS_MAX_HANDLES; i++) {
+		close_handle(fs, &fs->h[i]);
+		fs->h[i].used = false;
+	}
+	fs->n_nodes = 0;
+	fs->inited = false;
+}
+
+/* Looks a node up by nodeid: the root, or one the kernel was given. A node
+ * whose grant is gone is dropped on the way. */
+static int node_get(struct pd_docfs *fs, uint64_t nodeid, struct pd_docfs_node *ret,
+		    const struct pd_grant **ret_g)
+{
+	*ret_g = NULL;
+	if (nodeid == ROOT_ID) {
+		*ret = (struct pd_docfs_node){.nodeid = ROOT_ID, .kind = PD_DOCFS_ROOT};
+		return 0;
+	}
+	for (unsigned i = 0; i < fs->n_nodes; i++) {
+		if (fs->nodes[i].nodeid != nodeid)
+			continue;
+		*ret_g = grant_of(fs, fs->nodes[i].grant);
+		if (!*ret_g) {
+			drop_node(fs, i);
+			return -ENOENT;
+		}
+		*ret = fs->nodes[i];
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The node for (grant, kind), made on the first lookup; one more lookup
+ * counted. */
+static int node_ref(struct pd_docfs *fs, uint64_t grant, enum pd_docfs_kind kind, uint64_t *ret)
+{
+	for (unsigned i = 0; i < fs->n_nodes; i++) {
+		struct pd_docfs_node *n = &fs->nodes[i];
+		if (n->grant == grant && n->kind == kind) {
+			n->nlookup++;
+			*ret = n->nodeid;
+			return 0;
+		}
+	}
+	if (fs->n_nodes == PD_DOCFS_MAX_NODES) {
+		/* Only nodes of grants gone since can be in the way. */
+		for (unsigned i = fs->n_nodes; i-- > 0;)
+			if (!grant_of(fs, fs->nodes[i].grant))
+				drop_node(fs, i);
+		if (fs->n_nodes == PD_DOCFS_MAX_NODES)
+			return -ENFILE;
+	}
+	fs->nodes[fs->n_nodes++] = (struct pd_docfs_node){
+	    .nodeid = fs->next_nodeid++, .grant = grant, .kind = kind, .nlookup = 1};
+	*ret = fs->nodes[fs->n_nodes - 1].nodeid;
+	return 0;
+}
+
+static void forget(struct pd_docfs *fs, uint64_t nodeid, uint64_t n)
+{
+	for (unsigned i = 0; i < fs->n_nodes; i++) {
+		if (fs->nodes[i].nodeid != nodeid)
+			continue;
+		if (n >= fs->nodes[i].nlookup)
+			drop_node(fs, i);
+		else
+			fs->nodes[i].nlookup -= n;
+		return;
+	}
+}
+
+static int fill_attr(struct pd_docfs *fs, const struct pd_docfs_node *n, const struct pd_grant *g,
+		     int fd, struct fuse_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = n->nodeid;
+	a->blksize = PD_DOCFS_BLKSIZE;
+	if (n->kind != PD_DOCFS_FILE) {
+		a->mode = S_IFDIR | 0555;
+		a->nlink = 2;
+		if (g) {
+			a->mtime = a->ctime = a->atime = g->created_ms / 1000;
+			a->mtimensec = a->ctimensec = a->atimensec =
+			    (uint32_t)(g->created_ms % 1000) * 1000000u;
+		}
+		return 0;
+	}
+	struct pd_docfs_stat st;
+	int r = fs->ops->stat(fs->ctx, g, fd, &st);
+	if (r < 0)
+		return r == -ENOENT ? -ENOENT : -EIO;
+	a->mode = S_IFREG | 0444;
+	a->nlink = 1;
+	a->size = st.size;
+	a->blocks = (st.size + 511) / 512;
+	a->mtime = a->ctime = a->atime = (uint64_t)st.mtime_sec;
+	a->mtimensec = a->ctimensec = a->atimensec = st.mtime_nsec;
+	return 0;
+}
+
+/* Writes the reply header and body into the chain's writable part. The
+ * chain was checked to hold at least a header; a body that does not fit
+ * becomes an EINVAL reply. */
+static uint32_t reply(struct pd_docfs *fs, const struct vsock_chain *c, uint64_t unique, int err,
+		      const void *body, uint32_t len)
+{
+	if (err == 0 && PD_FUSE_OUT_HDR + (uint64_t)len > c->in_len)
+		err = -EINVAL;
+	if (err != 0)
+		len = 0;
+	struct fuse_out_header h = {
+	    .len = (uint32_t)PD_FUSE_OUT_HDR + len, .error = err, .unique = unique};
+	vsock_buf_to_iov(c->in, c->n_in, 0, &h, sizeof(h));
+	if (len > 0)
+		vsock_buf_to_iov(c->in, c->n_in, PD_FUSE_OUT_HDR, body, len);
+	fs->stats.requests++;
+	fs->stats.errors += err != 0;
+	return h.len;
+}
+
+static int parse_id(const char *name, uint64_t *ret)
+{
+	uint64_t v = 0;
+	if (strlen(name) != 16)
+		return -ENOENT;
+	for (const char *p = name; *p; p++) {
+		int d = *p >= '0' && *p <= '9'	 ? *p - '0'
+			: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+						 : -1;
+		if (d < 0)
+			return -ENOENT;
+		v = v << 4 | (uint64_t)d;
+	}
+	*ret = v;
+	return 0;
+}
+
+static uint32_t do_lookup(struct pd_docfs *fs, const struct vsock_chain *c,
+			  const struct pd_fuse_req *q)
+{
+	struct pd_docfs_node parent, child;
+	const struct pd_grant *g;
+	struct fuse_entry_out e = {0};
+	uint64_t id;
+	int r = node_get(fs, q->nodeid, &parent, &g);
+	if (r == 0 && parent.kind == PD_DOCFS_FILE)
+		r = -ENOTDIR;
+	if (r == 0 && parent.kind == PD_DOCFS_ROOT) {
+		r = parse_id(q->u.name, &id);
+		g = r == 0 ? grant_of(fs, id) : NULL;
+		child = (struct pd_docfs_node){.grant = id, .kind = PD_DOCFS_DIR};
+	} else if (r == 0) {
+		g = strcmp(q->u.name, g->display) == 0 ? g : NULL;
+		child = (struct pd_docfs_node){.grant = parent.grant, .kind = PD_DOCFS_FILE};
+	}
+	if (r == 0 && !g)
+		r = -ENOENT;
+	if (r == 0)
+		r = fill_attr(fs, &child, g, -1, &e.attr);
+	if (r == 0)
+		r = node_ref(fs, child.grant, child.kind, &child.nodeid);
+	if (r < 0)
+		return reply(fs, c, q->unique, r, NULL, 0);
+	e.nodeid = e.attr.ino = child.nodeid;
+	return reply(fs, c, q->unique, 0, &e, sizeof(e));
+}
+
+static struct pd_docfs_handle *handle_get(struct pd_docfs *fs, uint64_t fh)
+{
+	uint64_t slot = fh & 0xffffffffu;
+	if (slot >= PD_DOCFS_MAX_HANDLES || !fs->h[slot].used || fs->h[slot].gen != fh >> 32)
+		return NULL;
+	return &fs->h[slot];
+}
+
+static uint32_t do_getattr(struct pd_docfs *fs, const struct vsock_chain *c,
+			   const struct pd_fuse_req *q)
+{
+	struct pd_docfs_node n;
+	const struct pd_grant *g;
+	struct fuse_attr_out a = {0};
+	int fd = -1;
+	int r = node_get(fs, q->nodeid, &n, &g);
+	if (r == 0 && (q->u.getattr.flags & FUSE_GETATTR_FH)) {
+		const struct pd_docfs_handle *h = handle_get(fs, q->u.getattr.fh);
+		fd = h && h->grant == n.grant ? h->fd : -1;
+	}
+	if (r == 0)
+		r = fill_attr(fs, &n, g, fd, &a.attr);
+	if (r < 0)
+		return reply(fs, c, q->unique, r, NULL, 0);
+	return reply(fs, c, q->unique, 0, &a, sizeof(a));
+}
+
+static uint32_t do_open(struct pd_docfs *fs, const struct vsock_chain *c,
+			const struct pd_fuse_req *q)
+{
+	struct pd_docfs_node n;
+	const struct pd_grant *g;
+	int r = node_get(fs, q->nodeid, &n, &g);
+	if (r == 0 && n.kind != PD_DOCFS_FILE)
+		r = -EISDIR;
+	if (r == 0 && ((q->u.open_flags & O_ACCMODE) != O_RDONLY || (q->u.open_flags & O_TRUNC)))
+		r = -EROFS;
+	unsigned slot = 0;
+	while (r == 0 && slot < PD_DOCFS_MAX_HANDLES && fs->h[slot].used)
+		slot++;
+	if (r == 0 && slot == PD_DOCFS_MAX_HANDLES)
+		r = -ENFILE;
+	int fd = r == 0 ? fs->ops->open(fs->ctx, g) : r;
+	if (fd < 0)
+		return reply(fs, c, q->unique, r < 0 || fd == -ENOENT ? fd : -EIO, NULL, 0);
+	struct pd_docfs_handle *h = &fs->h[slot];
+	*h = (struct pd_docfs_handle){.grant = n.grant, .fd = fd, .gen = h->gen + 1, .used = true};
+	/* Direct I/O: the guest's reads go straight into its callers' pages
+	 * and each one reaches the host, so a revocation stops the next one;
+	 * no page cache to go stale. */
+	struct fuse_open_out o = {.fh = (uint64_t)h->gen << 32 | slot,
+				  .open_flags = FOPEN_DIRECT_IO};
+	uint32_t len = reply(fs, c, q->unique, 0, &o, sizeof(o));
+	if (len == PD_FUSE_OUT_HDR) { /* no room for the answer: the guest never knows the fh */
+		close_handle(fs, h);
+		h->used = false;
+	}
+	return len;
+}
+
+static uint32_t do_read(struct pd_docfs *fs, const struct vsock_chain *c,
+			const struct pd_fuse_req *q)
+{
+	struct pd_docfs_handle *h = handle_get(fs, q->u.read.fh);
+	if (!h)
+		return reply(fs, c, q->unique, -EBADF, NULL, 0);
+	if (h->fd < 0 || !grant_of(fs, h->grant)) {
+		close_handle(fs, h);
+		return reply(fs, c, q->unique, -EIO, NULL, 0);
+	}
+	/* Into the writable buffers after the header, at most what was asked,
+	 * what they hold, and one request's worth. */
+	uint64_t want = q->u.read.size;
+	if (want > PD_FUSE_MAX_READ)
+		want = PD_FUSE_MAX_READ;
+	if (want > c->in_len - PD_FUSE_OUT_HDR)
+		want = c->in_len - PD_FUSE_OUT_HDR;
+	int n = 0;
+	size_t skip = PD_FUSE_OUT_HDR;
+	for (unsigned i = 0; i < c->n_in && want > 0; i++) {
+		if (skip >= c->in[i].len) {
+			skip -= c->in[i].len;
+			continue;
+		}
+		size_t l = c->in[i].len - skip;
+		if (l > want)
+			l = (size_t)want;
+		fs->iov[n++] = (struct iovec){c->in[i].base + skip, l};
+		want -= l;
+		skip = 0;
+	}
+	ssize_t got = n > 0 ? fs->ops->preadv(fs->ctx, h->fd, fs->iov, n, q->u.read.offset) : 0;
+	if (got < 0)
+		return reply(fs, c, q->unique, (int)got, NULL, 0);
+	fs->stats.bytes_read += (uint64_t)got;
+	struct fuse_out_header oh = {
+	    .len = (uint32_t)(PD_FUSE_OUT_HDR + (uint64_t)got), .error = 0, .unique = q->unique};
+	vsock_buf_to_iov(c->in, c->n_in, 0, &oh, sizeof(oh));
+	fs->stats.requests++;
+	return oh.len;
+}
+
+static uint32_t do_readdir(struct pd_docfs *fs, const struct vsock_chain *c,
+			   const struct pd_fuse_req *q)
+{
+	struct pd_docfs_node n;
+	const struct pd_grant *g;
+	int r = node_get(fs, q->nodeid, &n, &g);
+	if (r == 0 && n.kind == PD_DOCFS_FILE)
+		r = -ENOTDIR;
+	if (r < 0)
+		return reply(fs, c, q->unique, r, NULL, 0);
+	size_t size = q->u.read.size < sizeof(fs->out) ? q->u.read.size : sizeof(fs->out);
+	size_t pos = 0;
+	/* Entry k (from 1) carries offset k: the next READDIR starts after it. */
+	if (n.kind == PD_DOCFS_DIR) {
+		if (q->u.read.offset < 1)
+			(void)pd_fuse_dirent_add(fs->out, size, &pos, n.nodeid + 1, 1, DT_REG,
+						 g->display);
+	} else {
+		uint64_t k = 0;
+		for (unsigned i = 0; i < fs->grants->n; i++) {
+			const struct pd_grant *d = fs->grants->v[i];
+			if (!pd_docfs_shown(d) || ++k <= q->u.read.offset)
+				continue;
+			char name[17];
+			snprintf(name, sizeof(name), "%016" PRIx64, d->id);
+			if (pd_fuse_dirent_add(fs->out, size, &pos, k + ROOT_ID, k, DT_DIR, name) <
+			    0)
+				break;
+		}
+	}
+	return reply(fs, c, q->unique, 0, fs->out, (uint32_t)pos);
+}
+
+static uint32_t do_init(struct pd_docfs *fs, const struct vsock_chain *c,
+			const struct pd_fuse_req *q)
+{
+	if (q->u.init.major != FUSE_KERNEL_VERSION || q->u.init.minor < PD_FUSE_MIN_MINOR)
+		return reply(fs, c, q->unique, -EPROTO, NULL, 0);
+	uint32_t want = FUSE_ASYNC_READ | FUSE_MAX_PAGES | FUSE_PARALLEL_DIROPS;
+	struct fuse_init_out o = {
+	    .major = FUSE_KERNEL_VERSION,
+	    .minor = PD_FUSE_MINOR,
+	    .max_readahead = q->u.init.max_readahead < PD_FUSE_MAX_READ ? q->u.init.max_readahead
+									: PD_FUSE_MAX_READ,
+	    .flags = q->u.init.flags & want,
+	    .max_background = 16,
+	    .congestion_threshold = 12,
+	    .max_write = PD_FUSE_MAX_WRITE,
+	    .time_gran = 1,
+	    .max_pages = PD_FUSE_MAX_PAGES,
+	};
+	pd_docfs_reset(fs); /* a new session: nothing of an earlier one holds */
+	uint32_t len = reply(fs, c, q->unique, 0, &o, sizeof(o));
+	fs->inited = len > PD_FUSE_OUT_HDR;
+	return len;
+}
+
+static uint32_t dispatch(struct pd_docfs *fs, const struct vsock_chain *c,
+			 const struct pd_fuse_req *q)
+{
+	struct pd_docfs_node n;
+	const struct pd_grant *g;
+	struct pd_docfs_handle *h;
+	switch (q->opcode) {
+	case FUSE_INIT:
+		return do_init(fs, c, q);
+	case FUSE_LOOKUP:
+		return do_lookup(fs, c, q);
+	case FUSE_GETATTR:
+		return do_getattr(fs, c, q);
+	case FUSE_OPEN:
+		return do_open(fs, c, q);
+	case FUSE_READ:
+		return do_read(fs, c, q);
+	case FUSE_RELEASE:
+		h = handle_get(fs, q->u.fh);
+		if (!h)
+			return reply(fs, c, q->unique, -EBADF, NULL, 0);
+		close_handle(fs, h);
+		h->used = false;
+		return reply(fs, c, q->unique, 0, NULL, 0);
+	case FUSE_FLUSH:
+		return reply(fs, c, q->unique, handle_get(fs, q->u.fh) ? 0 : -EBADF, NULL, 0);
+	case FUSE_OPENDIR: {
+		int r = node_get(fs, q->nodeid, &n, &g);
+		if (r == 0 && n.kind == PD_DOCFS_FILE)
+			r = -ENOTDIR;
+		struct fuse_open_out o = {0};
+		return reply(fs, c, q->unique, r, &o, sizeof(o));
+	}
+	case FUSE_READDIR:
+		return do_readdir(fs, c, q);
+	case FUSE_RELEASEDIR:
+		return reply(fs, c, q->unique, 0, NULL, 0);
+	case FUSE_STATFS: {
+		struct fuse_statfs_out s = {
+		    .st = {.bsize = 4096, .frsize = 4096, .namelen = 255, .files = fs->grants->n}};
+		return reply(fs, c, q->unique, 0, &s, sizeof(s));
+	}
+	case FUSE_ACCESS: {
+		int r = node_get(fs, q->nodeid, &n, &g);
+		if (r == 0 && (q->u.mask & 2 /* W_OK */))
+			r = -EROFS;
+		return reply(fs, c, q->unique, r, NULL, 0);
+	}
+	case FUSE_DESTROY:
+		pd_docfs_reset(fs);
+		return reply(fs, c, q->unique, 0, NULL, 0);
+	default:
+		return reply(fs, c, q->unique, -ENOSYS, NULL, 0);
+	}
+}
+
+uint32_t pd_docfs_serve(struct pd_docfs *fs, const struct vsock_chain *c)
+{
+	size_t want = c->out_len < sizeof(fs->in) ? (size_t)c->out_len : sizeof(fs->in);
+	size_t copied = vsock_iov_to_buf(c->out, c->n_out, 0, fs->in, want);
+	struct pd_fuse_req req, *q = &req;
+	int r = pd_fuse_decode(fs->in, copied, c->out_len, q);
+	if (r == -EPROTO) {
+		fs->stats.unaddressable++;
+		return 0;
+	}
+	if (pd_fuse_no_reply(q->opcode)) {
+		if (r == 0 && fs->inited && q->opcode == FUSE_FORGET)
+			forget(fs, q->nodeid, q->u.nlookup);
+		for (uint32_t i = 0; r == 0 && fs->inited && q->opcode == FUSE_BATCH_FORGET &&
+				     i < q->u.forget.count;
+		     i++)
+			forget(fs, q->u.forget.one[i].nodeid, q->u.forget.one[i].nlookup);
+		return 0;
+	}
+	if (c->in_len < PD_FUSE_OUT_HDR) {
+		fs->stats.unaddressable++;
+		return 0;
+	}
+	if (r < 0)
+		return reply(fs, c, q->unique, r, NULL, 0);
+	if (!fs->inited && q->opcode != FUSE_INIT)
+		return reply(fs, c, q->unique, -EIO, NULL, 0);
+	return dispatch(fs, c, q);
+}
