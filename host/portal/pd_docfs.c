@@ -62,8 +62,11 @@ void pd_docfs_reset(struct pd_docfs *fs)
 	for (unsigned i = 0; i < PD_DOCFS_MAX_HANDLES; i++) {
 		close_handle(fs, &fs->h[i]);
 		fs->h[i].used = false;
+		fs->h[i].gen = 0;
 	}
+	/* Node ids and handles start over: the kernel's session is new. */
 	fs->n_nodes = 0;
+	fs->next_nodeid = ROOT_ID + 1;
 	fs->inited = false;
 }
 
