@@ -58,6 +58,7 @@ static const struct key keys[] = {
     {SEC_PORTAL, "args", K_ARGS, PO(args), 0, 0},
     {SEC_PORTAL, "dbus-daemon", K_PATH, PO(dbus_daemon), 0, 0},
     {SEC_PORTAL, "app-env", K_BOOL, PO(app_env), 0, 0},
+    {SEC_PORTAL, "docs-device", K_NAME, PO(docs_device), 0, 0},
     {SEC_PORTAL, "ready-timeout", K_DUR, PO(ready_timeout_ms), 1, 60000},
 };
 

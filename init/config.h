@@ -81,6 +81,7 @@ struct cfg {
 		unsigned long port;
 		char args[CFG_VALUE_MAX];
 		char dbus_daemon[CFG_PATH_MAX];
+		char docs_device[CFG_NAME_MAX]; /* virtio-fs tag ("": none) */
 		bool app_env;
 		unsigned long ready_timeout_ms;
 		uint64_t seen;

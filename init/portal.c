@@ -34,7 +34,8 @@
 static struct {
 	char runtime_dir[CFG_PATH_MAX];
 	char mountpoint[CFG_PATH_MAX + 8];
-	int bus_ready, portal_ready; /* read ends of the readiness pipes, or -1 */
+	char docs_mount[CFG_PATH_MAX + 8]; /* the document device's, or "" */
+	int bus_ready, portal_ready;	   /* read ends of the readiness pipes, or -1 */
 } ps = {.bus_ready = -1, .portal_ready = -1};
 
 /* Waits until the service wrote a line on fd (closing it), at most the
@@ -196,6 +197,8 @@ int portal_services(struct init *in, const char *runtime_dir, char *err, size_t 
 	}
 	util_copy(ps.runtime_dir, sizeof(ps.runtime_dir), runtime_dir);
 	snprintf(ps.mountpoint, sizeof(ps.mountpoint), "%s/doc", runtime_dir);
+	if (c->portal.docs_device[0])
+		snprintf(ps.docs_mount, sizeof(ps.docs_mount), "%s/docs", runtime_dir);
 	if ((r = write_bus_conf(runtime_dir, err, errlen)) < 0)
 		return r;
 
@@ -207,11 +210,32 @@ int portal_services(struct init *in, const char *runtime_dir, char *err, size_t 
 	bus->pre_start = bus_pre_start;
 	bus->post_start = bus_post_start;
 
-	snprintf(extra, sizeof(extra), "--port %lu --fuse-fd 3 --ready-fd 4 --mountpoint %s %s",
-		 c->portal.port, ps.mountpoint, c->portal.args);
+	char docs_arg[CFG_PATH_MAX + 24] = "";
+	if (ps.docs_mount[0])
+		snprintf(docs_arg, sizeof(docs_arg), "--docs-mount %s ", ps.docs_mount);
+	snprintf(extra, sizeof(extra), "--port %lu --fuse-fd 3 --ready-fd 4 --mountpoint %s %s%s",
+		 c->portal.port, ps.mountpoint, docs_arg, c->portal.args);
 	struct service *portal = add(in, "portal", c->portal.exec, extra, runtime_dir, err, errlen);
 	if (!portal)
 		return -EINVAL;
+	if (ps.docs_mount[0]) {
+		/* Once, as root, for the portal's user: the filesystem is the
+		 * host's and outlives restarts of the portal. Without it the
+		 * portal gives every file on its own filesystem. */
+		char why[256];
+		if (portal_mount_docs_device(c->portal.docs_device, ps.docs_mount, portal->uid,
+					     portal->gid, why, sizeof(why)) < 0) {
+			log_warn("portal: %s; read-only files go through %s", why, ps.mountpoint);
+			snprintf(extra, sizeof(extra),
+				 "--port %lu --fuse-fd 3 --ready-fd 4 --mountpoint %s %s",
+				 c->portal.port, ps.mountpoint, c->portal.args);
+			if (service_command(in, portal, c->portal.exec, extra, err, errlen) < 0)
+				return -EINVAL;
+		} else {
+			log_info("portal: document device '%s' on %s", c->portal.docs_device,
+				 ps.docs_mount);
+		}
+	}
 	service_env(portal, "DBUS_SESSION_BUS_ADDRESS=unix:path=%s/bus", runtime_dir);
 	portal->pre_start = portal_pre_start;
 	portal->post_start = portal_post_start;

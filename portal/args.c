@@ -18,6 +18,8 @@ const char portal_usage[] =
     "  --port N               host vsock port (CID 2), default 1026\n"
     "  --host-unix PATH       connect to a Unix socket instead of vsock (tests)\n"
     "  --mountpoint PATH      the document filesystem (default $XDG_RUNTIME_DIR/doc)\n"
+    "  --docs-mount PATH      the document device's mount (virtio-fs): read-only\n"
+    "                         files are given as paths there (docs/docfs.md)\n"
     "  --fuse-fd N            /dev/fuse, already mounted on the mount point by a\n"
     "                         privileged parent (appvm-init)\n"
     "  --mount                mount it ourselves (needs root; tests)\n"
@@ -58,6 +60,7 @@ enum opt_id {
 	OPT_PORT = 0x100,
 	OPT_HOST_UNIX,
 	OPT_MOUNTPOINT,
+	OPT_DOCS_MOUNT,
 	OPT_FUSE_FD,
 	OPT_MOUNT,
 	OPT_READY_FD,
@@ -73,6 +76,7 @@ static const struct option options[] = {
     {"port", required_argument, NULL, OPT_PORT},
     {"host-unix", required_argument, NULL, OPT_HOST_UNIX},
     {"mountpoint", required_argument, NULL, OPT_MOUNTPOINT},
+    {"docs-mount", required_argument, NULL, OPT_DOCS_MOUNT},
     {"fuse-fd", required_argument, NULL, OPT_FUSE_FD},
     {"mount", no_argument, NULL, OPT_MOUNT},
     {"ready-fd", required_argument, NULL, OPT_READY_FD},
@@ -114,12 +118,14 @@ static int set_option(struct portal_opts *o, enum opt_id id, const char *opt, co
 		o->host_unix = v;
 		return 0;
 	case OPT_MOUNTPOINT:
+	case OPT_DOCS_MOUNT:
 		if (!path_ok(v, PORTAL_MOUNTPOINT_MAX))
 			return cli_error(
 			    err, errlen,
 			    "%s: expected an absolute, normalised path of at most %u bytes", opt,
 			    PORTAL_MOUNTPOINT_MAX);
-		snprintf(o->mountpoint, sizeof(o->mountpoint), "%s", v);
+		snprintf(id == OPT_MOUNTPOINT ? o->mountpoint : o->docs_mount,
+			 sizeof(o->mountpoint), "%s", v);
 		return 0;
 	case OPT_FUSE_FD:
 	case OPT_READY_FD:

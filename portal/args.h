@@ -14,6 +14,9 @@ struct portal_opts {
 	uint32_t port;	       /* host vsock port */
 	const char *host_unix; /* a Unix socket instead of vsock (tests) */
 	char mountpoint[PORTAL_MOUNTPOINT_MAX + 1];
+	/* The document device's mount (virtio-fs, docs/docfs.md): read-only
+	 * file grants are given as paths there ("": none). */
+	char docs_mount[PORTAL_MOUNTPOINT_MAX + 1];
 	int fuse_fd;		/* -1: none given */
 	bool mount;		/* mount the filesystem ourselves (root only) */
 	int ready_fd;		/* -1: none */

@@ -88,3 +88,31 @@ int portal_mount(const char *mountpoint, uid_t uid, gid_t gid, char *err, size_t
 	raise_readahead(mountpoint);
 	return fd;
 }
+
+int portal_mount_docs_device(const char *tag, const char *mountpoint, uid_t uid, gid_t gid,
+			     char *err, size_t errlen)
+{
+	while (umount2(mountpoint, MNT_DETACH) == 0)
+		;
+	if (mkdir(mountpoint, 0500) < 0 && errno != EEXIST) {
+		int e = errno;
+		snprintf(err, errlen, "cannot create %s: %s", mountpoint, strerror(e));
+		return -e;
+	}
+	/* The mount's root hides the directory's mode; the app's runtime
+	 * directory (0700) is what keeps other users out. */
+	if (chown(mountpoint, uid, gid) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot give %s to %u:%u: %s", mountpoint, (unsigned)uid,
+			 (unsigned)gid, strerror(e));
+		return -e;
+	}
+	if (mount(tag, mountpoint, PORTAL_DOCS_FS_TYPE,
+		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot mount the document device '%s' on %s: %s", tag,
+			 mountpoint, strerror(e));
+		return -e;
+	}
+	return 0;
+}

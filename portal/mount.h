@@ -27,4 +27,14 @@
  * descriptor (close-on-exec), or -errno with one line in err. */
 int portal_mount(const char *mountpoint, uid_t uid, gid_t gid, char *err, size_t errlen);
 
+/* The document device (docs/docfs.md): a virtio-fs filesystem. */
+#define PORTAL_DOCS_FS_TYPE "virtiofs"
+
+/* Mounts the document device with virtio-fs tag `tag` on mountpoint
+ * (created when missing, mode 0500 for uid:gid), read-only, nosuid, nodev,
+ * noexec, replacing a mount left there. Returns 0, or -errno with one line
+ * in err. */
+int portal_mount_docs_device(const char *tag, const char *mountpoint, uid_t uid, gid_t gid,
+			     char *err, size_t errlen);
+
 #endif
