@@ -8,6 +8,10 @@
 # vfsauto) and cache=none (vfsnone), 9p (tag p9, msize 524288); tmpfs as
 # the baseline; and asks the portal for the documents (open read.bin, save
 # w1m.bin, w32k.bin, rand.bin, gio.bin: the host's chooser picks by title).
+# read.bin is read-only: the portal gives it on the document device
+# (target docdev, docs/docfs.md), and the same document is read through
+# the FUSE document filesystem too (target doc). The device serves reads
+# only: write jobs and GIO saves skip it.
 # Then, ROUNDS times, every fio job on every target in turn (the target order
 # rotating each round), then GIO_SAVES g_file_replace_contents of 1 MiB per
 # target. One console line per result:
@@ -42,7 +46,10 @@ mount -t tmpfs -o size=$((size * 4 + 64))m tmpfs /mnt/tmpfs || say "FAIL: mount 
 grant() { # MODE TITLE: a document through the portal; prints its path
 	portal-client --timeout 120 --title "$2" ${3:+--name "$3"} "$1" | sed -n 's/^path //p'
 }
-doc_read=$(grant open read)
+doc_read_dev=$(grant open read)
+# The same document in the FUSE document filesystem: doc/ beside docs/.
+doc_read=$(echo "$doc_read_dev" | sed 's|/docs/\([0-9a-f]*/[^/]*\)$|/doc/\1|')
+case $doc_read_dev in */docs/*) ;; *) say "FAIL: read.bin is not on the document device: $doc_read_dev" ;; esac
 doc_w1m=$(grant save w1m w1m.bin)
 doc_w32k=$(grant save w32k w32k.bin)
 doc_rand=$(grant save rand rand.bin)
@@ -50,18 +57,19 @@ doc_gio=$(grant save gio gio.bin)
 for d in "$doc_read" "$doc_w1m" "$doc_w32k" "$doc_rand" "$doc_gio"; do
 	[ -n "$d" ] || say "FAIL: no document from the portal"
 done
-say "documents: $doc_read $doc_w1m $doc_w32k $doc_rand $doc_gio"
+say "documents: $doc_read_dev $doc_read $doc_w1m $doc_w32k $doc_rand $doc_gio"
 
 # file TARGET KIND: the file a job of KIND (read, w1m, w32k, rand, gio) uses.
 file() {
 	case $1 in
 	doc) eval "echo \$doc_$2" ;;
+	docdev) echo "$doc_read_dev" ;;
 	tmpfs) echo "/mnt/tmpfs/$2.bin" ;;
 	*) echo "/mnt/$1/$1-$2.bin" ;;
 	esac
 }
 # The shares read the host's read.bin; tmpfs has its own (fio lays it out).
-readfile() { if [ "$1" = tmpfs ] || [ "$1" = doc ]; then file "$1" read; else echo "/mnt/$1/read.bin"; fi; }
+readfile() { case $1 in tmpfs | doc | docdev) file "$1" read ;; *) echo "/mnt/$1/read.bin" ;; esac; }
 
 busy_total() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 portal_cs() {
@@ -104,7 +112,7 @@ fio_job() { # JOB TARGET: prints "KIB_PER_S IOPS RUNTIME_MS"
 	esac >/tmp/fio.res
 }
 
-targets="doc vfsnone vfsauto p9 tmpfs"
+targets="doc docdev vfsnone vfsauto p9 tmpfs"
 # shellcheck disable=SC2086 # a list of words
 rotate() { set -- $targets; first=$1; shift; targets="$* $first"; }
 # tmpfs: the files the shares find on the host, made in the guest.
@@ -115,6 +123,7 @@ r=1
 while [ $r -le "$rounds" ]; do
 	for job in $jobs; do
 		for t in $targets; do
+			case $t/$job in docdev/*write*) continue ;; esac
 			# Every job starts cold: nothing of the file in the guest's
 			# page cache, whatever the filesystem keeps.
 			sync
@@ -145,6 +154,7 @@ if [ "$gio_saves" -gt 0 ]; then
 	r=1
 	while [ $r -le "$rounds" ]; do
 		for t in $targets; do
+			[ "$t" != docdev ] || continue
 			if measure gio "$(file "$t" gio)" "$gio_saves"; then
 				echo "bench-gio $r $t $gio_saves $(cat /tmp/gio.out) $busy_pct $pcs"
 			else

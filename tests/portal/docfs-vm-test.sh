@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# The document device in a real guest (ctest label "vm", one boot): our
+# kernel under qemu (TCG) with appvm-vsock and a vhost-user-fs-pci device
+# served by appvm-portald --docs-device; an image with appvm-init ([portal]
+# docs-device = appvm-docs), appvm-portal and a test app. On the host a
+# command chooser plays the user.
+#
+#   the app opens a 6 MiB host file -> its path is on the document device
+#   ($XDG_RUNTIME_DIR/docs/<id>/<name>) -> its checksum in the guest is the
+#   host's -> writing to it and creating a file beside it fail -> the app
+#   holds it open; the host revokes it -> a read on the open descriptor
+#   fails and the entry is gone -> the VM powers off.
+#
+# Usage: tests/portal/docfs-vm-test.sh APPVM-INIT APPVM-PORTAL PORTAL-CLIENT
+#        APPVM-PORTALD APPVMCTL APPVM-VSOCK KERNEL
+# Environment: APPVM_ACCEL (default tcg), APPVM_TEST_WORK, APPVM_GUEST_STATIC=1.
+set -euo pipefail
+init=$1 portal=$2 client=$3 portald=$4 ctl=$5 vsockd=$6 kernel=${APPVM_KERNEL:-$7}
+src=$(cd "$(dirname "$0")/../.." && pwd)
+export APPVM_ACCEL=${APPVM_ACCEL:-tcg}
+work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/docfs-vm
+sockdir=$(mktemp -d /var/tmp/appvm-dv.XXXXXX)
+# shellcheck source=tests/portal/lib.sh
+. "$(dirname "$0")/lib.sh"
+vm_pid=
+cleanup() {
+	[ -z "$vm_pid" ] || kill -TERM "$vm_pid" 2>/dev/null || true
+	stop_started
+	rm -rf "$sockdir"
+}
+trap cleanup EXIT
+fail() {
+	printf 'FAIL (docs device vm): %s\n' "$*" >&2
+	[ -f "$work/console.log" ] && tail -n 40 "$work/console.log" >&2
+	printf -- '--- portald log:\n' >&2
+	tail -n 20 "$work/portald.log" >&2 2>/dev/null || true
+	exit 1
+}
+pass() { printf 'ok: %s\n' "$*"; }
+wait_console() { # TEXT: up to 180 s
+	for _ in $(seq 1800); do
+		grep -qF -- "$1" "$work/console.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+[ -s "$kernel" ] || fail "guest kernel '$kernel' not found: build it with kernel-config/build BUILD/kernel"
+for f in "$init" "$portal" "$client" "$portald" "$ctl" "$vsockd"; do [ -x "$f" ] || fail "$f not built"; done
+if [ "${APPVM_GUEST_STATIC:-0}" = 1 ]; then
+	"$src/tests/vm/check-static" --quiet "$init" "$portal" || fail "the guest programs are not static musl builds"
+fi
+
+rm -rf "$work"
+mkdir -p "$work/host"
+head -c 6291456 /dev/urandom >"$work/host/big.bin"
+want=$(sha256sum "$work/host/big.bin" | cut -d' ' -f1)
+cat >"$work/chooser.sh" <<EOF
+#!/bin/sh
+cat >/dev/null
+echo "$work/host/big.bin"
+EOF
+chmod 755 "$work/chooser.sh"
+
+cat >"$work/vm.conf" <<'CONF'
+[vm]
+name = docfstest
+on-app-exit = poweroff
+grace = 5s
+
+[agent]
+enable = no
+
+[store bus]
+source = serial:bus
+type = erofs
+path = /run/store/bus
+
+[app]
+exec = /usr/bin/docfs-test-app
+user = app
+
+[portal]
+enable = yes
+dbus-daemon = /run/store/bus/usr/bin/dbus-daemon
+docs-device = appvm-docs
+CONF
+cat >"$work/app" <<'APP'
+#!/bin/sh
+say() { echo "docfs-vm: $*"; }
+path=$(portal-client --timeout 120 --title "Open from the VM" open | sed -n 's/^path //p')
+say "opened $path"
+say "sum $(sha256sum "$path" | cut -d' ' -f1)"
+if echo x >>"$path" 2>/dev/null; then say "append worked"; else say "append refused"; fi
+if (: >"$(dirname "$path")/new.txt") 2>/dev/null; then say "create worked"; else say "create refused"; fi
+exec 3<"$path"
+dd bs=4096 count=1 <&3 >/dev/null 2>&1 && say "holding it open"
+# The host revokes it now: a read on the open descriptor fails.
+i=0
+while dd bs=4096 count=1 <&3 >/dev/null 2>&1 && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+if dd bs=4096 count=1 <&3 >/dev/null 2>&1; then say "still readable"; else say "read on the open descriptor failed"; fi
+exec 3<&-
+[ -e "$path" ] && say "entry still there" || say "entry gone"
+[ -e "$(dirname "$path")" ] && say "directory still there" || say "directory gone"
+APP
+"$src/rootfs/build" --init "$init" --bin "$portal" --bin "$client" --busybox \
+	--config "$work/vm.conf" --store-pkg bus=dbus-daemon \
+	--add "$work/app:/usr/bin/docfs-test-app:0755" "$work/image" >"$work/image.log" 2>&1 ||
+	{ cat "$work/image.log" >&2; fail "rootfs/build failed"; }
+
+"$portald" --name docfstest --vsock "$sockdir/vm.vsock" --chooser "command:$work/chooser.sh" \
+	--docs-device "$sockdir/docs.vu" >"$work/portald.log" 2>&1 &
+pids+=("$!")
+wait_for 5 test -S "$sockdir/docs.vu" || fail "appvm-portald did not listen on its docs device"
+
+"$src/scripts/run-vm" --kernel "$kernel" --initrd "$work/image/initramfs.cpio.zst" --no-net \
+	--store "$work/image/bus.erofs:bus" --vsock-cid 3 --vsock-hybrid "$sockdir/vm.vsock" --vsock-backend "$vsockd" \
+	--docs-device "appvm-docs=$sockdir/docs.vu" \
+	--log "$work/console.log" --quiet --timeout 400 &
+vm_pid=$!
+
+wait_console "portal: ready" || fail "the portal did not start in the guest"
+grep -qF "portal: document device 'appvm-docs' on /run/user/1000/docs" "$work/console.log" ||
+	fail "init did not mount the document device"
+pass "init mounted the document device"
+wait_console "docfs-vm: sum" || fail "the app did not read the document"
+path=$(sed -n 's/.*docfs-vm: opened \(.*[^[:space:]]\)[[:space:]]*$/\1/p' "$work/console.log" | head -n 1)
+[[ $path == /run/user/1000/docs/*/big.bin ]] || fail "document path: '$path'"
+grep -qF "docfs-vm: sum $want" "$work/console.log" ||
+	fail "checksum in the guest: $(grep 'docfs-vm: sum' "$work/console.log"), host: $want"
+pass "a 6 MiB read-only document read through the document device: checksum equals the host's ($path)"
+wait_console "docfs-vm: holding it open" || fail "the app could not hold the document open"
+grep -qF "docfs-vm: append refused" "$work/console.log" || fail "appending to a read-only document worked"
+grep -qF "docfs-vm: create refused" "$work/console.log" || fail "creating a file on the device worked"
+[ "$(sha256sum "$work/host/big.bin" | cut -d' ' -f1)" = "$want" ] || fail "the host file changed"
+others=$(find "$work/host" -mindepth 1 ! -name big.bin)
+[ -z "$others" ] || fail "something appeared on the host: $others"
+pass "writing and creating fail; the host file is unchanged"
+
+id=$(basename "$(dirname "$path")")
+"$ctl" "hybrid:$sockdir/vm.vsock" docs revoke "$id" >/dev/null || fail "appvmctl docs revoke $id"
+wait_console "docfs-vm: read on the open descriptor failed" || fail "the guest still reads a revoked document"
+wait_console "docfs-vm: entry gone" || fail "the revoked document is still there"
+grep -qF "docfs-vm: directory gone" "$work/console.log" || fail "the revoked document's directory is still there"
+pass "revoked from the host: a read on the open descriptor fails, the entry is gone"
+
+set +e
+wait "$vm_pid"
+status=$?
+set -e
+vm_pid=
+[ $status -eq 0 ] || fail "qemu exited with status $status"
+grep -q "app-exit status=0" "$work/console.log" || fail "the app failed"
+pass "the VM powered off"
