@@ -76,18 +76,12 @@ int pd_fuse_name_check(const char *untrusted, size_t len)
 	return 0;
 }
 
-static uint32_t load32(const uint8_t *p)
+/* Copies an operation's arguments into its aligned local: the bytes that
+ * came (a newer kernel's struct may be longer), zeros for the rest. */
+static void take(void *dst, size_t size, const uint8_t *a, size_t args)
 {
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t load64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
+	memset(dst, 0, size);
+	memcpy(dst, a, args < size ? args : size);
 }
 
 /* The arguments of a served opcode, args bytes long (at least its minimum). */
@@ -106,46 +100,67 @@ static int decode_args(const uint8_t *a, size_t args, struct pd_fuse_req *ret)
 		ret->u.name[n] = '\0';
 		return 0;
 	}
-	case FUSE_FORGET:
-		ret->u.nlookup = load64(a);
+	case FUSE_FORGET: {
+		struct fuse_forget_in in;
+		take(&in, sizeof(in), a, args);
+		ret->u.nlookup = in.nlookup;
 		return 0;
+	}
 	case FUSE_BATCH_FORGET: {
-		uint32_t count = load32(a);
-		size_t fit =
-		    (args - sizeof(struct fuse_batch_forget_in)) / sizeof(struct fuse_forget_one);
-		ret->u.forget.count = count < fit ? count : (uint32_t)fit;
-		memcpy(ret->u.forget.one, a + sizeof(struct fuse_batch_forget_in),
+		struct fuse_batch_forget_in in;
+		take(&in, sizeof(in), a, args);
+		size_t fit = (args - sizeof(in)) / sizeof(struct fuse_forget_one);
+		ret->u.forget.count = in.count < fit ? in.count : (uint32_t)fit;
+		memcpy(ret->u.forget.one, a + sizeof(in),
 		       ret->u.forget.count * sizeof(struct fuse_forget_one));
 		return 0;
 	}
-	case FUSE_GETATTR:
-		ret->u.getattr.flags = load32(a);
-		ret->u.getattr.fh = load64(a + offsetof(struct fuse_getattr_in, fh));
+	case FUSE_GETATTR: {
+		struct fuse_getattr_in in;
+		take(&in, sizeof(in), a, args);
+		ret->u.getattr.flags = in.getattr_flags;
+		ret->u.getattr.fh = in.fh;
 		return 0;
+	}
 	case FUSE_OPEN:
-	case FUSE_OPENDIR:
-		ret->u.open_flags = load32(a);
+	case FUSE_OPENDIR: {
+		struct fuse_open_in in;
+		take(&in, sizeof(in), a, args);
+		ret->u.open_flags = in.flags;
 		return 0;
+	}
 	case FUSE_READ:
-	case FUSE_READDIR:
-		ret->u.read.fh = load64(a);
-		ret->u.read.offset = load64(a + offsetof(struct fuse_read_in, offset));
-		ret->u.read.size = load32(a + offsetof(struct fuse_read_in, size));
+	case FUSE_READDIR: {
+		struct fuse_read_in in;
+		take(&in, sizeof(in), a, args);
+		ret->u.read.fh = in.fh;
+		ret->u.read.offset = in.offset;
+		ret->u.read.size = in.size;
 		return 0;
+	}
 	case FUSE_RELEASE:
 	case FUSE_RELEASEDIR:
-	case FUSE_FLUSH:
-		ret->u.fh = load64(a);
+	case FUSE_FLUSH: {
+		struct fuse_release_in in; /* fuse_flush_in starts the same way */
+		take(&in, sizeof(in), a, args);
+		ret->u.fh = in.fh;
 		return 0;
-	case FUSE_ACCESS:
-		ret->u.mask = load32(a);
+	}
+	case FUSE_ACCESS: {
+		struct fuse_access_in in;
+		take(&in, sizeof(in), a, args);
+		ret->u.mask = in.mask;
 		return 0;
-	case FUSE_INIT:
-		ret->u.init.major = load32(a);
-		ret->u.init.minor = load32(a + 4);
-		ret->u.init.max_readahead = load32(a + 8);
-		ret->u.init.flags = load32(a + 12);
+	}
+	case FUSE_INIT: {
+		struct fuse_init_in in;
+		take(&in, sizeof(in), a, args);
+		ret->u.init.major = in.major;
+		ret->u.init.minor = in.minor;
+		ret->u.init.max_readahead = in.max_readahead;
+		ret->u.init.flags = in.flags;
 		return 0;
+	}
 	default: /* STATFS, INTERRUPT, DESTROY: nothing read */
 		return 0;
 	}

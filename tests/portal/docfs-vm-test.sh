@@ -15,43 +15,11 @@
 #        APPVM-PORTALD APPVMCTL APPVM-VSOCK KERNEL
 # Environment: APPVM_ACCEL (default tcg), APPVM_TEST_WORK, APPVM_GUEST_STATIC=1.
 set -euo pipefail
-init=$1 portal=$2 client=$3 portald=$4 ctl=$5 vsockd=$6 kernel=${APPVM_KERNEL:-$7}
-src=$(cd "$(dirname "$0")/../.." && pwd)
-export APPVM_ACCEL=${APPVM_ACCEL:-tcg}
-work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/docfs-vm
-sockdir=$(mktemp -d /var/tmp/appvm-dv.XXXXXX)
 # shellcheck source=tests/portal/lib.sh
 . "$(dirname "$0")/lib.sh"
-vm_pid=
-cleanup() {
-	[ -z "$vm_pid" ] || kill -TERM "$vm_pid" 2>/dev/null || true
-	stop_started
-	rm -rf "$sockdir"
-}
-trap cleanup EXIT
-fail() {
-	printf 'FAIL (docs device vm): %s\n' "$*" >&2
-	[ -f "$work/console.log" ] && tail -n 40 "$work/console.log" >&2
-	printf -- '--- portald log:\n' >&2
-	tail -n 20 "$work/portald.log" >&2 2>/dev/null || true
-	exit 1
-}
-pass() { printf 'ok: %s\n' "$*"; }
-wait_console() { # TEXT: up to 180 s
-	for _ in $(seq 1800); do
-		grep -qF -- "$1" "$work/console.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-[ -s "$kernel" ] || fail "guest kernel '$kernel' not found: build it with kernel-config/build BUILD/kernel"
-for f in "$init" "$portal" "$client" "$portald" "$ctl" "$vsockd"; do [ -x "$f" ] || fail "$f not built"; done
-if [ "${APPVM_GUEST_STATIC:-0}" = 1 ]; then
-	"$src/tests/vm/check-static" --quiet "$init" "$portal" || fail "the guest programs are not static musl builds"
-fi
+fail() { portal_vm_fail "$@"; }
+portal_vm_test docfs-vm "docs device vm" "$@"
 
-rm -rf "$work"
-mkdir -p "$work/host"
 head -c 6291456 /dev/urandom >"$work/host/big.bin"
 want=$(sha256sum "$work/host/big.bin" | cut -d' ' -f1)
 cat >"$work/chooser.sh" <<EOF

@@ -184,3 +184,55 @@ stop_portal() {
 	! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" "$work/portald.log" ||
 		fail "sanitizer report"
 }
+
+# The start of a VM test of the portal (vm-test.sh, docfs-vm-test.sh):
+# portal_vm_test LABEL WHAT "$@" takes the tests' arguments (APPVM-INIT
+# APPVM-PORTAL PORTAL-CLIENT APPVM-PORTALD APPVMCTL APPVM-VSOCK KERNEL) into
+# init portal client portald ctl vsockd kernel, sets src, work
+# (APPVM_TEST_WORK/LABEL, emptied, with work/host) and sockdir (short, for
+# sockets), checks the binaries (the caller defines fail as portal_vm_fail)
+# and cleans up at exit (the VM in vm_pid, the processes started, sockdir).
+portal_vm_test() {
+	local label=$1
+	portal_vm_what=$2
+	shift 2
+	init=$1 portal=$2 client=$3 portald=$4 ctl=$5 vsockd=$6 kernel=${APPVM_KERNEL:-$7}
+	src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	export APPVM_ACCEL=${APPVM_ACCEL:-tcg}
+	work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/$label
+	# Sockets in a short directory: a Unix socket path has at most 107 bytes.
+	sockdir=$(mktemp -d /var/tmp/appvm-pv.XXXXXX)
+	vm_pid=
+	trap portal_vm_cleanup EXIT
+	[ -s "$kernel" ] || fail "guest kernel '$kernel' not found: build it with kernel-config/build BUILD/kernel"
+	local f
+	for f in "$init" "$portal" "$client" "$portald" "$ctl" "$vsockd"; do [ -x "$f" ] || fail "$f not built"; done
+	# The guest's own programs are their image builds: static musl programs.
+	if [ "${APPVM_GUEST_STATIC:-0}" = 1 ]; then
+		"$src/tests/vm/check-static" --quiet "$init" "$portal" || fail "the guest programs are not static musl builds"
+	fi
+	rm -rf "$work"
+	mkdir -p "$work/host"
+}
+portal_vm_cleanup() {
+	[ -z "$vm_pid" ] || kill -TERM "$vm_pid" 2>/dev/null || true
+	stop_started
+	rm -rf "$sockdir"
+}
+# portal_vm_fail MESSAGE: says what failed (WHAT of portal_vm_test), with the
+# console's and the host daemon's last lines, and exits 1.
+portal_vm_fail() {
+	printf 'FAIL (%s): %s\n' "$portal_vm_what" "$*" >&2
+	[ -f "$work/console.log" ] && tail -n 40 "$work/console.log" >&2
+	printf -- '--- portald log:\n' >&2
+	tail -n 20 "$work/portald.log" >&2 2>/dev/null || true
+	exit 1
+}
+# wait_console TEXT: polls the console log for TEXT, up to 180 s.
+wait_console() {
+	for _ in $(seq 1800); do
+		grep -qF -- "$1" "$work/console.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}

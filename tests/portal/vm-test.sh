@@ -18,45 +18,11 @@
 # Environment: APPVM_ACCEL (default tcg), APPVM_TEST_WORK, APPVM_GUEST_STATIC=1
 # (init and the portal must be static musl programs).
 set -euo pipefail
-init=$1 portal=$2 client=$3 portald=$4 ctl=$5 vsockd=$6 kernel=${APPVM_KERNEL:-$7}
-src=$(cd "$(dirname "$0")/../.." && pwd)
-export APPVM_ACCEL=${APPVM_ACCEL:-tcg}
-work=${APPVM_TEST_WORK:-$(mktemp -d /var/tmp/appvm-portal.XXXXXX)}/vm
-# Sockets in a short directory: a Unix socket path has at most 107 bytes.
-sockdir=$(mktemp -d /var/tmp/appvm-pv.XXXXXX)
 # shellcheck source=tests/portal/lib.sh
 . "$(dirname "$0")/lib.sh"
-vm_pid=
-cleanup() {
-	[ -z "$vm_pid" ] || kill -TERM "$vm_pid" 2>/dev/null || true
-	stop_started
-	rm -rf "$sockdir"
-}
-trap cleanup EXIT
-fail() {
-	printf 'FAIL (portal vm): %s\n' "$*" >&2
-	[ -f "$work/console.log" ] && tail -n 40 "$work/console.log" >&2
-	printf -- '--- portald log:\n' >&2
-	tail -n 20 "$work/portald.log" >&2 2>/dev/null || true
-	exit 1
-}
-pass() { printf 'ok: %s\n' "$*"; }
-wait_console() { # TEXT: up to 120 s
-	for _ in $(seq 1200); do
-		grep -qF -- "$1" "$work/console.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-[ -s "$kernel" ] || fail "guest kernel '$kernel' not found: build it with kernel-config/build BUILD/kernel"
-for f in "$init" "$portal" "$client" "$portald" "$ctl" "$vsockd"; do [ -x "$f" ] || fail "$f not built"; done
-# The guest's own programs are their image builds: static musl programs.
-if [ "${APPVM_GUEST_STATIC:-0}" = 1 ]; then
-	"$src/tests/vm/check-static" --quiet "$init" "$portal" || fail "the guest programs are not static musl builds"
-fi
+fail() { portal_vm_fail "$@"; }
+portal_vm_test vm "portal vm" "$@"
 
-rm -rf "$work"
-mkdir -p "$work/host"
 printf 'hello from the host\n' >"$work/host/notes.txt"
 mkdir -p "$work/host/folder/sub"
 printf 'inside the folder\n' >"$work/host/folder/sub/in.txt"
