@@ -223,7 +223,11 @@ static int apply(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader
 		restart_queues(vu); /* the way notifications are asked for changed */
 		return 0;
 	case VU_GET_PROTOCOL_FEATURES:
-		return reply_u64(vu, req, VU_PROTOCOL_FEATURES);
+		/* A device without config space (virtio-fs: qemu keeps the tag)
+		 * does not offer to read it. */
+		return reply_u64(vu, req,
+				 VU_PROTOCOL_FEATURES &
+				     ~(vu->dev->config_size ? 0 : 1ull << VU_PROTO_CONFIG));
 	case VU_SET_PROTOCOL_FEATURES:
 		vu->protocol_features = m->u.u64;
 		return 0;

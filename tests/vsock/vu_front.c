@@ -196,13 +196,14 @@ int vuf_start(struct vu_front *f, bool mem_table, const char **ret_step)
 		step = "SET_OWNER";
 		r = vuf_request(f, VU_SET_OWNER, NULL, 0, NULL, 0);
 	}
-	if (r == 0) {
+	bool config = v & (1ull << VU_PROTO_CONFIG); /* a device with a config space */
+	if (r == 0 && config) {
 		step = "GET_CONFIG";
 		uint32_t hdr[3] = {0, 8, 0};
 		memcpy(cfg, hdr, sizeof(hdr));
 		r = vuf_send(f, VU_GET_CONFIG, VU_VERSION, cfg, sizeof(cfg), NULL, 0);
 	}
-	if (r >= 0)
+	if (r >= 0 && config)
 		r = vuf_reply(f, VU_GET_CONFIG, cfg, sizeof(cfg), VUF_WAIT_MS) == sizeof(cfg)
 			? 0
 			: -EPROTO;
