@@ -34,6 +34,7 @@ static struct vu_front fe;
 static char sockdir[64], docs_sock[96];
 static uint8_t content[FILE_SIZE];
 static uint64_t doc_id;
+static struct pdh_conn c; /* the guest portal */
 static char doc_hex[17];
 
 /* One FUSE request: header and arguments in one readable descriptor, then
@@ -122,7 +123,6 @@ static int setup(void **state)
 		return -1;
 	close(fd);
 	/* The guest portal asks; the chooser picks the file: a read-only grant. */
-	struct pdh_conn c;
 	struct proto_msg m, r;
 	char line[1024];
 	pdh_open(&h, &c);
@@ -151,6 +151,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	vuf_close(&fe);
+	pdh_close(&c);
 	pdh_stop(&h);
 	rmdir(sockdir);
 	return 0;
