@@ -12,12 +12,15 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-/* Every grant holds a descriptor, and so does every handle inside folders:
+/* Every grant holds a descriptor, and so does every handle inside folders
+ * and every file open on the document device:
  * the soft limit is raised to fit them (within the hard limit). */
 static void raise_fd_limit(const struct pd_opts *o)
 {
 	struct rlimit rl;
 	rlim_t need = (rlim_t)o->limits.max_grants + o->limits.max_handles + 64;
+	if (o->docs_device[0])
+		need += PD_DOCFS_MAX_HANDLES; /* files open on the document device */
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
 		return;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;

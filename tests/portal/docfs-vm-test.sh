@@ -29,29 +29,6 @@ echo "$work/host/big.bin"
 EOF
 chmod 755 "$work/chooser.sh"
 
-cat >"$work/vm.conf" <<'CONF'
-[vm]
-name = docfstest
-on-app-exit = poweroff
-grace = 5s
-
-[agent]
-enable = no
-
-[store bus]
-source = serial:bus
-type = erofs
-path = /run/store/bus
-
-[app]
-exec = /usr/bin/docfs-test-app
-user = app
-
-[portal]
-enable = yes
-dbus-daemon = /run/store/bus/usr/bin/dbus-daemon
-docs-device = appvm-docs
-CONF
 cat >"$work/app" <<'APP'
 #!/bin/sh
 say() { echo "docfs-vm: $*"; }
@@ -70,10 +47,7 @@ exec 3<&-
 [ -e "$path" ] && say "entry still there" || say "entry gone"
 [ -e "$(dirname "$path")" ] && say "directory still there" || say "directory gone"
 APP
-"$src/rootfs/build" --init "$init" --bin "$portal" --bin "$client" --busybox \
-	--config "$work/vm.conf" --store-pkg bus=dbus-daemon \
-	--add "$work/app:/usr/bin/docfs-test-app:0755" "$work/image" >"$work/image.log" 2>&1 ||
-	{ cat "$work/image.log" >&2; fail "rootfs/build failed"; }
+portal_vm_image docfstest "docs-device = appvm-docs"
 
 "$portald" --name docfstest --vsock "$sockdir/vm.vsock" --chooser "command:$work/chooser.sh" \
 	--docs-device "$sockdir/docs.vu" >"$work/portald.log" 2>&1 &

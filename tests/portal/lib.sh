@@ -236,3 +236,23 @@ wait_console() {
 	done
 	return 1
 }
+# portal_vm_image NAME [PORTAL_LINE...]: the image of a portal VM test in
+# $work/image: VM NAME, the app $work/app (as /usr/bin/NAME-app, the user
+# app), the portal with Debian's dbus-daemon from the store "bus" and the
+# extra [portal] lines given; its config in $work/vm.conf.
+portal_vm_image() {
+	local name=$1 line
+	shift
+	{
+		printf '[vm]\nname = %s\non-app-exit = poweroff\ngrace = 5s\n\n' "$name"
+		printf '[agent]\nenable = no\n\n'
+		printf '[store bus]\nsource = serial:bus\ntype = erofs\npath = /run/store/bus\n\n'
+		printf '[app]\nexec = /usr/bin/%s-app\nuser = app\n\n' "$name"
+		printf '[portal]\nenable = yes\ndbus-daemon = /run/store/bus/usr/bin/dbus-daemon\n'
+		for line in "$@"; do printf '%s\n' "$line"; done
+	} >"$work/vm.conf"
+	"$src/rootfs/build" --init "$init" --bin "$portal" --bin "$client" --busybox \
+		--config "$work/vm.conf" --store-pkg bus=dbus-daemon \
+		--add "$work/app:/usr/bin/$name-app:0755" "$work/image" >"$work/image.log" 2>&1 ||
+		{ cat "$work/image.log" >&2; fail "rootfs/build failed"; }
+}

@@ -38,28 +38,6 @@ esac
 EOF
 chmod 755 "$work/chooser.sh"
 
-cat >"$work/vm.conf" <<'CONF'
-[vm]
-name = portaltest
-on-app-exit = poweroff
-grace = 5s
-
-[agent]
-enable = no
-
-[store bus]
-source = serial:bus
-type = erofs
-path = /run/store/bus
-
-[app]
-exec = /usr/bin/portal-test-app
-user = app
-
-[portal]
-enable = yes
-dbus-daemon = /run/store/bus/usr/bin/dbus-daemon
-CONF
 cat >"$work/app" <<'APP'
 #!/bin/sh
 say() { echo "portal-vm: $*"; }
@@ -78,10 +56,7 @@ while cat "$path" >/dev/null 2>&1 && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1))
 if cat "$path" >/dev/null 2>&1; then say "still readable"; else say "read failed after revoke"; fi
 [ -e "$(dirname "$path")" ] && say "directory still there" || say "directory gone"
 APP
-"$src/rootfs/build" --init "$init" --bin "$portal" --bin "$client" --busybox \
-	--config "$work/vm.conf" --store-pkg bus=dbus-daemon \
-	--add "$work/app:/usr/bin/portal-test-app:0755" "$work/image" >"$work/image.log" 2>&1 ||
-	{ cat "$work/image.log" >&2; fail "rootfs/build failed"; }
+portal_vm_image portaltest
 
 # The host side of the VM's portal, on <vsock path>_1026 as with cloud-hypervisor.
 "$portald" --name portaltest --vsock "$sockdir/vm.vsock" --chooser "command:$work/chooser.sh" \
