@@ -205,7 +205,7 @@ static uint32_t do_lookup(struct pd_docfs *fs, const struct vsock_chain *c,
 	struct pd_docfs_node parent, child;
 	const struct pd_grant *g;
 	struct fuse_entry_out e = {0};
-	uint64_t id;
+	uint64_t id = 0;
 	int r = node_get(fs, q->nodeid, &parent, &g);
 	if (r == 0 && parent.kind == PD_DOCFS_FILE)
 		r = -ENOTDIR;
