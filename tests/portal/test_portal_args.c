@@ -13,11 +13,11 @@
 
 static int parse(struct portal_opts *o, const char *runtime, char *err, size_t errlen, ...)
 {
-	char *argv[16] = {"appvm-portal"};
+	char *argv[24] = {"appvm-portal"};
 	int argc = 1;
 	va_list ap;
 	va_start(ap, errlen);
-	for (const char *a; argc < 15 && (a = va_arg(ap, const char *));)
+	for (const char *a; argc < 23 && (a = va_arg(ap, const char *));)
 		argv[argc++] = (char *)a;
 	va_end(ap);
 	argv[argc] = NULL;
@@ -34,6 +34,7 @@ static void test_defaults(void **state)
 	assert_int_equal(o.port, APPVM_PORTAL_PORT);
 	assert_null(o.host_unix);
 	assert_string_equal(o.mountpoint, "/run/user/1000/doc");
+	assert_string_equal(o.docs_mount, ""); /* no document device */
 	assert_int_equal(o.fuse_fd, -1);
 	assert_int_equal(o.ready_fd, -1);
 	assert_false(o.mount || o.verbose || o.help || o.version);
@@ -50,13 +51,14 @@ static void test_all_options(void **state)
 	/* What appvm-init passes, and both value forms. */
 	assert_int_equal(parse(&o, NULL, err, sizeof(err), "--port", "5000", "--fuse-fd=3",
 			       "--ready-fd", "4", "--mountpoint", "/run/user/1000/doc",
-			       "--scratch-limit=16", "--scratch-files", "8", "--response-delay",
-			       "0", "-v", NULL),
+			       "--docs-mount", "/run/user/1000/docs", "--scratch-limit=16",
+			       "--scratch-files", "8", "--response-delay", "0", "-v", NULL),
 			 0);
 	assert_int_equal(o.port, 5000);
 	assert_int_equal(o.fuse_fd, 3);
 	assert_int_equal(o.ready_fd, 4);
 	assert_string_equal(o.mountpoint, "/run/user/1000/doc");
+	assert_string_equal(o.docs_mount, "/run/user/1000/docs");
 	assert_true(o.scratch_limit == 16ull << 20);
 	assert_int_equal(o.scratch_files, 8);
 	assert_int_equal(o.response_delay_ms, 0);
@@ -94,6 +96,8 @@ static void test_errors(void **state)
 	    {{"--mountpoint", "/run//doc"}, "/r", "normalised"},
 	    {{"--mountpoint", "/run/../doc"}, "/r", "normalised"},
 	    {{"--mountpoint", "/run/doc/"}, "/r", "normalised"},
+	    {{"--docs-mount", "docs"}, "/r", "--docs-mount: expected an absolute"},
+	    {{"--docs-mount", "/run/../docs"}, "/r", "normalised"},
 	    {{"--host-unix", ""}, "/r", "--host-unix: expected a socket path"},
 	    {{"--scratch-limit", "0"}, "/r", "--scratch-limit"},
 	    {{"--response-delay", "10001"}, "/r", "--response-delay"},

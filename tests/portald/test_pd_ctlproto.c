@@ -181,6 +181,11 @@ static void test_daemon_args(void **state)
 	assert_int_equal(o.limits.max_grants, 9);
 	assert_int_equal(args(&o, err, "--name", "x", "--listen", "/a", "--control", "/b", NULL),
 			 0);
+	assert_string_equal(o.docs_device, ""); /* no document device unless asked */
+	assert_int_equal(
+	    args(&o, err, "--name", "x", "--vsock", "/v", "--docs-device", "/run/docs.vu", NULL),
+	    0);
+	assert_string_equal(o.docs_device, "/run/docs.vu");
 	struct {
 		const char *why;
 		char *argv[6];
@@ -194,6 +199,7 @@ static void test_daemon_args(void **state)
 	    {"bad value", {"--name", "x", "--vsock", "/v", "--max-grants", "x"}},
 	    {"bad value", {"--name", "x", "--vsock", "/v", "--max-handles", "8193"}},
 	    {"bad value", {"--name", "x", "--vsock", "/v", "--max-handles", "0"}},
+	    {"bad value", {"--name", "x", "--vsock", "/v", "--docs-device", ""}},
 	    {"unknown option", {"--name", "x", "--vsock", "/v", "--frob", "1"}},
 	    {"missing value", {"--name", "x", "--vsock", NULL}},
 	};
@@ -213,6 +219,8 @@ static void test_daemon_args(void **state)
 	lng[0] = '/';
 	lng[sizeof(lng) - 1] = '\0';
 	assert_int_equal(args(&o, err, "--name", "x", "--vsock", lng, NULL), -EINVAL);
+	assert_int_equal(args(&o, err, "--name", "x", "--vsock", "/v", "--docs-device", lng, NULL),
+			 -EINVAL);
 	uint64_t sz;
 	assert_int_equal(pd_parse_size("3G", &sz), 0);
 	assert_true(sz == 3ull << 30);
