@@ -33,6 +33,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.portal.dbus_daemon, "/usr/bin/dbus-daemon");
 	assert_true(cfg.portal.app_env);
 	assert_int_equal(cfg.portal.ready_timeout_ms, 5000);
+	assert_string_equal(cfg.portal.docs_device, ""); /* no document device */
 }
 
 static void test_keys(void **state)
@@ -46,7 +47,8 @@ static void test_keys(void **state)
 				      "args = --scratch-limit 64 -v\n"
 				      "dbus-daemon = /opt/dbus/dbus-daemon\n"
 				      "app-env = no\n"
-				      "ready-timeout = 500ms\n",
+				      "ready-timeout = 500ms\n"
+				      "docs-device = appvm-docs\n",
 			      NULL, err, sizeof(err)),
 			 0);
 	assert_true(cfg.portal.enable);
@@ -56,6 +58,7 @@ static void test_keys(void **state)
 	assert_string_equal(cfg.portal.dbus_daemon, "/opt/dbus/dbus-daemon");
 	assert_false(cfg.portal.app_env);
 	assert_int_equal(cfg.portal.ready_timeout_ms, 500);
+	assert_string_equal(cfg.portal.docs_device, "appvm-docs");
 	/* The host turns it on per instance. */
 	assert_int_equal(
 	    load(MINIMAL, "appvm.portal.enable=1 appvm.portal.ready-timeout=2s", err, sizeof(err)),
@@ -82,6 +85,8 @@ static void test_errors(void **state)
 	     "[portal] port: expected a number from 1 to 4294967294, got \"0\"", -EINVAL},
 	    {MINIMAL "[portal]\ndbus-daemon = ../dbus\n", NULL, "[portal] dbus-daemon:", -EINVAL},
 	    {MINIMAL "[portal]\nargs = \"unterminated\n", NULL, "[portal] args:", -EINVAL},
+	    {MINIMAL "[portal]\ndocs-device = a/b\n", NULL, "[portal] docs-device: expected",
+	     -EINVAL},
 	    {MINIMAL "[portal]\nready-timeout = 61s\n", NULL,
 	     "[portal] ready-timeout: expected a duration like 10s or 500ms (at most 60s)",
 	     -EINVAL},
