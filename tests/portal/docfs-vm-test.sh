@@ -5,7 +5,9 @@
 # docs-device = appvm-docs), appvm-portal and a test app. On the host a
 # command chooser plays the user.
 #
-#   the app opens a 6 MiB host file -> its path is on the document device
+#   the app opens a 6 MiB host file through the portal with a GDBus client
+#   (python3-gi from the store "py": OpenFile, then the Response signal
+#   with the file's URI) -> its path is on the document device
 #   ($XDG_RUNTIME_DIR/docs/<id>/<name>) -> its checksum in the guest is the
 #   host's -> writing to it and creating a file beside it fail -> the app
 #   holds it open; the host revokes it -> a read on the open descriptor
@@ -32,7 +34,36 @@ chmod 755 "$work/chooser.sh"
 cat >"$work/app" <<'APP'
 #!/bin/sh
 say() { echo "docfs-vm: $*"; }
-path=$(portal-client --timeout 120 --title "Open from the VM" open | sed -n 's/^path //p')
+# python3 runs with the store's own loader and libraries (docs/images.md,
+# "Programs in stores").
+py() {
+	s=/run/store/py
+	lp=$(sed -n 's/^library-path = //p' "$s/.appvm/runtime" | tr ':' '\n' | sed "s|^|$s/|" | tr '\n' ':')
+	GI_TYPELIB_PATH=$s/usr/lib/x86_64-linux-gnu/girepository-1.0 \
+		"$s/lib64/ld-linux-x86-64.so.2" --inhibit-cache --library-path "${lp%:}" "$s/usr/bin/python3" "$@"
+}
+# OpenFile over GDBus, as GTK calls it: subscribe to the Request's
+# Response first (unicast to us, so without a match rule), then call.
+uri=$(py -c 'from gi.repository import Gio, GLib
+bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+token = "docfs1"
+req = "/org/freedesktop/portal/desktop/request/%s/%s" % (bus.get_unique_name()[1:].replace(".", "_"), token)
+loop, out = GLib.MainLoop(), []
+def response(conn, sender, path, iface, signal, params):
+    code, results = params.unpack()
+    out.append("%d %s" % (code, " ".join(results.get("uris", []))))
+    loop.quit()
+bus.signal_subscribe(None, "org.freedesktop.portal.Request", "Response", req, None,
+                     Gio.DBusSignalFlags.NO_MATCH_RULE, response)
+bus.call_sync("org.freedesktop.portal.Desktop", "/org/freedesktop/portal/desktop",
+              "org.freedesktop.portal.FileChooser", "OpenFile",
+              GLib.Variant("(ssa{sv})", ("", "Open from the VM", {"handle_token": GLib.Variant("s", token)})),
+              GLib.VariantType("(o)"), Gio.DBusCallFlags.NONE, 120000, None)
+GLib.timeout_add_seconds(120, loop.quit)
+loop.run()
+print(out[0] if out else "none")' 2>&1)
+say "response $uri"
+path=$(echo "$uri" | sed -n 's|^0 file://||p')
 say "opened $path"
 say "sum $(sha256sum "$path" | cut -d' ' -f1)"
 if echo x >>"$path" 2>/dev/null; then say "append worked"; else say "append refused"; fi
@@ -47,6 +78,7 @@ exec 3<&-
 [ -e "$path" ] && say "entry still there" || say "entry gone"
 [ -e "$(dirname "$path")" ] && say "directory still there" || say "directory gone"
 APP
+portal_vm_py=1
 portal_vm_image docfstest "docs-device = appvm-docs"
 
 "$portald" --name docfstest --vsock "$sockdir/vm.vsock" --chooser "command:$work/chooser.sh" \
@@ -55,7 +87,7 @@ pids+=("$!")
 wait_for 5 test -S "$sockdir/docs.vu" || fail "appvm-portald did not listen on its docs device"
 
 "$src/scripts/run-vm" --kernel "$kernel" --initrd "$work/image/initramfs.cpio.zst" --no-net \
-	--store "$work/image/bus.erofs:bus" --vsock-cid 3 --vsock-hybrid "$sockdir/vm.vsock" --vsock-backend "$vsockd" \
+	--store "$work/image/bus.erofs:bus" --store "$work/image/py.erofs:py" --vsock-cid 3 --vsock-hybrid "$sockdir/vm.vsock" --vsock-backend "$vsockd" \
 	--docs-device "appvm-docs=$sockdir/docs.vu" \
 	--log "$work/console.log" --quiet --timeout 400 &
 vm_pid=$!

@@ -239,7 +239,9 @@ wait_console() {
 # portal_vm_image NAME [PORTAL_LINE...]: the image of a portal VM test in
 # $work/image: VM NAME, the app $work/app (as /usr/bin/NAME-app, the user
 # app), the portal with Debian's dbus-daemon from the store "bus" and the
-# extra [portal] lines given; its config in $work/vm.conf.
+# extra [portal] lines given; its config in $work/vm.conf. With
+# portal_vm_py=1 also the store "py" of python3-gi (for GDBus clients), at
+# /run/store/py.
 portal_vm_image() {
 	local name=$1 line
 	shift
@@ -247,12 +249,16 @@ portal_vm_image() {
 		printf '[vm]\nname = %s\non-app-exit = poweroff\ngrace = 5s\n\n' "$name"
 		printf '[agent]\nenable = no\n\n'
 		printf '[store bus]\nsource = serial:bus\ntype = erofs\npath = /run/store/bus\n\n'
+		[ "${portal_vm_py:-0}" != 1 ] ||
+			printf '[store py]\nsource = serial:py\ntype = erofs\npath = /run/store/py\n\n'
 		printf '[app]\nexec = /usr/bin/%s-app\nuser = app\n\n' "$name"
 		printf '[portal]\nenable = yes\ndbus-daemon = /run/store/bus/usr/bin/dbus-daemon\n'
 		for line in "$@"; do printf '%s\n' "$line"; done
 	} >"$work/vm.conf"
+	local py=()
+	[ "${portal_vm_py:-0}" != 1 ] || py=(--store-pkg py=python3-gi)
 	"$src/rootfs/build" --init "$init" --bin "$portal" --bin "$client" --busybox \
-		--config "$work/vm.conf" --store-pkg bus=dbus-daemon \
+		--config "$work/vm.conf" --store-pkg bus=dbus-daemon "${py[@]}" \
 		--add "$work/app:/usr/bin/$name-app:0755" "$work/image" >"$work/image.log" 2>&1 ||
 		{ cat "$work/image.log" >&2; fail "rootfs/build failed"; }
 }
