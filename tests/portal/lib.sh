@@ -262,3 +262,13 @@ portal_vm_image() {
 		--add "$work/app:/usr/bin/$name-app:0755" "$work/image" >"$work/image.log" 2>&1 ||
 		{ cat "$work/image.log" >&2; fail "rootfs/build failed"; }
 }
+# portal_vm_end: waits for the VM to power off; qemu and the app must end
+# with status 0.
+portal_vm_end() {
+	local status=0
+	wait "$vm_pid" || status=$?
+	vm_pid=
+	[ $status -eq 0 ] || fail "qemu exited with status $status"
+	grep -q "app-exit status=0" "$work/console.log" || fail "the app failed"
+	pass "the VM powered off"
+}

@@ -106,11 +106,4 @@ wait_console "portal-vm: read failed after revoke" || fail "the guest still read
 wait_console "portal-vm: directory gone" || fail "the revoked document's directory is still there"
 pass "revoked from the host: the guest's reads fail, the entry is gone"
 
-set +e
-wait "$vm_pid"
-status=$?
-set -e
-vm_pid=
-[ $status -eq 0 ] || fail "qemu exited with status $status"
-grep -q "app-exit status=0" "$work/console.log" || fail "the app failed"
-pass "the VM powered off"
+portal_vm_end
