@@ -115,6 +115,8 @@ void pd_fsdev_on_conn(struct pd_daemon *d)
 {
 	struct pd_fsdev *f = d->fsdev;
 	char why[160];
+	if (f->sys.fd < 0)
+		return; /* dropped earlier in this turn of the loop */
 	int r = vu_sys_serve(&f->vu, &f->reader, FS_VU_BATCH, why, sizeof(why));
 	if (r < 0)
 		drop(d, r == -ECONNRESET ? NULL : why);
