@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 /* The default upper bound of the window, and the bound of --poll-us. */
-#define VSOCK_POLL_DEFAULT_US 200
+#define VSOCK_POLL_DEFAULT_US 400
 #define VSOCK_POLL_MAX_US     1000
 /* The first window once a wait was short enough, and the factors. */
 #define VSOCK_POLL_START_US 4
