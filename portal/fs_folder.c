@@ -14,8 +14,8 @@
  * LIMIT. A folder whose host node is unknown (given back, or from before a
  * reconnect) is looked up again by its parent and name before a request
  * names it, so the kernel never sees the difference. */
+#include "fs_folder_int.h"
 #include "fs_int.h"
-#include "notify.h"
 
 #include "log.h"
 
@@ -29,7 +29,7 @@
 #define UNKNOWN_INO 0xffffffffu /* readdir of a name the kernel has not looked up */
 
 /* The entry of name in folder dir, or NULL. */
-static struct node *child(struct doc *d, const struct node *dir, const char *name)
+struct node *folder_child(struct doc *d, const struct node *dir, const char *name)
 {
 	for (struct node *n = d->entries; n; n = n->enext)
 		if (n->parent == dir && n->name && !strcmp(n->name, name))
@@ -46,7 +46,7 @@ static struct node *by_hnode(struct doc *d, uint64_t hnode)
 }
 
 /* The name no longer leads to n (removed, renamed over, or another kind). */
-static void detach(struct node *n)
+void folder_detach(struct node *n)
 {
 	if (!n)
 		return;
@@ -55,7 +55,7 @@ static void detach(struct node *n)
 	n->name = NULL;
 }
 
-static int set_name(struct node *n, struct node *dir, const char *name)
+int folder_set_name(struct node *n, struct node *dir, const char *name)
 {
 	char *copy = strdup(name);
 	if (!copy)
@@ -89,19 +89,19 @@ static void send_forget(struct fs *fs, struct doc *d, uint64_t hnode, uint64_t c
 /* The node an entry of the host's answer means under dir as name: the one
  * the guest has, or a new one. A folder comes with one host reference.
  * Returns NULL (ENOMEM) when no node can be made. */
-static struct node *entry_node(struct fs *fs, struct doc *d, struct node *dir, const char *name,
+struct node *folder_entry_node(struct fs *fs, struct doc *d, struct node *dir, const char *name,
 			       const struct proto_entry *e)
 {
-	struct node *n = child(d, dir, name);
+	struct node *n = folder_child(d, dir, name);
 	if (e->kind == PROTO_ENTRY_DIR) {
 		struct node *same = by_hnode(d, e->node);
 		if (!same && n && n->kind == NODE_FDIR && n->hnode == 0)
 			same = n; /* known before a reconnect: the host gave it a new node */
 		if (same) {
 			if (same != n) {
-				detach(n);
-				if (set_name(same, dir, name) < 0)
-					detach(same);
+				folder_detach(n);
+				if (folder_set_name(same, dir, name) < 0)
+					folder_detach(same);
 			}
 			same->hnode = e->node;
 			same->hrefs++;
@@ -112,9 +112,9 @@ static struct node *entry_node(struct fs *fs, struct doc *d, struct node *dir, c
 		take_attrs(n, e);
 		return n;
 	}
-	detach(n);
+	folder_detach(n);
 	n = fs_node_new(fs, e->kind == PROTO_ENTRY_DIR ? NODE_FDIR : NODE_FFILE, d);
-	if (!n || set_name(n, dir, name) < 0) {
+	if (!n || folder_set_name(n, dir, name) < 0) {
 		if (n)
 			fs_node_release(fs, n); /* no name, no reference: freed */
 		if (e->kind == PROTO_ENTRY_DIR)
@@ -132,7 +132,7 @@ static struct node *entry_node(struct fs *fs, struct doc *d, struct node *dir, c
 }
 
 /* The folder's document of a live folder entry, or NULL (with the reply). */
-static struct doc *live_folder(fuse_req_t req, struct node *n, int err)
+struct doc *folder_live(fuse_req_t req, struct node *n, int err)
 {
 	if (!n || !n->doc || n->doc->revoked || !n->doc->folder) {
 		fuse_reply_err(req, err);
@@ -141,7 +141,7 @@ static struct doc *live_folder(fuse_req_t req, struct node *n, int err)
 	return n->doc;
 }
 
-static struct op *new_op(fuse_req_t req, struct fs *fs, enum op_kind kind, struct doc *d,
+struct op *folder_new_op(fuse_req_t req, struct fs *fs, enum op_kind kind, struct doc *d,
 			 struct node *n, const char *name)
 {
 	struct op *op = fs_op_new(kind, req, d, n);
@@ -152,11 +152,6 @@ static struct op *new_op(fuse_req_t req, struct fs *fs, enum op_kind kind, struc
 	if (!op)
 		fuse_reply_err(req, ENOMEM);
 	return op;
-}
-
-static void start(struct fs *fs, struct op *op)
-{
-	fs_op_start(fs, op);
 }
 
 /* Folder nodes this side holds host references on. */
@@ -196,15 +191,15 @@ static unsigned give_back_idle(struct fs *fs, unsigned keep)
 
 void fs_folder_lookup(fuse_req_t req, struct fs *fs, struct node *dir, const char *name)
 {
-	struct doc *d = live_folder(req, dir, ENOENT);
-	struct op *op = d ? new_op(req, fs, OP_LOOKUP, d, dir, name) : NULL;
+	struct doc *d = folder_live(req, dir, ENOENT);
+	struct op *op = d ? folder_new_op(req, fs, OP_LOOKUP, d, dir, name) : NULL;
 	if (op)
-		start(fs, op);
+		fs_op_start(fs, op);
 }
 
 /* Host answers: an errno for the kernel. LIMIT means too many files open
  * at once on the host (or, for mkdir, too deep or a full disk). */
-static int answer_errno(struct fs *fs, struct op *op, int err, const struct proto_msg *m)
+int folder_answer_errno(struct fs *fs, struct op *op, int err, const struct proto_msg *m)
 {
 	op->inflight--;
 	if (err == 0 && m->type == PROTO_ERROR && m->u.error.code == PROTO_ERR_LIMIT)
@@ -214,7 +209,7 @@ static int answer_errno(struct fs *fs, struct op *op, int err, const struct prot
 
 /* The host ran out of handles: give back half of the idle folders and send
  * the request again, once. Returns true when it was sent again. */
-static bool retry_after_limit(struct fs *fs, struct op *op, int err, const struct proto_msg *m)
+bool folder_retry_after_limit(struct fs *fs, struct op *op, int err, const struct proto_msg *m)
 {
 	if (err || m->type != PROTO_ERROR || m->u.error.code != PROTO_ERR_LIMIT || op->retried)
 		return false;
@@ -231,9 +226,9 @@ static void on_entry(struct portal *p, struct hreq *h, int err, const struct pro
 	struct fs *fs = p->fs;
 	struct op *op = h->ctx;
 	struct doc *d = op->doc;
-	if (retry_after_limit(fs, op, err, m))
+	if (folder_retry_after_limit(fs, op, err, m))
 		return;
-	int e = answer_errno(fs, op, err, m);
+	int e = folder_answer_errno(fs, op, err, m);
 	if (!e && d->revoked) {
 		/* Revoked meanwhile: what it took goes back with the grant. */
 		e = ENOENT;
@@ -247,7 +242,7 @@ static void on_entry(struct portal *p, struct hreq *h, int err, const struct pro
 			send_forget(fs, d, m->u.entry.node, 1);
 	} else if (!e) {
 		/* The entry's node, held by the op (as dir2) until the reply. */
-		struct node *n = entry_node(fs, d, op->node, op->name, &m->u.entry);
+		struct node *n = folder_entry_node(fs, d, op->node, op->name, &m->u.entry);
 		if (n) {
 			n->busy++;
 			op->dir2 = n;
@@ -268,17 +263,17 @@ static void on_resolved(struct portal *p, struct hreq *h, int err, const struct 
 	struct node *n = op->resolving;
 	op->resolving = NULL;
 	n->busy--;
-	if (retry_after_limit(fs, op, err, m)) {
+	if (folder_retry_after_limit(fs, op, err, m)) {
 		fs_node_release(fs, n);
 		return;
 	}
-	int e = answer_errno(fs, op, err, m);
+	int e = folder_answer_errno(fs, op, err, m);
 	if (!e && op->doc->revoked)
 		e = ENOENT;
 	if (!e && n->parent && n->name) {
 		char name[PROTO_ENTRY_MAX + 1];
-		snprintf(name, sizeof(name), "%s", n->name); /* entry_node may rename n */
-		if (!entry_node(fs, op->doc, n->parent, name, &m->u.entry))
+		snprintf(name, sizeof(name), "%s", n->name); /* folder_entry_node may rename n */
+		if (!folder_entry_node(fs, op->doc, n->parent, name, &m->u.entry))
 			e = ENOMEM;
 	}
 	if (!e && m->u.entry.kind == PROTO_ENTRY_DIR)
@@ -313,9 +308,7 @@ static bool resolve(struct fs *fs, struct op *op, struct node *dir)
 	return true;
 }
 
-static void on_opened(struct portal *p, struct hreq *h, int err, const struct proto_msg *m);
 static void on_readdir(struct portal *p, struct hreq *h, int err, const struct proto_msg *m);
-static void on_done(struct portal *p, struct hreq *h, int err, const struct proto_msg *m);
 
 void fs_folder_run(struct fs *fs, struct op *op)
 {
@@ -360,11 +353,11 @@ void fs_folder_run(struct fs *fs, struct op *op)
 		m.type = PROTO_ENTRY_OPEN;
 		if (n->kind == NODE_FFILE)
 			m.u.entry_name.name = proto_str_from(n->name);
-		done = on_opened;
+		done = folder_on_opened;
 		break;
 	case OP_UNLINK:
 		m.type = PROTO_ENTRY_UNLINK;
-		done = on_done;
+		done = folder_on_done;
 		break;
 	case OP_RENAME:
 		m.type = PROTO_ENTRY_RENAME;
@@ -374,7 +367,7 @@ void fs_folder_run(struct fs *fs, struct op *op)
 							 op->dir2->hnode,
 							 proto_str_from(op->name2),
 							 op->flags};
-		done = on_done;
+		done = folder_on_done;
 		break;
 	case OP_READDIR:
 		m.type = PROTO_ENTRY_READDIR;
@@ -394,7 +387,7 @@ void fs_folder_run(struct fs *fs, struct op *op)
 
 void fs_folder_getattr(fuse_req_t req, struct fs *fs, struct node *n)
 {
-	struct doc *d = live_folder(req, n, ENOENT);
+	struct doc *d = folder_live(req, n, ENOENT);
 	if (!d)
 		return;
 	if (n->kind == NODE_FFILE && (n->sub || !n->parent)) {
@@ -404,16 +397,16 @@ void fs_folder_getattr(fuse_req_t req, struct fs *fs, struct node *n)
 		fuse_reply_attr(req, &st, FS_TIMEOUT);
 		return;
 	}
-	struct op *op = new_op(req, fs, OP_GETATTR, d, n, NULL);
+	struct op *op = folder_new_op(req, fs, OP_GETATTR, d, n, NULL);
 	if (op)
-		start(fs, op);
+		fs_op_start(fs, op);
 }
 
 static void on_readdir(struct portal *p, struct hreq *h, int err, const struct proto_msg *m)
 {
 	struct fs *fs = p->fs;
 	struct op *op = h->ctx;
-	int e = answer_errno(fs, op, err, m);
+	int e = folder_answer_errno(fs, op, err, m);
 	if (e) {
 		fs_op_finish(fs, op, e);
 		return;
@@ -425,7 +418,7 @@ static void on_readdir(struct portal *p, struct hreq *h, int err, const struct p
 		struct stat st;
 		memcpy(name, de->name.ptr, de->name.len);
 		name[de->name.len] = '\0';
-		struct node *c = child(op->doc, op->node, name);
+		struct node *c = folder_child(op->doc, op->node, name);
 		memset(&st, 0, sizeof(st));
 		st.st_ino = c ? c->ino : UNKNOWN_INO;
 		st.st_mode = de->kind == PROTO_ENTRY_DIR ? S_IFDIR : S_IFREG;
@@ -442,8 +435,8 @@ static void on_readdir(struct portal *p, struct hreq *h, int err, const struct p
 
 void fs_folder_readdir(fuse_req_t req, struct fs *fs, struct node *dir, size_t size, off_t off)
 {
-	struct doc *d = live_folder(req, dir, ENOENT);
-	struct op *op = d ? new_op(req, fs, OP_READDIR, d, dir, NULL) : NULL;
+	struct doc *d = folder_live(req, dir, ENOENT);
+	struct op *op = d ? folder_new_op(req, fs, OP_READDIR, d, dir, NULL) : NULL;
 	if (!op)
 		return;
 	op->buf = malloc(size ? size : 1);
@@ -453,300 +446,7 @@ void fs_folder_readdir(fuse_req_t req, struct fs *fs, struct node *dir, size_t s
 	}
 	op->len = size;
 	op->off = (uint64_t)off;
-	start(fs, op);
-}
-
-/* Gives the file document of n to the host, once nothing uses it. */
-void fs_folder_file_idle(struct fs *fs, struct node *n)
-{
-	struct doc *sub = n->sub;
-	if (!sub || n->opens > 0 || n->busy > 0 || sub->queue)
-		return;
-	n->size = sub->size;
-	n->mtime_sec = sub->mtime_sec;
-	n->mtime_nsec = sub->mtime_nsec;
-	n->sub = NULL;
-	sub->file = NULL;
-	if (!sub->revoked) {
-		fs_send_quiet(fs, PROTO_DOC_CLOSE, sub->id);
-		fs_doc_revoke(fs, sub);
-	}
-	fs_doc_put(fs, sub); /* the node's reference */
-}
-
-/* A file document of its own, with no directory: it lives in fs->docs for
- * the request machinery, and is not listed. */
-static struct doc *sub_new(struct fs *fs, struct doc *folder, uint64_t id,
-			   const struct proto_doc_stat *st)
-{
-	if (fs->n_docs >= FS_MAX_DOCS)
-		return NULL;
-	struct doc *d = calloc(1, sizeof(*d));
-	if (!d)
-		return NULL;
-	d->id = id;
-	d->seq = ++fs->seq;
-	portal_docdir_name(id, d->dirname);
-	d->refs = 1; /* the table's */
-	d->folder_of = folder;
-	fs_doc_stat(fs, d, st);
-	d->cache_ok = true;
-	struct doc **tail = &fs->docs;
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = d;
-	fs->n_docs++;
-	return d;
-}
-
-/* A file document the host opened for n (or a second one, which goes back). */
-static int attach_file(struct fs *fs, struct node *n, const struct proto_entry_opened *o)
-{
-	if (n->sub && !n->sub->revoked) {
-		fs_send_quiet(fs, PROTO_DOC_CLOSE, o->doc_id);
-		return 0;
-	}
-	if (n->sub)
-		return EIO; /* the old one is still in use, and lost */
-	struct doc *sub = sub_new(fs, n->doc, o->doc_id, &o->stat);
-	if (!sub) {
-		fs_send_quiet(fs, PROTO_DOC_CLOSE, o->doc_id);
-		return ENFILE;
-	}
-	sub->file = n;
-	sub->refs++; /* the node's */
-	n->sub = sub;
-	return 0;
-}
-
-static void on_opened(struct portal *p, struct hreq *h, int err, const struct proto_msg *m)
-{
-	struct fs *fs = p->fs;
-	struct op *op = h->ctx;
-	struct doc *d = op->doc;
-	if (retry_after_limit(fs, op, err, m))
-		return;
-	int e = answer_errno(fs, op, err, m);
-	struct node *n = op->node;
-	if (!e && d->revoked) {
-		fs_send_quiet(fs, PROTO_DOC_CLOSE, m->u.opened.doc_id);
-		e = ENOENT;
-	}
-	if (!e && n->kind == NODE_FDIR) {
-		/* A create: the new file's node. */
-		struct proto_entry fe = {.kind = PROTO_ENTRY_FILE, .mode = 0644};
-		fe.size = m->u.opened.stat.size;
-		fe.mtime_sec = m->u.opened.stat.mtime_sec;
-		fe.mtime_nsec = m->u.opened.stat.mtime_nsec;
-		struct node *f = entry_node(fs, d, n, op->name, &fe);
-		if (!f) {
-			fs_send_quiet(fs, PROTO_DOC_CLOSE, m->u.opened.doc_id);
-			e = ENOMEM;
-		} else {
-			f->busy++;
-			op->dir2 = f; /* released with the op */
-			n = f;
-		}
-	}
-	if (!e) {
-		/* Unchanged since the kernel cached it: keep the cache. */
-		const struct proto_doc_stat *st = &m->u.opened.stat;
-		op->fi.keep_cache = st->size == n->size && st->mtime_sec == n->mtime_sec &&
-				    st->mtime_nsec == n->mtime_nsec;
-		e = attach_file(fs, n, &m->u.opened);
-	}
-	fs_op_finish(fs, op, e);
-}
-
-static bool may_open(const struct doc *d, int flags)
-{
-	int acc = flags & O_ACCMODE;
-	if ((acc == O_RDONLY || acc == O_RDWR) && !(d->perms & PROTO_PERM_READ))
-		return false;
-	return !((acc == O_WRONLY || acc == O_RDWR) && !(d->perms & PROTO_PERM_WRITE));
-}
-
-/* A new handle and the operation that opens it (ENTRY_OPEN of name in
- * folder n, or of file n), or NULL with the reply sent. */
-static struct op *opening(fuse_req_t req, struct fs *fs, struct doc *d, struct node *n,
-			  const char *name, const struct fuse_file_info *fi)
-{
-	struct handle *h = calloc(1, sizeof(*h));
-	struct op *op = h ? new_op(req, fs, OP_FOPEN, d, n, name) : NULL;
-	if (!op) {
-		free(h);
-		if (!h)
-			fuse_reply_err(req, ENOMEM);
-		return NULL;
-	}
-	h->flags = fi->flags;
-	h->writer = (fi->flags & O_ACCMODE) != O_RDONLY;
-	op->h = h;
-	op->fi = *fi;
-	return op;
-}
-
-/* True when the folder grant may be changed; else EACCES is answered. */
-static bool writable(fuse_req_t req, const struct doc *d)
-{
-	if (d->perms & PROTO_PERM_WRITE)
-		return true;
-	fuse_reply_err(req, EACCES);
-	return false;
-}
-
-void fs_folder_open(fuse_req_t req, struct fs *fs, struct node *n, struct fuse_file_info *fi)
-{
-	struct doc *d = live_folder(req, n, ENOENT);
-	if (!d)
-		return;
-	if (!may_open(d, fi->flags)) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	struct op *op = opening(req, fs, d, n, NULL, fi);
-	if (!op)
-		return;
-	op->h->node = n;
-	if (n->sub && !n->sub->revoked) {
-		/* Open already: the same file document serves this handle. */
-		op->fi.keep_cache = 1;
-		fs_op_finish(fs, op, 0);
-		return;
-	}
-	start(fs, op);
-}
-
-void fs_folder_create(fuse_req_t req, struct fs *fs, struct node *dir, const char *name,
-		      struct fuse_file_info *fi)
-{
-	struct doc *d = live_folder(req, dir, ENOENT);
-	struct op *op = d && writable(req, d) ? opening(req, fs, d, dir, name, fi) : NULL;
-	if (!op)
-		return;
-	op->flags = PROTO_OPEN_CREATE | ((fi->flags & O_EXCL) ? PROTO_OPEN_EXCL : 0);
-	start(fs, op);
-}
-
-void fs_folder_mkdir(fuse_req_t req, struct fs *fs, struct node *dir, const char *name)
-{
-	struct doc *d = live_folder(req, dir, ENOENT);
-	struct op *op = d && writable(req, d) ? new_op(req, fs, OP_MKDIR, d, dir, name) : NULL;
-	if (op)
-		start(fs, op);
-}
-
-static void on_done(struct portal *p, struct hreq *h, int err, const struct proto_msg *m)
-{
-	struct fs *fs = p->fs;
-	struct op *op = h->ctx;
-	struct doc *d = op->doc;
-	int e = answer_errno(fs, op, err, m);
-	if (!e && op->kind == OP_UNLINK) {
-		detach(child(d, op->node, op->name));
-	} else if (!e) {
-		struct node *s = child(d, op->node, op->name);
-		detach(child(d, op->dir2, op->name2));
-		if (s && set_name(s, op->dir2, op->name2) < 0)
-			detach(s);
-	}
-	fs_op_finish(fs, op, e);
-}
-
-void fs_folder_unlink(fuse_req_t req, struct fs *fs, struct node *dir, const char *name,
-		      bool is_dir)
-{
-	struct doc *d = live_folder(req, dir, ENOENT);
-	struct op *op = d && writable(req, d) ? new_op(req, fs, OP_UNLINK, d, dir, name) : NULL;
-	if (!op)
-		return;
-	op->flags = is_dir ? PROTO_UNLINK_DIR : 0;
-	start(fs, op);
-}
-
-void fs_folder_rename(fuse_req_t req, struct fs *fs, struct node *from, const char *name,
-		      struct node *to, const char *newname, unsigned flags)
-{
-	struct doc *d = live_folder(req, from, ENOENT);
-	if (!d)
-		return;
-	if (!to || to->doc != d || to->kind != NODE_FDIR) {
-		/* Another document, or its directory: files never cross. */
-		fuse_reply_err(req, EXDEV);
-		return;
-	}
-	if (flags & ~(unsigned)RENAME_NOREPLACE) {
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	if (!writable(req, d))
-		return;
-	struct op *op = new_op(req, fs, OP_RENAME, d, from, name);
-	if (!op)
-		return;
-	op->name2 = strdup(newname);
-	if (!op->name2) {
-		fs_op_finish(fs, op, ENOMEM);
-		return;
-	}
-	op->dir2 = to;
-	to->busy++;
-	op->flags = (flags & RENAME_NOREPLACE) ? PROTO_RENAME_NOREPLACE : 0;
-	start(fs, op);
-}
-
-void fs_folder_reply(struct fs *fs, struct op *op, int err)
-{
-	struct stat st;
-	struct fuse_entry_param e;
-	if (err) {
-		if (op->kind == OP_FOPEN)
-			free(op->h);
-		fuse_reply_err(op->req, err);
-		return;
-	}
-	switch (op->kind) {
-	case OP_LOOKUP:
-	case OP_MKDIR:
-		fs_reply_entry(fs, op->req, op->dir2);
-		return;
-	case OP_GETATTR:
-		fs_attr(fs, op->node, &st);
-		fuse_reply_attr(op->req, &st, FS_TIMEOUT);
-		return;
-	case OP_READDIR:
-		fuse_reply_buf(op->req, (const char *)op->buf, op->sent);
-		return;
-	case OP_FOPEN: {
-		struct node *n = op->dir2 ? op->dir2 : op->node;
-		op->h->node = n;
-		op->fi.fh = (uintptr_t)op->h;
-		int r;
-		if (op->dir2) {
-			memset(&e, 0, sizeof(e));
-			e.ino = n->ino;
-			e.generation = n->generation;
-			e.attr_timeout = e.entry_timeout = FS_TIMEOUT;
-			fs_attr(fs, n, &e.attr);
-			r = fuse_reply_create(op->req, &e, &op->fi);
-			if (r == 0)
-				n->nlookup++;
-		} else {
-			r = fuse_reply_open(op->req, &op->fi);
-		}
-		if (r != 0) {
-			free(op->h);
-			return;
-		}
-		n->opens++;
-		if (op->h->writer)
-			stage_writer_opened(&n->sub->stage);
-		return;
-	}
-	default:
-		fuse_reply_err(op->req, 0);
-		return;
-	}
+	fs_op_start(fs, op);
 }
 
 void fs_folder_node_gone(struct fs *fs, struct node *n)

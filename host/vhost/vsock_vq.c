@@ -94,6 +94,17 @@ static void kicks_off(struct vsock_vq *vq)
 	vq->no_notify = true;
 }
 
+/* While the device polls: no kicks even for the next buffer. With
+ * event_idx, an avail_event just behind last_avail is crossed only after a
+ * wrap of the index. */
+static void kicks_poll_off(struct vsock_vq *vq)
+{
+	if (vq->event_idx)
+		store16(avail_event(vq), (uint16_t)(vq->last_avail - 1));
+	else
+		kicks_off(vq);
+}
+
 void vsock_vq_start(struct vsock_vq *vq, bool event_idx)
 {
 	vq->event_idx = event_idx;
@@ -109,6 +120,17 @@ bool vsock_vq_has_avail(struct vsock_vq *vq)
 	if (!vq->avail || vq->broken)
 		return false;
 	return load16(vq->avail + 2) != vq->last_avail;
+}
+
+bool vsock_vq_poll_end(struct vsock_vq *vq)
+{
+	vq->polled = false;
+	if (vsock_vq_has_avail(vq))
+		return true;
+	if (!vq->avail || vq->broken)
+		return false;
+	kicks_on(vq);
+	return vsock_vq_has_avail(vq);
 }
 
 struct desc {
@@ -193,6 +215,10 @@ int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_
 		return 0;
 	uint16_t avail_idx = load16(vq->avail + 2);
 	if (avail_idx == vq->last_avail) {
+		if (vq->polled) {
+			kicks_poll_off(vq);
+			return 0;
+		}
 		kicks_on(vq);
 		avail_idx = load16(vq->avail + 2);
 		if (avail_idx == vq->last_avail)

@@ -63,6 +63,10 @@ struct vsock_vq {
 	bool signalled_valid;	 /* signalled_used holds a value */
 	uint16_t signalled_used; /* used_idx at the last interrupt decision */
 	bool wide;		 /* chains up to VSOCK_VQ_WIDE_SEGS; kept by a reset */
+	/* The device polls the ring: an empty queue does not ask for a kick
+	 * (it is looked at again soon), until this is cleared and the queue
+	 * is found empty once more. */
+	bool polled;
 };
 
 /* Resolves the ring addresses through mem after checking size and
@@ -80,6 +84,11 @@ void vsock_vq_start(struct vsock_vq *vq, bool event_idx);
 
 /* True when the queue is mapped, usable and the guest made a buffer available. */
 bool vsock_vq_has_avail(struct vsock_vq *vq);
+
+/* Ends polling of the queue: asks for a kick at the next buffer again.
+ * Returns true when a buffer is available already (the device looks before
+ * it sleeps). */
+bool vsock_vq_poll_end(struct vsock_vq *vq);
 
 /* Takes the next available chain. Returns 1 with *chain filled, 0 when none
  * is available, -EINVAL when the chain is malformed (chain->head is set and

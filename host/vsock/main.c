@@ -11,10 +11,12 @@
 #include "vhost_user.h"
 #include "vsock_vhost.h"
 #include "vsock_dev.h"
+#include "vsock_poll.h"
 #include "vu_sys.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,6 +74,7 @@ struct app {
 	struct handshake hs[HS_MAX];
 	uint64_t hs_accepted;
 	uint64_t errors_logged, next_report_ms;
+	struct vsock_poll poll;
 };
 
 static struct app app; /* large (the device holds its buffers); one per process */
@@ -415,50 +418,108 @@ static uint64_t expire(uint64_t now)
 	return next;
 }
 
+/* ---- waiting: poll a short adaptive window after activity, then sleep ---- */
+
+/* Looks for work until end_us: the guest's next TX buffer (shared memory,
+ * no system call) and any event (host sockets, kicks, vhost-user). Returns
+ * the count of events (0: a TX buffer), or -1 when nothing came. */
+static int poll_window(struct epoll_event *evs, int max, uint64_t end_us)
+{
+	for (;;) {
+		if (vsock_dev_tx_waiting(&app.dev))
+			return 0;
+		int n = epoll_wait(app.epfd, evs, max, 0);
+		if (n != 0)
+			return n;
+		if (clock_now_us() >= end_us)
+			return -1;
+		/* The client, or qemu's main loop that raises the guest's
+		 * interrupt, may be waiting for this core: with 2 cores and a
+		 * TCG vCPU on the other, spinning without yielding delays the
+		 * very work that is polled for. */
+		sched_yield();
+	}
+}
+
+/* Waits for the next work: at once when the device is busy; else polls for
+ * the current window, then sleeps until an event or deadline_ms. Returns
+ * epoll_wait()'s result. */
+static int wait_work(struct epoll_event *evs, int max, bool busy, uint64_t deadline_ms)
+{
+	if (busy)
+		return epoll_wait(app.epfd, evs, max, 0);
+	uint64_t start = clock_now_us();
+	int n = -1;
+	if (app.poll.us > 0)
+		n = poll_window(evs, max, start + app.poll.us);
+	/* Nothing in the window: kicks on again, then sleep unless the guest
+	 * made a buffer available meanwhile. */
+	if (n < 0 && vsock_dev_poll(&app.dev, false))
+		n = 0;
+	if (n < 0) {
+		/* Idle means asleep: no timeout unless a deadline is pending. */
+		int timeout = deadline_ms == UINT64_MAX ? -1 : clock_remaining_ms(deadline_ms);
+		n = epoll_wait(app.epfd, evs, max, timeout);
+	}
+	vsock_poll_adjust(&app.poll, clock_now_us() - start);
+	vsock_dev_poll(&app.dev, app.poll.us > 0);
+	return n;
+}
+
 /* ---- command line ---- */
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: appvm-vsock --cid N --socket PATH --vhost-user PATH [--verbose]\n"
-		   "\n"
-		   "A vhost-user vsock device for qemu's vhost-user-vsock-pci, seen from the\n"
-		   "host as a hybrid vsock Unix socket (as cloud-hypervisor and Firecracker).\n"
-		   "\n"
-		   "  --cid N            the guest's context id (3 to 4294967294)\n"
-		   "  --socket PATH      host side: clients connect here and write\n"
-		   "                     \"CONNECT <port>\\n\"; a guest connecting to host\n"
-		   "                     port P reaches the listener on PATH_P\n"
-		   "  --vhost-user PATH  listen here for qemu (-chardev socket,path=PATH)\n"
-		   "  --verbose          log every refused connection\n"
-		   "  --help             show this text\n"
-		   "  --version          print the version\n");
+	fprintf(f,
+		"Usage: appvm-vsock --cid N --socket PATH --vhost-user PATH [--poll-us N]\n"
+		"                   [--verbose]\n"
+		"\n"
+		"A vhost-user vsock device for qemu's vhost-user-vsock-pci, seen from the\n"
+		"host as a hybrid vsock Unix socket (as cloud-hypervisor and Firecracker).\n"
+		"\n"
+		"  --cid N            the guest's context id (3 to 4294967294)\n"
+		"  --socket PATH      host side: clients connect here and write\n"
+		"                     \"CONNECT <port>\\n\"; a guest connecting to host\n"
+		"                     port P reaches the listener on PATH_P\n"
+		"  --vhost-user PATH  listen here for qemu (-chardev socket,path=PATH)\n"
+		"  --poll-us N        after activity, look for the next packet for up to\n"
+		"                     N microseconds before sleeping (0 to 1000, 0: never;\n"
+		"                     default %u); the window adapts to the traffic\n"
+		"  --verbose          log every refused connection\n"
+		"  --help             show this text\n"
+		"  --version          print the version\n",
+		VSOCK_POLL_DEFAULT_US);
 }
 
-static int parse_cid(const char *s, uint64_t *ret)
+/* A decimal number from 0 to max, digits only. */
+static int parse_uint(const char *s, uint64_t max, uint64_t *ret)
 {
 	char *end;
 	errno = 0;
 	if (*s < '0' || *s > '9')
 		return -EINVAL;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end || v < 3 || v > 0xfffffffeull)
+	if (errno || *end || v > max)
 		return -EINVAL;
 	*ret = v;
 	return 0;
 }
 
+static int parse_cid(const char *s, uint64_t *ret)
+{
+	int r = parse_uint(s, 0xfffffffeull, ret);
+	return r < 0 || *ret < 3 ? -EINVAL : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"cid", required_argument, NULL, 'c'},
-	    {"socket", required_argument, NULL, 's'},
-	    {"vhost-user", required_argument, NULL, 'u'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	    {"cid", required_argument, NULL, 'c'},	  {"socket", required_argument, NULL, 's'},
+	    {"vhost-user", required_argument, NULL, 'u'}, {"poll-us", required_argument, NULL, 'p'},
+	    {"verbose", no_argument, NULL, 'v'},	  {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
 	};
-	uint64_t cid = 0;
+	uint64_t cid = 0, poll_us = VSOCK_POLL_DEFAULT_US;
 	bool have_cid = false, verbose = false;
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -478,6 +539,15 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			app.vu_path = optarg;
+			break;
+		case 'p':
+			if (parse_uint(optarg, VSOCK_POLL_MAX_US, &poll_us) < 0) {
+				fprintf(stderr,
+					"appvm-vsock: --poll-us: '%s' is not a number of "
+					"microseconds from 0 to %u\n",
+					optarg, VSOCK_POLL_MAX_US);
+				return 2;
+			}
 			break;
 		case 'v':
 			verbose = true;
@@ -539,6 +609,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < HS_MAX; i++)
 		app.hs[i].fd = -1;
 	vsock_dev_init(&app.dev, cid, &dev_ops, NULL);
+	vsock_poll_init(&app.poll, (uint32_t)poll_us);
 	app.vu_sys = (struct vu_sys){.fd = -1, .watch_kick = watch_kick};
 	vsock_vhost_dev(&app.dev, &app.vu_dev);
 	vhost_user_init(&app.vu, &app.vu_dev, &vu_sys_ops, &app.vu_sys);
@@ -552,11 +623,7 @@ int main(int argc, char **argv)
 	uint64_t next_deadline = UINT64_MAX;
 	while (running) {
 		struct epoll_event evs[64];
-		/* Idle means asleep: no timeout unless a deadline is pending. */
-		int timeout = busy			    ? 0
-			      : next_deadline == UINT64_MAX ? -1
-							    : clock_remaining_ms(next_deadline);
-		int n = epoll_wait(app.epfd, evs, 64, timeout);
+		int n = wait_work(evs, 64, busy, next_deadline);
 		if (n < 0 && errno != EINTR) {
 			log_err("epoll_wait: %s", strerror(errno));
 			break;

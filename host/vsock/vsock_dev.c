@@ -540,6 +540,21 @@ bool vsock_dev_run(struct vsock_dev *d)
 	return more;
 }
 
+bool vsock_dev_poll(struct vsock_dev *d, bool on)
+{
+	struct vsock_vq *tx = &d->vq[VSOCK_VQ_TX];
+	if (on) {
+		tx->polled = true;
+		return vsock_vq_has_avail(tx);
+	}
+	return vsock_vq_poll_end(tx);
+}
+
+bool vsock_dev_tx_waiting(struct vsock_dev *d)
+{
+	return vsock_vq_has_avail(&d->vq[VSOCK_VQ_TX]);
+}
+
 int vsock_dev_host_connect(struct vsock_dev *d, int fd, uint32_t guest_port, uint64_t now_ms,
 			   uint32_t *ret_host_port)
 {

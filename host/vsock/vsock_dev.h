@@ -89,6 +89,13 @@ void vsock_dev_init(struct vsock_dev *d, uint64_t guest_cid, const struct vsock_
  * call is bounded), false when it is idle. */
 bool vsock_dev_run(struct vsock_dev *d);
 
+/* Polling (see vsock_poll.h): while on, the guest is not asked to kick
+ * when the TX queue is found empty; vsock_dev_tx_waiting() looks for its
+ * next buffer. vsock_dev_poll(d, false) asks for kicks again and returns
+ * true when a TX buffer is already waiting. */
+bool vsock_dev_poll(struct vsock_dev *d, bool on);
+bool vsock_dev_tx_waiting(struct vsock_dev *d);
+
 /* Returns the queues whose guest is to be interrupted now, as a mask of
  * 1u << queue: RX whenever the guest wants it; TX chains held back are
  * returned once enough wait, with an RX interrupt or alone when they waited

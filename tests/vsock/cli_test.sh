@@ -52,6 +52,10 @@ expect_exit 2 "not a guest CID" --cid -5 --socket "$work/h" --vhost-user "$work/
 expect_exit 2 "not a guest CID" --cid 4294967295 --socket "$work/h" --vhost-user "$work/v"
 expect_exit 2 "path too long" --cid 3 --socket "/tmp/$(printf 'x%.0s' {1..100})" --vhost-user "$work/v"
 expect_exit 2 "unexpected argument" --cid 3 --socket "$work/h" --vhost-user "$work/v" extra
+for bad in 1001 -1 x 10x "" 99999999999999999999; do
+	expect_exit 2 "not a number of microseconds from 0 to 1000" \
+		--cid 3 --socket "$work/h" --vhost-user "$work/v" --poll-us "$bad"
+done
 expect_exit 2 "Usage" --cid 3 --bogus
 : >"$work/file"
 expect_exit 1 "File exists" --cid 3 --socket "$work/file" --vhost-user "$work/v"

@@ -11,6 +11,7 @@
 #include "vsock_test_guest.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,7 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 3)
 		return 0;
-	uint16_t num = (uint16_t)(2u << (data[0] % 8)); /* 2..256; bit 3: event index */
+	uint16_t num =
+	    (uint16_t)(2u << (data[0] % 8)); /* 2..256; bit 3: event index; bit 4: polled */
 	clear_ram(ram);
 	vsock_dev_reset(dev);
 	tg_init_ram(&g, ram, FZ_RAM_SIZE, num);
@@ -183,9 +185,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t hp;
 	vsock_dev_host_connect(dev, 1001, 5000, 0, &hp);
 	ready_all(dev);
+	bool polled = data[0] & 16; /* the event loop polls (no kicks asked for) */
+	vsock_dev_poll(dev, polled);
 	vsock_dev_run(dev);
 	ready_all(dev);
-	vsock_dev_run(dev);
+	if (vsock_dev_tx_waiting(dev) || vsock_dev_poll(dev, false))
+		vsock_dev_run(dev);
 	vsock_dev_notify_due(dev, 0);
 	vsock_dev_expire(dev, UINT64_MAX);
 	vsock_dev_run(dev);

@@ -1,8 +1,9 @@
 /* The device's fast path: kicks and interrupts asked for and given only
  * when needed (flags, and VIRTIO_RING_F_EVENT_IDX), used TX chains returned
  * in batches, payloads moved between guest buffers and host sockets without
- * a copy, the host socket's writability watched only while data waits, and
- * credit held to what the guest was told. */
+ * a copy, the host socket's writability watched only while data waits,
+ * credit held to what the guest was told, and no kicks asked for while the
+ * device polls. */
 #include "vsock_test_host.h"
 
 #include <endian.h>
@@ -106,6 +107,65 @@ static void test_kicks_event_idx(void **state)
 	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 1);
 	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 0);
 	assert_int_equal(avail_event(VSOCK_VQ_TX), 3);
+}
+
+/* Would a guest that moved its available index from old to new kick
+ * (virtio 1.2, 2.7.10: vring_need_event)? */
+static bool guest_kicks(uint16_t old, uint16_t new)
+{
+	return (uint16_t)(new - avail_event(VSOCK_VQ_TX) - 1) < (uint16_t)(new - old);
+}
+
+static void test_no_kicks_while_polling_event_idx(void **state)
+{
+	(void)state;
+	struct vsock_vq *vq = &dev->vq[VSOCK_VQ_TX];
+	vsock_vq_start(vq, true);
+	assert_false(vsock_dev_poll(dev, true));
+	post_tx(2);
+	assert_true(vsock_dev_tx_waiting(dev));
+	vsock_dev_run(dev);
+	assert_false(vsock_dev_tx_waiting(dev));
+	/* Found empty while polled: the next buffers are not kicked. */
+	assert_false(guest_kicks(2, 3));
+	assert_false(guest_kicks(2, 5));
+	post_tx(1);
+	assert_true(vsock_dev_tx_waiting(dev));
+	vsock_dev_run(dev);
+	assert_false(guest_kicks(3, 4));
+	/* Polling ends with nothing waiting: the next buffer kicks again. */
+	assert_false(vsock_dev_poll(dev, false));
+	assert_true(guest_kicks(3, 4));
+	/* A buffer added while the device polled, before it asked for kicks
+	 * again, is seen: the device does not sleep on it. */
+	assert_false(vsock_dev_poll(dev, true));
+	vsock_dev_run(dev);
+	post_tx(1);
+	assert_true(vsock_dev_poll(dev, false));
+	vsock_dev_run(dev);
+	assert_true(guest_kicks(4, 5));
+	assert_int_equal(dev->stats.pkts_in, 4);
+}
+
+static void test_no_kicks_while_polling_flags(void **state)
+{
+	(void)state;
+	uint8_t *flags = used_ring(VSOCK_VQ_TX);
+	assert_false(vsock_dev_poll(dev, true));
+	post_tx(1);
+	vsock_dev_run(dev);
+	assert_int_equal(get16(flags), VRING_USED_F_NO_NOTIFY);
+	post_tx(1);
+	vsock_dev_run(dev);
+	assert_int_equal(get16(flags), VRING_USED_F_NO_NOTIFY);
+	assert_int_equal(dev->stats.pkts_in, 2);
+	assert_false(vsock_dev_poll(dev, false));
+	assert_int_equal(get16(flags), 0);
+	/* A stopped queue is not looked at. */
+	vsock_vq_reset(&dev->vq[VSOCK_VQ_TX]);
+	assert_false(vsock_dev_poll(dev, true));
+	assert_false(vsock_dev_tx_waiting(dev));
+	assert_false(vsock_dev_poll(dev, false));
 }
 
 static void test_interrupts_event_idx(void **state)
@@ -453,13 +513,22 @@ static void test_credit_is_what_guest_was_told(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_kicks_off_while_taking),	 T(test_kicks_event_idx),
-	    T(test_interrupts_event_idx),	 T(test_tx_returned_at_deadline),
-	    T(test_tx_returned_with_rx),	 T(test_tx_returned_when_quarter_waits),
-	    T(test_tx_return_honours_event_idx), T(test_direct_write_large),
-	    T(test_small_writes_batched),	 T(test_write_watched_only_while_blocked),
-	    T(test_host_data_read_into_guest),	 T(test_end_of_file_behind_data),
-	    T(test_host_data_split_buffers),	 T(test_credit_is_what_guest_was_told),
+	    T(test_kicks_off_while_taking),
+	    T(test_kicks_event_idx),
+	    T(test_interrupts_event_idx),
+	    T(test_tx_returned_at_deadline),
+	    T(test_tx_returned_with_rx),
+	    T(test_tx_returned_when_quarter_waits),
+	    T(test_tx_return_honours_event_idx),
+	    T(test_direct_write_large),
+	    T(test_small_writes_batched),
+	    T(test_write_watched_only_while_blocked),
+	    T(test_host_data_read_into_guest),
+	    T(test_end_of_file_behind_data),
+	    T(test_host_data_split_buffers),
+	    T(test_credit_is_what_guest_was_told),
+	    T(test_no_kicks_while_polling_event_idx),
+	    T(test_no_kicks_while_polling_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

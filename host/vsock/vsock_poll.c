@@ -1,0 +1,23 @@
+#include "vsock_poll.h"
+
+void vsock_poll_init(struct vsock_poll *p, uint32_t max_us)
+{
+	p->max_us = max_us > VSOCK_POLL_MAX_US ? VSOCK_POLL_MAX_US : max_us;
+	p->us = 0;
+}
+
+void vsock_poll_adjust(struct vsock_poll *p, uint64_t waited_us)
+{
+	if (p->max_us == 0 || waited_us <= p->us)
+		return; /* off, or the window caught the work: keep it */
+	if (waited_us > p->max_us) {
+		/* Polling as long would cost more than the wake-up it saves. */
+		p->us /= VSOCK_POLL_SHRINK;
+		if (p->us < VSOCK_POLL_START_US)
+			p->us = 0;
+		return;
+	}
+	/* The work came after the window but within the bound: poll longer. */
+	uint64_t grown = p->us == 0 ? VSOCK_POLL_START_US : (uint64_t)p->us * VSOCK_POLL_GROW;
+	p->us = grown > p->max_us ? p->max_us : (uint32_t)grown;
+}

@@ -1,0 +1,34 @@
+/* The adaptive polling window of appvm-vsock's event loop (as qemu's
+ * AioContext polling, poll-max-ns): after activity, before it sleeps, the
+ * loop looks for the guest's next TX buffer and the host sockets' events
+ * for up to `us` microseconds, which saves the wake-up when the next packet
+ * comes soon. The window adapts to how long the loop actually waited for
+ * work: it stays when the work came within it, grows (up to max_us) when
+ * the work came later but within max_us, and shrinks when it came later
+ * than max_us, down to 0 (no polling) for a device that goes idle. Pure. */
+#ifndef APPVM_VSOCK_POLL_H
+#define APPVM_VSOCK_POLL_H
+
+#include <stdint.h>
+
+/* The default upper bound of the window, and the bound of --poll-us. */
+#define VSOCK_POLL_DEFAULT_US 400
+#define VSOCK_POLL_MAX_US     1000
+/* The first window once a wait was short enough, and the factors. */
+#define VSOCK_POLL_START_US 4
+#define VSOCK_POLL_GROW	    2
+#define VSOCK_POLL_SHRINK   2
+
+struct vsock_poll {
+	uint32_t max_us; /* 0: never poll */
+	uint32_t us;	 /* the current window, 0 to max_us */
+};
+
+/* Starts with no window (the loop polls only once work came quickly). */
+void vsock_poll_init(struct vsock_poll *p, uint32_t max_us);
+
+/* Adapts the window to a wait: waited_us from the moment the loop had
+ * nothing to do to the moment work arrived (polled or woken). */
+void vsock_poll_adjust(struct vsock_poll *p, uint64_t waited_us);
+
+#endif
