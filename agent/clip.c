@@ -3,8 +3,10 @@
  * gathers the content in a file and makes it the selection, which the agent
  * then serves to every app that pastes. All through one wlr-data-control
  * connection to the guest filter (lib/wlclip.c), non-blocking, in the
- * agent's loop; no owner or reader can hold the loop. docs/clipboard.md. */
+ * agent's loop; no owner or reader can hold the loop. CLIPBOARD_GET is in
+ * clip_get.c. docs/clipboard.md. */
 #include "agent.h"
+#include "clip_int.h"
 
 #include "clip_mime.h"
 #include "clock.h"
@@ -24,15 +26,14 @@
 
 #define CONNECT_MS     2000u
 #define RETRY_FIRST_MS 200u
-#define READ_FIRST_CAP 65536u
 #define WRITE_CHUNK    16384u
 #define NEW_SUFFIX     ".new"
 
 static void conn_down(struct agent *a, const char *why);
-static void conn_ready(struct agent *a);
+void clip_conn_ready(struct agent *a);
 
-static void reply_error(struct agent *a, unsigned serial, uint32_t id, uint32_t code,
-			const char *text)
+void clip_reply_error(struct agent *a, unsigned serial, uint32_t id, uint32_t code,
+		      const char *text)
 {
 	struct proto_msg m;
 	proto_make_error(&m, id, code, text);
@@ -40,7 +41,7 @@ static void reply_error(struct agent *a, unsigned serial, uint32_t id, uint32_t 
 }
 
 /* An empty reply of the request's type. */
-static void reply_init(struct proto_msg *m, uint16_t type, uint32_t id)
+void clip_reply_init(struct proto_msg *m, uint16_t type, uint32_t id)
 {
 	memset(m, 0, sizeof(*m));
 	m->type = type;
@@ -196,7 +197,7 @@ static void apply_finish(struct agent *a, const char *failure)
 		/* The host hears it failed: it must not appear later. */
 		content_drop(a, false);
 		unlink(from);
-		reply_error(a, k->apply_owner, k->apply_id, PROTO_ERR_IO, failure);
+		clip_reply_error(a, k->apply_owner, k->apply_id, PROTO_ERR_IO, failure);
 		return;
 	}
 	if (rename(from, a->opt.clipboard_file) < 0)
@@ -206,7 +207,7 @@ static void apply_finish(struct agent *a, const char *failure)
 	log_info("clipboard: the host set the VM's selection (%u bytes of %s)", k->content_len,
 		 k->content_mime);
 	struct proto_msg m;
-	reply_init(&m, PROTO_CLIPBOARD_SET, k->apply_id);
+	clip_reply_init(&m, PROTO_CLIPBOARD_SET, k->apply_id);
 	server_clip_resume(a, k->apply_owner, &m);
 }
 
@@ -292,7 +293,7 @@ int clip_set(struct agent *a, struct client *c, uint32_t id, const struct proto_
 	}
 	if (!(step & CLIP_SET_LAST)) {
 		struct proto_msg ok;
-		reply_init(&ok, PROTO_CLIPBOARD_SET, id);
+		clip_reply_init(&ok, PROTO_CLIPBOARD_SET, id);
 		return outbuf_put_msg(&c->fc.out, &ok);
 	}
 	/* Complete: it becomes our content, and the selection once the
@@ -315,164 +316,7 @@ int clip_set(struct agent *a, struct client *c, uint32_t id, const struct proto_
 	if (k->conn == CLIP_UP)
 		apply_now(a);
 	else if (k->conn == CLIP_DOWN)
-		conn_ready(a); /* connects, or fails the request at once */
-	return 0;
-}
-
-/* --- CLIPBOARD_GET ------------------------------------------------------ */
-
-/* The CLIPBOARD_GET reply to request id: the snapshot's bytes from offset. */
-static void snap_reply(const struct agent_clip *k, uint32_t id, uint32_t offset,
-		       uint32_t max_length, struct proto_msg *m)
-{
-	static const uint8_t none[1];
-	reply_init(m, PROTO_CLIPBOARD_GET, id);
-	m->u.clipboard_data.total = k->snap.len;
-	m->u.clipboard_data.data.ptr = k->buf ? k->buf + offset : none;
-	m->u.clipboard_data.data.len = clip_chunk_len(k->snap.len, offset, max_length);
-}
-
-static void snap_free(struct agent_clip *k)
-{
-	free(k->buf);
-	k->buf = NULL;
-	k->cap = 0;
-	memset(&k->snap, 0, sizeof(k->snap));
-}
-
-static void read_stop(struct agent *a)
-{
-	struct agent_clip *k = &a->clip;
-	if (k->rd_fd >= 0) {
-		agent_watch_del(a, k->rd_fd);
-		close(k->rd_fd);
-	}
-	k->rd_fd = -1;
-}
-
-/* Ends the parked GET: with its first chunk (failure NULL) or an error. */
-static void get_finish(struct agent *a, uint32_t code, const char *failure)
-{
-	struct agent_clip *k = &a->clip;
-	unsigned serial = k->snap.owner;
-	read_stop(a);
-	k->get_pending = false;
-	if (failure) {
-		snap_free(k);
-		reply_error(a, serial, k->get_id, code, failure);
-		return;
-	}
-	k->snap.active = true;
-	log_info("clipboard: the host reads the VM's clipboard (%u bytes of %s)", k->snap.len,
-		 k->snap.mime);
-	struct proto_msg m;
-	snap_reply(k, k->get_id, 0, k->get_max, &m);
-	server_clip_resume(a, serial, &m);
-	if (k->snap.len <= k->get_max)
-		snap_free(k); /* served in full */
-}
-
-static void get_start_read(struct agent *a)
-{
-	struct agent_clip *k = &a->clip;
-	const char *const *offered;
-	unsigned n = wlclip_mimes(k->wl, &offered);
-	if (!wlclip_has_selection(k->wl)) {
-		get_finish(a, 0, NULL); /* an empty clipboard: total 0 */
-		return;
-	}
-	const char *mime = clip_mime_pick(offered, n, k->get_want);
-	if (!mime) {
-		char text[PROTO_TEXT_MAX + 1];
-		get_finish(a, PROTO_ERR_NOT_FOUND,
-			   clip_not_found_text(k->get_want, offered, n, text, sizeof(text)));
-		return;
-	}
-	k->rd_fd = wlclip_receive(k->wl, mime);
-	if (k->rd_fd < 0) {
-		k->rd_fd = -1;
-		get_finish(a, PROTO_ERR_IO, "cannot ask for the VM's clipboard content");
-		return;
-	}
-	k->rd_w.kind = WATCH_CLIP_READ;
-	if (agent_watch_add(a, k->rd_fd, &k->rd_w, EPOLLIN) < 0)
-		get_finish(a, PROTO_ERR_IO, "cannot wait for the VM's clipboard content");
-}
-
-static void read_io(struct agent *a)
-{
-	struct agent_clip *k = &a->clip;
-	for (int i = 0; i < 16; i++) {
-		if (k->snap.len == k->cap) {
-			/* One byte past the protocol's cap tells "too big". */
-			size_t want = k->cap ? k->cap * 2 : READ_FIRST_CAP;
-			if (want > (size_t)PROTO_CLIPBOARD_MAX + 1)
-				want = (size_t)PROTO_CLIPBOARD_MAX + 1;
-			uint8_t *p = want > k->cap ? realloc(k->buf, want) : NULL;
-			if (!p) {
-				get_finish(a, PROTO_ERR_IO,
-					   k->cap > PROTO_CLIPBOARD_MAX
-					       ? "the VM's clipboard holds more than 16 MiB"
-					       : "out of memory reading the VM's clipboard");
-				return;
-			}
-			k->buf = p;
-			k->cap = want;
-		}
-		ssize_t n = io_read_some(k->rd_fd, k->buf + k->snap.len, k->cap - k->snap.len);
-		if (n == -EAGAIN)
-			return;
-		if (n < 0) {
-			get_finish(a, PROTO_ERR_IO, "reading the VM's clipboard failed");
-			return;
-		}
-		if (n == 0) {
-			get_finish(a, 0, NULL);
-			return;
-		}
-		k->snap.len += (uint32_t)n;
-		if (k->snap.len > PROTO_CLIPBOARD_MAX) {
-			get_finish(a, PROTO_ERR_IO, "the VM's clipboard holds more than 16 MiB");
-			return;
-		}
-	}
-}
-
-int clip_get(struct agent *a, struct client *c, uint32_t id, const struct proto_clipboard_get *g)
-{
-	struct agent_clip *k = &a->clip;
-	struct proto_msg err;
-	if (g->offset > 0) {
-		const char *why;
-		uint32_t len;
-		if (clip_snap_chunk(&k->snap, c->fc.serial, g, &len, &why) < 0) {
-			proto_make_error(&err, id, PROTO_ERR_BAD_REQUEST, why);
-			return outbuf_put_msg(&c->fc.out, &err);
-		}
-		struct proto_msg m;
-		snap_reply(k, id, g->offset, g->max_length, &m);
-		int r = outbuf_put_msg(&c->fc.out, &m);
-		if (r == 0 && g->offset + len == k->snap.len)
-			snap_free(k); /* the last chunk */
-		return r;
-	}
-	if (k->get_pending) {
-		proto_make_error(&err, id, PROTO_ERR_BUSY, "another clipboard read is in progress");
-		return outbuf_put_msg(&c->fc.out, &err);
-	}
-	snap_free(k);
-	k->snap.owner = c->fc.serial;
-	clip_mime_copy(k->snap.mime, g->mime);
-	clip_mime_copy(k->get_want, g->mime);
-	k->get_pending = true;
-	k->get_id = id;
-	k->get_max = g->max_length;
-	k->get_deadline = clock_now_ms() + AGENT_CLIP_READ_MS;
-	c->wait_clip = true;
-	if (k->conn == CLIP_UP)
-		get_start_read(a);
-	else if (k->conn == CLIP_DOWN)
-		conn_ready(a);
+		clip_conn_ready(a); /* connects, or fails the request at once */
 	return 0;
 }
 
@@ -513,7 +357,7 @@ static void fail_waiting(struct agent *a, const char *why)
 	char text[PROTO_TEXT_MAX + 1];
 	snprintf(text, sizeof(text), "the VM's clipboard is unreachable: %s", why);
 	if (k->get_pending && k->rd_fd < 0)
-		get_finish(a, PROTO_ERR_IO, text);
+		clip_get_finish(a, PROTO_ERR_IO, text);
 	if (k->apply_pending)
 		apply_finish(a, text);
 }
@@ -570,7 +414,7 @@ static void conn_start(struct agent *a)
 
 /* Moves the connection on: starts it when down, and once it is up serves
  * what waited for it. */
-static void conn_ready(struct agent *a)
+void clip_conn_ready(struct agent *a)
 {
 	struct agent_clip *k = &a->clip;
 	if (k->conn == CLIP_DOWN)
@@ -597,7 +441,7 @@ static void conn_ready(struct agent *a)
 	if (k->apply_pending && !k->apply_sent)
 		apply_now(a);
 	if (k->get_pending && k->rd_fd < 0)
-		get_start_read(a);
+		clip_get_start_read(a);
 }
 
 void clip_on_io(struct agent *a, struct watch *w, uint32_t events)
@@ -605,7 +449,7 @@ void clip_on_io(struct agent *a, struct watch *w, uint32_t events)
 	struct agent_clip *k = &a->clip;
 	(void)events;
 	if (w->kind == WATCH_CLIP_READ) {
-		read_io(a);
+		clip_read_io(a);
 		return;
 	}
 	if (w->kind == WATCH_CLIP_WRITER) {
@@ -620,7 +464,7 @@ void clip_on_io(struct agent *a, struct watch *w, uint32_t events)
 		return;
 	}
 	if (k->conn == CLIP_CONNECTING)
-		conn_ready(a);
+		clip_conn_ready(a);
 	update_mask(a);
 }
 
@@ -642,12 +486,12 @@ void clip_tick(struct agent *a, uint64_t now, uint64_t *next)
 	if (k->conn == CLIP_CONNECTING && due(k->conn_deadline, now, next))
 		conn_down(a, "the data-control socket did not answer within 2 s");
 	if (k->conn == CLIP_DOWN && k->retry_at && due(k->retry_at, now, next))
-		conn_ready(a);
+		clip_conn_ready(a);
 	if (k->get_pending && due(k->get_deadline, now, next))
-		get_finish(a, PROTO_ERR_IO,
-			   k->rd_fd >= 0 ? "the app owning the VM's clipboard did not send it "
-					   "within 5 s"
-					 : "the VM's clipboard did not answer within 5 s");
+		clip_get_finish(a, PROTO_ERR_IO,
+				k->rd_fd >= 0 ? "the app owning the VM's clipboard did not send it "
+						"within 5 s"
+					      : "the VM's clipboard did not answer within 5 s");
 	if (k->apply_pending && due(k->apply_deadline, now, next))
 		apply_finish(a, "the VM's clipboard did not take the paste within 3 s");
 	for (struct clip_writer *w = k->writers, *nx; w; w = nx) {
@@ -667,11 +511,11 @@ void clip_client_gone(struct agent *a, const struct client *c)
 	if (!k->enabled)
 		return;
 	if (k->snap.owner == c->fc.serial && !k->get_pending)
-		snap_free(k);
+		clip_snap_free(k);
 	if (k->get_pending && k->snap.owner == c->fc.serial) {
-		read_stop(a);
+		clip_read_stop(a);
 		k->get_pending = false;
-		snap_free(k);
+		clip_snap_free(k);
 	}
 	if (k->set.active && k->set.owner == c->fc.serial) {
 		clip_set_drop(&k->set);
@@ -703,7 +547,7 @@ void clip_setup(struct agent *a)
 	/* The agent restarted: what the host pasted before is offered again,
 	 * unless an app in the VM has copied something since. */
 	k->restore = true;
-	conn_ready(a);
+	clip_conn_ready(a);
 }
 
 void clip_close(struct agent *a)
@@ -713,8 +557,8 @@ void clip_close(struct agent *a)
 		return;
 	while (k->writers)
 		writer_free(a, k->writers);
-	read_stop(a);
-	snap_free(k);
+	clip_read_stop(a);
+	clip_snap_free(k);
 	if (k->set_fd >= 0)
 		close(k->set_fd);
 	if (k->wl) {
