@@ -18,6 +18,8 @@
  * S): after every 64 KiB to 1 MiB read, for 10 to 160 ms, long enough for a
  * sender of a few MiB/s to run out of credit (256 KiB) now and then.
  * Results are single lines starting "RESULT ok" or "RESULT FAIL". */
+#include "vsock_peer_io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -42,197 +44,6 @@ static int slow;
 static uint64_t stall_seed; /* --stall: 0 = never */
 static int noshut;	    /* echo: no half-close (a qemu chardev socket treats it as a hang-up) */
 static int daemonize;	    /* serve: return once listening, keep serving in a child */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Seeded byte stream: byte i of stream s depends only on (s, i). */
-struct gen {
-	uint64_t state;
-	uint64_t word;
-	unsigned left;
-};
-
-static void gen_init(struct gen *g, uint64_t seed)
-{
-	g->state = seed * 0x9e3779b97f4a7c15ull + 1;
-	g->left = 0;
-}
-
-static uint8_t gen_byte(struct gen *g)
-{
-	if (g->left == 0) {
-		uint64_t x = g->state;
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		g->state = x;
-		g->word = x;
-		g->left = 8;
-	}
-	uint8_t b = (uint8_t)g->word;
-	g->word >>= 8;
-	g->left--;
-	return b;
-}
-
-static void gen_fill(struct gen *g, uint8_t *buf, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		buf[i] = gen_byte(g);
-}
-
-/* When a --stall reader stops next, and for how long: seeded per stream. */
-struct stall {
-	struct gen g;
-	uint64_t next_at; /* bytes read */
-};
-
-static uint32_t gen_u32(struct gen *g)
-{
-	uint32_t v = 0;
-	for (int i = 0; i < 4; i++)
-		v = v << 8 | gen_byte(g);
-	return v;
-}
-
-static void stall_init(struct stall *st, uint64_t stream)
-{
-	gen_init(&st->g, stall_seed * 1000003u + stream);
-	st->next_at = 65536 + gen_u32(&st->g) % (1u << 20);
-}
-
-/* Returns how many ms to stop reading now that total bytes were read (0:
- * go on), and picks the next stop. */
-static unsigned stall_check(struct stall *st, uint64_t total)
-{
-	if (!stall_seed || total < st->next_at)
-		return 0;
-	st->next_at = total + 65536 + gen_u32(&st->g) % (1u << 20);
-	return 10 + gen_u32(&st->g) % 151;
-}
-
-static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-#define FNV_INIT 0xcbf29ce484222325ull
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int connect_addr(const char *addr)
-{
-	if (strncmp(addr, "vsock:", 6) == 0) {
-		unsigned cid, port;
-		if (sscanf(addr + 6, "%u:%u", &cid, &port) != 2)
-			return errno = EINVAL, -1;
-		int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		struct sockaddr_vm sa = {.svm_family = AF_VSOCK, .svm_cid = cid, .svm_port = port};
-		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			int e = errno;
-			if (fd >= 0)
-				close(fd);
-			return errno = e, -1;
-		}
-		return fd;
-	}
-	if (strncmp(addr, "file:", 5) == 0)
-		return open(addr + 5, O_RDWR | O_CLOEXEC);
-	int hybrid = strncmp(addr, "hybrid:", 7) == 0;
-	if (!hybrid && strncmp(addr, "unix:", 5) != 0)
-		return errno = EINVAL, -1;
-	char path[108];
-	unsigned port = 0;
-	snprintf(path, sizeof(path), "%s", addr + (hybrid ? 7 : 5));
-	if (hybrid) {
-		char *colon = strrchr(path, ':');
-		if (!colon)
-			return errno = EINVAL, -1;
-		*colon = 0;
-		port = (unsigned)strtoul(colon + 1, NULL, 10);
-	}
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return errno = e, -1;
-	}
-	if (!hybrid)
-		return fd;
-	char line[64];
-	int n = snprintf(line, sizeof(line), "CONNECT %u\n", port);
-	if (write_all(fd, line, (size_t)n) < 0) {
-		close(fd);
-		return errno = ECONNREFUSED, -1;
-	}
-	size_t len = 0;
-	while (len < sizeof(line) - 1) {
-		ssize_t r = read(fd, line + len, 1);
-		if (r <= 0) {
-			close(fd);
-			return errno = ECONNREFUSED, -1;
-		}
-		if (line[len++] == '\n')
-			break;
-	}
-	line[len] = 0;
-	if (strncmp(line, "OK ", 3) != 0) {
-		close(fd);
-		return errno = EPROTO, -1;
-	}
-	return fd;
-}
-
-static int listen_addr(const char *addr)
-{
-	if (strncmp(addr, "file:", 5) == 0)
-		return open(addr + 5, O_RDWR | O_CLOEXEC);
-	int fd;
-	if (strncmp(addr, "vsock:", 6) == 0) {
-		struct sockaddr_vm sa = {.svm_family = AF_VSOCK,
-					 .svm_cid = VMADDR_CID_ANY,
-					 .svm_port = (unsigned)strtoul(addr + 6, NULL, 10)};
-		fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			return -1;
-	} else if (strncmp(addr, "unix:", 5) == 0) {
-		struct sockaddr_un sa = {.sun_family = AF_UNIX};
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", addr + 5);
-		unlink(sa.sun_path);
-		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-			return -1;
-	} else {
-		return errno = EINVAL, -1;
-	}
-	if (listen(fd, 128) < 0)
-		return -1;
-	return fd;
-}
 
 /* Runs one vsock_peer command line read from fd, its output going back to fd. */
 static void serve_run(int fd)
@@ -291,7 +102,7 @@ static void serve_one(const char *mode, int fd)
 	}
 	uint64_t total = 0, got = 0, h = FNV_INIT;
 	struct stall st;
-	stall_init(&st, (uint64_t)getpid());
+	stall_init(&st, stall_seed, (uint64_t)getpid());
 	for (;;) {
 		ssize_t n = read(fd, buf, slow ? 4096 : sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -379,7 +190,7 @@ static int cmd_echo(const char *addr, uint64_t bytes, unsigned conns, uint64_t s
 		fcntl(s[i].fd, F_SETFL, O_NONBLOCK);
 		gen_init(&s[i].tx, seed + i);
 		gen_init(&s[i].rx, seed + i);
-		stall_init(&s[i].stall, seed + i);
+		stall_init(&s[i].stall, stall_seed, seed + i);
 	}
 	unsigned done = 0, stalls = 0;
 	double progress = now_s();
