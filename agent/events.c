@@ -40,11 +40,11 @@ static int queue(struct agent *a, struct proto_msg *m)
 	return outbuf_put_msg(&l->c.out, m);
 }
 
-/* The HELLO exchange is done: READY goes out. */
-static void up(void *ctx)
+/* READY goes out right behind HELLO: it needs nothing from the host's
+ * reply, and the host reads it once it has answered (docs/agent.md). */
+static void hello_sent(void *ctx)
 {
 	struct agent *a = ctx;
-	struct events *ev = &a->ev;
 	struct proto_msg m;
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_READY;
@@ -55,9 +55,15 @@ static void up(void *ctx)
 		return;
 	}
 	log_info("events: READY sent (uptime %llu ms)", (unsigned long long)m.u.ready.uptime_ms);
+}
+
+/* The HELLO exchange is done: app exits are announced from now on. */
+static void up(void *ctx)
+{
+	struct agent *a = ctx;
+	struct events *ev = &a->ev;
 	memset(&ev->last_exit, 0, sizeof(ev->last_exit));
 	ev->next_poll = clock_now_ms(); /* an app that exited already is announced now */
-	frame_link_flush(&ev->link);
 }
 
 /* The host sends nothing after its HELLO reply (docs/agent.md). */
@@ -67,7 +73,8 @@ static void on_frame(void *ctx, struct frame_conn *c)
 	fail(ctx, "unexpected frame from the host");
 }
 
-static const struct frame_link_ops link_ops = {.up = up, .frame = on_frame, .down = down};
+static const struct frame_link_ops link_ops = {
+    .hello_sent = hello_sent, .up = up, .frame = on_frame, .down = down};
 
 static const struct frame_link_conf link_conf = {
     .label = "events",
