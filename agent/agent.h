@@ -70,6 +70,7 @@ struct events {
 	struct frame_link link; /* lib/frame_link.c */
 	uint64_t next_poll;
 	struct agent_exit_key last_exit;
+	bool ready_held; /* connected before the agent listened: READY waits for it */
 };
 
 struct agent {
@@ -168,6 +169,8 @@ int agent_run(struct agent *a);
 /* events.c: the event connection to the host. */
 /* Sets up the event connection state; the first attempt is made at once. */
 void events_init(struct agent *a);
+/* The agent listens now: a READY held back for it goes out. */
+void events_listening(struct agent *a);
 /* Handles readiness of the event connection. */
 void events_on_io(struct agent *a, uint32_t events);
 /* Retries, timeouts and the exit poll; lowers *next to the next deadline.

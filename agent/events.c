@@ -31,6 +31,7 @@ static void down(void *ctx, bool was_up)
 	struct agent *a = ctx;
 	(void)was_up;
 	a->ev.link.next_id = 1;
+	a->ev.ready_held = false;
 }
 
 static int queue(struct agent *a, struct proto_msg *m)
@@ -40,11 +41,8 @@ static int queue(struct agent *a, struct proto_msg *m)
 	return outbuf_put_msg(&l->c.out, m);
 }
 
-/* The HELLO exchange is done: READY goes out. */
-static void up(void *ctx)
+static void send_ready(struct agent *a)
 {
-	struct agent *a = ctx;
-	struct events *ev = &a->ev;
 	struct proto_msg m;
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_READY;
@@ -55,9 +53,38 @@ static void up(void *ctx)
 		return;
 	}
 	log_info("events: READY sent (uptime %llu ms)", (unsigned long long)m.u.ready.uptime_ms);
+}
+
+/* READY goes out right behind HELLO: it needs nothing from the host's
+ * reply, and the host reads it once it has answered (docs/agent.md). But
+ * never before the agent listens: the host may connect as soon as it has
+ * READY. */
+static void hello_sent(void *ctx)
+{
+	struct agent *a = ctx;
+	a->ev.ready_held = a->listen_fd < 0;
+	if (!a->ev.ready_held)
+		send_ready(a);
+}
+
+void events_listening(struct agent *a)
+{
+	struct events *ev = &a->ev;
+	if (!ev->ready_held)
+		return; /* sent already, or the connection is gone (down) */
+	ev->ready_held = false;
+	send_ready(a);
+	if (ev->link.state != FRAME_LINK_WAIT)
+		frame_link_flush(&ev->link);
+}
+
+/* The HELLO exchange is done: app exits are announced from now on. */
+static void up(void *ctx)
+{
+	struct agent *a = ctx;
+	struct events *ev = &a->ev;
 	memset(&ev->last_exit, 0, sizeof(ev->last_exit));
 	ev->next_poll = clock_now_ms(); /* an app that exited already is announced now */
-	frame_link_flush(&ev->link);
 }
 
 /* The host sends nothing after its HELLO reply (docs/agent.md). */
@@ -67,7 +94,8 @@ static void on_frame(void *ctx, struct frame_conn *c)
 	fail(ctx, "unexpected frame from the host");
 }
 
-static const struct frame_link_ops link_ops = {.up = up, .frame = on_frame, .down = down};
+static const struct frame_link_ops link_ops = {
+    .hello_sent = hello_sent, .up = up, .frame = on_frame, .down = down};
 
 static const struct frame_link_conf link_conf = {
     .label = "events",
@@ -88,8 +116,13 @@ void events_init(struct agent *a)
 	frame_link_init(&ev->link, &link_conf, a, a->opt.event_unix, a->opt.event_port);
 	ev->link.epfd = a->epfd;
 	ev->link.watch = &ev->w;
-	if (agent_opts_events_enabled(&a->opt))
+	if (agent_opts_events_enabled(&a->opt)) {
+		/* The first connect goes out now: its round trip overlaps the
+		 * rest of the start-up (events_listening). */
+		uint64_t next = UINT64_MAX;
 		frame_link_start(&ev->link);
+		frame_link_tick(&ev->link, clock_now_ms(), &next);
+	}
 }
 
 void events_on_io(struct agent *a, uint32_t events)

@@ -84,9 +84,12 @@ static int setup(struct agent *a)
 		return r;
 	server_init(a);
 	initq_setup(a);
-	events_init(a);
+	events_init(a); /* connects at once: the round trip overlaps the rest */
 	clip_setup(a);
-	return server_open(a);
+	r = server_open(a);
+	if (r == 0)
+		events_listening(a);
+	return r;
 }
 
 static void dispatch(struct agent *a, struct watch *w, uint32_t events)

@@ -21,6 +21,10 @@
 #define INIT_MAX_POWER	       8
 #define INIT_MAX_MOUNTS	       128
 #define INIT_MAX_INITCTL_CONNS 8
+/* The agent's nice value: the host's control channel stays responsive while
+ * the app keeps the vCPU busy, and at boot the agent reaches READY ahead of
+ * init's own work on the stores (docs/init.md). */
+#define INIT_AGENT_NICE -5
 
 /* epoll tags of the main loop (one range per kind of fd). */
 enum init_tag {
@@ -63,6 +67,9 @@ struct service {
 	char ready_path[CFG_PATH_MAX];
 	/* Socket files a previous run may have left, removed before each start. */
 	char stale[2][CFG_PATH_MAX];
+	/* Its nice value (0: init's own); where the kernel refuses (a test's
+	 * user namespace) it runs at init's. */
+	int nice;
 	/* When it exits, what is left of its process group is killed with it
 	 * (waypipe server leaves its command behind). */
 	bool kill_group;

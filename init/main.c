@@ -79,6 +79,23 @@ static void console_stdio(void)
 		close(fd);
 }
 
+/* The kernel filesystems of boot step 1: those init and the agent need
+ * first, or the rest (plan.h). */
+static void mount_early(struct init *in, bool first)
+{
+	char err[1024];
+	struct plan_mount early[PLAN_EARLY_MAX];
+	size_t n = plan_early_mounts(early, in->vm, first);
+	for (size_t i = 0; i < n; i++) {
+		if (mounts_apply(&early[i], err, sizeof(err)) == 0)
+			continue;
+		if (early[i].optional)
+			log_warn("%s", err);
+		else
+			init_fatal(in, "%s", err);
+	}
+}
+
 static void load_config(struct init *in, const struct cmdline *cl)
 {
 	static char text[CONFIG_MAX];
@@ -185,20 +202,12 @@ int main(int argc, char **argv)
 	/* ctrl-alt-del becomes SIGINT instead of an immediate reboot. */
 	reboot(RB_DISABLE_CAD);
 
-	/* Step 1: kernel filesystems, console, logging. In a VM /proc is not
+	/* Step 1: kernel filesystems (what init and the agent need first; the
+	 * rest once the agent runs), console, logging. In a VM /proc is not
 	 * mounted yet, so the snapshot is empty and shutdown unmounts every
 	 * store; in a test namespace it holds the machine's mounts. */
 	mounts_snapshot(&in);
-	struct plan_mount early[PLAN_EARLY_MAX];
-	size_t n_early = plan_early_mounts(early, in.vm);
-	for (size_t i = 0; i < n_early; i++) {
-		if (mounts_apply(&early[i], err, sizeof(err)) == 0)
-			continue;
-		if (early[i].optional)
-			log_warn("%s", err);
-		else
-			init_fatal(&in, "%s", err);
-	}
+	mount_early(&in, true);
 	if (in.vm) {
 		console_stdio();
 		/* /dev/kmsg drops a writer's messages beyond 10 per 5 s unless told
@@ -243,6 +252,8 @@ int main(int argc, char **argv)
 			init_fatal(&in, "%s", err);
 		loop_start_early(&in, &in.svcs[0]);
 	}
+	/* The rest of step 1, which neither needed. */
+	mount_early(&in, false);
 
 	/* Step 5: stores and the state store. */
 	mount_stores(&in);

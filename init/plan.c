@@ -10,32 +10,36 @@
 static const struct plan_mount early[] = {
     {PLAN_SRC_NONE, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", 0555, true,
      false, "early"},
-    {PLAN_SRC_NONE, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", 0555, true,
-     false, "early"},
     {PLAN_SRC_NONE, "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755", 0755, true, false,
      "early"},
+    {PLAN_SRC_NONE, "run", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", 0755, false, false,
+     "early"},
+};
+
+static const struct plan_mount rest[] = {
+    {PLAN_SRC_NONE, "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "", 0555, true,
+     false, "early"},
     {PLAN_SRC_NONE, "devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
      "gid=5,mode=0620,ptmxmode=0666", 0755, true, false, "early"},
     {PLAN_SRC_NONE, "shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", 01777, true,
      false, "early"},
-    {PLAN_SRC_NONE, "run", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755", 0755, false, false,
-     "early"},
     {PLAN_SRC_NONE, "tmp", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", 01777, false, false,
      "early"},
     {PLAN_SRC_NONE, "cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, "",
      0555, true, true, "early"},
 };
 
-size_t plan_early_mounts(struct plan_mount *out, bool vm)
+size_t plan_early_mounts(struct plan_mount *out, bool vm, bool first)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < ARRAY_LEN(early); i++) {
+	const struct plan_mount *plan = first ? early : rest;
+	size_t len = first ? ARRAY_LEN(early) : ARRAY_LEN(rest), n = 0;
+	for (size_t i = 0; i < len; i++) {
 		/* Without a VM, only the tmpfs mounts that belong to this mount
 		 * namespace make sense; proc comes from the test harness. */
-		if (!vm && strcmp(early[i].target, "/run") != 0 &&
-		    strcmp(early[i].target, "/tmp") != 0)
+		if (!vm && strcmp(plan[i].target, "/run") != 0 &&
+		    strcmp(plan[i].target, "/tmp") != 0)
 			continue;
-		out[n++] = early[i];
+		out[n++] = plan[i];
 	}
 	return n;
 }

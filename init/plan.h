@@ -26,9 +26,11 @@ struct plan_mount {
 
 #define PLAN_EARLY_MAX 8
 
-/* The kernel filesystems of boot step 1, in order. With vm false (test
- * mode) only /run and /tmp are planned. Returns the count. */
-size_t plan_early_mounts(struct plan_mount *out, bool vm);
+/* The kernel filesystems of boot step 1, in order: with first, what init
+ * and the agent need to start (/proc, /dev, /run); without, the rest,
+ * mounted once the agent runs (boot step 4). With vm false (test mode) only
+ * /run and /tmp are planned. Returns the count. */
+size_t plan_early_mounts(struct plan_mount *out, bool vm, bool first);
 
 /* Turns a store section into a mount: always read-only unless writable (the
  * state store). Returns 0 or -EINVAL (err: an option conflicts). */

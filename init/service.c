@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -219,6 +220,7 @@ int services_prepare_agent(struct init *in, char *err, size_t errlen)
 		if ((r = service_command(in, agent, c->agent.exec, extra, err, errlen)) < 0)
 			return r;
 		service_env(agent, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+		agent->nice = INIT_AGENT_NICE;
 	}
 	return 0;
 }
@@ -325,6 +327,8 @@ __attribute__((noreturn)) static void child(const struct service *s, int out_w, 
 
 	if (setsid() < 0)
 		goto fail;
+	if (s->nice)
+		(void)setpriority(PRIO_PROCESS, 0, s->nice);
 	f.stage = 1;
 	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_w, 1) < 0 || dup2(out_w, 2) < 0)

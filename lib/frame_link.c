@@ -126,6 +126,11 @@ static void connected(struct frame_link *l)
 		frame_link_fail(l, "cannot queue HELLO");
 		return;
 	}
+	if (l->conf->ops->hello_sent) {
+		l->conf->ops->hello_sent(l->ctx);
+		if (l->state != FRAME_LINK_HELLO)
+			return; /* it failed the link */
+	}
 	frame_link_flush(l);
 }
 

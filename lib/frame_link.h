@@ -26,6 +26,12 @@ enum frame_link_state {
 };
 
 struct frame_link_ops {
+	/* Our HELLO is queued on a new connection: what this queues follows it
+	 * at once, before the peer's reply, which saves a round trip; the peer
+	 * reads it once it has answered HELLO, and drops it with the
+	 * connection when it refuses. Only for what needs nothing from the
+	 * reply. Optional. */
+	void (*hello_sent)(void *ctx);
 	/* The HELLO exchange is done (c.sess holds the peer's capabilities). */
 	void (*up)(void *ctx);
 	/* A whole frame after HELLO is in c->rd (frame_ops.frame). */

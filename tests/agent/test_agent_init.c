@@ -184,11 +184,15 @@ static void test_events(void **state)
 	assert_int_equal(m.u.status.app_exit_how, PROTO_EXIT_SIGNAL);
 	assert_int_equal(m.u.status.app_exit_value, 9);
 
-	/* A host that refuses our versions: the agent retries. */
+	/* A host that refuses our versions: the agent retries. READY came
+	 * right behind HELLO, before any answer (docs/agent.md). */
 	close(efd);
 	efd = h_accept_events(lfd);
 	assert_int_equal(h_recv_event(efd, &m, H_TIMEOUT_MS), 0);
+	assert_int_equal(m.type, PROTO_HELLO);
 	uint32_t id = m.id;
+	assert_int_equal(h_recv_event(efd, &m, H_TIMEOUT_MS), 0);
+	assert_int_equal(m.type, PROTO_READY);
 	struct proto_msg err;
 	proto_make_error(&err, id, PROTO_ERR_VERSION_MISMATCH, "no");
 	h_send(efd, &err);

@@ -17,20 +17,29 @@ static void test_early(void **state)
 {
 	(void)state;
 	struct plan_mount m[PLAN_EARLY_MAX];
-	size_t n = plan_early_mounts(m, true);
-	assert_int_equal(n, 8);
-	static const char *const order[] = {"/proc",	"/sys", "/dev", "/dev/pts",
-					    "/dev/shm", "/run", "/tmp", "/sys/fs/cgroup"};
+	/* What init and the agent need, then the rest: together in the order
+	 * of their mount points' parents. */
+	size_t n = plan_early_mounts(m, true, true);
+	assert_int_equal(n, 3);
+	static const char *const first[] = {"/proc", "/dev", "/run"};
 	for (size_t i = 0; i < n; i++)
-		assert_string_equal(m[i].target, order[i]);
-	assert_true(m[2].may_exist); /* an automounted devtmpfs is fine */
-	assert_true(m[7].optional);  /* cgroup2 may be missing from the kernel */
-	assert_string_equal(m[6].data, "mode=1777");
-	assert_string_equal(m[5].data, "mode=0755");
-	n = plan_early_mounts(m, false);
-	assert_int_equal(n, 2);
+		assert_string_equal(m[i].target, first[i]);
+	assert_true(m[1].may_exist); /* an automounted devtmpfs is fine */
+	assert_string_equal(m[2].data, "mode=0755");
+	n = plan_early_mounts(m, true, false);
+	assert_int_equal(n, 5);
+	static const char *const rest[] = {"/sys", "/dev/pts", "/dev/shm", "/tmp",
+					   "/sys/fs/cgroup"};
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(m[i].target, rest[i]);
+	assert_true(m[4].optional); /* cgroup2 may be missing from the kernel */
+	assert_string_equal(m[3].data, "mode=1777");
+	n = plan_early_mounts(m, false, true);
+	assert_int_equal(n, 1);
 	assert_string_equal(m[0].target, "/run");
-	assert_string_equal(m[1].target, "/tmp");
+	n = plan_early_mounts(m, false, false);
+	assert_int_equal(n, 1);
+	assert_string_equal(m[0].target, "/tmp");
 }
 
 static void test_store(void **state)
