@@ -306,9 +306,11 @@ bool vsock_vq_notify_check(struct vsock_vq *vq)
 	return (uint16_t)(now - event - 1) < (uint16_t)(now - old);
 }
 
-size_t vsock_iov_to_buf(const struct vsock_iov *iov, unsigned n, size_t skip, void *buf, size_t len)
+/* Copies len bytes between buf and the iovecs from skip bytes into them,
+ * in the direction to_iov says. Returns the bytes copied. */
+static size_t iov_copy(const struct vsock_iov *iov, unsigned n, size_t skip, uint8_t *buf,
+		       size_t len, bool to_iov)
 {
-	uint8_t *out = buf;
 	size_t done = 0;
 	for (unsigned i = 0; i < n && done < len; i++) {
 		if (skip >= iov[i].len) {
@@ -318,29 +320,24 @@ size_t vsock_iov_to_buf(const struct vsock_iov *iov, unsigned n, size_t skip, vo
 		size_t take = iov[i].len - skip;
 		if (take > len - done)
 			take = len - done;
-		memcpy(out + done, iov[i].base + skip, take);
+		if (to_iov)
+			memcpy(iov[i].base + skip, buf + done, take);
+		else
+			memcpy(buf + done, iov[i].base + skip, take);
 		done += take;
 		skip = 0;
 	}
 	return done;
 }
 
+size_t vsock_iov_to_buf(const struct vsock_iov *iov, unsigned n, size_t skip, void *buf, size_t len)
+{
+	return iov_copy(iov, n, skip, buf, len, false);
+}
+
 size_t vsock_buf_to_iov(const struct vsock_iov *iov, unsigned n, size_t skip, const void *buf,
 			size_t len)
 {
-	const uint8_t *in = buf;
-	size_t done = 0;
-	for (unsigned i = 0; i < n && done < len; i++) {
-		if (skip >= iov[i].len) {
-			skip -= iov[i].len;
-			continue;
-		}
-		size_t take = iov[i].len - skip;
-		if (take > len - done)
-			take = len - done;
-		memcpy(iov[i].base + skip, in + done, take);
-		done += take;
-		skip = 0;
-	}
-	return done;
+	/* Only read from buf in this direction. */
+	return iov_copy(iov, n, skip, (uint8_t *)(uintptr_t)buf, len, true);
 }
