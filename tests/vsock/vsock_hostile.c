@@ -216,11 +216,15 @@ static void hostile_credit(void)
 	check(g_last_rx.op == VIRTIO_VSOCK_OP_RESPONSE, "guest connected to host port 6000");
 	static uint8_t data[65536];
 	struct vsock_hdr h = tg_hdr(VIRTIO_VSOCK_OP_RW, 7100, 6000, sizeof(data));
-	/* All in one batch, so the device sees it before it can write any. */
+	/* All in one batch, so the device sees it before it can write any:
+	 * the index moves once, or a polling device would take each packet
+	 * as it comes and pass the first ones on, which gives credit back. */
+	fe.g.hold = true;
 	for (int i = 0; i < 4; i++)
 		tg_send(&fe.g, &h, data, sizeof(data));
 	h.len = 1;
 	tg_send(&fe.g, &h, data, 1);
+	tg_publish_held(&fe.g, VSOCK_VQ_TX);
 	vuf_kick(&fe, VSOCK_VQ_TX);
 	expect_guest_error("data beyond the credit",
 			   "connection: data beyond the credit the host gave");

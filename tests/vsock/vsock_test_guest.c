@@ -107,8 +107,17 @@ void tg_publish(struct tguest *g, unsigned q, uint16_t head)
 	uint16_t v = htole16(head);
 	memcpy(avail + 4 + 2 * (g->avail_idx[q] % g->num), &v, 2);
 	g->avail_idx[q]++;
-	v = htole16(g->avail_idx[q]);
-	memcpy(avail + 2, &v, 2);
+	if (!g->hold) {
+		v = htole16(g->avail_idx[q]);
+		memcpy(avail + 2, &v, 2);
+	}
+}
+
+void tg_publish_held(struct tguest *g, unsigned q)
+{
+	uint16_t v = htole16(g->avail_idx[q]);
+	g->hold = false;
+	memcpy(tg_ptr(g, tg_avail_gpa(q)) + 2, &v, 2);
 }
 
 int tg_used(struct tguest *g, unsigned q, uint32_t *ret_id, uint32_t *ret_len)

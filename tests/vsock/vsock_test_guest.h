@@ -26,6 +26,9 @@ struct tguest {
 	uint16_t used_seen[VSOCK_VQ_COUNT];
 	uint16_t next_desc[VSOCK_VQ_COUNT];
 	uint64_t next_buf;
+	/* tg_publish() adds to the ring but leaves the index as it is, until
+	 * tg_publish_held(): a polling device sees the whole batch at once. */
+	bool hold;
 };
 
 /* Allocates the RAM, registers it in dev->mem and configures and maps both
@@ -64,6 +67,9 @@ uint16_t tg_next_desc(struct tguest *g, unsigned q);
 
 /* Publishes head in queue q's available ring. */
 void tg_publish(struct tguest *g, unsigned q, uint16_t head);
+/* Makes what tg_publish() added while g->hold was set available, in one
+ * store of the index, and clears g->hold. */
+void tg_publish_held(struct tguest *g, unsigned q);
 
 /* Reads the next used entry of queue q, and sets used_event to the entry
  * after it. Returns 1 with id/len, or 0. */
