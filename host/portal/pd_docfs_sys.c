@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -93,15 +92,8 @@ static int sys_lookup(void *ctx, int dirfd, const char *name, struct pd_docfs_st
 static int sys_reopen(void *ctx, int pathfd)
 {
 	(void)ctx;
-	struct stat st;
-	if (fstat(pathfd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode))
-		return -EACCES;
-	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
-	int fd = open(proc, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	int fd = pd_fio_reopen_read(pathfd);
+	return fd == -EPERM ? -EACCES : fd;
 }
 
 static int sys_readdir(void *ctx, int dirfd, uint64_t cookie, unsigned max,

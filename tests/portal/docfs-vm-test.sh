@@ -95,13 +95,17 @@ say "opened $path"
 say "sum $(sha256sum "$path" | cut -d' ' -f1)"
 if echo x >>"$path" 2>/dev/null; then say "append worked"; else say "append refused"; fi
 if (: >"$(dirname "$path")/new.txt") 2>/dev/null; then say "create worked"; else say "create refused"; fi
-exec 3<"$path"
-dd bs=4096 count=1 <&3 >/dev/null 2>&1 && say "holding it open"
-# The host revokes it now: a read on the open descriptor fails.
-i=0
-while dd bs=4096 count=1 <&3 >/dev/null 2>&1 && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
-if dd bs=4096 count=1 <&3 >/dev/null 2>&1; then say "still readable"; else say "read on the open descriptor failed"; fi
-exec 3<&-
+# Holds $1 open (says $2) and reads on until a read fails, as it does
+# once the host revokes it (at most 2 minutes): says "$3 failed".
+held_read() {
+	exec 3<"$1"
+	dd bs=4096 count=1 <&3 >/dev/null 2>&1 && say "$2"
+	i=0
+	while dd bs=4096 count=1 <&3 >/dev/null 2>&1 && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
+	if dd bs=4096 count=1 <&3 >/dev/null 2>&1; then say "$3 still works"; else say "$3 failed"; fi
+	exec 3<&-
+}
+held_read "$path" "holding it open" "read on the open descriptor"
 [ -e "$path" ] && say "entry still there" || say "entry gone"
 [ -e "$(dirname "$path")" ] && say "directory still there" || say "directory gone"
 
@@ -120,13 +124,8 @@ ls -a | grep -qx escape && say "escape listed"
 if (echo x >>note.txt) 2>/dev/null; then say "folder append worked"; else say "folder append refused"; fi
 if (: >new.txt) 2>/dev/null; then say "folder create worked"; else say "folder create refused"; fi
 if mkdir newdir 2>/dev/null; then say "folder mkdir worked"; else say "folder mkdir refused"; fi
-exec 4<"2024/summer/raw/IMG 0001.raw"
 cd /
-dd bs=4096 count=1 <&4 >/dev/null 2>&1 && say "holding a folder file open"
-i=0
-while dd bs=4096 count=1 <&4 >/dev/null 2>&1 && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
-if dd bs=4096 count=1 <&4 >/dev/null 2>&1; then say "folder file still readable"; else say "folder file read failed"; fi
-exec 4<&-
+held_read "$dir/2024/summer/raw/IMG 0001.raw" "holding a folder file open" "folder file read"
 [ -e "$dir" ] && say "folder still there" || say "folder gone"
 APP
 portal_vm_py=1

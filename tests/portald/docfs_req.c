@@ -2,9 +2,13 @@
  * guest lays them out in descriptor chains (docfs_req.h). */
 #include "docfs_req.h"
 
+#include "pd_docio.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -86,4 +90,18 @@ void init_fs(void)
 				  .max_readahead = 1u << 20,
 				  .flags = FUSE_ASYNC_READ | FUSE_MAX_PAGES | FUSE_POSIX_LOCKS};
 	assert_int_equal(call(FUSE_INIT, 0, &in, sizeof(in)), 0);
+}
+
+int docfs_teardown(struct pd_grants *grants, const char *dir)
+{
+	if (fs)
+		pd_docfs_reset(fs);
+	free(fs);
+	fs = NULL;
+	while (grants->n > 0)
+		pd_docio_free(pd_grants_take(grants, grants->v[0]->id));
+	pd_grants_free(grants);
+	char cmd[4200];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
 }

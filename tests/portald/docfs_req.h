@@ -34,4 +34,8 @@ int lookup(uint64_t parent, const char *name, struct fuse_entry_out *ret);
 /* INIT as the guest kernel sends it; must succeed. */
 void init_fs(void);
 
+/* Frees fs (if any), every grant and the table, and removes dir. Returns 0
+ * or -1. */
+int docfs_teardown(struct pd_grants *grants, const char *dir);
+
 #endif

@@ -111,15 +111,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (fs)
-		pd_docfs_reset(fs);
-	free(fs);
-	while (grants.n > 0)
-		pd_docio_free(pd_grants_take(&grants, grants.v[0]->id));
-	pd_grants_free(&grants);
-	char cmd[4200];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return docfs_teardown(&grants, dir);
 }
 
 static int fresh(void **state)
