@@ -148,6 +148,10 @@ static int node_ref_entry(struct pd_docfs *fs, uint64_t grant, int fd,
 			return 0;
 		}
 	}
+	if (fs->n_fnodes >= fs->max_fnodes) /* nodes of folders gone since first */
+		for (unsigned i = fs->n_nodes; i-- > 0;)
+			if (fs->nodes[i].fd >= 0 && !grant_of(fs, fs->nodes[i].grant))
+				drop_node(fs, i);
 	if (fs->n_fnodes >= fs->max_fnodes || fs->n_fnodes >= PD_DOCFS_MAX_FNODES) {
 		fs->ops->close(fs->ctx, fd);
 		return -ENFILE;

@@ -406,6 +406,37 @@ static void test_swapped_and_replaced(void **state)
 	assert_int_equal(rename(to, from), 0);
 }
 
+/* A folder gone from the table without the device being told: its nodes
+ * give way at the cap. */
+static void test_untold_revocation_at_cap(void **state)
+{
+	(void)state;
+	char path[8192];
+	snprintf(path, sizeof(path), "%s/sub", top);
+	struct pd_grant *g2 = NULL;
+	const char *why;
+	assert_int_equal(pd_docio_grant_folder(path, PROTO_PERM_READ, 1, &g2, &why), 0);
+	assert_int_equal(pd_grants_add(&grants, g2), 0);
+	uint64_t sub_id = g2->id;
+	fs->max_fnodes = 1;
+	struct fuse_entry_out a, d, f, e;
+	assert_int_equal(lookup(folder_node(ro_id), "a.txt", &a), 0);
+	char hex[17];
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)sub_id);
+	assert_int_equal(lookup(FUSE_ROOT_ID, hex, &d), 0);
+	assert_int_equal(lookup(d.nodeid, "sub", &f), 0);
+	assert_int_equal(lookup(f.nodeid, "b.txt", &e), -ENFILE);
+	struct pd_grant *g = pd_grants_take(&grants, ro_id);
+	assert_int_equal(lookup(f.nodeid, "b.txt", &e), 0);
+	assert_int_equal(fs->n_fnodes, 1);
+	/* As before for the next test: the folder granted again. */
+	pd_docfs_revoke(fs, sub_id);
+	pd_docio_free(pd_grants_take(&grants, sub_id));
+	g->id = 0;
+	assert_int_equal(pd_grants_add(&grants, g), 0);
+	ro_id = g->id;
+}
+
 static void test_revocation(void **state)
 {
 	(void)state;
@@ -454,6 +485,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_deep, fresh),
 	    cmocka_unit_test_setup(test_unknown_forgotten_cap, fresh),
 	    cmocka_unit_test_setup(test_swapped_and_replaced, fresh),
+	    cmocka_unit_test_setup(test_untold_revocation_at_cap, fresh),
 	    cmocka_unit_test_setup(test_revocation, fresh),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
