@@ -144,10 +144,10 @@ static bool add_uris(struct portal *p, DBusMessageIter *results,
 	for (uint16_t i = 0; r && i < r->n_docs; i++) {
 		const struct proto_doc *d = &r->docs[i];
 		snprintf(name, sizeof(name), "%.*s", (int)d->name.len, d->name.ptr);
-		/* Read-only files are on the document device when there is one. */
-		bool device =
-		    p->opt.docs_mount[0] && (d->perms & (PROTO_PERM_READ | PROTO_PERM_WRITE |
-							 PROTO_DOC_FOLDER)) == PROTO_PERM_READ;
+		/* Read-only files and folders are on the document device when
+		 * there is one. */
+		bool device = p->opt.docs_mount[0] &&
+			      (d->perms & (PROTO_PERM_READ | PROTO_PERM_WRITE)) == PROTO_PERM_READ;
 		const char *mp = device ? p->opt.docs_mount : p->opt.mountpoint;
 		if (portal_doc_uri(mp, d->id, name, uri, sizeof(uri)) < 0)
 			return false;

@@ -20,7 +20,8 @@ static void raise_fd_limit(const struct pd_opts *o)
 	struct rlimit rl;
 	rlim_t need = (rlim_t)o->limits.max_grants + o->limits.max_handles + 64;
 	if (o->docs_device[0])
-		need += PD_DOCFS_MAX_HANDLES; /* files open on the document device */
+		need +=
+		    PD_DOCFS_MAX_HANDLES + PD_DOCFS_MAX_FNODES; /* files and nodes on the device */
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= need)
 		return;
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;

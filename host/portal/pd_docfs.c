@@ -18,14 +18,20 @@ void pd_docfs_init(struct pd_docfs *fs, const struct pd_grants *grants,
 	fs->ops = ops;
 	fs->ctx = ctx;
 	fs->next_nodeid = ROOT_ID + 1;
+	fs->max_fnodes = PD_DOCFS_MAX_FNODES;
 	for (unsigned i = 0; i < PD_DOCFS_MAX_HANDLES; i++)
 		fs->h[i].fd = -1;
 }
 
 bool pd_docfs_shown(const struct pd_grant *g)
 {
-	return g && !g->folder && g->parent == 0 && !(g->perms & PROTO_DOC_FOLDER) &&
+	return g && g->parent == 0 && !g->folder == !(g->perms & PROTO_DOC_FOLDER) &&
 	       (g->perms & (PROTO_PERM_READ | PROTO_PERM_WRITE)) == PROTO_PERM_READ;
+}
+
+static bool is_file(enum pd_docfs_kind k)
+{
+	return k == PD_DOCFS_FILE || k == PD_DOCFS_FFILE;
 }
 
 /* The grant a node or handle names, if it is still shown. */
@@ -37,6 +43,10 @@ static const struct pd_grant *grant_of(const struct pd_docfs *fs, uint64_t id)
 
 static void drop_node(struct pd_docfs *fs, unsigned i)
 {
+	if (fs->nodes[i].fd >= 0) {
+		fs->ops->close(fs->ctx, fs->nodes[i].fd);
+		fs->n_fnodes--;
+	}
 	fs->nodes[i] = fs->nodes[--fs->n_nodes];
 }
 
@@ -65,7 +75,8 @@ void pd_docfs_reset(struct pd_docfs *fs)
 		fs->h[i].gen = 0;
 	}
 	/* Node ids and handles start over: the kernel's session is new. */
-	fs->n_nodes = 0;
+	while (fs->n_nodes > 0)
+		drop_node(fs, fs->n_nodes - 1);
 	fs->next_nodeid = ROOT_ID + 1;
 	fs->inited = false;
 }
@@ -106,16 +117,53 @@ static int node_ref(struct pd_docfs *fs, uint64_t grant, enum pd_docfs_kind kind
 			return 0;
 		}
 	}
-	if (fs->n_nodes == PD_DOCFS_MAX_NODES) {
+	if (fs->n_nodes - fs->n_fnodes == PD_DOCFS_MAX_NODES) {
 		/* Only nodes of grants gone since can be in the way. */
 		for (unsigned i = fs->n_nodes; i-- > 0;)
 			if (!grant_of(fs, fs->nodes[i].grant))
 				drop_node(fs, i);
-		if (fs->n_nodes == PD_DOCFS_MAX_NODES)
+		if (fs->n_nodes - fs->n_fnodes == PD_DOCFS_MAX_NODES)
 			return -ENFILE;
 	}
 	fs->nodes[fs->n_nodes++] = (struct pd_docfs_node){
-	    .nodeid = fs->next_nodeid++, .grant = grant, .kind = kind, .nlookup = 1};
+	    .nodeid = fs->next_nodeid++, .grant = grant, .kind = kind, .nlookup = 1, .fd = -1};
+	*ret = fs->nodes[fs->n_nodes - 1].nodeid;
+	return 0;
+}
+
+/* The node for the file or folder fd (looked up in folder grant `grant`,
+ * st what it is), taking fd: the node already held for that file, or a
+ * new one within the cap. fd is closed on failure and when not needed. */
+static int node_ref_entry(struct pd_docfs *fs, uint64_t grant, int fd,
+			  const struct pd_docfs_stat *st, uint64_t *ret)
+{
+	enum pd_docfs_kind kind = st->dir ? PD_DOCFS_FDIR : PD_DOCFS_FFILE;
+	for (unsigned i = 0; i < fs->n_nodes; i++) {
+		struct pd_docfs_node *n = &fs->nodes[i];
+		if (n->grant == grant && n->kind == kind && n->dev == st->dev &&
+		    n->ino == st->ino) {
+			fs->ops->close(fs->ctx, fd);
+			n->nlookup++;
+			*ret = n->nodeid;
+			return 0;
+		}
+	}
+	if (fs->n_fnodes >= fs->max_fnodes) /* nodes of folders gone since first */
+		for (unsigned i = fs->n_nodes; i-- > 0;)
+			if (fs->nodes[i].fd >= 0 && !grant_of(fs, fs->nodes[i].grant))
+				drop_node(fs, i);
+	if (fs->n_fnodes >= fs->max_fnodes || fs->n_fnodes >= PD_DOCFS_MAX_FNODES) {
+		fs->ops->close(fs->ctx, fd);
+		return -ENFILE;
+	}
+	fs->n_fnodes++;
+	fs->nodes[fs->n_nodes++] = (struct pd_docfs_node){.nodeid = fs->next_nodeid++,
+							  .grant = grant,
+							  .kind = kind,
+							  .nlookup = 1,
+							  .fd = fd,
+							  .dev = st->dev,
+							  .ino = st->ino};
 	*ret = fs->nodes[fs->n_nodes - 1].nodeid;
 	return 0;
 }
@@ -133,12 +181,38 @@ static void forget(struct pd_docfs *fs, uint64_t nodeid, uint64_t n)
 	}
 }
 
+static void attr_from(struct fuse_attr *a, const struct pd_docfs_stat *st)
+{
+	a->mode = st->dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	a->nlink = st->dir ? 2 : 1;
+	a->size = st->size;
+	a->blocks = (st->size + 511) / 512;
+	a->mtime = a->ctime = a->atime = (uint64_t)st->mtime_sec;
+	a->mtimensec = a->ctimensec = a->atimensec = st->mtime_nsec;
+}
+
+/* A node inside a folder grant: what its descriptor (or the open file's,
+ * fd) is now. It is held open, so it can only fail on a host I/O error. */
+static int fill_entry_attr(struct pd_docfs *fs, const struct pd_docfs_node *n,
+			   const struct pd_grant *g, int fd, struct fuse_attr *a)
+{
+	struct pd_docfs_stat st;
+	if (fd < 0)
+		fd = n->kind == PD_DOCFS_FOLDER ? g->dirfd : n->fd;
+	if (fs->ops->fstat(fs->ctx, fd, &st) < 0)
+		return -EIO;
+	attr_from(a, &st);
+	return 0;
+}
+
 static int fill_attr(struct pd_docfs *fs, const struct pd_docfs_node *n, const struct pd_grant *g,
 		     int fd, struct fuse_attr *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->ino = n->nodeid;
 	a->blksize = PD_DOCFS_BLKSIZE;
+	if (n->kind >= PD_DOCFS_FOLDER)
+		return fill_entry_attr(fs, n, g, fd, a);
 	if (n->kind != PD_DOCFS_FILE) {
 		a->mode = S_IFDIR | 0555;
 		a->nlink = 2;
@@ -153,12 +227,8 @@ static int fill_attr(struct pd_docfs *fs, const struct pd_docfs_node *n, const s
 	int r = fs->ops->stat(fs->ctx, g, fd, &st);
 	if (r < 0)
 		return r == -ENOENT ? -ENOENT : -EIO;
-	a->mode = S_IFREG | 0444;
-	a->nlink = 1;
-	a->size = st.size;
-	a->blocks = (st.size + 511) / 512;
-	a->mtime = a->ctime = a->atime = (uint64_t)st.mtime_sec;
-	a->mtimensec = a->ctimensec = a->atimensec = st.mtime_nsec;
+	st.dir = false;
+	attr_from(a, &st);
 	return 0;
 }
 
@@ -199,6 +269,29 @@ static int parse_id(const char *name, uint64_t *ret)
 	return 0;
 }
 
+/* LOOKUP in a folder of a folder grant: the name resolved on the host
+ * beneath that folder (ops->lookup), never through a link. */
+static uint32_t lookup_entry(struct pd_docfs *fs, const struct vsock_chain *c,
+			     const struct pd_fuse_req *q, const struct pd_docfs_node *parent,
+			     const struct pd_grant *g)
+{
+	struct pd_docfs_stat st;
+	struct fuse_entry_out e = {0};
+	int dirfd = parent->kind == PD_DOCFS_FOLDER ? g->dirfd : parent->fd;
+	int fd = fs->ops->lookup(fs->ctx, dirfd, q->u.name, &st);
+	int r = fd;
+	if (r >= 0)
+		r = node_ref_entry(fs, parent->grant, fd, &st, &e.nodeid);
+	else if (r != -ENOENT && r != -EACCES && r != -ENOTDIR && r != -ENAMETOOLONG)
+		r = r == -ELOOP ? -EACCES : -EIO;
+	if (r < 0)
+		return reply(fs, c, q->unique, r, NULL, 0);
+	attr_from(&e.attr, &st);
+	e.attr.ino = e.nodeid;
+	e.attr.blksize = PD_DOCFS_BLKSIZE;
+	return reply(fs, c, q->unique, 0, &e, sizeof(e));
+}
+
 static uint32_t do_lookup(struct pd_docfs *fs, const struct vsock_chain *c,
 			  const struct pd_fuse_req *q)
 {
@@ -207,15 +300,19 @@ static uint32_t do_lookup(struct pd_docfs *fs, const struct vsock_chain *c,
 	struct fuse_entry_out e = {0};
 	uint64_t id = 0;
 	int r = node_get(fs, q->nodeid, &parent, &g);
-	if (r == 0 && parent.kind == PD_DOCFS_FILE)
+	if (r == 0 && is_file(parent.kind))
 		r = -ENOTDIR;
+	if (r == 0 && parent.kind >= PD_DOCFS_FOLDER)
+		return lookup_entry(fs, c, q, &parent, g);
 	if (r == 0 && parent.kind == PD_DOCFS_ROOT) {
 		r = parse_id(q->u.name, &id);
 		g = r == 0 ? grant_of(fs, id) : NULL;
 		child = (struct pd_docfs_node){.grant = id, .kind = PD_DOCFS_DIR};
 	} else if (r == 0) {
 		g = strcmp(q->u.name, g->display) == 0 ? g : NULL;
-		child = (struct pd_docfs_node){.grant = parent.grant, .kind = PD_DOCFS_FILE};
+		child = (struct pd_docfs_node){.grant = parent.grant,
+					       .kind = g && g->folder ? PD_DOCFS_FOLDER
+								      : PD_DOCFS_FILE};
 	}
 	if (r == 0 && !g)
 		r = -ENOENT;
@@ -247,7 +344,9 @@ static uint32_t do_getattr(struct pd_docfs *fs, const struct vsock_chain *c,
 	int r = node_get(fs, q->nodeid, &n, &g);
 	if (r == 0 && (q->u.getattr.flags & FUSE_GETATTR_FH)) {
 		const struct pd_docfs_handle *h = handle_get(fs, q->u.getattr.fh);
-		fd = h && h->grant == n.grant ? h->fd : -1;
+		fd = h && h->grant == n.grant && (n.kind != PD_DOCFS_FFILE || h->node == n.nodeid)
+			 ? h->fd
+			 : -1;
 	}
 	if (r == 0)
 		r = fill_attr(fs, &n, g, fd, &a.attr);
@@ -262,7 +361,7 @@ static uint32_t do_open(struct pd_docfs *fs, const struct vsock_chain *c,
 	struct pd_docfs_node n;
 	const struct pd_grant *g;
 	int r = node_get(fs, q->nodeid, &n, &g);
-	if (r == 0 && n.kind != PD_DOCFS_FILE)
+	if (r == 0 && !is_file(n.kind))
 		r = -EISDIR;
 	if (r == 0 && ((q->u.open_flags & O_ACCMODE) != O_RDONLY || (q->u.open_flags & O_TRUNC)))
 		r = -EROFS;
@@ -271,11 +370,14 @@ static uint32_t do_open(struct pd_docfs *fs, const struct vsock_chain *c,
 		slot++;
 	if (r == 0 && slot == PD_DOCFS_MAX_HANDLES)
 		r = -ENFILE;
-	int fd = r == 0 ? fs->ops->open(fs->ctx, g) : r;
+	int fd = r < 0			    ? r
+		 : n.kind == PD_DOCFS_FFILE ? fs->ops->reopen(fs->ctx, n.fd)
+					    : fs->ops->open(fs->ctx, g);
 	if (fd < 0)
 		return reply(fs, c, q->unique, r < 0 || fd == -ENOENT ? fd : -EIO, NULL, 0);
 	struct pd_docfs_handle *h = &fs->h[slot];
-	*h = (struct pd_docfs_handle){.grant = n.grant, .fd = fd, .gen = h->gen + 1, .used = true};
+	*h = (struct pd_docfs_handle){
+	    .grant = n.grant, .node = n.nodeid, .fd = fd, .gen = h->gen + 1, .used = true};
 	/* Direct I/O: the guest's reads go straight into its callers' pages
 	 * and each one reaches the host, so a revocation stops the next one;
 	 * no page cache to go stale. */
@@ -331,23 +433,53 @@ static uint32_t do_read(struct pd_docfs *fs, const struct vsock_chain *c,
 	return oh.len;
 }
 
+/* A folder's files and folders from host cookie `offset` into fs->out:
+ * each entry carries the cookie after it, so the next READDIR goes on
+ * from the first that did not fit. Links and special files are left out. */
+static int list_entries(struct pd_docfs *fs, int dirfd, uint64_t offset, size_t size, size_t *pos)
+{
+	int r = fs->ops->readdir(fs->ctx, dirfd, offset, PROTO_MAX_ENTRIES, &fs->list, fs->names,
+				 sizeof(fs->names));
+	if (r < 0)
+		return -EIO;
+	char name[PROTO_ENTRY_MAX + 1];
+	for (unsigned i = 0; i < fs->list.n && i < PROTO_MAX_ENTRIES; i++) {
+		const struct proto_dirent *e = &fs->list.e[i];
+		if (e->name.len == 0 || e->name.len > PROTO_ENTRY_MAX)
+			continue;
+		memcpy(name, e->name.ptr, e->name.len);
+		name[e->name.len] = '\0';
+		/* Inode numbers are not the host's: the guest learns a node's
+		 * number by looking it up. */
+		if (pd_fuse_dirent_add(fs->out, size, pos, (uint64_t)i + 2, e->cookie,
+				       e->kind == PROTO_ENTRY_DIR ? DT_DIR : DT_REG, name) < 0)
+			break;
+	}
+	return 0;
+}
+
 static uint32_t do_readdir(struct pd_docfs *fs, const struct vsock_chain *c,
 			   const struct pd_fuse_req *q)
 {
 	struct pd_docfs_node n;
 	const struct pd_grant *g;
 	int r = node_get(fs, q->nodeid, &n, &g);
-	if (r == 0 && n.kind == PD_DOCFS_FILE)
+	if (r == 0 && is_file(n.kind))
 		r = -ENOTDIR;
 	if (r < 0)
 		return reply(fs, c, q->unique, r, NULL, 0);
 	size_t size = q->u.read.size < sizeof(fs->out) ? q->u.read.size : sizeof(fs->out);
 	size_t pos = 0;
 	/* Entry k (from 1) carries offset k: the next READDIR starts after it. */
-	if (n.kind == PD_DOCFS_DIR) {
+	if (n.kind >= PD_DOCFS_FOLDER) {
+		r = list_entries(fs, n.kind == PD_DOCFS_FOLDER ? g->dirfd : n.fd, q->u.read.offset,
+				 size, &pos);
+		if (r < 0)
+			return reply(fs, c, q->unique, r, NULL, 0);
+	} else if (n.kind == PD_DOCFS_DIR) {
 		if (q->u.read.offset < 1)
-			(void)pd_fuse_dirent_add(fs->out, size, &pos, n.nodeid + 1, 1, DT_REG,
-						 g->display);
+			(void)pd_fuse_dirent_add(fs->out, size, &pos, n.nodeid + 1, 1,
+						 g->folder ? DT_DIR : DT_REG, g->display);
 	} else {
 		uint64_t k = 0;
 		for (unsigned i = 0; i < fs->grants->n; i++) {
@@ -416,7 +548,7 @@ static uint32_t dispatch(struct pd_docfs *fs, const struct vsock_chain *c,
 		return reply(fs, c, q->unique, handle_get(fs, q->u.fh) ? 0 : -EBADF, NULL, 0);
 	case FUSE_OPENDIR: {
 		int r = node_get(fs, q->nodeid, &n, &g);
-		if (r == 0 && n.kind == PD_DOCFS_FILE)
+		if (r == 0 && is_file(n.kind))
 			r = -ENOTDIR;
 		struct fuse_open_out o = {0};
 		return reply(fs, c, q->unique, r, &o, sizeof(o));

@@ -1,5 +1,5 @@
 /* The document device's file system (docs/docfs.md): the VM's read-only
- * file grants as a tree `<id>/<name>` served to the guest kernel's
+ * file and folder grants as a tree `<id>/<name>` served to the guest kernel's
  * virtio-fs driver, one FUSE request per descriptor chain. Every request is
  * checked against the grant table as it is now, so a revoked document
  * fails its next request. Pure except through the ops table (opening,
@@ -20,8 +20,11 @@
 
 /* Files open at once (each one host descriptor); OPEN beyond: ENFILE. */
 #define PD_DOCFS_MAX_HANDLES 1024u
-/* Nodes the guest kernel may hold: a directory and a file per grant. */
+/* Nodes the guest kernel may hold: a directory and a file (or folder) per grant. */
 #define PD_DOCFS_MAX_NODES (2u * PD_MAX_GRANTS_LIMIT)
+/* Nodes below granted folders the guest kernel may hold at once, all
+ * folders together (each one host descriptor); a LOOKUP beyond: ENFILE. */
+#define PD_DOCFS_MAX_FNODES 4096u
 /* The largest READDIR answer built (the kernel asks for a page). */
 #define PD_DOCFS_DIR_MAX 8192u
 /* st_blksize of a document: what cp and stdio size their reads by. */
@@ -31,6 +34,8 @@ struct pd_docfs_stat {
 	uint64_t size;
 	int64_t mtime_sec;
 	uint32_t mtime_nsec;
+	bool dir;	   /* a folder (inside folder grants) */
+	uint64_t dev, ino; /* its identity (inside folder grants) */
 };
 
 struct pd_docfs_ops {
@@ -42,21 +47,45 @@ struct pd_docfs_ops {
 	/* preadv(2): bytes read, 0 at end of file, or -errno. */
 	ssize_t (*preadv)(void *ctx, int fd, const struct iovec *iov, int n, uint64_t offset);
 	void (*close)(void *ctx, int fd);
+	/* Inside folder grants. Looks one name up in folder dirfd, never
+	 * following a link nor leaving it (pd_fio_open, O_PATH): returns the
+	 * descriptor with *ret filled, -EACCES for what is not shown (symbolic
+	 * links, devices, FIFOs, sockets), or -errno. */
+	int (*lookup)(void *ctx, int dirfd, const char *name, struct pd_docfs_stat *ret);
+	/* Examines a file or folder held open. Returns 0 or -errno. */
+	int (*fstat)(void *ctx, int fd, struct pd_docfs_stat *ret);
+	/* Opens the regular file held (O_PATH) by pathfd for reading: that
+	 * file, whatever has its name now. Returns the fd or -errno. */
+	int (*reopen)(void *ctx, int pathfd);
+	/* Lists folder dirfd from cookie (0: the start) as pd_fio_readdir does:
+	 * only files and folders. Returns 0 or -errno. */
+	int (*readdir)(void *ctx, int dirfd, uint64_t cookie, unsigned max,
+		       struct proto_entry_list *out, char *names, size_t names_size);
 };
 
-enum pd_docfs_kind { PD_DOCFS_ROOT, PD_DOCFS_DIR, PD_DOCFS_FILE };
+enum pd_docfs_kind {
+	PD_DOCFS_ROOT,
+	PD_DOCFS_DIR,
+	PD_DOCFS_FILE,
+	PD_DOCFS_FOLDER, /* a folder grant's folder (`<id>/<name>`) */
+	PD_DOCFS_FDIR,	 /* a folder below it */
+	PD_DOCFS_FFILE,	 /* a file below it */
+};
 
 struct pd_docfs_node {
 	uint64_t nodeid; /* 2 and up, never reused */
 	uint64_t grant;
 	enum pd_docfs_kind kind;
 	uint64_t nlookup;
+	int fd;		   /* FDIR, FFILE: held open (O_PATH); else -1 */
+	uint64_t dev, ino; /* FDIR, FFILE: what fd is (one node per grant and file) */
 };
 
 struct pd_docfs_handle {
 	uint64_t grant;
-	int fd;	      /* -1 once revoked */
-	uint32_t gen; /* part of the fh, so a stale fh is not another file's */
+	uint64_t node; /* the node opened */
+	int fd;	       /* -1 once revoked */
+	uint32_t gen;  /* part of the fh, so a stale fh is not another file's */
 	bool used;
 };
 
@@ -74,11 +103,15 @@ struct pd_docfs {
 	bool inited; /* INIT done; other requests before it fail (EIO) */
 	uint64_t next_nodeid;
 	unsigned n_nodes;
-	struct pd_docfs_node nodes[PD_DOCFS_MAX_NODES];
+	unsigned n_fnodes;   /* of them FDIR and FFILE nodes */
+	unsigned max_fnodes; /* PD_DOCFS_MAX_FNODES or fewer */
+	struct pd_docfs_node nodes[PD_DOCFS_MAX_NODES + PD_DOCFS_MAX_FNODES];
 	struct pd_docfs_handle h[PD_DOCFS_MAX_HANDLES];
 	struct pd_docfs_stats stats;
 	uint8_t in[PD_FUSE_IN_MAX];    /* the request, copied once */
 	uint8_t out[PD_DOCFS_DIR_MAX]; /* a reply's body */
+	struct proto_entry_list list;  /* a folder's names, for READDIR */
+	char names[PROTO_MAX_ENTRIES * PROTO_ENTRY_MAX];
 	struct iovec iov[VSOCK_VQ_WIDE_SEGS];
 };
 
@@ -86,8 +119,8 @@ struct pd_docfs {
 void pd_docfs_init(struct pd_docfs *fs, const struct pd_grants *grants,
 		   const struct pd_docfs_ops *ops, void *ctx);
 
-/* True when g appears in the tree: a file grant of its own (not a folder,
- * not a file inside one) that may be read and not written. */
+/* True when g appears in the tree: a file grant of its own (not a file
+ * inside a folder) or a folder grant, that may be read and not written. */
 bool pd_docfs_shown(const struct pd_grant *g);
 
 /* Serves the request in chain c and writes the reply into its
@@ -96,7 +129,8 @@ bool pd_docfs_shown(const struct pd_grant *g);
 uint32_t pd_docfs_serve(struct pd_docfs *fs, const struct vsock_chain *c);
 
 /* The grant is going: its open files are closed (their next request
- * fails with EIO) and its nodes forgotten (ENOENT). */
+ * fails with EIO) and its nodes forgotten (ENOENT), a folder's nodes with
+ * their descriptors. */
 void pd_docfs_revoke(struct pd_docfs *fs, uint64_t grant);
 
 /* The guest driver is gone: every file closed, every node forgotten,

@@ -122,6 +122,21 @@ int pd_fio_readdir(int folder, uint64_t cookie, unsigned max, struct proto_entry
 	return r;
 }
 
+int pd_fio_reopen_read(int pathfd)
+{
+	struct stat st;
+	if (fstat(pathfd, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EPERM;
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
+	int fd = open(proc, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 /* Opens the file name for reading: looked up without following anything,
  * then reopened through its own descriptor, so a device or FIFO swapped in
  * is never opened for reading (which could block or have side effects). */
@@ -138,17 +153,7 @@ static int open_regular(int dirfd, const char *name, uint32_t flags, mode_t mode
 		return path;
 	if ((flags & PROTO_OPEN_EXCL))
 		return -EEXIST;
-	struct stat st;
-	if (fstat(path, &st) < 0)
-		return -errno;
-	if (S_ISDIR(st.st_mode))
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode))
-		return -EPERM;
-	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path);
-	int fd = open(proc, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return pd_fio_reopen_read(path);
 }
 
 int pd_fio_open_file(const struct pd_grant *folder, int dirfd, const char *name, uint32_t flags,

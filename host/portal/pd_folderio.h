@@ -21,6 +21,11 @@
  * for a name that is not one component, or -errno. */
 int pd_fio_open(int dirfd, const char *name, int flags, mode_t mode);
 
+/* Opens the file held by pathfd (O_PATH) for reading through its own
+ * descriptor: that file, whatever has its name now; -EISDIR for a folder,
+ * -EPERM for anything but a regular file (never opened). */
+int pd_fio_reopen_read(int pathfd);
+
 /* Looks a name up: *st gets what it is. A folder comes back open (O_PATH)
  * in *ret_fd; a file leaves *ret_fd at -1. -EPERM for what a guest does not
  * see (a symbolic link, a special file). */

@@ -42,6 +42,23 @@ seeds = {
     + req(DESTROY, 0) + req(GETATTR, 1, bytes(16)),
     "bad_len": req(GETATTR, 1, bytes(16), flags=0xD0)[:3] + b"\xff\xff\xff\xff" + req(GETATTR, 1, bytes(16))[7:],
     "init_again": req(INIT, 0, struct.pack("<IIII", 7, 36, 65536, 0)) + req(GETATTR, 3, bytes(16)),
+    # Inside the folder grant: node 5 the folder, 6 its "dsub", 7 "dsub/f".
+    "folder_lookups": req(LOOKUP, 5, b"..\0") + req(LOOKUP, 5, b"slink\0")
+    + req(LOOKUP, 5, b"nx\0") + req(LOOKUP, 7, b"a\0") + req(LOOKUP, 6, b"f\0")
+    + req(LOOKUP, 5, b"/\0") + req(LOOKUP, 4, b"pics\0") + req(LOOKUP, 4, b"other\0"),
+    "folder_readdir": req(OPENDIR, 5, bytes(8)) + req(READDIR, 5, read_in(0, 0, 4096))
+    + req(READDIR, 6, read_in(0, 2, 4096)) + req(READDIR, 7, read_in(0, 0, 4096))
+    + req(READDIR, 4, read_in(0, 0, 4096)) + req(READDIR, 5, read_in(0, 200, 4096))
+    + req(READDIR, 5, read_in(0, 0, 48)),
+    "folder_read": req(OPEN, 7, struct.pack("<II", 0, 0)) + req(READ, 7, read_in(FH + 1, 0, 4096))
+    + req(GETATTR, 7, struct.pack("<IIQ", 1, 0, FH + 1)) + req(GETATTR, 6, struct.pack("<IIQ", 1, 0, FH))
+    + req(OPEN, 6, struct.pack("<II", 0, 0)) + req(OPEN, 7, struct.pack("<II", 1, 0))
+    + req(RELEASE, 7, struct.pack("<QIIQ", FH + 1, 0, 0, 0)),
+    "folder_cap": b"".join(req(LOOKUP, 6, b"f%d\0" % i) for i in range(12))
+    + req(FORGET, 7, struct.pack("<Q", 1)) + req(LOOKUP, 6, b"g\0") + req(GETATTR, 7, bytes(16)),
+    "folder_revoke": req(OPEN, 7, struct.pack("<II", 0, 0)) + b"\x01\x00\x00"
+    + req(READ, 7, read_in(FH + 1, 0, 100)) + req(LOOKUP, 6, b"f\0") + req(GETATTR, 5, bytes(16))
+    + req(READDIR, 6, read_in(0, 0, 4096)),
 }
 out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
     os.path.dirname(__file__), "..", "fuzz", "corpus", "pd_docfs")
