@@ -4,6 +4,7 @@
 #include "agent.h"
 #include "clock.h"
 
+#include "handler.h"
 #include "log.h"
 
 #include <errno.h>
@@ -68,6 +69,10 @@ static int setup(struct agent *a)
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (a->epfd < 0)
 		return -errno;
+	/* The event connection's connect goes out first: its round trip
+	 * overlaps all the rest of the start-up, this line included. */
+	events_init(a);
+	log_info("%s starting (vm \"%s\")", AGENT_SOFTWARE, a->vm_name);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -84,7 +89,6 @@ static int setup(struct agent *a)
 		return r;
 	server_init(a);
 	initq_setup(a);
-	events_init(a); /* connects at once: the round trip overlaps the rest */
 	clip_setup(a);
 	r = server_open(a);
 	if (r == 0)

@@ -34,7 +34,6 @@ int main(int argc, char **argv)
 	a.listen_fd = -1;
 	a.sig_fd = -1;
 	a.epfd = -1;
-	log_info("%s starting (vm \"%s\")", AGENT_SOFTWARE, a.vm_name);
 	int r = agent_run(&a);
 	if (r < 0) {
 		log_err("stopped: %s", strerror(-r));

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +146,25 @@ static void mount_stores(struct init *in)
 	}
 }
 
+/* From the agent's start to the services' start, init's own boot steps
+ * (filesystems, stores, network) run at SCHED_IDLE: on a VM's only vCPU they
+ * take it only when the agent (and the kernel's workers it waits on) cannot
+ * run, so its READY reaches the host without waiting behind them, and they
+ * still overlap its waits. Nothing init starts inherits it: it ends before
+ * the services' forks. Returns whether init yields. */
+static bool boot_yield(bool on)
+{
+	/* The system call: musl's sched_setscheduler() is a stub (ENOSYS). */
+	struct sched_param sp = {.sched_priority = 0};
+	if (syscall(SYS_sched_setscheduler, 0, on ? SCHED_IDLE : SCHED_OTHER, &sp) == 0)
+		return true;
+	log_warn("%s: %s",
+		 on ? "cannot yield the CPU to the agent (SCHED_IDLE)"
+		    : "cannot leave SCHED_IDLE (the services inherit it)",
+		 strerror(errno));
+	return false;
+}
+
 /* Outside PID 1 only: as PID 1, argv is whatever the kernel command line
  * left over, never an option of ours. */
 static int answer_option(const char *arg)
@@ -247,10 +268,12 @@ int main(int argc, char **argv)
 	/* Step 4: the agent, unless it lives in a store: its own start-up (the
 	 * dynamic loader, the host's HELLO) overlaps the stores' disk reads,
 	 * so READY reaches the host sooner. */
+	bool yielding = false;
 	if (services_agent_early(&in)) {
 		if (services_prepare_agent(&in, err, sizeof(err)) < 0)
 			init_fatal(&in, "%s", err);
 		loop_start_early(&in, &in.svcs[0]);
+		yielding = boot_yield(true);
 	}
 	/* The rest of step 1, which neither needed. */
 	mount_early(&in, false);
@@ -271,5 +294,7 @@ int main(int argc, char **argv)
 		init_fatal(&in, "app: cannot run %s: %s", in.app->argv[0], strerror(errno));
 	if (in.vm)
 		in.n_pwr = powerbtn_open(in.pwr_fds, INIT_MAX_POWER);
+	if (yielding)
+		boot_yield(false);
 	loop_run(&in);
 }

@@ -413,7 +413,11 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 		close_pass_fds(s);
 		return r;
 	}
-	pid_t pid = fork();
+	/* Without a view, the child only sets itself up (system calls on its
+	 * own stack) and execs: vfork spares it copying init's page tables,
+	 * the child's faults on every page it touches and init's copy-on-write
+	 * faults afterwards. A view's set-up (appview_enter) gets a fork. */
+	pid_t pid = s->view ? fork() : vfork();
 	if (pid == 0)
 		child(s, out[1], status[1]);
 	int fork_errno = errno;

@@ -87,10 +87,11 @@ bool frame_conn_may_read(const struct frame_conn *c, const struct frame_limits *
 int frame_conn_flush(struct frame_conn *c);
 
 /* Reads whole frames while c may read, at most lim->frames_per_wake of
- * them, calling ops->frame(ctx, c) for each. A frame left half read starts
- * c->frame_deadline (when lim->frame_timeout_ms is set). Returns 0, -ENODATA
- * when the peer closed between frames (c->eof is set), or another error of
- * proto_read_frame (the connection is to be closed). */
+ * them, calling ops->frame(ctx, c) for each and sending what it queued
+ * before the next read. A frame left half read starts c->frame_deadline
+ * (when lim->frame_timeout_ms is set). Returns 0, -ENODATA when the peer
+ * closed between frames (c->eof is set), another error of proto_read_frame,
+ * or the send's -errno (the connection is to be closed). */
 int frame_conn_read(struct frame_conn *c, const struct frame_limits *lim,
 		    const struct frame_ops *ops, void *ctx);
 

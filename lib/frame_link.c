@@ -114,18 +114,22 @@ void frame_link_flush(struct frame_link *l)
 	set_mask(l);
 }
 
-static void connected(struct frame_link *l)
+/* The HELLO is queued as soon as the connect is under way: its encoding
+ * (and the buffer's first allocation) overlaps the connect's round trip. It
+ * leaves only once the connection is up (connected()). */
+static int queue_hello(struct frame_link *l)
 {
 	struct proto_msg m;
+	proto_session_init(&l->c.sess, PROTO_ROLE_OPENER, l->conf->caps, l->conf->software);
+	proto_session_hello(&l->c.sess, frame_link_take_id(l), &m);
+	return outbuf_put_msg(&l->c.out, &m);
+}
+
+static void connected(struct frame_link *l)
+{
 	l->state = FRAME_LINK_HELLO;
 	if (l->conf->hello_timeout_ms)
 		l->deadline = clock_now_ms() + l->conf->hello_timeout_ms;
-	proto_session_init(&l->c.sess, PROTO_ROLE_OPENER, l->conf->caps, l->conf->software);
-	proto_session_hello(&l->c.sess, frame_link_take_id(l), &m);
-	if (outbuf_put_msg(&l->c.out, &m) < 0) {
-		frame_link_fail(l, "cannot queue HELLO");
-		return;
-	}
 	if (l->conf->ops->hello_sent) {
 		l->conf->ops->hello_sent(l->ctx);
 		if (l->state != FRAME_LINK_HELLO)
@@ -143,6 +147,10 @@ static void try_connect(struct frame_link *l)
 		return;
 	}
 	l->c.fd = fd;
+	if (queue_hello(l) < 0) {
+		frame_link_fail(l, "cannot queue HELLO");
+		return;
+	}
 	l->deadline = clock_now_ms() + l->conf->timeout_ms;
 	l->state = done ? FRAME_LINK_HELLO : FRAME_LINK_CONNECTING;
 	l->c.mask = done ? EPOLLIN : EPOLLOUT;

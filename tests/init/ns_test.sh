@@ -299,11 +299,14 @@ missing_agent)
 agent_early)
 	# An agent outside the stores starts before they are mounted (its
 	# start-up overlaps their disk reads); one inside a store starts after.
+	# init yields the CPU to the early agent (SCHED_IDLE) until the
+	# services start: neither the agent nor the app inherits that (field 41
+	# of /proc/PID/stat: the policy, 0 = SCHED_OTHER; 19: the nice value).
 	command -v mkfs.erofs >/dev/null || test_skip "mkfs.erofs not installed (erofs-utils)"
 	mkdir -p "$WORK/tree" "$WORK/apps"
 	script "$WORK/tree/agent.sh" 'exec sleep 100'
-	script "$WORK/agent.sh" 'exec sleep 100'
-	script "$WORK/app.sh" 'exit 0'
+	script "$WORK/agent.sh" "cut -d' ' -f19,41 /proc/\$\$/stat >$WORK/agent.sched; exec sleep 100"
+	script "$WORK/app.sh" "cut -d' ' -f19,41 /proc/\$\$/stat >$WORK/app.sched; exit 0"
 	mkfs.erofs --quiet "$WORK/apps.img" "$WORK/tree" >/dev/null
 	loop_apps=$(losetup -f --show -r "$WORK/apps.img")
 	loops+=("$loop_apps")
@@ -315,6 +318,11 @@ agent_early)
 		if [ "$agent" = "$WORK/agent.sh" ]; then
 			expect_order "agent: started $agent" "store apps: $loop_apps mounted read-only" \
 				"app: started $WORK/app.sh"
+			[ "$(cat "$WORK/agent.sched")" = "-5 0" ] ||
+				fail "agent's nice and policy: $(cat "$WORK/agent.sched")"
+			[ "$(cat "$WORK/app.sched")" = "0 0" ] ||
+				fail "app's nice and policy: $(cat "$WORK/app.sched")"
+			! grep -q SCHED_IDLE "$log" || fail "init: $(grep SCHED_IDLE "$log")"
 		else
 			expect_order "store apps: $loop_apps mounted read-only" "agent: started $agent" \
 				"app: started $WORK/app.sh"
