@@ -128,10 +128,10 @@ void pd_fsdev_on_conn(struct pd_daemon *d)
  * wait (kicks stay off until the queue is found empty). */
 static bool run_queue(struct pd_fsdev *f, unsigned q)
 {
-	struct vsock_vq *vq = &f->vq[q];
+	struct vhost_vq *vq = &f->vq[q];
 	bool more = true, used = false;
 	for (unsigned i = 0; i < FS_CHAIN_BATCH; i++) {
-		int r = vsock_vq_pop(vq, &f->mem, &f->chain);
+		int r = vhost_vq_pop(vq, &f->mem, &f->chain);
 		if (r == 0) {
 			more = false;
 			break;
@@ -144,14 +144,14 @@ static bool run_queue(struct pd_fsdev *f, unsigned q)
 		used = true;
 		if (r < 0) {
 			f->bad_chains++;
-			vsock_vq_push_later(vq, f->chain.head, 0);
+			vhost_vq_push_later(vq, f->chain.head, 0);
 			continue;
 		}
-		vsock_vq_push_later(vq, f->chain.head, pd_docfs_serve(f->fs, &f->chain));
+		vhost_vq_push_later(vq, f->chain.head, pd_docfs_serve(f->fs, &f->chain));
 	}
 	if (used) {
-		vsock_vq_publish(vq);
-		if (vsock_vq_notify_check(vq))
+		vhost_vq_publish(vq);
+		if (vhost_vq_notify_check(vq))
 			vu_sys_notify(&f->vu, 1u << q);
 	}
 	return more;

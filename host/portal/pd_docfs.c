@@ -235,7 +235,7 @@ static int fill_attr(struct pd_docfs *fs, const struct pd_docfs_node *n, const s
 /* Writes the reply header and body into the chain's writable part. The
  * chain was checked to hold at least a header; a body that does not fit
  * becomes an EINVAL reply. */
-static uint32_t reply(struct pd_docfs *fs, const struct vsock_chain *c, uint64_t unique, int err,
+static uint32_t reply(struct pd_docfs *fs, const struct vhost_chain *c, uint64_t unique, int err,
 		      const void *body, uint32_t len)
 {
 	if (err == 0 && PD_FUSE_OUT_HDR + (uint64_t)len > c->in_len)
@@ -244,9 +244,9 @@ static uint32_t reply(struct pd_docfs *fs, const struct vsock_chain *c, uint64_t
 		len = 0;
 	struct fuse_out_header h = {
 	    .len = (uint32_t)PD_FUSE_OUT_HDR + len, .error = err, .unique = unique};
-	vsock_buf_to_iov(c->in, c->n_in, 0, &h, sizeof(h));
+	vhost_buf_to_iov(c->in, c->n_in, 0, &h, sizeof(h));
 	if (len > 0)
-		vsock_buf_to_iov(c->in, c->n_in, PD_FUSE_OUT_HDR, body, len);
+		vhost_buf_to_iov(c->in, c->n_in, PD_FUSE_OUT_HDR, body, len);
 	fs->stats.requests++;
 	fs->stats.errors += err != 0;
 	return h.len;
@@ -271,7 +271,7 @@ static int parse_id(const char *name, uint64_t *ret)
 
 /* LOOKUP in a folder of a folder grant: the name resolved on the host
  * beneath that folder (ops->lookup), never through a link. */
-static uint32_t lookup_entry(struct pd_docfs *fs, const struct vsock_chain *c,
+static uint32_t lookup_entry(struct pd_docfs *fs, const struct vhost_chain *c,
 			     const struct pd_fuse_req *q, const struct pd_docfs_node *parent,
 			     const struct pd_grant *g)
 {
@@ -292,7 +292,7 @@ static uint32_t lookup_entry(struct pd_docfs *fs, const struct vsock_chain *c,
 	return reply(fs, c, q->unique, 0, &e, sizeof(e));
 }
 
-static uint32_t do_lookup(struct pd_docfs *fs, const struct vsock_chain *c,
+static uint32_t do_lookup(struct pd_docfs *fs, const struct vhost_chain *c,
 			  const struct pd_fuse_req *q)
 {
 	struct pd_docfs_node parent, child;
@@ -334,7 +334,7 @@ static struct pd_docfs_handle *handle_get(struct pd_docfs *fs, uint64_t fh)
 	return &fs->h[slot];
 }
 
-static uint32_t do_getattr(struct pd_docfs *fs, const struct vsock_chain *c,
+static uint32_t do_getattr(struct pd_docfs *fs, const struct vhost_chain *c,
 			   const struct pd_fuse_req *q)
 {
 	struct pd_docfs_node n;
@@ -355,7 +355,7 @@ static uint32_t do_getattr(struct pd_docfs *fs, const struct vsock_chain *c,
 	return reply(fs, c, q->unique, 0, &a, sizeof(a));
 }
 
-static uint32_t do_open(struct pd_docfs *fs, const struct vsock_chain *c,
+static uint32_t do_open(struct pd_docfs *fs, const struct vhost_chain *c,
 			const struct pd_fuse_req *q)
 {
 	struct pd_docfs_node n;
@@ -391,7 +391,7 @@ static uint32_t do_open(struct pd_docfs *fs, const struct vsock_chain *c,
 	return len;
 }
 
-static uint32_t do_read(struct pd_docfs *fs, const struct vsock_chain *c,
+static uint32_t do_read(struct pd_docfs *fs, const struct vhost_chain *c,
 			const struct pd_fuse_req *q)
 {
 	struct pd_docfs_handle *h = handle_get(fs, q->u.read.fh);
@@ -428,7 +428,7 @@ static uint32_t do_read(struct pd_docfs *fs, const struct vsock_chain *c,
 	fs->stats.bytes_read += (uint64_t)got;
 	struct fuse_out_header oh = {
 	    .len = (uint32_t)(PD_FUSE_OUT_HDR + (uint64_t)got), .error = 0, .unique = q->unique};
-	vsock_buf_to_iov(c->in, c->n_in, 0, &oh, sizeof(oh));
+	vhost_buf_to_iov(c->in, c->n_in, 0, &oh, sizeof(oh));
 	fs->stats.requests++;
 	return oh.len;
 }
@@ -458,7 +458,7 @@ static int list_entries(struct pd_docfs *fs, int dirfd, uint64_t offset, size_t 
 	return 0;
 }
 
-static uint32_t do_readdir(struct pd_docfs *fs, const struct vsock_chain *c,
+static uint32_t do_readdir(struct pd_docfs *fs, const struct vhost_chain *c,
 			   const struct pd_fuse_req *q)
 {
 	struct pd_docfs_node n;
@@ -496,7 +496,7 @@ static uint32_t do_readdir(struct pd_docfs *fs, const struct vsock_chain *c,
 	return reply(fs, c, q->unique, 0, fs->out, (uint32_t)pos);
 }
 
-static uint32_t do_init(struct pd_docfs *fs, const struct vsock_chain *c,
+static uint32_t do_init(struct pd_docfs *fs, const struct vhost_chain *c,
 			const struct pd_fuse_req *q)
 {
 	if (q->u.init.major != FUSE_KERNEL_VERSION || q->u.init.minor < PD_FUSE_MIN_MINOR)
@@ -520,7 +520,7 @@ static uint32_t do_init(struct pd_docfs *fs, const struct vsock_chain *c,
 	return len;
 }
 
-static uint32_t dispatch(struct pd_docfs *fs, const struct vsock_chain *c,
+static uint32_t dispatch(struct pd_docfs *fs, const struct vhost_chain *c,
 			 const struct pd_fuse_req *q)
 {
 	struct pd_docfs_node n;
@@ -576,10 +576,10 @@ static uint32_t dispatch(struct pd_docfs *fs, const struct vsock_chain *c,
 	}
 }
 
-uint32_t pd_docfs_serve(struct pd_docfs *fs, const struct vsock_chain *c)
+uint32_t pd_docfs_serve(struct pd_docfs *fs, const struct vhost_chain *c)
 {
 	size_t want = c->out_len < sizeof(fs->in) ? (size_t)c->out_len : sizeof(fs->in);
-	size_t copied = vsock_iov_to_buf(c->out, c->n_out, 0, fs->in, want);
+	size_t copied = vhost_iov_to_buf(c->out, c->n_out, 0, fs->in, want);
 	struct pd_fuse_req req, *q = &req;
 	int r = pd_fuse_decode(fs->in, copied, c->out_len, q);
 	if (r == -EPROTO) {

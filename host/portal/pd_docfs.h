@@ -16,7 +16,7 @@
 #include "pd_args.h"
 #include "pd_fuse.h"
 #include "pd_grants.h"
-#include "vsock_vq.h"
+#include "vhost_vq.h"
 
 /* Files open at once (each one host descriptor); OPEN beyond: ENFILE. */
 #define PD_DOCFS_MAX_HANDLES 1024u
@@ -112,7 +112,7 @@ struct pd_docfs {
 	uint8_t out[PD_DOCFS_DIR_MAX]; /* a reply's body */
 	struct proto_entry_list list;  /* a folder's names, for READDIR */
 	char names[PROTO_MAX_ENTRIES * PROTO_ENTRY_MAX];
-	struct iovec iov[VSOCK_VQ_WIDE_SEGS];
+	struct iovec iov[VHOST_VQ_WIDE_SEGS];
 };
 
 /* Prepares a file system with no guest attached. */
@@ -126,7 +126,7 @@ bool pd_docfs_shown(const struct pd_grant *g);
 /* Serves the request in chain c and writes the reply into its
  * device-writable part. Returns the bytes written (0: no reply, as for
  * FORGET, or none possible). */
-uint32_t pd_docfs_serve(struct pd_docfs *fs, const struct vsock_chain *c);
+uint32_t pd_docfs_serve(struct pd_docfs *fs, const struct vhost_chain *c);
 
 /* The grant is going: its open files are closed (their next request
  * fails with EIO) and its nodes forgotten (ENOENT), a folder's nodes with

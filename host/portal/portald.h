@@ -122,9 +122,9 @@ struct pd_fsdev {
 	struct vu_reader reader;
 	struct vhost_user vu;
 	struct vhost_dev dev;
-	struct vsock_mem mem;
-	struct vsock_vq vq[VU_QUEUES];
-	struct vsock_chain chain;
+	struct vhost_mem mem;
+	struct vhost_vq vq[VU_QUEUES];
+	struct vhost_chain chain;
 	unsigned more; /* queues with chains left for the next turn */
 	uint64_t bad_chains;
 	struct pd_docfs *fs;

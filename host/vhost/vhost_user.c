@@ -21,7 +21,7 @@ static void close_fd(struct vhost_user *vu, int *fd)
 	*fd = -1;
 }
 
-static void unmap_mem(struct vhost_user *vu, struct vsock_mem *mem)
+static void unmap_mem(struct vhost_user *vu, struct vhost_mem *mem)
 {
 	for (unsigned i = 0; i < mem->n; i++)
 		vu->ops->unmap(vu->ctx, mem->r[i].map_addr, mem->r[i].map_len);
@@ -31,7 +31,7 @@ static void unmap_mem(struct vhost_user *vu, struct vsock_mem *mem)
 /* Maps one region from its fd and adds it to mem. The region must lie
  * inside the file before anything is mapped: a mapping past the end of the
  * file faults (SIGBUS) at the first access. Returns 0 or -errno. */
-static int map_region(struct vhost_user *vu, struct vsock_mem *mem, const struct vu_region *reg,
+static int map_region(struct vhost_user *vu, struct vhost_mem *mem, const struct vu_region *reg,
 		      int fd)
 {
 	uint64_t file_size, len;
@@ -50,7 +50,7 @@ static int map_region(struct vhost_user *vu, struct vsock_mem *mem, const struct
 		vu->why = "cannot map the region";
 		return r;
 	}
-	r = vsock_mem_add(mem, reg->gpa, reg->size, reg->uva, (uint8_t *)p + reg->mmap_offset);
+	r = vhost_mem_add(mem, reg->gpa, reg->size, reg->uva, (uint8_t *)p + reg->mmap_offset);
 	if (r < 0) {
 		vu->ops->unmap(vu->ctx, p, len);
 		vu->why = r == -E2BIG ? "memory table full" : "memory region overlaps another";
@@ -70,16 +70,16 @@ bool vhost_user_started(const struct vhost_user *vu, unsigned q)
  * against the current memory table (and checked again on every change). */
 static void try_start(struct vhost_user *vu, unsigned q)
 {
-	struct vsock_vq *vq = &vu->dev->vq[q];
+	struct vhost_vq *vq = &vu->dev->vq[q];
 	if (vu->kick_fd[q] < 0 || !vu->enabled[q] || !vq->addr_set) {
 		vq->desc = vq->avail = vq->used = NULL;
 		return;
 	}
-	if (vsock_vq_map(vq, vu->dev->mem) < 0) {
+	if (vhost_vq_map(vq, vu->dev->mem) < 0) {
 		vu->why = "rings not inside guest memory";
 		return;
 	}
-	vsock_vq_start(vq, (vu->features >> VU_F_EVENT_IDX) & 1);
+	vhost_vq_start(vq, (vu->features >> VU_F_EVENT_IDX) & 1);
 }
 
 static void restart_queues(struct vhost_user *vu)
@@ -101,7 +101,7 @@ static void set_kick(struct vhost_user *vu, unsigned q, int fd)
 static void stop_queue(struct vhost_user *vu, unsigned q)
 {
 	set_kick(vu, q, -1);
-	vsock_vq_reset(&vu->dev->vq[q]);
+	vhost_vq_reset(&vu->dev->vq[q]);
 	/* With no queue running the guest driver is gone (reset or reboot):
 	 * its connections are gone with it. */
 	bool any = false;
@@ -117,7 +117,7 @@ void vhost_user_attach(struct vhost_user *vu)
 	vu->features = vu->protocol_features = 0;
 	for (unsigned q = 0; q < VU_QUEUES; q++) {
 		vu->enabled[q] = true;
-		vsock_vq_reset(&vu->dev->vq[q]);
+		vhost_vq_reset(&vu->dev->vq[q]);
 	}
 }
 
@@ -126,7 +126,7 @@ void vhost_user_detach(struct vhost_user *vu)
 	for (unsigned q = 0; q < VU_QUEUES; q++) {
 		set_kick(vu, q, -1);
 		close_fd(vu, &vu->call_fd[q]);
-		vsock_vq_reset(&vu->dev->vq[q]);
+		vhost_vq_reset(&vu->dev->vq[q]);
 	}
 	vu->dev->reset(vu->dev->ctx);
 	unmap_mem(vu, vu->dev->mem);
@@ -143,7 +143,7 @@ static int take_fd(struct vu_reader *r)
 
 static int set_mem_table(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader *r)
 {
-	struct vsock_mem mem = {0};
+	struct vhost_mem mem = {0};
 	for (uint32_t i = 0; i < m->u.mem.n; i++) {
 		int e = map_region(vu, &mem, &m->u.mem.r[i], r->fds[i]);
 		if (e < 0) {
@@ -159,8 +159,8 @@ static int set_mem_table(struct vhost_user *vu, const struct vu_msg *m, struct v
 
 static int rem_mem_reg(struct vhost_user *vu, const struct vu_region *reg)
 {
-	struct vsock_mem_region old;
-	if (vsock_mem_remove(vu->dev->mem, reg->gpa, reg->size, reg->uva, &old) < 0) {
+	struct vhost_mem_region old;
+	if (vhost_mem_remove(vu->dev->mem, reg->gpa, reg->size, reg->uva, &old) < 0) {
 		vu->why = "no such memory region";
 		return -ENOENT;
 	}
@@ -213,7 +213,7 @@ static int apply(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader
 {
 	uint32_t req = m->hdr.request;
 	unsigned q = m->u.state.index; /* for the vring requests that have one */
-	struct vsock_vq *vq = &vu->dev->vq[q < VU_QUEUES ? q : 0];
+	struct vhost_vq *vq = &vu->dev->vq[q < VU_QUEUES ? q : 0];
 
 	switch (req) {
 	case VU_GET_FEATURES:
@@ -234,7 +234,7 @@ static int apply(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader
 	case VU_GET_QUEUE_NUM:
 		return reply_u64(vu, req, VU_QUEUES);
 	case VU_GET_MAX_MEM_SLOTS:
-		return reply_u64(vu, req, VSOCK_MEM_MAX_REGIONS);
+		return reply_u64(vu, req, VHOST_MEM_MAX_REGIONS);
 	case VU_SET_OWNER:
 		return 0;
 	case VU_RESET_OWNER:
@@ -274,7 +274,7 @@ static int apply(struct vhost_user *vu, const struct vu_msg *m, struct vu_reader
 		return 0;
 	case VU_GET_VRING_BASE: {
 		struct vu_vring_state st = {q, vq->last_avail};
-		vsock_vq_publish(vq); /* chains held back for a batch are done */
+		vhost_vq_publish(vq); /* chains held back for a batch are done */
 		stop_queue(vu, q);
 		return reply(vu, req, &st, sizeof(st));
 	}

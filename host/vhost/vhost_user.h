@@ -7,8 +7,8 @@
 #ifndef APPVM_VHOST_USER_H
 #define APPVM_VHOST_USER_H
 
-#include "vsock_mem.h"
-#include "vsock_vq.h"
+#include "vhost_mem.h"
+#include "vhost_vq.h"
 #include "vu_msg.h"
 
 #include <stdbool.h>
@@ -18,8 +18,8 @@
 /* The device the back-end serves: its guest memory and VU_QUEUES queues,
  * its config space, and what it drops when the guest driver is gone. */
 struct vhost_dev {
-	struct vsock_mem *mem;
-	struct vsock_vq *vq; /* VU_QUEUES of them */
+	struct vhost_mem *mem;
+	struct vhost_vq *vq; /* VU_QUEUES of them */
 	uint8_t config[VU_CONFIG_SPACE];
 	uint32_t config_size; /* bytes of config the device has (0: none) */
 	/* Every queue stopped, or the front-end left: the guest driver is

@@ -1,6 +1,6 @@
 #include "vu_msg.h"
 
-#include "vsock_vq.h"
+#include "vhost_vq.h"
 
 #include <errno.h>
 #include <string.h>
@@ -92,7 +92,7 @@ static int check_vring_num(const uint8_t *untrusted, uint32_t size, unsigned nfd
 	if (load_state(untrusted, ret) < 0)
 		return -EINVAL;
 	uint32_t num = ret->u.state.num;
-	if (num == 0 || num > VSOCK_VQ_MAX_SIZE || (num & (num - 1)))
+	if (num == 0 || num > VHOST_VQ_MAX_SIZE || (num & (num - 1)))
 		return refuse(ret, "queue size not a power of two up to 32768");
 	return 0;
 }

@@ -17,8 +17,8 @@ void vsock_dev_init(struct vsock_dev *d, uint64_t guest_cid, const struct vsock_
 
 /* Fills iov with len bytes of the chain's segments from skip on. Returns
  * the number of iovecs (the chain was checked to hold them). */
-static int chain_iov(const struct vsock_iov *seg, unsigned n, size_t skip, size_t len,
-		     struct iovec iov[VSOCK_VQ_MAX_SEGS])
+static int chain_iov(const struct vhost_iov *seg, unsigned n, size_t skip, size_t len,
+		     struct iovec iov[VHOST_VQ_MAX_SEGS])
 {
 	int k = 0;
 	for (unsigned i = 0; i < n && len > 0; i++) {
@@ -143,7 +143,7 @@ static ssize_t host_write(struct vsock_dev *d, struct vsock_conn *c, const struc
  * guest sent beyond its credit, -ENOMEM, or -EPIPE when the host side is
  * gone. */
 static int conn_take_payload(struct vsock_dev *d, struct vsock_conn *c,
-			     const struct vsock_chain *ch, uint32_t len)
+			     const struct vhost_chain *ch, uint32_t len)
 {
 	/* Also bounds the buffer: it holds at most what the guest may have
 	 * in flight. */
@@ -151,7 +151,7 @@ static int conn_take_payload(struct vsock_dev *d, struct vsock_conn *c,
 		return -ENOBUFS;
 	size_t skip = VSOCK_HDR_SIZE;
 	if (len >= DIRECT_MIN && c->buf_used == 0 && c->host_writable && c->fd >= 0) {
-		struct iovec iov[VSOCK_VQ_MAX_SEGS];
+		struct iovec iov[VHOST_VQ_MAX_SEGS];
 		int n = chain_iov(ch->out, ch->n_out, skip, len, iov);
 		ssize_t w = host_write(d, c, iov, n);
 		if (w < 0)
@@ -168,7 +168,7 @@ static int conn_take_payload(struct vsock_dev *d, struct vsock_conn *c,
 		uint8_t *p;
 		uint32_t room = vsock_conn_buf_space(c, &p);
 		uint32_t n = len < room ? len : room;
-		size_t got = vsock_iov_to_buf(ch->out, ch->n_out, skip, p, n);
+		size_t got = vhost_iov_to_buf(ch->out, ch->n_out, skip, p, n);
 		vsock_conn_buf_commit(c, (uint32_t)got);
 		if (got != n)
 			return -EINVAL; /* the chain was checked to be long enough */
@@ -187,7 +187,7 @@ static void violation(struct vsock_dev *d, struct vsock_conn *c, const char *wha
 
 /* The connection state machine for one validated packet from the guest. */
 static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
-			  const struct vsock_chain *ch)
+			  const struct vhost_chain *ch)
 {
 	struct vsock_conns *t = &d->conns;
 	struct vsock_conn *c = vsock_conn_find(t, h->dst_port, h->src_port);
@@ -271,14 +271,14 @@ static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
  * Returns true when packets may remain. */
 static bool process_tx(struct vsock_dev *d)
 {
-	struct vsock_vq *vq = &d->vq[VSOCK_VQ_TX];
-	static struct vsock_chain ch; /* large; the device is single-threaded */
+	struct vhost_vq *vq = &d->vq[VSOCK_VQ_TX];
+	static struct vhost_chain ch; /* large; the device is single-threaded */
 	/* A queue that does not run has nothing to give, and cannot have
 	 * before the next event (a kick or a vhost-user message). */
 	if (!vq->avail)
 		return false;
 	for (unsigned budget = vq->num; budget > 0; budget--) {
-		int r = vsock_vq_pop(vq, &d->mem, &ch);
+		int r = vhost_vq_pop(vq, &d->mem, &ch);
 		if (r == 0)
 			return false;
 		if (r == -EIO) {
@@ -290,11 +290,11 @@ static bool process_tx(struct vsock_dev *d)
 		if (r < 0 || ch.out_len < VSOCK_HDR_SIZE) {
 			guest_error(d, &d->stats.bad_chains, "TX queue",
 				    r < 0 ? vq->why : "packet shorter than its header");
-			vsock_vq_push_later(vq, ch.head, 0);
+			vhost_vq_push_later(vq, ch.head, 0);
 			continue;
 		}
 		uint8_t raw[VSOCK_HDR_SIZE];
-		vsock_iov_to_buf(ch.out, ch.n_out, 0, raw, sizeof(raw));
+		vhost_iov_to_buf(ch.out, ch.n_out, 0, raw, sizeof(raw));
 		struct vsock_hdr untrusted_hdr;
 		vsock_hdr_decode(raw, &untrusted_hdr);
 		d->stats.pkts_in++;
@@ -321,7 +321,7 @@ static bool process_tx(struct vsock_dev *d)
 			d->stats.dropped++;
 			break;
 		}
-		vsock_vq_push_later(vq, ch.head, 0);
+		vhost_vq_push_later(vq, ch.head, 0);
 	}
 	return true;
 }
@@ -366,11 +366,11 @@ static void fill_hdr(const struct vsock_dev *d, struct vsock_hdr *h, uint32_t ho
 
 /* Takes an RX chain big enough for a header. Returns 1, or 0 when the guest
  * has no buffer for us now. Chains too small for a header are returned unused. */
-static int rx_pop(struct vsock_dev *d, struct vsock_chain *ch)
+static int rx_pop(struct vsock_dev *d, struct vhost_chain *ch)
 {
-	struct vsock_vq *vq = &d->vq[VSOCK_VQ_RX];
+	struct vhost_vq *vq = &d->vq[VSOCK_VQ_RX];
 	for (;;) {
-		int r = vsock_vq_pop(vq, &d->mem, ch);
+		int r = vhost_vq_pop(vq, &d->mem, ch);
 		if (r == 0)
 			return 0;
 		if (r == -EIO) {
@@ -384,24 +384,24 @@ static int rx_pop(struct vsock_dev *d, struct vsock_chain *ch)
 			    : ch->n_out > 0 ? "receive buffer readable by the device"
 					    : "receive buffer too small for a header");
 		d->vq_used[VSOCK_VQ_RX] = true;
-		vsock_vq_push(vq, ch->head, 0);
+		vhost_vq_push(vq, ch->head, 0);
 	}
 }
 
 /* Writes the header into the chain (its payload, if any, is in place) and
  * hands the chain to the guest. */
-static void rx_send(struct vsock_dev *d, struct vsock_chain *ch, const struct vsock_hdr *h)
+static void rx_send(struct vsock_dev *d, struct vhost_chain *ch, const struct vsock_hdr *h)
 {
 	uint8_t raw[VSOCK_HDR_SIZE];
 	vsock_hdr_encode(h, raw);
-	vsock_buf_to_iov(ch->in, ch->n_in, 0, raw, sizeof(raw));
-	vsock_vq_push(&d->vq[VSOCK_VQ_RX], ch->head, VSOCK_HDR_SIZE + h->len);
+	vhost_buf_to_iov(ch->in, ch->n_in, 0, raw, sizeof(raw));
+	vhost_vq_push(&d->vq[VSOCK_VQ_RX], ch->head, VSOCK_HDR_SIZE + h->len);
 	d->vq_used[VSOCK_VQ_RX] = true;
 	d->stats.pkts_out++;
 }
 
 /* Sends one owed control packet of c. Returns 1 sent, 0 nothing owed, -1 no RX buffer. */
-static int rx_control(struct vsock_dev *d, struct vsock_conn *c, struct vsock_chain *ch)
+static int rx_control(struct vsock_dev *d, struct vsock_conn *c, struct vhost_chain *ch)
 {
 	uint16_t op;
 	uint32_t bit;
@@ -432,7 +432,7 @@ static int rx_control(struct vsock_dev *d, struct vsock_conn *c, struct vsock_ch
 /* Sends one packet of host data of c, read from its host socket straight
  * into the guest's buffer. Returns 1 sent, 0 nothing to send, -1 no RX
  * buffer. */
-static int rx_data(struct vsock_dev *d, struct vsock_conn *c, struct vsock_chain *ch)
+static int rx_data(struct vsock_dev *d, struct vsock_conn *c, struct vhost_chain *ch)
 {
 	if (c->state != VSOCK_CONN_CONNECTED || c->send != 0 || !c->host_readable || c->host_eof ||
 	    c->guest_shut_rcv || c->fd < 0)
@@ -457,21 +457,21 @@ static int rx_data(struct vsock_dev *d, struct vsock_conn *c, struct vsock_chain
 		rx_send(d, ch, &h);
 		return 1;
 	}
-	struct iovec iov[VSOCK_VQ_MAX_SEGS];
+	struct iovec iov[VHOST_VQ_MAX_SEGS];
 	int n_iov = chain_iov(ch->in, ch->n_in, VSOCK_HDR_SIZE, want, iov);
 	ssize_t n = d->ops->readv(d->ctx, c->fd, iov, n_iov);
 	if (n == -EAGAIN) {
-		vsock_vq_unpop(&d->vq[VSOCK_VQ_RX]);
+		vhost_vq_unpop(&d->vq[VSOCK_VQ_RX]);
 		c->host_readable = false;
 		return 0;
 	}
 	if (n < 0) {
-		vsock_vq_unpop(&d->vq[VSOCK_VQ_RX]);
+		vhost_vq_unpop(&d->vq[VSOCK_VQ_RX]);
 		conn_reset(d, c);
 		return 0;
 	}
 	if (n == 0) {
-		vsock_vq_unpop(&d->vq[VSOCK_VQ_RX]);
+		vhost_vq_unpop(&d->vq[VSOCK_VQ_RX]);
 		c->host_eof = true;
 		c->send |= VSOCK_SEND_SHUTDOWN;
 		c->shutdown_flags |= VIRTIO_VSOCK_SHUTDOWN_SEND;
@@ -493,7 +493,7 @@ static int rx_data(struct vsock_dev *d, struct vsock_conn *c, struct vsock_chain
 
 static void fill_rx(struct vsock_dev *d)
 {
-	static struct vsock_chain ch;
+	static struct vhost_chain ch;
 	struct vsock_conns *t = &d->conns;
 	if (!d->vq[VSOCK_VQ_RX].avail)
 		return;
@@ -542,17 +542,17 @@ bool vsock_dev_run(struct vsock_dev *d)
 
 bool vsock_dev_poll(struct vsock_dev *d, bool on)
 {
-	struct vsock_vq *tx = &d->vq[VSOCK_VQ_TX];
+	struct vhost_vq *tx = &d->vq[VSOCK_VQ_TX];
 	if (on) {
 		tx->polled = true;
-		return vsock_vq_has_avail(tx);
+		return vhost_vq_has_avail(tx);
 	}
-	return vsock_vq_poll_end(tx);
+	return vhost_vq_poll_end(tx);
 }
 
 bool vsock_dev_tx_waiting(struct vsock_dev *d)
 {
-	return vsock_vq_has_avail(&d->vq[VSOCK_VQ_TX]);
+	return vhost_vq_has_avail(&d->vq[VSOCK_VQ_TX]);
 }
 
 int vsock_dev_host_connect(struct vsock_dev *d, int fd, uint32_t guest_port, uint64_t now_ms,
@@ -588,10 +588,10 @@ unsigned vsock_dev_notify_due(struct vsock_dev *d, uint64_t now_ms)
 	unsigned mask = 0;
 	if (d->vq_used[VSOCK_VQ_RX]) {
 		d->vq_used[VSOCK_VQ_RX] = false;
-		if (vsock_vq_notify_check(&d->vq[VSOCK_VQ_RX]))
+		if (vhost_vq_notify_check(&d->vq[VSOCK_VQ_RX]))
 			mask |= 1u << VSOCK_VQ_RX;
 	}
-	struct vsock_vq *tx = &d->vq[VSOCK_VQ_TX];
+	struct vhost_vq *tx = &d->vq[VSOCK_VQ_TX];
 	if (!d->vq_used[VSOCK_VQ_TX])
 		return mask;
 	if (d->tx_since_ms == UINT64_MAX)
@@ -610,8 +610,8 @@ unsigned vsock_dev_notify_due(struct vsock_dev *d, uint64_t now_ms)
 	d->vq_used[VSOCK_VQ_TX] = false;
 	d->tx_unsignalled = 0;
 	d->tx_since_ms = UINT64_MAX;
-	vsock_vq_publish(tx);
-	if (vsock_vq_notify_check(tx))
+	vhost_vq_publish(tx);
+	if (vhost_vq_notify_check(tx))
 		mask |= 1u << VSOCK_VQ_TX;
 	return mask;
 }

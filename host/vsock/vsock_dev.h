@@ -7,9 +7,9 @@
 #define APPVM_VSOCK_DEV_H
 
 #include "vsock_conn.h"
-#include "vsock_mem.h"
+#include "vhost_mem.h"
 #include "vsock_pkt.h"
-#include "vsock_vq.h"
+#include "vhost_vq.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -65,8 +65,8 @@ enum { VSOCK_VQ_RX = 0, VSOCK_VQ_TX = 1, VSOCK_VQ_COUNT = 2 };
 
 struct vsock_dev {
 	uint64_t guest_cid;
-	struct vsock_mem mem;
-	struct vsock_vq vq[VSOCK_VQ_COUNT];
+	struct vhost_mem mem;
+	struct vhost_vq vq[VSOCK_VQ_COUNT];
 	bool vq_used[VSOCK_VQ_COUNT]; /* pushed since the last notification */
 	unsigned tx_unsignalled;      /* TX descriptors held back since then */
 	uint64_t tx_since_ms;	      /* when the first was held back, UINT64_MAX: none */

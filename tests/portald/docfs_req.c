@@ -18,7 +18,7 @@
  * and room for the body, in pages). */
 uint8_t out_buf[PD_FUSE_IN_MAX + 64];
 uint8_t in_buf[PD_FUSE_MAX_READ + 8192];
-struct vsock_chain chain;
+struct vhost_chain chain;
 uint32_t written;
 struct pd_docfs *fs;
 
@@ -34,10 +34,10 @@ uint32_t serve(uint32_t opcode, uint64_t nodeid, const void *args, size_t args_l
 	if (args_len)
 		memcpy(out_buf + sizeof(h), args, args_len);
 	memset(&chain, 0, sizeof(chain));
-	chain.out[chain.n_out++] = (struct vsock_iov){out_buf, sizeof(h)};
+	chain.out[chain.n_out++] = (struct vhost_iov){out_buf, sizeof(h)};
 	if (args_len)
 		chain.out[chain.n_out++] =
-		    (struct vsock_iov){out_buf + sizeof(h), (uint32_t)args_len};
+		    (struct vhost_iov){out_buf + sizeof(h), (uint32_t)args_len};
 	chain.out_len = sizeof(h) + args_len;
 	/* The reply header alone, then 4 KiB pages. */
 	memset(in_buf, 0xee, sizeof(in_buf));
@@ -46,7 +46,7 @@ uint32_t serve(uint32_t opcode, uint64_t nodeid, const void *args, size_t args_l
 		size_t l = off == 0 ? (in_room < 16 ? in_room : 16) : 4096;
 		if (l > in_room - off)
 			l = in_room - off;
-		chain.in[chain.n_in++] = (struct vsock_iov){in_buf + off, (uint32_t)l};
+		chain.in[chain.n_in++] = (struct vhost_iov){in_buf + off, (uint32_t)l};
 		off += l;
 	}
 	chain.in_len = in_room;

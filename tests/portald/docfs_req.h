@@ -13,7 +13,7 @@
 extern struct pd_docfs *fs;			/* the file system requests go to */
 extern uint8_t out_buf[PD_FUSE_IN_MAX + 64];	/* the last request */
 extern uint8_t in_buf[PD_FUSE_MAX_READ + 8192]; /* the last reply (0xee where unwritten) */
-extern struct vsock_chain chain;		/* the last request's chain */
+extern struct vhost_chain chain;		/* the last request's chain */
 extern uint32_t written;			/* what the last request's reply took */
 
 /* Serves one request with in_room bytes of reply room. Returns the bytes written. */

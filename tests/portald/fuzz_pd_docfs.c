@@ -124,7 +124,7 @@ static struct pd_grants grants;
 static struct pd_docfs *fs;
 static uint8_t req[PD_FUSE_IN_MAX + 4096];
 static uint8_t room[PD_FUSE_MAX_READ + 64];
-static struct vsock_chain chain;
+static struct vhost_chain chain;
 
 static void add_grant(const char *name, uint32_t perms)
 {
@@ -173,16 +173,16 @@ static uint32_t run(const uint8_t *p, size_t len, unsigned flags)
 	}
 	memset(&chain, 0, sizeof(chain));
 	size_t first = n < 40 ? n : 40;
-	chain.out[chain.n_out++] = (struct vsock_iov){req, (uint32_t)first};
+	chain.out[chain.n_out++] = (struct vhost_iov){req, (uint32_t)first};
 	if (n > first)
-		chain.out[chain.n_out++] = (struct vsock_iov){req + first, (uint32_t)(n - first)};
+		chain.out[chain.n_out++] = (struct vhost_iov){req + first, (uint32_t)(n - first)};
 	chain.out_len = n;
 	size_t r = (flags & 0x3f) == 0x3f ? PD_FUSE_MAX_READ + 16 : (flags & 0x3f) * 64u;
 	for (size_t off = 0; off < r;) {
 		size_t l = (flags & 0x80) ? 4096 : r;
 		if (l > r - off)
 			l = r - off;
-		chain.in[chain.n_in++] = (struct vsock_iov){room + off, (uint32_t)l};
+		chain.in[chain.n_in++] = (struct vhost_iov){room + off, (uint32_t)l};
 		off += l;
 	}
 	chain.in_len = r;

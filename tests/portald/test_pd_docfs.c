@@ -311,12 +311,12 @@ static void test_refused_ops(void **state)
 	h = (struct fuse_in_header){.len = sizeof(big) + 8000, .opcode = FUSE_WRITE, .unique = 9};
 	memcpy(big, &h, sizeof(h));
 	memset(&chain, 0, sizeof(chain));
-	chain.out[0] = (struct vsock_iov){big, sizeof(big)};
+	chain.out[0] = (struct vhost_iov){big, sizeof(big)};
 	static uint8_t more[8000];
-	chain.out[1] = (struct vsock_iov){more, sizeof(more)};
+	chain.out[1] = (struct vhost_iov){more, sizeof(more)};
 	chain.n_out = 2;
 	chain.out_len = sizeof(big) + sizeof(more);
-	chain.in[0] = (struct vsock_iov){in_buf, 16};
+	chain.in[0] = (struct vhost_iov){in_buf, 16};
 	chain.n_in = 1;
 	chain.in_len = 16;
 	written = pd_docfs_serve(fs, &chain);

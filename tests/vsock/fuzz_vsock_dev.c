@@ -147,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	tg_init_ram(&g, ram, FZ_RAM_SIZE, num);
 	tg_attach(&g, dev);
 	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++)
-		vsock_vq_start(&dev->vq[q], data[0] & 8); /* VIRTIO_RING_F_EVENT_IDX or not */
+		vhost_vq_start(&dev->vq[q], data[0] & 8); /* VIRTIO_RING_F_EVENT_IDX or not */
 	reads = 0;
 	unsigned n_avail[2] = {data[1], data[2]};
 	const uint8_t *p = data + 3;

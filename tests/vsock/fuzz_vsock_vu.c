@@ -155,13 +155,13 @@ static const struct vsock_dev_ops fz_dev_ops = {
 static void check_rings(const struct vsock_dev *d)
 {
 	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
-		const struct vsock_vq *vq = &d->vq[q];
+		const struct vhost_vq *vq = &d->vq[q];
 		if (!vq->desc)
 			continue;
 		uint64_t n = vq->num;
-		if (n == 0 || vsock_mem_uva(&d->mem, vq->desc_uva, 16 * n) != vq->desc ||
-		    vsock_mem_uva(&d->mem, vq->avail_uva, 4 + 2 * n + 2) != vq->avail ||
-		    vsock_mem_uva(&d->mem, vq->used_uva, 4 + 8 * n + 2) != vq->used)
+		if (n == 0 || vhost_mem_uva(&d->mem, vq->desc_uva, 16 * n) != vq->desc ||
+		    vhost_mem_uva(&d->mem, vq->avail_uva, 4 + 2 * n + 2) != vq->avail ||
+		    vhost_mem_uva(&d->mem, vq->used_uva, 4 + 8 * n + 2) != vq->used)
 			abort();
 	}
 }

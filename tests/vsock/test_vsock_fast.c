@@ -72,40 +72,40 @@ static int connect_no_spare(void)
 static void test_kicks_off_while_taking(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev->vq[VSOCK_VQ_TX];
-	struct vsock_chain ch;
+	struct vhost_vq *vq = &dev->vq[VSOCK_VQ_TX];
+	struct vhost_chain ch;
 	post_tx(2);
-	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 1);
+	assert_int_equal(vhost_vq_pop(vq, &dev->mem, &ch), 1);
 	/* The device will look again anyway: no kicks meanwhile. */
 	assert_int_equal(get16(used_ring(VSOCK_VQ_TX)), VRING_USED_F_NO_NOTIFY);
-	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 1);
-	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 0);
+	assert_int_equal(vhost_vq_pop(vq, &dev->mem, &ch), 1);
+	assert_int_equal(vhost_vq_pop(vq, &dev->mem, &ch), 0);
 	/* Found empty: the next buffer must be kicked. */
 	assert_int_equal(get16(used_ring(VSOCK_VQ_TX)), 0);
 	/* A guest that clears the flag itself only costs itself kicks. */
 	post_tx(1);
-	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 1);
+	assert_int_equal(vhost_vq_pop(vq, &dev->mem, &ch), 1);
 	put16(used_ring(VSOCK_VQ_TX), 0);
-	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 0);
+	assert_int_equal(vhost_vq_pop(vq, &dev->mem, &ch), 0);
 	assert_int_equal(get16(used_ring(VSOCK_VQ_TX)), 0);
 }
 
 static void test_kicks_event_idx(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev->vq[VSOCK_VQ_TX];
-	struct vsock_chain ch;
+	struct vhost_vq *vq = &dev->vq[VSOCK_VQ_TX];
+	struct vhost_chain ch;
 	put16(used_ring(VSOCK_VQ_TX) + 4 + 8 * g.num, 77); /* whatever was there */
-	vsock_vq_start(vq, true);
+	vhost_vq_start(vq, true);
 	assert_int_equal(avail_event(VSOCK_VQ_TX), 0); /* kick at the first buffer */
 	post_tx(3);
-	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 1);
-	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 1);
+	assert_int_equal(vhost_vq_pop(vq, &dev->mem, &ch), 1);
+	assert_int_equal(vhost_vq_pop(vq, &dev->mem, &ch), 1);
 	/* Left behind while taking: a guest adding now sees no need to kick. */
 	assert_int_equal(avail_event(VSOCK_VQ_TX), 0);
 	assert_int_equal(get16(used_ring(VSOCK_VQ_TX)), 0); /* the flag is not used */
-	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 1);
-	assert_int_equal(vsock_vq_pop(vq, &dev->mem, &ch), 0);
+	assert_int_equal(vhost_vq_pop(vq, &dev->mem, &ch), 1);
+	assert_int_equal(vhost_vq_pop(vq, &dev->mem, &ch), 0);
 	assert_int_equal(avail_event(VSOCK_VQ_TX), 3);
 }
 
@@ -119,8 +119,8 @@ static bool guest_kicks(uint16_t old, uint16_t new)
 static void test_no_kicks_while_polling_event_idx(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev->vq[VSOCK_VQ_TX];
-	vsock_vq_start(vq, true);
+	struct vhost_vq *vq = &dev->vq[VSOCK_VQ_TX];
+	vhost_vq_start(vq, true);
 	assert_false(vsock_dev_poll(dev, true));
 	post_tx(2);
 	assert_true(vsock_dev_tx_waiting(dev));
@@ -162,7 +162,7 @@ static void test_no_kicks_while_polling_flags(void **state)
 	assert_false(vsock_dev_poll(dev, false));
 	assert_int_equal(get16(flags), 0);
 	/* A stopped queue is not looked at. */
-	vsock_vq_reset(&dev->vq[VSOCK_VQ_TX]);
+	vhost_vq_reset(&dev->vq[VSOCK_VQ_TX]);
 	assert_false(vsock_dev_poll(dev, true));
 	assert_false(vsock_dev_tx_waiting(dev));
 	assert_false(vsock_dev_poll(dev, false));
@@ -171,34 +171,34 @@ static void test_no_kicks_while_polling_flags(void **state)
 static void test_interrupts_event_idx(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev->vq[VSOCK_VQ_RX];
-	vsock_vq_start(vq, true);
+	struct vhost_vq *vq = &dev->vq[VSOCK_VQ_RX];
+	vhost_vq_start(vq, true);
 	/* The flag means nothing with event_idx. */
 	put16(avail_ring(VSOCK_VQ_RX), VRING_AVAIL_F_NO_INTERRUPT);
-	vsock_vq_push(vq, 0, 44);
-	assert_true(vsock_vq_notify_check(vq)); /* first decision: always */
+	vhost_vq_push(vq, 0, 44);
+	assert_true(vhost_vq_notify_check(vq)); /* first decision: always */
 	set_used_event(VSOCK_VQ_RX, 1);		/* the guest saw entry 0, wants the next */
-	vsock_vq_push(vq, 1, 44);
-	assert_true(vsock_vq_notify_check(vq));
+	vhost_vq_push(vq, 1, 44);
+	assert_true(vhost_vq_notify_check(vq));
 	/* Not yet seen by the guest: one interrupt is enough for both. */
-	vsock_vq_push(vq, 2, 44);
-	assert_false(vsock_vq_notify_check(vq));
+	vhost_vq_push(vq, 2, 44);
+	assert_false(vhost_vq_notify_check(vq));
 	/* Two at once that pass used_event: one interrupt. */
 	set_used_event(VSOCK_VQ_RX, 3);
-	vsock_vq_push(vq, 3, 44);
-	vsock_vq_push(vq, 4, 44);
-	assert_true(vsock_vq_notify_check(vq));
+	vhost_vq_push(vq, 3, 44);
+	vhost_vq_push(vq, 4, 44);
+	assert_true(vhost_vq_notify_check(vq));
 	/* used_event far ahead (the guest polls): none. */
 	set_used_event(VSOCK_VQ_RX, 100);
-	vsock_vq_push(vq, 5, 44);
-	assert_false(vsock_vq_notify_check(vq));
+	vhost_vq_push(vq, 5, 44);
+	assert_false(vhost_vq_notify_check(vq));
 	/* Wrapping indices. */
 	vq->used_idx = vq->used_pub = 65534;
 	vq->signalled_used = 65534;
 	set_used_event(VSOCK_VQ_RX, 65535);
-	vsock_vq_push(vq, 6, 44);
-	vsock_vq_push(vq, 7, 44);
-	assert_true(vsock_vq_notify_check(vq));
+	vhost_vq_push(vq, 6, 44);
+	vhost_vq_push(vq, 7, 44);
+	assert_true(vhost_vq_notify_check(vq));
 }
 
 static void test_tx_returned_at_deadline(void **state)
@@ -271,7 +271,7 @@ static void test_tx_returned_when_quarter_waits(void **state)
 static void test_tx_return_honours_event_idx(void **state)
 {
 	(void)state;
-	vsock_vq_start(&dev->vq[VSOCK_VQ_TX], true);
+	vhost_vq_start(&dev->vq[VSOCK_VQ_TX], true);
 	tg_post_rx(&g, 4, 4096);
 	post_tx(1);
 	vsock_dev_run(dev);

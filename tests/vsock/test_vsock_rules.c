@@ -153,9 +153,9 @@ static void test_idle_device_is_idle(void **state)
 {
 	(void)state;
 	assert_false(vsock_dev_run(dev));      /* running, empty queues */
-	vsock_vq_reset(&dev->vq[VSOCK_VQ_TX]); /* TX stopped */
+	vhost_vq_reset(&dev->vq[VSOCK_VQ_TX]); /* TX stopped */
 	assert_false(vsock_dev_run(dev));
-	vsock_vq_reset(&dev->vq[VSOCK_VQ_RX]); /* both stopped: a reset device */
+	vhost_vq_reset(&dev->vq[VSOCK_VQ_RX]); /* both stopped: a reset device */
 	assert_false(vsock_dev_run(dev));
 	struct vsock_dev *fresh = calloc(1, sizeof(*fresh));
 	vsock_dev_init(fresh, 3, &th_ops, fresh); /* never had a front-end */
@@ -178,7 +178,7 @@ static void test_busy_only_while_work_remains(void **state)
 	unsigned calls = 0;
 	while (vsock_dev_run(dev))
 		assert_true(++calls < 10);
-	assert_false(vsock_vq_has_avail(&dev->vq[VSOCK_VQ_TX]));
+	assert_false(vhost_vq_has_avail(&dev->vq[VSOCK_VQ_TX]));
 }
 
 static void test_next_deadline(void **state)

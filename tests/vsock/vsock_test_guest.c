@@ -46,16 +46,16 @@ void tg_attach(struct tguest *g, struct vsock_dev *dev)
 {
 	g->dev = dev;
 	memset(&dev->mem, 0, sizeof(dev->mem));
-	vsock_mem_add(&dev->mem, TG_GPA_BASE, g->ram_size, TG_UVA_BASE, g->ram);
+	vhost_mem_add(&dev->mem, TG_GPA_BASE, g->ram_size, TG_UVA_BASE, g->ram);
 	for (unsigned q = 0; q < VSOCK_VQ_COUNT; q++) {
-		struct vsock_vq *vq = &dev->vq[q];
-		vsock_vq_reset(vq);
+		struct vhost_vq *vq = &dev->vq[q];
+		vhost_vq_reset(vq);
 		vq->num = g->num;
 		vq->desc_uva = tg_uva(tg_desc_gpa(q));
 		vq->avail_uva = tg_uva(tg_avail_gpa(q));
 		vq->used_uva = tg_uva(tg_used_gpa(q));
 		vq->addr_set = true;
-		if (vsock_vq_map(vq, &dev->mem) < 0)
+		if (vhost_vq_map(vq, &dev->mem) < 0)
 			abort();
 	}
 }
@@ -159,7 +159,7 @@ void tg_send(struct tguest *g, const struct vsock_hdr *h, const void *payload, u
 }
 
 /* Remembers where each posted RX chain's buffers are, by head index. */
-static uint64_t rx_hdr_gpa[VSOCK_VQ_MAX_SIZE], rx_buf_gpa[VSOCK_VQ_MAX_SIZE];
+static uint64_t rx_hdr_gpa[VHOST_VQ_MAX_SIZE], rx_buf_gpa[VHOST_VQ_MAX_SIZE];
 
 void tg_post_rx(struct tguest *g, unsigned n, uint32_t size)
 {
@@ -182,7 +182,7 @@ int tg_recv(struct tguest *g, struct vsock_hdr *ret_hdr, uint8_t *payload, size_
 	uint32_t id, len;
 	if (!tg_used(g, VSOCK_VQ_RX, &id, &len))
 		return -1;
-	if (id >= VSOCK_VQ_MAX_SIZE || len < VSOCK_HDR_SIZE) {
+	if (id >= VHOST_VQ_MAX_SIZE || len < VSOCK_HDR_SIZE) {
 		memset(ret_hdr, 0, sizeof(*ret_hdr));
 		return 0;
 	}

@@ -1,5 +1,5 @@
 /* A fake guest for the vsock unit tests and fuzz target: a block of "guest
- * RAM" registered in a vsock_mem table, split virtqueues laid out in it the
+ * RAM" registered in a vhost_mem table, split virtqueues laid out in it the
  * way a driver would, and helpers to post buffers and read used entries.
  * Tests then corrupt whatever they like. */
 #ifndef APPVM_VSOCK_TEST_GUEST_H

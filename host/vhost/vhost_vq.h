@@ -14,43 +14,43 @@
 #ifndef APPVM_VSOCK_VQ_H
 #define APPVM_VSOCK_VQ_H
 
-#include "vsock_mem.h"
+#include "vhost_mem.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define VSOCK_VQ_MAX_SIZE 32768
+#define VHOST_VQ_MAX_SIZE 32768
 /* Linux guests use one or two descriptors per vsock packet; more is allowed
  * but bounded so a chain fits a fixed array. */
-#define VSOCK_VQ_MAX_SEGS 64
+#define VHOST_VQ_MAX_SEGS 64
 /* A wide queue (virtio-fs) takes a READ of max_pages (256 pages, 1 MiB),
  * one descriptor per page, with its headers: up to this many descriptors
  * each way and 2 MiB in all. */
-#define VSOCK_VQ_WIDE_SEGS 264
+#define VHOST_VQ_WIDE_SEGS 264
 
-struct vsock_iov {
+struct vhost_iov {
 	uint8_t *base;
 	uint32_t len;
 };
 
 /* One descriptor chain, split into the device-readable part (out, first in
  * the chain) and the device-writable part (in). */
-struct vsock_chain {
+struct vhost_chain {
 	uint16_t head;
 	unsigned n_desc; /* descriptors walked, empty ones included */
 	unsigned n_out, n_in;
 	uint64_t out_len, in_len;
-	struct vsock_iov out[VSOCK_VQ_WIDE_SEGS];
-	struct vsock_iov in[VSOCK_VQ_WIDE_SEGS];
+	struct vhost_iov out[VHOST_VQ_WIDE_SEGS];
+	struct vhost_iov in[VHOST_VQ_WIDE_SEGS];
 };
 
-struct vsock_vq {
+struct vhost_vq {
 	/* set by the front-end */
 	uint16_t num;
 	uint64_t desc_uva, avail_uva, used_uva;
 	bool addr_set;
-	/* resolved by vsock_vq_map(); NULL until then */
+	/* resolved by vhost_vq_map(); NULL until then */
 	uint8_t *desc, *avail, *used;
 	uint16_t last_avail; /* next available-ring slot to consume */
 	uint16_t used_idx;   /* next used-ring slot to fill */
@@ -62,7 +62,7 @@ struct vsock_vq {
 	bool no_notify;		 /* VRING_USED_F_NO_NOTIFY is set (without event_idx) */
 	bool signalled_valid;	 /* signalled_used holds a value */
 	uint16_t signalled_used; /* used_idx at the last interrupt decision */
-	bool wide;		 /* chains up to VSOCK_VQ_WIDE_SEGS; kept by a reset */
+	bool wide;		 /* chains up to VHOST_VQ_WIDE_SEGS; kept by a reset */
 	/* The device polls the ring: an empty queue does not ask for a kick
 	 * (it is looked at again soon), until this is cleared and the queue
 	 * is found empty once more. */
@@ -72,58 +72,58 @@ struct vsock_vq {
 /* Resolves the ring addresses through mem after checking size and
  * alignment. Returns 0, -EINVAL (bad size or alignment) or -EFAULT (a ring
  * is not inside guest memory). */
-int vsock_vq_map(struct vsock_vq *vq, const struct vsock_mem *mem);
+int vhost_vq_map(struct vhost_vq *vq, const struct vhost_mem *mem);
 
 /* Forgets the mapping and all indices, as on device reset (not wide). */
-void vsock_vq_reset(struct vsock_vq *vq);
+void vhost_vq_reset(struct vhost_vq *vq);
 
 /* Chooses how the guest is asked for notifications (event_idx: the
  * VIRTIO_RING_F_EVENT_IDX fields, else the flags) and asks for a kick at
  * the next buffer, on a mapped queue; for a queue that starts. */
-void vsock_vq_start(struct vsock_vq *vq, bool event_idx);
+void vhost_vq_start(struct vhost_vq *vq, bool event_idx);
 
 /* True when the queue is mapped, usable and the guest made a buffer available. */
-bool vsock_vq_has_avail(struct vsock_vq *vq);
+bool vhost_vq_has_avail(struct vhost_vq *vq);
 
 /* Ends polling of the queue: asks for a kick at the next buffer again.
  * Returns true when a buffer is available already (the device looks before
  * it sleeps). */
-bool vsock_vq_poll_end(struct vsock_vq *vq);
+bool vhost_vq_poll_end(struct vhost_vq *vq);
 
 /* Takes the next available chain. Returns 1 with *chain filled, 0 when none
  * is available, -EINVAL when the chain is malformed (chain->head is set and
- * the caller must still return it with vsock_vq_push(vq, head, 0)), or -EIO
+ * the caller must still return it with vhost_vq_push(vq, head, 0)), or -EIO
  * when the ring itself is corrupt (the queue is then marked broken). On
  * failure vq->why says which rule the guest broke. Kicks are off while
  * chains are taken and back on when 0 is returned. */
-int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_chain *chain);
+int vhost_vq_pop(struct vhost_vq *vq, const struct vhost_mem *mem, struct vhost_chain *chain);
 
-/* Gives back the chain taken by the last vsock_vq_pop() without using it. */
-void vsock_vq_unpop(struct vsock_vq *vq);
+/* Gives back the chain taken by the last vhost_vq_pop() without using it. */
+void vhost_vq_unpop(struct vhost_vq *vq);
 
 /* Returns a used chain to the guest with the number of bytes written into it. */
-void vsock_vq_push(struct vsock_vq *vq, uint16_t head, uint32_t len);
+void vhost_vq_push(struct vhost_vq *vq, uint16_t head, uint32_t len);
 
-/* As vsock_vq_push(), but the guest sees the chain only at the next
- * vsock_vq_publish() (or push): chains returned in a batch. */
-void vsock_vq_push_later(struct vsock_vq *vq, uint16_t head, uint32_t len);
+/* As vhost_vq_push(), but the guest sees the chain only at the next
+ * vhost_vq_publish() (or push): chains returned in a batch. */
+void vhost_vq_push_later(struct vhost_vq *vq, uint16_t head, uint32_t len);
 
 /* Shows the guest every chain pushed so far. */
-void vsock_vq_publish(struct vsock_vq *vq);
+void vhost_vq_publish(struct vhost_vq *vq);
 
 /* Decides whether the guest wants an interrupt for the buffers used since
  * the last decision: the NO_INTERRUPT flag, or with event_idx whether
  * used_event lies among them. Returns true to interrupt. */
-bool vsock_vq_notify_check(struct vsock_vq *vq);
+bool vhost_vq_notify_check(struct vhost_vq *vq);
 
 /* Copies up to len bytes from the iovec, starting skip bytes in. Returns the
  * count copied. */
-size_t vsock_iov_to_buf(const struct vsock_iov *iov, unsigned n, size_t skip, void *buf,
+size_t vhost_iov_to_buf(const struct vhost_iov *iov, unsigned n, size_t skip, void *buf,
 			size_t len);
 
 /* Copies len bytes into the iovec starting skip bytes in. Returns the count
  * copied (less than len when the iovec is too short). */
-size_t vsock_buf_to_iov(const struct vsock_iov *iov, unsigned n, size_t skip, const void *buf,
+size_t vhost_buf_to_iov(const struct vhost_iov *iov, unsigned n, size_t skip, const void *buf,
 			size_t len);
 
 #endif

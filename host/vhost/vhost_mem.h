@@ -9,9 +9,9 @@
 
 /* qemu's pc machines present a handful of regions; 32 is what qemu asks
  * of back-ends that take regions one by one. */
-#define VSOCK_MEM_MAX_REGIONS 32
+#define VHOST_MEM_MAX_REGIONS 32
 
-struct vsock_mem_region {
+struct vhost_mem_region {
 	uint64_t gpa;  /* guest-physical start */
 	uint64_t size; /* bytes */
 	uint64_t uva;  /* front-end (qemu) virtual start */
@@ -21,27 +21,27 @@ struct vsock_mem_region {
 	uint64_t map_len;
 };
 
-struct vsock_mem {
+struct vhost_mem {
 	unsigned n;
-	struct vsock_mem_region r[VSOCK_MEM_MAX_REGIONS];
+	struct vhost_mem_region r[VHOST_MEM_MAX_REGIONS];
 };
 
 /* Adds a region after checking it: non-empty, no wrap-around of gpa+size or
  * uva+size, no guest-physical overlap with a region already present.
  * Returns 0, -E2BIG when the table is full, or -EINVAL. */
-int vsock_mem_add(struct vsock_mem *m, uint64_t gpa, uint64_t size, uint64_t uva, uint8_t *host);
+int vhost_mem_add(struct vhost_mem *m, uint64_t gpa, uint64_t size, uint64_t uva, uint8_t *host);
 
 /* Removes the region with exactly this gpa, size and uva, copying it to
  * *ret_region. Returns 0 or -ENOENT. */
-int vsock_mem_remove(struct vsock_mem *m, uint64_t gpa, uint64_t size, uint64_t uva,
-		     struct vsock_mem_region *ret_region);
+int vhost_mem_remove(struct vhost_mem *m, uint64_t gpa, uint64_t size, uint64_t uva,
+		     struct vhost_mem_region *ret_region);
 
 /* Returns the host address of guest-physical [gpa, gpa+len) when the whole
  * range lies inside one region, else NULL. len 0 is a valid range. */
-uint8_t *vsock_mem_gpa(const struct vsock_mem *m, uint64_t gpa, uint64_t len);
+uint8_t *vhost_mem_gpa(const struct vhost_mem *m, uint64_t gpa, uint64_t len);
 
 /* The same for a front-end virtual address (the ring addresses of
  * SET_VRING_ADDR are given that way). */
-uint8_t *vsock_mem_uva(const struct vsock_mem *m, uint64_t uva, uint64_t len);
+uint8_t *vhost_mem_uva(const struct vhost_mem *m, uint64_t uva, uint64_t len);
 
 #endif

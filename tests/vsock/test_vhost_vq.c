@@ -33,63 +33,63 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* ---- vsock_mem ---- */
+/* ---- vhost_mem ---- */
 
 static void test_mem_add_rejects(void **state)
 {
 	(void)state;
 	static uint8_t ram[4096];
-	struct vsock_mem m = {0};
-	assert_int_equal(vsock_mem_add(&m, 0x1000, 0, 0, ram), -EINVAL);
-	assert_int_equal(vsock_mem_add(&m, UINT64_MAX - 10, 4096, 0, ram), -EINVAL);
-	assert_int_equal(vsock_mem_add(&m, 0, 4096, UINT64_MAX - 10, ram), -EINVAL);
-	assert_int_equal(vsock_mem_add(&m, 0, 4096, 0, NULL), -EINVAL);
-	assert_int_equal(vsock_mem_add(&m, 0x1000, 4096, 0x10000, ram), 0);
+	struct vhost_mem m = {0};
+	assert_int_equal(vhost_mem_add(&m, 0x1000, 0, 0, ram), -EINVAL);
+	assert_int_equal(vhost_mem_add(&m, UINT64_MAX - 10, 4096, 0, ram), -EINVAL);
+	assert_int_equal(vhost_mem_add(&m, 0, 4096, UINT64_MAX - 10, ram), -EINVAL);
+	assert_int_equal(vhost_mem_add(&m, 0, 4096, 0, NULL), -EINVAL);
+	assert_int_equal(vhost_mem_add(&m, 0x1000, 4096, 0x10000, ram), 0);
 	/* overlapping in guest-physical space: refused */
-	assert_int_equal(vsock_mem_add(&m, 0x1800, 4096, 0x90000, ram), -EINVAL);
-	assert_int_equal(vsock_mem_add(&m, 0x0800, 4096, 0x90000, ram), -EINVAL);
+	assert_int_equal(vhost_mem_add(&m, 0x1800, 4096, 0x90000, ram), -EINVAL);
+	assert_int_equal(vhost_mem_add(&m, 0x0800, 4096, 0x90000, ram), -EINVAL);
 	/* the same front-end memory at a second guest address: an alias, fine */
-	assert_int_equal(vsock_mem_add(&m, 0x9000, 4096, 0x10000, ram), 0);
+	assert_int_equal(vhost_mem_add(&m, 0x9000, 4096, 0x10000, ram), 0);
 	assert_int_equal(m.n, 2);
 	m.n = 1;
-	for (unsigned i = 1; i < VSOCK_MEM_MAX_REGIONS; i++)
+	for (unsigned i = 1; i < VHOST_MEM_MAX_REGIONS; i++)
 		assert_int_equal(
-		    vsock_mem_add(&m, 0x100000ull * (i + 1), 4096, 0x1000000ull * (i + 1), ram), 0);
-	assert_int_equal(vsock_mem_add(&m, 0x7000000000ull, 4096, 0x7000000000ull, ram), -E2BIG);
+		    vhost_mem_add(&m, 0x100000ull * (i + 1), 4096, 0x1000000ull * (i + 1), ram), 0);
+	assert_int_equal(vhost_mem_add(&m, 0x7000000000ull, 4096, 0x7000000000ull, ram), -E2BIG);
 }
 
 static void test_mem_translate(void **state)
 {
 	(void)state;
 	static uint8_t ram[4096];
-	struct vsock_mem m = {0};
-	assert_int_equal(vsock_mem_add(&m, 0x1000, sizeof(ram), 0x50000, ram), 0);
-	assert_ptr_equal(vsock_mem_gpa(&m, 0x1000, 4096), ram);
-	assert_ptr_equal(vsock_mem_gpa(&m, 0x1ff0, 16), ram + 0xff0);
-	assert_ptr_equal(vsock_mem_uva(&m, 0x50010, 16), ram + 0x10);
-	assert_non_null(vsock_mem_gpa(&m, 0x2000, 0)); /* empty range at the end */
-	assert_null(vsock_mem_gpa(&m, 0x1ff0, 17));    /* runs past the end */
-	assert_null(vsock_mem_gpa(&m, 0x0fff, 2));     /* starts before */
-	assert_null(vsock_mem_gpa(&m, 0x2001, 0));
-	assert_null(vsock_mem_gpa(&m, 0x1000, UINT64_MAX));	   /* huge length */
-	assert_null(vsock_mem_gpa(&m, UINT64_MAX - 4, 16));	   /* addr + len wraps */
-	assert_null(vsock_mem_gpa(&m, 0x1100, UINT64_MAX - 0x80)); /* offset + len wraps */
-	assert_null(vsock_mem_uva(&m, 0x1000, 16));		   /* a gpa is not a uva */
+	struct vhost_mem m = {0};
+	assert_int_equal(vhost_mem_add(&m, 0x1000, sizeof(ram), 0x50000, ram), 0);
+	assert_ptr_equal(vhost_mem_gpa(&m, 0x1000, 4096), ram);
+	assert_ptr_equal(vhost_mem_gpa(&m, 0x1ff0, 16), ram + 0xff0);
+	assert_ptr_equal(vhost_mem_uva(&m, 0x50010, 16), ram + 0x10);
+	assert_non_null(vhost_mem_gpa(&m, 0x2000, 0)); /* empty range at the end */
+	assert_null(vhost_mem_gpa(&m, 0x1ff0, 17));    /* runs past the end */
+	assert_null(vhost_mem_gpa(&m, 0x0fff, 2));     /* starts before */
+	assert_null(vhost_mem_gpa(&m, 0x2001, 0));
+	assert_null(vhost_mem_gpa(&m, 0x1000, UINT64_MAX));	   /* huge length */
+	assert_null(vhost_mem_gpa(&m, UINT64_MAX - 4, 16));	   /* addr + len wraps */
+	assert_null(vhost_mem_gpa(&m, 0x1100, UINT64_MAX - 0x80)); /* offset + len wraps */
+	assert_null(vhost_mem_uva(&m, 0x1000, 16));		   /* a gpa is not a uva */
 }
 
 static void test_mem_remove(void **state)
 {
 	(void)state;
 	static uint8_t a[64], b[64];
-	struct vsock_mem m = {0};
-	struct vsock_mem_region old;
-	assert_int_equal(vsock_mem_add(&m, 0, 64, 0x1000, a), 0);
-	assert_int_equal(vsock_mem_add(&m, 64, 64, 0x2000, b), 0);
-	assert_int_equal(vsock_mem_remove(&m, 0, 64, 0x1001, &old), -ENOENT);
-	assert_int_equal(vsock_mem_remove(&m, 0, 64, 0x1000, &old), 0);
+	struct vhost_mem m = {0};
+	struct vhost_mem_region old;
+	assert_int_equal(vhost_mem_add(&m, 0, 64, 0x1000, a), 0);
+	assert_int_equal(vhost_mem_add(&m, 64, 64, 0x2000, b), 0);
+	assert_int_equal(vhost_mem_remove(&m, 0, 64, 0x1001, &old), -ENOENT);
+	assert_int_equal(vhost_mem_remove(&m, 0, 64, 0x1000, &old), 0);
 	assert_ptr_equal(old.host, a);
-	assert_null(vsock_mem_gpa(&m, 0, 1));
-	assert_ptr_equal(vsock_mem_gpa(&m, 64, 1), b);
+	assert_null(vhost_mem_gpa(&m, 0, 1));
+	assert_ptr_equal(vhost_mem_gpa(&m, 64, 1), b);
 }
 
 /* ---- virtqueue ---- */
@@ -102,26 +102,26 @@ static uint64_t buf_gpa(uint32_t len)
 static void test_vq_good_chain(void **state)
 {
 	(void)state;
-	struct vsock_chain c;
-	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_TX];
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 0);
+	struct vhost_chain c;
+	struct vhost_vq *vq = &dev.vq[VSOCK_VQ_TX];
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), 0);
 	tg_set_desc(&g, 1, 5, buf_gpa(44), 44, VRING_DESC_F_NEXT, 9);
 	tg_set_desc(&g, 1, 9, buf_gpa(100), 100, VRING_DESC_F_NEXT, 2);
 	tg_set_desc(&g, 1, 2, buf_gpa(200), 200, VRING_DESC_F_WRITE, 0);
 	tg_publish(&g, 1, 5);
-	assert_true(vsock_vq_has_avail(vq));
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
+	assert_true(vhost_vq_has_avail(vq));
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), 1);
 	assert_int_equal(c.head, 5);
 	assert_int_equal(c.n_out, 2);
 	assert_int_equal(c.out_len, 144);
 	assert_int_equal(c.n_in, 1);
 	assert_int_equal(c.in_len, 200);
-	vsock_vq_push(vq, c.head, 7);
+	vhost_vq_push(vq, c.head, 7);
 	uint32_t id, len;
 	assert_int_equal(tg_used(&g, 1, &id, &len), 1);
 	assert_int_equal(id, 5);
 	assert_int_equal(len, 7);
-	assert_false(vsock_vq_has_avail(vq));
+	assert_false(vhost_vq_has_avail(vq));
 }
 
 /* Each case builds a bad chain at head 0; pop must return -EINVAL with the
@@ -185,9 +185,9 @@ static void bad_write_then_read(void)
 static void bad_too_many_segments(void)
 {
 	uint64_t b = buf_gpa(16);
-	for (uint16_t i = 0; i <= VSOCK_VQ_MAX_SEGS; i++)
+	for (uint16_t i = 0; i <= VHOST_VQ_MAX_SEGS; i++)
 		tg_set_desc(&g, 1, i, b, 16, VRING_DESC_F_NEXT, (uint16_t)(i + 1));
-	tg_set_desc(&g, 1, VSOCK_VQ_MAX_SEGS + 1, b, 16, 0, 0);
+	tg_set_desc(&g, 1, VHOST_VQ_MAX_SEGS + 1, b, 16, 0, 0);
 }
 static void bad_too_many_bytes(void)
 {
@@ -219,10 +219,10 @@ static void bad_write_outside(void)
 static void bad_too_many_writable(void)
 {
 	uint64_t b = buf_gpa(16);
-	for (uint16_t i = 0; i <= VSOCK_VQ_MAX_SEGS; i++)
+	for (uint16_t i = 0; i <= VHOST_VQ_MAX_SEGS; i++)
 		tg_set_desc(&g, 1, i, b, 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
 			    (uint16_t)(i + 1));
-	tg_set_desc(&g, 1, VSOCK_VQ_MAX_SEGS + 1, b, 16, VRING_DESC_F_WRITE, 0);
+	tg_set_desc(&g, 1, VHOST_VQ_MAX_SEGS + 1, b, 16, VRING_DESC_F_WRITE, 0);
 }
 
 #define LOOP	"descriptor chain longer than the queue (a loop)"
@@ -254,37 +254,37 @@ static const struct bad_chain bad_chains[] = {
 static void test_vq_chain_limits_exact(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_TX];
-	static struct vsock_chain c;
+	struct vhost_vq *vq = &dev.vq[VSOCK_VQ_TX];
+	static struct vhost_chain c;
 	uint64_t b = buf_gpa(16);
-	for (uint16_t i = 0; i < VSOCK_VQ_MAX_SEGS; i++)
-		tg_set_desc(&g, 1, i, b, 16, i + 1 < VSOCK_VQ_MAX_SEGS ? VRING_DESC_F_NEXT : 0,
+	for (uint16_t i = 0; i < VHOST_VQ_MAX_SEGS; i++)
+		tg_set_desc(&g, 1, i, b, 16, i + 1 < VHOST_VQ_MAX_SEGS ? VRING_DESC_F_NEXT : 0,
 			    (uint16_t)(i + 1));
 	tg_publish(&g, 1, 0);
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
-	assert_int_equal(c.n_out, VSOCK_VQ_MAX_SEGS);
-	vsock_vq_push(vq, c.head, 0);
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), 1);
+	assert_int_equal(c.n_out, VHOST_VQ_MAX_SEGS);
+	vhost_vq_push(vq, c.head, 0);
 	tg_set_desc(&g, 1, 0, TG_GPA_BASE, 1u << 20, 0, 0);
 	tg_publish(&g, 1, 0);
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), 1);
 	assert_int_equal(c.out_len, 1u << 20);
 	/* And a buffer ending exactly at the end of RAM. */
-	vsock_vq_push(vq, c.head, 0);
+	vhost_vq_push(vq, c.head, 0);
 	tg_set_desc(&g, 1, 0, TG_GPA_BASE + TG_RAM_SIZE - 100, 100, 0, 0);
 	tg_publish(&g, 1, 0);
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), 1);
 }
 
 static void test_vq_bad_chains(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_TX];
-	static struct vsock_chain c;
+	struct vhost_vq *vq = &dev.vq[VSOCK_VQ_TX];
+	static struct vhost_chain c;
 	for (size_t i = 0; i < sizeof(bad_chains) / sizeof(bad_chains[0]); i++) {
 		bad_chains[i].build();
 		tg_publish(&g, 1, 0);
 		vq->why = NULL;
-		int r = vsock_vq_pop(vq, &dev.mem, &c);
+		int r = vhost_vq_pop(vq, &dev.mem, &c);
 		if (r != -EINVAL)
 			fail_msg("%s: pop returned %d", bad_chains[i].name, r);
 		if (!vq->why || strcmp(vq->why, bad_chains[i].why) != 0)
@@ -292,7 +292,7 @@ static void test_vq_bad_chains(void **state)
 				 vq->why ? vq->why : "(nothing)", bad_chains[i].why);
 		assert_int_equal(c.head, 0);
 		assert_int_equal(c.n_out + c.n_in, 0);
-		vsock_vq_push(vq, c.head, 0);
+		vhost_vq_push(vq, c.head, 0);
 		assert_false(vq->broken);
 	}
 }
@@ -300,35 +300,35 @@ static void test_vq_bad_chains(void **state)
 static void test_vq_bad_head_breaks_ring(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_TX];
-	struct vsock_chain c;
+	struct vhost_vq *vq = &dev.vq[VSOCK_VQ_TX];
+	struct vhost_chain c;
 	tg_publish(&g, 1, 128); /* head index just beyond the 128-entry table */
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), -EIO);
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), -EIO);
 	assert_true(vq->broken);
 	assert_string_equal(vq->why, "available ring names a head beyond the table");
 	/* A broken ring is left alone until the device is reset. */
 	tg_set_desc(&g, 1, 0, buf_gpa(44), 44, 0, 0);
 	tg_publish(&g, 1, 0);
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 0);
-	assert_false(vsock_vq_has_avail(vq));
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), 0);
+	assert_false(vhost_vq_has_avail(vq));
 }
 
 static void test_vq_avail_idx_jump(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_TX];
-	struct vsock_chain c;
+	struct vhost_vq *vq = &dev.vq[VSOCK_VQ_TX];
+	struct vhost_chain c;
 	/* Exactly a queue ahead is allowed (the guest filled every slot)... */
 	for (uint16_t i = 0; i < 128; i++) {
 		tg_set_desc(&g, 1, i, buf_gpa(44), 44, 0, 0);
 		tg_publish(&g, 1, i);
 	}
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
-	vsock_vq_unpop(vq);
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), 1);
+	vhost_vq_unpop(vq);
 	/* ...one more is not: the guest's index is lying. */
 	uint16_t idx = htole16(129);
 	memcpy(tg_ptr(&g, tg_avail_gpa(1)) + 2, &idx, 2);
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), -EIO);
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), -EIO);
 	assert_true(vq->broken);
 	assert_string_equal(vq->why, "available index more than a queue ahead");
 	/* An index that went backwards is as far ahead as it gets. */
@@ -336,23 +336,23 @@ static void test_vq_avail_idx_jump(void **state)
 	tg_init(&g, &dev, 128);
 	idx = htole16(65535);
 	memcpy(tg_ptr(&g, tg_avail_gpa(1)) + 2, &idx, 2);
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), -EIO);
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), -EIO);
 }
 
 static void test_vq_index_wraps(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_TX];
-	struct vsock_chain c;
+	struct vhost_vq *vq = &dev.vq[VSOCK_VQ_TX];
+	struct vhost_chain c;
 	/* Start both sides near the 16-bit wrap, as after a long uptime. */
 	vq->last_avail = vq->used_idx = 65534;
 	g.avail_idx[1] = g.used_seen[1] = 65534;
 	for (int i = 0; i < 4; i++) {
 		tg_set_desc(&g, 1, (uint16_t)i, buf_gpa(44), 44, 0, 0);
 		tg_publish(&g, 1, (uint16_t)i);
-		assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
+		assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), 1);
 		assert_int_equal(c.head, i);
-		vsock_vq_push(vq, c.head, 0);
+		vhost_vq_push(vq, c.head, 0);
 		uint32_t id, len;
 		assert_int_equal(tg_used(&g, 1, &id, &len), 1);
 		assert_int_equal(id, (uint32_t)i);
@@ -363,80 +363,80 @@ static void test_vq_index_wraps(void **state)
 static void test_vq_unpop(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_RX];
-	struct vsock_chain c;
+	struct vhost_vq *vq = &dev.vq[VSOCK_VQ_RX];
+	struct vhost_chain c;
 	tg_post_rx(&g, 1, 100);
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
-	vsock_vq_unpop(vq);
-	assert_true(vsock_vq_has_avail(vq));
-	assert_int_equal(vsock_vq_pop(vq, &dev.mem, &c), 1);
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), 1);
+	vhost_vq_unpop(vq);
+	assert_true(vhost_vq_has_avail(vq));
+	assert_int_equal(vhost_vq_pop(vq, &dev.mem, &c), 1);
 	assert_int_equal(c.in_len, 144);
 }
 
 static void test_vq_map_checks(void **state)
 {
 	(void)state;
-	struct vsock_vq vq = dev.vq[VSOCK_VQ_TX];
+	struct vhost_vq vq = dev.vq[VSOCK_VQ_TX];
 	vq.num = 100; /* not a power of two */
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EINVAL);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EINVAL);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.desc_uva += 8; /* misaligned */
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EINVAL);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EINVAL);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.used_uva = TG_UVA_BASE + TG_RAM_SIZE - 16; /* used ring runs off RAM */
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EFAULT);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EFAULT);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.desc_uva = 0; /* not guest memory at all */
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EFAULT);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EFAULT);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.num = 32768;
 	vq.desc_uva = TG_UVA_BASE + TG_RAM_SIZE - 4096; /* table would need 512 KiB */
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EFAULT);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EFAULT);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.addr_set = false;
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EINVAL);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EINVAL);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.num = 0;
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EINVAL);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EINVAL);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.avail_uva += 1; /* avail ring needs 2-byte alignment */
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EINVAL);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EINVAL);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.used_uva += 2; /* used ring needs 4-byte alignment */
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EINVAL);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EINVAL);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.avail_uva = TG_UVA_BASE + TG_RAM_SIZE - (4 + 2 * 128 + 2) + 2; /* 2 bytes short */
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EFAULT);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EFAULT);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.avail_uva = TG_UVA_BASE + TG_RAM_SIZE - (4 + 2 * 128 + 2); /* fits exactly */
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), 0);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), 0);
 	vq = dev.vq[VSOCK_VQ_TX];
 	vq.desc_uva = TG_GPA_BASE; /* a guest-physical address is not a front-end one */
-	assert_int_equal(vsock_vq_map(&vq, &dev.mem), -EFAULT);
+	assert_int_equal(vhost_vq_map(&vq, &dev.mem), -EFAULT);
 }
 
 static void test_vq_notify_flag(void **state)
 {
 	(void)state;
-	struct vsock_vq *vq = &dev.vq[VSOCK_VQ_RX];
-	assert_true(vsock_vq_notify_check(vq));
+	struct vhost_vq *vq = &dev.vq[VSOCK_VQ_RX];
+	assert_true(vhost_vq_notify_check(vq));
 	uint16_t f = htole16(VRING_AVAIL_F_NO_INTERRUPT);
 	memcpy(tg_ptr(&g, tg_avail_gpa(0)), &f, 2);
-	assert_false(vsock_vq_notify_check(vq));
+	assert_false(vhost_vq_notify_check(vq));
 }
 
 static void test_iov_copy(void **state)
 {
 	(void)state;
 	uint8_t a[3], b[5], out[8];
-	struct vsock_iov iov[2] = {{a, 3}, {b, 5}};
+	struct vhost_iov iov[2] = {{a, 3}, {b, 5}};
 	const uint8_t src[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-	assert_int_equal(vsock_buf_to_iov(iov, 2, 2, src, 8), 6);
+	assert_int_equal(vhost_buf_to_iov(iov, 2, 2, src, 8), 6);
 	assert_int_equal(a[2], 1);
 	assert_int_equal(b[4], 6);
-	assert_int_equal(vsock_iov_to_buf(iov, 2, 2, out, 8), 6);
+	assert_int_equal(vhost_iov_to_buf(iov, 2, 2, out, 8), 6);
 	assert_memory_equal(out, src, 6);
-	assert_int_equal(vsock_iov_to_buf(iov, 2, 9, out, 8), 0);
+	assert_int_equal(vhost_iov_to_buf(iov, 2, 9, out, 8), 0);
 }
 
 /* ---- packet headers ---- */

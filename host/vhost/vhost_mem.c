@@ -1,4 +1,4 @@
-#include "vsock_mem.h"
+#include "vhost_mem.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -9,9 +9,9 @@ static int ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-int vsock_mem_add(struct vsock_mem *m, uint64_t gpa, uint64_t size, uint64_t uva, uint8_t *host)
+int vhost_mem_add(struct vhost_mem *m, uint64_t gpa, uint64_t size, uint64_t uva, uint8_t *host)
 {
-	if (m->n >= VSOCK_MEM_MAX_REGIONS)
+	if (m->n >= VHOST_MEM_MAX_REGIONS)
 		return -E2BIG;
 	if (size == 0 || host == NULL)
 		return -EINVAL;
@@ -27,12 +27,12 @@ int vsock_mem_add(struct vsock_mem *m, uint64_t gpa, uint64_t size, uint64_t uva
 			return -EINVAL;
 	}
 	m->r[m->n++] =
-	    (struct vsock_mem_region){.gpa = gpa, .size = size, .uva = uva, .host = host};
+	    (struct vhost_mem_region){.gpa = gpa, .size = size, .uva = uva, .host = host};
 	return 0;
 }
 
-int vsock_mem_remove(struct vsock_mem *m, uint64_t gpa, uint64_t size, uint64_t uva,
-		     struct vsock_mem_region *ret_region)
+int vhost_mem_remove(struct vhost_mem *m, uint64_t gpa, uint64_t size, uint64_t uva,
+		     struct vhost_mem_region *ret_region)
 {
 	for (unsigned i = 0; i < m->n; i++) {
 		if (m->r[i].gpa == gpa && m->r[i].size == size && m->r[i].uva == uva) {
@@ -46,10 +46,10 @@ int vsock_mem_remove(struct vsock_mem *m, uint64_t gpa, uint64_t size, uint64_t 
 
 /* Offset-based so that no addition can overflow: addr is inside the region
  * when addr - start < size, and the range fits when len <= size - offset. */
-static uint8_t *lookup(const struct vsock_mem *m, uint64_t addr, uint64_t len, int by_uva)
+static uint8_t *lookup(const struct vhost_mem *m, uint64_t addr, uint64_t len, int by_uva)
 {
 	for (unsigned i = 0; i < m->n; i++) {
-		const struct vsock_mem_region *r = &m->r[i];
+		const struct vhost_mem_region *r = &m->r[i];
 		uint64_t start = by_uva ? r->uva : r->gpa;
 		if (addr < start)
 			continue;
@@ -61,12 +61,12 @@ static uint8_t *lookup(const struct vsock_mem *m, uint64_t addr, uint64_t len, i
 	return NULL;
 }
 
-uint8_t *vsock_mem_gpa(const struct vsock_mem *m, uint64_t gpa, uint64_t len)
+uint8_t *vhost_mem_gpa(const struct vhost_mem *m, uint64_t gpa, uint64_t len)
 {
 	return lookup(m, gpa, len, 0);
 }
 
-uint8_t *vsock_mem_uva(const struct vsock_mem *m, uint64_t uva, uint64_t len)
+uint8_t *vhost_mem_uva(const struct vhost_mem *m, uint64_t uva, uint64_t len)
 {
 	return lookup(m, uva, len, 1);
 }

@@ -1,4 +1,4 @@
-#include "vsock_vq.h"
+#include "vhost_vq.h"
 
 #include <endian.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 
 static uint16_t load16(const uint8_t *p)
 {
-	/* Alignment of every ring was checked in vsock_vq_map(). */
+	/* Alignment of every ring was checked in vhost_vq_map(). */
 	return le16toh(__atomic_load_n((const uint16_t *)(const void *)p, __ATOMIC_RELAXED));
 }
 
@@ -27,10 +27,10 @@ static void store32(uint8_t *p, uint32_t v)
 	__atomic_store_n((uint32_t *)(void *)p, htole32(v), __ATOMIC_RELAXED);
 }
 
-int vsock_vq_map(struct vsock_vq *vq, const struct vsock_mem *mem)
+int vhost_vq_map(struct vhost_vq *vq, const struct vhost_mem *mem)
 {
 	vq->desc = vq->avail = vq->used = NULL;
-	if (!vq->addr_set || vq->num == 0 || vq->num > VSOCK_VQ_MAX_SIZE ||
+	if (!vq->addr_set || vq->num == 0 || vq->num > VHOST_VQ_MAX_SIZE ||
 	    (vq->num & (vq->num - 1)) != 0)
 		return -EINVAL;
 	if (vq->desc_uva % 16 || vq->avail_uva % 2 || vq->used_uva % 4)
@@ -38,9 +38,9 @@ int vsock_vq_map(struct vsock_vq *vq, const struct vsock_mem *mem)
 	uint64_t n = vq->num;
 	/* +2 for the event-index field after each ring, present in the layout
 	 * even when the feature is not negotiated. */
-	uint8_t *d = vsock_mem_uva(mem, vq->desc_uva, n * DESC_SIZE);
-	uint8_t *a = vsock_mem_uva(mem, vq->avail_uva, AVAIL_HDR + 2 * n + 2);
-	uint8_t *u = vsock_mem_uva(mem, vq->used_uva, USED_HDR + USED_ELEM_SIZE * n + 2);
+	uint8_t *d = vhost_mem_uva(mem, vq->desc_uva, n * DESC_SIZE);
+	uint8_t *a = vhost_mem_uva(mem, vq->avail_uva, AVAIL_HDR + 2 * n + 2);
+	uint8_t *u = vhost_mem_uva(mem, vq->used_uva, USED_HDR + USED_ELEM_SIZE * n + 2);
 	if (!d || !a || !u)
 		return -EFAULT;
 	vq->desc = d;
@@ -50,7 +50,7 @@ int vsock_vq_map(struct vsock_vq *vq, const struct vsock_mem *mem)
 	return 0;
 }
 
-void vsock_vq_reset(struct vsock_vq *vq)
+void vhost_vq_reset(struct vhost_vq *vq)
 {
 	bool wide = vq->wide;
 	memset(vq, 0, sizeof(*vq));
@@ -58,19 +58,19 @@ void vsock_vq_reset(struct vsock_vq *vq)
 }
 
 /* The event-index fields after each ring (virtio 1.2, 2.7.10). */
-static uint8_t *used_event(const struct vsock_vq *vq)
+static uint8_t *used_event(const struct vhost_vq *vq)
 {
 	return vq->avail + AVAIL_HDR + 2u * vq->num;
 }
 
-static uint8_t *avail_event(const struct vsock_vq *vq)
+static uint8_t *avail_event(const struct vhost_vq *vq)
 {
 	return vq->used + USED_HDR + USED_ELEM_SIZE * (size_t)vq->num;
 }
 
 /* Asks for a kick at the next buffer the guest makes available. The guest
  * may have added one before it saw the request: the caller looks again. */
-static void kicks_on(struct vsock_vq *vq)
+static void kicks_on(struct vhost_vq *vq)
 {
 	if (vq->event_idx) {
 		store16(avail_event(vq), vq->last_avail);
@@ -86,7 +86,7 @@ static void kicks_on(struct vsock_vq *vq)
 /* While the device takes buffers, kicks would only wake it for work it
  * does anyway. With event_idx, an avail_event left behind last_avail
  * already says so. */
-static void kicks_off(struct vsock_vq *vq)
+static void kicks_off(struct vhost_vq *vq)
 {
 	if (vq->event_idx || vq->no_notify)
 		return;
@@ -97,7 +97,7 @@ static void kicks_off(struct vsock_vq *vq)
 /* While the device polls: no kicks even for the next buffer. With
  * event_idx, an avail_event just behind last_avail is crossed only after a
  * wrap of the index. */
-static void kicks_poll_off(struct vsock_vq *vq)
+static void kicks_poll_off(struct vhost_vq *vq)
 {
 	if (vq->event_idx)
 		store16(avail_event(vq), (uint16_t)(vq->last_avail - 1));
@@ -105,7 +105,7 @@ static void kicks_poll_off(struct vsock_vq *vq)
 		kicks_off(vq);
 }
 
-void vsock_vq_start(struct vsock_vq *vq, bool event_idx)
+void vhost_vq_start(struct vhost_vq *vq, bool event_idx)
 {
 	vq->event_idx = event_idx;
 	vq->signalled_valid = false;
@@ -115,22 +115,22 @@ void vsock_vq_start(struct vsock_vq *vq, bool event_idx)
 	kicks_on(vq);
 }
 
-bool vsock_vq_has_avail(struct vsock_vq *vq)
+bool vhost_vq_has_avail(struct vhost_vq *vq)
 {
 	if (!vq->avail || vq->broken)
 		return false;
 	return load16(vq->avail + 2) != vq->last_avail;
 }
 
-bool vsock_vq_poll_end(struct vsock_vq *vq)
+bool vhost_vq_poll_end(struct vhost_vq *vq)
 {
 	vq->polled = false;
-	if (vsock_vq_has_avail(vq))
+	if (vhost_vq_has_avail(vq))
 		return true;
 	if (!vq->avail || vq->broken)
 		return false;
 	kicks_on(vq);
-	return vsock_vq_has_avail(vq);
+	return vhost_vq_has_avail(vq);
 }
 
 struct desc {
@@ -140,7 +140,7 @@ struct desc {
 	uint16_t next;
 };
 
-static void read_desc(const struct vsock_vq *vq, uint16_t i, struct desc *d)
+static void read_desc(const struct vhost_vq *vq, uint16_t i, struct desc *d)
 {
 	uint8_t raw[DESC_SIZE];
 	/* One copy: the guest may rewrite the table while we look at it. */
@@ -162,14 +162,14 @@ static void read_desc(const struct vsock_vq *vq, uint16_t i, struct desc *d)
 #define CHAIN_MAX_BYTES_WIDE (2u << 20)
 
 /* Records which rule a chain broke; always -EINVAL. */
-static int bad_chain(struct vsock_vq *vq, const char *why)
+static int bad_chain(struct vhost_vq *vq, const char *why)
 {
 	vq->why = why;
 	return -EINVAL;
 }
 
-static int walk_chain(struct vsock_vq *vq, const struct vsock_mem *mem, uint16_t head,
-		      struct vsock_chain *c)
+static int walk_chain(struct vhost_vq *vq, const struct vhost_mem *mem, uint16_t head,
+		      struct vhost_chain *c)
 {
 	uint16_t i = head;
 	for (unsigned count = 0;; count++) {
@@ -184,7 +184,7 @@ static int walk_chain(struct vsock_vq *vq, const struct vsock_mem *mem, uint16_t
 		if (d.flags & VRING_DESC_F_INDIRECT)
 			return bad_chain(vq, "indirect descriptor (not offered)");
 		if (d.len > 0) {
-			uint8_t *p = vsock_mem_gpa(mem, d.addr, d.len);
+			uint8_t *p = vhost_mem_gpa(mem, d.addr, d.len);
 			if (!p)
 				return bad_chain(vq, "descriptor outside guest memory");
 			bool wr = d.flags & VRING_DESC_F_WRITE;
@@ -193,14 +193,14 @@ static int walk_chain(struct vsock_vq *vq, const struct vsock_mem *mem, uint16_t
 			/* Readable descriptors must all come before writable ones. */
 			if (!wr && c->n_in > 0)
 				return bad_chain(vq, "readable descriptor after a writable one");
-			if (*n >= (vq->wide ? VSOCK_VQ_WIDE_SEGS : VSOCK_VQ_MAX_SEGS))
+			if (*n >= (vq->wide ? VHOST_VQ_WIDE_SEGS : VHOST_VQ_MAX_SEGS))
 				return bad_chain(vq, vq->wide
 							 ? "more than 264 descriptors with data"
 							 : "more than 64 descriptors with data");
 			if (*total + d.len > (vq->wide ? CHAIN_MAX_BYTES_WIDE : CHAIN_MAX_BYTES))
 				return bad_chain(vq, vq->wide ? "descriptor chain over 2 MiB"
 							      : "descriptor chain over 1 MiB");
-			(wr ? c->in : c->out)[(*n)++] = (struct vsock_iov){p, d.len};
+			(wr ? c->in : c->out)[(*n)++] = (struct vhost_iov){p, d.len};
 			*total += d.len;
 		}
 		if (!(d.flags & VRING_DESC_F_NEXT))
@@ -209,7 +209,7 @@ static int walk_chain(struct vsock_vq *vq, const struct vsock_mem *mem, uint16_t
 	}
 }
 
-int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_chain *c)
+int vhost_vq_pop(struct vhost_vq *vq, const struct vhost_mem *mem, struct vhost_chain *c)
 {
 	if (!vq->avail || vq->broken)
 		return 0;
@@ -254,12 +254,12 @@ int vsock_vq_pop(struct vsock_vq *vq, const struct vsock_mem *mem, struct vsock_
 	return 1;
 }
 
-void vsock_vq_unpop(struct vsock_vq *vq)
+void vhost_vq_unpop(struct vhost_vq *vq)
 {
 	vq->last_avail--;
 }
 
-void vsock_vq_push_later(struct vsock_vq *vq, uint16_t head, uint32_t len)
+void vhost_vq_push_later(struct vhost_vq *vq, uint16_t head, uint32_t len)
 {
 	if (!vq->used)
 		return;
@@ -271,7 +271,7 @@ void vsock_vq_push_later(struct vsock_vq *vq, uint16_t head, uint32_t len)
 	vq->used_idx++;
 }
 
-void vsock_vq_publish(struct vsock_vq *vq)
+void vhost_vq_publish(struct vhost_vq *vq)
 {
 	if (!vq->used || vq->used_pub == vq->used_idx)
 		return;
@@ -281,13 +281,13 @@ void vsock_vq_publish(struct vsock_vq *vq)
 	vq->used_pub = vq->used_idx;
 }
 
-void vsock_vq_push(struct vsock_vq *vq, uint16_t head, uint32_t len)
+void vhost_vq_push(struct vhost_vq *vq, uint16_t head, uint32_t len)
 {
-	vsock_vq_push_later(vq, head, len);
-	vsock_vq_publish(vq);
+	vhost_vq_push_later(vq, head, len);
+	vhost_vq_publish(vq);
 }
 
-bool vsock_vq_notify_check(struct vsock_vq *vq)
+bool vhost_vq_notify_check(struct vhost_vq *vq)
 {
 	if (!vq->avail)
 		return false;
@@ -308,7 +308,7 @@ bool vsock_vq_notify_check(struct vsock_vq *vq)
 
 /* Copies len bytes between buf and the iovecs from skip bytes into them,
  * in the direction to_iov says. Returns the bytes copied. */
-static size_t iov_copy(const struct vsock_iov *iov, unsigned n, size_t skip, uint8_t *buf,
+static size_t iov_copy(const struct vhost_iov *iov, unsigned n, size_t skip, uint8_t *buf,
 		       size_t len, bool to_iov)
 {
 	size_t done = 0;
@@ -330,12 +330,12 @@ static size_t iov_copy(const struct vsock_iov *iov, unsigned n, size_t skip, uin
 	return done;
 }
 
-size_t vsock_iov_to_buf(const struct vsock_iov *iov, unsigned n, size_t skip, void *buf, size_t len)
+size_t vhost_iov_to_buf(const struct vhost_iov *iov, unsigned n, size_t skip, void *buf, size_t len)
 {
 	return iov_copy(iov, n, skip, buf, len, false);
 }
 
-size_t vsock_buf_to_iov(const struct vsock_iov *iov, unsigned n, size_t skip, const void *buf,
+size_t vhost_buf_to_iov(const struct vhost_iov *iov, unsigned n, size_t skip, const void *buf,
 			size_t len)
 {
 	/* Only read from buf in this direction. */
