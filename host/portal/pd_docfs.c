@@ -344,9 +344,9 @@ static uint32_t do_getattr(struct pd_docfs *fs, const struct vhost_chain *c,
 	int r = node_get(fs, q->nodeid, &n, &g);
 	if (r == 0 && (q->u.getattr.flags & FUSE_GETATTR_FH)) {
 		const struct pd_docfs_handle *h = handle_get(fs, q->u.getattr.fh);
-		fd = h && h->grant == n.grant && (n.kind != PD_DOCFS_FFILE || h->node == n.nodeid)
-			 ? h->fd
-			 : -1;
+		/* Only the node's own open file: a handle of another node of
+		 * the grant (a file inside a folder) is not this node. */
+		fd = h && h->grant == n.grant && h->node == n.nodeid ? h->fd : -1;
 	}
 	if (r == 0)
 		r = fill_attr(fs, &n, g, fd, &a.attr);
