@@ -438,6 +438,42 @@ static void test_getattr_fh_of_another_node(void **state)
 	assert_int_equal(call(FUSE_RELEASE, a.nodeid, &rel, sizeof(rel)), 0);
 }
 
+/* A LOOKUP whose answer does not fit the chain's writable part (EINVAL):
+ * the guest never learns the node, so none is kept (nor its descriptor),
+ * and a node already held keeps its count. */
+static void test_lookup_answer_not_fitting(void **state)
+{
+	(void)state;
+	uint64_t top_node = folder_node(ro_id);
+	unsigned fds = open_fds();
+	unsigned nodes = fs->n_nodes;
+	serve(FUSE_LOOKUP, top_node, "a.txt", 6, 16 + 64);
+	assert_int_equal(err_of(), -EINVAL);
+	assert_int_equal(fs->n_nodes, nodes);
+	assert_int_equal(fs->n_fnodes, 0);
+	assert_int_equal(open_fds(), fds);
+	/* Held once; a lookup not answered leaves it held once. */
+	struct fuse_entry_out a;
+	assert_int_equal(lookup(top_node, "a.txt", &a), 0);
+	serve(FUSE_LOOKUP, top_node, "a.txt", 6, 16 + 64);
+	assert_int_equal(err_of(), -EINVAL);
+	struct fuse_forget_in fi = {.nlookup = 1};
+	assert_int_equal(serve(FUSE_FORGET, a.nodeid, &fi, sizeof(fi), 4096), 0);
+	struct fuse_getattr_in gi = {0};
+	assert_int_equal(call(FUSE_GETATTR, a.nodeid, &gi, sizeof(gi)), -ENOENT);
+	assert_int_equal(open_fds(), fds);
+	/* The same for a document's directory in the root. */
+	char hex[17];
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)ro_id);
+	struct fuse_entry_out d;
+	assert_int_equal(lookup(FUSE_ROOT_ID, hex, &d), 0); /* held by folder_node too */
+	fi.nlookup = 2;
+	serve(FUSE_LOOKUP, FUSE_ROOT_ID, hex, 17, 16 + 64);
+	assert_int_equal(err_of(), -EINVAL);
+	assert_int_equal(serve(FUSE_FORGET, d.nodeid, &fi, sizeof(fi), 4096), 0);
+	assert_int_equal(call(FUSE_GETATTR, d.nodeid, &gi, sizeof(gi)), -ENOENT);
+}
+
 /* A folder gone from the table without the device being told: its nodes
  * give way at the cap. */
 static void test_untold_revocation_at_cap(void **state)
@@ -518,6 +554,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_unknown_forgotten_cap, fresh),
 	    cmocka_unit_test_setup(test_swapped_and_replaced, fresh),
 	    cmocka_unit_test_setup(test_getattr_fh_of_another_node, fresh),
+	    cmocka_unit_test_setup(test_lookup_answer_not_fitting, fresh),
 	    cmocka_unit_test_setup(test_untold_revocation_at_cap, fresh),
 	    cmocka_unit_test_setup(test_revocation, fresh),
 	};
