@@ -2,8 +2,10 @@
 #include "cleanup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int unix_addr_set(struct sockaddr_un *sa, const char *path)
 {
@@ -59,4 +61,20 @@ bool unix_sock_live(const char *path)
 {
 	_cleanup_close_ int fd = unix_sock_connect(path, SOCK_NONBLOCK);
 	return fd >= 0 || fd == -EAGAIN;
+}
+
+int unix_sock_accept(int lfd, int *spare)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	int e = errno == EWOULDBLOCK ? EAGAIN : errno;
+	if ((e != EMFILE && e != ENFILE) || *spare < 0)
+		return -e;
+	close(*spare);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0)
+		close(fd); /* the peer sees the connection closed */
+	*spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return -e;
 }

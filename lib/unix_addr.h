@@ -28,4 +28,12 @@ bool unix_sock_live(const char *path);
  * EAGAIN when the listener's backlog is full). Returns the fd or -errno. */
 int unix_sock_connect(const char *path, int flags);
 
+/* Accepts one connection on listener lfd (non-blocking, close-on-exec).
+ * Out of descriptors (EMFILE, ENFILE) the connection waiting would keep
+ * the listener readable, and a poll loop spinning: it is taken with the
+ * descriptor *spare holds in reserve (opened by the caller on /dev/null,
+ * -1 for none) and closed at once, and the reserve opened again. Returns
+ * the fd or -errno (-EAGAIN: none waiting; -EMFILE: one was refused). */
+int unix_sock_accept(int lfd, int *spare);
+
 #endif

@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "proto_io.h"
+#include "unix_addr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,11 +23,10 @@
 void pd_conn_accept(struct pd_daemon *d)
 {
 	for (int i = 0; i < 16; i++) {
-		_cleanup_close_ int fd =
-		    accept4(d->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		_cleanup_close_ int fd = unix_sock_accept(d->listen_fd, &d->spare_fd);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				log_warn("accept: %s", strerror(errno));
+			if (fd != -EAGAIN && fd != -EINTR)
+				log_warn("accept: %s", strerror(-fd));
 			return;
 		}
 		if (d->conns.n >= d->opt.max_connections) {

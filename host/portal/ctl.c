@@ -46,10 +46,12 @@ static bool peer_allowed(int fd)
 void pd_ctl_accept(struct pd_daemon *d)
 {
 	for (int i = 0; i < 8; i++) {
-		_cleanup_close_ int fd =
-		    accept4(d->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		_cleanup_close_ int fd = unix_sock_accept(d->ctl_fd, &d->spare_fd);
+		if (fd < 0) {
+			if (fd == -EMFILE || fd == -ENFILE)
+				log_warn("refused a control connection: out of descriptors");
 			return;
+		}
 		if (d->n_ctls >= PD_CTL_MAX || !peer_allowed(fd))
 			continue;
 		struct pd_ctlconn *c = calloc(1, sizeof(*c));

@@ -93,9 +93,12 @@ static void drop(struct pd_daemon *d, const char *why)
 void pd_fsdev_accept(struct pd_daemon *d)
 {
 	struct pd_fsdev *f = d->fsdev;
-	int fd = accept4(f->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	int fd = unix_sock_accept(f->listen_fd, &d->spare_fd);
+	if (fd < 0) {
+		if (fd == -EMFILE || fd == -ENFILE)
+			log_warn("docs device: refused a VMM: out of descriptors");
 		return;
+	}
 	if (f->sys.fd >= 0) {
 		log_warn("docs device: a VMM is already connected; refusing another");
 		close(fd);

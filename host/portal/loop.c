@@ -10,6 +10,7 @@
 #include "unix_addr.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -56,6 +57,11 @@ static int setup(struct pd_daemon *d)
 	sigset_t mask;
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (d->epfd < 0)
+		return -errno;
+	/* Held in reserve: out of descriptors, a connection waiting on a
+	 * listener is taken with it and closed, not left to spin the loop. */
+	d->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (d->spare_fd < 0)
 		return -errno;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -142,11 +148,13 @@ static void teardown(struct pd_daemon *d)
 		close(d->sig_fd);
 	if (d->epfd >= 0)
 		close(d->epfd);
+	if (d->spare_fd >= 0)
+		close(d->spare_fd);
 }
 
 int pd_run(struct pd_daemon *d)
 {
-	d->epfd = d->sig_fd = d->listen_fd = d->ctl_fd = -1;
+	d->epfd = d->sig_fd = d->listen_fd = d->ctl_fd = d->spare_fd = -1;
 	int r = setup(d);
 	while (r == 0 && !d->stop) {
 		uint64_t now = clock_now_ms();

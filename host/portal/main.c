@@ -12,13 +12,18 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-/* Every grant holds a descriptor, and so does every handle inside folders
- * and every file open on the document device:
- * the soft limit is raised to fit them (within the hard limit). */
+/* Every grant holds a descriptor and one more while it stages a write;
+ * every handle inside folders one (a folder node) or up to three (a file
+ * document: its folder, its file, its stage); every guest connection one,
+ * and so do every file open and every node on the document device. The
+ * soft limit is raised to fit them all (within the hard limit): a guest
+ * that could run the daemon out of descriptors would make it fail the
+ * host user's `appvmctl` connections (and its revocations) too. */
 static void raise_fd_limit(const struct pd_opts *o)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)o->limits.max_grants + o->limits.max_handles + 64;
+	rlim_t need = 2 * (rlim_t)o->limits.max_grants + 3 * (rlim_t)o->limits.max_handles +
+		      o->max_connections + 64;
 	if (o->docs_device[0])
 		need +=
 		    PD_DOCFS_MAX_HANDLES + PD_DOCFS_MAX_FNODES; /* files and nodes on the device */

@@ -252,6 +252,19 @@ static uint32_t reply(struct pd_docfs *fs, const struct vhost_chain *c, uint64_t
 	return h.len;
 }
 
+/* Answers a LOOKUP that made node e->nodeid or counted one more lookup of
+ * it. An answer that does not fit (EINVAL) never tells the guest of the
+ * lookup, so it will not forget it: the count is given back (a new node
+ * goes, with its descriptor). */
+static uint32_t reply_entry(struct pd_docfs *fs, const struct vhost_chain *c, uint64_t unique,
+			    const struct fuse_entry_out *e)
+{
+	uint32_t len = reply(fs, c, unique, 0, e, sizeof(*e));
+	if (len == PD_FUSE_OUT_HDR)
+		forget(fs, e->nodeid, 1);
+	return len;
+}
+
 static int parse_id(const char *name, uint64_t *ret)
 {
 	uint64_t v = 0;
@@ -289,7 +302,7 @@ static uint32_t lookup_entry(struct pd_docfs *fs, const struct vhost_chain *c,
 	attr_from(&e.attr, &st);
 	e.attr.ino = e.nodeid;
 	e.attr.blksize = PD_DOCFS_BLKSIZE;
-	return reply(fs, c, q->unique, 0, &e, sizeof(e));
+	return reply_entry(fs, c, q->unique, &e);
 }
 
 static uint32_t do_lookup(struct pd_docfs *fs, const struct vhost_chain *c,
@@ -323,7 +336,7 @@ static uint32_t do_lookup(struct pd_docfs *fs, const struct vhost_chain *c,
 	if (r < 0)
 		return reply(fs, c, q->unique, r, NULL, 0);
 	e.nodeid = e.attr.ino = child.nodeid;
-	return reply(fs, c, q->unique, 0, &e, sizeof(e));
+	return reply_entry(fs, c, q->unique, &e);
 }
 
 static struct pd_docfs_handle *handle_get(struct pd_docfs *fs, uint64_t fh)
@@ -344,9 +357,9 @@ static uint32_t do_getattr(struct pd_docfs *fs, const struct vhost_chain *c,
 	int r = node_get(fs, q->nodeid, &n, &g);
 	if (r == 0 && (q->u.getattr.flags & FUSE_GETATTR_FH)) {
 		const struct pd_docfs_handle *h = handle_get(fs, q->u.getattr.fh);
-		fd = h && h->grant == n.grant && (n.kind != PD_DOCFS_FFILE || h->node == n.nodeid)
-			 ? h->fd
-			 : -1;
+		/* Only the node's own open file: a handle of another node of
+		 * the grant (a file inside a folder) is not this node. */
+		fd = h && h->grant == n.grant && h->node == n.nodeid ? h->fd : -1;
 	}
 	if (r == 0)
 		r = fill_attr(fs, &n, g, fd, &a.attr);

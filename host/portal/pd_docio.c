@@ -2,6 +2,7 @@
 
 #include "cleanup.h"
 #include "pd_folder.h"
+#include "pd_folderio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -188,16 +189,14 @@ undo:
 
 int pd_docio_open_read(const struct pd_grant *g)
 {
-	int fd =
-	    openat(g->dirfd, g->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
+	/* Looked up without opening (O_PATH), then reopened only if it is a
+	 * regular file: a FIFO or a device swapped in under the name is never
+	 * opened (which could let a waiting writer through, or act). */
+	_cleanup_close_ int path = openat(g->dirfd, g->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (path < 0)
 		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	return fd;
+	int fd = pd_fio_reopen_read(path);
+	return fd == -EISDIR || fd == -EPERM ? -EINVAL : fd;
 }
 
 int pd_docio_stat(const struct pd_grant *g, struct proto_doc_stat *ret, const char **ret_why)

@@ -37,8 +37,8 @@ int pd_docio_grant_folder(const char *path, uint32_t perms, uint64_t now_ms, str
 int pd_docio_grant_batch(const char *dir_path, const char *const *names, unsigned n,
 			 uint64_t now_ms, struct pd_grant **ret, const char **ret_why);
 
-/* Opens the granted file for reading: a regular file, no symlink, no
- * blocking on a FIFO swapped in. Returns the fd, -ENOENT, or -errno
+/* Opens the granted file for reading: a regular file, no symlink; a FIFO
+ * or device swapped in is never opened. Returns the fd, -ENOENT, or -errno
  * (-EINVAL: no longer a regular file). */
 int pd_docio_open_read(const struct pd_grant *g);
 

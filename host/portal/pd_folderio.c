@@ -133,7 +133,10 @@ int pd_fio_reopen_read(int pathfd)
 		return -EPERM;
 	char proc[64];
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
-	int fd = open(proc, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	/* O_NONBLOCK: an open that would wait for a lease on the file to be
+	 * given up (its owner's F_SETLEASE, up to lease-break-time) fails
+	 * instead of holding up the daemon. Reads of a regular file ignore it. */
+	int fd = open(proc, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
 

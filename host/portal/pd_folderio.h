@@ -23,7 +23,8 @@ int pd_fio_open(int dirfd, const char *name, int flags, mode_t mode);
 
 /* Opens the file held by pathfd (O_PATH) for reading through its own
  * descriptor: that file, whatever has its name now; -EISDIR for a folder,
- * -EPERM for anything but a regular file (never opened). */
+ * -EPERM for anything but a regular file (never opened), -EWOULDBLOCK
+ * rather than waiting for a lease on the file to be broken. */
 int pd_fio_reopen_read(int pathfd);
 
 /* Looks a name up: *st gets what it is. A folder comes back open (O_PATH)

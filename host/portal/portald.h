@@ -135,6 +135,7 @@ struct pd_daemon {
 	int epfd;
 	struct pd_watch listen_w, sig_w, ctl_w;
 	int listen_fd, sig_fd, ctl_fd;
+	int spare_fd;		/* on /dev/null: refuses a connection when out of descriptors */
 	struct frame_set conns; /* of struct pd_conn */
 	struct pd_ctlconn *ctls;
 	unsigned n_ctls;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -227,14 +229,80 @@ static void test_unix_sock_listen(void **state)
 	rmdir(dir);
 }
 
+/* Out of descriptors, a connection waiting is taken with the reserve and
+ * closed: the peer sees it closed and the listener is no longer readable
+ * (a poll loop would otherwise spin on it). With descriptors again,
+ * connections are accepted as before. */
+static void test_unix_sock_accept_out_of_fds(void **state)
+{
+	(void)state;
+	char dir[] = "/var/tmp/appvm-test-lib-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/s", dir);
+	int lfd = unix_sock_listen(path, 4);
+	assert_true(lfd >= 0);
+	int spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(spare >= 0);
+	assert_int_equal(unix_sock_accept(lfd, &spare), -EAGAIN);
+	int cfd = unix_sock_connect(path, 0);
+	assert_true(cfd >= 0);
+	/* Every descriptor in use: the soft limit down to the lowest free one. */
+	struct rlimit old, rl;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	int top = dup(0);
+	assert_true(top >= 0);
+	close(top);
+	rl = old;
+	rl.rlim_cur = (rlim_t)top;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_int_equal(dup(0), -1);
+	assert_int_equal(errno, EMFILE);
+	assert_int_equal(unix_sock_accept(lfd, &spare), -EMFILE);
+	assert_true(spare >= 0); /* the reserve is back */
+	struct pollfd p = {.fd = lfd, .events = POLLIN};
+	assert_int_equal(poll(&p, 1, 0), 0); /* nothing left waiting */
+	char c;
+	assert_int_equal(read(cfd, &c, 1), 0); /* closed */
+	/* Without a reserve, the connection stays waiting. */
+	int none = -1;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	int cfd2 = unix_sock_connect(path, 0);
+	assert_true(cfd2 >= 0);
+	rl.rlim_cur = (rlim_t)cfd2;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_int_equal(unix_sock_accept(lfd, &none), -EMFILE);
+	assert_int_equal(poll(&p, 1, 0), 1);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	close(unix_sock_accept(lfd, &spare));
+	close(cfd2);
+	close(cfd);
+	cfd = unix_sock_connect(path, 0);
+	assert_true(cfd >= 0);
+	int afd = unix_sock_accept(lfd, &spare);
+	assert_true(afd >= 0);
+	close(afd);
+	close(cfd);
+	close(spare);
+	close(lfd);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_utf8_table),	    cmocka_unit_test(test_log_line_is_one_line),
-	    cmocka_unit_test(test_io_full_and_eof), cmocka_unit_test(test_io_nonblocking),
-	    cmocka_unit_test(test_io_read_file),    cmocka_unit_test(test_utf8_decode),
-	    cmocka_unit_test(test_unix_addr),	    cmocka_unit_test(test_unix_sock_listen),
-	    cmocka_unit_test(test_suggest),	    cmocka_unit_test(test_io_write_deadline),
+	    cmocka_unit_test(test_utf8_table),
+	    cmocka_unit_test(test_log_line_is_one_line),
+	    cmocka_unit_test(test_io_full_and_eof),
+	    cmocka_unit_test(test_io_nonblocking),
+	    cmocka_unit_test(test_io_read_file),
+	    cmocka_unit_test(test_utf8_decode),
+	    cmocka_unit_test(test_unix_addr),
+	    cmocka_unit_test(test_unix_sock_listen),
+	    cmocka_unit_test(test_unix_sock_accept_out_of_fds),
+	    cmocka_unit_test(test_suggest),
+	    cmocka_unit_test(test_io_write_deadline),
 	};
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
 }

@@ -56,6 +56,14 @@ seeds = {
     + req(RELEASE, 7, struct.pack("<QIIQ", FH + 1, 0, 0, 0)),
     "folder_cap": b"".join(req(LOOKUP, 6, b"f%d\0" % i) for i in range(12))
     + req(FORGET, 7, struct.pack("<Q", 1)) + req(LOOKUP, 6, b"g\0") + req(GETATTR, 7, bytes(16)),
+    # Answers that do not fit their room (64 bytes): nothing kept.
+    "lookup_small_room": req(LOOKUP, 6, b"f3\0", flags=0x01) + req(LOOKUP, 6, b"f\0", flags=0x01)
+    + req(LOOKUP, 1, b"0000000000000000\0", flags=0x01) + req(LOOKUP, 4, b"pics\0", flags=0x01)
+    + req(FORGET, 7, struct.pack("<Q", 1)) + req(GETATTR, 7, bytes(16)),
+    # A file's handle named beside the folder's and a subfolder's node.
+    "getattr_fh_other_node": req(OPEN, 7, struct.pack("<II", 0, 0))
+    + req(GETATTR, 5, struct.pack("<IIQ", 1, 0, FH + 1)) + req(GETATTR, 6, struct.pack("<IIQ", 1, 0, FH + 1))
+    + req(GETATTR, 2, struct.pack("<IIQ", 1, 0, FH)),
     "folder_revoke": req(OPEN, 7, struct.pack("<II", 0, 0)) + b"\x01\x00\x00"
     + req(READ, 7, read_in(FH + 1, 0, 100)) + req(LOOKUP, 6, b"f\0") + req(GETATTR, 5, bytes(16))
     + req(READDIR, 6, read_in(0, 0, 4096)),

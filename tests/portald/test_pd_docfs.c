@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -436,6 +438,65 @@ static void test_file_replaced_by_symlink(void **state)
 	assert_int_equal(lookup(d.nodeid, "report.pdf", &f), 0);
 }
 
+/* The granted file swapped for a FIFO after its lookup: OPEN refuses it
+ * (EIO) without ever opening the FIFO (no IN_OPEN on it: a writer
+ * waiting on it would be let through, and a device node opened could
+ * act). */
+static void test_file_replaced_by_fifo(void **state)
+{
+	(void)state;
+	char path[4200], saved[4200];
+	snprintf(path, sizeof(path), "%s/report.pdf", dir);
+	snprintf(saved, sizeof(saved), "%s/report.saved", dir);
+	struct fuse_entry_out d, f;
+	assert_int_equal(lookup(FUSE_ROOT_ID, ro_hex, &d), 0);
+	assert_int_equal(lookup(d.nodeid, "report.pdf", &f), 0);
+	assert_int_equal(rename(path, saved), 0);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	assert_true(in >= 0);
+	assert_true(inotify_add_watch(in, path, IN_OPEN) >= 0);
+	struct fuse_open_in o = {.flags = O_RDONLY};
+	assert_int_equal(call(FUSE_OPEN, f.nodeid, &o, sizeof(o)), -EIO);
+	char ev[4096];
+	assert_int_equal(read(in, ev, sizeof(ev)), -1); /* no event: never opened */
+	assert_int_equal(errno, EAGAIN);
+	close(in);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rename(saved, path), 0);
+	uint64_t fh = open_file(NULL);
+	struct fuse_release_in rel = {.fh = fh};
+	assert_int_equal(call(FUSE_RELEASE, f.nodeid, &rel, sizeof(rel)), 0);
+}
+
+/* A write lease on the granted file (its owner's, F_SETLEASE): an open
+ * for reading would wait for the lease to be given up, up to
+ * /proc/sys/fs/lease-break-time (45 s), with the whole daemon. OPEN
+ * fails at once instead (EIO), the lease still held. */
+static void test_file_leased(void **state)
+{
+	(void)state;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/report.pdf", dir);
+	struct fuse_entry_out d, f;
+	assert_int_equal(lookup(FUSE_ROOT_ID, ro_hex, &d), 0);
+	assert_int_equal(lookup(d.nodeid, "report.pdf", &f), 0);
+	signal(SIGIO, SIG_IGN); /* the lease holder is told of a break by SIGIO */
+	int lfd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(lfd >= 0);
+	assert_int_equal(fcntl(lfd, F_SETLEASE, F_WRLCK), 0);
+	struct fuse_open_in o = {.flags = O_RDONLY};
+	assert_int_equal(call(FUSE_OPEN, f.nodeid, &o, sizeof(o)), -EIO);
+	/* Not waited out: the holder was asked to go down to a read lease
+	 * and still holds one. */
+	assert_int_equal(fcntl(lfd, F_GETLEASE), F_RDLCK);
+	assert_int_equal(fcntl(lfd, F_SETLEASE, F_UNLCK), 0);
+	close(lfd);
+	uint64_t fh = open_file(NULL);
+	struct fuse_release_in rel = {.fh = fh};
+	assert_int_equal(call(FUSE_RELEASE, f.nodeid, &rel, sizeof(rel)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +509,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_readdir_statfs_access, fresh),
 	    cmocka_unit_test_setup(test_revocation, fresh),
 	    cmocka_unit_test_setup(test_file_replaced_by_symlink, fresh),
+	    cmocka_unit_test_setup(test_file_replaced_by_fifo, fresh),
+	    cmocka_unit_test_setup(test_file_leased, fresh),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -406,6 +406,74 @@ static void test_swapped_and_replaced(void **state)
 	assert_int_equal(rename(to, from), 0);
 }
 
+/* GETATTR with FUSE_GETATTR_FH answers for the node asked about: a handle
+ * of a file inside the folder named beside a folder node does not give
+ * the folder the file's attributes. */
+static void test_getattr_fh_of_another_node(void **state)
+{
+	(void)state;
+	uint64_t top_node = folder_node(ro_id);
+	struct fuse_entry_out a, sub;
+	assert_int_equal(lookup(top_node, "a.txt", &a), 0);
+	assert_int_equal(lookup(top_node, "sub", &sub), 0);
+	uint64_t fh = 0;
+	assert_int_equal(open_fh(a.nodeid, &fh), 0);
+	uint64_t nodes[] = {top_node, sub.nodeid};
+	for (int i = 0; i < 2; i++) {
+		struct fuse_getattr_in in = {.getattr_flags = FUSE_GETATTR_FH, .fh = fh};
+		assert_int_equal(call(FUSE_GETATTR, nodes[i], &in, sizeof(in)), 0);
+		struct fuse_attr_out o;
+		memcpy(&o, body(), sizeof(o));
+		assert_int_equal(o.attr.mode, S_IFDIR | 0555);
+		assert_int_equal(o.attr.ino, nodes[i]);
+	}
+	/* On the file's own node the handle is used. */
+	struct fuse_getattr_in in = {.getattr_flags = FUSE_GETATTR_FH, .fh = fh};
+	assert_int_equal(call(FUSE_GETATTR, a.nodeid, &in, sizeof(in)), 0);
+	struct fuse_attr_out o;
+	memcpy(&o, body(), sizeof(o));
+	assert_int_equal(o.attr.mode, S_IFREG | 0444);
+	assert_int_equal(o.attr.size, 6);
+	struct fuse_release_in rel = {.fh = fh};
+	assert_int_equal(call(FUSE_RELEASE, a.nodeid, &rel, sizeof(rel)), 0);
+}
+
+/* A LOOKUP whose answer does not fit the chain's writable part (EINVAL):
+ * the guest never learns the node, so none is kept (nor its descriptor),
+ * and a node already held keeps its count. */
+static void test_lookup_answer_not_fitting(void **state)
+{
+	(void)state;
+	uint64_t top_node = folder_node(ro_id);
+	unsigned fds = open_fds();
+	unsigned nodes = fs->n_nodes;
+	serve(FUSE_LOOKUP, top_node, "a.txt", 6, 16 + 64);
+	assert_int_equal(err_of(), -EINVAL);
+	assert_int_equal(fs->n_nodes, nodes);
+	assert_int_equal(fs->n_fnodes, 0);
+	assert_int_equal(open_fds(), fds);
+	/* Held once; a lookup not answered leaves it held once. */
+	struct fuse_entry_out a;
+	assert_int_equal(lookup(top_node, "a.txt", &a), 0);
+	serve(FUSE_LOOKUP, top_node, "a.txt", 6, 16 + 64);
+	assert_int_equal(err_of(), -EINVAL);
+	struct fuse_forget_in fi = {.nlookup = 1};
+	assert_int_equal(serve(FUSE_FORGET, a.nodeid, &fi, sizeof(fi), 4096), 0);
+	struct fuse_getattr_in gi = {0};
+	assert_int_equal(call(FUSE_GETATTR, a.nodeid, &gi, sizeof(gi)), -ENOENT);
+	assert_int_equal(open_fds(), fds);
+	/* The same for a document's directory in the root. */
+	char hex[17];
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)ro_id);
+	struct fuse_entry_out d;
+	assert_int_equal(lookup(FUSE_ROOT_ID, hex, &d), 0); /* held by folder_node too */
+	fi.nlookup = 2;
+	serve(FUSE_LOOKUP, FUSE_ROOT_ID, hex, 17, 16 + 64);
+	assert_int_equal(err_of(), -EINVAL);
+	assert_int_equal(serve(FUSE_FORGET, d.nodeid, &fi, sizeof(fi), 4096), 0);
+	assert_int_equal(call(FUSE_GETATTR, d.nodeid, &gi, sizeof(gi)), -ENOENT);
+}
+
 /* A folder gone from the table without the device being told: its nodes
  * give way at the cap. */
 static void test_untold_revocation_at_cap(void **state)
@@ -485,6 +553,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_deep, fresh),
 	    cmocka_unit_test_setup(test_unknown_forgotten_cap, fresh),
 	    cmocka_unit_test_setup(test_swapped_and_replaced, fresh),
+	    cmocka_unit_test_setup(test_getattr_fh_of_another_node, fresh),
+	    cmocka_unit_test_setup(test_lookup_answer_not_fitting, fresh),
 	    cmocka_unit_test_setup(test_untold_revocation_at_cap, fresh),
 	    cmocka_unit_test_setup(test_revocation, fresh),
 	};

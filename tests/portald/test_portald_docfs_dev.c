@@ -9,25 +9,31 @@
 #include <fcntl.h>
 #include <linux/fuse.h>
 #include <linux/virtio_ring.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "io.h"
 #include "pd_harness.h"
+#include "unix_addr.h"
 #include "vu_front.h"
 
-#define Q	  1u /* the request queue */
-#define QSIZE	  512u
-#define FILE_SIZE (1536u * 1024u)
-#define WAIT_MS	  VUF_WAIT_MS
+#define Q	   1u /* the request queue */
+#define QSIZE	   512u
+#define FILE_SIZE  (1536u * 1024u)
+#define WAIT_MS	   VUF_WAIT_MS
+#define DAEMON_FDS 128u
+#define MAX_OPEN   1024u /* the files the device lets a guest open at once */
 
 static struct pdh h;
 static struct vu_front fe;
@@ -115,6 +121,12 @@ static int setup(void **state)
 		return -1;
 	snprintf(docs_sock, sizeof(docs_sock), "%s/docs.vu", sockdir);
 	const char *extra[] = {"--docs-device", docs_sock, NULL};
+	/* The daemon gets few descriptors (its hard limit too: the test, which
+	 * needs few, keeps the same), so that the guest can run it out of them
+	 * (test_out_of_descriptors). */
+	struct rlimit low = {DAEMON_FDS, DAEMON_FDS};
+	if (setrlimit(RLIMIT_NOFILE, &low) < 0)
+		return -1;
 	pdh_start(&h, extra);
 	for (size_t i = 0; i < FILE_SIZE; i++)
 		content[i] = (uint8_t)(i * 13 + i / 4099);
@@ -261,11 +273,75 @@ static void test_hostile_chains_and_idle(void **state)
 	assert_int_equal(lookup(FUSE_ROOT_ID, doc_hex), 0); /* still revoked */
 }
 
+/* The guest opens a granted file until the daemon is out of descriptors
+ * (its limit is DAEMON_FDS here; in use, the limit is raised to fit
+ * everything a guest can make it hold). A control connection then is
+ * refused (closed at once) instead of staying queued on a listener that
+ * stays readable: no spinning, idle costs no CPU. Once the guest lets the
+ * files go, appvmctl is served again. */
+static void test_out_of_descriptors(void **state)
+{
+	(void)state;
+	struct proto_msg m, r;
+	char line[1024];
+	snprintf(line, sizeof(line), "%s\n", pdh_path(&h, "big.bin"));
+	pdh_answer(&h, line, 0, false);
+	pdh_open_req(&m, 0, "Open");
+	assert_int_equal(pdh_call(&c, &m, &r), 0);
+	assert_int_equal(r.u.result.n_docs, 1);
+	char hex[17];
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)r.u.result.docs[0].id);
+	struct fuse_init_in in = {.major = 7, .minor = 36, .flags = FUSE_MAX_PAGES};
+	assert_int_equal(call(FUSE_INIT, 0, &in, sizeof(in)), 0);
+	uint64_t dir = lookup(FUSE_ROOT_ID, hex);
+	assert_true(dir > FUSE_ROOT_ID);
+	uint64_t file = lookup(dir, "big.bin");
+	assert_true(file > FUSE_ROOT_ID);
+	static uint64_t fhs[MAX_OPEN];
+	unsigned n = 0;
+	struct fuse_open_in o = {.flags = O_RDONLY};
+	int e = 0;
+	while (n < MAX_OPEN && (e = call(FUSE_OPEN, file, &o, sizeof(o))) == 0) {
+		struct fuse_open_out oo;
+		memcpy(&oo, rbuf + 16, sizeof(oo));
+		fhs[n++] = oo.fh;
+	}
+	assert_int_equal(e, -EIO); /* out of descriptors */
+	assert_true(n > DAEMON_FDS / 2 && n < DAEMON_FDS);
+	/* The failed OPEN left one descriptor free (the name looked up, then
+	 * not reopened): a second guest connection takes it. */
+	struct pdh_conn c2;
+	pdh_open(&h, &c2);
+	unsigned long cpu0 = pdh_cpu_ticks(&h);
+	int cfd = unix_sock_connect(h.control, 0);
+	assert_true(cfd >= 0);
+	assert_int_equal(write(cfd, "list\n", 5), 5);
+	assert_int_equal(io_wait(cfd, POLLIN, WAIT_MS), 0);
+	char b;
+	assert_true(read(cfd, &b, 1) <= 0); /* closed, not answered */
+	close(cfd);
+	/* Idle: one second with nothing to do costs (next to) no CPU. */
+	unsigned long cpu1 = pdh_cpu_ticks(&h);
+	usleep(1000000);
+	assert_true(pdh_cpu_ticks(&h) - cpu1 <= 2);
+	assert_true(cpu1 - cpu0 < 100);
+	pdh_close(&c2);
+	for (unsigned i = 0; i < n; i++) {
+		struct fuse_release_in rel = {.fh = fhs[i]};
+		assert_int_equal(call(FUSE_RELEASE, file, &rel, sizeof(rel)), 0);
+	}
+	char out[256];
+	const char *args[] = {"docs", "revoke", hex, NULL};
+	assert_int_equal(pdh_appvmctl(&h, out, sizeof(out), args), 0);
+	assert_int_equal(lookup(FUSE_ROOT_ID, hex), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_read_through_the_device),
 	    cmocka_unit_test(test_hostile_chains_and_idle),
+	    cmocka_unit_test(test_out_of_descriptors),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
