@@ -185,6 +185,40 @@ static void test_open(void **state)
 	pdh_close(&c);
 }
 
+/* Labels the dialog shows as its own (filter names, choice and option
+ * labels) arrive escaped, as the title: characters that show as nothing
+ * pass the protocol's LABEL check. The filter the portal answers is one of
+ * the escaped names, and maps back to its index. */
+static void test_labels_escaped(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	struct proto_msg m, r;
+	char sc[2048];
+	write_text(pdh_path(&h, "l.png"), "png!");
+	snprintf(sc, sizeof(sc),
+		 "{\"response\": 0, \"uris\": [\"file://%s/l.png\"], \"current_filter\": "
+		 "[\"Im\\\\u{200b}ages\", [[0, \"*.png\"]]]}",
+		 h.home);
+	write_text(in_bus_dir("scenario.json"), sc);
+	pdh_open(&h, &c);
+	proto_sample("file_open_request", &m);
+	m.id = 0;
+	m.u.dialog.filters[0].name = proto_str_from("Im\xe2\x80\x8b"
+						    "ages");
+	m.u.dialog.filters[1].name = proto_str_from("Images");
+	m.u.dialog.choices[0].label = proto_str_from("\xe3\x85\xa4");
+	assert_int_equal(pdh_call(&c, &m, &r), 0);
+	assert_int_equal(r.u.result.current_filter, 0);
+	const char *call = last_call();
+	expect_in(call, "\"filters\": [[\"Im\\\\u{200b}ages\", ");
+	expect_in(call, "[\"Images\", [[0, \"*\"]]]]");
+	expect_in(call, "\"choices\": [[\"ro\", \"\\\\u{3164}\", [], \"false\"]]");
+	if (strstr(call, "\\u200b") || strstr(call, "\\u3164"))
+		fail_msg("an invisible character reached the host dialog: %s", call);
+	pdh_close(&c);
+}
+
 static void test_save_and_save_many(void **state)
 {
 	(void)state;
@@ -343,6 +377,7 @@ int main(void)
 		return prerequisite_missing("no python3-gi for the fake portal");
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_open),
+	    cmocka_unit_test(test_labels_escaped),
 	    cmocka_unit_test(test_save_and_save_many),
 	    cmocka_unit_test(test_open_folder),
 	    cmocka_unit_test(test_cancel_and_failures),
