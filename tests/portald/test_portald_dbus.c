@@ -147,21 +147,30 @@ static void expect_no_label(const char *call)
 		fail_msg("the guest's accept_label reached the host dialog: %s", call);
 }
 
+/* Makes the file `name` in the home folder, has the portal pick it (its
+ * URI ends with uri_name) with the other results given, connects and fills
+ * m with the sample open request. */
+static void open_picking(struct pdh_conn *c, struct proto_msg *m, const char *name,
+			 const char *uri_name, const char *results)
+{
+	char sc[2048];
+	write_text(pdh_path(&h, name), "png!");
+	snprintf(sc, sizeof(sc), "{\"response\": 0, \"uris\": [\"file://%s/%s\"], %s}", h.home,
+		 uri_name, results);
+	write_text(in_bus_dir("scenario.json"), sc);
+	pdh_open(&h, c);
+	proto_sample("file_open_request", m);
+	m->id = 0;
+}
+
 static void test_open(void **state)
 {
 	(void)state;
 	struct pdh_conn c;
 	struct proto_msg m, r;
-	char sc[2048];
-	write_text(pdh_path(&h, "a b.png"), "png!");
-	snprintf(sc, sizeof(sc),
-		 "{\"response\": 0, \"uris\": [\"file://%s/a%%20b.png\"], \"choices\": [[\"ro\", "
-		 "\"true\"]], \"current_filter\": [\"All files\", [[0, \"*\"]]]}",
-		 h.home);
-	write_text(in_bus_dir("scenario.json"), sc);
-	pdh_open(&h, &c);
-	proto_sample("file_open_request", &m);
-	m.id = 0;
+	open_picking(&c, &m, "a b.png", "a%20b.png",
+		     "\"choices\": [[\"ro\", \"true\"]], \"current_filter\": [\"All files\", [[0, "
+		     "\"*\"]]]");
 	assert_int_equal(pdh_call(&c, &m, &r), 0);
 	assert_int_equal(r.u.result.n_docs, 1);
 	assert_int_equal(r.u.result.docs[0].name.len, 7);
@@ -194,16 +203,8 @@ static void test_labels_escaped(void **state)
 	(void)state;
 	struct pdh_conn c;
 	struct proto_msg m, r;
-	char sc[2048];
-	write_text(pdh_path(&h, "l.png"), "png!");
-	snprintf(sc, sizeof(sc),
-		 "{\"response\": 0, \"uris\": [\"file://%s/l.png\"], \"current_filter\": "
-		 "[\"Im\\\\u{200b}ages\", [[0, \"*.png\"]]]}",
-		 h.home);
-	write_text(in_bus_dir("scenario.json"), sc);
-	pdh_open(&h, &c);
-	proto_sample("file_open_request", &m);
-	m.id = 0;
+	open_picking(&c, &m, "l.png", "l.png",
+		     "\"current_filter\": [\"Im\\\\u{200b}ages\", [[0, \"*.png\"]]]");
 	m.u.dialog.filters[0].name = proto_str_from("Im\xe2\x80\x8b"
 						    "ages");
 	m.u.dialog.filters[1].name = proto_str_from("Images");
