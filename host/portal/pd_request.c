@@ -1,5 +1,7 @@
 #include "pd_request.h"
 
+#include "pd_pick.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -184,7 +186,7 @@ int pd_zenity_argv(const struct pd_chooser_req *r, const char *db, size_t db_len
 	if (!e && opening && (d->flags & PROTO_DIALOG_MULTIPLE)) {
 		e = pd_strv_addf(&a, "--multiple");
 		if (!e)
-			e = pd_strv_addf(&a, "--separator=\n");
+			e = pd_strv_addf(&a, "--separator=%s", PD_ZENITY_SEPARATOR);
 	}
 	if (!e && r->mode == PD_MODE_SAVE) {
 		e = pd_strv_addf(&a, "--save");
