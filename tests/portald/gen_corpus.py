@@ -9,7 +9,8 @@ import struct
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TYPES = {0x30: 0, 0x31: 1, 0x32: 2}
 ANSWERS = [b'', b'/home/u/a.txt\n', b'filter 0\nchoice ro true\n/a\n/b\n',
-           b'choice encoding latin1\n/r.pdf', b'relative\n', b'/dir\n']
+           b'choice encoding latin1\n/r.pdf', b'relative\n', b'/dir\n',
+           b'/home/u/a.txt//\n/home/u/b.txt\n', b'/home/u/evil\n/etc/passwd\n']
 
 
 def vectors():
