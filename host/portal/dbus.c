@@ -64,13 +64,22 @@ static bool append_str(DBusMessageIter *it, struct proto_str s)
 	return dbus_message_iter_append_basic(it, DBUS_TYPE_STRING, &p);
 }
 
+/* A label the dialog shows as its own: escaped, as the title (pd_label). */
+static bool append_label(DBusMessageIter *it, struct proto_str untrusted_label)
+{
+	char buf[PD_LABEL_SIZE];
+	pd_label(buf, untrusted_label);
+	const char *p = buf;
+	return dbus_message_iter_append_basic(it, DBUS_TYPE_STRING, &p);
+}
+
 /* (sa(us)) */
 static bool append_filter(DBusMessageIter *it, const struct proto_dialog *d, unsigned i)
 {
 	const struct proto_filter *f = &d->filters[i];
 	DBusMessageIter st, arr, pat;
 	if (!dbus_message_iter_open_container(it, DBUS_TYPE_STRUCT, NULL, &st) ||
-	    !append_str(&st, f->name) ||
+	    !append_label(&st, f->name) ||
 	    !dbus_message_iter_open_container(&st, DBUS_TYPE_ARRAY, "(us)", &arr))
 		return false;
 	for (unsigned k = f->first; k < (unsigned)f->first + f->n_patterns; k++) {
@@ -113,14 +122,14 @@ static bool fill_choices(DBusMessageIter *v, const void *arg)
 	for (unsigned i = 0; i < d->n_choices; i++) {
 		const struct proto_choice *ch = &d->choices[i];
 		if (!dbus_message_iter_open_container(&arr, DBUS_TYPE_STRUCT, NULL, &st) ||
-		    !append_str(&st, ch->id) || !append_str(&st, ch->label) ||
+		    !append_str(&st, ch->id) || !append_label(&st, ch->label) ||
 		    !dbus_message_iter_open_container(&st, DBUS_TYPE_ARRAY, "(ss)", &opts))
 			return false;
 		for (unsigned k = ch->first; k < (unsigned)ch->first + ch->n_options; k++)
 			if (!dbus_message_iter_open_container(&opts, DBUS_TYPE_STRUCT, NULL,
 							      &opt) ||
 			    !append_str(&opt, d->options[k].id) ||
-			    !append_str(&opt, d->options[k].label) ||
+			    !append_label(&opt, d->options[k].label) ||
 			    !dbus_message_iter_close_container(&opts, &opt))
 				return false;
 		if (!dbus_message_iter_close_container(&st, &opts) ||
@@ -276,12 +285,15 @@ static void print_filter(DBusMessageIter *st_it, const struct proto_dialog *d, F
 	if (dbus_message_iter_get_arg_type(&st) != DBUS_TYPE_STRING)
 		return;
 	dbus_message_iter_get_basic(&st, &name);
-	for (unsigned i = 0; i < d->n_filters; i++)
-		if (d->filters[i].name.len == strlen(name) &&
-		    !memcmp(d->filters[i].name.ptr, name, strlen(name))) {
+	/* The portal was given the names escaped: it answers one of those. */
+	for (unsigned i = 0; i < d->n_filters; i++) {
+		char shown[PD_LABEL_SIZE];
+		pd_label(shown, d->filters[i].name);
+		if (!strcmp(shown, name)) {
 			fprintf(out, "filter %u\n", i);
 			return;
 		}
+	}
 }
 
 static int handle_response(DBusMessage *msg, const struct pd_chooser_req *r, FILE *out)

@@ -177,9 +177,15 @@ static void finish(struct pd_daemon *d)
 		outcome = PD_FAILED;
 		r = -EIO;
 	} else if (WIFEXITED(ch->status) && WEXITSTATUS(ch->status) == 0 && !ch->overflow) {
-		r = ch->buf
-			? pd_pick_parse(ch->buf, ch->len, dl->type, &dl->msg->u.dialog, &pick, &why)
-			: -ECANCELED;
+		size_t len = ch->len;
+		/* zenity's paths are joined by its separator, not lines. */
+		r = ch->buf && d->opt.chooser == PD_CHOOSER_ZENITY
+			? pd_zenity_lines(ch->buf, &len, &why)
+			: 0;
+		if (r == 0)
+			r = ch->buf ? pd_pick_parse(ch->buf, len, dl->type, &dl->msg->u.dialog,
+						    &pick, &why)
+				    : -ECANCELED;
 		outcome = r == 0 ? PD_PICKED : r == -ECANCELED ? PD_CANCELLED : PD_FAILED;
 	} else if (ch->overflow || (d->opt.chooser == PD_CHOOSER_PORTAL && WIFEXITED(ch->status) &&
 				    WEXITSTATUS(ch->status) == 2)) {

@@ -261,17 +261,28 @@ static void do_unlink(struct pd_daemon *d, struct pd_conn *c, const struct proto
 	reply_empty(d, c, m);
 }
 
-/* File documents open on the renamed name follow it to its new place. */
+/* After a rename of old in olddir to new in newdir: file documents open on
+ * the old name follow it to its new place, and those open on what the new
+ * name held before are orphans. An orphan stays one: its name no longer
+ * holds its file, whatever is renamed from there later (a rename onto
+ * itself moves and replaces nothing). */
 static int follow_rename(struct pd_daemon *d, uint64_t folder, int olddir, const char *old,
 			 int newdir, const char *new)
 {
 	uint64_t odev, oino, ndev, nino;
 	if (pd_fio_identity(olddir, &odev, &oino) < 0 || pd_fio_identity(newdir, &ndev, &nino) < 0)
 		return -EIO;
+	if (odev == ndev && oino == nino && !strcmp(old, new))
+		return 0;
 	for (unsigned i = 0; i < d->grants.n; i++) {
 		struct pd_grant *f = d->grants.v[i];
-		if (f->parent != folder || f->dir_dev != odev || f->dir_ino != oino ||
-		    strcmp(f->name, old))
+		if (f->parent != folder)
+			continue;
+		if (f->dir_dev == ndev && f->dir_ino == nino && !strcmp(f->name, new)) {
+			f->orphan = true; /* replaced */
+			continue;
+		}
+		if (f->orphan || f->dir_dev != odev || f->dir_ino != oino || strcmp(f->name, old))
 			continue;
 		int fd = fcntl(newdir, F_DUPFD_CLOEXEC, 0);
 		if (fd < 0) {
@@ -283,7 +294,6 @@ static int follow_rename(struct pd_daemon *d, uint64_t folder, int olddir, const
 		f->dir_dev = ndev;
 		f->dir_ino = nino;
 		snprintf(f->name, sizeof(f->name), "%s", new);
-		f->orphan = false;
 	}
 	return 0;
 }
@@ -311,8 +321,6 @@ static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto
 			   r == -EPERM ? "a symbolic link or special file" : "cannot rename");
 		return;
 	}
-	/* Whatever held the new name before is gone; the old name moved. */
-	orphan_files(d, g->id, newdir, new);
 	follow_rename(d, g->id, olddir, old, newdir, new);
 	reply_empty(d, c, m);
 }

@@ -144,3 +144,27 @@ int pd_pick_parse(char *buf, size_t len, uint16_t type, const struct proto_dialo
 	default_choices(d, ret);
 	return 0;
 }
+
+int pd_zenity_lines(char *buf, size_t *len, const char **ret_why)
+{
+	static const char sep[] = PD_ZENITY_SEPARATOR;
+	const size_t sl = sizeof(sep) - 1;
+	size_t n = *len, o = 0;
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	for (size_t i = 0; i < n;) {
+		const char *end = memmem(buf + i, n - i, sep, sl);
+		size_t seg = end ? (size_t)(end - (buf + i)) : n - i;
+		if (memchr(buf + i, '\n', seg)) {
+			*ret_why = "a picked path holds a newline";
+			return -EINVAL;
+		}
+		if (o > 0)
+			buf[o++] = '\n';
+		memmove(buf + o, buf + i, seg);
+		o += seg;
+		i += seg + (end ? sl : 0);
+	}
+	*len = o;
+	return 0;
+}

@@ -36,4 +36,16 @@ struct pd_pick {
 int pd_pick_parse(char *buf, size_t len, uint16_t type, const struct proto_dialog *d,
 		  struct pd_pick *ret, const char **ret_why);
 
+/* The separator zenity is given for the paths of a multiple pick: "//"
+ * never occurs in the absolute, normalised paths it prints, where a
+ * newline may (a file name can hold one). */
+#define PD_ZENITY_SEPARATOR "//\n"
+
+/* Turns zenity's answer (paths joined by PD_ZENITY_SEPARATOR, then a
+ * newline) into one path a line for pd_pick_parse, in place (never
+ * longer). Returns 0 with *len updated, or -EINVAL with *ret_why set when a
+ * path holds a newline: read as lines, "/a\n/etc/passwd" would be two
+ * paths, the second one a host file the user never picked. */
+int pd_zenity_lines(char *buf, size_t *len, const char **ret_why);
+
 #endif

@@ -1,5 +1,7 @@
 #include "pd_request.h"
 
+#include "pd_pick.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -148,7 +150,9 @@ static int zenity_filter(const struct proto_dialog *d, const struct proto_filter
 	/* Nothing zenity can use would hide every file: show them all instead. */
 	if (r >= 0 && globs.n == 0)
 		r = pd_strv_addf(&globs, "*");
-	size_t total = strlen("--file-filter= |") + f->name.len + 1;
+	/* The name as the dialog shows it: escaped, as the title. */
+	char name[PD_LABEL_SIZE];
+	size_t total = strlen("--file-filter= |") + pd_label(name, f->name) + 1;
 	for (unsigned i = 0; r >= 0 && i < globs.n; i++)
 		total += strlen(globs.v[i]) + 1;
 	char *arg = r >= 0 ? malloc(total) : NULL;
@@ -156,7 +160,7 @@ static int zenity_filter(const struct proto_dialog *d, const struct proto_filter
 		pd_strv_free(&globs);
 		return -ENOMEM;
 	}
-	char *o = arg + sprintf(arg, "--file-filter=%.*s |", (int)f->name.len, f->name.ptr);
+	char *o = arg + sprintf(arg, "--file-filter=%s |", name);
 	for (char *c = arg + strlen("--file-filter="); c < o - 2; c++)
 		if (*c == '|')
 			*c = '/';
@@ -182,7 +186,7 @@ int pd_zenity_argv(const struct pd_chooser_req *r, const char *db, size_t db_len
 	if (!e && opening && (d->flags & PROTO_DIALOG_MULTIPLE)) {
 		e = pd_strv_addf(&a, "--multiple");
 		if (!e)
-			e = pd_strv_addf(&a, "--separator=\n");
+			e = pd_strv_addf(&a, "--separator=%s", PD_ZENITY_SEPARATOR);
 	}
 	if (!e && r->mode == PD_MODE_SAVE) {
 		e = pd_strv_addf(&a, "--save");

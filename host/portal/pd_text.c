@@ -60,6 +60,12 @@ size_t pd_dialog_title(char *out, size_t size, const char *vm, struct proto_str 
 	return strlen(out);
 }
 
+size_t pd_label(char out[PD_LABEL_SIZE], struct proto_str untrusted_label)
+{
+	text_escape(out, PD_LABEL_SIZE, untrusted_label.ptr, untrusted_label.len);
+	return strlen(out);
+}
+
 size_t pd_display_name(char out[PROTO_FILENAME_MAX + 1], const char *host_name)
 {
 	const uint8_t *s = (const uint8_t *)host_name;

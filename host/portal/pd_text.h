@@ -28,6 +28,17 @@ bool pd_vm_name_ok(const char *name);
 size_t pd_dialog_title(char *out, size_t size, const char *vm, struct proto_str untrusted_title,
 		       const char *fallback);
 
+/* Room for a guest label escaped as a title is. */
+#define PD_LABEL_SIZE (PROTO_LABEL_MAX * 10 + 1)
+
+/* Writes a guest label the host dialog shows as a label of its own (a
+ * filter's name, a choice's or an option's label) escaped by
+ * lib/text_escape.h, as the title is: the LABEL class refuses controls and
+ * bidirectional formatting, but zero-width characters, joiners and fillers
+ * pass it, and would make a label look empty or like another. Returns the
+ * length. */
+size_t pd_label(char out[PD_LABEL_SIZE], struct proto_str untrusted_label);
+
 /* Writes the display name the guest gets for a host file name: invalid
  * UTF-8 bytes and characters FILENAME forbids become '_', cut at 255 bytes
  * on a character boundary. out has PROTO_FILENAME_MAX + 1 bytes. Returns the

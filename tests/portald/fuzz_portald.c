@@ -1,7 +1,8 @@
 /* Fuzz target for what appvm-portald builds from a guest's dialog request
  * and reads back from a chooser: the decoded dialog goes through the title,
  * zenity's argv, a command's environment and JSON, and the chooser's answer
- * (the rest of the input) through pd_pick_parse; host file names through
+ * (the rest of the input) through pd_pick_parse, also as zenity's answer
+ * through pd_zenity_lines first; host file names through
  * the display-name and variant functions.
  *
  * Input: byte 0 picks the request type (FILE_OPEN, FILE_SAVE,
@@ -258,5 +259,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_pick(&p, &m.u.dialog, type);
 	else if (ret == -22 /* EINVAL */ && !why)
 		abort();
+	/* The same answer as zenity's: paths joined by its separator, one a
+	 * line afterwards, never longer, none holding a newline it did not
+	 * refuse. */
+	size_t zlen = rest_len;
+	memcpy(out, rest, rest_len);
+	why = NULL;
+	ret = pd_zenity_lines(out, &zlen, &why);
+	if (ret == 0 && zlen > rest_len)
+		abort();
+	if (ret < 0 && !why)
+		abort();
+	if (ret == 0 && pd_pick_parse(out, zlen, type, &m.u.dialog, &p, &why) == 0) {
+		check_pick(&p, &m.u.dialog, type);
+		for (unsigned i = 0; i < p.n_paths; i++)
+			if (strstr(p.paths[i], PD_ZENITY_SEPARATOR))
+				abort();
+	}
 	return 0;
 }

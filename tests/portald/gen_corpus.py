@@ -9,7 +9,8 @@ import struct
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TYPES = {0x30: 0, 0x31: 1, 0x32: 2}
 ANSWERS = [b'', b'/home/u/a.txt\n', b'filter 0\nchoice ro true\n/a\n/b\n',
-           b'choice encoding latin1\n/r.pdf', b'relative\n', b'/dir\n']
+           b'choice encoding latin1\n/r.pdf', b'relative\n', b'/dir\n',
+           b'/home/u/a.txt//\n/home/u/b.txt\n', b'/home/u/evil\n/etc/passwd\n']
 
 
 def vectors():
@@ -46,6 +47,23 @@ def folder_seeds():
     return seeds
 
 
+def s16(b):
+    return struct.pack('<H', len(b)) + b
+
+
+def label_seeds():
+    """FILE_OPEN dialogs whose filter name and choice label hold characters
+    that show as nothing (zero width space, a Hangul filler) and a
+    backslash: the dialog shows them escaped (pd_label)."""
+    zwsp, filler = '\u200b'.encode(), '\u3164'.encode()
+    filters = bytes([2]) + s16(b'Im' + zwsp + b'ages') + bytes([1, 0]) + s16(b'*.png') \
+        + s16(filler) + bytes([1, 1]) + s16(b'image/*') + bytes([1])
+    choices = bytes([1]) + s16(b'ro') + s16(b'back\\slash' + filler) + bytes([0]) + s16(b'true')
+    payload = struct.pack('<I', 0) + s16(b'Open') + s16(b'') + filters + choices
+    return {'label_invisible_%d' % i: bytes([0]) + struct.pack('<H', len(payload)) + payload + ans
+            for i, ans in enumerate([b'filter 1\nchoice ro false\n/a\n', b''])}
+
+
 def write(d, name, data):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), 'wb') as f:
@@ -64,7 +82,7 @@ def main():
             write(out, '%s_%d' % (name, i),
                   bytes([TYPES[typ]]) + struct.pack('<H', len(payload)) + payload + ans)
             n += 1
-    for name, data in folder_seeds().items():
+    for name, data in {**folder_seeds(), **label_seeds()}.items():
         write(out, name, data)
         n += 1
     ctl = os.path.join(ROOT, 'tests/fuzz/corpus/pd_ctl')

@@ -173,12 +173,62 @@ static void test_ids_with_spaces(void **state)
 	assert_int_equal(p.n_choices, 0);
 }
 
+/* zenity prints the picked paths joined by its separator, then a newline.
+ * A name may hold a newline, so a path with "\n/" in it must not read as
+ * two paths (the second one a host file the user never picked); "//"
+ * never occurs in the normalised paths zenity prints. */
+static void test_zenity_lines(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *out; /* out NULL: refused */
+	} cases[] = {
+	    {"/home/u/a.txt\n", "/home/u/a.txt"},
+	    {"/home/u/a.txt" PD_ZENITY_SEPARATOR "/home/u/b c.txt\n",
+	     "/home/u/a.txt\n/home/u/b c.txt"},
+	    {"/" PD_ZENITY_SEPARATOR "/x\n", "/\n/x"},
+	    {"/home/u/a.txt", "/home/u/a.txt"},
+	    {"\n", ""},
+	    {"", ""},
+	    {"/home/u/shared/evil\n/home/u/.ssh/id_rsa\n", NULL},
+	    {"/home/u/a.txt" PD_ZENITY_SEPARATOR "/home/u/x\n/etc/passwd\n", NULL},
+	    {"/home/u/x\n" PD_ZENITY_SEPARATOR "/b\n", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char out[256];
+		size_t len = strlen(cases[i].in);
+		const char *why = NULL;
+		memcpy(out, cases[i].in, len + 1);
+		int r = pd_zenity_lines(out, &len, &why);
+		if (!cases[i].out) {
+			assert_int_equal(r, -EINVAL);
+			assert_non_null(why);
+			continue;
+		}
+		assert_int_equal(r, 0);
+		if (len != strlen(cases[i].out) || memcmp(out, cases[i].out, len) != 0)
+			fail_msg("case %zu: \"%.*s\"", i, (int)len, out);
+	}
+	/* What it gives is what pd_pick_parse takes: two paths, not three. */
+	static struct proto_msg m;
+	struct pd_pick p;
+	const char *why = NULL;
+	char two[128] = "/h/a" PD_ZENITY_SEPARATOR "/h/b\n";
+	size_t len = strlen(two);
+	proto_sample("file_open_request", &m);
+	assert_int_equal(pd_zenity_lines(two, &len, &why), 0);
+	assert_int_equal(pd_pick_parse(two, len, PROTO_FILE_OPEN, &m.u.dialog, &p, &why), 0);
+	assert_int_equal(p.n_paths, 2);
+	assert_string_equal(p.paths[1], "/h/b");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_open),	 cmocka_unit_test(test_cancel),
 	    cmocka_unit_test(test_bad_answers),	 cmocka_unit_test(test_path_lengths_and_counts),
 	    cmocka_unit_test(test_enum_choices), cmocka_unit_test(test_ids_with_spaces),
+	    cmocka_unit_test(test_zenity_lines),
 	};
 	return cmocka_run_group_tests_name("pd_pick", tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "pd_pick.h"
 #include "pd_request.h"
 #include "proto_samples.h"
 
@@ -85,7 +86,7 @@ static void test_zenity_open(void **state)
 	assert_true(has(&a, "--file-selection"));
 	assert_true(has(&a, "--title=[mail] Open image"));
 	assert_true(has(&a, "--multiple"));
-	assert_true(has(&a, "--separator=\n"));
+	assert_true(has(&a, "--separator=" PD_ZENITY_SEPARATOR));
 	assert_false(has(&a, "--save"));
 	/* The current filter first (zenity selects the first), then the others. */
 	unsigned first = 0;

@@ -1,7 +1,8 @@
 /* What a hostile guest could make the host user see or save: a dialog
  * title whose right-to-left text would move the tag of a VM named without
- * a letter, and suggested file names hiding invisible characters (the host
- * file gets the name as it is). */
+ * a letter, suggested file names hiding invisible characters (the host
+ * file gets the name as it is), and filter names hiding them from the
+ * dialog's list. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "pd_request.h"
 #include "pd_text.h"
 #include "proto.h"
 
@@ -76,11 +78,52 @@ static void test_safe_name_invisible(void **state)
 	}
 }
 
+/* Filter names (and choice labels) pass the protocol's LABEL check with
+ * characters that show as nothing: zero width space, word joiner, a Hangul
+ * filler. The dialog shows them escaped, as the title: a filter that looks
+ * empty, or "Images" that is not, cannot be offered. */
+static void test_labels_invisible(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *shown;
+	} cases[] = {
+	    {"Im\xe2\x80\x8b"
+	     "ages",
+	     "Im\\u{200b}ages"},
+	    {"\xe3\x85\xa4", "\\u{3164}"},
+	    {"a\xe2\x81\xa0|b", "a\\u{2060}/b"},
+	    {"back\\slash", "back\\\\slash"},
+	    {"r\xc3\xa9sum\xc3\xa9", "r\xc3\xa9sum\xc3\xa9"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct proto_dialog d;
+		struct pd_chooser_req r;
+		struct pd_strv a;
+		memset(&d, 0, sizeof(d));
+		assert_true(proto_label_ok(cases[i].in, strlen(cases[i].in)));
+		d.current_filter = PROTO_NO_FILTER;
+		d.n_filters = 1;
+		d.n_patterns = 1;
+		d.filters[0] = (struct proto_filter){
+		    .name = proto_str_from(cases[i].in), .first = 0, .n_patterns = 1};
+		d.patterns[0] = (struct proto_pattern){PROTO_PATTERN_GLOB, proto_str_from("*")};
+		pd_chooser_req_init(&r, PROTO_FILE_OPEN, "vm", &d);
+		assert_int_equal(pd_zenity_argv(&r, NULL, 0, &a), 0);
+		char want[PROTO_LABEL_MAX * 10 + 64];
+		snprintf(want, sizeof(want), "--file-filter=%s | *", cases[i].shown);
+		if (strcmp(a.v[a.n - 1], want) != 0)
+			fail_msg("case %zu: %s, want %s", i, a.v[a.n - 1], want);
+		pd_strv_free(&a);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_title_direction),
 	    cmocka_unit_test(test_safe_name_invisible),
+	    cmocka_unit_test(test_labels_invisible),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -266,6 +266,103 @@ static void test_cooldown_after_cancels(void **state)
 	pdh_close(&c);
 }
 
+/* zenity, faked: it prints the picked paths (the file "picks" beside it,
+ * NUL-separated) joined by the separator it was given, then a newline, as
+ * the real one does. The daemon finds it on PATH and needs a display. */
+static char fake_dir[600];
+
+static const char fake_zenity[] =
+    "#!/usr/bin/python3\n"
+    "import os, sys\n"
+    "sep = '\\n'\n"
+    "for a in sys.argv[1:]:\n"
+    "    if a.startswith('--separator='):\n"
+    "        sep = a[len('--separator='):]\n"
+    "with open(os.path.join(os.path.dirname(sys.argv[0]), 'picks'), 'rb') as f:\n"
+    "    picks = f.read().split(b'\\0')\n"
+    "sys.stdout.buffer.write(sep.encode().join(picks) + b'\\n')\n";
+
+static int start_zenity(void **state)
+{
+	(void)state;
+	const char *base = getenv("APPVM_TEST_WORK");
+	char path[2048];
+	snprintf(fake_dir, sizeof(fake_dir), "%s/z.XXXXXX", base ? base : "/var/tmp");
+	assert_non_null(mkdtemp(fake_dir));
+	snprintf(path, sizeof(path), "%s/zenity", fake_dir);
+	pdh_write(path, fake_zenity, 0755);
+	snprintf(path, sizeof(path), "%s:%s", fake_dir,
+		 getenv("PATH") ? getenv("PATH") : "/usr/bin");
+	setenv("PATH", path, 1);
+	setenv("DISPLAY", ":appvm-test-none", 1);
+	pdh_start(&h, (const char *const[]){"--chooser", "zenity", "--dialog-burst", "1000",
+					    "--dialog-interval", "1ms", NULL});
+	return 0;
+}
+
+static void zenity_picks(const char *const *paths)
+{
+	char file[700];
+	snprintf(file, sizeof(file), "%s/picks", fake_dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	for (int i = 0; paths[i]; i++) {
+		if (i)
+			fputc('\0', f);
+		fputs(paths[i], f);
+	}
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A name may hold a newline: a guest with a writable folder makes
+ * "evil\n" there, with folders below it spelling a host path, and asks
+ * for several files. The user picks the file at the end of that chain;
+ * read a line at a time, zenity's answer would be two paths, the second
+ * one a host file the user never picked. */
+static void test_zenity_newline_in_a_path(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	struct proto_msg m, r;
+	char a[700], b[700], secret[700], trick[1500];
+	snprintf(a, sizeof(a), "%s/a.txt", h.home);
+	snprintf(b, sizeof(b), "%s/b.txt", h.home);
+	snprintf(secret, sizeof(secret), "%s/secret", h.work);
+	pdh_write(a, "a", 0644);
+	pdh_write(b, "b", 0644);
+	pdh_write(secret, "host secret", 0600);
+	pdh_write(pdh_path(&h, "evil"), "", 0644);
+	pdh_open(&h, &c);
+	/* Several files: both granted. */
+	zenity_picks((const char *const[]){a, b, NULL});
+	pdh_open_req(&m, PROTO_DIALOG_MULTIPLE, "Open");
+	assert_int_equal(pdh_call(&c, &m, &r), 0);
+	assert_int_equal(r.u.result.n_docs, 2);
+	/* One path holding "\n/": refused, nothing granted. */
+	snprintf(trick, sizeof(trick), "%s/evil\n%s", h.home, secret);
+	zenity_picks((const char *const[]){trick, NULL});
+	pdh_open_req(&m, PROTO_DIALOG_MULTIPLE, "Open");
+	uint32_t code = pdh_call(&c, &m, &r);
+	if (code == 0)
+		fail_msg("granted %u documents, the last %.*s", r.u.result.n_docs,
+			 (int)r.u.result.docs[r.u.result.n_docs - 1].name.len,
+			 r.u.result.docs[r.u.result.n_docs - 1].name.ptr);
+	assert_int_equal(code, PROTO_ERR_INTERNAL);
+	/* Nor among several. */
+	zenity_picks((const char *const[]){a, trick, NULL});
+	pdh_open_req(&m, PROTO_DIALOG_MULTIPLE, "Open");
+	assert_int_equal(pdh_call(&c, &m, &r), PROTO_ERR_INTERNAL);
+	pdh_close(&c);
+}
+
+static int stop_zenity(void **state)
+{
+	char cmd[700];
+	stop(state);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fake_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +371,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_choosers_that_misbehave, start_generous, stop),
 	    cmocka_unit_test_setup_teardown(test_rate_limit_under_flood, start_strict, stop),
 	    cmocka_unit_test_setup_teardown(test_cooldown_after_cancels, start_cooldown, stop),
+	    cmocka_unit_test_setup_teardown(test_zenity_newline_in_a_path, start_zenity,
+					    stop_zenity),
 	};
 	return cmocka_run_group_tests_name("portald_dialogs", tests, NULL, NULL);
 }

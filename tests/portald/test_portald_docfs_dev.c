@@ -315,7 +315,10 @@ static void test_out_of_descriptors(void **state)
 	unsigned long cpu0 = pdh_cpu_ticks(&h);
 	int cfd = unix_sock_connect(h.control, 0);
 	assert_true(cfd >= 0);
-	assert_int_equal(write(cfd, "list\n", 5), 5);
+	/* The daemon may have taken and closed it before the request is
+	 * sent: a refused send (never a SIGPIPE) is the same answer. */
+	ssize_t sent = send(cfd, "list\n", 5, MSG_NOSIGNAL);
+	assert_true(sent == 5 || (sent < 0 && (errno == EPIPE || errno == ECONNRESET)));
 	assert_int_equal(io_wait(cfd, POLLIN, WAIT_MS), 0);
 	char b;
 	assert_true(read(cfd, &b, 1) <= 0); /* closed, not answered */

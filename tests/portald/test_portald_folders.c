@@ -350,6 +350,30 @@ static void test_open_file_follows_its_name(void **state)
 	assert_string_equal(pdh_read(in_photos("p.txt")), "q");
 	assert_string_equal(fu_read(&c, p), "p");
 	unlink(in_photos("p.txt"));
+	/* An orphan stays one: a new file made under its old name and renamed
+	 * away does not take the orphan along, whose commit would replace it. */
+	uint64_t o, n;
+	pdh_write(in_photos("o.txt"), "old", 0644);
+	assert_int_equal(fu_open(&c, doc, PROTO_ROOT_NODE, "o.txt", 0, &o), 0);
+	pdh_entry_req(&m, PROTO_ENTRY_UNLINK, doc, PROTO_ROOT_NODE, "o.txt", 0);
+	assert_int_equal(pdh_call(&c, &m, &r), 0);
+	assert_int_equal(
+	    fu_open(&c, doc, PROTO_ROOT_NODE, "o.txt", PROTO_OPEN_CREATE | PROTO_OPEN_EXCL, &n), 0);
+	assert_int_equal(fu_write(&c, n, "new"), 0);
+	pdh_rename_req(&m, doc, PROTO_ROOT_NODE, "o.txt", PROTO_ROOT_NODE, "moved.txt", 0);
+	assert_int_equal(pdh_call(&c, &m, &r), 0);
+	assert_int_equal(fu_write(&c, o, "stale"), PROTO_ERR_IO);
+	assert_string_equal(pdh_read(in_photos("moved.txt")), "new");
+	assert_int_equal(stat(in_photos("o.txt"), &st), -1);
+	/* The one that moved commits under its new name. */
+	assert_int_equal(fu_write(&c, n, "newer"), 0);
+	assert_string_equal(pdh_read(in_photos("moved.txt")), "newer");
+	/* A name renamed onto itself replaces nothing: its file still commits. */
+	pdh_rename_req(&m, doc, PROTO_ROOT_NODE, "moved.txt", PROTO_ROOT_NODE, "moved.txt", 0);
+	assert_int_equal(pdh_call(&c, &m, &r), 0);
+	assert_int_equal(fu_write(&c, n, "same"), 0);
+	assert_string_equal(pdh_read(in_photos("moved.txt")), "same");
+	unlink(in_photos("moved.txt"));
 	pdh_close(&c);
 }
 
