@@ -83,6 +83,21 @@ void frame_set_init(struct frame_set *s)
 	s->n = s->next_serial = 0;
 }
 
+/* Serials name connections to what they hold (grants, stages, clipboard
+ * transfers; 0 means "any connection"): never 0 and never one still in use,
+ * also once the counter wraps. */
+static unsigned take_serial(struct frame_set *s)
+{
+	for (;;) {
+		unsigned v = ++s->next_serial;
+		const struct frame_conn *c = s->head;
+		while (c && c->serial != v)
+			c = c->next;
+		if (v != 0 && !c)
+			return v;
+	}
+}
+
 int frame_set_add(struct frame_set *s, struct frame_conn *c, int fd, void *owner, void *watch)
 {
 	struct epoll_event e = {.events = EPOLLIN, .data.ptr = watch};
@@ -93,7 +108,7 @@ int frame_set_add(struct frame_set *s, struct frame_conn *c, int fd, void *owner
 	c->set = s;
 	c->owner = owner;
 	c->watch = watch;
-	c->serial = ++s->next_serial;
+	c->serial = take_serial(s);
 	c->hello_deadline = clock_now_ms() + s->lim.hello_timeout_ms;
 	c->next = s->head;
 	s->head = c;

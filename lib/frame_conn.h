@@ -42,7 +42,7 @@ struct frame_conn {
 	void *owner;		 /* the owner's record of this connection */
 	void *watch;		 /* its epoll data.ptr */
 	int fd;			 /* -1: closed */
-	unsigned serial;	 /* for log lines */
+	unsigned serial;	 /* in log lines, to owners: never 0, unique in the set */
 	uint32_t mask;		 /* events registered with epoll */
 	struct proto_reader rd;	 /* the frame read; whole during a frame callback */
 	struct proto_session sess;

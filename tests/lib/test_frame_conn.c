@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -522,6 +523,41 @@ static void test_sweep_many(void **state)
 	close(epfd);
 }
 
+/* Serials stay unique and never 0 when the counter wraps: 0 means "any
+ * connection" to the portal's grants. */
+static void test_serial_wraps(void **state)
+{
+	(void)state;
+	struct fix f;
+	memset(&f, 0, sizeof(f));
+	current = &f;
+	int epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct frame_set s = {
+	    .label = "c", .lim = default_lim, .ops = &ops, .ctx = &f, .epfd = epfd};
+	frame_set_init(&s);
+	struct owner *o[3];
+	int peers[3];
+	for (int i = 0; i < 3; i++) {
+		int sv[2];
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+		o[i] = calloc(1, sizeof(*o[i]));
+		assert_non_null(o[i]);
+		if (i == 1)
+			s.next_serial = UINT_MAX - 1;
+		assert_int_equal(frame_set_add(&s, &o[i]->fc, sv[0], o[i], &o[i]->watch), 0);
+		peers[i] = sv[1];
+	}
+	/* 1, then UINT_MAX; then not 0 (the wrap), not 1 (still open): 2. */
+	assert_int_equal(o[0]->fc.serial, 1);
+	assert_int_equal(o[1]->fc.serial, UINT_MAX);
+	assert_int_equal(o[2]->fc.serial, 2);
+	frame_set_close_all(&s);
+	assert_int_equal(f.gone, 3);
+	for (int i = 0; i < 3; i++)
+		close(peers[i]);
+	close(epfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -540,6 +576,7 @@ int main(void)
 	    cmocka_unit_test(test_socket_error),
 	    cmocka_unit_test(test_hangup),
 	    cmocka_unit_test(test_sweep_many),
+	    cmocka_unit_test(test_serial_wraps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
