@@ -307,6 +307,51 @@ static void test_focus(void **state)
 	assert_int_equal(e->ctx.focused, 0);
 }
 
+/* A client that stops reading its events makes the filter stop reading
+ * upstream (backpressure), so a keyboard leave could wait unread for as long
+ * as the guest likes: the focus file would go on naming the VM while
+ * another window has the keyboard, and a "paste into the focused VM" would
+ * reach it. Whatever the filter cannot see is not focus: a connection
+ * counts as focused only while its events are being read, and not once it
+ * is ending. */
+static void test_focus_unread(void **state)
+{
+	struct env *e = *state;
+	struct wlf_conn *c = e->c;
+	keyboard(c);
+	struct wlf_blob keys = {NULL, 0};
+	h_ev(c, 6, WLF_EV_KEYBOARD_ENTER, "uoa", 10, 5, &keys);
+	assert_int_equal(e->ctx.focused, 1);
+	/* The client reads nothing: its events pile up to the soft limit. */
+	unsigned n = 0;
+	while (wlf_conn_can_read_upstream(c)) {
+		h_ev(c, 6, WLF_EV_KEYBOARD_KEY, "uuuu", 20 + n, n, 30, 1);
+		n++;
+	}
+	assert_int_equal(c->state, WLF_CONN_OK);
+	assert_int_equal(e->ctx.focused, 0);
+	assert_true(e->ctx.focus_changed);
+	e->ctx.focus_changed = false;
+	/* It reads again: the keyboard it still has counts once more. */
+	h_drain(c);
+	wlf_conn_from_upstream(c);
+	assert_int_equal(e->ctx.focused, 1);
+	assert_true(e->ctx.focus_changed);
+	/* Upstream closed, the connection only flushes its last bytes: not
+	 * focused any more. */
+	wlf_conn_upstream_closed(c);
+	assert_int_equal(e->ctx.focused, 0);
+	/* A client error ends it too, before the loop frees it. */
+	struct wlf_conn *other;
+	assert_int_equal(wlf_conn_new(&e->ctx, false, &other), 0);
+	keyboard(other);
+	h_ev(other, 6, WLF_EV_KEYBOARD_ENTER, "uoa", 40, 5, &keys);
+	assert_int_equal(e->ctx.focused, 1);
+	h_req(other, 77, 0, "");
+	assert_int_equal(other->state, WLF_CONN_CLIENT_ERROR);
+	assert_int_equal(e->ctx.focused, 0);
+}
+
 /* The focus file's settling, step by step: each step feeds the focus at a
  * time and expects what is written (-1: nothing) and when to call again. */
 struct settle_step {
@@ -480,6 +525,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fds_pass, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_titles, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_focus, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_focus_unread, setup, teardown),
 	    cmocka_unit_test(test_focus_settle),
 	    cmocka_unit_test_setup_teardown(test_delete_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upstream_lies, setup, teardown),

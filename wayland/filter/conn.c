@@ -116,6 +116,7 @@ int wlf_conn_client_error(struct wlf_conn *c, uint32_t object, uint32_t code, co
 	va_start(ap, fmt);
 	set_state(c, WLF_CONN_CLIENT_ERROR, fmt, ap);
 	va_end(ap);
+	wlf_conn_refresh_focus(c);
 	char text[WLF_MAX_REASON + 32];
 	snprintf(text, sizeof(text), "appvm-wayland: %s", c->reason);
 	uint8_t buf[512];
@@ -144,6 +145,15 @@ int wlf_conn_upstream_error(struct wlf_conn *c, const char *fmt, ...)
 	return -EPROTO;
 }
 
+void wlf_conn_upstream_closed(struct wlf_conn *c)
+{
+	if (c->state == WLF_CONN_OK) {
+		c->state = WLF_CONN_UPSTREAM_ERROR;
+		snprintf(c->reason, sizeof(c->reason), "upstream closed the connection");
+	}
+	wlf_conn_refresh_focus(c);
+}
+
 /* Queues a message on one of c's outputs; a full output ends the connection. */
 static int put(struct wlf_conn *c, struct wlf_out *out, const char *peer, const uint8_t *msg,
 	       size_t len, const int *fds, unsigned nfds)
@@ -153,6 +163,8 @@ static int put(struct wlf_conn *c, struct wlf_out *out, const char *peer, const 
 		c->state = WLF_CONN_OVERFLOW;
 		snprintf(c->reason, sizeof(c->reason), "%s does not read what it is sent", peer);
 	}
+	if (out == &c->cout)
+		wlf_conn_refresh_focus(c);
 	return r < 0 ? -ENOBUFS : 0;
 }
 
@@ -428,6 +440,7 @@ void wlf_conn_from_client(struct wlf_conn *c)
 		off += h.size;
 	}
 	wlf_in_consume(&c->cin, off);
+	wlf_conn_refresh_focus(c);
 }
 
 void wlf_conn_from_upstream(struct wlf_conn *c)
@@ -446,4 +459,5 @@ void wlf_conn_from_upstream(struct wlf_conn *c)
 		off += h.size;
 	}
 	wlf_in_consume(&c->uin, off);
+	wlf_conn_refresh_focus(c);
 }

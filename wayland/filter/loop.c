@@ -140,6 +140,7 @@ static void start_closing(struct client *cl)
 {
 	if (cl->closing)
 		return;
+	wlf_conn_upstream_closed(cl->conn);
 	cl->closing = true;
 	cl->deadline_ms = clock_now_ms() + CLOSE_GRACE_MS;
 	close_upstream(cl);
@@ -300,6 +301,8 @@ static bool service(struct loop *l, struct client *cl)
 		client_free(l, cl);
 		return false;
 	}
+	/* Output went out: events are read again, the focus counts again. */
+	wlf_conn_refresh_focus(c);
 	uint32_t cwant = c->cout.len ? EPOLLOUT : 0;
 	if (!cl->closing && wlf_conn_can_read_client(c) && c->cin.len < sizeof(c->cin.buf))
 		cwant |= EPOLLIN;
