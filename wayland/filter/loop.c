@@ -198,7 +198,11 @@ static void accept_client(struct loop *l, int lfd, bool control)
 		return;
 	int ufd = wlf_sock_connect(l->upstream_path);
 	if (ufd < 0) {
-		wlf_conn_upstream_error(cl->conn, "cannot connect to %s: %s", l->upstream_path,
+		/* The path is the host's business: the log has it, the client
+		 * (the guest reads it) does not. */
+		log_warn("client %llu: cannot connect to %s: %s", (unsigned long long)cl->conn->id,
+			 l->upstream_path, strerror(-ufd));
+		wlf_conn_upstream_error(cl->conn, "cannot connect to the compositor: %s",
 					strerror(-ufd));
 		return;
 	}
