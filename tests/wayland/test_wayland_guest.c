@@ -7,6 +7,7 @@
 #include "wlr-data-control-unstable-v1-client-protocol.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -246,6 +247,33 @@ static void test_source_gone(void **state)
 	assert_int_equal(b->state, WLF_CONN_CLIENT_ERROR);
 }
 
+/* The source's owner broke the protocol and is being closed (its last bytes
+ * flushing) when another client receives: that client's fd is closed at
+ * once (end of file), not kept by the filter. */
+static void test_source_owner_ending(void **state)
+{
+	struct env *e = *state;
+	struct wlf_conn *a = e->a, *b = e->b;
+	enter(a, 100);
+	h_req(a, DDM, WL_DATA_DEVICE_MANAGER_CREATE_DATA_SOURCE, "n", NEXT_ID);
+	h_req(a, NEXT_ID, WL_DATA_SOURCE_OFFER, "s", "text/plain");
+	h_req(a, DEV, WL_DATA_DEVICE_SET_SELECTION, "ou", NEXT_ID, 100);
+	enter(b, 5);
+	uint32_t offer = expect_offer(b, DEV, WLF_EV_DATA_DEVICE_SELECTION, "text/plain");
+	h_drain(b);
+	h_req(a, 999, 0, "");
+	assert_int_equal(a->state, WLF_CONN_CLIENT_ERROR);
+	h_drain(a);
+	int w, r = h_pipe(&w);
+	assert_int_equal(fcntl(r, F_SETFL, O_NONBLOCK), 0);
+	h_req(b, offer, WL_DATA_OFFER_RECEIVE, "sh", "text/plain", w);
+	assert_int_equal(b->state, WLF_CONN_OK);
+	assert_int_equal(a->cout.nfds, 0);
+	char c;
+	assert_int_equal(read(r, &c, 1), 0);
+	close(r);
+}
+
 /* The agent's connection: a local display with a seat and data-control. */
 static struct wlf_conn *control(struct env *e)
 {
@@ -351,6 +379,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_copy_paste, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_source_gone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_source_owner_ending, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_data_control, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_primary, setup, teardown),
 	};

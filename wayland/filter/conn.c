@@ -183,8 +183,8 @@ int wlf_conn_send_up(struct wlf_conn *c, const uint8_t *msg, size_t len, const i
 int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...)
 {
 	struct wlf_obj *o = wlf_obj_get(&c->objs, object);
-	if (c->state != WLF_CONN_OK || !o || opcode >= (unsigned)o->iface->event_count)
-		return c->state == WLF_CONN_OK ? -EINVAL : -ENOBUFS;
+	if (!o || opcode >= (unsigned)o->iface->event_count)
+		return -EINVAL; /* the caller's mistake: the object's events are its to know */
 	uint8_t buf[WLF_MAX_MSG];
 	int fds[WLF_MAX_FDS_SEND];
 	unsigned nfds;
@@ -195,9 +195,12 @@ int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...)
 	wlf_enc_args(&e, o->iface->events[opcode].signature, ap, fds, WLF_MAX_FDS_SEND, &nfds);
 	va_end(ap);
 	int n = wlf_enc_end(&e);
-	if (n < 0) {
+	/* A connection being closed takes nothing more, but the fds passed
+	 * are closed all the same: a receiver waiting on its pipe reads end
+	 * of file, and the filter keeps no fd of it. */
+	if (n < 0 || c->state != WLF_CONN_OK) {
 		wlf_close_fds(fds, nfds);
-		return n;
+		return n < 0 ? n : -ENOBUFS;
 	}
 	return wlf_conn_put_client(c, buf, (size_t)n, fds, nfds);
 }

@@ -153,8 +153,10 @@ void wlf_conn_upstream_closed(struct wlf_conn *c);
 
 /* Sends an event to the client: args follow object's event signature (u i f
  * o n: uint32_t; s: const char *; a: a struct wlf_blob *; h: int fd, whose
- * ownership passes). Returns 0, or -ENOBUFS after marking the connection
- * WLF_CONN_OVERFLOW. */
+ * ownership passes: it is closed when the event is not sent). Returns 0,
+ * -ENOBUFS (the connection is ending, or its output overflowed: it is then
+ * marked WLF_CONN_OVERFLOW), or -EINVAL when object has no such event (fds
+ * then stay the caller's). */
 int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...);
 
 /* Sends an encoded message upstream (fds: ownership passes). Returns 0 or
