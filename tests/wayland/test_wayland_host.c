@@ -261,6 +261,62 @@ static void test_titles(void **state)
 	assert_int_equal(strncmp(h_string(&m, 2), "[mail] xxx", 10), 0);
 }
 
+/* The host's monitors are described to a VM by geometry and name only:
+ * make, model and description (sway's holds the serial number) would tell
+ * every VM which machine, which monitor it runs on. */
+static void test_output_texts(void **state)
+{
+	struct env *e = *state;
+	struct wlf_conn *c = e->c;
+	registry(c);
+	h_ev(c, 2, WLF_EV_REGISTRY_GLOBAL, "usu", 6, "zxdg_output_manager_v1", 3);
+	h_req(c, 2, WL_REGISTRY_BIND, "usun", 38, "wl_output", 4, 3);
+	h_req(c, 2, WL_REGISTRY_BIND, "usun", 6, "zxdg_output_manager_v1", 3, 4);
+	h_req(c, 4, 1 /* get_xdg_output */, "no", 5, 3);
+	assert_int_equal(c->state, WLF_CONN_OK);
+	h_drain(c);
+	struct h_msg m;
+	h_ev(c, 3, 0 /* geometry */, "iiiiissi", 10, 20, 600, 340, 1, "Dell Inc.", "DELL U2720Q",
+	     3);
+	assert_true(h_next(&c->cout, &m));
+	assert_int_equal(m.id, 3);
+	assert_int_equal(m.opcode, 0);
+	static const uint32_t ints[] = {10, 20, 600, 340, 1};
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(h_word(&m, 2 + i), ints[i]);
+	assert_string_equal(h_string(&m, 7), "unknown");
+	assert_string_equal(h_string(&m, 10), "unknown");
+	assert_int_equal(h_word(&m, 13), 3);
+	assert_int_equal(m.size, 14 * 4);
+	h_ev(c, 3, 4 /* name */, "s", "DP-1");
+	assert_true(h_next(&c->cout, &m));
+	assert_string_equal(h_string(&m, 2), "DP-1");
+	h_ev(c, 3, 5 /* description */, "s", "Dell Inc. DELL U2720Q 8XYZ123 (DP-1)");
+	assert_true(h_next(&c->cout, &m));
+	assert_int_equal(m.opcode, 5);
+	assert_string_equal(h_string(&m, 2), "unknown");
+	h_ev(c, 5, 4 /* zxdg_output_v1.description */, "s", "Dell Inc. DELL U2720Q 8XYZ123");
+	assert_true(h_next(&c->cout, &m));
+	assert_int_equal(m.id, 5);
+	assert_string_equal(h_string(&m, 2), "unknown");
+	h_ev(c, 5, 3 /* name */, "s", "DP-1");
+	assert_true(h_next(&c->cout, &m));
+	assert_string_equal(h_string(&m, 2), "DP-1");
+	assert_int_equal(c->state, WLF_CONN_OK);
+	/* The guest filter passes them on: the host's have been hidden already. */
+	struct wlf_ctx gctx;
+	struct wlf_conn *g;
+	wlf_ctx_init(&gctx, WLF_MODE_GUEST, NULL);
+	assert_int_equal(wlf_conn_new(&gctx, false, &g), 0);
+	registry(g);
+	h_req(g, 2, WL_REGISTRY_BIND, "usun", 38, "wl_output", 4, 3);
+	h_drain(g);
+	h_ev(g, 3, 5, "s", "a monitor");
+	assert_true(h_find(&g->cout, 3, 5, &m));
+	assert_string_equal(h_string(&m, 2), "a monitor");
+	h_free_all(&gctx);
+}
+
 /* Binds wl_compositor as 3, wl_seat as 4, creates surface 5, keyboard 6. */
 static void keyboard(struct wlf_conn *c)
 {
@@ -527,6 +583,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_focus, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_focus_unread, setup, teardown),
 	    cmocka_unit_test(test_focus_settle),
+	    cmocka_unit_test_setup_teardown(test_output_texts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_id, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upstream_lies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_independent_clients, setup, teardown),
