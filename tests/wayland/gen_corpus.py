@@ -56,6 +56,11 @@ CLIENT = {
     "host_gap": (0, [msg(1, 0, 12)]),
     "host_lying_string": (0, [struct.pack("=IIII", 2, 16 << 16, 36, 4000)]),
     "host_sync_registry": (0, [msg(1, 0, 7), msg(1, 1, 8), msg(3, 3), msg(4, 0)]),
+    # the id tables grow (and move) under the requests that create objects
+    "host_many_objects": (0, [msg(1, 0, i) for i in range(7, 300)] +
+                          [bind(2, "wl_compositor", 4, 300), msg(300, 0, 301),
+                           bind(10, "xdg_wm_base", 2, 302), msg(302, 2, 303, 301),
+                           msg(303, 1, 304), msg(304, 2, "many")]),
     # guest app: copy with the serial of the keyboard enter (1)
     "guest_copy": (1, [
         msg(7, 0, 9), msg(9, 0, "text/plain"), msg(9, 0, "UTF8_STRING"),

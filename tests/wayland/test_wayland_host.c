@@ -499,6 +499,50 @@ static void test_delete_id(void **state)
 	assert_int_equal(c->state, WLF_CONN_UPSTREAM_ERROR);
 }
 
+/* A client with many objects: the id tables grow (and move) while the
+ * filter handles the very request that creates the next object. Every
+ * request still goes up whole and right, whatever the size of the tables:
+ * the object a request is sent to is not read from the table's old memory
+ * (that crashed the host filter once a client had a few thousand objects). */
+static void test_many_objects(void **state)
+{
+	struct env *e = *state;
+	struct wlf_conn *c = e->c;
+	registry(c);
+	h_drain(c);
+	struct h_msg m;
+	enum { N = 20000 };
+	/* wl_display.sync with no delete_id coming back: ids 3 ... N + 2. */
+	uint32_t id;
+	for (id = 3; id < N + 3; id++) {
+		h_req(c, 1, WL_DISPLAY_SYNC, "n", id);
+		assert_true(h_next(&c->uout, &m));
+		assert_int_equal(m.id, 1);
+		assert_int_equal(h_word(&m, 2), id);
+		/* Now and then a bind, through the registry's old memory. */
+		if (id % 997 == 0) {
+			id++;
+			h_req(c, 2, WL_REGISTRY_BIND, "usun", 2, "wl_compositor", 4, id);
+			assert_true(h_next(&c->uout, &m));
+			assert_int_equal(m.id, 2);
+			assert_int_equal(h_word(&m, m.size / 4 - 1), id);
+		}
+	}
+	assert_int_equal(c->state, WLF_CONN_OK);
+	assert_true(c->objs.cli_c.cap >= N);
+	/* A window past them all is still tagged. */
+	h_req(c, 2, WL_REGISTRY_BIND, "usun", 10, "xdg_wm_base", 2, id);
+	h_req(c, 2, WL_REGISTRY_BIND, "usun", 2, "wl_compositor", 4, id + 1);
+	h_req(c, id + 1, WL_COMPOSITOR_CREATE_SURFACE, "n", id + 2);
+	h_req(c, id, XDG_WM_BASE_GET_XDG_SURFACE, "no", id + 3, id + 2);
+	h_drain(c);
+	h_req(c, id + 3, XDG_SURFACE_GET_TOPLEVEL, "n", id + 4);
+	assert_int_equal(c->state, WLF_CONN_OK);
+	assert_true(h_next(&c->uout, &m)); /* get_toplevel */
+	assert_true(h_next(&c->uout, &m));
+	assert_string_equal(h_string(&m, 2), "[mail]");
+}
+
 static void test_upstream_lies(void **state)
 {
 	struct env *e = *state;
@@ -585,6 +629,7 @@ int main(void)
 	    cmocka_unit_test(test_focus_settle),
 	    cmocka_unit_test_setup_teardown(test_output_texts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_objects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upstream_lies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_independent_clients, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),

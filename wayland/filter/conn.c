@@ -423,7 +423,10 @@ static int client_message(struct wlf_conn *c, const struct wlf_header *h, const 
 	int fds[WLF_MAX_FDS_SEND];
 	for (unsigned i = 0; i < m.nfds; i++)
 		fds[i] = wlf_in_pop_fd(&c->cin);
-	return dispatch(c, o, &m, fds);
+	/* The request's handling creates objects, which may move the table o
+	 * points into: what follows reads a copy. */
+	struct wlf_obj self = *o;
+	return dispatch(c, &self, &m, fds);
 }
 
 void wlf_conn_from_client(struct wlf_conn *c)

@@ -127,17 +127,23 @@ int wlf_upstream_message(struct wlf_conn *c, const struct wlf_header *h, const u
 		wlf_set_word(buf, a->word, t);
 		a->u = t;
 	}
+	uint32_t version = o->version;
 	for (unsigned i = 0; i < m.nargs; i++) {
 		struct wlf_arg *a = &m.args[i];
 		if (a->type != 'n')
 			continue;
 		uint32_t t, old;
 		if (!a->iface ||
-		    wlf_obj_new_upstream(&c->objs, a->u, a->iface, o->version, &t, &old) < 0)
+		    wlf_obj_new_upstream(&c->objs, a->u, a->iface, version, &t, &old) < 0)
 			return wlf_conn_upstream_error(c, "%s: bad new id %u", name, a->u);
 		wlf_set_word(buf, a->word, t);
 		a->u = t;
 	}
+	/* New objects may have moved the table o pointed into, or replaced o
+	 * itself (a new id reusing the sender's). */
+	o = wlf_obj_get(&c->objs, id);
+	if (!o)
+		return wlf_conn_upstream_error(c, "%s: replaces the object it is sent to", name);
 
 	if (o->iface == &wl_display_interface && h->opcode == WLF_EV_DISPLAY_DELETE_ID)
 		return delete_id(c, &m);
