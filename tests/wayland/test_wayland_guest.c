@@ -220,9 +220,9 @@ static void test_refused(void **state)
 	expect_offer(a, DEV, WLF_EV_DATA_DEVICE_SELECTION, "x");
 }
 
-static void test_source_gone(void **state)
+/* A copies text/plain; B, focused, gets the offer (returned). */
+static uint32_t a_copies(struct env *e)
 {
-	struct env *e = *state;
 	struct wlf_conn *a = e->a, *b = e->b;
 	enter(a, 100);
 	h_req(a, DDM, WL_DATA_DEVICE_MANAGER_CREATE_DATA_SOURCE, "n", NEXT_ID);
@@ -232,9 +232,17 @@ static void test_source_gone(void **state)
 	uint32_t offer = expect_offer(b, DEV, WLF_EV_DATA_DEVICE_SELECTION, "text/plain");
 	h_drain(b);
 	h_drain(a);
+	return offer;
+}
+
+static void test_source_gone(void **state)
+{
+	struct env *e = *state;
+	struct wlf_conn *b = e->b;
+	uint32_t offer = a_copies(e);
 	/* The source's owner leaves: the focused client hears the selection
 	 * is gone, and receiving from the old offer gives end of file. */
-	wlf_conn_free(a);
+	wlf_conn_free(e->a);
 	e->a = NULL;
 	expect_no_selection(b, DEV, WLF_EV_DATA_DEVICE_SELECTION);
 	int w, r = h_pipe(&w);
@@ -254,13 +262,7 @@ static void test_source_owner_ending(void **state)
 {
 	struct env *e = *state;
 	struct wlf_conn *a = e->a, *b = e->b;
-	enter(a, 100);
-	h_req(a, DDM, WL_DATA_DEVICE_MANAGER_CREATE_DATA_SOURCE, "n", NEXT_ID);
-	h_req(a, NEXT_ID, WL_DATA_SOURCE_OFFER, "s", "text/plain");
-	h_req(a, DEV, WL_DATA_DEVICE_SET_SELECTION, "ou", NEXT_ID, 100);
-	enter(b, 5);
-	uint32_t offer = expect_offer(b, DEV, WLF_EV_DATA_DEVICE_SELECTION, "text/plain");
-	h_drain(b);
+	uint32_t offer = a_copies(e);
 	h_req(a, 999, 0, "");
 	assert_int_equal(a->state, WLF_CONN_CLIENT_ERROR);
 	h_drain(a);
