@@ -383,7 +383,7 @@ static void stall(struct app *a)
 		 * client still connected that does not read. */
 		for (int i = 0; i < 200; i++, n++)
 			wl_callback_destroy(wl_display_sync(a->display));
-		poll(NULL, 0, 5);
+		poll(NULL, 0, 10);
 		while (wl_display_flush(a->display) < 0) {
 			if (errno != EAGAIN)
 				die("display connection failed");
