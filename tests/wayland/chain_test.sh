@@ -149,6 +149,28 @@ case_isolation() {
 		grep -q "$want" <<<"$out" || fail "$p: unexpected answer: $out"
 	done
 	ok "the host clipboard is out of reach of guest clients"
+	# A peer that stops reading (a compromised waypipe client; here a client
+	# of the host filter's socket itself): once 256 KiB of its events wait,
+	# the filter stops reading the compositor for it, and the keyboard
+	# leave would wait unread for ever. The focus file must not go on
+	# naming the VM then, or "paste into the focused VM" would reach it
+	# while a host window has the keyboard.
+	WAYLAND_DISPLAY=$H/appvm-vmt bg stall "$H" "$CLIENT" window --color ff00ff --size 20x10 \
+		--app-id test.stall --stall
+	local stalled=$last
+	wait_for 20 "the window's first frame" grep -qs first-frame "$root/stall.log"
+	wait_for 10 "focus file 1" grep -qx 1 "$H/focus"
+	kill -USR1 "$stalled"
+	wait_for 60 "the window to stop reading" grep -qs '^stalled' "$root/stall.log"
+	wait_for 10 "focus file 0 with the VM's only client not reading" grep -qx 0 "$H/focus"
+	WAYLAND_DISPLAY=$H/$sway_socket bg native "$H" "$CLIENT" window --color 00ff00 \
+		--app-id host.native
+	local native=$last
+	host_focused() { swaymsg -t get_tree | jq -e '[.. | objects | select(.focused? == true and .app_id? == "host.native")] | length == 1' >/dev/null; }
+	wait_for 20 "the host window focused" host_focused
+	grep -qx 0 "$H/focus" || fail "the focus file says $(cat "$H/focus") with a host window focused"
+	kill "$native" "$stalled"
+	ok "a client that stops reading does not hold the focus file ($(grep '^stalled' "$root/stall.log"))"
 	# After all that, the chain still serves a window.
 	window red --color ff0000 --size 20x10 --app-id test.red
 	ok "the chain still serves windows"

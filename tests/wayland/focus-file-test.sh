@@ -2,6 +2,7 @@
 # The host filter's focus file is replaced through PATH.tmp: a symlink
 # planted there (by anyone who may write the focus file's folder) must
 # neither be written through nor renamed into place as the focus file.
+# And a client of a filter without its compositor learns no host path.
 # Usage: focus-file-test.sh APPVM_WAYLAND
 set -euo pipefail
 filter=${1:?usage: focus-file-test.sh APPVM_WAYLAND}
@@ -31,8 +32,28 @@ done
 [ ! -L "$work/focus" ] || fail "the planted symlink became the focus file"
 [ -f "$work/focus" ] || fail "no focus file: $(cat "$work/log")"
 [ "$(cat "$work/focus")" = 0 ] || fail "focus file says '$(cat "$work/focus")'"
+
+# No compositor behind --upstream: a client is told so with a protocol
+# error, which names no host path (the guest reads it).
+said=$(python3 - "$work/w.sock" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect(sys.argv[1])
+data = b""
+while True:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print(data[20:].rstrip(b"\0").decode("utf-8", "replace"))
+PY
+)
+case $said in *"cannot connect to the compositor"*) ;; *) fail "no such error for the client: '$said'" ;; esac
+case $said in *"$work"*) fail "the error shows the client a host path: '$said'" ;; esac
+grep -q "none.sock" "$work/log" || fail "the log does not name the upstream: $(cat "$work/log")"
 kill -TERM "$pid"
 wait "$pid" || fail "the filter did not exit 0 after SIGTERM"
 pid=
 [ "$(cat "$work/victim")" = precious ] || fail "the victim was written at exit"
-echo "ok: focus file written beside a planted symlink, never through it"
+echo "ok: focus file written beside a planted symlink, never through it; no host path in errors"

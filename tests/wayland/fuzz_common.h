@@ -90,6 +90,35 @@ static inline void fuzz_check_host_up(struct wlf_conn *c)
 	}
 }
 
+/* The boundary's promise about what reaches a host-mode client: no text
+ * about the host's hardware (wlf_policy_event_text_hidden) but
+ * WLF_HIDDEN_TEXT. Aborts otherwise. */
+static inline void fuzz_check_host_down(struct wlf_conn *c)
+{
+	struct h_msg m;
+	while (h_next(&c->cout, &m)) {
+		struct wlf_obj *o = wlf_obj_get(&c->objs, m.id);
+		if (!o || m.opcode >= o->iface->event_count)
+			continue;
+		const char *sig = o->iface->events[m.opcode].signature;
+		unsigned word = 2, arg = 0;
+		for (const char *p = sig; *p && 4 * word < m.size; p++) {
+			if ((*p >= '0' && *p <= '9') || *p == '?')
+				continue;
+			if (*p == 'h') {
+				arg++;
+				continue;
+			}
+			uint32_t len = h_word(&m, word);
+			if (*p == 's' && wlf_policy_event_text_hidden(o->iface, m.opcode, arg) &&
+			    (!h_string(&m, word) || strcmp(h_string(&m, word), WLF_HIDDEN_TEXT)))
+				abort();
+			word += *p == 's' || *p == 'a' ? 1 + (len + 3) / 4 : 1;
+			arg++;
+		}
+	}
+}
+
 /* Feeds data to one direction of c in reads of at most 4096 bytes, with
  * nfds fds queued first, emptying the outputs as a reading peer would. */
 static inline void fuzz_feed(struct wlf_conn *c, bool upstream, const uint8_t *data, size_t size,
@@ -111,8 +140,10 @@ static inline void fuzz_feed(struct wlf_conn *c, bool upstream, const uint8_t *d
 			wlf_conn_from_upstream(c);
 		else
 			wlf_conn_from_client(c);
-		if (c->ctx->mode == WLF_MODE_HOST)
+		if (c->ctx->mode == WLF_MODE_HOST) {
 			fuzz_check_host_up(c);
+			fuzz_check_host_down(c);
+		}
 		for (struct wlf_conn *o = c->ctx->conns; o; o = o->next)
 			h_drain(o);
 	}

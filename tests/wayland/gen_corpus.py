@@ -4,7 +4,8 @@ tests/fuzz/corpus/wayland_client/ and tests/fuzz/corpus/wayland_upstream/.
 
 Seeds are Wayland byte streams in the state fuzz_common.h sets up: an app
 connection with registry 2, wl_seat 3, wl_keyboard 4, wl_compositor 5,
-wl_surface 6 (and in guest mode data device manager 7, data device 8).
+wl_surface 6 (and in guest mode data device manager 7, data device 8);
+upstream seeds also have wl_output 7 and its zxdg_output_v1 9 (upstream ids).
 The first byte is the fuzz target's selector (see the targets).
 Usage: tests/wayland/gen_corpus.py [SOURCE_DIR]"""
 import os
@@ -55,6 +56,11 @@ CLIENT = {
     "host_gap": (0, [msg(1, 0, 12)]),
     "host_lying_string": (0, [struct.pack("=IIII", 2, 16 << 16, 36, 4000)]),
     "host_sync_registry": (0, [msg(1, 0, 7), msg(1, 1, 8), msg(3, 3), msg(4, 0)]),
+    # the id tables grow (and move) under the requests that create objects
+    "host_many_objects": (0, [msg(1, 0, i) for i in range(7, 300)] +
+                          [bind(2, "wl_compositor", 4, 300), msg(300, 0, 301),
+                           bind(10, "xdg_wm_base", 2, 302), msg(302, 2, 303, 301),
+                           msg(303, 1, 304), msg(304, 2, "many")]),
     # guest app: copy with the serial of the keyboard enter (1)
     "guest_copy": (1, [
         msg(7, 0, 9), msg(9, 0, "text/plain"), msg(9, 0, "UTF8_STRING"),
@@ -89,6 +95,14 @@ UPSTREAM = {
     "host_seat": (0, [msg(3, 0, 3), msg(3, 1, "seat0"), msg(6, 0, 0)]),
     "host_error": (0, [msg(1, 0, 6, 2, "invalid size")]),
     "host_delete_id": (0, [msg(1, 1, 4), msg(4, 1, 9, 6, b"")]),
+    # the host's monitor: make, model and description reach the client hidden
+    "host_output": (0, [
+        msg(7, 0, 0, 0, 600, 340, 0, "Dell Inc.", "DELL U2720Q", 0),
+        msg(7, 1, 3, 3840, 2160, 60000), msg(7, 3, 2), msg(7, 4, "DP-1"),
+        msg(7, 5, "Dell Inc. DELL U2720Q 8XYZ123 (DP-1)"), msg(7, 2),
+        msg(9, 0, 0, 0), msg(9, 1, 1920, 1080), msg(9, 3, "DP-1"),
+        msg(9, 4, "Dell Inc. DELL U2720Q 8XYZ123 (DP-1)"), msg(9, 2), msg(7, 0, 0, 0, 0, 0, 0, "",
+                                                                            None, 0)]),
     "guest_focus": (1, [msg(4, 2, 2, 6), msg(4, 1, 3, 6, b""), msg(4, 2, 4, 6)]),
     "guest_server_object": (1, [msg(3, 0, 7), msg(1, 2, 0)]),
 }

@@ -7,6 +7,7 @@
 #include "wlr-data-control-unstable-v1-client-protocol.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,9 +220,9 @@ static void test_refused(void **state)
 	expect_offer(a, DEV, WLF_EV_DATA_DEVICE_SELECTION, "x");
 }
 
-static void test_source_gone(void **state)
+/* A copies text/plain; B, focused, gets the offer (returned). */
+static uint32_t a_copies(struct env *e)
 {
-	struct env *e = *state;
 	struct wlf_conn *a = e->a, *b = e->b;
 	enter(a, 100);
 	h_req(a, DDM, WL_DATA_DEVICE_MANAGER_CREATE_DATA_SOURCE, "n", NEXT_ID);
@@ -231,9 +232,17 @@ static void test_source_gone(void **state)
 	uint32_t offer = expect_offer(b, DEV, WLF_EV_DATA_DEVICE_SELECTION, "text/plain");
 	h_drain(b);
 	h_drain(a);
+	return offer;
+}
+
+static void test_source_gone(void **state)
+{
+	struct env *e = *state;
+	struct wlf_conn *b = e->b;
+	uint32_t offer = a_copies(e);
 	/* The source's owner leaves: the focused client hears the selection
 	 * is gone, and receiving from the old offer gives end of file. */
-	wlf_conn_free(a);
+	wlf_conn_free(e->a);
 	e->a = NULL;
 	expect_no_selection(b, DEV, WLF_EV_DATA_DEVICE_SELECTION);
 	int w, r = h_pipe(&w);
@@ -244,6 +253,27 @@ static void test_source_gone(void **state)
 	close(r);
 	h_req(b, offer, WL_DATA_OFFER_FINISH, "");
 	assert_int_equal(b->state, WLF_CONN_CLIENT_ERROR);
+}
+
+/* The source's owner broke the protocol and is being closed (its last bytes
+ * flushing) when another client receives: that client's fd is closed at
+ * once (end of file), not kept by the filter. */
+static void test_source_owner_ending(void **state)
+{
+	struct env *e = *state;
+	struct wlf_conn *a = e->a, *b = e->b;
+	uint32_t offer = a_copies(e);
+	h_req(a, 999, 0, "");
+	assert_int_equal(a->state, WLF_CONN_CLIENT_ERROR);
+	h_drain(a);
+	int w, r = h_pipe(&w);
+	assert_int_equal(fcntl(r, F_SETFL, O_NONBLOCK), 0);
+	h_req(b, offer, WL_DATA_OFFER_RECEIVE, "sh", "text/plain", w);
+	assert_int_equal(b->state, WLF_CONN_OK);
+	assert_int_equal(a->cout.nfds, 0);
+	char c;
+	assert_int_equal(read(r, &c, 1), 0);
+	close(r);
 }
 
 /* The agent's connection: a local display with a seat and data-control. */
@@ -351,6 +381,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_copy_paste, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_source_gone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_source_owner_ending, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_data_control, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_primary, setup, teardown),
 	};

@@ -261,6 +261,62 @@ static void test_titles(void **state)
 	assert_int_equal(strncmp(h_string(&m, 2), "[mail] xxx", 10), 0);
 }
 
+/* The host's monitors are described to a VM by geometry and name only:
+ * make, model and description (sway's holds the serial number) would tell
+ * every VM which machine, which monitor it runs on. */
+static void test_output_texts(void **state)
+{
+	struct env *e = *state;
+	struct wlf_conn *c = e->c;
+	registry(c);
+	h_ev(c, 2, WLF_EV_REGISTRY_GLOBAL, "usu", 6, "zxdg_output_manager_v1", 3);
+	h_req(c, 2, WL_REGISTRY_BIND, "usun", 38, "wl_output", 4, 3);
+	h_req(c, 2, WL_REGISTRY_BIND, "usun", 6, "zxdg_output_manager_v1", 3, 4);
+	h_req(c, 4, 1 /* get_xdg_output */, "no", 5, 3);
+	assert_int_equal(c->state, WLF_CONN_OK);
+	h_drain(c);
+	struct h_msg m;
+	h_ev(c, 3, 0 /* geometry */, "iiiiissi", 10, 20, 600, 340, 1, "Dell Inc.", "DELL U2720Q",
+	     3);
+	assert_true(h_next(&c->cout, &m));
+	assert_int_equal(m.id, 3);
+	assert_int_equal(m.opcode, 0);
+	static const uint32_t ints[] = {10, 20, 600, 340, 1};
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(h_word(&m, 2 + i), ints[i]);
+	assert_string_equal(h_string(&m, 7), "unknown");
+	assert_string_equal(h_string(&m, 10), "unknown");
+	assert_int_equal(h_word(&m, 13), 3);
+	assert_int_equal(m.size, 14 * 4);
+	h_ev(c, 3, 4 /* name */, "s", "DP-1");
+	assert_true(h_next(&c->cout, &m));
+	assert_string_equal(h_string(&m, 2), "DP-1");
+	h_ev(c, 3, 5 /* description */, "s", "Dell Inc. DELL U2720Q 8XYZ123 (DP-1)");
+	assert_true(h_next(&c->cout, &m));
+	assert_int_equal(m.opcode, 5);
+	assert_string_equal(h_string(&m, 2), "unknown");
+	h_ev(c, 5, 4 /* zxdg_output_v1.description */, "s", "Dell Inc. DELL U2720Q 8XYZ123");
+	assert_true(h_next(&c->cout, &m));
+	assert_int_equal(m.id, 5);
+	assert_string_equal(h_string(&m, 2), "unknown");
+	h_ev(c, 5, 3 /* name */, "s", "DP-1");
+	assert_true(h_next(&c->cout, &m));
+	assert_string_equal(h_string(&m, 2), "DP-1");
+	assert_int_equal(c->state, WLF_CONN_OK);
+	/* The guest filter passes them on: the host's have been hidden already. */
+	struct wlf_ctx gctx;
+	struct wlf_conn *g;
+	wlf_ctx_init(&gctx, WLF_MODE_GUEST, NULL);
+	assert_int_equal(wlf_conn_new(&gctx, false, &g), 0);
+	registry(g);
+	h_req(g, 2, WL_REGISTRY_BIND, "usun", 38, "wl_output", 4, 3);
+	h_drain(g);
+	h_ev(g, 3, 5, "s", "a monitor");
+	assert_true(h_find(&g->cout, 3, 5, &m));
+	assert_string_equal(h_string(&m, 2), "a monitor");
+	h_free_all(&gctx);
+}
+
 /* Binds wl_compositor as 3, wl_seat as 4, creates surface 5, keyboard 6. */
 static void keyboard(struct wlf_conn *c)
 {
@@ -304,6 +360,51 @@ static void test_focus(void **state)
 	h_ev(other, 6, WLF_EV_KEYBOARD_ENTER, "uoa", 14, 5, &keys);
 	h_req(other, 6, WL_KEYBOARD_RELEASE, "");
 	h_ev(other, 1, WLF_EV_DISPLAY_DELETE_ID, "u", 6);
+	assert_int_equal(e->ctx.focused, 0);
+}
+
+/* A client that stops reading its events makes the filter stop reading
+ * upstream (backpressure), so a keyboard leave could wait unread for as long
+ * as the guest likes: the focus file would go on naming the VM while
+ * another window has the keyboard, and a "paste into the focused VM" would
+ * reach it. Whatever the filter cannot see is not focus: a connection
+ * counts as focused only while its events are being read, and not once it
+ * is ending. */
+static void test_focus_unread(void **state)
+{
+	struct env *e = *state;
+	struct wlf_conn *c = e->c;
+	keyboard(c);
+	struct wlf_blob keys = {NULL, 0};
+	h_ev(c, 6, WLF_EV_KEYBOARD_ENTER, "uoa", 10, 5, &keys);
+	assert_int_equal(e->ctx.focused, 1);
+	/* The client reads nothing: its events pile up to the soft limit. */
+	unsigned n = 0;
+	while (wlf_conn_can_read_upstream(c)) {
+		h_ev(c, 6, WLF_EV_KEYBOARD_KEY, "uuuu", 20 + n, n, 30, 1);
+		n++;
+	}
+	assert_int_equal(c->state, WLF_CONN_OK);
+	assert_int_equal(e->ctx.focused, 0);
+	assert_true(e->ctx.focus_changed);
+	e->ctx.focus_changed = false;
+	/* It reads again: the keyboard it still has counts once more. */
+	h_drain(c);
+	wlf_conn_from_upstream(c);
+	assert_int_equal(e->ctx.focused, 1);
+	assert_true(e->ctx.focus_changed);
+	/* Upstream closed, the connection only flushes its last bytes: not
+	 * focused any more. */
+	wlf_conn_upstream_closed(c);
+	assert_int_equal(e->ctx.focused, 0);
+	/* A client error ends it too, before the loop frees it. */
+	struct wlf_conn *other;
+	assert_int_equal(wlf_conn_new(&e->ctx, false, &other), 0);
+	keyboard(other);
+	h_ev(other, 6, WLF_EV_KEYBOARD_ENTER, "uoa", 40, 5, &keys);
+	assert_int_equal(e->ctx.focused, 1);
+	h_req(other, 77, 0, "");
+	assert_int_equal(other->state, WLF_CONN_CLIENT_ERROR);
 	assert_int_equal(e->ctx.focused, 0);
 }
 
@@ -398,6 +499,50 @@ static void test_delete_id(void **state)
 	assert_int_equal(c->state, WLF_CONN_UPSTREAM_ERROR);
 }
 
+/* A client with many objects: the id tables grow (and move) while the
+ * filter handles the very request that creates the next object. Every
+ * request still goes up whole and right, whatever the size of the tables:
+ * the object a request is sent to is not read from the table's old memory
+ * (that crashed the host filter once a client had a few thousand objects). */
+static void test_many_objects(void **state)
+{
+	struct env *e = *state;
+	struct wlf_conn *c = e->c;
+	registry(c);
+	h_drain(c);
+	struct h_msg m;
+	enum { N = 20000 };
+	/* wl_display.sync with no delete_id coming back: ids 3 ... N + 2. */
+	uint32_t id;
+	for (id = 3; id < N + 3; id++) {
+		h_req(c, 1, WL_DISPLAY_SYNC, "n", id);
+		assert_true(h_next(&c->uout, &m));
+		assert_int_equal(m.id, 1);
+		assert_int_equal(h_word(&m, 2), id);
+		/* Now and then a bind, through the registry's old memory. */
+		if (id % 997 == 0) {
+			id++;
+			h_req(c, 2, WL_REGISTRY_BIND, "usun", 2, "wl_compositor", 4, id);
+			assert_true(h_next(&c->uout, &m));
+			assert_int_equal(m.id, 2);
+			assert_int_equal(h_word(&m, m.size / 4 - 1), id);
+		}
+	}
+	assert_int_equal(c->state, WLF_CONN_OK);
+	assert_true(c->objs.cli_c.cap >= N);
+	/* A window past them all is still tagged. */
+	h_req(c, 2, WL_REGISTRY_BIND, "usun", 10, "xdg_wm_base", 2, id);
+	h_req(c, 2, WL_REGISTRY_BIND, "usun", 2, "wl_compositor", 4, id + 1);
+	h_req(c, id + 1, WL_COMPOSITOR_CREATE_SURFACE, "n", id + 2);
+	h_req(c, id, XDG_WM_BASE_GET_XDG_SURFACE, "no", id + 3, id + 2);
+	h_drain(c);
+	h_req(c, id + 3, XDG_SURFACE_GET_TOPLEVEL, "n", id + 4);
+	assert_int_equal(c->state, WLF_CONN_OK);
+	assert_true(h_next(&c->uout, &m)); /* get_toplevel */
+	assert_true(h_next(&c->uout, &m));
+	assert_string_equal(h_string(&m, 2), "[mail]");
+}
+
 static void test_upstream_lies(void **state)
 {
 	struct env *e = *state;
@@ -480,8 +625,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_fds_pass, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_titles, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_focus, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_focus_unread, setup, teardown),
 	    cmocka_unit_test(test_focus_settle),
+	    cmocka_unit_test_setup_teardown(test_output_texts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_delete_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_many_objects, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_upstream_lies, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_independent_clients, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),

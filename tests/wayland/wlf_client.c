@@ -12,7 +12,11 @@
  *       --seconds it runs until killed; with --once it exits after the first
  *       frame. --roundtrip draws the next frame as soon as a wl_display.sync
  *       round trip returns, not paced by the output, and prints "fps N".
- *       --fullscreen asks for fullscreen before the first commit.
+ *       --fullscreen asks for fullscreen before the first commit. With
+ *       --stall, on SIGUSR1 (once it has drawn and has the keyboard focus)
+ *       it stops reading its events and asks for more (wl_display.sync)
+ *       until the display takes no more requests for 2 s, prints "stalled
+ *       N" (N requests) and waits to be killed: a peer that stops reading.
  *   wlf-client globals
  *       Prints "name interface version" for every global.
  *   wlf-client bind NAME INTERFACE VERSION
@@ -25,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,7 +60,7 @@ struct app {
 	struct buffer buffers[2];
 	int width, height;
 	uint32_t color;
-	bool configured, animate, closed, once, roundtrip, fullscreen;
+	bool configured, animate, closed, once, roundtrip, fullscreen, stall, focused;
 	unsigned frames_done, drawn;
 	double start_ms, first_frame_ms, frame_done_ms;
 	bool globals_only, window;
@@ -87,7 +92,7 @@ static void kbd_keymap(void *data, struct wl_keyboard *k, uint32_t format, int32
 static void kbd_enter(void *data, struct wl_keyboard *k, uint32_t serial, struct wl_surface *s,
 		      struct wl_array *keys)
 {
-	(void)data;
+	((struct app *)data)->focused = true;
 	(void)k;
 	(void)serial;
 	(void)s;
@@ -357,6 +362,42 @@ static const struct xdg_toplevel_listener toplevel_listener = {
     .close = toplevel_close,
 };
 
+static volatile sig_atomic_t stall_now;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	stall_now = 1;
+}
+
+/* --stall: never reads again; requests until the display stops taking them. */
+static void stall(struct app *a)
+{
+	int fd = wl_display_get_fd(a->display);
+	unsigned n = 0;
+	for (;;) {
+		/* 2400 bytes: within libwayland's 4 KiB buffer between flushes.
+		 * Paced, so that few answers are on their way when the filter
+		 * stops reading the compositor: libwayland-server 1.21 drops a
+		 * client whose answers overflow its socket, and the point is a
+		 * client still connected that does not read. */
+		for (int i = 0; i < 200; i++, n++)
+			wl_callback_destroy(wl_display_sync(a->display));
+		poll(NULL, 0, 10);
+		while (wl_display_flush(a->display) < 0) {
+			if (errno != EAGAIN)
+				die("display connection failed");
+			struct pollfd p = {fd, POLLOUT, 0};
+			if (poll(&p, 1, 2000) == 0) {
+				printf("stalled %u\n", n);
+				fflush(stdout);
+				for (;;)
+					pause();
+			}
+		}
+	}
+}
+
 static int run_window(struct app *a, const char *title, const char *app_id, double seconds)
 {
 	if (!a->compositor || !a->shm || !a->wm_base)
@@ -374,6 +415,11 @@ static int run_window(struct app *a, const char *title, const char *app_id, doub
 	if (a->fullscreen)
 		xdg_toplevel_set_fullscreen(a->toplevel, NULL);
 	wl_surface_commit(a->surface);
+	if (a->stall) {
+		/* No SA_RESTART: the signal ends the wait in poll. */
+		struct sigaction sa = {.sa_handler = on_usr1};
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	double end = seconds > 0 ? now_ms() + seconds * 1e3 : 0;
 	double counted_from = 0;
 	unsigned counted_base = 0;
@@ -394,6 +440,8 @@ static int run_window(struct app *a, const char *title, const char *app_id, doub
 			die("display connection failed");
 		if (a->once && a->first_frame_ms > 0)
 			break;
+		if (a->stall && stall_now && a->first_frame_ms > 0 && a->focused)
+			stall(a);
 		if (counted_from == 0 && a->frames_done > 0) {
 			/* Frame rate from the first frame on, not the start-up. */
 			counted_from = now_ms();
@@ -458,11 +506,13 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc && strcmp(cmd, "window") == 0; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(argv[i], "--animate") == 0 || strcmp(argv[i], "--once") == 0 ||
-		    strcmp(argv[i], "--roundtrip") == 0 || strcmp(argv[i], "--fullscreen") == 0) {
+		    strcmp(argv[i], "--roundtrip") == 0 || strcmp(argv[i], "--fullscreen") == 0 ||
+		    strcmp(argv[i], "--stall") == 0) {
 			a.animate = a.animate || argv[i][2] == 'a';
 			a.once = a.once || argv[i][2] == 'o';
 			a.roundtrip = a.roundtrip || argv[i][2] == 'r';
 			a.fullscreen = a.fullscreen || argv[i][2] == 'f';
+			a.stall = a.stall || !strcmp(argv[i], "--stall");
 			continue;
 		}
 		if (!v)

@@ -116,6 +116,7 @@ int wlf_conn_client_error(struct wlf_conn *c, uint32_t object, uint32_t code, co
 	va_start(ap, fmt);
 	set_state(c, WLF_CONN_CLIENT_ERROR, fmt, ap);
 	va_end(ap);
+	wlf_conn_refresh_focus(c);
 	char text[WLF_MAX_REASON + 32];
 	snprintf(text, sizeof(text), "appvm-wayland: %s", c->reason);
 	uint8_t buf[512];
@@ -144,6 +145,15 @@ int wlf_conn_upstream_error(struct wlf_conn *c, const char *fmt, ...)
 	return -EPROTO;
 }
 
+void wlf_conn_upstream_closed(struct wlf_conn *c)
+{
+	if (c->state == WLF_CONN_OK) {
+		c->state = WLF_CONN_UPSTREAM_ERROR;
+		snprintf(c->reason, sizeof(c->reason), "upstream closed the connection");
+	}
+	wlf_conn_refresh_focus(c);
+}
+
 /* Queues a message on one of c's outputs; a full output ends the connection. */
 static int put(struct wlf_conn *c, struct wlf_out *out, const char *peer, const uint8_t *msg,
 	       size_t len, const int *fds, unsigned nfds)
@@ -153,6 +163,8 @@ static int put(struct wlf_conn *c, struct wlf_out *out, const char *peer, const 
 		c->state = WLF_CONN_OVERFLOW;
 		snprintf(c->reason, sizeof(c->reason), "%s does not read what it is sent", peer);
 	}
+	if (out == &c->cout)
+		wlf_conn_refresh_focus(c);
 	return r < 0 ? -ENOBUFS : 0;
 }
 
@@ -171,8 +183,8 @@ int wlf_conn_send_up(struct wlf_conn *c, const uint8_t *msg, size_t len, const i
 int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...)
 {
 	struct wlf_obj *o = wlf_obj_get(&c->objs, object);
-	if (c->state != WLF_CONN_OK || !o || opcode >= (unsigned)o->iface->event_count)
-		return c->state == WLF_CONN_OK ? -EINVAL : -ENOBUFS;
+	if (!o || opcode >= (unsigned)o->iface->event_count)
+		return -EINVAL; /* the caller's mistake: the object's events are its to know */
 	uint8_t buf[WLF_MAX_MSG];
 	int fds[WLF_MAX_FDS_SEND];
 	unsigned nfds;
@@ -183,9 +195,12 @@ int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...)
 	wlf_enc_args(&e, o->iface->events[opcode].signature, ap, fds, WLF_MAX_FDS_SEND, &nfds);
 	va_end(ap);
 	int n = wlf_enc_end(&e);
-	if (n < 0) {
+	/* A connection being closed takes nothing more, but the fds passed
+	 * are closed all the same: a receiver waiting on its pipe reads end
+	 * of file, and the filter keeps no fd of it. */
+	if (n < 0 || c->state != WLF_CONN_OK) {
 		wlf_close_fds(fds, nfds);
-		return n;
+		return n < 0 ? n : -ENOBUFS;
 	}
 	return wlf_conn_put_client(c, buf, (size_t)n, fds, nfds);
 }
@@ -408,7 +423,10 @@ static int client_message(struct wlf_conn *c, const struct wlf_header *h, const 
 	int fds[WLF_MAX_FDS_SEND];
 	for (unsigned i = 0; i < m.nfds; i++)
 		fds[i] = wlf_in_pop_fd(&c->cin);
-	return dispatch(c, o, &m, fds);
+	/* The request's handling creates objects, which may move the table o
+	 * points into: what follows reads a copy. */
+	struct wlf_obj self = *o;
+	return dispatch(c, &self, &m, fds);
 }
 
 void wlf_conn_from_client(struct wlf_conn *c)
@@ -428,6 +446,7 @@ void wlf_conn_from_client(struct wlf_conn *c)
 		off += h.size;
 	}
 	wlf_in_consume(&c->cin, off);
+	wlf_conn_refresh_focus(c);
 }
 
 void wlf_conn_from_upstream(struct wlf_conn *c)
@@ -446,4 +465,5 @@ void wlf_conn_from_upstream(struct wlf_conn *c)
 		off += h.size;
 	}
 	wlf_in_consume(&c->uin, off);
+	wlf_conn_refresh_focus(c);
 }

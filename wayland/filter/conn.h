@@ -79,6 +79,7 @@ struct wlf_conn {
 	struct wlf_global globals[WLF_MAX_GLOBALS];
 	unsigned nglobals;
 	unsigned kbd_entered;		      /* wl_keyboard objects with focus on this client */
+	bool focus_held;		      /* counted in ctx->focused (wlf_conn_refresh_focus) */
 	uint32_t serials[WLF_RECENT_SERIALS]; /* recent input event serials */
 	unsigned nserials;
 	struct wlf_device *devices; /* guest: this client's selection devices */
@@ -140,10 +141,22 @@ int wlf_conn_client_error(struct wlf_conn *c, uint32_t object, uint32_t code, co
 int wlf_conn_upstream_error(struct wlf_conn *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Recounts whether c holds the keyboard focus: a keyboard of it has it,
+ * and its events are read (no violation, its output under the soft limit;
+ * otherwise a leave could wait unread upstream). The loop calls it once
+ * output went out; the core after every message. */
+void wlf_conn_refresh_focus(struct wlf_conn *c);
+
+/* Upstream closed the connection: what is queued for the client may still
+ * go out, nothing else happens on it (state WLF_CONN_UPSTREAM_ERROR). */
+void wlf_conn_upstream_closed(struct wlf_conn *c);
+
 /* Sends an event to the client: args follow object's event signature (u i f
  * o n: uint32_t; s: const char *; a: a struct wlf_blob *; h: int fd, whose
- * ownership passes). Returns 0, or -ENOBUFS after marking the connection
- * WLF_CONN_OVERFLOW. */
+ * ownership passes: it is closed when the event is not sent). Returns 0,
+ * -ENOBUFS (the connection is ending, or its output overflowed: it is then
+ * marked WLF_CONN_OVERFLOW), or -EINVAL when object has no such event (fds
+ * then stay the caller's). */
 int wlf_conn_post(struct wlf_conn *c, uint32_t object, unsigned opcode, ...);
 
 /* Sends an encoded message upstream (fds: ownership passes). Returns 0 or

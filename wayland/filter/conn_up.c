@@ -4,6 +4,7 @@
  * keyboard focus and input serials. */
 #include "internal.h"
 #include "opcodes.h"
+#include "policy.h"
 
 #include <errno.h>
 #include <string.h>
@@ -50,6 +51,45 @@ static void note_input(struct wlf_conn *c, struct wlf_obj *o, const struct wlf_m
 	}
 }
 
+/* Host: the event in buf (ids already the client's) encoded again with the
+ * texts about the host's hardware replaced (wlf_policy_event_text_hidden).
+ * Returns the new size, h.size when nothing is hidden, or -EMSGSIZE. */
+static int hide_texts(const struct wlf_obj *o, const struct wlf_msg *m, uint8_t *buf)
+{
+	bool any = false;
+	for (unsigned i = 0; i < m->nargs; i++)
+		any = any || (m->args[i].type == 's' &&
+			      wlf_policy_event_text_hidden(o->iface, m->h.opcode, i));
+	if (!any)
+		return m->h.size;
+	uint8_t out[WLF_MAX_MSG];
+	struct wlf_enc e;
+	wlf_enc_begin(&e, out, sizeof(out), wlf_word(buf, 0), m->h.opcode);
+	for (unsigned i = 0; i < m->nargs; i++) {
+		const struct wlf_arg *a = &m->args[i];
+		switch (a->type) {
+		case 'h':
+			break;
+		case 's':
+			if (wlf_policy_event_text_hidden(o->iface, m->h.opcode, i))
+				wlf_enc_string(&e, WLF_HIDDEN_TEXT, strlen(WLF_HIDDEN_TEXT));
+			else
+				wlf_enc_string(&e, (const char *)a->data, a->data ? a->u - 1 : 0);
+			break;
+		case 'a':
+			wlf_enc_array(&e, a->data, a->u);
+			break;
+		default:
+			wlf_enc_u32(&e, wlf_word(buf, a->word));
+			break;
+		}
+	}
+	int n = wlf_enc_end(&e);
+	if (n > 0)
+		memcpy(buf, out, (size_t)n);
+	return n;
+}
+
 int wlf_upstream_message(struct wlf_conn *c, const struct wlf_header *h, const uint8_t *raw)
 {
 	char name[128];
@@ -87,17 +127,23 @@ int wlf_upstream_message(struct wlf_conn *c, const struct wlf_header *h, const u
 		wlf_set_word(buf, a->word, t);
 		a->u = t;
 	}
+	uint32_t version = o->version;
 	for (unsigned i = 0; i < m.nargs; i++) {
 		struct wlf_arg *a = &m.args[i];
 		if (a->type != 'n')
 			continue;
 		uint32_t t, old;
 		if (!a->iface ||
-		    wlf_obj_new_upstream(&c->objs, a->u, a->iface, o->version, &t, &old) < 0)
+		    wlf_obj_new_upstream(&c->objs, a->u, a->iface, version, &t, &old) < 0)
 			return wlf_conn_upstream_error(c, "%s: bad new id %u", name, a->u);
 		wlf_set_word(buf, a->word, t);
 		a->u = t;
 	}
+	/* New objects may have moved the table o pointed into, or replaced o
+	 * itself (a new id reusing the sender's). */
+	o = wlf_obj_get(&c->objs, id);
+	if (!o)
+		return wlf_conn_upstream_error(c, "%s: replaces the object it is sent to", name);
 
 	if (o->iface == &wl_display_interface && h->opcode == WLF_EV_DISPLAY_DELETE_ID)
 		return delete_id(c, &m);
@@ -106,9 +152,12 @@ int wlf_upstream_message(struct wlf_conn *c, const struct wlf_header *h, const u
 	if (is(o, &wl_registry_interface, &m, WLF_EV_REGISTRY_GLOBAL_REMOVE))
 		return wlf_registry_up_remove(c, id, &m);
 	note_input(c, o, &m);
+	int len = c->ctx->mode == WLF_MODE_HOST ? hide_texts(o, &m, buf) : h->size;
+	if (len < 0)
+		return wlf_conn_upstream_error(c, "%s: too long with its texts hidden", name);
 
 	int fds[WLF_MAX_FDS_SEND];
 	for (unsigned i = 0; i < m.nfds; i++)
 		fds[i] = wlf_in_pop_fd(&c->uin);
-	return wlf_conn_put_client(c, buf, h->size, fds, m.nfds);
+	return wlf_conn_put_client(c, buf, (size_t)len, fds, m.nfds);
 }

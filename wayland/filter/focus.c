@@ -31,13 +31,32 @@ static void conn_focus(struct wlf_conn *c, bool on)
 		ctx->focus_changed = true;
 }
 
+/* What the filter cannot see is not focus. A client that does not read
+ * its events stops the filter reading upstream (backpressure), so the
+ * compositor's leave may wait unread for as long as the guest likes; and a
+ * connection that is ending reads nothing more. Neither counts as focused,
+ * so the focus file never names a VM on stale knowledge. */
+static bool holds_focus(const struct wlf_conn *c)
+{
+	return c->kbd_entered > 0 && c->state == WLF_CONN_OK && c->cout.len < WLF_OUT_SOFT;
+}
+
+void wlf_conn_refresh_focus(struct wlf_conn *c)
+{
+	bool now = holds_focus(c);
+	if (now == c->focus_held)
+		return;
+	c->focus_held = now;
+	conn_focus(c, now);
+}
+
 void wlf_focus_enter(struct wlf_conn *c, struct wlf_obj *kbd)
 {
 	if (kbd->flags & WLF_OBJ_KBD_ENTERED)
 		return;
 	kbd->flags |= WLF_OBJ_KBD_ENTERED;
-	if (c->kbd_entered++ == 0)
-		conn_focus(c, true);
+	c->kbd_entered++;
+	wlf_conn_refresh_focus(c);
 }
 
 void wlf_focus_leave(struct wlf_conn *c, struct wlf_obj *kbd)
@@ -45,8 +64,9 @@ void wlf_focus_leave(struct wlf_conn *c, struct wlf_obj *kbd)
 	if (!(kbd->flags & WLF_OBJ_KBD_ENTERED))
 		return;
 	kbd->flags &= ~WLF_OBJ_KBD_ENTERED;
-	if (c->kbd_entered > 0 && --c->kbd_entered == 0)
-		conn_focus(c, false);
+	if (c->kbd_entered > 0)
+		c->kbd_entered--;
+	wlf_conn_refresh_focus(c);
 }
 
 int wlf_focus_settle(struct wlf_focus_settle *s, bool focused, uint64_t now, uint64_t *ret_wake)
@@ -77,8 +97,6 @@ int wlf_focus_settle(struct wlf_focus_settle *s, bool focused, uint64_t now, uin
 
 void wlf_focus_conn_gone(struct wlf_conn *c)
 {
-	if (c->kbd_entered > 0) {
-		c->kbd_entered = 0;
-		conn_focus(c, false);
-	}
+	c->kbd_entered = 0;
+	wlf_conn_refresh_focus(c);
 }

@@ -140,6 +140,7 @@ static void start_closing(struct client *cl)
 {
 	if (cl->closing)
 		return;
+	wlf_conn_upstream_closed(cl->conn);
 	cl->closing = true;
 	cl->deadline_ms = clock_now_ms() + CLOSE_GRACE_MS;
 	close_upstream(cl);
@@ -197,7 +198,11 @@ static void accept_client(struct loop *l, int lfd, bool control)
 		return;
 	int ufd = wlf_sock_connect(l->upstream_path);
 	if (ufd < 0) {
-		wlf_conn_upstream_error(cl->conn, "cannot connect to %s: %s", l->upstream_path,
+		/* The path is the host's business: the log has it, the client
+		 * (the guest reads it) does not. */
+		log_warn("client %llu: cannot connect to %s: %s", (unsigned long long)cl->conn->id,
+			 l->upstream_path, strerror(-ufd));
+		wlf_conn_upstream_error(cl->conn, "cannot connect to the compositor: %s",
 					strerror(-ufd));
 		return;
 	}
@@ -300,6 +305,8 @@ static bool service(struct loop *l, struct client *cl)
 		client_free(l, cl);
 		return false;
 	}
+	/* Output went out: events are read again, the focus counts again. */
+	wlf_conn_refresh_focus(c);
 	uint32_t cwant = c->cout.len ? EPOLLOUT : 0;
 	if (!cl->closing && wlf_conn_can_read_client(c) && c->cin.len < sizeof(c->cin.buf))
 		cwant |= EPOLLIN;

@@ -72,6 +72,28 @@ bool wlf_policy_rewrite(const struct wl_interface *iface, uint16_t opcode, bool 
 	return false;
 }
 
+static const struct {
+	const char *iface, *event;
+	unsigned arg;
+} hidden_texts[] = {
+    {"wl_output", "geometry", 5},	  /* make */
+    {"wl_output", "geometry", 6},	  /* model */
+    {"wl_output", "description", 0},	  /* "Dell Inc. DELL U2720Q 8XYZ123 (DP-1)" */
+    {"zxdg_output_v1", "description", 0}, /* the same */
+};
+
+bool wlf_policy_event_text_hidden(const struct wl_interface *iface, uint16_t opcode, unsigned arg)
+{
+	if (opcode >= (unsigned)iface->event_count)
+		return false;
+	const char *event = iface->events[opcode].name;
+	for (size_t i = 0; i < sizeof(hidden_texts) / sizeof(hidden_texts[0]); i++)
+		if (hidden_texts[i].arg == arg && !strcmp(hidden_texts[i].iface, iface->name) &&
+		    !strcmp(hidden_texts[i].event, event))
+			return true;
+	return false;
+}
+
 bool wlf_policy_global(const char *name, size_t len, struct wlf_global_rule *ret)
 {
 	for (size_t i = 0; wlf_policy_global_at(i, ret); i++)

@@ -36,6 +36,15 @@ struct wlf_rewrite {
 bool wlf_policy_rewrite(const struct wl_interface *iface, uint16_t opcode, bool allow_fullscreen,
 			struct wlf_rewrite *ret);
 
+/* Host: what a VM is told instead of texts about the host's hardware. */
+#define WLF_HIDDEN_TEXT "unknown"
+
+/* Host: whether string argument arg of event opcode of iface describes the
+ * host's hardware (a monitor's make, model and description, which in
+ * wlroots holds its serial number): such texts identify the machine across
+ * VMs and no VM needs them, so they reach the client as WLF_HIDDEN_TEXT. */
+bool wlf_policy_event_text_hidden(const struct wl_interface *iface, uint16_t opcode, unsigned arg);
+
 /* Longest tagged title or app id, in bytes, so that the message carrying it
  * stays within WLF_MAX_MSG. */
 #define WLF_TAG_MAX 4000
