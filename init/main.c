@@ -180,8 +180,14 @@ static bool boot_yield(bool on)
 {
 	/* The system call: musl's sched_setscheduler() is a stub (ENOSYS). */
 	struct sched_param sp = {.sched_priority = 0};
-	if (syscall(SYS_sched_setscheduler, 0, on ? SCHED_IDLE : SCHED_OTHER, &sp) == 0)
+	if (syscall(SYS_sched_setscheduler, 0, on ? SCHED_IDLE : SCHED_OTHER, &sp) == 0) {
+		/* The change alone does not reschedule: init would keep the
+		 * vCPU until the next tick (4 ms at HZ=250), writing its
+		 * console lines while the agent waits. */
+		if (on)
+			sched_yield();
 		return true;
+	}
 	log_warn("%s: %s",
 		 on ? "cannot yield the CPU to the agent (SCHED_IDLE)"
 		    : "cannot leave SCHED_IDLE (the services inherit it)",
