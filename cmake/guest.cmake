@@ -44,9 +44,11 @@ if(APPVM_MUSL_TREE)
   add_compile_options(-ffile-prefix-map=${PROJECT_SOURCE_DIR}/= -ffile-prefix-map=${PROJECT_BINARY_DIR}/=
                       -ffile-prefix-map=${APPVM_MUSL_PREFIX}/=musl-deps/)
   # Static whatever CMAKE_EXE_LINKER_FLAGS says. Every function and object
-  # in its own section, so that the link keeps only what is used.
+  # in its own section, so that the link keeps only what is used. Code and
+  # read-only data in one segment (noseparate-code): 2 LOAD segments instead
+  # of 4, so each exec maps and faults less (docs/benchmarks.md, "Boot").
   add_compile_options(-ffunction-sections -fdata-sections)
-  add_link_options(-static -Wl,--gc-sections)
+  add_link_options(-static -Wl,--gc-sections -Wl,-z,noseparate-code)
   # What the nested build builds: the guest programs, and
   # appvm-musl-libcheck (tests/musl), which links and uses every library of
   # the musl prefix, also those no guest program links yet.

@@ -52,24 +52,6 @@ static void debug_shell(void)
 	}
 }
 
-void init_fatal(struct init *in, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_err("fatal: %s", msg);
-	if (in->debug && access("/bin/sh", X_OK) == 0)
-		debug_shell();
-	log_err("fatal error during boot: powering off");
-	in->reboot_cmd = RB_POWER_OFF;
-	kill(-1, SIGKILL);
-	while (wait(NULL) > 0 || errno == EINTR)
-		;
-	shutdown_finish(in);
-}
-
 static void console_stdio(void)
 {
 	int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -79,6 +61,48 @@ static void console_stdio(void)
 		dup2(fd, i); /* dup2 clears O_CLOEXEC on 0-2 */
 	if (fd > 2)
 		close(fd);
+}
+
+/* The messages of boot steps 1-4 are held in memory (log_hold) until the
+ * agent runs: each console line costs about a millisecond of the emulated
+ * UART, and the agent needs none of them. Then the console and /dev/kmsg
+ * are set up and they are written, in order, before any other. Once. */
+static void log_console(struct init *in)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	int w = 0;
+	if (in->vm) {
+		console_stdio();
+		/* /dev/kmsg drops a writer's messages beyond 10 per 5 s unless told
+		 * otherwise; init's boot and shutdown lines must all arrive. */
+		w = io_write_file("/proc/sys/kernel/printk_devkmsg", "on\n");
+		log_setup("appvm-init", LOG_TARGET_KMSG, LOG_LEVEL_INFO);
+	}
+	log_release();
+	if (w < 0)
+		log_warn("cannot lift the /dev/kmsg rate limit: %s", strerror(-w));
+}
+
+void init_fatal(struct init *in, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_console(in);
+	log_err("fatal: %s", msg);
+	if (in->debug && access("/bin/sh", X_OK) == 0)
+		debug_shell();
+	log_err("fatal error during boot: powering off");
+	in->reboot_cmd = RB_POWER_OFF;
+	kill(-1, SIGKILL);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	shutdown_finish(in);
 }
 
 /* The kernel filesystems of boot step 1: those init and the agent need
@@ -156,8 +180,14 @@ static bool boot_yield(bool on)
 {
 	/* The system call: musl's sched_setscheduler() is a stub (ENOSYS). */
 	struct sched_param sp = {.sched_priority = 0};
-	if (syscall(SYS_sched_setscheduler, 0, on ? SCHED_IDLE : SCHED_OTHER, &sp) == 0)
+	if (syscall(SYS_sched_setscheduler, 0, on ? SCHED_IDLE : SCHED_OTHER, &sp) == 0) {
+		/* The change alone does not reschedule: init would keep the
+		 * vCPU until the next tick (4 ms at HZ=250), writing its
+		 * console lines while the agent waits. */
+		if (on)
+			sched_yield();
 		return true;
+	}
 	log_warn("%s: %s",
 		 on ? "cannot yield the CPU to the agent (SCHED_IDLE)"
 		    : "cannot leave SCHED_IDLE (the services inherit it)",
@@ -224,20 +254,14 @@ int main(int argc, char **argv)
 	reboot(RB_DISABLE_CAD);
 
 	/* Step 1: kernel filesystems (what init and the agent need first; the
-	 * rest once the agent runs), console, logging. In a VM /proc is not
-	 * mounted yet, so the snapshot is empty and shutdown unmounts every
-	 * store; in a test namespace it holds the machine's mounts. */
+	 * rest once the agent runs). In a VM /proc is not mounted yet, so the
+	 * snapshot is empty and shutdown unmounts every store; in a test
+	 * namespace it holds the machine's mounts. The console and the log
+	 * follow the agent's start too; till then, messages wait in memory. */
+	static char held[4096];
+	log_hold(held, sizeof(held));
 	mounts_snapshot(&in);
 	mount_early(&in, true);
-	if (in.vm) {
-		console_stdio();
-		/* /dev/kmsg drops a writer's messages beyond 10 per 5 s unless told
-		 * otherwise; init's boot and shutdown lines must all arrive. */
-		int w = io_write_file("/proc/sys/kernel/printk_devkmsg", "on\n");
-		if (w < 0)
-			log_warn("cannot lift the /dev/kmsg rate limit: %s", strerror(-w));
-		log_setup("appvm-init", LOG_TARGET_KMSG, LOG_LEVEL_INFO);
-	}
 	log_info("appvm-init %s starting%s", APPVM_VERSION, in.vm ? "" : " (test mode: no VM)");
 
 	/* Step 2: kernel command line and configuration. */
@@ -275,7 +299,9 @@ int main(int argc, char **argv)
 		loop_start_early(&in, &in.svcs[0]);
 		yielding = boot_yield(true);
 	}
-	/* The rest of step 1, which neither needed. */
+	/* The rest of step 1, which the agent did not need: the console and
+	 * the held messages, then the other kernel filesystems. */
+	log_console(&in);
 	mount_early(&in, false);
 
 	/* Step 5: stores and the state store. */

@@ -10,6 +10,9 @@ static const char *log_prefix = "appvm";
 static enum log_level log_max = LOG_LEVEL_INFO;
 static int log_fd = STDERR_FILENO;
 static int log_is_kmsg;
+/* Held messages: each its level (one byte), then its line, '\n' included. */
+static char *held;
+static size_t held_size, held_len;
 
 void log_setup(const char *prefix, enum log_target target, enum log_level max_level)
 {
@@ -59,22 +62,67 @@ size_t log_format_line(char *buf, size_t size, const char *prefix, const char *f
 	return len;
 }
 
+/* One write per record: kmsg treats each write as one message. */
+static void write_record(enum log_level level, const char *text, size_t len)
+{
+	char line[1024 + 8];
+	size_t off = 0;
+	/* /dev/kmsg takes "<N>" as the record's priority. */
+	if (log_is_kmsg)
+		off = (size_t)snprintf(line, sizeof(line), "<%d>", (int)level);
+	if (len > sizeof(line) - off)
+		len = sizeof(line) - off;
+	memcpy(line + off, text, len);
+	ssize_t w;
+	do {
+		w = write(log_fd, line, off + len);
+	} while (w < 0 && errno == EINTR);
+}
+
+void log_hold(char *buf, size_t size)
+{
+	held = buf;
+	held_size = size;
+	held_len = 0;
+}
+
+static void write_held(void)
+{
+	size_t i = 0;
+	while (i < held_len) {
+		const char *nl = memchr(held + i + 1, '\n', held_len - i - 1);
+		size_t end = nl ? (size_t)(nl - held) + 1 : held_len;
+		write_record((enum log_level)held[i], held + i + 1, end - i - 1);
+		i = end;
+	}
+	held_len = 0;
+}
+
+void log_release(void)
+{
+	int saved = errno;
+	if (held)
+		write_held();
+	held = NULL;
+	errno = saved;
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	if (level > log_max)
 		return;
 	int saved = errno; /* callers often log errno-derived text right after */
 	char line[1024];
-	size_t off = 0;
-	/* /dev/kmsg takes "<N>" as the record's priority. */
-	if (log_is_kmsg)
-		off = (size_t)snprintf(line, sizeof(line), "<%d>", (int)level);
-	size_t len = log_format_line(line + off, sizeof(line) - off, log_prefix, fmt, ap);
-	/* One write per record: kmsg treats each write as one message. */
-	ssize_t w;
-	do {
-		w = write(log_fd, line, off + len);
-	} while (w < 0 && errno == EINTR);
+	size_t len = log_format_line(line, sizeof(line), log_prefix, fmt, ap);
+	if (held && held_len + 1 + len > held_size)
+		write_held();
+	if (held && 1 + len <= held_size) {
+		held[held_len] = (char)level;
+		memcpy(held + held_len + 1, line, len);
+		held_len += 1 + len;
+	} else {
+		write_record(level, line, len);
+	}
 	errno = saved;
 }
 

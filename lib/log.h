@@ -29,6 +29,13 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 
+/* Holding: from log_hold(), messages are kept in BUF (SIZE bytes, the
+ * caller's) instead of written, and log_release() writes them, in order,
+ * to the target set by then (a program can log before its log target is
+ * set up). A message that does not fit writes the held ones first. */
+void log_hold(char *buf, size_t size);
+void log_release(void);
+
 #define log_err(...)   log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
