@@ -198,7 +198,7 @@ static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
 			violation(d, c, "REQUEST on a connection that exists");
 			return;
 		}
-		c = vsock_conn_new(t, h->dst_port, h->src_port);
+		c = vsock_conn_new(t, h->dst_port, h->src_port, true);
 		if (!c) {
 			vsock_rst_push(t, h->dst_port, h->src_port);
 			return;
@@ -569,7 +569,7 @@ int vsock_dev_host_connect(struct vsock_dev *d, int fd, uint32_t guest_port, uin
 			   uint32_t *ret_host_port)
 {
 	uint32_t hp = vsock_conn_alloc_port(&d->conns, guest_port);
-	struct vsock_conn *c = vsock_conn_new(&d->conns, hp, guest_port);
+	struct vsock_conn *c = vsock_conn_new(&d->conns, hp, guest_port, false);
 	if (!c)
 		return -ENOSPC;
 	c->state = VSOCK_CONN_CONNECTING;
