@@ -414,7 +414,7 @@ static void test_table_full(void **state)
 	/* ...so that a guest holding all it may open cannot lock host clients
 	 * out (appvmctl's control connection among them). */
 	uint32_t hp;
-	for (int fd = 20; fd < 20 + VSOCK_CONN_MAX - VSOCK_CONN_GUEST_MAX; fd++) {
+	for (int fd = 60; fd < 60 + VSOCK_CONN_MAX - VSOCK_CONN_GUEST_MAX; fd++) {
 		fds[fd].open = true;
 		assert_int_equal(vsock_dev_host_connect(dev, fd, 1, 0, &hp), 0);
 	}
