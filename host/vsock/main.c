@@ -42,6 +42,9 @@
 /* Guest errors are logged at most once per this many ms (the rest are
  * counted), so a hostile guest cannot flood the log. */
 #define REPORT_INTERVAL_MS 1000
+/* A listening socket paused for want of fds is tried again after this long
+ * at the latest (sooner when one of ours is closed). */
+#define ACCEPT_RETRY_MS 1000
 
 enum tag {
 	TAG_SIGNAL = 1,
@@ -75,6 +78,10 @@ struct app {
 	uint64_t hs_accepted;
 	uint64_t errors_logged, next_report_ms;
 	struct vsock_poll poll;
+	/* Listening sockets taken out of the loop: out of fds (see
+	 * accept_failed()); tried again at accept_retry_ms. */
+	bool hy_paused, vu_paused;
+	uint64_t accept_retry_ms;
 };
 
 static struct app app; /* large (the device holds its buffers); one per process */
@@ -180,10 +187,13 @@ static void op_shutdown_write(void *ctx, int fd)
 	shutdown(fd, SHUT_WR);
 }
 
+static void accept_resume(void);
+
 static void op_close(void *ctx, int fd)
 {
 	(void)ctx;
 	close(fd);
+	accept_resume();
 }
 
 static const struct vsock_dev_ops dev_ops = {
@@ -235,6 +245,35 @@ static int listen_unix(const char *path)
 	return steal_fd(&fd);
 }
 
+/* ---- accepting: never spin on a listener that cannot be accepted from ---- */
+
+/* Handles a failed accept4() on a listening socket. Out of file
+ * descriptors, the pending client stays in the backlog and the socket stays
+ * readable: watched, it would wake the loop at once, forever. So it leaves
+ * the loop until one of our fds is closed, or ACCEPT_RETRY_MS (the limit
+ * may be the system's). Returns true when it was paused. */
+static bool accept_failed(int listen_fd, bool *paused, const char *what)
+{
+	int err = errno;
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return false;
+	log_warn("%s: cannot accept a client: %s; waiting until a connection closes", what,
+		 strerror(err));
+	epoll_ctl(app.epfd, EPOLL_CTL_DEL, listen_fd, NULL);
+	*paused = true;
+	app.accept_retry_ms = clock_now_ms() + ACCEPT_RETRY_MS;
+	return true;
+}
+
+/* Watches the paused listening sockets again (an fd was freed, or time is up). */
+static void accept_resume(void)
+{
+	if (app.hy_paused && ep_set(EPOLL_CTL_ADD, app.hy_listen, EPOLLIN, TAG_HY_LISTEN, 0) == 0)
+		app.hy_paused = false;
+	if (app.vu_paused && ep_set(EPOLL_CTL_ADD, app.vu_listen, EPOLLIN, TAG_VU_LISTEN, 0) == 0)
+		app.vu_paused = false;
+}
+
 /* ---- vhost-user front-end ---- */
 
 static void vu_drop(const char *why)
@@ -249,13 +288,16 @@ static void vu_drop(const char *why)
 	vu_sys_reader_clear(&app.vu_reader);
 	close(app.vu_sys.fd); /* also leaves epoll */
 	app.vu_sys.fd = -1;
+	accept_resume();
 }
 
 static void vu_accept(void)
 {
 	int fd = accept4(app.vu_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	if (fd < 0) {
+		accept_failed(app.vu_listen, &app.vu_paused, "vhost-user");
 		return;
+	}
 	if (app.vu_sys.fd >= 0) {
 		log_warn("vhost-user: a front-end is already connected; refusing another");
 		close(fd);
@@ -312,8 +354,10 @@ static void hs_close(struct handshake *h, const char *why)
 {
 	if (why)
 		log_warn("hybrid: closing a client: %s", why);
-	if (h->fd >= 0)
+	if (h->fd >= 0) {
 		close(h->fd);
+		accept_resume();
+	}
 	h->fd = -1;
 }
 
@@ -335,8 +379,10 @@ static void hy_accept(void)
 {
 	for (;;) {
 		int fd = accept4(app.hy_listen, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
+		if (fd < 0) {
+			accept_failed(app.hy_listen, &app.hy_paused, "hybrid");
 			return;
+		}
 		struct handshake *h = hs_slot();
 		h->fd = fd;
 		h->len = 0;
@@ -411,6 +457,12 @@ static uint64_t expire(uint64_t now)
 			hs_close(&app.hs[i], "no CONNECT line within 5 seconds");
 		else if (app.hs[i].deadline_ms < next)
 			next = app.hs[i].deadline_ms;
+	}
+	if (app.hy_paused || app.vu_paused) {
+		if (now >= app.accept_retry_ms)
+			accept_resume();
+		else if (app.accept_retry_ms < next)
+			next = app.accept_retry_ms;
 	}
 	report_guest_errors(now);
 	if (vsock_dev_guest_errors(&app.dev) != app.errors_logged && app.next_report_ms < next)

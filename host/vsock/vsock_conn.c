@@ -25,8 +25,11 @@ struct vsock_conn *vsock_conn_find(struct vsock_conns *t, uint32_t host_port, ui
 	return NULL;
 }
 
-struct vsock_conn *vsock_conn_new(struct vsock_conns *t, uint32_t host_port, uint32_t guest_port)
+struct vsock_conn *vsock_conn_new(struct vsock_conns *t, uint32_t host_port, uint32_t guest_port,
+				  bool by_guest)
 {
+	if (by_guest && t->n_guest >= VSOCK_CONN_GUEST_MAX)
+		return NULL;
 	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++) {
 		struct vsock_conn *c = &t->c[i];
 		if (c->state != VSOCK_CONN_FREE)
@@ -36,7 +39,9 @@ struct vsock_conn *vsock_conn_new(struct vsock_conns *t, uint32_t host_port, uin
 		c->host_port = host_port;
 		c->guest_port = guest_port;
 		c->fd = -1;
+		c->by_guest = by_guest;
 		t->n_used++;
+		t->n_guest += by_guest;
 		return c;
 	}
 	return NULL;
@@ -65,6 +70,7 @@ void vsock_conn_release(struct vsock_conns *t, struct vsock_conn *c)
 		t->spare[t->n_spare++] = c->buf;
 	else
 		free(c->buf);
+	t->n_guest -= c->by_guest;
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	t->n_used--;

@@ -14,6 +14,9 @@
  * VSOCK_CONN_MAX * VSOCK_CONN_BUF, and connections that never speak cost
  * only their table entry. */
 #define VSOCK_CONN_MAX 256
+/* Connections the guest may open itself: the rest of the table is kept for
+ * host clients, which a guest holding every entry would lock out. */
+#define VSOCK_CONN_GUEST_MAX (VSOCK_CONN_MAX - 32)
 /* Buffer for guest → host data, advertised to the guest as buf_alloc: the
  * guest may never have more than this in flight to us. Power of two. */
 #define VSOCK_CONN_BUF (256u * 1024u)
@@ -42,6 +45,7 @@ enum {
 
 struct vsock_conn {
 	enum vsock_conn_state state;
+	bool by_guest; /* opened by the guest's REQUEST: counted in n_guest */
 	uint32_t host_port, guest_port;
 	int fd;
 	uint32_t send;		 /* VSOCK_SEND_* */
@@ -74,6 +78,7 @@ struct vsock_rst {
 struct vsock_conns {
 	struct vsock_conn c[VSOCK_CONN_MAX];
 	unsigned n_used;
+	unsigned n_guest; /* entries by_guest, at most VSOCK_CONN_GUEST_MAX */
 	struct vsock_rst rst[VSOCK_RST_QUEUE];
 	unsigned rst_head, rst_n;
 	uint32_t next_port;
@@ -90,9 +95,11 @@ void vsock_conns_free(struct vsock_conns *t);
 /* Returns the entry for the address pair, or NULL. */
 struct vsock_conn *vsock_conn_find(struct vsock_conns *t, uint32_t host_port, uint32_t guest_port);
 
-/* Takes a free entry, state CONNECTED by default. Returns it, or NULL when
- * the table is full. */
-struct vsock_conn *vsock_conn_new(struct vsock_conns *t, uint32_t host_port, uint32_t guest_port);
+/* Takes a free entry, state CONNECTED by default, by_guest as given.
+ * Returns it, or NULL when the table is full (for the guest: when it holds
+ * VSOCK_CONN_GUEST_MAX entries). */
+struct vsock_conn *vsock_conn_new(struct vsock_conns *t, uint32_t host_port, uint32_t guest_port,
+				  bool by_guest);
 
 /* Gives the entry a buffer (a spare one if there is) if it has none yet.
  * Returns 0 or -ENOMEM. */

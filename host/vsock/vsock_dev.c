@@ -198,7 +198,7 @@ static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
 			violation(d, c, "REQUEST on a connection that exists");
 			return;
 		}
-		c = vsock_conn_new(t, h->dst_port, h->src_port);
+		c = vsock_conn_new(t, h->dst_port, h->src_port, true);
 		if (!c) {
 			vsock_rst_push(t, h->dst_port, h->src_port);
 			return;
@@ -365,12 +365,17 @@ static void fill_hdr(const struct vsock_dev *d, struct vsock_hdr *h, uint32_t ho
 }
 
 /* Takes an RX chain big enough for a header. Returns 1, or 0 when the guest
- * has no buffer for us now. Chains too small for a header are returned unused. */
+ * has no buffer for us now or the pass took its share (rx_budget). Chains
+ * too small for a header are returned unused. */
 static int rx_pop(struct vsock_dev *d, struct vhost_chain *ch)
 {
 	struct vhost_vq *vq = &d->vq[VSOCK_VQ_RX];
 	for (;;) {
+		if (d->rx_budget == 0)
+			return 0;
 		int r = vhost_vq_pop(vq, &d->mem, ch);
+		if (r != 0)
+			d->rx_budget--;
 		if (r == 0)
 			return 0;
 		if (r == -EIO) {
@@ -491,18 +496,22 @@ static int rx_data(struct vsock_dev *d, struct vsock_conn *c, struct vhost_chain
 	return 1;
 }
 
-static void fill_rx(struct vsock_dev *d)
+/* Fills RX buffers with owed packets and host data, at most a queue's worth
+ * of buffers: the guest may post a new one for each one filled. Returns true
+ * when that share ran out (there may be more to do). */
+static bool fill_rx(struct vsock_dev *d)
 {
 	static struct vhost_chain ch;
 	struct vsock_conns *t = &d->conns;
 	if (!d->vq[VSOCK_VQ_RX].avail)
-		return;
+		return false;
+	d->rx_budget = d->vq[VSOCK_VQ_RX].num;
 	for (bool progress = true; progress;) {
 		progress = false;
 		struct vsock_rst rst;
 		while (t->rst_n > 0) {
 			if (!rx_pop(d, &ch))
-				return;
+				return d->rx_budget == 0;
 			vsock_rst_pop(t, &rst);
 			struct vsock_hdr h;
 			fill_hdr(d, &h, rst.host_port, rst.guest_port, VIRTIO_VSOCK_OP_RST);
@@ -517,27 +526,28 @@ static void fill_rx(struct vsock_dev *d)
 			if (r == 0 && c->state != VSOCK_CONN_FREE)
 				r = rx_data(d, c, &ch);
 			if (r < 0)
-				return;
+				return d->rx_budget == 0;
 			if (r > 0)
 				progress = true;
 		}
 		d->rr = (d->rr + 1) % VSOCK_CONN_MAX;
 	}
+	return false;
 }
 
 bool vsock_dev_run(struct vsock_dev *d)
 {
 	/* Bounded, so the event loop stays responsive to a guest that never
 	 * stops sending. */
-	bool more = false;
+	bool more = false, rx_more = false;
 	for (unsigned round = 0; round < 16; round++) {
 		more = process_tx(d);
 		flush_host(d);
-		fill_rx(d);
+		rx_more = fill_rx(d);
 		if (!more)
 			break;
 	}
-	return more;
+	return more || rx_more;
 }
 
 bool vsock_dev_poll(struct vsock_dev *d, bool on)
@@ -559,7 +569,7 @@ int vsock_dev_host_connect(struct vsock_dev *d, int fd, uint32_t guest_port, uin
 			   uint32_t *ret_host_port)
 {
 	uint32_t hp = vsock_conn_alloc_port(&d->conns, guest_port);
-	struct vsock_conn *c = vsock_conn_new(&d->conns, hp, guest_port);
+	struct vsock_conn *c = vsock_conn_new(&d->conns, hp, guest_port, false);
 	if (!c)
 		return -ENOSPC;
 	c->state = VSOCK_CONN_CONNECTING;

@@ -73,7 +73,8 @@ struct vsock_dev {
 	struct vsock_conns conns;
 	const struct vsock_dev_ops *ops;
 	void *ctx;
-	unsigned rr; /* round-robin start for RX fairness */
+	unsigned rr;	    /* round-robin start for RX fairness */
+	unsigned rx_budget; /* RX chains the current pass may still take */
 	struct vsock_dev_stats stats;
 	/* The last rule the guest broke, for logs: where, and which rule. */
 	const char *error_where, *error_what;
@@ -85,8 +86,9 @@ void vsock_dev_init(struct vsock_dev *d, uint64_t guest_cid, const struct vsock_
 
 /* Does the work possible now: consumes the TX queue, writes guest data to
  * host sockets, fills the RX queue. Sets vq_used[] for queues it used.
- * Returns true when TX packets are left for another call (the work per
- * call is bounded), false when it is idle. */
+ * Returns true when work may be left for another call (the work per call
+ * is bounded: a guest that refills its queues as fast as they are served
+ * cannot hold it), false when it is idle. */
 bool vsock_dev_run(struct vsock_dev *d);
 
 /* Polling (see vsock_poll.h): while on, the guest is not asked to kick

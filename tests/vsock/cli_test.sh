@@ -115,6 +115,58 @@ rc=$?
 pid=
 [ $rc -eq 0 ] && [ ! -e "$work/h" ] && [ ! -e "$work/v" ]
 result $? "SIGTERM: exit 0, sockets removed" "SIGTERM: rc $rc, sockets: $(ls "$work")"
+#EMFILE
+
+# Out of file descriptors: a back-end that cannot accept a client must not
+# spin on its listening socket (it stays readable), and must accept again
+# once a connection closes. 30 silent clients against a limit of 20 fds;
+# CPU time (utime + stime) over 1.5 s must stay under 5% of it.
+prlimit --nofile=20:20 "$bin" --cid 3 --socket "$work/f" --vhost-user "$work/fv" 2>"$work/log" &
+pid=$!
+mark=0
+wait_for 5 test -S "$work/f" -a -S "$work/fv" || fail "fd-limited back-end: no sockets"
+out=$(python3 - "$work/f" "$pid" "$work/log" 2>&1 <<'PY'
+import os, socket, sys, time
+path, pid, log = sys.argv[1], sys.argv[2], sys.argv[3]
+def ticks():
+    f = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(f[11]) + int(f[12])
+held = []
+for _ in range(30):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    held.append(s)
+end = time.monotonic() + 5
+while "Too many open files" not in open(log).read() and time.monotonic() < end:
+    time.sleep(0.05)
+t0 = ticks()
+time.sleep(1.5)
+hz = os.sysconf("SC_CLK_TCK")
+print(f"cpu {ticks() - t0} limit {int(hz * 1.5 * 0.05)}")
+for s in held:
+    s.close()
+# Room again: a fresh client is read (and closed for its bad line, with
+# part of it unread: a reset).
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(path)
+s.sendall(b"HELLO\n")
+try:
+    print("closed" if s.recv(1) == b"" else "answered")
+except ConnectionResetError:
+    print("closed")
+except OSError as e:
+    print(f"fresh client: {e}")
+PY
+)
+read -r _ ticks _ limit _ <<<"$out"
+logged "hybrid: cannot accept a client: Too many open files" && [ "${ticks:-999}" -le "${limit:-0}" ]
+result $? "out of fds: listener paused, ${ticks} ticks in 1.5 s" "out of fds: $out"
+grep -q "^closed" <<<"$out" && wait_for 5 logged "malformed CONNECT line"
+result $? "out of fds: clients accepted again once some closed" "out of fds, then: $out"
+kill -TERM "$pid"
+wait "$pid"
+pid=
 
 [ $failures -eq 0 ] || {
 	echo "$failures failure(s); log:"

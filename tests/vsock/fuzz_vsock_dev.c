@@ -126,6 +126,17 @@ static void ready_all(struct vsock_dev *dev)
 	}
 }
 
+/* The guest's own connections are counted right and stay within their
+ * share of the table. */
+static void check_table(const struct vsock_dev *dev)
+{
+	unsigned by_guest = 0;
+	for (unsigned i = 0; i < VSOCK_CONN_MAX; i++)
+		by_guest += dev->conns.c[i].state != VSOCK_CONN_FREE && dev->conns.c[i].by_guest;
+	if (by_guest != dev->conns.n_guest || by_guest > VSOCK_CONN_GUEST_MAX)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct vsock_dev *dev;
@@ -195,6 +206,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vsock_dev_expire(dev, UINT64_MAX);
 	vsock_dev_run(dev);
 	vsock_dev_notify_due(dev, UINT64_MAX - 1);
+	check_table(dev);
 	vsock_dev_reset_conns(dev);
 	return 0;
 }

@@ -404,14 +404,34 @@ static void test_table_full(void **state)
 		}
 	}
 	vsock_dev_run(dev);
-	assert_int_equal(dev->conns.n_used, VSOCK_CONN_MAX);
+	/* The guest's own connections stop short of the table's end... */
+	assert_int_equal(dev->conns.n_used, VSOCK_CONN_GUEST_MAX);
 	struct vsock_hdr h;
 	unsigned rst = 0;
 	while (tg_recv(&g, &h, NULL, 0) >= 0)
 		rst += h.op == VIRTIO_VSOCK_OP_RST;
-	assert_int_equal(rst, 3);
+	assert_int_equal(rst, VSOCK_CONN_MAX + 3 - VSOCK_CONN_GUEST_MAX);
+	/* ...so that a guest holding all it may open cannot lock host clients
+	 * out (appvmctl's control connection among them). */
 	uint32_t hp;
+	for (int fd = 60; fd < 60 + VSOCK_CONN_MAX - VSOCK_CONN_GUEST_MAX; fd++) {
+		fds[fd].open = true;
+		assert_int_equal(vsock_dev_host_connect(dev, fd, 1, 0, &hp), 0);
+	}
+	assert_int_equal(dev->conns.n_used, VSOCK_CONN_MAX);
 	assert_int_equal(vsock_dev_host_connect(dev, 50, 1, 0, &hp), -ENOSPC);
+	/* A connection the guest closes makes room for one of its own again. */
+	send_op(VIRTIO_VSOCK_OP_RST, 10000, 6000);
+	tg_post_rx(&g, 40, 64);
+	vsock_dev_run(dev);
+	assert_int_equal(dev->conns.n_used, VSOCK_CONN_MAX - 1);
+	while (tg_recv(&g, &h, NULL, 0) >= 0)
+		assert_int_equal(h.op, VIRTIO_VSOCK_OP_REQUEST); /* the host clients' */
+	tg_post_rx(&g, 4, 64);
+	send_op(VIRTIO_VSOCK_OP_REQUEST, 10000, 6000);
+	vsock_dev_run(dev);
+	expect_pkt(VIRTIO_VSOCK_OP_RESPONSE, 6000, 10000);
+	assert_int_equal(dev->conns.n_used, VSOCK_CONN_MAX);
 }
 
 static void test_reset_conns(void **state)
@@ -447,7 +467,7 @@ static void test_ring_buffer_wraps(void **state)
 {
 	(void)state;
 	struct vsock_conns *t = &dev->conns;
-	struct vsock_conn *c = vsock_conn_new(t, 1, 2);
+	struct vsock_conn *c = vsock_conn_new(t, 1, 2, false);
 	assert_non_null(c);
 	assert_null(c->buf); /* no buffer until data arrives */
 	assert_int_equal(vsock_conn_buf_alloc(t, c), 0);
@@ -480,19 +500,20 @@ static void test_ring_buffer_wraps(void **state)
 	uint8_t *buf = c->buf;
 	vsock_conn_release(t, c);
 	assert_int_equal(t->n_spare, 1);
-	c = vsock_conn_new(t, 3, 4);
+	c = vsock_conn_new(t, 3, 4, true);
 	assert_int_equal(vsock_conn_buf_alloc(t, c), 0);
 	assert_ptr_equal(c->buf, buf);
 	assert_int_equal(t->n_spare, 0);
 	vsock_conn_release(t, c);
 	struct vsock_conn *many[VSOCK_CONN_SPARE + 2];
 	for (unsigned i = 0; i < VSOCK_CONN_SPARE + 2; i++) {
-		many[i] = vsock_conn_new(t, 10 + i, 4);
+		many[i] = vsock_conn_new(t, 10 + i, 4, true);
 		assert_int_equal(vsock_conn_buf_alloc(t, many[i]), 0);
 	}
 	for (unsigned i = 0; i < VSOCK_CONN_SPARE + 2; i++)
 		vsock_conn_release(t, many[i]);
 	assert_int_equal(t->n_spare, VSOCK_CONN_SPARE);
+	assert_int_equal(t->n_guest, 0); /* released entries leave the guest's count */
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

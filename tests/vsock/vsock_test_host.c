@@ -21,6 +21,7 @@ int connect_result;
 unsigned connects, accepts;
 unsigned reads, writes, watch_changes;
 uint32_t last_connect_port;
+void (*on_read)(void);
 
 static int f_connect(void *ctx, struct vsock_conn *c)
 {
@@ -52,6 +53,8 @@ static ssize_t f_readv(void *ctx, int fd, const struct iovec *iov, int n)
 	struct fake_fd *f = &fds[fd];
 	assert_true(f->open);
 	reads++;
+	if (on_read)
+		on_read();
 	if (f->in_len == f->in_pos)
 		return f->in_eof ? 0 : -EAGAIN;
 	size_t done = 0;
@@ -132,6 +135,7 @@ int setup(void **state)
 	vsock_dev_init(dev, 3, &th_ops, dev);
 	tg_init(&g, dev, 256);
 	connect_result = 0;
+	on_read = NULL;
 	connects = accepts = 0;
 	reads = writes = watch_changes = 0;
 	return 0;

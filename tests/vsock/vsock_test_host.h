@@ -28,6 +28,9 @@ extern int connect_result; /* 0 = accept, else -errno */
 extern unsigned connects, accepts;
 extern unsigned reads, writes, watch_changes; /* readv and writev calls, write watch changes */
 extern uint32_t last_connect_port;
+/* Called on every readv of a host fd, when set: a guest that acts while
+ * the device works (its vCPU runs beside it). Cleared by setup(). */
+extern void (*on_read)(void);
 extern const struct vsock_dev_ops th_ops;
 extern struct vsock_dev *dev;
 extern struct tguest g;
