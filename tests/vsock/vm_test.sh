@@ -166,7 +166,19 @@ h2g)
 	kill -KILL "$client"
 	wait "$client" 2>/dev/null
 	check "echo after a client vanished mid-stream" peer echo "hybrid:$hsock:5000" $MiB
+	# The guest kernel's RX fast path (kernel-config/patches, docs/kernel.md):
+	# data of an established stream is delivered by the interrupt's tasklet,
+	# not by a work item, so the guest's tasklet count grows with the round
+	# trips (by one per round trip; without the patch it stays put).
+	tasklets() { guest cat /proc/softirqs | awk '/TASKLET:/ { print $2 }'; }
+	t0=$(tasklets)
 	check "round trips" peer pingpong "hybrid:$hsock:5000" 200
+	t1=$(tasklets)
+	if [ -n "$t0" ] && [ -n "$t1" ] && [ $((t1 - t0)) -ge 100 ]; then
+		say "ok: RX fast path: $((t1 - t0)) guest tasklets for 200 round trips"
+	else
+		fail "RX fast path not taken: guest tasklets ${t0:-?} -> ${t1:-?} over 200 round trips"
+	fi
 	;;
 g2h)
 	start_vm
