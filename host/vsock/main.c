@@ -477,14 +477,20 @@ static uint64_t expire(uint64_t now)
  * the count of events (0: a TX buffer), or -1 when nothing came. */
 static int poll_window(struct epoll_event *evs, int max, uint64_t end_us)
 {
+	uint64_t last = clock_now_us();
 	for (;;) {
 		if (vsock_dev_tx_waiting(&app.dev))
 			return 0;
 		int n = epoll_wait(app.epfd, evs, max, 0);
 		if (n != 0)
 			return n;
-		if (clock_now_us() >= end_us)
+		/* A pass that took long lost the core to a busier thread
+		 * (given away by the yield, or preempted): stop polling for a
+		 * while. */
+		uint64_t now = clock_now_us();
+		if (vsock_poll_stalled(&app.poll, now - last, now) || now >= end_us)
 			return -1;
+		last = now;
 		/* The client, or qemu's main loop that raises the guest's
 		 * interrupt, may be waiting for this core: with 2 cores and a
 		 * TCG vCPU on the other, spinning without yielding delays the
@@ -501,9 +507,10 @@ static int wait_work(struct epoll_event *evs, int max, bool busy, uint64_t deadl
 	if (busy)
 		return epoll_wait(app.epfd, evs, max, 0);
 	uint64_t start = clock_now_us();
+	uint32_t window = vsock_poll_window(&app.poll, start);
 	int n = -1;
-	if (app.poll.us > 0)
-		n = poll_window(evs, max, start + app.poll.us);
+	if (window > 0)
+		n = poll_window(evs, max, start + window);
 	/* Nothing in the window: kicks on again, then sleep unless the guest
 	 * made a buffer available meanwhile. */
 	if (n < 0 && vsock_dev_poll(&app.dev, false))
@@ -513,8 +520,9 @@ static int wait_work(struct epoll_event *evs, int max, bool busy, uint64_t deadl
 		int timeout = deadline_ms == UINT64_MAX ? -1 : clock_remaining_ms(deadline_ms);
 		n = epoll_wait(app.epfd, evs, max, timeout);
 	}
-	vsock_poll_adjust(&app.poll, clock_now_us() - start);
-	vsock_dev_poll(&app.dev, app.poll.us > 0);
+	uint64_t now = clock_now_us();
+	vsock_poll_adjust(&app.poll, now - start);
+	vsock_dev_poll(&app.dev, vsock_poll_window(&app.poll, now) > 0);
 	return n;
 }
 

@@ -4,6 +4,7 @@ void vsock_poll_init(struct vsock_poll *p, uint32_t max_us)
 {
 	p->max_us = max_us > VSOCK_POLL_MAX_US ? VSOCK_POLL_MAX_US : max_us;
 	p->us = 0;
+	p->off_until_us = 0;
 }
 
 void vsock_poll_adjust(struct vsock_poll *p, uint64_t waited_us)
@@ -20,4 +21,20 @@ void vsock_poll_adjust(struct vsock_poll *p, uint64_t waited_us)
 	/* The work came after the window but within the bound: poll longer. */
 	uint64_t grown = p->us == 0 ? VSOCK_POLL_START_US : (uint64_t)p->us * VSOCK_POLL_GROW;
 	p->us = grown > p->max_us ? p->max_us : (uint32_t)grown;
+}
+
+uint32_t vsock_poll_window(const struct vsock_poll *p, uint64_t now_us)
+{
+	return now_us < p->off_until_us ? 0 : p->us;
+}
+
+bool vsock_poll_stalled(struct vsock_poll *p, uint64_t pass_us, uint64_t now_us)
+{
+	if (pass_us <= VSOCK_POLL_STALL_US)
+		return false;
+	p->us = 0;
+	p->off_until_us = now_us > UINT64_MAX - VSOCK_POLL_BACKOFF_US
+			      ? UINT64_MAX
+			      : now_us + VSOCK_POLL_BACKOFF_US;
+	return true;
 }

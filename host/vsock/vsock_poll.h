@@ -9,6 +9,7 @@
 #ifndef APPVM_VSOCK_POLL_H
 #define APPVM_VSOCK_POLL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The default upper bound of the window, and the bound of --poll-us. */
@@ -18,10 +19,19 @@
 #define VSOCK_POLL_START_US 4
 #define VSOCK_POLL_GROW	    2
 #define VSOCK_POLL_SHRINK   2
+/* A pass of the window (a look at the queues and a yield) that kept the
+ * device off its core this long means another thread takes the core for
+ * whole scheduler slices (a busy host): polling would then cost up to a
+ * slice per packet (measured: 4 ms round trips beside one busy process),
+ * where a device asleep in epoll_wait is woken at once. Polling stops for
+ * VSOCK_POLL_BACKOFF_US. */
+#define VSOCK_POLL_STALL_US   500
+#define VSOCK_POLL_BACKOFF_US 1000000
 
 struct vsock_poll {
-	uint32_t max_us; /* 0: never poll */
-	uint32_t us;	 /* the current window, 0 to max_us */
+	uint32_t max_us;       /* 0: never poll */
+	uint32_t us;	       /* the current window, 0 to max_us */
+	uint64_t off_until_us; /* no polling before this time (a busy host) */
 };
 
 /* Starts with no window (the loop polls only once work came quickly). */
@@ -30,5 +40,14 @@ void vsock_poll_init(struct vsock_poll *p, uint32_t max_us);
 /* Adapts the window to a wait: waited_us from the moment the loop had
  * nothing to do to the moment work arrived (polled or woken). */
 void vsock_poll_adjust(struct vsock_poll *p, uint64_t waited_us);
+
+/* The window to poll now (microseconds on the caller's monotonic clock):
+ * the current one, or 0 while backing off from a busy host. */
+uint32_t vsock_poll_window(const struct vsock_poll *p, uint64_t now_us);
+
+/* A pass of the window took pass_us, ending at now_us. Returns true (stop
+ * polling now, and no polling for VSOCK_POLL_BACKOFF_US) when it took longer
+ * than VSOCK_POLL_STALL_US. */
+bool vsock_poll_stalled(struct vsock_poll *p, uint64_t pass_us, uint64_t now_us);
 
 #endif

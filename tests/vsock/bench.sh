@@ -14,9 +14,12 @@
 # back at once; MiB/s one way), again one transfer over each path back to
 # back, the order alternating; each pair gives the ratio of the two rates.
 #
-# Usage: bench.sh [-b NAME=APPVM_VSOCK]... [-r REPS] [-p PAIRS] [-n COUNT]
-#                 [-t TPAIRS] BUILD_DIR [BYTES]
+# Usage: bench.sh [-b NAME=APPVM_VSOCK]... [-k NAME=BZIMAGE]... [-r REPS]
+#                 [-p PAIRS] [-n COUNT] [-t TPAIRS] BUILD_DIR [BYTES]
 #   -b  a back-end to measure (repeatable; default: BUILD_DIR's appvm-vsock)
+#   -k  a guest kernel to measure (repeatable; default: $APPVM_KERNEL): each
+#       back-end is booted with each kernel in turn, rows named
+#       BACKEND/KERNEL (KERNEL alone with one back-end)
 #   -r  boots per back-end (default 3); -p pairs per boot (default 10);
 #   -n  round trips per run (default 500); -t throughput pairs per boot
 #   (default 6); BYTES default 16 MiB.
@@ -25,10 +28,11 @@
 # ($APPVM_KERNEL, default BUILD_DIR/../kernel/bzImage).
 set -uo pipefail
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
-backends=() reps=3 pairs=10 count=500 tpairs=6
-while getopts b:r:p:n:t:h opt; do
+backends=() kernels=() reps=3 pairs=10 count=500 tpairs=6
+while getopts b:k:r:p:n:t:h opt; do
 	case $opt in
 	b) backends+=("$OPTARG") ;;
+	k) kernels+=("$OPTARG") ;;
 	r) reps=$OPTARG ;;
 	p) pairs=$OPTARG ;;
 	n) count=$OPTARG ;;
@@ -42,10 +46,10 @@ shift $((OPTIND - 1))
 build=$(cd "$1" && pwd)
 bytes=${2:-$((16 * 1048576))}
 src=$(cd "$(dirname "$0")/../.." && pwd)
-kernel=${APPVM_KERNEL:-$build/../kernel/bzImage}
 peer=$build/tests/vsock/vsock_peer
 [ ${#backends[@]} -gt 0 ] || backends=("appvm-vsock=$build/host/vsock/appvm-vsock")
-for f in "$kernel" "$peer" "$build/tests/vsock/vsock_peer_guest"; do
+[ ${#kernels[@]} -gt 0 ] || kernels=("kernel=${APPVM_KERNEL:-$build/../kernel/bzImage}")
+for f in "${kernels[@]#*=}" "$peer" "$build/tests/vsock/vsock_peer_guest"; do
 	[ -r "$f" ] || { echo "bench.sh: $f not found" >&2; exit 1; }
 done
 
@@ -63,8 +67,12 @@ serial_addr() { echo "unix:$work/serial.sock"; }
 
 : >"$raw"
 for ((rep = 0; rep < reps; rep++)); do
-	for b in "${backends[@]}"; do
-		name=${b%%=*} bin=${b#*=}
+	for b in "${backends[@]}"; do for kv in "${kernels[@]}"; do
+		name=${b%%=*} bin=${b#*=} kernel=${kv#*=}
+		if [ ${#kernels[@]} -gt 1 ]; then
+			name=${kv%%=*}
+			[ ${#backends[@]} -gt 1 ] && name=${b%%=*}/${kv%%=*}
+		fi
 		echo "bench.sh: boot $((rep + 1))/$reps with $name" >&2
 		benchvm_start "$work" "$bin" "$kernel" "$src" || exit 1
 		for ((k = 0; k < pairs; k++)); do
@@ -88,7 +96,7 @@ for ((rep = 0; rep < reps; rep++)); do
 			echo "$name thr $rep ${mibps[vsock]} ${mibps[serial]}" >>"$raw"
 		done
 		benchvm_stop
-	done
+	done; done
 done
 
 python3 - "$raw" "$count" "$pairs" "$reps" "$((bytes / 1048576))" "$tpairs" <<'PY'
@@ -111,8 +119,8 @@ for name, r in rows.items():
     lat, thr = r["lat"], r["thr"]
     ratio = [a / b for a, b in lat]
     tr = [a / b for a, b in thr]
+    t = (f"| {st.median(a for a, _ in thr):.1f} | {st.median(b for _, b in thr):.1f} "
+         f"| **{st.median(tr):.2f}** ({q(tr, .25):.2f}–{q(tr, .75):.2f}, n={len(thr)}) |") if thr else "| — | — | — |"
     print(f"| {name} | {st.median(a for a, _ in lat):.0f} | {st.median(b for _, b in lat):.0f} "
-          f"| **{st.median(ratio):.2f}** ({q(ratio, .25):.2f}–{q(ratio, .75):.2f}, n={len(lat)}) "
-          f"| {st.median(a for a, _ in thr):.1f} | {st.median(b for _, b in thr):.1f} "
-          f"| **{st.median(tr):.2f}** ({q(tr, .25):.2f}–{q(tr, .75):.2f}, n={len(thr)}) |")
+          f"| **{st.median(ratio):.2f}** ({q(ratio, .25):.2f}–{q(ratio, .75):.2f}, n={len(lat)}) " + t)
 PY

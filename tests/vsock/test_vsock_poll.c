@@ -79,6 +79,30 @@ static void test_bounds(void **state)
 	assert_int_equal(p.us, 1);
 }
 
+static void test_long_pass_backs_off(void **state)
+{
+	(void)state;
+	struct vsock_poll p = {.max_us = 400, .us = 400};
+	/* Short passes: the window stays. */
+	assert_false(vsock_poll_stalled(&p, 0, 1000));
+	assert_false(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US, 2000));
+	assert_int_equal(vsock_poll_window(&p, 2000), 400);
+	/* A long one: no window until the back-off is over, however short the
+	 * waits meanwhile; the window starts again from none. */
+	uint64_t t = 10000000;
+	assert_true(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US + 1, t));
+	assert_int_equal(vsock_poll_window(&p, t), 0);
+	for (unsigned i = 0; i < 20; i++)
+		vsock_poll_adjust(&p, 10);
+	assert_int_equal(vsock_poll_window(&p, t + VSOCK_POLL_BACKOFF_US - 1), 0);
+	/* Then the window the waits made it, grown afresh from none. */
+	assert_true(p.us > 0 && p.us < 400);
+	assert_int_equal(vsock_poll_window(&p, t + VSOCK_POLL_BACKOFF_US), p.us);
+	/* At the end of the clock: no overflow into the past. */
+	assert_true(vsock_poll_stalled(&p, UINT64_MAX, UINT64_MAX - 1));
+	assert_int_equal(vsock_poll_window(&p, UINT64_MAX - 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +110,7 @@ int main(void)
 	    cmocka_unit_test(test_work_within_the_window_keeps_it),
 	    cmocka_unit_test(test_idle_shrinks_to_off),
 	    cmocka_unit_test(test_bounds),
+	    cmocka_unit_test(test_long_pass_backs_off),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
