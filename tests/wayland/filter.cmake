@@ -34,3 +34,8 @@ foreach(case windows isolation clipboard apps lifecycle)
   set_tests_properties(wayland_chain_${case} PROPERTIES LABELS ns TIMEOUT 120 SKIP_RETURN_CODE 77
     ENVIRONMENT "FILTER=$<TARGET_FILE:appvm-wayland>;CLIENT=$<TARGET_FILE:wlf-client>")
 endforeach()
+
+# Out of fds with no client to leave: listening resumes after 1 s at most.
+add_test(NAME wayland_accept_limit
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/accept-limit-test.sh $<TARGET_FILE:appvm-wayland>)
+set_tests_properties(wayland_accept_limit PROPERTIES LABELS unit TIMEOUT 30)

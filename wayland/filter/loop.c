@@ -25,6 +25,11 @@
  * (such as a protocol error) to the client. */
 #define CLOSE_GRACE_MS 2000
 
+/* How long listening stays paused after accept ran out of fds, unless a
+ * client leaves first: the limit may be the system's, or fds held by
+ * nothing of ours. */
+#define ACCEPT_RETRY_MS 1000
+
 enum src_kind { SRC_LISTEN, SRC_CONTROL_LISTEN, SRC_SIGNAL, SRC_CLIENT, SRC_UPSTREAM };
 
 struct src {
@@ -53,8 +58,11 @@ struct loop {
 	unsigned nclients;
 	struct wlf_focus_settle focus;
 	uint64_t focus_wake; /* when the focus may have settled; UINT64_MAX: none pending */
-	bool listen_paused;  /* accept failed (out of fds): wait for a client to leave */
+	/* Accept failed (out of fds): not listening until a client leaves,
+	 * or accept_retry_ms. Warned once until a client is accepted again. */
+	bool listen_paused, accept_warned;
 	unsigned paused_clients;
+	uint64_t accept_retry_ms;
 };
 
 static int ep_add(struct loop *l, int fd, struct src *s, uint32_t events)
@@ -156,6 +164,7 @@ static void set_listening(struct loop *l, bool on)
 	}
 	l->listen_paused = !on;
 	l->paused_clients = l->nclients;
+	l->accept_retry_ms = on ? UINT64_MAX : clock_now_ms() + ACCEPT_RETRY_MS;
 }
 
 static void accept_client(struct loop *l, int lfd, bool control)
@@ -165,9 +174,18 @@ static void accept_client(struct loop *l, int lfd, bool control)
 		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
 			return;
 		/* Out of fds: the pending connection would wake us forever. */
-		log_warn("accept: %s; waiting for a client to leave", strerror(errno));
+		if (!l->accept_warned)
+			log_warn("accept: %s; trying again when a client leaves, or in %d ms",
+				 strerror(errno), ACCEPT_RETRY_MS);
+		else
+			log_debug("accept: %s; paused again", strerror(errno));
+		l->accept_warned = true;
 		set_listening(l, false);
 		return;
+	}
+	if (l->accept_warned) {
+		log_info("accepting clients again");
+		l->accept_warned = false;
 	}
 	if (l->nclients >= l->opts->max_clients) {
 		log_warn("client refused: %u clients already", l->nclients);
@@ -346,7 +364,8 @@ static void sweep(struct loop *l)
 			break;
 		all = false;
 	}
-	if (l->listen_paused && l->nclients < l->paused_clients)
+	if (l->listen_paused &&
+	    (l->nclients < l->paused_clients || clock_remaining_ms(l->accept_retry_ms) == 0))
 		set_listening(l, true);
 }
 
@@ -361,6 +380,10 @@ static int next_timeout(const struct loop *l)
 		}
 	if (l->focus_wake != UINT64_MAX && (!any || l->focus_wake < first)) {
 		first = l->focus_wake;
+		any = true;
+	}
+	if (l->listen_paused && (!any || l->accept_retry_ms < first)) {
+		first = l->accept_retry_ms;
 		any = true;
 	}
 	return any ? clock_remaining_ms(first) : -1;
