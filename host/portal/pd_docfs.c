@@ -17,7 +17,8 @@ void pd_docfs_init(struct pd_docfs *fs, const struct pd_grants *grants,
 	fs->grants = grants;
 	fs->ops = ops;
 	fs->ctx = ctx;
-	fs->next_nodeid = ROOT_ID + 1;
+	for (uint32_t i = 0; i < PD_DOCFS_SLOTS; i++)
+		fs->perm[i] = i;
 	fs->max_fnodes = PD_DOCFS_MAX_FNODES;
 	for (unsigned i = 0; i < PD_DOCFS_MAX_HANDLES; i++)
 		fs->h[i].fd = -1;
@@ -34,20 +35,68 @@ static bool is_file(enum pd_docfs_kind k)
 	return k == PD_DOCFS_FILE || k == PD_DOCFS_FFILE;
 }
 
-/* The grant a node or handle names, if it is still shown. */
-static const struct pd_grant *grant_of(const struct pd_docfs *fs, uint64_t id)
+/* The grant a node or handle names, if it is still shown: where it was
+ * last seen (*hint) first, so a request does not search the table. */
+static const struct pd_grant *grant_of(const struct pd_docfs *fs, uint64_t id, unsigned *hint)
 {
-	const struct pd_grant *g = pd_grants_find(fs->grants, id);
-	return pd_docfs_shown(g) ? g : NULL;
+	const struct pd_grants *t = fs->grants;
+	if (*hint < t->n && t->v[*hint]->id == id)
+		return pd_docfs_shown(t->v[*hint]) ? t->v[*hint] : NULL;
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->v[i]->id == id) {
+			*hint = i;
+			return pd_docfs_shown(t->v[i]) ? t->v[i] : NULL;
+		}
+	return NULL;
 }
 
+static bool node_gone(struct pd_docfs *fs, unsigned i)
+{
+	return !grant_of(fs, fs->nodes[i].grant, &fs->nodes[i].ghint);
+}
+
+/* Frees nodes[i] and its slot: the last node moves into its place. */
 static void drop_node(struct pd_docfs *fs, unsigned i)
 {
 	if (fs->nodes[i].fd >= 0) {
 		fs->ops->close(fs->ctx, fs->nodes[i].fd);
 		fs->n_fnodes--;
 	}
-	fs->nodes[i] = fs->nodes[--fs->n_nodes];
+	unsigned last = --fs->n_nodes;
+	uint32_t slot = fs->perm[i];
+	fs->nodes[i] = fs->nodes[last];
+	fs->perm[i] = fs->perm[last];
+	fs->perm[last] = slot;
+	fs->slots[fs->perm[i]].idx = i;
+}
+
+/* Adds n (its id set here) in a free slot of the next generation; the
+ * caller checked the caps, which keep a slot free. */
+static uint64_t add_node(struct pd_docfs *fs, struct pd_docfs_node n)
+{
+	unsigned i = fs->n_nodes++;
+	uint32_t slot = fs->perm[i];
+	struct pd_docfs_slot *s = &fs->slots[slot];
+	s->idx = i;
+	n.nodeid = ROOT_ID + 1 + slot + (uint64_t)s->gen * PD_DOCFS_SLOTS;
+	/* The next node in this slot gets another id (until 2^32 have used it). */
+	s->gen++;
+	fs->nodes[i] = n;
+	return n.nodeid;
+}
+
+/* The index in nodes[] of the node nodeid, or -1: its slot, if in use by
+ * that generation. */
+static int node_index(struct pd_docfs *fs, uint64_t nodeid)
+{
+	if (nodeid <= ROOT_ID)
+		return -1;
+	uint64_t slot = (nodeid - ROOT_ID - 1) % PD_DOCFS_SLOTS;
+	const struct pd_docfs_slot *s = &fs->slots[slot];
+	fs->stats.examined++;
+	if (s->idx >= fs->n_nodes || fs->perm[s->idx] != slot || fs->nodes[s->idx].nodeid != nodeid)
+		return -1;
+	return (int)s->idx;
 }
 
 static void close_handle(struct pd_docfs *fs, struct pd_docfs_handle *h)
@@ -62,6 +111,7 @@ void pd_docfs_revoke(struct pd_docfs *fs, uint64_t grant)
 	for (unsigned i = 0; i < PD_DOCFS_MAX_HANDLES; i++)
 		if (fs->h[i].used && fs->h[i].grant == grant)
 			close_handle(fs, &fs->h[i]);
+	/* Going down, so a node moved into place i was looked at already. */
 	for (unsigned i = fs->n_nodes; i-- > 0;)
 		if (fs->nodes[i].grant == grant)
 			drop_node(fs, i);
@@ -77,7 +127,10 @@ void pd_docfs_reset(struct pd_docfs *fs)
 	/* Node ids and handles start over: the kernel's session is new. */
 	while (fs->n_nodes > 0)
 		drop_node(fs, fs->n_nodes - 1);
-	fs->next_nodeid = ROOT_ID + 1;
+	for (uint32_t i = 0; i < PD_DOCFS_SLOTS; i++) {
+		fs->perm[i] = i;
+		fs->slots[i].gen = 0;
+	}
 	fs->inited = false;
 }
 
@@ -91,18 +144,16 @@ static int node_get(struct pd_docfs *fs, uint64_t nodeid, struct pd_docfs_node *
 		*ret = (struct pd_docfs_node){.nodeid = ROOT_ID, .kind = PD_DOCFS_ROOT};
 		return 0;
 	}
-	for (unsigned i = 0; i < fs->n_nodes; i++) {
-		if (fs->nodes[i].nodeid != nodeid)
-			continue;
-		*ret_g = grant_of(fs, fs->nodes[i].grant);
-		if (!*ret_g) {
-			drop_node(fs, i);
-			return -ENOENT;
-		}
-		*ret = fs->nodes[i];
-		return 0;
+	int i = node_index(fs, nodeid);
+	if (i < 0)
+		return -ENOENT;
+	*ret_g = grant_of(fs, fs->nodes[i].grant, &fs->nodes[i].ghint);
+	if (!*ret_g) {
+		drop_node(fs, (unsigned)i);
+		return -ENOENT;
 	}
-	return -ENOENT;
+	*ret = fs->nodes[i];
+	return 0;
 }
 
 /* The node for (grant, kind), made on the first lookup; one more lookup
@@ -111,6 +162,7 @@ static int node_ref(struct pd_docfs *fs, uint64_t grant, enum pd_docfs_kind kind
 {
 	for (unsigned i = 0; i < fs->n_nodes; i++) {
 		struct pd_docfs_node *n = &fs->nodes[i];
+		fs->stats.examined++;
 		if (n->grant == grant && n->kind == kind) {
 			n->nlookup++;
 			*ret = n->nodeid;
@@ -120,14 +172,13 @@ static int node_ref(struct pd_docfs *fs, uint64_t grant, enum pd_docfs_kind kind
 	if (fs->n_nodes - fs->n_fnodes == PD_DOCFS_MAX_NODES) {
 		/* Only nodes of grants gone since can be in the way. */
 		for (unsigned i = fs->n_nodes; i-- > 0;)
-			if (!grant_of(fs, fs->nodes[i].grant))
+			if (node_gone(fs, i))
 				drop_node(fs, i);
 		if (fs->n_nodes - fs->n_fnodes == PD_DOCFS_MAX_NODES)
 			return -ENFILE;
 	}
-	fs->nodes[fs->n_nodes++] = (struct pd_docfs_node){
-	    .nodeid = fs->next_nodeid++, .grant = grant, .kind = kind, .nlookup = 1, .fd = -1};
-	*ret = fs->nodes[fs->n_nodes - 1].nodeid;
+	*ret = add_node(
+	    fs, (struct pd_docfs_node){.grant = grant, .kind = kind, .nlookup = 1, .fd = -1});
 	return 0;
 }
 
@@ -140,6 +191,7 @@ static int node_ref_entry(struct pd_docfs *fs, uint64_t grant, int fd,
 	enum pd_docfs_kind kind = st->dir ? PD_DOCFS_FDIR : PD_DOCFS_FFILE;
 	for (unsigned i = 0; i < fs->n_nodes; i++) {
 		struct pd_docfs_node *n = &fs->nodes[i];
+		fs->stats.examined++;
 		if (n->grant == grant && n->kind == kind && n->dev == st->dev &&
 		    n->ino == st->ino) {
 			fs->ops->close(fs->ctx, fd);
@@ -150,35 +202,31 @@ static int node_ref_entry(struct pd_docfs *fs, uint64_t grant, int fd,
 	}
 	if (fs->n_fnodes >= fs->max_fnodes) /* nodes of folders gone since first */
 		for (unsigned i = fs->n_nodes; i-- > 0;)
-			if (fs->nodes[i].fd >= 0 && !grant_of(fs, fs->nodes[i].grant))
+			if (fs->nodes[i].fd >= 0 && node_gone(fs, i))
 				drop_node(fs, i);
 	if (fs->n_fnodes >= fs->max_fnodes || fs->n_fnodes >= PD_DOCFS_MAX_FNODES) {
 		fs->ops->close(fs->ctx, fd);
 		return -ENFILE;
 	}
 	fs->n_fnodes++;
-	fs->nodes[fs->n_nodes++] = (struct pd_docfs_node){.nodeid = fs->next_nodeid++,
-							  .grant = grant,
-							  .kind = kind,
-							  .nlookup = 1,
-							  .fd = fd,
-							  .dev = st->dev,
-							  .ino = st->ino};
-	*ret = fs->nodes[fs->n_nodes - 1].nodeid;
+	*ret = add_node(fs, (struct pd_docfs_node){.grant = grant,
+						   .kind = kind,
+						   .nlookup = 1,
+						   .fd = fd,
+						   .dev = st->dev,
+						   .ino = st->ino});
 	return 0;
 }
 
 static void forget(struct pd_docfs *fs, uint64_t nodeid, uint64_t n)
 {
-	for (unsigned i = 0; i < fs->n_nodes; i++) {
-		if (fs->nodes[i].nodeid != nodeid)
-			continue;
-		if (n >= fs->nodes[i].nlookup)
-			drop_node(fs, i);
-		else
-			fs->nodes[i].nlookup -= n;
+	int i = node_index(fs, nodeid);
+	if (i < 0)
 		return;
-	}
+	if (n >= fs->nodes[i].nlookup)
+		drop_node(fs, (unsigned)i);
+	else
+		fs->nodes[i].nlookup -= n;
 }
 
 static void attr_from(struct fuse_attr *a, const struct pd_docfs_stat *st)
@@ -319,7 +367,8 @@ static uint32_t do_lookup(struct pd_docfs *fs, const struct vhost_chain *c,
 		return lookup_entry(fs, c, q, &parent, g);
 	if (r == 0 && parent.kind == PD_DOCFS_ROOT) {
 		r = parse_id(q->u.name, &id);
-		g = r == 0 ? grant_of(fs, id) : NULL;
+		unsigned hint = 0;
+		g = r == 0 ? grant_of(fs, id, &hint) : NULL;
 		child = (struct pd_docfs_node){.grant = id, .kind = PD_DOCFS_DIR};
 	} else if (r == 0) {
 		g = strcmp(q->u.name, g->display) == 0 ? g : NULL;
@@ -389,8 +438,12 @@ static uint32_t do_open(struct pd_docfs *fs, const struct vhost_chain *c,
 	if (fd < 0)
 		return reply(fs, c, q->unique, r < 0 || fd == -ENOENT ? fd : -EIO, NULL, 0);
 	struct pd_docfs_handle *h = &fs->h[slot];
-	*h = (struct pd_docfs_handle){
-	    .grant = n.grant, .node = n.nodeid, .fd = fd, .gen = h->gen + 1, .used = true};
+	*h = (struct pd_docfs_handle){.grant = n.grant,
+				      .ghint = n.ghint,
+				      .node = n.nodeid,
+				      .fd = fd,
+				      .gen = h->gen + 1,
+				      .used = true};
 	/* Direct I/O: the guest's reads go straight into its callers' pages
 	 * and each one reaches the host, so a revocation stops the next one;
 	 * no page cache to go stale. */
@@ -410,7 +463,7 @@ static uint32_t do_read(struct pd_docfs *fs, const struct vhost_chain *c,
 	struct pd_docfs_handle *h = handle_get(fs, q->u.read.fh);
 	if (!h)
 		return reply(fs, c, q->unique, -EBADF, NULL, 0);
-	if (h->fd < 0 || !grant_of(fs, h->grant)) {
+	if (h->fd < 0 || !grant_of(fs, h->grant, &h->ghint)) {
 		close_handle(fs, h);
 		return reply(fs, c, q->unique, -EIO, NULL, 0);
 	}

@@ -25,6 +25,8 @@
 /* Nodes below granted folders the guest kernel may hold at once, all
  * folders together (each one host descriptor); a LOOKUP beyond: ENFILE. */
 #define PD_DOCFS_MAX_FNODES 4096u
+/* Node slots: a node id is 2 + slot + generation * PD_DOCFS_SLOTS. */
+#define PD_DOCFS_SLOTS (PD_DOCFS_MAX_NODES + PD_DOCFS_MAX_FNODES)
 /* The largest READDIR answer built (the kernel asks for a page). */
 #define PD_DOCFS_DIR_MAX 8192u
 /* st_blksize of a document: what cp and stdio size their reads by. */
@@ -73,8 +75,9 @@ enum pd_docfs_kind {
 };
 
 struct pd_docfs_node {
-	uint64_t nodeid; /* 2 and up, never reused */
+	uint64_t nodeid; /* 2 and up, never reused in a session */
 	uint64_t grant;
+	unsigned ghint; /* where grant was last seen in the grant table */
 	enum pd_docfs_kind kind;
 	uint64_t nlookup;
 	int fd;		   /* FDIR, FFILE: held open (O_PATH); else -1 */
@@ -83,9 +86,10 @@ struct pd_docfs_node {
 
 struct pd_docfs_handle {
 	uint64_t grant;
-	uint64_t node; /* the node opened */
-	int fd;	       /* -1 once revoked */
-	uint32_t gen;  /* part of the fh, so a stale fh is not another file's */
+	unsigned ghint; /* where grant was last seen in the grant table */
+	uint64_t node;	/* the node opened */
+	int fd;		/* -1 once revoked */
+	uint32_t gen;	/* part of the fh, so a stale fh is not another file's */
 	bool used;
 };
 
@@ -94,6 +98,12 @@ struct pd_docfs_stats {
 	uint64_t requests, errors; /* answered, and of those with an error */
 	uint64_t unaddressable;	   /* chains with no usable header or no room for a reply */
 	uint64_t bytes_read;
+	uint64_t examined; /* nodes looked at to find one (by id, or by what it is) */
+};
+
+/* Where the node using a slot is in nodes[], and the slot's generation. */
+struct pd_docfs_slot {
+	uint32_t idx, gen;
 };
 
 struct pd_docfs {
@@ -101,11 +111,13 @@ struct pd_docfs {
 	const struct pd_docfs_ops *ops;
 	void *ctx;
 	bool inited; /* INIT done; other requests before it fail (EIO) */
-	uint64_t next_nodeid;
 	unsigned n_nodes;
 	unsigned n_fnodes;   /* of them FDIR and FFILE nodes */
 	unsigned max_fnodes; /* PD_DOCFS_MAX_FNODES or fewer */
-	struct pd_docfs_node nodes[PD_DOCFS_MAX_NODES + PD_DOCFS_MAX_FNODES];
+	struct pd_docfs_node nodes[PD_DOCFS_SLOTS];
+	/* Slot of nodes[i] is perm[i]; perm[n_nodes..] are the free slots. */
+	uint32_t perm[PD_DOCFS_SLOTS];
+	struct pd_docfs_slot slots[PD_DOCFS_SLOTS];
 	struct pd_docfs_handle h[PD_DOCFS_MAX_HANDLES];
 	struct pd_docfs_stats stats;
 	uint8_t in[PD_FUSE_IN_MAX];    /* the request, copied once */

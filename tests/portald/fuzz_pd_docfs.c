@@ -190,6 +190,10 @@ static uint32_t run(const uint8_t *p, size_t len, unsigned flags)
 	if (w > r || fs->n_nodes - fs->n_fnodes > PD_DOCFS_MAX_NODES ||
 	    fs->n_fnodes > fs->max_fnodes)
 		abort();
+	for (unsigned i = 0; i < fs->n_nodes; i++) /* each node where its slot says */
+		if (fs->slots[fs->perm[i]].idx != i ||
+		    (fs->nodes[i].nodeid - FUSE_ROOT_ID - 1) % PD_DOCFS_SLOTS != fs->perm[i])
+			abort();
 	if (w >= 16) {
 		uint32_t hl;
 		memcpy(&hl, room, 4);

@@ -1,0 +1,214 @@
+/* The document device's node lookups by id do not scan: with 4096 nodes
+ * held below a folder grant, 256 BATCH_FORGETs of 255 node ids it never
+ * handed out (or handed out and forgotten, or of a slot's other
+ * generation) look at one node each, and change nothing. The files below
+ * the folder are fakes (the ops' lookup), the folder itself is real. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "docfs_req.h"
+#include "pd_docfs.h"
+#include "pd_docfs_sys.h"
+#include "pd_docio.h"
+
+#define FAKE_FD	    1000000 /* fake descriptors count up from here */
+#define BATCHES	    256u
+#define PER_BATCH   255u
+#define FOLDER_NAME "held"
+
+static char dir[4096];
+static const uint64_t key[4] = {5, 5, 5, 5};
+static struct pd_grants grants;
+static struct pd_docfs_ops ops;
+static unsigned fake_open, next_ino;
+
+/* Every name is a file of its own, held by a fake descriptor. */
+static int fake_lookup(void *ctx, int dirfd, const char *name, struct pd_docfs_stat *ret)
+{
+	(void)ctx, (void)dirfd, (void)name;
+	*ret = (struct pd_docfs_stat){.size = 1, .dev = 1, .ino = ++next_ino};
+	fake_open++;
+	return FAKE_FD + (int)next_ino;
+}
+
+static int fake_fstat(void *ctx, int fd, struct pd_docfs_stat *ret)
+{
+	if (fd < FAKE_FD)
+		return pd_docfs_sys_ops.fstat(ctx, fd, ret);
+	*ret = (struct pd_docfs_stat){.size = 1, .dev = 1, .ino = (uint64_t)(fd - FAKE_FD)};
+	return 0;
+}
+
+static void fake_close(void *ctx, int fd)
+{
+	if (fd >= FAKE_FD)
+		fake_open--;
+	else
+		pd_docfs_sys_ops.close(ctx, fd);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *base = getenv("APPVM_TEST_WORK");
+	mkdir(base ? base : "/var/tmp", 0755);
+	snprintf(dir, sizeof(dir), "%s/docfsflood.XXXXXX", base ? base : "/var/tmp");
+	if (!mkdtemp(dir))
+		return -1;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/" FOLDER_NAME, dir);
+	if (mkdir(path, 0755) < 0)
+		return -1;
+	struct pd_limits lim = {.max_grants = 4, .max_handles = 4};
+	if (pd_grants_init(&grants, &lim, key) < 0)
+		return -1;
+	struct pd_grant *g = NULL;
+	const char *why = NULL;
+	if (pd_docio_grant_folder(path, PROTO_PERM_READ, 1, &g, &why) < 0 ||
+	    pd_grants_add(&grants, g) < 0)
+		return -1;
+	ops = pd_docfs_sys_ops;
+	ops.lookup = fake_lookup;
+	ops.fstat = fake_fstat;
+	ops.close = fake_close;
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return -1;
+	pd_docfs_init(fs, &grants, &ops, NULL);
+	init_fs();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return docfs_teardown(&grants, dir);
+}
+
+static uint64_t folder_node(void)
+{
+	char hex[17];
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)grants.v[0]->id);
+	struct fuse_entry_out d, f;
+	assert_int_equal(lookup(FUSE_ROOT_ID, hex, &d), 0);
+	assert_int_equal(lookup(d.nodeid, FOLDER_NAME, &f), 0);
+	return f.nodeid;
+}
+
+static void batch_forget(const struct fuse_forget_one *one, uint32_t n)
+{
+	static uint8_t args[8 + 16 * PER_BATCH];
+	struct fuse_batch_forget_in b = {.count = n};
+	memcpy(args, &b, sizeof(b));
+	memcpy(args + sizeof(b), one, n * sizeof(*one));
+	assert_int_equal(serve(FUSE_BATCH_FORGET, 0, args, sizeof(b) + n * sizeof(*one), 4096), 0);
+}
+
+static int getattr(uint64_t node)
+{
+	struct fuse_getattr_in gi = {0};
+	return call(FUSE_GETATTR, node, &gi, sizeof(gi));
+}
+
+static void test_flood(void **state)
+{
+	(void)state;
+	assert_true(PER_BATCH <= PD_FUSE_FORGET_MAX);
+	uint64_t top = folder_node();
+	static uint64_t held[PD_DOCFS_MAX_FNODES];
+	struct fuse_entry_out e;
+	char name[32];
+	for (unsigned i = 0; i < PD_DOCFS_MAX_FNODES; i++) {
+		snprintf(name, sizeof(name), "f%u", i);
+		assert_int_equal(lookup(top, name, &e), 0);
+		held[i] = e.nodeid;
+	}
+	assert_int_equal(lookup(top, "one_more", &e), -ENFILE);
+	assert_int_equal(fs->n_fnodes, PD_DOCFS_MAX_FNODES);
+	/* A node forgotten, and its slot taken again by a new one: the old id
+	 * is not the new node. */
+	struct fuse_forget_in fi = {.nlookup = 1};
+	uint64_t old = held[7];
+	assert_int_equal(serve(FUSE_FORGET, old, &fi, sizeof(fi), 4096), 0);
+	assert_int_equal(getattr(old), -ENOENT);
+	assert_int_equal(lookup(top, "again", &e), 0);
+	assert_int_not_equal(e.nodeid, old);
+	assert_int_equal(getattr(e.nodeid), 0);
+	assert_int_equal(getattr(old), -ENOENT);
+	held[7] = e.nodeid;
+
+	/* Ids not held: never handed out, the root's and 0, ids of held
+	 * nodes' slots in other generations, the forgotten one. */
+	static struct fuse_forget_one one[PER_BATCH];
+	uint64_t seed = 1;
+	uint64_t before = fs->stats.examined;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned b = 0; b < BATCHES; b++) {
+		for (unsigned i = 0; i < PER_BATCH; i++) {
+			seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+			uint64_t id = seed >> 1;
+			switch (i % 5) {
+			case 0:
+				id = held[(b * PER_BATCH + i) % PD_DOCFS_MAX_FNODES] +
+				     PD_DOCFS_SLOTS * (1 + i % 3);
+				break;
+			case 1:
+				id = i % 2 ? FUSE_ROOT_ID : 0;
+				break;
+			case 2:
+				id = old;
+				break;
+			case 3:
+				id = UINT64_MAX - i;
+				break;
+			}
+			one[i] = (struct fuse_forget_one){.nodeid = id, .nlookup = 1 + i};
+		}
+		batch_forget(one, PER_BATCH);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	uint64_t examined = fs->stats.examined - before;
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	print_message("%u BATCH_FORGETs of %u unknown ids, %u nodes held: %llu nodes examined, "
+		      "%.2f ms\n",
+		      BATCHES, PER_BATCH, fs->n_nodes, (unsigned long long)examined, ms);
+	/* At most one node per id (a scan would look at all 4098 per id). */
+	assert_true(examined <= (uint64_t)BATCHES * PER_BATCH);
+	/* Nothing was forgotten. */
+	assert_int_equal(fs->n_fnodes, PD_DOCFS_MAX_FNODES);
+	assert_int_equal(fake_open, PD_DOCFS_MAX_FNODES);
+	for (unsigned i = 0; i < PD_DOCFS_MAX_FNODES; i++)
+		assert_int_equal(getattr(held[i]), 0);
+	/* The held ids are still forgotten by id, each looking at one node. */
+	before = fs->stats.examined;
+	for (unsigned b = 0; b < PD_DOCFS_MAX_FNODES / PER_BATCH + 1; b++) {
+		unsigned n = 0;
+		for (unsigned i = b * PER_BATCH; i < PD_DOCFS_MAX_FNODES && n < PER_BATCH; i++)
+			one[n++] = (struct fuse_forget_one){.nodeid = held[i], .nlookup = 1};
+		if (n > 0)
+			batch_forget(one, n);
+	}
+	assert_true(fs->stats.examined - before <= PD_DOCFS_MAX_FNODES);
+	assert_int_equal(fs->n_fnodes, 0);
+	assert_int_equal(fake_open, 0);
+	assert_int_equal(getattr(held[0]), -ENOENT);
+	assert_int_equal(getattr(top), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_flood),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
