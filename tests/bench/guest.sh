@@ -8,6 +8,10 @@
 #                              virtio-console); with "agent" also appvm-agent
 #                              (busybox init has no supervisor for it)
 #   bench-guest report         memory of appvm-agent and of each qemu-ga
+#   bench-guest procs NAME...  memory of every process running a program
+#                              named NAME (also through a store's loader:
+#                              ld.so ... --argv0 X /path/NAME), any user's
+#                              that this user may read
 #   bench-guest dirty DIR MIB TOKEN  writes MIB MiB to DIR/dirty, no sync, and
 #                              keeps the kernel from writing it back early
 # "report" and "dirty" are run by the host through qemu-ga's guest-exec.
@@ -28,6 +32,29 @@ rss_line() { # NAME PID
 		line="$line $k=${v:-?}"
 	done
 	echo "$line"
+}
+
+# The program a process runs: argv[0]'s base name, or, when that is a
+# dynamic loader run as a command (a store's programs), the program it runs:
+# its first word that is neither an option nor an option's value.
+prog_of() { # PID
+	skip=0 first=1
+	tr '\0' '\n' 2>/dev/null <"/proc/$1/cmdline" | while IFS= read -r w; do
+		if [ $first = 1 ]; then
+			first=0
+			case ${w##*/} in ld-linux*.so.* | ld-musl*.so.*) continue ;; esac
+		elif [ $skip = 1 ]; then
+			skip=0
+			continue
+		else
+			case $w in
+			--library-path | --argv0 | --preload | --audit) skip=1 && continue ;;
+			--*) continue ;;
+			esac
+		fi
+		echo "${w##*/}"
+		break
+	done
 }
 
 case ${1:-} in
@@ -62,6 +89,16 @@ report)
 	done
 	grep -E '^(MemTotal|MemFree|MemAvailable):' /proc/meminfo
 	;;
+procs)
+	shift
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
+		prog=$(prog_of "$pid")
+		for name in "$@"; do
+			[ "$prog" = "$name" ] && rss_line "$name" "$pid"
+		done
+	done
+	;;
 dirty)
 	dir=$2 mib=$3 token=$4
 	# Keep all of it dirty until the shutdown: no background writeback
@@ -75,7 +112,7 @@ dirty)
 	grep -E '^(Dirty|Writeback):' /proc/meminfo
 	;;
 *)
-	echo "usage: bench-guest start [agent] | report | dirty DIR MIB TOKEN" >&2
+	echo "usage: bench-guest start [agent] | report | procs NAME... | dirty DIR MIB TOKEN" >&2
 	exit 2
 	;;
 esac

@@ -19,7 +19,8 @@
 # closing foot's window on the host ends the app and the guest powers off;
 # fontconfig in the guest found the store's font caches valid (its debug
 # lines, flushed as foot exits); the windows are gone, and no host process
-# of the VM is left.
+# of the VM is left. APPVM_WL_MEM=1 also prints the memory of the guest's
+# filter, relay and waypipe (docs/benchmarks.md, "In a VM: the musl builds").
 # shellcheck shell=bash disable=SC2154  # src, work, kernel, init, boot_timeout: vm-test
 
 need_kernel
@@ -54,6 +55,11 @@ sway_start "$swaydir/sway" 65534 || fail "headless sway did not start"
 W=200 H=150 C=2e8b57
 mkdir -p "$work/app/usr/bin" "$work/img"
 cp "$color" "$work/app/usr/bin/vm_color_client"
+# APPVM_WL_MEM=1: once the colour window is shown, the memory of the guest's
+# Wayland chain (filter, relay, waypipe), through foot's window title
+# (docs/benchmarks.md, "Windows").
+mem=${APPVM_WL_MEM:-0}
+[ "$mem" = 0 ] || cp "$src/tests/bench/guest.sh" "$work/app/usr/bin/bench-guest"
 # Run by foot in the app's view: busybox is the store term's, found in /usr
 # like every program there (and its loader, /lib64/..., is the store's too).
 cat >"$work/app/start" <<EOF
@@ -61,9 +67,23 @@ cat >"$work/app/start" <<EOF
 echo "appvm: foot and busybox from a store of Debian packages,"
 echo "appvm: fonts from the store, through its fontconfig caches."
 echo "appvm: \$(busybox uname -sm), user \$(busybox id -un)"
-exec /run/store/app/lib64/ld-linux-x86-64.so.2 --inhibit-cache \\
+set -- /run/store/app/lib64/ld-linux-x86-64.so.2 --inhibit-cache \\
 	--library-path /run/store/app/usr/lib/x86_64-linux-gnu \\
 	/run/store/app/usr/bin/vm_color_client --app-id appvm-vm-color --width $W --height $H --color $C
+[ -f /run/store/app/usr/bin/bench-guest ] || exec "\$@"
+# The report's tools: the store's busybox; its output: foot's window title
+# (this script's output is foot's terminal), which the host reads.
+bb=\$(busybox mktemp -d) || exit 1
+for t in sed tr cat grep; do busybox ln -s /usr/bin/busybox "\$bb/\$t"; done
+"\$@" | while IFS= read -r line; do
+	echo "\$line"
+	case \$line in
+	"vm_color_client: shown "*)
+		r=\$(PATH=\$bb /usr/bin/busybox sh /run/store/app/usr/bin/bench-guest procs appvm-wayland appvm-wayland-relay waypipe 2>&1)
+		printf '\\033]2;rss-report %s\\007' "\$(echo "\$r" | \$bb/tr '\\n' '|')"
+		;;
+	esac
+done
 EOF
 chmod 0755 "$work/app/start"
 cat >"$work/vm.conf" <<EOF
@@ -144,9 +164,21 @@ for ((i = 0; i < 100; i++)); do
 done
 [ "$n" = $((W * H)) ] || { stop_runner; fail "grim counted $n pixels of #$C, expected $((W * H))"; }
 note "grim: $n pixels of #$C ($W x $H)"
+if [ "$mem" != 0 ]; then
+	for ((i = 0; i < boot_timeout * 10; i++)); do
+		sway_as swaymsg -t get_tree >"$work/tree.json"
+		jq -r '.. | objects | select(.app_id? == "wltest:appvm-foot") | .name' "$work/tree.json" >"$work/mem"
+		grep -q 'rss-report' "$work/mem" && break
+		sleep 0.1
+	done
+	grep -q 'rss-report' "$work/mem" || fail "no memory report in foot's title: $(cat "$work/mem")"
+	note "memory once the windows are shown (kB):"
+	sed 's/^.*rss-report //' "$work/mem" | tr '|' '\n' | sed '/^$/d; s/^/    /'
+fi
 sway_as swaymsg -t get_tree >"$work/tree.json"
 jq -r '.. | objects | select(.app_id? == "wltest:appvm-vm-color" or .app_id? == "wltest:appvm-foot") | "\(.app_id) \(.name)"' \
 	"$work/tree.json" | sort >"$work/tree"
+[ "$mem" = 0 ] || sed -i 's/^\(wltest:appvm-foot \[wltest\]\) rss-report .*/\1 appvm-foot/' "$work/tree"
 [ "$(cat "$work/tree")" = "wltest:appvm-foot [wltest] appvm-foot
 wltest:appvm-vm-color [wltest] appvm colour test" ] || fail "swaymsg get_tree: $(cat "$work/tree")"
 
