@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -90,6 +91,14 @@ void init_fs(void)
 				  .max_readahead = 1u << 20,
 				  .flags = FUSE_ASYNC_READ | FUSE_MAX_PAGES | FUSE_POSIX_LOCKS};
 	assert_int_equal(call(FUSE_INIT, 0, &in, sizeof(in)), 0);
+}
+
+int docfs_workdir(char *dir, size_t size, const char *name)
+{
+	const char *base = getenv("APPVM_TEST_WORK");
+	mkdir(base ? base : "/var/tmp", 0755);
+	snprintf(dir, size, "%s/%s.XXXXXX", base ? base : "/var/tmp", name);
+	return mkdtemp(dir) ? 0 : -1;
 }
 
 int docfs_teardown(struct pd_grants *grants, const char *dir)

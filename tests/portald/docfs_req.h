@@ -34,6 +34,10 @@ int lookup(uint64_t parent, const char *name, struct fuse_entry_out *ret);
 /* INIT as the guest kernel sends it; must succeed. */
 void init_fs(void);
 
+/* Makes a fresh directory NAME.XXXXXX under $APPVM_TEST_WORK (or /var/tmp)
+ * into dir; docfs_teardown removes it. Returns 0 or -1. */
+int docfs_workdir(char *dir, size_t size, const char *name);
+
 /* Frees fs (if any), every grant and the table, and removes dir. Returns 0
  * or -1. */
 int docfs_teardown(struct pd_grants *grants, const char *dir);

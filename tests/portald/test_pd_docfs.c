@@ -69,10 +69,7 @@ static int setup(void **state)
 								      : PD_DOCFS_MAX_HANDLES + 64;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	const char *base = getenv("APPVM_TEST_WORK");
-	mkdir(base ? base : "/var/tmp", 0755);
-	snprintf(dir, sizeof(dir), "%s/docfs.XXXXXX", base ? base : "/var/tmp");
-	if (!mkdtemp(dir))
+	if (docfs_workdir(dir, sizeof(dir), "docfs") < 0)
 		return -1;
 	for (size_t i = 0; i < FILE_SIZE; i++)
 		content[i] = (uint8_t)(i * 7 + i / 251);

@@ -59,10 +59,7 @@ static void fake_close(void *ctx, int fd)
 static int setup(void **state)
 {
 	(void)state;
-	const char *base = getenv("APPVM_TEST_WORK");
-	mkdir(base ? base : "/var/tmp", 0755);
-	snprintf(dir, sizeof(dir), "%s/docfsflood.XXXXXX", base ? base : "/var/tmp");
-	if (!mkdtemp(dir))
+	if (docfs_workdir(dir, sizeof(dir), "docfsflood") < 0)
 		return -1;
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/" FOLDER_NAME, dir);

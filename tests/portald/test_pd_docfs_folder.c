@@ -54,10 +54,7 @@ static uint64_t grant_folder(const char *rel, uint32_t perms)
 static int setup(void **state)
 {
 	(void)state;
-	const char *base = getenv("APPVM_TEST_WORK");
-	mkdir(base ? base : "/var/tmp", 0755);
-	snprintf(dir, sizeof(dir), "%s/docfsdir.XXXXXX", base ? base : "/var/tmp");
-	if (!mkdtemp(dir))
+	if (docfs_workdir(dir, sizeof(dir), "docfsdir") < 0)
 		return -1;
 	snprintf(top, sizeof(top), "%s/granted", dir);
 	char path[8192];
