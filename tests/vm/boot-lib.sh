@@ -8,7 +8,9 @@
 # The app serves the kernel log on this vsock port (appvm-boot-probe --serve).
 boot_probe_port=5005
 
-# boot_images BUILD WORK: WORK/appvm and WORK/busybox, one store "data" each.
+# boot_images BUILD WORK [APP]: WORK/appvm and WORK/busybox, one store "data"
+# each; APP is the appvm image's app command line (default: the probe serving
+# the kernel log on $boot_probe_port).
 # init and the agent are the images' builds (BUILD/guest-programs.txt:
 # static, musl), the tree's own when it has none; APPVM_BOOT_INIT: another
 # appvm-init binary. Both initramfs images hold appvm-boot-probe, so any
@@ -38,7 +40,7 @@ boot_images() {
 		path = /run/store/data
 
 		[app]
-		exec = /usr/bin/appvm-boot-probe --serve $boot_probe_port
+		exec = ${3:-/usr/bin/appvm-boot-probe --serve $boot_probe_port}
 	EOF
 	"$src/rootfs/build" --init "$init" --config "$work/vm.conf" \
 		--bin "$agent" --bin "$probe" --store "data=$work/store" "$work/appvm" >/dev/null || return 1

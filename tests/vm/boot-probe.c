@@ -14,6 +14,14 @@
  *       CAP_SYSLOG): listen on vsock port PORT, send the log to the first
  *       connection, then exit 0. The host reads it after the agent's READY,
  *       so the boot it measures is not disturbed by the transfer.
+ *   appvm-boot-probe --serve-stats PORT   as the app of an idle VM
+ *       (tests/vm/bench-idle): listen on vsock port PORT and, to every
+ *       connection, send the guest's clock and interrupt counts, then close
+ *       it; runs until it is killed. The lines:
+ *         appvm-stats: monotonic SECONDS         (CLOCK_MONOTONIC)
+ *         appvm-stats: timer N                   (interrupts of the timer
+ *             devices, all CPUs: /proc/interrupts rows LOC and 0)
+ *         then /proc/interrupts as it is.
  *   appvm-boot-probe                as PID 1 (rdinit=/usr/bin/appvm-boot-probe):
  *       print the log on the console and power off. Boots any kernel with
  *       an initramfs and a serial console, no device needed: this is how
@@ -33,8 +41,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/vm_sockets.h>
+
+#include "timer-irqs.h"
 
 /* Copies every record of /dev/kmsg to OUT; 0 or -errno. */
 static int dump_kmsg(FILE *out)
@@ -113,6 +124,62 @@ static int serve(unsigned port)
 	return 0;
 }
 
+/* Writes the stats of --serve-stats to OUT; 0 or -errno. */
+static int write_stats(FILE *out)
+{
+	struct timespec ts;
+	uint64_t timer;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *copy = open_memstream(&text, &len);
+
+	if (!copy)
+		return -errno;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int r = timer_irqs(&timer, copy);
+	fclose(copy);
+	if (r == 0)
+		fprintf(out,
+			"appvm-stats: monotonic %lld.%09ld\nappvm-stats: timer %" PRIu64 "\n%s",
+			(long long)ts.tv_sec, ts.tv_nsec, timer, text ? text : "");
+	free(text);
+	return r;
+}
+
+/* --serve-stats: every connection gets write_stats' lines; until killed. */
+static int serve_stats(unsigned port)
+{
+	struct sockaddr_vm addr = {
+	    .svm_family = AF_VSOCK,
+	    .svm_cid = VMADDR_CID_ANY,
+	    .svm_port = port,
+	};
+	int lfd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(lfd, 4) < 0) {
+		fprintf(stderr, "appvm-boot-probe: vsock port %u: %s\n", port, strerror(errno));
+		return 1;
+	}
+	printf("appvm-boot-probe: serving interrupt counts on vsock port %u\n", port);
+	fflush(stdout);
+	for (;;) {
+		int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		FILE *out;
+
+		if (cfd < 0 && errno == EINTR)
+			continue;
+		if (cfd < 0 || !(out = fdopen(cfd, "w"))) {
+			fprintf(stderr, "appvm-boot-probe: accept: %s\n", strerror(errno));
+			return 1;
+		}
+		int r = write_stats(out);
+		if (r < 0)
+			fprintf(stderr, "appvm-boot-probe: /proc/interrupts: %s\n", strerror(-r));
+		fclose(out);
+	}
+}
+
 /* As PID 1 nothing is mounted: /dev/kmsg is made by hand (char 1:11). */
 static int as_init(void)
 {
@@ -134,14 +201,18 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if (getpid() == 1)
 		return as_init();
-	if (argc == 3 && strcmp(argv[1], "--serve") == 0) {
+	if (argc == 3 &&
+	    (strcmp(argv[1], "--serve") == 0 || strcmp(argv[1], "--serve-stats") == 0)) {
 		char *end;
 		unsigned long port = strtoul(argv[2], &end, 10);
 		if (*argv[2] && !*end && port > 0 && port < 0xffffffffUL)
-			return serve((unsigned)port);
+			return strcmp(argv[1], "--serve") == 0 ? serve((unsigned)port)
+							       : serve_stats((unsigned)port);
 	}
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		printf("usage: appvm-boot-probe --serve PORT   (in a guest, as root)\n"
+		       "       appvm-boot-probe --serve-stats PORT  (in a guest: the clock and\n"
+		       "           interrupt counts to every connection, until killed)\n"
 		       "       rdinit=/usr/bin/appvm-boot-probe  (as PID 1: print the kernel "
 		       "log, power off)\n");
 		return 0;

@@ -24,6 +24,10 @@
  *   --kernel-features       the kernel has the filesystems appvm mounts, and an
  *                           unprivileged process can create a user namespace and
  *                           install a seccomp filter
+ *   --timers                high-resolution timers (CLOCK_MONOTONIC resolves
+ *                           1 ns, not a 4 ms tick) and a tickless idle (while
+ *                           this program sleeps, the guest takes fewer than
+ *                           HZ/2 timer interrupts a second: see check_timers)
  *   --wait-term             print "appvm-ready", then wait for SIGTERM; write
  *                           DIR/term (with --state) when it arrives
  */
@@ -46,6 +50,8 @@
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+
+#include "timer-irqs.h"
 
 static unsigned int n_pass, n_fail;
 
@@ -300,6 +306,65 @@ static void check_vsock_loopback(void)
 		close(lfd);
 }
 
+/*
+ * --timers. The resolution is the kernel's hrtimer resolution: 1 ns once
+ * high-resolution mode is on, the tick (4 ms at HZ=250) without it.
+ * Tickless idle: over a window of half a second in which this program
+ * sleeps, the timer devices interrupt fewer than HZ/2 times a second; a
+ * periodic tick interrupts HZ (250) times a second in every window, idle or
+ * not. Other work in the guest keeps the tick running while it runs, so a
+ * window may see more: up to 10 windows are tried, and the check passes at
+ * the first quiet one. The rate is per second of the guest's clock, which
+ * a loaded host does not slow down or speed up for either kind of kernel.
+ */
+#define TIMERS_HZ	 250
+#define TIMERS_WINDOW_NS 500000000L
+#define TIMERS_WINDOWS	 10
+
+static void check_timers(void)
+{
+	struct timespec res, window = {.tv_sec = 0, .tv_nsec = TIMERS_WINDOW_NS};
+	double best = -1;
+
+	if (clock_getres(CLOCK_MONOTONIC, &res) < 0) {
+		check_fail("timers", "clock_getres: %s", strerror(errno));
+		return;
+	}
+	if (res.tv_sec != 0 || res.tv_nsec != 1) {
+		check_fail(
+		    "timers",
+		    "CLOCK_MONOTONIC resolves %lld.%09ld s, not 1 ns: no high-resolution timers",
+		    (long long)res.tv_sec, res.tv_nsec);
+		return;
+	}
+	for (int i = 0; i < TIMERS_WINDOWS; i++) {
+		uint64_t before, after;
+		double t0 = monotonic_seconds(), rate;
+		int r = timer_irqs(&before, NULL);
+
+		while (r == 0 && nanosleep(&window, NULL) < 0 && errno == EINTR)
+			;
+		if (r == 0)
+			r = timer_irqs(&after, NULL);
+		if (r < 0) {
+			check_fail("timers", "/proc/interrupts: %s", strerror(-r));
+			return;
+		}
+		rate = (double)(after - before) / (monotonic_seconds() - t0);
+		printf("appvm-timers: window %d: %.0f timer interrupts/s\n", i + 1, rate);
+		if (best < 0 || rate < best)
+			best = rate;
+		if (rate < TIMERS_HZ / 2) {
+			check_ok("timers");
+			return;
+		}
+	}
+	check_fail("timers",
+		   "%d idle windows took at least %.0f timer interrupts/s, not fewer than %d: a "
+		   "periodic tick",
+		   TIMERS_WINDOWS, best, TIMERS_HZ / 2);
+}
+
 /* Runs fn in a child process; true when it exited 0. */
 static int in_child(int (*fn)(void))
 {
@@ -443,10 +508,10 @@ static int expand_args(int argc, char **argv, char **ret_args)
 
 static int usage(void)
 {
-	fprintf(stderr,
-		"usage: appvm-guest-check [@FILE] [--unprivileged] [--read FILE=TEXT] "
-		"[--read-only DIR] [--run PROG[,ARG...]] [--state DIR] "
-		"[--no-persist FILE] [--vsock-loopback] [--kernel-features] [--wait-term]\n");
+	fprintf(stderr, "usage: appvm-guest-check [@FILE] [--unprivileged] [--read FILE=TEXT] "
+			"[--read-only DIR] [--run PROG[,ARG...]] [--state DIR] "
+			"[--no-persist FILE] [--vsock-loopback] [--kernel-features] [--timers] "
+			"[--wait-term]\n");
 	return 2;
 }
 
@@ -471,6 +536,8 @@ int main(int argc, char **argv)
 			check_vsock_loopback();
 		} else if (strcmp(opt, "--kernel-features") == 0) {
 			check_kernel_features();
+		} else if (strcmp(opt, "--timers") == 0) {
+			check_timers();
 		} else if (strcmp(opt, "--wait-term") == 0) {
 			want_wait = 1;
 		} else if (!arg) {
