@@ -308,7 +308,10 @@ static void check_vsock_loopback(void)
 
 /*
  * --timers. The resolution is the kernel's hrtimer resolution: 1 ns once
- * high-resolution mode is on, the tick (4 ms at HZ=250) without it.
+ * high-resolution mode is on, the tick (4 ms at HZ=250) without it. The
+ * kernel turns it on at the first tick with a clocksource it trusts: before
+ * /init with kvm-clock (KVM) or an unwatched TSC (run-vm's tsc=nowatchdog
+ * under TCG), so it must be on when the app starts.
  * Tickless idle: over a window of half a second in which this program
  * sleeps, the timer devices interrupt fewer than HZ/2 times a second; a
  * periodic tick interrupts HZ (250) times a second in every window, idle or
@@ -333,7 +336,9 @@ static void check_timers(void)
 	if (res.tv_sec != 0 || res.tv_nsec != 1) {
 		check_fail(
 		    "timers",
-		    "CLOCK_MONOTONIC resolves %lld.%09ld s, not 1 ns: no high-resolution timers",
+		    "CLOCK_MONOTONIC resolves %lld.%09ld s, not 1 ns: no high-resolution timers "
+		    "(yet: under TCG without run-vm's tsc=nowatchdog, not before the "
+		    "clocksource watchdog has checked the TSC)",
 		    (long long)res.tv_sec, res.tv_nsec);
 		return;
 	}

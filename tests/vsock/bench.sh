@@ -19,7 +19,8 @@
 #   -b  a back-end to measure (repeatable; default: BUILD_DIR's appvm-vsock)
 #   -k  a guest kernel to measure (repeatable; default: $APPVM_KERNEL): each
 #       back-end is booted with each kernel in turn, rows named
-#       BACKEND/KERNEL (KERNEL alone with one back-end)
+#       BACKEND/KERNEL (KERNEL alone with one back-end); -k NAME=BZIMAGE:ARGS
+#       adds ARGS to the kernel command line (e.g. preempt=full)
 #   -r  boots per back-end (default 3); -p pairs per boot (default 10);
 #   -n  round trips per run (default 500); -t throughput pairs per boot
 #   (default 6); BYTES default 16 MiB.
@@ -49,7 +50,8 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 peer=$build/tests/vsock/vsock_peer
 [ ${#backends[@]} -gt 0 ] || backends=("appvm-vsock=$build/host/vsock/appvm-vsock")
 [ ${#kernels[@]} -gt 0 ] || kernels=("kernel=${APPVM_KERNEL:-$build/../kernel/bzImage}")
-for f in "${kernels[@]#*=}" "$peer" "$build/tests/vsock/vsock_peer_guest"; do
+kfiles=("${kernels[@]#*=}")
+for f in "${kfiles[@]%%:*}" "$peer" "$build/tests/vsock/vsock_peer_guest"; do
 	[ -r "$f" ] || { echo "bench.sh: $f not found" >&2; exit 1; }
 done
 
@@ -68,13 +70,14 @@ serial_addr() { echo "unix:$work/serial.sock"; }
 : >"$raw"
 for ((rep = 0; rep < reps; rep++)); do
 	for b in "${backends[@]}"; do for kv in "${kernels[@]}"; do
-		name=${b%%=*} bin=${b#*=} kernel=${kv#*=}
+		name=${b%%=*} bin=${b#*=} kernel=${kv#*=} append=
+		if [[ $kernel == *:* ]]; then append=${kernel#*:} kernel=${kernel%%:*}; fi
 		if [ ${#kernels[@]} -gt 1 ]; then
 			name=${kv%%=*}
 			[ ${#backends[@]} -gt 1 ] && name=${b%%=*}/${kv%%=*}
 		fi
 		echo "bench.sh: boot $((rep + 1))/$reps with $name" >&2
-		benchvm_start "$work" "$bin" "$kernel" "$src" || exit 1
+		benchvm_start "$work" "$bin" "$kernel" "$src" "$append" || exit 1
 		for ((k = 0; k < pairs; k++)); do
 			order=(vsock serial)
 			[ $((k % 2)) -eq 1 ] && order=(serial vsock)

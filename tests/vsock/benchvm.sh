@@ -16,18 +16,19 @@ benchvm_initrd() {
 
 benchvm_pids=()
 
-# benchvm_start WORK APPVM_VSOCK KERNEL SRC: starts the back-end and the VM,
+# benchvm_start WORK APPVM_VSOCK KERNEL SRC [APPEND]: starts the back-end and
+# the VM (APPEND: extra kernel command line),
 # returns once the guest's servers listen. Sockets: WORK/h.sock (hybrid),
 # WORK/serial.sock (virtio-serial). Sets benchvm_backend and benchvm_qemu_parent.
 benchvm_start() {
-	local work=$1 backend=$2 kernel=$3 src=$4 i
+	local work=$1 backend=$2 kernel=$3 src=$4 append=${5:-} i
 	rm -f "$work"/*.sock "$work/console.log"
 	"$backend" --cid 3 --socket "$work/h.sock" --vhost-user "$work/vu.sock" >>"$work/backend.log" 2>&1 &
 	benchvm_backend=$!
 	benchvm_pids+=("$benchvm_backend")
 	for ((i = 0; i < 50; i++)); do [ -S "$work/vu.sock" ] && break; sleep 0.1; done
 	"$src/scripts/run-vm" -k "$kernel" -i "$work/initrd" --no-net --accel tcg -t 0 -q -m 512 \
-		--log "$work/console.log" --vsock-socket "$work/vu.sock" -- \
+		-a "$append" --log "$work/console.log" --vsock-socket "$work/vu.sock" -- \
 		-device virtio-serial-pci \
 		-chardev "socket,id=bench,path=$work/serial.sock,server=on,wait=off" \
 		-device virtserialport,chardev=bench,name=bench >"$work/vm.log" 2>&1 &
