@@ -88,42 +88,6 @@ static int dump_kmsg(FILE *out)
 	}
 }
 
-static int serve(unsigned port)
-{
-	struct sockaddr_vm addr = {
-	    .svm_family = AF_VSOCK,
-	    .svm_cid = VMADDR_CID_ANY,
-	    .svm_port = port,
-	};
-	int lfd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int cfd;
-	FILE *out;
-
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(lfd, 1) < 0) {
-		fprintf(stderr, "appvm-boot-probe: vsock port %u: %s\n", port, strerror(errno));
-		return 1;
-	}
-	printf("appvm-boot-probe: serving the kernel log on vsock port %u\n", port);
-	fflush(stdout);
-	do
-		cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	while (cfd < 0 && errno == EINTR);
-	if (cfd < 0 || !(out = fdopen(cfd, "w"))) {
-		fprintf(stderr, "appvm-boot-probe: accept: %s\n", strerror(errno));
-		return 1;
-	}
-	int r = dump_kmsg(out);
-	if (fclose(out) != 0 && r == 0)
-		r = -errno;
-	close(lfd);
-	if (r < 0) {
-		fprintf(stderr, "appvm-boot-probe: /dev/kmsg: %s\n", strerror(-r));
-		return 1;
-	}
-	return 0;
-}
-
 /* Writes the stats of --serve-stats to OUT; 0 or -errno. */
 static int write_stats(FILE *out)
 {
@@ -146,8 +110,13 @@ static int write_stats(FILE *out)
 	return r;
 }
 
-/* --serve-stats: every connection gets write_stats' lines; until killed. */
-static int serve_stats(unsigned port)
+/*
+ * Listens on vsock PORT and sends each connection what PRODUCE writes (WHAT:
+ * its name, SOURCE: the file it reads): one connection when ONCE, else
+ * every one until killed. 0, or 1 on an error.
+ */
+static int serve(unsigned port, int (*produce)(FILE *), const char *what, const char *source,
+		 int once)
 {
 	struct sockaddr_vm addr = {
 	    .svm_family = AF_VSOCK,
@@ -161,7 +130,7 @@ static int serve_stats(unsigned port)
 		fprintf(stderr, "appvm-boot-probe: vsock port %u: %s\n", port, strerror(errno));
 		return 1;
 	}
-	printf("appvm-boot-probe: serving interrupt counts on vsock port %u\n", port);
+	printf("appvm-boot-probe: serving %s on vsock port %u\n", what, port);
 	fflush(stdout);
 	for (;;) {
 		int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -173,10 +142,15 @@ static int serve_stats(unsigned port)
 			fprintf(stderr, "appvm-boot-probe: accept: %s\n", strerror(errno));
 			return 1;
 		}
-		int r = write_stats(out);
+		int r = produce(out);
+		if (fclose(out) != 0 && r == 0)
+			r = -errno;
 		if (r < 0)
-			fprintf(stderr, "appvm-boot-probe: /proc/interrupts: %s\n", strerror(-r));
-		fclose(out);
+			fprintf(stderr, "appvm-boot-probe: %s: %s\n", source, strerror(-r));
+		if (once) {
+			close(lfd);
+			return r < 0;
+		}
 	}
 }
 
@@ -206,8 +180,11 @@ int main(int argc, char **argv)
 		char *end;
 		unsigned long port = strtoul(argv[2], &end, 10);
 		if (*argv[2] && !*end && port > 0 && port < 0xffffffffUL)
-			return strcmp(argv[1], "--serve") == 0 ? serve((unsigned)port)
-							       : serve_stats((unsigned)port);
+			return strcmp(argv[1], "--serve") == 0
+				   ? serve((unsigned)port, dump_kmsg, "the kernel log", "/dev/kmsg",
+					   1)
+				   : serve((unsigned)port, write_stats, "interrupt counts",
+					   "/proc/interrupts", 0);
 	}
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		printf("usage: appvm-boot-probe --serve PORT   (in a guest, as root)\n"
