@@ -187,13 +187,9 @@ static uint32_t run(const uint8_t *p, size_t len, unsigned flags)
 	}
 	chain.in_len = r;
 	uint32_t w = pd_docfs_serve(fs, &chain);
-	if (w > r || fs->n_nodes - fs->n_fnodes > PD_DOCFS_MAX_NODES ||
-	    fs->n_fnodes > fs->max_fnodes)
+	/* Caps, slots and the index of the nodes by what they are. */
+	if (w > r || !pd_docfs_consistent(fs))
 		abort();
-	for (unsigned i = 0; i < fs->n_nodes; i++) /* each node where its slot says */
-		if (fs->slots[fs->perm[i]].idx != i ||
-		    (fs->nodes[i].nodeid - FUSE_ROOT_ID - 1) % PD_DOCFS_SLOTS != fs->perm[i])
-			abort();
 	if (w >= 16) {
 		uint32_t hl;
 		memcpy(&hl, room, 4);
