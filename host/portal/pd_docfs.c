@@ -36,12 +36,17 @@ static bool is_file(enum pd_docfs_kind k)
 }
 
 /* The grant a node or handle names, if it is still shown: where it was
- * last seen (*hint) first, so a request does not search the table. */
+ * last seen (*hint) first, then one before (a grant older than it was
+ * taken from the table), so a request does not search the table. */
 static const struct pd_grant *grant_of(const struct pd_docfs *fs, uint64_t id, unsigned *hint)
 {
 	const struct pd_grants *t = fs->grants;
 	if (*hint < t->n && t->v[*hint]->id == id)
 		return pd_docfs_shown(t->v[*hint]) ? t->v[*hint] : NULL;
+	if (*hint > 0 && *hint - 1 < t->n && t->v[*hint - 1]->id == id) {
+		--*hint;
+		return pd_docfs_shown(t->v[*hint]) ? t->v[*hint] : NULL;
+	}
 	for (unsigned i = 0; i < t->n; i++)
 		if (t->v[i]->id == id) {
 			*hint = i;
@@ -55,9 +60,36 @@ static bool node_gone(struct pd_docfs *fs, unsigned i)
 	return !grant_of(fs, fs->nodes[i].grant, &fs->nodes[i].ghint);
 }
 
+static uint32_t node_hash(const struct pd_docfs_node *n)
+{
+	return pd_docfs_index_hash(n->grant, n->kind, n->dev, n->ino);
+}
+
+/* The index in nodes[] of the node that is what k is (grant, kind, dev,
+ * ino), or -1: the index's entries of its hash, not every node; *probes
+ * counts them. */
+static int find_in(const struct pd_docfs *fs, const struct pd_docfs_node *k, uint64_t *probes)
+{
+	uint32_t h = node_hash(k), cur = 0;
+	int64_t s;
+	while ((s = pd_docfs_index_next(&fs->index, h, &cur, probes)) >= 0) {
+		const struct pd_docfs_node *n = &fs->nodes[fs->slots[s].idx];
+		if (n->grant == k->grant && n->kind == k->kind && n->dev == k->dev &&
+		    n->ino == k->ino)
+			return (int)fs->slots[s].idx;
+	}
+	return -1;
+}
+
+static int node_find(struct pd_docfs *fs, const struct pd_docfs_node *k)
+{
+	return find_in(fs, k, &fs->stats.examined);
+}
+
 /* Frees nodes[i] and its slot: the last node moves into its place. */
 static void drop_node(struct pd_docfs *fs, unsigned i)
 {
+	(void)pd_docfs_index_del(&fs->index, node_hash(&fs->nodes[i]), fs->perm[i]);
 	if (fs->nodes[i].fd >= 0) {
 		fs->ops->close(fs->ctx, fs->nodes[i].fd);
 		fs->n_fnodes--;
@@ -82,6 +114,7 @@ static uint64_t add_node(struct pd_docfs *fs, struct pd_docfs_node n)
 	/* The next node in this slot gets another id (until 2^32 have used it). */
 	s->gen++;
 	fs->nodes[i] = n;
+	pd_docfs_index_add(&fs->index, node_hash(&n), slot);
 	return n.nodeid;
 }
 
@@ -115,6 +148,25 @@ void pd_docfs_revoke(struct pd_docfs *fs, uint64_t grant)
 	for (unsigned i = fs->n_nodes; i-- > 0;)
 		if (fs->nodes[i].grant == grant)
 			drop_node(fs, i);
+}
+
+bool pd_docfs_consistent(const struct pd_docfs *fs)
+{
+	if (fs->n_nodes > PD_DOCFS_SLOTS || fs->n_fnodes > fs->n_nodes ||
+	    fs->n_fnodes > fs->max_fnodes || fs->n_nodes - fs->n_fnodes > PD_DOCFS_MAX_NODES ||
+	    fs->index.n != fs->n_nodes)
+		return false;
+	for (unsigned i = 0; i < fs->n_nodes; i++) {
+		const struct pd_docfs_node *n = &fs->nodes[i];
+		uint32_t slot = fs->perm[i];
+		uint64_t probes = 0;
+		if (fs->slots[slot].idx != i || (n->nodeid - ROOT_ID - 1) % PD_DOCFS_SLOTS != slot)
+			return false;
+		/* Found, and the only node that is what it is (none before it). */
+		if (find_in(fs, n, &probes) != (int)i)
+			return false;
+	}
+	return true;
 }
 
 void pd_docfs_reset(struct pd_docfs *fs)
@@ -156,29 +208,38 @@ static int node_get(struct pd_docfs *fs, uint64_t nodeid, struct pd_docfs_node *
 	return 0;
 }
 
+/* At a cap: drops the nodes of grants gone from the table without the
+ * device being told (pd_docfs_revoke), at most once per grant taken from
+ * the table, so a guest held at the cap does not make every LOOKUP go
+ * through the nodes. */
+static void drop_gone(struct pd_docfs *fs)
+{
+	if (fs->swept == fs->grants->taken)
+		return;
+	fs->swept = fs->grants->taken;
+	fs->stats.examined += fs->n_nodes;
+	for (unsigned i = fs->n_nodes; i-- > 0;)
+		if (node_gone(fs, i))
+			drop_node(fs, i);
+}
+
 /* The node for (grant, kind), made on the first lookup; one more lookup
  * counted. */
 static int node_ref(struct pd_docfs *fs, uint64_t grant, enum pd_docfs_kind kind, uint64_t *ret)
 {
-	for (unsigned i = 0; i < fs->n_nodes; i++) {
-		struct pd_docfs_node *n = &fs->nodes[i];
-		fs->stats.examined++;
-		if (n->grant == grant && n->kind == kind) {
-			n->nlookup++;
-			*ret = n->nodeid;
-			return 0;
-		}
+	struct pd_docfs_node k = {.grant = grant, .kind = kind, .nlookup = 1, .fd = -1};
+	int i = node_find(fs, &k);
+	if (i >= 0) {
+		fs->nodes[i].nlookup++;
+		*ret = fs->nodes[i].nodeid;
+		return 0;
 	}
-	if (fs->n_nodes - fs->n_fnodes == PD_DOCFS_MAX_NODES) {
-		/* Only nodes of grants gone since can be in the way. */
-		for (unsigned i = fs->n_nodes; i-- > 0;)
-			if (node_gone(fs, i))
-				drop_node(fs, i);
-		if (fs->n_nodes - fs->n_fnodes == PD_DOCFS_MAX_NODES)
-			return -ENFILE;
-	}
-	*ret = add_node(
-	    fs, (struct pd_docfs_node){.grant = grant, .kind = kind, .nlookup = 1, .fd = -1});
+	/* Only nodes of grants gone since can be in the way. */
+	if (fs->n_nodes - fs->n_fnodes == PD_DOCFS_MAX_NODES)
+		drop_gone(fs);
+	if (fs->n_nodes - fs->n_fnodes == PD_DOCFS_MAX_NODES)
+		return -ENFILE;
+	*ret = add_node(fs, k);
 	return 0;
 }
 
@@ -188,33 +249,27 @@ static int node_ref(struct pd_docfs *fs, uint64_t grant, enum pd_docfs_kind kind
 static int node_ref_entry(struct pd_docfs *fs, uint64_t grant, int fd,
 			  const struct pd_docfs_stat *st, uint64_t *ret)
 {
-	enum pd_docfs_kind kind = st->dir ? PD_DOCFS_FDIR : PD_DOCFS_FFILE;
-	for (unsigned i = 0; i < fs->n_nodes; i++) {
-		struct pd_docfs_node *n = &fs->nodes[i];
-		fs->stats.examined++;
-		if (n->grant == grant && n->kind == kind && n->dev == st->dev &&
-		    n->ino == st->ino) {
-			fs->ops->close(fs->ctx, fd);
-			n->nlookup++;
-			*ret = n->nodeid;
-			return 0;
-		}
+	struct pd_docfs_node k = {.grant = grant,
+				  .kind = st->dir ? PD_DOCFS_FDIR : PD_DOCFS_FFILE,
+				  .nlookup = 1,
+				  .fd = fd,
+				  .dev = st->dev,
+				  .ino = st->ino};
+	int i = node_find(fs, &k);
+	if (i >= 0) {
+		fs->ops->close(fs->ctx, fd);
+		fs->nodes[i].nlookup++;
+		*ret = fs->nodes[i].nodeid;
+		return 0;
 	}
 	if (fs->n_fnodes >= fs->max_fnodes) /* nodes of folders gone since first */
-		for (unsigned i = fs->n_nodes; i-- > 0;)
-			if (fs->nodes[i].fd >= 0 && node_gone(fs, i))
-				drop_node(fs, i);
+		drop_gone(fs);
 	if (fs->n_fnodes >= fs->max_fnodes || fs->n_fnodes >= PD_DOCFS_MAX_FNODES) {
 		fs->ops->close(fs->ctx, fd);
 		return -ENFILE;
 	}
 	fs->n_fnodes++;
-	*ret = add_node(fs, (struct pd_docfs_node){.grant = grant,
-						   .kind = kind,
-						   .nlookup = 1,
-						   .fd = fd,
-						   .dev = st->dev,
-						   .ino = st->ino});
+	*ret = add_node(fs, k);
 	return 0;
 }
 
@@ -367,9 +422,11 @@ static uint32_t do_lookup(struct pd_docfs *fs, const struct vhost_chain *c,
 		return lookup_entry(fs, c, q, &parent, g);
 	if (r == 0 && parent.kind == PD_DOCFS_ROOT) {
 		r = parse_id(q->u.name, &id);
-		unsigned hint = 0;
-		g = r == 0 ? grant_of(fs, id, &hint) : NULL;
 		child = (struct pd_docfs_node){.grant = id, .kind = PD_DOCFS_DIR};
+		/* Where its node saw the grant, if the guest holds one. */
+		int i = r == 0 ? node_find(fs, &child) : -1;
+		unsigned hint = i >= 0 ? fs->nodes[i].ghint : 0;
+		g = r == 0 ? grant_of(fs, id, &hint) : NULL;
 	} else if (r == 0) {
 		g = strcmp(q->u.name, g->display) == 0 ? g : NULL;
 		child = (struct pd_docfs_node){.grant = parent.grant,

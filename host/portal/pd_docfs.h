@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 
 #include "pd_args.h"
+#include "pd_docfs_index.h"
 #include "pd_fuse.h"
 #include "pd_grants.h"
 #include "vhost_vq.h"
@@ -27,6 +28,7 @@
 #define PD_DOCFS_MAX_FNODES 4096u
 /* Node slots: a node id is 2 + slot + generation * PD_DOCFS_SLOTS. */
 #define PD_DOCFS_SLOTS (PD_DOCFS_MAX_NODES + PD_DOCFS_MAX_FNODES)
+_Static_assert(PD_DOCFS_INDEX_SIZE >= PD_DOCFS_SLOTS * 8u / 3u, "the index is never 3/8 full");
 /* The largest READDIR answer built (the kernel asks for a page). */
 #define PD_DOCFS_DIR_MAX 8192u
 /* st_blksize of a document: what cp and stdio size their reads by. */
@@ -98,7 +100,7 @@ struct pd_docfs_stats {
 	uint64_t requests, errors; /* answered, and of those with an error */
 	uint64_t unaddressable;	   /* chains with no usable header or no room for a reply */
 	uint64_t bytes_read;
-	uint64_t examined; /* nodes looked at to find one (by id, or by what it is) */
+	uint64_t examined; /* nodes and index entries looked at to find a node */
 };
 
 /* Where the node using a slot is in nodes[], and the slot's generation. */
@@ -118,6 +120,9 @@ struct pd_docfs {
 	/* Slot of nodes[i] is perm[i]; perm[n_nodes..] are the free slots. */
 	uint32_t perm[PD_DOCFS_SLOTS];
 	struct pd_docfs_slot slots[PD_DOCFS_SLOTS];
+	/* The slots of the nodes by what they are (grant, kind, dev, ino). */
+	struct pd_docfs_index index;
+	uint64_t swept; /* grants->taken when nodes of grants gone were last dropped */
 	struct pd_docfs_handle h[PD_DOCFS_MAX_HANDLES];
 	struct pd_docfs_stats stats;
 	uint8_t in[PD_FUSE_IN_MAX];    /* the request, copied once */
@@ -144,6 +149,11 @@ uint32_t pd_docfs_serve(struct pd_docfs *fs, const struct vhost_chain *c);
  * fails with EIO) and its nodes forgotten (ENOENT), a folder's nodes with
  * their descriptors. */
 void pd_docfs_revoke(struct pd_docfs *fs, uint64_t grant);
+
+/* Checks the node tables: the caps, each node where its slot says, and
+ * the index holding exactly the nodes, each found under what it is.
+ * Returns true when they hold (for tests and the fuzz target). */
+bool pd_docfs_consistent(const struct pd_docfs *fs);
 
 /* The guest driver is gone: every file closed, every node forgotten,
  * INIT expected again. */

@@ -80,6 +80,7 @@ struct pd_grants {
 	unsigned n_top;	  /* grants (not file documents): at most max_grants */
 	unsigned handles; /* nodes and file documents: at most max_handles */
 	uint64_t staged_bytes;
+	uint64_t taken; /* grants taken so far: who holds on to ids sees some went */
 	struct pd_ids ids;
 };
 

@@ -7,6 +7,11 @@
 #                              virtio-serial port when the kernel has
 #                              virtio-console); with "agent" also appvm-agent
 #                              (busybox init has no supervisor for it)
+#   bench-guest agent-b        a second agent (bench-control --agent):
+#                              /usr/bin/appvm-agent-b on vsock port 1034 at
+#                              the nice value of the image's agent (-5, as
+#                              appvm-init starts it), its events to a socket
+#                              nobody serves
 #   bench-guest report         memory of appvm-agent and of each qemu-ga
 #   bench-guest procs NAME...  memory of every process running a program
 #                              named NAME (also through a store's loader:
@@ -82,6 +87,10 @@ start)
 	# Stay up until the VM shuts down; the qemu-ga instances are our children.
 	exec sleep 2147483647
 	;;
+agent-b)
+	renice -n -5 -p $$ >/dev/null
+	exec /usr/bin/appvm-agent-b --port 1034 --event-unix /run/appvm-agent-b.events
+	;;
 report)
 	for pid in $(pidof appvm-agent); do rss_line appvm-agent "$pid"; done
 	for ch in vsock serial virtio; do
@@ -112,7 +121,7 @@ dirty)
 	grep -E '^(Dirty|Writeback):' /proc/meminfo
 	;;
 *)
-	echo "usage: bench-guest start [agent] | report | procs NAME... | dirty DIR MIB TOKEN" >&2
+	echo "usage: bench-guest start [agent] | agent-b | report | procs NAME... | dirty DIR MIB TOKEN" >&2
 	exit 2
 	;;
 esac

@@ -305,8 +305,12 @@ agent_early)
 	command -v mkfs.erofs >/dev/null || test_skip "mkfs.erofs not installed (erofs-utils)"
 	mkdir -p "$WORK/tree" "$WORK/apps"
 	script "$WORK/tree/agent.sh" 'exec sleep 100'
-	script "$WORK/agent.sh" "cut -d' ' -f19,41 /proc/\$\$/stat >$WORK/agent.sched; exec sleep 100"
-	script "$WORK/app.sh" "cut -d' ' -f19,41 /proc/\$\$/stat >$WORK/app.sched; exit 0"
+	# The agent's line appears whole (renamed into place), and the app ends
+	# (and with it the VM) only once it is there, or after 10 s.
+	script "$WORK/agent.sh" "cut -d' ' -f19,41 /proc/\$\$/stat >$WORK/agent.sched.new
+mv $WORK/agent.sched.new $WORK/agent.sched; exec sleep 100"
+	script "$WORK/app.sh" "cut -d' ' -f19,41 /proc/\$\$/stat >$WORK/app.sched
+for i in \$(seq 1000); do [ -e $WORK/agent.sched ] && break; sleep 0.01; done; exit 0"
 	mkfs.erofs --quiet "$WORK/apps.img" "$WORK/tree" >/dev/null
 	loop_apps=$(losetup -f --show -r "$WORK/apps.img")
 	loops+=("$loop_apps")

@@ -11,12 +11,14 @@
  * Then the input is a list of records: a flags byte F, a length L (two
  * bytes, little-endian), then L bytes of request split into two readable
  * descriptors. L = 0 revokes the first grant instead (with F & 1 the
- * folder). The reply room is
+ * folder; with F & 2 the grant leaves the table untold, as if the device
+ * had not been told). The reply room is
  * (F & 0x3f) * 64 bytes, or 1 MiB and a header when that is 0x3f; with
  * F & 0x40 the header's length is left as the input has it (else it is
  * set to L); with F & 0x80 the room is cut into 4 KiB descriptors. After
- * each request: the reply never claims more than the room, and the
- * tables stay within their bounds. */
+ * each request: the reply never claims more than the room, the tables
+ * stay within their bounds, each node is where its slot says and in the
+ * index of nodes by what they are (pd_docfs_consistent). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -187,13 +189,9 @@ static uint32_t run(const uint8_t *p, size_t len, unsigned flags)
 	}
 	chain.in_len = r;
 	uint32_t w = pd_docfs_serve(fs, &chain);
-	if (w > r || fs->n_nodes - fs->n_fnodes > PD_DOCFS_MAX_NODES ||
-	    fs->n_fnodes > fs->max_fnodes)
+	/* Caps, slots and the index of the nodes by what they are. */
+	if (w > r || !pd_docfs_consistent(fs))
 		abort();
-	for (unsigned i = 0; i < fs->n_nodes; i++) /* each node where its slot says */
-		if (fs->slots[fs->perm[i]].idx != i ||
-		    (fs->nodes[i].nodeid - FUSE_ROOT_ID - 1) % PD_DOCFS_SLOTS != fs->perm[i])
-			abort();
 	if (w >= 16) {
 		uint32_t hl;
 		memcpy(&hl, room, 4);
@@ -270,7 +268,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (unsigned i = 0; (flags & 1) && i < grants.n; i++)
 				if (grants.v[i]->folder)
 					id = grants.v[i]->id;
-			pd_docfs_revoke(fs, id);
+			if (!(flags & 2))
+				pd_docfs_revoke(fs, id);
 			free_grant(pd_grants_take(&grants, id));
 			if (grants.n == 0)
 				reset_grants();

@@ -64,6 +64,11 @@ seeds = {
     "getattr_fh_other_node": req(OPEN, 7, struct.pack("<II", 0, 0))
     + req(GETATTR, 5, struct.pack("<IIQ", 1, 0, FH + 1)) + req(GETATTR, 6, struct.pack("<IIQ", 1, 0, FH + 1))
     + req(GETATTR, 2, struct.pack("<IIQ", 1, 0, FH)),
+    # The folder node cap reached, then grants leaving the table untold
+    # (flags 2): the first document, then the folder.
+    "folder_untold_at_cap": b"".join(req(LOOKUP, 6, b"f%d\0" % i) for i in range(12))
+    + b"\x02\x00\x00" + req(LOOKUP, 6, b"g\0") + req(LOOKUP, 6, b"h\0") + req(LOOKUP, 6, b"f1\0")
+    + b"\x03\x00\x00" + req(LOOKUP, 6, b"g\0") + req(LOOKUP, 4, b"pics\0"),
     "folder_revoke": req(OPEN, 7, struct.pack("<II", 0, 0)) + b"\x01\x00\x00"
     + req(READ, 7, read_in(FH + 1, 0, 100)) + req(LOOKUP, 6, b"f\0") + req(GETATTR, 5, bytes(16))
     + req(READDIR, 6, read_in(0, 0, 4096)),

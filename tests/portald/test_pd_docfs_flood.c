@@ -1,8 +1,13 @@
-/* The document device's node lookups by id do not scan: with 4096 nodes
+/* The document device's node lookups do not scan. By id: with 4096 nodes
  * held below a folder grant, 256 BATCH_FORGETs of 255 node ids it never
  * handed out (or handed out and forgotten, or of a slot's other
- * generation) look at one node each, and change nothing. The files below
- * the folder are fakes (the ops' lookup), the folder itself is real. */
+ * generation) look at one node each, and change nothing. By what a node
+ * is: LOOKUPs of 4096 files, of each again (the same node), beyond the cap
+ * (ENFILE), and of the document's directory look at a few index entries
+ * each, not the nodes held; a grant gone from the table untold makes one
+ * LOOKUP at the cap go through the nodes, once. The files below the folder
+ * are fakes (the ops' lookup: the name "f<n>" is inode n + 1), the folder
+ * itself is real. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,13 +36,17 @@ static struct pd_grants grants;
 static struct pd_docfs_ops ops;
 static unsigned fake_open, next_ino;
 
-/* Every name is a file of its own, held by a fake descriptor. */
+/* Every name is a file of its own, held by a fake descriptor: "f<n>" is
+ * inode n + 1, others new inodes from 1000000 up. */
 static int fake_lookup(void *ctx, int dirfd, const char *name, struct pd_docfs_stat *ret)
 {
-	(void)ctx, (void)dirfd, (void)name;
-	*ret = (struct pd_docfs_stat){.size = 1, .dev = 1, .ino = ++next_ino};
+	(void)ctx, (void)dirfd;
+	char *end;
+	unsigned long n = name[0] == 'f' ? strtoul(name + 1, &end, 10) : 0;
+	uint64_t ino = name[0] == 'f' && *end == '\0' && n < 1000000 ? n + 1 : 1000000 + ++next_ino;
+	*ret = (struct pd_docfs_stat){.size = 1, .dev = 1, .ino = ino};
 	fake_open++;
-	return FAKE_FD + (int)next_ino;
+	return FAKE_FD + (int)ino;
 }
 
 static int fake_fstat(void *ctx, int fd, struct pd_docfs_stat *ret)
@@ -202,10 +211,80 @@ static void test_flood(void **state)
 	assert_int_equal(getattr(top), 0);
 }
 
+/* LOOKUPs of n names "<prefix><i>" under parent (or of the first grant's
+ * directory in the root when prefix is NULL), each answering want. */
+static void lookups(uint64_t parent, const char *prefix, unsigned n, int want)
+{
+	char name[32];
+	struct fuse_entry_out e;
+	snprintf(name, sizeof(name), "%016llx", (unsigned long long)grants.v[0]->id);
+	for (unsigned i = 0; i < n; i++) {
+		if (prefix)
+			snprintf(name, sizeof(name), "%s%u", prefix, i);
+		assert_int_equal(lookup(parent, name, &e), want);
+	}
+}
+
+/* What LOOKUPs look at, with 4096 nodes held: a few index entries each. */
+static void test_lookup_flood(void **state)
+{
+	(void)state;
+	uint64_t top = folder_node();
+	uint64_t before = fs->stats.examined;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	lookups(top, "f", PD_DOCFS_MAX_FNODES, 0);	     /* new nodes, up to the cap */
+	lookups(top, "f", PD_DOCFS_MAX_FNODES, 0);	     /* the same nodes again */
+	lookups(top, "new", PD_DOCFS_MAX_FNODES, -ENFILE);   /* beyond the cap */
+	lookups(FUSE_ROOT_ID, NULL, PD_DOCFS_MAX_FNODES, 0); /* the document's directory */
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	uint64_t examined = fs->stats.examined - before;
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	print_message("%u LOOKUPs, up to %u nodes held: %llu nodes and index entries examined, "
+		      "%.2f ms\n",
+		      4 * PD_DOCFS_MAX_FNODES, fs->n_nodes, (unsigned long long)examined, ms);
+	assert_int_equal(fs->n_fnodes, PD_DOCFS_MAX_FNODES);
+	assert_int_equal(fake_open, PD_DOCFS_MAX_FNODES);
+	/* Each LOOKUP: its parent by id (one), then the index of what the
+	 * child is: 3 entries on average at most (a scan: 4098 each). */
+	assert_true(examined <= 4ull * 4 * PD_DOCFS_MAX_FNODES);
+
+	/* A grant gone untold: the next LOOKUP at the cap goes through the
+	 * nodes once (none of them its), the ones after it do not. */
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/other", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	struct pd_grant *g = NULL;
+	const char *why = NULL;
+	assert_int_equal(pd_docio_grant_folder(path, PROTO_PERM_READ, 1, &g, &why), 0);
+	assert_int_equal(pd_grants_add(&grants, g), 0);
+	pd_docio_free(pd_grants_take(&grants, g->id));
+	before = fs->stats.examined;
+	lookups(top, "gone", 1, -ENFILE);
+	assert_true(fs->stats.examined - before >= fs->n_nodes);
+	before = fs->stats.examined;
+	lookups(top, "again", PD_DOCFS_MAX_FNODES, -ENFILE);
+	assert_true(fs->stats.examined - before <= 4ull * PD_DOCFS_MAX_FNODES);
+	assert_true(pd_docfs_consistent(fs));
+	/* Every node's lookups forgotten: all gone, their descriptors closed. */
+	struct fuse_entry_out e;
+	for (unsigned i = 0; i < PD_DOCFS_MAX_FNODES; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "f%u", i);
+		assert_int_equal(lookup(top, name, &e), 0);
+		struct fuse_forget_in fi = {.nlookup = 3};
+		assert_int_equal(serve(FUSE_FORGET, e.nodeid, &fi, sizeof(fi), 4096), 0);
+	}
+	assert_int_equal(fs->n_fnodes, 0);
+	assert_int_equal(fake_open, 0);
+	assert_true(pd_docfs_consistent(fs));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_flood),
+	    cmocka_unit_test(test_lookup_flood),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
