@@ -36,22 +36,24 @@ static bool is_file(enum pd_docfs_kind k)
 }
 
 /* The grant a node or handle names, if it is still shown: where it was
- * last seen (*hint) first, then one before (a grant older than it was
- * taken from the table), so a request does not search the table. */
-static const struct pd_grant *grant_of(const struct pd_docfs *fs, uint64_t id, unsigned *hint)
+ * last seen (*hint) first, then down the table, then up. A grant only
+ * moves towards the front (grants are added at the end, and one taken
+ * moves those after it down), so one still there is found as many places
+ * before as grants older than it went since: a request does not search
+ * the table, nor a sweep of the nodes (drop_gone) for each node. */
+static const struct pd_grant *grant_of(struct pd_docfs *fs, uint64_t id, unsigned *hint)
 {
 	const struct pd_grants *t = fs->grants;
-	if (*hint < t->n && t->v[*hint]->id == id)
-		return pd_docfs_shown(t->v[*hint]) ? t->v[*hint] : NULL;
-	if (*hint > 0 && *hint - 1 < t->n && t->v[*hint - 1]->id == id) {
-		--*hint;
-		return pd_docfs_shown(t->v[*hint]) ? t->v[*hint] : NULL;
-	}
-	for (unsigned i = 0; i < t->n; i++)
+	unsigned top = *hint < t->n ? *hint + 1 : t->n;
+	for (unsigned k = 0; k < t->n; k++) {
+		/* top - 1 down to 0, then top up to n - 1 */
+		unsigned i = k < top ? top - 1 - k : k;
+		fs->stats.grant_steps++;
 		if (t->v[i]->id == id) {
 			*hint = i;
 			return pd_docfs_shown(t->v[i]) ? t->v[i] : NULL;
 		}
+	}
 	return NULL;
 }
 

@@ -100,7 +100,8 @@ struct pd_docfs_stats {
 	uint64_t requests, errors; /* answered, and of those with an error */
 	uint64_t unaddressable;	   /* chains with no usable header or no room for a reply */
 	uint64_t bytes_read;
-	uint64_t examined; /* nodes and index entries looked at to find a node */
+	uint64_t examined;    /* nodes and index entries looked at to find a node */
+	uint64_t grant_steps; /* grant table entries looked at to find a node's grant */
 };
 
 /* Where the node using a slot is in nodes[], and the slot's generation. */

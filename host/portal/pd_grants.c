@@ -73,11 +73,12 @@ struct pd_grant *pd_grants_take(struct pd_grants *t, uint64_t id)
 	/* Keep the listing in the order grants were made. */
 	memmove(&t->v[i], &t->v[i + 1], (t->n - (unsigned)i - 1) * sizeof(*t->v));
 	t->n--;
-	t->taken++;
-	if (g->parent)
+	if (g->parent) {
 		t->handles--;
-	else
+	} else {
 		t->n_top--;
+		t->taken++;
+	}
 	return g;
 }
 

@@ -80,7 +80,9 @@ struct pd_grants {
 	unsigned n_top;	  /* grants (not file documents): at most max_grants */
 	unsigned handles; /* nodes and file documents: at most max_handles */
 	uint64_t staged_bytes;
-	uint64_t taken; /* grants taken so far: who holds on to ids sees some went */
+	/* Grants (not file documents) taken so far: who holds on to their ids
+	 * (the document device, which never shows a file document) sees some went. */
+	uint64_t taken;
 	struct pd_ids ids;
 };
 

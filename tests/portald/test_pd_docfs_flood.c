@@ -5,7 +5,10 @@
  * is: LOOKUPs of 4096 files, of each again (the same node), beyond the cap
  * (ENFILE), and of the document's directory look at a few index entries
  * each, not the nodes held; a grant gone from the table untold makes one
- * LOOKUP at the cap go through the nodes, once. The files below the folder
+ * LOOKUP at the cap go through the nodes, once. File documents closed (as
+ * a guest may at will) make none go through them, and a node finds its
+ * grant a few entries before where it saw it, not by searching the grant
+ * table (stats.grant_steps). The files below the folder
  * are fakes (the ops' lookup: the name "f<n>" is inode n + 1), the folder
  * itself is real. */
 #include <errno.h>
@@ -29,6 +32,8 @@
 #define BATCHES	    256u
 #define PER_BATCH   255u
 #define FOLDER_NAME "held"
+#define FILE_DOCS   256u /* file documents opened before a later folder grant */
+#define ROUNDS	    8u
 
 static char dir[4096];
 static const uint64_t key[4] = {5, 5, 5, 5};
@@ -74,7 +79,7 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/" FOLDER_NAME, dir);
 	if (mkdir(path, 0755) < 0)
 		return -1;
-	struct pd_limits lim = {.max_grants = 4, .max_handles = 4};
+	struct pd_limits lim = {.max_grants = 4, .max_handles = 2 * FILE_DOCS};
 	if (pd_grants_init(&grants, &lim, key) < 0)
 		return -1;
 	struct pd_grant *g = NULL;
@@ -100,14 +105,20 @@ static int teardown(void **state)
 	return docfs_teardown(&grants, dir);
 }
 
-static uint64_t folder_node(void)
+/* The node of folder grant g, named name in its directory. */
+static uint64_t folder_node_of(const struct pd_grant *g, const char *name)
 {
 	char hex[17];
-	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)grants.v[0]->id);
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)g->id);
 	struct fuse_entry_out d, f;
 	assert_int_equal(lookup(FUSE_ROOT_ID, hex, &d), 0);
-	assert_int_equal(lookup(d.nodeid, FOLDER_NAME, &f), 0);
+	assert_int_equal(lookup(d.nodeid, name, &f), 0);
 	return f.nodeid;
+}
+
+static uint64_t folder_node(void)
+{
+	return folder_node_of(grants.v[0], FOLDER_NAME);
 }
 
 static void batch_forget(const struct fuse_forget_one *one, uint32_t n)
@@ -211,6 +222,19 @@ static void test_flood(void **state)
 	assert_int_equal(getattr(top), 0);
 }
 
+/* A new folder name in dir, granted read-only and in the table. */
+static struct pd_grant *new_folder(const char *name)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0755), 0);
+	struct pd_grant *g = NULL;
+	const char *why = NULL;
+	assert_int_equal(pd_docio_grant_folder(path, PROTO_PERM_READ, 1, &g, &why), 0);
+	assert_int_equal(pd_grants_add(&grants, g), 0);
+	return g;
+}
+
 /* LOOKUPs of n names "<prefix><i>" under parent (or of the first grant's
  * directory in the root when prefix is NULL), each answering want. */
 static void lookups(uint64_t parent, const char *prefix, unsigned n, int want)
@@ -251,13 +275,7 @@ static void test_lookup_flood(void **state)
 
 	/* A grant gone untold: the next LOOKUP at the cap goes through the
 	 * nodes once (none of them its), the ones after it do not. */
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/other", dir);
-	assert_int_equal(mkdir(path, 0755), 0);
-	struct pd_grant *g = NULL;
-	const char *why = NULL;
-	assert_int_equal(pd_docio_grant_folder(path, PROTO_PERM_READ, 1, &g, &why), 0);
-	assert_int_equal(pd_grants_add(&grants, g), 0);
+	struct pd_grant *g = new_folder("other");
 	pd_docio_free(pd_grants_take(&grants, g->id));
 	before = fs->stats.examined;
 	lookups(top, "gone", 1, -ENFILE);
@@ -280,11 +298,88 @@ static void test_lookup_flood(void **state)
 	assert_true(pd_docfs_consistent(fs));
 }
 
+/* A file document of the first grant (ENTRY_OPEN): the guest opens and
+ * closes them at will; the document device never shows them. */
+static struct pd_grant *file_doc(void)
+{
+	struct pd_grant *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	f->dirfd = f->fd = f->stage.fd = -1;
+	f->parent = grants.v[0]->id;
+	assert_int_equal(pd_grants_add(&grants, f), 0);
+	return f;
+}
+
+/* The nodes of a folder granted after file documents the guest holds,
+ * 4096 up to the cap: file documents closed two at a time (a grant gone
+ * from the table each), each time a LOOKUP at the cap. Each node's grant
+ * is found a few places before where it was last seen, not by searching
+ * the grant table from its start; a file document gone makes no LOOKUP
+ * go through the nodes (the device never shows one, so it had no node). */
+static void test_sweep_after_file_docs(void **state)
+{
+	(void)state;
+	assert_int_equal(fs->n_fnodes, 0);
+	for (unsigned i = 0; i < FILE_DOCS; i++)
+		file_doc();
+	uint64_t top = folder_node_of(new_folder("later"), "later");
+	lookups(top, "f", PD_DOCFS_MAX_FNODES, 0);
+	assert_int_equal(fs->n_fnodes, PD_DOCFS_MAX_FNODES);
+
+	uint64_t steps = fs->stats.grant_steps, examined = fs->stats.examined;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned r = 0; r < ROUNDS; r++) {
+		pd_docio_free(pd_grants_take(&grants, grants.v[1]->id));
+		pd_docio_free(pd_grants_take(&grants, grants.v[1]->id));
+		lookups(top, "gone", 1, -ENFILE);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	steps = fs->stats.grant_steps - steps;
+	examined = fs->stats.examined - examined;
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	print_message("%u rounds of 2 file documents closed and a LOOKUP at the cap, %u nodes "
+		      "held: %llu grant table entries, %llu nodes and index entries examined, "
+		      "%.2f ms\n",
+		      ROUNDS, fs->n_nodes, (unsigned long long)steps, (unsigned long long)examined,
+		      ms);
+	/* A few grant table entries per LOOKUP: no node is swept. */
+	assert_true(steps <= 8ull * ROUNDS);
+	assert_true(examined <= 8ull * ROUNDS);
+	assert_true(pd_docfs_consistent(fs));
+
+	/* One more file document, after the folder's grant; each node sees
+	 * where its grant is now (a GETATTR each); then two grants before it
+	 * go untold, the first folder and a file document:
+	 * one LOOKUP at the cap goes through the nodes, each finding its
+	 * grant two places before where it saw it, not searching the table
+	 * from its start (~240 entries each). */
+	file_doc();
+	for (unsigned i = 0; i < PD_DOCFS_MAX_FNODES; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "f%u", i);
+		struct fuse_entry_out e;
+		assert_int_equal(lookup(top, name, &e), 0);
+		assert_int_equal(getattr(e.nodeid), 0);
+	}
+	pd_docio_free(pd_grants_take(&grants, grants.v[0]->id));
+	pd_docio_free(pd_grants_take(&grants, grants.v[0]->id));
+	steps = fs->stats.grant_steps;
+	lookups(top, "gone", 1, -ENFILE);
+	steps = fs->stats.grant_steps - steps;
+	print_message("two grants before them gone, a LOOKUP at the cap: %llu grant table "
+		      "entries for %u nodes\n",
+		      (unsigned long long)steps, fs->n_nodes);
+	assert_true(steps <= 4ull * fs->n_nodes);
+	assert_true(pd_docfs_consistent(fs));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_flood),
 	    cmocka_unit_test(test_lookup_flood),
+	    cmocka_unit_test(test_sweep_after_file_docs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
