@@ -225,11 +225,13 @@ static void drop_gone(struct pd_docfs *fs)
 			drop_node(fs, i);
 }
 
-/* The node for (grant, kind), made on the first lookup; one more lookup
- * counted. */
-static int node_ref(struct pd_docfs *fs, uint64_t grant, enum pd_docfs_kind kind, uint64_t *ret)
+/* The node for (grant, kind), made on the first lookup (its grant seen
+ * at ghint in the grant table); one more lookup counted. */
+static int node_ref(struct pd_docfs *fs, uint64_t grant, unsigned ghint, enum pd_docfs_kind kind,
+		    uint64_t *ret)
 {
-	struct pd_docfs_node k = {.grant = grant, .kind = kind, .nlookup = 1, .fd = -1};
+	struct pd_docfs_node k = {
+	    .grant = grant, .ghint = ghint, .kind = kind, .nlookup = 1, .fd = -1};
 	int i = node_find(fs, &k);
 	if (i >= 0) {
 		fs->nodes[i].nlookup++;
@@ -246,12 +248,13 @@ static int node_ref(struct pd_docfs *fs, uint64_t grant, enum pd_docfs_kind kind
 }
 
 /* The node for the file or folder fd (looked up in folder grant `grant`,
- * st what it is), taking fd: the node already held for that file, or a
- * new one within the cap. fd is closed on failure and when not needed. */
-static int node_ref_entry(struct pd_docfs *fs, uint64_t grant, int fd,
+ * seen at ghint in the grant table, st what it is), taking fd: the node already held for that file,
+ * or a new one within the cap. fd is closed on failure and when not needed. */
+static int node_ref_entry(struct pd_docfs *fs, uint64_t grant, unsigned ghint, int fd,
 			  const struct pd_docfs_stat *st, uint64_t *ret)
 {
 	struct pd_docfs_node k = {.grant = grant,
+				  .ghint = ghint,
 				  .kind = st->dir ? PD_DOCFS_FDIR : PD_DOCFS_FFILE,
 				  .nlookup = 1,
 				  .fd = fd,
@@ -399,7 +402,7 @@ static uint32_t lookup_entry(struct pd_docfs *fs, const struct vhost_chain *c,
 	int fd = fs->ops->lookup(fs->ctx, dirfd, q->u.name, &st);
 	int r = fd;
 	if (r >= 0)
-		r = node_ref_entry(fs, parent->grant, fd, &st, &e.nodeid);
+		r = node_ref_entry(fs, parent->grant, parent->ghint, fd, &st, &e.nodeid);
 	else if (r != -ENOENT && r != -EACCES && r != -ENOTDIR && r != -ENAMETOOLONG)
 		r = r == -ELOOP ? -EACCES : -EIO;
 	if (r < 0)
@@ -429,9 +432,11 @@ static uint32_t do_lookup(struct pd_docfs *fs, const struct vhost_chain *c,
 		int i = r == 0 ? node_find(fs, &child) : -1;
 		unsigned hint = i >= 0 ? fs->nodes[i].ghint : 0;
 		g = r == 0 ? grant_of(fs, id, &hint) : NULL;
+		child.ghint = hint;
 	} else if (r == 0) {
 		g = strcmp(q->u.name, g->display) == 0 ? g : NULL;
 		child = (struct pd_docfs_node){.grant = parent.grant,
+					       .ghint = parent.ghint,
 					       .kind = g && g->folder ? PD_DOCFS_FOLDER
 								      : PD_DOCFS_FILE};
 	}
@@ -440,7 +445,7 @@ static uint32_t do_lookup(struct pd_docfs *fs, const struct vhost_chain *c,
 	if (r == 0)
 		r = fill_attr(fs, &child, g, -1, &e.attr);
 	if (r == 0)
-		r = node_ref(fs, child.grant, child.kind, &child.nodeid);
+		r = node_ref(fs, child.grant, child.ghint, child.kind, &child.nodeid);
 	if (r < 0)
 		return reply(fs, c, q->unique, r, NULL, 0);
 	e.nodeid = e.attr.ino = child.nodeid;
