@@ -29,6 +29,7 @@
 # ($APPVM_KERNEL, default BUILD_DIR/../kernel/bzImage).
 set -uo pipefail
 usage() { sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+case ${1:-} in --help) usage; exit 0 ;; esac
 backends=() kernels=() reps=3 pairs=10 count=500 tpairs=6
 while getopts b:k:r:p:n:t:h opt; do
 	case $opt in
