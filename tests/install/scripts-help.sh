@@ -26,7 +26,7 @@ for tool in "${tools[@]}"; do
 		echo "FAIL: $tool --help: exit status $rc" >&2
 		failed=1
 	elif ! grep -qi 'usage:' "$out"; then
-		echo "FAIL: $tool --help: no "Usage:" on stdout" >&2
+		echo "FAIL: $tool --help: no 'Usage:' on stdout" >&2
 		failed=1
 	fi
 done
