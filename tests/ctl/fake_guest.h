@@ -42,6 +42,8 @@ enum fake_mode {
 	FAKE_CLIP_PAST_END,    /* a full chunk, past the end of the content */
 	FAKE_CLIP_STALL,       /* never comes: the transfer does not end */
 	FAKE_CLIP_UNASKED,     /* a CLIPBOARD_SET request of its own before each reply */
+	FAKE_CLIP_ONE_BYTE,    /* one byte per reply: a transfer of many round trips */
+	FAKE_CLIP_GONE,	       /* NOT_FOUND: the type vanished in the middle */
 };
 
 enum fake_front {

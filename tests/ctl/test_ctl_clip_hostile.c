@@ -123,6 +123,11 @@ static const struct clip_case cases[] = {
     {"bytes past the end", FAKE_CLIP_PAST_END, 0, 40000, "5", CTL_EXIT_PROTOCOL,
      "guest sent 32768 clipboard bytes at offset 32768; 7232 were asked for and 7232 are left "
      "of 40000"},
+    {"one byte per reply", FAKE_CLIP_ONE_BYTE, 0, 65536, "5", CTL_EXIT_PROTOCOL,
+     "guest sent 1 clipboard bytes at offset 32768; 32768 were asked for and 32768 are left "
+     "of 65536"},
+    {"the type vanishes", FAKE_CLIP_GONE, 0, 40000, "5", CTL_EXIT_GUEST_ERROR,
+     "guest answered CLIPBOARD_GET with error NOT_FOUND"},
     {"a transfer that never ends", FAKE_CLIP_STALL, 0, 40000, "1", CTL_EXIT_TIMEOUT,
      "no CLIPBOARD_GET reply from the guest before the deadline"},
     {"a flood of events", FAKE_EVENT_FLOOD, 0, 100, "5", CTL_EXIT_PROTOCOL,
