@@ -217,7 +217,7 @@ int ctl_hostclip_read(const char *want, uint32_t cap, uint64_t deadline, uint8_t
 /* --- the server a copy leaves behind ------------------------------------ */
 
 /* Moves keep to fd 3 and closes every fd above it, however many the caller
- * left open (0-2 point to /dev/null by now). Returns 3, or -1. */
+ * left open. Returns 3, or -1. */
 static int close_other_fds(int keep)
 {
 	if (keep != 3 && dup2(keep, 3) < 0)
@@ -301,14 +301,16 @@ static void server_main(int status_fd, const char *mime, const uint8_t *data, ui
 	struct ctl_error err;
 	ctl_error_clear(&err);
 	/* Nothing of the caller's stays open: a script reading appvmctl's
-	 * output ($(appvmctl ...)) would wait for the server's end. Without
-	 * them the server does not start (the caller hears so). */
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	 * output ($(appvmctl ...)) would wait for the server's end. The status
+	 * pipe goes to fd 3 first: a caller started without stdio may have
+	 * given it a number of 0-2, which become /dev/null. Without that the
+	 * server does not start (the caller hears so). */
+	status_fd = close_other_fds(status_fd);
+	int null = status_fd < 0 ? -1 : open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
 		_exit(1);
-	status_fd = close_other_fds(status_fd);
-	if (status_fd < 0)
-		_exit(1);
+	if (null > 3)
+		close(null);
 	/* Not the caller's directory: it would keep a mount busy for as long
 	 * as the content is served. */
 	if (chdir("/") < 0)

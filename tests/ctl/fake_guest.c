@@ -350,8 +350,11 @@ static void serve(struct fake_guest *g, int fd, enum fake_mode mode)
 	if (!answer_hello(g, fd, mode, in.id, drip))
 		goto done;
 	for (;;) {
-		if (fake_read_msg(fd, &r, &in, &g->stop) < 0)
+		if (fake_read_msg(fd, &r, &in, &g->stop) < 0) {
+			if (r.refused)
+				atomic_store(&g->junk, 1);
 			goto done;
+		}
 		atomic_store(&g->last_type, in.type);
 		if (!before_answer(g, fd, mode, &in))
 			goto done;

@@ -101,6 +101,7 @@ struct fake_guest {
 	atomic_int clip_gets;	     /* CLIPBOARD_GET requests seen */
 	atomic_uint clip_set_bytes;  /* CLIPBOARD_SET data received */
 	atomic_int clip_unsupported; /* our CLIPBOARD_SET was answered UNSUPPORTED */
+	atomic_int junk;	     /* bytes that are no frame came from the host */
 };
 
 /* Starts a fake agent listening on path. Returns 0 or -errno. */

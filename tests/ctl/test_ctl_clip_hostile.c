@@ -25,6 +25,7 @@
 #include <sys/ioctl.h>
 #include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -540,6 +541,60 @@ static void test_copy_server(void **state)
 			fail_msg("the copy's server outlived the next copy");
 }
 
+/* appvmctl started with stdin and stderr closed (as a key daemon might
+ * start it): its status pipe to the server then takes fds 0 and 2, which
+ * the server points at /dev/null. The copy must still report its success. */
+static void test_copy_without_stdio(void **state)
+{
+	(void)state;
+	const char *ctl = getenv("APPVMCTL");
+	assert_non_null(ctl);
+	struct fake_opts o = {.front = FRONT_OK, .clip = content + 3, .clip_len = 40};
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+		 "'%s' '%s' clipboard copy --config '%s' <&- >/dev/null 2>&-; echo $? >'%s/rc'",
+		 ctl, hybrid_target, conf_fast, dir);
+	assert_int_equal(system(cmd), 0);
+	fake_guest_stop(&g);
+	char path[128], rc[16] = "";
+	snprintf(path, sizeof(path), "%s/rc", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(rc, sizeof(rc), f));
+	fclose(f);
+	unlink(path);
+	if (strcmp(rc, "0\n") != 0)
+		fail_msg("appvmctl without stdin and stderr: exit %s", rc);
+	char got[64];
+	assert_int_equal(host_clip(NULL, got, sizeof(got)), 40);
+	assert_memory_equal(got, content + 3, 40);
+	new_sentinel();
+}
+
+/* appvmctl started with stderr closed: the guest's socket would take fd 2,
+ * and appvmctl's error message would go to the guest. */
+static void test_errors_without_stderr(void **state)
+{
+	(void)state;
+	const char *ctl = getenv("APPVMCTL");
+	assert_non_null(ctl);
+	struct fake_opts o = {.front = FRONT_OK, .mode = FAKE_ERROR_REPLY};
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' clipboard copy --config '%s' 2>&-", ctl,
+		 hybrid_target, conf_fast);
+	int status = system(cmd);
+	fake_guest_stop(&g);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), CTL_EXIT_GUEST_ERROR);
+	if (atomic_load(&g.junk))
+		fail_msg("appvmctl's error message went to the guest");
+	assert_true(host_clip_is(sentinel));
+}
+
 /* A paste the guest never answers, or drops: a clear error within the
  * deadline, no CPU spent waiting, and single-use clears nothing. */
 static void test_paste_hostile(void **state)
@@ -622,6 +677,8 @@ int main(void)
 	    cmocka_unit_test(test_copy_outlives_replacement),
 	    cmocka_unit_test(test_paste),
 	    cmocka_unit_test(test_copy_server),
+	    cmocka_unit_test(test_copy_without_stdio),
+	    cmocka_unit_test(test_errors_without_stderr),
 	    cmocka_unit_test(test_paste_hostile),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
