@@ -663,6 +663,9 @@ static int teardown(void **state)
 	unlink(conf_fast);
 	unlink(conf_slow);
 	unlink(vm_path);
+	char sub[128];
+	snprintf(sub, sizeof(sub), "%s/cwd", dir); /* test_copy_server's, if it failed */
+	rmdir(sub);
 	rmdir(dir);
 	return 0;
 }
