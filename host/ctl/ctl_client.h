@@ -75,8 +75,13 @@ int ctl_client_hello(struct ctl_client *c, uint64_t deadline, struct ctl_error *
 int ctl_client_call(struct ctl_client *c, struct proto_msg *req, struct proto_msg *ret_reply,
 		    uint64_t deadline, struct ctl_error *err);
 
-/* Waits until the guest closes the connection, discarding what it sends.
- * Returns 0 once it is closed, -ETIMEDOUT or -errno. */
+/* Bytes a guest may send after acknowledging SHUTDOWN or REBOOT that are
+ * read (and dropped); past them the host only waits for the close. */
+#define CTL_AFTER_ACK_MAX 65536
+
+/* Waits until the guest closes the connection, discarding the first
+ * CTL_AFTER_ACK_MAX bytes it sends and reading no more (no CPU for a guest
+ * that streams). Returns 0 once it is closed, -ETIMEDOUT or -errno. */
 int ctl_client_wait_close(struct ctl_client *c, uint64_t deadline, struct ctl_error *err);
 
 #endif

@@ -65,18 +65,20 @@ int ctl_clip_pull_take(struct ctl_clip_pull *p, const struct proto_clipboard_dat
 		    p->total, untrusted_total);
 		return -EPROTO;
 	}
+	/* Exactly what was asked for, or what is left when that is less: a
+	 * guest cannot stretch a copy into one round trip per byte. */
 	uint32_t left = p->total - p->got;
-	if (untrusted_len > max || untrusted_len > left) {
+	if (untrusted_len == 0 && left > 0) {
+		ctl_error_set(err, "guest sent no clipboard bytes at offset %u of %u", offset,
+			      p->total);
+		return -EPROTO;
+	}
+	if (untrusted_len != (left < max ? left : max)) {
 		ctl_error_set(
 		    err,
 		    "guest sent %u clipboard bytes at offset %u; %u were asked for and %u "
 		    "are left of %u",
 		    untrusted_len, offset, max, left, p->total);
-		return -EPROTO;
-	}
-	if (untrusted_len == 0 && left > 0) {
-		ctl_error_set(err, "guest sent no clipboard bytes at offset %u of %u", offset,
-			      p->total);
 		return -EPROTO;
 	}
 	if (untrusted_len)

@@ -40,8 +40,9 @@ void ctl_clip_pull_next(const struct ctl_clip_pull *p, uint32_t *ret_offset,
 /* Takes the guest's reply to the request ctl_clip_pull_next described.
  * Returns 1 when the content is complete, 0 when more is to be asked for,
  * -EFBIG when the total is over the cap (nothing was allocated), -EPROTO
- * when the reply breaks the transfer (a total that changes, more bytes than
- * asked or than the total leaves, no bytes at all), -ENOMEM; err says why. */
+ * when the reply breaks the transfer (a total that changes, other than
+ * exactly the bytes asked for or, when fewer are left, those left), -ENOMEM;
+ * err says why. */
 int ctl_clip_pull_take(struct ctl_clip_pull *p, const struct proto_clipboard_data *untrusted,
 		       struct ctl_error *err);
 

@@ -169,7 +169,10 @@ int ctl_clip_copy(const struct ctl_args *a, const struct ctl_target *target, con
 		req.u.clipboard_get.mime = proto_str_from(want);
 		r = ctl_client_call(c, &req, &reply, deadline, err);
 		if (r < 0) {
-			r = not_found_is_empty(r, want, err);
+			/* NOT_FOUND once the transfer runs is no empty clipboard:
+			 * it stays the guest's error. */
+			if (!pull.started)
+				r = not_found_is_empty(r, want, err);
 			break;
 		}
 		r = ctl_clip_pull_take(&pull, &reply.u.clipboard_data, err);

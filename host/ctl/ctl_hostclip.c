@@ -10,7 +10,6 @@
 #include "io.h"
 #include "wlclip.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -216,23 +216,20 @@ int ctl_hostclip_read(const char *want, uint32_t cap, uint64_t deadline, uint8_t
 
 /* --- the server a copy leaves behind ------------------------------------ */
 
-/* Closes every fd but keep (and 0-2, which point to /dev/null by now). */
-static void close_other_fds(int keep)
+/* Moves keep to fd 3 and closes every fd above it, however many the caller
+ * left open. Returns 3, or -1. */
+static int close_other_fds(int keep)
 {
-	int fds[256];
-	int n = 0;
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)) && n < (int)(sizeof(fds) / sizeof(fds[0]))) {
-		int fd = atoi(e->d_name);
-		if (fd > 2 && fd != keep && fd != dirfd(d))
-			fds[n++] = fd;
-	}
-	closedir(d);
-	for (int i = 0; i < n; i++)
-		close(fds[i]);
+	if (keep != 3 && dup2(keep, 3) < 0)
+		return -1;
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 4u, ~0u, 0) == 0)
+		return 3;
+#endif
+	long max = sysconf(_SC_OPEN_MAX);
+	for (long fd = 4; fd < (max > 0 ? max : 65536); fd++)
+		close((int)fd);
+	return 3;
 }
 
 static void serve_writers(struct session *s)
@@ -303,13 +300,21 @@ static void server_main(int status_fd, const char *mime, const uint8_t *data, ui
 	struct session s = {.data = data, .len = len};
 	struct ctl_error err;
 	ctl_error_clear(&err);
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-	}
-	close_other_fds(status_fd);
+	/* Nothing of the caller's stays open: a script reading appvmctl's
+	 * output ($(appvmctl ...)) would wait for the server's end. The status
+	 * pipe goes to fd 3 first: a caller started without stdio may have
+	 * given it a number of 0-2, which become /dev/null. Without that the
+	 * server does not start (the caller hears so). */
+	status_fd = close_other_fds(status_fd);
+	int null = status_fd < 0 ? -1 : open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+		_exit(1);
+	if (null > 3)
+		close(null);
+	/* Not the caller's directory: it would keep a mount busy for as long
+	 * as the content is served. */
+	if (chdir("/") < 0)
+		_exit(1);
 	setsid();
 	signal(SIGPIPE, SIG_IGN);
 	int r = open_session(&s, deadline, &err);

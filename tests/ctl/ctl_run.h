@@ -9,6 +9,7 @@
 struct run {
 	int code;
 	uint64_t ms;
+	uint64_t cpu_ms; /* CPU time appvmctl's thread used (user + system) */
 	char *out;
 	char *err;
 };

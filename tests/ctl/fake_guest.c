@@ -210,6 +210,10 @@ static void clip_get_answer(struct fake_guest *g, enum fake_mode mode, const str
 		out->u.clipboard_data.total++;
 	if (mode == FAKE_CLIP_NO_PROGRESS)
 		out->u.clipboard_data.data.len = 0;
+	if (mode == FAKE_CLIP_ONE_BYTE && out->u.clipboard_data.data.len > 1)
+		out->u.clipboard_data.data.len = 1;
+	if (mode == FAKE_CLIP_GONE)
+		proto_make_error(out, in->id, PROTO_ERR_NOT_FOUND, "no such type in the clipboard");
 	if (mode == FAKE_CLIP_PAST_END) {
 		out->u.clipboard_data.data.ptr = past;
 		out->u.clipboard_data.data.len = PROTO_CHUNK;
@@ -346,8 +350,11 @@ static void serve(struct fake_guest *g, int fd, enum fake_mode mode)
 	if (!answer_hello(g, fd, mode, in.id, drip))
 		goto done;
 	for (;;) {
-		if (fake_read_msg(fd, &r, &in, &g->stop) < 0)
+		if (fake_read_msg(fd, &r, &in, &g->stop) < 0) {
+			if (r.refused)
+				atomic_store(&g->junk, 1);
 			goto done;
+		}
 		atomic_store(&g->last_type, in.type);
 		if (!before_answer(g, fd, mode, &in))
 			goto done;

@@ -42,6 +42,8 @@ enum fake_mode {
 	FAKE_CLIP_PAST_END,    /* a full chunk, past the end of the content */
 	FAKE_CLIP_STALL,       /* never comes: the transfer does not end */
 	FAKE_CLIP_UNASKED,     /* a CLIPBOARD_SET request of its own before each reply */
+	FAKE_CLIP_ONE_BYTE,    /* one byte per reply: a transfer of many round trips */
+	FAKE_CLIP_GONE,	       /* NOT_FOUND: the type vanished in the middle */
 };
 
 enum fake_front {
@@ -99,6 +101,7 @@ struct fake_guest {
 	atomic_int clip_gets;	     /* CLIPBOARD_GET requests seen */
 	atomic_uint clip_set_bytes;  /* CLIPBOARD_SET data received */
 	atomic_int clip_unsupported; /* our CLIPBOARD_SET was answered UNSUPPORTED */
+	atomic_int junk;	     /* bytes that are no frame came from the host */
 };
 
 /* Starts a fake agent listening on path. Returns 0 or -errno. */

@@ -9,7 +9,8 @@
  * stream is cut into; the rest is what the guest sends. Request ids follow
  * appvmctl's: HELLO 1, then 2, 3, ... for each CLIPBOARD_GET. The asserts:
  * nothing over the cap is ever allocated, each accepted reply advances the
- * transfer by what was asked at most, every error has a message, and every
+ * transfer by exactly what was asked (or what was left), every error has a
+ * message, and every
  * answer the host would send encodes. */
 #include <errno.h>
 #include <stdint.h>
@@ -109,8 +110,10 @@ static int on_frame(struct pull_state *s)
 		report(&err, r, 0);
 		return -1;
 	}
+	/* An accepted reply brings exactly what was asked, or all that is left. */
+	uint32_t left = s->pull.total - before;
 	if (s->pull.total > s->pull.cap || s->pull.got > s->pull.total ||
-	    s->pull.got - before > max || (s->pull.got == before && s->pull.total > 0))
+	    s->pull.got - before != (left < max ? left : max))
 		abort();
 	if (r == 0) {
 		ask(s);

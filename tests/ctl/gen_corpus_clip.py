@@ -41,8 +41,10 @@ seeds = {
     "small_text": (CAP64K | TEXT, 63, H + get_reply(2, 5, b"hello")),
     "small_bytewise": (CAP64K | TEXT, 0, H + get_reply(2, 5, b"hello")),
     "two_chunks": (CAP64K | TEXT, 63, H + get_reply(2, 40000, a) + get_reply(3, 40000, b"b" * 7232)),
-    "three_small_chunks": (CAP1M | BYTES, 63, H + get_reply(2, 30, b"\0" * 10) + get_reply(3, 30, b"\xff" * 10)
-                           + get_reply(4, 30, b"\x80" * 10)),
+    "three_chunks": (CAP1M | BYTES, 63, H + get_reply(2, 70000, b"\0" * 32768) + get_reply(3, 70000, b"\xff" * 32768)
+                     + get_reply(4, 70000, b"\x80" * 4464)),
+    "short_reply": (CAP1M | BYTES, 63, H + get_reply(2, 70000, b"\0" * 100)),
+    "short_last": (CAP1M | TEXT, 63, H + get_reply(2, 40000, a) + get_reply(3, 40000, b"b" * 7231)),
     "at_cap": (CAP1 | BYTES, 63, H + get_reply(2, 1, b"\xfe")),
     "over_cap": (CAP64K | TEXT, 63, H + get_reply(2, 65537, b"x")),
     "sixteen_mib": (CAP16M | BYTES, 63, H + get_reply(2, 16 << 20, a)),

@@ -19,8 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <dirent.h>
+#include <limits.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -119,6 +124,11 @@ static const struct clip_case cases[] = {
     {"bytes past the end", FAKE_CLIP_PAST_END, 0, 40000, "5", CTL_EXIT_PROTOCOL,
      "guest sent 32768 clipboard bytes at offset 32768; 7232 were asked for and 7232 are left "
      "of 40000"},
+    {"one byte per reply", FAKE_CLIP_ONE_BYTE, 0, 65536, "5", CTL_EXIT_PROTOCOL,
+     "guest sent 1 clipboard bytes at offset 32768; 32768 were asked for and 32768 are left "
+     "of 65536"},
+    {"the type vanishes", FAKE_CLIP_GONE, 0, 40000, "5", CTL_EXIT_GUEST_ERROR,
+     "guest answered CLIPBOARD_GET with error NOT_FOUND"},
     {"a transfer that never ends", FAKE_CLIP_STALL, 0, 40000, "1", CTL_EXIT_TIMEOUT,
      "no CLIPBOARD_GET reply from the guest before the deadline"},
     {"a flood of events", FAKE_EVENT_FLOOD, 0, 100, "5", CTL_EXIT_PROTOCOL,
@@ -147,8 +157,11 @@ static void run_case(const struct clip_case *c, struct bytes *b)
 	struct run r =
 	    run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, "--max-size",
 		    c->len > 65536 ? "1M" : "64K", "--timeout", c->timeout, NULL);
-	print_message("%-36s exit %2d after %4llu ms\n", c->name, r.code, (unsigned long long)r.ms);
+	print_message("%-36s exit %2d after %4llu ms, cpu %llu ms\n", c->name, r.code,
+		      (unsigned long long)r.ms, (unsigned long long)r.cpu_ms);
 	expect(&r, c->code, NULL, c->in_err);
+	if (c->code == CTL_EXIT_TIMEOUT && r.cpu_ms > 50)
+		fail_msg("%s: %llu ms of CPU while waiting", c->name, (unsigned long long)r.cpu_ms);
 	if (r.ms > atof(c->timeout) * 1000 + 700)
 		fail_msg("%s: took %llu ms", c->name, (unsigned long long)r.ms);
 	run_free(&r);
@@ -388,6 +401,232 @@ static void test_paste(void **state)
 	new_sentinel();
 }
 
+/* The servers a copy left behind: processes of this executable, each the
+ * leader of its own session (the test itself is not). Fills pids, returns
+ * how many are alive (zombies left to a subreaper are not). */
+static int copy_servers(pid_t *pids, int max)
+{
+	char self[PATH_MAX], exe[PATH_MAX], path[64];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	int found = 0;
+	DIR *d = opendir("/proc");
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));) {
+		pid_t pid = (pid_t)atoi(e->d_name);
+		if (pid <= 0 || pid == getpid() || getsid(pid) != pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+		ssize_t k = readlink(path, exe, sizeof(exe) - 1);
+		if (k <= 0)
+			continue;
+		exe[k] = '\0';
+		char stat[512];
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		FILE *f = fopen(path, "r");
+		size_t got = f ? fread(stat, 1, sizeof(stat) - 1, f) : 0;
+		if (f)
+			fclose(f);
+		stat[got] = '\0';
+		const char *state = strrchr(stat, ')');
+		if (strcmp(exe, self) == 0 && state && state[2] != 'Z' && found < max)
+			pids[found++] = pid;
+	}
+	closedir(d);
+	return found;
+}
+
+/* utime + stime of pid, in clock ticks. */
+static unsigned long long cpu_ticks(pid_t pid)
+{
+	char path[64], stat[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t got = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[got] = '\0';
+	unsigned long long ut = 0, st = 0;
+	const char *p = strrchr(stat, ')');
+	assert_non_null(p);
+	/* Fields 14 and 15 (utime, stime); p is at the end of field 2. */
+	assert_int_equal(
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st), 2);
+	return ut + st;
+}
+
+/* What a copy leaves running holds nothing of the caller's: not its working
+ * directory (a mount it would keep busy), not its file descriptors (the
+ * guest's socket, a pipe a script waits on), and it sleeps until something
+ * else is copied, then ends. */
+static void test_copy_server(void **state)
+{
+	(void)state;
+	/* The servers of the copies before are gone once the sentinel is in. */
+	pid_t pids[8];
+	uint64_t end = clock_now_ms() + 5000;
+	while (copy_servers(pids, 8) > 0)
+		if (clock_now_ms() > end)
+			fail_msg("a copy's server outlived the next copy");
+	/* appvmctl run from a directory of its own, with a pipe open that a
+	 * caller would wait on ($(appvmctl ...)), not close-on-exec, behind
+	 * a few hundred other inherited descriptors. */
+	char cwd[PATH_MAX], sub[128];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(sub, sizeof(sub), "%s/cwd", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(chdir(sub), 0);
+	int pipe_fds[2], many[300];
+	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
+		assert_true((many[i] = open("/dev/null", O_RDONLY)) >= 0);
+	assert_int_equal(pipe(pipe_fds), 0);
+	struct fake_opts o = {.front = FRONT_OK, .clip = content, .clip_len = 30};
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	struct run r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_fast, NULL);
+	assert_int_equal(chdir(cwd), 0);
+	fake_guest_stop(&g);
+	expect(&r, 0, "clipboard copy: 30 bytes", NULL);
+	run_free(&r);
+	assert_int_equal(copy_servers(pids, 8), 1);
+	pid_t server = pids[0];
+
+	char path[64], link[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)server);
+	ssize_t n = readlink(path, link, sizeof(link) - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	if (strcmp(link, "/") != 0)
+		fail_msg("the copy's server keeps the caller's directory %s busy", link);
+	assert_int_equal(rmdir(sub), 0);
+
+	/* Its descriptors: 0-2 (/dev/null) and the compositor's socket. */
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)server);
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	int fds = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		if (e->d_name[0] != '.') {
+			fds++;
+			char fdpath[384];
+			snprintf(fdpath, sizeof(fdpath), "%s/%s", path, e->d_name);
+			n = readlink(fdpath, link, sizeof(link) - 1);
+			link[n > 0 ? n : 0] = '\0';
+			if (strncmp(link, "pipe:", 5) == 0)
+				fail_msg("the copy's server holds the caller's pipe (fd %s)",
+					 e->d_name);
+		}
+	closedir(d);
+	close(pipe_fds[0]);
+	close(pipe_fds[1]);
+	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
+		close(many[i]);
+	assert_int_equal(fds, 4);
+
+	/* Idle: no CPU while nobody pastes (measured over a second). */
+	unsigned long long t0 = cpu_ticks(server);
+	uint64_t until = clock_now_ms() + 1000;
+	while (clock_now_ms() < until)
+		poll(NULL, 0, (int)(until - clock_now_ms()));
+	unsigned long long idle = cpu_ticks(server) - t0;
+	print_message("copy server idle: %llu ticks in 1 s\n", idle);
+	assert_true(idle <= 1);
+
+	/* Something else is copied: it ends. */
+	new_sentinel();
+	end = clock_now_ms() + 5000;
+	while (copy_servers(pids, 8) > 0)
+		if (clock_now_ms() > end)
+			fail_msg("the copy's server outlived the next copy");
+}
+
+/* appvmctl started with stdin and stderr closed (as a key daemon might
+ * start it): its status pipe to the server then takes fds 0 and 2, which
+ * the server points at /dev/null. The copy must still report its success. */
+static void test_copy_without_stdio(void **state)
+{
+	(void)state;
+	const char *ctl = getenv("APPVMCTL");
+	assert_non_null(ctl);
+	struct fake_opts o = {.front = FRONT_OK, .clip = content + 3, .clip_len = 40};
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+		 "'%s' '%s' clipboard copy --config '%s' <&- >/dev/null 2>&-; echo $? >'%s/rc'",
+		 ctl, hybrid_target, conf_fast, dir);
+	assert_int_equal(system(cmd), 0);
+	fake_guest_stop(&g);
+	char path[128], rc[16] = "";
+	snprintf(path, sizeof(path), "%s/rc", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(rc, sizeof(rc), f));
+	fclose(f);
+	unlink(path);
+	if (strcmp(rc, "0\n") != 0)
+		fail_msg("appvmctl without stdin and stderr: exit %s", rc);
+	char got[64];
+	assert_int_equal(host_clip(NULL, got, sizeof(got)), 40);
+	assert_memory_equal(got, content + 3, 40);
+	new_sentinel();
+}
+
+/* appvmctl started with stderr closed: the guest's socket would take fd 2,
+ * and appvmctl's error message would go to the guest. */
+static void test_errors_without_stderr(void **state)
+{
+	(void)state;
+	const char *ctl = getenv("APPVMCTL");
+	assert_non_null(ctl);
+	struct fake_opts o = {.front = FRONT_OK, .mode = FAKE_ERROR_REPLY};
+	struct fake_guest g;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "'%s' '%s' clipboard copy --config '%s' 2>&-", ctl,
+		 hybrid_target, conf_fast);
+	int status = system(cmd);
+	fake_guest_stop(&g);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), CTL_EXIT_GUEST_ERROR);
+	if (atomic_load(&g.junk))
+		fail_msg("appvmctl's error message went to the guest");
+	assert_true(host_clip_is(sentinel));
+}
+
+/* A paste the guest never answers, or drops: a clear error within the
+ * deadline, no CPU spent waiting, and single-use clears nothing. */
+static void test_paste_hostile(void **state)
+{
+	(void)state;
+	struct fake_opts o = {.front = FRONT_OK, .mode = FAKE_SILENT_LATER};
+	struct fake_guest g;
+	host_copy("keep me");
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	struct run r = run_ctl(hybrid_target, "clipboard", "paste", "--config", conf_fast,
+			       "--single-use", "--timeout", "1", NULL);
+	fake_guest_stop(&g);
+	print_message("paste, guest silent: exit %d after %llu ms, cpu %llu ms\n", r.code,
+		      (unsigned long long)r.ms, (unsigned long long)r.cpu_ms);
+	expect(&r, CTL_EXIT_TIMEOUT, NULL,
+	       "no CLIPBOARD_SET reply from the guest before the deadline");
+	assert_true(r.ms < 1700);
+	assert_true(r.cpu_ms < 50);
+	run_free(&r);
+	assert_true(host_clip_is("keep me"));
+
+	o.mode = FAKE_CLOSE_LATER;
+	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+	r = run_ctl(hybrid_target, "clipboard", "paste", "--config", conf_fast, "--single-use",
+		    NULL);
+	fake_guest_stop(&g);
+	expect(&r, CTL_EXIT_PROTOCOL, NULL, "guest closed the connection without replying");
+	run_free(&r);
+	assert_true(host_clip_is("keep me"));
+	new_sentinel();
+}
+
 static void write_conf(char *path, size_t size, const char *name, const char *text)
 {
 	snprintf(path, size, "%s/%s", dir, name);
@@ -424,6 +663,9 @@ static int teardown(void **state)
 	unlink(conf_fast);
 	unlink(conf_slow);
 	unlink(vm_path);
+	char sub[128];
+	snprintf(sub, sizeof(sub), "%s/cwd", dir); /* test_copy_server's, if it failed */
+	rmdir(sub);
 	rmdir(dir);
 	return 0;
 }
@@ -437,6 +679,10 @@ int main(void)
 	    cmocka_unit_test(test_good_copies),
 	    cmocka_unit_test(test_copy_outlives_replacement),
 	    cmocka_unit_test(test_paste),
+	    cmocka_unit_test(test_copy_server),
+	    cmocka_unit_test(test_copy_without_stdio),
+	    cmocka_unit_test(test_errors_without_stderr),
+	    cmocka_unit_test(test_paste_hostile),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -162,11 +162,15 @@ static void run_agent_case(const struct agent_case *c, struct bytes *b)
 	struct fake_guest g;
 	assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
 	struct run r = run_ctl(hybrid_target, c->command, "--timeout", c->timeout, NULL);
-	print_message("%-45s exit %d after %4llu ms\n", c->name, r.code, (unsigned long long)r.ms);
+	print_message("%-45s exit %d after %4llu ms, cpu %llu ms\n", c->name, r.code,
+		      (unsigned long long)r.ms, (unsigned long long)r.cpu_ms);
 	if (c->code == 0)
 		expect(&r, 0, c->in_err, NULL);
 	else
 		expect(&r, c->code, NULL, c->in_err);
+	/* A guest that stalls or drips costs no CPU while it is waited for. */
+	if (c->code == CTL_EXIT_TIMEOUT && r.cpu_ms > 50)
+		fail_msg("%s: %llu ms of CPU while waiting", c->name, (unsigned long long)r.cpu_ms);
 	/* Within the deadline (and a little for the machine's noise). */
 	double limit_ms = atof(c->timeout) * 1000 + 700;
 	if (r.ms > limit_ms)
@@ -367,12 +371,14 @@ static void crowd_alone(const struct crowd_case *c)
 			       "2.5", NULL);
 	int closed = crowd_all_closed(&crowd);
 	fake_crowd_stop(&crowd);
-	print_message("crowd %d alone: exit %d after %llu ms, longest life %u ms\n", (int)c->mode,
-		      r.code, (unsigned long long)r.ms, atomic_load(&crowd.max_life_ms));
+	print_message("crowd %d alone: exit %d after %llu ms, cpu %llu ms, longest life %u ms\n",
+		      (int)c->mode, r.code, (unsigned long long)r.ms, (unsigned long long)r.cpu_ms,
+		      atomic_load(&crowd.max_life_ms));
 	expect(&r, CTL_EXIT_TIMEOUT, NULL, "event connections dropped, the last: ");
 	if (!strstr(r.err, c->why))
 		fail_msg("stderr '%s' lacks '%s'", r.err, c->why);
 	assert_true(r.ms < 3200);
+	assert_true(r.cpu_ms < 100); /* the crowd is waited for, not spun on */
 	assert_int_equal(atomic_load(&crowd.connected), (int)c->n);
 	assert_true(closed);
 	/* Two steps at most, not the 2.5 s of the whole wait. */
