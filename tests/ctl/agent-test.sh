@@ -100,8 +100,11 @@ out=$("$ctl" "$target" wait-ready --timeout 5) || fail "wait-ready (poll): exit 
 pass "wait-ready by polling"
 
 # The agent has been retrying its event connection all along: listening on
-# the event socket (with a target nobody serves) must see its READY.
-out=$("$ctl" "unix:$dir/nobody.sock" wait-ready --event-socket "$dir/events.sock" --timeout 10) ||
+# the event socket (with a target nobody serves) must see its READY. Its
+# delays double up to a minute (docs/agent.md): a listener that comes T s
+# after the first failure waits about T s more at most; the steps above
+# take a few seconds, 30 s leaves room for a loaded machine.
+out=$("$ctl" "unix:$dir/nobody.sock" wait-ready --event-socket "$dir/events.sock" --timeout 30) ||
 	fail "wait-ready (event): exit $?"
 [[ $out == "ready: vm int-vm announced READY"* ]] || fail "wait-ready (event) printed '$out'"
 [ ! -e "$dir/events.sock" ] || fail "wait-ready left its event socket behind"

@@ -13,7 +13,7 @@ boot_probe_port=5005
 # the kernel log on $boot_probe_port).
 # init and the agent are the images' builds (BUILD/guest-programs.txt:
 # static, musl), the tree's own when it has none; APPVM_BOOT_INIT: another
-# appvm-init binary. Both initramfs images hold appvm-boot-probe, so any
+# appvm-init binary, APPVM_BOOT_AGENT: another appvm-agent binary. Both initramfs images hold appvm-boot-probe, so any
 # kernel can be booted with rdinit=/usr/bin/appvm-boot-probe and the same
 # image bytes.
 boot_images() {
@@ -21,7 +21,7 @@ boot_images() {
 	local probe=$build/tests/vm/appvm-boot-probe
 	agent=$(awk '$1 == "appvm-agent" { print $2 }' "$build/guest-programs.txt" 2>/dev/null)
 	init=$(awk '$1 == "appvm-init" { print $2 }' "$build/guest-programs.txt" 2>/dev/null)
-	agent=${agent:-$build/agent/appvm-agent}
+	agent=${APPVM_BOOT_AGENT:-${agent:-$build/agent/appvm-agent}}
 	init=${APPVM_BOOT_INIT:-${init:-$build/init/appvm-init}}
 	for f in "$init" "$agent" "$probe" "$build/host/ctl/appvmctl" \
 		"$build/host/vsock/appvm-vsock"; do

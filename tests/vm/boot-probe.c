@@ -21,7 +21,12 @@
  *         appvm-stats: monotonic SECONDS         (CLOCK_MONOTONIC)
  *         appvm-stats: timer N                   (interrupts of the timer
  *             devices, all CPUs: /proc/interrupts rows LOC and 0)
- *         then /proc/interrupts as it is.
+ *         then /proc/interrupts as it is, then, to name what wakes the
+ *         guest (docs/benchmarks.md, "Idle VM"), one line per task:
+ *         appvm-task: PID COMM SWITCHES    (voluntary + involuntary
+ *             context switches so far: /proc/PID/status; kernel threads too)
+ *         and /proc/softirqs and /proc/timer_list as they are, each line
+ *         prefixed "appvm-softirqs: " and "appvm-timer-list: ".
  *   appvm-boot-probe                as PID 1 (rdinit=/usr/bin/appvm-boot-probe):
  *       print the log on the console and power off. Boots any kernel with
  *       an initramfs and a serial console, no device needed: this is how
@@ -31,6 +36,7 @@
  * they could be read (boot with log_buf_len=1M for initcall_debug).
  * Exit status: 0, 1 on a system error, 2 on bad arguments.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -88,6 +94,54 @@ static int dump_kmsg(FILE *out)
 	}
 }
 
+/* Copies the file PATH to OUT, each line after PREFIX; a missing file is
+ * skipped (a kernel without it). */
+static void copy_prefixed(FILE *out, const char *path, const char *prefix)
+{
+	char line[1024];
+	FILE *in = fopen(path, "re");
+
+	if (!in)
+		return;
+	while (fgets(line, sizeof(line), in))
+		fprintf(out, "%s%s%s", prefix, line, strchr(line, '\n') ? "" : "\n");
+	fclose(in);
+}
+
+/* One line per task: its PID, name and context switches so far. A task
+ * that sleeps and wakes is switched out each time: the host takes the
+ * difference of two snapshots. */
+static void write_tasks(FILE *out)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char path[300], line[256], comm[64] = "?";
+		unsigned long long vol = 0, invol = 0, v;
+		FILE *in;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+		if (!(in = fopen(path, "re")))
+			continue; /* gone meanwhile */
+		while (fgets(line, sizeof(line), in)) {
+			if (sscanf(line, "Name: %63s", comm) == 1)
+				continue;
+			if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1)
+				vol = v;
+			else if (sscanf(line, "nonvoluntary_ctxt_switches: %llu", &v) == 1)
+				invol = v;
+		}
+		fclose(in);
+		fprintf(out, "appvm-task: %s %s %llu\n", e->d_name, comm, vol + invol);
+	}
+	closedir(d);
+}
+
 /* Writes the stats of --serve-stats to OUT; 0 or -errno. */
 static int write_stats(FILE *out)
 {
@@ -107,6 +161,11 @@ static int write_stats(FILE *out)
 			"appvm-stats: monotonic %lld.%09ld\nappvm-stats: timer %" PRIu64 "\n%s",
 			(long long)ts.tv_sec, ts.tv_nsec, timer, text ? text : "");
 	free(text);
+	if (r == 0) {
+		write_tasks(out);
+		copy_prefixed(out, "/proc/softirqs", "appvm-softirqs: ");
+		copy_prefixed(out, "/proc/timer_list", "appvm-timer-list: ");
+	}
 	return r;
 }
 

@@ -35,6 +35,14 @@ foreach(case windows isolation clipboard apps lifecycle)
     ENVIRONMENT "FILTER=$<TARGET_FILE:appvm-wayland>;CLIENT=$<TARGET_FILE:wlf-client>")
 endforeach()
 
+# scripts/wayland-host killed with SIGKILL (itself, or its parent as run-vm
+# is) takes its filter, waypipe client and waypipe's per-connection children
+# with it: headless sway as nobody, label ns (needs root).
+add_test(NAME wayland_host_kill
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/wayland-host-kill-test.sh
+                 $<TARGET_FILE:appvm-wayland> $<TARGET_FILE:vm_color_client>)
+set_tests_properties(wayland_host_kill PROPERTIES LABELS ns TIMEOUT 60 SKIP_RETURN_CODE 77)
+
 # Out of fds with no client to leave: listening resumes after 1 s at most.
 add_test(NAME wayland_accept_limit
          COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/accept-limit-test.sh $<TARGET_FILE:appvm-wayland>)
