@@ -15,7 +15,8 @@
 #include "ctl_error.h"
 
 struct ctl_clip_result {
-	uint32_t bytes;
+	uint32_t bytes;		   /* what reached the host clipboard, or the VM */
+	uint32_t removed_controls; /* copy: characters removed from the VM's text */
 	char mime[PROTO_MIME_MAX + 1];
 	bool cleared; /* paste: the host clipboard was cleared after it (single-use) */
 	struct ctl_clip_policy policy;
