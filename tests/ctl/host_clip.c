@@ -41,3 +41,18 @@ void host_copy(const char *text)
 		if (clock_now_ms() > end)
 			fail_msg("wl-copy did not take");
 }
+
+int host_clip_setup(char *dir, size_t size, const char *prefix)
+{
+	if (!getenv("WAYLAND_DISPLAY")) {
+		fprintf(stderr,
+			"no WAYLAND_DISPLAY: run me through tests/clipboard/with-sway.sh\n");
+		return -1;
+	}
+	snprintf(dir, size, "/var/tmp/%s-XXXXXX", prefix);
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return -1;
+	}
+	return 0;
+}

@@ -17,4 +17,9 @@ bool host_clip_is(const char *text);
  * waits until it is there. */
 void host_copy(const char *text);
 
+/* A test's setup under with-sway.sh: checks WAYLAND_DISPLAY and makes a
+ * private directory /var/tmp/PREFIX-XXXXXX, its path in dir. Returns 0, or
+ * -1 after saying why on stderr. */
+int host_clip_setup(char *dir, size_t size, const char *prefix);
+
 #endif

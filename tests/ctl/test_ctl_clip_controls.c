@@ -200,13 +200,7 @@ static void add_vm(const char *name)
 static int setup(void **state)
 {
 	(void)state;
-	if (!getenv("WAYLAND_DISPLAY")) {
-		fprintf(stderr,
-			"no WAYLAND_DISPLAY: run me through tests/clipboard/with-sway.sh\n");
-		return -1;
-	}
-	snprintf(dir, sizeof(dir), "/var/tmp/appvm-cliptext-XXXXXX");
-	if (!mkdtemp(dir))
+	if (host_clip_setup(dir, sizeof(dir), "appvm-cliptext") < 0)
 		return -1;
 	snprintf(vm_path, sizeof(vm_path), "%s/vm.sock", dir);
 	snprintf(conf, sizeof(conf), "%s/clipboard.conf", dir);

@@ -607,13 +607,7 @@ static void write_conf(char *path, size_t size, const char *name, const char *te
 static int setup(void **state)
 {
 	(void)state;
-	if (!getenv("WAYLAND_DISPLAY")) {
-		fprintf(stderr,
-			"no WAYLAND_DISPLAY: run me through tests/clipboard/with-sway.sh\n");
-		return -1;
-	}
-	snprintf(dir, sizeof(dir), "/var/tmp/appvm-clip-XXXXXX");
-	if (!mkdtemp(dir))
+	if (host_clip_setup(dir, sizeof(dir), "appvm-clip") < 0)
 		return -1;
 	snprintf(vm_path, sizeof(vm_path), "%s/vm.sock", dir);
 	snprintf(hybrid_target, sizeof(hybrid_target), "hybrid:%s", vm_path);
