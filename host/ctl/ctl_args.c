@@ -142,6 +142,9 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 			} else if (strcmp(arg, "--single-use") == 0) {
 				a.clip_single_use = true;
 				clip_option = true;
+			} else if (strcmp(arg, "--keep-controls") == 0) {
+				a.clip_keep_controls = true;
+				clip_option = true;
 			} else if (is_option(arg, "--config")) {
 				a.clip_config = option_value(argc, argv, &i, "--config");
 				if (!a.clip_config || !a.clip_config[0]) {
@@ -222,12 +225,16 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 		return -EINVAL;
 	}
 	if (clip_option && !ctl_command_is_clipboard(a.command)) {
-		*ret_why =
-		    "--type, --max-size, --single-use and --config are for clipboard commands";
+		*ret_why = "--type, --max-size, --single-use, --keep-controls and --config are for "
+			   "clipboard commands";
 		return -EINVAL;
 	}
 	if (a.clip_single_use && a.command != CTL_CMD_CLIPBOARD_PASTE) {
 		*ret_why = "--single-use is for clipboard paste";
+		return -EINVAL;
+	}
+	if (a.clip_keep_controls && a.command != CTL_CMD_CLIPBOARD_COPY) {
+		*ret_why = "--keep-controls is for clipboard copy";
 		return -EINVAL;
 	}
 	if (!timeout_set)

@@ -37,6 +37,7 @@ struct ctl_args {
 	uint32_t clip_max_size;	 /* --max-size */
 	bool clip_single_use;	 /* --single-use */
 	const char *clip_config; /* --config PATH */
+	bool clip_keep_controls; /* --keep-controls */
 };
 
 /* Parses argv (argv[0] is the program). Options may come before, between or

@@ -114,6 +114,7 @@ void ctl_clip_policy_default(struct ctl_clip_policy *p)
 	p->max_size = CTL_CLIP_DEFAULT_MAX;
 	p->single_use = false;
 	p->min_interval_ms = CTL_CLIP_DEFAULT_INTERVAL_MS;
+	p->keep_controls = false;
 }
 
 int ctl_clip_size_parse(const char *s, uint32_t *ret)
@@ -161,7 +162,16 @@ static char *trim(char *s)
 	return s;
 }
 
-enum policy_key { KEY_MAX_SIZE, KEY_SINGLE_USE, KEY_MIN_INTERVAL, KEYS };
+enum policy_key { KEY_MAX_SIZE, KEY_SINGLE_USE, KEY_MIN_INTERVAL, KEY_KEEP_CONTROLS, KEYS };
+
+/* Parses yes or no into *ret. Returns 0 or -EINVAL. */
+static int yes_no(const char *v, bool *ret)
+{
+	if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+		return -EINVAL;
+	*ret = strcmp(v, "yes") == 0;
+	return 0;
+}
 
 /* Sets one key. Returns which (enum policy_key), or -EINVAL with *why. */
 static int set_key(struct ctl_clip_policy *p, const char *key, const char *v, const char **why)
@@ -172,11 +182,13 @@ static int set_key(struct ctl_clip_policy *p, const char *key, const char *v, co
 			return KEY_MAX_SIZE;
 		*why = "max-size wants 1 to 16M bytes (e.g. 65536, 64K, 1M)";
 	} else if (strcmp(key, "single-use") == 0) {
-		if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
-			p->single_use = strcmp(v, "yes") == 0;
+		if (yes_no(v, &p->single_use) == 0)
 			return KEY_SINGLE_USE;
-		}
 		*why = "single-use wants yes or no";
+	} else if (strcmp(key, "keep-controls") == 0) {
+		if (yes_no(v, &p->keep_controls) == 0)
+			return KEY_KEEP_CONTROLS;
+		*why = "keep-controls wants yes or no";
 	} else if (strcmp(key, "min-interval") == 0) {
 		if (parse_duration_ms(v, CTL_CLIP_INTERVAL_MAX_MS, &ms) == 0) {
 			p->min_interval_ms = (uint32_t)ms;
@@ -184,7 +196,7 @@ static int set_key(struct ctl_clip_policy *p, const char *key, const char *v, co
 		}
 		*why = "min-interval wants a duration up to 3600s (e.g. 500ms, 2s, 0)";
 	} else {
-		*why = "unknown key (max-size, single-use, min-interval)";
+		*why = "unknown key (max-size, single-use, min-interval, keep-controls)";
 	}
 	return -EINVAL;
 }
@@ -195,7 +207,7 @@ int ctl_clip_policy_parse(const char *text, const char *vm, struct ctl_clip_poli
 	/* Keys in [default] apply to every VM, those in [vm NAME] to NAME
 	 * only, whatever the order of the sections. */
 	struct ctl_clip_policy dflt = *p, mine = *p;
-	bool mine_set[KEYS] = {false, false, false};
+	bool mine_set[KEYS] = {false};
 	enum { NONE, DEFAULT, THIS_VM, OTHER_VM } section = NONE;
 	unsigned line_no = 0;
 	const char *s = text;
@@ -267,5 +279,7 @@ int ctl_clip_policy_parse(const char *text, const char *vm, struct ctl_clip_poli
 		p->single_use = mine.single_use;
 	if (mine_set[KEY_MIN_INTERVAL])
 		p->min_interval_ms = mine.min_interval_ms;
+	if (mine_set[KEY_KEEP_CONTROLS])
+		p->keep_controls = mine.keep_controls;
 	return 0;
 }

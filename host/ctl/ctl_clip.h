@@ -57,9 +57,10 @@ struct ctl_clip_policy {
 	uint32_t max_size;	  /* bytes, 1 to 16 MiB */
 	bool single_use;	  /* clear the host clipboard after a paste */
 	uint32_t min_interval_ms; /* between copies from one VM (0: no limit) */
+	bool keep_controls;	  /* copy: keep the control characters of a VM's text */
 };
 
-/* Fills p with the defaults: 64 KiB, not single-use, 500 ms. */
+/* Fills p with the defaults: 64 KiB, not single-use, 500 ms, controls removed. */
 void ctl_clip_policy_default(struct ctl_clip_policy *p);
 
 /* Reads a configuration (docs/clipboard.md, Configuration) for the VM

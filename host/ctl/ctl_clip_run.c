@@ -3,6 +3,7 @@
 #include "cleanup.h"
 #include "clip_mime.h"
 #include "clock.h"
+#include "ctl_clip_text.h"
 #include "ctl_hostclip.h"
 #include "io.h"
 
@@ -63,6 +64,8 @@ int ctl_clip_load_policy(const struct ctl_args *a, const char *vm, struct ctl_cl
 		ret->max_size = a->clip_max_size;
 	if (a->clip_single_use)
 		ret->single_use = true;
+	if (a->clip_keep_controls)
+		ret->keep_controls = true;
 	return 0;
 }
 
@@ -186,11 +189,24 @@ int ctl_clip_copy(const struct ctl_args *a, const struct ctl_target *target, con
 	}
 	if (r == 1 && !ctl_clip_text_ok(want, pull.buf, pull.total, err))
 		r = -EPROTO;
+	/* The cap was the VM's size; what reaches the host may be less. */
+	uint32_t len = pull.total;
+	if (r == 1 && clip_mime_is_text(want) && !res->policy.keep_controls) {
+		res->removed_controls = ctl_clip_text_strip(pull.buf, pull.total, &len);
+		if (len == 0) {
+			ctl_error_set(err,
+				      "the VM's text holds only control characters (%u): nothing "
+				      "to copy; the host clipboard is unchanged (--keep-controls "
+				      "keeps them)",
+				      res->removed_controls);
+			r = -ENODATA;
+		}
+	}
 	if (r == 1) {
 		/* The guest is done with: what follows is the host's business. */
 		ctl_client_free(c);
-		r = ctl_hostclip_write(want, pull.buf, pull.total, deadline, err);
-		res->bytes = pull.total;
+		r = ctl_hostclip_write(want, pull.buf, len, deadline, err);
+		res->bytes = len;
 		snprintf(res->mime, sizeof(res->mime), "%s", want);
 	}
 	ctl_clip_pull_free(&pull);

@@ -15,7 +15,8 @@
 #include "ctl_error.h"
 
 struct ctl_clip_result {
-	uint32_t bytes;
+	uint32_t bytes;		   /* what reached the host clipboard, or the VM */
+	uint32_t removed_controls; /* copy: characters removed from the VM's text */
 	char mime[PROTO_MIME_MAX + 1];
 	bool cleared; /* paste: the host clipboard was cleared after it (single-use) */
 	struct ctl_clip_policy policy;
@@ -28,7 +29,9 @@ int ctl_clip_load_policy(const struct ctl_args *a, const char *vm, struct ctl_cl
 			 struct ctl_error *err);
 
 /* Runs "clipboard copy" against target (vm names it in messages and keys
- * the rate limit; may be NULL) with c unopened. Returns 0 or an error of
+ * the rate limit; may be NULL) with c unopened. Text loses its control
+ * characters (ctl_clip_text.h) unless the policy keeps them; res says how
+ * many went. Returns 0 or an error of
  * ctl_error.h: -EFBIG (over the cap), -EBUSY (rate limited), -ENODATA
  * (nothing to copy), -EPROTO, -EREMOTEIO, ... */
 int ctl_clip_copy(const struct ctl_args *a, const struct ctl_target *target, const char *vm,

@@ -152,6 +152,16 @@ void ctl_print_human(FILE *out, FILE *errf, const struct ctl_result *r, bool qui
 		san_c(errf, r->ready->note);
 		fputc('\n', errf);
 	}
+	if (r->command == CTL_CMD_CLIPBOARD_COPY && r->ret == 0 && r->clip->removed_controls &&
+	    !quiet) {
+		uint32_t n = r->clip->removed_controls;
+		fputs("appvmctl: ", errf);
+		san_c(errf, r->target);
+		fprintf(errf,
+			": removed %" PRIu32 " control character%s from the VM's text "
+			"(--keep-controls keeps them)\n",
+			n, n == 1 ? "" : "s");
+	}
 	if (r->ret == 0) {
 		if (!quiet)
 			human_success(out, r);
@@ -248,6 +258,8 @@ static void json_success(FILE *f, const struct ctl_result *r)
 		js_c(f, r->clip->mime);
 		if (r->command == CTL_CMD_CLIPBOARD_PASTE)
 			fprintf(f, ",\"cleared\":%s", r->clip->cleared ? "true" : "false");
+		else
+			fprintf(f, ",\"removed_controls\":%" PRIu32, r->clip->removed_controls);
 		break;
 	case CTL_CMD_NONE:
 		break;

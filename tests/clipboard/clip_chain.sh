@@ -9,6 +9,8 @@
 #
 #   - a guest app's copy stays in the VM until "clipboard copy";
 #   - a host copy stays on the host until "clipboard paste";
+#   - a guest app's text with ESC and C1 controls reaches the host without
+#     them (docs/clipboard.md, Control characters);
 #   - binary content both ways, the size cap at its boundary;
 #   - Ctrl+Shift+C / Ctrl+Shift+V in sway, fired with wtype, act on the VM
 #     whose window has the focus, and on no VM when a host window has it;
@@ -86,6 +88,18 @@ ok "a host copy stays on the host"
 out=$(ctl vm:vmt clipboard paste)
 wait_for 10 "the paste in a guest app" guest_has "host-text-$$"
 ok "clipboard paste: a guest app pastes the host's text ($out)"
+
+# --- a guest app's terminal controls stay out of the host clipboard --------
+printf 'ctl-\033[201~; echo pwned-%s\302\233\n' "$$" >"$root/controls.txt"
+chmod 644 "$root/controls.txt"
+WAYLAND_DISPLAY=$G/wayland-0 bg guest-controls "$G" sh -c \
+	"exec wl-copy --foreground -t 'text/plain;charset=utf-8' <'$root/controls.txt'"
+wait_for 20 "the guest's copy with controls" guest_has "$(cat "$root/controls.txt")"
+out=$(ctl vm:vmt clipboard copy 2>"$root/controls.err") || fail "copy with controls: $out"
+grep -qx "appvmctl: vm:vmt: removed 2 control characters from the VM's text (--keep-controls keeps them)" \
+	"$root/controls.err" || fail "copy with controls, stderr: $(cat "$root/controls.err")"
+host_has "ctl-[201~; echo pwned-$$" || fail "controls reached the host: $(host wl-paste -n | od -c | head -3)"
+ok "a guest app's ESC and C1 CSI do not reach the host clipboard ($out)"
 
 # --- binary content and the size cap --------------------------------------
 head -c 300000 /dev/urandom >"$root/random.bin"

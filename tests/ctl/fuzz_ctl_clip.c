@@ -1,8 +1,9 @@
 /* Fuzz target for the host's handling of clipboard replies: what a guest
  * sends after HELLO while "clipboard copy" pulls its clipboard, through the
  * frame reader, the client's reply judging (ctl_client_frame) and the
- * transfer's own checks (ctl_clip_pull_take, the UTF-8 rule for text), with
- * the output of whatever ends the transfer.
+ * transfer's own checks (ctl_clip_pull_take, the UTF-8 rule for text), the
+ * removal of control characters from text (ctl_clip_text_strip), with the
+ * output of whatever ends the transfer.
  *
  * Input: byte 0 picks the size cap (bits 0-1: 1 byte, 64 KiB, 1 MiB, 16 MiB)
  * and whether text or bytes are asked for (bit 2); byte 1 the piece size the
@@ -10,8 +11,9 @@
  * appvmctl's: HELLO 1, then 2, 3, ... for each CLIPBOARD_GET. The asserts:
  * nothing over the cap is ever allocated, each accepted reply advances the
  * transfer by exactly what was asked (or what was left), every error has a
- * message, and every
- * answer the host would send encodes. */
+ * message, every answer the host would send encodes, and stripped text is
+ * valid UTF-8 without a removed character, as long as the count says, and
+ * stays as it is when stripped again. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +23,9 @@
 #include "clip_mime.h"
 #include "ctl_client.h"
 #include "ctl_clip.h"
+#include "ctl_clip_text.h"
 #include "ctl_output.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -58,9 +62,38 @@ static void ask(struct pull_state *s)
 	ctl_client_expect(&s->c, &req);
 }
 
-static void report(const struct ctl_error *err, int ret, uint32_t bytes)
+/* Counts the characters of valid UTF-8 a copy removes (aborts on invalid). */
+static uint32_t count_removed(const uint8_t *text, uint32_t len)
 {
-	struct ctl_clip_result clip = {.bytes = bytes};
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < len;) {
+		uint32_t cp;
+		size_t k = utf8_decode(text + i, len - i, &cp);
+		if (k == 0)
+			abort();
+		n += ctl_clip_text_removed(cp);
+		i += (uint32_t)k;
+	}
+	return n;
+}
+
+/* Strips valid text as a copy does and checks the result: valid UTF-8, no
+ * removed character left, the count right, a second pass a no-op. */
+static uint32_t strip_checked(uint8_t *text, uint32_t len, uint32_t *ret_len)
+{
+	uint32_t counted = count_removed(text, len);
+	uint32_t removed = ctl_clip_text_strip(text, len, ret_len);
+	if (removed != counted || *ret_len > len || count_removed(text, *ret_len) != 0)
+		abort();
+	uint32_t again;
+	if (ctl_clip_text_strip(text, *ret_len, &again) != 0 || again != *ret_len)
+		abort();
+	return removed;
+}
+
+static void report(const struct ctl_error *err, int ret, uint32_t bytes, uint32_t removed)
+{
+	struct ctl_clip_result clip = {.bytes = bytes, .removed_controls = removed};
 	snprintf(clip.mime, sizeof(clip.mime), "%s", CLIP_TEXT_MIME);
 	struct ctl_result res = {.command = CTL_CMD_CLIPBOARD_COPY,
 				 .target = "t",
@@ -82,7 +115,7 @@ static int on_frame(struct pull_state *s)
 	if (r < 0) {
 		if ((r != -EPROTO && r != -EREMOTEIO) || !err.msg[0])
 			abort();
-		report(&err, r, 0);
+		report(&err, r, 0, 0);
 		return -1;
 	}
 	if (r == CTL_FRAME_ANSWER) {
@@ -107,7 +140,7 @@ static int on_frame(struct pull_state *s)
 			abort();
 		if (r == -EFBIG && s->pull.buf)
 			abort(); /* allocated past the cap */
-		report(&err, r, 0);
+		report(&err, r, 0, 0);
 		return -1;
 	}
 	/* An accepted reply brings exactly what was asked, or all that is left. */
@@ -122,7 +155,10 @@ static int on_frame(struct pull_state *s)
 	int ok = ctl_clip_text_ok(s->mime, s->pull.buf, s->pull.total, &err);
 	if (!ok && !err.msg[0])
 		abort();
-	report(&err, ok ? 0 : -EPROTO, s->pull.total);
+	uint32_t len = s->pull.total, removed = 0;
+	if (ok && clip_mime_is_text(s->mime))
+		removed = strip_checked(s->pull.buf, s->pull.total, &len);
+	report(&err, ok ? 0 : -EPROTO, len, removed);
 	return -1;
 }
 
@@ -157,7 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (ctl_error_framing(&err, &s.c.reader, ret, "guest") != -EPROTO ||
 			    !err.msg[0])
 				abort();
-			report(&err, -EPROTO, 0);
+			report(&err, -EPROTO, 0, 0);
 			break;
 		}
 		if (ret == 1 && on_frame(&s) < 0)

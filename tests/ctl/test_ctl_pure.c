@@ -284,6 +284,10 @@ static void test_args_clipboard(void **state)
 	    parse(&a, NULL, "--max-size", "64K", "hybrid:/v", "clipboard", "copy", NULL), 0);
 	assert_int_equal(a.clip_max_size, 65536);
 	assert_int_equal(a.target.transport, CTL_TRANSPORT_HYBRID);
+	assert_false(a.clip_keep_controls);
+	assert_int_equal(parse(&a, NULL, "vm:mail", "clipboard", "copy", "--keep-controls", NULL),
+			 0);
+	assert_true(a.clip_keep_controls);
 	/* Named VMs work for every command. */
 	assert_int_equal(parse(&a, NULL, "vm:mail", "status", NULL), 0);
 	assert_int_equal(parse(&a, NULL, "focused", "ping", NULL), 0);
@@ -297,6 +301,9 @@ static void test_args_clipboard(void **state)
 	parse(&a, "are for clipboard commands", "unix:/x", "status", "--max-size", "1K", NULL);
 	parse(&a, "--single-use is for clipboard paste", "focused", "clipboard", "copy",
 	      "--single-use", NULL);
+	parse(&a, "--keep-controls is for clipboard copy", "focused", "clipboard", "paste",
+	      "--keep-controls", NULL);
+	parse(&a, "are for clipboard commands", "unix:/x", "ping", "--keep-controls", NULL);
 	parse(&a, "--type needs a MIME type", "focused", "clipboard", "copy", "--type", "png",
 	      NULL);
 	parse(&a, "--type needs a MIME type", "focused", "clipboard", "copy", "--type",
