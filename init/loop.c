@@ -315,6 +315,7 @@ void loop_run(struct init *in)
 
 	for (;;) {
 		struct epoll_event ev[16];
+		initctl_server_notify(in);
 		int n = epoll_wait(in->epfd, ev, 16, next_timeout(in));
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = ev[i].data.u32;
@@ -322,6 +323,8 @@ void loop_run(struct init *in)
 				on_signal(in);
 			} else if (tag == TAG_INITCTL) {
 				initctl_server_accept(in);
+			} else if (tag >= TAG_INITCTL_WATCH) {
+				initctl_server_on_watcher(in, tag - TAG_INITCTL_WATCH);
 			} else if (tag >= TAG_INITCTL_CONN) {
 				initctl_server_on_conn(in, tag - TAG_INITCTL_CONN);
 			} else if (tag >= TAG_OUT) {
