@@ -4,9 +4,8 @@
  * main loop as their bytes arrive, a connection that does not complete its
  * request within REQUEST_TIMEOUT_MS is closed, and replies are written
  * without blocking. A watcher (at most INIT_MAX_INITCTL_WATCHERS) gets a
- * status reply at each change; one whose socket cannot take the whole reply
- * is dropped, so what a watcher that does not read costs is its socket's
- * send buffer. */
+ * status reply at each change; one more than WATCH_UNREAD_MAX bytes behind,
+ * or whose socket cannot take the whole reply, is dropped. */
 #include "init.h"
 #include "util.h"
 
@@ -17,8 +16,10 @@
 #include "unix_addr.h"
 
 #include <errno.h>
+#include <linux/sockios.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,6 +32,10 @@ _Static_assert(INIT_MAX_SERVICES <= INITCTL_MAX_SERVICES, "services do not fit a
 _Static_assert(CFG_MAX_STORES + 1 <= INITCTL_MAX_STORES, "stores do not fit a status reply");
 _Static_assert(CFG_PATH_MAX - 1 <= INITCTL_PATH_MAX, "store paths do not fit a status reply");
 
+/* A watcher this far behind (unread bytes in its socket, as the kernel
+ * counts them) is dropped rather than sent more: what a watcher that does
+ * not read costs is bounded (with one reply on top, the first included). */
+#define WATCH_UNREAD_MAX 16384
 /* A client must send its request this soon after connecting; until then its
  * connection holds one of INIT_MAX_INITCTL_CONNS slots. */
 #define REQUEST_TIMEOUT_MS 500
@@ -134,6 +139,21 @@ static size_t watcher_count(const struct init *in)
 	return n;
 }
 
+/* Sends one status to a watcher, whole or not at all. Returns 0, -ENOBUFS
+ * when the watcher is too far behind, or -errno (-EPIPE: it is gone). */
+static int watcher_send(int fd, const char *buf, int len)
+{
+	int unread = 0;
+	if (ioctl(fd, SIOCOUTQ, &unread) < 0)
+		return -errno;
+	if (unread > WATCH_UNREAD_MAX)
+		return -ENOBUFS;
+	ssize_t n = send(fd, buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN ? -ENOBUFS : -errno;
+	return n == len ? 0 : -ENOBUFS;
+}
+
 void initctl_server_notify(struct init *in)
 {
 	if (watcher_count(in) == 0)
@@ -146,11 +166,15 @@ void initctl_server_notify(struct init *in)
 	sent_len = n;
 	for (size_t i = 0; i < INIT_MAX_INITCTL_WATCHERS; i++) {
 		struct initctl_watcher *w = &in->initctl_watchers[i];
-		if (w->fd >= 0 && !reply(w->fd, sent, sent_len)) {
+		int r = w->fd >= 0 ? watcher_send(w->fd, sent, sent_len) : 0;
+		if (r == -ENOBUFS)
 			log_warn("control: dropped the watch of pid %d: it does not read",
 				 (int)w->pid);
+		else if (r < 0)
+			log_debug("control: the watch of pid %d ended: %s", (int)w->pid,
+				  strerror(-r));
+		if (r < 0)
 			watcher_close(in, w);
-		}
 	}
 }
 

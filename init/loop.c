@@ -195,11 +195,13 @@ static void signal_group(struct service *s, int sig)
 static void enter_all(struct init *in)
 {
 	log_info("shutdown: sending TERM to all processes, grace %lu ms", in->grace_ms);
+	/* Watchers (the agent) learn the last state before they are stopped. */
+	in->phase = SD_ALL;
+	initctl_server_notify(in);
 	kill(-1, SIGCONT);
 	for (size_t i = 0; i < in->n_svcs; i++)
 		signal_group(&in->svcs[i], SIGTERM);
 	kill(-1, SIGTERM);
-	in->phase = SD_ALL;
 	in->deadline_ms = clock_now_ms() + in->grace_ms;
 }
 
