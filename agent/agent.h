@@ -151,6 +151,10 @@ void initq_on_io(struct agent *a, struct initq *q);
 void initq_tick(struct agent *a, uint64_t now, uint64_t *next);
 /* Drops the requests in flight (at exit). */
 void initq_close(struct agent *a);
+/* Makes room in a reply buffer (*buf of *cap bytes, len used) for more of
+ * init's bytes: it starts at 1 KiB and doubles up to INITCTL_REPLY_MAX.
+ * Returns 0, -EBADMSG when it holds as much as a reply may take, or -ENOMEM. */
+int initq_grow(char **buf, size_t len, size_t *cap);
 
 /* initwatch.c: init's pushed status, while the event connection is up. */
 /* Prepares the (closed) watch. */

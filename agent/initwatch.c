@@ -21,9 +21,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* The buffer starts this small and doubles up to INITCTL_REPLY_MAX. */
-#define WATCH_BUF_START 1024u
-
 void initwatch_setup(struct agent *a)
 {
 	struct initwatch *iw = &a->iw;
@@ -110,23 +107,6 @@ void initwatch_tick(struct agent *a, uint64_t now, uint64_t *next)
 		*next = iw->retry_at;
 }
 
-/* Makes room for more bytes. Returns 0, -EBADMSG when the buffer holds as
- * much as one reply may take, or -ENOMEM. */
-static int grow(struct initwatch *iw)
-{
-	if (iw->len < iw->cap)
-		return 0;
-	if (iw->cap >= INITCTL_REPLY_MAX)
-		return -EBADMSG;
-	size_t cap = iw->cap ? iw->cap * 2 : WATCH_BUF_START;
-	char *p = realloc(iw->buf, cap < INITCTL_REPLY_MAX ? cap : INITCTL_REPLY_MAX);
-	if (!p)
-		return -ENOMEM;
-	iw->buf = p;
-	iw->cap = cap < INITCTL_REPLY_MAX ? cap : INITCTL_REPLY_MAX;
-	return 0;
-}
-
 /* Hands on every complete status in the buffer. Returns 0, or -errno when
  * the stream is broken or init refused the watch. */
 static int consume(struct agent *a)
@@ -158,7 +138,7 @@ void initwatch_on_io(struct agent *a)
 	if (iw->fd < 0)
 		return; /* closed earlier in this turn */
 	for (;;) {
-		int r = grow(iw);
+		int r = initq_grow(&iw->buf, iw->len, &iw->cap);
 		if (r < 0) {
 			fail(a, r);
 			return;
