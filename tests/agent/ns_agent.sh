@@ -81,8 +81,8 @@ start_init() {
 
 # Waits (at most 10 s) until init's log has a line containing $1.
 wait_log() {
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		grep -qF -- "$1" "$log" && return 0
 		sleep 0.1
 	done
@@ -91,8 +91,8 @@ wait_log() {
 
 # Waits (at most 10 s) for the child of $1 named $2 and prints its PID.
 wait_child() {
-	local i pid
-	for i in $(seq 100); do
+	local _ pid
+	for _ in $(seq 100); do
 		pid=$(pgrep -P "$1" -x "$2" || true)
 		[ -n "$pid" ] && echo "$pid" && return 0
 		sleep 0.1
@@ -187,7 +187,7 @@ idle_watch)
 	kill -0 "$probe" || fail "the host lost the event connection: $(cat "$WORK/events.out")"
 	t0=$(date +%s%N)
 	kill -KILL "$app"
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		kill -0 "$probe" 2>/dev/null || break
 		sleep 0.05
 	done
