@@ -87,7 +87,9 @@ static bool reply(int fd, const char *buf, int len)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	}
 	ssize_t n = send(fd, buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n != len)
+	if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+		log_debug("control: the client left before its reply");
+	else if (n != len)
 		log_warn("control: reply of %d bytes cut short: %s", len,
 			 n < 0 ? strerror(errno) : "the client's socket is full");
 	return n == len;
