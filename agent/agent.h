@@ -36,7 +36,8 @@
 #define AGENT_ACK_FLUSH_MS 1000u
 /* The event connection must connect and finish HELLO this soon. */
 #define AGENT_EVENT_TIMEOUT_MS 5000u
-/* How often init is asked whether the app exited, while events are up. */
+/* How often init is asked whether the app exited, while events are up and
+ * init's watch cannot be had (initwatch.c). */
 #define AGENT_EXIT_POLL_MS 1000u
 
 enum power_req { POWER_NONE, POWER_OFF, POWER_REBOOT };
@@ -65,6 +66,19 @@ struct initq {
 	uint64_t deadline;
 };
 
+/* The watch on init (initwatch.c): init pushes each change of its status. */
+struct initwatch {
+	struct watch w;
+	int fd;	   /* -1: not held */
+	bool live; /* its first status arrived */
+	char *buf; /* what is not decoded yet: up to INITCTL_REPLY_MAX */
+	size_t len, cap;
+	uint64_t deadline; /* for the first status */
+	unsigned backoff_ms;
+	uint64_t retry_at;
+	int last_err; /* of the last failure, to log each change once */
+};
+
 struct events {
 	struct watch w;
 	struct frame_link link; /* lib/frame_link.c */
@@ -87,6 +101,7 @@ struct agent {
 	enum power_req power_pending;
 	int status_err; /* of the last status request, to log each change once */
 	struct events ev;
+	struct initwatch iw;
 	struct agent_clip clip;
 	bool stopping;	  /* SIGTERM or SIGINT came: finishing up */
 	uint64_t stop_at; /* then: the latest time to exit */
@@ -136,6 +151,23 @@ void initq_on_io(struct agent *a, struct initq *q);
 void initq_tick(struct agent *a, uint64_t now, uint64_t *next);
 /* Drops the requests in flight (at exit). */
 void initq_close(struct agent *a);
+/* Makes room in a reply buffer (*buf of *cap bytes, len used) for more of
+ * init's bytes: it starts at 1 KiB and doubles up to INITCTL_REPLY_MAX.
+ * Returns 0, -EBADMSG when it holds as much as a reply may take, or -ENOMEM. */
+int initq_grow(char **buf, size_t len, size_t *cap);
+
+/* initwatch.c: init's pushed status, while the event connection is up. */
+/* Prepares the (closed) watch. */
+void initwatch_setup(struct agent *a);
+/* Opens the watch when it is due; fails a watch whose first status is
+ * late; lowers *next to its next deadline. */
+void initwatch_tick(struct agent *a, uint64_t now, uint64_t *next);
+/* Reads the watch; each status goes to events_app_status(). */
+void initwatch_on_io(struct agent *a);
+/* Returns true while the watch is open (the first status may be on its way). */
+bool initwatch_held(const struct agent *a);
+/* Closes the watch (no retry is pending then: the next tick may open it). */
+void initwatch_close(struct agent *a);
 
 /* clip.c: the VM's clipboard. */
 /* Prepares the clipboard (when --clipboard-socket is given); a selection
@@ -173,7 +205,8 @@ void events_init(struct agent *a);
 void events_listening(struct agent *a);
 /* Handles readiness of the event connection. */
 void events_on_io(struct agent *a, uint32_t events);
-/* Retries, timeouts and the exit poll; lowers *next to the next deadline.
+/* Retries, timeouts, init's watch (or the exit poll while it cannot be
+ * had); lowers *next to the next deadline.
  * Once the agent is stopping, nothing new is started. */
 void events_tick(struct agent *a, uint64_t now, uint64_t *next);
 /* Sends APP_EXIT when init's status shows an exit not yet announced. */

@@ -1,6 +1,9 @@
 /* The event connection: the agent connects to the host (CID 2, the event
  * port; or a Unix socket in tests) as the HELLO opener, sends READY once the
- * exchange is done, then APP_EXIT whenever init reports a new app exit. When
+ * exchange is done, then APP_EXIT whenever init reports a new app exit: init
+ * pushes its status on a watch held while the connection is up
+ * (initwatch.c), or, while that cannot be had, is asked every
+ * AGENT_EXIT_POLL_MS. When
  * the connection fails or the host closes it, it is retried with backoff,
  * forever, without blocking the loop. */
 #include "agent.h"
@@ -136,8 +139,13 @@ void events_tick(struct agent *a, uint64_t now, uint64_t *next)
 	if (a->stopping || ev->link.state == FRAME_LINK_OFF)
 		return; /* no new connection, no more polls: the loop ends soon */
 	frame_link_tick(&ev->link, now, next);
-	if (ev->link.state != FRAME_LINK_UP)
+	if (ev->link.state != FRAME_LINK_UP) {
+		initwatch_close(a); /* nobody to tell */
 		return;
+	}
+	initwatch_tick(a, now, next);
+	if (initwatch_held(a))
+		return; /* init pushes; its first status announces an earlier exit */
 	if (now >= ev->next_poll) {
 		agent_status_request(a);
 		ev->next_poll = now + AGENT_EXIT_POLL_MS;

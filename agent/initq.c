@@ -85,22 +85,20 @@ static int start(struct agent *a, struct initq *q, enum initctl_cmd cmd, uint32_
 	return 0;
 }
 
-/* Makes room for more reply bytes. Returns 0, -EBADMSG when the reply is
- * already as long as a reply may be, or -ENOMEM. */
-static int grow(struct initq *q)
+int initq_grow(char **buf, size_t len, size_t *cap)
 {
-	if (q->len < q->cap)
+	if (len < *cap)
 		return 0;
-	if (q->cap >= INITCTL_REPLY_MAX)
+	if (*cap >= INITCTL_REPLY_MAX)
 		return -EBADMSG;
-	size_t cap = q->cap ? q->cap * 2 : REPLY_BUF_START;
-	if (cap > INITCTL_REPLY_MAX)
-		cap = INITCTL_REPLY_MAX;
-	char *p = realloc(q->buf, cap);
+	size_t n = *cap ? *cap * 2 : REPLY_BUF_START;
+	if (n > INITCTL_REPLY_MAX)
+		n = INITCTL_REPLY_MAX;
+	char *p = realloc(*buf, n);
 	if (!p)
 		return -ENOMEM;
-	q->buf = p;
-	q->cap = cap;
+	*buf = p;
+	*cap = n;
 	return 0;
 }
 
@@ -126,7 +124,7 @@ static int pump(struct agent *a, struct initq *q, int *ret_err, struct initctl_s
 			agent_watch_mod(a, q->fd, &q->w, EPOLLIN);
 	}
 	for (;;) {
-		if ((r = grow(q)) < 0) {
+		if ((r = initq_grow(&q->buf, q->len, &q->cap)) < 0) {
 			*ret_err = r;
 			return 1;
 		}

@@ -89,6 +89,7 @@ static int setup(struct agent *a)
 		return r;
 	server_init(a);
 	initq_setup(a);
+	initwatch_setup(a);
 	clip_setup(a);
 	r = server_open(a);
 	if (r == 0)
@@ -113,6 +114,9 @@ static void dispatch(struct agent *a, struct watch *w, uint32_t events)
 		break;
 	case WATCH_INITQ:
 		initq_on_io(a, (struct initq *)w);
+		break;
+	case WATCH_INITWATCH:
+		initwatch_on_io(a);
 		break;
 	case WATCH_CLIP:
 	case WATCH_CLIP_READ:
@@ -155,6 +159,7 @@ int agent_run(struct agent *a)
 		server_sweep(a);
 	}
 	events_close(a);
+	initwatch_close(a);
 	initq_close(a);
 	clip_close(a);
 	server_close_all(a);

@@ -9,6 +9,7 @@ enum watch_kind {
 	WATCH_CLIENT,
 	WATCH_EVENTS,
 	WATCH_INITQ,
+	WATCH_INITWATCH,   /* init's pushed status (initwatch.c) */
 	WATCH_CLIP,	   /* the clipboard's Wayland connection */
 	WATCH_CLIP_READ,   /* the pipe the VM's selection is read from */
 	WATCH_CLIP_WRITER, /* a pipe an app reads the host's paste from */

@@ -21,6 +21,9 @@
 #define INIT_MAX_POWER	       8
 #define INIT_MAX_MOUNTS	       128
 #define INIT_MAX_INITCTL_CONNS 8
+/* Control connections that hold a "watch" (docs/init-control.md): the agent
+ * keeps one; the rest is room for appvm-initctl watch and a reconnect. */
+#define INIT_MAX_INITCTL_WATCHERS 4
 /* The agent's nice value: the host's control channel stays responsive while
  * the app keeps the vCPU busy, and at boot the agent reaches READY ahead of
  * init's own work on the stores (docs/init.md). */
@@ -33,6 +36,7 @@ enum init_tag {
 	TAG_POWER = 0x100,
 	TAG_OUT = 0x200,
 	TAG_INITCTL_CONN = 0x300,
+	TAG_INITCTL_WATCH = 0x400,
 };
 
 struct init;
@@ -92,6 +96,13 @@ struct initctl_conn {
 	char untrusted_req[INITCTL_REQUEST_MAX];
 };
 
+/* A control connection holding a "watch": it gets a status reply at each
+ * change, and sends nothing more. */
+struct initctl_watcher {
+	int fd; /* -1: free */
+	pid_t pid;
+};
+
 enum shutdown_phase { SD_NONE, SD_APP, SD_ALL, SD_KILL };
 
 struct init {
@@ -105,6 +116,7 @@ struct init {
 
 	int epfd, sfd, initctl_fd;
 	struct initctl_conn initctl_conns[INIT_MAX_INITCTL_CONNS];
+	struct initctl_watcher initctl_watchers[INIT_MAX_INITCTL_WATCHERS];
 	int pwr_fds[INIT_MAX_POWER];
 	size_t n_pwr;
 	int initial_ids[INIT_MAX_MOUNTS]; /* mounts that existed before init ran */
@@ -219,9 +231,15 @@ int initctl_server_open(struct init *in, const char *path);
 void initctl_server_accept(struct init *in);
 /* Reads a connection's request; once complete, answers it and closes. */
 void initctl_server_on_conn(struct init *in, size_t slot);
+/* A watcher's socket is readable: it closed, or broke the protocol. */
+void initctl_server_on_watcher(struct init *in, size_t slot);
+/* Sends every watcher the status when it changed since the last one sent.
+ * Called before the loop waits, so every change of a turn is seen. */
+void initctl_server_notify(struct init *in);
 /* Closes connections past their deadline; lowers *next to the earliest left. */
 void initctl_server_tick(struct init *in, uint64_t now, uint64_t *next);
-/* Closes the socket and every connection (at the end of the shutdown). */
+/* Closes the socket and every connection, watchers included (at the end of
+ * the shutdown). */
 void initctl_server_close(struct init *in);
 
 /* powerbtn.c */

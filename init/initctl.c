@@ -1,9 +1,10 @@
 /* appvm-initctl: talks to appvm-init's control socket (docs/init-control.md).
- * Usage: appvm-initctl [--socket PATH] [--deadline MS] status|poweroff|reboot
+ * Usage: appvm-initctl [--socket PATH] [--deadline MS] status|watch|poweroff|reboot
  * Exit status: 0 on success, 1 when init refused or failed, 2 on bad usage.
  *
  * A command-line tool may block: its one request is a blocking exchange
- * bounded by TIMEOUT_MS. (The agent talks to init without blocking, through
+ * bounded by TIMEOUT_MS (for watch: the first status; the updates come
+ * when they come). (The agent talks to init without blocking, through
  * agent/initq.c; both use lib/initctl.c for the bytes.) */
 #include "initctl.h"
 
@@ -23,12 +24,14 @@
 #define TIMEOUT_MS 5000
 
 static const char usage[] =
-    "Usage: appvm-initctl [--socket PATH] [--deadline MS] status|poweroff|reboot\n"
+    "Usage: appvm-initctl [--socket PATH] [--deadline MS] status|watch|poweroff|reboot\n"
     "\n"
     "Sends one request to appvm-init's control socket (root only).\n"
     "\n"
     "  status      print the services, the stores, the app's last exit and\n"
     "              whether a shutdown is under way\n"
+    "  watch       print the status, then again at each change, each followed\n"
+    "              by an empty line, until init closes the watch (shutdown)\n"
     "  poweroff    ask init to shut down and power off\n"
     "  reboot      ask init to shut down and reboot\n"
     "\n"
@@ -37,11 +40,46 @@ static const char usage[] =
     "  -h, --help      print this help\n"
     "  --version       print the version\n"
     "\n"
-    "Exit status: 0 on success, 1 when init refused or failed, 2 on bad usage.\n";
+    "Exit status: 0 on success (watch: init ended the watch), 1 when init\n"
+    "refused or failed, 2 on bad usage.\n";
 
 /* One request, one reply, within TIMEOUT_MS. Returns 0 (ret filled for a
  * status) or -errno: connect errors, -ETIMEDOUT, -ECONNRESET (closed without
  * a reply), -EBADMSG (malformed or oversized reply), or the error init sent. */
+static void print_status(const struct initctl_status *st);
+
+/* The rest of a watch: prints each status as it comes. Returns 0 when init
+ * closes the watch between two replies, or -errno. */
+static int watch_on(int fd, char *buf, size_t len)
+{
+	static struct initctl_status st;
+	for (;;) {
+		size_t used = 0;
+		int r = initctl_reply_decode_next(buf, len, &st, &used);
+		if (r == 0) {
+			print_status(&st);
+			printf("\n");
+			fflush(stdout);
+			memmove(buf, buf + used, len - used);
+			len -= used;
+			continue;
+		}
+		if (r != -EAGAIN)
+			return r;
+		r = io_wait_until(fd, POLLIN, IO_NO_DEADLINE);
+		if (r < 0)
+			return r;
+		ssize_t n = io_read_some(fd, buf + len, INITCTL_REPLY_MAX - len);
+		if (n == -EAGAIN)
+			continue;
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return len == 0 ? 0 : -EBADMSG;
+		len += (size_t)n;
+	}
+}
+
 static int transact(const char *path, enum initctl_cmd cmd, uint32_t deadline_ms,
 		    struct initctl_status *ret)
 {
@@ -74,6 +112,13 @@ static int transact(const char *path, enum initctl_cmd cmd, uint32_t deadline_ms
 		if (n == 0)
 			return len == 0 ? -ECONNRESET : -EBADMSG;
 		len += (size_t)n;
+		if (cmd == INITCTL_CMD_WATCH) {
+			size_t used = 0;
+			r = initctl_reply_decode_next(buf, len, NULL, &used);
+			if (r != -EAGAIN)
+				return r < 0 ? r : watch_on(fd, buf, len);
+			continue;
+		}
 		r = initctl_reply_decode(buf, len, ret);
 		if (r != -EAGAIN || len == sizeof(buf))
 			return r == -EAGAIN ? -EBADMSG : r;
@@ -145,11 +190,13 @@ int main(int argc, char **argv)
 		cmd = INITCTL_CMD_POWEROFF;
 	else if (strcmp(word, "reboot") == 0)
 		cmd = INITCTL_CMD_REBOOT;
+	else if (strcmp(word, "watch") == 0)
+		cmd = INITCTL_CMD_WATCH;
 	else {
 		fprintf(stderr, "appvm-initctl: unknown command %s (see --help)\n", word);
 		return 2;
 	}
-	if (has_deadline && cmd == INITCTL_CMD_STATUS) {
+	if (has_deadline && !initctl_cmd_takes_deadline(cmd)) {
 		fprintf(stderr, "appvm-initctl: --deadline applies to poweroff and reboot only\n");
 		return 2;
 	}
@@ -157,7 +204,9 @@ int main(int argc, char **argv)
 	int r = transact(sock, cmd, deadline_ms, cmd == INITCTL_CMD_STATUS ? &st : NULL);
 	if (r < 0) {
 		fprintf(stderr, "appvm-initctl: %s: %s\n", word,
-			r == -EPERM ? "permission denied by appvm-init" : strerror(-r));
+			r == -EPERM   ? "permission denied by appvm-init"
+			: r == -EBUSY ? "every watch slot of appvm-init is taken"
+				      : strerror(-r));
 		return 1;
 	}
 	if (cmd == INITCTL_CMD_STATUS)

@@ -1,9 +1,11 @@
 /* The control socket: root-only requests from the agent (power off, reboot,
- * status). Protocol in docs/init-control.md; encoded and decoded by
+ * status, watch). Protocol in docs/init-control.md; encoded and decoded by
  * lib/initctl.c. PID 1 never waits on a client: requests are read from the
  * main loop as their bytes arrive, a connection that does not complete its
  * request within REQUEST_TIMEOUT_MS is closed, and replies are written
- * without blocking. */
+ * without blocking. A watcher (at most INIT_MAX_INITCTL_WATCHERS) gets a
+ * status reply at each change; one more than WATCH_UNREAD_MAX bytes behind,
+ * or whose socket cannot take the whole reply, is dropped. */
 #include "init.h"
 #include "util.h"
 
@@ -14,8 +16,10 @@
 #include "unix_addr.h"
 
 #include <errno.h>
+#include <linux/sockios.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +32,10 @@ _Static_assert(INIT_MAX_SERVICES <= INITCTL_MAX_SERVICES, "services do not fit a
 _Static_assert(CFG_MAX_STORES + 1 <= INITCTL_MAX_STORES, "stores do not fit a status reply");
 _Static_assert(CFG_PATH_MAX - 1 <= INITCTL_PATH_MAX, "store paths do not fit a status reply");
 
+/* A watcher this far behind (unread bytes in its socket, as the kernel
+ * counts them) is dropped rather than sent more: what a watcher that does
+ * not read costs is bounded (with one reply on top, the first included). */
+#define WATCH_UNREAD_MAX 16384
 /* A client must send its request this soon after connecting; until then its
  * connection holds one of INIT_MAX_INITCTL_CONNS slots. */
 #define REQUEST_TIMEOUT_MS 500
@@ -39,6 +47,8 @@ int initctl_server_open(struct init *in, const char *path)
 	struct sockaddr_un sa;
 	for (size_t i = 0; i < INIT_MAX_INITCTL_CONNS; i++)
 		in->initctl_conns[i].fd = -1;
+	for (size_t i = 0; i < INIT_MAX_INITCTL_WATCHERS; i++)
+		in->initctl_watchers[i].fd = -1;
 	in->initctl_fd = -1;
 	int r = unix_addr_set(&sa, path);
 	if (r < 0)
@@ -61,12 +71,12 @@ int initctl_server_open(struct init *in, const char *path)
 
 /* Sends a whole reply without blocking: the socket's send buffer is made
  * large enough first, so a client that does not read cannot stall PID 1; it
- * only loses its reply. */
-static void reply(int fd, const char *buf, int len)
+ * only loses its reply. Returns false when the reply could not be sent whole. */
+static bool reply(int fd, const char *buf, int len)
 {
 	if (len <= 0) {
 		log_err("control: cannot encode the reply: %s", strerror(len < 0 ? -len : EINVAL));
-		return;
+		return false;
 	}
 	int sndbuf = 0;
 	socklen_t sl = sizeof(sndbuf);
@@ -77,9 +87,12 @@ static void reply(int fd, const char *buf, int len)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	}
 	ssize_t n = send(fd, buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n != len)
+	if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+		log_debug("control: the client left before its reply");
+	else if (n != len)
 		log_warn("control: reply of %d bytes cut short: %s", len,
 			 n < 0 ? strerror(errno) : "the client's socket is full");
+	return n == len;
 }
 
 /* Fills st with what init knows: services, the app's last exit, and the
@@ -106,13 +119,118 @@ static void conn_close(struct init *in, struct initctl_conn *c)
 	c->fd = -1;
 }
 
-/* Answers a complete request (r: what the decoder returned), then acts on it. */
-static void answer(struct init *in, struct initctl_conn *c, int r, enum initctl_cmd cmd,
+/* Static: PID 1 is single-threaded, and these are large for a stack. */
+static char out[INITCTL_REPLY_MAX];
+static struct initctl_status st;
+/* The status the watchers were sent last (valid while there are any). */
+static char sent[INITCTL_REPLY_MAX];
+static int sent_len;
+
+static void watcher_close(struct init *in, struct initctl_watcher *w)
+{
+	epoll_ctl(in->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	close(w->fd);
+	w->fd = -1;
+}
+
+static size_t watcher_count(const struct init *in)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < INIT_MAX_INITCTL_WATCHERS; i++)
+		n += in->initctl_watchers[i].fd >= 0;
+	return n;
+}
+
+/* Sends one status to a watcher, whole or not at all. Returns 0, -ENOBUFS
+ * when the watcher is too far behind, or -errno (-EPIPE: it is gone). */
+static int watcher_send(int fd, const char *buf, int len)
+{
+	int unread = 0;
+	if (ioctl(fd, SIOCOUTQ, &unread) < 0)
+		return -errno;
+	if (unread > WATCH_UNREAD_MAX)
+		return -ENOBUFS;
+	ssize_t n = send(fd, buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0)
+		return errno == EAGAIN ? -ENOBUFS : -errno;
+	return n == len ? 0 : -ENOBUFS;
+}
+
+void initctl_server_notify(struct init *in)
+{
+	if (watcher_count(in) == 0)
+		return;
+	status_fill(in, &st);
+	int n = initctl_reply_encode_status(&st, out, sizeof(out));
+	if (n <= 0 || (n == sent_len && memcmp(out, sent, (size_t)n) == 0))
+		return; /* unchanged (an encoding error was logged by the first watch) */
+	memcpy(sent, out, (size_t)n);
+	sent_len = n;
+	for (size_t i = 0; i < INIT_MAX_INITCTL_WATCHERS; i++) {
+		struct initctl_watcher *w = &in->initctl_watchers[i];
+		int r = w->fd >= 0 ? watcher_send(w->fd, sent, sent_len) : 0;
+		if (r == -ENOBUFS)
+			log_warn("control: dropped the watch of pid %d: it does not read",
+				 (int)w->pid);
+		else if (r < 0)
+			log_debug("control: the watch of pid %d ended: %s", (int)w->pid,
+				  strerror(-r));
+		if (r < 0)
+			watcher_close(in, w);
+	}
+}
+
+/* Turns connection c into a watcher: the status now, then at each change.
+ * Returns true when c's fd was taken over (not to be closed). */
+static bool watch_start(struct init *in, struct initctl_conn *c)
+{
+	size_t i;
+	for (i = 0; i < INIT_MAX_INITCTL_WATCHERS && in->initctl_watchers[i].fd >= 0; i++)
+		;
+	if (i == INIT_MAX_INITCTL_WATCHERS) {
+		log_warn("control: refused a watch from pid %d: %d watches already", (int)c->pid,
+			 INIT_MAX_INITCTL_WATCHERS);
+		reply(c->fd, out, initctl_reply_encode_simple(INITCTL_ERR_BUSY, out, sizeof(out)));
+		return false;
+	}
+	/* The watchers there are get the changes of this turn first, so that
+	 * sent[] is what each of them was sent last, the newcomer included. */
+	initctl_server_notify(in);
+	struct initctl_watcher *w = &in->initctl_watchers[i];
+	status_fill(in, &st);
+	sent_len = initctl_reply_encode_status(&st, sent, sizeof(sent));
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = TAG_INITCTL_WATCH + (uint32_t)i};
+	if (!reply(c->fd, sent, sent_len) || epoll_ctl(in->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+		return false;
+	w->fd = c->fd;
+	w->pid = c->pid;
+	c->fd = -1;
+	log_debug("control: pid %d watches the status", (int)w->pid);
+	return true;
+}
+
+void initctl_server_on_watcher(struct init *in, size_t slot)
+{
+	if (slot >= INIT_MAX_INITCTL_WATCHERS || in->initctl_watchers[slot].fd < 0)
+		return;
+	struct initctl_watcher *w = &in->initctl_watchers[slot];
+	char untrusted[16];
+	ssize_t n = io_read_some(w->fd, untrusted, sizeof(untrusted));
+	if (n == -EAGAIN)
+		return;
+	if (n > 0)
+		log_warn("control: dropped the watch of pid %d: it sent more after its request",
+			 (int)w->pid);
+	else
+		log_debug("control: pid %d ended its watch", (int)w->pid);
+	watcher_close(in, w);
+}
+
+/* Answers a complete request (r: what the decoder returned), then acts on it.
+ * Returns true when the connection lives on as a watcher. */
+static bool answer(struct init *in, struct initctl_conn *c, int r, enum initctl_cmd cmd,
 		   uint32_t limit_ms)
 {
-	/* Static: PID 1 is single-threaded, and these are large for a stack. */
-	static char out[INITCTL_REPLY_MAX];
-	static struct initctl_status st;
 
 	if (r < 0) {
 		log_warn("control: bad request from pid %d: %s", (int)c->pid, strerror(-r));
@@ -120,34 +238,37 @@ static void answer(struct init *in, struct initctl_conn *c, int r, enum initctl_
 		      initctl_reply_encode_simple(r == -EOPNOTSUPP ? INITCTL_ERR_UNKNOWN
 								   : INITCTL_ERR_MALFORMED,
 						  out, sizeof(out)));
-		return;
+		return false;
 	}
 	switch (cmd) {
 	case INITCTL_CMD_STATUS:
 		status_fill(in, &st);
 		reply(c->fd, out, initctl_reply_encode_status(&st, out, sizeof(out)));
-		return;
+		return false;
+	case INITCTL_CMD_WATCH:
+		return watch_start(in, c);
 	case INITCTL_CMD_POWEROFF:
 	case INITCTL_CMD_REBOOT:
 		if (in->phase != SD_NONE) {
 			reply(c->fd, out,
 			      initctl_reply_encode_simple(INITCTL_ERR_SHUTDOWN, out, sizeof(out)));
-			return;
+			return false;
 		}
 		reply(c->fd, out, initctl_reply_encode_simple(NULL, out, sizeof(out)));
 		loop_request_shutdown_within(
 		    in, cmd == INITCTL_CMD_REBOOT ? RB_AUTOBOOT : RB_POWER_OFF, limit_ms,
 		    cmd == INITCTL_CMD_REBOOT ? "reboot requested on the control socket"
 					      : "power off requested on the control socket");
-		return;
+		return false;
 	}
+	return false;
 }
 
 /* Takes one connection into a free slot, or refuses it. Returns 0, or -EAGAIN
  * when none is waiting. */
 static int accept_one(struct init *in)
 {
-	static char out[64];
+	static char refusal[64];
 	_cleanup_close_ int fd = accept4(in->initctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return errno == EINTR || errno == ECONNABORTED ? 0 : -EAGAIN;
@@ -158,8 +279,9 @@ static int accept_one(struct init *in)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 || cred.uid != 0) {
 		log_warn("control: refused a connection from uid %d pid %d", (int)cred.uid,
 			 (int)cred.pid);
-		reply(fd, out,
-		      initctl_reply_encode_simple(INITCTL_ERR_PERMISSION, out, sizeof(out)));
+		reply(
+		    fd, refusal,
+		    initctl_reply_encode_simple(INITCTL_ERR_PERMISSION, refusal, sizeof(refusal)));
 		return 0;
 	}
 	size_t i;
@@ -211,8 +333,8 @@ void initctl_server_on_conn(struct init *in, size_t slot)
 		c->len += (size_t)n;
 		r = initctl_request_decode(c->untrusted_req, c->len, &cmd, &limit_ms);
 	}
-	answer(in, c, r == -EAGAIN ? -EBADMSG : r, cmd, limit_ms);
-	conn_close(in, c);
+	if (!answer(in, c, r == -EAGAIN ? -EBADMSG : r, cmd, limit_ms))
+		conn_close(in, c);
 }
 
 void initctl_server_tick(struct init *in, uint64_t now, uint64_t *next)
@@ -238,6 +360,9 @@ void initctl_server_close(struct init *in)
 	for (size_t i = 0; i < INIT_MAX_INITCTL_CONNS; i++)
 		if (in->initctl_conns[i].fd >= 0)
 			conn_close(in, &in->initctl_conns[i]);
+	for (size_t i = 0; i < INIT_MAX_INITCTL_WATCHERS; i++)
+		if (in->initctl_watchers[i].fd >= 0)
+			watcher_close(in, &in->initctl_watchers[i]);
 	if (in->initctl_fd >= 0) {
 		close(in->initctl_fd);
 		in->initctl_fd = -1;

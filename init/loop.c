@@ -195,11 +195,13 @@ static void signal_group(struct service *s, int sig)
 static void enter_all(struct init *in)
 {
 	log_info("shutdown: sending TERM to all processes, grace %lu ms", in->grace_ms);
+	/* Watchers (the agent) learn the last state before they are stopped. */
+	in->phase = SD_ALL;
+	initctl_server_notify(in);
 	kill(-1, SIGCONT);
 	for (size_t i = 0; i < in->n_svcs; i++)
 		signal_group(&in->svcs[i], SIGTERM);
 	kill(-1, SIGTERM);
-	in->phase = SD_ALL;
 	in->deadline_ms = clock_now_ms() + in->grace_ms;
 }
 
@@ -315,6 +317,7 @@ void loop_run(struct init *in)
 
 	for (;;) {
 		struct epoll_event ev[16];
+		initctl_server_notify(in);
 		int n = epoll_wait(in->epfd, ev, 16, next_timeout(in));
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = ev[i].data.u32;
@@ -322,6 +325,8 @@ void loop_run(struct init *in)
 				on_signal(in);
 			} else if (tag == TAG_INITCTL) {
 				initctl_server_accept(in);
+			} else if (tag >= TAG_INITCTL_WATCH) {
+				initctl_server_on_watcher(in, tag - TAG_INITCTL_WATCH);
 			} else if (tag >= TAG_INITCTL_CONN) {
 				initctl_server_on_conn(in, tag - TAG_INITCTL_CONN);
 			} else if (tag >= TAG_OUT) {

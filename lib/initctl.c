@@ -10,7 +10,7 @@
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const cmds[] = {"status", "poweroff", "reboot"};
+static const char *const cmds[] = {"status", "poweroff", "reboot", "watch"};
 static const char *const states[] = {"stopped", "running", "backoff",
 				     "failed",	"exited",  "disabled"};
 
@@ -28,6 +28,11 @@ static bool slice_is(struct slice s, const char *c)
 const char *initctl_cmd_name(enum initctl_cmd cmd)
 {
 	return (unsigned)cmd < ARRAY_LEN(cmds) ? cmds[cmd] : "";
+}
+
+bool initctl_cmd_takes_deadline(enum initctl_cmd cmd)
+{
+	return cmd == INITCTL_CMD_POWEROFF || cmd == INITCTL_CMD_REBOOT;
 }
 
 const char *initctl_state_name(enum initctl_state s)
@@ -134,7 +139,7 @@ int initctl_path_escape(const char *path, char *buf, size_t size)
 int initctl_request_encode(enum initctl_cmd cmd, uint32_t deadline_ms, char *buf, size_t size)
 {
 	if ((unsigned)cmd >= ARRAY_LEN(cmds) || deadline_ms > INITCTL_DEADLINE_MAX ||
-	    (cmd == INITCTL_CMD_STATUS && deadline_ms != 0))
+	    (!initctl_cmd_takes_deadline(cmd) && deadline_ms != 0))
 		return -EINVAL;
 	int n = deadline_ms ? snprintf(buf, size, "%s %u\n", cmds[cmd], (unsigned)deadline_ms)
 			    : snprintf(buf, size, "%s\n", cmds[cmd]);
@@ -158,9 +163,9 @@ int initctl_request_decode(const char *untrusted, size_t len, enum initctl_cmd *
 		if (!slice_is(word, cmds[i]))
 			continue;
 		uint32_t arg = 0;
-		if (sp &&
-		    (i == INITCTL_CMD_STATUS || dec_parse((struct slice){sp + 1, n - word.n - 1},
-							  INITCTL_DEADLINE_MAX, &arg) < 0))
+		if (sp && (!initctl_cmd_takes_deadline((enum initctl_cmd)i) ||
+			   dec_parse((struct slice){sp + 1, n - word.n - 1}, INITCTL_DEADLINE_MAX,
+				     &arg) < 0))
 			return -EBADMSG;
 		*ret = (enum initctl_cmd)i;
 		*ret_deadline_ms = arg;
@@ -362,17 +367,39 @@ static int decode_line(struct slice line, struct initctl_status *st, struct seen
 	return 0;
 }
 
-/* Takes the next "\n"-terminated line off *rest. Returns false when no
- * complete line is left. */
-static bool next_line(struct slice *rest, struct slice *ret)
+/* True when the bytes are text: no control byte (the line end is not among
+ * them) and no 0x7f. An escaped path is the only way to carry one. */
+static bool text_ok(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] < ' ' || p[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* True when every byte is text or a line end. */
+static bool text_ok_lines(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != '\n' && !text_ok(p + i, 1))
+			return false;
+	return true;
+}
+
+/* Takes the next "\n"-terminated line off *rest. Returns 1, 0 when no
+ * complete line is left, or -EBADMSG when the line (or the incomplete rest)
+ * is not text. */
+static int next_line(struct slice *rest, struct slice *ret)
 {
 	const char *nl = memchr(rest->p, '\n', rest->n);
 	if (!nl)
-		return false;
+		return text_ok(rest->p, rest->n) ? 0 : -EBADMSG;
 	*ret = (struct slice){rest->p, (size_t)(nl - rest->p)};
+	if (!text_ok(ret->p, ret->n))
+		return -EBADMSG;
 	rest->n -= ret->n + 1;
 	rest->p = nl + 1;
-	return true;
+	return 1;
 }
 
 static int error_reply(struct slice e)
@@ -383,45 +410,73 @@ static int error_reply(struct slice e)
 		return -EOPNOTSUPP;
 	if (slice_is(e, INITCTL_ERR_SHUTDOWN))
 		return -ESHUTDOWN;
+	if (slice_is(e, INITCTL_ERR_BUSY))
+		return -EBUSY;
 	return -EBADMSG; /* "malformed", or a reason this client does not know */
+}
+
+/* Decodes the reply at the start of the bytes (a whole reply or the first of
+ * a stream). Returns 0 or an error's -errno with *ret_used set, -EAGAIN, or
+ * -EBADMSG. */
+static int decode_first(const char *untrusted, size_t len, struct initctl_status *st,
+			size_t *ret_used)
+{
+	struct seen seen = {false, false};
+	struct slice rest = {untrusted, len}, line;
+	int r = next_line(&rest, &line);
+	if (r <= 0)
+		return r < 0 ? r : -EAGAIN;
+	if (line.n >= 6 && memcmp(line.p, "error ", 6) == 0) {
+		*ret_used = (size_t)(rest.p - untrusted);
+		return error_reply((struct slice){line.p + 6, line.n - 6});
+	}
+	if (!slice_is(line, "ok"))
+		return -EBADMSG;
+	memset(st, 0, sizeof(*st));
+	for (;;) {
+		r = next_line(&rest, &line);
+		if (r <= 0)
+			return r < 0 ? r : -EAGAIN;
+		if (slice_is(line, "end"))
+			break;
+		r = decode_line(line, st, &seen);
+		if (r < 0)
+			return r;
+	}
+	*ret_used = (size_t)(rest.p - untrusted);
+	return 0;
+}
+
+int initctl_reply_decode_next(const char *untrusted, size_t len, struct initctl_status *ret,
+			      size_t *ret_used)
+{
+	struct initctl_status st;
+	size_t used = 0;
+	/* Only the first INITCTL_REPLY_MAX bytes can hold the first reply. */
+	int r =
+	    decode_first(untrusted, len < INITCTL_REPLY_MAX ? len : INITCTL_REPLY_MAX, &st, &used);
+	if (r == -EAGAIN)
+		return len >= INITCTL_REPLY_MAX ? -EBADMSG : -EAGAIN;
+	if (r == -EBADMSG)
+		return r;
+	*ret_used = used;
+	if (r == 0 && ret)
+		*ret = st;
+	return r;
 }
 
 int initctl_reply_decode(const char *untrusted, size_t len, struct initctl_status *ret)
 {
 	struct initctl_status st;
-	struct seen seen = {false, false};
-	struct slice rest = {untrusted, len}, line;
-
-	if (len > INITCTL_REPLY_MAX)
+	size_t used = 0;
+	if (len > INITCTL_REPLY_MAX || !text_ok_lines(untrusted, len))
 		return -EBADMSG;
-	/* No control bytes but the line ends: a reply is text, and an escaped
-	 * path is the only way to carry one. */
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)untrusted[i] < ' ' && untrusted[i] != '\n') ||
-		    untrusted[i] == 0x7f)
-			return -EBADMSG;
-	if (!next_line(&rest, &line))
-		return -EAGAIN;
-	if (line.n >= 6 && memcmp(line.p, "error ", 6) == 0) {
-		if (rest.n != 0)
-			return -EBADMSG;
-		return error_reply((struct slice){line.p + 6, line.n - 6});
-	}
-	if (!slice_is(line, "ok"))
-		return -EBADMSG;
-	memset(&st, 0, sizeof(st));
-	for (;;) {
-		if (!next_line(&rest, &line))
-			return -EAGAIN;
-		if (slice_is(line, "end"))
-			break;
-		int r = decode_line(line, &st, &seen);
-		if (r < 0)
-			return r;
-	}
-	if (rest.n != 0)
-		return -EBADMSG; /* bytes after "end" */
-	if (ret)
+	int r = initctl_reply_decode_next(untrusted, len, &st, &used);
+	if (r == -EAGAIN || r == -EBADMSG)
+		return r;
+	if (used != len)
+		return -EBADMSG; /* bytes after "end", or after the error line */
+	if (r == 0 && ret)
 		*ret = st;
-	return 0;
+	return r;
 }

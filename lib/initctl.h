@@ -1,7 +1,7 @@
 /* The control protocol of appvm-init (/run/appvm/init.sock), specified in
  * docs/init-control.md: one request line per connection, a reply of lines
- * ending in "end". Pure encoders and decoders, the only ones: init's server,
- * the agent's client, appvm-initctl and the test fakes all use them. */
+ * ending in "end" (a "watch" gets a stream of status replies). Pure encoders and decoders, the only
+ * ones: init's server, the agent's client, appvm-initctl and the test fakes all use them. */
 #ifndef APPVM_INITCTL_H
 #define APPVM_INITCTL_H
 
@@ -28,7 +28,12 @@
  * may add. */
 #define INITCTL_REPLY_MAX 36864 /* bytes */
 
-enum initctl_cmd { INITCTL_CMD_STATUS, INITCTL_CMD_POWEROFF, INITCTL_CMD_REBOOT };
+enum initctl_cmd {
+	INITCTL_CMD_STATUS,
+	INITCTL_CMD_POWEROFF,
+	INITCTL_CMD_REBOOT,
+	INITCTL_CMD_WATCH, /* a status now, then a new one at each change */
+};
 
 enum initctl_state {
 	INITCTL_STATE_STOPPED, /* not started yet, or stopped by shutdown */
@@ -70,16 +75,21 @@ struct initctl_status {
 #define INITCTL_ERR_UNKNOWN    "unknown"    /* -EOPNOTSUPP */
 #define INITCTL_ERR_MALFORMED  "malformed"  /* -EBADMSG */
 #define INITCTL_ERR_SHUTDOWN   "shutdown"   /* -ESHUTDOWN: already shutting down */
+#define INITCTL_ERR_BUSY       "busy"	    /* -EBUSY: every watch slot taken */
 
 /* Returns the command's word ("status", ...), or "" for a value out of range. */
 const char *initctl_cmd_name(enum initctl_cmd cmd);
 
+/* Returns true for the commands that take a deadline (poweroff, reboot). */
+bool initctl_cmd_takes_deadline(enum initctl_cmd cmd);
+
 /* Returns the wire name of a service state ("running", ...), or "?". */
 const char *initctl_state_name(enum initctl_state s);
 
-/* Encodes a request line: "status\n", "poweroff\n", or "poweroff MS\n" /
- * "reboot MS\n" when deadline_ms is not 0. Returns the length, -EINVAL (a
- * deadline above INITCTL_DEADLINE_MAX, or on status; an unknown cmd) or
+/* Encodes a request line: "status\n", "watch\n", "poweroff\n", or
+ * "poweroff MS\n" / "reboot MS\n" when deadline_ms is not 0. Returns the
+ * length, -EINVAL (a deadline above INITCTL_DEADLINE_MAX, or on status or
+ * watch; an unknown cmd) or
  * -E2BIG when buf is too small. */
 int initctl_request_encode(enum initctl_cmd cmd, uint32_t deadline_ms, char *buf, size_t size);
 
@@ -111,5 +121,13 @@ int initctl_path_escape(const char *path, char *buf, size_t size);
  * incomplete, -EBADMSG when it is malformed or too long, or the -errno its
  * error line stands for. ret is written only on success. */
 int initctl_reply_decode(const char *untrusted, size_t len, struct initctl_status *ret);
+
+/* Decodes the first reply of a stream (the replies to "watch"), which must
+ * end within INITCTL_REPLY_MAX bytes; more bytes may follow it. Returns 0
+ * (ret filled unless NULL) or an error line's -errno, with *ret_used the
+ * bytes that reply took; -EAGAIN when it is incomplete (read more), or
+ * -EBADMSG when it is malformed or too long. */
+int initctl_reply_decode_next(const char *untrusted, size_t len, struct initctl_status *ret,
+			      size_t *ret_used);
 
 #endif

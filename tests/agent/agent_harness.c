@@ -34,7 +34,10 @@ int h_listen(const char *path)
 }
 
 /* Serves one control connection the way appvm-init does: one request line,
- * decoded and answered by lib/initctl.c. */
+ * decoded and answered by lib/initctl.c. It plays an init without "watch"
+ * (it answers "error unknown", counted in n_watch): the agent then polls,
+ * which is what these tests exercise; agent_ns_idle_watch tests the watch
+ * with the real init. */
 static void serve_init(struct fake_init *fi, int fd)
 {
 	static char reply[INITCTL_REPLY_MAX];
@@ -59,9 +62,10 @@ static void serve_init(struct fake_init *fi, int fd)
 	}
 	int n;
 	pthread_mutex_lock(&fi->lock);
-	if (r < 0) {
-		n = initctl_reply_encode_simple(r == -EOPNOTSUPP ? INITCTL_ERR_UNKNOWN
-								 : INITCTL_ERR_MALFORMED,
+	if (r < 0 || cmd == INITCTL_CMD_WATCH) {
+		fi->n_watch += r == 0;
+		n = initctl_reply_encode_simple(r == -EOPNOTSUPP || r == 0 ? INITCTL_ERR_UNKNOWN
+									   : INITCTL_ERR_MALFORMED,
 						reply, sizeof(reply));
 	} else if (cmd == INITCTL_CMD_STATUS) {
 		fi->n_status++;

@@ -29,6 +29,7 @@ struct fake_init {
 	int held[H_MAX_HELD];	      /* the connections left unanswered then */
 	int n_held;
 	int n_status; /* status requests served */
+	int n_watch;  /* watch requests refused (an init without "watch") */
 	int n_poweroff;
 	int n_reboot;
 	enum initctl_cmd power_cmd; /* the last poweroff/reboot request */

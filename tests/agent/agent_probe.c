@@ -1,13 +1,16 @@
 /* A minimal host for the namespace tests of the agent (ns_agent.sh):
  *
- *   agent_probe events PATH [--exit]  listen on PATH for the agent's event
+ *   agent_probe events PATH [--exit|--hold]
+ *                                     listen on PATH for the agent's event
  *                                     connection, answer HELLO, print READY
- *                                     (and, with --exit, the next APP_EXIT)
+ *                                     (and, with --exit, the next APP_EXIT;
+ *                                     with --hold, keep the connection until
+ *                                     killed: tests/vm/bench-idle)
  *   agent_probe status SOCK           HELLO, STATUS; print the fields
  *   agent_probe shutdown SOCK         HELLO, SHUTDOWN; print "ack"
  *
  * Output is "key=value" lines; exit 0 on success, 1 on failure. Every wait
- * is bounded (10 s). Unix sockets only. */
+ * is bounded (10 s), but --hold's. Unix sockets only. */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,7 +144,7 @@ static int cmd_shutdown(const char *path)
 	return 0;
 }
 
-static int cmd_events(const char *path, int want_exit)
+static int cmd_events(const char *path, int want_exit, int hold)
 {
 	struct sockaddr_un sa;
 	set_addr(&sa, path);
@@ -173,7 +176,13 @@ static int cmd_events(const char *path, int want_exit)
 	print_str("ready_vm_name", m.u.ready.vm_name);
 	printf("ready_uptime_ms=%llu\n", (unsigned long long)m.u.ready.uptime_ms);
 	fflush(stdout);
-	if (want_exit) {
+	if (hold) {
+		/* Holds the connection, as a VM manager would, until killed or
+		 * until the agent closes it (or sends a frame: reported). */
+		char c;
+		ssize_t n = read(fd, &c, 1);
+		printf("hold_ended=%s\n", n == 0 ? "closed" : n > 0 ? "frame" : "error");
+	} else if (want_exit) {
 		recv_msg(fd, &m);
 		if (m.type != PROTO_APP_EXIT)
 			die("expected APP_EXIT");
@@ -193,7 +202,9 @@ int main(int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "shutdown") == 0)
 		return cmd_shutdown(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "events") == 0)
-		return cmd_events(argv[2], argc >= 4 && strcmp(argv[3], "--exit") == 0);
-	fprintf(stderr, "usage: agent_probe events PATH [--exit] | status SOCK | shutdown SOCK\n");
+		return cmd_events(argv[2], argc >= 4 && strcmp(argv[3], "--exit") == 0,
+				  argc >= 4 && strcmp(argv[3], "--hold") == 0);
+	fprintf(stderr,
+		"usage: agent_probe events PATH [--exit|--hold] | status SOCK | shutdown SOCK\n");
 	return 2;
 }

@@ -79,6 +79,32 @@ start_init() {
 	init_pid=$!
 }
 
+# Waits (at most 10 s) until init's log has a line containing $1.
+wait_log() {
+	local _
+	for _ in $(seq 100); do
+		grep -qF -- "$1" "$log" && return 0
+		sleep 0.1
+	done
+	fail "no '$1' in the log within 10 s"
+}
+
+# Waits (at most 10 s) for the child of $1 named $2 and prints its PID.
+wait_child() {
+	local _ pid
+	for _ in $(seq 100); do
+		pid=$(pgrep -P "$1" -x "$2" || true)
+		[ -n "$pid" ] && echo "$pid" && return 0
+		sleep 0.1
+	done
+	fail "no process $2 under pid $1 within 10 s"
+}
+
+# The voluntary context switches of process $1 so far: each is a wake-up.
+switches() {
+	awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status"
+}
+
 # Waits for init's namespace to end and checks how.
 expect_end() {
 	wait "$init_pid" || true
@@ -130,6 +156,46 @@ app_exit)
 	expect "$WORK/status.out" "app_state=3"
 	expect "$WORK/status.out" "app_exit_how=1"
 	expect "$WORK/status.out" "app_exit_value=3"
+	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
+	expect_end "signal INT"
+	;;
+idle_watch)
+	# The host holds the event connection; the app is idle. init pushes
+	# the app's state to the agent (a "watch" on its control socket), so
+	# nothing polls: neither the agent nor init wakes in 3 s. When the app
+	# is killed, APP_EXIT reaches the host at once.
+	ON_APP_EXIT=ignore write_conf /bin/sleep 600
+	"$PROBE" events "$sock/events.sock" --exit >"$WORK/events.out" 2>&1 &
+	probe=$!
+	start_init
+	wait_log "appvm-agent: watching the app state on init"
+	pid1=$(wait_child "$init_pid" appvm-init)
+	agent=$(wait_child "$pid1" appvm-agent)
+	app=$(wait_child "$pid1" sleep)
+	a0=$(switches "$agent")
+	i0=$(switches "$pid1")
+	sleep 3 # the window measured, not a wait for a condition
+	a1=$(switches "$agent")
+	i1=$(switches "$pid1")
+	echo "idle 3 s: agent woke $((a1 - a0)) times, init $((i1 - i0))"
+	# Two each at most: the app's start, pushed to the agent as the window
+	# may open, and init relaying the agent's last log line. A poll every
+	# second costs the agent a timer, a connect and a reply (3+ per
+	# second), and init an accept and a request.
+	[ $((a1 - a0)) -le 2 ] || fail "the agent woke $((a1 - a0)) times in 3 s idle"
+	[ $((i1 - i0)) -le 2 ] || fail "init woke $((i1 - i0)) times in 3 s idle"
+	kill -0 "$probe" || fail "the host lost the event connection: $(cat "$WORK/events.out")"
+	t0=$(date +%s%N)
+	kill -KILL "$app"
+	for _ in $(seq 100); do
+		kill -0 "$probe" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$probe" 2>/dev/null && fail "no APP_EXIT within 5 s of the app's death"
+	echo "APP_EXIT within $((($(date +%s%N) - t0) / 1000000)) ms (polled every 50 ms)"
+	wait "$probe" || fail "events: $(cat "$WORK/events.out")"
+	expect "$WORK/events.out" "app_exit_how=2"
+	expect "$WORK/events.out" "app_exit_value=9"
 	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
 	expect_end "signal INT"
 	;;

@@ -24,7 +24,8 @@ pass() { printf 'ok: %s\n' "$*"; }
 
 # A stand-in for appvm-init's control socket (docs/init-control.md): answers
 # status, and poweroff/reboot (with or without a deadline argument) with "ok"
-# before TERMing the agent.
+# before TERMing the agent; anything else (watch) with "error unknown", as an
+# init without it would.
 start_init() {
 	python3 - "$dir/init.sock" "$1" <<'PY' &
 import os, signal, socket, sys
@@ -32,8 +33,7 @@ path, agent_pid = sys.argv[1], int(sys.argv[2])
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind(path)
 s.listen(4)
-while True:
-    c, _ = s.accept()
+def serve(c):
     c.settimeout(2)
     line = b""
     while not line.endswith(b"\n") and len(line) < 65:
@@ -48,9 +48,16 @@ while True:
         c.sendall(b"ok\nend\n")
         c.close()
         os.kill(agent_pid, signal.SIGTERM)
-        continue
     else:
-        c.sendall(b"error unknown\n")
+        c.sendall(b"error unknown\n")  # "watch" too: the agent polls then
+while True:
+    c, _ = s.accept()
+    # A client gone before its answer (the agent drops its watch when the
+    # event connection closes) must not end the stand-in.
+    try:
+        serve(c)
+    except OSError:
+        pass
     c.close()
 PY
 	init_pid=$!

@@ -268,6 +268,66 @@ while :; do sleep 0.02; done"
 	grep -qx poweroff=0 "$WORK/codes" || fail "poweroff request failed"
 	expect_log "shutdown (power off): power off requested on the control socket"
 	;;
+watch)
+	# The "agent" holds a watch with appvm-initctl and reads it; a driver
+	# (python) takes init's other watch slots. One watcher sends more
+	# after its request: dropped. With all 4 taken, a fifth gets "error
+	# busy". Then the app exits again and again (restarted after 1 ms,
+	# until the restart limit powers the VM off): a stream of changes
+	# that the three watchers that do not read cannot take, so init drops
+	# them, while the reader sees the changes up to "shutdown yes", sent
+	# before init signals every process (the reader ignores TERM, to be
+	# seen printing it).
+	script "$WORK/agent.sh" "
+(trap '' TERM; exec $APPVM_INITCTL watch >$WORK/watch.out 2>$WORK/watch.err) &
+python3 -c \"import socket, time
+def first(s):
+    s.settimeout(5)
+    buf = b''
+    while not buf.endswith(b'end\\\\n'):
+        buf += s.recv(65536)
+    return buf
+def watch():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect('/run/appvm/init.sock')
+    s.sendall(b'watch\\\\n')
+    return s
+for i in range(500):
+    if b'\\\\n\\\\n' in open('$WORK/watch.out', 'rb').read():
+        break
+    time.sleep(0.01)
+out = open('$WORK/driver.out', 'w')
+v = watch()
+first(v)
+v.sendall(b'x')
+out.write('violator=%r\\\\n' % v.recv(100))
+quiet = [watch() for _ in range(3)]
+[first(q) for q in quiet]
+b = watch()
+b.settimeout(5)
+out.write('fifth=%r\\\\n' % b.recv(100))
+out.close()
+open('$WORK/go', 'w').close()
+time.sleep(60)\"
+"
+	script "$WORK/app.sh" "while [ ! -e $WORK/go ]; do sleep 0.01; done; echo run >>$WORK/runs"
+	printf '[vm]\ngrace = 500ms\non-app-exit = restart\nrestart-delay = 1ms\nrestart-delay-max = 1ms\nrestart-limit = 100\n[agent]\nexec = %s\n[app]\nexec = %s\n' \
+		"$WORK/agent.sh" "$WORK/app.sh" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	grep -qx "violator=b''" "$WORK/driver.out" || fail "driver: $(cat "$WORK/driver.out" 2>&1)"
+	expect_log "control: dropped the watch of pid"
+	grep -qF "it sent more after its request" "$log" || fail "the watcher that wrote was not dropped"
+	grep -qxF "fifth=b'error busy\\n'" "$WORK/driver.out" || fail "driver: $(cat "$WORK/driver.out")"
+	expect_log "control: refused a watch from pid"
+	[ "$(grep -c 'control: dropped the watch of pid [0-9]*: it does not read' "$log")" -eq 3 ] ||
+		fail "the watchers that do not read were not dropped"
+	n=$(grep -c '^$' "$WORK/watch.out")
+	echo "$(wc -l <"$WORK/runs") app runs, $n statuses seen by the reader"
+	[ "$n" -ge 100 ] || fail "the reader saw $n statuses"
+	grep -q '^service app failed' "$WORK/watch.out" || fail "watch: no 'app failed'"
+	grep -qx 'shutdown yes' "$WORK/watch.out" || fail "watch: no 'shutdown yes'"
+	;;
 shutdown_deadline)
 	# "poweroff 1500": the app and its children ignore TERM and the
 	# configured grace is 20 s, but each TERM phase gets (1500 - 1000) / 2 ms,

@@ -28,6 +28,7 @@ static void test_requests(void **state)
 	    {"status\n", 0, INITCTL_CMD_STATUS, 0},
 	    {"poweroff\n", 0, INITCTL_CMD_POWEROFF, 0},
 	    {"reboot\n", 0, INITCTL_CMD_REBOOT, 0},
+	    {"watch\n", 0, INITCTL_CMD_WATCH, 0},
 	    {"poweroff 5000\n", 0, INITCTL_CMD_POWEROFF, 5000},
 	    {"reboot 0\n", 0, INITCTL_CMD_REBOOT, 0},
 	    {"reboot 1\n", 0, INITCTL_CMD_REBOOT, 1},
@@ -57,6 +58,10 @@ static void test_requests(void **state)
 	    {"poweroff 18446744073709551617\n", -EBADMSG, 0, 0},
 	    {"status 5\n", -EBADMSG, 0, 0},
 	    {"status 0\n", -EBADMSG, 0, 0},
+	    {"watch 0\n", -EBADMSG, 0, 0},
+	    {"watch 5\n", -EBADMSG, 0, 0},
+	    {"watch\nwatch\n", -EBADMSG, 0, 0},
+	    {"watch", -EAGAIN, 0, 0},
 	    {"halt 5\n", -EBADMSG, 0, 0},
 	    {"poweroff  5\n", -EBADMSG, 0, 0},
 	    {"poweroff 5 \n", -EBADMSG, 0, 0},
@@ -87,7 +92,10 @@ static void test_requests(void **state)
 	assert_int_equal(initctl_request_decode("poweroff 5\0\n", 12, &cmd, &deadline_ms),
 			 -EBADMSG);
 	assert_string_equal(initctl_cmd_name(INITCTL_CMD_REBOOT), "reboot");
-	assert_string_equal(initctl_cmd_name((enum initctl_cmd)3), "");
+	assert_string_equal(initctl_cmd_name(INITCTL_CMD_WATCH), "watch");
+	assert_string_equal(initctl_cmd_name((enum initctl_cmd)4), "");
+	assert_false(initctl_cmd_takes_deadline(INITCTL_CMD_WATCH));
+	assert_true(initctl_cmd_takes_deadline(INITCTL_CMD_REBOOT));
 }
 
 static void test_request_encode(void **state)
@@ -107,19 +115,22 @@ static void test_request_encode(void **state)
 	    initctl_request_encode(INITCTL_CMD_REBOOT, INITCTL_DEADLINE_MAX + 1, req, sizeof(req)),
 	    -EINVAL);
 	assert_int_equal(initctl_request_encode(INITCTL_CMD_STATUS, 5, req, sizeof(req)), -EINVAL);
+	assert_int_equal(initctl_request_encode(INITCTL_CMD_WATCH, 0, req, sizeof(req)), 6);
+	assert_string_equal(req, "watch\n");
+	assert_int_equal(initctl_request_encode(INITCTL_CMD_WATCH, 1, req, sizeof(req)), -EINVAL);
 	assert_int_equal(initctl_request_encode((enum initctl_cmd)9, 0, req, sizeof(req)), -EINVAL);
 	assert_int_equal(initctl_request_encode(INITCTL_CMD_POWEROFF, 1500, req, 14), -E2BIG);
 	assert_int_equal(initctl_request_encode(INITCTL_CMD_POWEROFF, 1500, req, 15), 14);
 
 	/* What is encoded decodes to the same request. */
 	static const uint32_t ds[] = {0, 1, 9, 10, 999, 1000, 60000, INITCTL_DEADLINE_MAX};
-	for (int c = INITCTL_CMD_STATUS; c <= INITCTL_CMD_REBOOT; c++)
+	for (int c = INITCTL_CMD_STATUS; c <= INITCTL_CMD_WATCH; c++)
 		for (size_t i = 0; i < ARRAY_LEN(ds); i++) {
 			enum initctl_cmd cmd;
 			uint32_t d = 77;
 			int n =
 			    initctl_request_encode((enum initctl_cmd)c, ds[i], req, sizeof(req));
-			if (c == INITCTL_CMD_STATUS && ds[i] != 0) {
+			if (!initctl_cmd_takes_deadline((enum initctl_cmd)c) && ds[i] != 0) {
 				assert_int_equal(n, -EINVAL);
 				continue;
 			}
@@ -270,6 +281,7 @@ static void test_replies(void **state)
 	    {"error permission\n", -EPERM},
 	    {"error unknown\n", -EOPNOTSUPP},
 	    {"error shutdown\n", -ESHUTDOWN},
+	    {"error busy\n", -EBUSY},
 	    {"error malformed\n", -EBADMSG},
 	    {"error whatever\n", -EBADMSG},
 	    {"error \n", -EBADMSG},
@@ -475,12 +487,86 @@ static void test_caps(void **state)
 	}
 }
 
+/* The replies to "watch": a stream, decoded one reply at a time. */
+static void test_stream(void **state)
+{
+	(void)state;
+	static struct initctl_status st, out;
+	static const struct {
+		const char *in;
+		int ret;
+		size_t used; /* when ret is 0 or an error line's */
+	} cases[] = {
+	    {"ok\nend\n", 0, 7},
+	    {"ok\nend\nok\nend\n", 0, 7},
+	    {"ok\napp-exit 3 0\nend\nok\n", 0, 20},
+	    {"ok\nend\ngarbage", 0, 7}, /* the next reply is judged on its own */
+	    {"error busy\n", -EBUSY, 11},
+	    {"error unknown\nok\nend\n", -EOPNOTSUPP, 14},
+	    {"ok\nend", -EAGAIN, 0},
+	    {"ok\nservice a running 1 1\n", -EAGAIN, 0},
+	    {"", -EAGAIN, 0},
+	    {"ok\napp-exit 1\nend\nok\nend\n", -EBADMSG, 0},
+	    {"ok\n\x01", -EBADMSG, 0}, /* not text, even before the line ends */
+	    {"nope\nok\nend\n", -EBADMSG, 0},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		size_t used = 999;
+		int r = initctl_reply_decode_next(cases[i].in, strlen(cases[i].in), &out, &used);
+		if (r != cases[i].ret)
+			fail_msg("case %zu (%s): got %d want %d", i, cases[i].in, r, cases[i].ret);
+		if (r != -EAGAIN && r != -EBADMSG && used != cases[i].used)
+			fail_msg("case %zu (%s): used %zu want %zu", i, cases[i].in, used,
+				 cases[i].used);
+	}
+
+	/* Two statuses back to back decode in turn, each to what was sent. */
+	memset(&st, 0, sizeof(st));
+	add_service(&st, "app", INITCTL_STATE_RUNNING, 42, 0);
+	int a = initctl_reply_encode_status(&st, buf, sizeof(buf));
+	assert_true(a > 0);
+	st.services[0].state = INITCTL_STATE_EXITED;
+	st.services[0].pid = 0;
+	st.app_exited = true;
+	st.app_status = 137;
+	st.app_signal = 9;
+	int b = initctl_reply_encode_status(&st, buf + a, sizeof(buf) - (size_t)a);
+	assert_true(b > 0);
+	size_t used = 0;
+	assert_int_equal(initctl_reply_decode_next(buf, (size_t)(a + b), &out, &used), 0);
+	assert_int_equal(used, (size_t)a);
+	assert_int_equal(out.services[0].state, INITCTL_STATE_RUNNING);
+	assert_false(out.app_exited);
+	assert_int_equal(initctl_reply_decode_next(buf + used, (size_t)b, &out, &used), 0);
+	assert_int_equal(used, (size_t)b);
+	assert_int_equal(out.app_status, 137);
+	assert_int_equal(out.services[0].state, INITCTL_STATE_EXITED);
+
+	/* The cap applies to each reply: the largest status, followed by more
+	 * bytes, decodes; a first reply that has not ended within
+	 * INITCTL_REPLY_MAX bytes is malformed, however the stream goes on. */
+	fill_max(&st);
+	int n = initctl_reply_encode_status(&st, buf, sizeof(buf));
+	assert_true(n > 0);
+	memset(buf + n, 'x', sizeof(buf) - (size_t)n);
+	assert_int_equal(initctl_reply_decode_next(buf, sizeof(buf), &out, &used), 0);
+	assert_int_equal(used, (size_t)n);
+	assert_status_equal(&st, &out);
+	size_t o = (size_t)sprintf(buf, "ok\nx ");
+	memset(buf + o, 'p', sizeof(buf) - o);
+	assert_int_equal(initctl_reply_decode_next(buf, INITCTL_REPLY_MAX - 1, &out, &used),
+			 -EAGAIN);
+	assert_int_equal(initctl_reply_decode_next(buf, INITCTL_REPLY_MAX, &out, &used), -EBADMSG);
+	assert_int_equal(initctl_reply_decode_next(buf, sizeof(buf), &out, &used), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_requests),	     cmocka_unit_test(test_request_encode),
 	    cmocka_unit_test(test_status_roundtrip), cmocka_unit_test(test_path_escape),
 	    cmocka_unit_test(test_replies),	     cmocka_unit_test(test_caps),
+	    cmocka_unit_test(test_stream),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
