@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/klog.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -63,6 +64,25 @@ static void console_stdio(void)
 		close(fd);
 }
 
+/* syslog(2)'s SYSLOG_ACTION_CONSOLE_LEVEL: the console's log level. */
+#define APPVM_SYSLOG_CONSOLE_LEVEL 8
+
+/* Under TCG run-vm boots with loglevel=5, so that the kernel's own info
+ * lines stay off the emulated UART (docs/kernel.md). init's lines (info: 6)
+ * must reach the console: a console level of 5 or 6 is raised to 7; 4 or
+ * less (quiet, loglevel=4) was asked for and stays. 0 or -errno. */
+static int console_level_for_init(void)
+{
+	char text[64];
+	ssize_t n = io_read_file("/proc/sys/kernel/printk", text, sizeof(text));
+	if (n < 0)
+		return (int)n;
+	int level = atoi(text);
+	if (level < 5 || level >= 7)
+		return 0;
+	return klogctl(APPVM_SYSLOG_CONSOLE_LEVEL, NULL, 7) < 0 ? -errno : 0;
+}
+
 /* The messages of boot steps 1-4 are held in memory (log_hold) until the
  * agent runs: each console line costs about a millisecond of the emulated
  * UART, and the agent needs none of them. Then the console and /dev/kmsg
@@ -73,17 +93,20 @@ static void log_console(struct init *in)
 	if (done)
 		return;
 	done = true;
-	int w = 0;
+	int w = 0, c = 0;
 	if (in->vm) {
 		console_stdio();
 		/* /dev/kmsg drops a writer's messages beyond 10 per 5 s unless told
 		 * otherwise; init's boot and shutdown lines must all arrive. */
 		w = io_write_file("/proc/sys/kernel/printk_devkmsg", "on\n");
+		c = console_level_for_init();
 		log_setup("appvm-init", LOG_TARGET_KMSG, LOG_LEVEL_INFO);
 	}
 	log_release();
 	if (w < 0)
 		log_warn("cannot lift the /dev/kmsg rate limit: %s", strerror(-w));
+	if (c < 0)
+		log_warn("cannot set the console's log level: %s", strerror(-c));
 }
 
 void init_fatal(struct init *in, const char *fmt, ...)
