@@ -64,7 +64,7 @@ type = ext4
 path = $WORK/state dir}
 [agent]
 exec = $APPVM_AGENT
-args = --listen-unix $sock/agent.sock --event-unix $sock/events.sock --name nsvm
+args = --listen-unix $sock/agent.sock --event-unix $sock/events.sock --name nsvm${AGENT_ARGS:+ $AGENT_ARGS}
 [app]
 exec = $*
 CONF
@@ -193,6 +193,48 @@ idle_watch)
 	done
 	kill -0 "$probe" 2>/dev/null && fail "no APP_EXIT within 5 s of the app's death"
 	echo "APP_EXIT within $((($(date +%s%N) - t0) / 1000000)) ms (polled every 50 ms)"
+	wait "$probe" || fail "events: $(cat "$WORK/events.out")"
+	expect "$WORK/events.out" "app_exit_how=2"
+	expect "$WORK/events.out" "app_exit_value=9"
+	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
+	expect_end "signal INT"
+	;;
+late_host)
+	# No host listens at first: the event connection backs off until its
+	# retries are 3.2 s apart or more. Then the host listens and the app
+	# is killed: the exit, pushed by init on the watch the agent keeps,
+	# kicks the connection, so APP_EXIT arrives at once, not at the next
+	# retry (up to 60 s later).
+	ON_APP_EXIT=ignore AGENT_ARGS=-v write_conf /bin/sleep 600
+	start_init
+	grown() {
+		local ms
+		ms=$(sed -n 's/^.*events: .*; retry in \([0-9]*\) ms$/\1/p' "$log" | tail -n 1)
+		[ -n "$ms" ] && [ "$ms" -ge 3200 ]
+	}
+	for _ in $(seq 200); do
+		grown && break
+		sleep 0.05
+	done
+	grown || fail "the event connection's backoff did not grow to 3200 ms within 10 s"
+	pid1=$(wait_child "$init_pid" appvm-init)
+	app=$(wait_child "$pid1" sleep)
+	"$PROBE" events "$sock/events.sock" --exit >"$WORK/events.out" 2>&1 &
+	probe=$!
+	for _ in $(seq 100); do
+		[ -S "$sock/events.sock" ] && break
+		sleep 0.05
+	done
+	[ -S "$sock/events.sock" ] || fail "the host did not listen"
+	t0=$(date +%s%N)
+	kill -KILL "$app"
+	# Well under the backoff (3.2 s or more), with room for a loaded machine.
+	for _ in $(seq 40); do
+		kill -0 "$probe" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$probe" 2>/dev/null && fail "no APP_EXIT within 2 s of the app's death"
+	echo "APP_EXIT within $((($(date +%s%N) - t0) / 1000000)) ms of the app's death (polled every 50 ms)"
 	wait "$probe" || fail "events: $(cat "$WORK/events.out")"
 	expect "$WORK/events.out" "app_exit_how=2"
 	expect "$WORK/events.out" "app_exit_value=9"
