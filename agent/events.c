@@ -143,9 +143,11 @@ void events_tick(struct agent *a, uint64_t now, uint64_t *next)
 	if (a->stopping || ev->link.state == FRAME_LINK_OFF)
 		return; /* no new connection, no more polls: the loop ends soon */
 	frame_link_tick(&ev->link, now, next);
-	/* Kept while the connection is down too: an exit it reports kicks the
-	 * connection (events_app_status). Idle, it costs no wake-up. */
-	initwatch_tick(a, now, next);
+	/* Kept while the connection retries too: an exit it reports kicks
+	 * the connection (events_app_status). Idle, it costs no wake-up. Not
+	 * during the first attempt: start-up goes as when the host listens. */
+	if (ev->link.state == FRAME_LINK_UP || ev->link.failures > 0)
+		initwatch_tick(a, now, next);
 	if (ev->link.state != FRAME_LINK_UP)
 		return; /* no polling: nobody to tell */
 	if (initwatch_held(a))
