@@ -53,6 +53,7 @@ void frame_link_kick(struct frame_link *l)
 		soonest = now;
 	if (soonest < l->retry_at)
 		l->retry_at = soonest;
+	l->backoff_ms = 0; /* failing, it retries soon again: someone waits */
 }
 
 uint32_t frame_link_take_id(struct frame_link *l)

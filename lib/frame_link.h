@@ -83,9 +83,10 @@ void frame_link_start(struct frame_link *l);
 
 /* The owner has something to send: a link waiting in backoff tries again
  * at once, or backoff_first_ms after its last attempt if that is later
- * (the bound on attempts however often it is kicked). The owner's next
- * frame_link_tick makes the attempt and lowers its wake-up time. Does
- * nothing in any other state. */
+ * (the bound on attempts however often it is kicked), and its backoff
+ * starts over from backoff_first_ms (a host coming back while the owner
+ * waits is found soon). The owner's next frame_link_tick makes the attempt
+ * and lowers its wake-up time. Does nothing in any other state. */
 void frame_link_kick(struct frame_link *l);
 
 /* Returns the next request id (never 0). */

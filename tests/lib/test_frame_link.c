@@ -263,7 +263,8 @@ static void fail_until_backoff(struct fix *f, unsigned ms)
 
 /* A host that appears while the link waits out a long backoff: a kick
  * makes the link try at once (not before backoff_first_ms after its last
- * attempt), not at the scheduled retry. */
+ * attempt), not at the scheduled retry; a kicked attempt that fails starts
+ * the backoff over. */
 static void test_kick_long_backoff(void **state)
 {
 	(void)state;
@@ -273,15 +274,25 @@ static void test_kick_long_backoff(void **state)
 	close(f.lfd);
 	unlink(f.path);
 	fail_until_backoff(&f, 60000);
-	uint64_t scheduled = f.l.retry_at;
-	assert_true(scheduled >= clock_now_ms() + 30000);
+	assert_true(f.l.retry_at >= clock_now_ms() + 30000);
+	/* Still nobody there: the kicked attempt fails, and the backoff
+	 * starts over. */
+	frame_link_kick(&f.l);
+	assert_true(f.l.retry_at <= clock_now_ms() + f.conf.backoff_first_ms);
+	uint64_t next = UINT64_MAX;
+	unsigned failures = f.l.failures;
+	frame_link_tick(&f.l, f.l.retry_at, &next);
+	assert_int_equal(f.l.failures, failures + 1);
+	assert_int_equal(f.l.backoff_ms, f.conf.backoff_first_ms);
+	fail_until_backoff(&f, 60000);
+	assert_true(f.l.retry_at >= clock_now_ms() + 30000);
 	f.lfd = unix_sock_listen(f.path, 4); /* the host is back */
 	assert_true(f.lfd >= 0);
 	frame_link_kick(&f.l);
 	uint64_t soonest = f.l.tried_at + f.conf.backoff_first_ms, now = clock_now_ms();
 	assert_true(f.l.retry_at >= soonest);
 	assert_true(f.l.retry_at <= (soonest > now ? soonest : now));
-	uint64_t next = UINT64_MAX;
+	next = UINT64_MAX;
 	frame_link_tick(&f.l, f.l.retry_at - 1, &next);
 	assert_int_equal(f.l.state, FRAME_LINK_WAIT);
 	assert_int_equal(next, f.l.retry_at); /* the owner wakes for it */
