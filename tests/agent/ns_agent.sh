@@ -112,6 +112,26 @@ expect_end() {
 	grep -q "^nsrun: $1 " "$log" || fail "expected the namespace to end with '$1'"
 }
 
+# kill_app_expect_exit APP SECONDS: kills the app; the host (the probe in
+# $probe, waiting with --exit) must have its APP_EXIT (signal 9) within
+# SECONDS; then SHUTDOWN ends the namespace.
+kill_app_expect_exit() {
+	local t0 _
+	t0=$(date +%s%N)
+	kill -KILL "$1"
+	for _ in $(seq $(($2 * 20))); do
+		kill -0 "$probe" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$probe" 2>/dev/null && fail "no APP_EXIT within $2 s of the app's death"
+	echo "APP_EXIT within $((($(date +%s%N) - t0) / 1000000)) ms (polled every 50 ms)"
+	wait "$probe" || fail "events: $(cat "$WORK/events.out")"
+	expect "$WORK/events.out" "app_exit_how=2"
+	expect "$WORK/events.out" "app_exit_value=9"
+	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
+	expect_end "signal INT"
+}
+
 case $name in
 ready_status_shutdown)
 	# The host listens first; init starts the agent, which announces
@@ -185,19 +205,7 @@ idle_watch)
 	[ $((a1 - a0)) -le 2 ] || fail "the agent woke $((a1 - a0)) times in 3 s idle"
 	[ $((i1 - i0)) -le 2 ] || fail "init woke $((i1 - i0)) times in 3 s idle"
 	kill -0 "$probe" || fail "the host lost the event connection: $(cat "$WORK/events.out")"
-	t0=$(date +%s%N)
-	kill -KILL "$app"
-	for _ in $(seq 100); do
-		kill -0 "$probe" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -0 "$probe" 2>/dev/null && fail "no APP_EXIT within 5 s of the app's death"
-	echo "APP_EXIT within $((($(date +%s%N) - t0) / 1000000)) ms (polled every 50 ms)"
-	wait "$probe" || fail "events: $(cat "$WORK/events.out")"
-	expect "$WORK/events.out" "app_exit_how=2"
-	expect "$WORK/events.out" "app_exit_value=9"
-	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
-	expect_end "signal INT"
+	kill_app_expect_exit "$app" 5
 	;;
 late_host)
 	# No host listens at first: the event connection backs off until its
@@ -226,20 +234,8 @@ late_host)
 		sleep 0.05
 	done
 	[ -S "$sock/events.sock" ] || fail "the host did not listen"
-	t0=$(date +%s%N)
-	kill -KILL "$app"
 	# Well under the backoff (3.2 s or more), with room for a loaded machine.
-	for _ in $(seq 40); do
-		kill -0 "$probe" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -0 "$probe" 2>/dev/null && fail "no APP_EXIT within 2 s of the app's death"
-	echo "APP_EXIT within $((($(date +%s%N) - t0) / 1000000)) ms of the app's death (polled every 50 ms)"
-	wait "$probe" || fail "events: $(cat "$WORK/events.out")"
-	expect "$WORK/events.out" "app_exit_how=2"
-	expect "$WORK/events.out" "app_exit_value=9"
-	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
-	expect_end "signal INT"
+	kill_app_expect_exit "$app" 2
 	;;
 *)
 	echo "unknown test $name" >&2

@@ -261,6 +261,18 @@ static void fail_until_backoff(struct fix *f, unsigned ms)
 	}
 }
 
+/* A link with max_ms as its ceiling whose host is missing, its backoff
+ * grown to the ceiling. */
+static void open_missing_host(struct fix *f, unsigned max_ms)
+{
+	fix_open(f, -1);
+	f->conf.backoff_max_ms = max_ms;
+	close(f->lfd);
+	f->lfd = -1;
+	unlink(f->path);
+	fail_until_backoff(f, max_ms);
+}
+
 /* A host that appears while the link waits out a long backoff: a kick
  * makes the link try at once (not before backoff_first_ms after its last
  * attempt), not at the scheduled retry; a kicked attempt that fails starts
@@ -269,11 +281,7 @@ static void test_kick_long_backoff(void **state)
 {
 	(void)state;
 	struct fix f;
-	fix_open(&f, -1);
-	f.conf.backoff_max_ms = 60000;
-	close(f.lfd);
-	unlink(f.path);
-	fail_until_backoff(&f, 60000);
+	open_missing_host(&f, 60000);
 	assert_true(f.l.retry_at >= clock_now_ms() + 30000);
 	/* Still nobody there: the kicked attempt fails, and the backoff
 	 * starts over. */
@@ -315,12 +323,7 @@ static void test_kick_bound(void **state)
 {
 	(void)state;
 	struct fix f;
-	fix_open(&f, -1);
-	f.conf.backoff_max_ms = 60000;
-	close(f.lfd);
-	f.lfd = -1;
-	unlink(f.path);
-	fail_until_backoff(&f, 60000);
+	open_missing_host(&f, 60000);
 	unsigned before = f.l.failures;
 	uint64_t start = clock_now_ms();
 	for (unsigned i = 0; i < 20000 || clock_now_ms() < start + 250; i++) {
