@@ -156,7 +156,7 @@ void initq_close(struct agent *a);
  * Returns 0, -EBADMSG when it holds as much as a reply may take, or -ENOMEM. */
 int initq_grow(char **buf, size_t len, size_t *cap);
 
-/* initwatch.c: init's pushed status, while the event connection is up. */
+/* initwatch.c: init's pushed status, while the event connection is on. */
 /* Prepares the (closed) watch. */
 void initwatch_setup(struct agent *a);
 /* Opens the watch when it is due; fails a watch whose first status is

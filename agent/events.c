@@ -1,11 +1,12 @@
 /* The event connection: the agent connects to the host (CID 2, the event
  * port; or a Unix socket in tests) as the HELLO opener, sends READY once the
  * exchange is done, then APP_EXIT whenever init reports a new app exit: init
- * pushes its status on a watch held while the connection is up
- * (initwatch.c), or, while that cannot be had, is asked every
- * AGENT_EXIT_POLL_MS. When
+ * pushes its status on a watch (initwatch.c), or, while that cannot be had
+ * and the connection is up, is asked every AGENT_EXIT_POLL_MS. When
  * the connection fails or the host closes it, it is retried with backoff,
- * forever, without blocking the loop. */
+ * forever, without blocking the loop; the watch is kept meanwhile, and an
+ * exit it reports kicks the connection (frame_link_kick), so the host
+ * hears of it as soon as it listens again, not at the next retry. */
 #include "agent.h"
 #include "clock.h"
 
@@ -88,6 +89,9 @@ static void up(void *ctx)
 	struct events *ev = &a->ev;
 	memset(&ev->last_exit, 0, sizeof(ev->last_exit));
 	ev->next_poll = clock_now_ms(); /* an app that exited already is announced now */
+	/* A watch kept while the connection was down reported its first
+	 * status then: a fresh one reports the exit to announce now. */
+	initwatch_close(a);
 }
 
 /* The host sends nothing after its HELLO reply (docs/agent.md). */
@@ -139,11 +143,13 @@ void events_tick(struct agent *a, uint64_t now, uint64_t *next)
 	if (a->stopping || ev->link.state == FRAME_LINK_OFF)
 		return; /* no new connection, no more polls: the loop ends soon */
 	frame_link_tick(&ev->link, now, next);
-	if (ev->link.state != FRAME_LINK_UP) {
-		initwatch_close(a); /* nobody to tell */
-		return;
-	}
-	initwatch_tick(a, now, next);
+	/* Kept while the connection retries too: an exit it reports kicks
+	 * the connection (events_app_status). Idle, it costs no wake-up. Not
+	 * during the first attempt: start-up goes as when the host listens. */
+	if (ev->link.state == FRAME_LINK_UP || ev->link.failures > 0)
+		initwatch_tick(a, now, next);
+	if (ev->link.state != FRAME_LINK_UP)
+		return; /* no polling: nobody to tell */
 	if (initwatch_held(a))
 		return; /* init pushes; its first status announces an earlier exit */
 	if (now >= ev->next_poll) {
@@ -158,11 +164,16 @@ void events_app_status(struct agent *a, const struct initctl_status *st)
 {
 	struct events *ev = &a->ev;
 	struct agent_exit_key key;
-	if (ev->link.state != FRAME_LINK_UP)
+	if (ev->link.state == FRAME_LINK_OFF)
 		return;
 	agent_exit_key_from_initctl(st, &key);
 	if (!agent_exit_is_new(&ev->last_exit, &key))
 		return;
+	if (ev->link.state != FRAME_LINK_UP) {
+		/* Announced once the connection is up (up()); try it now. */
+		frame_link_kick(&ev->link);
+		return;
+	}
 	struct proto_msg m;
 	memset(&m, 0, sizeof(m));
 	m.type = PROTO_APP_EXIT;

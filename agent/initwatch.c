@@ -1,8 +1,8 @@
 /* The agent's watch on appvm-init (docs/init-control.md, "watch"): while the
- * event connection is up, one connection to init's control socket carries a
- * status reply now and one at each change, and each goes to
- * events_app_status(). Nothing is polled then: an idle app wakes neither
- * the agent nor init. When the watch cannot be had (an init without
+ * event connection is on (up, or retrying: an exit then kicks it), one
+ * connection to init's control socket carries a status reply now and one at
+ * each change, and each goes to events_app_status(). Nothing is polled
+ * then: an idle app wakes neither the agent nor init. When the watch cannot be had (an init without
  * "watch", every slot taken, a broken stream) it is re-opened with backoff
  * (lib/retry.h), and events.c polls meanwhile. */
 #include "agent.h"

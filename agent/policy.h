@@ -7,6 +7,7 @@
 #include "initctl.h"
 #include "proto.h"
 #include "proto_stream.h"
+#include "retry.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -17,7 +18,7 @@
  * attempt wakes the agent, the vsock driver and RCU (docs/benchmarks.md,
  * "Idle VM"; at 2 s they were most of its timer interrupts). */
 #define AGENT_BACKOFF_START_MS 200u
-#define AGENT_BACKOFF_MAX_MS   60000u
+#define AGENT_BACKOFF_MAX_MS   RETRY_IDLE_MAX_MS
 
 /* Returns true if a vsock peer with this CID may talk to the agent: only the
  * host (VMADDR_CID_HOST, 2). */

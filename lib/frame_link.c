@@ -39,7 +39,21 @@ void frame_link_start(struct frame_link *l)
 	l->state = FRAME_LINK_WAIT;
 	l->retry_at = clock_now_ms();
 	l->backoff_ms = l->failures = 0;
+	l->tried_at = 0;
 	l->next_id = 1;
+}
+
+void frame_link_kick(struct frame_link *l)
+{
+	if (l->state != FRAME_LINK_WAIT)
+		return;
+	uint64_t soonest = l->tried_at ? l->tried_at + l->conf->backoff_first_ms : 0;
+	uint64_t now = clock_now_ms();
+	if (soonest < now)
+		soonest = now;
+	if (soonest < l->retry_at)
+		l->retry_at = soonest;
+	l->backoff_ms = 0; /* failing, it retries soon again: someone waits */
 }
 
 uint32_t frame_link_take_id(struct frame_link *l)
@@ -141,6 +155,7 @@ static void connected(struct frame_link *l)
 static void try_connect(struct frame_link *l)
 {
 	bool done;
+	l->tried_at = clock_now_ms();
 	int fd = host_connect(l->unix_path, l->port, &done);
 	if (fd < 0) {
 		frame_link_fail(l, strerror(-fd));

@@ -4,7 +4,10 @@
  * once the exchange is done hands frames to its owner. When the connection
  * or an attempt fails, it is made again with backoff, forever; the first
  * failure in a row is logged at info level, the rest at debug level, so
- * retrying does not flood the console.
+ * retrying does not flood the console. An owner with something to send
+ * kicks a link waiting in backoff (frame_link_kick): the wait is cut short,
+ * but attempts stay at least backoff_first_ms apart, so a busy owner cannot
+ * turn kicks into a connect storm.
  *
  * With an epoll fd the link keeps its socket registered itself; without
  * one (-1) the owner polls the fd frame_link_poll gives. */
@@ -64,6 +67,7 @@ struct frame_link {
 	enum frame_link_state state;
 	struct frame_conn c;
 	uint64_t retry_at, deadline;
+	uint64_t tried_at; /* the last attempt's start (0: none yet) */
 	unsigned backoff_ms, failures;
 	uint32_t next_id; /* frame_link_take_id */
 };
@@ -76,6 +80,14 @@ void frame_link_init(struct frame_link *l, const struct frame_link_conf *conf, v
 
 /* Starts the prepared link: the first attempt is made at the next tick. */
 void frame_link_start(struct frame_link *l);
+
+/* The owner has something to send: a link waiting in backoff tries again
+ * at once, or backoff_first_ms after its last attempt if that is later
+ * (the bound on attempts however often it is kicked), and its backoff
+ * starts over from backoff_first_ms (a host coming back while the owner
+ * waits is found soon). The owner's next frame_link_tick makes the attempt
+ * and lowers its wake-up time. Does nothing in any other state. */
+void frame_link_kick(struct frame_link *l);
 
 /* Returns the next request id (never 0). */
 uint32_t frame_link_take_id(struct frame_link *l);

@@ -4,7 +4,9 @@
  * host's DOC_GRANT and DOC_REVOKE. The connection itself (connecting,
  * HELLO, reading, queueing, reconnecting with backoff, forever) is
  * lib/frame_link.c's; requests made while it is down wait for it until
- * their timeout. */
+ * their timeout, and kick it: a link waiting out its backoff (up to
+ * HOST_BACKOFF_MAX_MS) tries again at once, so a host that came back
+ * serves them promptly. */
 #include "portal.h"
 
 #include "log.h"
@@ -323,6 +325,7 @@ int host_request(struct portal *p, struct proto_msg *m, uint32_t timeout_ms, hre
 		uint8_t *small = realloc(frame, len);
 		r->frame = small ? small : frame;
 		r->frame_len = len;
+		frame_link_kick(&h->link); /* the loop's next tick connects */
 	}
 	if (ret)
 		*ret = r;

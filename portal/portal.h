@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "frame_link.h"
 #include "proto.h"
+#include "retry.h"
 
 #include <dbus/dbus.h>
 #include <signal.h>
@@ -28,9 +29,11 @@
 #define HOST_PARK_TIMEOUT_MS 10000u
 /* Connecting and the HELLO exchange must end within this. */
 #define HOST_CONNECT_TIMEOUT_MS 5000u
-/* Reconnection backoff. */
+/* Reconnection backoff. The ceiling is what an idle VM pays while no host
+ * listens (lib/retry.h); a request made meanwhile does not wait for it: it
+ * kicks the link (host.c). */
 #define HOST_BACKOFF_MIN_MS 100u
-#define HOST_BACKOFF_MAX_MS 5000u
+#define HOST_BACKOFF_MAX_MS RETRY_IDLE_MAX_MS
 /* Frames handled per wake-up: the loop's other sources get their turn. */
 #define HOST_FRAMES_PER_WAKE 64u
 

@@ -64,7 +64,7 @@ type = ext4
 path = $WORK/state dir}
 [agent]
 exec = $APPVM_AGENT
-args = --listen-unix $sock/agent.sock --event-unix $sock/events.sock --name nsvm
+args = --listen-unix $sock/agent.sock --event-unix $sock/events.sock --name nsvm${AGENT_ARGS:+ $AGENT_ARGS}
 [app]
 exec = $*
 CONF
@@ -110,6 +110,26 @@ expect_end() {
 	wait "$init_pid" || true
 	init_pid=
 	grep -q "^nsrun: $1 " "$log" || fail "expected the namespace to end with '$1'"
+}
+
+# kill_app_expect_exit APP SECONDS: kills the app; the host (the probe in
+# $probe, waiting with --exit) must have its APP_EXIT (signal 9) within
+# SECONDS; then SHUTDOWN ends the namespace.
+kill_app_expect_exit() {
+	local t0 _
+	t0=$(date +%s%N)
+	kill -KILL "$1"
+	for _ in $(seq $(($2 * 20))); do
+		kill -0 "$probe" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$probe" 2>/dev/null && fail "no APP_EXIT within $2 s of the app's death"
+	echo "APP_EXIT within $((($(date +%s%N) - t0) / 1000000)) ms (polled every 50 ms)"
+	wait "$probe" || fail "events: $(cat "$WORK/events.out")"
+	expect "$WORK/events.out" "app_exit_how=2"
+	expect "$WORK/events.out" "app_exit_value=9"
+	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
+	expect_end "signal INT"
 }
 
 case $name in
@@ -185,19 +205,37 @@ idle_watch)
 	[ $((a1 - a0)) -le 2 ] || fail "the agent woke $((a1 - a0)) times in 3 s idle"
 	[ $((i1 - i0)) -le 2 ] || fail "init woke $((i1 - i0)) times in 3 s idle"
 	kill -0 "$probe" || fail "the host lost the event connection: $(cat "$WORK/events.out")"
-	t0=$(date +%s%N)
-	kill -KILL "$app"
-	for _ in $(seq 100); do
-		kill -0 "$probe" 2>/dev/null || break
+	kill_app_expect_exit "$app" 5
+	;;
+late_host)
+	# No host listens at first: the event connection backs off until its
+	# retries are 3.2 s apart or more. Then the host listens and the app
+	# is killed: the exit, pushed by init on the watch the agent keeps,
+	# kicks the connection, so APP_EXIT arrives at once, not at the next
+	# retry (up to 60 s later).
+	ON_APP_EXIT=ignore AGENT_ARGS=-v write_conf /bin/sleep 600
+	start_init
+	grown() {
+		local ms
+		ms=$(sed -n 's/^.*events: .*; retry in \([0-9]*\) ms$/\1/p' "$log" | tail -n 1)
+		[ -n "$ms" ] && [ "$ms" -ge 3200 ]
+	}
+	for _ in $(seq 200); do
+		grown && break
 		sleep 0.05
 	done
-	kill -0 "$probe" 2>/dev/null && fail "no APP_EXIT within 5 s of the app's death"
-	echo "APP_EXIT within $((($(date +%s%N) - t0) / 1000000)) ms (polled every 50 ms)"
-	wait "$probe" || fail "events: $(cat "$WORK/events.out")"
-	expect "$WORK/events.out" "app_exit_how=2"
-	expect "$WORK/events.out" "app_exit_value=9"
-	"$PROBE" shutdown "$sock/agent.sock" >"$WORK/shutdown.out" 2>&1 || fail "shutdown"
-	expect_end "signal INT"
+	grown || fail "the event connection's backoff did not grow to 3200 ms within 10 s"
+	pid1=$(wait_child "$init_pid" appvm-init)
+	app=$(wait_child "$pid1" sleep)
+	"$PROBE" events "$sock/events.sock" --exit >"$WORK/events.out" 2>&1 &
+	probe=$!
+	for _ in $(seq 100); do
+		[ -S "$sock/events.sock" ] && break
+		sleep 0.05
+	done
+	[ -S "$sock/events.sock" ] || fail "the host did not listen"
+	# Well under the backoff (3.2 s or more), with room for a loaded machine.
+	kill_app_expect_exit "$app" 2
 	;;
 *)
 	echo "unknown test $name" >&2

@@ -1,7 +1,8 @@
 /* lib/frame_link.c against a real Unix socket playing the host: connect,
  * HELLO as the opener, frames once up, the host closing, an unreachable
- * target with backoff, a host that never answers, a refused version, and
- * epoll registration. Deadlines are checked by handing the ticks a later
+ * target with backoff, kicks cutting a long backoff short (and their
+ * bound), a host that never answers, a refused version, and epoll
+ * registration. Deadlines are checked by handing the ticks a later
  * time, never by sleeping. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -250,6 +251,95 @@ static void test_unreachable_backoff(void **state)
 	fix_close(&f);
 }
 
+/* Fails attempts against a missing host until the backoff reaches ms. */
+static void fail_until_backoff(struct fix *f, unsigned ms)
+{
+	while (f->l.backoff_ms < ms) {
+		uint64_t next = UINT64_MAX;
+		frame_link_tick(&f->l, f->l.retry_at, &next);
+		assert_int_equal(f->l.state, FRAME_LINK_WAIT);
+	}
+}
+
+/* A link with max_ms as its ceiling whose host is missing, its backoff
+ * grown to the ceiling. */
+static void open_missing_host(struct fix *f, unsigned max_ms)
+{
+	fix_open(f, -1);
+	f->conf.backoff_max_ms = max_ms;
+	close(f->lfd);
+	f->lfd = -1;
+	unlink(f->path);
+	fail_until_backoff(f, max_ms);
+}
+
+/* A host that appears while the link waits out a long backoff: a kick
+ * makes the link try at once (not before backoff_first_ms after its last
+ * attempt), not at the scheduled retry; a kicked attempt that fails starts
+ * the backoff over. */
+static void test_kick_long_backoff(void **state)
+{
+	(void)state;
+	struct fix f;
+	open_missing_host(&f, 60000);
+	assert_true(f.l.retry_at >= clock_now_ms() + 30000);
+	/* Still nobody there: the kicked attempt fails, and the backoff
+	 * starts over. */
+	frame_link_kick(&f.l);
+	assert_true(f.l.retry_at <= clock_now_ms() + f.conf.backoff_first_ms);
+	uint64_t next = UINT64_MAX;
+	unsigned failures = f.l.failures;
+	frame_link_tick(&f.l, f.l.retry_at, &next);
+	assert_int_equal(f.l.failures, failures + 1);
+	assert_int_equal(f.l.backoff_ms, f.conf.backoff_first_ms);
+	fail_until_backoff(&f, 60000);
+	assert_true(f.l.retry_at >= clock_now_ms() + 30000);
+	f.lfd = unix_sock_listen(f.path, 4); /* the host is back */
+	assert_true(f.lfd >= 0);
+	frame_link_kick(&f.l);
+	uint64_t soonest = f.l.tried_at + f.conf.backoff_first_ms, now = clock_now_ms();
+	assert_true(f.l.retry_at >= soonest);
+	assert_true(f.l.retry_at <= (soonest > now ? soonest : now));
+	next = UINT64_MAX;
+	frame_link_tick(&f.l, f.l.retry_at - 1, &next);
+	assert_int_equal(f.l.state, FRAME_LINK_WAIT);
+	assert_int_equal(next, f.l.retry_at); /* the owner wakes for it */
+	uint32_t id = connect_and_hello(&f);
+	answer_hello(&f, id);
+	frame_link_on_io(&f.l, POLLIN);
+	assert_int_equal(f.l.state, FRAME_LINK_UP);
+	/* Up, off: a kick changes nothing. */
+	frame_link_kick(&f.l);
+	assert_int_equal(f.l.state, FRAME_LINK_UP);
+	frame_link_close(&f.l);
+	frame_link_kick(&f.l);
+	assert_int_equal(f.l.state, FRAME_LINK_OFF);
+	fix_close(&f);
+}
+
+/* An owner kicking in a loop gets at most one attempt per
+ * backoff_first_ms, counted on the clock the link reads. */
+static void test_kick_bound(void **state)
+{
+	(void)state;
+	struct fix f;
+	open_missing_host(&f, 60000);
+	unsigned before = f.l.failures;
+	uint64_t start = clock_now_ms();
+	for (unsigned i = 0; i < 20000 || clock_now_ms() < start + 250; i++) {
+		uint64_t next = UINT64_MAX;
+		frame_link_kick(&f.l);
+		frame_link_tick(&f.l, clock_now_ms(), &next);
+		assert_int_equal(f.l.state, FRAME_LINK_WAIT);
+		assert_true(next <= f.l.tried_at + 60000);
+	}
+	uint64_t elapsed = clock_now_ms() - start;
+	unsigned attempts = f.l.failures - before;
+	assert_true(attempts >= 1);
+	assert_true(attempts <= 1 + elapsed / f.conf.backoff_first_ms);
+	fix_close(&f);
+}
+
 /* A host that never answers HELLO: the attempt ends at the deadline, which
  * covers connecting and HELLO together, or with hello_timeout_ms gives
  * HELLO its own time from the connect on. */
@@ -343,6 +433,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_up_frames_and_host_close),
 	    cmocka_unit_test(test_unreachable_backoff),
+	    cmocka_unit_test(test_kick_long_backoff),
+	    cmocka_unit_test(test_kick_bound),
 	    cmocka_unit_test(test_no_answer),
 	    cmocka_unit_test(test_bad_answers),
 	    cmocka_unit_test(test_epoll),

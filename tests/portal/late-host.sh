@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A host daemon that appears late (ctest label "ns"): appvm-portal starts
+# with nobody listening and backs off until its retries are seconds apart;
+# then the real appvm-portald starts and a FileChooser request comes. The
+# request kicks the link: it is served at once, not at the next scheduled
+# retry (lib/frame_link.h, frame_link_kick). Real dbus-daemon, FUSE (in a
+# private mount namespace), appvm-portald with its command chooser, and
+# portal-client.
+#
+# Usage: tests/portal/late-host.sh
+# Environment: APPVM_PORTAL, APPVM_PORTALD, APPVMCTL, PORTAL_CLIENT (the
+# binaries), APPVM_TEST_WORK (work directory).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=tests/portal/lib.sh
+. "$here/lib.sh"
+portal_ns_test late-host "$@"
+fail() { portal_fail "portal late host" "$*"; }
+# The backoff before the request: retries this far apart at least. The
+# request must be served well within it (the old ceiling was 5 s, the new
+# one is 60 s), with room for a loaded machine and sanitizers.
+GROWN_MS=3200
+BOUND_MS=2000
+
+stack_chooser
+stack_bus
+mnt=$work/doc
+: >"$work/ready"
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1 \
+	"$APPVM_PORTAL" --host-unix "$sock/vm.vsock_1026" --mountpoint "$mnt" --mount -v \
+	--ready-fd 3 3>"$work/ready" >"$work/portal.log" 2>&1 &
+portal_pid=$!
+pids+=("$portal_pid")
+wait_for 30 grep -q ready "$work/ready" || fail "appvm-portal did not report ready"
+
+# grown: the last failed attempt scheduled the next one GROWN_MS or more away.
+grown() {
+	local ms
+	ms=$(sed -n 's/^.*host: .*; retry in \([0-9]*\) ms$/\1/p' "$work/portal.log" | tail -n 1)
+	[ -n "$ms" ] && [ "$ms" -ge "$GROWN_MS" ]
+}
+wait_for 30 grown || fail "the link's backoff did not grow to $GROWN_MS ms"
+! grep -q "host: connected" "$work/portal.log" || fail "connected with nobody listening"
+
+start_portald --dialog-burst 100 --dialog-interval 10ms
+printf 'from a late host\n' >"$work/host/late.txt"
+plan "$work/host/late.txt"
+t0=$(date +%s%3N)
+set +e
+"$PORTAL_CLIENT" --timeout 20 open >"$work/out" 2>&1
+rc=$?
+set -e
+t1=$(date +%s%3N)
+[ $rc -eq 0 ] || fail "open: status $rc: $(cat "$work/out")"
+path=$(sed -n 's/^path //p' "$work/out" | head -n 1)
+[ "$(cat "$path")" = "from a late host" ] || fail "open: content differs"
+[ $((t1 - t0)) -lt $BOUND_MS ] ||
+	fail "the request was served $((t1 - t0)) ms after it was made (bound $BOUND_MS ms)"
+pass "a host appearing during a ${GROWN_MS}+ ms backoff: request served in $((t1 - t0)) ms"
+
+kill -TERM "$portal_pid"
+status=0
+wait "$portal_pid" || status=$?
+[ $status -eq 0 ] || fail "the portal exited with status $status"
+! grep -q "AddressSanitizer\|runtime error:" "$work/portal.log" "$work/portald.log" ||
+	fail "sanitizer report"
+pass "stopped on TERM"
