@@ -5,8 +5,11 @@
  * and the connection is up, is asked every AGENT_EXIT_POLL_MS. When
  * the connection fails or the host closes it, it is retried with backoff,
  * forever, without blocking the loop; the watch is kept meanwhile, and an
- * exit it reports kicks the connection (frame_link_kick), so the host
- * hears of it as soon as it listens again, not at the next retry. */
+ * exit it reports kicks the connection (frame_link_kick): it is tried at
+ * once and the backoff starts over, so a host that listens again soon
+ * after hears of it soon; one back much later, at the next retry (at most
+ * AGENT_BACKOFF_MAX_MS): the agent does not keep the guest awake for a
+ * host that is gone. */
 #include "agent.h"
 #include "clock.h"
 

@@ -40,11 +40,18 @@ void frame_link_start(struct frame_link *l)
 	l->retry_at = clock_now_ms();
 	l->backoff_ms = l->failures = 0;
 	l->tried_at = 0;
+	l->kicked = false;
 	l->next_id = 1;
 }
 
 void frame_link_kick(struct frame_link *l)
 {
+	if (l->state == FRAME_LINK_CONNECTING || l->state == FRAME_LINK_HELLO) {
+		/* Someone waits on this attempt: should it fail, the next one
+		 * must not come after a long backoff. */
+		l->kicked = true;
+		return;
+	}
 	if (l->state != FRAME_LINK_WAIT)
 		return;
 	uint64_t soonest = l->tried_at ? l->tried_at + l->conf->backoff_first_ms : 0;
@@ -101,8 +108,10 @@ void frame_link_fail(struct frame_link *l, const char *why)
 {
 	char buf[64];
 	bool was_up = l->state == FRAME_LINK_UP;
+	bool kicked = l->kicked;
 	frame_link_close(l);
-	if (was_up)
+	l->kicked = false;
+	if (was_up || kicked)
 		l->backoff_ms = 0;
 	l->backoff_ms =
 	    retry_backoff_next(l->backoff_ms, l->conf->backoff_first_ms, l->conf->backoff_max_ms);
@@ -202,6 +211,7 @@ static void on_frame(void *ctx, struct frame_conn *c)
 	l->state = FRAME_LINK_UP;
 	l->failures = 0;
 	l->backoff_ms = 0;
+	l->kicked = false;
 	l->conf->ops->up(l->ctx);
 }
 

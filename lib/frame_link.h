@@ -69,6 +69,7 @@ struct frame_link {
 	uint64_t retry_at, deadline;
 	uint64_t tried_at; /* the last attempt's start (0: none yet) */
 	unsigned backoff_ms, failures;
+	bool kicked;	  /* kicked during the attempt under way (frame_link_kick) */
 	uint32_t next_id; /* frame_link_take_id */
 };
 
@@ -86,7 +87,9 @@ void frame_link_start(struct frame_link *l);
  * (the bound on attempts however often it is kicked), and its backoff
  * starts over from backoff_first_ms (a host coming back while the owner
  * waits is found soon). The owner's next frame_link_tick makes the attempt
- * and lowers its wake-up time. Does nothing in any other state. */
+ * and lowers its wake-up time. During an attempt (connecting, HELLO) the
+ * kick is kept: if that attempt fails, the backoff starts over. Does
+ * nothing when the link is up or off. */
 void frame_link_kick(struct frame_link *l);
 
 /* Returns the next request id (never 0). */

@@ -4,9 +4,10 @@
  * host's DOC_GRANT and DOC_REVOKE. The connection itself (connecting,
  * HELLO, reading, queueing, reconnecting with backoff, forever) is
  * lib/frame_link.c's; requests made while it is down wait for it until
- * their timeout, and kick it: a link waiting out its backoff (up to
- * HOST_BACKOFF_MAX_MS) tries again at once, so a host that came back
- * serves them promptly. */
+ * their timeout, and kick it at every tick while they wait: a link waiting
+ * out its backoff (up to HOST_BACKOFF_MAX_MS) tries again at once, and
+ * every backoff_first_ms while a request waits (at most
+ * HOST_PARK_TIMEOUT_MS), so a host that comes back serves them promptly. */
 #include "portal.h"
 
 #include "log.h"
@@ -253,9 +254,20 @@ void host_on_io(struct portal *p, short revents)
 	frame_link_on_io(&p->host.link, (uint16_t)revents);
 }
 
+/* Whether a request waits for a connection (made while the link was down). */
+static bool unsent_waiting(const struct host *h)
+{
+	for (unsigned i = 0; i < HOST_SLOTS; i++)
+		if (h->slots[i].used && !h->slots[i].sent)
+			return true;
+	return false;
+}
+
 void host_tick(struct portal *p, uint64_t now, uint64_t *next)
 {
 	struct host *h = &p->host;
+	if (h->link.state != FRAME_LINK_UP && unsent_waiting(h))
+		frame_link_kick(&h->link);
 	frame_link_tick(&h->link, now, next);
 	for (unsigned i = 0; i < HOST_SLOTS; i++) {
 		struct hreq *r = &h->slots[i];

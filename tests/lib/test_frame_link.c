@@ -317,6 +317,33 @@ static void test_kick_long_backoff(void **state)
 	fix_close(&f);
 }
 
+/* A kick during an attempt is kept: that attempt failing, the next one
+ * comes backoff_first_ms later, not after the long backoff reached
+ * before; the same failure without a kick keeps the long backoff. */
+static void test_kick_during_attempt(void **state)
+{
+	(void)state;
+	struct fix f;
+	open_missing_host(&f, 60000);
+	f.lfd = unix_sock_listen(f.path, 4); /* a host that drops HELLO */
+	assert_true(f.lfd >= 0);
+	for (int kick = 0; kick <= 1; kick++) {
+		f.l.retry_at = clock_now_ms(); /* the long wait, passed */
+		(void)connect_and_hello(&f);
+		if (kick)
+			frame_link_kick(&f.l);
+		assert_int_equal(f.l.state, FRAME_LINK_HELLO);
+		close(f.host);
+		f.host = -1;
+		frame_link_on_io(&f.l, POLLIN);
+		assert_int_equal(f.l.state, FRAME_LINK_WAIT);
+		assert_int_equal(f.l.backoff_ms, kick ? f.conf.backoff_first_ms : 60000);
+		assert_true(f.l.retry_at <= clock_now_ms() + f.l.backoff_ms);
+	}
+	assert_false(f.l.kicked);
+	fix_close(&f);
+}
+
 /* An owner kicking in a loop gets at most one attempt per
  * backoff_first_ms, counted on the clock the link reads. */
 static void test_kick_bound(void **state)
@@ -435,6 +462,7 @@ int main(void)
 	    cmocka_unit_test(test_unreachable_backoff),
 	    cmocka_unit_test(test_kick_long_backoff),
 	    cmocka_unit_test(test_kick_bound),
+	    cmocka_unit_test(test_kick_during_attempt),
 	    cmocka_unit_test(test_no_answer),
 	    cmocka_unit_test(test_bad_answers),
 	    cmocka_unit_test(test_epoll),

@@ -58,6 +58,37 @@ path=$(sed -n 's/^path //p' "$work/out" | head -n 1)
 	fail "the request was served $((t1 - t0)) ms after it was made (bound $BOUND_MS ms)"
 pass "a host appearing during a ${GROWN_MS}+ ms backoff: request served in $((t1 - t0)) ms"
 
+# The host goes away; a request made meanwhile waits for it, and the host
+# comes back AWAY_S later. The waiting request keeps kicking the link (an
+# attempt per backoff_first_ms), so it is served soon after the host
+# listens, not at the retry the backoff would have chosen (6.3 s after the
+# request, past which a request parked up to 10 s could time out).
+AWAY_S=3.5
+retries() { grep -c "host: .*; retrying" "$work/portal.log" || true; }
+seen=$(retries)
+kill -TERM "$portald_pid"
+wait "$portald_pid" || true
+gone() { [ "$(retries)" -gt "$seen" ]; }
+wait_for 20 gone || fail "the portal did not see the host go"
+printf 'from a host that came back\n' >"$work/host/back.txt"
+plan "$work/host/back.txt"
+"$PORTAL_CLIENT" --timeout 20 open >"$work/out2" 2>&1 &
+client=$!
+pids+=("$client")
+sleep "$AWAY_S" # the host's absence, the scenario itself; not a wait for a condition
+start_portald --dialog-burst 100 --dialog-interval 10ms
+t0=$(date +%s%3N)
+set +e
+wait "$client"
+rc=$?
+set -e
+t1=$(date +%s%3N)
+[ $rc -eq 0 ] || fail "open while the host was away: status $rc: $(cat "$work/out2")"
+path=$(sed -n 's/^path //p' "$work/out2" | head -n 1)
+[ "$(cat "$path")" = "from a host that came back" ] || fail "open while the host was away: content differs"
+[ $((t1 - t0)) -lt $BOUND_MS ] ||
+	fail "a request waiting for the host was served $((t1 - t0)) ms after it listened (bound $BOUND_MS ms)"
+pass "a request made while the host was away ${AWAY_S} s: served $((t1 - t0)) ms after it listened"
 kill -TERM "$portal_pid"
 status=0
 wait "$portal_pid" || status=$?
