@@ -141,8 +141,11 @@ static size_t watcher_count(const struct init *in)
 	return n;
 }
 
-/* Sends one status to a watcher, whole or not at all. Returns 0, -ENOBUFS
- * when the watcher is too far behind, or -errno (-EPIPE: it is gone). */
+/* Sends one status to a watcher. Its send buffer holds far more than the
+ * reply (reply() raised it), so a send is whole in practice; a short one
+ * ends the watch like a full buffer, and the watcher's decoder sees a
+ * truncated reply, then the end. Returns 0, -ENOBUFS when the watcher is
+ * too far behind, or -errno (-EPIPE: it is gone). */
 static int watcher_send(int fd, const char *buf, int len)
 {
 	int unread = 0;
