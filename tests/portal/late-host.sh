@@ -42,21 +42,33 @@ grown() {
 wait_for 30 grown || fail "the link's backoff did not grow to $GROWN_MS ms"
 ! grep -q "host: connected" "$work/portal.log" || fail "connected with nobody listening"
 
+# open_bg NAME TEXT: the host offers a file NAME holding TEXT; a
+# portal-client Open starts in the background (its pid in client, its
+# output in $work/NAME.out).
+open_bg() {
+	printf '%s\n' "$2" >"$work/host/$1"
+	plan "$work/host/$1"
+	"$PORTAL_CLIENT" --timeout 20 open >"$work/$1.out" 2>&1 &
+	client=$!
+	pids+=("$client")
+}
+# served WHAT NAME TEXT T0 SINCE: the Open of open_bg NAME ends well with
+# TEXT, within BOUND_MS of T0 (the moment SINCE names); took: its ms.
+served() {
+	local rc=0 path
+	wait "$client" || rc=$?
+	took=$(($(date +%s%3N) - $4))
+	[ $rc -eq 0 ] || fail "$1: status $rc: $(cat "$work/$2.out")"
+	path=$(sed -n 's/^path //p' "$work/$2.out" | head -n 1)
+	[ "$(cat "$path")" = "$3" ] || fail "$1: content differs"
+	[ "$took" -lt $BOUND_MS ] || fail "$1: served $took ms after $5 (bound $BOUND_MS ms)"
+}
+
 start_portald --dialog-burst 100 --dialog-interval 10ms
-printf 'from a late host\n' >"$work/host/late.txt"
-plan "$work/host/late.txt"
 t0=$(date +%s%3N)
-set +e
-"$PORTAL_CLIENT" --timeout 20 open >"$work/out" 2>&1
-rc=$?
-set -e
-t1=$(date +%s%3N)
-[ $rc -eq 0 ] || fail "open: status $rc: $(cat "$work/out")"
-path=$(sed -n 's/^path //p' "$work/out" | head -n 1)
-[ "$(cat "$path")" = "from a late host" ] || fail "open: content differs"
-[ $((t1 - t0)) -lt $BOUND_MS ] ||
-	fail "the request was served $((t1 - t0)) ms after it was made (bound $BOUND_MS ms)"
-pass "a host appearing during a ${GROWN_MS}+ ms backoff: request served in $((t1 - t0)) ms"
+open_bg late.txt "from a late host"
+served "open" late.txt "from a late host" "$t0" "it was made"
+pass "a host appearing during a ${GROWN_MS}+ ms backoff: request served in $took ms"
 
 # The host goes away; a request made meanwhile waits for it, and the host
 # comes back AWAY_S later. The waiting request keeps kicking the link (an
@@ -70,25 +82,12 @@ kill -TERM "$portald_pid"
 wait "$portald_pid" || true
 gone() { [ "$(retries)" -gt "$seen" ]; }
 wait_for 20 gone || fail "the portal did not see the host go"
-printf 'from a host that came back\n' >"$work/host/back.txt"
-plan "$work/host/back.txt"
-"$PORTAL_CLIENT" --timeout 20 open >"$work/out2" 2>&1 &
-client=$!
-pids+=("$client")
+open_bg back.txt "from a host that came back"
 sleep "$AWAY_S" # the host's absence, the scenario itself; not a wait for a condition
 start_portald --dialog-burst 100 --dialog-interval 10ms
 t0=$(date +%s%3N)
-set +e
-wait "$client"
-rc=$?
-set -e
-t1=$(date +%s%3N)
-[ $rc -eq 0 ] || fail "open while the host was away: status $rc: $(cat "$work/out2")"
-path=$(sed -n 's/^path //p' "$work/out2" | head -n 1)
-[ "$(cat "$path")" = "from a host that came back" ] || fail "open while the host was away: content differs"
-[ $((t1 - t0)) -lt $BOUND_MS ] ||
-	fail "a request waiting for the host was served $((t1 - t0)) ms after it listened (bound $BOUND_MS ms)"
-pass "a request made while the host was away ${AWAY_S} s: served $((t1 - t0)) ms after it listened"
+served "open while the host was away" back.txt "from a host that came back" "$t0" "it listened"
+pass "a request made while the host was away ${AWAY_S} s: served $took ms after it listened"
 kill -TERM "$portal_pid"
 status=0
 wait "$portal_pid" || status=$?
