@@ -198,9 +198,9 @@ int cfg_set(struct cfg *c, const char *section, const char *key, const char *val
 	}
 	char where[CFG_NAME_MAX + 48];
 	if (store_name)
-		snprintf(where, sizeof(where), "[store %s] %s", store_name, key);
+		util_cat(where, sizeof(where), "[store ", store_name, "] ", key, NULL);
 	else
-		snprintf(where, sizeof(where), "[%s] %s", section_names[sec], key);
+		util_cat(where, sizeof(where), "[", section_names[sec], "] ", key, NULL);
 	if (idx == ARRAY_LEN(keys)) {
 		const char *s = suggest_nearest(key, cands, n_cands);
 		if (s)

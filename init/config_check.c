@@ -1,6 +1,7 @@
 /* Whole-configuration checks: required keys and conflicts between sections. */
 #include "appview.h"
 #include "config_internal.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -85,7 +86,7 @@ int cfg_check(const struct cfg *c, char *err, size_t errlen)
 		    "[vm] restart-delay (%lums) is longer than restart-delay-max (%lums)",
 		    c->vm.restart_delay_ms, c->vm.restart_delay_max_ms);
 	for (size_t i = 0; i < c->n_stores; i++) {
-		snprintf(what, sizeof(what), "[store %s]", c->stores[i].name);
+		util_cat(what, sizeof(what), "[store ", c->stores[i].name, "]", NULL);
 		if ((r = check_store(&c->stores[i], what, false, err, errlen)) < 0)
 			return r;
 		for (size_t j = 0; j < i; j++)

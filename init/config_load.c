@@ -91,7 +91,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		record(st, -EINVAL, "key outside any section (put it under [vm], [app], ...)");
 		return 0;
 	}
-	snprintf(origin, sizeof(origin), "%s:%u", st->filename, st->line);
+	char num[UTIL_ULONG_LEN];
+	util_cat(origin, sizeof(origin), st->filename, ":", util_ulong(num, st->line), NULL);
 	int r = cfg_set(st->cfg, section, name, value, 0, origin, msg, sizeof(msg));
 	if (r < 0) {
 		record(st, r, msg);

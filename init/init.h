@@ -211,7 +211,8 @@ int portal_services(struct init *in, const char *runtime_dir, char *err, size_t 
 int portal_app_env(struct init *in, struct service *app, const char *runtime_dir);
 
 /* loop.c */
-/* Starts s now, before the loop runs (it skips a service started already). */
+/* Starts s now, before the loop runs (it skips a service started already).
+ * Its log line waits (log_defer) for init's next one. */
 void loop_start_early(struct init *in, struct service *s);
 /* Runs the main loop. Never returns. */
 __attribute__((noreturn)) void loop_run(struct init *in);

@@ -22,7 +22,14 @@ static void watch(struct init *in, int fd, uint32_t tag)
 		log_warn("epoll: cannot watch fd %d: %s", fd, strerror(errno));
 }
 
-static void start(struct init *in, struct service *s)
+static void log_started(void *ctx)
+{
+	const struct service *s = ctx;
+	log_info("%s: started %s (pid %d)", s->name, s->argv[0], (int)s->pid);
+}
+
+/* late_line: the line for the start is formatted later (log_defer). */
+static void start_logged(struct init *in, struct service *s, bool late_line)
 {
 	char err[512];
 	int r = service_start(in, s, err, sizeof(err));
@@ -36,13 +43,23 @@ static void start(struct init *in, struct service *s)
 		return;
 	}
 	watch(in, s->out_fd, TAG_OUT + (uint32_t)(s - in->svcs));
-	log_info("%s: started %s (pid %d)", s->name, s->argv[0], (int)s->pid);
+	if (late_line)
+		log_defer(log_started, s);
+	else
+		log_started(s);
+}
+
+static void start(struct init *in, struct service *s)
+{
+	start_logged(in, s, false);
 }
 
 void loop_start_early(struct init *in, struct service *s)
 {
+	/* Its line waits until init logs again, after the agent ran: the
+	 * loop, which could restart s, runs only after that. */
 	if (s->state == INITCTL_STATE_STOPPED)
-		start(in, s);
+		start_logged(in, s, true);
 }
 
 /* The k-th service in start order: the others in table order, the app last. */

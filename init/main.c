@@ -145,6 +145,25 @@ static void mount_early(struct init *in, bool first)
 	}
 }
 
+/* Boot's lines before the agent's start wait (log_defer) until it runs:
+ * printf's code, run there for the first time, would be translated (TCG)
+ * on the agent's path. Each line is formatted before any later one. */
+static void log_starting(void *ctx)
+{
+	const struct init *in = ctx;
+	log_info("appvm-init %s starting%s", APPVM_VERSION, in->vm ? "" : " (test mode: no VM)");
+}
+
+static const char *config_path; /* for log_config */
+
+static void log_config(void *ctx)
+{
+	const struct init *in = ctx;
+	log_info("config: %s loaded (%zu stores, state %s, on-app-exit %s)", config_path,
+		 in->cfg->n_stores, in->cfg->has_state ? "yes" : "no",
+		 cfg_action_name(in->cfg->vm.on_app_exit));
+}
+
 static void load_config(struct init *in, const struct cmdline *cl)
 {
 	static char text[CONFIG_MAX];
@@ -167,9 +186,8 @@ static void load_config(struct init *in, const struct cmdline *cl)
 		init_fatal(in, "config: %s: %s", path, err);
 	if (netsetup_configure(in, err, sizeof(err)) < 0)
 		init_fatal(in, "config: %s", err);
-	log_info("config: %s loaded (%zu stores, state %s, on-app-exit %s)", path,
-		 in->cfg->n_stores, in->cfg->has_state ? "yes" : "no",
-		 cfg_action_name(in->cfg->vm.on_app_exit));
+	config_path = path;
+	log_defer(log_config, in);
 }
 
 static void mount_stores(struct init *in)
@@ -285,7 +303,7 @@ int main(int argc, char **argv)
 	log_hold(held, sizeof(held));
 	mounts_snapshot(&in);
 	mount_early(&in, true);
-	log_info("appvm-init %s starting%s", APPVM_VERSION, in.vm ? "" : " (test mode: no VM)");
+	log_defer(log_starting, &in);
 
 	/* Step 2: kernel command line and configuration. */
 	const char *fake = in.vm ? NULL : getenv("APPVM_INIT_CMDLINE");

@@ -36,9 +36,15 @@ int service_env(struct service *s, const char *fmt, ...)
 	va_list ap;
 	size_t *n = &s->n_env, *o = &s->env_used;
 	size_t room = sizeof(s->env_buf) - *o;
-	va_start(ap, fmt);
-	int len = vsnprintf(s->env_buf + *o, room, fmt, ap);
-	va_end(ap);
+	int len;
+	if (!strchr(fmt, '%')) {
+		/* Copied: printf's code does not run for the agent's start. */
+		len = util_cat(s->env_buf + *o, room, fmt, NULL) < 0 ? (int)room : (int)strlen(fmt);
+	} else {
+		va_start(ap, fmt);
+		len = vsnprintf(s->env_buf + *o, room, fmt, ap);
+		va_end(ap);
+	}
 	if (len < 0 || (size_t)len >= room || *n + 1 >= ARRAY_LEN(s->envp))
 		return -E2BIG;
 	/* A later NAME= replaces an earlier one. */
@@ -209,14 +215,17 @@ int services_prepare_agent(struct init *in, char *err, size_t errlen)
 		agent->state = INITCTL_STATE_DISABLED;
 	} else {
 		char extra[CFG_VALUE_MAX + CFG_PATH_MAX + 64], clip[CFG_PATH_MAX + 24] = "";
+		char port[UTIL_ULONG_LEN];
 		/* With the guest filter the VM has a clipboard of its own, which
 		 * the agent serves to the host (docs/clipboard.md). */
 		if (c->wayland.waypipe[0] && c->wayland.filter[0])
-			snprintf(clip, sizeof(clip), "--clipboard-socket %s ",
+			util_cat(clip, sizeof(clip), "--clipboard-socket ",
 				 c->wayland.data_control[0] ? c->wayland.data_control
-							    : WAYLAND_DATA_CONTROL);
-		snprintf(extra, sizeof(extra), "--port %lu %s%s", c->agent.port, clip,
-			 c->agent.args);
+							    : WAYLAND_DATA_CONTROL,
+				 " ", NULL);
+		/* Without printf: its first run would delay the agent. */
+		util_cat(extra, sizeof(extra), "--port ", util_ulong(port, c->agent.port), " ",
+			 clip, c->agent.args, NULL);
 		if ((r = service_command(in, agent, c->agent.exec, extra, err, errlen)) < 0)
 			return r;
 		service_env(agent, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");

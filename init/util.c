@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 
 int util_argv_split(const char *s, char *buf, size_t buflen, char **argv, size_t max_argv,
@@ -87,6 +88,36 @@ int util_copy(char *dst, size_t size, const char *src)
 		return -ENAMETOOLONG;
 	memcpy(dst, src, len + 1);
 	return 0;
+}
+
+int util_cat(char *dst, size_t size, ...)
+{
+	va_list ap;
+	size_t o = 0;
+	int r = 0;
+	va_start(ap, size);
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
+		size_t n = strlen(s);
+		if (n >= size - o) {
+			n = size - o - 1;
+			r = -ENAMETOOLONG;
+		}
+		memcpy(dst + o, s, n);
+		o += n;
+	}
+	va_end(ap);
+	dst[o] = '\0';
+	return r;
+}
+
+char *util_ulong(char buf[UTIL_ULONG_LEN], unsigned long v)
+{
+	char *p = buf + UTIL_ULONG_LEN - 1;
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return memmove(buf, p, (size_t)(buf + UTIL_ULONG_LEN - p));
 }
 
 bool util_path_ok(const char *s)

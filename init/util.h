@@ -50,6 +50,16 @@ int util_parse_bool(const char *s, bool *ret);
 /* Copies src into dst of size bytes. Returns 0 or -ENAMETOOLONG (dst untouched). */
 int util_copy(char *dst, size_t size, const char *src);
 
+/* Joins the strings that follow, up to a NULL, into dst of size bytes
+ * (size > 0), cut to fit as snprintf would: what boot builds before the
+ * agent starts, without printf's code (its first run is costly under
+ * emulation). Returns 0, or -ENAMETOOLONG when cut. */
+int util_cat(char *dst, size_t size, ...) __attribute__((sentinel));
+
+/* Digits of v, in decimal, in buf; returns buf. */
+#define UTIL_ULONG_LEN 21
+char *util_ulong(char buf[UTIL_ULONG_LEN], unsigned long v);
+
 /* Returns true when s is an absolute, normalised path: starts with '/', no
  * "//", no "." or ".." component, no trailing '/' (except "/"). */
 bool util_path_ok(const char *s);

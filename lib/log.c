@@ -13,6 +13,13 @@ static int log_is_kmsg;
 /* Held messages: each its level (one byte), then its line, '\n' included. */
 static char *held;
 static size_t held_size, held_len;
+/* Deferred messages, in order (log_defer). */
+struct log_deferred {
+	void (*fn)(void *ctx);
+	void *ctx;
+};
+static struct log_deferred deferred[LOG_DEFER_MAX];
+static size_t n_deferred;
 
 void log_setup(const char *prefix, enum log_target target, enum log_level max_level)
 {
@@ -98,9 +105,31 @@ static void write_held(void)
 	held_len = 0;
 }
 
+void log_defer(void (*fn)(void *ctx), void *ctx)
+{
+	if (n_deferred == LOG_DEFER_MAX)
+		log_flush();
+	deferred[n_deferred].fn = fn;
+	deferred[n_deferred].ctx = ctx;
+	n_deferred++;
+}
+
+void log_flush(void)
+{
+	/* Taken off first: each call logs, which would flush again (and one
+	 * could defer anew). */
+	size_t n = n_deferred;
+	struct log_deferred due[LOG_DEFER_MAX];
+	memcpy(due, deferred, n * sizeof(deferred[0]));
+	n_deferred = 0;
+	for (size_t i = 0; i < n; i++)
+		due[i].fn(due[i].ctx);
+}
+
 void log_release(void)
 {
 	int saved = errno;
+	log_flush();
 	if (held)
 		write_held();
 	held = NULL;
@@ -112,6 +141,8 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (level > log_max)
 		return;
 	int saved = errno; /* callers often log errno-derived text right after */
+	if (n_deferred)
+		log_flush();
 	char line[1024];
 	size_t len = log_format_line(line, sizeof(line), log_prefix, fmt, ap);
 	if (held && held_len + 1 + len > held_size)

@@ -36,6 +36,17 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 void log_hold(char *buf, size_t size);
 void log_release(void);
 
+/* Deferring: a message whose formatting waits. log_defer() keeps FN and CTX
+ * (CTX must outlive the wait); FN, which logs the message, is called right
+ * before the next message is formatted, or by log_flush() or log_release(),
+ * whichever comes first, so that deferred messages keep their order among
+ * all others. Up to LOG_DEFER_MAX wait at once: one more flushes them first.
+ * For start-up paths where the first run of printf's code is costly (under
+ * emulation) and no one reads the log yet. */
+#define LOG_DEFER_MAX 4
+void log_defer(void (*fn)(void *ctx), void *ctx);
+void log_flush(void);
+
 #define log_err(...)   log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

@@ -10,6 +10,8 @@
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 static void test_argv_split(void **state)
@@ -120,13 +122,40 @@ static void test_paths(void **state)
 	assert_string_equal(dst, "abc");
 }
 
+/* util_cat and util_ulong build what snprintf did, the same bytes. */
+static void test_cat(void **state)
+{
+	(void)state;
+	char buf[16], num[UTIL_ULONG_LEN], want[24];
+	assert_int_equal(util_cat(buf, sizeof(buf), "[store ", "data", "]", NULL), 0);
+	assert_string_equal(buf, "[store data]");
+	assert_int_equal(util_cat(buf, sizeof(buf), NULL), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(util_cat(buf, sizeof(buf), "", "a", "", NULL), 0);
+	assert_string_equal(buf, "a");
+	/* 15 bytes fit in 16; cut as snprintf cuts, whatever follows. */
+	assert_int_equal(util_cat(buf, sizeof(buf), "0123456789", "abcde", NULL), 0);
+	assert_string_equal(buf, "0123456789abcde");
+	assert_int_equal(util_cat(buf, sizeof(buf), "0123456789", "abcdef", "gh", NULL),
+			 -ENAMETOOLONG);
+	assert_string_equal(buf, "0123456789abcde");
+	assert_int_equal(util_cat(buf, 1, "x", NULL), -ENAMETOOLONG);
+	assert_string_equal(buf, "");
+
+	static const unsigned long nums[] = {0, 7, 10, 1024, 4294967295ul, ULONG_MAX};
+	for (size_t i = 0; i < ARRAY_LEN(nums); i++) {
+		snprintf(want, sizeof(want), "%lu", nums[i]);
+		assert_ptr_equal(util_ulong(num, nums[i]), num);
+		assert_string_equal(num, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_argv_split),
-	    cmocka_unit_test(test_suggest),
-	    cmocka_unit_test(test_numbers),
-	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_argv_split), cmocka_unit_test(test_suggest),
+	    cmocka_unit_test(test_numbers),    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_cat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
