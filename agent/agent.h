@@ -39,6 +39,9 @@
 /* How often init is asked whether the app exited, while events are up and
  * init's watch cannot be had (initwatch.c). */
 #define AGENT_EXIT_POLL_MS 1000u
+/* The start-up's log lines wait at most this long for READY to leave
+ * (events_lines_wait). */
+#define AGENT_LINES_WAIT_MS 1000u
 
 enum power_req { POWER_NONE, POWER_OFF, POWER_REBOOT };
 
@@ -84,7 +87,10 @@ struct events {
 	struct frame_link link; /* lib/frame_link.c */
 	uint64_t next_poll;
 	struct agent_exit_key last_exit;
-	bool ready_held; /* connected before the agent listened: READY waits for it */
+	bool ready_held;	  /* connected before the agent listened: READY waits for it */
+	bool ready_sent;	  /* on any connection */
+	uint64_t ready_uptime_ms; /* of the last READY, for its log line */
+	uint64_t lines_until;	  /* the start-up's lines wait until then at most */
 };
 
 struct agent {
@@ -211,6 +217,11 @@ void events_on_io(struct agent *a, uint32_t events);
 void events_tick(struct agent *a, uint64_t now, uint64_t *next);
 /* Sends APP_EXIT when init's status shows an exit not yet announced. */
 void events_app_status(struct agent *a, const struct initctl_status *st);
+/* Returns true while the start-up's log lines (log_defer) wait: the first
+ * attempt at the event connection is under way, READY has not left yet,
+ * and AGENT_LINES_WAIT_MS have not passed (*next lowered to then). Under
+ * emulation printf's first run is costly: it is left until READY is out. */
+bool events_lines_wait(const struct agent *a, uint64_t now, uint64_t *next);
 /* Returns true while the event connection is up. */
 bool events_up(const struct agent *a);
 /* Returns true while events are queued on a connection that is up. */

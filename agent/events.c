@@ -48,6 +48,12 @@ static int queue(struct agent *a, struct proto_msg *m)
 	return outbuf_put_msg(&l->c.out, m);
 }
 
+static void log_ready(void *ctx)
+{
+	const struct agent *a = ctx;
+	log_info("events: READY sent (uptime %llu ms)", (unsigned long long)a->ev.ready_uptime_ms);
+}
+
 static void send_ready(struct agent *a)
 {
 	struct proto_msg m;
@@ -59,7 +65,10 @@ static void send_ready(struct agent *a)
 		fail(a, "cannot queue READY");
 		return;
 	}
-	log_info("events: READY sent (uptime %llu ms)", (unsigned long long)m.u.ready.uptime_ms);
+	/* Its line after READY left (frame_link_flush, then the loop). */
+	a->ev.ready_sent = true;
+	a->ev.ready_uptime_ms = m.u.ready.uptime_ms;
+	log_defer(log_ready, a);
 }
 
 /* READY goes out right behind HELLO: it needs nothing from the host's
@@ -123,6 +132,7 @@ void events_init(struct agent *a)
 	struct events *ev = &a->ev;
 	memset(ev, 0, sizeof(*ev));
 	ev->w.kind = WATCH_EVENTS;
+	ev->lines_until = clock_now_ms() + AGENT_LINES_WAIT_MS;
 	frame_link_init(&ev->link, &link_conf, a, a->opt.event_unix, a->opt.event_port);
 	ev->link.epfd = a->epfd;
 	ev->link.watch = &ev->w;
@@ -190,6 +200,18 @@ void events_app_status(struct agent *a, const struct initctl_status *st)
 	log_info("events: APP_EXIT sent (%s %d)",
 		 key.how == PROTO_EXIT_SIGNAL ? "signal" : "status", (int)key.value);
 	frame_link_flush(&ev->link);
+}
+
+bool events_lines_wait(const struct agent *a, uint64_t now, uint64_t *next)
+{
+	const struct events *ev = &a->ev;
+	const struct frame_link *l = &ev->link;
+	if (ev->ready_sent || l->failures > 0 || now >= ev->lines_until ||
+	    (l->state != FRAME_LINK_CONNECTING && l->state != FRAME_LINK_HELLO))
+		return false;
+	if (ev->lines_until < *next)
+		*next = ev->lines_until;
+	return true;
 }
 
 bool events_up(const struct agent *a)

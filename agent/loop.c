@@ -63,6 +63,12 @@ static void on_signal(struct agent *a)
 			stop_begin(a, si.ssi_signo);
 }
 
+static void log_starting(void *ctx)
+{
+	const struct agent *a = ctx;
+	log_info("%s starting (vm \"%s\")", AGENT_SOFTWARE, a->vm_name);
+}
+
 static int setup(struct agent *a)
 {
 	sigset_t mask;
@@ -70,9 +76,10 @@ static int setup(struct agent *a)
 	if (a->epfd < 0)
 		return -errno;
 	/* The event connection's connect goes out first: its round trip
-	 * overlaps all the rest of the start-up, this line included. */
+	 * overlaps all the rest of the start-up. The start-up's lines are
+	 * formatted once READY is out (events_lines_wait). */
 	events_init(a);
-	log_info("%s starting (vm \"%s\")", AGENT_SOFTWARE, a->vm_name);
+	log_defer(log_starting, a);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
@@ -141,6 +148,8 @@ int agent_run(struct agent *a)
 		initq_tick(a, now, &next);
 		clip_tick(a, now, &next);
 		server_sweep(a);
+		if (!events_lines_wait(a, now, &next))
+			log_flush();
 		int timeout = -1;
 		if (next != UINT64_MAX) {
 			now = clock_now_ms();
@@ -158,6 +167,7 @@ int agent_run(struct agent *a)
 			dispatch(a, evs[i].data.ptr, evs[i].events);
 		server_sweep(a);
 	}
+	log_flush();
 	events_close(a);
 	initwatch_close(a);
 	initq_close(a);

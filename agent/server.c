@@ -37,6 +37,16 @@ static int open_vsock(uint32_t port)
 	return steal_fd(&fd);
 }
 
+static void log_listening(void *ctx)
+{
+	const struct agent *a = ctx;
+	if (a->opt.listen_unix)
+		log_info("listening on %s (Unix socket: no CID check)", a->opt.listen_unix);
+	else
+		log_info("listening on vsock port %u", a->opt.port);
+}
+
+/* Its line waits as the start-up's do (events_lines_wait). */
 int server_open(struct agent *a)
 {
 	int fd = a->opt.listen_unix ? unix_sock_listen(a->opt.listen_unix, LISTEN_BACKLOG)
@@ -53,10 +63,7 @@ int server_open(struct agent *a)
 	int r = agent_watch_add(a, fd, &a->listen_w, EPOLLIN);
 	if (r < 0)
 		return r;
-	if (a->opt.listen_unix)
-		log_info("listening on %s (Unix socket: no CID check)", a->opt.listen_unix);
-	else
-		log_info("listening on vsock port %u", a->opt.port);
+	log_defer(log_listening, a);
 	return 0;
 }
 

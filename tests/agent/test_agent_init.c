@@ -137,8 +137,15 @@ static void test_events(void **state)
 	static struct initctl_status st;
 	const char *args[] = {"--name", "event-vm", "--event-unix", p->event_sock, NULL};
 	h_start(p, args);
-	/* Nobody listens yet: the agent retries. */
+	/* Nobody listens yet: the agent retries. The failure's line comes
+	 * first (its connect is the start-up's first step), then the
+	 * start-up's own. */
 	assert_true(h_wait_log(p, "retrying", H_TIMEOUT_MS));
+	const char *retry = strstr(p->log, "appvm-agent: events: ");
+	const char *start = strstr(p->log, " starting (vm \"event-vm\")\n");
+	const char *listen = strstr(p->log, "appvm-agent: listening on ");
+	assert_non_null(retry);
+	assert_true(start > retry && listen > start);
 	int lfd = h_listen(p->event_sock);
 	struct timespec t;
 	clock_gettime(CLOCK_BOOTTIME, &t);
@@ -210,6 +217,28 @@ static void test_events(void **state)
 	close(lfd);
 	h_ping(fd, 4, 4);
 	close(fd);
+}
+
+/* The start-up's lines wait until READY has left (docs/agent.md), then come
+ * in their order. */
+static void test_startup_lines(void **state)
+{
+	struct agent_proc *p = *state;
+	int lfd = h_listen(p->event_sock);
+	const char *args[] = {"--name", "line-vm", "--event-unix", p->event_sock, NULL};
+	h_start(p, args);
+	int efd = h_accept_events(lfd);
+	struct proto_msg ready;
+	h_event_handshake(efd, &ready);
+	assert_true(h_wait_log(p, "events: READY sent (uptime ", H_TIMEOUT_MS));
+	const char *start = strstr(p->log, " starting (vm \"line-vm\")\n");
+	const char *listen = strstr(p->log, "appvm-agent: listening on ");
+	const char *sent = strstr(p->log, "appvm-agent: events: READY sent (uptime ");
+	assert_non_null(start);
+	assert_true(listen > start && sent > listen);
+	assert_null(strstr(p->log, "retrying"));
+	close(efd);
+	close(lfd);
 }
 
 /* Starts the agent with events on and returns the event connection, up and
@@ -350,6 +379,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_status_from_init, h_cm_setup, h_cm_teardown),
 	    cmocka_unit_test_setup_teardown(test_events, h_cm_setup, h_cm_teardown),
+	    cmocka_unit_test_setup_teardown(test_startup_lines, h_cm_setup, h_cm_teardown),
 	    cmocka_unit_test_setup_teardown(test_final_exit, h_cm_setup, h_cm_teardown),
 	    cmocka_unit_test_setup_teardown(test_final_bounded, h_cm_setup, h_cm_teardown),
 	    cmocka_unit_test_setup_teardown(test_shutdown_reboot, h_cm_setup, h_cm_teardown),
