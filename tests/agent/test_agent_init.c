@@ -131,6 +131,18 @@ static void test_status_from_init(void **state)
 	close(fd);
 }
 
+/* The log holds each of TEXTS (up to a NULL), the first time in this order. */
+static void assert_in_order(const char *log, const char *const *texts)
+{
+	const char *prev = NULL;
+	for (; *texts; texts++) {
+		const char *at = strstr(log, *texts);
+		if (!at || at <= prev)
+			fail_msg("\"%s\" missing or out of order in:\n%s", *texts, log);
+		prev = at;
+	}
+}
+
 static void test_events(void **state)
 {
 	struct agent_proc *p = *state;
@@ -141,11 +153,10 @@ static void test_events(void **state)
 	 * first (its connect is the start-up's first step), then the
 	 * start-up's own. */
 	assert_true(h_wait_log(p, "retrying", H_TIMEOUT_MS));
-	const char *retry = strstr(p->log, "appvm-agent: events: ");
-	const char *start = strstr(p->log, " starting (vm \"event-vm\")\n");
-	const char *listen = strstr(p->log, "appvm-agent: listening on ");
-	assert_non_null(retry);
-	assert_true(start > retry && listen > start);
+	static const char *const order[] = {
+	    "appvm-agent: events: ", " starting (vm \"event-vm\")\n", "appvm-agent: listening on ",
+	    NULL};
+	assert_in_order(p->log, order);
 	int lfd = h_listen(p->event_sock);
 	struct timespec t;
 	clock_gettime(CLOCK_BOOTTIME, &t);
@@ -231,11 +242,10 @@ static void test_startup_lines(void **state)
 	struct proto_msg ready;
 	h_event_handshake(efd, &ready);
 	assert_true(h_wait_log(p, "events: READY sent (uptime ", H_TIMEOUT_MS));
-	const char *start = strstr(p->log, " starting (vm \"line-vm\")\n");
-	const char *listen = strstr(p->log, "appvm-agent: listening on ");
-	const char *sent = strstr(p->log, "appvm-agent: events: READY sent (uptime ");
-	assert_non_null(start);
-	assert_true(listen > start && sent > listen);
+	static const char *const order[] = {" starting (vm \"line-vm\")\n",
+					    "appvm-agent: listening on ",
+					    "appvm-agent: events: READY sent (uptime ", NULL};
+	assert_in_order(p->log, order);
 	assert_null(strstr(p->log, "retrying"));
 	close(efd);
 	close(lfd);
