@@ -56,9 +56,15 @@ int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
 		case ENOTDIR:
 			ctl_error_set(err, "VM not running: no socket at %s", path);
 			return -EHOSTDOWN;
-		case ECONNREFUSED:
-			ctl_error_set(err, "VM not running: nothing listens on %s", path);
+		case ECONNREFUSED: {
+			/* Also what connecting to a file or directory gives. */
+			struct stat st;
+			if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+				ctl_error_set(err, "VM not running: %s is not a socket", path);
+			else
+				ctl_error_set(err, "VM not running: nothing listens on %s", path);
 			return -EHOSTDOWN;
+		}
 		default:
 			ctl_error_set(err, "cannot connect to %s: %s", path, strerror(e));
 			return -e;

@@ -112,3 +112,20 @@ int ctl_vmdir_focused(const char *base, char *ret_name, size_t size, struct ctl_
 	snprintf(ret_name, size, "%s", found[0]);
 	return 0;
 }
+
+int ctl_vmdir_resolve(const char *name, bool focused, char *vm_buf, size_t size,
+		      const char **ret_vm, struct ctl_target *ret, struct ctl_error *err)
+{
+	char base[4096];
+	int r = ctl_vmdir_base(base, sizeof(base), err);
+	if (r < 0)
+		return r;
+	if (focused) {
+		r = ctl_vmdir_focused(base, vm_buf, size, err);
+		if (r < 0)
+			return r;
+		name = vm_buf;
+	}
+	*ret_vm = name;
+	return ctl_vmdir_target(base, name, ret, err);
+}
