@@ -546,8 +546,11 @@ static void usage(FILE *f)
 		"                     N microseconds before sleeping (0 to 1000, 0: never;\n"
 		"                     default %u); the window adapts to the traffic\n"
 		"  --verbose          log every refused connection\n"
-		"  --help             show this text\n"
-		"  --version          print the version\n",
+		"  -h, --help         show this text\n"
+		"  --version          print the version\n"
+		"\n"
+		"Exit status: 0 after SIGINT or SIGTERM, 1 when a socket cannot be\n"
+		"created, 2 on a usage error. See docs/vsock.md.\n",
 		VSOCK_POLL_DEFAULT_US);
 }
 
@@ -582,7 +585,8 @@ int main(int argc, char **argv)
 	uint64_t cid = 0, poll_us = VSOCK_POLL_DEFAULT_US;
 	bool have_cid = false, verbose = false;
 	int o;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0; /* one line of ours instead of getopt's and the usage */
+	while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
 			if (parse_cid(optarg, &cid) < 0) {
@@ -618,9 +622,20 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("appvm-vsock %s\n", APPVM_VERSION);
 			return 0;
-		default:
-			usage(stderr);
+		case ':':
+			fprintf(stderr, "appvm-vsock: %s needs a value (see --help)\n",
+				argv[optind - 1]);
 			return 2;
+		default: {
+			const char *a = argv[optind - 1], *eq = strchr(a, '=');
+			if (optopt && eq) /* a flag given a value */
+				fprintf(stderr, "appvm-vsock: %.*s takes no value (see --help)\n",
+					(int)(eq - a), a);
+			else
+				fprintf(stderr, "appvm-vsock: unknown option '%s' (see --help)\n",
+					a);
+			return 2;
+		}
 		}
 	}
 	if (optind < argc) {
