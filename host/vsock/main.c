@@ -3,6 +3,7 @@
  * event loop, the sockets and the command line live here; the device logic
  * is in vsock_dev.c. See docs/vsock.md. */
 #include "cleanup.h"
+#include "cli.h"
 #include "clock.h"
 #include "hybrid.h"
 #include "io.h"
@@ -622,18 +623,10 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("appvm-vsock %s\n", APPVM_VERSION);
 			return 0;
-		case ':':
-			fprintf(stderr, "appvm-vsock: %s needs a value (see --help)\n",
-				argv[optind - 1]);
-			return 2;
 		default: {
-			const char *a = argv[optind - 1], *eq = strchr(a, '=');
-			if (optopt && eq) /* a flag given a value */
-				fprintf(stderr, "appvm-vsock: %.*s takes no value (see --help)\n",
-					(int)(eq - a), a);
-			else
-				fprintf(stderr, "appvm-vsock: unknown option '%s' (see --help)\n",
-					a);
+			char err[128];
+			cli_getopt_error(o, optopt, argv[optind - 1], err, sizeof(err));
+			fprintf(stderr, "appvm-vsock: %s\n", err);
 			return 2;
 		}
 		}

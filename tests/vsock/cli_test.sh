@@ -58,10 +58,10 @@ for bad in 1001 -1 x 10x "" 99999999999999999999; do
 done
 expect_exit 0 "Usage: appvm-vsock" -h
 # Usage errors: one line naming the option, not getopt's line and the usage.
-expect_exit 2 "^appvm-vsock: unknown option '--bogus' (see --help)$" --cid 3 --bogus
-expect_exit 2 "^appvm-vsock: --verbose takes no value (see --help)$" --verbose=yes
-expect_exit 2 "^appvm-vsock: unknown option '-x' (see --help)$" -x
-expect_exit 2 "^appvm-vsock: --cid needs a value (see --help)$" --socket "$work/h" --cid
+expect_exit 2 '^appvm-vsock: unknown option "--bogus" (see --help)$' --cid 3 --bogus
+expect_exit 2 '^appvm-vsock: --verbose takes no value$' --verbose=yes
+expect_exit 2 '^appvm-vsock: unknown option "-x" (see --help)$' -x
+expect_exit 2 '^appvm-vsock: --cid needs a value$' --socket "$work/h" --cid
 : >"$work/file"
 expect_exit 1 "File exists" --cid 3 --socket "$work/file" --vhost-user "$work/v"
 
