@@ -226,7 +226,7 @@ static int answer_option(const char *arg)
 		printf("appvm-init %s\n", APPVM_VERSION);
 		return 0;
 	}
-	if (strcmp(arg, "--help") != 0)
+	if (strcmp(arg, "--help") != 0 && strcmp(arg, "-h") != 0)
 		return -1;
 	printf("Usage: appvm-init   (as PID 1 of a VM; it takes no arguments)\n"
 	       "\n"
