@@ -58,6 +58,10 @@ for args in "--mem 99999999999999999999" "--cpus 0" "--timeout -1" "--vsock-cid 
 	# shellcheck disable=SC2086 # each is an option and its value
 	refuses "run-vm: ${args%% *} must be a number" scripts/run-vm -n -i x $args
 done
+refuses "--state-disk wants a size in MiB from 2 to 1048576, not '99999999999999999999'" \
+	rootfs/build --no-initramfs --state-disk 99999999999999999999 "$fake/out"
+refuses "--app-user wants NAME:ID" rootfs/build --app-user app:99999999999999999999 "$fake/out"
+refuses "--app-user: ID 4294967295 is not a user id" rootfs/build --app-user app:4294967295 "$fake/out"
 refuses "--port must be a number from 1 to 4294967294, not '99999999999999999999'" \
 	scripts/wayland-host --vsock x --port 99999999999999999999
 [ $failed -eq 0 ] || exit 1
