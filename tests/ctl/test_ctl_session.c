@@ -68,6 +68,9 @@ static int teardown(void **state)
 	unlink(vm_path);
 	unlink(event_path);
 	unlink(hybrid_event_path);
+	char file[160];
+	snprintf(file, sizeof(file), "%s/file.sock", dir);
+	unlink(file);
 	rmdir(dir);
 	return 0;
 }
@@ -436,6 +439,28 @@ static void test_wait_ready_poll(void **state)
 	expect(&r, CTL_EXIT_PROTOCOL, NULL, "guest sent garbage");
 	assert_true(r.ms < 2000);
 	run_free(&r);
+
+	/* A file that is not a socket where the event socket goes: said so,
+	 * left as it was, and the wait polls. */
+	char file[160];
+	snprintf(file, sizeof(file), "%s/file.sock", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("keep", f);
+	fclose(f);
+	assert_int_equal(fake_guest_start(&g, agent_path, FAKE_GOOD, FRONT_NONE), 0);
+	r = run_ctl(unix_target, "wait-ready", "--timeout", "5", "--event-socket", file, NULL);
+	fake_guest_stop(&g);
+	expect(&r, 0, "ready: the agent answered ping after", " is not a socket, left alone");
+	assert_non_null(strstr(r.err, "; polling only\n"));
+	run_free(&r);
+	char text[8] = "";
+	f = fopen(file, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(text, sizeof(text), f));
+	fclose(f);
+	assert_string_equal(text, "keep");
+	unlink(file);
 }
 
 /* A broken event connection is dropped; the agent's own still gets through. */
