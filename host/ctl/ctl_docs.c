@@ -81,7 +81,11 @@ static int parse(int argc, char *const *argv, struct docs_args *a, char *buf, un
 				return -EINVAL;
 			}
 		} else if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
-			*why = "docs takes only --json, --timeout and --quiet";
+			snprintf(buf, size,
+				 "docs: unknown option '%.64s' (it takes --json, --timeout and "
+				 "--quiet; document ids are hexadecimal)",
+				 argv[i]);
+			*why = buf;
 			return -EINVAL;
 		}
 	}
@@ -279,7 +283,7 @@ int ctl_docs_run(int argc, char *const *argv, FILE *out, FILE *errf)
 {
 	struct docs_args a;
 	const char *why = NULL;
-	char why_buf[160];
+	char why_buf[192];
 	bool json = false;
 	for (int i = 1; i < argc; i++)
 		json |= !strcmp(argv[i], "--json");

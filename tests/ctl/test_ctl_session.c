@@ -250,6 +250,9 @@ static void test_usage(void **state)
 	       "bad target 'mail': want vsock:CID[:PORT], hybrid:PATH[:PORT], unix:PATH, "
 	       "vm:NAME or focused");
 	run_free(&r);
+	r = run_ctl(unix_target, "docs", "revoke", "-1", NULL);
+	expect(&r, CTL_EXIT_USAGE, NULL, "docs: unknown option '-1' (it takes --json");
+	run_free(&r);
 	r = run_ctl("mail", "docs", "list", NULL);
 	expect(&r, CTL_EXIT_USAGE, NULL, "bad target 'mail': want vsock:");
 	run_free(&r);
