@@ -26,15 +26,8 @@ int pd_listen(const char *path, int backlog)
 {
 	/* Never another daemon's: a live socket means this VM is served. */
 	int fd = unix_sock_live(path) ? -EADDRINUSE : unix_sock_listen(path, backlog);
-	struct stat st;
-	if (fd == -EADDRINUSE && lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
-		log_err("cannot listen on %s: a file that is not a socket is there (left alone)",
-			path);
-	else if (fd == -EADDRINUSE)
-		log_err("cannot listen on %s: another appvm-portald serves it (its socket answers)",
-			path);
-	else if (fd < 0)
-		log_err("cannot listen on %s: %s", path, strerror(-fd));
+	if (fd < 0)
+		log_err("cannot listen on %s: %s", path, unix_listen_why(path, fd));
 	return fd;
 }
 

@@ -665,12 +665,14 @@ int main(int argc, char **argv)
 	}
 	app.vu_listen = listen_unix(app.vu_path);
 	if (app.vu_listen < 0) {
-		log_err("--vhost-user %s: %s", app.vu_path, strerror(-app.vu_listen));
+		log_err("--vhost-user %s: %s", app.vu_path,
+			unix_listen_why(app.vu_path, app.vu_listen));
 		return 1;
 	}
 	app.hy_listen = listen_unix(app.socket_path);
 	if (app.hy_listen < 0) {
-		log_err("--socket %s: %s", app.socket_path, strerror(-app.hy_listen));
+		log_err("--socket %s: %s", app.socket_path,
+			unix_listen_why(app.socket_path, app.hy_listen));
 		unlink(app.vu_path);
 		return 1;
 	}

@@ -33,10 +33,10 @@ refused() { # LOG-TEXT ARGS...
 		fail "appvm-portald $*: exit $rc, $(cat "$work/refused")"
 	fi
 }
-refused "cannot listen on $sock/vm.vsock_1026: another appvm-portald serves it" \
+refused "cannot listen on $sock/vm.vsock_1026: another process is serving it" \
 	--name other --vsock "$sock/vm.vsock"
 echo keep >"$work/plain.portal.ctl"
-refused "cannot listen on $work/plain.portal.ctl: a file that is not a socket is there" \
+refused "cannot listen on $work/plain.portal.ctl: a file that is not a socket is in the way" \
 	--name other --vsock "$work/plain"
 if [ "$(cat "$work/plain.portal.ctl")" != keep ] || [ -e "$work/plain_1026" ]; then
 	fail "the refused daemon touched $work/plain.portal.ctl or left $work/plain_1026"

@@ -63,13 +63,15 @@ expect_exit 2 '^appvm-vsock: --verbose takes no value$' --verbose=yes
 expect_exit 2 '^appvm-vsock: unknown option "-x" (see --help)$' -x
 expect_exit 2 '^appvm-vsock: --cid needs a value$' --socket "$work/h" --cid
 : >"$work/file"
-expect_exit 1 "File exists" --cid 3 --socket "$work/file" --vhost-user "$work/v"
+expect_exit 1 "appvm-vsock: --socket $work/file: a file that is not a socket is in the way" \
+	--cid 3 --socket "$work/file" --vhost-user "$work/v"
 
 "$bin" --cid 3 --socket "$work/h" --vhost-user "$work/v" 2>"$work/log" &
 pid=$!
 wait_for 5 test -S "$work/h" -a -S "$work/v"
 result $? "sockets created" "sockets not created"
-expect_exit 1 "Address already in use" --cid 3 --socket "$work/h2" --vhost-user "$work/v"
+expect_exit 1 "appvm-vsock: --vhost-user $work/v: another process is serving it" \
+	--cid 3 --socket "$work/h2" --vhost-user "$work/v"
 
 # Malformed request lines are closed at once, without a reply, and logged.
 for line in 'HELLO\n' 'CONNECT x\n' 'CONNECT 07\n' 'CONNECT 99999999999\n'; do
