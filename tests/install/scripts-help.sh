@@ -62,6 +62,9 @@ refuses "--state-disk wants a size in MiB from 2 to 1048576, not '99999999999999
 	rootfs/build --no-initramfs --state-disk 99999999999999999999 "$fake/out"
 refuses "--app-user wants NAME:ID" rootfs/build --app-user app:99999999999999999999 "$fake/out"
 refuses "--app-user: ID 4294967295 is not a user id" rootfs/build --app-user app:4294967295 "$fake/out"
+refuses "kernel-config/build: unknown option --bogus" kernel-config/build --bogus "$fake/k"
+refuses "kernel-config/build: missing OUTDIR" kernel-config/build --config-only
+refuses "kernel-config/build: unexpected argument 'two'" kernel-config/build "$fake/k" two
 refuses "--port must be a number from 1 to 4294967294, not '99999999999999999999'" \
 	scripts/wayland-host --vsock x --port 99999999999999999999
 [ $failed -eq 0 ] || exit 1
