@@ -250,6 +250,19 @@ static void test_usage(void **state)
 	       "bad target 'mail': want vsock:CID[:PORT], hybrid:PATH[:PORT], unix:PATH, "
 	       "vm:NAME or focused");
 	run_free(&r);
+	/* A bad clipboard policy: named by file and line, as a compiler does,
+	 * before anything is asked of either clipboard. */
+	char conf[160], want[200];
+	snprintf(conf, sizeof(conf), "%s/bad.conf", dir);
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs("[default]\nmax-size = 17M\n", f);
+	fclose(f);
+	r = run_ctl(unix_target, "clipboard", "copy", "--config", conf, NULL);
+	unlink(conf);
+	snprintf(want, sizeof(want), ": %s:2: max-size wants 1 to 16M bytes", conf);
+	expect(&r, CTL_EXIT_USAGE, NULL, want);
+	run_free(&r);
 	r = run_ctl(unix_target, "docs", "revoke", "-1", NULL);
 	expect(&r, CTL_EXIT_USAGE, NULL, "docs: unknown option '-1' (it takes --json");
 	run_free(&r);
