@@ -65,6 +65,14 @@ int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
 				ctl_error_set(err, "VM not running: nothing listens on %s", path);
 			return -EHOSTDOWN;
 		}
+		case EACCES:
+		case EPERM:
+			ctl_error_set(
+			    err,
+			    "cannot connect to %s: %s (another user's VM: run as the user "
+			    "who started it, or as root)",
+			    path, strerror(e));
+			return -e;
 		default:
 			ctl_error_set(err, "cannot connect to %s: %s", path, strerror(e));
 			return -e;
