@@ -392,6 +392,20 @@ static void test_vmdir(void **state)
 	assert_string_equal(base, "/run/user/7/appvm/vm");
 	unsetenv("XDG_RUNTIME_DIR");
 	assert_int_equal(ctl_vmdir_base(base, sizeof(base), &err), -EINVAL);
+	assert_string_equal(err.msg, "no VM directory: set XDG_RUNTIME_DIR or APPVM_VM_DIR");
+	/* A relative path is refused, not passed over for the other variable. */
+	setenv("XDG_RUNTIME_DIR", "/run/user/7", 1);
+	setenv("APPVM_VM_DIR", "vms", 1);
+	assert_int_equal(ctl_vmdir_base(base, sizeof(base), &err), -EINVAL);
+	assert_string_equal(err.msg, "APPVM_VM_DIR=vms is not an absolute path");
+	setenv("APPVM_VM_DIR", "", 1); /* empty: unset */
+	assert_int_equal(ctl_vmdir_base(base, sizeof(base), &err), 0);
+	assert_string_equal(base, "/run/user/7/appvm/vm");
+	unsetenv("APPVM_VM_DIR");
+	setenv("XDG_RUNTIME_DIR", "run", 1);
+	assert_int_equal(ctl_vmdir_base(base, sizeof(base), &err), -EINVAL);
+	assert_string_equal(err.msg, "XDG_RUNTIME_DIR=run is not an absolute path");
+	unsetenv("XDG_RUNTIME_DIR");
 
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
