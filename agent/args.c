@@ -31,7 +31,8 @@ const char agent_usage[] =
     "      --version        show the version and exit\n"
     "\n"
     "Options take their value as the next argument or after '='.\n"
-    "See docs/agent.md.\n";
+    "Exit status: 0 after SIGTERM or SIGINT, 1 when it cannot start, 2 on a\n"
+    "usage error. See docs/agent.md.\n";
 
 void agent_opts_init(struct agent_opts *o)
 {

@@ -53,7 +53,8 @@ int server_open(struct agent *a)
 				    : open_vsock(a->opt.port);
 	if (fd < 0) {
 		if (a->opt.listen_unix)
-			log_err("cannot listen on %s: %s", a->opt.listen_unix, strerror(-fd));
+			log_err("cannot listen on %s: %s", a->opt.listen_unix,
+				unix_listen_why(a->opt.listen_unix, fd));
 		else
 			log_err("cannot listen on vsock port %u: %s", a->opt.port, strerror(-fd));
 		return fd;

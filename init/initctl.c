@@ -35,6 +35,7 @@ static const char usage[] =
     "  poweroff    ask init to shut down and power off\n"
     "  reboot      ask init to shut down and reboot\n"
     "\n"
+    "Options (before or after the command; --opt=VALUE works too):\n"
     "  --socket PATH   the control socket (default " INITCTL_SOCKET ")\n"
     "  --deadline MS   poweroff/reboot: finish the shutdown within MS ms (0-3600000)\n"
     "  -h, --help      print this help\n"
@@ -43,8 +44,8 @@ static const char usage[] =
     "Exit status: 0 on success (watch: init ended the watch), 1 when init\n"
     "refused or failed, 2 on bad usage.\n";
 
-/* One request, one reply, within TIMEOUT_MS. Returns 0 (ret filled for a
- * status) or -errno: connect errors, -ETIMEDOUT, -ECONNRESET (closed without
+/* One request on the connection fd, one reply, within TIMEOUT_MS. Returns 0
+ * (ret filled for a status) or -errno: -ETIMEDOUT, -ECONNRESET (closed without
  * a reply), -EBADMSG (malformed or oversized reply), or the error init sent. */
 static void print_status(const struct initctl_status *st);
 
@@ -80,8 +81,7 @@ static int watch_on(int fd, char *buf, size_t len)
 	}
 }
 
-static int transact(const char *path, enum initctl_cmd cmd, uint32_t deadline_ms,
-		    struct initctl_status *ret)
+static int transact(int fd, enum initctl_cmd cmd, uint32_t deadline_ms, struct initctl_status *ret)
 {
 	static char buf[INITCTL_REPLY_MAX];
 	char req[INITCTL_REQUEST_MAX];
@@ -89,9 +89,6 @@ static int transact(const char *path, enum initctl_cmd cmd, uint32_t deadline_ms
 	if (req_len < 0)
 		return req_len;
 	int r;
-	_cleanup_close_ int fd = unix_sock_connect(path, 0);
-	if (fd < 0)
-		return fd;
 	/* MSG_NOSIGNAL: a refused caller must get -EPERM, not SIGPIPE. When init
 	 * already replied and closed (a refusal), the reply is still readable. */
 	if (send(fd, req, (size_t)req_len, MSG_NOSIGNAL) < 0 && errno != EPIPE &&
@@ -146,43 +143,68 @@ static void print_status(const struct initctl_status *st)
 	printf("shutdown %s\n", st->shutting_down ? "yes" : "no");
 }
 
+/* "--opt VALUE" or "--opt=VALUE" at argv[*i]: returns true when argv[*i]
+ * is opt, with its value (NULL when missing) in *ret and *i on the value. */
+static bool option(int argc, char **argv, int *i, const char *opt, const char **ret)
+{
+	size_t n = strlen(opt);
+	if (strncmp(argv[*i], opt, n) != 0 || (argv[*i][n] != '\0' && argv[*i][n] != '='))
+		return false;
+	if (argv[*i][n] == '=')
+		*ret = argv[*i] + n + 1;
+	else
+		*ret = *i + 1 < argc ? argv[++*i] : NULL;
+	return true;
+}
+
+static int usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "appvm-initctl: %s%s%s%s (see --help)\n", what, arg ? " '" : "",
+		arg ? arg : "", arg ? "'" : "");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
-	const char *sock = INITCTL_SOCKET;
+	const char *sock = INITCTL_SOCKET, *word = NULL, *v;
 	uint32_t deadline_ms = 0;
 	bool has_deadline = false;
-	int i = 1;
-	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		fputs(usage, stdout);
-		return 0;
-	}
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("appvm-initctl %s\n", APPVM_VERSION);
-		return 0;
-	}
-	if (i + 1 < argc && strcmp(argv[i], "--socket") == 0) {
-		sock = argv[i + 1];
-		i += 2;
-	}
-	if (i + 1 < argc && strcmp(argv[i], "--deadline") == 0) {
-		char *end;
-		errno = 0;
-		unsigned long v = strtoul(argv[i + 1], &end, 10);
-		if (errno || end == argv[i + 1] || *end || argv[i + 1][0] == '-' ||
-		    v > INITCTL_DEADLINE_MAX) {
-			fprintf(stderr, "appvm-initctl: --deadline: expected 0 to %d ms\n",
-				INITCTL_DEADLINE_MAX);
-			return 2;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage, stdout);
+			return 0;
 		}
-		deadline_ms = (uint32_t)v;
-		has_deadline = true;
-		i += 2;
+		if (strcmp(a, "--version") == 0) {
+			printf("appvm-initctl %s\n", APPVM_VERSION);
+			return 0;
+		}
+		if (option(argc, argv, &i, "--socket", &v)) {
+			if (!v || !v[0])
+				return usage_error("--socket needs a path", NULL);
+			sock = v;
+		} else if (option(argc, argv, &i, "--deadline", &v)) {
+			char *end;
+			errno = 0;
+			unsigned long n = v ? strtoul(v, &end, 10) : 0;
+			if (!v || errno || end == v || *end || v[0] < '0' || v[0] > '9' ||
+			    n > INITCTL_DEADLINE_MAX) {
+				fprintf(stderr, "appvm-initctl: --deadline: expected 0 to %d ms\n",
+					INITCTL_DEADLINE_MAX);
+				return 2;
+			}
+			deadline_ms = (uint32_t)n;
+			has_deadline = true;
+		} else if (a[0] == '-' && a[1]) {
+			return usage_error("unknown option", a);
+		} else if (word) {
+			return usage_error("unexpected argument", a);
+		} else {
+			word = a;
+		}
 	}
-	if (i + 1 != argc) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	const char *word = argv[i];
+	if (!word)
+		return usage_error("missing command: status, watch, poweroff or reboot", NULL);
 	enum initctl_cmd cmd;
 	if (strcmp(word, "status") == 0)
 		cmd = INITCTL_CMD_STATUS;
@@ -192,16 +214,21 @@ int main(int argc, char **argv)
 		cmd = INITCTL_CMD_REBOOT;
 	else if (strcmp(word, "watch") == 0)
 		cmd = INITCTL_CMD_WATCH;
-	else {
-		fprintf(stderr, "appvm-initctl: unknown command %s (see --help)\n", word);
-		return 2;
-	}
+	else
+		return usage_error("unknown command", word);
 	if (has_deadline && !initctl_cmd_takes_deadline(cmd)) {
 		fprintf(stderr, "appvm-initctl: --deadline applies to poweroff and reboot only\n");
 		return 2;
 	}
+	_cleanup_close_ int fd = unix_sock_connect(sock, 0);
+	if (fd < 0) {
+		fprintf(stderr, "appvm-initctl: %s: cannot connect to %s: %s%s\n", word, sock,
+			strerror(-fd),
+			fd == -ENOENT || fd == -ECONNREFUSED ? " (is appvm-init running?)" : "");
+		return 1;
+	}
 	static struct initctl_status st;
-	int r = transact(sock, cmd, deadline_ms, cmd == INITCTL_CMD_STATUS ? &st : NULL);
+	int r = transact(fd, cmd, deadline_ms, cmd == INITCTL_CMD_STATUS ? &st : NULL);
 	if (r < 0) {
 		fprintf(stderr, "appvm-initctl: %s: %s\n", word,
 			r == -EPERM   ? "permission denied by appvm-init"

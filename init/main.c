@@ -244,7 +244,7 @@ static int answer_option(const char *arg)
 		printf("appvm-init %s\n", APPVM_VERSION);
 		return 0;
 	}
-	if (strcmp(arg, "--help") != 0)
+	if (strcmp(arg, "--help") != 0 && strcmp(arg, "-h") != 0)
 		return -1;
 	printf("Usage: appvm-init   (as PID 1 of a VM; it takes no arguments)\n"
 	       "\n"
@@ -252,7 +252,9 @@ static int answer_option(const char *arg)
 	       "[net], starts and supervises the agent and the app, and shuts down\n"
 	       "cleanly. It reads %s (or appvm.config=PATH) and the\n"
 	       "appvm.* options of the kernel command line: see docs/config.md.\n"
-	       "Its control socket is driven with appvm-initctl (docs/init-control.md).\n",
+	       "Its control socket is driven with appvm-initctl (docs/init-control.md).\n"
+	       "\n"
+	       "Exit status outside PID 1: 0 for --help and --version, 1 otherwise.\n",
 	       DEFAULT_CONFIG);
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -81,4 +82,17 @@ int cli_parse(const struct cli_option *opts, size_t n, int argc, char *const arg
 			return r < 0 ? r : 0;
 	}
 	return 0;
+}
+
+int cli_getopt_error(int o, int optopt_, const char *arg, char *err, size_t errlen)
+{
+	const char *eq = arg[0] == '-' && arg[1] == '-' ? strchr(arg, '=') : NULL;
+	int len = (int)(eq ? eq - arg : (ptrdiff_t)strlen(arg));
+	if (len > 64)
+		len = 64;
+	if (o == ':')
+		return cli_error(err, errlen, "%.*s needs a value", len, arg);
+	if (eq && optopt_)
+		return cli_error(err, errlen, "%.*s takes no value", len, arg);
+	return cli_error(err, errlen, "unknown option \"%.*s\" (see --help)", len, arg);
 }

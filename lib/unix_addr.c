@@ -78,3 +78,15 @@ int unix_sock_accept(int lfd, int *spare)
 	*spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	return -e;
 }
+
+const char *unix_listen_why(const char *path, int err)
+{
+	struct stat st;
+	if ((err == -EADDRINUSE || err == -EEXIST) && lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode))
+			return "a file that is not a socket is in the way (left alone)";
+		if (unix_sock_live(path))
+			return "another process is serving it";
+	}
+	return strerror(-err);
+}

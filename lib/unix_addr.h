@@ -17,6 +17,12 @@ int unix_addr_set(struct sockaddr_un *sa, const char *path);
  * any other file at path is not (-EADDRINUSE). Returns the fd or -errno. */
 int unix_sock_listen(const char *path, int backlog);
 
+/* What to tell the user when listening on path failed with err (-errno):
+ * for -EADDRINUSE and -EEXIST, that a file that is not a socket is in the
+ * way or that another process is serving the socket there; else
+ * strerror(-err). */
+const char *unix_listen_why(const char *path, int err);
+
 /* Returns true when something accepts connections on the socket at path (a
  * connect succeeds, or finds the backlog full). A daemon that must be the
  * only one serving a path checks this before unix_sock_listen, which would

@@ -1,6 +1,7 @@
 /* appvm-net: applies the [net] section of a vm.conf-style file, or shows the
  * network state, using the same library as appvm-init. For debugging and
  * tests; inside a VM, appvm-init applies [net] itself. */
+#include "cli.h"
 #include "log.h"
 #include "net.h"
 
@@ -69,7 +70,9 @@ int main(int argc, char **argv)
 	};
 	const char *resolv = "/run/appvm/resolv.conf", *etc = "/etc/resolv.conf";
 	int check_only = 0, o;
-	while ((o = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+	char err[512] = "";
+	opterr = 0; /* one line of ours instead of getopt's and the usage */
+	while ((o = getopt_long(argc, argv, ":hV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'r':
 			resolv = optarg;
@@ -87,7 +90,8 @@ int main(int argc, char **argv)
 			printf("appvm-net %s\n", APPVM_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			cli_getopt_error(o, optopt, argv[optind - 1], err, sizeof(err));
+			log_err("%s", err);
 			return 2;
 		}
 	}
@@ -96,7 +100,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[optind++];
-	char err[512] = "";
 	if (strcmp(cmd, "show") == 0) {
 		if (optind != argc) {
 			log_err("show takes no arguments");
@@ -129,9 +132,21 @@ int main(int argc, char **argv)
 		status = 2;
 		goto out;
 	}
-	int line = ini_parse(path, on_ini, &ps);
-	if (line == -1) {
+	/* inih takes a read error (a directory's EISDIR) for the end of the
+	 * file: an empty config. */
+	FILE *f = fopen(path, "re");
+	if (!f) {
 		log_err("%s: cannot open: %s", path, strerror(errno));
+		status = 2;
+		goto out;
+	}
+	int line = ini_parse_file(f, on_ini, &ps);
+	if (line == 0 && ferror(f)) {
+		log_err("%s: cannot read: %s", path, strerror(errno));
+		line = -1;
+	}
+	fclose(f);
+	if (line == -1) {
 		status = 2;
 		goto out;
 	}

@@ -35,7 +35,9 @@ const char portal_usage[] =
     "      --version          show the version and exit\n"
     "\n"
     "Without --fuse-fd or --mount there is no document filesystem and every\n"
-    "dialog answers 2 (failed). See docs/portal.md.\n";
+    "dialog answers 2 (failed). Exit status: 0 after SIGTERM, SIGINT or SIGHUP,\n"
+    "1 when the bus connection or the filesystem goes away, 2 on a usage\n"
+    "error. See docs/portal.md.\n";
 
 /* An absolute path without "//", "." or ".." components, short enough. */
 static bool path_ok(const char *s, size_t max)

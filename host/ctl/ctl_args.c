@@ -88,6 +88,37 @@ static int is_option(const char *arg, const char *opt)
 	return strncmp(arg, opt, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
+int ctl_target_parse_named(const char *s, struct ctl_target *ret, const char **ret_vm_name,
+			   bool *ret_focused, char *ret_buf, unsigned buf_size,
+			   const char **ret_why)
+{
+	const char *why = NULL;
+	*ret_vm_name = NULL;
+	*ret_focused = false;
+	if (strcmp(s, "focused") == 0) {
+		*ret_focused = true;
+	} else if (strncmp(s, "vm:", 3) == 0) {
+		*ret_vm_name = s + 3;
+		if (!vm_name_ok(s + 3)) {
+			*ret_why = "bad target: vm:NAME wants 1-64 of A-Z a-z 0-9 . _ - (not "
+				   "starting with '.' or '-')";
+			return -EINVAL;
+		}
+	} else if (strncmp(s, "vsock:", 6) && strncmp(s, "hybrid:", 7) && strncmp(s, "unix:", 5)) {
+		snprintf(ret_buf, buf_size,
+			 "bad target '%.64s': want vsock:CID[:PORT], hybrid:PATH[:PORT], "
+			 "unix:PATH, vm:NAME or focused",
+			 s);
+		*ret_why = ret_buf;
+		return -EINVAL;
+	} else if (ctl_target_parse(s, ret, &why) < 0) {
+		snprintf(ret_buf, buf_size, "bad target: %s", why);
+		*ret_why = ret_buf;
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_buf,
 		   unsigned buf_size, const char **ret_why)
 {
@@ -179,22 +210,9 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 		*ret_why = "missing target and command";
 		return -EINVAL;
 	}
-	const char *why = NULL;
-	if (strcmp(a.target_string, "focused") == 0) {
-		a.focused = true;
-	} else if (strncmp(a.target_string, "vm:", 3) == 0) {
-		a.vm_name = a.target_string + 3;
-		if (!vm_name_ok(a.vm_name)) {
-			*ret_why = "bad target: vm:NAME wants 1-64 of A-Z a-z 0-9 . _ - (not "
-				   "starting with "
-				   "'.' or '-')";
-			return -EINVAL;
-		}
-	} else if (ctl_target_parse(a.target_string, &a.target, &why) < 0) {
-		snprintf(ret_buf, buf_size, "bad target: %s", why);
-		*ret_why = ret_buf;
+	if (ctl_target_parse_named(a.target_string, &a.target, &a.vm_name, &a.focused, ret_buf,
+				   buf_size, ret_why) < 0)
 		return -EINVAL;
-	}
 	if (!command) {
 		*ret_why = "missing command";
 		return -EINVAL;

@@ -46,6 +46,14 @@ struct ctl_args {
 int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_buf,
 		   unsigned buf_size, const char **ret_why);
 
+/* Parses a target string of the command line: vsock:, hybrid: and unix:
+ * targets into *ret; vm:NAME sets *ret_vm_name to NAME and focused sets
+ * *ret_focused, leaving *ret to ctl_vmdir_resolve(). Returns 0, or -EINVAL
+ * with a message in *ret_why (a static string or ret_buf). */
+int ctl_target_parse_named(const char *s, struct ctl_target *ret, const char **ret_vm_name,
+			   bool *ret_focused, char *ret_buf, unsigned buf_size,
+			   const char **ret_why);
+
 /* Parses seconds ("30", "0.5", "1.25"; at most 3 decimals, more than 0, at
  * most a day) into milliseconds. Returns 0 or -EINVAL. */
 int ctl_timeout_parse(const char *s, uint32_t *ret_ms);

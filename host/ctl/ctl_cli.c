@@ -38,7 +38,7 @@ void ctl_cli_usage(FILE *f)
 	      "                       answers a ping (60 s)\n"
 	      "  docs list            documents the VM was granted, from its portal daemon\n"
 	      "  docs revoke ID       revoke one (the guest loses it at once)\n"
-	      "  docs revoke-all      revoke them all (hybrid: and unix: targets; 10 s)\n"
+	      "  docs revoke-all      revoke them all (not for vsock: targets; 10 s)\n"
 	      "  clipboard copy       the VM's clipboard to the host clipboard (10 s)\n"
 	      "  clipboard paste      the host clipboard to the VM's clipboard (10 s)\n"
 	      "\n"
@@ -68,24 +68,6 @@ void ctl_cli_usage(FILE *f)
 	      "focused VM, 11 nothing to copy or paste.\n"
 	      "See docs/appvmctl.md and docs/clipboard.md.\n",
 	      f);
-}
-
-/* vm:NAME and focused name VMs of the VM directory: find their targets. */
-static int resolve_target(struct ctl_args *a, char *vm, size_t size, struct ctl_error *err)
-{
-	char base[4096];
-	if (!a->vm_name && !a->focused)
-		return 0;
-	int r = ctl_vmdir_base(base, sizeof(base), err);
-	if (r < 0)
-		return r;
-	if (a->focused) {
-		r = ctl_vmdir_focused(base, vm, size, err);
-		if (r < 0)
-			return r;
-		a->vm_name = vm;
-	}
-	return ctl_vmdir_target(base, a->vm_name, &a->target, err);
 }
 
 static int run_command(const struct ctl_args *a, struct ctl_client *c, uint64_t deadline,
@@ -192,7 +174,9 @@ int ctl_cli_run(int argc, char *const *argv, FILE *out, FILE *errf)
 	memset(&clip, 0, sizeof(clip));
 	char vm[VM_NAME_MAX + 1];
 	struct ctl_result res = {.command = a.command, .target = a.target_string, .err = &err};
-	res.ret = resolve_target(&a, vm, sizeof(vm), &err);
+	if (a.vm_name || a.focused)
+		res.ret = ctl_vmdir_resolve(a.vm_name, a.focused, vm, sizeof(vm), &a.vm_name,
+					    &a.target, &err);
 	res.vm = a.vm_name;
 	if (res.ret == 0)
 		res.ret = run_command(&a, &c, deadline, &res, &err, &ready, &status, &clip);

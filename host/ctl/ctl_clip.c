@@ -269,7 +269,7 @@ int ctl_clip_policy_parse(const char *text, const char *vm, struct ctl_clip_poli
 			mine_set[k] = true;
 		continue;
 	bad:
-		snprintf(err, errlen, "line %u: %s", line_no, why);
+		snprintf(err, errlen, "%u: %s", line_no, why);
 		return -EINVAL;
 	}
 	*p = dflt;

@@ -65,7 +65,8 @@ void ctl_clip_policy_default(struct ctl_clip_policy *p);
 
 /* Reads a configuration (docs/clipboard.md, Configuration) for the VM
  * named vm (NULL: the defaults only) into p, which holds the defaults on
- * entry. Returns 0, or -EINVAL with "line N: why" in err. */
+ * entry. Returns 0, or -EINVAL with "N: why" in err (N: the line), for the
+ * caller to print after the file's name as compilers do: "PATH:N: why". */
 int ctl_clip_policy_parse(const char *text, const char *vm, struct ctl_clip_policy *p, char *err,
 			  size_t errlen);
 

@@ -56,7 +56,7 @@ int ctl_clip_load_policy(const struct ctl_args *a, const char *vm, struct ctl_cl
 		}
 		char why[128];
 		if (n >= 0 && ctl_clip_policy_parse(text, vm, ret, why, sizeof(why)) < 0) {
-			ctl_error_set(err, "%s: %s", path, why);
+			ctl_error_set(err, "%s:%s", path, why);
 			return -EINVAL;
 		}
 	}

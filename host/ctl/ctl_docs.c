@@ -6,10 +6,13 @@
 #include "ctl_error.h"
 #include "ctl_target.h"
 #include "ctl_text.h"
+#include "ctl_output.h"
 #include "ctl_transport.h"
+#include "ctl_vmdir.h"
 #include "io.h"
 #include "pd_ctlproto.h"
 #include "text_escape.h"
+#include "vm_name.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -22,6 +25,8 @@
 struct docs_args {
 	const char *target_string;
 	struct ctl_target target;
+	const char *vm_name; /* vm:NAME, or the focused VM once resolved */
+	bool focused;
 	struct pd_ctl_req req;
 	const char *sub; /* "list", "revoke", "revoke-all" */
 	uint32_t timeout_ms;
@@ -55,7 +60,8 @@ bool ctl_docs_wanted(int argc, char *const *argv)
 	return positionals(argc, argv, pos, 2) >= 2 && !strcmp(pos[1], "docs");
 }
 
-static int parse(int argc, char *const *argv, struct docs_args *a, const char **why)
+static int parse(int argc, char *const *argv, struct docs_args *a, char *buf, unsigned size,
+		 const char **why)
 {
 	const char *pos[5] = {NULL};
 	memset(a, 0, sizeof(*a));
@@ -69,19 +75,26 @@ static int parse(int argc, char *const *argv, struct docs_args *a, const char **
 			const char *v =
 			    argv[i][9] == '=' ? argv[i] + 10 : (i + 1 < argc ? argv[++i] : "");
 			if (ctl_timeout_parse(v, &a->timeout_ms) < 0) {
-				*why = "--timeout needs seconds (more than 0, at most 86400)";
+				*why =
+				    "--timeout needs seconds (more than 0, at most 86400, up to 3 "
+				    "decimals)";
 				return -EINVAL;
 			}
 		} else if (argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--")) {
-			*why = "docs takes only --json, --timeout and --quiet";
+			snprintf(buf, size,
+				 "docs: unknown option '%.64s' (it takes --json, --timeout and "
+				 "--quiet; document ids are hexadecimal)",
+				 argv[i]);
+			*why = buf;
 			return -EINVAL;
 		}
 	}
 	int n = positionals(argc, argv, pos, 5);
 	a->target_string = pos[0];
-	if (ctl_target_parse(pos[0], &a->target, why) < 0)
+	if (ctl_target_parse_named(pos[0], &a->target, &a->vm_name, &a->focused, buf, size, why) <
+	    0)
 		return -EINVAL;
-	if (a->target.transport == CTL_TRANSPORT_VSOCK) {
+	if (!a->vm_name && !a->focused && a->target.transport == CTL_TRANSPORT_VSOCK) {
 		*why = "docs needs a hybrid: or unix: target (the portal daemon's socket is "
 		       "PATH.portal.ctl)";
 		return -EINVAL;
@@ -109,6 +122,12 @@ static int exchange(const struct docs_args *a, char **ret, size_t *ret_len, stru
 {
 	char path[CTL_PATH_SIZE + 16];
 	uint64_t deadline = clock_now_ms() + a->timeout_ms;
+	if (a->target.transport == CTL_TRANSPORT_VSOCK) {
+		ctl_error_set(err,
+			      "docs needs a hybrid: or unix: target, and VM %s has a vsock: one",
+			      a->vm_name);
+		return -EINVAL;
+	}
 	if (snprintf(path, sizeof(path), "%s.portal.ctl", a->target.path) >= CTL_PATH_SIZE) {
 		ctl_error_set(err, "%s.portal.ctl does not fit a socket address", a->target.path);
 		return -EINVAL;
@@ -264,18 +283,14 @@ int ctl_docs_run(int argc, char *const *argv, FILE *out, FILE *errf)
 {
 	struct docs_args a;
 	const char *why = NULL;
+	char why_buf[192];
 	bool json = false;
 	for (int i = 1; i < argc; i++)
 		json |= !strcmp(argv[i], "--json");
-	if (parse(argc, argv, &a, &why) < 0) {
-		if (json) {
-			fputs("{\"command\":null,\"target\":null,\"ok\":false,\"error\":{\"kind\":"
-			      "\"usage\",\"exit_code\":2,\"message\":",
-			      out);
-			ctl_json_string(out, why, strlen(why));
-			fputs("}}\n", out);
-		}
-		fprintf(errf, "appvmctl: %s\nTry 'appvmctl --help'.\n", why);
+	if (parse(argc, argv, &a, why_buf, sizeof(why_buf), &why) < 0) {
+		if (json)
+			ctl_print_usage_error_json(out, why);
+		ctl_print_usage_error(errf, why);
 		return CTL_EXIT_USAGE;
 	}
 	uint64_t start = clock_now_ms();
@@ -287,7 +302,17 @@ int ctl_docs_run(int argc, char *const *argv, FILE *out, FILE *errf)
 		fprintf(out, "{\"command\":\"docs %s\",\"target\":", a.sub);
 		ctl_json_string(out, a.target_string, strlen(a.target_string));
 	}
-	int r = exchange(&a, &buf, &len, &err);
+	char vm[VM_NAME_MAX + 1];
+	int r = 0;
+	if (a.vm_name || a.focused)
+		r = ctl_vmdir_resolve(a.vm_name, a.focused, vm, sizeof(vm), &a.vm_name, &a.target,
+				      &err);
+	if (a.json && a.vm_name) {
+		fputs(",\"vm\":", out);
+		ctl_json_string(out, a.vm_name, strlen(a.vm_name));
+	}
+	if (r == 0)
+		r = exchange(&a, &buf, &len, &err);
 	if (r == 0)
 		r = report(&a, buf, out, &err);
 	free(buf);

@@ -56,9 +56,23 @@ int ctl_unix_connect(const char *path, uint64_t deadline, struct ctl_error *err)
 		case ENOTDIR:
 			ctl_error_set(err, "VM not running: no socket at %s", path);
 			return -EHOSTDOWN;
-		case ECONNREFUSED:
-			ctl_error_set(err, "VM not running: nothing listens on %s", path);
+		case ECONNREFUSED: {
+			/* Also what connecting to a file or directory gives. */
+			struct stat st;
+			if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+				ctl_error_set(err, "VM not running: %s is not a socket", path);
+			else
+				ctl_error_set(err, "VM not running: nothing listens on %s", path);
 			return -EHOSTDOWN;
+		}
+		case EACCES:
+		case EPERM:
+			ctl_error_set(
+			    err,
+			    "cannot connect to %s: %s (another user's VM: run as the user "
+			    "who started it, or as root)",
+			    path, strerror(e));
+			return -e;
 		default:
 			ctl_error_set(err, "cannot connect to %s: %s", path, strerror(e));
 			return -e;
@@ -156,7 +170,11 @@ int ctl_unix_listen(const char *path, struct ctl_error *err)
 		/* Replace the file only if it is a socket nobody listens on. */
 		struct stat st;
 		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || probe < 0 ||
+		if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+			ctl_error_set(err, "%s is not a socket, left alone", path);
+			return -EADDRINUSE;
+		}
+		if (lstat(path, &st) < 0 || probe < 0 ||
 		    connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
 		    errno != ECONNREFUSED) {
 			ctl_error_set(err, "%s is in use", path);

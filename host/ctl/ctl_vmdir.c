@@ -13,17 +13,24 @@
 
 int ctl_vmdir_base(char *buf, size_t size, struct ctl_error *err)
 {
-	const char *dir = getenv("APPVM_VM_DIR");
+	const char *dir = getenv("APPVM_VM_DIR"), *run = getenv("XDG_RUNTIME_DIR");
 	int n;
-	if (dir && dir[0] == '/') {
+	/* A relative path would depend on where appvmctl runs (a key binding's
+	 * directory): refused, not passed over for the other variable. */
+	if (dir && dir[0] && dir[0] != '/') {
+		ctl_error_set(err, "APPVM_VM_DIR=%.256s is not an absolute path", dir);
+		return -EINVAL;
+	}
+	if (dir && dir[0]) {
 		n = snprintf(buf, size, "%s", dir);
-	} else {
-		const char *run = getenv("XDG_RUNTIME_DIR");
-		if (!run || run[0] != '/') {
-			ctl_error_set(err, "no VM directory: set XDG_RUNTIME_DIR or APPVM_VM_DIR");
-			return -EINVAL;
-		}
+	} else if (run && run[0] == '/') {
 		n = snprintf(buf, size, "%s/appvm/vm", run);
+	} else if (run && run[0]) {
+		ctl_error_set(err, "XDG_RUNTIME_DIR=%.256s is not an absolute path", run);
+		return -EINVAL;
+	} else {
+		ctl_error_set(err, "no VM directory: set XDG_RUNTIME_DIR or APPVM_VM_DIR");
+		return -EINVAL;
 	}
 	if (n < 0 || (size_t)n >= size) {
 		ctl_error_set(err, "the VM directory's path is too long");
@@ -111,4 +118,21 @@ int ctl_vmdir_focused(const char *base, char *ret_name, size_t size, struct ctl_
 	}
 	snprintf(ret_name, size, "%s", found[0]);
 	return 0;
+}
+
+int ctl_vmdir_resolve(const char *name, bool focused, char *vm_buf, size_t size,
+		      const char **ret_vm, struct ctl_target *ret, struct ctl_error *err)
+{
+	char base[4096];
+	int r = ctl_vmdir_base(base, sizeof(base), err);
+	if (r < 0)
+		return r;
+	if (focused) {
+		r = ctl_vmdir_focused(base, vm_buf, size, err);
+		if (r < 0)
+			return r;
+		name = vm_buf;
+	}
+	*ret_vm = name;
+	return ctl_vmdir_target(base, name, ret, err);
 }

@@ -11,6 +11,7 @@
 #ifndef APPVM_CTL_VMDIR_H
 #define APPVM_CTL_VMDIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ctl_error.h"
@@ -31,5 +32,12 @@ int ctl_vmdir_target(const char *base, const char *name, struct ctl_target *ret,
 /* Finds the one VM whose focus file says "1". Returns 0 with its name in
  * ret_name, or -ENXIO when none does or several do (err names them). */
 int ctl_vmdir_focused(const char *base, char *ret_name, size_t size, struct ctl_error *err);
+
+/* Resolves vm:NAME (name) or focused (focused true) in the VM directory:
+ * fills *ret with the VM's target and sets *ret_vm to its name (name, or the
+ * focused VM's copied into vm_buf). Returns 0, or an error as
+ * ctl_vmdir_base(), ctl_vmdir_target() and ctl_vmdir_focused(). */
+int ctl_vmdir_resolve(const char *name, bool focused, char *vm_buf, size_t size,
+		      const char **ret_vm, struct ctl_target *ret, struct ctl_error *err);
 
 #endif

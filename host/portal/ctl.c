@@ -23,13 +23,9 @@
 
 int pd_ctl_open(struct pd_daemon *d)
 {
-	/* Never another daemon's: a live socket means this VM is served. */
-	d->ctl_fd =
-	    unix_sock_live(d->opt.control) ? -EADDRINUSE : unix_sock_listen(d->opt.control, 16);
-	if (d->ctl_fd < 0) {
-		log_err("cannot listen on %s: %s", d->opt.control, strerror(-d->ctl_fd));
+	d->ctl_fd = pd_listen(d->opt.control, 16);
+	if (d->ctl_fd < 0)
 		return d->ctl_fd;
-	}
 	d->ctl_w.kind = PD_W_CTL;
 	return pd_watch_add(d, d->ctl_fd, &d->ctl_w, EPOLLIN);
 }

@@ -65,11 +65,9 @@ int pd_fsdev_open(struct pd_daemon *d)
 	vhost_user_init(&f->vu, &f->dev, &vu_sys_ops, &f->sys);
 	vu_reader_init(&f->reader);
 	const char *path = d->opt.docs_device;
-	f->listen_fd = unix_sock_live(path) ? -EADDRINUSE : unix_sock_listen(path, 1);
-	if (f->listen_fd < 0) {
-		log_err("--docs-device %s: %s", path, strerror(-f->listen_fd));
+	f->listen_fd = pd_listen(path, 1);
+	if (f->listen_fd < 0)
 		return f->listen_fd;
-	}
 	int r = pd_watch_add(d, f->listen_fd, &f->listen_w, EPOLLIN);
 	if (r == 0)
 		log_info("docs device: waiting for the VMM on %s", path);

@@ -22,6 +22,15 @@
 
 #define MAX_EVENTS 32
 
+int pd_listen(const char *path, int backlog)
+{
+	/* Never another daemon's: a live socket means this VM is served. */
+	int fd = unix_sock_live(path) ? -EADDRINUSE : unix_sock_listen(path, backlog);
+	if (fd < 0)
+		log_err("cannot listen on %s: %s", path, unix_listen_why(path, fd));
+	return fd;
+}
+
 int pd_watch_add(struct pd_daemon *d, int fd, struct pd_watch *w, uint32_t mask)
 {
 	struct epoll_event e = {.events = mask, .data.ptr = w};
@@ -78,13 +87,9 @@ static int setup(struct pd_daemon *d)
 	int r = pd_watch_add(d, d->sig_fd, &d->sig_w, EPOLLIN);
 	if (r < 0)
 		return r;
-	/* Never another daemon's: a live socket means this VM is served. */
-	d->listen_fd =
-	    unix_sock_live(d->opt.listen) ? -EADDRINUSE : unix_sock_listen(d->opt.listen, 16);
-	if (d->listen_fd < 0) {
-		log_err("cannot listen on %s: %s", d->opt.listen, strerror(-d->listen_fd));
+	d->listen_fd = pd_listen(d->opt.listen, 16);
+	if (d->listen_fd < 0)
 		return d->listen_fd;
-	}
 	d->listen_w.kind = PD_W_LISTEN;
 	r = pd_watch_add(d, d->listen_fd, &d->listen_w, EPOLLIN);
 	if (r < 0)

@@ -34,18 +34,21 @@ const char pd_usage[] =
     "                          at most 8192)\n"
     "  --max-file-size SIZE    largest file a guest may write (2G)\n"
     "  --staging-quota SIZE    all writes in progress together (4G)\n"
-    "  --dialog-burst N        dialogs that may follow each other at once (3)\n"
+    "  --dialog-burst N        dialogs that may follow each other at once (3, at\n"
+    "                          most 1000)\n"
     "  --dialog-interval DUR   one more dialog allowed per DUR (10s)\n"
-    "  --cancel-limit N        cancels in a row before a cooldown (3)\n"
+    "  --cancel-limit N        cancels in a row before a cooldown (3, at most 1000)\n"
     "  --cooldown DUR          first cooldown, doubling up to 16 times it (30s)\n"
-    "  --max-connections N     guest connections at once (4)\n"
+    "  --max-connections N     guest connections at once (4, at most 64)\n"
     "  --frame-timeout DUR     a guest must say HELLO, and finish a frame it\n"
     "                          began, within DUR (10s)\n"
     "  -v, --verbose           log every request\n"
     "  -h, --help              show this text\n"
     "  --version               show the version\n"
     "\n"
-    "SIZE: digits with K, M, G or T (powers of 1024). DUR: N or Ns (seconds), Nms.\n";
+    "SIZE: digits with K, M, G or T (powers of 1024). DUR: N or Ns (seconds), Nms;\n"
+    "at most 86400s. Exit status: 0 after SIGTERM or SIGINT, 1 when it cannot\n"
+    "start, 2 on a usage error.\n";
 
 static void defaults(struct pd_opts *o)
 {
@@ -126,6 +129,38 @@ static int parse_chooser(struct pd_opts *o, const char *v)
 	return 0;
 }
 
+/* The options that take a value, and what each wants (for the errors). */
+static const struct {
+	const char *name, *want;
+} value_options[] = {
+    {"--name", NULL},
+    {"--vsock", "a socket path (at most 107 bytes with _PORT and .portal.ctl)"},
+    {"--port", NULL},
+    {"--listen", "a socket path of 1 to 107 bytes"},
+    {"--control", "a socket path of 1 to 107 bytes"},
+    {"--docs-device", "a socket path of 1 to 107 bytes"},
+    {"--chooser", NULL},
+    {"--max-grants", "a number from 1 to 1024"},
+    {"--max-handles", "a number from 1 to 8192"},
+    {"--max-file-size", "a size of more than 0: digits with K, M, G or T (e.g. 2G)"},
+    {"--staging-quota", "a size of more than 0: digits with K, M, G or T (e.g. 4G)"},
+    {"--dialog-burst", "a number from 1 to 1000"},
+    {"--dialog-interval", "a duration from 1ms to 86400s: N or Ns (seconds), Nms"},
+    {"--cancel-limit", "a number from 1 to 1000"},
+    {"--cooldown", "a duration from 1ms to 86400s: N or Ns (seconds), Nms"},
+    {"--frame-timeout", "a duration from 1ms to 86400s: N or Ns (seconds), Nms"},
+    {"--max-connections", "a number from 1 to 64"},
+};
+
+/* Returns the index of a value option in value_options, or -1. */
+static int value_option_index(const char *opt)
+{
+	for (size_t k = 0; k < sizeof(value_options) / sizeof(value_options[0]); k++)
+		if (!strcmp(opt, value_options[k].name))
+			return (int)k;
+	return -1;
+}
+
 /* Handles one option that takes a value. Returns 0, 1 (not such an option) or -EINVAL. */
 static int value_option(struct pd_opts *o, const char *opt, const char *v, const char **vsock,
 			uint32_t *port, char *err, size_t errlen)
@@ -140,10 +175,12 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 					 v);
 	} else if (!strcmp(opt, "--vsock")) {
 		*vsock = v;
+		r = v[0] ? 0 : -EINVAL;
 	} else if (!strcmp(opt, "--port")) {
 		unsigned long p;
 		if (parse_uint(v, 0xfffffffeul, &p) < 0 || p == 0)
-			return cli_error(err, errlen, "--port: bad port '%.32s'", v);
+			return cli_error(err, errlen,
+					 "--port: '%.32s' is not a port from 1 to 4294967294", v);
 		*port = (uint32_t)p;
 	} else if (!strcmp(opt, "--listen")) {
 		r = set_path(o->listen, v, "");
@@ -180,7 +217,8 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 		return 1;
 	}
 	if (r < 0)
-		return cli_error(err, errlen, "%s: bad value", opt);
+		return cli_error(err, errlen, "%s: '%.64s' is not %s", opt, v,
+				 value_options[value_option_index(opt)].want);
 	return 0;
 }
 
@@ -211,6 +249,8 @@ int pd_opts_parse(struct pd_opts *o, int argc, char *const argv[], char *err, si
 			o->folder_writable = true;
 			continue;
 		}
+		if (a[0] != '-')
+			return cli_error(err, errlen, "unexpected argument '%.64s'", a);
 		char opt[32];
 		const char *eq = strchr(a, '='), *v;
 		if (a[0] == '-' && a[1] == '-' && eq && (size_t)(eq - a) < sizeof(opt)) {
@@ -220,9 +260,10 @@ int pd_opts_parse(struct pd_opts *o, int argc, char *const argv[], char *err, si
 		} else if (i + 1 < argc && strlen(a) < sizeof(opt)) {
 			strcpy(opt, a);
 			v = argv[i + 1];
+		} else if (value_option_index(a) >= 0) {
+			return cli_error(err, errlen, "%s needs a value", a);
 		} else {
-			return cli_error(err, errlen, "unknown option or missing value: '%.64s'",
-					 a);
+			return cli_error(err, errlen, "unknown option '%.64s'", a);
 		}
 		int r = value_option(o, opt, v, &vsock, &port, err, errlen);
 		if (r < 0)

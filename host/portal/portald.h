@@ -235,6 +235,11 @@ void pd_fsdev_close(struct pd_daemon *d);
 
 /* ctl.c: the control socket. */
 int pd_ctl_open(struct pd_daemon *d);
+
+/* Listens on path (mode 0600), unless a live socket (another daemon's) or a
+ * file that is not a socket is there; logs why not. Returns the fd or -errno
+ * (-EADDRINUSE for those two). */
+int pd_listen(const char *path, int backlog);
 void pd_ctl_accept(struct pd_daemon *d);
 void pd_ctl_on_io(struct pd_daemon *d, struct pd_ctlconn *c, uint32_t events);
 void pd_ctl_tick(struct pd_daemon *d, uint64_t now, uint64_t *next);

@@ -3,6 +3,7 @@
  * event loop, the sockets and the command line live here; the device logic
  * is in vsock_dev.c. See docs/vsock.md. */
 #include "cleanup.h"
+#include "cli.h"
 #include "clock.h"
 #include "hybrid.h"
 #include "io.h"
@@ -546,8 +547,11 @@ static void usage(FILE *f)
 		"                     N microseconds before sleeping (0 to 1000, 0: never;\n"
 		"                     default %u); the window adapts to the traffic\n"
 		"  --verbose          log every refused connection\n"
-		"  --help             show this text\n"
-		"  --version          print the version\n",
+		"  -h, --help         show this text\n"
+		"  --version          print the version\n"
+		"\n"
+		"Exit status: 0 after SIGINT or SIGTERM, 1 when a socket cannot be\n"
+		"created, 2 on a usage error. See docs/vsock.md.\n",
 		VSOCK_POLL_DEFAULT_US);
 }
 
@@ -582,7 +586,8 @@ int main(int argc, char **argv)
 	uint64_t cid = 0, poll_us = VSOCK_POLL_DEFAULT_US;
 	bool have_cid = false, verbose = false;
 	int o;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0; /* one line of ours instead of getopt's and the usage */
+	while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
 			if (parse_cid(optarg, &cid) < 0) {
@@ -618,9 +623,12 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("appvm-vsock %s\n", APPVM_VERSION);
 			return 0;
-		default:
-			usage(stderr);
+		default: {
+			char err[128];
+			cli_getopt_error(o, optopt, argv[optind - 1], err, sizeof(err));
+			fprintf(stderr, "appvm-vsock: %s\n", err);
 			return 2;
+		}
 		}
 	}
 	if (optind < argc) {
@@ -657,12 +665,14 @@ int main(int argc, char **argv)
 	}
 	app.vu_listen = listen_unix(app.vu_path);
 	if (app.vu_listen < 0) {
-		log_err("--vhost-user %s: %s", app.vu_path, strerror(-app.vu_listen));
+		log_err("--vhost-user %s: %s", app.vu_path,
+			unix_listen_why(app.vu_path, app.vu_listen));
 		return 1;
 	}
 	app.hy_listen = listen_unix(app.socket_path);
 	if (app.hy_listen < 0) {
-		log_err("--socket %s: %s", app.socket_path, strerror(-app.hy_listen));
+		log_err("--socket %s: %s", app.socket_path,
+			unix_listen_why(app.socket_path, app.hy_listen));
 		unlink(app.vu_path);
 		return 1;
 	}

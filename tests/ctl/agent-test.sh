@@ -6,17 +6,21 @@
 #
 # Usage: tests/ctl/agent-test.sh APPVMCTL APPVM-AGENT
 set -euo pipefail
+# shellcheck source=tests/testlib.sh
+. "$(dirname "$0")/../testlib.sh"
 ctl=${1:?usage: agent-test.sh APPVMCTL APPVM-AGENT}
 agent=${2:?usage: agent-test.sh APPVMCTL APPVM-AGENT}
 dir=$(mktemp -d /tmp/appvm-ctl-agent.XXXXXX)
 agent_pid=
 init_pid=
+pub=
 cleanup() {
 	for pid in $agent_pid $init_pid; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 	rm -rf "$dir"
+	[ -z "$pub" ] || rm -rf "$pub"
 }
 trap cleanup EXIT
 fail() { printf 'FAIL: %s\n' "$*" >&2; [ -f "$dir/agent.log" ] && tail -n 20 "$dir/agent.log" >&2; exit 1; }
@@ -93,6 +97,25 @@ start_init "$agent_pid"
 out=$("$ctl" "$target" ping) || fail "ping: exit $?"
 [[ $out == "ping: reply in "*" from appvm-agent "*" (protocol 1)" ]] || fail "ping printed '$out'"
 pass "ping"
+
+# Another user's VM (the agent's socket is root's, mode 0600): a permission
+# problem, named with what to do, exit 1.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	pub=$(test_public_dir)
+	cp "$ctl" "$pub/appvmctl"
+	chmod 755 "$pub/appvmctl"
+	chmod 711 "$dir"
+	set +e
+	msg=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$pub/appvmctl" "$target" ping 2>&1)
+	rc=$?
+	set -e
+	chmod 700 "$dir"
+	want="cannot connect to $dir/agent.sock: Permission denied (another user's VM: run as the user who started it, or as root)"
+	if [ $rc -ne 1 ] || [[ $msg != *"$want" ]]; then
+		fail "ping as another user: exit $rc, '$msg'"
+	fi
+	pass "another user's VM: exit 1, says what to do"
+fi
 
 out=$("$ctl" "$target" status) || fail "status: exit $?"
 grep -q '^vm:        int-vm$' <<<"$out" || fail "status lacks the vm name: $out"

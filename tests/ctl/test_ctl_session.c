@@ -4,6 +4,8 @@
  * within its deadline, and wait-ready. The exhaustive hostile tables are in
  * test_ctl_hostile.c. */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@
 #include "clock.h"
 #include "fake_events.h"
 #include "fake_guest.h"
+#include "fake_io.h"
 
 static char dir[64];
 static char agent_path[128], vm_path[128], event_path[128], hybrid_event_path[128];
@@ -65,6 +68,9 @@ static int teardown(void **state)
 	unlink(vm_path);
 	unlink(event_path);
 	unlink(hybrid_event_path);
+	char file[160];
+	snprintf(file, sizeof(file), "%s/file.sock", dir);
+	unlink(file);
 	rmdir(dir);
 	return 0;
 }
@@ -143,6 +149,90 @@ static void test_not_running(void **state)
 	expect(&r, CTL_EXIT_NOT_RUNNING, "\"kind\":\"vm_not_running\",\"exit_code\":3",
 	       "nothing listens on");
 	run_free(&r);
+
+	/* A file or a directory where the socket should be: said so. */
+	FILE *f = fopen(vm_path, "w");
+	assert_non_null(f);
+	fclose(f);
+	r = run_ctl(hybrid_target, "ping", NULL);
+	unlink(vm_path);
+	expect(&r, CTL_EXIT_NOT_RUNNING, NULL, "is not a socket");
+	run_free(&r);
+	char target[160];
+	snprintf(target, sizeof(target), "unix:%s", dir);
+	r = run_ctl(target, "status", NULL);
+	expect(&r, CTL_EXIT_NOT_RUNNING, NULL, "VM not running: /var/tmp/appvm-ctl-");
+	assert_non_null(strstr(r.err, " is not a socket\n"));
+	run_free(&r);
+}
+
+/* A portal daemon's control socket that answers one request "ok 0". */
+static void *portal_ctl_once(void *arg)
+{
+	struct pollfd p = {.fd = *(int *)arg, .events = POLLIN};
+	/* Bounded: an appvmctl that never connects must not hang the test. */
+	int fd = poll(&p, 1, 10000) == 1 ? accept(p.fd, NULL, NULL) : -1;
+	char c;
+	while (fd >= 0 && read(fd, &c, 1) == 1 && c != '\n')
+		;
+	if (fd >= 0 && write(fd, "ok 0\n", 5) != 5)
+		fd = (close(fd), -1);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* docs with vm:NAME and focused: the VM directory names the VM's socket,
+ * and PATH.portal.ctl is its portal daemon's. */
+static void test_docs_vm_dir(void **state)
+{
+	(void)state;
+	char vms[128], path[256], ctl[192];
+	snprintf(vms, sizeof(vms), "%s/vms", dir);
+	snprintf(path, sizeof(path), "%s/mail", vms);
+	assert_int_equal(mkdir(vms, 0700), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/mail/target", vms);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", hybrid_target);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/mail/focus", vms);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("1\n", f);
+	fclose(f);
+	setenv("APPVM_VM_DIR", vms, 1);
+	snprintf(ctl, sizeof(ctl), "%s.portal.ctl", vm_path);
+
+	const char *targets[] = {"vm:mail", "focused"};
+	for (size_t i = 0; i < 2; i++) {
+		int lfd = fake_unix_listen(ctl);
+		assert_true(lfd >= 0);
+		pthread_t t;
+		assert_int_equal(pthread_create(&t, NULL, portal_ctl_once, &lfd), 0);
+		struct run r = run_ctl("--json", targets[i], "docs", "list", NULL);
+		pthread_join(t, NULL);
+		close(lfd);
+		expect(&r, 0, "\"vm\":\"mail\"", NULL);
+		assert_non_null(strstr(r.out, "\"documents\":[]"));
+		run_free(&r);
+	}
+	unlink(ctl);
+	struct run r = run_ctl("vm:mail", "docs", "list", NULL);
+	expect(&r, CTL_EXIT_NOT_RUNNING, NULL, "the portal daemon does not listen on");
+	run_free(&r);
+	r = run_ctl("vm:news", "docs", "revoke-all", NULL);
+	expect(&r, CTL_EXIT_NO_VM, NULL, "no VM named news in");
+	run_free(&r);
+
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/mail/target", vms);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/mail", vms);
+	rmdir(path);
+	rmdir(vms);
+	unsetenv("APPVM_VM_DIR");
 }
 
 static void test_usage(void **state)
@@ -153,6 +243,31 @@ static void test_usage(void **state)
 	run_free(&r);
 	r = run_ctl("vsock:1", "ping", "--json", NULL);
 	expect(&r, CTL_EXIT_USAGE, "\"kind\":\"usage\"", "bad target");
+	run_free(&r);
+	/* A target of no known kind: the message lists every kind. */
+	r = run_ctl("mail", "ping", NULL);
+	expect(&r, CTL_EXIT_USAGE, NULL,
+	       "bad target 'mail': want vsock:CID[:PORT], hybrid:PATH[:PORT], unix:PATH, "
+	       "vm:NAME or focused");
+	run_free(&r);
+	/* A bad clipboard policy: named by file and line, as a compiler does,
+	 * before anything is asked of either clipboard. */
+	char conf[160], want[200];
+	snprintf(conf, sizeof(conf), "%s/bad.conf", dir);
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fputs("[default]\nmax-size = 17M\n", f);
+	fclose(f);
+	r = run_ctl(unix_target, "clipboard", "copy", "--config", conf, NULL);
+	unlink(conf);
+	snprintf(want, sizeof(want), ": %s:2: max-size wants 1 to 16M bytes", conf);
+	expect(&r, CTL_EXIT_USAGE, NULL, want);
+	run_free(&r);
+	r = run_ctl(unix_target, "docs", "revoke", "-1", NULL);
+	expect(&r, CTL_EXIT_USAGE, NULL, "docs: unknown option '-1' (it takes --json");
+	run_free(&r);
+	r = run_ctl("mail", "docs", "list", NULL);
+	expect(&r, CTL_EXIT_USAGE, NULL, "bad target 'mail': want vsock:");
 	run_free(&r);
 	r = run_ctl("--help", NULL);
 	expect(&r, 0, "Usage: appvmctl", NULL);
@@ -340,6 +455,28 @@ static void test_wait_ready_poll(void **state)
 	expect(&r, CTL_EXIT_PROTOCOL, NULL, "guest sent garbage");
 	assert_true(r.ms < 2000);
 	run_free(&r);
+
+	/* A file that is not a socket where the event socket goes: said so,
+	 * left as it was, and the wait polls. */
+	char file[160];
+	snprintf(file, sizeof(file), "%s/file.sock", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("keep", f);
+	fclose(f);
+	assert_int_equal(fake_guest_start(&g, agent_path, FAKE_GOOD, FRONT_NONE), 0);
+	r = run_ctl(unix_target, "wait-ready", "--timeout", "5", "--event-socket", file, NULL);
+	fake_guest_stop(&g);
+	expect(&r, 0, "ready: the agent answered ping after", " is not a socket, left alone");
+	assert_non_null(strstr(r.err, "; polling only\n"));
+	run_free(&r);
+	char text[8] = "";
+	f = fopen(file, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(text, sizeof(text), f));
+	fclose(f);
+	assert_string_equal(text, "keep");
+	unlink(file);
 }
 
 /* A broken event connection is dropped; the agent's own still gets through. */
@@ -368,6 +505,7 @@ int main(void)
 	    cmocka_unit_test(test_good_commands),
 	    cmocka_unit_test(test_hybrid),
 	    cmocka_unit_test(test_not_running),
+	    cmocka_unit_test(test_docs_vm_dir),
 	    cmocka_unit_test(test_usage),
 	    cmocka_unit_test(test_hostile_framing),
 	    cmocka_unit_test(test_hostile_replies),

@@ -212,7 +212,25 @@ control_socket)
 	# the ninth is closed at once. One of the eight leaves; init answers the
 	# next client at once (PID 1 never waits on a client) and drops the
 	# seven silent ones after 500 ms. The unprivileged peers run a copy of
-	# appvm-initctl they can reach.
+	# appvm-initctl they can reach. First appvm-initctl's command line on
+	# its own: options anywhere, one line naming what was wrong.
+	initctl_says() { # CODE TEXT ARGS...
+		local want=$1 text=$2 out code=0
+		shift 2
+		out=$("$APPVM_INITCTL" "$@" 2>&1) || code=$?
+		if [ "$code" != "$want" ] || [[ $out != *"$text"* ]] || [[ $out == *$'\n'* ]]; then
+			fail "appvm-initctl $*: exit $code, '$out' (want $want and '$text')"
+		fi
+	}
+	initctl_says 2 "appvm-initctl: --socket needs a path" status --socket
+	initctl_says 2 "appvm-initctl: unexpected argument 'now'" poweroff now
+	initctl_says 2 "appvm-initctl: unknown option '--force'" --force poweroff
+	initctl_says 2 "appvm-initctl: missing command: status, watch, poweroff or reboot"
+	initctl_says 2 "appvm-initctl: --deadline: expected 0 to 3600000 ms" poweroff --deadline=-1
+	initctl_says 1 "appvm-initctl: status: cannot connect to $WORK/none.sock: No such file" \
+		status --socket "$WORK/none.sock"
+	initctl_says 1 "appvm-initctl: reboot: cannot connect to $WORK: Connection refused" \
+		reboot --deadline 10 --socket="$WORK"
 	make_public
 	cp "$APPVM_INITCTL" "$pub/appvm-initctl"
 	script "$WORK/app.sh" "
@@ -230,7 +248,7 @@ t0=\$(date +%s%N)
 \$ctl status >$WORK/busy.out 2>&1; echo busy=\$? >>$WORK/codes
 echo busy_ms=\$(( (\$(date +%s%N) - t0) / 1000000 )) >>$WORK/codes
 for i in \$(seq 300); do [ \$(grep -c 'within 500 ms' $WORK/init.log) -ge 7 ] && break; sleep 0.01; done
-\$ctl status >$WORK/root.out 2>&1; echo root=\$? >>$WORK/codes
+\$ctl status --socket=/run/appvm/init.sock >$WORK/root.out 2>&1; echo root=\$? >>$WORK/codes
 setpriv --reuid=65534 --regid=65534 --clear-groups $pub/appvm-initctl status >$WORK/user.out 2>&1; echo user=\$? >>$WORK/codes
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_override --ambient-caps=+dac_override \
 	$pub/appvm-initctl status >$WORK/cap.out 2>&1; echo cap=\$? >>$WORK/codes

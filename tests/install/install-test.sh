@@ -2,7 +2,7 @@
 # Installs a build tree into a scratch prefix with `cmake --install` and checks
 # what landed there (ctest label "unit"):
 #   - the programs (bin/, sbin/): the expected ones, each runs --help (usage on
-#     stdout, exit 0) and --version ("NAME VERSION", exit 0), and every shared
+#     stdout, exit 0, with the exit status; -h the same) and --version ("NAME VERSION", exit 0), and every shared
 #     library it needs is found on this system;
 #   - the documentation (share/doc/appvm/*.md);
 #   - nothing else. A library or header installed for others to use would need
@@ -51,6 +51,10 @@ while IFS= read -r -d '' path; do
 			bad "$rel --help exits non-zero: $(head -n 3 "$scratch/help")"
 		elif ! grep -qi '^usage: ' "$scratch/help"; then
 			bad "$rel --help prints no usage line: $(head -n 3 "$scratch/help")"
+		elif ! grep -qi 'exit status' "$scratch/help"; then
+			bad "$rel --help does not give the exit status"
+		elif ! "$path" -h >"$scratch/h" 2>&1 || ! cmp -s "$scratch/help" "$scratch/h"; then
+			bad "$rel -h is not --help: $(head -n 3 "$scratch/h")"
 		fi
 		if ! "$path" --version >"$scratch/version" 2>&1; then
 			bad "$rel --version exits non-zero: $(head -n 3 "$scratch/version")"

@@ -2,7 +2,8 @@
 # Every script a user or developer runs by hand (the quick start, the VM
 # runner, the image and kernel builders, the benchmarks in
 # docs/benchmarks.md) answers --help: its usage on stdout, exit status 0,
-# at once, without starting any work.
+# at once, without starting any work; and the ones that take numbers refuse
+# bad ones in one line, exit status 2.
 # Usage: tests/install/scripts-help.sh SOURCE_DIR
 set -euo pipefail
 src=${1:?usage: scripts-help.sh SOURCE_DIR}
@@ -14,8 +15,9 @@ tools=(
 	tests/vm/boot-timeline tests/vm/boot-pcsample tests/vm/check-static
 	tests/vm/repro-full
 )
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+out=$(mktemp "${TMPDIR:-/var/tmp}/scripts-help.XXXXXX")
+fake=$(mktemp -d "${TMPDIR:-/var/tmp}/scripts-help.XXXXXX")
+trap 'rm -rf "$out" "$fake"' EXIT
 failed=0
 for tool in "${tools[@]}"; do
 	rc=0
@@ -28,7 +30,49 @@ for tool in "${tools[@]}"; do
 	elif ! grep -qi 'usage:' "$out"; then
 		echo "FAIL: $tool --help: no 'Usage:' on stdout" >&2
 		failed=1
+	elif [[ $tool != tests/* && $tool != scripts/musl-deps ]] &&
+		! grep -qiE 'exit status|exits' "$out"; then
+		# What a user runs says what its exit status means (the developer
+		# tools under tests/ are spared, and scripts/musl-deps, whose text
+		# is part of its cache key: changing it rebuilds every musl library).
+		echo "FAIL: $tool --help does not give the exit status" >&2
+		failed=1
 	fi
 done
+
+# Bad numbers, options and names: exit status 2 at once, one line naming
+# what was wrong, no work started (no VM, no fuzzer).
+refuses() { # PATTERN TOOL ARGS...
+	local pat=$1 tool=$2 rc=0
+	shift 2
+	(cd "$src" && timeout 10 "./$tool" "$@") >"$out" 2>&1 </dev/null || rc=$?
+	if [ $rc -ne 2 ] || [ "$(wc -l <"$out")" -ne 1 ] || ! grep -qF -- "$pat" "$out"; then
+		echo "FAIL: $tool $*: exit status $rc, '$(cat "$out")' (want 2 and '$pat')" >&2
+		failed=1
+	fi
+}
+printf '#!/bin/sh\nexit 0\n' >"$fake/fuzz_x"
+chmod +x "$fake/fuzz_x"
+refuses "unknown option '--bogus'" scripts/fuzz --bogus "$fake"
+refuses "missing BUILD_DIR" scripts/fuzz
+refuses "BUILD_DIR $fake/none is not a directory" scripts/fuzz "$fake/none"
+# libFuzzer takes 0 or a non-number for "no time limit": a run without end.
+refuses "SECONDS_PER_TARGET must be a whole number of seconds from 1 to 9999999, not '0'" \
+	scripts/fuzz "$fake" 0
+refuses "not '30s'" scripts/fuzz "$fake" 30s
+refuses "no target fuzz_typo in $fake (have: fuzz_x )" scripts/fuzz "$fake" 1 fuzz_typo
+for args in "--mem 99999999999999999999" "--cpus 0" "--timeout -1" "--vsock-cid 4294967295"; do
+	# shellcheck disable=SC2086 # each is an option and its value
+	refuses "run-vm: ${args%% *} must be a number" scripts/run-vm -n -i x $args
+done
+refuses "--state-disk wants a size in MiB from 2 to 1048576, not '99999999999999999999'" \
+	rootfs/build --no-initramfs --state-disk 99999999999999999999 "$fake/out"
+refuses "--app-user wants NAME:ID" rootfs/build --app-user app:99999999999999999999 "$fake/out"
+refuses "--app-user: ID 4294967295 is not a user id" rootfs/build --app-user app:4294967295 "$fake/out"
+refuses "kernel-config/build: unknown option --bogus" kernel-config/build --bogus "$fake/k"
+refuses "kernel-config/build: missing OUTDIR" kernel-config/build --config-only
+refuses "kernel-config/build: unexpected argument 'two'" kernel-config/build "$fake/k" two
+refuses "--port must be a number from 1 to 4294967294, not '99999999999999999999'" \
+	scripts/wayland-host --vsock x --port 99999999999999999999
 [ $failed -eq 0 ] || exit 1
-echo "${#tools[@]} tools answer --help"
+echo "${#tools[@]} tools answer --help and refuse bad input"

@@ -1,4 +1,5 @@
-/* UTF-8 validation, log line formatting and the I/O helpers. */
+/* UTF-8 validation, log line formatting, the I/O helpers and the command
+ * line's messages. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "cli.h"
 #include "clock.h"
 #include "io.h"
 #include "suggest.h"
@@ -289,6 +291,54 @@ static void test_unix_sock_accept_out_of_fds(void **state)
 	rmdir(dir);
 }
 
+/* What a program that parses with getopt_long says for a usage error. */
+static void test_cli_getopt_error(void **state)
+{
+	(void)state;
+	char err[128];
+	assert_int_equal(cli_getopt_error(':', 'c', "--cid", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "--cid needs a value");
+	cli_getopt_error('?', 'v', "--verbose=yes", err, sizeof(err));
+	assert_string_equal(err, "--verbose takes no value");
+	cli_getopt_error('?', 0, "--bogus", err, sizeof(err));
+	assert_string_equal(err, "unknown option \"--bogus\" (see --help)");
+	cli_getopt_error('?', 0, "--bogus=1", err, sizeof(err));
+	assert_string_equal(err, "unknown option \"--bogus\" (see --help)");
+	cli_getopt_error('?', 'x', "-x", err, sizeof(err));
+	assert_string_equal(err, "unknown option \"-x\" (see --help)");
+	char lng[200];
+	memset(lng, 'o', sizeof(lng) - 1);
+	lng[0] = lng[1] = '-';
+	lng[sizeof(lng) - 1] = '\0';
+	cli_getopt_error('?', 0, lng, err, sizeof(err));
+	assert_int_equal(strlen(err), strlen("unknown option \"\" (see --help)") + 64);
+}
+
+/* Why a socket path could not be listened on, in the user's words. */
+static void test_unix_listen_why(void **state)
+{
+	(void)state;
+	char dir[] = "/var/tmp/appvm-lib-XXXXXX", path[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/s", dir);
+	int fd = open(path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	int lfd = unix_sock_listen(path, 1);
+	assert_int_equal(lfd, -EADDRINUSE);
+	assert_string_equal(unix_listen_why(path, lfd),
+			    "a file that is not a socket is in the way (left alone)");
+	unlink(path);
+	lfd = unix_sock_listen(path, 1);
+	assert_true(lfd >= 0);
+	assert_string_equal(unix_listen_why(path, -EADDRINUSE), "another process is serving it");
+	close(lfd); /* a socket file nobody listens on: plain strerror */
+	assert_string_equal(unix_listen_why(path, -EADDRINUSE), strerror(EADDRINUSE));
+	assert_string_equal(unix_listen_why("/nonexistent/dir/s", -ENOENT), strerror(ENOENT));
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +353,8 @@ int main(void)
 	    cmocka_unit_test(test_unix_sock_accept_out_of_fds),
 	    cmocka_unit_test(test_suggest),
 	    cmocka_unit_test(test_io_write_deadline),
+	    cmocka_unit_test(test_cli_getopt_error),
+	    cmocka_unit_test(test_unix_listen_why),
 	};
 	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
 }

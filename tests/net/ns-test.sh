@@ -316,6 +316,14 @@ check "rolled-back address 10.0.2.77 is gone" \
 
 ip netns exec "$VM" "$NET" apply /nonexistent/vm.conf 2>"$TMP/err"
 check "missing file: exit 2 and says so" sh -c "[ $? -eq 2 ] && grep -q 'cannot open' '$TMP/err'"
+# A directory reads as an empty file through inih: refused, not applied.
+"$NET" --check apply "$TMP" 2>"$TMP/err"
+check "directory as CONFIG: exit 2, one line" sh -c "[ $? -eq 2 ] && [ \$(wc -l <'$TMP/err') -eq 1 ] && grep -q ': cannot read: Is a directory' '$TMP/err'"
+# Usage errors: one line naming the option, not getopt's and the usage.
+"$NET" --bogus show 2>"$TMP/err"
+check "unknown option: exit 2, one line" sh -c "[ $? -eq 2 ] && [ \$(wc -l <'$TMP/err') -eq 1 ] && grep -qx 'appvm-net: unknown option \"--bogus\" (see --help)' '$TMP/err'"
+"$NET" --check apply "$TMP/good.conf" --resolv-conf 2>"$TMP/err"
+check "missing value: exit 2, one line" sh -c "[ $? -eq 2 ] && [ \$(wc -l <'$TMP/err') -eq 1 ] && grep -qx 'appvm-net: --resolv-conf needs a value' '$TMP/err'"
 "$NET" frobnicate 2>"$TMP/err"
 check "unknown command: exit 2" sh -c "[ $? -eq 2 ] && grep -q 'unknown command \"frobnicate\"' '$TMP/err'"
 check "--help prints usage" sh -c "'$NET' --help | grep -q '^Usage: appvm-net'"

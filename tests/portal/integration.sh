@@ -22,6 +22,28 @@ start_portald --dialog-burst 100 --dialog-interval 10ms
 start_portal --scratch-limit 8
 pass "bus name owned, filesystem mounted, host connected"
 
+# A second daemon for the same VM, and one where a file that is not a socket
+# lies, refuse to start (exit 1) and say why; the first keeps serving, the
+# file stays.
+refused() { # LOG-TEXT ARGS...
+	local want=$1 rc=0
+	shift
+	"$APPVM_PORTALD" "$@" >"$work/refused" 2>&1 || rc=$?
+	if [ $rc -ne 1 ] || ! grep -qF "$want" "$work/refused"; then
+		fail "appvm-portald $*: exit $rc, $(cat "$work/refused")"
+	fi
+}
+refused "cannot listen on $sock/vm.vsock_1026: another process is serving it" \
+	--name other --vsock "$sock/vm.vsock"
+echo keep >"$work/plain.portal.ctl"
+refused "cannot listen on $work/plain.portal.ctl: a file that is not a socket is in the way" \
+	--name other --vsock "$work/plain"
+if [ "$(cat "$work/plain.portal.ctl")" != keep ] || [ -e "$work/plain_1026" ]; then
+	fail "the refused daemon touched $work/plain.portal.ctl or left $work/plain_1026"
+fi
+kill -0 "$portald_pid" || fail "the first daemon is gone"
+pass "a second daemon, or a file in the way, is refused with the reason"
+
 # Readahead: raised before INIT (the kernel keeps the smaller of the mount's
 # and the INIT reply's), so a sequential read keeps 1 MiB in flight.
 dev=$(mountpoint -d "$mnt") || fail "no device for $mnt"

@@ -40,7 +40,7 @@ expect_exit() {
 	shift 2
 	out=$("$bin" "$@" 2>&1)
 	rc=$?
-	[ $rc -eq "$want" ] && grep -q -- "$pat" <<<"$out"
+	[ $rc -eq "$want" ] && grep -q -- "$pat" <<<"$out" && { [ "$want" -eq 0 ] || [ "$(wc -l <<<"$out")" -eq 1 ]; }
 	result $? "$* -> $rc" "$* -> $rc, output: $out"
 }
 
@@ -56,15 +56,22 @@ for bad in 1001 -1 x 10x "" 99999999999999999999; do
 	expect_exit 2 "not a number of microseconds from 0 to 1000" \
 		--cid 3 --socket "$work/h" --vhost-user "$work/v" --poll-us "$bad"
 done
-expect_exit 2 "Usage" --cid 3 --bogus
+expect_exit 0 "Usage: appvm-vsock" -h
+# Usage errors: one line naming the option, not getopt's line and the usage.
+expect_exit 2 '^appvm-vsock: unknown option "--bogus" (see --help)$' --cid 3 --bogus
+expect_exit 2 '^appvm-vsock: --verbose takes no value$' --verbose=yes
+expect_exit 2 '^appvm-vsock: unknown option "-x" (see --help)$' -x
+expect_exit 2 '^appvm-vsock: --cid needs a value$' --socket "$work/h" --cid
 : >"$work/file"
-expect_exit 1 "File exists" --cid 3 --socket "$work/file" --vhost-user "$work/v"
+expect_exit 1 "appvm-vsock: --socket $work/file: a file that is not a socket is in the way" \
+	--cid 3 --socket "$work/file" --vhost-user "$work/v"
 
 "$bin" --cid 3 --socket "$work/h" --vhost-user "$work/v" 2>"$work/log" &
 pid=$!
 wait_for 5 test -S "$work/h" -a -S "$work/v"
 result $? "sockets created" "sockets not created"
-expect_exit 1 "Address already in use" --cid 3 --socket "$work/h2" --vhost-user "$work/v"
+expect_exit 1 "appvm-vsock: --vhost-user $work/v: another process is serving it" \
+	--cid 3 --socket "$work/h2" --vhost-user "$work/v"
 
 # Malformed request lines are closed at once, without a reply, and logged.
 for line in 'HELLO\n' 'CONNECT x\n' 'CONNECT 07\n' 'CONNECT 99999999999\n'; do

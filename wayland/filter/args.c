@@ -35,7 +35,9 @@ const char wlf_usage[] =
     "      --version        show the version and exit\n"
     "\n"
     "A PATH without '/' names a socket in $XDG_RUNTIME_DIR. Options take their\n"
-    "value as the next argument or after '='. See docs/wayland.md.\n";
+    "value as the next argument or after '='. Exit status: 0 after SIGTERM or\n"
+    "SIGINT, 1 when serving cannot start, 2 on a usage error. See\n"
+    "docs/wayland.md.\n";
 
 int wlf_socket_path(const char *value, const char *runtime_dir, char *buf, size_t size)
 {

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "io.h"
 #include "log.h"
+#include "unix_addr.h"
 #include "sock.h"
 
 #include <errno.h>
@@ -409,7 +410,8 @@ static int setup(struct loop *l, const char *listen_path, const char *control_pa
 		return r;
 	l->listen_fd = wlf_sock_listen(listen_path);
 	if (l->listen_fd < 0) {
-		log_err("cannot listen on %s: %s", listen_path, strerror(-l->listen_fd));
+		log_err("cannot listen on %s: %s", listen_path,
+			unix_listen_why(listen_path, l->listen_fd));
 		return l->listen_fd;
 	}
 	l->listen_src = (struct src){SRC_LISTEN, NULL};
@@ -418,7 +420,8 @@ static int setup(struct loop *l, const char *listen_path, const char *control_pa
 	if (control_path) {
 		l->control_fd = wlf_sock_listen(control_path);
 		if (l->control_fd < 0) {
-			log_err("cannot listen on %s: %s", control_path, strerror(-l->control_fd));
+			log_err("cannot listen on %s: %s", control_path,
+				unix_listen_why(control_path, l->control_fd));
 			return l->control_fd;
 		}
 		l->control_src = (struct src){SRC_CONTROL_LISTEN, NULL};

@@ -27,7 +27,8 @@ const char relay_usage[] =
     "      --version            show the version and exit\n"
     "\n"
     "Options take their value as the next argument or after '='.\n"
-    "See docs/wayland-vm.md.\n";
+    "Exit status: 0 after SIGTERM, SIGINT or SIGHUP, 1 when it cannot listen,\n"
+    "2 on a usage error. See docs/wayland-vm.md.\n";
 
 int relay_target_parse(const char *s, struct relay_target *ret, char *err, size_t errlen)
 {
