@@ -6,6 +6,7 @@ void vsock_poll_init(struct vsock_poll *p, uint32_t max_us)
 	p->us = 0;
 	p->off_until_us = 0;
 	p->await_guest = p->await_host = false;
+	p->misses = 0;
 }
 
 void vsock_poll_adjust(struct vsock_poll *p, uint64_t waited_us)
@@ -27,7 +28,14 @@ void vsock_poll_adjust(struct vsock_poll *p, uint64_t waited_us)
 void vsock_poll_pass(struct vsock_poll *p, uint64_t waited_us, bool to_host, bool to_guest)
 {
 	bool answer = (p->await_guest && to_host) || (p->await_host && to_guest);
-	vsock_poll_adjust(p, answer ? waited_us : UINT64_MAX);
+	if (answer) {
+		p->misses = 0;
+		vsock_poll_adjust(p, waited_us);
+	} else if (p->misses < VSOCK_POLL_MISSES) {
+		p->misses++;
+	} else {
+		vsock_poll_adjust(p, UINT64_MAX);
+	}
 	if (to_host || to_guest) {
 		p->await_guest = to_guest;
 		p->await_host = to_host;
