@@ -4,7 +4,11 @@
  * clients. It measures the back-end's CPU time in every idle state a guest
  * or front-end can leave it in, breaks each rule once, and after each check
  * that the error was logged and that a well-behaved connection is still
- * served. Usage: vsock_hostile PATH-TO-appvm-vsock */
+ * served. With --spin, only what a guest that keeps sending costs the
+ * back-end (vsock_hostile_spin.c); with --measure, that at several paces,
+ * printed, for any back-end and arguments.
+ * Usage: vsock_hostile [--spin] PATH-TO-appvm-vsock
+ *        vsock_hostile --measure PATH-TO-appvm-vsock [ITS-ARGUMENTS...] */
 #include "vsock_hostile.h"
 
 #include "clock.h"
