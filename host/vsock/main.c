@@ -555,7 +555,8 @@ static void usage(FILE *f)
 		"  --vhost-user PATH  listen here for qemu (-chardev socket,path=PATH)\n"
 		"  --poll-us N        after activity, look for the next packet for up to\n"
 		"                     N microseconds before sleeping (0 to 1000, 0: never;\n"
-		"                     default %u); the window adapts to the traffic\n"
+		"                     default %u); the window adapts to the traffic and\n"
+		"                     stays open only while round trips go on\n"
 		"  --verbose          log every refused connection\n"
 		"  --help             show this text\n"
 		"  --version          print the version\n",
