@@ -79,6 +79,8 @@ struct app {
 	uint64_t hs_accepted;
 	uint64_t errors_logged, next_report_ms;
 	struct vsock_poll poll;
+	uint64_t waited_us;		      /* the last wait, for the window */
+	uint64_t data_to_host, data_to_guest; /* dev.stats when it ended */
 	/* Listening sockets taken out of the loop: out of fds (see
 	 * accept_failed()); tried again at accept_retry_ms. */
 	bool hy_paused, vu_paused;
@@ -507,6 +509,12 @@ static int wait_work(struct epoll_event *evs, int max, bool busy, uint64_t deadl
 {
 	if (busy)
 		return epoll_wait(app.epfd, evs, max, 0);
+	/* The work since the last wait: was it an answer worth polling for? */
+	const struct vsock_dev_stats *st = &app.dev.stats;
+	vsock_poll_pass(&app.poll, app.waited_us, st->data_to_host != app.data_to_host,
+			st->data_to_guest != app.data_to_guest);
+	app.data_to_host = st->data_to_host;
+	app.data_to_guest = st->data_to_guest;
 	uint64_t start = clock_now_us();
 	uint32_t window = vsock_poll_window(&app.poll, start);
 	int n = -1;
@@ -521,8 +529,11 @@ static int wait_work(struct epoll_event *evs, int max, bool busy, uint64_t deadl
 		int timeout = deadline_ms == UINT64_MAX ? -1 : clock_remaining_ms(deadline_ms);
 		n = epoll_wait(app.epfd, evs, max, timeout);
 	}
+	/* The window is adapted once this work is done (above, at the next
+	 * wait); meanwhile the TX queue is left as the current window wants it:
+	 * a queue left without kicks is looked at again before any sleep. */
 	uint64_t now = clock_now_us();
-	vsock_poll_adjust(&app.poll, now - start);
+	app.waited_us = now - start;
 	vsock_dev_poll(&app.dev, vsock_poll_window(&app.poll, now) > 0);
 	return n;
 }
@@ -545,7 +556,8 @@ static void usage(FILE *f)
 		"  --vhost-user PATH  listen here for qemu (-chardev socket,path=PATH)\n"
 		"  --poll-us N        after activity, look for the next packet for up to\n"
 		"                     N microseconds before sleeping (0 to 1000, 0: never;\n"
-		"                     default %u); the window adapts to the traffic\n"
+		"                     default %u); the window adapts to the traffic and\n"
+		"                     stays open only while round trips go on\n"
 		"  --verbose          log every refused connection\n"
 		"  -h, --help         show this text\n"
 		"  --version          print the version\n"
@@ -680,6 +692,7 @@ int main(int argc, char **argv)
 		app.hs[i].fd = -1;
 	vsock_dev_init(&app.dev, cid, &dev_ops, NULL);
 	vsock_poll_init(&app.poll, (uint32_t)poll_us);
+	app.waited_us = UINT64_MAX;
 	app.vu_sys = (struct vu_sys){.fd = -1, .watch_kick = watch_kick};
 	vsock_vhost_dev(&app.dev, &app.vu_dev);
 	vhost_user_init(&app.vu, &app.vu_dev, &vu_sys_ops, &app.vu_sys);

@@ -254,6 +254,8 @@ static void handle_packet(struct vsock_dev *d, const struct vsock_hdr *h,
 			violation(d, c, "data beyond the credit the host gave");
 		else if (r < 0)
 			conn_reset(d, c); /* host side gone, or out of memory */
+		else if (h->len > 0)
+			d->stats.data_to_host++;
 		return;
 	}
 	case VIRTIO_VSOCK_OP_CREDIT_UPDATE:
@@ -493,6 +495,7 @@ static int rx_data(struct vsock_dev *d, struct vsock_conn *c, struct vhost_chain
 	c->fwd_cnt_sent = c->fwd_cnt;
 	c->tx_cnt += (uint32_t)n;
 	rx_send(d, ch, &h);
+	d->stats.data_to_guest++;
 	return 1;
 }
 

@@ -59,6 +59,9 @@ struct vsock_dev_stats {
 	uint64_t violations;   /* connection-state or credit violations: reset */
 	uint64_t dropped;      /* spoofed packets, and resets with no room to queue */
 	uint64_t resets_sent, pkts_in, pkts_out;
+	/* Data packets passed on: from the guest to a live host peer, and from
+	 * host peers to the guest (what the polling window counts as work). */
+	uint64_t data_to_host, data_to_guest;
 };
 
 enum { VSOCK_VQ_RX = 0, VSOCK_VQ_TX = 1, VSOCK_VQ_COUNT = 2 };

@@ -5,6 +5,8 @@ void vsock_poll_init(struct vsock_poll *p, uint32_t max_us)
 	p->max_us = max_us > VSOCK_POLL_MAX_US ? VSOCK_POLL_MAX_US : max_us;
 	p->us = 0;
 	p->off_until_us = 0;
+	p->await_guest = p->await_host = false;
+	p->misses = 0;
 }
 
 void vsock_poll_adjust(struct vsock_poll *p, uint64_t waited_us)
@@ -21,6 +23,23 @@ void vsock_poll_adjust(struct vsock_poll *p, uint64_t waited_us)
 	/* The work came after the window but within the bound: poll longer. */
 	uint64_t grown = p->us == 0 ? VSOCK_POLL_START_US : (uint64_t)p->us * VSOCK_POLL_GROW;
 	p->us = grown > p->max_us ? p->max_us : (uint32_t)grown;
+}
+
+void vsock_poll_pass(struct vsock_poll *p, uint64_t waited_us, bool to_host, bool to_guest)
+{
+	bool answer = (p->await_guest && to_host) || (p->await_host && to_guest);
+	if (answer) {
+		p->misses = 0;
+		vsock_poll_adjust(p, waited_us);
+	} else if (p->misses < VSOCK_POLL_MISSES) {
+		p->misses++;
+	} else {
+		vsock_poll_adjust(p, UINT64_MAX);
+	}
+	if (to_host || to_guest) {
+		p->await_guest = to_guest;
+		p->await_host = to_host;
+	}
 }
 
 uint32_t vsock_poll_window(const struct vsock_poll *p, uint64_t now_us)

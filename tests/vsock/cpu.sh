@@ -5,16 +5,21 @@
 # stime from /proc/PID/stat) over them divided by COUNT, then its CPU time
 # over 2 s with no traffic. The same round trips over virtio-serial follow,
 # for the latency beside it (not for CPU: that is qemu's).
+# With -g GAP_US, what a guest making useless requests costs instead: the
+# guest connects COUNT times to a host port nobody listens on, one attempt
+# every GAP_US (vsock_peer refused: a REQUEST answered by an RST), and the
+# back-end's CPU time over the attempts is printed beside their duration.
 #
-# Usage: cpu.sh [-n COUNT] [-r REPS] BUILD_DIR NAME=APPVM_VSOCK...
-#   COUNT round trips per run (default 5000), REPS boots per back-end
-#   (default 2, alternating). Prints one line per boot.
+# Usage: cpu.sh [-n COUNT] [-r REPS] [-g GAP_US] BUILD_DIR NAME=APPVM_VSOCK...
+#   COUNT round trips (or attempts) per run (default 5000), REPS boots per
+#   back-end (default 2, alternating). Prints one line per boot.
 set -uo pipefail
-count=5000 reps=2
-while getopts n:r:h opt; do
+count=5000 reps=2 gap=''
+while getopts n:r:g:h opt; do
 	case $opt in
 	n) count=$OPTARG ;;
 	r) reps=$OPTARG ;;
+	g) gap=$OPTARG ;;
 	h) sed -n '2,/^set -uo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	*) exit 2 ;;
 	esac
@@ -40,6 +45,15 @@ for ((rep = 0; rep < reps; rep++)); do
 		name=${b%%=*} bin=${b#*=}
 		benchvm_start "$work" "$bin" "$kernel" "$src" || exit 1
 		pid=$benchvm_backend
+		if [ -n "$gap" ]; then
+			c0=$(cpu "$pid")
+			out=$("$peer" remote "hybrid:$work/h.sock:5020" refused vsock:2:7999 "$count" "$gap")
+			c1=$(cpu "$pid")
+			echo "$name: $(sed -n 's/.*RESULT ok refused [^ ]* ([^)]*) //p' <<<"$out" | head -1);" \
+				"appvm-vsock CPU $(((c1 - c0) * 1000 / tck)) ms"
+			benchvm_stop
+			continue
+		fi
 		"$peer" pingpong "hybrid:$work/h.sock:5000" 100 >/dev/null # warm-up
 		c0=$(cpu "$pid")
 		v=$("$peer" pingpong "hybrid:$work/h.sock:5000" "$count" | p50)

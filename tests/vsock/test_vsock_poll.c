@@ -1,5 +1,6 @@
 /* The adaptive polling window (vsock_poll.c): where it starts, how it grows
- * and shrinks, its bounds, and that a device that goes idle stops polling. */
+ * and shrinks, its bounds, that a device that goes idle stops polling, and
+ * that only answers (a round trip) keep it open. */
 #include "vsock_poll.h"
 
 #include <setjmp.h>
@@ -103,6 +104,79 @@ static void test_long_pass_backs_off(void **state)
 	assert_int_equal(vsock_poll_window(&p, UINT64_MAX - 1), 0);
 }
 
+/* Only answers keep the window: a round trip (host data to the guest, the
+ * guest's reply, the host's next) grows it; anything else shrinks it. */
+static void test_answers_keep_the_window(void **state)
+{
+	(void)state;
+	struct vsock_poll p;
+	vsock_poll_init(&p, 400);
+	/* Host data to the guest (woken from sleep: a long wait), then the
+	 * guest's reply, the host's next request, and so on. */
+	vsock_poll_pass(&p, UINT64_MAX, false, true);
+	assert_int_equal(p.us, 0);
+	for (unsigned i = 0; i < 16; i++) {
+		vsock_poll_pass(&p, 400, i % 2 == 0, i % 2 == 1);
+		assert_int_not_equal(p.us, 0);
+	}
+	assert_int_equal(p.us, 400);
+	/* A few passes without an answer between two answers (the guest's
+	 * new receive buffers, credit updates) do not shrink it. */
+	for (unsigned i = 0; i < 8; i++) {
+		for (unsigned k = 0; k < VSOCK_POLL_MISSES; k++)
+			vsock_poll_pass(&p, 10, false, false);
+		vsock_poll_pass(&p, 400, i % 2 == 0, i % 2 == 1);
+		assert_int_equal(p.us, 400);
+	}
+	/* Both ways at once (a stream each way): either side answers. */
+	vsock_poll_pass(&p, 100, true, true);
+	vsock_poll_pass(&p, 100, true, false);
+	vsock_poll_pass(&p, 100, true, true);
+	vsock_poll_pass(&p, 100, false, true);
+	assert_int_equal(p.us, 400);
+}
+
+static void test_no_answer_closes_the_window(void **state)
+{
+	(void)state;
+	struct vsock_poll p;
+	/* Passes that pass no data on (an RST for no connection, a control
+	 * packet, an invalid packet), however soon they come, close it. */
+	vsock_poll_init(&p, 400);
+	p.us = 400;
+	p.await_guest = true;
+	unsigned n = 0;
+	while (p.us > 0) {
+		vsock_poll_pass(&p, 10, false, false);
+		assert_true(++n < 16);
+		assert_true(n > VSOCK_POLL_MISSES || p.us == 400);
+	}
+	/* ... and never open it; the side awaited stays the guest. */
+	for (unsigned i = 0; i < 20; i++)
+		vsock_poll_pass(&p, 10, false, false);
+	assert_int_equal(p.us, 0);
+	assert_true(p.await_guest);
+	/* A stream one way, guest to host: each packet comes soon, but none
+	 * answers data the guest got. */
+	vsock_poll_init(&p, 400);
+	p.us = 400;
+	for (n = 0; p.us > 0; n++) {
+		vsock_poll_pass(&p, 10, true, false);
+		assert_true(n < 16);
+	}
+	for (unsigned i = 0; i < 20; i++)
+		vsock_poll_pass(&p, 10, true, false);
+	assert_int_equal(p.us, 0);
+	/* The other way (host peers to the guest): the same. */
+	for (unsigned i = 0; i < 20; i++)
+		vsock_poll_pass(&p, 10, false, true);
+	assert_int_equal(p.us, 0);
+	/* A reply after a useless packet still counts as one. */
+	vsock_poll_pass(&p, 10, false, false);
+	vsock_poll_pass(&p, 10, true, false);
+	assert_int_equal(p.us, VSOCK_POLL_START_US);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +185,8 @@ int main(void)
 	    cmocka_unit_test(test_idle_shrinks_to_off),
 	    cmocka_unit_test(test_bounds),
 	    cmocka_unit_test(test_long_pass_backs_off),
+	    cmocka_unit_test(test_answers_keep_the_window),
+	    cmocka_unit_test(test_no_answer_closes_the_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

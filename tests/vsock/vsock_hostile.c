@@ -4,7 +4,11 @@
  * clients. It measures the back-end's CPU time in every idle state a guest
  * or front-end can leave it in, breaks each rule once, and after each check
  * that the error was logged and that a well-behaved connection is still
- * served. Usage: vsock_hostile PATH-TO-appvm-vsock */
+ * served. With --spin, only what a guest that keeps sending costs the
+ * back-end (vsock_hostile_spin.c); with --measure, that at several paces,
+ * printed, for any back-end and arguments.
+ * Usage: vsock_hostile [--spin] PATH-TO-appvm-vsock
+ *        vsock_hostile --measure PATH-TO-appvm-vsock [ITS-ARGUMENTS...] */
 #include "vsock_hostile.h"
 
 #include "clock.h"
@@ -20,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static struct vu_front fe;
+struct vu_front fe;
 
 /* ---- the guest: an echo service on port 5000 over the shared rings ---- */
 
@@ -38,6 +42,7 @@ static void guest_send(struct vsock_hdr h, const void *payload, uint32_t len)
 }
 
 struct vsock_hdr g_last_rx;
+uint32_t g_response_port, g_closed_port;
 
 /* Answers what the device delivered: RESPONSE to a REQUEST for the echo
  * port, RW echoed, RST for SHUTDOWN. Returns the packets handled. */
@@ -62,6 +67,10 @@ static unsigned guest_handle_rx(void)
 			guest_send(r, NULL, 0);
 		}
 		g_last_rx = h;
+		if (h.op == VIRTIO_VSOCK_OP_RESPONSE)
+			g_response_port = h.dst_port;
+		else if (h.op == VIRTIO_VSOCK_OP_RST || h.op == VIRTIO_VSOCK_OP_SHUTDOWN)
+			g_closed_port = h.dst_port;
 		tg_post_rx(&fe.g, 1, RX_SIZE);
 		vuf_kick(&fe, VSOCK_VQ_RX);
 	}
@@ -324,14 +333,21 @@ static void hostile_front_end(void)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: vsock_hostile PATH-TO-appvm-vsock\n");
+	const char *mode = argc > 1 && strncmp(argv[1], "--", 2) == 0 ? argv[1] : NULL;
+	bool measure = mode && strcmp(mode, "--measure") == 0;
+	bool spin_only = mode && strcmp(mode, "--spin") == 0;
+	int first = mode ? 2 : 1;
+	if (argc <= first || (mode && !measure && !spin_only) || (!measure && argc != first + 1)) {
+		fprintf(stderr, "usage: vsock_hostile [--spin] PATH-TO-appvm-vsock\n"
+				"       vsock_hostile --measure PATH-TO-appvm-vsock "
+				"[ITS-ARGUMENTS...]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (backend_start(argv[1]) < 0)
+	if (backend_start(argv[first], argv + first + 1) < 0)
 		return 1;
-	expect_idle("before any front-end");
+	if (!measure)
+		expect_idle("before any front-end");
 	int sock = unix_sock_connect(vusock, 0);
 	const char *step = "connect";
 	bool started =
@@ -340,20 +356,26 @@ int main(int argc, char **argv)
 	      started ? "" : step);
 	tg_post_rx(&fe.g, RX_POSTED, RX_SIZE);
 	vuf_kick(&fe, VSOCK_VQ_RX);
-	expect_idle("with a running device and no traffic");
-	served("at first");
-
-	hybrid_clients();
-	hostile_chains();
-	hostile_headers();
-	hostile_credit();
-	hostile_flood();
-	expect_idle("after a flood");
-	hostile_ring();
-	hostile_front_end();
+	if (measure) {
+		spin_measure();
+	} else if (spin_only) {
+		spin_check();
+	} else {
+		expect_idle("with a running device and no traffic");
+		served("at first");
+		hybrid_clients();
+		hostile_chains();
+		hostile_headers();
+		hostile_credit();
+		hostile_flood();
+		expect_idle("after a flood");
+		hostile_ring();
+		hostile_front_end();
+	}
 
 	vuf_close(&fe);
 	check(wait_log("front-end disconnected", VUF_WAIT_MS), "front-end left");
-	expect_idle("after the front-end left");
+	if (!measure)
+		expect_idle("after the front-end left");
 	return backend_stop() < 0 || failures ? 1 : 0;
 }

@@ -45,7 +45,7 @@ static void sleep_ms(int ms)
 		;
 }
 
-int backend_start(const char *bin)
+int backend_start(const char *bin, char *const args[])
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(work, sizeof(work), "%s/vsock-hostile.XXXXXX", tmp && *tmp ? tmp : "/var/tmp");
@@ -61,7 +61,11 @@ int backend_start(const char *bin)
 		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 		if (fd < 0 || dup2(fd, 2) < 0)
 			_exit(127);
-		execl(bin, bin, "--cid", "3", "--socket", hsock, "--vhost-user", vusock, NULL);
+		char *argv[32] = {(char *)bin, "--cid",	       "3",   "--socket",
+				  hsock,       "--vhost-user", vusock};
+		for (unsigned i = 0; args[i] && i < 24; i++)
+			argv[7 + i] = args[i];
+		execv(bin, argv);
 		_exit(127);
 	}
 	struct stat st;
@@ -150,6 +154,19 @@ void expect_idle(const char *state)
 	}
 	check(ms >= 0 && ms * 20 < interval_ms, "idle %s: %ld ms of CPU in %d ms (window %d of %d)",
 	      state, ms, interval_ms, w > windows ? windows : w, windows);
+}
+
+uint64_t backend_cpu_us(void)
+{
+	char path[64];
+	unsigned long long ns = 0;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu", &ns) != 1)
+		ns = 0;
+	if (f)
+		fclose(f);
+	return ns / 1000;
 }
 
 long rss_kib(void)

@@ -10,7 +10,7 @@
  *   vsock_peer echo ADDR BYTES [--conns N] [--seed S] [--slow] [--stall S] [--noshut]
  *   vsock_peer sink ADDR BYTES [--seed S]
  *   vsock_peer pingpong ADDR COUNT
- *   vsock_peer refused ADDR
+ *   vsock_peer refused ADDR [COUNT [GAP_US]]  (COUNT refused connects, one every GAP_US)
  *   vsock_peer cat FILE                 (copies FILE to stdout: a guest's /proc, through remote)
  *
  * ADDR: vsock:PORT (serve) | vsock:CID:PORT | hybrid:PATH:PORT | unix:PATH | file:PATH
@@ -450,18 +450,36 @@ static int cmd_hold(const char *addr, unsigned n)
 	return 0;
 }
 
-static int cmd_refused(const char *addr)
+static int cmd_refused(const char *addr, unsigned count, unsigned gap_us)
 {
-	int fd = connect_addr(addr);
-	if (fd >= 0) {
-		printf("RESULT FAIL %s: connected, expected a refusal\n", addr);
-		return 1;
+	struct timespec next, t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	next = t0;
+	int err = 0;
+	for (unsigned i = 0; i < count; i++) {
+		int fd = connect_addr(addr);
+		if (fd >= 0) {
+			printf("RESULT FAIL %s: connected, expected a refusal\n", addr);
+			return 1;
+		}
+		err = errno;
+		if (err != ECONNRESET && err != ECONNREFUSED) {
+			printf("RESULT FAIL %s: %s, expected a refusal\n", addr, strerror(err));
+			return 1;
+		}
+		/* The pace of the attempts, not a wait for something. */
+		next.tv_nsec += (long)gap_us * 1000;
+		while (next.tv_nsec >= 1000000000) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000;
+		}
+		while (gap_us &&
+		       clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR)
+			;
 	}
-	if (errno != ECONNRESET && errno != ECONNREFUSED) {
-		printf("RESULT FAIL %s: %s, expected a refusal\n", addr, strerror(errno));
-		return 1;
-	}
-	printf("RESULT ok refused %s (%s)\n", addr, strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	printf("RESULT ok refused %s (%s) %u times in %.0f ms\n", addr, strerror(err), count, ms);
 	return 0;
 }
 
@@ -519,8 +537,9 @@ int main(int argc, char **argv)
 		return cmd_pingpong(pos[1], (unsigned)strtoul(pos[2], NULL, 0));
 	if (npos == 3 && strcmp(pos[0], "hold") == 0)
 		return cmd_hold(pos[1], (unsigned)strtoul(pos[2], NULL, 0));
-	if (npos == 2 && strcmp(pos[0], "refused") == 0)
-		return cmd_refused(pos[1]);
+	if (npos >= 2 && npos <= 4 && strcmp(pos[0], "refused") == 0)
+		return cmd_refused(pos[1], npos > 2 ? (unsigned)strtoul(pos[2], NULL, 0) : 1,
+				   npos > 3 ? (unsigned)strtoul(pos[3], NULL, 0) : 0);
 	if (npos == 2 && strcmp(pos[0], "cat") == 0)
 		return cmd_cat(pos[1]);
 	fprintf(stderr, "usage: see the comment at the top of vsock_peer.c\n");
