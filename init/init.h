@@ -5,6 +5,7 @@
 
 #include "appview.h"
 #include "backoff.h"
+#include "cmdline.h"
 #include "config.h"
 #include "initctl.h"
 #include "passwd.h"
@@ -256,5 +257,21 @@ int netsetup_configure(struct init *in, char *err, size_t errlen);
 int netsetup_hostname(struct init *in, char *err, size_t errlen);
 /* Applies the network ([net]). Returns 0 or -errno with err. */
 int netsetup_apply(struct init *in, char *err, size_t errlen);
+/* Frees what netsetup_configure() built (appvm-init --check). */
+void netsetup_free(struct init *in);
+
+/* check.c: boot step 2 without a VM (appvm-init --check, docs/config.md). */
+#define INIT_CONFIG_MAX	 65536 /* vm.conf's size limit */
+#define INIT_CHECK_BAD	 1     /* exit status: the configuration is refused */
+#define INIT_CHECK_USAGE 2     /* exit status: bad arguments */
+/* Reads path, parses it, applies cl's appvm.* overrides, checks the whole
+ * and the [net] keys (netsetup_configure: in->net is set). Pure but for
+ * reading path. Returns 0 or -errno with err, the line init logs after
+ * "config: " (a file at fault named with its line). */
+int init_config_read(struct init *in, const char *path, const struct cmdline *cl, char *err,
+		     size_t errlen);
+/* appvm-init --check FILE [--cmdline TEXT], argv[1] being --check. Returns
+ * the exit status: 0, INIT_CHECK_BAD or INIT_CHECK_USAGE. */
+int init_check_main(int argc, char **argv);
 
 #endif

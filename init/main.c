@@ -247,6 +247,7 @@ static int answer_option(const char *arg)
 	if (strcmp(arg, "--help") != 0 && strcmp(arg, "-h") != 0)
 		return -1;
 	printf("Usage: appvm-init   (as PID 1 of a VM; it takes no arguments)\n"
+	       "       appvm-init --check FILE [--cmdline 'TEXT']\n"
 	       "\n"
 	       "The VM's init: mounts the kernel filesystems and the stores, applies\n"
 	       "[net], starts and supervises the agent and the app, and shuts down\n"
@@ -254,7 +255,15 @@ static int answer_option(const char *arg)
 	       "appvm.* options of the kernel command line: see docs/config.md.\n"
 	       "Its control socket is driven with appvm-initctl (docs/init-control.md).\n"
 	       "\n"
-	       "Exit status outside PID 1: 0 for --help and --version, 1 otherwise.\n",
+	       "--check FILE checks a vm.conf on the host, as init would at boot, with\n"
+	       "the same messages: syntax, keys, values, required keys, [net], after the\n"
+	       "appvm.* overrides of --cmdline (a kernel command line's text). It\n"
+	       "prints 'FILE: OK: ' and a summary, or init's error. What exists only\n"
+	       "in the VM is not checked: the stores' devices, the app's executable.\n"
+	       "\n"
+	       "Exit status outside PID 1: 0 for --help, --version and a good --check;\n"
+	       "1 for a configuration --check refuses (or when not PID 1); 2 for bad\n"
+	       "--check arguments.\n",
 	       DEFAULT_CONFIG);
 	return 0;
 }
@@ -276,6 +285,8 @@ int main(int argc, char **argv)
 	if (getpid() != 1) {
 		if (argc == 2 && answer_option(argv[1]) == 0)
 			return 0;
+		if (argc >= 2 && strcmp(argv[1], "--check") == 0)
+			return init_check_main(argc, argv);
 		/* Shutdown signals every process (kill(-1)): only PID 1 may do that. */
 		log_err("must run as PID 1 (of a VM, or of a PID namespace in tests)");
 		return 1;

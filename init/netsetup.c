@@ -60,3 +60,9 @@ int netsetup_apply(struct init *in, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+void netsetup_free(struct init *in)
+{
+	net_config_free(in->net);
+	in->net = NULL;
+}

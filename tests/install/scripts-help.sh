@@ -4,9 +4,12 @@
 # docs/benchmarks.md) answers --help: its usage on stdout, exit status 0,
 # at once, without starting any work; and the ones that take numbers refuse
 # bad ones in one line, exit status 2.
-# Usage: tests/install/scripts-help.sh SOURCE_DIR
+# rootfs/build refuses a config its --init would refuse at boot, before
+# building anything, with init's line (appvm-init --check).
+# Usage: tests/install/scripts-help.sh SOURCE_DIR APPVM_INIT
 set -euo pipefail
-src=${1:?usage: scripts-help.sh SOURCE_DIR}
+src=${1:?usage: scripts-help.sh SOURCE_DIR APPVM_INIT}
+init=${2:?usage: scripts-help.sh SOURCE_DIR APPVM_INIT}
 tools=(
 	scripts/demo scripts/test scripts/setup scripts/fuzz scripts/musl-deps
 	scripts/run-vm scripts/wayland-host kernel-config/build rootfs/build
@@ -74,5 +77,34 @@ refuses "kernel-config/build: missing OUTDIR" kernel-config/build --config-only
 refuses "kernel-config/build: unexpected argument 'two'" kernel-config/build "$fake/k" two
 refuses "--port must be a number from 1 to 4294967294, not '99999999999999999999'" \
 	scripts/wayland-host --vsock x --port 99999999999999999999
+
+# A config appvm-init refuses: rootfs/build exits 1 with init's line and its
+# own, and builds nothing; --no-check builds it all the same.
+printf '[app]\nexce = /bin/true\n' >"$fake/vm.conf"
+rc=0
+(cd "$src" && timeout 60 rootfs/build --init "$init" --config "$fake/vm.conf" --compress none "$fake/img") \
+	>"$out" 2>&1 </dev/null || rc=$?
+if [ $rc -ne 1 ] || [ "$(wc -l <"$out")" -ne 2 ] ||
+	! grep -qxF "appvm-init: config: $fake/vm.conf:2: unknown key \"exce\" in [app] (did you mean \"exec\"?)" "$out" ||
+	! grep -qxF "rootfs/build: config $fake/vm.conf refused by $init --check" "$out" || [ -e "$fake/img" ]; then
+	echo "FAIL: rootfs/build with a bad config: exit status $rc, '$(cat "$out")'" >&2
+	failed=1
+fi
+printf '[app]\nexec = /bin/true\n' >"$fake/vm.conf"
+for check in "" --no-check; do
+	rc=0
+	(cd "$src" && timeout 60 rootfs/build --init "$init" --config "$fake/vm.conf" ${check:+"$check"} --compress none \
+		"$fake/img$check") >"$out" 2>&1 </dev/null || rc=$?
+	if [ $rc -ne 0 ] || [ ! -s "$fake/img$check/initramfs.cpio" ]; then
+		echo "FAIL: rootfs/build $check with a good config: exit status $rc, '$(cat "$out")'" >&2
+		failed=1
+	fi
+done
+printf '[app]\nexce = /bin/true\n' >"$fake/vm.conf"
+rc=0
+(cd "$src" && timeout 60 rootfs/build --init "$init" --config "$fake/vm.conf" --no-check --compress none \
+	"$fake/img-unchecked") >"$out" 2>&1 </dev/null || rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: rootfs/build --no-check with a bad config: exit status $rc, '$(cat "$out")'" >&2; failed=1; }
+
 [ $failed -eq 0 ] || exit 1
 echo "${#tools[@]} tools answer --help and refuse bad input"
