@@ -77,6 +77,17 @@ refuses "kernel-config/build: missing OUTDIR" kernel-config/build --config-only
 refuses "kernel-config/build: unexpected argument 'two'" kernel-config/build "$fake/k" two
 refuses "--port must be a number from 1 to 4294967294, not '99999999999999999999'" \
 	scripts/wayland-host --vsock x --port 99999999999999999999
+for bench in tests/vm/bench-boot tests/vm/bench-musl tests/bench/bench-control tests/vm/bench-idle; do
+	refuses "${bench##*/}: unknown option '--bogus' (see --help)" "$bench" --bogus
+	refuses "${bench##*/}: missing BUILD_DIR" "$bench"
+	refuses "${bench##*/}: BUILD_DIR $fake/none is not a directory" "$bench" "$fake/none"
+	refuses "${bench##*/}: unexpected argument 'two'" "$bench" "$fake" two
+	refuses "${bench##*/}: -n wants a whole number from 1 to" "$bench" -n 0 "$fake"
+	refuses "not '99999999999999999999'" "$bench" -n 99999999999999999999 "$fake"
+done
+refuses "bench-control: -r wants a whole number from 1 to 10000, not 'x'" tests/bench/bench-control -r x "$fake"
+refuses "bench-control: PINGS (10) must be a multiple of ROUNDS (3)" tests/bench/bench-control -n 10 -r 3 "$fake"
+refuses "bench-idle: -s needs seconds, not 'soon'" tests/vm/bench-idle -s soon "$fake"
 
 # A config appvm-init refuses: rootfs/build exits 1 with init's line and its
 # own, and builds nothing; --no-check builds it all the same.
