@@ -71,10 +71,55 @@ int ctl_clip_load_policy(const struct ctl_args *a, const char *vm, struct ctl_cl
 
 /* The copy rate limit: one stamp file per VM with the time of the last
  * copy (CLOCK_MONOTONIC, ms), under a lock so that copies started together
- * are counted one after the other. */
-static int rate_check(const char *vm, const char *target_string, uint32_t interval_ms,
-		      uint64_t deadline, struct ctl_error *err)
+ * are counted one after the other. A copy that never reached the guest
+ * (the VM is not running) gives its turn back: rate_undo(). */
+struct rate_stamp {
+	char path[4200];
+	uint64_t prev, mine; /* mine: 0 when nothing was written */
+};
+
+/* Opens and locks the stamp file, waiting for another copy that holds it
+ * for a moment. Returns the descriptor or -EIO with err. */
+static int stamp_lock(const char *path, uint64_t deadline, struct ctl_error *err)
 {
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ctl_error_set(err, "copy rate limit: cannot open %s: %s", path, strerror(errno));
+		return -EIO;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK || clock_remaining_ms(deadline) == 0) {
+			ctl_error_set(err, "copy rate limit: cannot lock %s", path);
+			close(fd);
+			return -EIO;
+		}
+		poll(NULL, 0, 10); /* another copy holds it for a moment */
+	}
+	return fd;
+}
+
+static uint64_t stamp_read(int fd)
+{
+	char text[32] = "";
+	ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
+	text[n > 0 ? n : 0] = '\0';
+	return strtoull(text, NULL, 10);
+}
+
+/* Writes t (0: empties the file). Returns 0 or -errno. */
+static int stamp_write(int fd, uint64_t t)
+{
+	char text[32];
+	int len = t ? snprintf(text, sizeof(text), "%" PRIu64 "\n", t) : 0;
+	if (ftruncate(fd, 0) < 0 || (len && pwrite(fd, text, (size_t)len, 0) != len))
+		return -errno;
+	return 0;
+}
+
+static int rate_check(const char *vm, const char *target_string, uint32_t interval_ms,
+		      uint64_t deadline, struct rate_stamp *st, struct ctl_error *err)
+{
+	st->mine = 0;
 	if (interval_ms == 0)
 		return 0;
 	const char *run = getenv("XDG_RUNTIME_DIR");
@@ -83,36 +128,24 @@ static int rate_check(const char *vm, const char *target_string, uint32_t interv
 				   "to keep its time (or set min-interval = 0)");
 		return -EIO;
 	}
-	char dir[4096], path[4200];
+	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/appvm", run);
 	mkdir(dir, 0700);
 	snprintf(dir, sizeof(dir), "%s/appvm/clipboard", run);
 	mkdir(dir, 0700);
 	if (vm) {
-		snprintf(path, sizeof(path), "%s/copy-vm-%s", dir, vm);
+		snprintf(st->path, sizeof(st->path), "%s/copy-vm-%s", dir, vm);
 	} else {
 		/* A target has any characters: its FNV-1a hash names the file. */
 		uint64_t h = 0xcbf29ce484222325ull;
 		for (const char *p = target_string; *p; p++)
 			h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
-		snprintf(path, sizeof(path), "%s/copy-target-%016" PRIx64, dir, h);
+		snprintf(st->path, sizeof(st->path), "%s/copy-target-%016" PRIx64, dir, h);
 	}
-	_cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		ctl_error_set(err, "copy rate limit: cannot open %s: %s", path, strerror(errno));
-		return -EIO;
-	}
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK || clock_remaining_ms(deadline) == 0) {
-			ctl_error_set(err, "copy rate limit: cannot lock %s", path);
-			return -EIO;
-		}
-		poll(NULL, 0, 10); /* another copy holds it for a moment */
-	}
-	char text[32] = "";
-	ssize_t n = pread(fd, text, sizeof(text) - 1, 0);
-	text[n > 0 ? n : 0] = '\0';
-	uint64_t last = strtoull(text, NULL, 10), now = clock_now_ms();
+	_cleanup_close_ int fd = stamp_lock(st->path, deadline, err);
+	if (fd < 0)
+		return fd;
+	uint64_t last = stamp_read(fd), now = clock_now_ms();
 	if (last && now >= last && now - last < interval_ms) {
 		ctl_error_set(err,
 			      "copies from %s are limited to one every %u ms (min-interval); "
@@ -120,12 +153,26 @@ static int rate_check(const char *vm, const char *target_string, uint32_t interv
 			      vm ? vm : "this VM", interval_ms, now - last);
 		return -EBUSY;
 	}
-	int len = snprintf(text, sizeof(text), "%" PRIu64 "\n", now);
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, text, (size_t)len, 0) != len) {
-		ctl_error_set(err, "copy rate limit: cannot write %s: %s", path, strerror(errno));
+	int w = stamp_write(fd, now);
+	if (w < 0) {
+		ctl_error_set(err, "copy rate limit: cannot write %s: %s", st->path, strerror(-w));
 		return -EIO;
 	}
+	st->prev = last;
+	st->mine = now;
 	return 0;
+}
+
+/* Puts the previous stamp back, unless another copy has written its own
+ * since. Best effort: at worst the limit holds for one interval. */
+static void rate_undo(const struct rate_stamp *st, uint64_t deadline)
+{
+	if (st->mine == 0)
+		return;
+	struct ctl_error ignored = {0};
+	_cleanup_close_ int fd = stamp_lock(st->path, deadline, &ignored);
+	if (fd >= 0 && stamp_read(fd) == st->mine)
+		(void)stamp_write(fd, st->prev);
 }
 
 /* A guest's NOT_FOUND to a clipboard request means there is nothing of
@@ -155,12 +202,17 @@ int ctl_clip_copy(const struct ctl_args *a, const struct ctl_target *target, con
 	int r = begin(a, vm, res, &want, err);
 	if (r < 0)
 		return r;
-	r = rate_check(vm, a->target_string, res->policy.min_interval_ms, deadline, err);
+	struct rate_stamp stamp;
+	r = rate_check(vm, a->target_string, res->policy.min_interval_ms, deadline, &stamp, err);
 	if (r < 0)
 		return r;
 	r = ctl_client_open(c, target, deadline, err);
-	if (r < 0)
+	if (r < 0) {
+		/* No connection: the VM was not asked, the copy does not count. */
+		if (c->fd < 0)
+			rate_undo(&stamp, deadline);
 		return r;
+	}
 	struct ctl_clip_pull pull;
 	ctl_clip_pull_init(&pull, res->policy.max_size);
 	for (;;) {
