@@ -30,10 +30,11 @@
 #define AGENT_HELLO_TIMEOUT_MS 10000u
 /* Requests to init give up after this long. */
 #define AGENT_INIT_TIMEOUT_MS 2000u
-/* Init creates its control socket just after it starts the agent (boot step
- * 4, docs/config.md): for this long after its start, a connect that finds no
- * socket yet (ENOENT, ECONNREFUSED) is repeated every AGENT_INIT_RETRY_MS
- * without a log line, the request waiting meanwhile (initq.c, initwatch.c). */
+/* The agent may start before init's control socket exists (an init that
+ * creates it after the agent's start: docs/benchmarks.md, "Measured and not
+ * taken"): for this long after its start, a connect that finds no socket yet
+ * (ENOENT, ECONNREFUSED) is repeated every AGENT_INIT_RETRY_MS without a log
+ * line, the request waiting meanwhile (initq.c, initwatch.c). */
 #define AGENT_INIT_WAIT_MS  2000u
 #define AGENT_INIT_RETRY_MS 10u
 /* On SIGTERM: how long the last word to init and the host may take. */
