@@ -1,7 +1,9 @@
 /* The agent's one client of appvm-init's control socket (docs/init-control.md).
  * Requests are non-blocking and driven by the loop: connect, write the
  * request line, read the reply until lib/initctl.c decodes it, or give up at
- * AGENT_INIT_TIMEOUT_MS. Two slots, one request each:
+ * AGENT_INIT_TIMEOUT_MS. In the agent's first AGENT_INIT_WAIT_MS, a socket
+ * init has not created yet is waited for (initq_not_yet). Two slots, one
+ * request each:
  *
  *   status_q  "status": asked for by STATUS requests (server.c), the exit
  *             watch of the event connection and the last check at SIGTERM
@@ -42,16 +44,18 @@ void initq_setup(struct agent *a)
 {
 	slot_init(&a->status_q);
 	slot_init(&a->power_q);
+	a->init_wait_until = clock_now_ms() + AGENT_INIT_WAIT_MS;
 }
 
 bool initq_busy(const struct initq *q)
 {
-	return q->fd >= 0;
+	return q->fd >= 0 || q->waiting;
 }
 
 /* Ends the request in flight, if any, and frees its buffer. */
 static void finish(struct agent *a, struct initq *q)
 {
+	q->waiting = false;
 	if (q->fd >= 0) {
 		agent_watch_del(a, q->fd);
 		close(q->fd);
@@ -62,27 +66,45 @@ static void finish(struct agent *a, struct initq *q)
 	q->len = q->cap = 0;
 }
 
-/* Connects and queues the request line. Returns 0 or -errno (nothing in
- * flight then). */
+bool initq_not_yet(const struct agent *a, int err, uint64_t now, uint64_t *retry_at)
+{
+	if ((err != -ENOENT && err != -ECONNREFUSED) || now >= a->init_wait_until)
+		return false;
+	*retry_at = now + AGENT_INIT_RETRY_MS;
+	if (*retry_at > a->init_wait_until)
+		*retry_at = a->init_wait_until;
+	return true;
+}
+
+/* Connects for the request line in q. Returns 0 (in flight, or waiting for
+ * init's socket: initq_not_yet) or -errno (nothing in flight then). */
+static int attempt(struct agent *a, struct initq *q)
+{
+	/* A Unix stream connect either completes at once or fails; EAGAIN
+	 * means init's backlog is full, which is worth a retry later. */
+	_cleanup_close_ int fd = unix_sock_connect(a->opt.init_socket, SOCK_NONBLOCK);
+	q->waiting = fd < 0 && initq_not_yet(a, fd, clock_now_ms(), &q->retry_at);
+	if (fd < 0)
+		return q->waiting ? 0 : fd;
+	int r = agent_watch_add(a, fd, &q->w, EPOLLIN | EPOLLOUT);
+	if (r < 0)
+		return r;
+	q->fd = steal_fd(&fd);
+	q->sent = 0;
+	q->deadline = clock_now_ms() + AGENT_INIT_TIMEOUT_MS;
+	return 0;
+}
+
+/* Encodes the request and connects. Returns 0 or -errno (nothing in flight
+ * then). */
 static int start(struct agent *a, struct initq *q, enum initctl_cmd cmd, uint32_t limit_ms)
 {
 	int r = initctl_request_encode(cmd, limit_ms, q->req, sizeof(q->req));
 	if (r < 0)
 		return r;
 	q->req_len = (size_t)r;
-	/* A Unix stream connect either completes at once or fails; EAGAIN
-	 * means init's backlog is full, which is worth a retry later. */
-	_cleanup_close_ int fd = unix_sock_connect(a->opt.init_socket, SOCK_NONBLOCK);
-	if (fd < 0)
-		return fd;
-	r = agent_watch_add(a, fd, &q->w, EPOLLIN | EPOLLOUT);
-	if (r < 0)
-		return r;
-	q->fd = steal_fd(&fd);
 	q->cmd = cmd;
-	q->sent = 0;
-	q->deadline = clock_now_ms() + AGENT_INIT_TIMEOUT_MS;
-	return 0;
+	return attempt(a, q);
 }
 
 int initq_grow(char **buf, size_t len, size_t *cap)
@@ -207,7 +229,7 @@ void initq_on_io(struct agent *a, struct initq *q)
 {
 	struct initctl_status st;
 	int err = 0;
-	if (!initq_busy(q))
+	if (q->fd < 0)
 		return; /* an event from before the request ended this turn */
 	if (pump(a, q, &err, q == &a->status_q ? &st : NULL) == 1)
 		done(a, q, err, &st);
@@ -218,6 +240,16 @@ void initq_tick(struct agent *a, uint64_t now, uint64_t *next)
 	struct initq *slots[] = {&a->status_q, &a->power_q};
 	for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
 		struct initq *q = slots[i];
+		if (q->waiting && now >= q->retry_at) {
+			int r = attempt(a, q);
+			if (r < 0)
+				done(a, q, r, NULL);
+		}
+		if (q->waiting) {
+			if (q->retry_at < *next)
+				*next = q->retry_at;
+			continue;
+		}
 		if (!initq_busy(q))
 			continue;
 		if (now >= q->deadline)

@@ -4,7 +4,8 @@
  * each change, and each goes to events_app_status(). Nothing is polled
  * then: an idle app wakes neither the agent nor init. When the watch cannot be had (an init without
  * "watch", every slot taken, a broken stream) it is re-opened with backoff
- * (lib/retry.h), and events.c polls meanwhile. */
+ * (lib/retry.h), and events.c polls meanwhile. At the agent's start, init's
+ * socket may not exist yet: it is tried again quietly (initq_not_yet). */
 #include "agent.h"
 
 #include "cleanup.h"
@@ -48,11 +49,14 @@ void initwatch_close(struct agent *a)
 	iw->live = false;
 }
 
-/* Drops the watch; the next attempt waits for the backoff. */
+/* Drops the watch; the next attempt waits for the backoff, or comes soon
+ * and without a word while init's socket is not there yet at the start. */
 static void fail(struct agent *a, int err)
 {
 	struct initwatch *iw = &a->iw;
 	initwatch_close(a);
+	if (initq_not_yet(a, err, clock_now_ms(), &iw->retry_at))
+		return;
 	iw->backoff_ms =
 	    retry_backoff_next(iw->backoff_ms, AGENT_BACKOFF_START_MS, AGENT_BACKOFF_MAX_MS);
 	iw->retry_at = clock_now_ms() + iw->backoff_ms;

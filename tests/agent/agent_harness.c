@@ -33,6 +33,13 @@ int h_listen(const char *path)
 	return fd;
 }
 
+/* The socket stays bound under its other name: connects to the path fail
+ * with ENOENT meanwhile, as before init creates it. */
+static void hidden_path(const struct agent_proc *p, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s.hidden", p->init_sock);
+}
+
 /* Serves one control connection the way appvm-init does: one request line,
  * decoded and answered by lib/initctl.c. It plays an init without "watch"
  * (it answers "error unknown", counted in n_watch): the agent then polls,
@@ -62,7 +69,10 @@ static void serve_init(struct fake_init *fi, int fd)
 	}
 	int n;
 	pthread_mutex_lock(&fi->lock);
-	if (r < 0 || cmd == INITCTL_CMD_WATCH) {
+	if (r == 0 && cmd == INITCTL_CMD_WATCH && fi->watch && fi->n_held < H_MAX_HELD) {
+		fi->held[fi->n_held++] = fd;
+		n = initctl_reply_encode_status(&fi->status, reply, sizeof(reply));
+	} else if (r < 0 || cmd == INITCTL_CMD_WATCH) {
 		fi->n_watch += r == 0;
 		n = initctl_reply_encode_simple(r == -EOPNOTSUPP || r == 0 ? INITCTL_ERR_UNKNOWN
 									   : INITCTL_ERR_MALFORMED,
@@ -98,13 +108,15 @@ static void serve_init(struct fake_init *fi, int fd)
 	pthread_cond_broadcast(&fi->cond);
 	pthread_mutex_unlock(&fi->lock);
 	assert_true(n > 0);
+	bool held = fi->n_held > 0 && fi->held[fi->n_held - 1] == fd;
 	for (size_t off = 0; off < (size_t)n;) {
 		ssize_t k = write(fd, reply + off, (size_t)n - off);
 		if (k <= 0)
 			break; /* the agent gave up on this request */
 		off += (size_t)k;
 	}
-	close(fd);
+	if (!held)
+		close(fd);
 }
 
 static void *init_thread(void *arg)
@@ -280,6 +292,9 @@ void h_teardown(struct agent_proc *p)
 	for (int i = 0; i < fi->n_held; i++)
 		close(fi->held[i]);
 	unlink(p->init_sock);
+	char hidden[sizeof(p->init_sock) + 8];
+	hidden_path(p, hidden, sizeof(hidden));
+	unlink(hidden);
 	unlink(p->sock);
 	unlink(p->event_sock);
 	rmdir(p->dir);
@@ -305,6 +320,27 @@ void h_init_silent(struct agent_proc *p)
 	pthread_mutex_lock(&p->init.lock);
 	p->init.silent = true;
 	pthread_mutex_unlock(&p->init.lock);
+}
+
+void h_init_watch(struct agent_proc *p)
+{
+	pthread_mutex_lock(&p->init.lock);
+	p->init.watch = true;
+	pthread_mutex_unlock(&p->init.lock);
+}
+
+void h_init_hide(struct agent_proc *p)
+{
+	char hidden[sizeof(p->init_sock) + 8];
+	hidden_path(p, hidden, sizeof(hidden));
+	assert_int_equal(rename(p->init_sock, hidden), 0);
+}
+
+void h_init_show(struct agent_proc *p)
+{
+	char hidden[sizeof(p->init_sock) + 8];
+	hidden_path(p, hidden, sizeof(hidden));
+	assert_int_equal(rename(hidden, p->init_sock), 0);
 }
 
 int h_init_count(struct agent_proc *p)

@@ -26,6 +26,7 @@ struct fake_init {
 	struct initctl_status status; /* what a "status" request gets, encoded */
 	char raw[256];		      /* when not empty: sent instead (malformed replies) */
 	bool silent;		      /* status requests get no reply at all */
+	bool watch;		      /* "watch" gets a status and the connection is held */
 	int held[H_MAX_HELD];	      /* the connections left unanswered then */
 	int n_held;
 	int n_status; /* status requests served */
@@ -90,6 +91,15 @@ void h_init_raw(struct agent_proc *p, const char *reply);
 
 /* Makes the fake init leave status requests unanswered (a stuck init). */
 void h_init_silent(struct agent_proc *p);
+
+/* Makes the fake init keep a watch: one status reply, the connection held
+ * (never a second one: the tests do not change the status under it). */
+void h_init_watch(struct agent_proc *p);
+
+/* Moves the fake init's socket away from its path (as before init creates
+ * it), or back (as init creates it). */
+void h_init_hide(struct agent_proc *p);
+void h_init_show(struct agent_proc *p);
 
 /* Returns how many status requests the fake init has received. */
 int h_init_count(struct agent_proc *p);

@@ -242,4 +242,9 @@ late_host)
 	exit 2
 	;;
 esac
+# No failure to reach init is logged: its control socket is there when the
+# agent asks (or is waited for without a word: docs/agent.md).
+if grep -E "appvm-agent: cannot (watch|get) the app state" "$log"; then
+	fail "the agent asked init before its socket existed, and said so"
+fi
 echo "PASS ($name)"

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent.h"
 #include "agent_harness.h"
 #include "clock.h"
 
@@ -253,7 +254,7 @@ static void test_startup_lines(void **state)
 
 /* Starts the agent with events on and returns the event connection, up and
  * past the status request the agent makes right after READY. */
-static int events_up(struct agent_proc *p, int lfd)
+static int start_with_events(struct agent_proc *p, int lfd)
 {
 	const char *args[] = {"--event-unix", p->event_sock, NULL};
 	h_start(p, args);
@@ -272,7 +273,7 @@ static void test_final_exit(void **state)
 	struct agent_proc *p = *state;
 	static struct initctl_status st;
 	int lfd = h_listen(p->event_sock);
-	int efd = events_up(p, lfd);
+	int efd = start_with_events(p, lfd);
 
 	/* The app exits just as init shuts down: the agent's last status
 	 * request at SIGTERM still announces it. */
@@ -301,7 +302,7 @@ static void test_final_bounded(void **state)
 {
 	struct agent_proc *p = *state;
 	int lfd = h_listen(p->event_sock);
-	int efd = events_up(p, lfd);
+	int efd = start_with_events(p, lfd);
 
 	/* init takes requests but never answers: the agent still exits soon
 	 * (AGENT_FINAL_MS, 500 ms), well before a request to init times out
@@ -384,6 +385,82 @@ static void test_shutdown_reboot(void **state)
 	close(fd);
 }
 
+/* Init creates its control socket just after it starts the agent: a STATUS
+ * and a SHUTDOWN asked before it exists wait for it, the watch comes up when
+ * it does, and none of it is logged as a failure. */
+static void test_init_socket_late(void **state)
+{
+	struct agent_proc *p = *state;
+	uint8_t buf[512];
+	static uint8_t frame[PROTO_HEADER_SIZE + PROTO_MAX_PAYLOAD];
+	const char *args[] = {"--event-unix", p->event_sock, NULL};
+	struct proto_msg m, ready;
+	h_init_watch(p);
+	h_init_hide(p);
+	int lfd = h_listen(p->event_sock);
+	h_start(p, args);
+	int efd = h_accept_events(lfd);
+	h_event_handshake(efd, &ready);
+	int fd = h_client(p), fd2 = h_client(p);
+	h_req(&m, PROTO_STATUS, 2);
+	h_send(fd, &m);
+	h_req(&m, PROTO_SHUTDOWN, 3);
+	h_send(fd2, &m);
+	assert_int_equal(h_recv(fd2, &m, buf, sizeof(buf), H_TIMEOUT_MS), 0);
+	assert_int_equal(m.id, 3); /* acknowledged at once, as always */
+	/* Init's socket appears a while later (this is the test's scenario,
+	 * not a wait for a condition). */
+	usleep(200 * 1000);
+	uint64_t shown = clock_now_ms();
+	h_init_show(p);
+	assert_int_equal(h_recv(fd, &m, frame, sizeof(frame), H_TIMEOUT_MS), 0);
+	uint64_t answered = clock_now_ms();
+	assert_int_equal(m.id, 2);
+	assert_int_equal(m.u.status.app_state, PROTO_APP_RUNNING); /* init's answer */
+	assert_true(answered - shown < 500);
+	assert_true(h_init_wait_power(p, false, 1, H_TIMEOUT_MS));
+	assert_true(h_wait_log(p, "init accepted the power off request", H_TIMEOUT_MS));
+	assert_true(h_wait_log(p, "watching the app state on init", H_TIMEOUT_MS));
+	if (strstr(p->log, "cannot"))
+		fail_msg("a failure was logged:\n%s", p->log);
+	close(fd2);
+	close(fd);
+	close(efd);
+	close(lfd);
+}
+
+/* An init that never creates its socket (the namespace tests' init without
+ * one, a broken VM): after AGENT_INIT_WAIT_MS, the error and its line, as
+ * without the wait; later requests fail at once. */
+static void test_init_socket_never(void **state)
+{
+	struct agent_proc *p = *state;
+	uint8_t buf[512];
+	struct proto_msg m;
+	h_init_hide(p);
+	uint64_t t0 = clock_now_ms();
+	h_start(p, NULL);
+	int fd = h_client(p);
+	h_status_req(fd, 2, &m);
+	assert_true(clock_now_ms() - t0 >= AGENT_INIT_WAIT_MS);
+	assert_int_equal(m.u.status.app_state, PROTO_APP_UNKNOWN);
+	assert_true(h_wait_log(p, "cannot get the app state from init", H_TIMEOUT_MS));
+	assert_non_null(strstr(p->log, "No such file or directory"));
+	uint64_t t1 = clock_now_ms();
+	h_status_req(fd, 3, &m);
+	assert_int_equal(m.u.status.app_state, PROTO_APP_UNKNOWN);
+	assert_true(clock_now_ms() - t1 < 1000);
+	h_req(&m, PROTO_SHUTDOWN, 4);
+	h_send(fd, &m);
+	assert_int_equal(h_recv(fd, &m, buf, sizeof(buf), H_TIMEOUT_MS), 0);
+	assert_int_equal(m.id, 4);
+	assert_true(h_wait_log(p, "cannot ask init to power off", H_TIMEOUT_MS));
+	/* Each failure is logged once. */
+	assert_true(h_wait_log_n(p, "cannot get the app state from init", 1, 0));
+	assert_false(h_wait_log_n(p, "cannot get the app state from init", 2, 0));
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +470,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_final_exit, h_cm_setup, h_cm_teardown),
 	    cmocka_unit_test_setup_teardown(test_final_bounded, h_cm_setup, h_cm_teardown),
 	    cmocka_unit_test_setup_teardown(test_shutdown_reboot, h_cm_setup, h_cm_teardown),
+	    cmocka_unit_test_setup_teardown(test_init_socket_late, h_cm_setup, h_cm_teardown),
+	    cmocka_unit_test_setup_teardown(test_init_socket_never, h_cm_setup, h_cm_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
