@@ -1,6 +1,6 @@
-/* appvm-init --check FILE [--cmdline TEXT]: the configuration steps of boot
- * step 2 (docs/config.md), run on the host before an image is built. It reads
- * and checks exactly as init does, with the same messages, and touches
+/* Boot step 2's configuration (docs/config.md): init_config_read() is what
+ * init runs at boot and what appvm-init --check FILE [--cmdline TEXT] runs on
+ * the host before an image is built, so both give the same messages. It
  * nothing: netsetup_configure() only builds the [net] model (net/config.c),
  * it applies nothing. What exists only in the VM (the stores' devices, the
  * app's executable) is not checked. */

@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG "/etc/appvm/vm.conf"
-#define CONFIG_MAX     65536
 
 static void debug_shell(void)
 {
@@ -166,7 +165,6 @@ static void log_config(void *ctx)
 
 static void load_config(struct init *in, const struct cmdline *cl)
 {
-	static char text[CONFIG_MAX];
 	char err[1024];
 	const char *path = cmdline_get(cl, "appvm.config");
 	if (!path || !path[0])
@@ -174,17 +172,7 @@ static void load_config(struct init *in, const struct cmdline *cl)
 	if (!path || !path[0])
 		path = DEFAULT_CONFIG;
 
-	ssize_t n = io_read_file(path, text, sizeof(text));
-	if (n < 0)
-		init_fatal(in, "config: cannot read %s: %s", path,
-			   n == -EFBIG ? "larger than 64 KiB" : strerror((int)-n));
-	cfg_init(in->cfg);
-	if (cfg_parse_string(in->cfg, text, path, err, sizeof(err)) < 0 ||
-	    cfg_apply_cmdline(in->cfg, cl, err, sizeof(err)) < 0)
-		init_fatal(in, "config: %s", err);
-	if (cfg_check(in->cfg, err, sizeof(err)) < 0)
-		init_fatal(in, "config: %s: %s", path, err);
-	if (netsetup_configure(in, err, sizeof(err)) < 0)
+	if (init_config_read(in, path, cl, err, sizeof(err)) < 0)
 		init_fatal(in, "config: %s", err);
 	config_path = path;
 	log_defer(log_config, in);
