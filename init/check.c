@@ -1,7 +1,7 @@
 /* Boot step 2's configuration (docs/config.md): init_config_read() is what
  * init runs at boot and what appvm-init --check FILE [--cmdline TEXT] runs on
  * the host before an image is built, so both give the same messages. It
- * nothing: netsetup_configure() only builds the [net] model (net/config.c),
+ * touches nothing: netsetup_configure() only builds the [net] model (net/config.c),
  * it applies nothing. What exists only in the VM (the stores' devices, the
  * app's executable) is not checked. */
 #include "cmdline.h"
