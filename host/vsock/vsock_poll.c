@@ -62,9 +62,9 @@ bool vsock_poll_stalled(struct vsock_poll *p, uint64_t pass_us, uint64_t now_us)
 		p->backoff_us = VSOCK_POLL_BACKOFF_MIN_US;
 	else {
 		p->stalls_again++;
-		p->backoff_us = p->backoff_us > VSOCK_POLL_BACKOFF_MAX_US / 2
+		p->backoff_us = p->backoff_us > VSOCK_POLL_BACKOFF_MAX_US / VSOCK_POLL_BACKOFF_GROW
 				    ? VSOCK_POLL_BACKOFF_MAX_US
-				    : p->backoff_us * 2;
+				    : p->backoff_us * VSOCK_POLL_BACKOFF_GROW;
 	}
 	p->backoff_total_us += p->backoff_us;
 	p->off_until_us = now_us > UINT64_MAX - p->backoff_us ? UINT64_MAX : now_us + p->backoff_us;

@@ -36,13 +36,15 @@
  * per packet (measured: 4 ms round trips beside one busy process), where a
  * device asleep in epoll_wait is woken at once. So polling stops for a
  * while: VSOCK_POLL_BACKOFF_MIN_US after a stall on its own (a thread that
- * took the core once, as a busy moment of a shared host does), twice as long
- * as the last back-off (up to VSOCK_POLL_BACKOFF_MAX_US) after a stall
- * within VSOCK_POLL_QUIET_US of the end of the last back-off (a host that
- * stays busy). */
+ * took the core once, as a busy moment of a shared host does), the last
+ * back-off times VSOCK_POLL_BACKOFF_GROW (up to VSOCK_POLL_BACKOFF_MAX_US)
+ * after a stall within VSOCK_POLL_QUIET_US of the end of the last back-off
+ * (a host that stays busy: the fourfold growth reaches the bound after
+ * four stalls, 0.42 s, where polling between back-offs costs the most). */
 #define VSOCK_POLL_STALL_US	  500
 #define VSOCK_POLL_BACKOFF_MIN_US 20000
 #define VSOCK_POLL_BACKOFF_MAX_US 1000000
+#define VSOCK_POLL_BACKOFF_GROW	  4
 #define VSOCK_POLL_QUIET_US	  1000000
 
 struct vsock_poll {

@@ -79,7 +79,8 @@ for ((rep = 0; rep < reps; rep++)); do
 			[ ${#backends[@]} -gt 1 ] && name=${b%%=*}/${kv%%=*}
 		fi
 		echo "bench.sh: boot $((rep + 1))/$reps with $name" >&2
-		logged=$(cat "$work/backend.log" 2>/dev/null | wc -l)
+		touch "$work/backend.log"
+		logged=$(wc -l <"$work/backend.log")
 		benchvm_start "$work" "$bin" "$kernel" "$src" "$append" || exit 1
 		for ((k = 0; k < pairs; k++)); do
 			order=(vsock serial)

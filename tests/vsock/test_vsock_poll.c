@@ -108,9 +108,9 @@ static void test_long_pass_backs_off(void **state)
 	assert_int_equal(vsock_poll_window(&p, UINT64_MAX - 1), 0);
 }
 
-/* A host that stays busy: each stall soon after a back-off doubles the
- * next, up to the bound, where it stays; a quiet period starts again from
- * the shortest. */
+/* A host that stays busy: each stall soon after a back-off makes the next
+ * VSOCK_POLL_BACKOFF_GROW times as long, up to the bound, where it stays; a
+ * quiet period starts again from the shortest. */
 static void test_stalls_that_repeat_back_off_longer(void **state)
 {
 	(void)state;
@@ -126,8 +126,9 @@ static void test_stalls_that_repeat_back_off_longer(void **state)
 		total += expect;
 		/* The next stall comes as soon as polling starts again. */
 		t += expect + 600;
-		expect =
-		    expect * 2 > VSOCK_POLL_BACKOFF_MAX_US ? VSOCK_POLL_BACKOFF_MAX_US : expect * 2;
+		expect = expect * VSOCK_POLL_BACKOFF_GROW > VSOCK_POLL_BACKOFF_MAX_US
+			     ? VSOCK_POLL_BACKOFF_MAX_US
+			     : expect * VSOCK_POLL_BACKOFF_GROW;
 	}
 	assert_int_equal(p.backoff_us, VSOCK_POLL_BACKOFF_MAX_US);
 	assert_int_equal(p.stalls, 12);
@@ -142,10 +143,10 @@ static void test_stalls_that_repeat_back_off_longer(void **state)
 	assert_true(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US + 1, end + VSOCK_POLL_QUIET_US + 1));
 	assert_int_equal(p.backoff_us, VSOCK_POLL_BACKOFF_MIN_US);
 	assert_int_equal(p.stalls_again, 12);
-	/* Two stalls close together, then the second's back-off doubles. */
+	/* Two stalls close together: the second's back-off is longer. */
 	end = p.off_until_us;
 	assert_true(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US + 1, end + 1000));
-	assert_int_equal(p.backoff_us, 2 * VSOCK_POLL_BACKOFF_MIN_US);
+	assert_int_equal(p.backoff_us, VSOCK_POLL_BACKOFF_GROW * VSOCK_POLL_BACKOFF_MIN_US);
 	/* A stall before the back-off's end (a clock that went back, or a
 	 * caller polling anyway) counts as isolated: never a longer one. */
 	assert_true(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US + 1, p.off_until_us - 1));
