@@ -746,6 +746,12 @@ int main(int argc, char **argv)
 		vu_sys_notify(&app.vu, vsock_dev_notify_due(&app.dev, now));
 		next_deadline = expire(now);
 	}
+	if (app.poll.stalls > 0)
+		log_info("polling stalled %" PRIu64 " time(s), %" PRIu64
+			 " of them within %u ms of the last back-off's end; "
+			 "off for %" PRIu64 " ms in all",
+			 app.poll.stalls, app.poll.stalls_again, VSOCK_POLL_QUIET_US / 1000,
+			 app.poll.backoff_total_us / 1000);
 	log_info("exiting");
 	vhost_user_detach(&app.vu);
 	vu_sys_reader_clear(&app.vu_reader);

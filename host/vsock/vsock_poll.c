@@ -5,6 +5,8 @@ void vsock_poll_init(struct vsock_poll *p, uint32_t max_us)
 	p->max_us = max_us > VSOCK_POLL_MAX_US ? VSOCK_POLL_MAX_US : max_us;
 	p->us = 0;
 	p->off_until_us = 0;
+	p->backoff_us = 0;
+	p->stalls = p->stalls_again = p->backoff_total_us = 0;
 	p->await_guest = p->await_host = false;
 	p->misses = 0;
 }
@@ -52,8 +54,19 @@ bool vsock_poll_stalled(struct vsock_poll *p, uint64_t pass_us, uint64_t now_us)
 	if (pass_us <= VSOCK_POLL_STALL_US)
 		return false;
 	p->us = 0;
-	p->off_until_us = now_us > UINT64_MAX - VSOCK_POLL_BACKOFF_US
-			      ? UINT64_MAX
-			      : now_us + VSOCK_POLL_BACKOFF_US;
+	p->stalls++;
+	/* A stall soon after the last back-off: the host stays busy. */
+	bool again = p->backoff_us > 0 && now_us >= p->off_until_us &&
+		     now_us - p->off_until_us <= VSOCK_POLL_QUIET_US;
+	if (!again)
+		p->backoff_us = VSOCK_POLL_BACKOFF_MIN_US;
+	else {
+		p->stalls_again++;
+		p->backoff_us = p->backoff_us > VSOCK_POLL_BACKOFF_MAX_US / VSOCK_POLL_BACKOFF_GROW
+				    ? VSOCK_POLL_BACKOFF_MAX_US
+				    : p->backoff_us * VSOCK_POLL_BACKOFF_GROW;
+	}
+	p->backoff_total_us += p->backoff_us;
+	p->off_until_us = now_us > UINT64_MAX - p->backoff_us ? UINT64_MAX : now_us + p->backoff_us;
 	return true;
 }

@@ -31,18 +31,30 @@
  * credit updates: about one every other round trip measured). */
 #define VSOCK_POLL_MISSES 3
 /* A pass of the window (a look at the queues and a yield) that kept the
- * device off its core this long means another thread takes the core for
- * whole scheduler slices (a busy host): polling would then cost up to a
- * slice per packet (measured: 4 ms round trips beside one busy process),
- * where a device asleep in epoll_wait is woken at once. Polling stops for
- * VSOCK_POLL_BACKOFF_US. */
-#define VSOCK_POLL_STALL_US   500
-#define VSOCK_POLL_BACKOFF_US 1000000
+ * device off its core this long means another thread took the core for a
+ * whole scheduler slice: polling beside a busy thread costs up to a slice
+ * per packet (measured: 4 ms round trips beside one busy process), where a
+ * device asleep in epoll_wait is woken at once. So polling stops for a
+ * while: VSOCK_POLL_BACKOFF_MIN_US after a stall on its own (a thread that
+ * took the core once, as a busy moment of a shared host does), the last
+ * back-off times VSOCK_POLL_BACKOFF_GROW (up to VSOCK_POLL_BACKOFF_MAX_US)
+ * after a stall within VSOCK_POLL_QUIET_US of the end of the last back-off
+ * (a host that stays busy: the fourfold growth reaches the bound after
+ * four stalls, 0.42 s, where polling between back-offs costs the most). */
+#define VSOCK_POLL_STALL_US	  500
+#define VSOCK_POLL_BACKOFF_MIN_US 20000
+#define VSOCK_POLL_BACKOFF_MAX_US 1000000
+#define VSOCK_POLL_BACKOFF_GROW	  4
+#define VSOCK_POLL_QUIET_US	  1000000
 
 struct vsock_poll {
 	uint32_t max_us;       /* 0: never poll */
 	uint32_t us;	       /* the current window, 0 to max_us */
 	uint64_t off_until_us; /* no polling before this time (a busy host) */
+	uint32_t backoff_us;   /* the last back-off, 0: none yet */
+	/* Stalls, those of them that came within VSOCK_POLL_QUIET_US of the
+	 * last back-off's end, and the microseconds of back-off they caused. */
+	uint64_t stalls, stalls_again, backoff_total_us;
 	/* The side the last data went to, whose answer polling waits for. */
 	bool await_guest, await_host;
 	uint8_t misses; /* passes without an answer since the last */
@@ -68,8 +80,8 @@ void vsock_poll_pass(struct vsock_poll *p, uint64_t waited_us, bool to_host, boo
 uint32_t vsock_poll_window(const struct vsock_poll *p, uint64_t now_us);
 
 /* A pass of the window took pass_us, ending at now_us. Returns true (stop
- * polling now, and no polling for VSOCK_POLL_BACKOFF_US) when it took longer
- * than VSOCK_POLL_STALL_US. */
+ * polling now, and no polling for a back-off, see VSOCK_POLL_STALL_US) when
+ * it took longer than VSOCK_POLL_STALL_US. */
 bool vsock_poll_stalled(struct vsock_poll *p, uint64_t pass_us, uint64_t now_us);
 
 #endif

@@ -1,6 +1,7 @@
 /* The adaptive polling window (vsock_poll.c): where it starts, how it grows
  * and shrinks, its bounds, that a device that goes idle stops polling, and
- * that only answers (a round trip) keep it open. */
+ * that only answers (a round trip) keep it open, and the back-off from a
+ * busy host. */
 #include "vsock_poll.h"
 
 #include <setjmp.h>
@@ -95,13 +96,66 @@ static void test_long_pass_backs_off(void **state)
 	assert_int_equal(vsock_poll_window(&p, t), 0);
 	for (unsigned i = 0; i < 20; i++)
 		vsock_poll_adjust(&p, 10);
-	assert_int_equal(vsock_poll_window(&p, t + VSOCK_POLL_BACKOFF_US - 1), 0);
+	assert_int_equal(vsock_poll_window(&p, t + VSOCK_POLL_BACKOFF_MIN_US - 1), 0);
 	/* Then the window the waits made it, grown afresh from none. */
 	assert_true(p.us > 0 && p.us < 400);
-	assert_int_equal(vsock_poll_window(&p, t + VSOCK_POLL_BACKOFF_US), p.us);
+	assert_int_equal(vsock_poll_window(&p, t + VSOCK_POLL_BACKOFF_MIN_US), p.us);
+	assert_int_equal(p.stalls, 1);
+	assert_int_equal(p.stalls_again, 0);
+	assert_int_equal(p.backoff_total_us, VSOCK_POLL_BACKOFF_MIN_US);
 	/* At the end of the clock: no overflow into the past. */
 	assert_true(vsock_poll_stalled(&p, UINT64_MAX, UINT64_MAX - 1));
 	assert_int_equal(vsock_poll_window(&p, UINT64_MAX - 1), 0);
+}
+
+/* A host that stays busy: each stall soon after a back-off makes the next
+ * VSOCK_POLL_BACKOFF_GROW times as long, up to the bound, where it stays; a
+ * quiet period starts again from the shortest. */
+static void test_stalls_that_repeat_back_off_longer(void **state)
+{
+	(void)state;
+	struct vsock_poll p;
+	vsock_poll_init(&p, 400);
+	uint64_t t = 5000000, expect = VSOCK_POLL_BACKOFF_MIN_US, total = 0;
+	for (unsigned i = 0; i < 12; i++) {
+		p.us = 400;
+		assert_true(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US + 1, t));
+		assert_int_equal(p.backoff_us, expect);
+		assert_int_equal(vsock_poll_window(&p, t + expect - 1), 0);
+		assert_int_equal(vsock_poll_window(&p, t + expect), 0); /* us reset */
+		total += expect;
+		/* The next stall comes as soon as polling starts again. */
+		t += expect + 600;
+		expect = expect * VSOCK_POLL_BACKOFF_GROW > VSOCK_POLL_BACKOFF_MAX_US
+			     ? VSOCK_POLL_BACKOFF_MAX_US
+			     : expect * VSOCK_POLL_BACKOFF_GROW;
+	}
+	assert_int_equal(p.backoff_us, VSOCK_POLL_BACKOFF_MAX_US);
+	assert_int_equal(p.stalls, 12);
+	assert_int_equal(p.stalls_again, 11);
+	assert_int_equal(p.backoff_total_us, total);
+	/* A stall just within the quiet period after the end: still the bound. */
+	uint64_t end = p.off_until_us;
+	assert_true(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US + 1, end + VSOCK_POLL_QUIET_US));
+	assert_int_equal(p.backoff_us, VSOCK_POLL_BACKOFF_MAX_US);
+	/* Just past it: an isolated stall, the shortest back-off again. */
+	end = p.off_until_us;
+	assert_true(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US + 1, end + VSOCK_POLL_QUIET_US + 1));
+	assert_int_equal(p.backoff_us, VSOCK_POLL_BACKOFF_MIN_US);
+	assert_int_equal(p.stalls_again, 12);
+	/* Two stalls close together: the second's back-off is longer. */
+	end = p.off_until_us;
+	assert_true(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US + 1, end + 1000));
+	assert_int_equal(p.backoff_us, VSOCK_POLL_BACKOFF_GROW * VSOCK_POLL_BACKOFF_MIN_US);
+	/* A stall before the back-off's end (a clock that went back, or a
+	 * caller polling anyway) counts as isolated: never a longer one. */
+	assert_true(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US + 1, p.off_until_us - 1));
+	assert_int_equal(p.backoff_us, VSOCK_POLL_BACKOFF_MIN_US);
+	/* A short pass changes nothing. */
+	uint64_t until = p.off_until_us;
+	assert_false(vsock_poll_stalled(&p, VSOCK_POLL_STALL_US, until + 10));
+	assert_int_equal(p.off_until_us, until);
+	assert_int_equal(p.backoff_us, VSOCK_POLL_BACKOFF_MIN_US);
 }
 
 /* Only answers keep the window: a round trip (host data to the guest, the
@@ -185,6 +239,7 @@ int main(void)
 	    cmocka_unit_test(test_idle_shrinks_to_off),
 	    cmocka_unit_test(test_bounds),
 	    cmocka_unit_test(test_long_pass_backs_off),
+	    cmocka_unit_test(test_stalls_that_repeat_back_off_longer),
 	    cmocka_unit_test(test_answers_keep_the_window),
 	    cmocka_unit_test(test_no_answer_closes_the_window),
 	};
