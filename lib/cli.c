@@ -86,6 +86,13 @@ int cli_parse(const struct cli_option *opts, size_t n, int argc, char *const arg
 
 int cli_getopt_error(int o, int optopt_, const char *arg, char *err, size_t errlen)
 {
+	/* A short option is named by optopt: inside a cluster ("-xh") getopt
+	 * has not moved optind past it yet, so arg is the element before. */
+	if (optopt_ > ' ' && optopt_ < 127 && !(arg[0] == '-' && arg[1] == '-')) {
+		if (o == ':')
+			return cli_error(err, errlen, "-%c needs a value", optopt_);
+		return cli_error(err, errlen, "unknown option \"-%c\" (see --help)", optopt_);
+	}
 	const char *eq = arg[0] == '-' && arg[1] == '-' ? strchr(arg, '=') : NULL;
 	int len = (int)(eq ? eq - arg : (ptrdiff_t)strlen(arg));
 	if (len > 64)

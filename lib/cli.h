@@ -53,8 +53,9 @@ int cli_parse(const struct cli_option *opts, size_t n, int argc, char *const arg
 /* For programs that parse with getopt_long (opterr = 0, optstring starting
  * with ':'): the message for its return o, ':' (a missing value) or '?',
  * with its optopt and arg = argv[optind - 1] -- "--cid needs a value",
- * "--verbose takes no value", "unknown option \"--bogus\" (see --help)".
- * Returns -EINVAL. */
+ * "--verbose takes no value", "unknown option \"--bogus\" (see --help)";
+ * a short option is named by optopt ("unknown option \"-x\"", in "-xh"
+ * too). Returns -EINVAL. */
 int cli_getopt_error(int o, int optopt_, const char *arg, char *err, size_t errlen);
 
 /* Writes a message into err (errlen bytes) and returns -EINVAL. */

@@ -306,6 +306,13 @@ static void test_cli_getopt_error(void **state)
 	assert_string_equal(err, "unknown option \"--bogus\" (see --help)");
 	cli_getopt_error('?', 'x', "-x", err, sizeof(err));
 	assert_string_equal(err, "unknown option \"-x\" (see --help)");
+	/* "-xh" as the first argument: optind still points at it. */
+	cli_getopt_error('?', 'x', "/usr/bin/appvm-net", err, sizeof(err));
+	assert_string_equal(err, "unknown option \"-x\" (see --help)");
+	cli_getopt_error('?', 'x', "3", err, sizeof(err));
+	assert_string_equal(err, "unknown option \"-x\" (see --help)");
+	cli_getopt_error(':', 'c', "-c", err, sizeof(err));
+	assert_string_equal(err, "-c needs a value");
 	char lng[200];
 	memset(lng, 'o', sizeof(lng) - 1);
 	lng[0] = lng[1] = '-';

@@ -61,6 +61,9 @@ expect_exit 0 "Usage: appvm-vsock" -h
 expect_exit 2 '^appvm-vsock: unknown option "--bogus" (see --help)$' --cid 3 --bogus
 expect_exit 2 '^appvm-vsock: --verbose takes no value$' --verbose=yes
 expect_exit 2 '^appvm-vsock: unknown option "-x" (see --help)$' -x
+# Inside a cluster getopt has not moved past it: still named by itself.
+expect_exit 2 '^appvm-vsock: unknown option "-x" (see --help)$' -xh
+expect_exit 2 '^appvm-vsock: unknown option "-x" (see --help)$' --cid 3 -xh
 expect_exit 2 '^appvm-vsock: --cid needs a value$' --socket "$work/h" --cid
 : >"$work/file"
 expect_exit 1 "appvm-vsock: --socket $work/file: a file that is not a socket is in the way" \
