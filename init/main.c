@@ -279,6 +279,14 @@ int main(int argc, char **argv)
 		log_err("must run as PID 1 (of a VM, or of a PID namespace in tests)");
 		return 1;
 	}
+	/* A check meant for the host, run as a namespace's PID 1 (unshare -pf,
+	 * a container), must not boot: that mounts, starts services and ends
+	 * by signalling every process of the namespace. */
+	if (argc >= 2 && strcmp(argv[1], "--check") == 0) {
+		log_err("--check runs outside PID 1 (as PID 1 this would boot); run it "
+			"as a plain command");
+		return INIT_CHECK_USAGE;
+	}
 
 	/* Every signal arrives on the signalfd, except the fault signals: those
 	 * must stay deliverable, or a fault would loop instead of being reported. */

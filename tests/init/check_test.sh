@@ -124,5 +124,16 @@ grep -qF -- "--check FILE [--cmdline 'TEXT']" "$work/out" || fail "--help does n
 grep -qF "the stores' devices, the app's executable" "$work/out" ||
 	fail "--help does not say what --check cannot check"
 
+# As a namespace's PID 1 (root only: a PID namespace), --check must refuse
+# instead of booting (which would mount and signal every process in it).
+if [ "$(id -u)" -eq 0 ]; then
+	rc=0
+	unshare -pf --mount-proc "$APPVM_INIT" --check "$conf" >"$work/out" 2>"$work/err" </dev/null || rc=$?
+	if [ $rc -ne 2 ] || [ "$(wc -l <"$work/err")" -ne 1 ] ||
+		! grep -qF "appvm-init: --check runs outside PID 1" "$work/err"; then
+		fail "--check as PID 1: exit $rc, stderr '$(cat "$work/err")' (want 2 and one line)"
+	fi
+fi
+
 [ $failed -eq 0 ] || exit 1
 echo "appvm-init --check: good configs pass, every error gives init's line"
