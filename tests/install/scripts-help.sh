@@ -68,6 +68,14 @@ for args in "--mem 99999999999999999999" "--cpus 0" "--timeout -1" "--vsock-cid 
 	# shellcheck disable=SC2086 # each is an option and its value
 	refuses "run-vm: ${args%% *} must be a number" scripts/run-vm -n -i x $args
 done
+# Numbers go on in decimal: qemu would read "-smp 010" as 8.
+touch "$fake/kernel" "$fake/initrd"
+(cd "$src" && timeout 10 scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --cpus 010 --mem 0256) \
+	>"$out" 2>&1 </dev/null || true
+if ! grep -qE -- "-smp 10( |$)" "$out" || ! grep -qE -- "-m 256M( |$)" "$out"; then
+	echo "FAIL: run-vm --cpus 010 --mem 0256 did not become -smp 10 -m 256M: '$(cat "$out")'" >&2
+	failed=1
+fi
 refuses "--state-disk wants a size in MiB from 2 to 1048576, not '99999999999999999999'" \
 	rootfs/build --no-initramfs --state-disk 99999999999999999999 "$fake/out"
 refuses "--app-user wants NAME:ID" rootfs/build --app-user app:99999999999999999999 "$fake/out"
@@ -116,6 +124,18 @@ rc=0
 (cd "$src" && timeout 60 rootfs/build --init "$init" --config "$fake/vm.conf" --no-check --compress none \
 	"$fake/img-unchecked") >"$out" 2>&1 </dev/null || rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: rootfs/build --no-check with a bad config: exit status $rc, '$(cat "$out")'" >&2; failed=1; }
+# An init whose --check cannot answer (here one that exits 2) is not called a
+# refusal of the config.
+printf '#!/bin/sh\nexit 2\n' >"$fake/init-2"
+chmod +x "$fake/init-2"
+rc=0
+(cd "$src" && timeout 60 rootfs/build --init "$fake/init-2" --config "$fake/vm.conf" --compress none \
+	"$fake/img-2") >"$out" 2>&1 </dev/null || rc=$?
+if [ $rc -ne 1 ] || [ -e "$fake/img-2" ] ||
+	! grep -qF "rootfs/build: cannot check config $fake/vm.conf: $fake/init-2 --check exited 2" "$out"; then
+	echo "FAIL: rootfs/build with an init whose --check exits 2: exit status $rc, '$(cat "$out")'" >&2
+	failed=1
+fi
 
 [ $failed -eq 0 ] || exit 1
 echo "${#tools[@]} tools answer --help and refuse bad input"
