@@ -170,11 +170,12 @@ int ctl_unix_listen(const char *path, struct ctl_error *err)
 		/* Replace the file only if it is a socket nobody listens on. */
 		struct stat st;
 		_cleanup_close_ int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		int gone = lstat(path, &st);
+		if (gone == 0 && !S_ISSOCK(st.st_mode)) {
 			ctl_error_set(err, "%s is not a socket, left alone", path);
 			return -EADDRINUSE;
 		}
-		if (lstat(path, &st) < 0 || probe < 0 ||
+		if (gone < 0 || probe < 0 ||
 		    connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
 		    errno != ECONNREFUSED) {
 			ctl_error_set(err, "%s is in use", path);
