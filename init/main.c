@@ -330,17 +330,18 @@ int main(int argc, char **argv)
 	in.debug = dbg && strcmp(dbg, "1") == 0;
 	load_config(&in, &cl);
 
-	/* Step 3: the hostname (the agent's name). A failure leaves the VM
-	 * running without it. */
+	/* Step 3: the hostname (the agent's name) and the control socket (the
+	 * agent asks init through it; what arrives before the loop runs waits
+	 * in its backlog). A failure leaves the VM running without them. */
 	if (netsetup_hostname(&in, err, sizeof(err)) < 0)
 		log_err("%s", err);
+	r = initctl_server_open(&in, INITCTL_SOCKET);
+	if (r < 0)
+		log_err("control: cannot create %s: %s", INITCTL_SOCKET, strerror(-r));
 
 	/* Step 4: the agent, unless it lives in a store: its own start-up (the
 	 * dynamic loader, the host's HELLO) overlaps the stores' disk reads,
-	 * so READY reaches the host sooner. Then the control socket: the
-	 * agent needs it only after READY, and waits for it quietly until
-	 * then (AGENT_INIT_WAIT_MS); what arrives before the loop runs waits
-	 * in its backlog. A failure leaves the VM running without it. */
+	 * so READY reaches the host sooner. */
 	bool yielding = false;
 	if (services_agent_early(&in)) {
 		if (services_prepare_agent(&in, err, sizeof(err)) < 0)
@@ -348,9 +349,6 @@ int main(int argc, char **argv)
 		loop_start_early(&in, &in.svcs[0]);
 		yielding = boot_yield(true);
 	}
-	r = initctl_server_open(&in, INITCTL_SOCKET);
-	if (r < 0)
-		log_err("control: cannot create %s: %s", INITCTL_SOCKET, strerror(-r));
 	/* The rest of step 1, which the agent did not need: the console and
 	 * the held messages, then the other kernel filesystems. */
 	log_console(&in);

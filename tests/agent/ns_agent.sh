@@ -242,8 +242,8 @@ late_host)
 	exit 2
 	;;
 esac
-# Init creates its control socket just after the agent's start: the agent
-# waits for it without a word (docs/agent.md).
+# No failure to reach init is logged: its control socket is there when the
+# agent asks (or is waited for without a word: docs/agent.md).
 if grep -E "appvm-agent: cannot (watch|get) the app state" "$log"; then
 	fail "the agent asked init before its socket existed, and said so"
 fi
