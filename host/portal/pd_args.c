@@ -216,9 +216,13 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 	} else {
 		return 1;
 	}
-	if (r < 0)
-		return cli_error(err, errlen, "%s: '%.64s' is not %s", opt, v,
-				 value_options[value_option_index(opt)].want);
+	if (r < 0) {
+		/* Every branch that sets r has its words in value_options. */
+		int k = value_option_index(opt);
+		const char *want =
+		    k >= 0 && value_options[k].want ? value_options[k].want : "a valid value";
+		return cli_error(err, errlen, "%s: '%.64s' is not %s", opt, v, want);
+	}
 	return 0;
 }
 
