@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,19 @@
 extern char **environ;
 
 #define MIME_DB_MAX (4u << 20)
+
+int pd_chooser_command_check(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	/* As root, X_OK holds when any execute bit is set: what execve needs. */
+	return access(path, X_OK) < 0 ? -errno : 0;
+}
 
 /* Signals the daemon blocks or ignores go back to their defaults in a chooser. */
 static void child_signals(sigset_t *def)

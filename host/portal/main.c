@@ -52,6 +52,15 @@ int main(int argc, char **argv)
 		puts(PD_SOFTWARE);
 		return 0;
 	}
+	/* Else a missing chooser would show only when the user first picks. */
+	int e = d.opt.chooser == PD_CHOOSER_COMMAND ? pd_chooser_command_check(d.opt.command) : 0;
+	if (e < 0) {
+		fprintf(stderr,
+			"appvm-portald: --chooser: cannot run '%s': %s\n"
+			"Try 'appvm-portald --help'.\n",
+			d.opt.command, e == -EINVAL ? "not a regular file" : strerror(-e));
+		return 2;
+	}
 	log_setup("appvm-portald", LOG_TARGET_STDERR,
 		  d.opt.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	uint64_t key[4];

@@ -1,0 +1,132 @@
+/* A command chooser that cannot be run is a usage error at start (exit 2,
+ * one line naming it), not a failure the user meets at the first pick. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pd_harness.h"
+
+extern char **environ;
+
+static char work[600];
+
+struct child {
+	pid_t pid;
+	int status;
+};
+
+static bool exited(void *arg)
+{
+	struct child *ch = arg;
+	return waitpid(ch->pid, &ch->status, WNOHANG) == ch->pid;
+}
+
+static const char *work_path(const char *name)
+{
+	static char buf[2][700];
+	static int turn;
+	turn ^= 1;
+	snprintf(buf[turn], sizeof(buf[turn]), "%s/%s", work, name);
+	return buf[turn];
+}
+
+/* Runs the daemon with --chooser command:PATH on sockets of the work
+ * directory, its stderr in work/err. Returns its exit status; fails the
+ * test if it still runs after 10 s (it started serving). */
+static int run_daemon(const char *chooser_path)
+{
+	char chooser[800];
+	snprintf(chooser, sizeof(chooser), "command:%s", chooser_path);
+	char listen[700], control[700];
+	snprintf(listen, sizeof(listen), "%s", work_path("vm.sock"));
+	snprintf(control, sizeof(control), "%s", work_path("vm.ctl"));
+	const char *argv[] = {getenv("APPVM_PORTALD"),
+			      "--name",
+			      "vm",
+			      "--listen",
+			      listen,
+			      "--control",
+			      control,
+			      "--chooser",
+			      chooser,
+			      NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 2, work_path("err"), O_WRONLY | O_CREAT | O_TRUNC,
+					 0644);
+	struct child ch = {0};
+	assert_int_equal(posix_spawn(&ch.pid, argv[0], &fa, NULL, (char *const *)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	if (!pdh_wait_for(exited, &ch, 10000)) {
+		kill(ch.pid, SIGKILL);
+		waitpid(ch.pid, NULL, 0);
+		fail_msg("appvm-portald started with the chooser %s", chooser_path);
+	}
+	assert_int_equal(access(listen, F_OK), -1);
+	assert_int_equal(access(control, F_OK), -1);
+	return WIFEXITED(ch.status) ? WEXITSTATUS(ch.status) : 128 + WTERMSIG(ch.status);
+}
+
+static void test_unrunnable_choosers(void **state)
+{
+	(void)state;
+	pdh_write(work_path("plain"), "#!/bin/sh\nexit 1\n", 0644);
+	assert_int_equal(mkdir(work_path("dir"), 0755), 0);
+	char missing[700];
+	snprintf(missing, sizeof(missing), "%s", work_path("missing/program"));
+	char dir[700], plain[700];
+	snprintf(dir, sizeof(dir), "%s", work_path("dir"));
+	snprintf(plain, sizeof(plain), "%s", work_path("plain"));
+	static const char *const why[] = {"No such file or directory", "Is a directory",
+					  "Permission denied", "not a regular file"};
+	const char *paths[] = {missing, dir, plain, "/dev/null"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		assert_int_equal(run_daemon(paths[i]), 2);
+		char want[900];
+		snprintf(want, sizeof(want),
+			 "appvm-portald: --chooser: cannot run '%s': %s\n"
+			 "Try 'appvm-portald --help'.\n",
+			 paths[i], why[i]);
+		const char *got = pdh_read(work_path("err"));
+		assert_non_null(got);
+		assert_string_equal(got, want);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *base = getenv("APPVM_TEST_WORK");
+	mkdir(base ? base : "/var/tmp", 0755);
+	snprintf(work, sizeof(work), "%s/c.XXXXXX", base ? base : "/var/tmp");
+	return mkdtemp(work) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_unrunnable_choosers),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
