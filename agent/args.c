@@ -6,6 +6,7 @@
 #include "ports.h"
 #include "proto.h"
 #include "utf8.h"
+#include "vsock_addr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -117,15 +118,11 @@ static int set_option(void *ud, int id, const char *opt, const char *v, char *er
 	switch ((enum opt_id)id) {
 	case OPT_PORT:
 	case OPT_EVENT_PORT:
-		/* 0xffffffff is VMADDR_PORT_ANY, not a port one can name. */
-		if (parse_uint(v, 1, 0xfffffffeULL, &n) < 0)
-			return cli_error(
-			    err, errlen,
-			    "%s: expected a port number from 1 to 4294967294, got \"%s\"", opt, v);
-		if (id == OPT_PORT)
-			o->port = (uint32_t)n;
-		else
-			o->event_port = (uint32_t)n;
+		if (vsock_port_parse(v, id == OPT_PORT ? &o->port : &o->event_port) < 0)
+			return cli_error(err, errlen,
+					 "%s: expected a port number from " VSOCK_PORT_RANGE
+					 ", got \"%s\"",
+					 opt, v);
 		return 0;
 	case OPT_MAX_CLIENTS:
 		if (parse_uint(v, 1, AGENT_MAX_CLIENTS_LIMIT, &n) < 0)

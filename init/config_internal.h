@@ -15,7 +15,8 @@ enum kind {
 	K_PATH, /* absolute normalised path */
 	K_BOOL,
 	K_UINT,
-	K_DUR, /* duration in ms */
+	K_PORT, /* vsock port (lib/vsock_addr.h) */
+	K_DUR,	/* duration in ms */
 	K_ACTION,
 	K_FSTYPE,
 	K_SOURCE, /* tag:X, label:X, serial:X or /dev/... */

@@ -3,6 +3,7 @@
 #include "parse.h"
 #include "relay_opts.h"
 #include "util.h"
+#include "vsock_addr.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -105,6 +106,16 @@ int cfg_set_value(const struct key *k, void *base, const char *v, const char *wh
 					k->min, k->max, v);
 		*(unsigned long *)field = n;
 		return 0;
+	case K_PORT: {
+		uint32_t port;
+		if (vsock_port_parse(v, &port) < 0)
+			return cfg_fail(err, errlen,
+					"%s: expected a port number from " VSOCK_PORT_RANGE
+					", got \"%s\"",
+					where, v);
+		*(unsigned long *)field = port;
+		return 0;
+	}
 	case K_DUR:
 		r = parse_duration_ms(v, k->max, &n);
 		if (r < 0 || n < k->min)

@@ -20,6 +20,20 @@ int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 	return 0;
 }
 
+int parse_u32_strict(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
+{
+	unsigned long v;
+	if (s[0] == '0' && s[1] != '\0')
+		return -EINVAL;
+	int r = parse_uint(s, 0xfffffffful, &v);
+	if (r < 0)
+		return r;
+	if (v < min || v > max)
+		return -ERANGE;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
 int parse_duration_ms(const char *s, unsigned long max_ms, unsigned long *ret)
 {
 	char num[24];

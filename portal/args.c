@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "parse.h"
 #include "ports.h"
+#include "vsock_addr.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -109,10 +110,11 @@ static int set_option(struct portal_opts *o, enum opt_id id, const char *opt, co
 	int r;
 	switch (id) {
 	case OPT_PORT:
-		/* 0xffffffff is VMADDR_PORT_ANY, not a port one can name. */
-		if ((r = number(opt, v, 1, 0xfffffffeUL, &n, err, errlen)) < 0)
-			return r;
-		o->port = (uint32_t)n;
+		if (vsock_port_parse(v, &o->port) < 0)
+			return cli_error(err, errlen,
+					 "%s: expected a number from " VSOCK_PORT_RANGE
+					 ", got \"%.64s\"",
+					 opt, v);
 		return 0;
 	case OPT_HOST_UNIX:
 		if (strlen(v) == 0 || strlen(v) > PORTAL_UNIX_PATH_MAX)

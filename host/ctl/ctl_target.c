@@ -1,33 +1,9 @@
 #include "ctl_target.h"
 #include "ports.h"
+#include "vsock_addr.h"
 
 #include <errno.h>
 #include <string.h>
-
-/* Guest CIDs: 0-2 are the hypervisor, local and host; 2^32-1 is "any". */
-#define CID_MIN 3u
-#define CID_MAX 0xfffffffeu
-/* 2^32-1 is VMADDR_PORT_ANY, not a port one can connect to. */
-#define PORT_MAX 0xfffffffeu
-
-int ctl_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 10)
-		return -EINVAL;
-	if (s[0] == '0' && n > 1)
-		return -EINVAL;
-	uint64_t v = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	if (v < min || v > max)
-		return -EINVAL;
-	*ret = (uint32_t)v;
-	return 0;
-}
 
 static int fail(const char **ret_why, const char *why)
 {
@@ -55,13 +31,13 @@ static int parse_vsock(const char *rest, struct ctl_target *t, const char **ret_
 	if (cid_len == 0)
 		return fail(ret_why, "missing CID");
 	if (cid_len >= sizeof(cid))
-		return fail(ret_why, "CID is not a number from 3 to 4294967294");
+		return fail(ret_why, "CID is not a number from " VSOCK_GUEST_CID_RANGE);
 	memcpy(cid, rest, cid_len);
 	cid[cid_len] = '\0';
-	if (ctl_parse_u32(cid, CID_MIN, CID_MAX, &t->cid) < 0)
-		return fail(ret_why, "CID is not a number from 3 to 4294967294");
-	if (colon && ctl_parse_u32(colon + 1, 1, PORT_MAX, &t->port) < 0)
-		return fail(ret_why, "port is not a number from 1 to 4294967294");
+	if (vsock_guest_cid_parse(cid, &t->cid) < 0)
+		return fail(ret_why, "CID is not a number from " VSOCK_GUEST_CID_RANGE);
+	if (colon && vsock_port_parse(colon + 1, &t->port) < 0)
+		return fail(ret_why, "port is not a number from " VSOCK_PORT_RANGE);
 	return 0;
 }
 
@@ -76,8 +52,8 @@ static int parse_hybrid(const char *rest, struct ctl_target *t, const char **ret
 		if (digits[0] == '\0')
 			return fail(ret_why, "empty port after ':'");
 		if (digits[nd] == '\0') {
-			if (ctl_parse_u32(digits, 1, PORT_MAX, &t->port) < 0)
-				return fail(ret_why, "port is not a number from 1 to 4294967294");
+			if (vsock_port_parse(digits, &t->port) < 0)
+				return fail(ret_why, "port is not a number from " VSOCK_PORT_RANGE);
 			len = (size_t)(colon - rest);
 		}
 	}

@@ -6,7 +6,8 @@
  *   unix:PATH           a plain Unix stream socket to an agent started with
  *                       --listen-unix PATH
  *
- * PORT defaults to the agent port (1024). Pure code. */
+ * PORT defaults to the agent port (1024); CID and PORT as lib/vsock_addr.h
+ * reads them. Pure code. */
 #ifndef APPVM_CTL_TARGET_H
 #define APPVM_CTL_TARGET_H
 
@@ -31,10 +32,6 @@ struct ctl_target {
 /* Parses a target string. Returns 0, or -EINVAL with *ret_why (when not NULL)
  * naming the problem in a few words. */
 int ctl_target_parse(const char *s, struct ctl_target *ret, const char **ret_why);
-
-/* Parses a decimal u32 in [min, max]: digits only, no sign, no leading zero,
- * no spaces. Returns 0 or -EINVAL. */
-int ctl_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *ret);
 
 /* Returns the transport's name as written in target strings ("hybrid"). */
 const char *ctl_transport_name(enum ctl_transport t);

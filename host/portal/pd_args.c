@@ -8,6 +8,7 @@
 #include "parse.h"
 #include "pd_text.h"
 #include "ports.h"
+#include "vsock_addr.h"
 
 const char pd_usage[] =
     "Usage: appvm-portald --name NAME --vsock PATH [options]\n"
@@ -177,11 +178,9 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 		*vsock = v;
 		r = v[0] ? 0 : -EINVAL;
 	} else if (!strcmp(opt, "--port")) {
-		unsigned long p;
-		if (parse_uint(v, 0xfffffffeul, &p) < 0 || p == 0)
+		if (vsock_port_parse(v, port) < 0)
 			return cli_error(err, errlen,
-					 "--port: '%.32s' is not a port from 1 to 4294967294", v);
-		*port = (uint32_t)p;
+					 "--port: '%.32s' is not a port from " VSOCK_PORT_RANGE, v);
 	} else if (!strcmp(opt, "--listen")) {
 		r = set_path(o->listen, v, "");
 	} else if (!strcmp(opt, "--control")) {

@@ -13,6 +13,7 @@
 #include "vsock_vhost.h"
 #include "vsock_dev.h"
 #include "vsock_poll.h"
+#include "vsock_addr.h"
 #include "vu_sys.h"
 
 #include <errno.h>
@@ -581,12 +582,6 @@ static int parse_uint(const char *s, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
-static int parse_cid(const char *s, uint64_t *ret)
-{
-	int r = parse_uint(s, 0xfffffffeull, ret);
-	return r < 0 || *ret < 3 ? -EINVAL : 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -595,17 +590,18 @@ int main(int argc, char **argv)
 	    {"verbose", no_argument, NULL, 'v'},	  {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},	  {NULL, 0, NULL, 0},
 	};
-	uint64_t cid = 0, poll_us = VSOCK_POLL_DEFAULT_US;
+	uint32_t cid = 0;
+	uint64_t poll_us = VSOCK_POLL_DEFAULT_US;
 	bool have_cid = false, verbose = false;
 	int o;
 	opterr = 0; /* one line of ours instead of getopt's and the usage */
 	while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
-			if (parse_cid(optarg, &cid) < 0) {
+			if (vsock_guest_cid_parse(optarg, &cid) < 0) {
 				fprintf(stderr,
-					"appvm-vsock: --cid: '%s' is not a guest CID (3 to "
-					"4294967294)\n",
+					"appvm-vsock: --cid: '%s' is not a guest CID "
+					"(" VSOCK_GUEST_CID_RANGE ")\n",
 					optarg);
 				return 2;
 			}
@@ -699,7 +695,7 @@ int main(int argc, char **argv)
 	ep_set(EPOLL_CTL_ADD, sfd, EPOLLIN, TAG_SIGNAL, 0);
 	ep_set(EPOLL_CTL_ADD, app.vu_listen, EPOLLIN, TAG_VU_LISTEN, 0);
 	ep_set(EPOLL_CTL_ADD, app.hy_listen, EPOLLIN, TAG_HY_LISTEN, 0);
-	log_info("guest cid %" PRIu64 ", hybrid socket %s, waiting for qemu on %s", cid,
+	log_info("guest cid %" PRIu32 ", hybrid socket %s, waiting for qemu on %s", cid,
 		 app.socket_path, app.vu_path);
 
 	bool running = true, busy = false;

@@ -118,6 +118,8 @@ static const struct {
     {{"--port", "-1", NULL}, "expected a port number"},
     {{"--port", "12x", NULL}, "expected a port number"},
     {{"--port", " 12", NULL}, "expected a port number"},
+    {{"--port", "01024", NULL}, "expected a port number"},
+    {{"--event-port", "0", NULL}, "expected a port number"},
     {{"--port=", NULL}, "expected a port number"},
     {{"--event-port", "abc", NULL}, "--event-port: expected a port number"},
     {{"--max-clients", "0", NULL}, "expected a number from 1 to 1024"},

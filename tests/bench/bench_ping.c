@@ -15,6 +15,7 @@
 #include "ctl_client.h"
 #include "ctl_error.h"
 #include "ctl_target.h"
+#include "parse.h"
 #include "clock.h"
 #include "proto.h"
 
@@ -47,8 +48,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	uint32_t n, warmup = 10;
-	if (ctl_parse_u32(argv[2], 1, 10000000, &n) < 0 ||
-	    (argc == 4 && ctl_parse_u32(argv[3], 0, 1000000, &warmup) < 0)) {
+	if (parse_u32_strict(argv[2], 1, 10000000, &n) < 0 ||
+	    (argc == 4 && parse_u32_strict(argv[3], 0, 1000000, &warmup) < 0)) {
 		fprintf(stderr, "appvm-bench-ping: N must be 1-10000000, WARMUP 0-1000000\n");
 		return 2;
 	}

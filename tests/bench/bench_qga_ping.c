@@ -20,6 +20,7 @@
 #include "io.h"
 #include "ctl_error.h"
 #include "ctl_target.h"
+#include "parse.h"
 #include "clock.h"
 #include "ctl_transport.h"
 
@@ -135,8 +136,8 @@ int main(int argc, char **argv)
 			why ? why : "use unix:PATH or hybrid:PATH:PORT");
 		return 2;
 	}
-	if (ctl_parse_u32(argv[2], 1, 10000000, &n) < 0 ||
-	    (argc == 4 && ctl_parse_u32(argv[3], 0, 1000000, &warmup) < 0)) {
+	if (parse_u32_strict(argv[2], 1, 10000000, &n) < 0 ||
+	    (argc == 4 && parse_u32_strict(argv[3], 0, 1000000, &warmup) < 0)) {
 		fprintf(stderr, "appvm-bench-qga-ping: N must be 1-10000000, WARMUP 0-1000000\n");
 		return 2;
 	}

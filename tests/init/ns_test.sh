@@ -470,7 +470,7 @@ wayland_config)
 	! grep -q 'app: started' "$log" || fail "the app ran despite the error"
 	printf '[wayland]\nwaypipe = /usr/bin/waypipe\ntarget = vsock:2:99999999999\n[agent]\nenable = no\n[app]\nexec = /bin/true\nuser = nobody\n' >"$WORK/vm.conf"
 	run_ns
-	expect_log "appvm-init: fatal: config: $WORK/vm.conf:3: [wayland] target: target vsock:2:99999999999: PORT must be a number up to 4294967294"
+	expect_log "appvm-init: fatal: config: $WORK/vm.conf:3: [wayland] target: target vsock:2:99999999999: PORT must be a number from 1 to 4294967294"
 	# A user whose uid is 0 under another name: caught once users are read.
 	printf '[wayland]\nwaypipe = /usr/bin/waypipe\nowner = 0000\n[agent]\nenable = no\n[app]\nexec = /bin/true\nuser = nobody\n' >"$WORK/vm.conf"
 	run_ns

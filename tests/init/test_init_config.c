@@ -151,7 +151,11 @@ static const struct bad bad[] = {
     {MINIMAL "[agent]\nenable = maybe\n", NULL, -EINVAL,
      "vm.conf:4: [agent] enable: expected yes or no, got \"maybe\""},
     {MINIMAL "[agent]\nport = 99999999999\n", NULL, -EINVAL,
-     "vm.conf:4: [agent] port: expected a number from 1 to 4294967294, got \"99999999999\""},
+     "vm.conf:4: [agent] port: expected a port number from 1 to 4294967294, got \"99999999999\""},
+    {MINIMAL "[agent]\nport = 01024\n", NULL, -EINVAL,
+     "vm.conf:4: [agent] port: expected a port number from 1 to 4294967294, got \"01024\""},
+    {MINIMAL "[portal]\nport = 0\n", NULL, -EINVAL,
+     "vm.conf:4: [portal] port: expected a port number from 1 to 4294967294, got \"0\""},
     {MINIMAL "[agent]\nexec = appvm-agent\n", NULL, -EINVAL,
      "vm.conf:4: [agent] exec: expected an absolute path, got \"appvm-agent\""},
     {"[app]\nexec = bin/true\n", NULL, -EINVAL,
@@ -203,6 +207,9 @@ static const struct bad bad[] = {
 #define APP_USER "[app]\nexec = /usr/bin/true\nuser = app\n"
     {APP_USER WP "target = vsock:2\n", NULL, -EINVAL,
      "vm.conf:6: [wayland] target: target vsock:2: expected vsock:CID:PORT"},
+    {APP_USER WP "target = vsock:3:1027\n", NULL, -EINVAL,
+     "vm.conf:6: [wayland] target: target vsock:3:1027: CID must be 2 (the host) or 1 (this "
+     "VM's loopback)"},
     {APP_USER WP "target = tcp:1.2.3.4:5\n", NULL, -EINVAL,
      "vm.conf:6: [wayland] target: target tcp:1.2.3.4:5: expected vsock:CID:PORT or unix:PATH"},
     {APP_USER WP "target = unix:relative\n", NULL, -EINVAL,
@@ -249,8 +256,8 @@ static const struct bad bad[] = {
      "aaaaaaa\n",
      NULL, -EINVAL, "[wayland] runtime-dir and socket make a socket path longer than 107 bytes"},
     {APP_USER WP, "appvm.wayland.target=vsock:x:1", -EINVAL,
-     "kernel command line: [wayland] target: target vsock:x:1: CID must be a number up to "
-     "4294967295"},
+     "kernel command line: [wayland] target: target vsock:x:1: CID must be 2 (the host) or 1 "
+     "(this VM's loopback)"},
 #undef WP
 #undef APP_USER
     {MINIMAL "[vm]\nrestart-delay = 2s\nrestart-delay-max = 1s\n", NULL, -EINVAL,

@@ -8,6 +8,7 @@
 #include "suggest.h"
 #include "parse.h"
 #include "util.h"
+#include "vsock_addr.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -85,6 +86,30 @@ static void test_numbers(void **state)
 	assert_int_equal(parse_uint("-1", 10, &v), -EINVAL);
 	assert_int_equal(parse_uint(" 1", 10, &v), -EINVAL);
 	assert_int_equal(parse_uint("1x", 10, &v), -EINVAL);
+
+	/* Strict decimals (lib/vsock_addr.h): no leading zero. */
+	uint32_t u;
+	assert_int_equal(parse_u32_strict("0", 0, 5, &u), 0);
+	assert_int_equal(u, 0);
+	assert_int_equal(parse_u32_strict("4294967295", 0, UINT32_MAX, &u), 0);
+	assert_int_equal(u, UINT32_MAX);
+	assert_int_equal(parse_u32_strict("4294967296", 0, UINT32_MAX, &u), -ERANGE);
+	assert_int_equal(parse_u32_strict("99999999999999999999999", 0, UINT32_MAX, &u), -ERANGE);
+	assert_int_equal(parse_u32_strict("05", 0, 5, &u), -EINVAL);
+	assert_int_equal(parse_u32_strict("00", 0, 5, &u), -EINVAL);
+	assert_int_equal(parse_u32_strict("6", 0, 5, &u), -ERANGE);
+	assert_int_equal(parse_u32_strict("2", 3, 5, &u), -ERANGE);
+	assert_int_equal(parse_u32_strict("", 0, 5, &u), -EINVAL);
+	assert_int_equal(parse_u32_strict("+1", 0, 5, &u), -EINVAL);
+	assert_int_equal(vsock_port_parse("1", &u), 0);
+	assert_int_equal(vsock_port_parse("4294967294", &u), 0);
+	assert_int_equal(u, 4294967294u);
+	assert_int_equal(vsock_port_parse("0", &u), -ERANGE);
+	assert_int_equal(vsock_port_parse("4294967295", &u), -ERANGE);
+	assert_int_equal(vsock_port_parse("01024", &u), -EINVAL);
+	assert_int_equal(vsock_guest_cid_parse("3", &u), 0);
+	assert_int_equal(vsock_guest_cid_parse("2", &u), -ERANGE);
+	assert_int_equal(vsock_guest_cid_parse("4294967295", &u), -ERANGE);
 	assert_int_equal(parse_duration_ms("10", 600000, &v), 0);
 	assert_int_equal(v, 10000);
 	assert_int_equal(parse_duration_ms("10s", 600000, &v), 0);

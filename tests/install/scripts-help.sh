@@ -85,6 +85,15 @@ refuses "kernel-config/build: missing OUTDIR" kernel-config/build --config-only
 refuses "kernel-config/build: unexpected argument 'two'" kernel-config/build "$fake/k" two
 refuses "--port must be a number from 1 to 4294967294, not '99999999999999999999'" \
 	scripts/wayland-host --vsock x --port 99999999999999999999
+# vsock ports and CIDs as the programs read them (lib/vsock_addr.h): no
+# leading zero, no 0, no 2^32-1.
+refuses "--port must be a number from 1 to 4294967294, not '01027'" \
+	scripts/wayland-host --vsock x --port 01027
+refuses "--port must be a number from 1 to 4294967294, not '0'" scripts/wayland-host --vsock x --port 0
+refuses "--vsock-cid must be a number from 3 to 4294967294, not '03'" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --vsock-cid 03
+refuses "--wayland-port must be a number from 1 to 4294967294, not '4294967295'" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --vsock-cid 3 --wayland --wayland-port 4294967295
 for bench in tests/vm/bench-boot tests/vm/bench-musl tests/bench/bench-control tests/vm/bench-idle; do
 	refuses "${bench##*/}: unknown option '--bogus' (see --help)" "$bench" --bogus
 	refuses "${bench##*/}: missing BUILD_DIR" "$bench"

@@ -88,6 +88,7 @@ static void test_errors(void **state)
 	    {{"--port", "0"}, "/r", "--port: expected a number from 1 to 4294967294"},
 	    {{"--port", "4294967295"}, "/r", "--port"},
 	    {{"--port", "12x"}, "/r", "got \"12x\""},
+	    {{"--port", "01026"}, "/r", "--port: expected a number from 1 to 4294967294"},
 	    {{"--port"}, "/r", "--port needs a value"},
 	    {{"--fuse-fd", "2"}, "/r", "--fuse-fd: expected a number from 3"},
 	    {{"--fuse-fd", "3", "--mount"}, "/r", "exclude each other"},

@@ -82,7 +82,7 @@ static void test_errors(void **state)
 	     -EINVAL},
 	    {MINIMAL "[portal]\nexec = appvm-portal\n", NULL, "vm.conf:5: [portal] exec:", -EINVAL},
 	    {MINIMAL "[portal]\nport = 0\n", NULL,
-	     "[portal] port: expected a number from 1 to 4294967294, got \"0\"", -EINVAL},
+	     "[portal] port: expected a port number from 1 to 4294967294, got \"0\"", -EINVAL},
 	    {MINIMAL "[portal]\ndbus-daemon = ../dbus\n", NULL, "[portal] dbus-daemon:", -EINVAL},
 	    {MINIMAL "[portal]\nargs = \"unterminated\n", NULL, "[portal] args:", -EINVAL},
 	    {MINIMAL "[portal]\ndocs-device = a/b\n", NULL, "[portal] docs-device: expected",

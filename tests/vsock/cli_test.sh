@@ -50,6 +50,7 @@ expect_exit 2 "not a guest CID" --cid 2 --socket "$work/h" --vhost-user "$work/v
 expect_exit 2 "not a guest CID" --cid 3x --socket "$work/h" --vhost-user "$work/v"
 expect_exit 2 "not a guest CID" --cid -5 --socket "$work/h" --vhost-user "$work/v"
 expect_exit 2 "not a guest CID" --cid 4294967295 --socket "$work/h" --vhost-user "$work/v"
+expect_exit 2 "not a guest CID (3 to 4294967294)" --cid 03 --socket "$work/h" --vhost-user "$work/v"
 expect_exit 2 "path too long" --cid 3 --socket "/tmp/$(printf 'x%.0s' {1..100})" --vhost-user "$work/v"
 expect_exit 2 "unexpected argument" --cid 3 --socket "$work/h" --vhost-user "$work/v" extra
 for bad in 1001 -1 x 10x "" 99999999999999999999; do

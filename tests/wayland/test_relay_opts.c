@@ -22,9 +22,11 @@ static void test_targets(void **state)
 	assert_int_equal(t.cid, 2);
 	assert_int_equal(t.port, 1027);
 	assert_string_equal(relay_target_format(&t, buf, sizeof(buf)), "vsock:2:1027");
-	assert_int_equal(relay_target_parse("vsock:4294967295:4294967294", &t, err, sizeof(err)),
-			 0);
-	assert_int_equal(t.cid, 4294967295u);
+	assert_int_equal(relay_target_parse("vsock:1:4294967294", &t, err, sizeof(err)), 0);
+	assert_int_equal(t.cid, 1);
+	assert_int_equal(t.port, 4294967294u);
+	assert_int_equal(relay_target_parse("vsock:2:1", &t, err, sizeof(err)), 0);
+	assert_int_equal(t.port, 1);
 	assert_int_equal(relay_target_parse("unix:/run/x.sock", &t, err, sizeof(err)), 0);
 	assert_int_equal(t.kind, RELAY_TARGET_UNIX);
 	assert_string_equal(t.path, "/run/x.sock");
@@ -44,11 +46,18 @@ static void test_targets(void **state)
 	    {"", "expected vsock:CID:PORT or unix:PATH"},
 	    {"tcp:1.2.3.4:5", "expected vsock:CID:PORT or unix:PATH"},
 	    {"vsock:2", "expected vsock:CID:PORT"},
-	    {"vsock:2:", "PORT must be a number"},
-	    {"vsock::1027", "CID must be a number"},
-	    {"vsock:2:4294967295", "PORT must be a number up to 4294967294"},
-	    {"vsock:4294967296:1", "CID must be a number"},
-	    {"vsock:-1:1", "CID must be a number"},
+	    {"vsock:2:", "PORT must be a number from 1 to 4294967294"},
+	    {"vsock::1027", "CID must be 2 (the host) or 1"},
+	    {"vsock:2:4294967295", "PORT must be a number from 1 to 4294967294"},
+	    {"vsock:2:0", "PORT must be a number from 1 to 4294967294"},
+	    {"vsock:2:01027", "PORT must be a number from 1 to 4294967294"},
+	    {"vsock:2:99999999999", "PORT must be a number from 1 to 4294967294"},
+	    {"vsock:0:1027", "CID must be 2 (the host) or 1"},
+	    {"vsock:3:1027", "CID must be 2 (the host) or 1"},
+	    {"vsock:02:1027", "CID must be 2 (the host) or 1"},
+	    {"vsock:4294967295:1027", "CID must be 2 (the host) or 1"},
+	    {"vsock:4294967296:1", "CID must be 2 (the host) or 1"},
+	    {"vsock:-1:1", "CID must be 2 (the host) or 1"},
 	    {"vsock:2:+1", "PORT must be a number"},
 	    {"vsock:2:1:3", "PORT must be a number"},
 	    {"vsock:00000000000000000002:1", "expected vsock:CID:PORT"},
@@ -115,7 +124,8 @@ static void test_opts(void **state)
 	    {{"--listen", NULL}, "--listen needs a socket path"},
 	    {{"--listen", "rel.sock", "--target", "unix:/b"}, "expected an absolute path"},
 	    {{"--listen", "/a", "--target", NULL}, "--target needs"},
-	    {{"--listen", "/a", "--target", "vsock:x:1"}, "CID must be a number"},
+	    {{"--listen", "/a", "--target", "vsock:x:1"}, "CID must be 2 (the host) or 1"},
+	    {{"--listen", "/a", "--target", "vsock:2:0"}, "PORT must be a number from 1 to"},
 	    {{"--max-connections", "0", NULL}, "--max-connections: expected 1 to 1024"},
 	    {{"--max-connections", "1025", NULL}, "--max-connections: expected 1 to 1024"},
 	    {{"--connect-timeout", "3601", NULL}, "--connect-timeout: expected 0 to 3600"},

@@ -2,6 +2,7 @@
 
 #include "cli.h"
 #include "parse.h"
+#include "vsock_addr.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +15,8 @@ const char relay_usage[] =
     "it succeeds or the connect timeout passes.\n"
     "\n"
     "  --listen PATH            Unix socket to serve (a stale socket file is replaced)\n"
-    "  --target TARGET          vsock:CID:PORT (the host is CID 2) or unix:PATH\n"
+    "  --target TARGET          vsock:CID:PORT (CID 2: the host, 1: this VM) or\n"
+    "                           unix:PATH\n"
     "  --max-connections N      connections at once, 1-1024 (default 128); more wait\n"
     "                           in the listen backlog\n"
     "  --connect-timeout SECS   give up a connection whose target cannot be reached\n"
@@ -48,24 +50,26 @@ int relay_target_parse(const char *s, struct relay_target *ret, char *err, size_
 		return 0;
 	}
 	if (strncmp(s, "vsock:", 6) == 0) {
-		char cid[16], port[16];
+		char cid[16];
 		const char *colon = strchr(s + 6, ':');
-		unsigned long c, p;
-		if (!colon || (size_t)(colon - (s + 6)) >= sizeof(cid) ||
-		    strlen(colon + 1) >= sizeof(port))
+		uint32_t c;
+		if (!colon || (size_t)(colon - (s + 6)) >= sizeof(cid))
 			return cli_error(err, errlen, "target %s: expected vsock:CID:PORT", s);
 		memcpy(cid, s + 6, (size_t)(colon - (s + 6)));
 		cid[colon - (s + 6)] = '\0';
-		strcpy(port, colon + 1);
-		if (parse_uint(cid, 4294967295UL, &c) < 0)
+		/* From a guest, the vsock device reaches the host alone (and the
+		 * guest's own loopback): no other CID can answer. */
+		if (parse_u32_strict(cid, VSOCK_CID_LOCAL, VSOCK_CID_HOST, &c) < 0)
 			return cli_error(err, errlen,
-					 "target %s: CID must be a number up to 4294967295", s);
-		if (parse_uint(port, 4294967294UL, &p) < 0)
+					 "target %s: CID must be 2 (the host) or 1 (this VM's "
+					 "loopback)",
+					 s);
+		if (vsock_port_parse(colon + 1, &ret->port) < 0)
 			return cli_error(err, errlen,
-					 "target %s: PORT must be a number up to 4294967294", s);
+					 "target %s: PORT must be a number from " VSOCK_PORT_RANGE,
+					 s);
 		ret->kind = RELAY_TARGET_VSOCK;
-		ret->cid = (uint32_t)c;
-		ret->port = (uint32_t)p;
+		ret->cid = c;
 		return 0;
 	}
 	return cli_error(err, errlen, "target %s: expected vsock:CID:PORT or unix:PATH", s);

@@ -41,8 +41,9 @@ struct relay_opts {
 	bool version;
 };
 
-/* Parses "vsock:CID:PORT" (CID and PORT decimal, 0-4294967295, PORT not
- * 4294967295 = VMADDR_PORT_ANY) or "unix:PATH" (absolute, at most 107 bytes).
+/* Parses "vsock:CID:PORT" (CID 2, the host, or 1, the guest's loopback;
+ * PORT 1-4294967294; both as lib/vsock_addr.h spells them) or "unix:PATH"
+ * (absolute, at most 107 bytes).
  * Returns 0, or -EINVAL with one line in err. */
 int relay_target_parse(const char *s, struct relay_target *ret, char *err, size_t errlen);
 
