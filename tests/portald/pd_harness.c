@@ -39,6 +39,35 @@ bool pdh_wait_for(bool (*cond)(void *), void *arg, int ms)
 	}
 }
 
+struct pdh_child {
+	pid_t pid;
+	int status;
+};
+
+static bool child_exited(void *arg)
+{
+	struct pdh_child *ch = arg;
+	return waitpid(ch->pid, &ch->status, WNOHANG) == ch->pid;
+}
+
+int pdh_run_to_exit(const char *const *argv, const char *err_path, const char *why)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	if (err_path)
+		posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC,
+						 0644);
+	struct pdh_child ch = {0};
+	assert_int_equal(posix_spawn(&ch.pid, argv[0], &fa, NULL, (char *const *)argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	if (!pdh_wait_for(child_exited, &ch, 10000)) {
+		kill(ch.pid, SIGKILL);
+		waitpid(ch.pid, NULL, 0);
+		fail_msg("%s", why);
+	}
+	return WIFEXITED(ch.status) ? WEXITSTATUS(ch.status) : 128 + WTERMSIG(ch.status);
+}
+
 void pdh_write(const char *path, const char *text, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);

@@ -123,4 +123,9 @@ unsigned pdh_fds_under(struct pdh *h, const char *dir);
 /* Polls cond until it holds or ms pass. Returns whether it held. */
 bool pdh_wait_for(bool (*cond)(void *), void *arg, int ms);
 
+/* Runs argv (argv[0] a path) with its stderr in err_path (NULL: the
+ * test's) and returns its exit status, 128 + the signal if one ended it.
+ * Fails the test, naming why, if it still runs after 10 s. */
+int pdh_run_to_exit(const char *const *argv, const char *err_path, const char *why);
+
 #endif

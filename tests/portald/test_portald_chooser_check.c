@@ -1,10 +1,7 @@
 /* A command chooser that cannot be run is a usage error at start (exit 2,
  * one line naming it), not a failure the user meets at the first pick. */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,27 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "pd_harness.h"
 
-extern char **environ;
-
 static char work[600];
-
-struct child {
-	pid_t pid;
-	int status;
-};
-
-static bool exited(void *arg)
-{
-	struct child *ch = arg;
-	return waitpid(ch->pid, &ch->status, WNOHANG) == ch->pid;
-}
 
 static const char *work_path(const char *name)
 {
@@ -63,21 +46,12 @@ static int run_daemon(const char *chooser_path)
 			      "--chooser",
 			      chooser,
 			      NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 2, work_path("err"), O_WRONLY | O_CREAT | O_TRUNC,
-					 0644);
-	struct child ch = {0};
-	assert_int_equal(posix_spawn(&ch.pid, argv[0], &fa, NULL, (char *const *)argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	if (!pdh_wait_for(exited, &ch, 10000)) {
-		kill(ch.pid, SIGKILL);
-		waitpid(ch.pid, NULL, 0);
-		fail_msg("appvm-portald started with the chooser %s", chooser_path);
-	}
+	char why[900];
+	snprintf(why, sizeof(why), "appvm-portald started with the chooser %s", chooser_path);
+	int status = pdh_run_to_exit(argv, work_path("err"), why);
 	assert_int_equal(access(listen, F_OK), -1);
 	assert_int_equal(access(control, F_OK), -1);
-	return WIFEXITED(ch.status) ? WEXITSTATUS(ch.status) : 128 + WTERMSIG(ch.status);
+	return status;
 }
 
 static void test_unrunnable_choosers(void **state)

@@ -4,33 +4,17 @@
  * served, and its dialogs titled, by a daemon that is not this VM's. */
 #include <errno.h>
 #include <setjmp.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "pd_harness.h"
-
-extern char **environ;
-
-struct child {
-	pid_t pid;
-	int status;
-};
-
-static bool exited(void *arg)
-{
-	struct child *ch = arg;
-	return waitpid(ch->pid, &ch->status, WNOHANG) == ch->pid;
-}
 
 /* Runs a second daemon for VM "other" on the given sockets; returns its
  * exit status (the test fails if it is still running after 10 s). */
@@ -42,15 +26,7 @@ static int second_daemon(const char *const *where)
 	for (int i = 0; where[i]; i++)
 		argv[argc++] = where[i];
 	argv[argc] = NULL;
-	struct child ch = {0};
-	assert_int_equal(posix_spawn(&ch.pid, argv[0], NULL, NULL, (char *const *)argv, environ),
-			 0);
-	if (!pdh_wait_for(exited, &ch, 10000)) {
-		kill(ch.pid, SIGKILL);
-		waitpid(ch.pid, NULL, 0);
-		fail_msg("the second daemon is serving the first one's sockets");
-	}
-	return WIFEXITED(ch.status) ? WEXITSTATUS(ch.status) : 128 + WTERMSIG(ch.status);
+	return pdh_run_to_exit(argv, NULL, "the second daemon is serving the first one's sockets");
 }
 
 static void expect_first_serves(struct pdh *h)
