@@ -71,8 +71,9 @@ int ctl_clip_load_policy(const struct ctl_args *a, const char *vm, struct ctl_cl
 
 /* The copy rate limit: one stamp file per VM with the time of the last
  * copy (CLOCK_MONOTONIC, ms), under a lock so that copies started together
- * are counted one after the other. A copy that never reached the guest
- * (the VM is not running) gives its turn back: rate_undo(). */
+ * are counted one after the other. A copy that never asked the guest for
+ * its clipboard (the VM is not running, the connect or the HELLO
+ * handshake failed) gives its turn back: rate_undo(). */
 struct rate_stamp {
 	char path[4200];
 	uint64_t prev, mine; /* mine: 0 when nothing was written */
@@ -208,9 +209,9 @@ int ctl_clip_copy(const struct ctl_args *a, const struct ctl_target *target, con
 		return r;
 	r = ctl_client_open(c, target, deadline, err);
 	if (r < 0) {
-		/* No connection: the VM was not asked, the copy does not count. */
-		if (c->fd < 0)
-			rate_undo(&stamp, deadline);
+		/* No connection, or no HELLO: the VM was not asked for its
+		 * clipboard, the copy does not count. */
+		rate_undo(&stamp, deadline);
 		return r;
 	}
 	struct ctl_clip_pull pull;

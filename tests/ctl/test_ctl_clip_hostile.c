@@ -263,6 +263,66 @@ static void test_good_copies(void **state)
 	assert_true(host_clip_is(sentinel));
 }
 
+/* Forgets every copy's stamp (docs/clipboard.md, Limits). */
+static void rate_reset(void)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	assert_non_null(run);
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/appvm/clipboard", run);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d));)
+		if (!strncmp(e->d_name, "copy-", 5))
+			assert_int_equal(unlinkat(dirfd(d), e->d_name, 0), 0);
+	closedir(d);
+}
+
+/* A copy whose HELLO handshake failed never asked the VM for its
+ * clipboard: it does not count, and the retry within min-interval is
+ * served (fake_guest answers its second connection well). */
+static void test_failed_hello_not_counted(void **state)
+{
+	(void)state;
+	static const struct {
+		enum fake_mode mode;
+		int code;
+		const char *in_err;
+	} hello_cases[] = {
+	    {FAKE_SILENT, CTL_EXIT_TIMEOUT, "HELLO"},
+	    {FAKE_GARBAGE, CTL_EXIT_PROTOCOL, NULL},
+	    {FAKE_HELLO_MISMATCH, CTL_EXIT_PROTOCOL, "guest refused HELLO"},
+	};
+	rate_reset(); /* test_good_copies' last copy counted */
+	for (size_t i = 0; i < sizeof(hello_cases) / sizeof(hello_cases[0]); i++) {
+		struct fake_opts o = {.mode = hello_cases[i].mode,
+				      .front = FRONT_OK,
+				      .hostile_conns = 1,
+				      .clip = content,
+				      .clip_len = 20};
+		struct fake_guest g;
+		new_sentinel();
+		assert_int_equal(fake_guest_run(&g, vm_path, &o), 0);
+		struct run r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_slow,
+				       "--timeout", "1", NULL);
+		expect(&r, hello_cases[i].code, NULL, hello_cases[i].in_err);
+		run_free(&r);
+		assert_true(host_clip_is(sentinel));
+		r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_slow, NULL);
+		expect(&r, 0, "clipboard copy: 20 bytes", NULL);
+		run_free(&r);
+		/* That one counted: the next is refused without asking the VM. */
+		r = run_ctl(hybrid_target, "clipboard", "copy", "--config", conf_slow, NULL);
+		expect(&r, CTL_EXIT_RATE_LIMITED, NULL, "(min-interval)");
+		run_free(&r);
+		assert_int_equal(atomic_load(&g.connections), 2);
+		fake_guest_stop(&g);
+		/* The next case starts with no stamp. */
+		rate_reset();
+	}
+}
+
 /* A host app reading a copy when something else is copied still gets all
  * of it: the reader could not tell a pipe closed early from the end. */
 static void test_copy_outlives_replacement(void **state)
@@ -645,6 +705,7 @@ int main(void)
 	    cmocka_unit_test(test_unasked_paste),
 	    cmocka_unit_test(test_missing),
 	    cmocka_unit_test(test_good_copies),
+	    cmocka_unit_test(test_failed_hello_not_counted),
 	    cmocka_unit_test(test_copy_outlives_replacement),
 	    cmocka_unit_test(test_paste),
 	    cmocka_unit_test(test_copy_server),
