@@ -35,6 +35,18 @@ for p in libffi8 libwayland-client0 libfuse3-3 libdbus-1-3 musl-dev linux-libc-d
 done
 key=$("$deps" --print-key "$work/out2")
 [[ $key =~ ^[0-9a-f]{24}$ ]] || fail "--print-key printed '$key'"
+# The help text (the comment above `set -euo`) is no input of the key, the
+# code below it is: a copy with its text changed has the same key, one with
+# its flags changed another.
+sed 's/^# Usage: scripts\/musl-deps/# Usage (edited): scripts\/musl-deps/' "$deps" >"$work/text-edited"
+sed 's/^cflags="-O2 /cflags="-O1 /' "$deps" >"$work/code-edited"
+cmp -s "$deps" "$work/text-edited" && fail "the help text edit changed nothing"
+cmp -s "$deps" "$work/code-edited" && fail "the code edit changed nothing"
+[ "$(bash "$work/text-edited" --print-key "$work/out2")" = "$key" ] ||
+	fail "editing the help text changed the cache key"
+[ "$(bash "$work/code-edited" --print-key "$work/out2")" != "$key" ] ||
+	fail "editing the compiler flags did not change the cache key"
+pass "the cache key: the code is its input, the help text is not"
 APPVM_CACHE=$work/cache APPVM_DEBIAN_MIRROR=http://127.0.0.1:9 \
 	expect 1 'deb-src lists: apt-get update \(private list, http://127\.0\.0\.1:9.*failed \(log: .*apt-update\.log\)' \
 	"$deps" "$work/out2"
