@@ -4,6 +4,9 @@
 #   - the programs (bin/, sbin/): the expected ones, each runs --help (usage on
 #     stdout, exit 0, with the exit status; -h the same) and --version ("NAME VERSION", exit 0), and every shared
 #     library it needs is found on this system;
+#   - every long option a program's --help names is in the program's own
+#     page of that documentation (the table below), so the two cannot drift
+#     apart; a program without a page is a failure;
 #   - the documentation (share/doc/appvm/*.md);
 #   - nothing else. A library or header installed for others to use would need
 #     a pkg-config file and a test that builds a program against the prefix.
@@ -36,6 +39,30 @@ for f in "${expected[@]}"; do
 	[ -f "$prefix/$f" ] || bad "$f was not installed"
 done
 
+# Each installed program's page(s) in docs/.
+declare -A pages=(
+	[appvm-agent]="agent.md" [appvm-vsock]="vsock.md" [appvmctl]="appvmctl.md clipboard.md"
+	[appvm-init]="config.md init-control.md" [appvm-initctl]="init-control.md"
+	[appvm-net]="net.md" [appvm-portal]="portal.md docfs.md" [appvm-portald]="portal.md docfs.md"
+	[appvm-wayland]="wayland.md" [appvm-wayland-relay]="wayland-vm.md"
+)
+# help_in_docs NAME HELP-FILE: every --option of the help is in NAME's pages.
+help_in_docs() {
+	local name=$1 opt page missing=() files=()
+	if [ -z "${pages[$name]:-}" ]; then
+		bad "$name has no documentation page in install-test.sh's table"
+		return
+	fi
+	for page in ${pages[$name]}; do
+		files+=("$prefix/share/doc/appvm/$page")
+	done
+	while IFS= read -r opt; do
+		grep -qE -- "$opt([^a-z0-9-]|\$)" "${files[@]}" || missing+=("$opt")
+	done < <(grep -oE -- '--[a-z][a-z0-9-]*' "$2" | sort -u)
+	[ ${#missing[@]} -eq 0 ] ||
+		bad "$name --help names ${missing[*]}, which ${pages[$name]} do not describe"
+}
+
 programs=0 docs=0
 while IFS= read -r -d '' path; do
 	rel=${path#"$prefix"/}
@@ -55,6 +82,8 @@ while IFS= read -r -d '' path; do
 			bad "$rel --help does not give the exit status"
 		elif ! "$path" -h >"$scratch/h" 2>&1 || ! cmp -s "$scratch/help" "$scratch/h"; then
 			bad "$rel -h is not --help: $(head -n 3 "$scratch/h")"
+		else
+			help_in_docs "$name" "$scratch/help"
 		fi
 		if ! "$path" --version >"$scratch/version" 2>&1; then
 			bad "$rel --version exits non-zero: $(head -n 3 "$scratch/version")"
