@@ -6,7 +6,9 @@
 #     library it needs is found on this system;
 #   - every long option a program's --help names is in the program's own
 #     page of that documentation (the table below), so the two cannot drift
-#     apart; a program without a page is a failure;
+#     apart; a program without a page is a failure; the same for the
+#     programs of the build tree that are not installed (the relay, the
+#     Wayland filter, the portal and its host daemon);
 #   - the documentation (share/doc/appvm/*.md);
 #   - nothing else. A library or header installed for others to use would need
 #     a pkg-config file and a test that builds a program against the prefix.
@@ -99,6 +101,19 @@ while IFS= read -r -d '' path; do
 		;;
 	esac
 done < <(find "$prefix" \( -type f -o -type l \) -print0)
+
+# The programs that are not installed (they go into images, or run beside
+# a VM from the tree) answer --help too, with options their pages describe.
+for rel in wayland/relay/appvm-wayland-relay wayland/filter/appvm-wayland \
+	portal/appvm-portal host/portal/appvm-portald; do
+	path=$build/$rel
+	[ -x "$path" ] || { bad "$rel was not built in $build"; continue; }
+	if ! "$path" --help >"$scratch/help" 2>&1; then
+		bad "$rel --help exits non-zero: $(head -n 3 "$scratch/help")"
+	else
+		help_in_docs "${rel##*/}" "$scratch/help"
+	fi
+done
 
 echo "install: $programs programs and $docs documents in $prefix"
 [ "$programs" -gt 0 ] || bad "no program was installed"
