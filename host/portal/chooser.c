@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -29,7 +30,7 @@ extern char **environ;
 
 #define MIME_DB_MAX (4u << 20)
 
-int pd_chooser_command_check(const char *path)
+static int file_check(const char *path)
 {
 	struct stat st;
 	if (stat(path, &st) < 0)
@@ -40,6 +41,35 @@ int pd_chooser_command_check(const char *path)
 		return -EINVAL;
 	/* As root, X_OK holds when any execute bit is set: what execve needs. */
 	return access(path, X_OK) < 0 ? -errno : 0;
+}
+
+int pd_chooser_program_check(const char *prog)
+{
+	if (strchr(prog, '/'))
+		return file_check(prog);
+	/* As posix_spawnp searches: each PATH entry in turn (glibc's default
+	 * when PATH is unset, an empty entry the current directory), EACCES
+	 * when only files that cannot be run were found. */
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin";
+	int r = -ENOENT;
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		char file[PATH_MAX];
+		int n = snprintf(file, sizeof(file), "%.*s%s%s", (int)(end - p), p,
+				 end == p ? "" : "/", prog);
+		if (n > 0 && (size_t)n < sizeof(file)) {
+			int e = file_check(file);
+			if (e == 0)
+				return 0;
+			if (e == -EACCES)
+				r = e;
+		}
+		if (*end == '\0')
+			return r;
+		p = end;
+	}
 }
 
 /* Signals the daemon blocks or ignores go back to their defaults in a chooser. */

@@ -53,12 +53,16 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	/* Else a missing chooser would show only when the user first picks. */
-	int e = d.opt.chooser == PD_CHOOSER_COMMAND ? pd_chooser_command_check(d.opt.command) : 0;
+	const char *prog = d.opt.chooser == PD_CHOOSER_COMMAND	? d.opt.command
+			   : d.opt.chooser == PD_CHOOSER_ZENITY ? "zenity"
+								: NULL;
+	int e = prog ? pd_chooser_program_check(prog) : 0;
 	if (e < 0) {
 		fprintf(stderr,
-			"appvm-portald: --chooser: cannot run '%s': %s\n"
+			"appvm-portald: --chooser: cannot run '%s': %s%s\n"
 			"Try 'appvm-portald --help'.\n",
-			d.opt.command, e == -EINVAL ? "not a regular file" : strerror(-e));
+			prog, e == -EINVAL ? "not a regular file" : strerror(-e),
+			strchr(prog, '/') ? "" : " (searched in PATH)");
 		return 2;
 	}
 	log_setup("appvm-portald", LOG_TARGET_STDERR,

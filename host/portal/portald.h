@@ -204,10 +204,12 @@ void pd_dialog_tick(struct pd_daemon *d, uint64_t now, uint64_t *next);
 void pd_dialog_stop(struct pd_daemon *d);
 
 /* chooser.c: the chooser process. */
-/* Checks at start that a command chooser can be run: path names a regular
- * file (symbolic links followed) this process may execute. Returns 0,
- * -errno from stat or access, or -EISDIR / -EINVAL (not a regular file). */
-int pd_chooser_command_check(const char *path);
+/* Checks at start that a chooser program can be run: prog (a path, or a
+ * name searched in PATH as posix_spawnp does) names a regular file
+ * (symbolic links followed) this process may execute. Returns 0, -errno
+ * from stat or access (-ENOENT: no such file in PATH), or -EISDIR /
+ * -EINVAL (not a regular file). */
+int pd_chooser_program_check(const char *prog);
 /* Starts the configured chooser for r. Returns 0 or -errno. */
 int pd_chooser_start(struct pd_daemon *d, struct pd_chooser *ch, const struct pd_chooser_req *r);
 /* Reads what the chooser wrote; returns true once it is done (exited and
