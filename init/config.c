@@ -78,7 +78,7 @@ void cfg_init(struct cfg *c)
 	strcpy(c->wayland.relay, "/usr/bin/appvm-wayland-relay");
 	c->wayland.ready_timeout_ms = 30000;
 	c->agent.enable = true;
-	strcpy(c->agent.exec, "/usr/bin/appvm-agent");
+	strcpy(c->agent.exec, CFG_AGENT_EXEC);
 	c->agent.port = 1024;
 	strcpy(c->app.user, "0");
 	strcpy(c->portal.exec, "/usr/bin/appvm-portal");

@@ -15,6 +15,9 @@
 #define CFG_NAME_MAX   64
 #define CFG_ORIGIN_MAX 320
 
+/* [agent] exec's default: the built-in agent, appvm-agent. */
+#define CFG_AGENT_EXEC "/usr/bin/appvm-agent"
+
 enum cfg_action { CFG_ACTION_POWEROFF, CFG_ACTION_REBOOT, CFG_ACTION_RESTART, CFG_ACTION_IGNORE };
 
 enum cfg_fstype { CFG_FS_NONE, CFG_FS_VIRTIOFS, CFG_FS_EROFS, CFG_FS_SQUASHFS, CFG_FS_EXT4 };
@@ -70,7 +73,7 @@ struct cfg {
 	} wayland;
 	struct {
 		bool enable;
-		char exec[CFG_PATH_MAX];
+		char exec[CFG_PATH_MAX]; /* default: CFG_AGENT_EXEC */
 		unsigned long port;
 		char args[CFG_VALUE_MAX];
 		uint64_t seen;

@@ -224,6 +224,22 @@ static bool boot_yield(bool on)
 	return false;
 }
 
+/* Boot step 3's control socket; a failure leaves the VM running without it. */
+static void control_open(struct init *in)
+{
+	int r = initctl_server_open(in, INITCTL_SOCKET);
+	if (r < 0)
+		log_err("control: cannot create %s: %s", INITCTL_SOCKET, strerror(-r));
+}
+
+/* The signalfd of the signals blocked since main's start. */
+static void signals_open(struct init *in, const sigset_t *set)
+{
+	in->sfd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (in->sfd < 0)
+		init_fatal(in, "signalfd: %s", strerror(errno));
+}
+
 /* Outside PID 1 only: as PID 1, argv is whatever the kernel command line
  * left over, never an option of ours. */
 static int answer_option(const char *arg)
@@ -288,18 +304,20 @@ int main(int argc, char **argv)
 		return INIT_CHECK_USAGE;
 	}
 
-	/* Every signal arrives on the signalfd, except the fault signals: those
-	 * must stay deliverable, or a fault would loop instead of being reported. */
+	/* Every signal is blocked from here on, except the fault signals: those
+	 * must stay deliverable, or a fault would loop instead of being
+	 * reported. The others wait, pending, for the signalfd that reads them
+	 * (signals_open). */
 	sigset_t set;
 	sigfillset(&set);
 	static const int faults[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS};
 	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
 		sigdelset(&set, faults[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	in.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	in.sfd = -1;
 	in.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (in.sfd < 0 || in.epfd < 0)
-		init_fatal(&in, "signalfd/epoll: %s", strerror(errno));
+	if (in.epfd < 0)
+		init_fatal(&in, "epoll: %s", strerror(errno));
 	/* ctrl-alt-del becomes SIGINT instead of an immediate reboot. */
 	reboot(RB_DISABLE_CAD);
 
@@ -332,12 +350,13 @@ int main(int argc, char **argv)
 
 	/* Step 3: the hostname (the agent's name) and the control socket (the
 	 * agent asks init through it; what arrives before the loop runs waits
-	 * in its backlog). A failure leaves the VM running without them. */
+	 * in its backlog), which the built-in agent waits for: with it, the
+	 * socket follows its start. A failure leaves the VM running without them. */
 	if (netsetup_hostname(&in, err, sizeof(err)) < 0)
 		log_err("%s", err);
-	r = initctl_server_open(&in, INITCTL_SOCKET);
-	if (r < 0)
-		log_err("control: cannot create %s: %s", INITCTL_SOCKET, strerror(-r));
+	bool late_socket = services_agent_late_socket(&in);
+	if (!late_socket)
+		control_open(&in);
 
 	/* Step 4: the agent, unless it lives in a store: its own start-up (the
 	 * dynamic loader, the host's HELLO) overlaps the stores' disk reads,
@@ -349,6 +368,12 @@ int main(int argc, char **argv)
 		loop_start_early(&in, &in.svcs[0]);
 		yielding = boot_yield(true);
 	}
+	/* What the agent's start did not need: the control socket (with the
+	 * built-in agent) and the signalfd. Signals sent meanwhile, SIGCHLD of
+	 * an agent that ended at once too, are pending: the signalfd reads them. */
+	if (late_socket)
+		control_open(&in);
+	signals_open(&in, &set);
 	/* The rest of step 1, which the agent did not need: the console and
 	 * the held messages, then the other kernel filesystems. */
 	log_console(&in);

@@ -206,6 +206,11 @@ bool services_agent_early(const struct init *in)
 	return !(c->has_state && n && strncmp(w.v[0], c->state.path, n) == 0 && w.v[0][n] == '/');
 }
 
+bool services_agent_late_socket(const struct init *in)
+{
+	return services_agent_early(in) && strcmp(in->cfg->agent.exec, CFG_AGENT_EXEC) == 0;
+}
+
 int services_prepare_agent(struct init *in, char *err, size_t errlen)
 {
 	const struct cfg *c = in->cfg;

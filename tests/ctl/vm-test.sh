@@ -128,6 +128,10 @@ out=$("$ctl" --json "$target" status --timeout 20) || fail "status: exit $?"
 json_check "$out" '(lambda s: s["vm_name"] == "ctltest" and s["protocol_version"] == 1 and s["uptime_ms"] > 0 and s["memory"]["total_kib"] > 0 and s["app"]["state"] == "running" and {"name": "data", "mount_point": "/run/store/data", "writable": False} in s["stores"] and {"name": "state", "mount_point": "/var/lib/appvm", "writable": True} in s["stores"] and {"ifname": "eth0", "family": 4, "address": "10.0.2.15", "prefix": 24} in s["addresses"])(d["status"])' ||
 	fail "status fields: $out"
 pass "status fields"
+# The built-in agent starts before init's control socket exists and waits
+# for it quietly (docs/config.md, boot steps 3 and 4): no line about it.
+! grep -E 'appvm-agent: (warning: )?cannot (watch|get) the app state' "$work/console.log" ||
+	fail "the agent did not reach init's control socket"
 
 "$ctl" "$target" reboot --timeout 60 >/dev/null || fail "reboot: exit $?"
 out=$("$ctl" --json "$target" wait-ready --timeout 180) || fail "wait-ready after reboot: exit $?"

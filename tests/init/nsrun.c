@@ -1,9 +1,13 @@
 /* nsrun: runs a program as PID 1 of fresh PID, mount, UTS, IPC and network
  * namespaces, and reports how that PID 1 ended, on stdout:
  *   nsrun: exited N elapsed_ms=T      or   nsrun: signal NAME elapsed_ms=T
- * Usage: nsrun [--timeout SEC] [--stamp FILE] [--bind SRC:DST]... -- PROG [ARGS...]
+ * Usage: nsrun [--timeout SEC] [--stamp FILE] [--bind SRC:DST]... [--overlay DIR:DST]...
+ *              -- PROG [ARGS...]
  * --stamp appends the CLOCK_MONOTONIC time (ns) just before PID 1's exec to FILE.
  * --bind bind-mounts SRC on DST inside the new mount namespace.
+ * --overlay adds DIR's files to the directory DST inside it (a read-only
+ *   overlayfs, DIR over DST): e.g. a program at a path of the image, such as
+ *   /usr/bin/appvm-agent, that the machine does not have.
  * Exit status: 0 when PID 1 ended, 3 on timeout (PID 1 was killed), 2 on errors. */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,8 +42,8 @@ int main(int argc, char **argv)
 {
 	unsigned timeout = 20;
 	const char *stamp = NULL;
-	char *binds[8];
-	int n_binds = 0, i = 1;
+	char *binds[8], *overlays[8];
+	int n_binds = 0, n_overlays = 0, i = 1;
 
 	for (; i < argc; i++) {
 		if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
@@ -48,6 +52,8 @@ int main(int argc, char **argv)
 			stamp = argv[++i];
 		else if (strcmp(argv[i], "--bind") == 0 && i + 1 < argc && n_binds < 8)
 			binds[n_binds++] = argv[++i];
+		else if (strcmp(argv[i], "--overlay") == 0 && i + 1 < argc && n_overlays < 8)
+			overlays[n_overlays++] = argv[++i];
 		else if (strcmp(argv[i], "--") == 0) {
 			i++;
 			break;
@@ -55,8 +61,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	if (i >= argc) {
-		fprintf(stderr, "usage: nsrun [--timeout SEC] [--stamp FILE] [--bind SRC:DST] -- "
-				"PROG [ARGS...]\n");
+		fprintf(stderr, "usage: nsrun [--timeout SEC] [--stamp FILE] [--bind SRC:DST] "
+				"[--overlay DIR:DST] -- PROG [ARGS...]\n");
 		return 2;
 	}
 	if (unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET) < 0 ||
@@ -73,6 +79,23 @@ int main(int argc, char **argv)
 		*colon = '\0';
 		if (mount(binds[b], colon + 1, NULL, MS_BIND, NULL) < 0) {
 			perror("nsrun: bind");
+			return 2;
+		}
+	}
+	for (int o = 0; o < n_overlays; o++) {
+		char *colon = strchr(overlays[o], ':'), opts[4096];
+		if (!colon || strchr(colon + 1, ':') || strchr(overlays[o], ',')) {
+			fprintf(stderr, "nsrun: --overlay DIR:DST (no ':' or ',' in the paths)\n");
+			return 2;
+		}
+		*colon = '\0';
+		if (snprintf(opts, sizeof(opts), "lowerdir=%s:%s", overlays[o], colon + 1) >=
+		    (int)sizeof(opts)) {
+			fprintf(stderr, "nsrun: --overlay: paths too long\n");
+			return 2;
+		}
+		if (mount("overlay", colon + 1, "overlay", MS_RDONLY, opts) < 0) {
+			perror("nsrun: overlay");
 			return 2;
 		}
 	}
