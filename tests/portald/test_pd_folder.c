@@ -1,9 +1,9 @@
 /* The pure parts of folder grants: what each ENTRY_* request may do on which
  * document, the node table (one node per folder and connection, references,
  * what a connection's end takes), the handle and depth limits shared with
- * file documents, which host files a guest is shown, and the error codes
- * of failed host operations. No files are touched (descriptors are numbers
- * here). */
+ * file documents, the depths of a moved folder's nodes, which host files a
+ * guest is shown, and the error codes of failed host operations. No files
+ * are touched (descriptors are numbers here). */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
