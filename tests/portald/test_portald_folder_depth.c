@@ -43,15 +43,6 @@ static int stop(void **state)
 	return 0;
 }
 
-static const char *at(const char *base, const char *rel)
-{
-	static char p[4][1200];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", base, rel);
-	return p[k];
-}
-
 /* A new folder `name` of the test's home, granted writable to a new guest
  * connection; its path in share. */
 static uint64_t granted(struct pdh_conn *c, const char *name, char share[1024])
@@ -197,16 +188,16 @@ static void test_two_chains(void **state)
 	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "h", NULL), 0);
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "h", e, "h", why), PROTO_ERR_LIMIT);
 	assert_non_null(strstr(why, "too deep"));
-	pdh_write(at(share, "file.txt"), "text", 0644);
+	pdh_write(fu_at(share, "file.txt"), "text", 0644);
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "file.txt", e, "file.txt", why), 0);
 	/* Nothing on disk is deeper than the limit (e is at it); the refused
 	 * stayed where they were. */
 	assert_int_equal(height(share), PD_MAX_DEPTH);
-	assert_int_equal(height(at(share, "b")), PD_MAX_DEPTH - 2);
-	assert_int_equal(height(at(share, "f")), 1);
+	assert_int_equal(height(fu_at(share, "b")), PD_MAX_DEPTH - 2);
+	assert_int_equal(height(fu_at(share, "f")), 1);
 	/* The same chain moved to the same depth (renamed) needs no room. */
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "b", PROTO_ROOT_NODE, "b2", why), 0);
-	assert_int_equal(height(at(share, "b2")), PD_MAX_DEPTH - 2);
+	assert_int_equal(height(fu_at(share, "b2")), PD_MAX_DEPTH - 2);
 	/* Refused again from another place just as deep (a held node of b2's
 	 * bottom 255 deep). */
 	node = g_down(&c, doc, fu_dir(&c, doc, PROTO_ROOT_NODE, "b2"), PD_MAX_DEPTH - 2, false);
@@ -223,18 +214,18 @@ static void test_legit_moves(void **state)
 	char share[1024], why[300];
 	uint64_t p, q;
 	uint64_t doc = granted(&c, "legit", share);
-	assert_int_equal(mkdir(at(share, "s"), 0755), 0);
-	assert_int_equal(mkdir(at(share, "s/t"), 0755), 0);
-	assert_int_equal(mkdir(at(share, "s/t/u"), 0755), 0);
-	pdh_write(at(share, "s/t/note"), "kept", 0644);
-	assert_int_equal(mkdir(at(share, "dst"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "s"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "s/t"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "s/t/u"), 0755), 0);
+	pdh_write(fu_at(share, "s/t/note"), "kept", 0644);
+	assert_int_equal(mkdir(fu_at(share, "dst"), 0755), 0);
 	/* A small folder into a sibling, and back. */
 	uint64_t dst = fu_dir(&c, doc, PROTO_ROOT_NODE, "dst");
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "s", dst, "s", why), 0);
-	assert_string_equal(pdh_read(at(share, "dst/s/t/note")), "kept");
-	assert_int_equal(height(at(share, "dst/s")), 2);
+	assert_string_equal(pdh_read(fu_at(share, "dst/s/t/note")), "kept");
+	assert_int_equal(height(fu_at(share, "dst/s")), 2);
 	assert_int_equal(g_rename(&c, doc, dst, "s", PROTO_ROOT_NODE, "s", why), 0);
-	assert_string_equal(pdh_read(at(share, "s/t/note")), "kept");
+	assert_string_equal(pdh_read(fu_at(share, "s/t/note")), "kept");
 	/* A deep folder moved shallower: q at 201 with 50 below, to the top. */
 	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "p", &p), 0);
 	uint64_t p200 = g_down(&c, doc, p, 199, true);
@@ -243,7 +234,7 @@ static void test_legit_moves(void **state)
 	uint64_t bottom = g_down(&c, doc, q, 50, true); /* 251 */
 	forget(&c, doc, q);
 	assert_int_equal(g_rename(&c, doc, p200, "q", PROTO_ROOT_NODE, "q", why), 0);
-	assert_int_equal(height(at(share, "q")), 50);
+	assert_int_equal(height(fu_at(share, "q")), 50);
 	/* Its bottom is 51 deep now: 205 more folders fit below, not 206. */
 	uint64_t last = g_down(&c, doc, bottom, PD_MAX_DEPTH - 51, true);
 	assert_int_equal(g_mkdir(&c, doc, last, "z", NULL), PROTO_ERR_LIMIT);
@@ -290,36 +281,36 @@ static void test_walk_bound(void **state)
 	char share[1024], why[300], name[32];
 	uint64_t doc = granted(&c, "bound", share);
 	/* big holds PD_MAX_MOVE_DIRS folders with itself. */
-	assert_int_equal(mkdir(at(share, "big"), 0755), 0);
-	assert_int_equal(mkdir(at(share, "into"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "big"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "into"), 0755), 0);
 	for (unsigned i = 0; i + 1 < PD_MAX_MOVE_DIRS; i++) {
 		snprintf(name, sizeof(name), "big/d%u", i);
-		assert_int_equal(mkdir(at(share, name), 0755), 0);
+		assert_int_equal(mkdir(fu_at(share, name), 0755), 0);
 	}
-	pdh_write(at(share, "big/d7/file"), "content", 0644);
+	pdh_write(fu_at(share, "big/d7/file"), "content", 0644);
 	uint64_t into = fu_dir(&c, doc, PROTO_ROOT_NODE, "into");
 	unsigned fds = pdh_fds_under(&h, share);
 	/* At the bound: moved, deeper and back. */
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big", into, "big", why), 0);
-	assert_int_equal(count_dirs(at(share, "into/big")), PD_MAX_MOVE_DIRS - 1);
+	assert_int_equal(count_dirs(fu_at(share, "into/big")), PD_MAX_MOVE_DIRS - 1);
 	assert_int_equal(g_rename(&c, doc, into, "big", PROTO_ROOT_NODE, "big", why), 0);
 	/* One folder more: refused, nothing moved, nothing lost. */
-	assert_int_equal(mkdir(at(share, "big/one-more"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "big/one-more"), 0755), 0);
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big", into, "big", why),
 			 PROTO_ERR_LIMIT);
 	assert_non_null(strstr(why, "too many folders"));
-	assert_int_equal(count_dirs(at(share, "big")), PD_MAX_MOVE_DIRS);
-	assert_string_equal(pdh_read(at(share, "big/d7/file")), "content");
-	assert_int_equal(count_dirs(at(share, "into")), 0);
+	assert_int_equal(count_dirs(fu_at(share, "big")), PD_MAX_MOVE_DIRS);
+	assert_string_equal(pdh_read(fu_at(share, "big/d7/file")), "content");
+	assert_int_equal(count_dirs(fu_at(share, "into")), 0);
 	assert_int_equal(pdh_fds_under(&h, share), fds);
 	/* Renamed at the same depth: no walk, no bound. */
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big", PROTO_ROOT_NODE, "big2", why),
 			 0);
 	/* Moved shallower the bound holds too (the nodes below must follow). */
-	assert_int_equal(rename(at(share, "big2"), at(share, "into/big2")), 0);
+	assert_int_equal(rename(fu_at(share, "big2"), fu_at(share, "into/big2")), 0);
 	assert_int_equal(g_rename(&c, doc, into, "big2", PROTO_ROOT_NODE, "big2", why),
 			 PROTO_ERR_LIMIT);
-	assert_int_equal(count_dirs(at(share, "into/big2")), PD_MAX_MOVE_DIRS);
+	assert_int_equal(count_dirs(fu_at(share, "into/big2")), PD_MAX_MOVE_DIRS);
 	assert_int_equal(pdh_fds_under(&h, share), fds);
 	pdh_close(&c);
 }
@@ -331,21 +322,21 @@ static void test_links_and_host_trees(void **state)
 	char share[1024], why[300];
 	uint64_t doc = granted(&c, "links", share);
 	/* A symbolic link to a deep chain is no folder of the moved one. */
-	assert_int_equal(mkdir(at(share, "chain"), 0755), 0);
-	host_chain(at(share, "chain"), PD_MAX_DEPTH - 1);
-	assert_int_equal(mkdir(at(share, "l"), 0755), 0);
-	assert_int_equal(symlink("../chain", at(share, "l/link")), 0);
+	assert_int_equal(mkdir(fu_at(share, "chain"), 0755), 0);
+	host_chain(fu_at(share, "chain"), PD_MAX_DEPTH - 1);
+	assert_int_equal(mkdir(fu_at(share, "l"), 0755), 0);
+	assert_int_equal(symlink("../chain", fu_at(share, "l/link")), 0);
 	uint64_t c1 = fu_dir(&c, doc, PROTO_ROOT_NODE, "chain");
 	uint64_t c200 = g_down(&c, doc, c1, 199, false);
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "l", c200, "l", why), 0);
 	/* A tree the host user made too deep moves at its depth, not deeper. */
-	assert_int_equal(mkdir(at(share, "hdeep"), 0755), 0);
-	host_chain(at(share, "hdeep"), PD_MAX_DEPTH + 40);
+	assert_int_equal(mkdir(fu_at(share, "hdeep"), 0755), 0);
+	host_chain(fu_at(share, "hdeep"), PD_MAX_DEPTH + 40);
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "hdeep", c1, "hdeep", why),
 			 PROTO_ERR_LIMIT);
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "hdeep", PROTO_ROOT_NODE, "h2", why),
 			 0);
-	assert_int_equal(height(at(share, "h2")), PD_MAX_DEPTH + 40);
+	assert_int_equal(height(fu_at(share, "h2")), PD_MAX_DEPTH + 40);
 	pdh_close(&c);
 }
 
