@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -298,29 +299,60 @@ static int follow_rename(struct pd_daemon *d, uint64_t folder, int olddir, const
 	return 0;
 }
 
+/* Before `old` of olddir (at depth `from`) moves into a folder at depth
+ * `to`: a folder moving to another depth is walked (bounded), to refuse a
+ * subtree that would end too deep and to find the nodes held in it. The
+ * daemon is single-threaded: no guest request changes the subtree between
+ * the walk and the rename. Returns 0 (w empty when nothing was walked) or
+ * the error code with *ret_why set. */
+static uint32_t measure_move(int olddir, const char *old, unsigned from, unsigned to,
+			     struct pd_fwalk *w, const char **ret_why)
+{
+	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, to > from};
+	*w = (struct pd_fwalk){0};
+	if (from == to || pd_fio_kind(olddir, old) != PROTO_ENTRY_DIR)
+		return 0; /* files move freely; the rename reports what is wrong */
+	uint32_t code = pd_folder_move_levels(to, &lim.levels, ret_why);
+	if (code)
+		return code;
+	return pd_folder_walk_code(pd_fio_walk(olddir, old, &lim, w), ret_why);
+}
+
 static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
 {
 	const struct proto_entry_rename *rn = &m->u.rename;
 	char old[PROTO_ENTRY_MAX + 1], new[PROTO_ENTRY_MAX + 1];
 	int olddir, newdir;
-	unsigned depth;
-	struct pd_grant *g =
-	    folder_node(d, c, m, rn->doc_id, PD_E_RENAME, rn->dir, &olddir, &depth);
+	unsigned from, to;
+	struct pd_grant *g = folder_node(d, c, m, rn->doc_id, PD_E_RENAME, rn->dir, &olddir, &from);
 	if (!g)
 		return;
-	newdir = pd_folder_dirfd(g, rn->new_dir, c->fc.serial, &depth);
+	newdir = pd_folder_dirfd(g, rn->new_dir, c->fc.serial, &to);
 	if (newdir < 0) {
 		pd_conn_error(d, c, m->id, PROTO_ERR_STALE, "no such folder node");
 		return;
 	}
 	cstr(old, rn->name);
 	cstr(new, rn->new_name);
-	int r = pd_fio_rename(olddir, old, newdir, new, rn->flags & PROTO_RENAME_NOREPLACE);
-	if (r < 0) {
-		fail_errno(d, c, m, r,
-			   r == -EPERM ? "a symbolic link or special file" : "cannot rename");
+	struct pd_fwalk w;
+	const char *why = NULL;
+	uint32_t code = measure_move(olddir, old, from, to, &w, &why);
+	int r =
+	    code ? 0 : pd_fio_rename(olddir, old, newdir, new, rn->flags & PROTO_RENAME_NOREPLACE);
+	if (code || r < 0) {
+		free(w.v);
+		if (code)
+			pd_conn_error(d, c, m->id, code, why);
+		else
+			fail_errno(d, c, m, r,
+				   r == -EPERM ? "a symbolic link or special file"
+					       : "cannot rename");
 		return;
 	}
+	/* Nodes below the moved folder, of every connection, count from
+	 * where it is now. */
+	pd_folder_moved(g->folder, w.v, w.n, to + 1);
+	free(w.v);
 	follow_rename(d, g->id, olddir, old, newdir, new);
 	reply_empty(d, c, m);
 }

@@ -15,7 +15,8 @@
 /* Every grant holds a descriptor and one more while it stages a write;
  * every handle inside folders one (a folder node) or up to three (a file
  * document: its folder, its file, its stage); every guest connection one,
- * and so do every file open and every node on the document device. The
+ * and so do every file open and every node on the document device; a
+ * folder moved to another depth is walked with up to PD_MAX_DEPTH + 1. The
  * soft limit is raised to fit them all (within the hard limit): a guest
  * that could run the daemon out of descriptors would make it fail the
  * host user's `appvmctl` connections (and its revocations) too. */
@@ -23,7 +24,7 @@ static void raise_fd_limit(const struct pd_opts *o)
 {
 	struct rlimit rl;
 	rlim_t need = 2 * (rlim_t)o->limits.max_grants + 3 * (rlim_t)o->limits.max_handles +
-		      o->max_connections + 64;
+		      o->max_connections + PD_MAX_DEPTH + 1 + 64; /* + a walk of a moved folder */
 	if (o->docs_device[0])
 		need +=
 		    PD_DOCFS_MAX_HANDLES + PD_DOCFS_MAX_FNODES; /* files and nodes on the device */

@@ -140,6 +140,64 @@ int pd_folder_take(struct pd_grants *t, struct pd_folder *f, unsigned conn)
 	return -1;
 }
 
+uint32_t pd_folder_move_levels(unsigned to, unsigned *ret_levels, const char **ret_why)
+{
+	if (to >= PD_MAX_DEPTH) {
+		*ret_why = "too deep below the granted folder";
+		return PROTO_ERR_LIMIT;
+	}
+	/* Moved shallower, the folders below this hold no node (nodes are at
+	 * most PD_MAX_DEPTH deep); moved deeper, they would be too deep. */
+	*ret_levels = PD_MAX_DEPTH - to - 1;
+	return 0;
+}
+
+uint32_t pd_folder_walk_code(int r, const char **ret_why)
+{
+	switch (r) {
+	case 0:
+		return 0;
+	case -ENAMETOOLONG:
+		*ret_why = "its folders would be too deep below the granted folder";
+		return PROTO_ERR_LIMIT;
+	case -E2BIG:
+		*ret_why = "too many folders to move to another depth";
+		return PROTO_ERR_LIMIT;
+	case -EOVERFLOW:
+		*ret_why = "too many names in the folder to move to another depth";
+		return PROTO_ERR_LIMIT;
+	case -EXDEV:
+		*ret_why = "a file system is mounted inside the folder";
+		return PROTO_ERR_IO;
+	default:
+		*ret_why = "cannot look through the folder to move";
+		return pd_errno_code(r);
+	}
+}
+
+static int fdir_cmp(const void *a, const void *b)
+{
+	const struct pd_fdir *x = a, *y = b;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+void pd_folder_moved(struct pd_folder *f, struct pd_fdir *v, unsigned n, unsigned depth)
+{
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), fdir_cmp);
+	for (unsigned i = 0; i < f->n; i++) {
+		struct pd_fdir key = {f->v[i].dev, f->v[i].ino, 0};
+		const struct pd_fdir *d = bsearch(&key, v, n, sizeof(*v), fdir_cmp);
+		if (d)
+			f->v[i].depth = depth + d->level;
+	}
+}
+
 unsigned pd_kind_of(mode_t mode)
 {
 	if (S_ISREG(mode))

@@ -64,6 +64,30 @@ int pd_folder_forget(struct pd_grants *t, struct pd_folder *f, uint64_t id, unsi
  * returns its descriptor for the caller to close; -1 when none is left. */
 int pd_folder_take(struct pd_grants *t, struct pd_folder *f, unsigned conn);
 
+/* A folder met by a walk of a moved subtree: its identity and how far
+ * below the moved folder it is (0: the moved folder itself). */
+struct pd_fdir {
+	uint64_t dev, ino;
+	unsigned level;
+};
+
+/* Checks that a folder may move into a parent at depth `to` (from another
+ * depth: a move at the same depth needs no walk) before its subtree is
+ * walked. Returns 0 with *ret_levels set to how many levels below the
+ * moved folder the walk looks (a folder further down refuses a move
+ * deeper, and holds no node on a move shallower), or PROTO_ERR_LIMIT with
+ * *ret_why set when the folder itself would be too deep. */
+uint32_t pd_folder_move_levels(unsigned to, unsigned *ret_levels, const char **ret_why);
+
+/* The protocol error code for a walk's result (pd_fio_walk): 0, or the
+ * code with *ret_why set (LIMIT past the walk's bounds). */
+uint32_t pd_folder_walk_code(int r, const char **ret_why);
+
+/* After a folder moved to depth `depth`: gives every node of f (of every
+ * connection) that is one of the n walked folders v its new depth, depth
+ * + its level. Sorts v. */
+void pd_folder_moved(struct pd_folder *f, struct pd_fdir *v, unsigned n, unsigned depth);
+
 /* The kind of entry a guest is shown for a host file mode: PROTO_ENTRY_FILE,
  * PROTO_ENTRY_DIR, or 0 for what it never sees (symbolic links, devices,
  * FIFOs, sockets). */

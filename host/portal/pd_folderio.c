@@ -202,8 +202,7 @@ int pd_fio_mkdir(int dirfd, const char *name, mode_t umask_bits)
 	return mkdirat(dirfd, name, 0777 & ~umask_bits) < 0 ? -errno : 0;
 }
 
-/* The kind of what `name` is in dirfd (0: hidden from the guest), or -errno. */
-static int kind_at(int dirfd, const char *name)
+int pd_fio_kind(int dirfd, const char *name)
 {
 	struct stat st;
 	if (!proto_entry_name_ok(name, strlen(name)))
@@ -215,7 +214,7 @@ static int kind_at(int dirfd, const char *name)
 
 int pd_fio_unlink(int dirfd, const char *name, bool dir)
 {
-	int k = kind_at(dirfd, name);
+	int k = pd_fio_kind(dirfd, name);
 	if (k < 0)
 		return k;
 	if (k == 0)
@@ -225,14 +224,113 @@ int pd_fio_unlink(int dirfd, const char *name, bool dir)
 	return unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
 }
 
+/* Opens the folder `name` of a walk and puts it on the stack, recorded in
+ * w: never a symbolic link, never across a mount (-EXDEV; *dev 0: the
+ * walk's first folder sets it). */
+static int enter(DIR **stack, unsigned *top, int dirfd, const char *name, dev_t *dev,
+		 struct pd_fwalk *w)
+{
+	struct open_how how = {
+	    .flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+	    .resolve =
+		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	struct stat st;
+	long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
+		fd = openat(dirfd, name, (int)how.flags); /* the device check below */
+	if (fd < 0)
+		return -errno;
+	int e = fstat((int)fd, &st) < 0 ? errno : 0;
+	if (!e && *dev && st.st_dev != *dev)
+		e = EXDEV;
+	DIR *dir = e ? NULL : fdopendir((int)fd);
+	if (!dir) {
+		e = e ? e : errno;
+		close((int)fd);
+		return -e;
+	}
+	*dev = st.st_dev;
+	w->v[w->n++] = (struct pd_fdir){(uint64_t)st.st_dev, (uint64_t)st.st_ino, *top};
+	stack[(*top)++] = dir;
+	return 0;
+}
+
+/* The next folder's name in dir; NULL at its end, on an error (-errno in
+ * *ret), or past *budget names read (-EOVERFLOW). */
+static const char *next_folder(DIR *dir, unsigned *budget, int *ret)
+{
+	for (;;) {
+		if (*budget == 0) {
+			*ret = -EOVERFLOW;
+			return NULL;
+		}
+		errno = 0;
+		struct dirent *e = readdir(dir);
+		if (!e) {
+			*ret = errno ? -errno : 0;
+			return NULL;
+		}
+		(*budget)--;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		int k = pd_kind_of_dtype(e->d_type);
+		if (k < 0)
+			k = pd_fio_kind(dirfd(dir), e->d_name);
+		if (k == PROTO_ENTRY_DIR)
+			return e->d_name;
+	}
+}
+
+int pd_fio_walk(int parent, const char *name, const struct pd_walk_limits *lim,
+		struct pd_fwalk *ret)
+{
+	DIR *stack[PD_MAX_DEPTH + 1];
+	unsigned top = 0, budget = lim->names;
+	dev_t dev = 0;
+	*ret = (struct pd_fwalk){0};
+	if (!proto_entry_name_ok(name, strlen(name)) || lim->levels > PD_MAX_DEPTH ||
+	    lim->dirs == 0)
+		return -EINVAL;
+	ret->v = calloc(lim->dirs, sizeof(*ret->v));
+	if (!ret->v)
+		return -ENOMEM;
+	int r = enter(stack, &top, parent, name, &dev, ret);
+	while (r == 0 && top > 0) {
+		/* The folders below the deepest level: none fits a move
+		 * deeper; moved shallower, none holds a node. */
+		const char *child = top > lim->levels && !lim->strict
+					? NULL
+					: next_folder(stack[top - 1], &budget, &r);
+		if (r < 0)
+			break;
+		if (!child) {
+			closedir(stack[--top]);
+		} else if (top > lim->levels) {
+			r = -ENAMETOOLONG;
+		} else if (ret->n == lim->dirs) {
+			r = -E2BIG;
+		} else {
+			r = enter(stack, &top, dirfd(stack[top - 1]), child, &dev, ret);
+			/* Gone or replaced since it was listed (the host user's
+			 * doing): nothing of it moves. */
+			if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)
+				r = 0;
+		}
+	}
+	while (top > 0)
+		closedir(stack[--top]);
+	return r;
+}
+
 int pd_fio_rename(int olddir, const char *old, int newdir, const char *new, bool noreplace)
 {
-	int k = kind_at(olddir, old);
+	int k = pd_fio_kind(olddir, old);
 	if (k < 0)
 		return k;
 	if (k == 0)
 		return -EPERM;
-	k = kind_at(newdir, new);
+	k = pd_fio_kind(newdir, new);
 	if (k == 0)
 		return -EPERM; /* what the guest cannot see, it cannot replace */
 	if (k < 0 && k != -ENOENT)

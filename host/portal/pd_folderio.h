@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "pd_folder.h"
 #include "pd_grants.h"
 
 /* Opens one name in folder dirfd as described above (flags get O_NOFOLLOW
@@ -50,6 +51,34 @@ int pd_fio_mkdir(int dirfd, const char *name, mode_t umask_bits);
 
 /* Removes the file `name`, or with dir the empty folder `name`. */
 int pd_fio_unlink(int dirfd, const char *name, bool dir);
+
+/* What `name` in dirfd is for a guest: PROTO_ENTRY_FILE, PROTO_ENTRY_DIR,
+ * 0 (hidden: a symbolic link, a special file), or -errno. */
+int pd_fio_kind(int dirfd, const char *name);
+
+/* The folders of a moved subtree, found by pd_fio_walk. */
+struct pd_fwalk {
+	struct pd_fdir *v; /* v[0]: the folder itself */
+	unsigned n;
+};
+
+/* The bounds of a walk: how many levels below the moved folder it looks,
+ * how many folders (the moved one counted) and names it reads at most,
+ * and whether a folder further down than `levels` ends it (a move deeper)
+ * or is not entered (a move shallower). */
+struct pd_walk_limits {
+	unsigned levels, dirs, names;
+	bool strict;
+};
+
+/* Walks the folder `name` of dirfd and every folder below it, depth first,
+ * without following symbolic links or entering another mount, holding at
+ * most levels + 1 descriptors: fills *ret with each folder's identity and
+ * level (free ret->v, also after an error). Returns 0, -ENAMETOOLONG for a
+ * folder too far down (strict), -E2BIG past lim->dirs folders, -EOVERFLOW
+ * past lim->names names, -EXDEV at a mount point, or -errno. */
+int pd_fio_walk(int dirfd, const char *name, const struct pd_walk_limits *lim,
+		struct pd_fwalk *ret);
 
 /* Renames old in folder olddir to new in folder newdir (with noreplace:
  * -EEXIST when new exists). Neither name may be something a guest does

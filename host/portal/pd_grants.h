@@ -19,6 +19,12 @@
 #define PD_MAX_HANDLES_LIMIT   8192u
 /* How deep below a granted folder a node may be. */
 #define PD_MAX_DEPTH 256u
+/* The most folders (the moved one included) an ENTRY_RENAME may move to
+ * another depth: each is visited to find the subtree's height and the
+ * nodes held in it. */
+#define PD_MAX_MOVE_DIRS 4096u
+/* The most names (files and folders) such a walk reads. */
+#define PD_MAX_MOVE_ENTRIES (1u << 20)
 
 /* A folder inside a folder grant that a guest connection looked up: held
  * open (O_PATH), so it stays the same folder whatever happens around it. */

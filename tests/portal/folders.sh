@@ -137,6 +137,23 @@ rm -r "$p/tree" || fail "rm -r of the tree"
 [ ! -e "$proj/tree" ] || fail "rm -r: the tree is still on the host"
 pass "a tree of 130 folders with 40 host handles: walked, read, written in a working directory, removed"
 
+# --- Depth: a chain 255 deep and one 254 below a folder; the second moved
+# under the first's bottom would be 510 deep: the host refuses (ENFILE in
+# the guest), nothing moves; an empty folder fits there (256), a small
+# folder moves into a sibling.
+chain=$(printf 'z/%.0s' $(seq 254))
+mkdir -p "$proj/deep/$chain" "$proj/c2/$chain" "$proj/small/s/t" "$proj/empty"
+[ "$(errno_of 'os.rename(sys.argv[1], sys.argv[2])' "$p/c2" "$p/deep/${chain}c2")" = ENFILE ] ||
+	fail "a chain moved under another's bottom"
+{ [ -d "$proj/c2/$chain" ] && [ ! -e "$proj/deep/${chain}c2" ]; } || fail "the refused move moved something"
+mv "$p/empty" "$p/deep/${chain}empty" || fail "an empty folder to depth 256"
+mv "$p/small" "$p/c2/small" || fail "a small folder into a sibling"
+[ -d "$proj/c2/small/s/t" ] || fail "the small folder's move: host"
+deepest=$(find "$proj" -type d -printf '%d\n' | sort -n | tail -n 1)
+[ "$deepest" -le 256 ] || fail "a folder $deepest deep below the grant"
+rm -r "$proj/deep" "$proj/c2"
+pass "depth: a chain moved under another's bottom refused (ENFILE), nothing moved; at most 256 deep"
+
 # --- Links, FIFOs, "..", and renames across documents.
 [ "$(errno_of 'os.stat(sys.argv[1])' "$p/link-out")" = EACCES ] || fail "a link to outside"
 [ "$(errno_of 'open(sys.argv[1]).read()' "$p/secret-link")" = EACCES ] || fail "a link to the secret"

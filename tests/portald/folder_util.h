@@ -5,9 +5,20 @@
 #ifndef APPVM_TEST_FOLDER_UTIL_H
 #define APPVM_TEST_FOLDER_UTIL_H
 
+#include <stdio.h>
 #include <string.h>
 
 #include "pd_harness.h"
+
+/* Returns base/rel (a static buffer, four in turn). */
+static inline const char *fu_at(const char *base, const char *rel)
+{
+	static char p[4][1200];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", base, rel);
+	return p[k];
+}
 
 /* Opens a folder dialog the chooser answers with `path`; returns the
  * folder document's id, checking its permissions. */

@@ -12,8 +12,10 @@
  * Byte 0 of 3 (mod 4) instead runs the rest as a program against the
  * tables of folder grants (pd_folder.c): nodes added, looked for, given
  * back and taken by connections, file documents opened and closed, and the
- * guest's ENTRY_* requests decoded and checked, with the counts and the
- * limit checked after every step. */
+ * guest's ENTRY_* requests decoded and checked, folders moved to another
+ * depth (the depths their nodes take), with the counts and the limit
+ * checked after every step. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,12 +107,52 @@ static void entry_request(struct folder_run *fr, const uint8_t *p, size_t n)
 	(void)pd_folder_dirfd(fr->g, m.u.entry_node.node, 1, &depth);
 }
 
+/* ENTRY_RENAME of a folder to depth p[2] (+ 256 with p[36] odd): walked folders (unique inodes
+ * from p[4..19], levels from p[20..35]); every node on one of them takes
+ * its new depth, the others keep theirs. */
+static void folder_move(struct folder_run *fr, const uint8_t *p)
+{
+	struct pd_fdir v[16];
+	unsigned n = 0, levels, before[1256 - 1000];
+	const char *why = NULL;
+	unsigned to = p[2] + (p[36] & 1u) * 256u;
+	if (pd_folder_move_levels(to, &levels, &why)) {
+		if (!why || to < PD_MAX_DEPTH)
+			abort();
+		return;
+	}
+	if (to >= PD_MAX_DEPTH || levels != PD_MAX_DEPTH - 1u - to)
+		abort();
+	for (unsigned i = 0; i < (p[3] & 15u); i++) {
+		uint64_t ino = p[4 + i] & 15u;
+		bool seen = false;
+		for (unsigned j = 0; j < n; j++)
+			seen |= v[j].ino == ino;
+		if (!seen)
+			v[n++] = (struct pd_fdir){1, ino, p[20 + i] % (levels + 1)};
+	}
+	for (unsigned i = 0; i < fr->g->folder->n; i++)
+		before[fr->g->folder->v[i].fd - 1000] = fr->g->folder->v[i].depth;
+	pd_folder_moved(fr->g->folder, v, n, to + 1);
+	for (unsigned i = 0; i < fr->g->folder->n; i++) {
+		const struct pd_fnode *nd = &fr->g->folder->v[i];
+		unsigned want = before[nd->fd - 1000];
+		for (unsigned j = 0; j < n; j++)
+			if (v[j].ino == nd->ino)
+				want = to + 1 + v[j].level;
+		if (nd->depth != want || nd->depth > PD_MAX_DEPTH)
+			abort();
+	}
+	if (pd_folder_walk_code(-(int)(p[37] % 140), &why) && !why)
+		abort();
+}
+
 static void folder_step(struct folder_run *fr, const uint8_t *p, size_t n)
 {
 	const char *why = NULL;
 	unsigned conn = (p[1] & 3) + 1, depth;
 	uint64_t id;
-	switch (p[0] % 7) {
+	switch (p[0] % 8) {
 	case 0: { /* a folder looked up: the same one again, or a new node */
 		struct pd_fnode *nd = pd_folder_find(fr->g->folder, conn, 1, p[2] & 15);
 		if (nd) {
@@ -164,6 +206,9 @@ static void folder_step(struct folder_run *fr, const uint8_t *p, size_t n)
 				fr->n_files--;
 				break;
 			}
+		break;
+	case 7:
+		folder_move(fr, p);
 		break;
 	default:
 		entry_request(fr, p + 2, n - 2);

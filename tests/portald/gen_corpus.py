@@ -38,6 +38,12 @@ def folder_seeds():
         + step(3, 0, 2) + step(1, 0, 2, 1) + step(1, 0, 2, 9) + step(2, 1) + step(0, 0, 4, 255),
         'folder_files': bytes([3, 3, 0]) + step(4, 0) + step(4, 1) + step(0, 0, 2, 1)
         + step(4, 0) + step(5, 0) + step(2, 0) + step(2, 1),
+        # Folders moved (opcode 7: depth, count, inodes p[4..19], levels
+        # p[20..35], p[36] odd: depth + 256, p[37] a walk's errno).
+        'folder_moves': bytes([3, 9, 1]) + step(0, 0, 1, 10) + step(0, 1, 2, 20)
+        + step(0, 0, 3, 30) + step(*([7, 0, 100, 2, 1, 2] + [0] * 14 + [0, 5] + [0] * 14 + [0, 36]))
+        + step(*([7, 0, 0, 3, 3, 2, 1] + [0] * 13 + [1, 0, 2] + [0] * 13 + [1, 7]))
+        + step(*([7, 1, 255, 1, 2] + [0] * 15 + [0] * 16 + [0, 18])),
     }
     for name, b in vectors():
         typ, flags = struct.unpack_from('<HH', b, 2)

@@ -1,9 +1,9 @@
 /* The pure parts of folder grants: what each ENTRY_* request may do on which
  * document, the node table (one node per folder and connection, references,
  * what a connection's end takes), the handle and depth limits shared with
- * file documents, which host files a guest is shown, and the error codes
- * of failed host operations. No files are touched (descriptors are numbers
- * here). */
+ * file documents, the depths of a moved folder's nodes, which host files a
+ * guest is shown, and the error codes of failed host operations. No files
+ * are touched (descriptors are numbers here). */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -153,6 +153,67 @@ static void test_nodes(void **state)
 	pd_grants_free(&t); /* frees g and its node table */
 }
 
+/* A folder moved to another depth: how far its walk looks, what the walk's
+ * results mean, and which nodes take a new depth afterwards. */
+static void test_moves(void **state)
+{
+	(void)state;
+	struct pd_grants t;
+	struct pd_limits lim = {.max_grants = 4, .max_handles = 10};
+	const char *why = NULL;
+	unsigned levels = 99;
+	uint64_t id;
+	assert_int_equal(pd_folder_move_levels(0, &levels, &why), 0);
+	assert_int_equal(levels, PD_MAX_DEPTH - 1);
+	assert_int_equal(pd_folder_move_levels(PD_MAX_DEPTH - 1, &levels, &why), 0);
+	assert_int_equal(levels, 0); /* lands at the limit: nothing below it */
+	assert_int_equal(pd_folder_move_levels(PD_MAX_DEPTH, &levels, &why), PROTO_ERR_LIMIT);
+	assert_non_null(strstr(why, "deep"));
+	assert_int_equal(pd_folder_walk_code(0, &why), 0);
+	static const struct {
+		int r;
+		uint32_t code;
+		const char *why;
+	} walks[] = {
+	    {-ENAMETOOLONG, PROTO_ERR_LIMIT, "too deep"},
+	    {-E2BIG, PROTO_ERR_LIMIT, "too many folders"},
+	    {-EOVERFLOW, PROTO_ERR_LIMIT, "too many names"},
+	    {-EXDEV, PROTO_ERR_IO, "mounted"},
+	    {-EACCES, PROTO_ERR_PERMISSION, "cannot look"},
+	    {-EMFILE, PROTO_ERR_LIMIT, "cannot look"},
+	    {-EIO, PROTO_ERR_IO, "cannot look"},
+	};
+	for (size_t i = 0; i < sizeof(walks) / sizeof(walks[0]); i++) {
+		why = NULL;
+		assert_int_equal(pd_folder_walk_code(walks[i].r, &why), walks[i].code);
+		assert_non_null(strstr(why, walks[i].why));
+	}
+	/* Nodes of both connections on walked folders move; others stay. */
+	assert_int_equal(pd_grants_init(&t, &lim, key), 0);
+	struct pd_grant *g = mk(PROTO_PERM_READ | PROTO_PERM_WRITE);
+	assert_int_equal(pd_folder_new(g), 0);
+	assert_int_equal(pd_grants_add(&t, g), 0);
+	assert_int_equal(pd_folder_add(&t, g->folder, 10, 1, 500, 1, 3, &id), 0); /* moved */
+	assert_int_equal(pd_folder_add(&t, g->folder, 11, 1, 502, 1, 5, &id), 0); /* below */
+	assert_int_equal(pd_folder_add(&t, g->folder, 12, 1, 502, 2, 5, &id), 0); /* below */
+	assert_int_equal(pd_folder_add(&t, g->folder, 13, 2, 502, 1, 7, &id), 0); /* other dev */
+	assert_int_equal(pd_folder_add(&t, g->folder, 14, 1, 600, 1, 9, &id), 0); /* elsewhere */
+	struct pd_fdir v[] = {{1, 502, 2}, {1, 501, 1}, {1, 500, 0}};
+	pd_folder_moved(g->folder, v, 3, 40);
+	static const unsigned want[] = {40, 42, 42, 7, 9};
+	for (unsigned i = 0; i < g->folder->n; i++)
+		assert_int_equal(g->folder->v[i].depth, want[g->folder->v[i].fd - 10]);
+	pd_folder_moved(g->folder, v, 0, 1); /* nothing walked: nothing changes */
+	for (unsigned i = 0; i < g->folder->n; i++)
+		assert_int_equal(g->folder->v[i].depth, want[g->folder->v[i].fd - 10]);
+	pd_folder_moved(g->folder, v, 3, 1); /* back up */
+	assert_int_equal(pd_folder_find(g->folder, 2, 1, 502)->depth, 3);
+	assert_int_equal(pd_folder_find(g->folder, 1, 1, 500)->depth, 1);
+	for (int fd; (fd = pd_folder_take(&t, g->folder, 0)) >= 0;)
+		;
+	pd_grants_free(&t);
+}
+
 static void test_kinds_and_errors(void **state)
 {
 	(void)state;
@@ -217,6 +278,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_entry_check),
 	    cmocka_unit_test(test_nodes),
+	    cmocka_unit_test(test_moves),
 	    cmocka_unit_test(test_kinds_and_errors),
 	};
 	return cmocka_run_group_tests_name("pd_folder", tests, NULL, NULL);

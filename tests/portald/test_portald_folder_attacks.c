@@ -29,15 +29,6 @@ static char share[1024], outside[1024];
 static int watch_fd = -1, secret_wd = -1, outdir_wd = -1, shared_wd = -1;
 static struct stat secret_st, shared_st;
 
-static const char *at(const char *base, const char *rel)
-{
-	static char p[4][1200];
-	static int k;
-	k = (k + 1) % 4;
-	snprintf(p[k], sizeof(p[k]), "%s/%s", base, rel);
-	return p[k];
-}
-
 static void old_time(const char *path)
 {
 	struct timeval tv[2] = {{1000000000, 0}, {1000000000, 0}};
@@ -53,29 +44,29 @@ static int start(void **state)
 	snprintf(outside, sizeof(outside), "%s", pdh_path(&h, "outside"));
 	assert_int_equal(mkdir(share, 0755), 0);
 	assert_int_equal(mkdir(outside, 0755), 0);
-	pdh_write(at(outside, "secret"), "top secret", 0600);
-	pdh_write(at(outside, "shared"), "shared text", 0644);
-	old_time(at(outside, "secret"));
-	old_time(at(outside, "shared"));
-	assert_int_equal(stat(at(outside, "secret"), &secret_st), 0);
-	assert_int_equal(link(at(outside, "shared"), at(share, "hl")), 0);
-	assert_int_equal(link(at(outside, "shared"), at(share, "hl2")), 0);
-	assert_int_equal(stat(at(outside, "shared"), &shared_st), 0);
-	assert_int_equal(symlink("../outside", at(share, "etc-link")), 0);
-	assert_int_equal(symlink("../outside/secret", at(share, "secret-link")), 0);
-	assert_int_equal(mkfifo(at(share, "fifo"), 0644), 0);
-	assert_int_equal(mkdir(at(share, "sub"), 0755), 0);
-	pdh_write(at(share, "sub/inside.txt"), "inside", 0644);
-	pdh_write(at(share, "a.txt"), "alpha", 0644);
+	pdh_write(fu_at(outside, "secret"), "top secret", 0600);
+	pdh_write(fu_at(outside, "shared"), "shared text", 0644);
+	old_time(fu_at(outside, "secret"));
+	old_time(fu_at(outside, "shared"));
+	assert_int_equal(stat(fu_at(outside, "secret"), &secret_st), 0);
+	assert_int_equal(link(fu_at(outside, "shared"), fu_at(share, "hl")), 0);
+	assert_int_equal(link(fu_at(outside, "shared"), fu_at(share, "hl2")), 0);
+	assert_int_equal(stat(fu_at(outside, "shared"), &shared_st), 0);
+	assert_int_equal(symlink("../outside", fu_at(share, "etc-link")), 0);
+	assert_int_equal(symlink("../outside/secret", fu_at(share, "secret-link")), 0);
+	assert_int_equal(mkfifo(fu_at(share, "fifo"), 0644), 0);
+	assert_int_equal(mkdir(fu_at(share, "sub"), 0755), 0);
+	pdh_write(fu_at(share, "sub/inside.txt"), "inside", 0644);
+	pdh_write(fu_at(share, "a.txt"), "alpha", 0644);
 	/* From here on nothing may open, read or change what is outside. */
 	watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	assert_true(watch_fd >= 0);
-	secret_wd = inotify_add_watch(watch_fd, at(outside, "secret"), IN_ALL_EVENTS);
+	secret_wd = inotify_add_watch(watch_fd, fu_at(outside, "secret"), IN_ALL_EVENTS);
 	outdir_wd = inotify_add_watch(watch_fd, outside, IN_ALL_EVENTS);
 	/* The hard-linked file may be read (the folder holds it), never
 	 * changed; only its link count drops when the guest replaces or
 	 * removes the name inside (IN_ATTRIB). */
-	shared_wd = inotify_add_watch(watch_fd, at(outside, "shared"),
+	shared_wd = inotify_add_watch(watch_fd, fu_at(outside, "shared"),
 				      IN_MODIFY | IN_CLOSE_WRITE | IN_MOVE_SELF | IN_DELETE_SELF);
 	assert_true(secret_wd >= 0 && outdir_wd >= 0 && shared_wd >= 0);
 	return 0;
@@ -101,15 +92,15 @@ static int stop(void **state)
 	outside_untouched();
 	close(watch_fd);
 	struct stat st;
-	assert_int_equal(stat(at(outside, "secret"), &st), 0);
+	assert_int_equal(stat(fu_at(outside, "secret"), &st), 0);
 	assert_int_equal(st.st_mtim.tv_sec, secret_st.st_mtim.tv_sec);
 	assert_int_equal(st.st_ino, secret_st.st_ino);
-	assert_string_equal(pdh_read(at(outside, "secret")), "top secret");
-	assert_int_equal(stat(at(outside, "shared"), &st), 0);
+	assert_string_equal(pdh_read(fu_at(outside, "secret")), "top secret");
+	assert_int_equal(stat(fu_at(outside, "shared"), &st), 0);
 	assert_int_equal(st.st_mtim.tv_sec, shared_st.st_mtim.tv_sec);
 	assert_int_equal(st.st_ino, shared_st.st_ino);
-	assert_string_equal(pdh_read(at(outside, "shared")), "shared text");
-	assert_int_equal(stat(at(outside, "pwned"), &st), -1);
+	assert_string_equal(pdh_read(fu_at(outside, "shared")), "shared text");
+	assert_int_equal(stat(fu_at(outside, "pwned"), &st), -1);
 	pdh_stop(&h);
 	return 0;
 }
@@ -187,7 +178,7 @@ static void test_names_that_leave(void **state)
 	assert_int_equal(pdh_recv(&c, &r, 10000), 0);
 	assert_int_equal(r.type, PROTO_ERROR);
 	assert_int_equal(r.u.error.code, PROTO_ERR_BAD_REQUEST);
-	assert_string_equal(pdh_read(at(share, "a.txt")), "alpha");
+	assert_string_equal(pdh_read(fu_at(share, "a.txt")), "alpha");
 	outside_untouched();
 	pdh_close(&c);
 }
@@ -225,11 +216,11 @@ static void test_symlinks_and_specials(void **state)
 	assert_int_equal(pdh_call(&c, &m, &r), PROTO_ERR_PERMISSION);
 	pdh_entry_req(&m, PROTO_ENTRY_MKDIR, doc, PROTO_ROOT_NODE, "etc-link", 0);
 	assert_int_equal(pdh_call(&c, &m, &r), PROTO_ERR_EXISTS);
-	assert_int_equal(lstat(at(share, "secret-link"), &st), 0);
+	assert_int_equal(lstat(fu_at(share, "secret-link"), &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
-	assert_int_equal(lstat(at(share, "etc-link"), &st), 0);
+	assert_int_equal(lstat(fu_at(share, "etc-link"), &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
-	assert_string_equal(pdh_read(at(share, "a.txt")), "alpha");
+	assert_string_equal(pdh_read(fu_at(share, "a.txt")), "alpha");
 	outside_untouched();
 	pdh_close(&c);
 }
@@ -252,14 +243,14 @@ static void test_hard_links(void **state)
 	pdh_write_req(&m, f, 0, "SHARED", 6);
 	assert_int_equal(pdh_call(&c, &m, &r), 0);
 	assert_int_equal(fu_doc(&c, PROTO_DOC_COMMIT, f, NULL), 0);
-	assert_string_equal(pdh_read(at(share, "hl")), "SHARED text");
-	assert_int_equal(stat(at(share, "hl"), &st), 0);
+	assert_string_equal(pdh_read(fu_at(share, "hl")), "SHARED text");
+	assert_int_equal(stat(fu_at(share, "hl"), &st), 0);
 	assert_int_equal(st.st_nlink, 1);
 	assert_true(st.st_ino != shared_st.st_ino);
 	/* Removed: only the name inside goes. */
 	pdh_entry_req(&m, PROTO_ENTRY_UNLINK, doc, PROTO_ROOT_NODE, "hl2", 0);
 	assert_int_equal(pdh_call(&c, &m, &r), 0);
-	assert_int_equal(stat(at(share, "hl2"), &st), -1);
+	assert_int_equal(stat(fu_at(share, "hl2"), &st), -1);
 	outside_untouched();
 	pdh_close(&c);
 }
@@ -275,24 +266,24 @@ static void test_swapped_between_requests(void **state)
 	/* A folder looked up, then swapped for a symbolic link to outside: the
 	 * node keeps meaning the folder it was. */
 	uint64_t sub = fu_dir(&c, doc, PROTO_ROOT_NODE, "sub");
-	assert_int_equal(rename(at(share, "sub"), at(share, "sub.real")), 0);
-	assert_int_equal(symlink("../outside", at(share, "sub")), 0);
+	assert_int_equal(rename(fu_at(share, "sub"), fu_at(share, "sub.real")), 0);
+	assert_int_equal(symlink("../outside", fu_at(share, "sub")), 0);
 	assert_string_equal(fu_list(&c, doc, sub, 128), "inside.txt");
 	assert_int_equal(fu_lookup(&c, doc, sub, "secret", NULL), PROTO_ERR_NO_ENTRY);
 	assert_int_equal(fu_open(&c, doc, sub, "secret", 0, &f), PROTO_ERR_NO_ENTRY);
 	assert_int_equal(fu_open(&c, doc, sub, "made", PROTO_OPEN_CREATE, &f), 0);
 	assert_int_equal(fu_doc(&c, PROTO_DOC_CLOSE, f, NULL), 0);
-	assert_int_equal(stat(at(share, "sub.real/made"), &st), 0);
+	assert_int_equal(stat(fu_at(share, "sub.real/made"), &st), 0);
 	assert_int_equal(fu_lookup(&c, doc, PROTO_ROOT_NODE, "sub", NULL), PROTO_ERR_PERMISSION);
-	assert_true(pdh_fds_under(&h, at(share, "sub.real")) > 0);
+	assert_true(pdh_fds_under(&h, fu_at(share, "sub.real")) > 0);
 
 	/* A file opened, then its name swapped for a link to the secret: the
 	 * guest reads and writes what it opened, and the commit replaces the
 	 * link inside the folder, not the file it pointed at. */
-	pdh_write(at(share, "victim"), "victim", 0644);
+	pdh_write(fu_at(share, "victim"), "victim", 0644);
 	assert_int_equal(fu_open(&c, doc, PROTO_ROOT_NODE, "victim", 0, &f), 0);
-	assert_int_equal(symlink("../outside/secret", at(share, "victim.new")), 0);
-	assert_int_equal(rename(at(share, "victim.new"), at(share, "victim")), 0);
+	assert_int_equal(symlink("../outside/secret", fu_at(share, "victim.new")), 0);
+	assert_int_equal(rename(fu_at(share, "victim.new"), fu_at(share, "victim")), 0);
 	assert_string_equal(fu_read(&c, f), "victim");
 	assert_int_equal(fu_open(&c, doc, PROTO_ROOT_NODE, "victim", 0, &g), PROTO_ERR_PERMISSION);
 	pdh_doc_req(&m, PROTO_DOC_BEGIN, f);
@@ -301,9 +292,9 @@ static void test_swapped_between_requests(void **state)
 	pdh_write_req(&m, f, 0, "V", 1);
 	assert_int_equal(pdh_call(&c, &m, &r), 0);
 	assert_int_equal(fu_doc(&c, PROTO_DOC_COMMIT, f, NULL), 0);
-	assert_int_equal(lstat(at(share, "victim"), &st), 0);
+	assert_int_equal(lstat(fu_at(share, "victim"), &st), 0);
 	assert_true(S_ISREG(st.st_mode));
-	assert_string_equal(pdh_read(at(share, "victim")), "Victim");
+	assert_string_equal(pdh_read(fu_at(share, "victim")), "Victim");
 	outside_untouched();
 	pdh_close(&c);
 }
@@ -317,7 +308,7 @@ static void test_replaced_while_read(void **state)
 	uint64_t f, g;
 	memset(a, 'A', sizeof(a) - 1);
 	memset(b, 'B', sizeof(b) - 1);
-	pdh_write(at(share, "big"), a, 0644);
+	pdh_write(fu_at(share, "big"), a, 0644);
 	uint64_t doc = share_granted(&c);
 	assert_int_equal(fu_open(&c, doc, PROTO_ROOT_NODE, "big", 0, &f), 0);
 	pdh_read_req(&m, f, 0, PROTO_CHUNK, false);
@@ -326,10 +317,10 @@ static void test_replaced_while_read(void **state)
 	struct proto_msg st0;
 	assert_int_equal(fu_doc(&c, PROTO_DOC_STAT, f, &st0), 0);
 	/* The host replaces it, as an editor saves. */
-	pdh_write(at(share, "big.new"), b, 0644);
+	pdh_write(fu_at(share, "big.new"), b, 0644);
 	struct timeval tv[2] = {{2000000000, 0}, {2000000000, 0}};
-	assert_int_equal(utimes(at(share, "big.new"), tv), 0);
-	assert_int_equal(rename(at(share, "big.new"), at(share, "big")), 0);
+	assert_int_equal(utimes(fu_at(share, "big.new"), tv), 0);
+	assert_int_equal(rename(fu_at(share, "big.new"), fu_at(share, "big")), 0);
 	/* The rest of this read is the same file: no mix. */
 	pdh_read_req(&m, f, PROTO_CHUNK, PROTO_CHUNK, false);
 	assert_int_equal(pdh_call(&c, &m, &r), 0);
@@ -357,8 +348,8 @@ static void test_two_folders_do_not_mix(void **state)
 	char other[1100];
 	snprintf(other, sizeof(other), "%s", pdh_path(&h, "other"));
 	assert_int_equal(mkdir(other, 0755), 0);
-	assert_int_equal(mkdir(at(other, "o"), 0755), 0);
-	assert_int_equal(mkdir(at(other, "p"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(other, "o"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(other, "p"), 0755), 0);
 	open_guest(&c);
 	uint64_t a = fu_grant(&h, &c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
 	uint64_t b = fu_grant(&h, &c, other, PROTO_PERM_READ | PROTO_PERM_WRITE);
@@ -371,12 +362,12 @@ static void test_two_folders_do_not_mix(void **state)
 	pdh_rename_req(&m, a, PROTO_ROOT_NODE, "a.txt", pb, "moved", 0);
 	assert_int_equal(pdh_call(&c, &m, &r), PROTO_ERR_STALE);
 	assert_int_equal(fu_lookup(&c, a, pb, "x", NULL), PROTO_ERR_STALE);
-	assert_int_equal(stat(at(other, "p/moved"), &st), -1);
+	assert_int_equal(stat(fu_at(other, "p/moved"), &st), -1);
 	/* Node numbers are the folder's own: the same number in b is b's. */
 	pdh_rename_req(&m, b, PROTO_ROOT_NODE, "o", PROTO_ROOT_NODE, "o2", 0);
 	assert_int_equal(pdh_call(&c, &m, &r), 0);
-	assert_int_equal(stat(at(other, "o2"), &st), 0);
-	assert_string_equal(pdh_read(at(share, "a.txt")), "alpha");
+	assert_int_equal(stat(fu_at(other, "o2"), &st), 0);
+	assert_string_equal(pdh_read(fu_at(share, "a.txt")), "alpha");
 	/* A file document is no folder. */
 	assert_int_equal(fu_open(&c, a, PROTO_ROOT_NODE, "a.txt", 0, &f), 0);
 	assert_int_equal(fu_lookup(&c, f, PROTO_ROOT_NODE, "a.txt", NULL), PROTO_ERR_STATE);
@@ -407,7 +398,7 @@ static void test_revoked_with_handles_open(void **state)
 	assert_int_equal(fu_doc(&c, PROTO_DOC_BEGIN, f, NULL), 0);
 	pdh_write_req(&m, f, 0, "half-written", 12);
 	assert_int_equal(pdh_call(&c, &m, &r), 0);
-	assert_true(pdh_fds_under(&h, at(share, "sub.real")) >= 2);
+	assert_true(pdh_fds_under(&h, fu_at(share, "sub.real")) >= 2);
 	snprintf(id, sizeof(id), "%016llx", (unsigned long long)doc);
 	assert_int_equal(
 	    pdh_appvmctl(&h, out, sizeof(out), (const char *const[]){"docs", "revoke", id, NULL}),
@@ -425,7 +416,7 @@ static void test_revoked_with_handles_open(void **state)
 	pdh_read_req(&m, f, 0, 10, false);
 	assert_int_equal(pdh_call(&c, &m, &r), PROTO_ERR_NOT_FOUND);
 	assert_int_equal(fu_doc(&c, PROTO_DOC_COMMIT, f, NULL), PROTO_ERR_NOT_FOUND);
-	assert_string_equal(pdh_read(at(share, "sub.real/inside.txt")), "inside");
+	assert_string_equal(pdh_read(fu_at(share, "sub.real/inside.txt")), "inside");
 	assert_int_equal(pdh_fds_under(&h, share), 0);
 	assert_int_equal(pdh_fds_under(&h, pdh_path(&h, "other")), 0);
 	outside_untouched();

@@ -1,0 +1,157 @@
+/* pd_fio_walk on real folders, with small bounds: every folder found with
+ * its level, files and symbolic links not taken for folders, a folder
+ * below the last level refusing (strict) or left out, the folder and name
+ * bounds, bad arguments, and no descriptor left open after any of it. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pd_folderio.h"
+
+static char dir[1024];
+
+static const char *at(const char *rel)
+{
+	static char p[2][1200];
+	static int k;
+	k ^= 1;
+	snprintf(p[k], sizeof(p[k]), "%s/%s", dir, rel);
+	return p[k];
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *base = getenv("APPVM_TEST_WORK");
+	snprintf(dir, sizeof(dir), "%s/folderio.XXXXXX", base ? base : "/var/tmp");
+	mkdir(base ? base : "/var/tmp", 0755);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[1100];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static unsigned open_fds(void)
+{
+	unsigned n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	assert_non_null(d);
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* The level walked for the folder with this path's inode (-1: not walked). */
+static int level_of(const struct pd_fwalk *w, const char *rel)
+{
+	struct stat st;
+	assert_int_equal(stat(at(rel), &st), 0);
+	for (unsigned i = 0; i < w->n; i++)
+		if (w->v[i].ino == (uint64_t)st.st_ino && w->v[i].dev == (uint64_t)st.st_dev)
+			return (int)w->v[i].level;
+	return -1;
+}
+
+static void test_walk(void **state)
+{
+	(void)state;
+	static const char *const dirs[] = {"m", "m/a", "m/a/b", "m/a/b/c", "m/x", "chain"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		assert_int_equal(mkdir(at(dirs[i]), 0755), 0);
+	int f = open(at("m/a/file"), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(f >= 0);
+	close(f);
+	assert_int_equal(symlink("../chain", at("m/x/link")), 0);
+	assert_int_equal(mkfifo(at("m/fifo"), 0644), 0);
+	int parent = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(parent >= 0);
+	unsigned fds = open_fds();
+	struct pd_fwalk w;
+
+	/* All of it: five folders, each at its level; no link, file or FIFO. */
+	struct pd_walk_limits lim = {10, 100, 1000, true};
+	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), 0);
+	assert_int_equal(w.n, 5);
+	assert_int_equal(w.v[0].level, 0);
+	assert_int_equal(level_of(&w, "m"), 0);
+	assert_int_equal(level_of(&w, "m/a"), 1);
+	assert_int_equal(level_of(&w, "m/a/b"), 2);
+	assert_int_equal(level_of(&w, "m/a/b/c"), 3);
+	assert_int_equal(level_of(&w, "m/x"), 1);
+	assert_int_equal(level_of(&w, "chain"), -1);
+	free(w.v);
+	/* Exactly deep enough (3 levels below), and one short. */
+	lim.levels = 3;
+	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), 0);
+	free(w.v);
+	lim.levels = 2;
+	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), -ENAMETOOLONG);
+	free(w.v);
+	/* Not strict (a move shallower): the folder below is left out. */
+	lim.strict = false;
+	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), 0);
+	assert_int_equal(w.n, 4);
+	assert_int_equal(level_of(&w, "m/a/b/c"), -1);
+	free(w.v);
+	/* The folder bound: five fit, four do not. */
+	lim = (struct pd_walk_limits){10, 5, 1000, true};
+	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), 0);
+	free(w.v);
+	lim.dirs = 4;
+	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), -E2BIG);
+	assert_true(w.n <= 4);
+	free(w.v);
+	/* The name bound (".", ".." and every entry count). */
+	lim = (struct pd_walk_limits){10, 100, 3, true};
+	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), -EOVERFLOW);
+	free(w.v);
+	/* What is no folder, or no name of one component. */
+	lim = (struct pd_walk_limits){10, 100, 1000, true};
+	assert_int_equal(pd_fio_walk(parent, "m/fifo", &lim, &w), -EINVAL);
+	free(w.v);
+	assert_int_equal(pd_fio_walk(parent, "..", &lim, &w), -EINVAL);
+	free(w.v);
+	assert_int_equal(pd_fio_walk(parent, "nothing", &lim, &w), -ENOENT);
+	free(w.v);
+	assert_int_equal(symlink("chain", at("chain-link")), 0);
+	int r = pd_fio_walk(parent, "chain-link", &lim, &w);
+	assert_true(r == -ELOOP || r == -ENOTDIR);
+	free(w.v);
+	int dfd = open(at("m"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	assert_int_equal(pd_fio_walk(dfd, "fifo", &lim, &w), -ENOTDIR);
+	free(w.v);
+	close(dfd);
+	lim.levels = 1000;
+	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), -EINVAL);
+	free(w.v);
+	lim = (struct pd_walk_limits){10, 0, 1000, true};
+	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), -EINVAL);
+	free(w.v);
+	assert_int_equal(open_fds(), fds);
+	close(parent);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_walk),
+	};
+	return cmocka_run_group_tests_name("pd_folderio", tests, setup, teardown);
+}

@@ -1,0 +1,351 @@
+/* Depth below a writable folder grant of appvm-portald against a hostile
+ * guest that moves folders: two 255-deep chains, one moved under the
+ * other's bottom, are refused and the tree on disk stays at most 256 deep;
+ * small folders still move anywhere that fits and deep ones shallower;
+ * nodes held below a moved folder (by any connection) count from where it
+ * is now; the walk of a folder moved to another depth is bounded (one
+ * folder too many: refused, nothing moved, nothing lost); symbolic links
+ * in it are not followed; and a refused move leaves no descriptor open. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "folder_util.h"
+
+/* The limits docs/portal.md gives. */
+#define PD_MAX_DEPTH	 256u
+#define PD_MAX_MOVE_DIRS 4096u
+
+static struct pdh h;
+
+static int start(void **state)
+{
+	(void)state;
+	pdh_start(&h, (const char *const[]){"--dialog-burst", "1000", "--dialog-interval", "1ms",
+					    "--folder-writable", NULL});
+	return 0;
+}
+
+static int stop(void **state)
+{
+	(void)state;
+	pdh_stop(&h);
+	return 0;
+}
+
+/* A new folder `name` of the test's home, granted writable to a new guest
+ * connection; its path in share. */
+static uint64_t granted(struct pdh_conn *c, const char *name, char share[1024])
+{
+	snprintf(share, 1024, "%s", pdh_path(&h, name));
+	assert_int_equal(mkdir(share, 0755), 0);
+	pdh_open_caps(&h, c, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
+	return fu_grant(&h, c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
+}
+
+/* On the host: n folders "z", each in the one before, in folder path. */
+static void host_chain(const char *path, unsigned n)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(mkdirat(fd, "z", 0755), 0);
+		int next = openat(fd, "z", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+	}
+	close(fd);
+}
+
+/* On the host: how many levels of folders are below folder fd (closed). */
+static unsigned height_fd(int fd)
+{
+	DIR *d = fdopendir(fd);
+	assert_non_null(d);
+	unsigned h_max = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		int c =
+		    openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		assert_true(c >= 0);
+		unsigned x = 1 + height_fd(c);
+		h_max = x > h_max ? x : h_max;
+	}
+	closedir(d);
+	return h_max;
+}
+
+static unsigned height(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	assert_true(fd >= 0);
+	return height_fd(fd);
+}
+
+/* On the host: the folders directly in path. */
+static unsigned count_dirs(const char *path)
+{
+	DIR *d = opendir(path);
+	assert_non_null(d);
+	unsigned n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+static void forget(struct pdh_conn *c, uint64_t doc, uint64_t node)
+{
+	struct proto_msg m, r;
+	pdh_entry_req(&m, PROTO_ENTRY_FORGET, doc, node, NULL, 1);
+	assert_int_equal(pdh_call(c, &m, &r), 0);
+}
+
+/* ENTRY_MKDIR; its error code (0 with *ret_node set). */
+static uint32_t g_mkdir(struct pdh_conn *c, uint64_t doc, uint64_t dir, const char *name,
+			uint64_t *ret_node)
+{
+	struct proto_msg m, r;
+	pdh_entry_req(&m, PROTO_ENTRY_MKDIR, doc, dir, name, 0);
+	uint32_t code = pdh_call(c, &m, &r);
+	if (!code && ret_node)
+		*ret_node = r.u.entry.node;
+	else if (!code)
+		forget(c, doc, r.u.entry.node);
+	return code;
+}
+
+/* The guest goes n folders "z" down from node (made with make, else looked
+ * up), giving each one above back; returns the bottom's node (held). */
+static uint64_t g_down(struct pdh_conn *c, uint64_t doc, uint64_t node, unsigned n, bool make)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t child;
+		if (make)
+			assert_int_equal(g_mkdir(c, doc, node, "z", &child), 0);
+		else
+			child = fu_dir(c, doc, node, "z");
+		if (i > 0)
+			forget(c, doc, node);
+		node = child;
+	}
+	return node;
+}
+
+/* ENTRY_RENAME; its error code, with the message of an error in why. */
+static uint32_t g_rename(struct pdh_conn *c, uint64_t doc, uint64_t dir, const char *name,
+			 uint64_t new_dir, const char *new_name, char why[300])
+{
+	struct proto_msg m, r;
+	pdh_rename_req(&m, doc, dir, name, new_dir, new_name, 0);
+	uint32_t code = pdh_call(c, &m, &r);
+	if (why)
+		snprintf(why, 300, "%.*s", code ? (int)r.u.error.message.len : 0,
+			 code ? r.u.error.message.ptr : "");
+	return code;
+}
+
+static void test_two_chains(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300];
+	uint64_t a, b, e, f, node;
+	uint64_t doc = granted(&c, "chains", share);
+	/* Two chains of 255 folders, made by the guest. */
+	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "a", &a), 0);
+	uint64_t a255 = g_down(&c, doc, a, PD_MAX_DEPTH - 2, true);
+	forget(&c, doc, a);
+	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "b", &b), 0);
+	forget(&c, doc, g_down(&c, doc, b, PD_MAX_DEPTH - 2, true));
+	forget(&c, doc, b);
+	assert_int_equal(height(share), PD_MAX_DEPTH - 1);
+	unsigned fds = pdh_fds_under(&h, share);
+	/* One under the other's bottom would be 510 deep: refused. */
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "b", a255, "b", why), PROTO_ERR_LIMIT);
+	assert_non_null(strstr(why, "too deep"));
+	assert_int_equal(pdh_fds_under(&h, share), fds);
+	/* So is one folder in another (257), and anything under the 256th. */
+	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "f", &f), 0);
+	assert_int_equal(g_mkdir(&c, doc, f, "g", NULL), 0);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "f", a255, "f", why), PROTO_ERR_LIMIT);
+	/* An empty folder fits there (256), a file under it too, nothing more. */
+	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "e", &e), 0);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "e", a255, "e", why), 0);
+	assert_int_equal(g_mkdir(&c, doc, e, "x", NULL), PROTO_ERR_LIMIT);
+	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "h", NULL), 0);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "h", e, "h", why), PROTO_ERR_LIMIT);
+	assert_non_null(strstr(why, "too deep"));
+	pdh_write(fu_at(share, "file.txt"), "text", 0644);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "file.txt", e, "file.txt", why), 0);
+	/* Nothing on disk is deeper than the limit (e is at it); the refused
+	 * stayed where they were. */
+	assert_int_equal(height(share), PD_MAX_DEPTH);
+	assert_int_equal(height(fu_at(share, "b")), PD_MAX_DEPTH - 2);
+	assert_int_equal(height(fu_at(share, "f")), 1);
+	/* The same chain moved to the same depth (renamed) needs no room. */
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "b", PROTO_ROOT_NODE, "b2", why), 0);
+	assert_int_equal(height(fu_at(share, "b2")), PD_MAX_DEPTH - 2);
+	/* Refused again from another place just as deep (a held node of b2's
+	 * bottom 255 deep). */
+	node = g_down(&c, doc, fu_dir(&c, doc, PROTO_ROOT_NODE, "b2"), PD_MAX_DEPTH - 2, false);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "f", node, "f", why), PROTO_ERR_LIMIT);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "b2", a255, "b", why), PROTO_ERR_LIMIT);
+	assert_int_equal(height(share), PD_MAX_DEPTH);
+	pdh_close(&c);
+}
+
+static void test_legit_moves(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300];
+	uint64_t p, q;
+	uint64_t doc = granted(&c, "legit", share);
+	assert_int_equal(mkdir(fu_at(share, "s"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "s/t"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "s/t/u"), 0755), 0);
+	pdh_write(fu_at(share, "s/t/note"), "kept", 0644);
+	assert_int_equal(mkdir(fu_at(share, "dst"), 0755), 0);
+	/* A small folder into a sibling, and back. */
+	uint64_t dst = fu_dir(&c, doc, PROTO_ROOT_NODE, "dst");
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "s", dst, "s", why), 0);
+	assert_string_equal(pdh_read(fu_at(share, "dst/s/t/note")), "kept");
+	assert_int_equal(height(fu_at(share, "dst/s")), 2);
+	assert_int_equal(g_rename(&c, doc, dst, "s", PROTO_ROOT_NODE, "s", why), 0);
+	assert_string_equal(pdh_read(fu_at(share, "s/t/note")), "kept");
+	/* A deep folder moved shallower: q at 201 with 50 below, to the top. */
+	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "p", &p), 0);
+	uint64_t p200 = g_down(&c, doc, p, 199, true);
+	forget(&c, doc, p);
+	assert_int_equal(g_mkdir(&c, doc, p200, "q", &q), 0);
+	uint64_t bottom = g_down(&c, doc, q, 50, true); /* 251 */
+	forget(&c, doc, q);
+	assert_int_equal(g_rename(&c, doc, p200, "q", PROTO_ROOT_NODE, "q", why), 0);
+	assert_int_equal(height(fu_at(share, "q")), 50);
+	/* Its bottom is 51 deep now: 205 more folders fit below, not 206. */
+	uint64_t last = g_down(&c, doc, bottom, PD_MAX_DEPTH - 51, true);
+	assert_int_equal(g_mkdir(&c, doc, last, "z", NULL), PROTO_ERR_LIMIT);
+	assert_int_equal(height(share), PD_MAX_DEPTH);
+	pdh_close(&c);
+}
+
+static void test_held_nodes_follow(void **state)
+{
+	(void)state;
+	struct pdh_conn c, c2;
+	char share[1024], why[300];
+	uint64_t m, n, d;
+	uint64_t doc = granted(&c, "held", share);
+	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "m", &m), 0);
+	assert_int_equal(g_mkdir(&c, doc, m, "n", &n), 0); /* depth 2 */
+	/* Another connection holds the same folder. */
+	pdh_open_caps(&h, &c2, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
+	uint64_t m2 = fu_dir(&c2, doc, PROTO_ROOT_NODE, "m");
+	uint64_t n2 = fu_dir(&c2, doc, m2, "n");
+	/* m moves under a folder 250 deep: n is 252 deep from now on. */
+	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "deep", &d), 0);
+	uint64_t d250 = g_down(&c, doc, d, 249, true);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "m", d250, "m", why), 0);
+	uint64_t last = g_down(&c, doc, n, PD_MAX_DEPTH - 252, true);
+	assert_int_equal(g_mkdir(&c, doc, last, "z", NULL), PROTO_ERR_LIMIT);
+	assert_int_equal(height(share), PD_MAX_DEPTH);
+	/* The other connection's node moved too: it finds the four below it,
+	 * and nothing may be made under the last. */
+	uint64_t last2 = g_down(&c2, doc, n2, PD_MAX_DEPTH - 252, false);
+	assert_int_equal(g_mkdir(&c2, doc, last2, "y", NULL), PROTO_ERR_LIMIT);
+	assert_int_equal(fu_lookup(&c2, doc, n2, "z", NULL), 0);
+	/* And m moved back up: n is 2 deep again for both. */
+	assert_int_equal(g_rename(&c, doc, d250, "m", PROTO_ROOT_NODE, "m", why), 0);
+	assert_int_equal(g_mkdir(&c2, doc, last2, "y", NULL), 0);
+	pdh_close(&c2);
+	pdh_close(&c);
+}
+
+static void test_walk_bound(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300], name[32];
+	uint64_t doc = granted(&c, "bound", share);
+	/* big holds PD_MAX_MOVE_DIRS folders with itself. */
+	assert_int_equal(mkdir(fu_at(share, "big"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "into"), 0755), 0);
+	for (unsigned i = 0; i + 1 < PD_MAX_MOVE_DIRS; i++) {
+		snprintf(name, sizeof(name), "big/d%u", i);
+		assert_int_equal(mkdir(fu_at(share, name), 0755), 0);
+	}
+	pdh_write(fu_at(share, "big/d7/file"), "content", 0644);
+	uint64_t into = fu_dir(&c, doc, PROTO_ROOT_NODE, "into");
+	unsigned fds = pdh_fds_under(&h, share);
+	/* At the bound: moved, deeper and back. */
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big", into, "big", why), 0);
+	assert_int_equal(count_dirs(fu_at(share, "into/big")), PD_MAX_MOVE_DIRS - 1);
+	assert_int_equal(g_rename(&c, doc, into, "big", PROTO_ROOT_NODE, "big", why), 0);
+	/* One folder more: refused, nothing moved, nothing lost. */
+	assert_int_equal(mkdir(fu_at(share, "big/one-more"), 0755), 0);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big", into, "big", why),
+			 PROTO_ERR_LIMIT);
+	assert_non_null(strstr(why, "too many folders"));
+	assert_int_equal(count_dirs(fu_at(share, "big")), PD_MAX_MOVE_DIRS);
+	assert_string_equal(pdh_read(fu_at(share, "big/d7/file")), "content");
+	assert_int_equal(count_dirs(fu_at(share, "into")), 0);
+	assert_int_equal(pdh_fds_under(&h, share), fds);
+	/* Renamed at the same depth: no walk, no bound. */
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big", PROTO_ROOT_NODE, "big2", why),
+			 0);
+	/* Moved shallower the bound holds too (the nodes below must follow). */
+	assert_int_equal(rename(fu_at(share, "big2"), fu_at(share, "into/big2")), 0);
+	assert_int_equal(g_rename(&c, doc, into, "big2", PROTO_ROOT_NODE, "big2", why),
+			 PROTO_ERR_LIMIT);
+	assert_int_equal(count_dirs(fu_at(share, "into/big2")), PD_MAX_MOVE_DIRS);
+	assert_int_equal(pdh_fds_under(&h, share), fds);
+	pdh_close(&c);
+}
+
+static void test_links_and_host_trees(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300];
+	uint64_t doc = granted(&c, "links", share);
+	/* A symbolic link to a deep chain is no folder of the moved one. */
+	assert_int_equal(mkdir(fu_at(share, "chain"), 0755), 0);
+	host_chain(fu_at(share, "chain"), PD_MAX_DEPTH - 1);
+	assert_int_equal(mkdir(fu_at(share, "l"), 0755), 0);
+	assert_int_equal(symlink("../chain", fu_at(share, "l/link")), 0);
+	uint64_t c1 = fu_dir(&c, doc, PROTO_ROOT_NODE, "chain");
+	uint64_t c200 = g_down(&c, doc, c1, 199, false);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "l", c200, "l", why), 0);
+	/* A tree the host user made too deep moves at its depth, not deeper. */
+	assert_int_equal(mkdir(fu_at(share, "hdeep"), 0755), 0);
+	host_chain(fu_at(share, "hdeep"), PD_MAX_DEPTH + 40);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "hdeep", c1, "hdeep", why),
+			 PROTO_ERR_LIMIT);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "hdeep", PROTO_ROOT_NODE, "h2", why),
+			 0);
+	assert_int_equal(height(fu_at(share, "h2")), PD_MAX_DEPTH + 40);
+	pdh_close(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_two_chains),		 cmocka_unit_test(test_legit_moves),
+	    cmocka_unit_test(test_held_nodes_follow),	 cmocka_unit_test(test_walk_bound),
+	    cmocka_unit_test(test_links_and_host_trees),
+	};
+	return cmocka_run_group_tests_name("portald_folder_depth", tests, start, stop);
+}
