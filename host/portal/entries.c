@@ -299,19 +299,27 @@ static int follow_rename(struct pd_daemon *d, uint64_t folder, int olddir, const
 	return 0;
 }
 
-/* Before `old` of olddir (at depth `from`) moves into a folder at depth
- * `to`: a folder moving to another depth is walked (bounded), to refuse a
- * subtree that would end too deep and to find the nodes held in it. The
- * daemon is single-threaded: no guest request changes the subtree between
- * the walk and the rename. Returns 0 (w empty when nothing was walked) or
- * the error code with *ret_why set. */
-static uint32_t measure_move(int olddir, const char *old, unsigned from, unsigned to,
-			     struct pd_fwalk *w, const char **ret_why)
+/* Before the folder `old` of olddir (at depth `from`; *st: what it is)
+ * moves into newdir (at depth `to`), once the cheap checks passed: a target
+ * inside the folder itself is refused without a walk (one fstatat: with
+ * exact depths, the folder `to - from - 1` levels above newdir); then a
+ * folder moving to another depth is walked (bounded), to refuse a subtree
+ * that would end too deep and to find the nodes held in it. The daemon is
+ * single-threaded: no guest request changes the subtree between the walk
+ * and the rename. Returns 0 (w empty when nothing was walked) or the error
+ * code with *ret_why set. */
+static uint32_t measure_move(int olddir, const char *old, const struct stat *st, int newdir,
+			     unsigned from, unsigned to, struct pd_fwalk *w, const char **ret_why)
 {
 	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, to > from};
 	*w = (struct pd_fwalk){0};
-	if (from == to || pd_fio_kind(olddir, old) != PROTO_ENTRY_DIR)
-		return 0; /* files move freely; the rename reports what is wrong */
+	if (from == to || !S_ISDIR(st->st_mode))
+		return 0; /* files move freely */
+	if (to > from &&
+	    pd_fio_above(newdir, to - from - 1, (uint64_t)st->st_dev, (uint64_t)st->st_ino) == 1) {
+		*ret_why = "a folder cannot move into itself";
+		return pd_errno_code(EINVAL);
+	}
 	uint32_t code = pd_folder_move_levels(to, &lim.levels, ret_why);
 	if (code)
 		return code;
@@ -334,11 +342,15 @@ static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto
 	}
 	cstr(old, rn->name);
 	cstr(new, rn->new_name);
-	struct pd_fwalk w;
+	struct pd_fwalk w = {0};
+	struct stat st;
 	const char *why = NULL;
-	uint32_t code = measure_move(olddir, old, from, to, &w, &why);
-	int r =
-	    code ? 0 : pd_fio_rename(olddir, old, newdir, new, rn->flags & PROTO_RENAME_NOREPLACE);
+	bool noreplace = rn->flags & PROTO_RENAME_NOREPLACE;
+	/* What must fail fails before any walk. */
+	int r = pd_fio_rename_check(olddir, old, newdir, new, noreplace, &st);
+	uint32_t code = r < 0 ? 0 : measure_move(olddir, old, &st, newdir, from, to, &w, &why);
+	if (r == 0 && !code)
+		r = pd_fio_rename(olddir, old, newdir, new, noreplace);
 	if (code || r < 0) {
 		free(w.v);
 		if (code)

@@ -323,19 +323,52 @@ int pd_fio_walk(int parent, const char *name, const struct pd_walk_limits *lim,
 	return r;
 }
 
-int pd_fio_rename(int olddir, const char *old, int newdir, const char *new, bool noreplace)
+int pd_fio_rename_check(int olddir, const char *old, int newdir, const char *new, bool noreplace,
+			struct stat *ret_st)
 {
+	struct stat nst;
 	int k = pd_fio_kind(olddir, old);
 	if (k < 0)
 		return k;
-	if (k == 0)
-		return -EPERM;
-	k = pd_fio_kind(newdir, new);
-	if (k == 0)
+	if (k == 0 || fstatat(olddir, old, ret_st, AT_SYMLINK_NOFOLLOW) < 0)
+		return k == 0 ? -EPERM : -errno;
+	if (!proto_entry_name_ok(new, strlen(new)))
+		return -EINVAL;
+	if (fstatat(newdir, new, &nst, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	unsigned nk = pd_kind_of(nst.st_mode);
+	if (nk == 0)
 		return -EPERM; /* what the guest cannot see, it cannot replace */
-	if (k < 0 && k != -ENOENT)
-		return k;
-	long r =
+	if (noreplace)
+		return -EEXIST;
+	if (nst.st_dev == ret_st->st_dev && nst.st_ino == ret_st->st_ino)
+		return 0; /* the same file: the rename does nothing */
+	if (nk != (unsigned)k)
+		return k == PROTO_ENTRY_DIR ? -ENOTDIR : -EISDIR;
+	return 0;
+}
+
+int pd_fio_above(int dirfd, unsigned up, uint64_t dev, uint64_t ino)
+{
+	char path[3 * PD_MAX_DEPTH + 2] = ".";
+	struct stat st;
+	if (up > PD_MAX_DEPTH)
+		return -EINVAL;
+	for (unsigned i = 0; i < up; i++)
+		memcpy(path + 3 * i, "../", 3);
+	path[up ? 3 * up - 1 : 1] = '\0'; /* "." or "..", "../..", ... */
+	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	return (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
+}
+
+int pd_fio_rename(int olddir, const char *old, int newdir, const char *new, bool noreplace)
+{
+	struct stat st;
+	int r = pd_fio_rename_check(olddir, old, newdir, new, noreplace, &st);
+	if (r < 0)
+		return r;
+	long e =
 	    syscall(SYS_renameat2, olddir, old, newdir, new, noreplace ? RENAME_NOREPLACE : 0u);
-	return r < 0 ? -errno : 0;
+	return e < 0 ? -errno : 0;
 }

@@ -80,6 +80,17 @@ struct pd_walk_limits {
 int pd_fio_walk(int dirfd, const char *name, const struct pd_walk_limits *lim,
 		struct pd_fwalk *ret);
 
+/* The checks of pd_fio_rename that need no walk, done before one: both
+ * names one component, old something a guest sees (*ret_st: what it is),
+ * new absent or something a guest sees, -EEXIST with noreplace when new
+ * exists, -ENOTDIR / -EISDIR when new is of the other kind. */
+int pd_fio_rename_check(int olddir, const char *old, int newdir, const char *new, bool noreplace,
+			struct stat *ret_st);
+
+/* Whether the folder `up` levels above folder dirfd (0: dirfd itself) is
+ * (dev, ino), found by one fstatat of "../..": 1, 0, or -errno. */
+int pd_fio_above(int dirfd, unsigned up, uint64_t dev, uint64_t ino);
+
 /* Renames old in folder olddir to new in folder newdir (with noreplace:
  * -EEXIST when new exists). Neither name may be something a guest does
  * not see. */

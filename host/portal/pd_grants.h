@@ -24,7 +24,7 @@
  * nodes held in it. */
 #define PD_MAX_MOVE_DIRS 4096u
 /* The most names (files and folders) such a walk reads. */
-#define PD_MAX_MOVE_ENTRIES (1u << 20)
+#define PD_MAX_MOVE_ENTRIES (1u << 16)
 
 /* A folder inside a folder grant that a guest connection looked up: held
  * open (O_PATH), so it stays the same folder whatever happens around it. */

@@ -1,11 +1,16 @@
 /* appvm-bench-pd-walk: what appvm-portald's walk of a folder moved to
  * another depth costs (pd_fio_walk, as ENTRY_RENAME runs it), beside
- * glibc's nftw visiting the same folders and the rename itself. Makes a
- * tree of 10 folders of 100 folders (1010 in all) with a file in each in a
- * new directory under DIR, measures each ROUNDS times, prints the medians
- * and removes the tree. */
+ * glibc's nftw visiting the same folders (which also stats every name, as
+ * the walk does on a file system without d_type) and the rename itself.
+ * Makes a tree in a new directory under DIR: 10 folders of 100 folders
+ * (1010 in all) with a file in each, or with --bounds the worst case the
+ * walk accepts: 4096 folders with the moved one (63 of 64 below it) and
+ * empty files up to the names bound (PD_MAX_MOVE_ENTRIES, "." and ".."
+ * counted). Measures each ROUNDS times, prints the medians and removes
+ * the tree. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -45,12 +50,45 @@ static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
 	return flag == FTW_DP ? rmdir(p) : unlink(p);
 }
 
+/* Makes folders tree/aI/bJ (I < outer, J < inner) under base and `files`
+ * empty files spread over the bJ. Returns 0 or -1. */
+static int make_tree(const char *base, int outer, int inner, int files)
+{
+	char p[4200];
+	int r = 0;
+	snprintf(p, sizeof(p), "%s/tree", base);
+	r |= mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/into", base);
+	r |= mkdir(p, 0755);
+	for (int i = 0; i < outer; i++) {
+		snprintf(p, sizeof(p), "%s/tree/a%d", base, i);
+		r |= mkdir(p, 0755);
+		for (int j = 0; j < inner; j++) {
+			snprintf(p, sizeof(p), "%s/tree/a%d/b%d", base, i, j);
+			r |= mkdir(p, 0755);
+		}
+	}
+	for (int f = 0; f < files && r == 0; f++) {
+		int leaf = f % (outer * inner);
+		snprintf(p, sizeof(p), "%s/tree/a%d/b%d/f%d", base, leaf / inner, leaf % inner, f);
+		int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		r |= fd < 0 ? -1 : close(fd);
+	}
+	return r;
+}
+
 int main(int argc, char **argv)
 {
+	bool bounds = argc > 1 && !strcmp(argv[1], "--bounds");
+	argc -= bounds;
+	argv += bounds;
 	if (argc < 2 || argc > 3 || !strcmp(argv[1], "--help")) {
-		fprintf(argc < 2 ? stderr : stdout, "usage: appvm-bench-pd-walk DIR [ROUNDS]\n"
-						    "Times the walk of a 1010-folder tree made in "
-						    "a new directory under DIR (ROUNDS: 50).\n");
+		fprintf(argc < 2 ? stderr : stdout,
+			"usage: appvm-bench-pd-walk [--bounds] DIR [ROUNDS]\n"
+			"Times the walk of a 1010-folder tree made in a new directory under "
+			"DIR (ROUNDS: 50);\nwith --bounds, of the largest the walk accepts "
+			"(%u folders, %u names).\n",
+			PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES - 1);
 		return argc < 2 ? 2 : 0;
 	}
 	int rounds = argc == 3 ? atoi(argv[2]) : 50;
@@ -64,19 +102,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "appvm-bench-pd-walk: %s: %s\n", base, strerror(errno));
 		return 1;
 	}
-	snprintf(p, sizeof(p), "%s/tree", base);
-	mkdir(p, 0755);
-	snprintf(p, sizeof(p), "%s/into", base);
-	mkdir(p, 0755);
-	for (int i = 0; i < 10; i++) {
-		snprintf(p, sizeof(p), "%s/tree/a%d", base, i);
-		mkdir(p, 0755);
-		for (int j = 0; j < 100; j++) {
-			snprintf(p, sizeof(p), "%s/tree/a%d/b%d", base, i, j);
-			mkdir(p, 0755);
-			snprintf(p, sizeof(p), "%s/tree/a%d/b%d/f", base, i, j);
-			close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-		}
+	/* The bounds: 1 + 63 + 63 * 64 = 4096 folders; names read: "." and
+	 * ".." of each, the 4095 folders below the moved one, the files; the
+	 * walk reads fewer than PD_MAX_MOVE_ENTRIES. */
+	int outer = bounds ? 63 : 10, inner = bounds ? 64 : 100;
+	int dirs = 1 + outer + outer * inner;
+	int files = bounds ? (int)PD_MAX_MOVE_ENTRIES - 1 - 2 * dirs - (dirs - 1) : outer * inner;
+	if (make_tree(base, outer, inner, files) < 0) {
+		fprintf(stderr, "appvm-bench-pd-walk: cannot make the tree: %s\n", strerror(errno));
+		nftw(base, rm_one, 64, FTW_PHYS | FTW_DEPTH);
+		return 1;
 	}
 	int dfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	snprintf(p, sizeof(p), "%s/into", base);
@@ -101,7 +136,7 @@ int main(int argc, char **argv)
 		int m = renameat(dfd, "tree", into, "tree");
 		m |= renameat(into, "tree", dfd, "tree");
 		double t4 = now_us();
-		if (e < 0 || m < 0 || n != nftw_dirs) {
+		if (e < 0 || m < 0 || n != nftw_dirs || n != (unsigned)dirs) {
 			fprintf(stderr, "appvm-bench-pd-walk: walk %d, rename %d, %u/%u folders\n",
 				e, m, n, nftw_dirs);
 			return 1;
@@ -113,10 +148,11 @@ int main(int argc, char **argv)
 	qsort(walk, (size_t)rounds, sizeof(double), cmp);
 	qsort(peer, (size_t)rounds, sizeof(double), cmp);
 	qsort(mv, (size_t)rounds, sizeof(double), cmp);
-	printf("folders %u, rounds %d: walk %.0f us, nftw %.0f us (walk/nftw %.2f), "
+	printf("folders %u, files %d, rounds %d: walk %.0f us, nftw %.0f us (walk/nftw %.2f), "
 	       "rename %.0f us (walk/rename %.0f)\n",
-	       n, rounds, walk[rounds / 2], peer[rounds / 2], walk[rounds / 2] / peer[rounds / 2],
-	       mv[rounds / 2], walk[rounds / 2] / mv[rounds / 2]);
+	       n, files, rounds, walk[rounds / 2], peer[rounds / 2],
+	       walk[rounds / 2] / peer[rounds / 2], mv[rounds / 2],
+	       walk[rounds / 2] / mv[rounds / 2]);
 	nftw(base, rm_one, 64, FTW_PHYS | FTW_DEPTH);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* pd_fio_walk on real folders, with small bounds: every folder found with
  * its level, files and symbolic links not taken for folders, a folder
  * below the last level refusing (strict) or left out, the folder and name
- * bounds, bad arguments, and no descriptor left open after any of it. */
+ * bounds, bad arguments, and no descriptor left open after any of it; the
+ * checks of a rename before its walk. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -148,10 +149,54 @@ static void test_walk(void **state)
 	close(parent);
 }
 
+/* The checks before a rename's walk, and the folder some levels up. */
+static void test_rename_check(void **state)
+{
+	(void)state;
+	static const char *const dirs[] = {"r", "r/d", "r/d/e", "r/d/e/f", "r/other"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		assert_int_equal(mkdir(at(dirs[i]), 0755), 0);
+	int f = open(at("r/file"), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(f >= 0);
+	close(f);
+	assert_int_equal(symlink("d", at("r/link")), 0);
+	int r = open(at("r"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int ef = open(at("r/d/e/f"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(r >= 0 && ef >= 0);
+	struct stat st, d;
+	assert_int_equal(stat(at("r/d"), &d), 0);
+	assert_int_equal(pd_fio_rename_check(r, "d", r, "new", true, &st), 0);
+	assert_true(S_ISDIR(st.st_mode) && st.st_ino == d.st_ino);
+	assert_int_equal(pd_fio_rename_check(r, "d", r, "other", true, &st), -EEXIST);
+	assert_int_equal(pd_fio_rename_check(r, "d", r, "other", false, &st), 0);
+	assert_int_equal(pd_fio_rename_check(r, "d", r, "file", false, &st), -ENOTDIR);
+	assert_int_equal(pd_fio_rename_check(r, "file", r, "d", false, &st), -EISDIR);
+	assert_int_equal(pd_fio_rename_check(r, "file", r, "file", false, &st), 0);
+	assert_int_equal(pd_fio_rename_check(r, "file", r, "file", true, &st), -EEXIST);
+	assert_int_equal(pd_fio_rename_check(r, "link", r, "new", false, &st), -EPERM);
+	assert_int_equal(pd_fio_rename_check(r, "d", r, "link", false, &st), -EPERM);
+	assert_int_equal(pd_fio_rename_check(r, "gone", r, "new", false, &st), -ENOENT);
+	assert_int_equal(pd_fio_rename_check(r, "d", r, "a/b", false, &st), -EINVAL);
+	assert_int_equal(pd_fio_rename_check(r, "..", r, "new", false, &st), -EINVAL);
+	/* f, e, d above r/d/e/f: d is 2 up; r/d is not 1 or 3 up. */
+	assert_int_equal(pd_fio_above(ef, 2, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 1);
+	assert_int_equal(pd_fio_above(ef, 1, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 0);
+	assert_int_equal(pd_fio_above(ef, 3, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 0);
+	int dd = open(at("r/d"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(pd_fio_above(dd, 0, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 1);
+	assert_int_equal(pd_fio_above(dd, 300, (uint64_t)d.st_dev, (uint64_t)d.st_ino), -EINVAL);
+	/* Its deepest: 256 levels up from 3 below dir is far above /, still a folder. */
+	assert_int_equal(pd_fio_above(ef, 256, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 0);
+	close(dd);
+	close(ef);
+	close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_walk),
+	    cmocka_unit_test(test_rename_check),
 	};
 	return cmocka_run_group_tests_name("pd_folderio", tests, setup, teardown);
 }

@@ -5,7 +5,8 @@
  * nodes held below a moved folder (by any connection) count from where it
  * is now; the walk of a folder moved to another depth is bounded (one
  * folder too many: refused, nothing moved, nothing lost); symbolic links
- * in it are not followed; and a refused move leaves no descriptor open. */
+ * in it are not followed; a refused move leaves no descriptor open; what
+ * must fail (NOREPLACE onto a name, into itself) fails before any walk. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -144,17 +145,24 @@ static uint64_t g_down(struct pdh_conn *c, uint64_t doc, uint64_t node, unsigned
 	return node;
 }
 
-/* ENTRY_RENAME; its error code, with the message of an error in why. */
-static uint32_t g_rename(struct pdh_conn *c, uint64_t doc, uint64_t dir, const char *name,
-			 uint64_t new_dir, const char *new_name, char why[300])
+/* ENTRY_RENAME with flags; its error code, with the message of an error in why. */
+static uint32_t g_rename_flags(struct pdh_conn *c, uint64_t doc, uint64_t dir, const char *name,
+			       uint64_t new_dir, const char *new_name, uint32_t flags,
+			       char why[300])
 {
 	struct proto_msg m, r;
-	pdh_rename_req(&m, doc, dir, name, new_dir, new_name, 0);
+	pdh_rename_req(&m, doc, dir, name, new_dir, new_name, flags);
 	uint32_t code = pdh_call(c, &m, &r);
 	if (why)
 		snprintf(why, 300, "%.*s", code ? (int)r.u.error.message.len : 0,
 			 code ? r.u.error.message.ptr : "");
 	return code;
+}
+
+static uint32_t g_rename(struct pdh_conn *c, uint64_t doc, uint64_t dir, const char *name,
+			 uint64_t new_dir, const char *new_name, char why[300])
+{
+	return g_rename_flags(c, doc, dir, name, new_dir, new_name, 0, why);
 }
 
 static void test_two_chains(void **state)
@@ -306,6 +314,22 @@ static void test_walk_bound(void **state)
 	/* Renamed at the same depth: no walk, no bound. */
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big", PROTO_ROOT_NODE, "big2", why),
 			 0);
+	/* What must fail fails before the walk: onto an existing name with
+	 * NOREPLACE, into itself, onto a file. */
+	assert_int_equal(mkdir(fu_at(share, "into/taken"), 0755), 0);
+	assert_int_equal(g_rename_flags(&c, doc, PROTO_ROOT_NODE, "big2", into, "taken",
+					PROTO_RENAME_NOREPLACE, why),
+			 PROTO_ERR_EXISTS);
+	pdh_write(fu_at(share, "into/file"), "f", 0644);
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big2", into, "file", why),
+			 PROTO_ERR_NOT_DIR);
+	uint64_t b2 = fu_dir(&c, doc, PROTO_ROOT_NODE, "big2");
+	uint64_t d0 = fu_dir(&c, doc, b2, "d0");
+	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big2", d0, "big2", why), PROTO_ERR_IO);
+	assert_non_null(strstr(why, "into itself"));
+	forget(&c, doc, d0);
+	forget(&c, doc, b2);
+	assert_int_equal(count_dirs(fu_at(share, "big2")), PD_MAX_MOVE_DIRS);
 	/* Moved shallower the bound holds too (the nodes below must follow). */
 	assert_int_equal(rename(fu_at(share, "big2"), fu_at(share, "into/big2")), 0);
 	assert_int_equal(g_rename(&c, doc, into, "big2", PROTO_ROOT_NODE, "big2", why),
