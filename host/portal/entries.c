@@ -303,15 +303,19 @@ static int follow_rename(struct pd_daemon *d, uint64_t folder, int olddir, const
  * moves into newdir (at depth `to`), once the cheap checks passed: a target
  * inside the folder itself is refused without a walk (one fstatat: with
  * exact depths, the folder `to - from - 1` levels above newdir); then a
- * folder moving to another depth is walked (bounded), to refuse a subtree
- * that would end too deep and to find the nodes held in it. The daemon is
+ * folder moving deeper is walked (bounded), to refuse a subtree that would
+ * end too deep and to find the nodes held in it, and one moving shallower
+ * only as far down as nodes of the grant are held (pd_folder_move_levels
+ * says why that keeps every node's depth exact). The daemon is
  * single-threaded: no guest request changes the subtree between the walk
  * and the rename. Returns 0 (w empty when nothing was walked) or the error
  * code with *ret_why set. */
-static uint32_t measure_move(int olddir, const char *old, const struct stat *st, int newdir,
-			     unsigned from, unsigned to, struct pd_fwalk *w, const char **ret_why)
+static uint32_t measure_move(const struct pd_grant *g, int olddir, const char *old,
+			     const struct stat *st, int newdir, unsigned from, unsigned to,
+			     struct pd_fwalk *w, const char **ret_why)
 {
 	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, to > from};
+	bool walk;
 	*w = (struct pd_fwalk){0};
 	if (from == to || !S_ISDIR(st->st_mode))
 		return 0; /* files move freely */
@@ -320,8 +324,9 @@ static uint32_t measure_move(int olddir, const char *old, const struct stat *st,
 		*ret_why = "a folder cannot move into itself";
 		return pd_errno_code(EINVAL);
 	}
-	uint32_t code = pd_folder_move_levels(to, &lim.levels, ret_why);
-	if (code)
+	uint32_t code = pd_folder_move_levels(from, to, pd_folder_deepest(g->folder), &walk,
+					      &lim.levels, ret_why);
+	if (code || !walk)
 		return code;
 	return pd_folder_walk_code(pd_fio_walk(olddir, old, &lim, w), ret_why);
 }
@@ -348,7 +353,7 @@ static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto
 	bool noreplace = rn->flags & PROTO_RENAME_NOREPLACE;
 	/* What must fail fails before any walk. */
 	int r = pd_fio_rename_check(olddir, old, newdir, new, noreplace, &st);
-	uint32_t code = r < 0 ? 0 : measure_move(olddir, old, &st, newdir, from, to, &w, &why);
+	uint32_t code = r < 0 ? 0 : measure_move(g, olddir, old, &st, newdir, from, to, &w, &why);
 	if (r == 0 && !code)
 		r = pd_fio_rename(olddir, old, newdir, new, noreplace);
 	if (code || r < 0) {
@@ -361,9 +366,13 @@ static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto
 					       : "cannot rename");
 		return;
 	}
-	/* Nodes below the moved folder, of every connection, count from
-	 * where it is now. */
-	pd_folder_moved(g->folder, w.v, w.n, to + 1);
+	/* Nodes of the moved folder and below it, of every connection, count
+	 * from where it is now (without a walk: only its own). */
+	struct pd_fdir self = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, 0};
+	if (w.n > 0)
+		pd_folder_moved(g->folder, w.v, w.n, to + 1);
+	else if (from != to && S_ISDIR(st.st_mode))
+		pd_folder_moved(g->folder, &self, 1, to + 1);
 	free(w.v);
 	follow_rename(d, g->id, olddir, old, newdir, new);
 	reply_empty(d, c, m);

@@ -140,16 +140,43 @@ int pd_folder_take(struct pd_grants *t, struct pd_folder *f, unsigned conn)
 	return -1;
 }
 
-uint32_t pd_folder_move_levels(unsigned to, unsigned *ret_levels, const char **ret_why)
+uint32_t pd_folder_move_levels(unsigned from, unsigned to, unsigned deepest, bool *ret_walk,
+			       unsigned *ret_levels, const char **ret_why)
 {
+	*ret_walk = false;
+	*ret_levels = 0;
 	if (to >= PD_MAX_DEPTH) {
 		*ret_why = "too deep below the granted folder";
 		return PROTO_ERR_LIMIT;
 	}
-	/* Moved shallower, the folders below this hold no node (nodes are at
-	 * most PD_MAX_DEPTH deep); moved deeper, they would be too deep. */
-	*ret_levels = PD_MAX_DEPTH - to - 1;
+	if (to > from) {
+		/* Moved deeper, a folder below this would be too deep. */
+		*ret_walk = true;
+		*ret_levels = PD_MAX_DEPTH - to - 1;
+		return 0;
+	}
+	/* Moved shallower: the walk only finds the nodes held below the moved
+	 * folder (at depth from + 1), to give them their new depth. Every
+	 * node's depth is exact (the walks of earlier moves keep it so: see
+	 * docs/portal.md, "Moving folders"), so a node `level` levels below
+	 * the moved folder says from + 1 + level. None deeper than from + 1:
+	 * no node below it, nothing to walk (its own nodes are matched by
+	 * the caller); else no node is further down than deepest - (from + 1)
+	 * levels, and every one above that is walked, so every node stays
+	 * exact. */
+	if (deepest > from + 1) {
+		*ret_walk = true;
+		*ret_levels = deepest - (from + 1);
+	}
 	return 0;
+}
+
+unsigned pd_folder_deepest(const struct pd_folder *f)
+{
+	unsigned d = 0;
+	for (unsigned i = 0; i < f->n; i++)
+		d = f->v[i].depth > d ? f->v[i].depth : d;
+	return d;
 }
 
 uint32_t pd_folder_walk_code(int r, const char **ret_why)

@@ -71,13 +71,20 @@ struct pd_fdir {
 	unsigned level;
 };
 
-/* Checks that a folder may move into a parent at depth `to` (from another
- * depth: a move at the same depth needs no walk) before its subtree is
- * walked. Returns 0 with *ret_levels set to how many levels below the
- * moved folder the walk looks (a folder further down refuses a move
- * deeper, and holds no node on a move shallower), or PROTO_ERR_LIMIT with
- * *ret_why set when the folder itself would be too deep. */
-uint32_t pd_folder_move_levels(unsigned to, unsigned *ret_levels, const char **ret_why);
+/* What the walk of a folder moved from a parent at depth `from` into one
+ * at depth `to` (another depth: a move at the same depth needs no walk)
+ * must look at, before it runs; deepest: the deepest node of the grant (any
+ * connection; pd_folder_deepest). Returns 0 with *ret_walk and *ret_levels
+ * set: moved deeper, a strict walk of every level that may still fit (a
+ * folder further down refuses the move); moved shallower, only the levels
+ * that may hold a node (none: *ret_walk false, only the moved folder's own
+ * nodes follow). Or PROTO_ERR_LIMIT with *ret_why set when the folder
+ * itself would be too deep. */
+uint32_t pd_folder_move_levels(unsigned from, unsigned to, unsigned deepest, bool *ret_walk,
+			       unsigned *ret_levels, const char **ret_why);
+
+/* The depth of the deepest node of f (any connection); 0 without nodes. */
+unsigned pd_folder_deepest(const struct pd_folder *f);
 
 /* The protocol error code for a walk's result (pd_fio_walk): 0, or the
  * code with *ret_why set (LIMIT past the walk's bounds). */

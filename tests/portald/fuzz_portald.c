@@ -107,7 +107,8 @@ static void entry_request(struct folder_run *fr, const uint8_t *p, size_t n)
 	(void)pd_folder_dirfd(fr->g, m.u.entry_node.node, 1, &depth);
 }
 
-/* ENTRY_RENAME of a folder to depth p[2] (+ 256 with p[36] odd): walked folders (unique inodes
+/* ENTRY_RENAME of a folder from depth p[38] to depth p[2] (+ 256 with p[36]
+ * odd), the deepest node p[39] (+ 256 with p[36] & 2): walked folders (unique inodes
  * from p[4..19], levels from p[20..35]); every node on one of them takes
  * its new depth, the others keep theirs. */
 static void folder_move(struct folder_run *fr, const uint8_t *p)
@@ -115,13 +116,20 @@ static void folder_move(struct folder_run *fr, const uint8_t *p)
 	struct pd_fdir v[16];
 	unsigned n = 0, levels, before[1256 - 1000];
 	const char *why = NULL;
-	unsigned to = p[2] + (p[36] & 1u) * 256u;
-	if (pd_folder_move_levels(to, &levels, &why)) {
+	unsigned to = p[2] + (p[36] & 1u) * 256u, from = p[38],
+		 deepest = p[39] + (p[36] & 2u) * 128u;
+	bool walk;
+	if (pd_folder_move_levels(from, to, deepest, &walk, &levels, &why)) {
 		if (!why || to < PD_MAX_DEPTH)
 			abort();
 		return;
 	}
-	if (to >= PD_MAX_DEPTH || levels != PD_MAX_DEPTH - 1u - to)
+	if (to >= PD_MAX_DEPTH || levels > PD_MAX_DEPTH - 1u)
+		abort();
+	/* Deeper: every level that may fit; shallower: down to the deepest node. */
+	if (to > from && (!walk || levels != PD_MAX_DEPTH - 1u - to))
+		abort();
+	if (to <= from && (walk != (deepest > from + 1) || (walk && levels != deepest - from - 1)))
 		abort();
 	for (unsigned i = 0; i < (p[3] & 15u); i++) {
 		uint64_t ino = p[4 + i] & 15u;

@@ -162,13 +162,31 @@ static void test_moves(void **state)
 	struct pd_limits lim = {.max_grants = 4, .max_handles = 10};
 	const char *why = NULL;
 	unsigned levels = 99;
+	bool walk = false;
 	uint64_t id;
-	assert_int_equal(pd_folder_move_levels(0, &levels, &why), 0);
-	assert_int_equal(levels, PD_MAX_DEPTH - 1);
-	assert_int_equal(pd_folder_move_levels(PD_MAX_DEPTH - 1, &levels, &why), 0);
+	/* Deeper: every level that may still fit, strictly. */
+	assert_int_equal(pd_folder_move_levels(0, 1, 0, &walk, &levels, &why), 0);
+	assert_true(walk);
+	assert_int_equal(levels, PD_MAX_DEPTH - 2);
+	assert_int_equal(pd_folder_move_levels(3, PD_MAX_DEPTH - 1, 9, &walk, &levels, &why), 0);
+	assert_true(walk);
 	assert_int_equal(levels, 0); /* lands at the limit: nothing below it */
-	assert_int_equal(pd_folder_move_levels(PD_MAX_DEPTH, &levels, &why), PROTO_ERR_LIMIT);
+	assert_int_equal(pd_folder_move_levels(0, PD_MAX_DEPTH, 0, &walk, &levels, &why),
+			 PROTO_ERR_LIMIT);
+	assert_false(walk);
 	assert_non_null(strstr(why, "deep"));
+	/* Shallower: only as far down as the deepest node may be below the
+	 * moved folder (at from + 1); no node deeper than it: no walk. */
+	assert_int_equal(pd_folder_move_levels(200, 0, 0, &walk, &levels, &why), 0);
+	assert_false(walk);
+	assert_int_equal(pd_folder_move_levels(200, 0, 201, &walk, &levels, &why), 0);
+	assert_false(walk);
+	assert_int_equal(pd_folder_move_levels(200, 0, 202, &walk, &levels, &why), 0);
+	assert_true(walk);
+	assert_int_equal(levels, 1);
+	assert_int_equal(pd_folder_move_levels(1, 0, PD_MAX_DEPTH, &walk, &levels, &why), 0);
+	assert_true(walk);
+	assert_int_equal(levels, PD_MAX_DEPTH - 2);
 	assert_int_equal(pd_folder_walk_code(0, &why), 0);
 	static const struct {
 		int r;
@@ -199,7 +217,9 @@ static void test_moves(void **state)
 	assert_int_equal(pd_folder_add(&t, g->folder, 13, 2, 502, 1, 7, &id), 0); /* other dev */
 	assert_int_equal(pd_folder_add(&t, g->folder, 14, 1, 600, 1, 9, &id), 0); /* elsewhere */
 	struct pd_fdir v[] = {{1, 502, 2}, {1, 501, 1}, {1, 500, 0}};
+	assert_int_equal(pd_folder_deepest(g->folder), 9);
 	pd_folder_moved(g->folder, v, 3, 40);
+	assert_int_equal(pd_folder_deepest(g->folder), 42);
 	static const unsigned want[] = {40, 42, 42, 7, 9};
 	for (unsigned i = 0; i < g->folder->n; i++)
 		assert_int_equal(g->folder->v[i].depth, want[g->folder->v[i].fd - 10]);
@@ -211,6 +231,7 @@ static void test_moves(void **state)
 	assert_int_equal(pd_folder_find(g->folder, 1, 1, 500)->depth, 1);
 	for (int fd; (fd = pd_folder_take(&t, g->folder, 0)) >= 0;)
 		;
+	assert_int_equal(pd_folder_deepest(g->folder), 0);
 	pd_grants_free(&t);
 }
 

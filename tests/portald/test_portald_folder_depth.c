@@ -6,7 +6,8 @@
  * is now; the walk of a folder moved to another depth is bounded (one
  * folder too many: refused, nothing moved, nothing lost); symbolic links
  * in it are not followed; a refused move leaves no descriptor open; what
- * must fail (NOREPLACE onto a name, into itself) fails before any walk. */
+ * must fail (NOREPLACE onto a name, into itself) fails before any walk; and
+ * a folder moved shallower is walked only as deep as nodes are held in it. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -145,7 +146,8 @@ static uint64_t g_down(struct pdh_conn *c, uint64_t doc, uint64_t node, unsigned
 	return node;
 }
 
-/* ENTRY_RENAME with flags; its error code, with the message of an error in why. */
+/* ENTRY_RENAME with flags; its error code, with the message of an error in why.
+ */
 static uint32_t g_rename_flags(struct pdh_conn *c, uint64_t doc, uint64_t dir, const char *name,
 			       uint64_t new_dir, const char *new_name, uint32_t flags,
 			       char why[300])
@@ -330,12 +332,43 @@ static void test_walk_bound(void **state)
 	forget(&c, doc, d0);
 	forget(&c, doc, b2);
 	assert_int_equal(count_dirs(fu_at(share, "big2")), PD_MAX_MOVE_DIRS);
-	/* Moved shallower the bound holds too (the nodes below must follow). */
+	/* Moved shallower with no node held below it: no walk, no bound. */
 	assert_int_equal(rename(fu_at(share, "big2"), fu_at(share, "into/big2")), 0);
-	assert_int_equal(g_rename(&c, doc, into, "big2", PROTO_ROOT_NODE, "big2", why),
-			 PROTO_ERR_LIMIT);
-	assert_int_equal(count_dirs(fu_at(share, "into/big2")), PD_MAX_MOVE_DIRS);
-	assert_int_equal(pdh_fds_under(&h, share), fds);
+	assert_int_equal(g_rename(&c, doc, into, "big2", PROTO_ROOT_NODE, "big2", why), 0);
+	assert_int_equal(count_dirs(fu_at(share, "big2")), PD_MAX_MOVE_DIRS);
+	pdh_close(&c);
+}
+
+/* A folder too big to walk whole moves shallower with a node held in it:
+ * the walk goes only as deep as that node, which follows. */
+static void test_shallower_held(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300], name[32];
+	uint64_t doc = granted(&c, "shallow", share);
+	assert_int_equal(mkdir(fu_at(share, "into"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "into/big"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "into/big/many"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "into/big/x"), 0755), 0);
+	for (unsigned i = 0; i < PD_MAX_MOVE_DIRS; i++) {
+		snprintf(name, sizeof(name), "into/big/many/d%u", i);
+		assert_int_equal(mkdir(fu_at(share, name), 0755), 0);
+	}
+	uint64_t into = fu_dir(&c, doc, PROTO_ROOT_NODE, "into");
+	uint64_t big = fu_dir(&c, doc, into, "big");
+	uint64_t x = fu_dir(&c, doc, big, "x"); /* 3 deep */
+	assert_int_equal(g_rename(&c, doc, into, "big", PROTO_ROOT_NODE, "big", why), 0);
+	/* x is 2 deep now: 254 levels fit below it, not 255; big (held) is 1. */
+	uint64_t last = g_down(&c, doc, x, PD_MAX_DEPTH - 2, true);
+	assert_int_equal(g_mkdir(&c, doc, last, "z", NULL), PROTO_ERR_LIMIT);
+	assert_int_equal(height(fu_at(share, "big/x")), PD_MAX_DEPTH - 2);
+	forget(&c, doc, last);
+	/* big's own node follows too: 255 levels fit below it. */
+	uint64_t y;
+	assert_int_equal(g_mkdir(&c, doc, big, "y", &y), 0);
+	last = g_down(&c, doc, y, PD_MAX_DEPTH - 2, true);
+	assert_int_equal(g_mkdir(&c, doc, last, "z", NULL), PROTO_ERR_LIMIT);
 	pdh_close(&c);
 }
 
@@ -369,7 +402,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_two_chains),		 cmocka_unit_test(test_legit_moves),
 	    cmocka_unit_test(test_held_nodes_follow),	 cmocka_unit_test(test_walk_bound),
-	    cmocka_unit_test(test_links_and_host_trees),
+	    cmocka_unit_test(test_links_and_host_trees), cmocka_unit_test(test_shallower_held),
 	};
 	return cmocka_run_group_tests_name("portald_folder_depth", tests, start, stop);
 }
