@@ -195,20 +195,12 @@ struct service *service_add(struct init *in, const char *name)
 
 bool services_agent_early(const struct init *in)
 {
-	const struct cfg *c = in->cfg;
-	struct util_words w;
-	util_words_init(&w);
-	if (!c->agent.enable || util_words_split(&w, c->agent.exec) < 0 || w.n == 0)
-		return false;
-	if (storerun_find_store(c, w.v[0]) >= 0)
-		return false;
-	size_t n = strlen(c->state.path);
-	return !(c->has_state && n && strncmp(w.v[0], c->state.path, n) == 0 && w.v[0][n] == '/');
+	return storerun_agent_early(in->cfg);
 }
 
 bool services_agent_late_socket(const struct init *in)
 {
-	return services_agent_early(in) && strcmp(in->cfg->agent.exec, CFG_AGENT_EXEC) == 0;
+	return storerun_agent_late_socket(in->cfg);
 }
 
 int services_prepare_agent(struct init *in, char *err, size_t errlen)

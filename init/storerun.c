@@ -156,3 +156,20 @@ int storerun_command(const struct cfg *c, const struct storerun *rts, const stru
 		return r;
 	return util_words_append(out, cmd, 0);
 }
+
+bool storerun_agent_early(const struct cfg *c)
+{
+	struct util_words w;
+	util_words_init(&w);
+	if (!c->agent.enable || util_words_split(&w, c->agent.exec) < 0 || w.n == 0)
+		return false;
+	if (storerun_find_store(c, w.v[0]) >= 0)
+		return false;
+	size_t n = strlen(c->state.path);
+	return !(c->has_state && n && strncmp(w.v[0], c->state.path, n) == 0 && w.v[0][n] == '/');
+}
+
+bool storerun_agent_late_socket(const struct cfg *c)
+{
+	return storerun_agent_early(c) && strcmp(c->agent.exec, CFG_AGENT_EXEC) == 0;
+}

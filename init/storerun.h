@@ -42,4 +42,13 @@ int storerun_find_store(const struct cfg *c, const char *prog);
 int storerun_command(const struct cfg *c, const struct storerun *rts, const struct util_words *cmd,
 		     struct util_words *out, char *err, size_t errlen);
 
+/* True when the agent is enabled and its program is in none of the stores
+ * nor under the state's path: it can start before they are mounted. */
+bool storerun_agent_early(const struct cfg *c);
+
+/* True when the agent starts early and is the built-in one (exec exactly
+ * CFG_AGENT_EXEC), which waits quietly for init's control socket
+ * (docs/agent.md): init creates that socket after the agent's start. */
+bool storerun_agent_late_socket(const struct cfg *c);
+
 #endif

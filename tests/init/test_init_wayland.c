@@ -1,5 +1,6 @@
-/* Store runtimes (programs through a store's own loader) and the Wayland
- * transport plan: pure parts of appvm-init. */
+/* Store runtimes (programs through a store's own loader), when the agent
+ * starts before the stores, and the Wayland transport plan: pure parts of
+ * appvm-init. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,6 +180,42 @@ static void test_command(void **state)
 	assert_int_equal(out.n, 0);
 }
 
+/* When the agent starts before the stores, and when init makes its control
+ * socket after that start (the built-in agent only). */
+static void test_agent_early(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *conf;
+		bool early, late_socket;
+	} cases[] = {
+	    {"", true, true}, /* the default exec */
+	    {"[agent]\nexec = /usr/bin/appvm-agent\n", true, true},
+	    {"[agent]\nexec = /usr/local/bin/my-agent\n", true, false},
+	    {"[agent]\nexec = /usr/bin/appvm-agent-wrapper\n", true, false},
+	    {"[agent]\nenable = no\n", false, false},
+	    {STORES "[agent]\nexec = /run/store/wl/usr/bin/appvm-agent\n", false, false},
+	    /* The default exec, but /usr is a store. */
+	    {STORES, false, false},
+	    {"[state]\nsource = serial:state0\ntype = ext4\npath = /var/state\n"
+	     "[agent]\nexec = /var/state/bin/appvm-agent\n",
+	     false, false},
+	    {"[state]\nsource = serial:state0\ntype = ext4\npath = /var/state\n"
+	     "[agent]\nexec = /var/statex/appvm-agent\n",
+	     true, false},
+	};
+	char conf[1024];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(conf, sizeof(conf), "[app]\nexec = /usr/bin/true\nuser = app\n%s",
+			 cases[i].conf);
+		load(conf);
+		if (storerun_agent_early(&cfg) != cases[i].early ||
+		    storerun_agent_late_socket(&cfg) != cases[i].late_socket)
+			fail_msg("case %zu: early %d, late socket %d", i,
+				 storerun_agent_early(&cfg), storerun_agent_late_socket(&cfg));
+	}
+}
+
 static void test_plan(void **state)
 {
 	(void)state;
@@ -273,9 +310,8 @@ static void test_listening(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_manifest),
-	    cmocka_unit_test(test_command),
-	    cmocka_unit_test(test_plan),
+	    cmocka_unit_test(test_manifest),	cmocka_unit_test(test_command),
+	    cmocka_unit_test(test_agent_early), cmocka_unit_test(test_plan),
 	    cmocka_unit_test(test_listening),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
