@@ -35,8 +35,8 @@ for p in libffi8 libwayland-client0 libfuse3-3 libdbus-1-3 musl-dev linux-libc-d
 done
 key=$("$deps" --print-key "$work/out2")
 [[ $key =~ ^[0-9a-f]{24}$ ]] || fail "--print-key printed '$key'"
-# The help text (the comment above `set -euo`) is no input of the key, the
-# code below it is: a copy with its text changed has the same key, one with
+# The help text (the comment above the cache key's marker line) is no input
+# of the key, the code below it is: a copy with its text changed has the same key, one with
 # its flags changed another.
 sed 's/^# Usage: scripts\/musl-deps/# Usage (edited): scripts\/musl-deps/' "$deps" >"$work/text-edited"
 sed 's/^cflags="-O2 /cflags="-O1 /' "$deps" >"$work/code-edited"
@@ -47,6 +47,20 @@ cmp -s "$deps" "$work/code-edited" && fail "the code edit changed nothing"
 [ "$(bash "$work/code-edited" --print-key "$work/out2")" != "$key" ] ||
 	fail "editing the compiler flags did not change the cache key"
 pass "the cache key: the code is its input, the help text is not"
+# The key starts at a marker line: a copy without it (or with two) fails
+# loudly instead of hashing nothing of the code.
+grep -v '^# --- cache key: everything below ---$' "$deps" >"$work/no-marker"
+cmp -s "$deps" "$work/no-marker" && fail "the script has no cache key marker"
+expect 1 "not exactly one line '# --- cache key: everything below ---'" \
+	bash "$work/no-marker" --print-key "$work/out2"
+sed 's/^prog=scripts\/musl-deps$/&\n# --- cache key: everything below ---/' "$deps" >"$work/two-markers"
+expect 1 'not exactly one line' bash "$work/two-markers" --print-key "$work/out2"
+# The line before the marker is no anchor any more: editing it keeps the key.
+sed 's/^set -euo pipefail$/set -e -u -o pipefail/' "$deps" >"$work/set-edited"
+cmp -s "$deps" "$work/set-edited" && fail "the set line edit changed nothing"
+[ "$(bash "$work/set-edited" --print-key "$work/out2")" = "$key" ] ||
+	fail "editing the line above the marker changed the cache key"
+pass "the cache key's marker: missing or doubled fails with exit 1"
 APPVM_CACHE=$work/cache APPVM_DEBIAN_MIRROR=http://127.0.0.1:9 \
 	expect 1 'deb-src lists: apt-get update \(private list, http://127\.0\.0\.1:9.*failed \(log: .*apt-update\.log\)' \
 	"$deps" "$work/out2"
