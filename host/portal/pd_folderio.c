@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,6 +23,23 @@ static int fail(int err, const char **ret_why, const char *why)
 {
 	*ret_why = why;
 	return err < 0 ? err : -err;
+}
+
+static bool no_openat2; /* pd_fio_test_no_openat2 */
+
+void pd_fio_test_no_openat2(bool on)
+{
+	no_openat2 = on;
+}
+
+/* openat2, or -1 with errno ENOSYS when a test asks for the fallback. */
+static long openat2_(int dirfd, const char *name, const struct open_how *how)
+{
+	if (no_openat2) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return syscall(SYS_openat2, dirfd, name, how, sizeof(*how));
 }
 
 int pd_fio_open(int dirfd, const char *name, int flags, mode_t mode)
@@ -36,7 +54,7 @@ int pd_fio_open(int dirfd, const char *name, int flags, mode_t mode)
 	    .mode = mode,
 	    .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
-	long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+	long fd = openat2_(dirfd, name, &how);
 	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
 		/* No openat2 (or a seccomp filter refusing it): one component,
 		 * O_NOFOLLOW, is the same walk. */
@@ -224,10 +242,25 @@ int pd_fio_unlink(int dirfd, const char *name, bool dir)
 	return unlinkat(dirfd, name, dir ? AT_REMOVEDIR : 0) < 0 ? -errno : 0;
 }
 
+/* The mount a file is on: its mount id, or -EXDEV when statx cannot tell
+ * (taken for another mount: refused rather than crossed). */
+static int mount_of(int fd, uint64_t *ret)
+{
+	struct statx stx;
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+		return errno == ENOSYS || errno == EINVAL ? -EXDEV : -errno;
+	if (!(stx.stx_mask & STATX_MNT_ID))
+		return -EXDEV;
+	*ret = stx.stx_mnt_id;
+	return 0;
+}
+
 /* Opens the folder `name` of a walk and puts it on the stack, recorded in
- * w: never a symbolic link, never across a mount (-EXDEV; *dev 0: the
- * walk's first folder sets it). */
-static int enter(DIR **stack, unsigned *top, int dirfd, const char *name, dev_t *dev,
+ * w: never a symbolic link, never across a mount (-EXDEV). Without openat2
+ * (RESOLVE_NO_XDEV), the folder's mount id must be the walk's (*mnt: the
+ * folder the walk starts in sets it, UINT64_MAX until then): a bind mount of the
+ * same file system has the same device. */
+static int enter(DIR **stack, unsigned *top, int dirfd, const char *name, uint64_t *mnt,
 		 struct pd_fwalk *w)
 {
 	struct open_how how = {
@@ -236,21 +269,28 @@ static int enter(DIR **stack, unsigned *top, int dirfd, const char *name, dev_t 
 		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
 	struct stat st;
-	long fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
-		fd = openat(dirfd, name, (int)how.flags); /* the device check below */
+	uint64_t m = 0;
+	long fd = openat2_(dirfd, name, &how);
+	int e = 0;
+	if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		fd = openat(dirfd, name, (int)how.flags);
+		if (fd >= 0 && *mnt == UINT64_MAX)
+			e = -mount_of(dirfd, mnt);
+		if (fd >= 0 && !e)
+			e = -mount_of((int)fd, &m);
+		if (!e && m != *mnt)
+			e = EXDEV;
+	}
 	if (fd < 0)
 		return -errno;
-	int e = fstat((int)fd, &st) < 0 ? errno : 0;
-	if (!e && *dev && st.st_dev != *dev)
-		e = EXDEV;
+	if (!e)
+		e = fstat((int)fd, &st) < 0 ? errno : 0;
 	DIR *dir = e ? NULL : fdopendir((int)fd);
 	if (!dir) {
 		e = e ? e : errno;
 		close((int)fd);
 		return -e;
 	}
-	*dev = st.st_dev;
 	w->v[w->n++] = (struct pd_fdir){(uint64_t)st.st_dev, (uint64_t)st.st_ino, *top};
 	stack[(*top)++] = dir;
 	return 0;
@@ -287,7 +327,7 @@ int pd_fio_walk(int parent, const char *name, const struct pd_walk_limits *lim,
 {
 	DIR *stack[PD_MAX_DEPTH + 1];
 	unsigned top = 0, budget = lim->names;
-	dev_t dev = 0;
+	uint64_t mnt = UINT64_MAX;
 	*ret = (struct pd_fwalk){0};
 	if (!proto_entry_name_ok(name, strlen(name)) || lim->levels > PD_MAX_DEPTH ||
 	    lim->dirs == 0)
@@ -295,7 +335,7 @@ int pd_fio_walk(int parent, const char *name, const struct pd_walk_limits *lim,
 	ret->v = calloc(lim->dirs, sizeof(*ret->v));
 	if (!ret->v)
 		return -ENOMEM;
-	int r = enter(stack, &top, parent, name, &dev, ret);
+	int r = enter(stack, &top, parent, name, &mnt, ret);
 	while (r == 0 && top > 0) {
 		/* The folders below the deepest level: none fits a move
 		 * deeper; moved shallower, none holds a node. */
@@ -311,7 +351,7 @@ int pd_fio_walk(int parent, const char *name, const struct pd_walk_limits *lim,
 		} else if (ret->n == lim->dirs) {
 			r = -E2BIG;
 		} else {
-			r = enter(stack, &top, dirfd(stack[top - 1]), child, &dev, ret);
+			r = enter(stack, &top, dirfd(stack[top - 1]), child, &mnt, ret);
 			/* Gone or replaced since it was listed (the host user's
 			 * doing): nothing of it moves. */
 			if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)

@@ -96,6 +96,10 @@ int pd_fio_above(int dirfd, unsigned up, uint64_t dev, uint64_t ino);
  * not see. */
 int pd_fio_rename(int olddir, const char *old, int newdir, const char *new, bool noreplace);
 
+/* For tests: with on, every open here takes the path of a kernel without
+ * openat2 (openat with O_NOFOLLOW; the walk compares mount ids). */
+void pd_fio_test_no_openat2(bool on);
+
 /* The identity of an open file or folder. Returns 0 or -errno. */
 int pd_fio_identity(int fd, uint64_t *ret_dev, uint64_t *ret_ino);
 

@@ -2,7 +2,8 @@
  * its level, files and symbolic links not taken for folders, a folder
  * below the last level refusing (strict) or left out, the folder and name
  * bounds, bad arguments, and no descriptor left open after any of it; the
- * checks of a rename before its walk. */
+ * checks of a rename before its walk; the walk without openat2 (a bind
+ * mount inside refused there too). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -192,11 +196,67 @@ static void test_rename_check(void **state)
 	close(r);
 }
 
+/* In a mount namespace of its own (a child process): a bind mount of the
+ * same file system inside the walked folder. Returns what the walk says,
+ * with openat2 and without; 77 when namespaces are not allowed here. */
+static int walk_bind_mount(bool fallback)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int flags = CLONE_NEWNS | (geteuid() == 0 ? 0 : CLONE_NEWUSER);
+		if (unshare(flags) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(77);
+		if (mount(at("b/src"), at("b/m/mnt"), NULL, MS_BIND, NULL) < 0)
+			_exit(78);
+		int parent = open(at("b"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct pd_walk_limits lim = {10, 100, 1000, true};
+		struct pd_fwalk w;
+		pd_fio_test_no_openat2(fallback);
+		int r = pd_fio_walk(parent, "m", &lim, &w);
+		free(w.v);
+		_exit(r == -EXDEV ? 0 : 100 + (r < 0 ? -r : 0));
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* Without openat2, the walk still finds every folder, and refuses a bind
+ * mount of the same file system (same device, another mount). */
+static void test_walk_fallback(void **state)
+{
+	(void)state;
+	static const char *const dirs[] = {"b", "b/src", "b/src/in", "b/m", "b/m/a", "b/m/mnt"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		assert_int_equal(mkdir(at(dirs[i]), 0755), 0);
+	int parent = open(at("b"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(parent >= 0);
+	unsigned fds = open_fds();
+	struct pd_walk_limits lim = {10, 100, 1000, true};
+	struct pd_fwalk w;
+	pd_fio_test_no_openat2(true);
+	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), 0);
+	assert_int_equal(w.n, 3);
+	assert_int_equal(level_of(&w, "b/m/mnt"), 1);
+	free(w.v);
+	pd_fio_test_no_openat2(false);
+	assert_int_equal(open_fds(), fds);
+	close(parent);
+	int with = walk_bind_mount(false);
+	if (with == 77)
+		skip(); /* no mount namespace here */
+	assert_int_equal(with, 0);
+	assert_int_equal(walk_bind_mount(true), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_walk),
 	    cmocka_unit_test(test_rename_check),
+	    cmocka_unit_test(test_walk_fallback),
 	};
 	return cmocka_run_group_tests_name("pd_folderio", tests, setup, teardown);
 }
