@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,12 +256,22 @@ static int mount_of(int fd, uint64_t *ret)
 	return 0;
 }
 
+/* One folder of a walk being listed: its descriptor and a small buffer of
+ * getdents64 records (a DIR of glibc takes 32 KiB or more, st_blksize up to
+ * 1 MiB; the walk may hold 257). 2 KiB holds 7 names of 255 bytes. */
+#define WALK_BUF 2048u
+struct wlevel {
+	int fd;
+	unsigned pos, len;
+	_Alignas(8) char buf[WALK_BUF];
+};
+
 /* Opens the folder `name` of a walk and puts it on the stack, recorded in
  * w: never a symbolic link, never across a mount (-EXDEV). Without openat2
  * (RESOLVE_NO_XDEV), the folder's mount id must be the walk's (*mnt: the
- * folder the walk starts in sets it, UINT64_MAX until then): a bind mount of the
- * same file system has the same device. */
-static int enter(DIR **stack, unsigned *top, int dirfd, const char *name, uint64_t *mnt,
+ * folder the walk starts in sets it, UINT64_MAX until then): a bind mount
+ * of the same file system has the same device. */
+static int enter(struct wlevel *stack, unsigned *top, int dirfd, const char *name, uint64_t *mnt,
 		 struct pd_fwalk *w)
 {
 	struct open_how how = {
@@ -285,38 +296,48 @@ static int enter(DIR **stack, unsigned *top, int dirfd, const char *name, uint64
 		return -errno;
 	if (!e)
 		e = fstat((int)fd, &st) < 0 ? errno : 0;
-	DIR *dir = e ? NULL : fdopendir((int)fd);
-	if (!dir) {
-		e = e ? e : errno;
+	if (e) {
 		close((int)fd);
 		return -e;
 	}
 	w->v[w->n++] = (struct pd_fdir){(uint64_t)st.st_dev, (uint64_t)st.st_ino, *top};
-	stack[(*top)++] = dir;
+	stack[*top].fd = (int)fd;
+	stack[*top].pos = stack[*top].len = 0;
+	(*top)++;
 	return 0;
 }
 
-/* The next folder's name in dir; NULL at its end, on an error (-errno in
+/* The next folder's name in l; NULL at its end, on an error (-errno in
  * *ret), or past *budget names read (-EOVERFLOW). */
-static const char *next_folder(DIR *dir, unsigned *budget, int *ret)
+static const char *next_folder(struct wlevel *l, unsigned *budget, int *ret)
 {
 	for (;;) {
+		if (l->pos >= l->len) {
+			ssize_t n = getdents64(l->fd, l->buf, sizeof(l->buf));
+			if (n <= 0) {
+				*ret = n < 0 ? -errno : 0;
+				return NULL;
+			}
+			l->pos = 0;
+			l->len = (unsigned)n;
+		}
 		if (*budget == 0) {
 			*ret = -EOVERFLOW;
 			return NULL;
 		}
-		errno = 0;
-		struct dirent *e = readdir(dir);
-		if (!e) {
-			*ret = errno ? -errno : 0;
+		const struct dirent64 *e = (const struct dirent64 *)(l->buf + l->pos);
+		size_t off = offsetof(struct dirent64, d_name);
+		if (l->len - l->pos < off || e->d_reclen <= off || e->d_reclen > l->len - l->pos) {
+			*ret = -EIO; /* not a record the kernel writes */
 			return NULL;
 		}
+		l->pos += e->d_reclen;
 		(*budget)--;
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		int k = pd_kind_of_dtype(e->d_type);
 		if (k < 0)
-			k = pd_fio_kind(dirfd(dir), e->d_name);
+			k = pd_fio_kind(l->fd, e->d_name);
 		if (k == PROTO_ENTRY_DIR)
 			return e->d_name;
 	}
@@ -325,33 +346,36 @@ static const char *next_folder(DIR *dir, unsigned *budget, int *ret)
 int pd_fio_walk(int parent, const char *name, const struct pd_walk_limits *lim,
 		struct pd_fwalk *ret)
 {
-	DIR *stack[PD_MAX_DEPTH + 1];
 	unsigned top = 0, budget = lim->names;
 	uint64_t mnt = UINT64_MAX;
 	*ret = (struct pd_fwalk){0};
 	if (!proto_entry_name_ok(name, strlen(name)) || lim->levels > PD_MAX_DEPTH ||
 	    lim->dirs == 0)
 		return -EINVAL;
+	/* The walk enters a folder only above lim->levels: levels + 1 deep at most. */
+	struct wlevel *stack = malloc((lim->levels + 1) * sizeof(*stack));
 	ret->v = calloc(lim->dirs, sizeof(*ret->v));
-	if (!ret->v)
+	if (!ret->v || !stack) {
+		free(stack);
 		return -ENOMEM;
+	}
 	int r = enter(stack, &top, parent, name, &mnt, ret);
 	while (r == 0 && top > 0) {
 		/* The folders below the deepest level: none fits a move
 		 * deeper; moved shallower, none holds a node. */
 		const char *child = top > lim->levels && !lim->strict
 					? NULL
-					: next_folder(stack[top - 1], &budget, &r);
+					: next_folder(&stack[top - 1], &budget, &r);
 		if (r < 0)
 			break;
 		if (!child) {
-			closedir(stack[--top]);
+			close(stack[--top].fd);
 		} else if (top > lim->levels) {
 			r = -ENAMETOOLONG;
 		} else if (ret->n == lim->dirs) {
 			r = -E2BIG;
 		} else {
-			r = enter(stack, &top, dirfd(stack[top - 1]), child, &mnt, ret);
+			r = enter(stack, &top, stack[top - 1].fd, child, &mnt, ret);
 			/* Gone or replaced since it was listed (the host user's
 			 * doing): nothing of it moves. */
 			if (r == -ENOENT || r == -ENOTDIR || r == -ELOOP)
@@ -359,7 +383,8 @@ int pd_fio_walk(int parent, const char *name, const struct pd_walk_limits *lim,
 		}
 	}
 	while (top > 0)
-		closedir(stack[--top]);
+		close(stack[--top].fd);
+	free(stack);
 	return r;
 }
 

@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 			"Times the walk of a 1010-folder tree made in a new directory under "
 			"DIR (ROUNDS: 50);\nwith --bounds, of the largest the walk accepts "
 			"(%u folders, %u names).\n",
-			PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES - 1);
+			PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES);
 		return argc < 2 ? 2 : 0;
 	}
 	int rounds = argc == 3 ? atoi(argv[2]) : 50;
@@ -103,11 +103,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* The bounds: 1 + 63 + 63 * 64 = 4096 folders; names read: "." and
-	 * ".." of each, the 4095 folders below the moved one, the files; the
-	 * walk reads fewer than PD_MAX_MOVE_ENTRIES. */
+	 * ".." of each, the 4095 folders below the moved one, the files: the
+	 * walk reads PD_MAX_MOVE_ENTRIES. */
 	int outer = bounds ? 63 : 10, inner = bounds ? 64 : 100;
 	int dirs = 1 + outer + outer * inner;
-	int files = bounds ? (int)PD_MAX_MOVE_ENTRIES - 1 - 2 * dirs - (dirs - 1) : outer * inner;
+	int files = bounds ? (int)PD_MAX_MOVE_ENTRIES - 2 * dirs - (dirs - 1) : outer * inner;
 	if (make_tree(base, outer, inner, files) < 0) {
 		fprintf(stderr, "appvm-bench-pd-walk: cannot make the tree: %s\n", strerror(errno));
 		nftw(base, rm_one, 64, FTW_PHYS | FTW_DEPTH);
