@@ -108,16 +108,17 @@ static void entry_request(struct folder_run *fr, const uint8_t *p, size_t n)
 }
 
 /* ENTRY_RENAME of a folder from depth p[38] to depth p[2] (+ 256 with p[36]
- * odd), the deepest node p[39] (+ 256 with p[36] & 2): walked folders (unique inodes
- * from p[4..19], levels from p[20..35]); every node on one of them takes
- * its new depth, the others keep theirs. */
+ * odd), the deepest node p[39] (+ 256 with p[36] & 2, at most 256): the
+ * walk's levels; walked folders (unique inodes from p[4..19], levels from
+ * p[20..35]); every node on one of them takes its new depth, the others
+ * keep theirs. */
 static void folder_move(struct folder_run *fr, const uint8_t *p)
 {
 	struct pd_fdir v[16];
 	unsigned n = 0, levels, before[1256 - 1000];
 	const char *why = NULL;
 	unsigned to = p[2] + (p[36] & 1u) * 256u, from = p[38],
-		 deepest = p[39] + (p[36] & 2u) * 128u;
+		 deepest = (p[39] + (p[36] & 2u) * 128u) % (PD_MAX_DEPTH + 1u);
 	bool walk;
 	if (pd_folder_move_levels(from, to, deepest, &walk, &levels, &why)) {
 		if (!why || to < PD_MAX_DEPTH)
