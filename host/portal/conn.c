@@ -37,6 +37,7 @@ void pd_conn_accept(struct pd_daemon *d)
 		if (!c)
 			return;
 		c->w.kind = PD_W_CONN;
+		pd_budget_init(&c->walk, d->opt.walk_rate, d->opt.walk_rate, clock_now_ms());
 		if (frame_set_add(&d->conns, &c->fc, fd, c, &c->w) < 0) {
 			free(c);
 			return;

@@ -310,9 +310,9 @@ static int follow_rename(struct pd_daemon *d, uint64_t folder, int olddir, const
  * single-threaded: no guest request changes the subtree between the walk
  * and the rename. Returns 0 (w empty when nothing was walked) or the error
  * code with *ret_why set. */
-static uint32_t measure_move(const struct pd_grant *g, int olddir, const char *old,
-			     const struct stat *st, int newdir, unsigned from, unsigned to,
-			     struct pd_fwalk *w, const char **ret_why)
+static uint32_t measure_move(struct pd_conn *c, const struct pd_grant *g, int olddir,
+			     const char *old, const struct stat *st, int newdir, unsigned from,
+			     unsigned to, struct pd_fwalk *w, const char **ret_why)
 {
 	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, to > from};
 	bool walk;
@@ -328,7 +328,17 @@ static uint32_t measure_move(const struct pd_grant *g, int olddir, const char *o
 					      &lim.levels, ret_why);
 	if (code || !walk)
 		return code;
-	return pd_folder_walk_code(pd_fio_walk(olddir, old, &lim, w), ret_why);
+	/* A walk needs a whole walk's worth of the connection's budget left
+	 * (pd_budget_walk) and is charged what it read, whatever came of it. */
+	uint64_t may = pd_budget_walk(&c->walk, clock_now_ms(), lim.names);
+	if (may == 0) {
+		*ret_why = "too many folder moves; try again later";
+		return PROTO_ERR_LIMIT;
+	}
+	lim.names = (unsigned)may;
+	int r = pd_fio_walk(olddir, old, &lim, w);
+	pd_budget_charge(&c->walk, w->names);
+	return pd_folder_walk_code(r, ret_why);
 }
 
 static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto_msg *m)
@@ -353,7 +363,8 @@ static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto
 	bool noreplace = rn->flags & PROTO_RENAME_NOREPLACE;
 	/* What must fail fails before any walk. */
 	int r = pd_fio_rename_check(olddir, old, newdir, new, noreplace, &st);
-	uint32_t code = r < 0 ? 0 : measure_move(g, olddir, old, &st, newdir, from, to, &w, &why);
+	uint32_t code =
+	    r < 0 ? 0 : measure_move(c, g, olddir, old, &st, newdir, from, to, &w, &why);
 	if (r == 0 && !code)
 		r = pd_fio_rename(olddir, old, newdir, new, noreplace);
 	if (code || r < 0) {

@@ -41,6 +41,9 @@ const char pd_usage[] =
     "  --cancel-limit N        cancels in a row before a cooldown (3, at most 1000)\n"
     "  --cooldown DUR          first cooldown, doubling up to 16 times it (30s)\n"
     "  --max-connections N     guest connections at once (4, at most 64)\n"
+    "  --walk-rate N           names a guest connection's folder moves may read on\n"
+    "                          the host a second, and at once (131072, at most\n"
+    "                          16777216)\n"
     "  --frame-timeout DUR     a guest must say HELLO, and finish a frame it\n"
     "                          began, within DUR (10s)\n"
     "  -v, --verbose           log every request\n"
@@ -64,6 +67,7 @@ static void defaults(struct pd_opts *o)
 	o->policy.cancel_limit = 3;
 	o->policy.cooldown_ms = 30000;
 	o->max_connections = 4;
+	o->walk_rate = PD_WALK_RATE_DEFAULT;
 	o->frame_timeout_ms = 10000;
 }
 
@@ -151,6 +155,7 @@ static const struct {
     {"--cooldown", "a duration from 1ms to 86400s: N or Ns (seconds), Nms"},
     {"--frame-timeout", "a duration from 1ms to 86400s: N or Ns (seconds), Nms"},
     {"--max-connections", "a number from 1 to 64"},
+    {"--walk-rate", "a number from 1 to 16777216"},
 };
 
 /* Returns the index of a value option in value_options, or -1. */
@@ -212,6 +217,8 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 		r = parse_dur(v, &o->frame_timeout_ms);
 	} else if (!strcmp(opt, "--max-connections")) {
 		r = parse_count(v, 64, &o->max_connections);
+	} else if (!strcmp(opt, "--walk-rate")) {
+		r = parse_count(v, PD_WALK_RATE_LIMIT, &o->walk_rate);
 	} else {
 		return 1;
 	}

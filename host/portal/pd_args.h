@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pd_budget.h"
 #include "pd_grants.h"
 #include "pd_policy.h"
 
@@ -34,6 +35,7 @@ struct pd_opts {
 	struct pd_limits limits;
 	struct pd_policy_config policy;
 	unsigned max_connections;
+	unsigned walk_rate; /* names a connection's folder moves may read a second (and burst) */
 	uint32_t frame_timeout_ms; /* HELLO, and a frame once begun, within this */
 	bool verbose, help, version;
 };

@@ -385,6 +385,7 @@ int pd_fio_walk(int parent, const char *name, const struct pd_walk_limits *lim,
 	while (top > 0)
 		close(stack[--top].fd);
 	free(stack);
+	ret->names = lim->names - budget;
 	return r;
 }
 

@@ -60,6 +60,7 @@ int pd_fio_kind(int dirfd, const char *name);
 struct pd_fwalk {
 	struct pd_fdir *v; /* v[0]: the folder itself */
 	unsigned n;
+	unsigned names; /* names read (what the walk cost) */
 };
 
 /* The bounds of a walk: how many levels below the moved folder it looks,
@@ -74,7 +75,8 @@ struct pd_walk_limits {
 /* Walks the folder `name` of dirfd and every folder below it, depth first,
  * without following symbolic links or entering another mount, holding at
  * most levels + 1 descriptors: fills *ret with each folder's identity and
- * level (free ret->v, also after an error). Returns 0, -ENAMETOOLONG for a
+ * level (free ret->v, also after an error) and how many names it read, also
+ * after an error. Returns 0, -ENAMETOOLONG for a
  * folder too far down (strict), -E2BIG past lim->dirs folders, -EOVERFLOW
  * past lim->names names, -EXDEV at a mount point, or -errno. */
 int pd_fio_walk(int dirfd, const char *name, const struct pd_walk_limits *lim,

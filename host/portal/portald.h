@@ -11,6 +11,7 @@
 
 #include "frame_conn.h"
 #include "pd_args.h"
+#include "pd_budget.h"
 #include "pd_ctlproto.h"
 #include "pd_docfs.h"
 #include "pd_grants.h"
@@ -64,7 +65,8 @@ struct pd_watch {
 struct pd_conn {
 	struct pd_watch w;
 	struct frame_conn fc;
-	uint32_t next_id; /* our requests */
+	struct pd_budget walk; /* names its folder moves may read (pd_budget.h) */
+	uint32_t next_id;      /* our requests */
 	unsigned n_pending;
 	struct {
 		uint32_t id;

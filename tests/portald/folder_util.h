@@ -147,4 +147,19 @@ static inline const char *fu_list(struct pdh_conn *c, uint64_t doc, uint64_t nod
 	return out;
 }
 
+/* ENTRY_RENAME with flags; its error code, with the message of an error in
+ * why (NULL: not wanted). */
+static inline uint32_t fu_rename(struct pdh_conn *c, uint64_t doc, uint64_t dir, const char *name,
+				 uint64_t new_dir, const char *new_name, uint32_t flags,
+				 char why[300])
+{
+	struct proto_msg m, r;
+	pdh_rename_req(&m, doc, dir, name, new_dir, new_name, flags);
+	uint32_t code = pdh_call(c, &m, &r);
+	if (why)
+		snprintf(why, 300, "%.*s", code ? (int)r.u.error.message.len : 0,
+			 code ? r.u.error.message.ptr : "");
+	return code;
+}
+
 #endif

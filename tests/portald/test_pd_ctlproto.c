@@ -161,6 +161,10 @@ static void test_daemon_args(void **state)
 	assert_true(o.limits.max_file_size == 2ull << 30);
 	assert_int_equal(o.policy.burst, 3);
 	assert_int_equal(o.policy.interval_ms, 10000);
+	assert_int_equal(o.walk_rate, PD_WALK_RATE_DEFAULT);
+	assert_int_equal(args(&o, err, "--name", "x", "--vsock", "/v", "--walk-rate", "5000", NULL),
+			 0);
+	assert_int_equal(o.walk_rate, 5000);
 	assert_int_equal(args(&o, err, "--name=x", "--vsock=/v", "--port", "7", "--chooser",
 			      "command:/bin/pick", "--open-writable", "--max-file-size", "10M",
 			      "--staging-quota=1K", "--dialog-interval", "250ms", "--cooldown",
@@ -213,6 +217,10 @@ static void test_daemon_args(void **state)
 	     {"--name", "x", "--vsock", "/v", "--dialog-interval", "5h"}},
 	    {"--max-connections: '65' is not a number from 1 to 64",
 	     {"--name", "x", "--vsock", "/v", "--max-connections", "65"}},
+	    {"--walk-rate: '0' is not a number from 1 to 16777216",
+	     {"--name", "x", "--vsock", "/v", "--walk-rate", "0"}},
+	    {"--walk-rate: '16777217' is not a number from 1 to 16777216",
+	     {"--name", "x", "--vsock", "/v", "--walk-rate", "16777217"}},
 	    {"--port: '0' is not a port from 1 to 4294967294",
 	     {"--name", "x", "--vsock", "/v", "--port", "0"}},
 	    {"--port: '01026' is not a port from 1 to 4294967294",

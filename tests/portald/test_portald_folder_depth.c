@@ -146,25 +146,10 @@ static uint64_t g_down(struct pdh_conn *c, uint64_t doc, uint64_t node, unsigned
 	return node;
 }
 
-/* ENTRY_RENAME with flags; its error code, with the message of an error in why.
- */
-static uint32_t g_rename_flags(struct pdh_conn *c, uint64_t doc, uint64_t dir, const char *name,
-			       uint64_t new_dir, const char *new_name, uint32_t flags,
-			       char why[300])
-{
-	struct proto_msg m, r;
-	pdh_rename_req(&m, doc, dir, name, new_dir, new_name, flags);
-	uint32_t code = pdh_call(c, &m, &r);
-	if (why)
-		snprintf(why, 300, "%.*s", code ? (int)r.u.error.message.len : 0,
-			 code ? r.u.error.message.ptr : "");
-	return code;
-}
-
 static uint32_t g_rename(struct pdh_conn *c, uint64_t doc, uint64_t dir, const char *name,
 			 uint64_t new_dir, const char *new_name, char why[300])
 {
-	return g_rename_flags(c, doc, dir, name, new_dir, new_name, 0, why);
+	return fu_rename(c, doc, dir, name, new_dir, new_name, 0, why);
 }
 
 static void test_two_chains(void **state)
@@ -319,9 +304,9 @@ static void test_walk_bound(void **state)
 	/* What must fail fails before the walk: onto an existing name with
 	 * NOREPLACE, into itself, onto a file. */
 	assert_int_equal(mkdir(fu_at(share, "into/taken"), 0755), 0);
-	assert_int_equal(g_rename_flags(&c, doc, PROTO_ROOT_NODE, "big2", into, "taken",
-					PROTO_RENAME_NOREPLACE, why),
-			 PROTO_ERR_EXISTS);
+	assert_int_equal(
+	    fu_rename(&c, doc, PROTO_ROOT_NODE, "big2", into, "taken", PROTO_RENAME_NOREPLACE, why),
+	    PROTO_ERR_EXISTS);
 	pdh_write(fu_at(share, "into/file"), "f", 0644);
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big2", into, "file", why),
 			 PROTO_ERR_NOT_DIR);

@@ -1,0 +1,186 @@
+/* The budget of names a guest connection's folder moves may read on the
+ * host (--walk-rate, docs/portal.md Limits) against the real daemon: a
+ * connection that moves a big folder deeper again and again gets LIMIT
+ * ("try again later", nothing moved) once its budget is spent, is served
+ * again once time has passed, while moves that need no walk and another
+ * connection (a budget of its own) go on.
+ *
+ * With PD_WALK_BENCH=SECONDS it measures instead (docs/benchmarks.md): the
+ * daemon (APPVM_PORTALD, default options) while a guest loops moves of a
+ * folder at the walk's bounds deeper and back for that long, printing the
+ * daemon's CPU time. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "folder_util.h"
+
+#define TRY_LATER "too many folder moves; try again later"
+
+static struct pdh h;
+
+static int start_small(void **state)
+{
+	(void)state;
+	/* 5000 names a second: less than one walk of "big" (3002 names) is
+	 * left after the first, and a bucket smaller than a walk's bound
+	 * needs to be full for a walk. */
+	pdh_start(&h, (const char *const[]){"--dialog-burst", "1000", "--dialog-interval", "1ms",
+					    "--folder-writable", "--walk-rate", "5000", NULL});
+	return 0;
+}
+
+static int start_default(void **state)
+{
+	(void)state;
+	pdh_start(&h, (const char *const[]){"--dialog-burst", "1000", "--dialog-interval", "1ms",
+					    "--folder-writable", NULL});
+	return 0;
+}
+
+static int stop(void **state)
+{
+	(void)state;
+	pdh_stop(&h);
+	return 0;
+}
+
+/* A new folder `name` of the test's home holding "into" and "big" with
+ * `dirs` folders and `files` files spread over them, granted writable to a
+ * new guest connection. */
+static uint64_t granted_big(struct pdh_conn *c, const char *name, unsigned dirs, unsigned files,
+			    char share[1024])
+{
+	char rel[64];
+	snprintf(share, 1024, "%s", pdh_path(&h, name));
+	assert_int_equal(mkdir(share, 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "big"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "into"), 0755), 0);
+	for (unsigned i = 0; i < dirs; i++) {
+		snprintf(rel, sizeof(rel), "big/d%u", i);
+		assert_int_equal(mkdir(fu_at(share, rel), 0755), 0);
+	}
+	for (unsigned i = 0; i < files; i++) {
+		snprintf(rel, sizeof(rel), "big/d%u/f%u", i % dirs, i);
+		pdh_write(fu_at(share, rel), "", 0644);
+	}
+	pdh_open_caps(&h, c, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
+	return fu_grant(&h, c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+struct retry {
+	struct pdh_conn *c;
+	uint64_t doc, into;
+	unsigned tries;
+};
+
+/* Moves "big" into "into" (deeper); true once it moved. */
+static bool moved_deeper(void *arg)
+{
+	struct retry *t = arg;
+	char why[300];
+	t->tries++;
+	uint32_t code = fu_rename(t->c, t->doc, PROTO_ROOT_NODE, "big", t->into, "big", 0, why);
+	if (code)
+		assert_string_equal(why, TRY_LATER);
+	return code == 0;
+}
+
+static void test_spent_then_served(void **state)
+{
+	(void)state;
+	struct pdh_conn c, c2;
+	char share[1024], why[300];
+	/* 1001 folders: 2 * 1001 + 1000 names a walk. */
+	uint64_t doc = granted_big(&c, "spent", 1000, 0, share);
+	uint64_t into = fu_dir(&c, doc, PROTO_ROOT_NODE, "into");
+	struct retry t = {&c, doc, into, 0};
+	/* The first deeper move is walked and done; back shallower (no node
+	 * held below it) needs no walk. */
+	assert_true(moved_deeper(&t));
+	assert_int_equal(fu_rename(&c, doc, into, "big", PROTO_ROOT_NODE, "big", 0, why), 0);
+	/* The next is refused: nothing moved. */
+	assert_int_equal(fu_rename(&c, doc, PROTO_ROOT_NODE, "big", into, "big", 0, why),
+			 PROTO_ERR_LIMIT);
+	assert_string_equal(why, TRY_LATER);
+	assert_true(exists(fu_at(share, "big/d999")));
+	assert_false(exists(fu_at(share, "into/big")));
+	/* What needs no walk goes on: a rename in place, a file moved deeper. */
+	pdh_write(fu_at(share, "file"), "x", 0644);
+	assert_int_equal(fu_rename(&c, doc, PROTO_ROOT_NODE, "file", into, "file", 0, why), 0);
+	assert_int_equal(
+	    fu_rename(&c, doc, PROTO_ROOT_NODE, "big", PROTO_ROOT_NODE, "big2", 0, why), 0);
+	assert_int_equal(
+	    fu_rename(&c, doc, PROTO_ROOT_NODE, "big2", PROTO_ROOT_NODE, "big", 0, why), 0);
+	/* Another connection has a budget of its own. */
+	pdh_open_caps(&h, &c2, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
+	uint64_t into2 = fu_dir(&c2, doc, PROTO_ROOT_NODE, "into");
+	assert_int_equal(fu_rename(&c2, doc, PROTO_ROOT_NODE, "big", into2, "big", 0, why), 0);
+	assert_int_equal(fu_rename(&c2, doc, into2, "big", PROTO_ROOT_NODE, "big", 0, why), 0);
+	pdh_close(&c2);
+	/* Served again once the bucket refilled (about a second), retrying
+	 * all along: a refusal costs nothing. */
+	uint64_t t0 = clock_now_ms();
+	assert_true(pdh_wait_for(moved_deeper, &t, 10000));
+	assert_true(t.tries > 2);
+	assert_true(clock_now_ms() - t0 >= 500);
+	assert_true(exists(fu_at(share, "into/big/d999")));
+	pdh_close(&c);
+}
+
+static void test_bench(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300];
+	unsigned secs = (unsigned)atoi(getenv("PD_WALK_BENCH"));
+	unsigned moved = 0, refused = 0;
+	/* At the bounds: 4096 folders and 65287 of the 65536 names. */
+	uint64_t doc = granted_big(&c, "bench", 4095, 53000, share);
+	uint64_t into = fu_dir(&c, doc, PROTO_ROOT_NODE, "into");
+	unsigned long t0 = pdh_cpu_ticks(&h);
+	uint64_t end = clock_now_ms() + 1000ull * secs;
+	while (clock_now_ms() < end) {
+		uint32_t code = fu_rename(&c, doc, PROTO_ROOT_NODE, "big", into, "big", 0, why);
+		if (code == 0) {
+			moved++;
+			assert_int_equal(
+			    fu_rename(&c, doc, into, "big", PROTO_ROOT_NODE, "big", 0, why), 0);
+		} else {
+			assert_int_equal(code, PROTO_ERR_LIMIT);
+			refused++;
+		}
+	}
+	unsigned long ticks = pdh_cpu_ticks(&h) - t0;
+	long hz = sysconf(_SC_CLK_TCK);
+	printf("walk bench: %u s, %u moves, %u refused, daemon CPU %lu ms (%.1f %% of a core)\n",
+	       secs, moved, refused, ticks * 1000ul / (unsigned long)hz,
+	       100.0 * (double)ticks / (double)hz / secs);
+	pdh_close(&c);
+}
+
+int main(void)
+{
+	if (getenv("PD_WALK_BENCH")) {
+		const struct CMUnitTest bench[] = {cmocka_unit_test(test_bench)};
+		return cmocka_run_group_tests_name("portald_walk_bench", bench, start_default,
+						   stop);
+	}
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_spent_then_served)};
+	return cmocka_run_group_tests_name("portald_walk_budget", tests, start_small, stop);
+}
