@@ -159,10 +159,6 @@ int services_prepare(struct init *in, char *err, size_t errlen);
 /* True when the agent is enabled and its program is in none of the stores:
  * it can start before they are mounted. */
 bool services_agent_early(const struct init *in);
-/* True when the agent starts before the stores and is the built-in one
- * (CFG_AGENT_EXEC), which waits quietly for init's control socket
- * (docs/agent.md): init creates that socket after the agent's start. */
-bool services_agent_late_socket(const struct init *in);
 /* Adds the agent's service (the first one). Returns 0 or -errno with err. */
 int services_prepare_agent(struct init *in, char *err, size_t errlen);
 /* Adds an empty service (stopped, with the restart policy). Returns it. */

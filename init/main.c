@@ -354,7 +354,8 @@ int main(int argc, char **argv)
 	 * socket follows its start. A failure leaves the VM running without them. */
 	if (netsetup_hostname(&in, err, sizeof(err)) < 0)
 		log_err("%s", err);
-	bool late_socket = services_agent_late_socket(&in);
+	bool early = services_agent_early(&in);
+	bool late_socket = early && storerun_agent_builtin(in.cfg);
 	if (!late_socket)
 		control_open(&in);
 
@@ -362,7 +363,7 @@ int main(int argc, char **argv)
 	 * dynamic loader, the host's HELLO) overlaps the stores' disk reads,
 	 * so READY reaches the host sooner. */
 	bool yielding = false;
-	if (services_agent_early(&in)) {
+	if (early) {
 		if (services_prepare_agent(&in, err, sizeof(err)) < 0)
 			init_fatal(&in, "%s", err);
 		loop_start_early(&in, &in.svcs[0]);

@@ -198,11 +198,6 @@ bool services_agent_early(const struct init *in)
 	return storerun_agent_early(in->cfg);
 }
 
-bool services_agent_late_socket(const struct init *in)
-{
-	return storerun_agent_late_socket(in->cfg);
-}
-
 int services_prepare_agent(struct init *in, char *err, size_t errlen)
 {
 	const struct cfg *c = in->cfg;

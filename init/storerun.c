@@ -169,7 +169,7 @@ bool storerun_agent_early(const struct cfg *c)
 	return !(c->has_state && n && strncmp(w.v[0], c->state.path, n) == 0 && w.v[0][n] == '/');
 }
 
-bool storerun_agent_late_socket(const struct cfg *c)
+bool storerun_agent_builtin(const struct cfg *c)
 {
-	return storerun_agent_early(c) && strcmp(c->agent.exec, CFG_AGENT_EXEC) == 0;
+	return strcmp(c->agent.exec, CFG_AGENT_EXEC) == 0;
 }

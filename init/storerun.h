@@ -46,9 +46,9 @@ int storerun_command(const struct cfg *c, const struct storerun *rts, const stru
  * nor under the state's path: it can start before they are mounted. */
 bool storerun_agent_early(const struct cfg *c);
 
-/* True when the agent starts early and is the built-in one (exec exactly
- * CFG_AGENT_EXEC), which waits quietly for init's control socket
- * (docs/agent.md): init creates that socket after the agent's start. */
-bool storerun_agent_late_socket(const struct cfg *c);
+/* True when the agent is the built-in one (exec exactly CFG_AGENT_EXEC),
+ * which waits quietly for init's control socket (docs/agent.md): started
+ * early, init creates that socket after the agent's start. */
+bool storerun_agent_builtin(const struct cfg *c);
 
 #endif
