@@ -393,11 +393,13 @@ int pd_fio_rename_check(int olddir, const char *old, int newdir, const char *new
 			struct stat *ret_st)
 {
 	struct stat nst;
-	int k = pd_fio_kind(olddir, old);
-	if (k < 0)
-		return k;
-	if (k == 0 || fstatat(olddir, old, ret_st, AT_SYMLINK_NOFOLLOW) < 0)
-		return k == 0 ? -EPERM : -errno;
+	if (!proto_entry_name_ok(old, strlen(old)))
+		return -EINVAL;
+	if (fstatat(olddir, old, ret_st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	unsigned k = pd_kind_of(ret_st->st_mode);
+	if (k == 0)
+		return -EPERM; /* a symbolic link or special file */
 	if (!proto_entry_name_ok(new, strlen(new)))
 		return -EINVAL;
 	if (fstatat(newdir, new, &nst, AT_SYMLINK_NOFOLLOW) < 0)
@@ -409,7 +411,7 @@ int pd_fio_rename_check(int olddir, const char *old, int newdir, const char *new
 		return -EEXIST;
 	if (nst.st_dev == ret_st->st_dev && nst.st_ino == ret_st->st_ino)
 		return 0; /* the same file: the rename does nothing */
-	if (nk != (unsigned)k)
+	if (nk != k)
 		return k == PROTO_ENTRY_DIR ? -ENOTDIR : -EISDIR;
 	return 0;
 }
@@ -430,11 +432,7 @@ int pd_fio_above(int dirfd, unsigned up, uint64_t dev, uint64_t ino)
 
 int pd_fio_rename(int olddir, const char *old, int newdir, const char *new, bool noreplace)
 {
-	struct stat st;
-	int r = pd_fio_rename_check(olddir, old, newdir, new, noreplace, &st);
-	if (r < 0)
-		return r;
-	long e =
+	long r =
 	    syscall(SYS_renameat2, olddir, old, newdir, new, noreplace ? RENAME_NOREPLACE : 0u);
-	return e < 0 ? -errno : 0;
+	return r < 0 ? -errno : 0;
 }

@@ -94,8 +94,8 @@ int pd_fio_rename_check(int olddir, const char *old, int newdir, const char *new
 int pd_fio_above(int dirfd, unsigned up, uint64_t dev, uint64_t ino);
 
 /* Renames old in folder olddir to new in folder newdir (with noreplace:
- * -EEXIST when new exists). Neither name may be something a guest does
- * not see. */
+ * -EEXIST when new exists), once pd_fio_rename_check passed: it refuses
+ * names a guest does not see. */
 int pd_fio_rename(int olddir, const char *old, int newdir, const char *new, bool noreplace);
 
 /* For tests: with on, every open here takes the path of a kernel without
