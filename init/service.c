@@ -308,9 +308,10 @@ int services_prepare(struct init *in, char *err, size_t errlen)
 	return portal_services(in, runtime_dir, err, errlen);
 }
 
-/* What the child reports on its status pipe when it cannot exec. */
+/* What the child reports when it cannot exec: after a fork on its status
+ * pipe, after a vfork in init's own memory (below). */
 struct child_failure {
-	int stage;
+	int stage; /* -1: none reported */
 	int err;
 	size_t step; /* of the app's view */
 };
@@ -319,7 +320,10 @@ enum { STAGE_VIEW = 7 };
 static const char *const stages[] = {"setsid", "stdio", "setgroups", "setgid",
 				     "setuid", "chdir", "exec",	     "app view"};
 
-__attribute__((noreturn)) static void child(const struct service *s, int out_w, int status_w)
+/* status_w: the status pipe (after a fork); shared: init's report, when
+ * the child was vforked and shares init's memory. */
+__attribute__((noreturn)) static void child(const struct service *s, int out_w, int status_w,
+					    volatile struct child_failure *shared)
 {
 	struct child_failure f = {0, 0, 0};
 	sigset_t all;
@@ -370,7 +374,14 @@ __attribute__((noreturn)) static void child(const struct service *s, int out_w, 
 	execve(s->argv[0], s->argv, s->envp);
 fail:
 	f.err = errno;
-	(void)!write(status_w, &f, sizeof(f));
+	if (shared) {
+		/* init runs again only once this child exits: no pipe needed. */
+		shared->err = f.err;
+		shared->step = f.step;
+		shared->stage = f.stage;
+	} else {
+		(void)!write(status_w, &f, sizeof(f));
+	}
 	_exit(127);
 }
 
@@ -385,7 +396,7 @@ static void close_pass_fds(struct service *s)
 
 int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 {
-	int out[2], status[2];
+	int out[2], status[2] = {-1, -1};
 
 	if (s->pre_start) {
 		int r = s->pre_start(in, s, err, errlen);
@@ -402,40 +413,52 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	}
 
 	service_remove_stale(s);
+	/* Without a view, the child only sets itself up (system calls on its
+	 * own stack) and execs: vfork spares it copying init's page tables,
+	 * the child's faults on every page it touches and init's copy-on-write
+	 * faults afterwards. A view's set-up (appview_enter) gets a fork. */
+	bool use_vfork = !s->view;
 	if (pipe2(out, O_CLOEXEC) < 0) {
 		int r = -errno;
 		close_pass_fds(s);
 		return r;
 	}
-	if (pipe2(status, O_CLOEXEC) < 0) {
+	/* A forked child reports a failure on a pipe that closes on its exec
+	 * (O_CLOEXEC). A vforked one writes it here: init is suspended until
+	 * the child execs or exits, so the report is there when vfork returns
+	 * (as posix_spawn does it), without a pipe and without a second wait
+	 * for the pipe's close, which comes after vfork returned. volatile:
+	 * the compiler cannot see the child's stores. */
+	volatile struct child_failure shared = {-1, 0, 0};
+	if (!use_vfork && pipe2(status, O_CLOEXEC) < 0) {
 		int r = -errno;
 		close(out[0]);
 		close(out[1]);
 		close_pass_fds(s);
 		return r;
 	}
-	/* Without a view, the child only sets itself up (system calls on its
-	 * own stack) and execs: vfork spares it copying init's page tables,
-	 * the child's faults on every page it touches and init's copy-on-write
-	 * faults afterwards. A view's set-up (appview_enter) gets a fork. */
-	pid_t pid = s->view ? fork() : vfork();
+	pid_t pid = use_vfork ? vfork() : fork();
 	if (pid == 0)
-		child(s, out[1], status[1]);
+		child(s, out[1], status[1], use_vfork ? &shared : NULL);
 	int fork_errno = errno;
 	close(out[1]);
-	close(status[1]);
+	if (status[1] >= 0)
+		close(status[1]);
 	close_pass_fds(s);
 	if (pid < 0) {
 		close(out[0]);
-		close(status[0]);
+		if (status[0] >= 0)
+			close(status[0]);
 		snprintf(err, errlen, "%s: fork: %s", s->name, strerror(fork_errno));
 		return -fork_errno;
 	}
-	/* The status pipe closes on a successful exec (O_CLOEXEC). */
-	struct child_failure f;
-	int r = io_read_full(status[0], &f, sizeof(f));
-	close(status[0]);
-	if (r == 0) {
+	struct child_failure f = shared;
+	bool failed = f.stage >= 0;
+	if (status[0] >= 0) {
+		failed = io_read_full(status[0], &f, sizeof(f)) == 0;
+		close(status[0]);
+	}
+	if (failed) {
 		int ws;
 		while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 			;
@@ -444,7 +467,7 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 		if (f.stage == STAGE_VIEW && s->view)
 			appview_describe(s->view, f.step, step, sizeof(step));
 		snprintf(err, errlen, "%s: cannot start %s: %s%s%s: %s", s->name, s->argv[0],
-			 stages[f.stage < (int)ARRAY_LEN(stages) ? f.stage : 0],
+			 stages[f.stage >= 0 && f.stage < (int)ARRAY_LEN(stages) ? f.stage : 0],
 			 step[0] ? ": " : "", step, strerror(f.err));
 		return -f.err;
 	}

@@ -449,6 +449,19 @@ missing_agent)
 	expect_order "agent: cannot start /usr/bin/appvm-agent-missing: exec: No such file or directory" \
 		"app: started $WORK/app.sh" "app-exit status=0"
 	grep -q 'service agent failed pid=0' "$WORK/status" || fail "status: $(cat "$WORK/status")"
+	# Both are vforked: each failure is reported from init's memory, with
+	# its stage and errno. An agent that is not executable, an app whose
+	# working directory is missing (a service that cannot start).
+	printf '#!/bin/sh\n' >"$WORK/not-executable"
+	chmod 644 "$WORK/not-executable"
+	printf '[agent]\nexec = %s\n[app]\nexec = %s\nworkdir = %s\n' "$WORK/not-executable" \
+		"$WORK/app.sh" "$WORK/missing-dir" >"$WORK/vm.conf"
+	run_ns
+	expect_end "signal INT"
+	expect_order "agent: cannot start $WORK/not-executable: exec: Permission denied" \
+		"app: cannot start $WORK/app.sh: chdir: No such file or directory" \
+		"app: cannot be started: powering off"
+	if grep -q "app: started" "$log"; then fail "the app was seen started"; fi
 	;;
 agent_early)
 	# An agent outside the stores starts before they are mounted (its
