@@ -6,8 +6,10 @@
  * is now; the walk of a folder moved to another depth is bounded (one
  * folder too many: refused, nothing moved, nothing lost); symbolic links
  * in it are not followed; a refused move leaves no descriptor open; what
- * must fail (NOREPLACE onto a name, into itself) fails before any walk; and
- * a folder moved shallower is walked only as deep as nodes are held in it. */
+ * must fail (NOREPLACE onto a name, into itself) fails before any walk; a
+ * folder too big to walk moved shallower carries the nodes held in it; and
+ * with two writable grants, one inside the other, no move through either
+ * lets the guest build more than 256 below the grant it acts through. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -324,8 +326,8 @@ static void test_walk_bound(void **state)
 	pdh_close(&c);
 }
 
-/* A folder too big to walk whole moves shallower with a node held in it:
- * the walk goes only as deep as that node, which follows. */
+/* A folder too big to walk whole moves shallower with nodes held in it:
+ * they follow (found from below, no walk). */
 static void test_shallower_held(void **state)
 {
 	(void)state;
