@@ -323,9 +323,9 @@ static uint32_t find_held(struct pd_daemon *d, struct pd_conn *c, const struct s
 		*ret_why = "out of memory";
 		return PROTO_ERR_INTERNAL;
 	}
-	if (cost > PD_MAX_MOVE_ENTRIES) {
+	if (cost > PD_MAX_MOVE_ENTRIES) { /* as past a walk's bounds: copied instead */
 		*ret_why = "too many folders held deep down to move a folder shallower";
-		return PROTO_ERR_LIMIT;
+		return PROTO_ERR_TOO_BIG;
 	}
 	if (cost > 0 && pd_budget_walk(&c->walk, clock_now_ms(), cost) == 0) {
 		*ret_why = "too many folder moves; try again later";

@@ -224,12 +224,12 @@ uint32_t pd_folder_walk_code(int r, const char **ret_why)
 	case -ENAMETOOLONG:
 		*ret_why = "its folders would be too deep below the granted folder";
 		return PROTO_ERR_LIMIT;
-	case -E2BIG:
+	case -E2BIG: /* past the walk's bounds: the guest copies it instead */
 		*ret_why = "too many folders to move to another depth";
-		return PROTO_ERR_LIMIT;
+		return PROTO_ERR_TOO_BIG;
 	case -EOVERFLOW:
 		*ret_why = "too many names in the folder to move to another depth";
-		return PROTO_ERR_LIMIT;
+		return PROTO_ERR_TOO_BIG;
 	case -EXDEV:
 		*ret_why = "a file system is mounted inside the folder";
 		return PROTO_ERR_IO;

@@ -105,7 +105,8 @@ struct pd_held {
 int pd_folders_held(struct pd_grants *t, unsigned at, struct pd_held **ret, uint64_t *ret_cost);
 
 /* The protocol error code for a walk's result (pd_fio_walk): 0, or the
- * code with *ret_why set (LIMIT past the walk's bounds). */
+ * code with *ret_why set (TOO_BIG past the walk's bounds, LIMIT for a
+ * folder too deep). */
 uint32_t pd_folder_walk_code(int r, const char **ret_why);
 
 /* After a folder moved to depth `depth`: gives every node of every folder

@@ -189,6 +189,21 @@ deepest=$(find "$proj" -type d -printf '%d\n' | sort -n | tail -n 1)
 rm -r "$proj/nd" "$proj/nb"
 pass "nested writable grants: a folder moved through the outer one, built on through the inner one: 256 below the inner folder, no deeper"
 
+# --- A folder of more folders than the host walks (4098 with itself)
+# moved deeper: the host answers TOO_BIG, the portal EXDEV, and mv copies
+# it (each folder made through the host, depth-checked) and removes it.
+mkdir -p "$proj/into" "$proj/bigmv"
+(cd "$proj/bigmv" && mkdir $(seq -f 'd%g' 0 4096))
+printf 'kept\n' >"$proj/bigmv/d7/f"
+[ "$(errno_of 'os.rename(sys.argv[1], sys.argv[2])' "$p/bigmv" "$p/into/bigmv")" = EXDEV ] ||
+	fail "a folder too big to walk moved deeper: not EXDEV"
+[ "$(find "$proj/bigmv" -mindepth 1 -type d | wc -l)" = 4097 ] || fail "the refused rename moved something"
+mv "$p/bigmv" "$p/into/" || fail "mv of a folder too big to walk (copied)"
+{ [ ! -e "$proj/bigmv" ] && [ "$(cat "$proj/into/bigmv/d7/f")" = kept ]; } || fail "mv: not copied and removed"
+[ "$(find "$proj/into/bigmv" -mindepth 1 -type d | wc -l)" = 4097 ] || fail "mv: folders lost"
+rm -r "$proj/into"
+pass "a folder of 4097 folders moved deeper: EXDEV, mv copied it and removed the original"
+
 # --- Links, FIFOs, "..", and renames across documents.
 [ "$(errno_of 'os.stat(sys.argv[1])' "$p/link-out")" = EACCES ] || fail "a link to outside"
 [ "$(errno_of 'open(sys.argv[1]).read()' "$p/secret-link")" = EACCES ] || fail "a link to the secret"

@@ -203,8 +203,8 @@ static void test_moves(void **state)
 		const char *why;
 	} walks[] = {
 	    {-ENAMETOOLONG, PROTO_ERR_LIMIT, "too deep"},
-	    {-E2BIG, PROTO_ERR_LIMIT, "too many folders"},
-	    {-EOVERFLOW, PROTO_ERR_LIMIT, "too many names"},
+	    {-E2BIG, PROTO_ERR_TOO_BIG, "too many folders"},
+	    {-EOVERFLOW, PROTO_ERR_TOO_BIG, "too many names"},
 	    {-EXDEV, PROTO_ERR_IO, "mounted"},
 	    {-EACCES, PROTO_ERR_PERMISSION, "cannot look"},
 	    {-EMFILE, PROTO_ERR_LIMIT, "cannot look"},

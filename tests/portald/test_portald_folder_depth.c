@@ -294,7 +294,7 @@ static void test_walk_bound(void **state)
 	/* One folder more: refused, nothing moved, nothing lost. */
 	assert_int_equal(mkdir(fu_at(share, "big/one-more"), 0755), 0);
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big", into, "big", why),
-			 PROTO_ERR_LIMIT);
+			 PROTO_ERR_TOO_BIG);
 	assert_non_null(strstr(why, "too many folders"));
 	assert_int_equal(count_dirs(fu_at(share, "big")), PD_MAX_MOVE_DIRS);
 	assert_string_equal(pdh_read(fu_at(share, "big/d7/file")), "content");
