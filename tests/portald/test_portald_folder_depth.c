@@ -402,6 +402,19 @@ static unsigned g_room(struct pdh_conn *c, uint64_t doc, uint64_t node, const ch
 	return n;
 }
 
+/* On the host: the folders rels (NULL-terminated, parents first) in share. */
+static void host_dirs(const char *share, const char *const *rels)
+{
+	for (; *rels; rels++)
+		assert_int_equal(mkdir(fu_at(share, *rels), 0755), 0);
+}
+
+/* The folder rel of share granted writable to connection c too. */
+static uint64_t granted_in(struct pdh_conn *c, const char *share, const char *rel)
+{
+	return fu_grant(&h, c, fu_at(share, rel), PROTO_PERM_READ | PROTO_PERM_WRITE);
+}
+
 /* Two writable folder grants, one inside the other (b, one below the
  * outer). A folder p made through the inner grant is moved through the
  * outer one to 255 below it, then built on through the inner one: its
@@ -414,8 +427,8 @@ static void test_nested_attack(void **state)
 	char share[1024], why[300];
 	uint64_t p, d, f, g;
 	uint64_t a = granted(&c, "nest", share);
-	assert_int_equal(mkdir(fu_at(share, "b"), 0755), 0);
-	uint64_t b = fu_grant(&h, &c, fu_at(share, "b"), PROTO_PERM_READ | PROTO_PERM_WRITE);
+	host_dirs(share, (const char *const[]){"b", NULL});
+	uint64_t b = granted_in(&c, share, "b");
 	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &p), 0);
 	assert_int_equal(g_mkdir(&c, a, PROTO_ROOT_NODE, "deep", &d), 0);
 	uint64_t d254 = g_down(&c, a, d, PD_MAX_DEPTH - 3, true);
@@ -449,10 +462,8 @@ static void test_nested_moved_out(void **state)
 	char share[1024], why[300];
 	uint64_t p;
 	uint64_t a = granted(&c, "nestout", share);
-	assert_int_equal(mkdir(fu_at(share, "x"), 0755), 0);
-	assert_int_equal(mkdir(fu_at(share, "x/y"), 0755), 0);
-	assert_int_equal(mkdir(fu_at(share, "x/y/b"), 0755), 0);
-	uint64_t b = fu_grant(&h, &c, fu_at(share, "x/y/b"), PROTO_PERM_READ | PROTO_PERM_WRITE);
+	host_dirs(share, (const char *const[]){"x", "x/y", "x/y/b", NULL});
+	uint64_t b = granted_in(&c, share, "x/y/b");
 	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &p), 0);
 	uint64_t x = fu_dir(&c, a, PROTO_ROOT_NODE, "x");
 	uint64_t y = fu_dir(&c, a, x, "y");
@@ -477,12 +488,9 @@ static void test_nested_held(void **state)
 	char share[1024], why[300];
 	uint64_t d;
 	uint64_t a = granted(&c, "nestheld", share);
-	assert_int_equal(mkdir(fu_at(share, "b"), 0755), 0);
-	assert_int_equal(mkdir(fu_at(share, "b/m"), 0755), 0);
-	assert_int_equal(mkdir(fu_at(share, "b/m/n"), 0755), 0);
-	assert_int_equal(mkdir(fu_at(share, "c"), 0755), 0);
-	uint64_t b = fu_grant(&h, &c, fu_at(share, "b"), PROTO_PERM_READ | PROTO_PERM_WRITE);
-	uint64_t cg = fu_grant(&h, &c, fu_at(share, "c"), PROTO_PERM_READ | PROTO_PERM_WRITE);
+	host_dirs(share, (const char *const[]){"b", "b/m", "b/m/n", "c", NULL});
+	uint64_t b = granted_in(&c, share, "b");
+	uint64_t cg = granted_in(&c, share, "c");
 	uint64_t mb = fu_dir(&c, b, PROTO_ROOT_NODE, "m");
 	uint64_t nb = fu_dir(&c, b, mb, "n"); /* 2 below b, 3 below a */
 	uint64_t ba = fu_dir(&c, a, PROTO_ROOT_NODE, "b");
