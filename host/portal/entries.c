@@ -311,9 +311,10 @@ struct move {
  * folder grant (their own folders too) in it, which must count from its
  * new place. No walk: each node `depth - at` levels below it, if it is in
  * it at all (every depth is exact), has it that many levels up, one
- * fstatat of "../.." each. Those levels are bounded (PD_MAX_MOVE_ENTRIES
- * together) and charged to the connection's budget as a walk's names
- * (each costs less). Returns 0 or the error code with *ret_why set. */
+ * fstatat of "../.." each. Those levels (at least 1 a node) are bounded
+ * (PD_MAX_MOVE_ENTRIES together) and charged to the connection's budget as
+ * a walk's names (each costs less). Returns 0 or the error code with
+ * *ret_why set. */
 static uint32_t find_held(struct pd_daemon *d, struct pd_conn *c, const struct stat *st,
 			  unsigned at, struct move *mv, const char **ret_why)
 {

@@ -189,7 +189,7 @@ static int held_add(struct pd_held **v, unsigned *n, unsigned *cap, unsigned *de
 		*cap = c;
 	}
 	(*v)[(*n)++] = (struct pd_held){depth, fd};
-	*cost += *depth - at;
+	*cost += *depth > at ? *depth - at : 1; /* a check costs a system call */
 	return 0;
 }
 

@@ -101,7 +101,7 @@ struct pd_held {
  * a node `depth - at` levels below it is in it when the folder that many
  * levels above the node is the moved one, since every depth is exact).
  * Returns how many (*ret: an array to free), and in *ret_cost the levels
- * those checks go up, all together; -ENOMEM. */
+ * those checks go up (at least 1 each), all together; -ENOMEM. */
 int pd_folders_held(struct pd_grants *t, unsigned at, struct pd_held **ret, uint64_t *ret_cost);
 
 /* The protocol error code for a walk's result (pd_fio_walk): 0, or the

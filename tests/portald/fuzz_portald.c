@@ -123,7 +123,7 @@ static unsigned depths(const struct folder_run *fr, unsigned out[2 + 256])
 
 /* Moved shallower from depth `at`: the nodes it may carry (both grants,
  * their folders too) are exactly those at `at` or deeper, with the levels
- * up to it as their cost; those picked by p[4..19] follow as do_rename
+ * up to it (at least 1) as their cost; those picked by p[4..19] follow as do_rename
  * has them, the others keep their depths. */
 static void folder_move_up(struct folder_run *fr, const uint8_t *p, unsigned at, unsigned to)
 {
@@ -134,7 +134,7 @@ static void folder_move_up(struct folder_run *fr, const uint8_t *p, unsigned at,
 	for (unsigned i = 0; i < n; i++)
 		if (before[i] >= at) {
 			want++;
-			cost_want += before[i] - at;
+			cost_want += before[i] > at ? before[i] - at : 1;
 		}
 	int k = pd_folders_held(&fr->t, at, &held, &cost);
 	if (k < 0)

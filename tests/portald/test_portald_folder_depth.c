@@ -402,6 +402,57 @@ static unsigned g_room(struct pdh_conn *c, uint64_t doc, uint64_t node, const ch
 	return n;
 }
 
+/* The guest makes n folders "z", each in the one before, below node,
+ * holding a node on every one (the bottom's returned). */
+static uint64_t g_down_held(struct pdh_conn *c, uint64_t doc, uint64_t node, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(g_mkdir(c, doc, node, "z", &node), 0);
+	return node;
+}
+
+/* A folder moved shallower with nodes held deep in it: each node costs a
+ * check of as many levels up as it is below the folder; past 2^16 in all,
+ * TOO_BIG (the guest copies), nothing moved; with fewer, the nodes follow. */
+static void test_shallower_bound(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300], name[8];
+	uint64_t p, x, bottom[3];
+	uint64_t doc = granted(&c, "upbound", share);
+	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "p", &p), 0);
+	assert_int_equal(g_mkdir(&c, doc, p, "x", &x), 0); /* 2 deep */
+	/* Three chains of 254 below x, to 256 deep, every folder held: 3 x
+	 * (1 + ... + 254) levels up, and x itself. */
+	for (unsigned k = 0; k < 3; k++) {
+		uint64_t top;
+		snprintf(name, sizeof(name), "c%u", k);
+		assert_int_equal(g_mkdir(&c, doc, x, name, &top), 0);
+		bottom[k] = g_down_held(&c, doc, top, PD_MAX_DEPTH - 3);
+		assert_int_equal(g_mkdir(&c, doc, bottom[k], "z", NULL), PROTO_ERR_LIMIT);
+	}
+	assert_int_equal(g_rename(&c, doc, p, "x", PROTO_ROOT_NODE, "x", why), PROTO_ERR_TOO_BIG);
+	assert_non_null(strstr(why, "held deep"));
+	assert_int_equal(height(fu_at(share, "p")), PD_MAX_DEPTH - 1);
+	/* The connection's nodes go with it: 2 chains held by another one, 64771
+	 * levels up: moved, and its nodes are a level shallower. */
+	pdh_close(&c);
+	pdh_open_caps(&h, &c, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
+	x = fu_dir(&c, doc, fu_dir(&c, doc, PROTO_ROOT_NODE, "p"), "x");
+	for (unsigned k = 0; k < 2; k++) {
+		snprintf(name, sizeof(name), "c%u", k);
+		bottom[k] = fu_dir(&c, doc, x, name);
+		for (unsigned i = 0; i < PD_MAX_DEPTH - 3; i++)
+			bottom[k] = fu_dir(&c, doc, bottom[k], "z");
+	}
+	p = fu_dir(&c, doc, PROTO_ROOT_NODE, "p");
+	assert_int_equal(g_rename(&c, doc, p, "x", PROTO_ROOT_NODE, "x", why), 0);
+	assert_int_equal(g_room(&c, doc, bottom[0], "z"), 1);
+	assert_int_equal(g_room(&c, doc, bottom[1], "z"), 1);
+	pdh_close(&c);
+}
+
 /* On the host: the folders rels (NULL-terminated, parents first) in share. */
 static void host_dirs(const char *share, const char *const *rels)
 {
@@ -530,7 +581,7 @@ int main(void)
 	    cmocka_unit_test(test_held_nodes_follow),	 cmocka_unit_test(test_walk_bound),
 	    cmocka_unit_test(test_links_and_host_trees), cmocka_unit_test(test_shallower_held),
 	    cmocka_unit_test(test_nested_attack),	 cmocka_unit_test(test_nested_moved_out),
-	    cmocka_unit_test(test_nested_held),
+	    cmocka_unit_test(test_nested_held),		 cmocka_unit_test(test_shallower_bound),
 	};
 	return cmocka_run_group_tests_name("portald_folder_depth", tests, start, stop);
 }
