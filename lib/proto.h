@@ -107,6 +107,9 @@ enum proto_error_code {
 	PROTO_ERR_NOT_EMPTY = 15, /* a folder to remove is not empty */
 	PROTO_ERR_NOT_DIR = 16,	  /* a file where a folder is needed */
 	PROTO_ERR_IS_DIR = 17,	  /* a folder where a file is needed */
+	/* Too big to do in one step: a folder to move to another depth holds
+	 * more than the receiver looks through (copy it instead). */
+	PROTO_ERR_TOO_BIG = 18,
 };
 
 enum proto_app_state {

@@ -113,6 +113,7 @@ const char *proto_error_name(uint32_t code)
 	    [PROTO_ERR_NOT_EMPTY] = "NOT_EMPTY",
 	    [PROTO_ERR_NOT_DIR] = "NOT_DIR",
 	    [PROTO_ERR_IS_DIR] = "IS_DIR",
+	    [PROTO_ERR_TOO_BIG] = "TOO_BIG",
 	};
 	if (code < sizeof(names) / sizeof(names[0]) && names[code])
 		return names[code];

@@ -354,32 +354,3 @@ void host_forget_ctx(struct portal *p, void *ctx)
 		}
 	}
 }
-
-int host_error_errno(uint32_t code)
-{
-	switch (code) {
-	case PROTO_ERR_NOT_FOUND:
-	case PROTO_ERR_PERMISSION:
-		return EACCES;
-	case PROTO_ERR_LIMIT:
-		return ENOSPC;
-	case PROTO_ERR_BUSY:
-		return EAGAIN;
-	case PROTO_ERR_UNSUPPORTED:
-		return EOPNOTSUPP;
-	case PROTO_ERR_STALE:
-		return ESTALE;
-	case PROTO_ERR_NO_ENTRY:
-		return ENOENT;
-	case PROTO_ERR_EXISTS:
-		return EEXIST;
-	case PROTO_ERR_NOT_EMPTY:
-		return ENOTEMPTY;
-	case PROTO_ERR_NOT_DIR:
-		return ENOTDIR;
-	case PROTO_ERR_IS_DIR:
-		return EISDIR;
-	default:
-		return EIO;
-	}
-}

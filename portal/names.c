@@ -175,3 +175,34 @@ const char *portal_basename(const char *path, size_t len, size_t *ret_len)
 	*ret_len = end - start;
 	return path + start;
 }
+
+int host_error_errno(uint32_t code)
+{
+	switch (code) {
+	case PROTO_ERR_NOT_FOUND:
+	case PROTO_ERR_PERMISSION:
+		return EACCES;
+	case PROTO_ERR_LIMIT:
+		return ENOSPC;
+	case PROTO_ERR_BUSY:
+		return EAGAIN;
+	case PROTO_ERR_UNSUPPORTED:
+		return EOPNOTSUPP;
+	case PROTO_ERR_STALE:
+		return ESTALE;
+	case PROTO_ERR_NO_ENTRY:
+		return ENOENT;
+	case PROTO_ERR_EXISTS:
+		return EEXIST;
+	case PROTO_ERR_NOT_EMPTY:
+		return ENOTEMPTY;
+	case PROTO_ERR_NOT_DIR:
+		return ENOTDIR;
+	case PROTO_ERR_IS_DIR:
+		return EISDIR;
+	case PROTO_ERR_TOO_BIG:
+		return EXDEV; /* mv copies (and deletes) what it cannot rename */
+	default:
+		return EIO;
+	}
+}

@@ -1,6 +1,7 @@
 /* Names the guest portal makes or checks: request handle paths, document
  * directory names, file:// URIs of documents, and text cleaned up to fit the
- * protocol's string classes (docs/portal.md). Pure code: no I/O. */
+ * protocol's string classes (docs/portal.md); and the errno an app gets for
+ * the host's error code. Pure code: no I/O. */
 #ifndef APPVM_PORTAL_NAMES_H
 #define APPVM_PORTAL_NAMES_H
 
@@ -60,5 +61,9 @@ size_t portal_sanitize(const char *untrusted, size_t len, enum portal_text cls, 
  * what follows the last '/'; *ret_len gets its length (0 for "", "/" or a
  * trailing '/'). */
 const char *portal_basename(const char *path, size_t len, size_t *ret_len);
+
+/* Maps an ERROR reply's code to an errno for a file operation (an unknown
+ * code, or INTERNAL, IO: EIO). */
+int host_error_errno(uint32_t code);
 
 #endif

@@ -109,9 +109,6 @@ void host_forget_ctx(struct portal *p, void *ctx);
 /* True while a connection is established. */
 bool host_up(const struct portal *p);
 
-/* Maps an ERROR reply's code to an errno for a file operation. */
-int host_error_errno(uint32_t code);
-
 /* fs.c: the document filesystem (NULL p->fs when there is none). */
 int fs_start(struct portal *p, char *err, size_t errlen);
 void fs_stop(struct portal *p);

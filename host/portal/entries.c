@@ -57,7 +57,7 @@ static void reply_folder(struct pd_daemon *d, struct pd_conn *c, const struct pr
 		reply_entry(d, c, m, st, n->id);
 		return;
 	}
-	uint32_t code = pd_folder_room(&d->grants, depth, &why);
+	uint32_t code = pd_folder_room(&d->grants, g, depth, &why);
 	if (!code && pd_folder_add(&d->grants, f, fd, (uint64_t)st->st_dev, (uint64_t)st->st_ino,
 				   c->fc.serial, depth, &id) < 0) {
 		code = PROTO_ERR_INTERNAL;
@@ -106,7 +106,7 @@ static void do_lookup(struct pd_daemon *d, struct pd_conn *c, const struct proto
 	cstr(name, en->name);
 	if (make) {
 		const char *why = NULL;
-		uint32_t code = pd_folder_room(&d->grants, depth + 1, &why);
+		uint32_t code = pd_folder_room(&d->grants, g, depth + 1, &why);
 		int r = code ? 0 : pd_fio_mkdir(dirfd, name, d->umask_bits);
 		if (code || r < 0) {
 			pd_conn_error(d, c, m->id, code ? code : pd_errno_code(r),
@@ -199,7 +199,7 @@ static void do_open(struct pd_daemon *d, struct pd_conn *c, const struct proto_m
 	if (!g)
 		return;
 	const char *why = NULL;
-	uint32_t code = pd_folder_room(&d->grants, 0, &why);
+	uint32_t code = pd_folder_room(&d->grants, g, 0, &why);
 	if (code) {
 		pd_conn_error(d, c, m->id, code, why);
 		return;
@@ -299,24 +299,72 @@ static int follow_rename(struct pd_daemon *d, uint64_t folder, int olddir, const
 	return 0;
 }
 
-/* Before the folder `old` of olddir (at depth `from`; *st: what it is)
- * moves into newdir (at depth `to`), once the cheap checks passed: a target
- * inside the folder itself is refused without a walk (one fstatat: with
- * exact depths, the folder `to - from - 1` levels above newdir); then a
- * folder moving deeper is walked (bounded), to refuse a subtree that would
- * end too deep and to find the nodes held in it, and one moving shallower
- * only as far down as nodes of the grant are held (pd_folder_move_levels
- * says why that keeps every node's depth exact). The daemon is
- * single-threaded: no guest request changes the subtree between the walk
- * and the rename. Returns 0 (w empty when nothing was walked) or the error
- * code with *ret_why set. */
-static uint32_t measure_move(struct pd_conn *c, const struct pd_grant *g, int olddir,
-			     const char *old, const struct stat *st, int newdir, unsigned from,
-			     unsigned to, struct pd_fwalk *w, const char **ret_why)
+/* What a folder moved to another depth carries along: the folders a walk
+ * of a move deeper found, or the nodes in a folder moved shallower. */
+struct move {
+	struct pd_fwalk w;
+	struct pd_held *held;
+	unsigned n_held;
+};
+
+/* Moved shallower, the folder at depth `at` (*st): finds the nodes of every
+ * folder grant (their own folders too) in it, which must count from its
+ * new place. No walk: each node `depth - at` levels below it, if it is in
+ * it at all (every depth is exact), has it that many levels up, one
+ * fstatat of "../.." each. Those levels (at least 1 a node) are bounded
+ * (PD_MAX_MOVE_ENTRIES together) and charged to the connection's budget as
+ * a walk's names (each costs less). Returns 0 or the error code with
+ * *ret_why set. */
+static uint32_t find_held(struct pd_daemon *d, struct pd_conn *c, const struct stat *st,
+			  unsigned at, struct move *mv, const char **ret_why)
 {
-	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, to > from};
-	bool walk;
-	*w = (struct pd_fwalk){0};
+	uint64_t cost;
+	int n = pd_folders_held(&d->grants, at, &mv->held, &cost);
+	if (n < 0) {
+		*ret_why = "out of memory";
+		return PROTO_ERR_INTERNAL;
+	}
+	if (cost > PD_MAX_MOVE_ENTRIES) { /* as past a walk's bounds: copied instead */
+		*ret_why = "too many folders held deep down to move a folder shallower";
+		return PROTO_ERR_TOO_BIG;
+	}
+	if (cost > 0 && pd_budget_walk(&c->walk, clock_now_ms(), cost) == 0) {
+		*ret_why = "too many folder moves; try again later";
+		return PROTO_ERR_LIMIT;
+	}
+	pd_budget_charge(&c->walk, cost);
+	for (unsigned i = 0; i < (unsigned)n; i++) {
+		const struct pd_held *hd = &mv->held[i];
+		int r = pd_fio_above(hd->fd, *hd->depth - at, (uint64_t)st->st_dev,
+				     (uint64_t)st->st_ino);
+		if (r == 1)
+			mv->held[mv->n_held++] = *hd;
+		else if (r < 0 && r != -ENOENT) { /* gone: nothing to follow */
+			*ret_why = "cannot look above a folder held open";
+			return pd_errno_code(r);
+		}
+	}
+	return 0;
+}
+
+/* Before the folder `old` of olddir (at depth `from` below /; *st: what it
+ * is) moves into newdir (at depth `to`) through grant g, once the cheap
+ * checks passed: a target inside the folder itself is refused without a
+ * walk (one fstatat: with exact depths, the folder `to - from - 1` levels
+ * above newdir); then a folder moving deeper is walked (bounded), to
+ * refuse a subtree that would end more than PD_MAX_DEPTH below g's folder
+ * and to find the folders of it that nodes are held on, and one moving
+ * shallower finds the nodes held in it (find_held). Nodes of every folder
+ * grant follow, not only g's: one granted folder may hold another. The
+ * daemon is single-threaded: no guest request changes the subtree between
+ * these and the rename. Returns 0 (mv empty when nothing follows) or the
+ * error code with *ret_why set. */
+static uint32_t measure_move(struct pd_daemon *d, struct pd_conn *c, const struct pd_grant *g,
+			     int olddir, const char *old, const struct stat *st, int newdir,
+			     unsigned from, unsigned to, struct move *mv, const char **ret_why)
+{
+	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, true};
+	*mv = (struct move){0};
 	if (from == to || !S_ISDIR(st->st_mode))
 		return 0; /* files move freely */
 	if (to > from &&
@@ -324,10 +372,11 @@ static uint32_t measure_move(struct pd_conn *c, const struct pd_grant *g, int ol
 		*ret_why = "a folder cannot move into itself";
 		return pd_errno_code(EINVAL);
 	}
-	uint32_t code = pd_folder_move_levels(from, to, pd_folder_deepest(g->folder), &walk,
-					      &lim.levels, ret_why);
-	if (code || !walk)
+	uint32_t code = pd_folder_move_levels(g->base, from, to, &lim.levels, ret_why);
+	if (code)
 		return code;
+	if (to < from)
+		return find_held(d, c, st, from + 1, mv, ret_why);
 	/* A walk needs a whole walk's worth of the connection's budget left
 	 * (pd_budget_walk) and is charged what it read, whatever came of it. */
 	uint64_t may = pd_budget_walk(&c->walk, clock_now_ms(), lim.names);
@@ -336,8 +385,8 @@ static uint32_t measure_move(struct pd_conn *c, const struct pd_grant *g, int ol
 		return PROTO_ERR_LIMIT;
 	}
 	lim.names = (unsigned)may;
-	int r = pd_fio_walk(olddir, old, &lim, w);
-	pd_budget_charge(&c->walk, w->names);
+	int r = pd_fio_walk(olddir, old, &lim, &mv->w);
+	pd_budget_charge(&c->walk, mv->w.names);
 	return pd_folder_walk_code(r, ret_why);
 }
 
@@ -357,18 +406,19 @@ static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto
 	}
 	cstr(old, rn->name);
 	cstr(new, rn->new_name);
-	struct pd_fwalk w = {0};
+	struct move mv = {0};
 	struct stat st;
 	const char *why = NULL;
 	bool noreplace = rn->flags & PROTO_RENAME_NOREPLACE;
 	/* What must fail fails before any walk. */
 	int r = pd_fio_rename_check(olddir, old, newdir, new, noreplace, &st);
 	uint32_t code =
-	    r < 0 ? 0 : measure_move(c, g, olddir, old, &st, newdir, from, to, &w, &why);
+	    r < 0 ? 0 : measure_move(d, c, g, olddir, old, &st, newdir, from, to, &mv, &why);
 	if (r == 0 && !code)
 		r = pd_fio_rename(olddir, old, newdir, new, noreplace);
 	if (code || r < 0) {
-		free(w.v);
+		free(mv.w.v);
+		free(mv.held);
 		if (code)
 			pd_conn_error(d, c, m->id, code, why);
 		else
@@ -377,14 +427,13 @@ static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto
 					       : "cannot rename");
 		return;
 	}
-	/* Nodes of the moved folder and below it, of every connection, count
-	 * from where it is now (without a walk: only its own). */
-	struct pd_fdir self = {(uint64_t)st.st_dev, (uint64_t)st.st_ino, 0};
-	if (w.n > 0)
-		pd_folder_moved(g->folder, w.v, w.n, to + 1);
-	else if (from != to && S_ISDIR(st.st_mode))
-		pd_folder_moved(g->folder, &self, 1, to + 1);
-	free(w.v);
+	/* Nodes in the moved folder, of every grant and connection, count from
+	 * where it is now. */
+	pd_folders_moved(&d->grants, mv.w.v, mv.w.n, to + 1);
+	for (unsigned i = 0; i < mv.n_held; i++)
+		*mv.held[i].depth = *mv.held[i].depth - (from + 1) + (to + 1);
+	free(mv.w.v);
+	free(mv.held);
 	follow_rename(d, g->id, olddir, old, newdir, new);
 	reply_empty(d, c, m);
 }

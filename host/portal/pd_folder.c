@@ -56,12 +56,20 @@ static int index_of(const struct pd_folder *f, uint64_t id, unsigned conn)
 	return -1;
 }
 
+unsigned pd_folder_path_depth(const char *resolved)
+{
+	unsigned n = 0;
+	for (const char *p = resolved; *p; p++)
+		n += *p == '/' && p[1] != '\0';
+	return n;
+}
+
 int pd_folder_dirfd(const struct pd_grant *g, uint64_t id, unsigned conn, unsigned *ret_depth)
 {
 	if (!g->folder)
 		return -1;
 	if (id == PROTO_ROOT_NODE) {
-		*ret_depth = 0;
+		*ret_depth = g->base;
 		return g->dirfd;
 	}
 	int i = index_of(g->folder, id, conn);
@@ -80,13 +88,14 @@ struct pd_fnode *pd_folder_find(const struct pd_folder *f, unsigned conn, uint64
 	return NULL;
 }
 
-uint32_t pd_folder_room(const struct pd_grants *t, unsigned depth, const char **ret_why)
+uint32_t pd_folder_room(const struct pd_grants *t, const struct pd_grant *g, unsigned depth,
+			const char **ret_why)
 {
 	if (t->handles >= t->lim.max_handles) {
 		*ret_why = "too many files and folders open";
 		return PROTO_ERR_LIMIT;
 	}
-	if (depth > PD_MAX_DEPTH) {
+	if (depth > g->base + PD_MAX_DEPTH) {
 		*ret_why = "too deep below the granted folder";
 		return PROTO_ERR_LIMIT;
 	}
@@ -140,43 +149,71 @@ int pd_folder_take(struct pd_grants *t, struct pd_folder *f, unsigned conn)
 	return -1;
 }
 
-uint32_t pd_folder_move_levels(unsigned from, unsigned to, unsigned deepest, bool *ret_walk,
-			       unsigned *ret_levels, const char **ret_why)
+/* Depths count from / for every folder grant alike (docs/portal.md,
+ * "Moving folders"): a node's depth is where its folder is, whichever
+ * grant it was looked up through, so a move through one grant can give
+ * the nodes of every other grant (one nested in it, or around it) their
+ * new depth, and the limit of the grant acted through is its folder's
+ * depth (base) + PD_MAX_DEPTH. */
+uint32_t pd_folder_move_levels(unsigned base, unsigned from, unsigned to, unsigned *ret_levels,
+			       const char **ret_why)
 {
-	*ret_walk = false;
 	*ret_levels = 0;
-	if (to >= PD_MAX_DEPTH) {
+	if (to >= base + PD_MAX_DEPTH) {
 		*ret_why = "too deep below the granted folder";
 		return PROTO_ERR_LIMIT;
 	}
 	if (to > from) {
-		/* Moved deeper, a folder below this would be too deep. */
-		*ret_walk = true;
-		*ret_levels = PD_MAX_DEPTH - to - 1;
-		return 0;
-	}
-	/* Moved shallower: the walk only finds the nodes held below the moved
-	 * folder (at depth from + 1), to give them their new depth. Every
-	 * node's depth is exact (the walks of earlier moves keep it so: see
-	 * docs/portal.md, "Moving folders"), so a node `level` levels below
-	 * the moved folder says from + 1 + level. None deeper than from + 1:
-	 * no node below it, nothing to walk (its own nodes are matched by
-	 * the caller); else no node is further down than deepest - (from + 1)
-	 * levels, and every one above that is walked, so every node stays
-	 * exact. */
-	if (deepest > from + 1) {
-		*ret_walk = true;
-		*ret_levels = deepest - (from + 1);
+		/* Moved deeper, a folder below this would be too deep. A node
+		 * moved above the grant's folder (through a grant around it)
+		 * has room for more than PD_MAX_DEPTH levels: the walk still
+		 * looks at no more (its descriptors are bounded), so a taller
+		 * folder is refused there. */
+		unsigned room = base + PD_MAX_DEPTH - to - 1;
+		*ret_levels = room < PD_MAX_DEPTH ? room : PD_MAX_DEPTH;
 	}
 	return 0;
 }
 
-unsigned pd_folder_deepest(const struct pd_folder *f)
+static int held_add(struct pd_held **v, unsigned *n, unsigned *cap, unsigned *depth, int fd,
+		    unsigned at, uint64_t *cost)
 {
-	unsigned d = 0;
-	for (unsigned i = 0; i < f->n; i++)
-		d = f->v[i].depth > d ? f->v[i].depth : d;
-	return d;
+	if (*depth < at)
+		return 0;
+	if (*n == *cap) {
+		unsigned c = *cap ? *cap * 2 : 16;
+		struct pd_held *nv = realloc(*v, c * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = (struct pd_held){depth, fd};
+	*cost += *depth > at ? *depth - at : 1; /* a check costs a system call */
+	return 0;
+}
+
+int pd_folders_held(struct pd_grants *t, unsigned at, struct pd_held **ret, uint64_t *ret_cost)
+{
+	unsigned n = 0, cap = 0;
+	int r = 0;
+	*ret = NULL;
+	*ret_cost = 0;
+	for (unsigned i = 0; r == 0 && i < t->n; i++) {
+		struct pd_grant *g = t->v[i];
+		if (!g->folder)
+			continue;
+		r = held_add(ret, &n, &cap, &g->base, g->dirfd, at, ret_cost);
+		for (unsigned k = 0; r == 0 && k < g->folder->n; k++)
+			r = held_add(ret, &n, &cap, &g->folder->v[k].depth, g->folder->v[k].fd, at,
+				     ret_cost);
+	}
+	if (r < 0) {
+		free(*ret);
+		*ret = NULL;
+		return r;
+	}
+	return (int)n;
 }
 
 uint32_t pd_folder_walk_code(int r, const char **ret_why)
@@ -187,12 +224,12 @@ uint32_t pd_folder_walk_code(int r, const char **ret_why)
 	case -ENAMETOOLONG:
 		*ret_why = "its folders would be too deep below the granted folder";
 		return PROTO_ERR_LIMIT;
-	case -E2BIG:
+	case -E2BIG: /* past the walk's bounds: the guest copies it instead */
 		*ret_why = "too many folders to move to another depth";
-		return PROTO_ERR_LIMIT;
+		return PROTO_ERR_TOO_BIG;
 	case -EOVERFLOW:
 		*ret_why = "too many names in the folder to move to another depth";
-		return PROTO_ERR_LIMIT;
+		return PROTO_ERR_TOO_BIG;
 	case -EXDEV:
 		*ret_why = "a file system is mounted inside the folder";
 		return PROTO_ERR_IO;
@@ -212,16 +249,30 @@ static int fdir_cmp(const void *a, const void *b)
 	return 0;
 }
 
-void pd_folder_moved(struct pd_folder *f, struct pd_fdir *v, unsigned n, unsigned depth)
+static const struct pd_fdir *walked(const struct pd_fdir *v, unsigned n, uint64_t dev, uint64_t ino)
+{
+	struct pd_fdir key = {dev, ino, 0};
+	return bsearch(&key, v, n, sizeof(*v), fdir_cmp);
+}
+
+void pd_folders_moved(struct pd_grants *t, struct pd_fdir *v, unsigned n, unsigned depth)
 {
 	if (n == 0)
 		return;
 	qsort(v, n, sizeof(*v), fdir_cmp);
-	for (unsigned i = 0; i < f->n; i++) {
-		struct pd_fdir key = {f->v[i].dev, f->v[i].ino, 0};
-		const struct pd_fdir *d = bsearch(&key, v, n, sizeof(*v), fdir_cmp);
+	for (unsigned i = 0; i < t->n; i++) {
+		struct pd_grant *g = t->v[i];
+		if (!g->folder)
+			continue;
+		const struct pd_fdir *d = walked(v, n, g->dir_dev, g->dir_ino);
 		if (d)
-			f->v[i].depth = depth + d->level;
+			g->base = depth + d->level;
+		for (unsigned k = 0; k < g->folder->n; k++) {
+			struct pd_fnode *nd = &g->folder->v[k];
+			d = walked(v, n, nd->dev, nd->ino);
+			if (d)
+				nd->depth = depth + d->level;
+		}
 	}
 }
 

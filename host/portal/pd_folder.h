@@ -36,18 +36,25 @@ void pd_folder_free(struct pd_folder *f);
  * error code with *ret_why set to a few words. */
 uint32_t pd_entry_check(const struct pd_grant *g, enum pd_entry_op op, const char **ret_why);
 
+/* The depth below / of the folder at `resolved` (an absolute path as
+ * realpath gives it: no ".", "..", "//" or link): its components. */
+unsigned pd_folder_path_depth(const char *resolved);
+
 /* Returns the descriptor of folder node `id` of grant g as connection conn
  * holds it (node 1, the granted folder, for every connection), with its
- * depth in *ret_depth (0 for node 1); -1 when conn holds no such node. */
+ * depth below / in *ret_depth (g->base for node 1); -1 when conn holds no
+ * such node. */
 int pd_folder_dirfd(const struct pd_grant *g, uint64_t id, unsigned conn, unsigned *ret_depth);
 
 /* Returns the node conn holds for the folder (dev, ino), or NULL. */
 struct pd_fnode *pd_folder_find(const struct pd_folder *f, unsigned conn, uint64_t dev,
 				uint64_t ino);
 
-/* Checks that one more handle (a node or a file document) fits, a node at
- * `depth`. Returns 0, or PROTO_ERR_LIMIT with *ret_why set. */
-uint32_t pd_folder_room(const struct pd_grants *t, unsigned depth, const char **ret_why);
+/* Checks that one more handle (a node or a file document) of grant g fits,
+ * a node at `depth` below / (at most PD_MAX_DEPTH below g's folder; 0 for
+ * a file document). Returns 0, or PROTO_ERR_LIMIT with *ret_why set. */
+uint32_t pd_folder_room(const struct pd_grants *t, const struct pd_grant *g, unsigned depth,
+			const char **ret_why);
 
 /* Adds a node with one reference, taking fd. Returns 0 with *ret_id set, or
  * -ENOMEM (fd is still the caller's then). The caller checked the room. */
@@ -71,29 +78,41 @@ struct pd_fdir {
 	unsigned level;
 };
 
-/* What the walk of a folder moved from a parent at depth `from` into one
- * at depth `to` (another depth: a move at the same depth needs no walk)
- * must look at, before it runs; deepest: the deepest node of the grant (any
- * connection; pd_folder_deepest). Returns 0 with *ret_walk and *ret_levels
- * set: moved deeper, a strict walk of every level that may still fit (a
- * folder further down refuses the move); moved shallower, only the levels
- * that may hold a node (none: *ret_walk false, only the moved folder's own
- * nodes follow). Or PROTO_ERR_LIMIT with *ret_why set when the folder
- * itself would be too deep. */
-uint32_t pd_folder_move_levels(unsigned from, unsigned to, unsigned deepest, bool *ret_walk,
-			       unsigned *ret_levels, const char **ret_why);
+/* A folder moved through grant g (its folder at depth `base` below /) from
+ * a parent at depth `from` into one at depth `to` (depths below /): the
+ * levels below the moved folder that the strict walk of a move deeper
+ * (to > from) looks at (a folder further down refuses the move). Returns 0
+ * with *ret_levels set (0 for a move shallower: no walk), or
+ * PROTO_ERR_LIMIT with *ret_why set when the folder itself would be more
+ * than PD_MAX_DEPTH below g's folder. */
+uint32_t pd_folder_move_levels(unsigned base, unsigned from, unsigned to, unsigned *ret_levels,
+			       const char **ret_why);
 
-/* The depth of the deepest node of f (any connection); 0 without nodes. */
-unsigned pd_folder_deepest(const struct pd_folder *f);
+/* A node of any folder grant that a folder moved shallower may carry
+ * along: where its depth is kept and its descriptor (a grant's own folder
+ * counts: it may be inside a folder moved through a grant around it). */
+struct pd_held {
+	unsigned *depth;
+	int fd;
+};
+
+/* Moved shallower, the folder at depth `at`: every node of every folder
+ * grant at depth `at` or deeper, which may be in it (the caller checks:
+ * a node `depth - at` levels below it is in it when the folder that many
+ * levels above the node is the moved one, since every depth is exact).
+ * Returns how many (*ret: an array to free), and in *ret_cost the levels
+ * those checks go up (at least 1 each), all together; -ENOMEM. */
+int pd_folders_held(struct pd_grants *t, unsigned at, struct pd_held **ret, uint64_t *ret_cost);
 
 /* The protocol error code for a walk's result (pd_fio_walk): 0, or the
- * code with *ret_why set (LIMIT past the walk's bounds). */
+ * code with *ret_why set (TOO_BIG past the walk's bounds, LIMIT for a
+ * folder too deep). */
 uint32_t pd_folder_walk_code(int r, const char **ret_why);
 
-/* After a folder moved to depth `depth`: gives every node of f (of every
- * connection) that is one of the n walked folders v its new depth, depth
- * + its level. Sorts v. */
-void pd_folder_moved(struct pd_folder *f, struct pd_fdir *v, unsigned n, unsigned depth);
+/* After a folder moved to depth `depth`: gives every node of every folder
+ * grant of t (of every connection, and a grant's own folder) that is one
+ * of the n walked folders v its new depth, depth + its level. Sorts v. */
+void pd_folders_moved(struct pd_grants *t, struct pd_fdir *v, unsigned n, unsigned depth);
 
 /* The kind of entry a guest is shown for a host file mode: PROTO_ENTRY_FILE,
  * PROTO_ENTRY_DIR, or 0 for what it never sees (symbolic links, devices,

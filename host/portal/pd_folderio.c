@@ -416,16 +416,33 @@ int pd_fio_rename_check(int olddir, const char *old, int newdir, const char *new
 	return 0;
 }
 
-int pd_fio_above(int dirfd, unsigned up, uint64_t dev, uint64_t ino)
+/* Writes "." (up 0) or "..", "../..", ... (up <= PD_MAX_DEPTH) into path. */
+static void dotdots(char path[3 * PD_MAX_DEPTH + 2], unsigned up)
 {
-	char path[3 * PD_MAX_DEPTH + 2] = ".";
-	struct stat st;
-	if (up > PD_MAX_DEPTH)
-		return -EINVAL;
+	strcpy(path, ".");
 	for (unsigned i = 0; i < up; i++)
 		memcpy(path + 3 * i, "../", 3);
-	path[up ? 3 * up - 1 : 1] = '\0'; /* "." or "..", "../..", ... */
-	if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	path[up ? 3 * up - 1 : 1] = '\0';
+}
+
+int pd_fio_above(int dirfd, unsigned up, uint64_t dev, uint64_t ino)
+{
+	char path[3 * PD_MAX_DEPTH + 2];
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int at = dirfd;
+	/* Further up than one path says, PD_MAX_DEPTH levels at a time. */
+	for (; up > PD_MAX_DEPTH; up -= PD_MAX_DEPTH) {
+		dotdots(path, PD_MAX_DEPTH);
+		int next = openat(at, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (next < 0)
+			return -errno;
+		if (fd >= 0)
+			close(fd);
+		at = fd = next;
+	}
+	dotdots(path, up);
+	if (fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	return (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
 }

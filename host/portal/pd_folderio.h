@@ -90,7 +90,8 @@ int pd_fio_rename_check(int olddir, const char *old, int newdir, const char *new
 			struct stat *ret_st);
 
 /* Whether the folder `up` levels above folder dirfd (0: dirfd itself) is
- * (dev, ino), found by one fstatat of "../..": 1, 0, or -errno. */
+ * (dev, ino), found by one fstatat of "../.." (and an openat of
+ * PD_MAX_DEPTH levels up for each PD_MAX_DEPTH more): 1, 0, or -errno. */
 int pd_fio_above(int dirfd, unsigned up, uint64_t dev, uint64_t ino);
 
 /* Renames old in folder olddir to new in folder newdir (with noreplace:

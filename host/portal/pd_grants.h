@@ -17,7 +17,8 @@
  * the most --max-handles allows; each is one descriptor. */
 #define PD_MAX_HANDLES_DEFAULT 1024u
 #define PD_MAX_HANDLES_LIMIT   8192u
-/* How deep below a granted folder a node may be. */
+/* How deep below a granted folder the guest may make, look up or move a
+ * folder through that grant. */
 #define PD_MAX_DEPTH 256u
 /* The most folders (the moved one included) an ENTRY_RENAME may move to
  * another depth: each is visited to find the subtree's height and the
@@ -34,7 +35,10 @@ struct pd_fnode {
 	uint64_t dev, ino; /* the folder's identity: one node per folder and connection */
 	unsigned conn;	   /* serial of the connection that holds it */
 	uint64_t refs;	   /* lookups not yet forgotten */
-	unsigned depth;	   /* 1: directly inside the granted folder */
+	/* How far below / the folder is: depths of every folder grant count
+	 * from the same place (pd_grant.base), so a move through one grant
+	 * keeps the nodes of a grant nested with it exact too. */
+	unsigned depth;
 };
 
 /* The nodes of a folder grant (the grant's dirfd is the folder itself, node 1). */
@@ -64,12 +68,14 @@ struct pd_grant {
 	bool staged;
 	struct pd_stage stage;
 	struct pd_folder *folder; /* a folder grant: its nodes */
+	unsigned base;		  /* a folder grant: its folder's depth below / */
 	/* A file document (ENTRY_OPEN): a file inside a folder grant. */
-	uint64_t parent;	   /* the folder grant's id (0: a grant of its own) */
-	unsigned conn;		   /* the connection that opened it */
-	int fd;			   /* the file it holds, read-only (-1: none) */
-	uint64_t dir_dev, dir_ino; /* identity of dirfd, to follow renames */
-	bool orphan;		   /* its name was removed or replaced by the guest */
+	uint64_t parent; /* the folder grant's id (0: a grant of its own) */
+	unsigned conn;	 /* the connection that opened it */
+	int fd;		 /* the file it holds, read-only (-1: none) */
+	uint64_t dir_dev,
+	    dir_ino; /* identity of dirfd: to follow renames (a folder grant: moves) */
+	bool orphan; /* its name was removed or replaced by the guest */
 };
 
 struct pd_limits {

@@ -7,7 +7,14 @@
  * walk accepts: 4096 folders with the moved one (63 of 64 below it) and
  * empty files up to the names bound (PD_MAX_MOVE_ENTRIES, "." and ".."
  * counted). Measures each ROUNDS times, prints the medians and removes
- * the tree. */
+ * the tree.
+ *
+ * With --up, what a folder moved shallower costs instead: the checks that
+ * find the nodes held in it (pd_fio_above from each node, as ENTRY_RENAME
+ * runs them) at their bound, PD_MAX_MOVE_ENTRIES levels up in all: two
+ * chains of 256 and 255 folders in the moved folder with a node held on
+ * each folder, beside the walk down both chains that found those nodes
+ * before (pd_fio_walk, not strict, 256 levels). */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <stdbool.h>
@@ -77,18 +84,105 @@ static int make_tree(const char *base, int outer, int inner, int files)
 	return r;
 }
 
+/* --up: chains tree/cI of n[I] folders (cI and "z" in each), an O_PATH
+ * descriptor of each folder in fds (and its levels below tree in up).
+ * Returns how many, or -1. */
+static int make_chains(const char *base, const int n[2], int *fds, unsigned *up)
+{
+	char p[4200];
+	int k = 0;
+	snprintf(p, sizeof(p), "%s/tree", base);
+	if (mkdir(p, 0755) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/into", base);
+	if (mkdir(p, 0755) < 0)
+		return -1;
+	for (int c = 0; c < 2; c++) {
+		snprintf(p, sizeof(p), "%s/tree", base);
+		int at = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		for (int i = 0; i < n[c] && at >= 0; i++) {
+			char name[8] = "z";
+			if (i == 0)
+				snprintf(name, sizeof(name), "c%d", c);
+			if (mkdirat(at, name, 0755) < 0)
+				return -1;
+			fds[k] = openat(at, name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			up[k] = (unsigned)i + 1;
+			at = fds[k++];
+		}
+		if (at < 0)
+			return -1;
+	}
+	return k;
+}
+
+/* --up: times the checks against the walk, ROUNDS times; prints medians. */
+static int bench_up(const char *base, int rounds)
+{
+	static const int n[2] = {256, 255};
+	int fds[512];
+	unsigned up[512], levels = 0;
+	struct stat st;
+	char p[4200];
+	int k = make_chains(base, n, fds, up);
+	snprintf(p, sizeof(p), "%s/tree", base);
+	int dfd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (k != n[0] + n[1] || dfd < 0 || stat(p, &st) < 0) {
+		fprintf(stderr, "appvm-bench-pd-walk: cannot make the chains: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	for (int i = 0; i < k; i++)
+		levels += up[i];
+	double *chk = calloc((size_t)rounds, sizeof(double));
+	double *walk = calloc((size_t)rounds, sizeof(double));
+	struct pd_walk_limits lim = {PD_MAX_DEPTH, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, false};
+	for (int r = 0; r < rounds && chk && walk; r++) {
+		struct pd_fwalk w;
+		int found = 0;
+		double t0 = now_us();
+		for (int i = 0; i < k; i++)
+			found +=
+			    pd_fio_above(fds[i], up[i], (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+		double t1 = now_us();
+		int e = pd_fio_walk(dfd, "tree", &lim, &w);
+		double t2 = now_us();
+		free(w.v);
+		if (found != k || e < 0 || w.n != (unsigned)k + 1) {
+			fprintf(stderr, "appvm-bench-pd-walk: %d of %d found, walk %d (%u)\n",
+				found, k, e, w.n);
+			return 1;
+		}
+		chk[r] = t1 - t0;
+		walk[r] = t2 - t1;
+	}
+	qsort(chk, (size_t)rounds, sizeof(double), cmp);
+	qsort(walk, (size_t)rounds, sizeof(double), cmp);
+	printf("nodes %d, levels up %u, rounds %d: checks %.0f us, walk %.0f us (checks/walk "
+	       "%.2f)\n",
+	       k, levels, rounds, chk[rounds / 2], walk[rounds / 2],
+	       chk[rounds / 2] / walk[rounds / 2]);
+	for (int i = 0; i < k; i++)
+		close(fds[i]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	bool bounds = argc > 1 && !strcmp(argv[1], "--bounds");
 	argc -= bounds;
 	argv += bounds;
+	bool up = !bounds && argc > 1 && !strcmp(argv[1], "--up");
+	argc -= up;
+	argv += up;
 	if (argc < 2 || argc > 3 || !strcmp(argv[1], "--help")) {
 		fprintf(argc < 2 ? stderr : stdout,
-			"usage: appvm-bench-pd-walk [--bounds] DIR [ROUNDS]\n"
+			"usage: appvm-bench-pd-walk [--bounds | --up] DIR [ROUNDS]\n"
 			"Times the walk of a 1010-folder tree made in a new directory under "
 			"DIR (ROUNDS: 50);\nwith --bounds, of the largest the walk accepts "
-			"(%u folders, %u names).\n",
-			PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES);
+			"(%u folders, %u names);\nwith --up, the checks of a folder moved "
+			"shallower with 511 nodes held in it (%u levels up).\n",
+			PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, PD_MAX_MOVE_ENTRIES);
 		return argc < 2 ? 2 : 0;
 	}
 	int rounds = argc == 3 ? atoi(argv[2]) : 50;
@@ -101,6 +195,11 @@ int main(int argc, char **argv)
 	if (!mkdtemp(base)) {
 		fprintf(stderr, "appvm-bench-pd-walk: %s: %s\n", base, strerror(errno));
 		return 1;
+	}
+	if (up) {
+		int r = bench_up(base, rounds);
+		nftw(base, rm_one, 64, FTW_PHYS | FTW_DEPTH);
+		return r;
 	}
 	/* The bounds: 1 + 63 + 63 * 64 = 4096 folders; names read: "." and
 	 * ".." of each, the 4095 folders below the moved one, the files: the

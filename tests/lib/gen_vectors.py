@@ -271,6 +271,8 @@ VALID = [
      frame(T['ENTRY_RENAME'], 0, 36, ename(25, 2, '.goutputstream-ABC123') + struct.pack('<Q', 2)
            + s('notes.txt') + struct.pack('<I', 0))),
     ('entry_rename_reply', 'ENTRY_RENAME reply id=36: empty', frame(T['ENTRY_RENAME'], REPLY, 36, b'')),
+    ('entry_rename_too_big', 'ERROR reply id=37 to an ENTRY_RENAME: code TOO_BIG (18), message "too many folders to move to another depth"',
+     frame(T['ERROR'], REPLY, 37, struct.pack('<I', 18) + s('too many folders to move to another depth'))),
 ]
 
 # (name, expected outcome, what is wrong, frame bytes). Outcomes: "framing"

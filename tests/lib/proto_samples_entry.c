@@ -115,6 +115,10 @@ int proto_sample_entry(const char *name, struct proto_msg *m)
 		head(m, PROTO_ENTRY_RENAME, 0, 36);
 		m->u.rename = (struct proto_entry_rename){
 		    25, 2, STR(".goutputstream-ABC123"), 2, STR("notes.txt"), 0};
+	} else if (!strcmp(name, "entry_rename_too_big")) {
+		head(m, PROTO_ERROR, R, 37);
+		m->u.error = (struct proto_error){PROTO_ERR_TOO_BIG,
+						  STR("too many folders to move to another depth")};
 	} else {
 		return empty_reply(name, m);
 	}

@@ -8,7 +8,8 @@
 # from there: symbolic links and FIFOs in the folder, a hard link to a file
 # outside it, "..", renames across documents, a file replaced on the host
 # while read, a read-only grant, a revoked folder with an open handle, a
-# host daemon restart. Outside the folder nothing changes.
+# host daemon restart; depth through two writable folders granted one
+# inside the other. Outside the folder nothing changes.
 #
 # Usage: tests/portal/folders.sh
 # Environment: APPVM_PORTAL, APPVM_PORTALD, APPVMCTL, PORTAL_CLIENT (the
@@ -153,6 +154,57 @@ deepest=$(find "$proj" -type d -printf '%d\n' | sort -n | tail -n 1)
 [ "$deepest" -le 256 ] || fail "a folder $deepest deep below the grant"
 rm -r "$proj/deep" "$proj/c2"
 pass "depth: a chain moved under another's bottom refused (ENFILE), nothing moved; at most 256 deep"
+
+# --- Depth through two folders granted one inside the other (nb, 1 below
+# proj), both writable: a shell's working directory x, made through the
+# inner grant (and open: the portal keeps its node), is moved through the
+# outer one to 255 below proj; from x,
+# through the inner grant, folders can be made only 256 below nb (2 more,
+# then ENOSPC), not 255 more (510 below proj).
+mkdir -p "$proj/nb" "$proj/nd/$(printf 'z/%.0s' $(seq 253))"
+plan "$proj/nb"
+client --directory open
+[ $rc -eq 0 ] || fail "the inner folder: status $rc: $(cat "$work/out")"
+p2=$(out_path)
+mkdir "$p2/x" || fail "mkdir through the inner grant"
+levels=$("$python" - "$p2/x" "$p/nb/x" "$p/nd/$(printf 'z/%.0s' $(seq 253))x" <<'PY' 2>&1
+import errno, os, subprocess, sys
+os.chdir(sys.argv[1])
+held = os.open(".", os.O_RDONLY | os.O_DIRECTORY)  # listing: its node is kept
+subprocess.check_call(["mv", sys.argv[2], sys.argv[3]])
+n = 0
+while n < 600:
+    try:
+        os.mkdir("z")
+    except OSError as e:
+        print(n, errno.errorcode[e.errno])
+        break
+    os.chdir("z")
+    n += 1
+PY
+) || fail "nested grants: $levels"
+[ "$levels" = "2 ENOSPC" ] || fail "nested grants: $levels levels made below x"
+deepest=$(find "$proj" -type d -printf '%d\n' | sort -n | tail -n 1)
+[ "$deepest" -eq 257 ] || fail "nested grants: a folder $deepest deep below the outer grant"
+rm -r "$proj/nd" "$proj/nb"
+pass "nested writable grants: a folder moved through the outer one, built on through the inner one: 256 below the inner folder, no deeper"
+
+# --- A folder of more folders than the host walks (4098 with itself)
+# moved deeper: the host answers TOO_BIG, the portal EXDEV, and mv copies
+# it (each folder made through the host, depth-checked) and removes it.
+mkdir -p "$proj/into" "$proj/bigmv"
+(cd "$proj/bigmv" && mkdir $(seq -f 'd%g' 0 4096))
+printf 'kept\n' >"$proj/bigmv/d7/f"
+[ "$(errno_of 'os.rename(sys.argv[1], sys.argv[2])' "$p/bigmv" "$p/into/bigmv")" = EXDEV ] ||
+	fail "a folder too big to walk moved deeper: not EXDEV"
+[ "$(find "$proj/bigmv" -mindepth 1 -type d | wc -l)" = 4097 ] || fail "the refused rename moved something"
+t0=$(date +%s%N)
+mv "$p/bigmv" "$p/into/" || fail "mv of a folder too big to walk (copied)"
+mv_ms=$((($(date +%s%N) - t0) / 1000000))
+{ [ ! -e "$proj/bigmv" ] && [ "$(cat "$proj/into/bigmv/d7/f")" = kept ]; } || fail "mv: not copied and removed"
+[ "$(find "$proj/into/bigmv" -mindepth 1 -type d | wc -l)" = 4097 ] || fail "mv: folders lost"
+rm -r "$proj/into"
+pass "a folder of 4097 folders moved deeper: EXDEV, mv copied it and removed the original in $mv_ms ms"
 
 # --- Links, FIFOs, "..", and renames across documents.
 [ "$(errno_of 'os.stat(sys.argv[1])' "$p/link-out")" = EACCES ] || fail "a link to outside"

@@ -170,12 +170,46 @@ static void test_basename(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* The errno an app gets for each error code of the host; unknown codes
+ * (a newer host's) are EIO. A folder too big to move in one step is EXDEV:
+ * mv copies it instead. */
+static void test_host_errno(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t code;
+		int err;
+	} map[] = {
+	    {PROTO_ERR_NOT_FOUND, EACCES},
+	    {PROTO_ERR_PERMISSION, EACCES},
+	    {PROTO_ERR_LIMIT, ENOSPC},
+	    {PROTO_ERR_BUSY, EAGAIN},
+	    {PROTO_ERR_UNSUPPORTED, EOPNOTSUPP},
+	    {PROTO_ERR_STALE, ESTALE},
+	    {PROTO_ERR_NO_ENTRY, ENOENT},
+	    {PROTO_ERR_EXISTS, EEXIST},
+	    {PROTO_ERR_NOT_EMPTY, ENOTEMPTY},
+	    {PROTO_ERR_NOT_DIR, ENOTDIR},
+	    {PROTO_ERR_IS_DIR, EISDIR},
+	    {PROTO_ERR_TOO_BIG, EXDEV},
+	    {PROTO_ERR_IO, EIO},
+	    {PROTO_ERR_INTERNAL, EIO},
+	    {PROTO_ERR_STATE, EIO},
+	    {0, EIO},
+	    {PROTO_ERR_TOO_BIG + 1, EIO},
+	    {UINT32_MAX, EIO},
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		assert_int_equal(host_error_errno(map[i].code), map[i].err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tokens),   cmocka_unit_test(test_handle_paths),
-	    cmocka_unit_test(test_docdirs),  cmocka_unit_test(test_uris),
-	    cmocka_unit_test(test_sanitize), cmocka_unit_test(test_basename),
+	    cmocka_unit_test(test_tokens),     cmocka_unit_test(test_handle_paths),
+	    cmocka_unit_test(test_docdirs),    cmocka_unit_test(test_uris),
+	    cmocka_unit_test(test_sanitize),   cmocka_unit_test(test_basename),
+	    cmocka_unit_test(test_host_errno),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

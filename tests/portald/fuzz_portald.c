@@ -13,8 +13,9 @@
  * tables of folder grants (pd_folder.c): nodes added, looked for, given
  * back and taken by connections, file documents opened and closed, and the
  * guest's ENTRY_* requests decoded and checked, folders moved to another
- * depth (the depths their nodes take), with the counts and the limit
- * checked after every step. */
+ * depth through either of two folder grants, one inside the other (the
+ * depths the nodes of both take), with the counts and the limit checked
+ * after every step. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,7 +66,7 @@ static void check_pick(const struct pd_pick *p, const struct proto_dialog *d, ui
 
 struct folder_run {
 	struct pd_grants t;
-	struct pd_grant *g, *files[MAX_FILES];
+	struct pd_grant *g, *g2, *files[MAX_FILES]; /* g2: a folder granted inside g's */
 	unsigned n_files, n_nodes;
 	int next_fd;
 	uint8_t given[256]; /* descriptors handed out and not yet back */
@@ -107,31 +108,83 @@ static void entry_request(struct folder_run *fr, const uint8_t *p, size_t n)
 	(void)pd_folder_dirfd(fr->g, m.u.entry_node.node, 1, &depth);
 }
 
-/* ENTRY_RENAME of a folder from depth p[38] to depth p[2] (+ 256 with p[36]
- * odd), the deepest node p[39] (+ 256 with p[36] & 2, at most 256): the
- * walk's levels; walked folders (unique inodes from p[4..19], levels from
- * p[20..35]); every node on one of them takes its new depth, the others
- * keep theirs. */
+/* Every node of both grants and their folders' depths, in order. */
+static unsigned depths(const struct folder_run *fr, unsigned out[2 + 256])
+{
+	unsigned n = 0;
+	const struct pd_grant *gs[2] = {fr->g, fr->g2};
+	for (unsigned k = 0; k < 2; k++) {
+		out[n++] = gs[k]->base;
+		for (unsigned i = 0; i < gs[k]->folder->n; i++)
+			out[n++] = gs[k]->folder->v[i].depth;
+	}
+	return n;
+}
+
+/* Moved shallower from depth `at`: the nodes it may carry (both grants,
+ * their folders too) are exactly those at `at` or deeper, with the levels
+ * up to it (at least 1) as their cost; those picked by p[4..19] follow as do_rename
+ * has them, the others keep their depths. */
+static void folder_move_up(struct folder_run *fr, const uint8_t *p, unsigned at, unsigned to)
+{
+	unsigned before[2 + 256], after[2 + 256], want = 0;
+	uint64_t cost, cost_want = 0;
+	struct pd_held *held;
+	unsigned n = depths(fr, before);
+	for (unsigned i = 0; i < n; i++)
+		if (before[i] >= at) {
+			want++;
+			cost_want += before[i] > at ? before[i] - at : 1;
+		}
+	int k = pd_folders_held(&fr->t, at, &held, &cost);
+	if (k < 0)
+		return;
+	if ((unsigned)k != want || cost != cost_want)
+		abort();
+	for (int i = 0; i < k; i++) {
+		if (*held[i].depth < at)
+			abort();
+		if (p[4 + i % 16] & 1)
+			*held[i].depth = *held[i].depth - at + to + 1;
+	}
+	free(held);
+	if (depths(fr, after) != n)
+		abort();
+	for (unsigned i = 0; i < n; i++)
+		if (before[i] >= at ? (after[i] != before[i] && after[i] != before[i] - at + to + 1)
+				    : after[i] != before[i])
+			abort();
+}
+
+/* ENTRY_RENAME through g (p[1] & 4: g2) of a folder from depth p[38] (+ 256
+ * with p[36] & 2) to depth p[2] (+ 256 with p[36] odd): the walk's levels;
+ * deeper: walked folders (unique inodes from p[4..19], levels from
+ * p[20..35]), and every node of both grants on one of them, or a grant's
+ * folder, takes its new depth, the others keep theirs; shallower: the
+ * nodes it may carry (folder_move_up). */
 static void folder_move(struct folder_run *fr, const uint8_t *p)
 {
 	struct pd_fdir v[16];
-	unsigned n = 0, levels, before[1256 - 1000];
+	unsigned n = 0, levels, before[2 + 256], after[2 + 256];
 	const char *why = NULL;
-	unsigned to = p[2] + (p[36] & 1u) * 256u, from = p[38],
-		 deepest = (p[39] + (p[36] & 2u) * 128u) % (PD_MAX_DEPTH + 1u);
-	bool walk;
-	if (pd_folder_move_levels(from, to, deepest, &walk, &levels, &why)) {
-		if (!why || to < PD_MAX_DEPTH)
+	const struct pd_grant *by = p[1] & 4 ? fr->g2 : fr->g;
+	unsigned to = p[2] + (p[36] & 1u) * 256u, from = p[38] + (p[36] & 2u) * 128u;
+	unsigned limit = by->base + PD_MAX_DEPTH;
+	if (pd_folder_move_levels(by->base, from, to, &levels, &why)) {
+		if (!why || to < limit)
 			abort();
 		return;
 	}
-	if (to >= PD_MAX_DEPTH || levels > PD_MAX_DEPTH - 1u)
+	if (to >= limit || levels > PD_MAX_DEPTH)
 		abort();
-	/* Deeper: every level that may fit; shallower: down to the deepest node. */
-	if (to > from && (!walk || levels != PD_MAX_DEPTH - 1u - to))
+	/* Deeper: every level that may fit (at most PD_MAX_DEPTH); else none. */
+	unsigned room = limit - to - 1;
+	if (levels != (to > from ? (room < PD_MAX_DEPTH ? room : PD_MAX_DEPTH) : 0))
 		abort();
-	if (to <= from && (walk != (deepest > from + 1) || (walk && levels != deepest - from - 1)))
-		abort();
+	if (to < from) {
+		folder_move_up(fr, p, from + 1, to);
+		return;
+	}
 	for (unsigned i = 0; i < (p[3] & 15u); i++) {
 		uint64_t ino = p[4 + i] & 15u;
 		bool seen = false;
@@ -140,17 +193,30 @@ static void folder_move(struct folder_run *fr, const uint8_t *p)
 		if (!seen)
 			v[n++] = (struct pd_fdir){1, ino, p[20 + i] % (levels + 1)};
 	}
-	for (unsigned i = 0; i < fr->g->folder->n; i++)
-		before[fr->g->folder->v[i].fd - 1000] = fr->g->folder->v[i].depth;
-	pd_folder_moved(fr->g->folder, v, n, to + 1);
-	for (unsigned i = 0; i < fr->g->folder->n; i++) {
-		const struct pd_fnode *nd = &fr->g->folder->v[i];
-		unsigned want = before[nd->fd - 1000];
-		for (unsigned j = 0; j < n; j++)
-			if (v[j].ino == nd->ino)
-				want = to + 1 + v[j].level;
-		if (nd->depth != want || nd->depth > PD_MAX_DEPTH)
-			abort();
+	unsigned m = depths(fr, before);
+	pd_folders_moved(&fr->t, v, n, to + 1);
+	if (depths(fr, after) != m)
+		abort();
+	const struct pd_grant *gs[2] = {fr->g, fr->g2};
+	for (unsigned k = 0, at = 0; k < 2; k++) {
+		uint64_t ids[1 + 256][2];
+		unsigned c = 0;
+		ids[c][0] = gs[k]->dir_dev;
+		ids[c++][1] = gs[k]->dir_ino;
+		for (unsigned i = 0; i < gs[k]->folder->n; i++, c++) {
+			ids[c][0] = gs[k]->folder->v[i].dev;
+			ids[c][1] = gs[k]->folder->v[i].ino;
+		}
+		for (unsigned i = 0; i < c; i++, at++) {
+			unsigned want = before[at];
+			for (unsigned j = 0; j < n; j++)
+				if (ids[i][0] == v[j].dev && ids[i][1] == v[j].ino)
+					want = to + 1 + v[j].level;
+			/* What moved lands within the limit of the grant it
+			 * moved through. */
+			if (after[at] != want || (want != before[at] && want > limit))
+				abort();
+		}
 	}
 	if (pd_folder_walk_code(-(int)(p[37] % 140), &why) && !why)
 		abort();
@@ -160,15 +226,16 @@ static void folder_step(struct folder_run *fr, const uint8_t *p, size_t n)
 {
 	const char *why = NULL;
 	unsigned conn = (p[1] & 3) + 1, depth;
+	struct pd_grant *g = p[1] & 4 ? fr->g2 : fr->g;
 	uint64_t id;
 	switch (p[0] % 8) {
 	case 0: { /* a folder looked up: the same one again, or a new node */
-		struct pd_fnode *nd = pd_folder_find(fr->g->folder, conn, 1, p[2] & 15);
+		struct pd_fnode *nd = pd_folder_find(g->folder, conn, 1, p[2] & 15);
 		if (nd) {
 			nd->refs++;
-		} else if (!pd_folder_room(&fr->t, p[3], &why) && fr->next_fd < 1256) {
-			if (pd_folder_add(&fr->t, fr->g->folder, fr->next_fd, 1, p[2] & 15, conn,
-					  p[3], &id) == 0) {
+		} else if (!pd_folder_room(&fr->t, g, p[3], &why) && fr->next_fd < 1256) {
+			if (pd_folder_add(&fr->t, g->folder, fr->next_fd, 1, p[2] & 15, conn, p[3],
+					  &id) == 0) {
 				fr->given[fr->next_fd++ - 1000] = 1;
 				fr->n_nodes++;
 			}
@@ -176,7 +243,7 @@ static void folder_step(struct folder_run *fr, const uint8_t *p, size_t n)
 		break;
 	}
 	case 1: { /* ENTRY_FORGET */
-		int fd = pd_folder_forget(&fr->t, fr->g->folder, p[2], conn, p[3]);
+		int fd = pd_folder_forget(&fr->t, g->folder, p[2], conn, p[3]);
 		if (fd >= 0)
 			give_back(fr, fd);
 		break;
@@ -184,14 +251,16 @@ static void folder_step(struct folder_run *fr, const uint8_t *p, size_t n)
 	case 2: /* a connection ends */
 		for (int fd; (fd = pd_folder_take(&fr->t, fr->g->folder, conn)) >= 0;)
 			give_back(fr, fd);
+		for (int fd; (fd = pd_folder_take(&fr->t, fr->g2->folder, conn)) >= 0;)
+			give_back(fr, fd);
 		for (struct pd_grant *f; (f = pd_grants_next_file(&fr->t, fr->g->id, conn));) {
 			free(pd_grants_take(&fr->t, f->id));
 			fr->n_files--;
 		}
 		break;
 	case 3: { /* a node's descriptor, as requests look it up */
-		int fd = pd_folder_dirfd(fr->g, p[2], conn, &depth);
-		if (fd >= 0 && fd != 100 && (fd < 1000 || !fr->given[fd - 1000]))
+		int fd = pd_folder_dirfd(g, p[2], conn, &depth);
+		if (fd >= 0 && fd != g->dirfd && (fd < 1000 || !fr->given[fd - 1000]))
 			abort();
 		break;
 	}
@@ -241,6 +310,16 @@ static void folder_program(const uint8_t *p, size_t n)
 		abort();
 	fr.g->perms |= n > 1 && (p[1] & 1) ? PROTO_PERM_WRITE : 0;
 	fr.g->dirfd = 100;
+	/* g's folder at p[1] >> 4 below /, g2's 0-7 below it (dev 1, inode 15). */
+	fr.g->base = n > 1 ? p[1] >> 4 : 0;
+	fr.g2 = calloc(1, sizeof(*fr.g2));
+	if (!fr.g2 || pd_folder_new(fr.g2) < 0 || pd_grants_add(&fr.t, fr.g2) < 0)
+		abort();
+	fr.g2->perms |= n > 1 && (p[1] & 2) ? PROTO_PERM_WRITE : 0;
+	fr.g2->dirfd = 101;
+	fr.g2->base = fr.g->base + (n > 1 ? (p[1] >> 1) & 7u : 1u);
+	fr.g2->dir_dev = 1;
+	fr.g2->dir_ino = 15;
 	/* Steps: a u16 length, then that many bytes (at least 4 are read). */
 	for (size_t at = 2; at + 2 <= n;) {
 		size_t len = (size_t)(p[at] | p[at + 1] << 8);
@@ -256,6 +335,8 @@ static void folder_program(const uint8_t *p, size_t n)
 		at += len;
 	}
 	for (int fd; (fd = pd_folder_take(&fr.t, fr.g->folder, 0)) >= 0;)
+		give_back(&fr, fd);
+	for (int fd; (fd = pd_folder_take(&fr.t, fr.g2->folder, 0)) >= 0;)
 		give_back(&fr, fd);
 	if (fr.n_nodes != 0)
 		abort();

@@ -44,6 +44,15 @@ def folder_seeds():
         + step(0, 0, 3, 30) + step(*([7, 0, 100, 2, 1, 2] + [0] * 14 + [0, 5] + [0] * 14 + [0, 36]))
         + step(*([7, 0, 0, 3, 3, 2, 1] + [0] * 13 + [1, 0, 2] + [0] * 13 + [1, 7]))
         + step(*([7, 1, 255, 1, 2] + [0] * 15 + [0] * 16 + [0, 18])),
+        # Two grants, the second inside the first (p[1] of a step & 4 picks
+        # it; the program's byte 2: both writable, the first 2 below /, the
+        # second 3 below it, its folder inode 15): nodes of both, a move
+        # deeper through the first that walks the second's folder, one
+        # shallower through the second (p[38]: from).
+        'folder_nested': bytes([3, 9, 0x27]) + step(0, 4, 1, 10) + step(0, 0, 2, 12)
+        + step(0, 5, 3, 40) + step(*([7, 0, 100, 3, 1, 2, 15] + [0] * 13 + [0, 1, 2] + [0] * 13
+                                     + [0, 5, 20]))
+        + step(*([7, 4, 30, 0] + [1] * 16 + [0] * 16 + [0, 0, 120])),
     }
     for name, b in vectors():
         typ, flags = struct.unpack_from('<HH', b, 2)

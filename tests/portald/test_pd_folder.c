@@ -88,9 +88,13 @@ static void test_nodes(void **state)
 	/* Node 1 is the folder itself, for every connection. */
 	assert_int_equal(pd_folder_dirfd(g, PROTO_ROOT_NODE, 1, &depth), 100);
 	assert_int_equal(depth, 0);
+	g->base = 3; /* /home/u/share: depths count from / */
+	assert_int_equal(pd_folder_dirfd(g, PROTO_ROOT_NODE, 1, &depth), 100);
+	assert_int_equal(depth, 3);
+	g->base = 0;
 	assert_int_equal(pd_folder_dirfd(g, PROTO_ROOT_NODE, 2, &depth), 100);
 	assert_int_equal(pd_folder_dirfd(g, 2, 1, &depth), -1);
-	assert_int_equal(pd_folder_room(&t, 1, &why), 0);
+	assert_int_equal(pd_folder_room(&t, g, 1, &why), 0);
 	assert_int_equal(pd_folder_add(&t, g->folder, 10, 1, 500, 1, 1, &a), 0);
 	assert_int_equal(pd_folder_add(&t, g->folder, 11, 1, 501, 1, 2, &b), 0);
 	assert_int_equal(pd_folder_add(&t, g->folder, 12, 1, 500, 2, 1, &c), 0);
@@ -129,7 +133,7 @@ static void test_nodes(void **state)
 	assert_int_equal(pd_grants_add(&t, f2), 0);
 	assert_int_equal(t.handles, 5);
 	assert_int_equal(pd_grants_add(&t, f3), -ENOSPC);
-	assert_int_equal(pd_folder_room(&t, 1, &why), PROTO_ERR_LIMIT);
+	assert_int_equal(pd_folder_room(&t, g, 1, &why), PROTO_ERR_LIMIT);
 	assert_int_equal(pd_grants_room(&t), 3); /* grants are counted apart */
 	/* A connection's end takes its nodes and file documents. */
 	assert_ptr_equal(pd_grants_next_file(&t, g->id, 2), f2);
@@ -140,10 +144,19 @@ static void test_nodes(void **state)
 	assert_int_equal(pd_folder_take(&t, g->folder, 2), 12);
 	assert_int_equal(pd_folder_take(&t, g->folder, 2), -1);
 	assert_int_equal(t.handles, 3);
-	assert_int_equal(pd_folder_room(&t, 1, &why), 0);
-	assert_int_equal(pd_folder_room(&t, PD_MAX_DEPTH, &why), 0);
-	assert_int_equal(pd_folder_room(&t, PD_MAX_DEPTH + 1, &why), PROTO_ERR_LIMIT);
+	assert_int_equal(pd_folder_room(&t, g, 1, &why), 0);
+	assert_int_equal(pd_folder_room(&t, g, PD_MAX_DEPTH, &why), 0);
+	assert_int_equal(pd_folder_room(&t, g, PD_MAX_DEPTH + 1, &why), PROTO_ERR_LIMIT);
 	assert_non_null(strstr(why, "deep"));
+	/* The limit counts from the grant's folder. */
+	g->base = 5;
+	assert_int_equal(pd_folder_room(&t, g, PD_MAX_DEPTH + 5, &why), 0);
+	assert_int_equal(pd_folder_room(&t, g, PD_MAX_DEPTH + 6, &why), PROTO_ERR_LIMIT);
+	assert_int_equal(pd_folder_room(&t, g, 0, &why), 0);
+	/* Where a grant's folder is: components of its resolved path. */
+	assert_int_equal(pd_folder_path_depth("/"), 0);
+	assert_int_equal(pd_folder_path_depth("/home"), 1);
+	assert_int_equal(pd_folder_path_depth("/home/u/share"), 3);
 	int x = pd_folder_take(&t, g->folder, 0), y = pd_folder_take(&t, g->folder, 0);
 	assert_true((x == 11 && y == 13) || (x == 13 && y == 11));
 	assert_int_equal(pd_folder_take(&t, g->folder, 0), -1);
@@ -158,35 +171,31 @@ static void test_nodes(void **state)
 static void test_moves(void **state)
 {
 	(void)state;
-	struct pd_grants t;
-	struct pd_limits lim = {.max_grants = 4, .max_handles = 10};
 	const char *why = NULL;
 	unsigned levels = 99;
-	bool walk = false;
-	uint64_t id;
 	/* Deeper: every level that may still fit, strictly. */
-	assert_int_equal(pd_folder_move_levels(0, 1, 0, &walk, &levels, &why), 0);
-	assert_true(walk);
+	assert_int_equal(pd_folder_move_levels(0, 0, 1, &levels, &why), 0);
 	assert_int_equal(levels, PD_MAX_DEPTH - 2);
-	assert_int_equal(pd_folder_move_levels(3, PD_MAX_DEPTH - 1, 9, &walk, &levels, &why), 0);
-	assert_true(walk);
+	assert_int_equal(pd_folder_move_levels(0, 3, PD_MAX_DEPTH - 1, &levels, &why), 0);
 	assert_int_equal(levels, 0); /* lands at the limit: nothing below it */
-	assert_int_equal(pd_folder_move_levels(0, PD_MAX_DEPTH, 0, &walk, &levels, &why),
-			 PROTO_ERR_LIMIT);
-	assert_false(walk);
+	assert_int_equal(pd_folder_move_levels(0, 0, PD_MAX_DEPTH, &levels, &why), PROTO_ERR_LIMIT);
 	assert_non_null(strstr(why, "deep"));
-	/* Shallower: only as far down as the deepest node may be below the
-	 * moved folder (at from + 1); no node deeper than it: no walk. */
-	assert_int_equal(pd_folder_move_levels(200, 0, 0, &walk, &levels, &why), 0);
-	assert_false(walk);
-	assert_int_equal(pd_folder_move_levels(200, 0, 201, &walk, &levels, &why), 0);
-	assert_false(walk);
-	assert_int_equal(pd_folder_move_levels(200, 0, 202, &walk, &levels, &why), 0);
-	assert_true(walk);
-	assert_int_equal(levels, 1);
-	assert_int_equal(pd_folder_move_levels(1, 0, PD_MAX_DEPTH, &walk, &levels, &why), 0);
-	assert_true(walk);
+	/* Counted from the grant's folder (3 below /). */
+	assert_int_equal(pd_folder_move_levels(3, 3, 4, &levels, &why), 0);
 	assert_int_equal(levels, PD_MAX_DEPTH - 2);
+	assert_int_equal(pd_folder_move_levels(3, 3, PD_MAX_DEPTH + 2, &levels, &why), 0);
+	assert_int_equal(levels, 0);
+	assert_int_equal(pd_folder_move_levels(3, 3, PD_MAX_DEPTH + 3, &levels, &why),
+			 PROTO_ERR_LIMIT);
+	/* Into a node above the grant's folder (moved there through a grant
+	 * around it): more levels would fit, the walk looks at PD_MAX_DEPTH. */
+	assert_int_equal(pd_folder_move_levels(10, 1, 2, &levels, &why), 0);
+	assert_int_equal(levels, PD_MAX_DEPTH);
+	/* Shallower: no walk (the nodes in it are found from below). */
+	assert_int_equal(pd_folder_move_levels(0, 200, 0, &levels, &why), 0);
+	assert_int_equal(levels, 0);
+	assert_int_equal(pd_folder_move_levels(0, PD_MAX_DEPTH + 5, PD_MAX_DEPTH, &levels, &why),
+			 PROTO_ERR_LIMIT);
 	assert_int_equal(pd_folder_walk_code(0, &why), 0);
 	static const struct {
 		int r;
@@ -194,8 +203,8 @@ static void test_moves(void **state)
 		const char *why;
 	} walks[] = {
 	    {-ENAMETOOLONG, PROTO_ERR_LIMIT, "too deep"},
-	    {-E2BIG, PROTO_ERR_LIMIT, "too many folders"},
-	    {-EOVERFLOW, PROTO_ERR_LIMIT, "too many names"},
+	    {-E2BIG, PROTO_ERR_TOO_BIG, "too many folders"},
+	    {-EOVERFLOW, PROTO_ERR_TOO_BIG, "too many names"},
 	    {-EXDEV, PROTO_ERR_IO, "mounted"},
 	    {-EACCES, PROTO_ERR_PERMISSION, "cannot look"},
 	    {-EMFILE, PROTO_ERR_LIMIT, "cannot look"},
@@ -206,32 +215,70 @@ static void test_moves(void **state)
 		assert_int_equal(pd_folder_walk_code(walks[i].r, &why), walks[i].code);
 		assert_non_null(strstr(why, walks[i].why));
 	}
-	/* Nodes of both connections on walked folders move; others stay. */
+}
+
+/* Two folder grants, one inside the other (the inner one read-only), and a
+ * file document: the nodes of both, and the inner grant's own folder, on
+ * walked folders take their new depth; the nodes a folder moved shallower
+ * may carry are those of both grants at its depth or deeper. */
+static void test_moves_nested(void **state)
+{
+	(void)state;
+	struct pd_grants t;
+	struct pd_limits lim = {.max_grants = 4, .max_handles = 10};
+	uint64_t id, cost = 99;
+	struct pd_held *held = NULL;
 	assert_int_equal(pd_grants_init(&t, &lim, key), 0);
-	struct pd_grant *g = mk(PROTO_PERM_READ | PROTO_PERM_WRITE);
-	assert_int_equal(pd_folder_new(g), 0);
-	assert_int_equal(pd_grants_add(&t, g), 0);
-	assert_int_equal(pd_folder_add(&t, g->folder, 10, 1, 500, 1, 3, &id), 0); /* moved */
-	assert_int_equal(pd_folder_add(&t, g->folder, 11, 1, 502, 1, 5, &id), 0); /* below */
-	assert_int_equal(pd_folder_add(&t, g->folder, 12, 1, 502, 2, 5, &id), 0); /* below */
-	assert_int_equal(pd_folder_add(&t, g->folder, 13, 2, 502, 1, 7, &id), 0); /* other dev */
-	assert_int_equal(pd_folder_add(&t, g->folder, 14, 1, 600, 1, 9, &id), 0); /* elsewhere */
+	struct pd_grant *a = mk(PROTO_PERM_READ | PROTO_PERM_WRITE), *b = mk(PROTO_PERM_READ);
+	struct pd_grant *file = mk(PROTO_PERM_READ);
+	assert_int_equal(pd_folder_new(a), 0);
+	assert_int_equal(pd_folder_new(b), 0);
+	a->base = 2; /* /home/u */
+	b->base = 4; /* /home/u/x/b */
+	b->dirfd = 101;
+	b->dir_dev = 1;
+	b->dir_ino = 501;
+	assert_int_equal(pd_grants_add(&t, a), 0);
+	assert_int_equal(pd_grants_add(&t, b), 0);
+	file->parent = a->id;
+	assert_int_equal(pd_grants_add(&t, file), 0);
+	assert_int_equal(pd_folder_add(&t, a->folder, 10, 1, 500, 1, 3, &id), 0); /* x, moved */
+	assert_int_equal(pd_folder_add(&t, a->folder, 11, 1, 502, 1, 5, &id), 0); /* x/b/c */
+	assert_int_equal(pd_folder_add(&t, b->folder, 12, 1, 502, 2, 5, &id), 0); /* x/b/c */
+	assert_int_equal(pd_folder_add(&t, b->folder, 13, 2, 502, 1, 7, &id), 0); /* other dev */
+	assert_int_equal(pd_folder_add(&t, a->folder, 14, 1, 600, 1, 9, &id), 0); /* elsewhere */
 	struct pd_fdir v[] = {{1, 502, 2}, {1, 501, 1}, {1, 500, 0}};
-	assert_int_equal(pd_folder_deepest(g->folder), 9);
-	pd_folder_moved(g->folder, v, 3, 40);
-	assert_int_equal(pd_folder_deepest(g->folder), 42);
+	pd_folders_moved(&t, v, 3, 40);
 	static const unsigned want[] = {40, 42, 42, 7, 9};
-	for (unsigned i = 0; i < g->folder->n; i++)
-		assert_int_equal(g->folder->v[i].depth, want[g->folder->v[i].fd - 10]);
-	pd_folder_moved(g->folder, v, 0, 1); /* nothing walked: nothing changes */
-	for (unsigned i = 0; i < g->folder->n; i++)
-		assert_int_equal(g->folder->v[i].depth, want[g->folder->v[i].fd - 10]);
-	pd_folder_moved(g->folder, v, 3, 1); /* back up */
-	assert_int_equal(pd_folder_find(g->folder, 2, 1, 502)->depth, 3);
-	assert_int_equal(pd_folder_find(g->folder, 1, 1, 500)->depth, 1);
-	for (int fd; (fd = pd_folder_take(&t, g->folder, 0)) >= 0;)
+	for (unsigned i = 0; i < a->folder->n; i++)
+		assert_int_equal(a->folder->v[i].depth, want[a->folder->v[i].fd - 10]);
+	for (unsigned i = 0; i < b->folder->n; i++)
+		assert_int_equal(b->folder->v[i].depth, want[b->folder->v[i].fd - 10]);
+	assert_int_equal(b->base, 41); /* the inner grant's folder moved too */
+	assert_int_equal(a->base, 2);
+	pd_folders_moved(&t, v, 0, 1); /* nothing walked: nothing changes */
+	assert_int_equal(b->base, 41);
+	/* Moved shallower from depth 41 (b's folder): b's folder and every node
+	 * at 41 or deeper, of both grants, with the levels up to it. */
+	int n = pd_folders_held(&t, 41, &held, &cost);
+	assert_int_equal(n, 3);
+	assert_int_equal(cost, 1 + 1 + 1); /* b itself (0 up, counted 1), two nodes at 42 */
+	for (int i = 0; i < n; i++) {
+		assert_true(*held[i].depth >= 41);
+		assert_true(held[i].fd == 101 || held[i].fd == 11 || held[i].fd == 12);
+	}
+	free(held);
+	assert_int_equal(pd_folders_held(&t, 1, &held, &cost), 7); /* both folders, 5 nodes */
+	assert_int_equal(cost, 1 + 39 + 41 + 8 + 40 + 41 + 6);
+	free(held);
+	assert_int_equal(pd_folders_held(&t, 43, &held, &cost), 0);
+	assert_int_equal(cost, 0);
+	free(held);
+	free(pd_grants_take(&t, file->id));
+	for (int fd; (fd = pd_folder_take(&t, a->folder, 0)) >= 0;)
 		;
-	assert_int_equal(pd_folder_deepest(g->folder), 0);
+	for (int fd; (fd = pd_folder_take(&t, b->folder, 0)) >= 0;)
+		;
 	pd_grants_free(&t);
 }
 
@@ -300,6 +347,7 @@ int main(void)
 	    cmocka_unit_test(test_entry_check),
 	    cmocka_unit_test(test_nodes),
 	    cmocka_unit_test(test_moves),
+	    cmocka_unit_test(test_moves_nested),
 	    cmocka_unit_test(test_kinds_and_errors),
 	};
 	return cmocka_run_group_tests_name("pd_folder", tests, NULL, NULL);

@@ -188,9 +188,26 @@ static void test_rename_check(void **state)
 	assert_int_equal(pd_fio_above(ef, 3, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 0);
 	int dd = open(at("r/d"), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_int_equal(pd_fio_above(dd, 0, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 1);
-	assert_int_equal(pd_fio_above(dd, 300, (uint64_t)d.st_dev, (uint64_t)d.st_ino), -EINVAL);
-	/* Its deepest: 256 levels up from 3 below dir is far above /, still a folder. */
+	/* 256 levels up from 3 below dir is far above /, still a folder. */
 	assert_int_equal(pd_fio_above(ef, 256, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 0);
+	/* Further up than one path goes: r/d is 600 above the bottom of a
+	 * chain of 600 folders in it, not 599 or 601. / is its own parent. */
+	int bottom = fcntl(dd, F_DUPFD_CLOEXEC, 0);
+	for (unsigned i = 0; i < 600; i++) {
+		assert_int_equal(mkdirat(bottom, "z", 0755), 0);
+		int next = openat(bottom, "z", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		assert_true(next >= 0);
+		close(bottom);
+		bottom = next;
+	}
+	assert_int_equal(pd_fio_above(bottom, 600, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 1);
+	assert_int_equal(pd_fio_above(bottom, 599, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 0);
+	assert_int_equal(pd_fio_above(bottom, 601, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 0);
+	assert_int_equal(pd_fio_above(bottom, 512, (uint64_t)d.st_dev, (uint64_t)d.st_ino), 0);
+	struct stat root;
+	assert_int_equal(stat("/", &root), 0);
+	assert_int_equal(pd_fio_above(dd, 3000, (uint64_t)root.st_dev, (uint64_t)root.st_ino), 1);
+	close(bottom);
 	close(dd);
 	close(ef);
 	close(r);

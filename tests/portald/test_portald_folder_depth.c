@@ -6,8 +6,10 @@
  * is now; the walk of a folder moved to another depth is bounded (one
  * folder too many: refused, nothing moved, nothing lost); symbolic links
  * in it are not followed; a refused move leaves no descriptor open; what
- * must fail (NOREPLACE onto a name, into itself) fails before any walk; and
- * a folder moved shallower is walked only as deep as nodes are held in it. */
+ * must fail (NOREPLACE onto a name, into itself) fails before any walk; a
+ * folder too big to walk moved shallower carries the nodes held in it; and
+ * with two writable grants, one inside the other, no move through either
+ * lets the guest build more than 256 below the grant it acts through. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -292,7 +294,7 @@ static void test_walk_bound(void **state)
 	/* One folder more: refused, nothing moved, nothing lost. */
 	assert_int_equal(mkdir(fu_at(share, "big/one-more"), 0755), 0);
 	assert_int_equal(g_rename(&c, doc, PROTO_ROOT_NODE, "big", into, "big", why),
-			 PROTO_ERR_LIMIT);
+			 PROTO_ERR_TOO_BIG);
 	assert_non_null(strstr(why, "too many folders"));
 	assert_int_equal(count_dirs(fu_at(share, "big")), PD_MAX_MOVE_DIRS);
 	assert_string_equal(pdh_read(fu_at(share, "big/d7/file")), "content");
@@ -324,8 +326,8 @@ static void test_walk_bound(void **state)
 	pdh_close(&c);
 }
 
-/* A folder too big to walk whole moves shallower with a node held in it:
- * the walk goes only as deep as that node, which follows. */
+/* A folder too big to walk whole moves shallower with nodes held in it:
+ * they follow (found from below, no walk). */
 static void test_shallower_held(void **state)
 {
 	(void)state;
@@ -382,12 +384,204 @@ static void test_links_and_host_trees(void **state)
 	pdh_close(&c);
 }
 
+/* How many folders the guest can make through grant doc, `name` in node
+ * and "z" in each one below, before LIMIT; gives their nodes back. */
+static unsigned g_room(struct pdh_conn *c, uint64_t doc, uint64_t node, const char *name)
+{
+	unsigned n = 0;
+	uint64_t at = node, child;
+	while (n < 600 && g_mkdir(c, doc, at, n ? "z" : name, &child) == 0) {
+		if (at != node)
+			forget(c, doc, at);
+		at = child;
+		n++;
+	}
+	assert_int_equal(g_mkdir(c, doc, at, n ? "z" : name, NULL), PROTO_ERR_LIMIT);
+	if (at != node)
+		forget(c, doc, at);
+	return n;
+}
+
+/* The guest makes n folders "z", each in the one before, below node,
+ * holding a node on every one (the bottom's returned). */
+static uint64_t g_down_held(struct pdh_conn *c, uint64_t doc, uint64_t node, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(g_mkdir(c, doc, node, "z", &node), 0);
+	return node;
+}
+
+/* A folder moved shallower with nodes held deep in it: each node costs a
+ * check of as many levels up as it is below the folder; past 2^16 in all,
+ * TOO_BIG (the guest copies), nothing moved; with fewer, the nodes follow. */
+static void test_shallower_bound(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300], name[8];
+	uint64_t p, x, bottom[3];
+	uint64_t doc = granted(&c, "upbound", share);
+	assert_int_equal(g_mkdir(&c, doc, PROTO_ROOT_NODE, "p", &p), 0);
+	assert_int_equal(g_mkdir(&c, doc, p, "x", &x), 0); /* 2 deep */
+	/* Three chains of 254 below x, to 256 deep, every folder held: 3 x
+	 * (1 + ... + 254) levels up, and x itself. */
+	for (unsigned k = 0; k < 3; k++) {
+		uint64_t top;
+		snprintf(name, sizeof(name), "c%u", k);
+		assert_int_equal(g_mkdir(&c, doc, x, name, &top), 0);
+		bottom[k] = g_down_held(&c, doc, top, PD_MAX_DEPTH - 3);
+		assert_int_equal(g_mkdir(&c, doc, bottom[k], "z", NULL), PROTO_ERR_LIMIT);
+	}
+	assert_int_equal(g_rename(&c, doc, p, "x", PROTO_ROOT_NODE, "x", why), PROTO_ERR_TOO_BIG);
+	assert_non_null(strstr(why, "held deep"));
+	assert_int_equal(height(fu_at(share, "p")), PD_MAX_DEPTH - 1);
+	/* The connection's nodes go with it: 2 chains held by another one, 64771
+	 * levels up: moved, and its nodes are a level shallower. */
+	pdh_close(&c);
+	pdh_open_caps(&h, &c, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
+	x = fu_dir(&c, doc, fu_dir(&c, doc, PROTO_ROOT_NODE, "p"), "x");
+	for (unsigned k = 0; k < 2; k++) {
+		snprintf(name, sizeof(name), "c%u", k);
+		bottom[k] = fu_dir(&c, doc, x, name);
+		for (unsigned i = 0; i < PD_MAX_DEPTH - 3; i++)
+			bottom[k] = fu_dir(&c, doc, bottom[k], "z");
+	}
+	p = fu_dir(&c, doc, PROTO_ROOT_NODE, "p");
+	assert_int_equal(g_rename(&c, doc, p, "x", PROTO_ROOT_NODE, "x", why), 0);
+	assert_int_equal(g_room(&c, doc, bottom[0], "z"), 1);
+	assert_int_equal(g_room(&c, doc, bottom[1], "z"), 1);
+	pdh_close(&c);
+}
+
+/* On the host: the folders rels (NULL-terminated, parents first) in share. */
+static void host_dirs(const char *share, const char *const *rels)
+{
+	for (; *rels; rels++)
+		assert_int_equal(mkdir(fu_at(share, *rels), 0755), 0);
+}
+
+/* The folder rel of share granted writable to connection c too. */
+static uint64_t granted_in(struct pdh_conn *c, const char *share, const char *rel)
+{
+	return fu_grant(&h, c, fu_at(share, rel), PROTO_PERM_READ | PROTO_PERM_WRITE);
+}
+
+/* Two writable folder grants, one inside the other (b, one below the
+ * outer). A folder p made through the inner grant is moved through the
+ * outer one to 255 below it, then built on through the inner one: its
+ * depth moved with it, so only 2 more levels fit (256 below the inner
+ * grant's folder), not 255 (the tree 510 deep below the outer one). */
+static void test_nested_attack(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300];
+	uint64_t p, d, f, g;
+	uint64_t a = granted(&c, "nest", share);
+	host_dirs(share, (const char *const[]){"b", NULL});
+	uint64_t b = granted_in(&c, share, "b");
+	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &p), 0);
+	assert_int_equal(g_mkdir(&c, a, PROTO_ROOT_NODE, "deep", &d), 0);
+	uint64_t d254 = g_down(&c, a, d, PD_MAX_DEPTH - 3, true);
+	uint64_t ba = fu_dir(&c, a, PROTO_ROOT_NODE, "b");
+	assert_int_equal(g_rename(&c, a, ba, "p", d254, "p", why), 0);
+	assert_int_equal(g_room(&c, b, p, "z"), 2);
+	assert_int_equal(height(share), PD_MAX_DEPTH + 1);
+	/* Nor does a folder with two levels in it move there through b. */
+	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "f", &f), 0);
+	assert_int_equal(g_mkdir(&c, b, f, "g", &g), 0);
+	assert_int_equal(g_mkdir(&c, b, g, "h", NULL), 0);
+	assert_int_equal(g_rename(&c, b, PROTO_ROOT_NODE, "f", p, "f", why), PROTO_ERR_LIMIT);
+	assert_non_null(strstr(why, "too deep"));
+	/* One level less fits (f at 255 below b's folder, h at 256). */
+	assert_int_equal(fu_rename(&c, b, g, "h", PROTO_ROOT_NODE, "h", 0, why), 0);
+	assert_int_equal(g_rename(&c, b, PROTO_ROOT_NODE, "f", p, "f", why), 0);
+	assert_int_equal(height(share), PD_MAX_DEPTH + 1);
+	/* Through the outer grant, nothing below its 256th level is reached. */
+	assert_int_equal(fu_lookup(&c, a, d254, "p", NULL), 0);
+	pdh_close(&c);
+}
+
+/* A folder made through the inner grant (3 below the outer one's folder)
+ * moved through the outer one to the top, above the inner grant's folder:
+ * through the inner grant it is 2 levels above its folder, so 258 levels
+ * fit below it, and nothing ends more than 256 below the inner folder. */
+static void test_nested_moved_out(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300];
+	uint64_t p;
+	uint64_t a = granted(&c, "nestout", share);
+	host_dirs(share, (const char *const[]){"x", "x/y", "x/y/b", NULL});
+	uint64_t b = granted_in(&c, share, "x/y/b");
+	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &p), 0);
+	uint64_t x = fu_dir(&c, a, PROTO_ROOT_NODE, "x");
+	uint64_t y = fu_dir(&c, a, x, "y");
+	uint64_t ba = fu_dir(&c, a, y, "b");
+	assert_int_equal(g_rename(&c, a, ba, "p", PROTO_ROOT_NODE, "p", why), 0);
+	assert_int_equal(g_room(&c, b, p, "z"), PD_MAX_DEPTH + 2);
+	assert_int_equal(height(share), PD_MAX_DEPTH + 3);
+	assert_int_equal(height(fu_at(share, "p")), PD_MAX_DEPTH + 2);
+	/* Moved back in through the outer grant, p's chain is too tall to go. */
+	assert_int_equal(g_rename(&c, a, PROTO_ROOT_NODE, "p", ba, "p", why), PROTO_ERR_LIMIT);
+	pdh_close(&c);
+}
+
+/* Nodes of both grants held on folders a move through either carries
+ * follow it: deeper and back through the outer grant, the inner grant's
+ * own folder moved through the outer one, a move through the inner grant,
+ * and after the outer grant is given up (DOC_CLOSE). */
+static void test_nested_held(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300];
+	uint64_t d;
+	uint64_t a = granted(&c, "nestheld", share);
+	host_dirs(share, (const char *const[]){"b", "b/m", "b/m/n", "c", NULL});
+	uint64_t b = granted_in(&c, share, "b");
+	uint64_t cg = granted_in(&c, share, "c");
+	uint64_t mb = fu_dir(&c, b, PROTO_ROOT_NODE, "m");
+	uint64_t nb = fu_dir(&c, b, mb, "n"); /* 2 below b, 3 below a */
+	uint64_t ba = fu_dir(&c, a, PROTO_ROOT_NODE, "b");
+	uint64_t na = fu_dir(&c, a, fu_dir(&c, a, ba, "m"), "n");
+	assert_int_equal(g_mkdir(&c, a, PROTO_ROOT_NODE, "deep", &d), 0);
+	uint64_t d200 = g_down(&c, a, d, 199, true);
+	/* m to 201 below a: n is 202 below a, 201 below b's folder. */
+	assert_int_equal(g_rename(&c, a, ba, "m", d200, "m", why), 0);
+	assert_int_equal(g_room(&c, b, nb, "r1"), PD_MAX_DEPTH - 201);
+	assert_int_equal(g_room(&c, a, na, "r2"), PD_MAX_DEPTH - 202);
+	/* And back: n is 2 below b again. */
+	assert_int_equal(g_rename(&c, a, d200, "m", ba, "m", why), 0);
+	assert_int_equal(g_room(&c, b, nb, "r3"), PD_MAX_DEPTH - 2);
+	/* The folder of grant c moved through a to 201: the limit counts from
+	 * where it is (256 below it), and it follows back. */
+	assert_int_equal(g_rename(&c, a, PROTO_ROOT_NODE, "c", d200, "c", why), 0);
+	assert_int_equal(g_room(&c, cg, PROTO_ROOT_NODE, "s1"), PD_MAX_DEPTH);
+	assert_int_equal(g_rename(&c, a, d200, "c", PROTO_ROOT_NODE, "c", why), 0);
+	assert_int_equal(height(fu_at(share, "c")), PD_MAX_DEPTH);
+	/* Through b, n moved to b's top: 1 below b, 2 below a. */
+	assert_int_equal(g_rename(&c, b, mb, "n", PROTO_ROOT_NODE, "n", why), 0);
+	assert_int_equal(g_room(&c, a, na, "r4"), PD_MAX_DEPTH - 2);
+	/* a given up: b's nodes stay exact, moves through b still follow. */
+	assert_int_equal(fu_doc(&c, PROTO_DOC_CLOSE, a, NULL), 0);
+	assert_int_equal(g_room(&c, b, nb, "r5"), PD_MAX_DEPTH - 1);
+	assert_int_equal(g_rename(&c, b, PROTO_ROOT_NODE, "n", mb, "n", why), PROTO_ERR_LIMIT);
+	assert_int_equal(g_rename(&c, b, PROTO_ROOT_NODE, "m", nb, "m", why), 0);
+	assert_int_equal(g_room(&c, b, mb, "r6"), PD_MAX_DEPTH - 2);
+	assert_int_equal(height(share), PD_MAX_DEPTH + 1);
+	pdh_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_two_chains),		 cmocka_unit_test(test_legit_moves),
 	    cmocka_unit_test(test_held_nodes_follow),	 cmocka_unit_test(test_walk_bound),
 	    cmocka_unit_test(test_links_and_host_trees), cmocka_unit_test(test_shallower_held),
+	    cmocka_unit_test(test_nested_attack),	 cmocka_unit_test(test_nested_moved_out),
+	    cmocka_unit_test(test_nested_held),		 cmocka_unit_test(test_shallower_bound),
 	};
 	return cmocka_run_group_tests_name("portald_folder_depth", tests, start, stop);
 }
