@@ -496,6 +496,12 @@ INVALID = [
 ]
 
 
+# Seeds of the corpus written by hand, not from a vector: kept.
+HAND_MADE_SEEDS = {
+    'direct-refused-after-frame',  # found proto_reader reading on past a refused header
+}
+
+
 def write_corpus():
     """Seeds of fuzz_proto (tests/fuzz/corpus/proto/): one byte choosing the
     piece size the reader is fed, then one vector; and all valid frames in a
@@ -507,7 +513,7 @@ def write_corpus():
     frames.update({v[0]: v[3] for v in INVALID})
     frames['all_valid_frames'] = b''.join(v[2] for v in VALID)
     for old in os.listdir(out):
-        if old not in frames:
+        if old not in frames and old not in HAND_MADE_SEEDS:
             os.remove(os.path.join(out, old))
     for name, b in frames.items():
         path = os.path.join(out, name)
