@@ -74,6 +74,13 @@ if ! grep -qE -- "-smp 10( |$)" "$out" || ! grep -qE -- "-m 256M( |$)" "$out"; t
 	echo "FAIL: run-vm --cpus 010 --mem 0256 did not become -smp 10 -m 256M: '$(cat "$out")'" >&2
 	failed=1
 fi
+# One argument at most; an extra one is named, not ignored.
+refuses "demo: unexpected argument 'two'" scripts/demo --keep two
+refuses "scripts/test: unexpected argument 'two'" scripts/test --quick two
+refuses "setup: unexpected argument 'two'" scripts/setup --check two
+APPVM_DEMO_TIMEOUT=soon refuses \
+	"demo: APPVM_DEMO_TIMEOUT must be a whole number of seconds from 1 to 9999, not 'soon'" scripts/demo
+APPVM_DEMO_TIMEOUT=0 refuses "not '0'" scripts/demo
 refuses "--state-disk wants a size in MiB from 2 to 1048576, not '99999999999999999999'" \
 	rootfs/build --no-initramfs --state-disk 99999999999999999999 "$fake/out"
 refuses "--app-user wants NAME:ID" rootfs/build --app-user app:99999999999999999999 "$fake/out"
