@@ -43,12 +43,12 @@ done
 
 # Bad numbers, options and names: exit status 2 at once, one line naming
 # what was wrong, no work started (no VM, no fuzzer).
-refuses() { # PATTERN TOOL ARGS...
-	local pat=$1 tool=$2 rc=0
+refuses() { # PATTERN TOOL ARGS... (exit status $want, default 2)
+	local pat=$1 tool=$2 rc=0 status=${want:-2}
 	shift 2
 	(cd "$src" && timeout 10 "./$tool" "$@") >"$out" 2>&1 </dev/null || rc=$?
-	if [ $rc -ne 2 ] || [ "$(wc -l <"$out")" -ne 1 ] || ! grep -qF -- "$pat" "$out"; then
-		echo "FAIL: $tool $*: exit status $rc, '$(cat "$out")' (want 2 and '$pat')" >&2
+	if [ $rc -ne "$status" ] || [ "$(wc -l <"$out")" -ne 1 ] || ! grep -qF -- "$pat" "$out"; then
+		echo "FAIL: $tool $*: exit status $rc, '$(cat "$out")' (want $status and '$pat')" >&2
 		failed=1
 	fi
 }
@@ -81,6 +81,24 @@ refuses "setup: unexpected argument 'two'" scripts/setup --check two
 APPVM_DEMO_TIMEOUT=soon refuses \
 	"demo: APPVM_DEMO_TIMEOUT must be a whole number of seconds from 1 to 9999, not 'soon'" scripts/demo
 APPVM_DEMO_TIMEOUT=0 refuses "not '0'" scripts/demo
+# What run-vm needs, missing or of the wrong kind: exit status 3, one line
+# naming it, before qemu is started (-n shows that nothing got that far).
+mkdir "$fake/dir"
+want=3 refuses "run-vm: kernel $fake/dir is a directory, not a file" \
+	scripts/run-vm -n -k "$fake/dir" -i "$fake/initrd"
+want=3 refuses "run-vm: kernel $fake/none not found" scripts/run-vm -n -k "$fake/none" -i "$fake/initrd"
+want=3 refuses "run-vm: initramfs $fake/dir is a directory, not a file" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/dir"
+want=3 refuses "run-vm: initramfs $fake/none not found (build it: rootfs/build)" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/none"
+want=3 refuses "run-vm: store image $fake/dir is a directory, not a file" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --store "$fake/dir"
+want=3 refuses "run-vm: state disk $fake/dir is a directory, not a file" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --state "$fake/dir"
+want=3 refuses "run-vm: share directory $fake/kernel is not a directory" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --share "t=$fake/kernel"
+want=3 refuses "run-vm: --log $fake/none/console: no directory $fake/none" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --log "$fake/none/console"
 refuses "--state-disk wants a size in MiB from 2 to 1048576, not '99999999999999999999'" \
 	rootfs/build --no-initramfs --state-disk 99999999999999999999 "$fake/out"
 refuses "--app-user wants NAME:ID" rootfs/build --app-user app:99999999999999999999 "$fake/out"
