@@ -14,11 +14,13 @@
 #include "unix_addr.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #define TIMEOUT_MS 5000
@@ -222,9 +224,15 @@ int main(int argc, char **argv)
 	}
 	_cleanup_close_ int fd = unix_sock_connect(sock, 0);
 	if (fd < 0) {
+		/* A file or a folder there is no init that stopped: say what it is. */
+		struct stat sb;
+		bool not_sock =
+		    fd == -ECONNREFUSED && stat(sock, &sb) == 0 && !S_ISSOCK(sb.st_mode);
 		fprintf(stderr, "appvm-initctl: %s: cannot connect to %s: %s%s\n", word, sock,
 			strerror(-fd),
-			fd == -ENOENT || fd == -ECONNREFUSED ? " (is appvm-init running?)" : "");
+			not_sock			       ? " (it is not a socket)"
+			: fd == -ENOENT || fd == -ECONNREFUSED ? " (is appvm-init running?)"
+							       : "");
 		return 1;
 	}
 	static struct initctl_status st;

@@ -232,7 +232,7 @@ control_socket)
 	initctl_says 2 "appvm-initctl: --deadline: expected 0 to 3600000 ms" poweroff --deadline=-1
 	initctl_says 1 "appvm-initctl: status: cannot connect to $WORK/none.sock: No such file" \
 		status --socket "$WORK/none.sock"
-	initctl_says 1 "appvm-initctl: reboot: cannot connect to $WORK: Connection refused" \
+	initctl_says 1 "appvm-initctl: reboot: cannot connect to $WORK: Connection refused (it is not a socket)" \
 		reboot --deadline 10 --socket="$WORK"
 	make_public
 	cp "$APPVM_INITCTL" "$pub/appvm-initctl"
