@@ -129,6 +129,31 @@ refuses "bench-control: -r wants a whole number from 1 to 10000, not 'x'" tests/
 refuses "bench-control: PINGS (10) must be a multiple of ROUNDS (3)" tests/bench/bench-control -n 10 -r 3 "$fake"
 refuses "bench-idle: -s needs seconds, not 'soon'" tests/vm/bench-idle -s soon "$fake"
 
+# scripts/wayland-host takes over no socket another run listens on (the
+# window link of another VM) and deletes nothing that is not a socket: exit
+# status 1, one line, the socket still there.
+python3 -c 'import socket, sys, time
+for p in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(p)
+    if p.endswith("_1027"):
+        s.listen()
+        busy = s
+    else:
+        s.close()
+time.sleep(60)' "$fake/display" "$fake/vm_1027" &
+listener=$!
+for _ in $(seq 100); do [ -S "$fake/vm_1027" ] && break; read -r -t 0.05 <> <(:) || true; done
+want=1 refuses "wayland-host: $fake/vm_1027 is in use: something listens there already" \
+	scripts/wayland-host --vsock "$fake/vm" --display "$fake/display" --waypipe /bin/true
+kill "$listener"
+wait "$listener" 2>/dev/null || true
+[ -S "$fake/vm_1027" ] || { echo "FAIL: wayland-host removed a live socket" >&2; failed=1; }
+rm -f "$fake/vm_1027"
+mkdir "$fake/vm_1027"
+want=1 refuses "wayland-host: $fake/vm_1027: a file that is not a socket is in the way (left alone)" \
+	scripts/wayland-host --vsock "$fake/vm" --display "$fake/display" --waypipe /bin/true
+
 # A config appvm-init refuses: rootfs/build exits 1 with init's line and its
 # own, and builds nothing; --no-check builds it all the same.
 printf '[app]\nexce = /bin/true\n' >"$fake/vm.conf"
