@@ -154,6 +154,26 @@ mkdir "$fake/vm_1027"
 want=1 refuses "wayland-host: $fake/vm_1027: a file that is not a socket is in the way (left alone)" \
 	scripts/wayland-host --vsock "$fake/vm" --display "$fake/display" --waypipe /bin/true
 
+# rootfs/build names a missing input before it makes OUTDIR, so none is
+# left behind half made.
+for args in "--bin $fake/none" "--store s=$fake/none" "--add $fake/none:/x" "--store-deb s=$fake/none.deb"; do
+	rc=0
+	# shellcheck disable=SC2086 # an option and its value
+	(cd "$src" && timeout 60 rootfs/build --init "$init" --compress none $args "$fake/img-missing") \
+		>"$out" 2>&1 </dev/null || rc=$?
+	if [ $rc -ne 1 ] || [ "$(wc -l <"$out")" -ne 1 ] || ! grep -qF "$fake/none" "$out" || [ -e "$fake/img-missing" ]; then
+		echo "FAIL: rootfs/build $args: exit status $rc, '$(cat "$out")', OUTDIR made: $([ -e "$fake/img-missing" ] && echo yes || echo no)" >&2
+		failed=1
+	fi
+	rm -rf "$fake/img-missing"
+done
+rc=0
+(cd "$src" && timeout 60 rootfs/build --init "$init" --compress none "$fake/kernel") >"$out" 2>&1 </dev/null || rc=$?
+if [ $rc -ne 1 ] || ! grep -qxF "rootfs/build: OUTDIR $fake/kernel exists and is not a directory" "$out"; then
+	echo "FAIL: rootfs/build with a file as OUTDIR: exit status $rc, '$(cat "$out")'" >&2
+	failed=1
+fi
+
 # A config appvm-init refuses: rootfs/build exits 1 with init's line and its
 # own, and builds nothing; --no-check builds it all the same.
 printf '[app]\nexce = /bin/true\n' >"$fake/vm.conf"
