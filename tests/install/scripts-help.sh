@@ -81,6 +81,9 @@ refuses "setup: unexpected argument 'two'" scripts/setup --check two
 APPVM_DEMO_TIMEOUT=soon refuses \
 	"demo: APPVM_DEMO_TIMEOUT must be a whole number of seconds from 1 to 9999, not 'soon'" scripts/demo
 APPVM_DEMO_TIMEOUT=0 refuses "not '0'" scripts/demo
+# An option for --wayland without it is named, not ignored.
+refuses "run-vm: --wayland-port, --wayland-filter and --wayland-unfiltered need --wayland" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --wayland-port 1028
 # What run-vm needs, missing or of the wrong kind: exit status 3, one line
 # naming it, before qemu is started (-n shows that nothing got that far).
 mkdir "$fake/dir"
