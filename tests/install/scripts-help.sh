@@ -84,6 +84,13 @@ APPVM_DEMO_TIMEOUT=0 refuses "not '0'" scripts/demo
 # An option for --wayland without it is named, not ignored.
 refuses "run-vm: --wayland-port, --wayland-filter and --wayland-unfiltered need --wayland" \
 	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --wayland-port 1028
+# --vm-dir replaces a stale entry of the VM's name, but never a folder that
+# holds anything a run does not leave there.
+mkdir -p "$fake/vmdir/docs"
+touch "$fake/vmdir/docs/precious"
+refuses "run-vm: $fake/vmdir/docs is not a VM's entry ($fake/vmdir/docs/precious is not one of its files)" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --vsock-cid 3 --vm-dir "$fake/vmdir" --name docs
+[ -e "$fake/vmdir/docs/precious" ] || { echo "FAIL: run-vm --vm-dir removed a file of the user's" >&2; failed=1; }
 # What run-vm needs, missing or of the wrong kind: exit status 3, one line
 # naming it, before qemu is started (-n shows that nothing got that far).
 mkdir "$fake/dir"
