@@ -62,6 +62,11 @@ refuses "SECONDS_PER_TARGET must be a whole number of seconds from 1 to 9999999,
 	scripts/fuzz "$fake" 0
 refuses "not '30s'" scripts/fuzz "$fake" 30s
 refuses "no target fuzz_typo in $fake (have: fuzz_x )" scripts/fuzz "$fake" 1 fuzz_typo
+# A normal build's fuzz_* programs only replay corpora: no campaign is run.
+mkdir "$fake/normal"
+cp "$fake/fuzz_x" "$fake/normal/fuzz_x"
+printf 'APPVM_FUZZ:BOOL=OFF\n' >"$fake/normal/CMakeCache.txt"
+want=1 refuses "fuzz: $fake/normal is not a fuzz build" scripts/fuzz "$fake/normal" 1
 for args in "--mem 99999999999999999999" "--cpus 0" "--timeout -1" "--vsock-cid 4294967295"; do
 	# shellcheck disable=SC2086 # each is an option and its value
 	refuses "run-vm: ${args%% *} must be a number" scripts/run-vm -n -i x $args
