@@ -16,7 +16,7 @@ tools=(
 	tests/bench/bench-control tests/bench/bench-files tests/vsock/bench.sh
 	tests/vm/bench-boot tests/vm/bench-idle tests/vm/bench-musl
 	tests/vm/boot-timeline tests/vm/boot-pcsample tests/vm/check-static
-	tests/vm/repro-full
+	tests/vm/repro-full .ci/run
 )
 out=$(mktemp "${TMPDIR:-/var/tmp}/scripts-help.XXXXXX")
 fake=$(mktemp -d "${TMPDIR:-/var/tmp}/scripts-help.XXXXXX")
@@ -80,6 +80,7 @@ if ! grep -qE -- "-smp 10( |$)" "$out" || ! grep -qE -- "-m 256M( |$)" "$out"; t
 	failed=1
 fi
 # One argument at most; an extra one is named, not ignored.
+refuses "ci: unexpected argument '--bogus': .ci/run takes none" .ci/run --bogus
 refuses "demo: unexpected argument 'two'" scripts/demo --keep two
 refuses "scripts/test: unexpected argument 'two'" scripts/test --quick two
 refuses "setup: unexpected argument 'two'" scripts/setup --check two
