@@ -191,8 +191,10 @@ int main(int argc, char **argv)
 			unsigned long n = v ? strtoul(v, &end, 10) : 0;
 			if (!v || errno || end == v || *end || v[0] < '0' || v[0] > '9' ||
 			    n > INITCTL_DEADLINE_MAX) {
-				fprintf(stderr, "appvm-initctl: --deadline: expected 0 to %d ms\n",
-					INITCTL_DEADLINE_MAX);
+				fprintf(stderr,
+					"appvm-initctl: --deadline: expected 0 to %d ms%s%s%s\n",
+					INITCTL_DEADLINE_MAX, v ? ", not '" : "", v ? v : "",
+					v ? "'" : "");
 				return 2;
 			}
 			deadline_ms = (uint32_t)n;
