@@ -112,7 +112,7 @@ int ctl_target_parse_named(const char *s, struct ctl_target *ret, const char **r
 		*ret_why = ret_buf;
 		return -EINVAL;
 	} else if (ctl_target_parse(s, ret, &why) < 0) {
-		snprintf(ret_buf, buf_size, "bad target: %s", why);
+		snprintf(ret_buf, buf_size, "bad target '%.64s': %s", s, why);
 		*ret_why = ret_buf;
 		return -EINVAL;
 	}

@@ -250,7 +250,7 @@ static void test_args(void **state)
 	parse(&a, "unknown command 'pong'", "unix:/x", "pong", NULL);
 	parse(&a, "unexpected argument", "unix:/x", "ping", "extra", NULL);
 	parse(&a, "unknown option '--jsn'", "unix:/x", "ping", "--jsn", NULL);
-	parse(&a, "bad target", "vsock:2", "ping", NULL);
+	parse(&a, "bad target 'vsock:2': ", "vsock:2", "ping", NULL);
 	parse(&a, "bad target", "ping", "unix:/x", NULL);
 	parse(&a, "--timeout", "unix:/x", "ping", "--timeout", NULL);
 	parse(&a, "--timeout", "unix:/x", "ping", "--timeout", "0", NULL);
