@@ -69,12 +69,19 @@ static void log_starting(void *ctx)
 	log_info("%s starting (vm \"%s\")", AGENT_SOFTWARE, a->vm_name);
 }
 
+/* A start-up step that failed: its one line (main adds none). */
+static int setup_failed(const char *what, int r)
+{
+	log_err("cannot start: %s: %s", what, strerror(-r));
+	return r;
+}
+
 static int setup(struct agent *a)
 {
 	sigset_t mask;
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (a->epfd < 0)
-		return -errno;
+		return setup_failed("epoll_create1", -errno);
 	/* The event connection's connect goes out first: its round trip
 	 * overlaps all the rest of the start-up. The start-up's lines are
 	 * formatted once READY is out (events_lines_wait). */
@@ -84,16 +91,16 @@ static int setup(struct agent *a)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-		return -errno;
+		return setup_failed("sigprocmask", -errno);
 	/* Writes to a closed peer fail with EPIPE instead. */
 	signal(SIGPIPE, SIG_IGN);
 	a->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (a->sig_fd < 0)
-		return -errno;
+		return setup_failed("signalfd", -errno);
 	a->sig_w.kind = WATCH_SIGNAL;
 	int r = agent_watch_add(a, a->sig_fd, &a->sig_w, EPOLLIN);
 	if (r < 0)
-		return r;
+		return setup_failed("epoll_ctl", r);
 	server_init(a);
 	initq_setup(a);
 	initwatch_setup(a);

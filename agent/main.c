@@ -34,10 +34,6 @@ int main(int argc, char **argv)
 	a.listen_fd = -1;
 	a.sig_fd = -1;
 	a.epfd = -1;
-	int r = agent_run(&a);
-	if (r < 0) {
-		log_err("stopped: %s", strerror(-r));
-		return 1;
-	}
-	return 0;
+	/* A failure has said what failed, in its own line. */
+	return agent_run(&a) < 0 ? 1 : 0;
 }

@@ -62,8 +62,10 @@ int server_open(struct agent *a)
 	a->listen_fd = fd;
 	a->listen_w.kind = WATCH_LISTEN;
 	int r = agent_watch_add(a, fd, &a->listen_w, EPOLLIN);
-	if (r < 0)
+	if (r < 0) {
+		log_err("cannot watch the listening socket: %s", strerror(-r));
 		return r;
+	}
 	log_defer(log_listening, a);
 	return 0;
 }

@@ -14,11 +14,13 @@
 #include "unix_addr.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #define TIMEOUT_MS 5000
@@ -189,8 +191,10 @@ int main(int argc, char **argv)
 			unsigned long n = v ? strtoul(v, &end, 10) : 0;
 			if (!v || errno || end == v || *end || v[0] < '0' || v[0] > '9' ||
 			    n > INITCTL_DEADLINE_MAX) {
-				fprintf(stderr, "appvm-initctl: --deadline: expected 0 to %d ms\n",
-					INITCTL_DEADLINE_MAX);
+				fprintf(stderr,
+					"appvm-initctl: --deadline: expected 0 to %d ms%s%s%s\n",
+					INITCTL_DEADLINE_MAX, v ? ", not '" : "", v ? v : "",
+					v ? "'" : "");
 				return 2;
 			}
 			deadline_ms = (uint32_t)n;
@@ -222,9 +226,15 @@ int main(int argc, char **argv)
 	}
 	_cleanup_close_ int fd = unix_sock_connect(sock, 0);
 	if (fd < 0) {
+		/* A file or a folder there is no init that stopped: say what it is. */
+		struct stat sb;
+		bool not_sock =
+		    fd == -ECONNREFUSED && stat(sock, &sb) == 0 && !S_ISSOCK(sb.st_mode);
 		fprintf(stderr, "appvm-initctl: %s: cannot connect to %s: %s%s\n", word, sock,
 			strerror(-fd),
-			fd == -ENOENT || fd == -ECONNREFUSED ? " (is appvm-init running?)" : "");
+			not_sock			       ? " (it is not a socket)"
+			: fd == -ENOENT || fd == -ECONNREFUSED ? " (is appvm-init running?)"
+							       : "");
 		return 1;
 	}
 	static struct initctl_status st;

@@ -267,7 +267,7 @@ static int answer_option(const char *arg)
 	       "\n"
 	       "Exit status outside PID 1: 0 for --help, --version and a good --check;\n"
 	       "1 for a configuration --check refuses (or when not PID 1); 2 for bad\n"
-	       "--check arguments.\n",
+	       "arguments.\n",
 	       DEFAULT_CONFIG);
 	return 0;
 }
@@ -291,6 +291,16 @@ int main(int argc, char **argv)
 			return 0;
 		if (argc >= 2 && strcmp(argv[1], "--check") == 0)
 			return init_check_main(argc, argv);
+		if (argc >= 2) {
+			bool known = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+				     strcmp(argv[1], "--version") == 0;
+			if (known || argv[1][0] != '-')
+				log_err("unexpected argument '%s' (see --help)",
+					argv[known ? 2 : 1]);
+			else
+				log_err("unknown option '%s' (see --help)", argv[1]);
+			return INIT_CHECK_USAGE;
+		}
 		/* Shutdown signals every process (kill(-1)): only PID 1 may do that. */
 		log_err("must run as PID 1 (of a VM, or of a PID namespace in tests)");
 		return 1;

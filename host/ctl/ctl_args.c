@@ -112,7 +112,7 @@ int ctl_target_parse_named(const char *s, struct ctl_target *ret, const char **r
 		*ret_why = ret_buf;
 		return -EINVAL;
 	} else if (ctl_target_parse(s, ret, &why) < 0) {
-		snprintf(ret_buf, buf_size, "bad target: %s", why);
+		snprintf(ret_buf, buf_size, "bad target '%.64s': %s", s, why);
 		*ret_why = ret_buf;
 		return -EINVAL;
 	}
@@ -143,8 +143,11 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 			} else if (is_option(arg, "--timeout")) {
 				const char *v = option_value(argc, argv, &i, "--timeout");
 				if (!v || ctl_timeout_parse(v, &a.timeout_ms) < 0) {
-					*ret_why = "--timeout needs seconds (more than 0, at most "
-						   "86400, up to 3 decimals)";
+					snprintf(ret_buf, buf_size,
+						 "--timeout needs seconds (more than 0, at most "
+						 "86400, up to 3 decimals)%s%.64s%s",
+						 v ? ", not '" : "", v ? v : "", v ? "'" : "");
+					*ret_why = ret_buf;
 					return -EINVAL;
 				}
 				timeout_set = true;
@@ -165,8 +168,11 @@ int ctl_args_parse(int argc, char *const *argv, struct ctl_args *ret, char *ret_
 			} else if (is_option(arg, "--max-size")) {
 				const char *v = option_value(argc, argv, &i, "--max-size");
 				if (!v || ctl_clip_size_parse(v, &a.clip_max_size) < 0) {
-					*ret_why = "--max-size needs 1 to 16M bytes (e.g. 65536, "
-						   "64K, 1M)";
+					snprintf(ret_buf, buf_size,
+						 "--max-size needs 1 to 16M bytes (e.g. 65536, "
+						 "64K, 1M)%s%.64s%s",
+						 v ? ", not '" : "", v ? v : "", v ? "'" : "");
+					*ret_why = ret_buf;
 					return -EINVAL;
 				}
 				clip_option = true;

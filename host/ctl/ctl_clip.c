@@ -224,6 +224,12 @@ int ctl_clip_policy_parse(const char *text, const char *vm, struct ctl_clip_poli
 		memcpy(line, s, len);
 		line[len] = '\0';
 		s += len + (nl ? 1 : 0);
+		/* As in vm.conf: a blank, then ';' starts a comment after a value. */
+		for (char *c = line; *c; c++)
+			if (*c == ';' && c > line && (c[-1] == ' ' || c[-1] == '\t')) {
+				*c = '\0';
+				break;
+			}
 		char *l = trim(line);
 		if (*l == '\0' || *l == '#' || *l == ';')
 			continue;

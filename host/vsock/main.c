@@ -640,7 +640,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "appvm-vsock: unexpected argument '%s'\n", argv[optind]);
+		fprintf(stderr, "appvm-vsock: unexpected argument '%s' (see --help)\n",
+			argv[optind]);
 		return 2;
 	}
 	if (!have_cid || !app.socket_path || !app.vu_path) {

@@ -2,7 +2,8 @@
 # appvmctl against the real appvm-agent, over Unix sockets (the agent's test
 # transport): ping, status, wait-ready through the event socket and through
 # polling, shutdown and reboot through a stand-in for init's control socket
-# that answers "ok" and then stops the agent as init's shutdown sequence would.
+# that answers "ok" and then stops the agent as init's shutdown sequence would;
+# an agent that cannot start says so in one line.
 #
 # Usage: tests/ctl/agent-test.sh APPVMCTL APPVM-AGENT
 set -euo pipefail
@@ -165,4 +166,16 @@ set -e
 [ $rc -eq 5 ] || fail "shutdown without init: exit $rc, want 5"
 pass "shutdown that never completes: exit 5"
 stop_agent
+
+# An agent that cannot start says why in one line and exits 1, with no
+# second line repeating the error.
+rc=0
+timeout 10 "$agent" --listen-unix "$dir/none/agent.sock" --event-unix "$dir/events.sock" \
+	--init-socket "$dir/init.sock" </dev/null >"$dir/start.out" 2>"$dir/start.err" || rc=$?
+[ $rc -eq 1 ] || fail "agent that cannot listen: exit $rc, want 1: $(cat "$dir/start.err")"
+if [ "$(grep -c -e "$dir/none/agent.sock" -e 'stopped' "$dir/start.err")" -ne 1 ] ||
+	! grep -qxF "appvm-agent: cannot listen on $dir/none/agent.sock: No such file or directory" "$dir/start.err"; then
+	fail "agent that cannot listen said: '$(cat "$dir/start.err")'"
+fi
+pass "an agent that cannot listen: one line, exit 1"
 echo "agent-test: all passed"

@@ -284,6 +284,16 @@ static void test_policy(void **state)
 	assert_int_equal(ctl_clip_policy_parse(conf, NULL, &p, err, sizeof(err)), 0);
 	assert_int_equal(p.max_size, 128 << 10);
 	assert_int_equal(p.min_interval_ms, 2000);
+	/* Comments after a value or a section, as in clipboard.md's example. */
+	ctl_clip_policy_default(&p);
+	assert_int_equal(ctl_clip_policy_parse("[default]\nmax-size = 64K        ; bytes\n"
+					       "single-use = yes\t; a tab before it\n"
+					       "[vm dev] ; a terminal VM\nkeep-controls = yes ;\n",
+					       "dev", &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(p.max_size, 64 << 10);
+	assert_true(p.single_use);
+	assert_true(p.keep_controls);
 	ctl_clip_policy_default(&p);
 	assert_int_equal(ctl_clip_policy_parse("", "x", &p, err, sizeof(err)), 0);
 	assert_int_equal(p.max_size, 65536);
@@ -293,6 +303,8 @@ static void test_policy(void **state)
 	} bad[] = {
 	    {"max-size = 1M\n", "1: a key before any [section]"},
 	    {"[default]\nmax-size = 17M\n", "2: max-size wants"},
+	    /* ';' is a comment only after a blank. */
+	    {"[default]\nmax-size = 64K;no\n", "2: max-size wants"},
 	    {"[default]\nsingle-use = true\n", "2: single-use wants yes or no"},
 	    {"[default]\nkeep-controls = 1\n", "2: keep-controls wants yes or no"},
 	    {"[default]\nmin-interval = 1h\n", "2: min-interval wants"},

@@ -250,11 +250,16 @@ static void test_args(void **state)
 	parse(&a, "unknown command 'pong'", "unix:/x", "pong", NULL);
 	parse(&a, "unexpected argument", "unix:/x", "ping", "extra", NULL);
 	parse(&a, "unknown option '--jsn'", "unix:/x", "ping", "--jsn", NULL);
-	parse(&a, "bad target", "vsock:2", "ping", NULL);
+	parse(&a, "bad target 'vsock:2': ", "vsock:2", "ping", NULL);
 	parse(&a, "bad target", "ping", "unix:/x", NULL);
 	parse(&a, "--timeout", "unix:/x", "ping", "--timeout", NULL);
 	parse(&a, "--timeout", "unix:/x", "ping", "--timeout", "0", NULL);
-	parse(&a, "--timeout", "unix:/x", "ping", "--timeout=soon", NULL);
+	parse(&a,
+	      "--timeout needs seconds (more than 0, at most 86400, up to 3 decimals), not "
+	      "'soon'",
+	      "unix:/x", "ping", "--timeout=soon", NULL);
+	parse(&a, "up to 3 decimals), not '0.0001'", "unix:/x", "ping", "--timeout", "0.0001",
+	      NULL);
 	parse(&a, "--event-socket needs", "unix:/x", "wait-ready", "--event-socket=", NULL);
 	parse(&a, "wait-ready only", "unix:/x", "ping", "--event-socket", "/e", NULL);
 	parse(&a, "vsock", "vsock:3", "wait-ready", "--event-socket", "/e", NULL);
@@ -308,7 +313,8 @@ static void test_args_clipboard(void **state)
 	      NULL);
 	parse(&a, "--type needs a MIME type", "focused", "clipboard", "copy", "--type",
 	      "text/\x1b[31m", NULL);
-	parse(&a, "--max-size needs", "focused", "clipboard", "copy", "--max-size", "17M", NULL);
+	parse(&a, "--max-size needs 1 to 16M bytes (e.g. 65536, 64K, 1M), not '17M'", "focused",
+	      "clipboard", "copy", "--max-size", "17M", NULL);
 	parse(&a, "--max-size needs", "focused", "clipboard", "copy", "--max-size", "0", NULL);
 	parse(&a, "--config needs a path", "focused", "clipboard", "copy", "--config=", NULL);
 	parse(&a, "vm:NAME wants", "vm:", "ping", NULL);

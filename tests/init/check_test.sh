@@ -119,6 +119,21 @@ check 2 "appvm-init: --cmdline needs the kernel command line's text" "$conf" --c
 check 2 "appvm-init: unknown option '--bogus'" --bogus "$conf"
 check 2 "appvm-init: unexpected argument 'two'" "$conf" two
 check 2 "appvm-init: --cmdline: unbalanced quote" "$conf" --cmdline 'appvm.vm.name="x'
+# Outside PID 1 without --check: an unknown option or an extra argument is
+# a usage error too, named, not "must run as PID 1".
+usage_err() { # WANT_TEXT ARGS...
+	local want=$1 rc=0
+	shift
+	"$APPVM_INIT" "$@" >"$work/out" 2>"$work/err" </dev/null || rc=$?
+	if [ $rc -ne 2 ] || [ -s "$work/out" ] || [ "$(cat "$work/err")" != "appvm-init: $want (see --help)" ]; then
+		fail "$*: exit $rc, stdout '$(cat "$work/out")', stderr '$(cat "$work/err")' (want 2 and '$want')"
+	fi
+}
+usage_err "unknown option '--bogus'" --bogus
+usage_err "unknown option '-x'" -x "$conf"
+usage_err "unexpected argument 'extra'" extra
+usage_err "unexpected argument 'two'" --help two
+usage_err "unexpected argument 'two'" --version two
 "$APPVM_INIT" --help >"$work/out"
 grep -qF -- "--check FILE [--cmdline 'TEXT']" "$work/out" || fail "--help does not show --check"
 grep -qF "the stores' devices, the app's executable" "$work/out" ||

@@ -229,10 +229,10 @@ control_socket)
 	initctl_says 2 "appvm-initctl: unexpected argument 'now'" poweroff now
 	initctl_says 2 "appvm-initctl: unknown option '--force'" --force poweroff
 	initctl_says 2 "appvm-initctl: missing command: status, watch, poweroff or reboot"
-	initctl_says 2 "appvm-initctl: --deadline: expected 0 to 3600000 ms" poweroff --deadline=-1
+	initctl_says 2 "appvm-initctl: --deadline: expected 0 to 3600000 ms, not '-1'" poweroff --deadline=-1
 	initctl_says 1 "appvm-initctl: status: cannot connect to $WORK/none.sock: No such file" \
 		status --socket "$WORK/none.sock"
-	initctl_says 1 "appvm-initctl: reboot: cannot connect to $WORK: Connection refused" \
+	initctl_says 1 "appvm-initctl: reboot: cannot connect to $WORK: Connection refused (it is not a socket)" \
 		reboot --deadline 10 --socket="$WORK"
 	make_public
 	cp "$APPVM_INITCTL" "$pub/appvm-initctl"

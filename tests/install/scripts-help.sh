@@ -16,7 +16,7 @@ tools=(
 	tests/bench/bench-control tests/bench/bench-files tests/vsock/bench.sh
 	tests/vm/bench-boot tests/vm/bench-idle tests/vm/bench-musl
 	tests/vm/boot-timeline tests/vm/boot-pcsample tests/vm/check-static
-	tests/vm/repro-full
+	tests/vm/repro-full .ci/run
 )
 out=$(mktemp "${TMPDIR:-/var/tmp}/scripts-help.XXXXXX")
 fake=$(mktemp -d "${TMPDIR:-/var/tmp}/scripts-help.XXXXXX")
@@ -43,12 +43,12 @@ done
 
 # Bad numbers, options and names: exit status 2 at once, one line naming
 # what was wrong, no work started (no VM, no fuzzer).
-refuses() { # PATTERN TOOL ARGS...
-	local pat=$1 tool=$2 rc=0
+refuses() { # PATTERN TOOL ARGS... (exit status $want, default 2)
+	local pat=$1 tool=$2 rc=0 status=${want:-2}
 	shift 2
 	(cd "$src" && timeout 10 "./$tool" "$@") >"$out" 2>&1 </dev/null || rc=$?
-	if [ $rc -ne 2 ] || [ "$(wc -l <"$out")" -ne 1 ] || ! grep -qF -- "$pat" "$out"; then
-		echo "FAIL: $tool $*: exit status $rc, '$(cat "$out")' (want 2 and '$pat')" >&2
+	if [ $rc -ne "$status" ] || [ "$(wc -l <"$out")" -ne 1 ] || ! grep -qF -- "$pat" "$out"; then
+		echo "FAIL: $tool $*: exit status $rc, '$(cat "$out")' (want $status and '$pat')" >&2
 		failed=1
 	fi
 }
@@ -62,6 +62,11 @@ refuses "SECONDS_PER_TARGET must be a whole number of seconds from 1 to 9999999,
 	scripts/fuzz "$fake" 0
 refuses "not '30s'" scripts/fuzz "$fake" 30s
 refuses "no target fuzz_typo in $fake (have: fuzz_x )" scripts/fuzz "$fake" 1 fuzz_typo
+# A normal build's fuzz_* programs only replay corpora: no campaign is run.
+mkdir "$fake/normal"
+cp "$fake/fuzz_x" "$fake/normal/fuzz_x"
+printf 'APPVM_FUZZ:BOOL=OFF\n' >"$fake/normal/CMakeCache.txt"
+want=1 refuses "fuzz: $fake/normal is not a fuzz build" scripts/fuzz "$fake/normal" 1
 for args in "--mem 99999999999999999999" "--cpus 0" "--timeout -1" "--vsock-cid 4294967295"; do
 	# shellcheck disable=SC2086 # each is an option and its value
 	refuses "run-vm: ${args%% *} must be a number" scripts/run-vm -n -i x $args
@@ -74,6 +79,42 @@ if ! grep -qE -- "-smp 10( |$)" "$out" || ! grep -qE -- "-m 256M( |$)" "$out"; t
 	echo "FAIL: run-vm --cpus 010 --mem 0256 did not become -smp 10 -m 256M: '$(cat "$out")'" >&2
 	failed=1
 fi
+# One argument at most; an extra one is named, not ignored.
+refuses "ci: unexpected argument '--bogus': .ci/run takes none" .ci/run --bogus
+refuses "demo: unexpected argument 'two'" scripts/demo --keep two
+refuses "scripts/test: unexpected argument 'two'" scripts/test --quick two
+refuses "setup: unexpected argument 'two'" scripts/setup --check two
+APPVM_DEMO_TIMEOUT=soon refuses \
+	"demo: APPVM_DEMO_TIMEOUT must be a whole number of seconds from 1 to 9999, not 'soon'" scripts/demo
+APPVM_DEMO_TIMEOUT=0 refuses "not '0'" scripts/demo
+# An option for --wayland without it is named, not ignored.
+refuses "run-vm: --wayland-port, --wayland-filter and --wayland-unfiltered need --wayland" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --wayland-port 1028
+# --vm-dir replaces a stale entry of the VM's name, but never a folder that
+# holds anything a run does not leave there.
+mkdir -p "$fake/vmdir/docs"
+touch "$fake/vmdir/docs/precious"
+refuses "run-vm: $fake/vmdir/docs is not a VM's entry ($fake/vmdir/docs/precious is not one of its files)" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --vsock-cid 3 --vm-dir "$fake/vmdir" --name docs
+[ -e "$fake/vmdir/docs/precious" ] || { echo "FAIL: run-vm --vm-dir removed a file of the user's" >&2; failed=1; }
+# What run-vm needs, missing or of the wrong kind: exit status 3, one line
+# naming it, before qemu is started (-n shows that nothing got that far).
+mkdir "$fake/dir"
+want=3 refuses "run-vm: kernel $fake/dir is a directory, not a file" \
+	scripts/run-vm -n -k "$fake/dir" -i "$fake/initrd"
+want=3 refuses "run-vm: kernel $fake/none not found" scripts/run-vm -n -k "$fake/none" -i "$fake/initrd"
+want=3 refuses "run-vm: initramfs $fake/dir is a directory, not a file" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/dir"
+want=3 refuses "run-vm: initramfs $fake/none not found (build it: rootfs/build)" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/none"
+want=3 refuses "run-vm: store image $fake/dir is a directory, not a file" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --store "$fake/dir"
+want=3 refuses "run-vm: state disk $fake/dir is a directory, not a file" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --state "$fake/dir"
+want=3 refuses "run-vm: share directory $fake/kernel is not a directory" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --share "t=$fake/kernel"
+want=3 refuses "run-vm: --log $fake/none/console: no directory $fake/none" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --log "$fake/none/console"
 refuses "--state-disk wants a size in MiB from 2 to 1048576, not '99999999999999999999'" \
 	rootfs/build --no-initramfs --state-disk 99999999999999999999 "$fake/out"
 refuses "--app-user wants NAME:ID" rootfs/build --app-user app:99999999999999999999 "$fake/out"
@@ -103,6 +144,51 @@ done
 refuses "bench-control: -r wants a whole number from 1 to 10000, not 'x'" tests/bench/bench-control -r x "$fake"
 refuses "bench-control: PINGS (10) must be a multiple of ROUNDS (3)" tests/bench/bench-control -n 10 -r 3 "$fake"
 refuses "bench-idle: -s needs seconds, not 'soon'" tests/vm/bench-idle -s soon "$fake"
+
+# scripts/wayland-host takes over no socket another run listens on (the
+# window link of another VM) and deletes nothing that is not a socket: exit
+# status 1, one line, the socket still there.
+python3 -c 'import socket, sys, time
+for p in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(p)
+    if p.endswith("_1027"):
+        s.listen()
+        busy = s
+    else:
+        s.close()
+time.sleep(60)' "$fake/display" "$fake/vm_1027" &
+listener=$!
+for _ in $(seq 100); do [ -S "$fake/vm_1027" ] && break; read -r -t 0.05 <> <(:) || true; done
+want=1 refuses "wayland-host: $fake/vm_1027 is in use: something listens there already" \
+	scripts/wayland-host --vsock "$fake/vm" --display "$fake/display" --waypipe /bin/true
+kill "$listener"
+wait "$listener" 2>/dev/null || true
+[ -S "$fake/vm_1027" ] || { echo "FAIL: wayland-host removed a live socket" >&2; failed=1; }
+rm -f "$fake/vm_1027"
+mkdir "$fake/vm_1027"
+want=1 refuses "wayland-host: $fake/vm_1027: a file that is not a socket is in the way (left alone)" \
+	scripts/wayland-host --vsock "$fake/vm" --display "$fake/display" --waypipe /bin/true
+
+# rootfs/build names a missing input before it makes OUTDIR, so none is
+# left behind half made.
+for args in "--bin $fake/none" "--store s=$fake/none" "--add $fake/none:/x" "--store-deb s=$fake/none.deb"; do
+	rc=0
+	# shellcheck disable=SC2086 # an option and its value
+	(cd "$src" && timeout 60 rootfs/build --init "$init" --compress none $args "$fake/img-missing") \
+		>"$out" 2>&1 </dev/null || rc=$?
+	if [ $rc -ne 1 ] || [ "$(wc -l <"$out")" -ne 1 ] || ! grep -qF "$fake/none" "$out" || [ -e "$fake/img-missing" ]; then
+		echo "FAIL: rootfs/build $args: exit status $rc, '$(cat "$out")', OUTDIR made: $([ -e "$fake/img-missing" ] && echo yes || echo no)" >&2
+		failed=1
+	fi
+	rm -rf "$fake/img-missing"
+done
+rc=0
+(cd "$src" && timeout 60 rootfs/build --init "$init" --compress none "$fake/kernel") >"$out" 2>&1 </dev/null || rc=$?
+if [ $rc -ne 1 ] || ! grep -qxF "rootfs/build: OUTDIR $fake/kernel exists and is not a directory" "$out"; then
+	echo "FAIL: rootfs/build with a file as OUTDIR: exit status $rc, '$(cat "$out")'" >&2
+	failed=1
+fi
 
 # A config appvm-init refuses: rootfs/build exits 1 with init's line and its
 # own, and builds nothing; --no-check builds it all the same.

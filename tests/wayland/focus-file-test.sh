@@ -2,7 +2,8 @@
 # The host filter's focus file is replaced through PATH.tmp: a symlink
 # planted there (by anyone who may write the focus file's folder) must
 # neither be written through nor renamed into place as the focus file.
-# And a client of a filter without its compositor learns no host path.
+# And a client of a filter without its compositor learns no host path;
+# a focus file that cannot be written stops the filter at start.
 # Usage: focus-file-test.sh APPVM_WAYLAND
 set -euo pipefail
 filter=${1:?usage: focus-file-test.sh APPVM_WAYLAND}
@@ -56,4 +57,17 @@ kill -TERM "$pid"
 wait "$pid" || fail "the filter did not exit 0 after SIGTERM"
 pid=
 [ "$(cat "$work/victim")" = precious ] || fail "the victim was written at exit"
-echo "ok: focus file written beside a planted symlink, never through it; no host path in errors"
+
+# A focus file that cannot be written (its folder is missing) stops the
+# filter at start, in one line, exit status 1, its socket removed: a filter
+# that ran on could never be found as the focused VM.
+rc=0
+timeout 10 "$filter" host --listen "$work/w2.sock" --upstream "$work/none.sock" --name vm \
+	--focus-file "$work/nodir/focus" 2>"$work/log2" </dev/null || rc=$?
+[ $rc -eq 1 ] || fail "unwritable focus file: exit status $rc (want 1): $(cat "$work/log2")"
+if [ "$(wc -l <"$work/log2")" -ne 1 ] ||
+	! grep -qF "focus file $work/nodir/focus: No such file or directory" "$work/log2"; then
+	fail "unwritable focus file: '$(cat "$work/log2")'"
+fi
+[ ! -e "$work/w2.sock" ] || fail "unwritable focus file: the socket was left behind"
+echo "ok: focus file written beside a planted symlink, never through it; no host path in errors; an unwritable one stops the start"

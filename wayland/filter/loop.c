@@ -85,13 +85,13 @@ static void ep_set(struct loop *l, int fd, struct src *s, uint32_t *cur, uint32_
  * focus, "0\n" otherwise, replaced by rename so readers never see half.
  * A change is written once it has settled (wlf_focus_settle); at exit
  * (now_final) at once. */
-static void write_focus(struct loop *l, bool now_final)
+static int write_focus(struct loop *l, bool now_final)
 {
 	const char *path = l->opts->focus_file;
 	bool focused = l->ctx.focused > 0;
 	l->ctx.focus_changed = false;
 	if (!path)
-		return;
+		return 0;
 	unsigned dropped = l->focus.dropped;
 	int v = wlf_focus_settle(&l->focus, focused, clock_now_ms(), &l->focus_wake);
 	if (l->focus.dropped != dropped)
@@ -102,7 +102,7 @@ static void write_focus(struct loop *l, bool now_final)
 		l->focus_wake = UINT64_MAX;
 	}
 	if (v < 0)
-		return;
+		return 0;
 	char tmp[4200];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	/* A file left there, or a symlink planted there, is never written
@@ -111,11 +111,13 @@ static void write_focus(struct loop *l, bool now_final)
 	_cleanup_close_ int fd =
 	    open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || io_write_full(fd, v ? "1\n" : "0\n", 2) < 0 || rename(tmp, path) < 0) {
+		int r = errno ? -errno : -EIO;
 		log_warn("focus file %s: %s", path, strerror(errno));
-		return;
+		return r;
 	}
 	l->focus.written = v;
 	log_debug("focus: %s", v ? "in" : "out");
+	return 0;
 }
 
 static void client_free(struct loop *l, struct client *cl)
@@ -486,9 +488,13 @@ int wlf_run(const struct wlf_opts *opts, const char *listen_path, const char *up
 	wlf_ctx_init(&l.ctx, opts->mode, opts->name);
 	l.ctx.allow_fullscreen = opts->allow_fullscreen;
 	int r = setup(&l, listen_path, data_control_path);
+	/* The first "0" tells at once whether the focus file can be kept: a
+	 * filter that cannot does not start (the clipboard's "focused" target
+	 * would never find its VM). */
+	if (r == 0 && (r = write_focus(&l, false)) < 0)
+		l.focus.written = 0; /* nothing more to write at exit */
 	bool running = r == 0;
 	if (running) {
-		write_focus(&l, false);
 		log_info("%s mode: serving %s, upstream %s%s%s",
 			 opts->mode == WLF_MODE_HOST ? "host" : "guest", listen_path, upstream_path,
 			 data_control_path ? ", data-control " : "",
