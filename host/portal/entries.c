@@ -372,7 +372,7 @@ static uint32_t measure_move(struct pd_daemon *d, struct pd_conn *c, const struc
 		*ret_why = "a folder cannot move into itself";
 		return pd_errno_code(EINVAL);
 	}
-	uint32_t code = pd_folder_move_levels(g->base, from, to, &lim.levels, ret_why);
+	uint32_t code = pd_folder_move_levels(g->limit, from, to, &lim.levels, ret_why);
 	if (code)
 		return code;
 	if (to < from)

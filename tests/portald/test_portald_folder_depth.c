@@ -9,7 +9,8 @@
  * must fail (NOREPLACE onto a name, into itself) fails before any walk; a
  * folder too big to walk moved shallower carries the nodes held in it; and
  * with two writable grants, one inside the other, no move through either
- * lets the guest build more than 256 below the grant it acts through. */
+ * lets the guest build more than 256 below the grant it acts through, nor
+ * raise a grant's limit by moving its folder (through itself too). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -555,12 +556,14 @@ static void test_nested_held(void **state)
 	/* And back: n is 2 below b again. */
 	assert_int_equal(g_rename(&c, a, d200, "m", ba, "m", why), 0);
 	assert_int_equal(g_room(&c, b, nb, "r3"), PD_MAX_DEPTH - 2);
-	/* The folder of grant c moved through a to 201: the limit counts from
-	 * where it is (256 below it), and it follows back. */
+	/* The folder of grant c moved through a to 201 below a: its limit stays
+	 * where it was granted (257 below a), so 56 levels fit below it there,
+	 * and its depth follows it back. */
 	assert_int_equal(g_rename(&c, a, PROTO_ROOT_NODE, "c", d200, "c", why), 0);
-	assert_int_equal(g_room(&c, cg, PROTO_ROOT_NODE, "s1"), PD_MAX_DEPTH);
+	assert_int_equal(g_room(&c, cg, PROTO_ROOT_NODE, "s1"), PD_MAX_DEPTH - 200);
 	assert_int_equal(g_rename(&c, a, d200, "c", PROTO_ROOT_NODE, "c", why), 0);
-	assert_int_equal(height(fu_at(share, "c")), PD_MAX_DEPTH);
+	assert_int_equal(height(fu_at(share, "c")), PD_MAX_DEPTH - 200);
+	assert_int_equal(g_room(&c, cg, PROTO_ROOT_NODE, "s2"), PD_MAX_DEPTH);
 	/* Through b, n moved to b's top: 1 below b, 2 below a. */
 	assert_int_equal(g_rename(&c, b, mb, "n", PROTO_ROOT_NODE, "n", why), 0);
 	assert_int_equal(g_room(&c, a, na, "r4"), PD_MAX_DEPTH - 2);
@@ -574,6 +577,42 @@ static void test_nested_held(void **state)
 	pdh_close(&c);
 }
 
+/* The inner grant's own folder moved through that grant, by a node it
+ * holds above it: its limit does not move along. Through b, p made (a+2);
+ * through a, p moved to a's top (b's node p now a+1, above b's folder) and
+ * the empty b moved into p (b's folder a+2); through b, 256 levels made
+ * below p (to a+257, b's limit); through b, b moved into the bottom one
+ * would raise b's limit, again and again: refused, and one level up it
+ * moves but nothing fits below it. The tree stays 257 below a. */
+static void test_nested_self_move(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300];
+	uint64_t pb;
+	uint64_t a = granted(&c, "nestself", share);
+	host_dirs(share, (const char *const[]){"b", NULL});
+	uint64_t b = granted_in(&c, share, "b");
+	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &pb), 0);
+	uint64_t ba = fu_dir(&c, a, PROTO_ROOT_NODE, "b");
+	assert_int_equal(g_rename(&c, a, ba, "p", PROTO_ROOT_NODE, "p", why), 0);
+	forget(&c, a, ba);
+	uint64_t pa = fu_dir(&c, a, PROTO_ROOT_NODE, "p");
+	assert_int_equal(g_rename(&c, a, PROTO_ROOT_NODE, "b", pa, "b", why), 0);
+	uint64_t y = g_down(&c, b, pb, PD_MAX_DEPTH, true);
+	assert_int_equal(g_mkdir(&c, b, y, "z", NULL), PROTO_ERR_LIMIT);
+	assert_int_equal(g_rename(&c, b, pb, "b", y, "b", why), PROTO_ERR_LIMIT);
+	assert_non_null(strstr(why, "too deep"));
+	assert_int_equal(fu_lookup(&c, a, pa, "b", NULL), 0);
+	/* Into the folder above the bottom one: b's folder at its limit. */
+	uint64_t up = g_down(&c, b, pb, PD_MAX_DEPTH - 1, false);
+	assert_int_equal(g_rename(&c, b, pb, "b", up, "b", why), 0);
+	assert_int_equal(g_room(&c, b, PROTO_ROOT_NODE, "q"), 0);
+	assert_int_equal(g_rename(&c, b, up, "b", y, "b", why), PROTO_ERR_LIMIT);
+	assert_int_equal(height(share), PD_MAX_DEPTH + 1);
+	pdh_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,7 +620,8 @@ int main(void)
 	    cmocka_unit_test(test_held_nodes_follow),	 cmocka_unit_test(test_walk_bound),
 	    cmocka_unit_test(test_links_and_host_trees), cmocka_unit_test(test_shallower_held),
 	    cmocka_unit_test(test_nested_attack),	 cmocka_unit_test(test_nested_moved_out),
-	    cmocka_unit_test(test_nested_held),		 cmocka_unit_test(test_shallower_bound),
+	    cmocka_unit_test(test_nested_held),		 cmocka_unit_test(test_nested_self_move),
+	    cmocka_unit_test(test_shallower_bound),
 	};
 	return cmocka_run_group_tests_name("portald_folder_depth", tests, start, stop);
 }
