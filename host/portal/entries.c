@@ -307,31 +307,46 @@ struct move {
 	unsigned n_held;
 };
 
+/* How many names (or checks) of at most max the connection's budget lets a
+ * folder move spend now (pd_budget_walk), or 0 with LIMIT and *ret_why set:
+ * refused before any system call. */
+static uint64_t budget_may(struct pd_conn *c, uint64_t max, uint32_t *ret_code,
+			   const char **ret_why)
+{
+	uint64_t may = pd_budget_walk(&c->walk, clock_now_ms(), max);
+	if (may == 0) {
+		*ret_why = "too many folder moves; try again later";
+		*ret_code = PROTO_ERR_LIMIT;
+	}
+	return may;
+}
+
 /* Moved shallower, the folder at depth `at` (*st): finds the nodes of every
  * folder grant (their own folders too) in it, which must count from its
  * new place. No walk: each node `depth - at` levels below it, if it is in
  * it at all (every depth is exact), has it that many levels up, one
  * fstatat of "../.." each. Those levels (at least 1 a node) are bounded
  * (PD_MAX_MOVE_ENTRIES together) and charged to the connection's budget as
- * a walk's names (each costs less). Returns 0 or the error code with
- * *ret_why set. */
+ * a walk's names (each costs less), all before the first check: more than
+ * the bucket holds is TOO_BIG as past the bound (a walk is cut there too),
+ * more than it holds now LIMIT. Returns 0 or the error code with *ret_why
+ * set. */
 static uint32_t find_held(struct pd_daemon *d, struct pd_conn *c, const struct stat *st,
 			  unsigned at, struct move *mv, const char **ret_why)
 {
 	uint64_t cost;
+	uint32_t code = 0;
 	int n = pd_folders_held(&d->grants, at, &mv->held, &cost);
 	if (n < 0) {
 		*ret_why = "out of memory";
 		return PROTO_ERR_INTERNAL;
 	}
-	if (cost > PD_MAX_MOVE_ENTRIES) { /* as past a walk's bounds: copied instead */
+	if (cost > PD_MAX_MOVE_ENTRIES || cost > c->walk.burst) { /* copied instead */
 		*ret_why = "too many folders held deep down to move a folder shallower";
 		return PROTO_ERR_TOO_BIG;
 	}
-	if (cost > 0 && pd_budget_walk(&c->walk, clock_now_ms(), cost) == 0) {
-		*ret_why = "too many folder moves; try again later";
-		return PROTO_ERR_LIMIT;
-	}
+	if (cost > 0 && budget_may(c, cost, &code, ret_why) < cost)
+		return code;
 	pd_budget_charge(&c->walk, cost);
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		const struct pd_held *hd = &mv->held[i];
@@ -379,11 +394,9 @@ static uint32_t measure_move(struct pd_daemon *d, struct pd_conn *c, const struc
 		return find_held(d, c, st, from + 1, mv, ret_why);
 	/* A walk needs a whole walk's worth of the connection's budget left
 	 * (pd_budget_walk) and is charged what it read, whatever came of it. */
-	uint64_t may = pd_budget_walk(&c->walk, clock_now_ms(), lim.names);
-	if (may == 0) {
-		*ret_why = "too many folder moves; try again later";
-		return PROTO_ERR_LIMIT;
-	}
+	uint64_t may = budget_may(c, lim.names, &code, ret_why);
+	if (may == 0)
+		return code;
 	lim.names = (unsigned)may;
 	int r = pd_fio_walk(olddir, old, &lim, &mv->w);
 	pd_budget_charge(&c->walk, mv->w.names);
