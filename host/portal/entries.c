@@ -378,7 +378,7 @@ static uint32_t measure_move(struct pd_daemon *d, struct pd_conn *c, const struc
 			     int olddir, const char *old, const struct stat *st, int newdir,
 			     unsigned from, unsigned to, struct move *mv, const char **ret_why)
 {
-	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, true};
+	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES};
 	*mv = (struct move){0};
 	if (from == to || !S_ISDIR(st->st_mode))
 		return 0; /* files move freely */

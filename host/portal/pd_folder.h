@@ -85,7 +85,7 @@ struct pd_fdir {
 
 /* A folder moved through grant g (g->limit: `limit`) from a parent at
  * depth `from` into one at depth `to` (depths below /): the levels below
- * the moved folder that the strict walk of a move deeper (to > from) looks
+ * the moved folder that the walk of a move deeper (to > from) looks
  * at (a folder further down refuses the move). Returns 0 with *ret_levels
  * set (0 for a move shallower: no walk), or PROTO_ERR_LIMIT with *ret_why
  * set when the folder itself would be deeper than the limit. */

@@ -361,11 +361,8 @@ int pd_fio_walk(int parent, const char *name, const struct pd_walk_limits *lim,
 	}
 	int r = enter(stack, &top, parent, name, &mnt, ret);
 	while (r == 0 && top > 0) {
-		/* The folders below the deepest level: none fits a move
-		 * deeper; moved shallower, none holds a node. */
-		const char *child = top > lim->levels && !lim->strict
-					? NULL
-					: next_folder(&stack[top - 1], &budget, &r);
+		/* A folder below the deepest level does not fit. */
+		const char *child = next_folder(&stack[top - 1], &budget, &r);
 		if (r < 0)
 			break;
 		if (!child) {
