@@ -207,6 +207,37 @@ static void test_rename_check(void **state)
 	close(r);
 }
 
+/* A folder the host user may not search (mode 0; a child process as
+ * nobody when root): compared with itself (0 up) all the same, not with
+ * its parent (".." needs search permission: -EACCES). */
+static void test_above_unsearchable(void **state)
+{
+	(void)state;
+	struct stat st;
+	assert_int_equal(mkdir(at("u"), 0755), 0);
+	int fd = open(at("u"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(chmod(at("u"), 0), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() == 0 &&
+		    (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0))
+			_exit(2);
+		if (pd_fio_above(fd, 0, (uint64_t)st.st_dev, (uint64_t)st.st_ino) != 1)
+			_exit(3);
+		_exit(pd_fio_above(fd, 1, (uint64_t)st.st_dev, (uint64_t)st.st_ino) == -EACCES ? 0
+											       : 4);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(chmod(at("u"), 0755), 0);
+	close(fd);
+}
+
 /* In a mount namespace of its own (a child process): a bind mount of the
  * same file system inside the walked folder. Returns what the walk says,
  * with openat2 and without; 77 when namespaces are not allowed here. */
@@ -267,6 +298,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_walk),
 	    cmocka_unit_test(test_rename_check),
+	    cmocka_unit_test(test_above_unsearchable),
 	    cmocka_unit_test(test_walk_fallback),
 	};
 	return cmocka_run_group_tests_name("pd_folderio", tests, setup, teardown);
