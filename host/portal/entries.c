@@ -352,9 +352,11 @@ static uint32_t find_held(struct pd_daemon *d, struct pd_conn *c, const struct s
 		const struct pd_held *hd = &mv->held[i];
 		int r = pd_fio_above(hd->fd, *hd->depth - at, (uint64_t)st->st_dev,
 				     (uint64_t)st->st_ino);
+		/* ".." resolves even from a removed folder (to the parent it
+		 * had), so ENOENT is not expected: taken as not in it. */
 		if (r == 1)
 			mv->held[mv->n_held++] = *hd;
-		else if (r < 0 && r != -ENOENT) { /* gone: nothing to follow */
+		else if (r < 0 && r != -ENOENT) {
 			*ret_why = "cannot look above a folder held open";
 			return pd_errno_code(r);
 		}
