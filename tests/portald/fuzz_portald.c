@@ -320,6 +320,8 @@ static void folder_program(const uint8_t *p, size_t n)
 	pd_folder_place(fr.g2, fr.g->base + (n > 1 ? (p[1] >> 1) & 7u : 1u));
 	fr.g2->dir_dev = 1;
 	fr.g2->dir_ino = 15;
+	/* Whatever moves, a grant's limit stays where it was granted. */
+	const unsigned limits[2] = {fr.g->limit, fr.g2->limit};
 	/* Steps: a u16 length, then that many bytes (at least 4 are read). */
 	for (size_t at = 2; at + 2 <= n;) {
 		size_t len = (size_t)(p[at] | p[at + 1] << 8);
@@ -332,6 +334,8 @@ static void folder_program(const uint8_t *p, size_t n)
 		memset(step, 0, sizeof(step));
 		memcpy(step, p + at, len);
 		folder_step(&fr, step, len < 4 ? 4 : len);
+		if (fr.g->limit != limits[0] || fr.g2->limit != limits[1])
+			abort();
 		at += len;
 	}
 	for (int fd; (fd = pd_folder_take(&fr.t, fr.g->folder, 0)) >= 0;)
