@@ -467,6 +467,18 @@ static uint64_t granted_in(struct pdh_conn *c, const char *share, const char *re
 	return fu_grant(&h, c, fu_at(share, rel), PROTO_PERM_READ | PROTO_PERM_WRITE);
 }
 
+/* A new folder `name` (its path in share) with the folders rels made in
+ * it on the host, granted writable to a new connection c (returned), and
+ * its folder inner granted writable too (*ret_inner). */
+static uint64_t nested_grants(struct pdh_conn *c, const char *name, const char *const *rels,
+			      const char *inner, char share[1024], uint64_t *ret_inner)
+{
+	uint64_t a = granted(c, name, share);
+	host_dirs(share, rels);
+	*ret_inner = granted_in(c, share, inner);
+	return a;
+}
+
 /* Two writable folder grants, one inside the other (b, one below the
  * outer). A folder p made through the inner grant is moved through the
  * outer one to 255 below it, then built on through the inner one: its
@@ -477,10 +489,8 @@ static void test_nested_attack(void **state)
 	(void)state;
 	struct pdh_conn c;
 	char share[1024], why[300];
-	uint64_t p, d, f, g;
-	uint64_t a = granted(&c, "nest", share);
-	host_dirs(share, (const char *const[]){"b", NULL});
-	uint64_t b = granted_in(&c, share, "b");
+	uint64_t p, d, f, g, b;
+	uint64_t a = nested_grants(&c, "nest", (const char *const[]){"b", NULL}, "b", share, &b);
 	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &p), 0);
 	assert_int_equal(g_mkdir(&c, a, PROTO_ROOT_NODE, "deep", &d), 0);
 	uint64_t d254 = g_down(&c, a, d, PD_MAX_DEPTH - 3, true);
@@ -512,10 +522,9 @@ static void test_nested_moved_out(void **state)
 	(void)state;
 	struct pdh_conn c;
 	char share[1024], why[300];
-	uint64_t p;
-	uint64_t a = granted(&c, "nestout", share);
-	host_dirs(share, (const char *const[]){"x", "x/y", "x/y/b", NULL});
-	uint64_t b = granted_in(&c, share, "x/y/b");
+	uint64_t p, b;
+	uint64_t a = nested_grants(&c, "nestout", (const char *const[]){"x", "x/y", "x/y/b", NULL},
+				   "x/y/b", share, &b);
 	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &p), 0);
 	uint64_t x = fu_dir(&c, a, PROTO_ROOT_NODE, "x");
 	uint64_t y = fu_dir(&c, a, x, "y");
@@ -589,10 +598,9 @@ static void test_nested_self_move(void **state)
 	(void)state;
 	struct pdh_conn c;
 	char share[1024], why[300];
-	uint64_t pb;
-	uint64_t a = granted(&c, "nestself", share);
-	host_dirs(share, (const char *const[]){"b", NULL});
-	uint64_t b = granted_in(&c, share, "b");
+	uint64_t pb, b;
+	uint64_t a =
+	    nested_grants(&c, "nestself", (const char *const[]){"b", NULL}, "b", share, &b);
 	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &pb), 0);
 	uint64_t ba = fu_dir(&c, a, PROTO_ROOT_NODE, "b");
 	assert_int_equal(g_rename(&c, a, ba, "p", PROTO_ROOT_NODE, "p", why), 0);
