@@ -321,9 +321,11 @@ static const char *const stages[] = {"setsid", "stdio", "setgroups", "setgid",
 				     "setuid", "chdir", "exec",	     "app view"};
 
 /* status_w: the status pipe (after a fork); shared: init's report, when
- * the child was vforked and shares init's memory. */
-__attribute__((noreturn)) static void child(const struct service *s, int out_w, int status_w,
-					    volatile struct child_failure *shared)
+ * the child was vforked and shares init's memory. Never inlined: a
+ * vforked child keeps its locals in a frame of its own, below the one
+ * init returns to, not in its caller's frame that init goes on using. */
+__attribute__((noreturn, noinline)) static void
+child(const struct service *s, int out_w, int status_w, volatile struct child_failure *shared)
 {
 	struct child_failure f = {0, 0, 0};
 	sigset_t all;
@@ -375,7 +377,8 @@ __attribute__((noreturn)) static void child(const struct service *s, int out_w, 
 fail:
 	f.err = errno;
 	if (shared) {
-		/* init runs again only once this child exits: no pipe needed. */
+		/* init runs again only once this child execs or exits: no pipe
+		 * needed. */
 		shared->err = f.err;
 		shared->step = f.step;
 		shared->stage = f.stage;

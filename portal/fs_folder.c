@@ -11,9 +11,10 @@
  * Every folder node the guest holds costs the host a handle: beyond
  * FS_FOLDERS_KEEP, the least recently used folders that nothing uses are
  * given back (ENTRY_FORGET), and so are half of them when the host answers
- * LIMIT. A folder whose host node is unknown (given back, or from before a
- * reconnect) is looked up again by its parent and name before a request
- * names it, so the kernel never sees the difference. */
+ * LIMIT, all of them when it answers TOO_BIG to a folder renamed shallower
+ * (it checks every node held as deep). A folder whose host node is unknown (given back, or from
+ * before a reconnect) is looked up again by its parent and name before a request names it, so the
+ * kernel never sees the difference. */
 #include "fs_folder_int.h"
 #include "fs_int.h"
 
@@ -207,18 +208,42 @@ int folder_answer_errno(struct fs *fs, struct op *op, int err, const struct prot
 	return fs_op_errno(fs, op->doc, err, m);
 }
 
-/* The host ran out of handles: give back half of the idle folders and send
- * the request again, once. Returns true when it was sent again. */
-bool folder_retry_after_limit(struct fs *fs, struct op *op, int err, const struct proto_msg *m)
+/* Gives back the idle folders past keep and sends the request again, once.
+ * Returns true when it was sent again. */
+static bool retry_with_fewer(struct fs *fs, struct op *op, unsigned keep)
 {
-	if (err || m->type != PROTO_ERROR || m->u.error.code != PROTO_ERR_LIMIT || op->retried)
-		return false;
-	if (give_back_idle(fs, held_folders(fs) / 2) == 0)
+	if (op->retried || give_back_idle(fs, keep) == 0)
 		return false;
 	op->retried = true;
 	op->inflight--;
 	fs_folder_run(fs, op);
 	return true;
+}
+
+/* The host ran out of handles: give back half of the idle folders and send
+ * the request again, once. Returns true when it was sent again. */
+bool folder_retry_after_limit(struct fs *fs, struct op *op, int err, const struct proto_msg *m)
+{
+	if (err || m->type != PROTO_ERROR || m->u.error.code != PROTO_ERR_LIMIT)
+		return false;
+	return retry_with_fewer(fs, op, held_folders(fs) / 2);
+}
+
+/* Levels from the folder's root (the tree this side knows). */
+static unsigned tree_depth(const struct node *n)
+{
+	unsigned k = 0;
+	for (; n->parent; n = n->parent)
+		k++;
+	return k;
+}
+
+bool folder_retry_after_too_big(struct fs *fs, struct op *op, int err, const struct proto_msg *m)
+{
+	if (err || m->type != PROTO_ERROR || m->u.error.code != PROTO_ERR_TOO_BIG ||
+	    op->kind != OP_RENAME || tree_depth(op->dir2) >= tree_depth(op->node))
+		return false;
+	return retry_with_fewer(fs, op, 0);
 }
 
 static void on_entry(struct portal *p, struct hreq *h, int err, const struct proto_msg *m)

@@ -197,6 +197,8 @@ void folder_on_done(struct portal *p, struct hreq *h, int err, const struct prot
 	struct fs *fs = p->fs;
 	struct op *op = h->ctx;
 	struct doc *d = op->doc;
+	if (folder_retry_after_too_big(fs, op, err, m))
+		return;
 	int e = folder_answer_errno(fs, op, err, m);
 	if (!e && op->kind == OP_UNLINK) {
 		folder_detach(folder_child(d, op->node, op->name));

@@ -24,6 +24,11 @@ struct op *folder_new_op(fuse_req_t req, struct fs *fs, enum op_kind kind, struc
 int folder_answer_errno(struct fs *fs, struct op *op, int err, const struct proto_msg *m);
 /* After LIMIT: idle folders given back and the request sent again, once. */
 bool folder_retry_after_limit(struct fs *fs, struct op *op, int err, const struct proto_msg *m);
+/* After TOO_BIG for a folder renamed shallower (the host checks each node
+ * held as deep as it or deeper, of every grant, and there were too many):
+ * every idle folder given back and the request sent again, once, before
+ * the kernel hears EXDEV (and mv copies). Returns true when sent again. */
+bool folder_retry_after_too_big(struct fs *fs, struct op *op, int err, const struct proto_msg *m);
 
 /* Host answers handled in fs_folder_change.c: ENTRY_OPEN, and
  * ENTRY_UNLINK / ENTRY_RENAME. */

@@ -307,39 +307,56 @@ struct move {
 	unsigned n_held;
 };
 
+/* How many names (or checks) of at most max the connection's budget lets a
+ * folder move spend now (pd_budget_walk), or 0 with LIMIT and *ret_why set:
+ * refused before any system call. */
+static uint64_t budget_may(struct pd_conn *c, uint64_t max, uint32_t *ret_code,
+			   const char **ret_why)
+{
+	uint64_t may = pd_budget_walk(&c->walk, clock_now_ms(), max);
+	if (may == 0) {
+		*ret_why = "too many folder moves; try again later";
+		*ret_code = PROTO_ERR_LIMIT;
+	}
+	return may;
+}
+
 /* Moved shallower, the folder at depth `at` (*st): finds the nodes of every
  * folder grant (their own folders too) in it, which must count from its
  * new place. No walk: each node `depth - at` levels below it, if it is in
  * it at all (every depth is exact), has it that many levels up, one
  * fstatat of "../.." each. Those levels (at least 1 a node) are bounded
  * (PD_MAX_MOVE_ENTRIES together) and charged to the connection's budget as
- * a walk's names (each costs less). Returns 0 or the error code with
- * *ret_why set. */
+ * a walk's names (each costs less), all before the first check: more than
+ * the bucket holds is TOO_BIG as past the bound (a walk is cut there too),
+ * more than it holds now LIMIT. Returns 0 or the error code with *ret_why
+ * set. */
 static uint32_t find_held(struct pd_daemon *d, struct pd_conn *c, const struct stat *st,
 			  unsigned at, struct move *mv, const char **ret_why)
 {
 	uint64_t cost;
+	uint32_t code = 0;
 	int n = pd_folders_held(&d->grants, at, &mv->held, &cost);
 	if (n < 0) {
 		*ret_why = "out of memory";
 		return PROTO_ERR_INTERNAL;
 	}
-	if (cost > PD_MAX_MOVE_ENTRIES) { /* as past a walk's bounds: copied instead */
+	if (cost > PD_MAX_MOVE_ENTRIES || cost > c->walk.burst) { /* copied instead */
 		*ret_why = "too many folders held deep down to move a folder shallower";
 		return PROTO_ERR_TOO_BIG;
 	}
-	if (cost > 0 && pd_budget_walk(&c->walk, clock_now_ms(), cost) == 0) {
-		*ret_why = "too many folder moves; try again later";
-		return PROTO_ERR_LIMIT;
-	}
+	if (cost > 0 && budget_may(c, cost, &code, ret_why) < cost)
+		return code;
 	pd_budget_charge(&c->walk, cost);
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		const struct pd_held *hd = &mv->held[i];
 		int r = pd_fio_above(hd->fd, *hd->depth - at, (uint64_t)st->st_dev,
 				     (uint64_t)st->st_ino);
+		/* ".." resolves even from a removed folder (to the parent it
+		 * had), so ENOENT is not expected: taken as not in it. */
 		if (r == 1)
 			mv->held[mv->n_held++] = *hd;
-		else if (r < 0 && r != -ENOENT) { /* gone: nothing to follow */
+		else if (r < 0 && r != -ENOENT) {
 			*ret_why = "cannot look above a folder held open";
 			return pd_errno_code(r);
 		}
@@ -363,7 +380,7 @@ static uint32_t measure_move(struct pd_daemon *d, struct pd_conn *c, const struc
 			     int olddir, const char *old, const struct stat *st, int newdir,
 			     unsigned from, unsigned to, struct move *mv, const char **ret_why)
 {
-	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, true};
+	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES};
 	*mv = (struct move){0};
 	if (from == to || !S_ISDIR(st->st_mode))
 		return 0; /* files move freely */
@@ -372,18 +389,16 @@ static uint32_t measure_move(struct pd_daemon *d, struct pd_conn *c, const struc
 		*ret_why = "a folder cannot move into itself";
 		return pd_errno_code(EINVAL);
 	}
-	uint32_t code = pd_folder_move_levels(g->base, from, to, &lim.levels, ret_why);
+	uint32_t code = pd_folder_move_levels(g->limit, from, to, &lim.levels, ret_why);
 	if (code)
 		return code;
 	if (to < from)
 		return find_held(d, c, st, from + 1, mv, ret_why);
 	/* A walk needs a whole walk's worth of the connection's budget left
 	 * (pd_budget_walk) and is charged what it read, whatever came of it. */
-	uint64_t may = pd_budget_walk(&c->walk, clock_now_ms(), lim.names);
-	if (may == 0) {
-		*ret_why = "too many folder moves; try again later";
-		return PROTO_ERR_LIMIT;
-	}
+	uint64_t may = budget_may(c, lim.names, &code, ret_why);
+	if (may == 0)
+		return code;
 	lim.names = (unsigned)may;
 	int r = pd_fio_walk(olddir, old, &lim, &mv->w);
 	pd_budget_charge(&c->walk, mv->w.names);

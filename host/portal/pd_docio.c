@@ -135,7 +135,7 @@ int pd_docio_grant_folder(const char *path, uint32_t perms, uint64_t now_ms, str
 	}
 	g->name[0] = '\0'; /* the folder is dirfd itself */
 	/* Where the folder is: its nodes' depths count from / (pd_folder.c). */
-	g->base = pd_folder_path_depth(resolved);
+	pd_folder_place(g, pd_folder_path_depth(resolved));
 	g->dir_dev = (uint64_t)st.st_dev;
 	g->dir_ino = (uint64_t)st.st_ino;
 	steal_fd(&fd);

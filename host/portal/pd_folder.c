@@ -88,6 +88,12 @@ struct pd_fnode *pd_folder_find(const struct pd_folder *f, unsigned conn, uint64
 	return NULL;
 }
 
+void pd_folder_place(struct pd_grant *g, unsigned base)
+{
+	g->base = base;
+	g->limit = base + PD_MAX_DEPTH;
+}
+
 uint32_t pd_folder_room(const struct pd_grants *t, const struct pd_grant *g, unsigned depth,
 			const char **ret_why)
 {
@@ -95,7 +101,7 @@ uint32_t pd_folder_room(const struct pd_grants *t, const struct pd_grant *g, uns
 		*ret_why = "too many files and folders open";
 		return PROTO_ERR_LIMIT;
 	}
-	if (depth > g->base + PD_MAX_DEPTH) {
+	if (depth > g->limit) {
 		*ret_why = "too deep below the granted folder";
 		return PROTO_ERR_LIMIT;
 	}
@@ -153,13 +159,29 @@ int pd_folder_take(struct pd_grants *t, struct pd_folder *f, unsigned conn)
  * "Moving folders"): a node's depth is where its folder is, whichever
  * grant it was looked up through, so a move through one grant can give
  * the nodes of every other grant (one nested in it, or around it) their
- * new depth, and the limit of the grant acted through is its folder's
- * depth (base) + PD_MAX_DEPTH. */
-uint32_t pd_folder_move_levels(unsigned base, unsigned from, unsigned to, unsigned *ret_levels,
+ * new depth, and a grant's own folder (base) too.
+ *
+ * The invariant: the limit of a grant (its folder's depth + PD_MAX_DEPTH
+ * when it was granted, pd_folder_place) never changes, whatever moves
+ * its folder later, and every folder the guest makes or moves deeper
+ * through a grant g ends at most g->limit below / (a mkdir at most there;
+ * a move deeper into a folder above the limit, with every folder of the
+ * walked subtree at most there; a move shallower or at the same depth
+ * makes no folder deeper). Depths are exact (every move gives every node
+ * in the moved folder, of every grant, and every granted folder in it,
+ * its new depth), so by induction over the guest's requests no folder it
+ * made or moved deeper is ever deeper than the largest grant-time limit
+ * of its writable grants, in whatever order it moves folders through
+ * whichever grants. (A limit following base would not hold that: a
+ * grant's folder moved deeper through its own grant, by a node held
+ * above it, would raise its limit again and again.) Left out: what the
+ * host user makes or moves, and a folder shown at two depths by a bind
+ * mount (moves never cross a mount). */
+uint32_t pd_folder_move_levels(unsigned limit, unsigned from, unsigned to, unsigned *ret_levels,
 			       const char **ret_why)
 {
 	*ret_levels = 0;
-	if (to >= base + PD_MAX_DEPTH) {
+	if (to >= limit) {
 		*ret_why = "too deep below the granted folder";
 		return PROTO_ERR_LIMIT;
 	}
@@ -169,7 +191,7 @@ uint32_t pd_folder_move_levels(unsigned base, unsigned from, unsigned to, unsign
 		 * has room for more than PD_MAX_DEPTH levels: the walk still
 		 * looks at no more (its descriptors are bounded), so a taller
 		 * folder is refused there. */
-		unsigned room = base + PD_MAX_DEPTH - to - 1;
+		unsigned room = limit - to - 1;
 		*ret_levels = room < PD_MAX_DEPTH ? room : PD_MAX_DEPTH;
 	}
 	return 0;

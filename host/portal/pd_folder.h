@@ -50,9 +50,14 @@ int pd_folder_dirfd(const struct pd_grant *g, uint64_t id, unsigned conn, unsign
 struct pd_fnode *pd_folder_find(const struct pd_folder *f, unsigned conn, uint64_t dev,
 				uint64_t ino);
 
+/* Sets where folder grant g's folder is, when it is granted: base, its
+ * depth below /, and its limit, PD_MAX_DEPTH below that, for good. */
+void pd_folder_place(struct pd_grant *g, unsigned base);
+
 /* Checks that one more handle (a node or a file document) of grant g fits,
- * a node at `depth` below / (at most PD_MAX_DEPTH below g's folder; 0 for
- * a file document). Returns 0, or PROTO_ERR_LIMIT with *ret_why set. */
+ * a node at `depth` below / (at most g->limit: PD_MAX_DEPTH below where
+ * g's folder was granted; 0 for a file document). Returns 0, or PROTO_ERR_LIMIT with *ret_why set.
+ */
 uint32_t pd_folder_room(const struct pd_grants *t, const struct pd_grant *g, unsigned depth,
 			const char **ret_why);
 
@@ -78,14 +83,13 @@ struct pd_fdir {
 	unsigned level;
 };
 
-/* A folder moved through grant g (its folder at depth `base` below /) from
- * a parent at depth `from` into one at depth `to` (depths below /): the
- * levels below the moved folder that the strict walk of a move deeper
- * (to > from) looks at (a folder further down refuses the move). Returns 0
- * with *ret_levels set (0 for a move shallower: no walk), or
- * PROTO_ERR_LIMIT with *ret_why set when the folder itself would be more
- * than PD_MAX_DEPTH below g's folder. */
-uint32_t pd_folder_move_levels(unsigned base, unsigned from, unsigned to, unsigned *ret_levels,
+/* A folder moved through grant g (g->limit: `limit`) from a parent at
+ * depth `from` into one at depth `to` (depths below /): the levels below
+ * the moved folder that the walk of a move deeper (to > from) looks
+ * at (a folder further down refuses the move). Returns 0 with *ret_levels
+ * set (0 for a move shallower: no walk), or PROTO_ERR_LIMIT with *ret_why
+ * set when the folder itself would be deeper than the limit. */
+uint32_t pd_folder_move_levels(unsigned limit, unsigned from, unsigned to, unsigned *ret_levels,
 			       const char **ret_why);
 
 /* A node of any folder grant that a folder moved shallower may carry

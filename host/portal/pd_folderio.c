@@ -361,11 +361,8 @@ int pd_fio_walk(int parent, const char *name, const struct pd_walk_limits *lim,
 	}
 	int r = enter(stack, &top, parent, name, &mnt, ret);
 	while (r == 0 && top > 0) {
-		/* The folders below the deepest level: none fits a move
-		 * deeper; moved shallower, none holds a node. */
-		const char *child = top > lim->levels && !lim->strict
-					? NULL
-					: next_folder(&stack[top - 1], &budget, &r);
+		/* A folder below the deepest level does not fit. */
+		const char *child = next_folder(&stack[top - 1], &budget, &r);
 		if (r < 0)
 			break;
 		if (!child) {
@@ -416,13 +413,16 @@ int pd_fio_rename_check(int olddir, const char *old, int newdir, const char *new
 	return 0;
 }
 
-/* Writes "." (up 0) or "..", "../..", ... (up <= PD_MAX_DEPTH) into path. */
+/* Writes "" (up 0: the folder itself, with AT_EMPTY_PATH, which needs no
+ * search permission on it, unlike ".") or "..", "../..", ... (up <=
+ * PD_MAX_DEPTH) into path. */
 static void dotdots(char path[3 * PD_MAX_DEPTH + 2], unsigned up)
 {
-	strcpy(path, ".");
+	path[0] = '\0';
 	for (unsigned i = 0; i < up; i++)
 		memcpy(path + 3 * i, "../", 3);
-	path[up ? 3 * up - 1 : 1] = '\0';
+	if (up)
+		path[3 * up - 1] = '\0';
 }
 
 int pd_fio_above(int dirfd, unsigned up, uint64_t dev, uint64_t ino)
@@ -442,7 +442,7 @@ int pd_fio_above(int dirfd, unsigned up, uint64_t dev, uint64_t ino)
 		at = fd = next;
 	}
 	dotdots(path, up);
-	if (fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW | (up ? 0 : AT_EMPTY_PATH)) < 0)
 		return -errno;
 	return (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
 }

@@ -63,13 +63,11 @@ struct pd_fwalk {
 	unsigned names; /* names read (what the walk cost) */
 };
 
-/* The bounds of a walk: how many levels below the moved folder it looks,
- * how many folders (the moved one counted) and names it reads at most,
- * and whether a folder further down than `levels` ends it (a move deeper)
- * or is not entered (a move shallower). */
+/* The bounds of a walk: how many levels below the moved folder it looks
+ * (a folder further down ends it), how many folders (the moved one
+ * counted) and names it reads at most. */
 struct pd_walk_limits {
 	unsigned levels, dirs, names;
-	bool strict;
 };
 
 /* Walks the folder `name` of dirfd and every folder below it, depth first,
@@ -77,7 +75,7 @@ struct pd_walk_limits {
  * most levels + 1 descriptors: fills *ret with each folder's identity and
  * level (free ret->v, also after an error) and how many names it read, also
  * after an error. Returns 0, -ENAMETOOLONG for a
- * folder too far down (strict), -E2BIG past lim->dirs folders, -EOVERFLOW
+ * folder too far down, -E2BIG past lim->dirs folders, -EOVERFLOW
  * past lim->names names, -EXDEV at a mount point, or -errno. */
 int pd_fio_walk(int dirfd, const char *name, const struct pd_walk_limits *lim,
 		struct pd_fwalk *ret);

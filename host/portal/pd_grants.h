@@ -69,6 +69,10 @@ struct pd_grant {
 	struct pd_stage stage;
 	struct pd_folder *folder; /* a folder grant: its nodes */
 	unsigned base;		  /* a folder grant: its folder's depth below / */
+	/* A folder grant: how deep below / the guest may make or move folders
+	 * through it, fixed when it is granted (pd_folder_place): base may
+	 * change with moves, the limit never does (pd_folder.c). */
+	unsigned limit;
 	/* A file document (ENTRY_OPEN): a file inside a folder grant. */
 	uint64_t parent; /* the folder grant's id (0: a grant of its own) */
 	unsigned conn;	 /* the connection that opened it */

@@ -14,7 +14,7 @@
  * runs them) at their bound, PD_MAX_MOVE_ENTRIES levels up in all: two
  * chains of 256 and 255 folders in the moved folder with a node held on
  * each folder, beside the walk down both chains that found those nodes
- * before (pd_fio_walk, not strict, 256 levels). */
+ * before (pd_fio_walk, 256 levels). */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <stdbool.h>
@@ -136,7 +136,7 @@ static int bench_up(const char *base, int rounds)
 		levels += up[i];
 	double *chk = calloc((size_t)rounds, sizeof(double));
 	double *walk = calloc((size_t)rounds, sizeof(double));
-	struct pd_walk_limits lim = {PD_MAX_DEPTH, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, false};
+	struct pd_walk_limits lim = {PD_MAX_DEPTH, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES};
 	for (int r = 0; r < rounds && chk && walk; r++) {
 		struct pd_fwalk w;
 		int found = 0;
@@ -218,7 +218,7 @@ int main(int argc, char **argv)
 	double *walk = calloc((size_t)rounds, sizeof(double));
 	double *peer = calloc((size_t)rounds, sizeof(double));
 	double *mv = calloc((size_t)rounds, sizeof(double));
-	struct pd_walk_limits lim = {PD_MAX_DEPTH - 2, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES, true};
+	struct pd_walk_limits lim = {PD_MAX_DEPTH - 2, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES};
 	unsigned n = 0;
 	snprintf(p, sizeof(p), "%s/tree", base);
 	for (int r = 0; r < rounds && dfd >= 0 && into >= 0 && walk && peer && mv; r++) {

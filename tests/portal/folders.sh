@@ -289,5 +289,28 @@ if ls "$p" >/dev/null 2>&1; then fail "revoke: the folder still lists"; fi
 outside_untouched
 pass "revoked: the open handle fails, the folder is gone, the host files stay"
 
+# --- A folder moved shallower while the portal keeps idle folders deep in
+# it: the host checks each held node (a level up each level below the
+# moved folder, charged to a --walk-rate of 1000: 1276 here is more than
+# the bucket holds, TOO_BIG); the portal gives its idle folders back and
+# asks again (0 to check) before the kernel would hear EXDEV (mv copies).
+kill "$portald_pid"
+wait "$portald_pid" 2>/dev/null || true
+start_portald --dialog-burst 100 --dialog-interval 10ms --folder-writable --walk-rate 1000
+reconnected3() { [ "$(grep -c 'host: connected' "$work/portal.log")" -ge 3 ]; }
+wait_for 10 reconnected3 || fail "the portal did not reconnect"
+mkdir -p "$work/host/held/w/x/$(printf 'z/%.0s' $(seq 50))"
+plan "$work/host/held"
+client --directory open
+[ $rc -eq 0 ] || fail "the folder with a chain: status $rc: $(cat "$work/out")"
+p3=$(out_path)
+[ "$(find "$p3/w" -type d | wc -l)" = 52 ] || fail "the chain through the portal"
+held_ino=$(stat -c %i "$work/host/held/w/x")
+[ "$(errno_of 'os.rename(sys.argv[1], sys.argv[2])' "$p3/w/x" "$p3/x")" = ok ] ||
+	fail "a folder with idle folders held deep in it moved shallower: not renamed"
+[ "$(stat -c %i "$work/host/held/x")" = "$held_ino" ] || fail "moved shallower: copied, not renamed"
+[ "$(find "$p3/x" -type d | wc -l)" = 51 ] || fail "moved shallower: the chain through the portal"
+pass "a folder moved shallower past the checks' budget with idle folders held in it: renamed after they were given back"
+
 stop_portal
 pass "stopped on TERM (status 0), mount gone"

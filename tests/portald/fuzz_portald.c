@@ -169,8 +169,8 @@ static void folder_move(struct folder_run *fr, const uint8_t *p)
 	const char *why = NULL;
 	const struct pd_grant *by = p[1] & 4 ? fr->g2 : fr->g;
 	unsigned to = p[2] + (p[36] & 1u) * 256u, from = p[38] + (p[36] & 2u) * 128u;
-	unsigned limit = by->base + PD_MAX_DEPTH;
-	if (pd_folder_move_levels(by->base, from, to, &levels, &why)) {
+	unsigned limit = by->limit;
+	if (pd_folder_move_levels(by->limit, from, to, &levels, &why)) {
 		if (!why || to < limit)
 			abort();
 		return;
@@ -311,15 +311,17 @@ static void folder_program(const uint8_t *p, size_t n)
 	fr.g->perms |= n > 1 && (p[1] & 1) ? PROTO_PERM_WRITE : 0;
 	fr.g->dirfd = 100;
 	/* g's folder at p[1] >> 4 below /, g2's 0-7 below it (dev 1, inode 15). */
-	fr.g->base = n > 1 ? p[1] >> 4 : 0;
+	pd_folder_place(fr.g, n > 1 ? p[1] >> 4 : 0);
 	fr.g2 = calloc(1, sizeof(*fr.g2));
 	if (!fr.g2 || pd_folder_new(fr.g2) < 0 || pd_grants_add(&fr.t, fr.g2) < 0)
 		abort();
 	fr.g2->perms |= n > 1 && (p[1] & 2) ? PROTO_PERM_WRITE : 0;
 	fr.g2->dirfd = 101;
-	fr.g2->base = fr.g->base + (n > 1 ? (p[1] >> 1) & 7u : 1u);
+	pd_folder_place(fr.g2, fr.g->base + (n > 1 ? (p[1] >> 1) & 7u : 1u));
 	fr.g2->dir_dev = 1;
 	fr.g2->dir_ino = 15;
+	/* Whatever moves, a grant's limit stays where it was granted. */
+	const unsigned limits[2] = {fr.g->limit, fr.g2->limit};
 	/* Steps: a u16 length, then that many bytes (at least 4 are read). */
 	for (size_t at = 2; at + 2 <= n;) {
 		size_t len = (size_t)(p[at] | p[at + 1] << 8);
@@ -332,6 +334,8 @@ static void folder_program(const uint8_t *p, size_t n)
 		memset(step, 0, sizeof(step));
 		memcpy(step, p + at, len);
 		folder_step(&fr, step, len < 4 ? 4 : len);
+		if (fr.g->limit != limits[0] || fr.g2->limit != limits[1])
+			abort();
 		at += len;
 	}
 	for (int fd; (fd = pd_folder_take(&fr.t, fr.g->folder, 0)) >= 0;)

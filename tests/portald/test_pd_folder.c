@@ -88,10 +88,10 @@ static void test_nodes(void **state)
 	/* Node 1 is the folder itself, for every connection. */
 	assert_int_equal(pd_folder_dirfd(g, PROTO_ROOT_NODE, 1, &depth), 100);
 	assert_int_equal(depth, 0);
-	g->base = 3; /* /home/u/share: depths count from / */
+	pd_folder_place(g, 3); /* /home/u/share: depths count from / */
 	assert_int_equal(pd_folder_dirfd(g, PROTO_ROOT_NODE, 1, &depth), 100);
 	assert_int_equal(depth, 3);
-	g->base = 0;
+	pd_folder_place(g, 0);
 	assert_int_equal(pd_folder_dirfd(g, PROTO_ROOT_NODE, 2, &depth), 100);
 	assert_int_equal(pd_folder_dirfd(g, 2, 1, &depth), -1);
 	assert_int_equal(pd_folder_room(&t, g, 1, &why), 0);
@@ -149,7 +149,7 @@ static void test_nodes(void **state)
 	assert_int_equal(pd_folder_room(&t, g, PD_MAX_DEPTH + 1, &why), PROTO_ERR_LIMIT);
 	assert_non_null(strstr(why, "deep"));
 	/* The limit counts from the grant's folder. */
-	g->base = 5;
+	pd_folder_place(g, 5);
 	assert_int_equal(pd_folder_room(&t, g, PD_MAX_DEPTH + 5, &why), 0);
 	assert_int_equal(pd_folder_room(&t, g, PD_MAX_DEPTH + 6, &why), PROTO_ERR_LIMIT);
 	assert_int_equal(pd_folder_room(&t, g, 0, &why), 0);
@@ -174,28 +174,33 @@ static void test_moves(void **state)
 	const char *why = NULL;
 	unsigned levels = 99;
 	/* Deeper: every level that may still fit, strictly. */
-	assert_int_equal(pd_folder_move_levels(0, 0, 1, &levels, &why), 0);
+	assert_int_equal(pd_folder_move_levels(PD_MAX_DEPTH, 0, 1, &levels, &why), 0);
 	assert_int_equal(levels, PD_MAX_DEPTH - 2);
-	assert_int_equal(pd_folder_move_levels(0, 3, PD_MAX_DEPTH - 1, &levels, &why), 0);
+	assert_int_equal(pd_folder_move_levels(PD_MAX_DEPTH, 3, PD_MAX_DEPTH - 1, &levels, &why),
+			 0);
 	assert_int_equal(levels, 0); /* lands at the limit: nothing below it */
-	assert_int_equal(pd_folder_move_levels(0, 0, PD_MAX_DEPTH, &levels, &why), PROTO_ERR_LIMIT);
+	assert_int_equal(pd_folder_move_levels(PD_MAX_DEPTH, 0, PD_MAX_DEPTH, &levels, &why),
+			 PROTO_ERR_LIMIT);
 	assert_non_null(strstr(why, "deep"));
 	/* Counted from the grant's folder (3 below /). */
-	assert_int_equal(pd_folder_move_levels(3, 3, 4, &levels, &why), 0);
+	assert_int_equal(pd_folder_move_levels(3 + PD_MAX_DEPTH, 3, 4, &levels, &why), 0);
 	assert_int_equal(levels, PD_MAX_DEPTH - 2);
-	assert_int_equal(pd_folder_move_levels(3, 3, PD_MAX_DEPTH + 2, &levels, &why), 0);
+	assert_int_equal(
+	    pd_folder_move_levels(3 + PD_MAX_DEPTH, 3, PD_MAX_DEPTH + 2, &levels, &why), 0);
 	assert_int_equal(levels, 0);
-	assert_int_equal(pd_folder_move_levels(3, 3, PD_MAX_DEPTH + 3, &levels, &why),
-			 PROTO_ERR_LIMIT);
+	assert_int_equal(
+	    pd_folder_move_levels(3 + PD_MAX_DEPTH, 3, PD_MAX_DEPTH + 3, &levels, &why),
+	    PROTO_ERR_LIMIT);
 	/* Into a node above the grant's folder (moved there through a grant
 	 * around it): more levels would fit, the walk looks at PD_MAX_DEPTH. */
-	assert_int_equal(pd_folder_move_levels(10, 1, 2, &levels, &why), 0);
+	assert_int_equal(pd_folder_move_levels(10 + PD_MAX_DEPTH, 1, 2, &levels, &why), 0);
 	assert_int_equal(levels, PD_MAX_DEPTH);
 	/* Shallower: no walk (the nodes in it are found from below). */
-	assert_int_equal(pd_folder_move_levels(0, 200, 0, &levels, &why), 0);
+	assert_int_equal(pd_folder_move_levels(PD_MAX_DEPTH, 200, 0, &levels, &why), 0);
 	assert_int_equal(levels, 0);
-	assert_int_equal(pd_folder_move_levels(0, PD_MAX_DEPTH + 5, PD_MAX_DEPTH, &levels, &why),
-			 PROTO_ERR_LIMIT);
+	assert_int_equal(
+	    pd_folder_move_levels(PD_MAX_DEPTH, PD_MAX_DEPTH + 5, PD_MAX_DEPTH, &levels, &why),
+	    PROTO_ERR_LIMIT);
 	assert_int_equal(pd_folder_walk_code(0, &why), 0);
 	static const struct {
 		int r;
@@ -233,8 +238,8 @@ static void test_moves_nested(void **state)
 	struct pd_grant *file = mk(PROTO_PERM_READ);
 	assert_int_equal(pd_folder_new(a), 0);
 	assert_int_equal(pd_folder_new(b), 0);
-	a->base = 2; /* /home/u */
-	b->base = 4; /* /home/u/x/b */
+	pd_folder_place(a, 2); /* /home/u */
+	pd_folder_place(b, 4); /* /home/u/x/b */
 	b->dirfd = 101;
 	b->dir_dev = 1;
 	b->dir_ino = 501;
@@ -256,6 +261,11 @@ static void test_moves_nested(void **state)
 		assert_int_equal(b->folder->v[i].depth, want[b->folder->v[i].fd - 10]);
 	assert_int_equal(b->base, 41); /* the inner grant's folder moved too */
 	assert_int_equal(a->base, 2);
+	/* Its limit stays where it was granted: moved deeper, less room. */
+	assert_int_equal(b->limit, 4 + PD_MAX_DEPTH);
+	const char *why = NULL;
+	assert_int_equal(pd_folder_room(&t, b, 4 + PD_MAX_DEPTH, &why), 0);
+	assert_int_equal(pd_folder_room(&t, b, 5 + PD_MAX_DEPTH, &why), PROTO_ERR_LIMIT);
 	pd_folders_moved(&t, v, 0, 1); /* nothing walked: nothing changes */
 	assert_int_equal(b->base, 41);
 	/* Moved shallower from depth 41 (b's folder): b's folder and every node

@@ -1,6 +1,6 @@
 /* pd_fio_walk on real folders, with small bounds: every folder found with
  * its level, files and symbolic links not taken for folders, a folder
- * below the last level refusing (strict) or left out, the folder and name
+ * below the last level refusing the walk, the folder and name
  * bounds, bad arguments, and no descriptor left open after any of it; the
  * checks of a rename before its walk; the walk without openat2 (a bind
  * mount inside refused there too). */
@@ -90,7 +90,7 @@ static void test_walk(void **state)
 	struct pd_fwalk w;
 
 	/* All of it: five folders, each at its level; no link, file or FIFO. */
-	struct pd_walk_limits lim = {10, 100, 1000, true};
+	struct pd_walk_limits lim = {10, 100, 1000};
 	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), 0);
 	assert_int_equal(w.n, 5);
 	assert_int_equal(w.v[0].level, 0);
@@ -108,14 +108,8 @@ static void test_walk(void **state)
 	lim.levels = 2;
 	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), -ENAMETOOLONG);
 	free(w.v);
-	/* Not strict (a move shallower): the folder below is left out. */
-	lim.strict = false;
-	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), 0);
-	assert_int_equal(w.n, 4);
-	assert_int_equal(level_of(&w, "m/a/b/c"), -1);
-	free(w.v);
 	/* The folder bound: five fit, four do not. */
-	lim = (struct pd_walk_limits){10, 5, 1000, true};
+	lim = (struct pd_walk_limits){10, 5, 1000};
 	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), 0);
 	free(w.v);
 	lim.dirs = 4;
@@ -123,11 +117,11 @@ static void test_walk(void **state)
 	assert_true(w.n <= 4);
 	free(w.v);
 	/* The name bound (".", ".." and every entry count). */
-	lim = (struct pd_walk_limits){10, 100, 3, true};
+	lim = (struct pd_walk_limits){10, 100, 3};
 	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), -EOVERFLOW);
 	free(w.v);
 	/* What is no folder, or no name of one component. */
-	lim = (struct pd_walk_limits){10, 100, 1000, true};
+	lim = (struct pd_walk_limits){10, 100, 1000};
 	assert_int_equal(pd_fio_walk(parent, "m/fifo", &lim, &w), -EINVAL);
 	free(w.v);
 	assert_int_equal(pd_fio_walk(parent, "..", &lim, &w), -EINVAL);
@@ -146,7 +140,7 @@ static void test_walk(void **state)
 	lim.levels = 1000;
 	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), -EINVAL);
 	free(w.v);
-	lim = (struct pd_walk_limits){10, 0, 1000, true};
+	lim = (struct pd_walk_limits){10, 0, 1000};
 	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), -EINVAL);
 	free(w.v);
 	assert_int_equal(open_fds(), fds);
@@ -213,6 +207,37 @@ static void test_rename_check(void **state)
 	close(r);
 }
 
+/* A folder the host user may not search (mode 0; a child process as
+ * nobody when root): compared with itself (0 up) all the same, not with
+ * its parent (".." needs search permission: -EACCES). */
+static void test_above_unsearchable(void **state)
+{
+	(void)state;
+	struct stat st;
+	assert_int_equal(mkdir(at("u"), 0755), 0);
+	int fd = open(at("u"), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(chmod(at("u"), 0), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() == 0 &&
+		    (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0))
+			_exit(2);
+		if (pd_fio_above(fd, 0, (uint64_t)st.st_dev, (uint64_t)st.st_ino) != 1)
+			_exit(3);
+		_exit(pd_fio_above(fd, 1, (uint64_t)st.st_dev, (uint64_t)st.st_ino) == -EACCES ? 0
+											       : 4);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(chmod(at("u"), 0755), 0);
+	close(fd);
+}
+
 /* In a mount namespace of its own (a child process): a bind mount of the
  * same file system inside the walked folder. Returns what the walk says,
  * with openat2 and without; 77 when namespaces are not allowed here. */
@@ -227,7 +252,7 @@ static int walk_bind_mount(bool fallback)
 		if (mount(at("b/src"), at("b/m/mnt"), NULL, MS_BIND, NULL) < 0)
 			_exit(78);
 		int parent = open(at("b"), O_PATH | O_DIRECTORY | O_CLOEXEC);
-		struct pd_walk_limits lim = {10, 100, 1000, true};
+		struct pd_walk_limits lim = {10, 100, 1000};
 		struct pd_fwalk w;
 		pd_fio_test_no_openat2(fallback);
 		int r = pd_fio_walk(parent, "m", &lim, &w);
@@ -251,7 +276,7 @@ static void test_walk_fallback(void **state)
 	int parent = open(at("b"), O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(parent >= 0);
 	unsigned fds = open_fds();
-	struct pd_walk_limits lim = {10, 100, 1000, true};
+	struct pd_walk_limits lim = {10, 100, 1000};
 	struct pd_fwalk w;
 	pd_fio_test_no_openat2(true);
 	assert_int_equal(pd_fio_walk(parent, "m", &lim, &w), 0);
@@ -273,6 +298,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_walk),
 	    cmocka_unit_test(test_rename_check),
+	    cmocka_unit_test(test_above_unsearchable),
 	    cmocka_unit_test(test_walk_fallback),
 	};
 	return cmocka_run_group_tests_name("pd_folderio", tests, setup, teardown);

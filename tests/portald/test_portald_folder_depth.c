@@ -9,7 +9,8 @@
  * must fail (NOREPLACE onto a name, into itself) fails before any walk; a
  * folder too big to walk moved shallower carries the nodes held in it; and
  * with two writable grants, one inside the other, no move through either
- * lets the guest build more than 256 below the grant it acts through. */
+ * lets the guest build more than 256 below the grant it acts through, nor
+ * raise a grant's limit by moving its folder (through itself too). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -466,6 +467,18 @@ static uint64_t granted_in(struct pdh_conn *c, const char *share, const char *re
 	return fu_grant(&h, c, fu_at(share, rel), PROTO_PERM_READ | PROTO_PERM_WRITE);
 }
 
+/* A new folder `name` (its path in share) with the folders rels made in
+ * it on the host, granted writable to a new connection c (returned), and
+ * its folder inner granted writable too (*ret_inner). */
+static uint64_t nested_grants(struct pdh_conn *c, const char *name, const char *const *rels,
+			      const char *inner, char share[1024], uint64_t *ret_inner)
+{
+	uint64_t a = granted(c, name, share);
+	host_dirs(share, rels);
+	*ret_inner = granted_in(c, share, inner);
+	return a;
+}
+
 /* Two writable folder grants, one inside the other (b, one below the
  * outer). A folder p made through the inner grant is moved through the
  * outer one to 255 below it, then built on through the inner one: its
@@ -476,10 +489,8 @@ static void test_nested_attack(void **state)
 	(void)state;
 	struct pdh_conn c;
 	char share[1024], why[300];
-	uint64_t p, d, f, g;
-	uint64_t a = granted(&c, "nest", share);
-	host_dirs(share, (const char *const[]){"b", NULL});
-	uint64_t b = granted_in(&c, share, "b");
+	uint64_t p, d, f, g, b;
+	uint64_t a = nested_grants(&c, "nest", (const char *const[]){"b", NULL}, "b", share, &b);
 	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &p), 0);
 	assert_int_equal(g_mkdir(&c, a, PROTO_ROOT_NODE, "deep", &d), 0);
 	uint64_t d254 = g_down(&c, a, d, PD_MAX_DEPTH - 3, true);
@@ -511,10 +522,9 @@ static void test_nested_moved_out(void **state)
 	(void)state;
 	struct pdh_conn c;
 	char share[1024], why[300];
-	uint64_t p;
-	uint64_t a = granted(&c, "nestout", share);
-	host_dirs(share, (const char *const[]){"x", "x/y", "x/y/b", NULL});
-	uint64_t b = granted_in(&c, share, "x/y/b");
+	uint64_t p, b;
+	uint64_t a = nested_grants(&c, "nestout", (const char *const[]){"x", "x/y", "x/y/b", NULL},
+				   "x/y/b", share, &b);
 	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &p), 0);
 	uint64_t x = fu_dir(&c, a, PROTO_ROOT_NODE, "x");
 	uint64_t y = fu_dir(&c, a, x, "y");
@@ -555,12 +565,14 @@ static void test_nested_held(void **state)
 	/* And back: n is 2 below b again. */
 	assert_int_equal(g_rename(&c, a, d200, "m", ba, "m", why), 0);
 	assert_int_equal(g_room(&c, b, nb, "r3"), PD_MAX_DEPTH - 2);
-	/* The folder of grant c moved through a to 201: the limit counts from
-	 * where it is (256 below it), and it follows back. */
+	/* The folder of grant c moved through a to 201 below a: its limit stays
+	 * where it was granted (257 below a), so 56 levels fit below it there,
+	 * and its depth follows it back. */
 	assert_int_equal(g_rename(&c, a, PROTO_ROOT_NODE, "c", d200, "c", why), 0);
-	assert_int_equal(g_room(&c, cg, PROTO_ROOT_NODE, "s1"), PD_MAX_DEPTH);
+	assert_int_equal(g_room(&c, cg, PROTO_ROOT_NODE, "s1"), PD_MAX_DEPTH - 200);
 	assert_int_equal(g_rename(&c, a, d200, "c", PROTO_ROOT_NODE, "c", why), 0);
-	assert_int_equal(height(fu_at(share, "c")), PD_MAX_DEPTH);
+	assert_int_equal(height(fu_at(share, "c")), PD_MAX_DEPTH - 200);
+	assert_int_equal(g_room(&c, cg, PROTO_ROOT_NODE, "s2"), PD_MAX_DEPTH);
 	/* Through b, n moved to b's top: 1 below b, 2 below a. */
 	assert_int_equal(g_rename(&c, b, mb, "n", PROTO_ROOT_NODE, "n", why), 0);
 	assert_int_equal(g_room(&c, a, na, "r4"), PD_MAX_DEPTH - 2);
@@ -574,6 +586,41 @@ static void test_nested_held(void **state)
 	pdh_close(&c);
 }
 
+/* The inner grant's own folder moved through that grant, by a node it
+ * holds above it: its limit does not move along. Through b, p made (a+2);
+ * through a, p moved to a's top (b's node p now a+1, above b's folder) and
+ * the empty b moved into p (b's folder a+2); through b, 256 levels made
+ * below p (to a+257, b's limit); through b, b moved into the bottom one
+ * would raise b's limit, again and again: refused, and one level up it
+ * moves but nothing fits below it. The tree stays 257 below a. */
+static void test_nested_self_move(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300];
+	uint64_t pb, b;
+	uint64_t a =
+	    nested_grants(&c, "nestself", (const char *const[]){"b", NULL}, "b", share, &b);
+	assert_int_equal(g_mkdir(&c, b, PROTO_ROOT_NODE, "p", &pb), 0);
+	uint64_t ba = fu_dir(&c, a, PROTO_ROOT_NODE, "b");
+	assert_int_equal(g_rename(&c, a, ba, "p", PROTO_ROOT_NODE, "p", why), 0);
+	forget(&c, a, ba);
+	uint64_t pa = fu_dir(&c, a, PROTO_ROOT_NODE, "p");
+	assert_int_equal(g_rename(&c, a, PROTO_ROOT_NODE, "b", pa, "b", why), 0);
+	uint64_t y = g_down(&c, b, pb, PD_MAX_DEPTH, true);
+	assert_int_equal(g_mkdir(&c, b, y, "z", NULL), PROTO_ERR_LIMIT);
+	assert_int_equal(g_rename(&c, b, pb, "b", y, "b", why), PROTO_ERR_LIMIT);
+	assert_non_null(strstr(why, "too deep"));
+	assert_int_equal(fu_lookup(&c, a, pa, "b", NULL), 0);
+	/* Into the folder above the bottom one: b's folder at its limit. */
+	uint64_t up = g_down(&c, b, pb, PD_MAX_DEPTH - 1, false);
+	assert_int_equal(g_rename(&c, b, pb, "b", up, "b", why), 0);
+	assert_int_equal(g_room(&c, b, PROTO_ROOT_NODE, "q"), 0);
+	assert_int_equal(g_rename(&c, b, up, "b", y, "b", why), PROTO_ERR_LIMIT);
+	assert_int_equal(height(share), PD_MAX_DEPTH + 1);
+	pdh_close(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,7 +628,8 @@ int main(void)
 	    cmocka_unit_test(test_held_nodes_follow),	 cmocka_unit_test(test_walk_bound),
 	    cmocka_unit_test(test_links_and_host_trees), cmocka_unit_test(test_shallower_held),
 	    cmocka_unit_test(test_nested_attack),	 cmocka_unit_test(test_nested_moved_out),
-	    cmocka_unit_test(test_nested_held),		 cmocka_unit_test(test_shallower_bound),
+	    cmocka_unit_test(test_nested_held),		 cmocka_unit_test(test_nested_self_move),
+	    cmocka_unit_test(test_shallower_bound),
 	};
 	return cmocka_run_group_tests_name("portald_folder_depth", tests, start, stop);
 }

@@ -3,7 +3,8 @@
  * connection that moves a big folder deeper again and again gets LIMIT
  * ("try again later", nothing moved) once its budget is spent, is served
  * again once time has passed, while moves that need no walk and another
- * connection (a budget of its own) go on.
+ * connection (a budget of its own) go on; the checks of a folder moved
+ * shallower are charged to it too, before they run.
  *
  * With PD_WALK_BENCH=SECONDS it measures instead (docs/benchmarks.md): the
  * daemon (APPVM_PORTALD, default options) while a guest loops moves of a
@@ -139,6 +140,65 @@ static void test_spent_then_served(void **state)
 	pdh_close(&c);
 }
 
+struct retry_up {
+	struct pdh_conn *c;
+	uint64_t doc, from, to;
+};
+
+/* Moves "x" of node from into node to (shallower); true once it moved. */
+static bool moved_up(void *arg)
+{
+	struct retry_up *t = arg;
+	char why[300];
+	uint32_t code = fu_rename(t->c, t->doc, t->from, "x", t->to, "x", 0, why);
+	if (code)
+		assert_string_equal(why, TRY_LATER);
+	return code == 0;
+}
+
+/* A folder moved shallower checks each node held in it, a level up each
+ * level it is below the folder, charged to the budget before the first:
+ * x held with a chain of 100 held below it (5051 levels up) is more than
+ * the bucket ever holds (5000): TOO_BIG, nothing moved (the guest copies);
+ * with 99 (4951) it moves, and at once again is more than is left: LIMIT,
+ * nothing moved, served once the bucket refilled. */
+static void test_held_checks(void **state)
+{
+	(void)state;
+	struct pdh_conn c;
+	char share[1024], why[300], rel[256] = "p/q/x";
+	snprintf(share, sizeof(share), "%s", pdh_path(&h, "held"));
+	assert_int_equal(mkdir(share, 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "p"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, "p/q"), 0755), 0);
+	assert_int_equal(mkdir(fu_at(share, rel), 0755), 0);
+	for (unsigned i = 0; i < 100; i++) {
+		strcat(rel, "/z");
+		assert_int_equal(mkdir(fu_at(share, rel), 0755), 0);
+	}
+	pdh_open_caps(&h, &c, PROTO_CAP_FILE_CHOOSER | PROTO_CAP_DOCUMENTS | PROTO_CAP_FOLDERS);
+	uint64_t doc = fu_grant(&h, &c, share, PROTO_PERM_READ | PROTO_PERM_WRITE);
+	uint64_t p = fu_dir(&c, doc, PROTO_ROOT_NODE, "p");
+	uint64_t q = fu_dir(&c, doc, p, "q");
+	uint64_t node = fu_dir(&c, doc, q, "x");
+	for (unsigned i = 0; i < 100; i++)
+		node = fu_dir(&c, doc, node, "z");
+	assert_int_equal(fu_rename(&c, doc, q, "x", p, "x", 0, why), PROTO_ERR_TOO_BIG);
+	assert_non_null(strstr(why, "held deep"));
+	assert_true(exists(fu_at(share, "p/q/x")));
+	struct proto_msg m, r;
+	pdh_entry_req(&m, PROTO_ENTRY_FORGET, doc, node, NULL, 1);
+	assert_int_equal(pdh_call(&c, &m, &r), 0);
+	assert_int_equal(fu_rename(&c, doc, q, "x", p, "x", 0, why), 0);
+	assert_int_equal(fu_rename(&c, doc, p, "x", PROTO_ROOT_NODE, "x", 0, why), PROTO_ERR_LIMIT);
+	assert_string_equal(why, TRY_LATER);
+	assert_true(exists(fu_at(share, "p/x")));
+	struct retry_up t = {&c, doc, p, PROTO_ROOT_NODE};
+	assert_true(pdh_wait_for(moved_up, &t, 10000));
+	assert_true(exists(fu_at(share, "x/z")));
+	pdh_close(&c);
+}
+
 static void report(const char *what, unsigned secs, unsigned moved, unsigned refused,
 		   unsigned long ticks)
 {
@@ -194,6 +254,7 @@ int main(void)
 		const struct CMUnitTest bench[] = {cmocka_unit_test(test_bench)};
 		return cmocka_run_group_tests_name("portald_walk_bench", bench, start, stop);
 	}
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_spent_then_served)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_spent_then_served),
+					   cmocka_unit_test(test_held_checks)};
 	return cmocka_run_group_tests_name("portald_walk_budget", tests, start, stop);
 }
