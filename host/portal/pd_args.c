@@ -33,7 +33,8 @@ const char pd_usage[] =
     "  --max-grants N          documents alive at once (256, at most 1024)\n"
     "  --max-handles N         files and folders open inside folder grants (1024,\n"
     "                          at most 8192)\n"
-    "  --max-file-size SIZE    largest file a guest may write (2G)\n"
+    "  --max-file-size SIZE    largest file a guest may write (2G, or the staging\n"
+    "                          quota when that is less; more than it: an error)\n"
     "  --staging-quota SIZE    all writes in progress together (4G)\n"
     "  --dialog-burst N        dialogs that may follow each other at once (3, at\n"
     "                          most 1000)\n"
@@ -236,6 +237,8 @@ int pd_opts_parse(struct pd_opts *o, int argc, char *const argv[], char *err, si
 {
 	const char *vsock = NULL;
 	uint32_t port = APPVM_PORTAL_PORT;
+	/* The sizes as given, for the error when they do not fit together. */
+	const char *max_file_size = NULL, *staging_quota = "4G";
 	defaults(o);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -280,6 +283,10 @@ int pd_opts_parse(struct pd_opts *o, int argc, char *const argv[], char *err, si
 			return r;
 		if (r > 0)
 			return cli_error(err, errlen, "unknown option '%.64s'", a);
+		if (!strcmp(opt, "--max-file-size"))
+			max_file_size = v;
+		else if (!strcmp(opt, "--staging-quota"))
+			staging_quota = v;
 		if (!eq)
 			i++;
 	}
@@ -298,8 +305,18 @@ int pd_opts_parse(struct pd_opts *o, int argc, char *const argv[], char *err, si
 	if (!o->listen[0] || !o->control[0])
 		return cli_error(err, errlen, "%s",
 				 "--vsock PATH (or both --listen and --control) is required");
-	if (o->limits.staging_quota < o->limits.max_file_size)
+	/* A file larger than the quota could never be staged: a size the user
+	 * asked for is refused, the default one is lowered to the quota. */
+	if (o->limits.staging_quota < o->limits.max_file_size) {
+		if (max_file_size)
+			return cli_error(
+			    err, errlen,
+			    "--max-file-size %.32s is more than the staging quota %.32s: "
+			    "give --staging-quota %.32s or more, or a smaller "
+			    "--max-file-size",
+			    max_file_size, staging_quota, max_file_size);
 		o->limits.max_file_size = o->limits.staging_quota;
+	}
 	o->policy.cooldown_max_ms =
 	    o->policy.cooldown_ms * 16u > 86400000u ? 86400000u : o->policy.cooldown_ms * 16u;
 	return 0;

@@ -122,6 +122,91 @@ refuses "--app-user: ID 4294967295 is not a user id" rootfs/build --app-user app
 refuses "kernel-config/build: unknown option --bogus" kernel-config/build --bogus "$fake/k"
 refuses "kernel-config/build: missing OUTDIR" kernel-config/build --config-only
 refuses "kernel-config/build: unexpected argument 'two'" kernel-config/build "$fake/k" two
+
+# The build scripts that delete and remake parts of their OUTDIR take only
+# a new or empty directory or one they made (their marker file, or the key
+# their earlier versions left): anything else is refused in one line, exit
+# status 2, before any work, with its files still there. A fake source
+# tarball, a private cache and an archive that cannot be reached keep any
+# run from building or fetching anything.
+export APPVM_KERNEL_SOURCE=$fake/linux.tar.xz APPVM_CACHE=$fake/cache APPVM_DEBIAN_MIRROR=http://127.0.0.1:9
+printf 'not a kernel\n' >"$fake/linux.tar.xz"
+mkdir -p "$fake/home/src" "$fake/usr-local/lib" "$fake/usr-local/include"
+touch "$fake/home/src/mine" "$fake/usr-local/lib/libmine.a"
+for mode in "" --config-only; do
+	refuses "kernel-config/build: OUTDIR $fake/home is not empty and was not made by kernel-config/build (no .appvm-kernel-outdir): give a new or empty directory" \
+		kernel-config/build $mode "$fake/home"
+done
+refuses "kernel-config/build: OUTDIR $fake/kernel exists and is not a directory" \
+	kernel-config/build "$fake/kernel"
+refuses "scripts/musl-deps: OUTDIR $fake/usr-local is not empty and was not made by scripts/musl-deps (no .appvm-musl-deps-outdir)" \
+	scripts/musl-deps "$fake/usr-local"
+refuses "scripts/musl-deps: OUTDIR $fake/kernel exists and is not a directory" \
+	scripts/musl-deps "$fake/kernel"
+if [ ! -e "$fake/home/src/mine" ] || [ ! -e "$fake/usr-local/lib/libmine.a" ] ||
+	[ -e "$fake/home/.appvm-kernel-outdir" ] || [ -e "$fake/usr-local/.appvm-musl-deps-outdir" ]; then
+	echo "FAIL: a refused OUTDIR was changed: $(cd "$fake" && find home usr-local | tr '\n' ' ')" >&2
+	failed=1
+fi
+refuses "scripts/musl-deps: missing OUTDIR (see --help)" scripts/musl-deps
+refuses "scripts/musl-deps: missing OUTDIR (see --help)" scripts/musl-deps --print-key
+refuses "scripts/musl-deps: unexpected argument 'two' (one OUTDIR) (see --help)" scripts/musl-deps "$fake/m" two
+# Taken: the build tree of an earlier kernel-config/build (its key and
+# src/.appvm-source, no marker), here served from a cache entry.
+kkey=$(cd "$src" && kernel-config/build --print-key "$fake/kold")
+mkdir -p "$fake/cache/kernel/$kkey" "$fake/kold/src" "$fake/kempty"
+printf 'bzImage\n' >"$fake/cache/kernel/$kkey/bzImage"
+printf 'config\n' >"$fake/cache/kernel/$kkey/config"
+echo 3e498050b5e0b3353221584f >"$fake/kold/key"
+sha256sum <"$fake/linux.tar.xz" | cut -d' ' -f1 >"$fake/kold/src/.appvm-source"
+for dir in kold kempty knew; do
+	rc=0
+	(cd "$src" && timeout 10 kernel-config/build "$fake/$dir") >"$out" 2>&1 </dev/null || rc=$?
+	if [ $rc -ne 0 ] || ! cmp -s "$fake/cache/kernel/$kkey/bzImage" "$fake/$dir/bzImage" ||
+		[ ! -f "$fake/$dir/.appvm-kernel-outdir" ]; then
+		echo "FAIL: kernel-config/build $fake/$dir: exit status $rc, '$(cat "$out")', no bzImage or marker" >&2
+		failed=1
+	fi
+done
+# ... and again once marked, with files of its own next to the marker.
+rm "$fake/kold/key" "$fake/kold/src/.appvm-source"
+rc=0
+(cd "$src" && timeout 10 kernel-config/build "$fake/kold") >"$out" 2>&1 </dev/null || rc=$?
+[ $rc -eq 0 ] || { echo "FAIL: kernel-config/build in its own OUTDIR: exit status $rc, '$(cat "$out")'" >&2; failed=1; }
+# An earlier scripts/musl-deps' tree with the current key (musl-deps' own
+# check when its packages are installed: --print-key needs them).
+if mkey=$(cd "$src" && scripts/musl-deps --print-key "$fake/mold" 2>/dev/null); then
+	mkdir -p "$fake/mold/lib/pkgconfig"
+	echo "$mkey" >"$fake/mold/key"
+	rc=0
+	(cd "$src" && timeout 10 scripts/musl-deps "$fake/mold") >"$out" 2>&1 </dev/null || rc=$?
+	if [ $rc -ne 0 ] || [ ! -f "$fake/mold/.appvm-musl-deps-outdir" ]; then
+		echo "FAIL: scripts/musl-deps in an earlier version's OUTDIR: exit status $rc, '$(cat "$out")'" >&2
+		failed=1
+	fi
+fi
+# The kernel's cache key hashes the code below the script's marker line, not
+# its help text or the checks above: a copy with its help text edited has
+# the same key, one with its build code edited another.
+cp -r "$src/kernel-config" "$fake/kc"
+sed -i 's/^# Usage: kernel-config/# Usage (edited): kernel-config/' "$fake/kc/build"
+cp -r "$src/kernel-config" "$fake/kc-code"
+sed -i 's/^export KBUILD_BUILD_USER=appvm /export KBUILD_BUILD_USER=edited /' "$fake/kc-code/build"
+if cmp -s "$src/kernel-config/build" "$fake/kc/build" || cmp -s "$src/kernel-config/build" "$fake/kc-code/build" ||
+	[ "$("$fake/kc/build" --print-key x)" != "$kkey" ] ||
+	[ "$("$fake/kc-code/build" --print-key x)" = "$kkey" ]; then
+	echo "FAIL: kernel-config/build's cache key: a help text edit changed it, or a code edit did not" >&2
+	failed=1
+fi
+# Without its marker line the key would hold none of the code: refused.
+grep -vxF '# --- cache key: everything below ---' "$src/kernel-config/build" >"$fake/kc/build"
+rc=0
+"$fake/kc/build" --print-key x >"$out" 2>&1 || rc=$?
+if [ $rc -ne 1 ] || ! grep -qF "not exactly one line '# --- cache key: everything below ---'" "$out"; then
+	echo "FAIL: kernel-config/build without its key marker: exit status $rc, '$(cat "$out")'" >&2
+	failed=1
+fi
+unset APPVM_KERNEL_SOURCE APPVM_CACHE APPVM_DEBIAN_MIRROR
 refuses "--port must be a number from 1 to 4294967294, not '99999999999999999999'" \
 	scripts/wayland-host --vsock x --port 99999999999999999999
 # vsock ports and CIDs as the programs read them (lib/vsock_addr.h): no

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/musl-deps on bad input (ctest label "unit"): usage errors exit 2
-# with the usage; an archive that cannot be reached (a closed port on the
+# in one line; an archive that cannot be reached (a closed port on the
 # loopback, with an empty cache, so nothing is fetched from anywhere) fails
 # with exit 1, naming the step, the mirror and the log, and leaves no cache
 # entry behind.
@@ -24,10 +24,11 @@ expect() { # STATUS PATTERN COMMAND...: COMMAND exits STATUS, stderr matches PAT
 	grep -Eq -- "$pattern" "$work/err" || { cat "$work/err" >&2; fail "'$*': no /$pattern/ on stderr"; }
 }
 
-expect 2 '^Usage: scripts/musl-deps' "$deps"
+expect 2 '^scripts/musl-deps: missing OUTDIR \(see --help\)$' "$deps"
 expect 2 'unknown option --bogus' "$deps" --bogus "$work/out1"
-expect 2 '^Usage: scripts/musl-deps' "$deps" "$work/a" "$work/b"
-pass "usage errors: exit 2 with the usage"
+expect 2 "^scripts/musl-deps: unexpected argument '$work/b' \\(one OUTDIR\\) \\(see --help\\)$" "$deps" "$work/a" "$work/b"
+[ "$(wc -l <"$work/err")" -eq 1 ] || fail "a usage error took more than one line"
+pass "usage errors: exit 2, one line"
 
 for p in libffi8 libwayland-client0 libfuse3-3 libdbus-1-3 musl-dev linux-libc-dev libinih-dev meson; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -166,10 +166,9 @@ static void test_daemon_args(void **state)
 			 0);
 	assert_int_equal(o.walk_rate, 5000);
 	assert_int_equal(args(&o, err, "--name=x", "--vsock=/v", "--port", "7", "--chooser",
-			      "command:/bin/pick", "--open-writable", "--max-file-size", "10M",
-			      "--staging-quota=1K", "--dialog-interval", "250ms", "--cooldown",
-			      "2s", "--max-grants", "9", "--folder-writable", "--max-handles=8192",
-			      NULL),
+			      "command:/bin/pick", "--open-writable", "--staging-quota=1K",
+			      "--dialog-interval", "250ms", "--cooldown", "2s", "--max-grants", "9",
+			      "--folder-writable", "--max-handles=8192", NULL),
 			 0);
 	assert_true(o.folder_writable);
 	assert_int_equal(o.limits.max_handles, 8192);
@@ -177,12 +176,20 @@ static void test_daemon_args(void **state)
 	assert_int_equal(o.chooser, PD_CHOOSER_COMMAND);
 	assert_string_equal(o.command, "/bin/pick");
 	assert_true(o.open_writable);
-	/* The file size limit never exceeds the quota. */
+	/* The default file size limit is lowered to a smaller quota. */
 	assert_true(o.limits.max_file_size == 1024);
 	assert_int_equal(o.policy.interval_ms, 250);
 	assert_int_equal(o.policy.cooldown_ms, 2000);
 	assert_int_equal(o.policy.cooldown_max_ms, 32000);
 	assert_int_equal(o.limits.max_grants, 9);
+	/* A file size limit up to the quota is taken as given. */
+	assert_int_equal(
+	    args(&o, err, "--name", "x", "--vsock", "/v", "--max-file-size", "4G", NULL), 0);
+	assert_true(o.limits.max_file_size == 4ull << 30);
+	assert_int_equal(args(&o, err, "--name", "x", "--vsock", "/v", "--max-file-size", "5G",
+			      "--staging-quota", "5G", NULL),
+			 0);
+	assert_true(o.limits.max_file_size == 5ull << 30);
 	assert_int_equal(args(&o, err, "--name", "x", "--listen", "/a", "--control", "/b", NULL),
 			 0);
 	assert_string_equal(o.docs_device, ""); /* no document device unless asked */
@@ -201,6 +208,13 @@ static void test_daemon_args(void **state)
 	    {"--chooser", {"--name", "x", "--vsock", "/v", "--chooser", "command:rel"}},
 	    {"--max-file-size: '0' is not a size of more than 0: digits with K, M, G or T",
 	     {"--name", "x", "--vsock", "/v", "--max-file-size", "0"}},
+	    /* A file size limit the user asked for is never lowered in silence. */
+	    {"--max-file-size 5G is more than the staging quota 4G: give --staging-quota 5G or "
+	     "more, or a smaller --max-file-size",
+	     {"--name", "x", "--vsock", "/v", "--max-file-size", "5G"}},
+	    {"--max-file-size 2049M is more than the staging quota 2G: give --staging-quota "
+	     "2049M",
+	     {"--name", "x", "--staging-quota=2G", "--vsock", "/v", "--max-file-size=2049M"}},
 	    {"--max-grants: 'x' is not a number from 1 to 1024",
 	     {"--name", "x", "--vsock", "/v", "--max-grants", "x"}},
 	    {"--max-grants: '-1' is not a number from 1 to 1024",
