@@ -22,6 +22,13 @@
 /* READY and APP_EXIT are tiny; a host that lets this fill is not reading. */
 #define EVENT_OUT_LIMIT 4096u
 
+/* The event connection's output queue, in place of the heap: HELLO and READY
+ * would otherwise be the agent's first malloc, and musl's first malloc sets
+ * up its heap (brk, a guard mapping over part of it, the first group), 2-3
+ * ms of CPU under TCG on the way to READY (docs/benchmarks.md, "Taken: no
+ * malloc before READY"). */
+static uint8_t event_out[EVENT_OUT_LIMIT];
+
 void events_close(struct agent *a)
 {
 	frame_link_close(&a->ev.link);
@@ -136,6 +143,7 @@ void events_init(struct agent *a)
 	frame_link_init(&ev->link, &link_conf, a, a->opt.event_unix, a->opt.event_port);
 	ev->link.epfd = a->epfd;
 	ev->link.watch = &ev->w;
+	ev->link.out_buf = event_out;
 	if (agent_opts_events_enabled(&a->opt)) {
 		/* The first connect goes out now: its round trip overlaps the
 		 * rest of the start-up (events_listening). */

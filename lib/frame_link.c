@@ -171,6 +171,8 @@ static void try_connect(struct frame_link *l)
 		return;
 	}
 	l->c.fd = fd;
+	if (l->out_buf)
+		outbuf_init_fixed(&l->c.out, l->out_buf, l->conf->lim.out_limit);
 	if (queue_hello(l) < 0) {
 		frame_link_fail(l, "cannot queue HELLO");
 		return;

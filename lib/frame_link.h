@@ -63,6 +63,10 @@ struct frame_link {
 	uint32_t port;	       /* ... at this port */
 	int epfd;	       /* -1: the owner polls; may be set before frame_link_start */
 	void *watch;	       /* epoll data.ptr */
+	/* conf->lim.out_limit bytes that hold the output queue of every
+	 * connection, which then never allocates (NULL: the heap); may be set
+	 * before frame_link_start */
+	uint8_t *out_buf;
 	/* Kept by the link: */
 	enum frame_link_state state;
 	struct frame_conn c;

@@ -10,11 +10,22 @@ void outbuf_init(struct outbuf *b, size_t limit)
 	b->limit = limit;
 }
 
+void outbuf_init_fixed(struct outbuf *b, uint8_t *buf, size_t limit)
+{
+	outbuf_init(b, limit);
+	b->data = buf;
+	b->cap = limit;
+	b->fixed = true;
+}
+
 void outbuf_free(struct outbuf *b)
 {
+	b->off = b->len = 0;
+	if (b->fixed)
+		return;
 	free(b->data);
 	b->data = NULL;
-	b->off = b->len = b->cap = 0;
+	b->cap = 0;
 }
 
 uint8_t *outbuf_reserve(struct outbuf *b, size_t n, int *ret_err)
@@ -25,7 +36,8 @@ uint8_t *outbuf_reserve(struct outbuf *b, size_t n, int *ret_err)
 	}
 	if (b->off + b->len + n <= b->cap)
 		return b->data + b->off + b->len;
-	/* Move the pending bytes to the front before growing. */
+	/* Move the pending bytes to the front before growing (a fixed buffer
+	 * holds the limit: the room is always there then). */
 	if (b->off > 0) {
 		memmove(b->data, b->data + b->off, b->len);
 		b->off = 0;

@@ -1,11 +1,14 @@
 /* A growable byte queue with a hard size limit, for a connection's pending
  * output. Pure: memory only. Memory is taken when bytes are queued and given
- * back once the queue drains, so an idle connection holds no buffer. */
+ * back once the queue drains, so an idle connection holds no buffer; or the
+ * queue lives in the caller's buffer of the limit's size (outbuf_init_fixed)
+ * and never allocates. */
 #ifndef APPVM_OUTBUF_H
 #define APPVM_OUTBUF_H
 
 #include "proto.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,12 +18,17 @@ struct outbuf {
 	size_t len;   /* pending bytes, from off */
 	size_t cap;   /* allocated bytes */
 	size_t limit; /* most bytes ever pending */
+	bool fixed;   /* data is the caller's, of limit bytes: never grown or freed */
 };
 
 /* Prepares an empty queue that will hold at most limit bytes (no allocation). */
 void outbuf_init(struct outbuf *b, size_t limit);
 
-/* Frees the memory; the queue is empty afterwards. */
+/* Prepares an empty queue that lives in buf, of limit bytes, until the next
+ * outbuf_init: queuing never allocates, and a drained queue keeps buf. */
+void outbuf_init_fixed(struct outbuf *b, uint8_t *buf, size_t limit);
+
+/* Frees the memory (not a fixed buffer); the queue is empty afterwards. */
 void outbuf_free(struct outbuf *b);
 
 /* Returns a pointer to room for n more bytes at the end, or NULL with

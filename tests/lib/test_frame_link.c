@@ -1,8 +1,8 @@
 /* lib/frame_link.c against a real Unix socket playing the host: connect,
- * HELLO as the opener, frames once up, the host closing, an unreachable
- * target with backoff, kicks cutting a long backoff short (and their
- * bound), a host that never answers, a refused version, and epoll
- * registration. Deadlines are checked by handing the ticks a later
+ * HELLO as the opener, frames once up, the host closing, a fixed output
+ * buffer, an unreachable target with backoff, kicks cutting a long backoff
+ * short (and their bound), a host that never answers, a refused version,
+ * and epoll registration. Deadlines are checked by handing the ticks a later
  * time, never by sleeping. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -225,6 +225,47 @@ static void test_up_frames_and_host_close(void **state)
 	frame_link_on_io(&f.l, POLLIN);
 	assert_int_equal(f.ups, 2);
 	assert_int_equal(f.l.backoff_ms, 0);
+	fix_close(&f);
+}
+
+/* A link given a buffer for its output queue (frame_link.out_buf) queues
+ * HELLO and later frames in it, keeps it when drained and after the host
+ * closes, and uses it again on the next connection: nothing is allocated
+ * for output (and nothing frees it: the sanitizer build would fail). */
+static void test_fixed_out_buf(void **state)
+{
+	(void)state;
+	static uint8_t buf[4096];
+	struct fix f;
+	fix_open(&f, -1);
+	f.l.out_buf = buf;
+	for (int round = 0; round < 2; round++) {
+		uint32_t id = connect_and_hello(&f);
+		assert_ptr_equal(f.l.c.out.data, buf);
+		assert_int_equal(f.l.c.out.len, 0);
+		answer_hello(&f, id);
+		frame_link_on_io(&f.l, POLLIN);
+		assert_int_equal(f.l.state, FRAME_LINK_UP);
+		struct proto_msg m;
+		memset(&m, 0, sizeof(m));
+		m.type = PROTO_PING;
+		m.id = frame_link_take_id(&f.l);
+		assert_int_equal(outbuf_put_msg(&f.l.c.out, &m), 0);
+		assert_ptr_equal(f.l.c.out.data, buf);
+		frame_link_flush(&f.l);
+		assert_int_equal(f.l.c.out.len, 0);
+		assert_ptr_equal(f.l.c.out.data, buf);
+		struct proto_reader r;
+		host_read(&f, &r);
+		assert_int_equal(r.header.type, PROTO_PING);
+		assert_int_equal(r.header.id, m.id);
+		proto_reader_free(&r);
+		close(f.host);
+		f.host = -1;
+		frame_link_on_io(&f.l, POLLIN | POLLHUP);
+		assert_int_equal(f.l.state, FRAME_LINK_WAIT);
+		assert_int_equal(f.downs, round + 1);
+	}
 	fix_close(&f);
 }
 
@@ -459,6 +500,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_up_frames_and_host_close),
+	    cmocka_unit_test(test_fixed_out_buf),
 	    cmocka_unit_test(test_unreachable_backoff),
 	    cmocka_unit_test(test_kick_long_backoff),
 	    cmocka_unit_test(test_kick_bound),
