@@ -143,23 +143,42 @@ refuses "scripts/musl-deps: OUTDIR $fake/usr-local is not empty and was not made
 	scripts/musl-deps "$fake/usr-local"
 refuses "scripts/musl-deps: OUTDIR $fake/kernel exists and is not a directory" \
 	scripts/musl-deps "$fake/kernel"
+# A project of the user's with a hex `key` file and a src/ (the names an
+# earlier version's tree holds) is no build tree: everything else in it says
+# so; so does a key of another length or with more lines next to src/ alone.
+mkdir -p "$fake/proj/src" "$fake/proj64/src" "$fake/proj2/src" "$fake/mproj/lib"
+touch "$fake/proj/src/main.c" "$fake/proj/Makefile" "$fake/proj64/src/main.c" "$fake/mproj/lib/libmine.a"
+echo 3e498050b5e0b3353221584f >"$fake/proj/key"
+sha256sum <"$fake/linux.tar.xz" | cut -d' ' -f1 >"$fake/proj64/key"
+printf '3e498050b5e0b3353221584f\nmore\n' >"$fake/proj2/key"
+printf '3e498050b5e0b3353221584f\nmore\n' >"$fake/mproj/key"
+for dir in proj proj64 proj2; do
+	refuses "kernel-config/build: OUTDIR $fake/$dir is not empty and was not made by kernel-config/build (no .appvm-kernel-outdir): give a new or empty directory (remove it if it is an old build tree; see --help)" \
+		kernel-config/build "$fake/$dir"
+done
+refuses "scripts/musl-deps: OUTDIR $fake/mproj is not empty and was not made by scripts/musl-deps (no .appvm-musl-deps-outdir)" \
+	scripts/musl-deps "$fake/mproj"
 if [ ! -e "$fake/home/src/mine" ] || [ ! -e "$fake/usr-local/lib/libmine.a" ] ||
-	[ -e "$fake/home/.appvm-kernel-outdir" ] || [ -e "$fake/usr-local/.appvm-musl-deps-outdir" ]; then
-	echo "FAIL: a refused OUTDIR was changed: $(cd "$fake" && find home usr-local | tr '\n' ' ')" >&2
+	[ ! -e "$fake/proj/src/main.c" ] || [ ! -e "$fake/proj64/src/main.c" ] || [ ! -e "$fake/mproj/lib/libmine.a" ] ||
+	[ -e "$fake/home/.appvm-kernel-outdir" ] || [ -e "$fake/usr-local/.appvm-musl-deps-outdir" ] ||
+	[ -e "$fake/proj/.appvm-kernel-outdir" ] || [ -e "$fake/proj/.lock" ] || [ -e "$fake/mproj/.appvm-musl-deps-outdir" ]; then
+	echo "FAIL: a refused OUTDIR was changed: $(cd "$fake" && find home usr-local proj proj64 proj2 mproj | tr '\n' ' ')" >&2
 	failed=1
 fi
 refuses "scripts/musl-deps: missing OUTDIR (see --help)" scripts/musl-deps
 refuses "scripts/musl-deps: missing OUTDIR (see --help)" scripts/musl-deps --print-key
 refuses "scripts/musl-deps: unexpected argument 'two' (one OUTDIR) (see --help)" scripts/musl-deps "$fake/m" two
 # Taken: the build tree of an earlier kernel-config/build (its key and
-# src/.appvm-source, no marker), here served from a cache entry.
+# src/.appvm-source, no marker) and that of a first run that failed (its
+# .lock alone), here served from a cache entry.
 kkey=$(cd "$src" && kernel-config/build --print-key "$fake/kold")
-mkdir -p "$fake/cache/kernel/$kkey" "$fake/kold/src" "$fake/kempty"
+mkdir -p "$fake/cache/kernel/$kkey" "$fake/kold/src" "$fake/kempty" "$fake/kfailed"
+touch "$fake/kfailed/.lock"
 printf 'bzImage\n' >"$fake/cache/kernel/$kkey/bzImage"
 printf 'config\n' >"$fake/cache/kernel/$kkey/config"
 echo 3e498050b5e0b3353221584f >"$fake/kold/key"
 sha256sum <"$fake/linux.tar.xz" | cut -d' ' -f1 >"$fake/kold/src/.appvm-source"
-for dir in kold kempty knew; do
+for dir in kold kempty knew kfailed; do
 	rc=0
 	(cd "$src" && timeout 10 kernel-config/build "$fake/$dir") >"$out" 2>&1 </dev/null || rc=$?
 	if [ $rc -ne 0 ] || ! cmp -s "$fake/cache/kernel/$kkey/bzImage" "$fake/$dir/bzImage" ||
@@ -173,6 +192,16 @@ rm "$fake/kold/key" "$fake/kold/src/.appvm-source"
 rc=0
 (cd "$src" && timeout 10 kernel-config/build "$fake/kold") >"$out" 2>&1 </dev/null || rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: kernel-config/build in its own OUTDIR: exit status $rc, '$(cat "$out")'" >&2; failed=1; }
+# A first scripts/musl-deps run that failed left work/ and logs/ with the
+# log of its first step: taken (this run fails too, at the archive that
+# cannot be reached, or without its packages).
+mkdir -p "$fake/mfailed/work/src" "$fake/mfailed/logs"
+touch "$fake/mfailed/logs/apt-update.log"
+(cd "$src" && timeout 20 scripts/musl-deps "$fake/mfailed") >"$out" 2>&1 </dev/null || true
+if [ ! -f "$fake/mfailed/.appvm-musl-deps-outdir" ]; then
+	echo "FAIL: scripts/musl-deps refused the tree of a failed first run: '$(cat "$out")'" >&2
+	failed=1
+fi
 # An earlier scripts/musl-deps' tree with the current key (musl-deps' own
 # check when its packages are installed: --print-key needs them).
 if mkey=$(cd "$src" && scripts/musl-deps --print-key "$fake/mold" 2>/dev/null); then
