@@ -97,6 +97,36 @@ touch "$fake/vmdir/docs/precious"
 refuses "run-vm: $fake/vmdir/docs is not a VM's entry ($fake/vmdir/docs/precious is not one of its files)" \
 	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --vsock-cid 3 --vm-dir "$fake/vmdir" --name docs
 [ -e "$fake/vmdir/docs/precious" ] || { echo "FAIL: run-vm --vm-dir removed a file of the user's" >&2; failed=1; }
+# ... nor one whose name starts with "..", nor one it cannot read.
+mkdir -p "$fake/vmdir/dots" "$fake/vmdir/shut"
+touch "$fake/vmdir/dots/..precious"
+refuses "run-vm: $fake/vmdir/dots is not a VM's entry ($fake/vmdir/dots/..precious is not one of its files)" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --vsock-cid 3 --vm-dir "$fake/vmdir" --name dots
+if [ "$(id -u)" -eq 0 ]; then
+	# root reads any directory: a user without the right to read it.
+	chown nobody "$fake/vmdir/shut"
+	chmod 0300 "$fake/vmdir/shut"
+	chmod o+rx "$fake" "$fake/vmdir"
+	touch "$fake/kernel.img" "$fake/initrd.img"
+	chmod o+r "$fake/kernel.img" "$fake/initrd.img"
+	rc=0
+	(cd "$src" && timeout 10 setpriv --reuid=nobody --regid=nogroup --clear-groups ./scripts/run-vm -n -k "$fake/kernel.img" \
+		-i "$fake/initrd.img" --vsock-cid 3 --vm-dir "$fake/vmdir" --name shut) >"$out" 2>&1 </dev/null || rc=$?
+	if [ $rc -ne 2 ] || ! grep -qxF "run-vm: cannot read $fake/vmdir/shut, so it is left alone: check --vm-dir and --name (see --help)" "$out"; then
+		echo "FAIL: run-vm --vm-dir with an entry it cannot read: exit status $rc, '$(cat "$out")'" >&2
+		failed=1
+	fi
+fi
+# The entry of a VM that runs (its run holds DIR/NAME/lock) is refused, and
+# kept.
+mkdir -p "$fake/vmdir/mail"
+echo hybrid:/run/mail.vsock >"$fake/vmdir/mail/target"
+exec 7>"$fake/vmdir/mail/lock"
+flock 7
+refuses "run-vm: VM mail is running ($fake/vmdir/mail is held) (see --help)" \
+	scripts/run-vm -n -k "$fake/kernel" -i "$fake/initrd" --vsock-cid 3 --vm-dir "$fake/vmdir" --name mail
+exec 7>&-
+[ -f "$fake/vmdir/mail/target" ] || { echo "FAIL: run-vm --vm-dir removed a running VM's entry" >&2; failed=1; }
 # What run-vm needs, missing or of the wrong kind: exit status 3, one line
 # naming it, before qemu is started (-n shows that nothing got that far).
 mkdir "$fake/dir"
