@@ -309,6 +309,27 @@ want=1 refuses "wayland-host: $fake/vm_1027 is in use: something listens there a
 kill "$listener"
 wait "$listener" 2>/dev/null || true
 [ -S "$fake/vm_1027" ] || { echo "FAIL: wayland-host removed a live socket" >&2; failed=1; }
+# ... nor one it cannot tell is stale: without python3 (a stand-in that
+# exits 127 as a shell does for a missing command), or, for a user who may
+# not connect to it, with EACCES.
+mkdir "$fake/nopy"
+printf '#!/bin/sh\nexit 127\n' >"$fake/nopy/python3"
+chmod +x "$fake/nopy/python3"
+PATH=$fake/nopy:$PATH want=1 refuses "wayland-host: cannot tell whether $fake/vm_1027 is in use (python3 not found), so it is left alone" \
+	scripts/wayland-host --vsock "$fake/vm" --display "$fake/display" --waypipe /bin/true
+[ -S "$fake/vm_1027" ] || { echo "FAIL: wayland-host without python3 removed a socket" >&2; failed=1; }
+if [ "$(id -u)" -eq 0 ]; then
+	chmod 0600 "$fake/vm_1027"
+	chmod o+x "$fake"
+	rc=0
+	(cd "$src" && timeout 10 setpriv --reuid=nobody --regid=nogroup --clear-groups ./scripts/wayland-host \
+		--vsock "$fake/vm" --display "$fake/display" --waypipe /bin/true) >"$out" 2>&1 </dev/null || rc=$?
+	if [ $rc -ne 1 ] || ! grep -qxF "wayland-host: cannot tell whether $fake/vm_1027 is in use (Permission denied), so it is left alone" "$out" ||
+		[ ! -S "$fake/vm_1027" ]; then
+		echo "FAIL: wayland-host with a socket it may not connect to: exit status $rc, '$(cat "$out")'" >&2
+		failed=1
+	fi
+fi
 rm -f "$fake/vm_1027"
 mkdir "$fake/vm_1027"
 want=1 refuses "wayland-host: $fake/vm_1027: a file that is not a socket is in the way (left alone)" \
