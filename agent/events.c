@@ -143,7 +143,8 @@ void events_init(struct agent *a)
 	frame_link_init(&ev->link, &link_conf, a, a->opt.event_unix, a->opt.event_port);
 	ev->link.epfd = a->epfd;
 	ev->link.watch = &ev->w;
-	ev->link.out_buf = event_out;
+	/* event_out is EVENT_OUT_LIMIT bytes, the link's out_limit: it fits. */
+	(void)frame_link_set_out_buf(&ev->link, event_out, sizeof(event_out));
 	if (agent_opts_events_enabled(&a->opt)) {
 		/* The first connect goes out now: its round trip overlaps the
 		 * rest of the start-up (events_listening). */

@@ -34,6 +34,14 @@ void frame_link_init(struct frame_link *l, const struct frame_link_conf *conf, v
 	frame_conn_init(&l->c, -1, conf->lim.out_limit);
 }
 
+int frame_link_set_out_buf(struct frame_link *l, uint8_t *buf, size_t size)
+{
+	if (!buf || size < l->conf->lim.out_limit)
+		return -EINVAL;
+	l->out_buf = buf;
+	return 0;
+}
+
 void frame_link_start(struct frame_link *l)
 {
 	l->state = FRAME_LINK_WAIT;

@@ -63,9 +63,7 @@ struct frame_link {
 	uint32_t port;	       /* ... at this port */
 	int epfd;	       /* -1: the owner polls; may be set before frame_link_start */
 	void *watch;	       /* epoll data.ptr */
-	/* conf->lim.out_limit bytes that hold the output queue of every
-	 * connection, which then never allocates (NULL: the heap); may be set
-	 * before frame_link_start */
+	/* The buffer of frame_link_set_out_buf (NULL: the heap) */
 	uint8_t *out_buf;
 	/* Kept by the link: */
 	enum frame_link_state state;
@@ -82,6 +80,12 @@ struct frame_link {
  * host's vsock port. No allocation. */
 void frame_link_init(struct frame_link *l, const struct frame_link_conf *conf, void *ctx,
 		     const char *unix_path, uint32_t port);
+
+/* Gives the prepared link buf, size bytes, to hold the output queue of
+ * every connection, which then never allocates; before frame_link_start.
+ * Returns 0, or -EINVAL (nothing set) when size is less than
+ * conf->lim.out_limit, what the queue may hold. */
+int frame_link_set_out_buf(struct frame_link *l, uint8_t *buf, size_t size);
 
 /* Starts the prepared link: the first attempt is made at the next tick. */
 void frame_link_start(struct frame_link *l);

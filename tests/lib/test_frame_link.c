@@ -238,7 +238,13 @@ static void test_fixed_out_buf(void **state)
 	static uint8_t buf[4096];
 	struct fix f;
 	fix_open(&f, -1);
-	f.l.out_buf = buf;
+	/* A buffer smaller than what the queue may hold is refused. */
+	assert_int_equal(frame_link_set_out_buf(&f.l, buf, f.l.conf->lim.out_limit - 1), -EINVAL);
+	assert_null(f.l.out_buf);
+	assert_int_equal(frame_link_set_out_buf(&f.l, NULL, sizeof(buf)), -EINVAL);
+	assert_true(f.l.conf->lim.out_limit <= sizeof(buf));
+	assert_int_equal(frame_link_set_out_buf(&f.l, buf, f.l.conf->lim.out_limit), 0);
+	assert_ptr_equal(f.l.out_buf, buf);
 	for (int round = 0; round < 2; round++) {
 		uint32_t id = connect_and_hello(&f);
 		assert_ptr_equal(f.l.c.out.data, buf);
