@@ -233,12 +233,27 @@ static int value_option(struct pd_opts *o, const char *opt, const char *v, const
 	return 0;
 }
 
+/* Writes v as pd_parse_size reads it, in the largest unit that divides it. */
+static void size_name(uint64_t v, char *buf, size_t size)
+{
+	static const char units[] = "TGMK";
+	for (int i = 0; i < 4; i++) {
+		unsigned shift = 10u * (unsigned)(4 - i);
+		if (v && !(v & ((1ull << shift) - 1))) {
+			snprintf(buf, size, "%llu%c", (unsigned long long)(v >> shift), units[i]);
+			return;
+		}
+	}
+	snprintf(buf, size, "%llu", (unsigned long long)v);
+}
+
 int pd_opts_parse(struct pd_opts *o, int argc, char *const argv[], char *err, size_t errlen)
 {
 	const char *vsock = NULL;
 	uint32_t port = APPVM_PORTAL_PORT;
 	/* The sizes as given, for the error when they do not fit together. */
-	const char *max_file_size = NULL, *staging_quota = "4G";
+	const char *max_file_size = NULL, *staging_quota = NULL;
+	char quota_name[24];
 	defaults(o);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -308,6 +323,11 @@ int pd_opts_parse(struct pd_opts *o, int argc, char *const argv[], char *err, si
 	/* A file larger than the quota could never be staged: a size the user
 	 * asked for is refused, the default one is lowered to the quota. */
 	if (o->limits.staging_quota < o->limits.max_file_size) {
+		if (max_file_size && !staging_quota) {
+			/* The default, named as it is written. */
+			size_name(o->limits.staging_quota, quota_name, sizeof(quota_name));
+			staging_quota = quota_name;
+		}
 		if (max_file_size)
 			return cli_error(
 			    err, errlen,
