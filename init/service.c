@@ -429,9 +429,10 @@ int service_start(struct init *in, struct service *s, char *err, size_t errlen)
 	/* A forked child reports a failure on a pipe that closes on its exec
 	 * (O_CLOEXEC). A vforked one writes it here: init is suspended until
 	 * the child execs or exits, so the report is there when vfork returns
-	 * (as posix_spawn does it), without a pipe and without a second wait
-	 * for the pipe's close, which comes after vfork returned. volatile:
-	 * the compiler cannot see the child's stores. */
+	 * (as glibc's posix_spawn does; musl's uses a pipe), without a pipe
+	 * and without a second wait for the pipe's close, which comes after
+	 * vfork returned. volatile: the compiler cannot see the child's
+	 * stores. */
 	volatile struct child_failure shared = {-1, 0, 0};
 	if (!use_vfork && pipe2(status, O_CLOEXEC) < 0) {
 		int r = -errno;

@@ -4,7 +4,10 @@
 This is a second, independent encoder of the wire format: the C unit tests
 check that the C codec produces and accepts exactly these bytes. Run it after
 changing a vector; it rewrites tests/lib/proto_vectors.txt and the vectors
-section of docs/protocol.md:
+section of docs/protocol.md, and the seeds of fuzz_proto
+(tests/fuzz/corpus/proto/): one per vector, those of removed vectors
+deleted, except the seeds written by hand, which HAND_MADE_SEEDS names
+(add a hand-made seed's name there, or the next run deletes it):
 
     python3 tests/lib/gen_vectors.py
 """

@@ -66,7 +66,7 @@ timeout 10 "$filter" host --listen "$work/w2.sock" --upstream "$work/none.sock" 
 	--focus-file "$work/nodir/focus" 2>"$work/log2" </dev/null || rc=$?
 [ $rc -eq 1 ] || fail "unwritable focus file: exit status $rc (want 1): $(cat "$work/log2")"
 if [ "$(wc -l <"$work/log2")" -ne 1 ] ||
-	! grep -qF "focus file $work/nodir/focus: No such file or directory" "$work/log2"; then
+	! grep -qF "cannot start: focus file $work/nodir/focus: No such file or directory" "$work/log2"; then
 	fail "unwritable focus file: '$(cat "$work/log2")'"
 fi
 [ ! -e "$work/w2.sock" ] || fail "unwritable focus file: the socket was left behind"

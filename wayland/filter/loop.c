@@ -112,7 +112,12 @@ static int write_focus(struct loop *l, bool now_final)
 	    open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || io_write_full(fd, v ? "1\n" : "0\n", 2) < 0 || rename(tmp, path) < 0) {
 		int r = errno ? -errno : -EIO;
-		log_warn("focus file %s: %s", path, strerror(errno));
+		/* Nothing written yet: the first write, at start-up, where a
+		 * failure stops the filter. */
+		if (l->focus.written < 0)
+			log_err("cannot start: focus file %s: %s", path, strerror(-r));
+		else
+			log_warn("focus file %s: %s", path, strerror(-r));
 		return r;
 	}
 	l->focus.written = v;
