@@ -366,9 +366,10 @@ static uint32_t find_held(struct pd_daemon *d, const struct stat *st, unsigned a
 
 /* Before the folder `old` of olddir (at depth `from` below /; *st: what it
  * is) moves into newdir (at depth `to`) through grant g, once the cheap
- * checks passed: a target inside the folder itself is refused without a
- * walk (one fstatat: with exact depths, the folder `to - from - 1` levels
- * above newdir); then a folder moving deeper is walked (bounded), to
+ * checks passed: a folder moving deeper, once the budget holds a walk,
+ * is refused without a walk when the target is inside it (one fstatat:
+ * with exact depths, the folder `to - from - 1` levels above newdir;
+ * charged as that many names), else walked (bounded), to
  * refuse a subtree that would end more than PD_MAX_DEPTH below g's folder
  * and to find the folders of it that nodes are held on, and one moving
  * shallower finds the nodes held in it (find_held). Nodes of every folder
@@ -384,21 +385,22 @@ static uint32_t measure_move(struct pd_daemon *d, const struct pd_grant *g, int 
 	*mv = (struct move){0};
 	if (from == to || !S_ISDIR(st->st_mode))
 		return 0; /* files move freely */
-	if (to > from &&
-	    pd_fio_above(newdir, to - from - 1, (uint64_t)st->st_dev, (uint64_t)st->st_ino) == 1) {
-		*ret_why = "a folder cannot move into itself";
-		return pd_errno_code(EINVAL);
-	}
 	uint32_t code = pd_folder_move_levels(g->limit, from, to, &lim.levels, ret_why);
 	if (code)
 		return code;
 	if (to < from)
 		return find_held(d, st, from + 1, mv, ret_why);
 	/* A walk needs a whole walk's worth of the daemon's budget left
-	 * (pd_budget_walk) and is charged what it read, whatever came of it. */
+	 * (pd_budget_walk) and is charged what it read, whatever came of it;
+	 * the check before it its levels up. */
 	uint64_t may = budget_may(d, lim.names, &code, ret_why);
 	if (may == 0)
 		return code;
+	pd_budget_charge(&d->walk, to - from);
+	if (pd_fio_above(newdir, to - from - 1, (uint64_t)st->st_dev, (uint64_t)st->st_ino) == 1) {
+		*ret_why = "a folder cannot move into itself";
+		return pd_errno_code(EINVAL);
+	}
 	lim.names = (unsigned)may;
 	int r = pd_fio_walk(olddir, old, &lim, &mv->w);
 	pd_budget_charge(&d->walk, mv->w.names);

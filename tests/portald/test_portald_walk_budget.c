@@ -118,6 +118,17 @@ static void test_spent_then_served(void **state)
 	assert_string_equal(why, TRY_LATER);
 	assert_true(exists(fu_at(share, "big/d999")));
 	assert_false(exists(fu_at(share, "into/big")));
+	/* So is a move into itself: its check is charged too, not run free. */
+	uint64_t big = fu_dir(&c, doc, PROTO_ROOT_NODE, "big");
+	uint64_t d0 = fu_dir(&c, doc, big, "d0");
+	assert_int_equal(fu_rename(&c, doc, PROTO_ROOT_NODE, "big", d0, "big", 0, why),
+			 PROTO_ERR_LIMIT);
+	assert_string_equal(why, TRY_LATER);
+	struct proto_msg fm, fr;
+	pdh_entry_req(&fm, PROTO_ENTRY_FORGET, doc, d0, NULL, 1);
+	assert_int_equal(pdh_call(&c, &fm, &fr), 0);
+	pdh_entry_req(&fm, PROTO_ENTRY_FORGET, doc, big, NULL, 1);
+	assert_int_equal(pdh_call(&c, &fm, &fr), 0);
 	/* What needs no walk goes on: a rename in place, a file moved deeper. */
 	pdh_write(fu_at(share, "file"), "x", 0644);
 	assert_int_equal(fu_rename(&c, doc, PROTO_ROOT_NODE, "file", into, "file", 0, why), 0);
