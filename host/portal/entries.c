@@ -353,12 +353,18 @@ static uint32_t find_held(struct pd_daemon *d, const struct stat *st, unsigned a
 		int r = pd_fio_above(hd->fd, *hd->depth - at, (uint64_t)st->st_dev,
 				     (uint64_t)st->st_ino);
 		/* ".." resolves even from a removed folder (to the parent it
-		 * had), so ENOENT is not expected: taken as not in it. */
+		 * had), but not past the root of a bind mount of a subtree
+		 * the node's folder has left (ENOENT): then where it is is
+		 * unknown, so the move is refused, unless the node is known
+		 * removed (in nothing). */
+		struct stat hs;
 		if (r == 1)
 			mv->held[mv->n_held++] = *hd;
-		else if (r < 0 && r != -ENOENT) {
+		else if (r == -ENOENT && fstat(hd->fd, &hs) == 0 && hs.st_nlink == 0)
+			continue;
+		else if (r < 0) {
 			*ret_why = "cannot look above a folder held open";
-			return pd_errno_code(r);
+			return r == -ENOENT ? PROTO_ERR_IO : pd_errno_code(r);
 		}
 	}
 	return 0;
