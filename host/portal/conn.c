@@ -5,8 +5,6 @@
  * reply, or a close when it breaks the framing or the session. */
 #include "portald.h"
 
-#include "clock.h"
-
 #include "cleanup.h"
 #include "log.h"
 #include "proto_io.h"
@@ -37,7 +35,6 @@ void pd_conn_accept(struct pd_daemon *d)
 		if (!c)
 			return;
 		c->w.kind = PD_W_CONN;
-		pd_budget_init(&c->walk, d->opt.walk_rate, d->opt.walk_rate, clock_now_ms());
 		if (frame_set_add(&d->conns, &c->fc, fd, c, &c->w) < 0) {
 			free(c);
 			return;

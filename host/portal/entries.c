@@ -307,13 +307,13 @@ struct move {
 	unsigned n_held;
 };
 
-/* How many names (or checks) of at most max the connection's budget lets a
- * folder move spend now (pd_budget_walk), or 0 with LIMIT and *ret_why set:
- * refused before any system call. */
-static uint64_t budget_may(struct pd_conn *c, uint64_t max, uint32_t *ret_code,
+/* How many names (or checks) of at most max the daemon's budget (shared by
+ * all guest connections) lets a folder move spend now (pd_budget_walk), or
+ * 0 with LIMIT and *ret_why set: refused before any system call. */
+static uint64_t budget_may(struct pd_daemon *d, uint64_t max, uint32_t *ret_code,
 			   const char **ret_why)
 {
-	uint64_t may = pd_budget_walk(&c->walk, clock_now_ms(), max);
+	uint64_t may = pd_budget_walk(&d->walk, clock_now_ms(), max);
 	if (may == 0) {
 		*ret_why = "too many folder moves; try again later";
 		*ret_code = PROTO_ERR_LIMIT;
@@ -326,13 +326,13 @@ static uint64_t budget_may(struct pd_conn *c, uint64_t max, uint32_t *ret_code,
  * new place. No walk: each node `depth - at` levels below it, if it is in
  * it at all (every depth is exact), has it that many levels up, one
  * fstatat of "../.." each. Those levels (at least 1 a node) are bounded
- * (PD_MAX_MOVE_ENTRIES together) and charged to the connection's budget as
+ * (PD_MAX_MOVE_ENTRIES together) and charged to the daemon's budget as
  * a walk's names (each costs less), all before the first check: more than
  * the bucket holds is TOO_BIG as past the bound (a walk is cut there too),
  * more than it holds now LIMIT. Returns 0 or the error code with *ret_why
  * set. */
-static uint32_t find_held(struct pd_daemon *d, struct pd_conn *c, const struct stat *st,
-			  unsigned at, struct move *mv, const char **ret_why)
+static uint32_t find_held(struct pd_daemon *d, const struct stat *st, unsigned at, struct move *mv,
+			  const char **ret_why)
 {
 	uint64_t cost;
 	uint32_t code = 0;
@@ -341,24 +341,30 @@ static uint32_t find_held(struct pd_daemon *d, struct pd_conn *c, const struct s
 		*ret_why = "out of memory";
 		return PROTO_ERR_INTERNAL;
 	}
-	if (cost > PD_MAX_MOVE_ENTRIES || cost > c->walk.burst) { /* copied instead */
+	if (cost > PD_MAX_MOVE_ENTRIES || cost > d->walk.burst) { /* copied instead */
 		*ret_why = "too many folders held deep down to move a folder shallower";
 		return PROTO_ERR_TOO_BIG;
 	}
-	if (cost > 0 && budget_may(c, cost, &code, ret_why) < cost)
+	if (cost > 0 && budget_may(d, cost, &code, ret_why) < cost)
 		return code;
-	pd_budget_charge(&c->walk, cost);
+	pd_budget_charge(&d->walk, cost);
 	for (unsigned i = 0; i < (unsigned)n; i++) {
 		const struct pd_held *hd = &mv->held[i];
 		int r = pd_fio_above(hd->fd, *hd->depth - at, (uint64_t)st->st_dev,
 				     (uint64_t)st->st_ino);
 		/* ".." resolves even from a removed folder (to the parent it
-		 * had), so ENOENT is not expected: taken as not in it. */
+		 * had), but not past the root of a bind mount of a subtree
+		 * the node's folder has left (ENOENT): then where it is is
+		 * unknown, so the move is refused, unless the node is known
+		 * removed (in nothing). */
+		struct stat hs;
 		if (r == 1)
 			mv->held[mv->n_held++] = *hd;
-		else if (r < 0 && r != -ENOENT) {
+		else if (r == -ENOENT && fstat(hd->fd, &hs) == 0 && hs.st_nlink == 0)
+			continue;
+		else if (r < 0) {
 			*ret_why = "cannot look above a folder held open";
-			return pd_errno_code(r);
+			return r == -ENOENT ? PROTO_ERR_IO : pd_errno_code(r);
 		}
 	}
 	return 0;
@@ -366,9 +372,10 @@ static uint32_t find_held(struct pd_daemon *d, struct pd_conn *c, const struct s
 
 /* Before the folder `old` of olddir (at depth `from` below /; *st: what it
  * is) moves into newdir (at depth `to`) through grant g, once the cheap
- * checks passed: a target inside the folder itself is refused without a
- * walk (one fstatat: with exact depths, the folder `to - from - 1` levels
- * above newdir); then a folder moving deeper is walked (bounded), to
+ * checks passed: a folder moving deeper, once the budget holds a walk,
+ * is refused without a walk when the target is inside it (one fstatat:
+ * with exact depths, the folder `to - from - 1` levels above newdir;
+ * charged as that many names), else walked (bounded), to
  * refuse a subtree that would end more than PD_MAX_DEPTH below g's folder
  * and to find the folders of it that nodes are held on, and one moving
  * shallower finds the nodes held in it (find_held). Nodes of every folder
@@ -376,32 +383,33 @@ static uint32_t find_held(struct pd_daemon *d, struct pd_conn *c, const struct s
  * daemon is single-threaded: no guest request changes the subtree between
  * these and the rename. Returns 0 (mv empty when nothing follows) or the
  * error code with *ret_why set. */
-static uint32_t measure_move(struct pd_daemon *d, struct pd_conn *c, const struct pd_grant *g,
-			     int olddir, const char *old, const struct stat *st, int newdir,
-			     unsigned from, unsigned to, struct move *mv, const char **ret_why)
+static uint32_t measure_move(struct pd_daemon *d, const struct pd_grant *g, int olddir,
+			     const char *old, const struct stat *st, int newdir, unsigned from,
+			     unsigned to, struct move *mv, const char **ret_why)
 {
 	struct pd_walk_limits lim = {0, PD_MAX_MOVE_DIRS, PD_MAX_MOVE_ENTRIES};
 	*mv = (struct move){0};
 	if (from == to || !S_ISDIR(st->st_mode))
 		return 0; /* files move freely */
-	if (to > from &&
-	    pd_fio_above(newdir, to - from - 1, (uint64_t)st->st_dev, (uint64_t)st->st_ino) == 1) {
-		*ret_why = "a folder cannot move into itself";
-		return pd_errno_code(EINVAL);
-	}
 	uint32_t code = pd_folder_move_levels(g->limit, from, to, &lim.levels, ret_why);
 	if (code)
 		return code;
 	if (to < from)
-		return find_held(d, c, st, from + 1, mv, ret_why);
-	/* A walk needs a whole walk's worth of the connection's budget left
-	 * (pd_budget_walk) and is charged what it read, whatever came of it. */
-	uint64_t may = budget_may(c, lim.names, &code, ret_why);
+		return find_held(d, st, from + 1, mv, ret_why);
+	/* A walk needs a whole walk's worth of the daemon's budget left
+	 * (pd_budget_walk) and is charged what it read, whatever came of it;
+	 * the check before it its levels up. */
+	uint64_t may = budget_may(d, lim.names, &code, ret_why);
 	if (may == 0)
 		return code;
+	pd_budget_charge(&d->walk, to - from);
+	if (pd_fio_above(newdir, to - from - 1, (uint64_t)st->st_dev, (uint64_t)st->st_ino) == 1) {
+		*ret_why = "a folder cannot move into itself";
+		return pd_errno_code(EINVAL);
+	}
 	lim.names = (unsigned)may;
 	int r = pd_fio_walk(olddir, old, &lim, &mv->w);
-	pd_budget_charge(&c->walk, mv->w.names);
+	pd_budget_charge(&d->walk, mv->w.names);
 	return pd_folder_walk_code(r, ret_why);
 }
 
@@ -428,7 +436,7 @@ static void do_rename(struct pd_daemon *d, struct pd_conn *c, const struct proto
 	/* What must fail fails before any walk. */
 	int r = pd_fio_rename_check(olddir, old, newdir, new, noreplace, &st);
 	uint32_t code =
-	    r < 0 ? 0 : measure_move(d, c, g, olddir, old, &st, newdir, from, to, &mv, &why);
+	    r < 0 ? 0 : measure_move(d, g, olddir, old, &st, newdir, from, to, &mv, &why);
 	if (r == 0 && !code)
 		r = pd_fio_rename(olddir, old, newdir, new, noreplace);
 	if (code || r < 0) {

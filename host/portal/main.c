@@ -79,6 +79,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pd_policy_init(&d.policy, &d.opt.policy, clock_now_ms());
+	pd_budget_init(&d.walk, d.opt.walk_rate, d.opt.walk_rate, clock_now_ms());
 	d.dialog.ch.out_fd = -1;
 	d.umask_bits = umask(022);
 	umask(d.umask_bits);

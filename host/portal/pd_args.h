@@ -35,7 +35,7 @@ struct pd_opts {
 	struct pd_limits limits;
 	struct pd_policy_config policy;
 	unsigned max_connections;
-	unsigned walk_rate; /* names a connection's folder moves may read a second (and burst) */
+	unsigned walk_rate; /* names the guest's folder moves may read a second (and burst) */
 	uint32_t frame_timeout_ms; /* HELLO, and a frame once begun, within this */
 	bool verbose, help, version;
 };

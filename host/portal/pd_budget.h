@@ -1,4 +1,4 @@
-/* The budget of names a guest connection's folder moves may read on the
+/* The budget of names the guest's folder moves may read on the
  * host (the walk of a folder moved to another depth, pd_fio_walk): a token
  * bucket of `rate` names a second, holding at most `burst`. A guest that
  * moves big folders without pause is held to `rate` names a second, a small

@@ -338,6 +338,13 @@ static const char *next_folder(struct wlevel *l, unsigned *budget, int *ret)
 		int k = pd_kind_of_dtype(e->d_type);
 		if (k < 0)
 			k = pd_fio_kind(l->fd, e->d_name);
+		/* Gone since listed: nothing of it moves. A kind it cannot
+		 * read (EACCES, ESTALE, EIO) might be a folder: counting it
+		 * as none would miss its height and the nodes held in it. */
+		if (k < 0 && k != -ENOENT) {
+			*ret = k;
+			return NULL;
+		}
 		if (k == PROTO_ENTRY_DIR)
 			return e->d_name;
 	}

@@ -17,8 +17,9 @@
  * the most --max-handles allows; each is one descriptor. */
 #define PD_MAX_HANDLES_DEFAULT 1024u
 #define PD_MAX_HANDLES_LIMIT   8192u
-/* How deep below a granted folder the guest may make, look up or move a
- * folder through that grant. */
+/* How deep below where a granted folder was when it was granted the guest
+ * may make, look up or move a folder through that grant (the limit stays
+ * when the folder moves). */
 #define PD_MAX_DEPTH 256u
 /* The most folders (the moved one included) an ENTRY_RENAME may move to
  * another depth: each is visited to find the subtree's height and the
@@ -77,8 +78,8 @@ struct pd_grant {
 	uint64_t parent; /* the folder grant's id (0: a grant of its own) */
 	unsigned conn;	 /* the connection that opened it */
 	int fd;		 /* the file it holds, read-only (-1: none) */
-	uint64_t dir_dev,
-	    dir_ino; /* identity of dirfd: to follow renames (a folder grant: moves) */
+	/* The identity of dirfd: to follow renames (a folder grant: moves). */
+	uint64_t dir_dev, dir_ino;
 	bool orphan; /* its name was removed or replaced by the guest */
 };
 

@@ -65,8 +65,7 @@ struct pd_watch {
 struct pd_conn {
 	struct pd_watch w;
 	struct frame_conn fc;
-	struct pd_budget walk; /* names its folder moves may read (pd_budget.h) */
-	uint32_t next_id;      /* our requests */
+	uint32_t next_id; /* our requests */
 	unsigned n_pending;
 	struct {
 		uint32_t id;
@@ -143,6 +142,10 @@ struct pd_daemon {
 	unsigned n_ctls;
 	struct pd_grants grants;
 	struct pd_policy policy;
+	/* Names the folder moves of all guest connections together may read
+	 * (pd_budget.h): the VM is one principal, so reconnecting gets it
+	 * no new credit. */
+	struct pd_budget walk;
 	struct pd_dialog dialog;
 	struct pd_fsdev *fsdev; /* NULL without --docs-device */
 	mode_t umask_bits;
