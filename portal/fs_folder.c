@@ -12,9 +12,10 @@
  * FS_FOLDERS_KEEP, the least recently used folders that nothing uses are
  * given back (ENTRY_FORGET), and so are half of them when the host answers
  * LIMIT, all of them when it answers TOO_BIG to a folder renamed shallower
- * (it checks every node held as deep). A folder whose host node is unknown (given back, or from
- * before a reconnect) is looked up again by its parent and name before a request names it, so the
- * kernel never sees the difference. */
+ * (it checks every node held as deep). A folder whose host node is unknown
+ * (given back, or from before a reconnect) is looked up again by its parent
+ * and name before a request names it, so the kernel never sees the
+ * difference. */
 #include "fs_folder_int.h"
 #include "fs_int.h"
 
